@@ -1,0 +1,50 @@
+# glabella: `make run` serves the demo clinic, `make test` runs lint and the whole suite.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1:8000
+DEMO_PATIENTS ?= 300
+export DJANGO_SETTINGS_MODULE := glabella.settings
+
+.PHONY: run test lint format install lock demo bench clean
+
+$(VENV)/.installed: requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
+		{ echo "glabella needs Python 3.11 or newer; $(PYTHON) is $$($(PYTHON) --version 2>&1). Try: make run PYTHON=python3.12" >&2; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $@
+
+install: $(VENV)/.installed
+
+run: install
+	$(BIN)/glabella migrate --noinput
+	$(BIN)/glabella demo-data --patients $(DEMO_PATIENTS) --seed 1
+	$(BIN)/glabella runserver $(HOST)
+
+demo: install
+	$(BIN)/glabella migrate --noinput
+	$(BIN)/glabella demo-data --patients $(DEMO_PATIENTS) --seed 1
+
+test: install
+	bash scripts/test
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Re-pins every dependency (with hashes) after a change to pyproject.toml.
+lock: install
+	$(BIN)/uv pip compile pyproject.toml --extra dev --generate-hashes --universal \
+		--python-version 3.11 --custom-compile-command "make lock" -o requirements.lock
+
+bench: install
+	$(BIN)/python bench/patient_search.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,20 @@
+"""The JSON API: /api/v1/..., OpenAPI at /api/openapi.json, interactive docs at /api/docs."""
+
+from ninja import NinjaAPI
+
+from glabella.clinic.api import router as clinic_router
+from glabella.core.api import AUTH, install_error_handlers
+from glabella.patients.api import router as patients_router
+
+api = NinjaAPI(
+    title="glabella API",
+    version="1",
+    description="Patients and clinic set-up for a botulinum-toxin service. Authenticate with the "
+    "browser session or an `Authorization: Bearer glb_...` token.",
+    auth=AUTH,
+    urls_namespace="api",
+    docs_url="/docs",
+)
+install_error_handlers(api)
+api.add_router("/v1/patients", patients_router)
+api.add_router("/v1/clinic", clinic_router)

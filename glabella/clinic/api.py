@@ -1,0 +1,150 @@
+"""/api/v1/clinic: locations with hours and areas served, the service-area check, services, rooms, staff.
+
+Locations, the area check and the service catalog are public (they are what the clinic's website
+shows); rooms and staff are for signed-in staff.
+"""
+
+from datetime import date, time
+from decimal import Decimal
+from uuid import UUID
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+from ninja.errors import HttpError
+
+from glabella.clinic.areas import area_key
+from glabella.clinic.models import Location, Room, Service
+from glabella.clinic.services import locations_serving
+from glabella.core.api import api_actor
+from glabella.core.errors import ValidationFailed
+from glabella.core.models import StaffMember
+
+router = Router(tags=["clinic"])
+
+
+class HoursOut(Schema):
+    weekday: int = Field(description="0 = Monday ... 6 = Sunday")
+    opens: time
+    closes: time
+
+
+class AreaOut(Schema):
+    kind: str
+    label: str
+
+
+class LocationOut(Schema):
+    id: UUID = Field(alias="public_id")
+    name: str
+    slug: str
+    address_line1: str
+    address_line2: str
+    city: str
+    state: str
+    postal_code: str
+    phone: str
+    time_zone: str
+    opening_hours: list[HoursOut]
+    service_areas: list[AreaOut]
+
+
+class ServiceAreaAnswer(Schema):
+    query: str
+    served: bool
+    locations: list[LocationOut]
+
+
+class ServiceOut(Schema):
+    id: UUID = Field(alias="public_id")
+    name: str
+    slug: str
+    kind: str
+    description: str
+    duration_minutes: int
+    price: Decimal
+    performer_credentials: list[str]
+    bookable_online: bool
+
+
+class RoomOut(Schema):
+    id: UUID = Field(alias="public_id")
+    name: str
+    location: UUID = Field(alias="location.public_id")
+    active: bool
+
+
+class StaffOut(Schema):
+    id: UUID = Field(alias="public_id")
+    full_name: str
+    role: str
+    credential: str
+    licence_state: str
+    licence_expires: date | None
+
+
+def _locations(who):
+    return Location.objects.restrict(who, "view").filter(active=True).prefetch_related(
+        "opening_hours", "service_areas"
+    )
+
+
+@router.get("/locations", response=list[LocationOut], auth=None, summary="Locations")
+def list_locations(request: HttpRequest):
+    return [_location_out(loc) for loc in _locations(api_actor(request))]
+
+
+@router.get("/locations/{public_id}", response=LocationOut, auth=None, summary="One location")
+def read_location(request: HttpRequest, public_id: UUID):
+    return _location_out(get_object_or_404(_locations(api_actor(request)), public_id=public_id))
+
+
+@router.get("/service-area", response=ServiceAreaAnswer, auth=None,
+            summary="Does the clinic serve this city or ZIP code?")
+def check_service_area(request: HttpRequest, q: str = Field(..., max_length=100)):
+    if area_key(q) is None:
+        raise ValidationFailed({"q": ["Enter a city name or a five-digit ZIP code."]})
+    found = [_location_out(loc) for loc in locations_serving(q).prefetch_related(
+        "opening_hours", "service_areas")]
+    return {"query": q, "served": bool(found), "locations": found}
+
+
+@router.get("/services", response=list[ServiceOut], auth=None, summary="Service catalog")
+def list_services(request: HttpRequest):
+    return Service.objects.restrict(api_actor(request), "view").filter(active=True)
+
+
+def _staff_only(request: HttpRequest, what: str):
+    actor = api_actor(request)
+    if not actor.is_staff:
+        raise HttpError(403, f"Only clinic staff may list {what}.")
+    return actor
+
+
+@router.get("/rooms", response=list[RoomOut], summary="Rooms (staff only)")
+def list_rooms(request: HttpRequest):
+    actor = _staff_only(request, "rooms")
+    return Room.objects.restrict(actor, "view").select_related("location")
+
+
+@router.get("/staff", response=list[StaffOut], summary="Staff (staff only)")
+def list_staff(request: HttpRequest):
+    _staff_only(request, "staff")
+    return StaffMember.objects.filter(active=True)
+
+
+def _location_out(loc: Location) -> dict:
+    return {
+        "public_id": loc.public_id,
+        "name": loc.name,
+        "slug": loc.slug,
+        "address_line1": loc.address_line1,
+        "address_line2": loc.address_line2,
+        "city": loc.city,
+        "state": loc.state,
+        "postal_code": loc.postal_code,
+        "phone": loc.phone,
+        "time_zone": loc.time_zone,
+        "opening_hours": list(loc.opening_hours.all()),
+        "service_areas": list(loc.service_areas.all()),
+    }

@@ -1,0 +1,213 @@
+"""The practice: its locations (time zone, hours, area served), rooms and service catalog."""
+
+import uuid
+import zoneinfo
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+
+from glabella.clinic.areas import area_key
+from glabella.core.access import AccessRule, RestrictedQuerySet
+from glabella.core.models import StaffMember
+from glabella.core.roles import Capability, Credential
+
+CLINIC_PUBLIC = AccessRule(
+    staff={"view": Capability.VIEW_CLINIC, "change": Capability.MANAGE_CLINIC},
+    patient_actions=frozenset(),
+    public=frozenset({"view"}),
+)
+CLINIC_INTERNAL = AccessRule(
+    staff={"view": Capability.VIEW_CLINIC, "change": Capability.MANAGE_CLINIC},
+    patient_actions=frozenset(),
+)
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not an IANA time zone (e.g. America/Los_Angeles).")
+
+
+class Organisation(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=150)
+    website = models.URLField(blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    access_rule = CLINIC_PUBLIC
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Location(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="locations")
+    name = models.CharField(max_length=150)
+    slug = models.SlugField(unique=True)
+    address_line1 = models.CharField(max_length=200)
+    address_line2 = models.CharField(max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    state = models.CharField(max_length=2)
+    postal_code = models.CharField(max_length=10)
+    phone = models.CharField(max_length=20, help_text="E.164, e.g. +18055550100")
+    email = models.EmailField(blank=True)
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    staff = models.ManyToManyField(StaffMember, blank=True, related_name="locations")
+    active = models.BooleanField(default=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    access_rule = CLINIC_PUBLIC
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def serves(self, city_or_zip: str) -> bool:
+        """Whether this location serves the city or ZIP code a visitor typed."""
+        key = area_key(city_or_zip)
+        if key is None:
+            return False
+        kind, value = key
+        own = area_key(self.city if kind == "city" else self.postal_code)
+        return own == key or self.service_areas.filter(kind=kind, key=value).exists()
+
+
+class OpeningHours(models.Model):
+    """One opening interval on a weekday, in the location's own time zone."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0
+        TUESDAY = 1
+        WEDNESDAY = 2
+        THURSDAY = 3
+        FRIDAY = 4
+        SATURDAY = 5
+        SUNDAY = 6
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    opens = models.TimeField()
+    closes = models.TimeField()
+
+    class Meta:
+        ordering = ["weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(condition=Q(opens__lt=F("closes")), name="opening_hours_opens_before_closes"),
+            models.CheckConstraint(condition=Q(weekday__lte=6), name="opening_hours_weekday_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
+
+
+class ServiceArea(models.Model):
+    """A city or ZIP code that a location serves."""
+
+    class Kind(models.TextChoices):
+        CITY = "city", "City"
+        ZIP = "zip", "ZIP code"
+
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="service_areas")
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    label = models.CharField(max_length=100)
+    key = models.CharField(max_length=100, editable=False)
+
+    class Meta:
+        ordering = ["kind", "label"]
+        constraints = [
+            models.UniqueConstraint(fields=["location", "kind", "key"], name="service_area_unique")
+        ]
+        indexes = [models.Index(fields=["kind", "key"], name="service_area_lookup")]
+
+    def __str__(self) -> str:
+        return self.label
+
+    def save(self, *args, **kwargs):
+        key = area_key(self.label)
+        if key is None:
+            raise ValidationError({"label": "Enter a city name or a five-digit ZIP code."})
+        self.kind, self.key = key
+        super().save(*args, **kwargs)
+
+
+class Room(models.Model):
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="rooms")
+    name = models.CharField(max_length=100)
+    active = models.BooleanField(default=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    access_rule = CLINIC_INTERNAL
+
+    class Meta:
+        ordering = ["location__name", "name"]
+        constraints = [models.UniqueConstraint(fields=["location", "name"], name="room_name_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.location})"
+
+
+class Service(models.Model):
+    """Something the clinic offers: how long it takes, what it costs, who may perform it, where."""
+
+    class Kind(models.TextChoices):
+        CONSULTATION = "consultation", "Consultation"
+        NEUROMODULATOR = "neuromodulator", "Neuromodulator treatment"
+        FILLER = "filler", "Dermal filler"
+        REVIEW = "review", "Two-week review"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="services")
+    name = models.CharField(max_length=100)
+    slug = models.SlugField(unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    description = models.TextField(blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(5)])
+    price = models.DecimalField(
+        max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
+    )
+    performer_credentials = models.JSONField(
+        default=list, help_text="Credentials that may perform it, e.g. [\"MD\", \"NP\", \"RN\"]"
+    )
+    rooms = models.ManyToManyField(Room, blank=True, related_name="services")
+    bookable_online = models.BooleanField(default=False)
+    active = models.BooleanField(default=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    access_rule = CLINIC_PUBLIC
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(duration_minutes__gte=5), name="service_duration_min"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="service_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        known = set(Credential.values)
+        unknown = [c for c in self.performer_credentials or [] if c not in known]
+        if unknown or not isinstance(self.performer_credentials, list):
+            raise ValidationError(
+                {"performer_credentials": f"Unknown credentials: {', '.join(map(str, unknown))}."}
+            )
+
+    def can_be_performed_by(self, staff: StaffMember, on_day) -> bool:
+        """A clinician whose credential the service accepts and whose licence is current."""
+        return (
+            staff.active
+            and staff.is_clinical
+            and staff.credential in (self.performer_credentials or [])
+            and staff.licence_current_on(on_day)
+        )

@@ -1,0 +1,6 @@
+from django.urls import path
+
+from glabella.clinic import views
+
+app_name = "clinic"
+urlpatterns = [path("staff/clinic/", views.overview, name="overview")]

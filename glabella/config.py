@@ -1,0 +1,93 @@
+"""Reads glabella's configuration from the environment, refusing bad values by name.
+
+Each helper raises ImproperlyConfigured with the variable's name and what was wrong, so a
+misconfigured server stops at start-up with a message an operator can act on.
+"""
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+
+TRUE_WORDS = {"1", "true", "yes", "on"}
+FALSE_WORDS = {"0", "false", "no", "off"}
+
+
+def env_str(name: str, default: str = "") -> str:
+    return os.environ.get(name, default)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    word = raw.strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false (got {raw!r}).")
+
+
+def env_int(name: str, default: int, minimum: int | None = None) -> int:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number (got {raw!r}).") from None
+    if minimum is not None and value < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum} (got {value}).")
+    return value
+
+
+def env_list(name: str, default: list[str]) -> list[str]:
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_choice(name: str, default: str, choices: dict[str, str]) -> str:
+    """Returns the value that the variable's word maps to in `choices`."""
+    word = os.environ.get(name, "").strip().lower() or default
+    if word not in choices:
+        allowed = ", ".join(sorted(choices))
+        raise ImproperlyConfigured(f"{name} must be one of {allowed} (got {word!r}).")
+    return choices[word]
+
+
+def database_from_url(name: str, default_sqlite_path: Path) -> dict:
+    """Django's DATABASES['default'] from a URL: SQLite (the default) or PostgreSQL."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        raw = f"sqlite:///{default_sqlite_path}"
+    scheme = urlsplit(raw).scheme
+    if scheme not in {"sqlite", "postgres", "postgresql", "pgsql"}:
+        raise ImproperlyConfigured(
+            f"{name} must be a sqlite:/// or postgres:// URL (got scheme {scheme or 'none'!r})."
+        )
+    try:
+        db = dj_database_url.parse(raw)
+    except Exception as exc:  # the parser raises several types for malformed URLs
+        raise ImproperlyConfigured(f"{name} could not be read: {exc}") from None
+    if scheme == "sqlite":
+        if not db.get("NAME"):
+            raise ImproperlyConfigured(f"{name} names no SQLite file (use sqlite:////path/db).")
+        db["OPTIONS"] = {
+            # Writers take the lock at BEGIN, so two writers queue instead of failing mid-way.
+            "transaction_mode": "IMMEDIATE",
+            # Seconds a writer waits for the lock before giving up (SQLite's busy timeout).
+            "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20, minimum=1),
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    else:
+        if not db.get("NAME"):
+            raise ImproperlyConfigured(f"{name} names no PostgreSQL database.")
+        db["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
+        db["CONN_HEALTH_CHECKS"] = True
+    db["ATOMIC_REQUESTS"] = False
+    return db

@@ -1,0 +1,97 @@
+"""API authentication (session for the browser, bearer tokens for integrations) and error shape.
+
+Every error the API returns has one JSON shape:
+    {"error": {"code": "validation_error", "message": "...", "fields": {"phone": ["..."]}}}
+"""
+
+from django.http import Http404
+from django.utils import timezone
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from glabella.core.access import Actor, actor_from_request
+from glabella.core.errors import DomainError, ValidationFailed
+from glabella.core.models import ApiToken
+
+# last_used_at is written at most this often per token, not on every request.
+TOKEN_TOUCH_SECONDS = 60
+
+
+class TokenAuth(HttpBearer):
+    """Authorization: Bearer glb_... for integrations; the token acts as its user."""
+
+    def authenticate(self, request, token: str):
+        if not token.startswith(ApiToken.PREFIX):
+            return None
+        found = ApiToken.objects.live().select_related("user").filter(
+            digest=ApiToken.digest_of(token)
+        ).first()
+        if found is None:
+            return None
+        now = timezone.now()
+        if found.last_used_at is None or (now - found.last_used_at).total_seconds() > TOKEN_TOUCH_SECONDS:
+            ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
+        request.user = found.user
+        return found.user
+
+
+class StaffOrPatientSession(SessionAuth):
+    """The browser's session (with Django's CSRF check on writes)."""
+
+
+AUTH = [TokenAuth(), StaffOrPatientSession()]
+
+
+def api_actor(request) -> Actor:
+    return actor_from_request(request, channel="api")
+
+
+def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+    body = {"code": code, "message": message}
+    if fields:
+        body["fields"] = fields
+    return {"error": body}
+
+
+def _field_name(loc: list) -> str:
+    # ("body", "payload", "phone") -> "phone"; ("query", "q") -> "q"; ("path", "public_id") -> ...
+    parts = [str(p) for p in loc]
+    if parts and parts[0] == "body":
+        parts = parts[2:] if len(parts) > 2 else parts[1:]
+    elif parts and parts[0] in {"query", "path", "header", "cookie", "form", "file"}:
+        parts = parts[1:]
+    return ".".join(parts) or "body"
+
+
+def _message(err: dict) -> str:
+    msg = err.get("msg", "This value is not valid.")
+    return msg.removeprefix("Value error, ")
+
+
+def install_error_handlers(api) -> None:
+    def validation(request, exc: ValidationError):
+        fields: dict[str, list[str]] = {}
+        for err in exc.errors:
+            fields.setdefault(_field_name(err.get("loc", [])), []).append(_message(err))
+        return api.create_response(
+            request, error_body("validation_error", "Please correct the fields shown.", fields),
+            status=422,
+        )
+
+    def domain(request, exc: DomainError):
+        fields = exc.fields if isinstance(exc, ValidationFailed) else None
+        return api.create_response(request, error_body(exc.code, exc.message, fields),
+                                   status=exc.status)
+
+    def not_found(request, exc):
+        return api.create_response(request, error_body("not_found", "Not found."), status=404)
+
+    def http_error(request, exc: HttpError):
+        code = "unauthorised" if isinstance(exc, AuthenticationError) else f"http_{exc.status_code}"
+        message = "Sign in or send a valid API token." if exc.status_code == 401 else str(exc)
+        return api.create_response(request, error_body(code, message), status=exc.status_code)
+
+    api.add_exception_handler(ValidationError, validation)
+    api.add_exception_handler(DomainError, domain)
+    api.add_exception_handler(Http404, not_found)
+    api.add_exception_handler(HttpError, http_error)

@@ -1,0 +1,40 @@
+"""Domain errors: what a service raises when it cannot do what was asked, in words a person can act on.
+
+Adapters map them once: ValidationFailed to 422 (field by field), NotFound to 404, Conflict to 409,
+PermissionDenied to 403.
+"""
+
+
+class DomainError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class ValidationFailed(DomainError):
+    """Input that breaks a rule, field by field; nothing was written."""
+
+    status = 422
+    code = "validation_error"
+
+    def __init__(self, fields: dict[str, list[str]], message: str = "Please correct the fields shown."):
+        super().__init__(message)
+        self.fields = fields
+
+
+class NotFound(DomainError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status = 409
+    code = "conflict"
+
+
+class Forbidden(DomainError):
+    status = 403
+    code = "forbidden"

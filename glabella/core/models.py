@@ -1,0 +1,163 @@
+"""Staff accounts with their roles and credentials, API tokens, and the access log."""
+
+import hashlib
+import secrets
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+from glabella.core.roles import CLINICAL_ROLES, PRESCRIBING_CREDENTIALS, Credential, Role
+
+
+class StaffMember(models.Model):
+    """A person who works at the clinic: their role decides what they may see and do."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff"
+    )
+    full_name = models.CharField(max_length=150)
+    role = models.CharField(max_length=32, choices=Role.choices)
+    credential = models.CharField(max_length=4, choices=Credential.choices, blank=True)
+    licence_number = models.CharField(max_length=40, blank=True)
+    licence_state = models.CharField(max_length=2, blank=True, help_text="US state, e.g. CA")
+    licence_expires = models.DateField(null=True, blank=True)
+    supervising_prescriber = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="supervisees"
+    )
+    active = models.BooleanField(default=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["full_name"]
+
+    def __str__(self) -> str:
+        suffix = f", {self.credential}" if self.credential else ""
+        return f"{self.full_name}{suffix}"
+
+    @property
+    def is_clinical(self) -> bool:
+        return self.role in CLINICAL_ROLES
+
+    def licence_current_on(self, day) -> bool:
+        return bool(self.licence_number and self.licence_expires and self.licence_expires >= day)
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        if self.licence_state and not (
+            len(self.licence_state) == 2 and self.licence_state.isalpha()
+        ):
+            errors["licence_state"] = "Use the two-letter state code, for example CA."
+        if self.role in CLINICAL_ROLES:
+            if not self.credential:
+                errors["credential"] = "A clinician needs a credential (MD, DO, NP, PA or RN)."
+            if not self.licence_number:
+                errors["licence_number"] = "A clinician needs a licence number."
+            if not self.licence_state:
+                errors["licence_state"] = "A clinician needs the licence's state."
+            if not self.licence_expires:
+                errors["licence_expires"] = "A clinician needs the licence's expiry date."
+        if self.role == Role.MEDICAL_DIRECTOR and self.credential not in {
+            Credential.MD,
+            Credential.DO,
+        }:
+            errors.setdefault("credential", "The medical director must be an MD or DO.")
+        if self.credential == Credential.RN and self.role in CLINICAL_ROLES:
+            sup = self.supervising_prescriber
+            if sup is None:
+                errors["supervising_prescriber"] = "An RN injector needs a supervising prescriber."
+            elif sup.credential not in PRESCRIBING_CREDENTIALS or sup.pk == self.pk:
+                errors["supervising_prescriber"] = (
+                    "The supervising prescriber must be another MD, DO, NP or PA."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(revoked_at__isnull=True, user__is_active=True)
+
+
+class ApiToken(models.Model):
+    """A bearer token for an integration; only its SHA-256 digest is stored."""
+
+    PREFIX = "glb_"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    digest = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(max_length=12, help_text="The first characters, to recognise it by.")
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ApiTokenQuerySet.as_manager()
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    @staticmethod
+    def digest_of(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, user, name: str) -> tuple["ApiToken", str]:
+        """Creates a token and returns it with the raw secret, which is shown once only."""
+        raw = cls.PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name, digest=cls.digest_of(raw), hint=raw[:10])
+        return token, raw
+
+
+class AccessLog(models.Model):
+    """One row per read or write of patient data: who, in which role, what, when, from where.
+
+    Rows are only ever added. The patient is kept by public id, not by foreign key, so the log
+    outlives anything that happens to the rows it speaks of.
+    """
+
+    class Action(models.TextChoices):
+        CREATE = "create", "Created"
+        READ = "read", "Viewed"
+        UPDATE = "update", "Changed"
+        DELETE = "delete", "Removed"
+        SEARCH = "search", "Searched"
+        EXPORT = "export", "Exported"
+
+    class Channel(models.TextChoices):
+        WEB = "web", "Web"
+        API = "api", "API"
+        PORTAL = "portal", "Patient portal"
+        COMMAND = "command", "Command"
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    actor_role = models.CharField(max_length=32)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    object_type = models.CharField(max_length=40)
+    object_id = models.CharField(max_length=64, blank=True)
+    patient_public_id = models.UUIDField(null=True, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["patient_public_id", "-at"], name="accesslog_patient_at")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.object_type}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Access log rows are never changed.")
+        super().save(*args, **kwargs)

@@ -1,0 +1,58 @@
+"""Who may do what: the staff roles, their credentials and the capabilities each role holds.
+
+A pure table, no database: `capabilities_of(role)` is all the access code needs to know about roles.
+"""
+
+from enum import StrEnum
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner / administrator"
+    MEDICAL_DIRECTOR = "medical_director", "Medical director"
+    INJECTOR = "injector", "Injector"
+    FRONT_DESK = "front_desk", "Front desk"
+
+
+class Credential(models.TextChoices):
+    MD = "MD", "MD (physician)"
+    DO = "DO", "DO (osteopathic physician)"
+    NP = "NP", "NP (nurse practitioner)"
+    PA = "PA", "PA (physician assistant)"
+    RN = "RN", "RN (registered nurse)"
+
+
+# Credentials that may prescribe and so supervise an RN injector.
+PRESCRIBING_CREDENTIALS = frozenset({Credential.MD, Credential.DO, Credential.NP, Credential.PA})
+# Roles that treat patients and so must hold a current licence.
+CLINICAL_ROLES = frozenset({Role.MEDICAL_DIRECTOR, Role.INJECTOR})
+
+
+class Capability(StrEnum):
+    VIEW_PATIENT = "patient.view"  # demographics, contact details, preferences
+    CHANGE_PATIENT = "patient.change"
+    VIEW_CLINICAL = "patient.view_clinical"  # allergies, conditions, medications, pregnancy
+    CHANGE_CLINICAL = "patient.change_clinical"
+    VIEW_CLINIC = "clinic.view"  # rooms, staff list, service set-up
+    MANAGE_CLINIC = "clinic.manage"
+    VIEW_AUDIT = "audit.view"
+
+
+_FRONT_DESK = {
+    Capability.VIEW_PATIENT,
+    Capability.CHANGE_PATIENT,
+    Capability.VIEW_CLINIC,
+}
+_CLINICIAN = _FRONT_DESK | {Capability.VIEW_CLINICAL, Capability.CHANGE_CLINICAL}
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.OWNER: frozenset(Capability),
+    Role.MEDICAL_DIRECTOR: frozenset(_CLINICIAN | {Capability.VIEW_AUDIT}),
+    Role.INJECTOR: frozenset(_CLINICIAN),
+    Role.FRONT_DESK: frozenset(_FRONT_DESK),
+}
+
+
+def capabilities_of(role: str | None) -> frozenset[Capability]:
+    return ROLE_CAPABILITIES.get(role or "", frozenset())

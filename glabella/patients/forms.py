@@ -1,0 +1,76 @@
+"""Forms for the staff pages: they parse what was typed; the services decide what is allowed."""
+
+from django import forms
+
+from glabella.clinic.models import Location
+from glabella.patients.models import (
+    Allergy,
+    BreastfeedingStatus,
+    Channel,
+    PregnancyStatus,
+    Sex,
+)
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class PatientForm(forms.Form):
+    given_name = forms.CharField(max_length=100)
+    family_name = forms.CharField(max_length=100)
+    preferred_name = forms.CharField(max_length=100, required=False)
+    birth_date = forms.DateField(label="Date of birth", widget=DATE_INPUT)
+    sex = forms.ChoiceField(choices=Sex.choices, initial=Sex.UNKNOWN)
+    phone = forms.CharField(max_length=30, required=False,
+                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}))
+    email = forms.CharField(max_length=254, required=False,
+                            widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    address_line1 = forms.CharField(label="Address", max_length=200, required=False)
+    address_line2 = forms.CharField(label="Address (line 2)", max_length=200, required=False)
+    city = forms.CharField(max_length=100, required=False)
+    state = forms.CharField(max_length=2, required=False)
+    postal_code = forms.CharField(label="ZIP code", max_length=10, required=False)
+    emergency_contact_name = forms.CharField(max_length=150, required=False)
+    emergency_contact_phone = forms.CharField(max_length=30, required=False,
+                                              widget=forms.TextInput(attrs={"type": "tel"}))
+    preferred_location = forms.ModelChoiceField(
+        queryset=Location.objects.filter(active=True), required=False, to_field_name="public_id"
+    )
+    preferred_channel = forms.ChoiceField(label="Preferred channel", choices=Channel.choices)
+    email_consent = forms.BooleanField(label="Agrees to email", required=False)
+    sms_consent = forms.BooleanField(label="Agrees to text messages", required=False)
+    marketing_consent = forms.BooleanField(label="Agrees to offers and news", required=False)
+
+
+class ReproductiveStatusForm(forms.Form):
+    pregnancy_status = forms.ChoiceField(choices=PregnancyStatus.choices)
+    breastfeeding_status = forms.ChoiceField(choices=BreastfeedingStatus.choices)
+
+
+class AllergyForm(forms.Form):
+    name = forms.CharField(label="Allergy to", max_length=150)
+    reaction = forms.CharField(max_length=200, required=False)
+    severity = forms.ChoiceField(choices=Allergy.Severity.choices, initial=Allergy.Severity.UNKNOWN)
+    notes = forms.CharField(max_length=500, required=False)
+
+
+class ConditionForm(forms.Form):
+    name = forms.CharField(label="Condition", max_length=150)
+    since = forms.DateField(required=False, widget=DATE_INPUT)
+    notes = forms.CharField(max_length=500, required=False)
+
+
+class MedicationForm(forms.Form):
+    name = forms.CharField(label="Medication", max_length=150)
+    dose = forms.CharField(max_length=100, required=False)
+    since = forms.DateField(required=False, widget=DATE_INPUT)
+    notes = forms.CharField(max_length=500, required=False)
+
+
+CLINICAL_FORMS = {"allergy": AllergyForm, "condition": ConditionForm, "medication": MedicationForm}
+
+
+def apply_errors(form: forms.Form, fields: dict[str, list[str]]) -> None:
+    """Puts a service's field errors on the form, where the person will see them."""
+    for name, messages in fields.items():
+        for message in messages:
+            form.add_error(name if name in form.fields else None, message)

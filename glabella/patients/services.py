@@ -1,0 +1,381 @@
+"""Every write to a patient record, and the audited reads: register, update, search, clinical entries.
+
+Each function takes the Actor who asks, checks what they may do, validates the input field by field
+(ValidationFailed, nothing written) and writes the change and its access-log row in one transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+
+from glabella.clinic.models import Location
+from glabella.clinic.services import local_today
+from glabella.core import audit, phones
+from glabella.core.access import Actor, get_restricted_or_404
+from glabella.core.errors import Forbidden, ValidationFailed
+from glabella.core.roles import Capability
+from glabella.patients.models import (
+    CLINICAL_KINDS,
+    BreastfeedingStatus,
+    Channel,
+    Patient,
+    PregnancyStatus,
+    Sex,
+)
+from glabella.patients.search import parse_query
+
+Action = audit.Action
+
+CONTACT_FIELDS = (
+    "given_name", "family_name", "preferred_name", "birth_date", "sex", "email", "phone",
+    "address_line1", "address_line2", "city", "state", "postal_code",
+    "emergency_contact_name", "emergency_contact_phone", "preferred_location",
+    "preferred_channel", "email_consent", "sms_consent", "marketing_consent",
+)
+CLINICAL_STATUS_FIELDS = ("pregnancy_status", "breastfeeding_status")
+REQUIRED = ("given_name", "family_name", "birth_date")
+ZIP_RE = re.compile(r"^\d{5}(-\d{4})?$")
+OLDEST_AGE_YEARS = 120
+SEARCH_LIMIT = 25
+
+
+def _text(value) -> str:
+    return " ".join(str(value).split()) if value is not None else ""
+
+
+def clean_patient_fields(data: dict, *, today: date, partial: bool = False) -> dict:
+    """Checks and normalises patient fields; raises ValidationFailed naming each bad field."""
+    errors: dict[str, list[str]] = {}
+    cleaned: dict = {}
+
+    def fail(name: str, message: str) -> None:
+        errors.setdefault(name, []).append(message)
+
+    unknown = set(data) - set(CONTACT_FIELDS) - set(CLINICAL_STATUS_FIELDS)
+    for name in sorted(unknown):
+        fail(name, "This field is not part of a patient record.")
+
+    if not partial:
+        for name in REQUIRED:
+            if data.get(name) in (None, ""):
+                fail(name, "This field is required.")
+
+    for name in ("given_name", "family_name", "preferred_name", "address_line1", "address_line2",
+                 "city", "emergency_contact_name"):
+        if name in data:
+            value = _text(data[name])
+            if name in REQUIRED and not value:
+                fail(name, "This field is required.")
+            elif len(value) > 100 and name not in {"address_line1", "address_line2",
+                                                   "emergency_contact_name"}:
+                fail(name, "Use at most 100 characters.")
+            elif len(value) > 200:
+                fail(name, "Use at most 200 characters.")
+            cleaned[name] = value
+
+    if data.get("birth_date") not in (None, ""):
+        born = data["birth_date"]
+        if not isinstance(born, date):
+            fail("birth_date", "Enter a date, for example 1985-03-02.")
+        elif born > today:
+            fail("birth_date", "The date of birth cannot be in the future.")
+        elif born < today.replace(year=today.year - OLDEST_AGE_YEARS):
+            fail("birth_date", f"The date of birth is more than {OLDEST_AGE_YEARS} years ago.")
+        else:
+            cleaned["birth_date"] = born
+
+    if "sex" in data:
+        if data["sex"] not in Sex.values:
+            fail("sex", f"Choose one of: {', '.join(Sex.values)}.")
+        else:
+            cleaned["sex"] = data["sex"]
+
+    if "email" in data:
+        email = _text(data["email"]).lower()
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                fail("email", "Enter an email address like name@example.com.")
+        cleaned["email"] = email
+
+    for name in ("phone", "emergency_contact_phone"):
+        if name in data:
+            raw = _text(data[name])
+            if raw:
+                try:
+                    cleaned[name] = phones.to_e164(raw)
+                except phones.InvalidPhone as exc:
+                    fail(name, str(exc))
+            else:
+                cleaned[name] = ""
+
+    if "state" in data:
+        state = _text(data["state"]).upper()
+        if state and not (len(state) == 2 and state.isalpha()):
+            fail("state", "Use the two-letter state code, for example CA.")
+        cleaned["state"] = state
+    if "postal_code" in data:
+        postal = _text(data["postal_code"])
+        if postal and not ZIP_RE.match(postal):
+            fail("postal_code", "Enter a five-digit ZIP code, for example 91360.")
+        cleaned["postal_code"] = postal
+
+    if "preferred_location" in data:
+        ref = data["preferred_location"]
+        if ref in (None, ""):
+            cleaned["preferred_location"] = None
+        elif isinstance(ref, Location):
+            cleaned["preferred_location"] = ref
+        else:
+            location = Location.objects.filter(public_id=_uuid_or_none(ref), active=True).first()
+            if location is None:
+                fail("preferred_location", "There is no such location.")
+            cleaned["preferred_location"] = location
+
+    if "preferred_channel" in data:
+        if data["preferred_channel"] not in Channel.values:
+            fail("preferred_channel", "Choose email or sms.")
+        else:
+            cleaned["preferred_channel"] = data["preferred_channel"]
+    for name in ("email_consent", "sms_consent", "marketing_consent"):
+        if name in data:
+            if not isinstance(data[name], bool):
+                fail(name, "Answer yes or no.")
+            else:
+                cleaned[name] = data[name]
+
+    for name, choices in (("pregnancy_status", PregnancyStatus), ("breastfeeding_status",
+                                                                 BreastfeedingStatus)):
+        if name in data:
+            if data[name] not in choices.values:
+                fail(name, f"Choose one of: {', '.join(choices.values)}.")
+            else:
+                cleaned[name] = data[name]
+
+    if errors:
+        raise ValidationFailed(errors)
+    return cleaned
+
+
+def _uuid_or_none(value):
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _check_contact_rules(patient: Patient) -> None:
+    """Rules across fields, checked on the record as it would be after the change."""
+    errors: dict[str, list[str]] = {}
+    if not patient.phone and not patient.email:
+        errors["phone"] = ["Give a phone number or an email address so the clinic can reach them."]
+    if patient.sms_consent and not patient.phone:
+        errors.setdefault("sms_consent", []).append("Text messages need a phone number.")
+    if patient.email_consent and not patient.email:
+        errors.setdefault("email_consent", []).append("Email needs an email address.")
+    if patient.preferred_channel == Channel.SMS and not patient.phone:
+        errors.setdefault("preferred_channel", []).append("Text messages need a phone number.")
+    if patient.preferred_channel == Channel.EMAIL and not patient.email and patient.phone:
+        errors.setdefault("preferred_channel", []).append(
+            "There is no email address; choose text messages or add an email address."
+        )
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _apply(actor: Actor, patient: Patient, cleaned: dict, today: date) -> list[str]:
+    """Sets the cleaned fields on `patient`; returns the names of those that changed."""
+    now = timezone.now()
+    changed = []
+    for name, value in cleaned.items():
+        if getattr(patient, name) != value:
+            setattr(patient, name, value)
+            changed.append(name)
+    if "pregnancy_status" in changed:
+        patient.pregnancy_recorded_on = today
+    if "breastfeeding_status" in changed:
+        patient.breastfeeding_recorded_on = today
+    if "email_consent" in changed:
+        patient.email_consent_at = now if patient.email_consent else None
+    if "sms_consent" in changed:
+        patient.sms_consent_at = now if patient.sms_consent else None
+    patient.refresh_search_text()
+    patient.updated_at = now
+    return changed
+
+
+def _require(actor: Actor, capability: Capability, what: str) -> None:
+    if not actor.can(capability):
+        raise Forbidden(f"Your role may not {what}.")
+
+
+def register_patient(actor: Actor, data: dict) -> Patient:
+    _require(actor, Capability.CHANGE_PATIENT, "register patients")
+    if any(name in data for name in CLINICAL_STATUS_FIELDS):
+        _require(actor, Capability.CHANGE_CLINICAL, "record pregnancy or breastfeeding status")
+    location = data.get("preferred_location") if isinstance(data.get("preferred_location"),
+                                                              Location) else None
+    today = local_today(location)
+    cleaned = clean_patient_fields(data, today=today)
+    patient = Patient()
+    _apply(actor, patient, cleaned, today)
+    _check_contact_rules(patient)
+    with transaction.atomic(durable=True):
+        patient.save()
+        audit.record_patient(actor, Action.CREATE, patient)
+    return patient
+
+
+def update_patient(actor: Actor, patient: Patient, data: dict) -> list[str]:
+    """Changes the given fields; returns the names of the fields that changed."""
+    _require(actor, Capability.CHANGE_PATIENT, "change patient records")
+    if any(name in data for name in CLINICAL_STATUS_FIELDS):
+        _require(actor, Capability.CHANGE_CLINICAL, "record pregnancy or breastfeeding status")
+    today = local_today(patient.preferred_location)
+    cleaned = clean_patient_fields(data, today=today, partial=True)
+    with transaction.atomic(durable=True):
+        locked = Patient.objects.select_for_update().get(pk=patient.pk)
+        changed = _apply(actor, locked, cleaned, today)
+        _check_contact_rules(locked)
+        if changed:
+            locked.save()
+            # Field names only: the values are patient data and stay in the record itself.
+            audit.record_patient(actor, Action.UPDATE, locked, detail={"fields": changed})
+    patient.refresh_from_db()
+    return changed
+
+
+def open_patient(actor: Actor, public_id, *, action: str = "view") -> Patient:
+    """The patient `actor` may see, with the read logged; 404 for anyone else."""
+    patient = get_restricted_or_404(
+        Patient.objects.select_related("preferred_location"), actor, action, public_id=public_id
+    )
+    if action == "view":
+        audit.record_patient(actor, Action.READ, patient)
+    return patient
+
+
+def search_patients(actor: Actor, text: str, *, limit: int = SEARCH_LIMIT) -> list[Patient]:
+    """Patients matching a name, phone, email or birth date; the disclosure is logged."""
+    query = parse_query(text)
+    if query.is_empty:
+        return []
+    qs = Patient.objects.restrict(actor, "view")
+    if query.birth_date is not None:
+        qs = qs.filter(birth_date=query.birth_date)
+    for term in query.terms:
+        qs = qs.filter(search_text__contains=term)
+    results = list(
+        qs.only(
+            "public_id", "given_name", "family_name", "preferred_name", "birth_date", "phone",
+            "email", "sex",
+        ).order_by("family_name", "given_name", "id")[:limit]
+    )
+    audit.record(
+        actor,
+        Action.SEARCH,
+        "patient",
+        detail={"results": [str(p.public_id) for p in results]},
+    )
+    return results
+
+
+def clinical_entries(actor: Actor, patient: Patient) -> dict[str, list]:
+    """The patient's allergies, conditions and medications, with the read logged."""
+    entries = {
+        kind: list(model.objects.restrict(actor, "view").filter(patient=patient))
+        for kind, model in CLINICAL_KINDS.items()
+    }
+    audit.record_patient(actor, Action.READ, patient, object_type="patient.clinical")
+    return entries
+
+
+CLINICAL_ENTRY_FIELDS = {
+    "allergy": {"name": 150, "reaction": 200, "notes": 500},
+    "condition": {"name": 150, "notes": 500},
+    "medication": {"name": 150, "dose": 100, "notes": 500},
+}
+
+
+def add_clinical_entry(actor: Actor, patient: Patient, kind: str, data: dict):
+    """Records an allergy, condition or medication for the patient."""
+    _require(actor, Capability.CHANGE_CLINICAL, "record clinical history")
+    if kind not in CLINICAL_KINDS:
+        raise ValidationFailed({"kind": ["Choose allergy, condition or medication."]})
+    model = CLINICAL_KINDS[kind]
+    errors: dict[str, list[str]] = {}
+    values: dict = {}
+    limits = CLINICAL_ENTRY_FIELDS[kind]
+    for name in set(data) - set(limits) - {"severity", "since"}:
+        errors[name] = ["This field is not part of this record."]
+    for name, limit in limits.items():
+        value = _text(data.get(name, ""))
+        if name == "name" and not value:
+            errors[name] = ["This field is required."]
+        elif len(value) > limit:
+            errors[name] = [f"Use at most {limit} characters."]
+        values[name] = value
+    if kind == "allergy" and "severity" in data:
+        if data["severity"] not in model.Severity.values:
+            errors["severity"] = [f"Choose one of: {', '.join(model.Severity.values)}."]
+        else:
+            values["severity"] = data["severity"]
+    if kind != "allergy" and data.get("since") not in (None, ""):
+        since = data["since"]
+        today = local_today(patient.preferred_location)
+        if not isinstance(since, date):
+            errors["since"] = ["Enter a date, for example 2020-01-31."]
+        elif since > today:
+            errors["since"] = ["This date is in the future."]
+        elif since < patient.birth_date - timedelta(days=1):
+            errors["since"] = ["This date is before the patient was born."]
+        else:
+            values["since"] = since
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic(durable=True):
+        entry = model.objects.create(
+            patient=patient, recorded_by=actor.user if getattr(actor.user, "pk", None) else None,
+            **values,
+        )
+        audit.record_patient(actor, Action.CREATE, patient, object_type=f"patient.{kind}",
+                             object_id=entry.public_id)
+    return entry
+
+
+def set_clinical_entry_active(actor: Actor, patient: Patient, kind: str, public_id, active: bool):
+    """Marks an entry as no longer current (or current again); entries are never deleted."""
+    _require(actor, Capability.CHANGE_CLINICAL, "change clinical history")
+    model = CLINICAL_KINDS[kind]
+    with transaction.atomic(durable=True):
+        entry = get_restricted_or_404(
+            model.objects.select_for_update(), actor, "change", public_id=public_id, patient=patient
+        )
+        if entry.active != active:
+            entry.active = active
+            entry.save(update_fields=["active"])
+            audit.record_patient(actor, Action.UPDATE, patient, object_type=f"patient.{kind}",
+                                 object_id=entry.public_id, detail={"fields": ["active"]})
+    return entry
+
+
+def open_patient_clinical(actor: Actor, public_id, *, action: str = "view") -> Patient:
+    """The patient, when `actor` may see (or record) their clinical history; 404 otherwise."""
+    from django.http import Http404
+
+    from glabella.patients.models import CLINICAL_RULE
+
+    capability = CLINICAL_RULE.staff[action]
+    own_view = actor.is_patient and action in CLINICAL_RULE.patient_actions
+    if not (actor.can(capability) or own_view):
+        raise Http404
+    return open_patient(actor, public_id)

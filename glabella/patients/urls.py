@@ -1,0 +1,16 @@
+from django.urls import path
+
+from glabella.patients import views
+
+app_name = "patients"
+urlpatterns = [
+    path("staff/patients/", views.search, name="search"),
+    path("staff/patients/new/", views.register, name="register"),
+    path("staff/patients/<uuid:public_id>/", views.record, name="record"),
+    path("staff/patients/<uuid:public_id>/edit/", views.edit, name="edit"),
+    path("staff/patients/<uuid:public_id>/status/", views.update_status, name="status"),
+    path("staff/patients/<uuid:public_id>/<slug:kind>/", views.add_entry, name="add-entry"),
+    path("staff/patients/<uuid:public_id>/<slug:kind>/<uuid:entry_id>/active/",
+         views.set_entry_active, name="entry-active"),
+    path("portal/me/", views.portal_me, name="portal-me"),
+]

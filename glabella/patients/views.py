@@ -1,0 +1,150 @@
+"""Staff pages for patients (search, record, register, edit) and the patient's own page."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from glabella.core.decorators import patient_page, staff_page
+from glabella.core.errors import ValidationFailed
+from glabella.core.roles import Capability
+from glabella.patients import services
+from glabella.patients.forms import (
+    CLINICAL_FORMS,
+    PatientForm,
+    ReproductiveStatusForm,
+    apply_errors,
+)
+
+
+@require_GET
+@staff_page(Capability.VIEW_PATIENT)
+def search(request):
+    query = request.GET.get("q", "").strip()[:100]
+    results = services.search_patients(request.actor, query) if query else []
+    template = "patients/_results.html" if request.headers.get("HX-Request") else \
+        "patients/search.html"
+    return render(request, template, {"query": query, "results": results})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(Capability.CHANGE_PATIENT)
+def register(request):
+    form = PatientForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            patient = services.register_patient(request.actor, form.cleaned_data)
+        except ValidationFailed as exc:
+            apply_errors(form, exc.fields)
+        else:
+            messages.success(request, f"{patient.full_name} is registered.")
+            return redirect("patients:record", public_id=patient.public_id)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "patients/form.html", {"form": form, "patient": None}, status=status)
+
+
+@require_GET
+@staff_page(Capability.VIEW_PATIENT)
+def record(request, public_id):
+    patient = services.open_patient(request.actor, public_id)
+    context = {"patient": patient}
+    if request.actor.can(Capability.VIEW_CLINICAL):
+        context.update(_clinical_context(request, patient))
+    return render(request, "patients/record.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(Capability.CHANGE_PATIENT)
+def edit(request, public_id):
+    patient = services.open_patient(request.actor, public_id, action="change")
+    initial = {name: getattr(patient, name) for name in PatientForm.base_fields}
+    form = PatientForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.update_patient(request.actor, patient, form.cleaned_data)
+        except ValidationFailed as exc:
+            apply_errors(form, exc.fields)
+        else:
+            messages.success(request, "Saved." if changed else "Nothing had changed.")
+            return redirect("patients:record", public_id=patient.public_id)
+    status = 422 if request.method == "POST" else 200
+    return render(request, "patients/form.html", {"form": form, "patient": patient}, status=status)
+
+
+@require_POST
+@staff_page(Capability.CHANGE_CLINICAL)
+def update_status(request, public_id):
+    patient = services.open_patient(request.actor, public_id, action="change")
+    form = ReproductiveStatusForm(request.POST)
+    if form.is_valid():
+        try:
+            services.update_patient(request.actor, patient, form.cleaned_data)
+        except ValidationFailed as exc:
+            apply_errors(form, exc.fields)
+        else:
+            messages.success(request, "Pregnancy and breastfeeding status saved.")
+            return redirect("patients:record", public_id=patient.public_id)
+    return _record_with_errors(request, patient, status_form=form)
+
+
+@require_POST
+@staff_page(Capability.CHANGE_CLINICAL)
+def add_entry(request, public_id, kind):
+    if kind not in CLINICAL_FORMS:
+        raise Http404
+    patient = services.open_patient(request.actor, public_id, action="change")
+    form = CLINICAL_FORMS[kind](request.POST)
+    if form.is_valid():
+        try:
+            services.add_clinical_entry(request.actor, patient, kind, form.cleaned_data)
+        except ValidationFailed as exc:
+            apply_errors(form, exc.fields)
+        else:
+            messages.success(request, f"{kind.capitalize()} recorded.")
+            return redirect("patients:record", public_id=patient.public_id)
+    return _record_with_errors(request, patient, kind=kind, form=form)
+
+
+@require_POST
+@staff_page(Capability.CHANGE_CLINICAL)
+def set_entry_active(request, public_id, kind, entry_id):
+    if kind not in CLINICAL_FORMS:
+        raise Http404
+    patient = services.open_patient(request.actor, public_id, action="change")
+    active = request.POST.get("active") == "1"
+    services.set_clinical_entry_active(request.actor, patient, kind, entry_id, active)
+    messages.success(request, "Marked as current." if active else "Marked as no longer current.")
+    return redirect("patients:record", public_id=patient.public_id)
+
+
+CLINICAL_TITLES = [("allergy", "Allergies"), ("condition", "Conditions"),
+                   ("medication", "Medications")]
+
+
+def _clinical_context(request, patient, *, kind=None, form=None, status_form=None) -> dict:
+    clinical_forms = {k: f() for k, f in CLINICAL_FORMS.items()}
+    if kind:
+        clinical_forms[kind] = form
+    return {
+        "clinical": services.clinical_entries(request.actor, patient),
+        "clinical_titles": CLINICAL_TITLES,
+        "clinical_forms": clinical_forms,
+        "status_form": status_form or ReproductiveStatusForm(initial={
+            "pregnancy_status": patient.pregnancy_status,
+            "breastfeeding_status": patient.breastfeeding_status,
+        }),
+    }
+
+
+def _record_with_errors(request, patient, *, kind=None, form=None, status_form=None):
+    context = {"patient": patient,
+               **_clinical_context(request, patient, kind=kind, form=form, status_form=status_form)}
+    return render(request, "patients/record.html", context, status=422)
+
+
+@require_GET
+@patient_page
+def portal_me(request):
+    """The signed-in patient's own details."""
+    patient = services.open_patient(request.actor, request.user.patient_record.public_id)
+    return render(request, "patients/portal_me.html", {"patient": patient})

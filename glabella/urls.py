@@ -1,0 +1,12 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from glabella.api import api
+
+urlpatterns = [
+    path("", include("glabella.core.urls")),
+    path("", include("glabella.patients.urls")),
+    path("", include("glabella.clinic.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
