@@ -5,22 +5,24 @@ shows); rooms and staff are for signed-in staff.
 """
 
 from datetime import date, time
+from typing import Annotated
 from decimal import Decimal
 from uuid import UUID
 
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
-from ninja.errors import HttpError
+from ninja import Field, Query, Router, Schema
 
 from glabella.clinic.areas import area_key
 from glabella.clinic.models import Location, Room, Service
 from glabella.clinic.services import locations_serving
-from glabella.core.api import api_actor
+from glabella.core.api import api_actor, requires
 from glabella.core.errors import ValidationFailed
 from glabella.core.models import StaffMember
+from glabella.core.roles import Capability
 
 router = Router(tags=["clinic"])
+STAFF = requires(Capability.VIEW_CLINIC)
 
 
 class HoursOut(Schema):
@@ -101,7 +103,7 @@ def read_location(request: HttpRequest, public_id: UUID):
 
 @router.get("/service-area", response=ServiceAreaAnswer, auth=None,
             summary="Does the clinic serve this city or ZIP code?")
-def check_service_area(request: HttpRequest, q: str = Field(..., max_length=100)):
+def check_service_area(request: HttpRequest, q: Annotated[str, Query(..., max_length=100)]):
     if area_key(q) is None:
         raise ValidationFailed({"q": ["Enter a city name or a five-digit ZIP code."]})
     found = [_location_out(loc) for loc in locations_serving(q).prefetch_related(
@@ -114,22 +116,13 @@ def list_services(request: HttpRequest):
     return Service.objects.restrict(api_actor(request), "view").filter(active=True)
 
 
-def _staff_only(request: HttpRequest, what: str):
-    actor = api_actor(request)
-    if not actor.is_staff:
-        raise HttpError(403, f"Only clinic staff may list {what}.")
-    return actor
-
-
-@router.get("/rooms", response=list[RoomOut], summary="Rooms (staff only)")
+@router.get("/rooms", response=list[RoomOut], auth=STAFF, summary="Rooms (staff only)")
 def list_rooms(request: HttpRequest):
-    actor = _staff_only(request, "rooms")
-    return Room.objects.restrict(actor, "view").select_related("location")
+    return Room.objects.restrict(api_actor(request), "view").select_related("location")
 
 
-@router.get("/staff", response=list[StaffOut], summary="Staff (staff only)")
+@router.get("/staff", response=list[StaffOut], auth=STAFF, summary="Staff (staff only)")
 def list_staff(request: HttpRequest):
-    _staff_only(request, "staff")
     return StaffMember.objects.filter(active=True)
 
 

@@ -10,15 +10,30 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
 from glabella.core.access import Actor, actor_from_request
-from glabella.core.errors import DomainError, ValidationFailed
+from glabella.core.errors import DomainError, Forbidden, ValidationFailed
 from glabella.core.models import ApiToken
+from glabella.core.roles import Capability
 
 # last_used_at is written at most this often per token, not on every request.
 TOKEN_TOUCH_SECONDS = 60
 
 
+def _admit(request, user, capability: Capability | None):
+    """The user, if they hold `capability`; a signed-in user without it is refused (403)
+    before the request body is even read."""
+    if user is None:
+        return None
+    if capability is not None and not api_actor(request).can(capability):
+        raise Forbidden("Your role may not do this.")
+    return user
+
+
 class TokenAuth(HttpBearer):
     """Authorization: Bearer glb_... for integrations; the token acts as its user."""
+
+    def __init__(self, capability: Capability | None = None):
+        super().__init__()
+        self.capability = capability
 
     def authenticate(self, request, token: str):
         if not token.startswith(ApiToken.PREFIX):
@@ -29,17 +44,31 @@ class TokenAuth(HttpBearer):
         if found is None:
             return None
         now = timezone.now()
-        if found.last_used_at is None or (now - found.last_used_at).total_seconds() > TOKEN_TOUCH_SECONDS:
+        stale = found.last_used_at is None or \
+            (now - found.last_used_at).total_seconds() > TOKEN_TOUCH_SECONDS
+        if stale:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         request.user = found.user
-        return found.user
+        return _admit(request, found.user, self.capability)
 
 
-class StaffOrPatientSession(SessionAuth):
-    """The browser's session (with Django's CSRF check on writes)."""
+class BrowserSession(SessionAuth):
+    """The browser's session, with Django's CSRF check on writes."""
+
+    def __init__(self, capability: Capability | None = None):
+        super().__init__(csrf=True)
+        self.capability = capability
+
+    def authenticate(self, request, key):
+        return _admit(request, super().authenticate(request, key), self.capability)
 
 
-AUTH = [TokenAuth(), StaffOrPatientSession()]
+AUTH = [TokenAuth(), BrowserSession()]
+
+
+def requires(capability: Capability) -> list:
+    """auth= for an operation that only people holding `capability` may call."""
+    return [TokenAuth(capability), BrowserSession(capability)]
 
 
 def api_actor(request) -> Actor:

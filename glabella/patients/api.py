@@ -1,17 +1,19 @@
 """/api/v1/patients: search, register, read, change, and the clinical history."""
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Annotated, Literal
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from pydantic import ConfigDict
 
-from glabella.core.api import api_actor
+from glabella.core.api import api_actor, requires
+from glabella.core.roles import Capability
 from glabella.patients import services
 
 router = Router(tags=["patients"])
+CLINICAL_WRITE = requires(Capability.CHANGE_CLINICAL)
 
 
 class Strict(Schema):
@@ -131,12 +133,13 @@ class MedicationIn(Strict):
 
 
 @router.get("", response=list[PatientSummary], summary="Search patients")
-def search_patients(request: HttpRequest, q: str = Field(..., min_length=1, max_length=100)):
+def search_patients(request: HttpRequest, q: Annotated[str, Query(..., min_length=1, max_length=100)]):
     """By name, phone, email or date of birth (YYYY-MM-DD or MM/DD/YYYY); at most 25 results."""
     return services.search_patients(api_actor(request), q)
 
 
-@router.post("", response={201: PatientOut}, summary="Register a patient")
+@router.post("", response={201: PatientOut}, auth=requires(Capability.CHANGE_PATIENT),
+             summary="Register a patient")
 def register_patient(request: HttpRequest, payload: PatientNew):
     data = payload.model_dump(exclude_unset=True)
     return 201, services.register_patient(api_actor(request), data)
@@ -147,7 +150,8 @@ def read_patient(request: HttpRequest, public_id: UUID):
     return services.open_patient(api_actor(request), public_id)
 
 
-@router.patch("/{public_id}", response=PatientOut, summary="Change a patient's record")
+@router.patch("/{public_id}", response=PatientOut, auth=requires(Capability.CHANGE_PATIENT),
+              summary="Change a patient's record")
 def change_patient(request: HttpRequest, public_id: UUID, payload: PatientChange):
     actor = api_actor(request)
     patient = services.open_patient(actor, public_id, action="change")
@@ -177,17 +181,17 @@ def _add(request, public_id: UUID, kind: str, payload: Schema):
     return 201, services.add_clinical_entry(actor, patient, kind, payload.model_dump())
 
 
-@router.post("/{public_id}/allergies", response={201: AllergyOut}, summary="Record an allergy")
+@router.post("/{public_id}/allergies", response={201: AllergyOut}, auth=CLINICAL_WRITE, summary="Record an allergy")
 def add_allergy(request: HttpRequest, public_id: UUID, payload: AllergyIn):
     return _add(request, public_id, "allergy", payload)
 
 
-@router.post("/{public_id}/conditions", response={201: ConditionOut}, summary="Record a condition")
+@router.post("/{public_id}/conditions", response={201: ConditionOut}, auth=CLINICAL_WRITE, summary="Record a condition")
 def add_condition(request: HttpRequest, public_id: UUID, payload: ConditionIn):
     return _add(request, public_id, "condition", payload)
 
 
-@router.post("/{public_id}/medications", response={201: MedicationOut},
+@router.post("/{public_id}/medications", response={201: MedicationOut}, auth=CLINICAL_WRITE,
              summary="Record a medication")
 def add_medication(request: HttpRequest, public_id: UUID, payload: MedicationIn):
     return _add(request, public_id, "medication", payload)

@@ -1,0 +1,82 @@
+"""Shared fixtures: the demo clinic, one signed-in client per persona, and patients to look at."""
+
+from datetime import date
+
+import pytest
+from django.test import Client
+
+from glabella.core.access import actor_for
+from glabella.demo.clinic import DEMO_DOMAIN, ensure_demo_clinic
+from glabella.patients.models import Patient
+
+STAFF_EMAILS = {
+    "owner": f"owner@{DEMO_DOMAIN}",
+    "medical_director": f"director@{DEMO_DOMAIN}",
+    "injector": f"injector@{DEMO_DOMAIN}",
+    "front_desk": f"desk@{DEMO_DOMAIN}",
+}
+PERSONAS = ("anonymous", "patient", "front_desk", "injector", "medical_director", "owner")
+
+
+@pytest.fixture
+def clinic(db):
+    location, _ = ensure_demo_clinic()
+    return location
+
+
+@pytest.fixture
+def patient(clinic):
+    """Grace Holloway, the demo patient with a portal account."""
+    return Patient.objects.get(user__username=f"patient@{DEMO_DOMAIN}")
+
+
+def make_patient(**fields) -> Patient:
+    values = dict(given_name="Maya", family_name="Lindqvist", birth_date=date(1979, 9, 30),
+                  email="maya@example.com", phone="+18055550177", sex="female")
+    values.update(fields)
+    p = Patient(**values)
+    p.refresh_search_text()
+    p.save()
+    return p
+
+
+@pytest.fixture
+def other_patient(clinic):
+    return make_patient()
+
+
+@pytest.fixture
+def users(clinic, patient, django_user_model):
+    found = {role: django_user_model.objects.get(username=email)
+             for role, email in STAFF_EMAILS.items()}
+    found["patient"] = patient.user
+    found["anonymous"] = None
+    return found
+
+
+@pytest.fixture
+def client_for(users):
+    """client_for("injector") -> a test client signed in as the demo injector."""
+
+    def make(persona: str, **kwargs) -> Client:
+        c = Client(**kwargs)
+        if users[persona] is not None:
+            c.force_login(users[persona])
+        return c
+
+    return make
+
+
+@pytest.fixture
+def actor_of(users):
+    def make(persona: str, channel: str = "web"):
+        return actor_for(users[persona], channel=channel, ip="127.0.0.1")
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """The demo clinic is built once per run; each test's changes are rolled back around it."""
+    with django_db_blocker.unblock():
+        ensure_demo_clinic()

@@ -1,0 +1,158 @@
+"""Who may open what: every route in the URL conf, for each role, anonymous and a patient.
+
+The expectations are written out here, not derived from the code's own role table, and a route
+that is added without an entry makes test_every_route_has_an_entry fail.
+"""
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from tests.conftest import PERSONAS
+
+ALL_STAFF = {"owner", "medical_director", "injector", "front_desk"}
+CLINICIANS = {"owner", "medical_director", "injector"}
+AUDITORS = {"owner", "medical_director"}
+EVERYONE = set(PERSONAS)
+
+
+def page(allowed: set, ok: int = 200) -> dict:
+    """A staff page: anonymous is sent to sign in, the signed-in but not allowed get 403."""
+    return {p: ok if p in allowed else (302 if p == "anonymous" else 403) for p in PERSONAS}
+
+
+def api(allowed: set, ok: int = 200, denied: int = 404) -> dict:
+    """An API route: anonymous gets 401; the rest either `ok` or `denied` (404 hides the object)."""
+    return {p: ok if p in allowed else (401 if p == "anonymous" else denied) for p in PERSONAS}
+
+
+def public(ok: int = 200) -> dict:
+    return dict.fromkeys(PERSONAS, ok)
+
+
+# (route name, HTTP method, URL kwargs, request body, {persona: status}).
+# Bodies are empty or invalid on purpose: the point is who gets past the door, and nothing is saved.
+PATIENT = {"public_id": "<patient>"}
+MATRIX = [
+    ("core:home", "get", {}, None,
+     {"anonymous": 302, "patient": 302, "front_desk": 302, "injector": 302,
+      "medical_director": 302, "owner": 302}),
+    ("core:sign-in", "get", {}, None,
+     {"anonymous": 200, "patient": 302, "front_desk": 302, "injector": 302,
+      "medical_director": 302, "owner": 302}),
+    ("core:sign-out", "post", {}, {}, public(302)),
+    ("core:access-log", "get", {}, None, page(AUDITORS)),
+    ("patients:search", "get", {}, None, page(ALL_STAFF)),
+    ("patients:register", "get", {}, None, page(ALL_STAFF)),
+    ("patients:register", "post", {}, {}, page(ALL_STAFF, ok=422)),
+    ("patients:record", "get", PATIENT, None, page(ALL_STAFF)),
+    ("patients:edit", "get", PATIENT, None, page(ALL_STAFF)),
+    ("patients:edit", "post", PATIENT, {}, page(ALL_STAFF, ok=422)),
+    ("patients:status", "post", PATIENT, {}, page(CLINICIANS, ok=422)),
+    ("patients:add-entry", "post", {**PATIENT, "kind": "allergy"}, {}, page(CLINICIANS, ok=422)),
+    ("patients:entry-active", "post",
+     {**PATIENT, "kind": "allergy", "entry_id": "<allergy>"}, {"active": "0"},
+     page(CLINICIANS, ok=302)),
+    ("patients:portal-me", "get", {}, None,
+     {"anonymous": 302, "patient": 200, "front_desk": 403, "injector": 403,
+      "medical_director": 403, "owner": 403}),
+    ("clinic:overview", "get", {}, None, page(ALL_STAFF)),
+    ("api:openapi-json", "get", {}, None, public()),
+    ("api:openapi-view", "get", {}, None, public()),
+    ("api:api-root", "get", {}, None, public(404)),
+    ("api:search_patients", "get", {}, {"q": "Holloway"}, api(ALL_STAFF | {"patient"})),
+    ("api:register_patient", "post", {}, {}, api(ALL_STAFF, ok=422, denied=403)),
+    ("api:read_patient", "get", PATIENT, None, api(ALL_STAFF | {"patient"})),
+    ("api:change_patient", "patch", PATIENT, {}, api(ALL_STAFF, denied=403)),
+    ("api:read_clinical", "get", PATIENT, None, api(CLINICIANS | {"patient"})),
+    ("api:add_allergy", "post", PATIENT, {}, api(CLINICIANS, ok=422, denied=403)),
+    ("api:add_condition", "post", PATIENT, {}, api(CLINICIANS, ok=422, denied=403)),
+    ("api:add_medication", "post", PATIENT, {}, api(CLINICIANS, ok=422, denied=403)),
+    ("api:list_locations", "get", {}, None, public()),
+    ("api:read_location", "get", {"public_id": "<location>"}, None, public()),
+    ("api:check_service_area", "get", {}, {"q": "Camarillo"}, public()),
+    ("api:list_services", "get", {}, None, public()),
+    ("api:list_rooms", "get", {}, None, api(ALL_STAFF, denied=403)),
+    ("api:list_staff", "get", {}, None, api(ALL_STAFF, denied=403)),
+]
+
+
+def route_names(resolver=None, namespace=None) -> set[str]:
+    names = set()
+    for entry in (resolver or get_resolver()).url_patterns:
+        if isinstance(entry, URLResolver):
+            ns = entry.namespace or namespace
+            if ns == "admin":
+                continue  # Django's own admin: tested as a whole in test_admin_is_for_the_owner
+            names |= route_names(entry, ns)
+        elif isinstance(entry, URLPattern) and entry.name:
+            names.add(f"{namespace}:{entry.name}" if namespace else entry.name)
+        elif isinstance(entry, URLPattern):
+            names.add(f"unnamed:{entry.pattern}")
+    return names
+
+
+def test_every_route_has_an_entry():
+    covered = {name for name, *_ in MATRIX}
+    assert route_names() - covered == set(), "add the new routes to MATRIX"
+    assert covered - route_names() == set(), "MATRIX names routes that no longer exist"
+
+
+def _resolve(kwargs: dict, objects: dict) -> dict:
+    return {k: objects[v] if isinstance(v, str) and v.startswith("<") else v
+            for k, v in kwargs.items()}
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(("name", "method", "kwargs", "body", "expected"), MATRIX,
+                         ids=[f"{m[0]}-{m[1]}" for m in MATRIX])
+def test_route_answers_each_persona(client_for, patient, clinic, persona, name, method, kwargs,
+                                    body, expected):
+    allergy = patient.allergies.create(name="Latex")
+    objects = {"<patient>": patient.public_id, "<allergy>": allergy.public_id,
+               "<location>": clinic.public_id}
+    url = reverse(name, kwargs=_resolve(kwargs, objects))
+    client = client_for(persona)
+    if method == "get":
+        response = client.get(url, body or {})
+    elif name.startswith("api:"):
+        response = getattr(client, method)(url, body, content_type="application/json")
+    else:
+        response = getattr(client, method)(url, body)
+    assert response.status_code == expected[persona], (
+        f"{persona} {method.upper()} {url}: {response.status_code}, expected {expected[persona]}"
+    )
+    if response.status_code == 302 and persona == "anonymous" and name != "core:sign-out":
+        assert response["Location"].startswith(reverse("core:sign-in"))
+
+
+@pytest.mark.parametrize("persona", ["patient", "front_desk", "injector", "medical_director"])
+def test_patients_and_staff_other_than_the_owner_are_kept_out_of_django_admin(client_for, persona):
+    response = client_for(persona).get("/admin/")
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
+
+
+def test_admin_is_for_the_owner(client_for):
+    assert client_for("owner").get("/admin/").status_code == 200
+
+
+def test_a_patient_reaches_only_their_own_record(client_for, other_patient):
+    client = client_for("patient")
+    assert client.get(f"/api/v1/patients/{other_patient.public_id}").status_code == 404
+    assert client.get(f"/api/v1/patients/{other_patient.public_id}/clinical").status_code == 404
+    found = client.get("/api/v1/patients", {"q": other_patient.family_name}).json()
+    assert found == []
+
+
+def test_front_desk_sees_contact_details_but_not_clinical_history(client_for, patient):
+    patient.allergies.create(name="Human albumin")
+    response = client_for("front_desk").get(reverse("patients:record", args=[patient.public_id]))
+    assert response.status_code == 200
+    assert patient.phone_display.encode() in response.content
+    assert b"Human albumin" not in response.content
+    assert b"Pregnancy" not in response.content
+
+
+def test_an_unknown_patient_id_is_a_404_for_everyone(client_for):
+    url = reverse("patients:record", args=["6f1c1d2e-0000-4000-8000-000000000000"])
+    assert client_for("owner").get(url).status_code == 404
