@@ -31,8 +31,14 @@ def patient(clinic):
 
 
 def make_patient(**fields) -> Patient:
-    values = dict(given_name="Maya", family_name="Lindqvist", birth_date=date(1979, 9, 30),
-                  email="maya@example.com", phone="+18055550177", sex="female")
+    values = dict(
+        given_name="Maya",
+        family_name="Lindqvist",
+        birth_date=date(1979, 9, 30),
+        email="maya@example.com",
+        phone="+18055550177",
+        sex="female",
+    )
     values.update(fields)
     p = Patient(**values)
     p.refresh_search_text()
@@ -47,8 +53,9 @@ def other_patient(clinic):
 
 @pytest.fixture
 def users(clinic, patient, django_user_model):
-    found = {role: django_user_model.objects.get(username=email)
-             for role, email in STAFF_EMAILS.items()}
+    found = {
+        role: django_user_model.objects.get(username=email) for role, email in STAFF_EMAILS.items()
+    }
     found["patient"] = patient.user
     found["anonymous"] = None
     return found

@@ -15,13 +15,28 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def start(**env) -> subprocess.CompletedProcess:
     """Runs `glabella check` with the given environment on top of a clean one."""
-    clean = {k: v for k, v in os.environ.items()
-             if k not in {"DEBUG", "SECRET_KEY", "DATABASE_URL", "EMAIL_BACKEND", "EMAIL_PORT",
-                          "ALLOWED_HOSTS"}}
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "DEBUG",
+            "SECRET_KEY",
+            "DATABASE_URL",
+            "EMAIL_BACKEND",
+            "EMAIL_PORT",
+            "ALLOWED_HOSTS",
+        }
+    }
     clean["GLABELLA_DATA_DIR"] = str(ROOT / "var" / "config-test")
     return subprocess.run(
-        [sys.executable, "-m", "glabella", "check"], cwd=ROOT, env={**clean, **env},
-        capture_output=True, text=True, timeout=60, check=False,
+        [sys.executable, "-m", "glabella", "check"],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 

@@ -33,12 +33,34 @@ def public(ok: int = 200) -> dict:
 # Bodies are empty or invalid on purpose: the point is who gets past the door, and nothing is saved.
 PATIENT = {"public_id": "<patient>"}
 MATRIX = [
-    ("core:home", "get", {}, None,
-     {"anonymous": 302, "patient": 302, "front_desk": 302, "injector": 302,
-      "medical_director": 302, "owner": 302}),
-    ("core:sign-in", "get", {}, None,
-     {"anonymous": 200, "patient": 302, "front_desk": 302, "injector": 302,
-      "medical_director": 302, "owner": 302}),
+    (
+        "core:home",
+        "get",
+        {},
+        None,
+        {
+            "anonymous": 302,
+            "patient": 302,
+            "front_desk": 302,
+            "injector": 302,
+            "medical_director": 302,
+            "owner": 302,
+        },
+    ),
+    (
+        "core:sign-in",
+        "get",
+        {},
+        None,
+        {
+            "anonymous": 200,
+            "patient": 302,
+            "front_desk": 302,
+            "injector": 302,
+            "medical_director": 302,
+            "owner": 302,
+        },
+    ),
     ("core:sign-out", "post", {}, {}, public(302)),
     ("core:access-log", "get", {}, None, page(AUDITORS)),
     ("patients:search", "get", {}, None, page(ALL_STAFF)),
@@ -49,12 +71,27 @@ MATRIX = [
     ("patients:edit", "post", PATIENT, {}, page(ALL_STAFF, ok=422)),
     ("patients:status", "post", PATIENT, {}, page(CLINICIANS, ok=422)),
     ("patients:add-entry", "post", {**PATIENT, "kind": "allergy"}, {}, page(CLINICIANS, ok=422)),
-    ("patients:entry-active", "post",
-     {**PATIENT, "kind": "allergy", "entry_id": "<allergy>"}, {"active": "0"},
-     page(CLINICIANS, ok=302)),
-    ("patients:portal-me", "get", {}, None,
-     {"anonymous": 302, "patient": 200, "front_desk": 403, "injector": 403,
-      "medical_director": 403, "owner": 403}),
+    (
+        "patients:entry-active",
+        "post",
+        {**PATIENT, "kind": "allergy", "entry_id": "<allergy>"},
+        {"active": "0"},
+        page(CLINICIANS, ok=302),
+    ),
+    (
+        "patients:portal-me",
+        "get",
+        {},
+        None,
+        {
+            "anonymous": 302,
+            "patient": 200,
+            "front_desk": 403,
+            "injector": 403,
+            "medical_director": 403,
+            "owner": 403,
+        },
+    ),
     ("clinic:overview", "get", {}, None, page(ALL_STAFF)),
     ("api:openapi-json", "get", {}, None, public()),
     ("api:openapi-view", "get", {}, None, public()),
@@ -98,18 +135,24 @@ def test_every_route_has_an_entry():
 
 
 def _resolve(kwargs: dict, objects: dict) -> dict:
-    return {k: objects[v] if isinstance(v, str) and v.startswith("<") else v
-            for k, v in kwargs.items()}
+    return {
+        k: objects[v] if isinstance(v, str) and v.startswith("<") else v for k, v in kwargs.items()
+    }
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
-@pytest.mark.parametrize(("name", "method", "kwargs", "body", "expected"), MATRIX,
-                         ids=[f"{m[0]}-{m[1]}" for m in MATRIX])
-def test_route_answers_each_persona(client_for, patient, clinic, persona, name, method, kwargs,
-                                    body, expected):
+@pytest.mark.parametrize(
+    ("name", "method", "kwargs", "body", "expected"), MATRIX, ids=[f"{m[0]}-{m[1]}" for m in MATRIX]
+)
+def test_route_answers_each_persona(
+    client_for, patient, clinic, persona, name, method, kwargs, body, expected
+):
     allergy = patient.allergies.create(name="Latex")
-    objects = {"<patient>": patient.public_id, "<allergy>": allergy.public_id,
-               "<location>": clinic.public_id}
+    objects = {
+        "<patient>": patient.public_id,
+        "<allergy>": allergy.public_id,
+        "<location>": clinic.public_id,
+    }
     url = reverse(name, kwargs=_resolve(kwargs, objects))
     client = client_for(persona)
     if method == "get":

@@ -1,12 +1,12 @@
-"""/api/v1/clinic: locations with hours and areas served, the service-area check, services, rooms, staff.
+"""/api/v1/clinic: locations (hours, areas served), the service-area check, services, rooms, staff.
 
 Locations, the area check and the service catalog are public (they are what the clinic's website
 shows); rooms and staff are for signed-in staff.
 """
 
 from datetime import date, time
-from typing import Annotated
 from decimal import Decimal
+from typing import Annotated
 from uuid import UUID
 
 from django.http import HttpRequest
@@ -86,8 +86,10 @@ class StaffOut(Schema):
 
 
 def _locations(who):
-    return Location.objects.restrict(who, "view").filter(active=True).prefetch_related(
-        "opening_hours", "service_areas"
+    return (
+        Location.objects.restrict(who, "view")
+        .filter(active=True)
+        .prefetch_related("opening_hours", "service_areas")
     )
 
 
@@ -101,13 +103,19 @@ def read_location(request: HttpRequest, public_id: UUID):
     return _location_out(get_object_or_404(_locations(api_actor(request)), public_id=public_id))
 
 
-@router.get("/service-area", response=ServiceAreaAnswer, auth=None,
-            summary="Does the clinic serve this city or ZIP code?")
+@router.get(
+    "/service-area",
+    response=ServiceAreaAnswer,
+    auth=None,
+    summary="Does the clinic serve this city or ZIP code?",
+)
 def check_service_area(request: HttpRequest, q: Annotated[str, Query(..., max_length=100)]):
     if area_key(q) is None:
         raise ValidationFailed({"q": ["Enter a city name or a five-digit ZIP code."]})
-    found = [_location_out(loc) for loc in locations_serving(q).prefetch_related(
-        "opening_hours", "service_areas")]
+    found = [
+        _location_out(loc)
+        for loc in locations_serving(q).prefetch_related("opening_hours", "service_areas")
+    ]
     return {"query": q, "served": bool(found), "locations": found}
 
 

@@ -44,7 +44,9 @@ class Organisation(models.Model):
 
 class Location(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="locations")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="locations"
+    )
     name = models.CharField(max_length=150)
     slug = models.SlugField(unique=True)
     address_line1 = models.CharField(max_length=200)
@@ -101,7 +103,9 @@ class OpeningHours(models.Model):
     class Meta:
         ordering = ["weekday", "opens"]
         constraints = [
-            models.CheckConstraint(condition=Q(opens__lt=F("closes")), name="opening_hours_opens_before_closes"),
+            models.CheckConstraint(
+                condition=Q(opens__lt=F("closes")), name="opening_hours_opens_before_closes"
+            ),
             models.CheckConstraint(condition=Q(weekday__lte=6), name="opening_hours_weekday_range"),
         ]
 
@@ -150,7 +154,9 @@ class Room(models.Model):
 
     class Meta:
         ordering = ["location__name", "name"]
-        constraints = [models.UniqueConstraint(fields=["location", "name"], name="room_name_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["location", "name"], name="room_name_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.location})"
@@ -166,7 +172,9 @@ class Service(models.Model):
         REVIEW = "review", "Two-week review"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="services")
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="services"
+    )
     name = models.CharField(max_length=100)
     slug = models.SlugField(unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -176,7 +184,7 @@ class Service(models.Model):
         max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
     performer_credentials = models.JSONField(
-        default=list, help_text="Credentials that may perform it, e.g. [\"MD\", \"NP\", \"RN\"]"
+        default=list, help_text='Credentials that may perform it, e.g. ["MD", "NP", "RN"]'
     )
     rooms = models.ManyToManyField(Room, blank=True, related_name="services")
     bookable_online = models.BooleanField(default=False)
@@ -188,7 +196,9 @@ class Service(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.CheckConstraint(condition=Q(duration_minutes__gte=5), name="service_duration_min"),
+            models.CheckConstraint(
+                condition=Q(duration_minutes__gte=5), name="service_duration_min"
+            ),
             models.CheckConstraint(condition=Q(price__gte=0), name="service_price_not_negative"),
         ]
 

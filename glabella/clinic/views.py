@@ -13,16 +13,15 @@ from glabella.core.roles import Capability
 @require_GET
 @staff_page(Capability.VIEW_CLINIC)
 def overview(request):
-    locations = (
-        Location.objects.restrict(request.actor, "view")
-        .prefetch_related(
-            "opening_hours",
-            "service_areas",
-            Prefetch("rooms", queryset=Room.objects.filter(active=True)),
-            Prefetch("staff", queryset=StaffMember.objects.filter(active=True)),
-        )
+    locations = Location.objects.restrict(request.actor, "view").prefetch_related(
+        "opening_hours",
+        "service_areas",
+        Prefetch("rooms", queryset=Room.objects.filter(active=True)),
+        Prefetch("staff", queryset=StaffMember.objects.filter(active=True)),
     )
-    services = Service.objects.restrict(request.actor, "view").filter(active=True).prefetch_related(
-        Prefetch("rooms", queryset=Room.objects.select_related("location"))
+    services = (
+        Service.objects.restrict(request.actor, "view")
+        .filter(active=True)
+        .prefetch_related(Prefetch("rooms", queryset=Room.objects.select_related("location")))
     )
     return render(request, "clinic/overview.html", {"locations": locations, "services": services})

@@ -51,13 +51,23 @@ def actor_for(user, *, channel: str = "web", ip: str | None = None) -> Actor:
     staff = _related_or_none(user, "staff")
     if staff is not None and staff.active:
         return Actor(
-            user, staff.role, capabilities_of(staff.role), f"{staff.full_name} <{user.get_username()}>",
-            channel, ip, staff=staff,
+            user,
+            staff.role,
+            capabilities_of(staff.role),
+            f"{staff.full_name} <{user.get_username()}>",
+            channel,
+            ip,
+            staff=staff,
         )
     patient = _related_or_none(user, "patient_record")
     if patient is not None:
         return Actor(
-            user, PATIENT, frozenset(), f"patient <{user.get_username()}>", channel, ip,
+            user,
+            PATIENT,
+            frozenset(),
+            f"patient <{user.get_username()}>",
+            channel,
+            ip,
             patient_id=patient.pk,
         )
     return Actor(user, ANONYMOUS, frozenset(), f"no role <{user.get_username()}>", channel, ip)

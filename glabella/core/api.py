@@ -38,14 +38,19 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request, token: str):
         if not token.startswith(ApiToken.PREFIX):
             return None
-        found = ApiToken.objects.live().select_related("user").filter(
-            digest=ApiToken.digest_of(token)
-        ).first()
+        found = (
+            ApiToken.objects.live()
+            .select_related("user")
+            .filter(digest=ApiToken.digest_of(token))
+            .first()
+        )
         if found is None:
             return None
         now = timezone.now()
-        stale = found.last_used_at is None or \
-            (now - found.last_used_at).total_seconds() > TOKEN_TOUCH_SECONDS
+        stale = (
+            found.last_used_at is None
+            or (now - found.last_used_at).total_seconds() > TOKEN_TOUCH_SECONDS
+        )
         if stale:
             ApiToken.objects.filter(pk=found.pk).update(last_used_at=now)
         request.user = found.user
@@ -103,14 +108,16 @@ def install_error_handlers(api) -> None:
         for err in exc.errors:
             fields.setdefault(_field_name(err.get("loc", [])), []).append(_message(err))
         return api.create_response(
-            request, error_body("validation_error", "Please correct the fields shown.", fields),
+            request,
+            error_body("validation_error", "Please correct the fields shown.", fields),
             status=422,
         )
 
     def domain(request, exc: DomainError):
         fields = exc.fields if isinstance(exc, ValidationFailed) else None
-        return api.create_response(request, error_body(exc.code, exc.message, fields),
-                                   status=exc.status)
+        return api.create_response(
+            request, error_body(exc.code, exc.message, fields), status=exc.status
+        )
 
     def not_found(request, exc):
         return api.create_response(request, error_body("not_found", "Not found."), status=404)

@@ -31,8 +31,15 @@ def record(
     )
 
 
-def record_patient(actor: Actor, action: str, patient, *, object_type="patient", object_id=None,
-                   detail: dict | None = None) -> AccessLog:
+def record_patient(
+    actor: Actor,
+    action: str,
+    patient,
+    *,
+    object_type="patient",
+    object_id=None,
+    detail: dict | None = None,
+) -> AccessLog:
     """A row about one patient's data (the patient itself or one of their records)."""
     return record(
         actor,

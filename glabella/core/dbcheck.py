@@ -12,7 +12,9 @@ def main() -> int:
 
         connection.ensure_connection()
     except Exception as exc:  # any failure to connect means "not there"
-        print(f"database check: {exc.__class__.__name__}: {str(exc).strip()[:200]}", file=sys.stderr)
+        print(
+            f"database check: {exc.__class__.__name__}: {str(exc).strip()[:200]}", file=sys.stderr
+        )
         return 1
     return 0
 

@@ -1,4 +1,4 @@
-"""Domain errors: what a service raises when it cannot do what was asked, in words a person can act on.
+"""Domain errors: what a service raises when it cannot do what was asked, in words people act on.
 
 Adapters map them once: ValidationFailed to 422 (field by field), NotFound to 404, Conflict to 409,
 PermissionDenied to 403.
@@ -20,7 +20,9 @@ class ValidationFailed(DomainError):
     status = 422
     code = "validation_error"
 
-    def __init__(self, fields: dict[str, list[str]], message: str = "Please correct the fields shown."):
+    def __init__(
+        self, fields: dict[str, list[str]], message: str = "Please correct the fields shown."
+    ):
         super().__init__(message)
         self.fields = fields
 

@@ -4,7 +4,8 @@ from django.contrib.auth.forms import AuthenticationForm
 
 class SignInForm(AuthenticationForm):
     username = forms.CharField(
-        label="Email", max_length=254,
+        label="Email",
+        max_length=254,
         widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "username"}),
     )
 

@@ -18,7 +18,7 @@ def to_e164(raw: str, region: str = DEFAULT_REGION) -> str:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         raise InvalidPhone(
-            "This is not a phone number we can read; enter it like (805) 555-0134 or +1 805 555 0134."
+            "We cannot read this phone number; enter it like (805) 555-0134 or +1 805 555 0134."
         ) from None
     if not phonenumbers.is_valid_number(number):
         raise InvalidPhone("This phone number does not exist; please check the digits.")

@@ -18,8 +18,16 @@ from glabella.patients.models import Channel, Patient, Sex
 
 DEMO_PASSWORD = "glabella-demo"  # noqa: S105 - printed for the demo; never a real account
 DEMO_DOMAIN = "demo.glabella.test"
-SERVED = ["Westlake Village", "Agoura Hills", "Calabasas", "Camarillo", "Ventura", "Oxnard",
-          "Moorpark", "Simi Valley"]
+SERVED = [
+    "Westlake Village",
+    "Agoura Hills",
+    "Calabasas",
+    "Camarillo",
+    "Ventura",
+    "Oxnard",
+    "Moorpark",
+    "Simi Valley",
+]
 ALL_CLINICIANS = [c.value for c in Credential]
 
 
@@ -66,15 +74,23 @@ def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
     location, created = Location.objects.get_or_create(
         slug="thousand-oaks",
         defaults=dict(
-            organisation=org, name="Thousand Oaks", address_line1="2100 E Thousand Oaks Blvd",
-            address_line2="Suite 200", city="Thousand Oaks", state="CA", postal_code="91362",
-            phone="+18055550100", email=f"hello@{DEMO_DOMAIN}", time_zone="America/Los_Angeles",
+            organisation=org,
+            name="Thousand Oaks",
+            address_line1="2100 E Thousand Oaks Blvd",
+            address_line2="Suite 200",
+            city="Thousand Oaks",
+            state="CA",
+            postal_code="91362",
+            phone="+18055550100",
+            email=f"hello@{DEMO_DOMAIN}",
+            time_zone="America/Los_Angeles",
         ),
     )
     if created:
         for weekday in range(5):
-            OpeningHours.objects.create(location=location, weekday=weekday, opens=time(9),
-                                        closes=time(18))
+            OpeningHours.objects.create(
+                location=location, weekday=weekday, opens=time(9), closes=time(18)
+            )
         OpeningHours.objects.create(location=location, weekday=5, opens=time(9), closes=time(14))
         for city in SERVED:
             ServiceArea.objects.create(location=location, label=city)
@@ -83,21 +99,59 @@ def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
         rooms[name], _ = Room.objects.get_or_create(location=location, name=name)
     treatment_rooms = [rooms["Treatment room 1"], rooms["Treatment room 2"]]
     for slug, name, kind, minutes, price, online, where, desc in [
-        ("consultation", "Consultation", Service.Kind.CONSULTATION, 30, "0.00", True,
-         [rooms["Consultation room"], *treatment_rooms],
-         "A conversation about your goals, your health history and whether treatment suits you."),
-        ("neuromodulator", "Neuromodulator treatment", Service.Kind.NEUROMODULATOR, 30, "350.00",
-         False, treatment_rooms, "BOTOX Cosmetic or another neuromodulator for expression lines."),
-        ("dermal-filler", "Dermal filler", Service.Kind.FILLER, 60, "750.00", False,
-         treatment_rooms, "Hyaluronic acid filler for lines visible at rest."),
-        ("two-week-review", "Two-week review", Service.Kind.REVIEW, 15, "0.00", False,
-         [rooms["Consultation room"], *treatment_rooms], "A look at the result two weeks on."),
+        (
+            "consultation",
+            "Consultation",
+            Service.Kind.CONSULTATION,
+            30,
+            "0.00",
+            True,
+            [rooms["Consultation room"], *treatment_rooms],
+            "A conversation about your goals, your health history and whether treatment suits you.",
+        ),
+        (
+            "neuromodulator",
+            "Neuromodulator treatment",
+            Service.Kind.NEUROMODULATOR,
+            30,
+            "350.00",
+            False,
+            treatment_rooms,
+            "BOTOX Cosmetic or another neuromodulator for expression lines.",
+        ),
+        (
+            "dermal-filler",
+            "Dermal filler",
+            Service.Kind.FILLER,
+            60,
+            "750.00",
+            False,
+            treatment_rooms,
+            "Hyaluronic acid filler for lines visible at rest.",
+        ),
+        (
+            "two-week-review",
+            "Two-week review",
+            Service.Kind.REVIEW,
+            15,
+            "0.00",
+            False,
+            [rooms["Consultation room"], *treatment_rooms],
+            "A look at the result two weeks on.",
+        ),
     ]:
         service, made = Service.objects.get_or_create(
             slug=slug,
-            defaults=dict(organisation=org, name=name, kind=kind, duration_minutes=minutes,
-                          price=Decimal(price), bookable_online=online, description=desc,
-                          performer_credentials=ALL_CLINICIANS),
+            defaults=dict(
+                organisation=org,
+                name=name,
+                kind=kind,
+                duration_minutes=minutes,
+                price=Decimal(price),
+                bookable_online=online,
+                description=desc,
+                performer_credentials=ALL_CLINICIANS,
+            ),
         )
         if made:
             service.rooms.set(where)
@@ -110,25 +164,43 @@ def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
         member = StaffMember.objects.filter(user=user).first()
         if member is None:
             member = StaffMember.objects.create(
-                user=user, full_name=spec.name, role=spec.role, credential=spec.credential,
-                licence_number=spec.licence, licence_state="CA" if spec.licence else "",
+                user=user,
+                full_name=spec.name,
+                role=spec.role,
+                credential=spec.credential,
+                licence_number=spec.licence,
+                licence_state="CA" if spec.licence else "",
                 licence_expires=date(2028, 6, 30) if spec.licence else None,
                 supervising_prescriber=members.get(spec.supervisor),
             )
             member.full_clean()
             location.staff.add(member)
         members[spec.key] = member
-        logins.append(DemoLogin(email, member.get_role_display()
-                                + (f", {member.credential}" if member.credential else "")))
+        logins.append(
+            DemoLogin(
+                email,
+                member.get_role_display() + (f", {member.credential}" if member.credential else ""),
+            )
+        )
 
     patient_email = f"patient@{DEMO_DOMAIN}"
     user = _user(patient_email)
     if not Patient.objects.filter(user=user).exists():
         patient = Patient(
-            user=user, given_name="Grace", family_name="Holloway", birth_date=date(1986, 4, 12),
-            sex=Sex.FEMALE, email=patient_email, phone="+18055550142", city="Westlake Village",
-            state="CA", postal_code="91361", preferred_location=location,
-            preferred_channel=Channel.EMAIL, email_consent=True, email_consent_at=timezone.now(),
+            user=user,
+            given_name="Grace",
+            family_name="Holloway",
+            birth_date=date(1986, 4, 12),
+            sex=Sex.FEMALE,
+            email=patient_email,
+            phone="+18055550142",
+            city="Westlake Village",
+            state="CA",
+            postal_code="91361",
+            preferred_location=location,
+            preferred_channel=Channel.EMAIL,
+            email_consent=True,
+            email_consent_at=timezone.now(),
         )
         patient.refresh_search_text()
         patient.save()

@@ -1,4 +1,4 @@
-"""Synthetic patients for the demo and for benchmarks: deterministic for a seed, plausible, fictional.
+"""Synthetic patients for the demo and benchmarks: deterministic for a seed, plausible, fictional.
 
 Patient i of seed s is always the same person, so loading again creates only the ones missing.
 Phones use the 555 exchange and emails example.com, so no real person is ever contacted.
@@ -6,8 +6,7 @@ Phones use the 555 exchange and emails example.com, so no real person is ever co
 
 import random
 import uuid
-from datetime import date, datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import transaction
 from faker import Faker
@@ -27,21 +26,48 @@ from glabella.patients.search import search_key
 
 BATCH = 2000
 AREA_CODES = ("805", "818", "747", "661")
-CITIES = [("Thousand Oaks", "91360"), ("Thousand Oaks", "91362"), ("Westlake Village", "91361"),
-          ("Agoura Hills", "91301"), ("Calabasas", "91302"), ("Camarillo", "93010"),
-          ("Ventura", "93003"), ("Oxnard", "93030"), ("Moorpark", "93021"),
-          ("Simi Valley", "93065")]
-ALLERGIES = [("Penicillin", "Rash", Allergy.Severity.MODERATE), ("Latex", "Itching", Allergy.Severity.MILD),
-             ("Sulfa drugs", "Hives", Allergy.Severity.MODERATE), ("Shellfish", "Swelling",
-             Allergy.Severity.SEVERE), ("Cow's milk protein", "Hives", Allergy.Severity.MODERATE),
-             ("Lidocaine", "Rash", Allergy.Severity.MILD), ("Human albumin", "", Allergy.Severity.UNKNOWN)]
-CONDITIONS = ["Migraine", "Hypothyroidism", "Hypertension", "Asthma", "Dry eye",
-              "Rosacea", "Myasthenia gravis", "Atrial fibrillation"]
-MEDICATIONS = [("Levothyroxine", "50 mcg daily"), ("Sertraline", "50 mg daily"),
-               ("Lisinopril", "10 mg daily"), ("Aspirin", "81 mg daily"),
-               ("Oral contraceptive", "daily"), ("Cyclobenzaprine", "10 mg as needed"),
-               ("Apixaban", "5 mg twice daily"), ("Sumatriptan", "50 mg as needed")]
-EPOCH = datetime(2024, 1, 1, tzinfo=dt_timezone.utc)
+CITIES = [
+    ("Thousand Oaks", "91360"),
+    ("Thousand Oaks", "91362"),
+    ("Westlake Village", "91361"),
+    ("Agoura Hills", "91301"),
+    ("Calabasas", "91302"),
+    ("Camarillo", "93010"),
+    ("Ventura", "93003"),
+    ("Oxnard", "93030"),
+    ("Moorpark", "93021"),
+    ("Simi Valley", "93065"),
+]
+ALLERGIES = [
+    ("Penicillin", "Rash", Allergy.Severity.MODERATE),
+    ("Latex", "Itching", Allergy.Severity.MILD),
+    ("Sulfa drugs", "Hives", Allergy.Severity.MODERATE),
+    ("Shellfish", "Swelling", Allergy.Severity.SEVERE),
+    ("Cow's milk protein", "Hives", Allergy.Severity.MODERATE),
+    ("Lidocaine", "Rash", Allergy.Severity.MILD),
+    ("Human albumin", "", Allergy.Severity.UNKNOWN),
+]
+CONDITIONS = [
+    "Migraine",
+    "Hypothyroidism",
+    "Hypertension",
+    "Asthma",
+    "Dry eye",
+    "Rosacea",
+    "Myasthenia gravis",
+    "Atrial fibrillation",
+]
+MEDICATIONS = [
+    ("Levothyroxine", "50 mcg daily"),
+    ("Sertraline", "50 mg daily"),
+    ("Lisinopril", "10 mg daily"),
+    ("Aspirin", "81 mg daily"),
+    ("Oral contraceptive", "daily"),
+    ("Cyclobenzaprine", "10 mg as needed"),
+    ("Apixaban", "5 mg twice daily"),
+    ("Sumatriptan", "50 mg as needed"),
+]
+EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 def _birth_date(rng: random.Random, today: date) -> date:
@@ -50,42 +76,66 @@ def _birth_date(rng: random.Random, today: date) -> date:
     return today - timedelta(days=age * 365 + rng.randrange(365))
 
 
-def build_patient(index: int, rng: random.Random, fake: Faker, today: date,
-                  location: Location | None):
+def build_patient(
+    index: int, rng: random.Random, fake: Faker, today: date, location: Location | None
+):
     public_id = uuid.UUID(int=rng.getrandbits(128), version=4)
     female = rng.random() < 0.86
     given = fake.first_name_female() if female else fake.first_name_male()
     family = fake.last_name()
-    phone = f"+1{rng.choice(AREA_CODES)}555{rng.randrange(10000):04d}" if rng.random() < 0.95 else ""
+    phone = (
+        f"+1{rng.choice(AREA_CODES)}555{rng.randrange(10000):04d}" if rng.random() < 0.95 else ""
+    )
     email = f"{given}.{family}.{index}@example.com".lower().replace(" ", "").replace("'", "")
     city, postal = rng.choice(CITIES)
     sms = bool(phone) and rng.random() < 0.6
     born = _birth_date(rng, today)
     created = EPOCH + timedelta(minutes=rng.randrange(2 * 365 * 24 * 60))
     patient = Patient(
-        public_id=public_id, given_name=given, family_name=family, birth_date=born,
-        sex=Sex.FEMALE if female else Sex.MALE, email=email, phone=phone,
-        address_line1=fake.street_address(), city=city, state="CA", postal_code=postal,
+        public_id=public_id,
+        given_name=given,
+        family_name=family,
+        birth_date=born,
+        sex=Sex.FEMALE if female else Sex.MALE,
+        email=email,
+        phone=phone,
+        address_line1=fake.street_address(),
+        city=city,
+        state="CA",
+        postal_code=postal,
         preferred_location=location,
         preferred_channel=Channel.SMS if sms and rng.random() < 0.5 else Channel.EMAIL,
-        email_consent=True, email_consent_at=created, sms_consent=sms,
-        sms_consent_at=created if sms else None, marketing_consent=rng.random() < 0.35,
-        created_at=created, updated_at=created,
+        email_consent=True,
+        email_consent_at=created,
+        sms_consent=sms,
+        sms_consent_at=created if sms else None,
+        marketing_consent=rng.random() < 0.35,
+        created_at=created,
+        updated_at=created,
     )
     if female and (today - born).days < 45 * 365 and rng.random() < 0.7:
         patient.pregnancy_status = rng.choices(
             [PregnancyStatus.NOT_PREGNANT, PregnancyStatus.PREGNANT, PregnancyStatus.TRYING],
-            weights=[94, 3, 3])[0]
+            weights=[94, 3, 3],
+        )[0]
         patient.pregnancy_recorded_on = created.date()
         patient.breastfeeding_status = rng.choices(
-            [BreastfeedingStatus.NO, BreastfeedingStatus.YES], weights=[95, 5])[0]
+            [BreastfeedingStatus.NO, BreastfeedingStatus.YES], weights=[95, 5]
+        )[0]
         patient.breastfeeding_recorded_on = created.date()
     patient.search_text = search_key(given, family, "", phone[2:], email)
     entries = []
     if rng.random() < 0.25:
         name, reaction, severity = rng.choice(ALLERGIES)
-        entries.append(Allergy(patient=patient, name=name, reaction=reaction, severity=severity,
-                               recorded_at=created))
+        entries.append(
+            Allergy(
+                patient=patient,
+                name=name,
+                reaction=reaction,
+                severity=severity,
+                recorded_at=created,
+            )
+        )
     if rng.random() < 0.2:
         entries.append(Condition(patient=patient, name=rng.choice(CONDITIONS), recorded_at=created))
     if rng.random() < 0.35:
@@ -94,24 +144,33 @@ def build_patient(index: int, rng: random.Random, fake: Faker, today: date,
     return patient, entries
 
 
-def load_patients(count: int, seed: int, today: date, location: Location | None,
-                  progress=None) -> int:
-    """Creates the first `count` synthetic patients of `seed` that do not exist yet; returns how many."""
+def load_patients(
+    count: int, seed: int, today: date, location: Location | None, progress=None
+) -> int:
+    """Creates the first `count` synthetic patients of `seed` that are missing; returns how many."""
     rng = random.Random(seed)
     fake = Faker("en_US")
     fake.seed_instance(seed)
     created = 0
     for start in range(0, count, BATCH):
-        batch = [build_patient(i, rng, fake, today, location)
-                 for i in range(start, min(count, start + BATCH))]
+        batch = [
+            build_patient(i, rng, fake, today, location)
+            for i in range(start, min(count, start + BATCH))
+        ]
         ids = [p.public_id for p, _ in batch]
-        existing = set(Patient.objects.filter(public_id__in=ids).values_list("public_id", flat=True))
+        existing = set(
+            Patient.objects.filter(public_id__in=ids).values_list("public_id", flat=True)
+        )
         fresh = [(p, e) for p, e in batch if p.public_id not in existing]
         if fresh:
             with transaction.atomic():
                 Patient.objects.bulk_create([p for p, _ in fresh])
-                saved = {p.public_id: p.pk for p in Patient.objects.filter(
-                    public_id__in=[p.public_id for p, _ in fresh]).only("id", "public_id")}
+                saved = {
+                    p.public_id: p.pk
+                    for p in Patient.objects.filter(
+                        public_id__in=[p.public_id for p, _ in fresh]
+                    ).only("id", "public_id")
+                }
                 by_kind: dict[type, list] = {}
                 for patient, entries in fresh:
                     for entry in entries:

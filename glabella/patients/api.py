@@ -5,7 +5,7 @@ from typing import Annotated, Literal
 from uuid import UUID
 
 from django.http import HttpRequest
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from glabella.core.api import api_actor, requires
@@ -68,8 +68,9 @@ class PatientChange(Strict):
     email_consent: bool | None = None
     sms_consent: bool | None = None
     marketing_consent: bool | None = None
-    pregnancy_status: Literal[
-        "unknown", "not_pregnant", "pregnant", "trying", "not_applicable"] | None = None
+    pregnancy_status: (
+        Literal["unknown", "not_pregnant", "pregnant", "trying", "not_applicable"] | None
+    ) = None
     breastfeeding_status: Literal["unknown", "no", "yes", "not_applicable"] | None = None
 
 
@@ -133,16 +134,22 @@ class MedicationIn(Strict):
 
 
 @router.get("", response=list[PatientSummary], summary="Search patients")
-def search_patients(request: HttpRequest, q: Annotated[str, Query(..., min_length=1, max_length=100)]):
+def search_patients(
+    request: HttpRequest, q: Annotated[str, Query(..., min_length=1, max_length=100)]
+):
     """By name, phone, email or date of birth (YYYY-MM-DD or MM/DD/YYYY); at most 25 results."""
     return services.search_patients(api_actor(request), q)
 
 
-@router.post("", response={201: PatientOut}, auth=requires(Capability.CHANGE_PATIENT),
-             summary="Register a patient")
+@router.post(
+    "",
+    response={201: PatientOut},
+    auth=requires(Capability.CHANGE_PATIENT),
+    summary="Register a patient",
+)
 def register_patient(request: HttpRequest, payload: PatientNew):
     data = payload.model_dump(exclude_unset=True)
-    return 201, services.register_patient(api_actor(request), data)
+    return Status(201, services.register_patient(api_actor(request), data))
 
 
 @router.get("/{public_id}", response=PatientOut, summary="A patient's record")
@@ -150,8 +157,12 @@ def read_patient(request: HttpRequest, public_id: UUID):
     return services.open_patient(api_actor(request), public_id)
 
 
-@router.patch("/{public_id}", response=PatientOut, auth=requires(Capability.CHANGE_PATIENT),
-              summary="Change a patient's record")
+@router.patch(
+    "/{public_id}",
+    response=PatientOut,
+    auth=requires(Capability.CHANGE_PATIENT),
+    summary="Change a patient's record",
+)
 def change_patient(request: HttpRequest, public_id: UUID, payload: PatientChange):
     actor = api_actor(request)
     patient = services.open_patient(actor, public_id, action="change")
@@ -159,7 +170,9 @@ def change_patient(request: HttpRequest, public_id: UUID, payload: PatientChange
     return patient
 
 
-@router.get("/{public_id}/clinical", response=ClinicalOut, summary="Allergies, conditions, medications")
+@router.get(
+    "/{public_id}/clinical", response=ClinicalOut, summary="Allergies, conditions, medications"
+)
 def read_clinical(request: HttpRequest, public_id: UUID):
     actor = api_actor(request)
     patient = services.open_patient_clinical(actor, public_id)
@@ -178,20 +191,34 @@ def read_clinical(request: HttpRequest, public_id: UUID):
 def _add(request, public_id: UUID, kind: str, payload: Schema):
     actor = api_actor(request)
     patient = services.open_patient_clinical(actor, public_id, action="create")
-    return 201, services.add_clinical_entry(actor, patient, kind, payload.model_dump())
+    return Status(201, services.add_clinical_entry(actor, patient, kind, payload.model_dump()))
 
 
-@router.post("/{public_id}/allergies", response={201: AllergyOut}, auth=CLINICAL_WRITE, summary="Record an allergy")
+@router.post(
+    "/{public_id}/allergies",
+    response={201: AllergyOut},
+    auth=CLINICAL_WRITE,
+    summary="Record an allergy",
+)
 def add_allergy(request: HttpRequest, public_id: UUID, payload: AllergyIn):
     return _add(request, public_id, "allergy", payload)
 
 
-@router.post("/{public_id}/conditions", response={201: ConditionOut}, auth=CLINICAL_WRITE, summary="Record a condition")
+@router.post(
+    "/{public_id}/conditions",
+    response={201: ConditionOut},
+    auth=CLINICAL_WRITE,
+    summary="Record a condition",
+)
 def add_condition(request: HttpRequest, public_id: UUID, payload: ConditionIn):
     return _add(request, public_id, "condition", payload)
 
 
-@router.post("/{public_id}/medications", response={201: MedicationOut}, auth=CLINICAL_WRITE,
-             summary="Record a medication")
+@router.post(
+    "/{public_id}/medications",
+    response={201: MedicationOut},
+    auth=CLINICAL_WRITE,
+    summary="Record a medication",
+)
 def add_medication(request: HttpRequest, public_id: UUID, payload: MedicationIn):
     return _add(request, public_id, "medication", payload)

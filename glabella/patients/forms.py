@@ -20,18 +20,23 @@ class PatientForm(forms.Form):
     preferred_name = forms.CharField(max_length=100, required=False)
     birth_date = forms.DateField(label="Date of birth", widget=DATE_INPUT)
     sex = forms.ChoiceField(choices=Sex.choices, initial=Sex.UNKNOWN)
-    phone = forms.CharField(max_length=30, required=False,
-                            widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}))
-    email = forms.CharField(max_length=254, required=False,
-                            widget=forms.EmailInput(attrs={"autocomplete": "off"}))
+    phone = forms.CharField(
+        max_length=30,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}),
+    )
+    email = forms.CharField(
+        max_length=254, required=False, widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
     address_line1 = forms.CharField(label="Address", max_length=200, required=False)
     address_line2 = forms.CharField(label="Address (line 2)", max_length=200, required=False)
     city = forms.CharField(max_length=100, required=False)
     state = forms.CharField(max_length=2, required=False)
     postal_code = forms.CharField(label="ZIP code", max_length=10, required=False)
     emergency_contact_name = forms.CharField(max_length=150, required=False)
-    emergency_contact_phone = forms.CharField(max_length=30, required=False,
-                                              widget=forms.TextInput(attrs={"type": "tel"}))
+    emergency_contact_phone = forms.CharField(
+        max_length=30, required=False, widget=forms.TextInput(attrs={"type": "tel"})
+    )
     preferred_location = forms.ModelChoiceField(
         queryset=Location.objects.filter(active=True), required=False, to_field_name="public_id"
     )

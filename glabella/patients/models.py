@@ -61,7 +61,10 @@ class Channel(models.TextChoices):
 class Patient(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="patient_record",
     )
     given_name = models.CharField(max_length=100)
@@ -92,7 +95,9 @@ class Patient(models.Model):
     )
     breastfeeding_recorded_on = models.DateField(null=True, blank=True)
 
-    preferred_channel = models.CharField(max_length=5, choices=Channel.choices, default=Channel.EMAIL)
+    preferred_channel = models.CharField(
+        max_length=5, choices=Channel.choices, default=Channel.EMAIL
+    )
     email_consent = models.BooleanField(default=False)
     email_consent_at = models.DateTimeField(null=True, blank=True)
     sms_consent = models.BooleanField(default=False)
@@ -134,8 +139,11 @@ class Patient(models.Model):
 
     def refresh_search_text(self) -> None:
         self.search_text = search_key(
-            self.given_name, self.family_name, self.preferred_name,
-            phones.national_digits(self.phone), self.email,
+            self.given_name,
+            self.family_name,
+            self.preferred_name,
+            phones.national_digits(self.phone),
+            self.email,
         )
 
 

@@ -24,8 +24,9 @@ def fold(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9@.]+", " ", ascii_text.lower()).split())
 
 
-def search_key(given_name: str, family_name: str, preferred_name: str, phone_digits: str,
-               email: str) -> str:
+def search_key(
+    given_name: str, family_name: str, preferred_name: str, phone_digits: str, email: str
+) -> str:
     parts = [given_name, preferred_name, family_name, phone_digits, email]
     return fold(" ".join(p for p in parts if p))
 

@@ -1,4 +1,4 @@
-"""Every write to a patient record, and the audited reads: register, update, search, clinical entries.
+"""Every write to a patient record and the audited reads: register, update, search, clinical history.
 
 Each function takes the Actor who asks, checks what they may do, validates the input field by field
 (ValidationFailed, nothing written) and writes the change and its access-log row in one transaction.
@@ -33,16 +33,43 @@ from glabella.patients.search import parse_query
 Action = audit.Action
 
 CONTACT_FIELDS = (
-    "given_name", "family_name", "preferred_name", "birth_date", "sex", "email", "phone",
-    "address_line1", "address_line2", "city", "state", "postal_code",
-    "emergency_contact_name", "emergency_contact_phone", "preferred_location",
-    "preferred_channel", "email_consent", "sms_consent", "marketing_consent",
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "birth_date",
+    "sex",
+    "email",
+    "phone",
+    "address_line1",
+    "address_line2",
+    "city",
+    "state",
+    "postal_code",
+    "emergency_contact_name",
+    "emergency_contact_phone",
+    "preferred_location",
+    "preferred_channel",
+    "email_consent",
+    "sms_consent",
+    "marketing_consent",
 )
 CLINICAL_STATUS_FIELDS = ("pregnancy_status", "breastfeeding_status")
 REQUIRED = ("given_name", "family_name", "birth_date")
 ZIP_RE = re.compile(r"^\d{5}(-\d{4})?$")
 OLDEST_AGE_YEARS = 120
 SEARCH_LIMIT = 25
+
+
+CONTROL_CHARACTERS_MESSAGE = "Remove the control characters (such as NUL) from this text."
+
+
+def _with_control_characters(data: dict) -> list[str]:
+    """Names of text fields holding characters no database column should store."""
+    return sorted(
+        name
+        for name, value in data.items()
+        if isinstance(value, str) and any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value)
+    )
 
 
 def _text(value) -> str:
@@ -60,20 +87,32 @@ def clean_patient_fields(data: dict, *, today: date, partial: bool = False) -> d
     unknown = set(data) - set(CONTACT_FIELDS) - set(CLINICAL_STATUS_FIELDS)
     for name in sorted(unknown):
         fail(name, "This field is not part of a patient record.")
+    for name in _with_control_characters(data):
+        fail(name, CONTROL_CHARACTERS_MESSAGE)
 
     if not partial:
         for name in REQUIRED:
             if data.get(name) in (None, ""):
                 fail(name, "This field is required.")
 
-    for name in ("given_name", "family_name", "preferred_name", "address_line1", "address_line2",
-                 "city", "emergency_contact_name"):
+    for name in (
+        "given_name",
+        "family_name",
+        "preferred_name",
+        "address_line1",
+        "address_line2",
+        "city",
+        "emergency_contact_name",
+    ):
         if name in data:
             value = _text(data[name])
             if name in REQUIRED and not value:
                 fail(name, "This field is required.")
-            elif len(value) > 100 and name not in {"address_line1", "address_line2",
-                                                   "emergency_contact_name"}:
+            elif len(value) > 100 and name not in {
+                "address_line1",
+                "address_line2",
+                "emergency_contact_name",
+            }:
                 fail(name, "Use at most 100 characters.")
             elif len(value) > 200:
                 fail(name, "Use at most 200 characters.")
@@ -151,8 +190,10 @@ def clean_patient_fields(data: dict, *, today: date, partial: bool = False) -> d
             else:
                 cleaned[name] = data[name]
 
-    for name, choices in (("pregnancy_status", PregnancyStatus), ("breastfeeding_status",
-                                                                 BreastfeedingStatus)):
+    for name, choices in (
+        ("pregnancy_status", PregnancyStatus),
+        ("breastfeeding_status", BreastfeedingStatus),
+    ):
         if name in data:
             if data[name] not in choices.values:
                 fail(name, f"Choose one of: {', '.join(choices.values)}.")
@@ -222,8 +263,11 @@ def register_patient(actor: Actor, data: dict) -> Patient:
     _require(actor, Capability.CHANGE_PATIENT, "register patients")
     if any(name in data for name in CLINICAL_STATUS_FIELDS):
         _require(actor, Capability.CHANGE_CLINICAL, "record pregnancy or breastfeeding status")
-    location = data.get("preferred_location") if isinstance(data.get("preferred_location"),
-                                                              Location) else None
+    location = (
+        data.get("preferred_location")
+        if isinstance(data.get("preferred_location"), Location)
+        else None
+    )
     today = local_today(location)
     cleaned = clean_patient_fields(data, today=today)
     patient = Patient()
@@ -276,8 +320,14 @@ def search_patients(actor: Actor, text: str, *, limit: int = SEARCH_LIMIT) -> li
         qs = qs.filter(search_text__contains=term)
     results = list(
         qs.only(
-            "public_id", "given_name", "family_name", "preferred_name", "birth_date", "phone",
-            "email", "sex",
+            "public_id",
+            "given_name",
+            "family_name",
+            "preferred_name",
+            "birth_date",
+            "phone",
+            "email",
+            "sex",
         ).order_by("family_name", "given_name", "id")[:limit]
     )
     audit.record(
@@ -317,6 +367,8 @@ def add_clinical_entry(actor: Actor, patient: Patient, kind: str, data: dict):
     limits = CLINICAL_ENTRY_FIELDS[kind]
     for name in set(data) - set(limits) - {"severity", "since"}:
         errors[name] = ["This field is not part of this record."]
+    for name in _with_control_characters(data):
+        errors[name] = [CONTROL_CHARACTERS_MESSAGE]
     for name, limit in limits.items():
         value = _text(data.get(name, ""))
         if name == "name" and not value:
@@ -344,11 +396,13 @@ def add_clinical_entry(actor: Actor, patient: Patient, kind: str, data: dict):
         raise ValidationFailed(errors)
     with transaction.atomic(durable=True):
         entry = model.objects.create(
-            patient=patient, recorded_by=actor.user if getattr(actor.user, "pk", None) else None,
+            patient=patient,
+            recorded_by=actor.user if getattr(actor.user, "pk", None) else None,
             **values,
         )
-        audit.record_patient(actor, Action.CREATE, patient, object_type=f"patient.{kind}",
-                             object_id=entry.public_id)
+        audit.record_patient(
+            actor, Action.CREATE, patient, object_type=f"patient.{kind}", object_id=entry.public_id
+        )
     return entry
 
 
@@ -363,8 +417,14 @@ def set_clinical_entry_active(actor: Actor, patient: Patient, kind: str, public_
         if entry.active != active:
             entry.active = active
             entry.save(update_fields=["active"])
-            audit.record_patient(actor, Action.UPDATE, patient, object_type=f"patient.{kind}",
-                                 object_id=entry.public_id, detail={"fields": ["active"]})
+            audit.record_patient(
+                actor,
+                Action.UPDATE,
+                patient,
+                object_type=f"patient.{kind}",
+                object_id=entry.public_id,
+                detail={"fields": ["active"]},
+            )
     return entry
 
 

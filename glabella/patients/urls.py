@@ -10,7 +10,10 @@ urlpatterns = [
     path("staff/patients/<uuid:public_id>/edit/", views.edit, name="edit"),
     path("staff/patients/<uuid:public_id>/status/", views.update_status, name="status"),
     path("staff/patients/<uuid:public_id>/<slug:kind>/", views.add_entry, name="add-entry"),
-    path("staff/patients/<uuid:public_id>/<slug:kind>/<uuid:entry_id>/active/",
-         views.set_entry_active, name="entry-active"),
+    path(
+        "staff/patients/<uuid:public_id>/<slug:kind>/<uuid:entry_id>/active/",
+        views.set_entry_active,
+        name="entry-active",
+    ),
     path("portal/me/", views.portal_me, name="portal-me"),
 ]

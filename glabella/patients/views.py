@@ -1,7 +1,7 @@
 """Staff pages for patients (search, record, register, edit) and the patient's own page."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -22,8 +22,9 @@ from glabella.patients.forms import (
 def search(request):
     query = request.GET.get("q", "").strip()[:100]
     results = services.search_patients(request.actor, query) if query else []
-    template = "patients/_results.html" if request.headers.get("HX-Request") else \
-        "patients/search.html"
+    template = (
+        "patients/_results.html" if request.headers.get("HX-Request") else "patients/search.html"
+    )
     return render(request, template, {"query": query, "results": results})
 
 
@@ -111,14 +112,19 @@ def set_entry_active(request, public_id, kind, entry_id):
     if kind not in CLINICAL_FORMS:
         raise Http404
     patient = services.open_patient(request.actor, public_id, action="change")
-    active = request.POST.get("active") == "1"
+    if request.POST.get("active") not in {"0", "1"}:
+        return HttpResponseBadRequest("active must be 0 or 1")
+    active = request.POST["active"] == "1"
     services.set_clinical_entry_active(request.actor, patient, kind, entry_id, active)
     messages.success(request, "Marked as current." if active else "Marked as no longer current.")
     return redirect("patients:record", public_id=patient.public_id)
 
 
-CLINICAL_TITLES = [("allergy", "Allergies"), ("condition", "Conditions"),
-                   ("medication", "Medications")]
+CLINICAL_TITLES = [
+    ("allergy", "Allergies"),
+    ("condition", "Conditions"),
+    ("medication", "Medications"),
+]
 
 
 def _clinical_context(request, patient, *, kind=None, form=None, status_form=None) -> dict:
@@ -129,16 +135,21 @@ def _clinical_context(request, patient, *, kind=None, form=None, status_form=Non
         "clinical": services.clinical_entries(request.actor, patient),
         "clinical_titles": CLINICAL_TITLES,
         "clinical_forms": clinical_forms,
-        "status_form": status_form or ReproductiveStatusForm(initial={
-            "pregnancy_status": patient.pregnancy_status,
-            "breastfeeding_status": patient.breastfeeding_status,
-        }),
+        "status_form": status_form
+        or ReproductiveStatusForm(
+            initial={
+                "pregnancy_status": patient.pregnancy_status,
+                "breastfeeding_status": patient.breastfeeding_status,
+            }
+        ),
     }
 
 
 def _record_with_errors(request, patient, *, kind=None, form=None, status_form=None):
-    context = {"patient": patient,
-               **_clinical_context(request, patient, kind=kind, form=form, status_form=status_form)}
+    context = {
+        "patient": patient,
+        **_clinical_context(request, patient, kind=kind, form=form, status_form=status_form),
+    }
     return render(request, "patients/record.html", context, status=422)
 
 

@@ -18,7 +18,9 @@ class Command(BaseCommand):
     help = "Creates the demo clinic (staff, rooms, services) and deterministic synthetic patients."
 
     def add_arguments(self, parser):
-        parser.add_argument("--patients", type=int, default=300, help="How many patients (default 300)")
+        parser.add_argument(
+            "--patients", type=int, default=300, help="How many patients (default 300)"
+        )
         parser.add_argument("--seed", type=int, default=1, help="Random seed (default 1)")
         parser.add_argument("--quiet-logins", action="store_true", help="Do not print the sign-ins")
 
@@ -34,15 +36,22 @@ class Command(BaseCommand):
 
         made = load_patients(patients, seed, local_today(location), location, progress)
         if made:
-            audit.record(system_actor("demo-data"), audit.Action.CREATE, "patient",
-                         detail={"synthetic_patients": made, "seed": seed})
+            audit.record(
+                system_actor("demo-data"),
+                audit.Action.CREATE,
+                "patient",
+                detail={"synthetic_patients": made, "seed": seed},
+            )
         seconds = time.monotonic() - started
-        self.stdout.write(self.style.SUCCESS(
-            f"Demo clinic ready: {location.organisation.name}, {location.name} "
-            f"({made:,} new synthetic patients of {patients:,}, seed {seed}, {seconds:.1f} s)."
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Demo clinic ready: {location.organisation.name}, {location.name} "
+                f"({made:,} new synthetic patients of {patients:,}, seed {seed}, {seconds:.1f} s)."
+            )
+        )
         if not quiet_logins:
-            self.stdout.write(f"Sign in at http://127.0.0.1:8000/sign-in/ with password "
-                              f"'{DEMO_PASSWORD}' as:")
+            self.stdout.write(
+                f"Sign in at http://127.0.0.1:8000/sign-in/ with password '{DEMO_PASSWORD}' as:"
+            )
             for login in logins:
                 self.stdout.write(f"  {login.email:32} {login.what}")
