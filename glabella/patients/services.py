@@ -1,4 +1,4 @@
-"""Every write to a patient record and the audited reads: register, update, search, clinical history.
+"""Every write to a patient record, and the audited reads: register, update, search, history.
 
 Each function takes the Actor who asks, checks what they may do, validates the input field by field
 (ValidationFailed, nothing written) and writes the change and its access-log row in one transaction.
