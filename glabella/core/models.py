@@ -69,7 +69,11 @@ class StaffMember(models.Model):
             sup = self.supervising_prescriber
             if sup is None:
                 errors["supervising_prescriber"] = "An RN injector needs a supervising prescriber."
-            elif sup.credential not in PRESCRIBING_CREDENTIALS or sup.pk == self.pk:
+            elif (
+                sup.credential not in PRESCRIBING_CREDENTIALS
+                or sup is self
+                or (sup.pk is not None and sup.pk == self.pk)
+            ):
                 errors["supervising_prescriber"] = (
                     "The supervising prescriber must be another MD, DO, NP or PA."
                 )

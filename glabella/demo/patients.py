@@ -22,7 +22,7 @@ from glabella.patients.models import (
     PregnancyStatus,
     Sex,
 )
-from glabella.patients.search import search_key
+from glabella.patients.search import search_key, sort_key
 
 BATCH = 2000
 AREA_CODES = ("805", "818", "747", "661")
@@ -70,10 +70,10 @@ MEDICATIONS = [
 EPOCH = datetime(2024, 1, 1, tzinfo=UTC)
 
 
-def _birth_date(rng: random.Random, today: date) -> date:
-    # Most neuromodulator patients are 25 to 60; a few younger and older.
+def _birth_date(rng: random.Random, registered: date) -> date:
+    # Most neuromodulator patients are 25 to 60 when they first come; a few younger and older.
     age = min(85, max(18, int(rng.gauss(42, 11))))
-    return today - timedelta(days=age * 365 + rng.randrange(365))
+    return registered - timedelta(days=age * 366 + rng.randrange(365))
 
 
 def build_patient(
@@ -89,8 +89,8 @@ def build_patient(
     email = f"{given}.{family}.{index}@example.com".lower().replace(" ", "").replace("'", "")
     city, postal = rng.choice(CITIES)
     sms = bool(phone) and rng.random() < 0.6
-    born = _birth_date(rng, today)
     created = EPOCH + timedelta(minutes=rng.randrange(2 * 365 * 24 * 60))
+    born = _birth_date(rng, created.date())
     patient = Patient(
         public_id=public_id,
         given_name=given,
@@ -124,6 +124,7 @@ def build_patient(
         )[0]
         patient.breastfeeding_recorded_on = created.date()
     patient.search_text = search_key(given, family, "", phone[2:], email)
+    patient.family_sort, patient.given_sort = sort_key(family), sort_key(given)
     entries = []
     if rng.random() < 0.25:
         name, reaction, severity = rng.choice(ALLERGIES)

@@ -9,7 +9,7 @@ from django.utils import timezone
 from glabella.core import phones
 from glabella.core.access import AccessRule, RestrictedQuerySet
 from glabella.core.roles import Capability
-from glabella.patients.search import search_key
+from glabella.patients.search import search_key, sort_key
 
 PATIENT_RULE = AccessRule(
     staff={
@@ -105,6 +105,8 @@ class Patient(models.Model):
     marketing_consent = models.BooleanField(default=False)
 
     search_text = models.CharField(max_length=400, editable=False, default="")
+    family_sort = models.CharField(max_length=100, editable=False, default="")
+    given_sort = models.CharField(max_length=100, editable=False, default="")
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -112,9 +114,9 @@ class Patient(models.Model):
     access_rule = PATIENT_RULE
 
     class Meta:
-        ordering = ["family_name", "given_name", "id"]
+        ordering = ["family_sort", "given_sort", "id"]
         indexes = [
-            models.Index(fields=["family_name", "given_name", "id"], name="patient_name_order"),
+            models.Index(fields=["family_sort", "given_sort", "id"], name="patient_name_order"),
             models.Index(fields=["birth_date"], name="patient_birth_date"),
             models.Index(fields=["search_text"], name="patient_search_text"),
             # On PostgreSQL a trigram index on search_text too: see migration 0002.
@@ -138,6 +140,7 @@ class Patient(models.Model):
         return years - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
 
     def refresh_search_text(self) -> None:
+        """Recomputes what the patient is found and sorted by, after names or contacts change."""
         self.search_text = search_key(
             self.given_name,
             self.family_name,
@@ -145,6 +148,8 @@ class Patient(models.Model):
             phones.national_digits(self.phone),
             self.email,
         )
+        self.family_sort = sort_key(self.family_name)
+        self.given_sort = sort_key(self.given_name)
 
 
 class ClinicalEntry(models.Model):

@@ -1,7 +1,8 @@
 """Patient search: what staff type (a name, a phone number, a birth date) as normalised terms.
 
-Pure functions: `search_key(...)` builds the text a patient is found by; `parse_query(text)`
-turns a query into a birth date and/or the terms that must all appear in that text.
+Pure functions: `search_key(...)` builds the text a patient is found by, `sort_key(name)` the
+form their names sort by, and `parse_query(text)` turns a query into a birth date and/or the
+terms that must all appear in the search text.
 """
 
 import re
@@ -22,6 +23,11 @@ def fold(text: str) -> str:
     """Lower case, accents removed, only letters, digits, @ . and single spaces."""
     ascii_text = unicodedata.normalize("NFKD", text or "").encode("ascii", "ignore").decode()
     return " ".join(re.sub(r"[^a-z0-9@.]+", " ", ascii_text.lower()).split())
+
+
+def sort_key(name: str) -> str:
+    """A name as it sorts: folded letters and digits only, so every database orders it alike."""
+    return re.sub(r"[^a-z0-9]", "", fold(name))
 
 
 def search_key(
@@ -67,6 +73,9 @@ def parse_query(text: str) -> Query:
     text = " ".join((text or "").split())
     if not text:
         return Query(None, ())
+    whole_date = _as_date(text)
+    if whole_date is not None:
+        return Query(whole_date, ())
     phone = _as_phone_digits(text)
     if phone is not None:
         return Query(None, (phone,))

@@ -328,7 +328,7 @@ def search_patients(actor: Actor, text: str, *, limit: int = SEARCH_LIMIT) -> li
             "phone",
             "email",
             "sex",
-        ).order_by("family_name", "given_name", "id")[:limit]
+        ).order_by("family_sort", "given_sort", "id")[:limit]
     )
     audit.record(
         actor,

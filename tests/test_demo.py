@@ -1,0 +1,54 @@
+"""demo-data: deterministic for a seed, and running it twice changes nothing."""
+
+from io import StringIO
+
+from django.core.management import call_command
+
+from glabella.core.models import AccessLog, StaffMember
+from glabella.patients.models import Allergy, Medication, Patient
+
+
+def run(*args) -> str:
+    out = StringIO()
+    call_command("demo-data", *args, stdout=out)
+    return out.getvalue()
+
+
+def state():
+    return (
+        sorted(Patient.objects.values_list("public_id", "given_name", "family_name", "phone")),
+        Allergy.objects.count(),
+        Medication.objects.count(),
+        StaffMember.objects.count(),
+    )
+
+
+def test_demo_data_is_idempotent_and_prints_the_logins(db):
+    out = run("--patients", "150", "--seed", "7")
+    assert "owner@demo.glabella.test" in out and "patient@demo.glabella.test" in out
+    assert "150 new synthetic patients" in out
+    first = state()
+    out = run("--patients", "150", "--seed", "7")
+    assert "0 new synthetic patients" in out
+    assert state() == first
+
+
+def test_the_same_seed_makes_the_same_people_and_more_patients_extend_the_list(db):
+    run("--patients", "40", "--seed", "3", "--quiet-logins")
+    forty = set(Patient.objects.values_list("public_id", "family_name"))
+    run("--patients", "60", "--seed", "3", "--quiet-logins")
+    sixty = set(Patient.objects.values_list("public_id", "family_name"))
+    assert forty < sixty
+    assert len(sixty - forty) == 20
+
+
+def test_synthetic_patients_are_plausible_and_reach_no_real_person(db):
+    run("--patients", "200", "--seed", "5", "--quiet-logins")
+    synthetic = Patient.objects.exclude(user__isnull=False)
+    assert synthetic.count() == 200
+    for p in synthetic:
+        assert 18 <= p.age_on(p.created_at.date()) <= 90
+        assert p.email.endswith("@example.com")
+        assert p.phone == "" or p.phone[5:8] == "555"
+        assert p.search_text
+    assert AccessLog.objects.filter(detail__synthetic_patients=200).count() == 1
