@@ -141,3 +141,25 @@ def test_the_database_refuses_to_change_a_log_row(clinic):
     with pytest.raises(DatabaseError, match="never changed"), transaction.atomic():
         AccessLog.objects.filter(pk=row.pk).update(actor_label="forged")
     assert AccessLog.objects.get(pk=row.pk).actor_label == "test"
+
+
+def test_api_tokens_are_issued_once_listed_and_revoked(users, client, patient):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command(
+        "api-token", "issue", "--user", "injector@demo.glabella.test", "--name", "EHR", stdout=out
+    )
+    raw = out.getvalue().split(": ", 1)[1].split()[0]
+    token = ApiToken.objects.get()
+    assert token.digest == ApiToken.digest_of(raw) and raw not in token.digest
+    url = f"/api/v1/patients/{patient.public_id}"
+    assert client.get(url, headers={"authorization": f"Bearer {raw}"}).status_code == 200
+    call_command("api-token", "revoke", str(token.public_id), stdout=StringIO())
+    assert client.get(url, headers={"authorization": f"Bearer {raw}"}).status_code == 401
+    with pytest.raises(CommandError, match="no token"):
+        call_command("api-token", "revoke", "nonsense", stdout=StringIO())
+    with pytest.raises(CommandError, match="no user"):
+        call_command("api-token", "issue", "--user", "ghost@example.com", "--name", "x")

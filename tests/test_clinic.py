@@ -66,9 +66,7 @@ def test_a_location_needs_a_real_iana_time_zone(clinic):
 
 def test_today_is_the_clinics_today_not_utcs(clinic):
     # 03:00 UTC on 1 March is still 28 February in California (19:00 PST).
-    assert local_today(clinic, datetime(2027, 3, 1, 3, 0, tzinfo=UTC)) == date(
-        2027, 2, 28
-    )
+    assert local_today(clinic, datetime(2027, 3, 1, 3, 0, tzinfo=UTC)) == date(2027, 2, 28)
 
 
 def test_opening_hours_must_open_before_they_close(clinic):
