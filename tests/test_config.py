@@ -103,3 +103,30 @@ def test_numbers_below_their_minimum_are_refused(monkeypatch):
     monkeypatch.setenv("EMAIL_PORT", "0")
     with pytest.raises(ImproperlyConfigured, match="EMAIL_PORT must be at least 1"):
         config.env_int("EMAIL_PORT", 587, minimum=1)
+
+
+def test_the_database_check_says_why_a_database_does_not_answer():
+    result = subprocess.run(
+        [sys.executable, "-m", "glabella.core.dbcheck"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": "postgres://postgres@127.0.0.1:9/none"},
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "database check:" in result.stderr and "OperationalError" in result.stderr
+
+
+def test_the_database_check_passes_for_a_database_that_answers(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "glabella.core.dbcheck"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"},
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr

@@ -4,8 +4,11 @@ import sys
 
 
 def main() -> int:
+    import os
+
     import django
 
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "glabella.settings")
     try:
         django.setup()
         from django.db import connection
