@@ -145,13 +145,14 @@ def test_sign_in_with_a_wrong_password_says_so_and_signs_nobody_in(client, clini
     response = client.post(
         reverse("core:sign-in"), {"username": "owner@demo.glabella.test", "password": "wrong"}
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     assert "do not match" in response.content.decode()
     assert "_auth_user_id" not in client.session
 
 
 def test_sign_in_with_nothing_names_both_fields(client, clinic):
     response = client.post(reverse("core:sign-in"), {})
+    assert response.status_code == 422
     assert set(response.context["form"].errors) == {"username", "password"}
 
 

@@ -88,3 +88,28 @@ def test_the_clinic_page_and_location_api_run_a_fixed_number_of_queries(client_f
         add_location(i, clinic.organisation)
     assert queries(client, reverse("clinic:overview")) == page_few
     assert queries(client, "/api/v1/clinic/locations") == api_few
+
+
+def test_the_rooms_staff_and_services_endpoints_run_a_fixed_number_of_queries(client_for, clinic):
+    from glabella.clinic.models import Service
+    from glabella.core.models import StaffMember
+
+    client = client_for("front_desk")
+    urls = ["/api/v1/clinic/rooms", "/api/v1/clinic/staff", "/api/v1/clinic/services"]
+    few = [queries(client, url) for url in urls]
+    for i in range(5):
+        add_location(i, clinic.organisation)
+        Service.objects.create(
+            organisation=clinic.organisation,
+            name=f"Extra {i}",
+            slug=f"extra-{i}",
+            kind="review",
+            duration_minutes=15,
+            price=0,
+        )
+        StaffMember.objects.create(
+            user=type(clinic.staff.first().user).objects.create(username=f"s{i}@example.com"),
+            full_name=f"Staff {i}",
+            role="front_desk",
+        )
+    assert [queries(client, url) for url in urls] == few

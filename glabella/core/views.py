@@ -22,6 +22,10 @@ class SignInView(auth_views.LoginView):
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
+    def form_invalid(self, form):
+        # Like every other form here: a refused submission is a 4xx, with the fields named.
+        return self.render_to_response(self.get_context_data(form=form), status=422)
+
 
 @require_GET
 def home(request):
