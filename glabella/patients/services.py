@@ -7,11 +7,13 @@ Each function takes the Actor who asks, checks what they may do, validates the i
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
+from django.http import Http404
 from django.utils import timezone
 
 from glabella.clinic.models import Location
@@ -22,6 +24,7 @@ from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.core.roles import Capability
 from glabella.patients.models import (
     CLINICAL_KINDS,
+    CLINICAL_RULE,
     BreastfeedingStatus,
     Channel,
     Patient,
@@ -208,8 +211,6 @@ def clean_patient_fields(data: dict, *, today: date, partial: bool = False) -> d
 
 
 def _uuid_or_none(value):
-    import uuid
-
     try:
         return uuid.UUID(str(value))
     except ValueError:
@@ -448,10 +449,6 @@ def set_clinical_entry_active(actor: Actor, patient: Patient, kind: str, public_
 
 def open_patient_clinical(actor: Actor, public_id, *, action: str = "view") -> Patient:
     """The patient, when `actor` may see (or record) their clinical history; 404 otherwise."""
-    from django.http import Http404
-
-    from glabella.patients.models import CLINICAL_RULE
-
     capability = CLINICAL_RULE.staff[action]
     own_view = actor.is_patient and action in CLINICAL_RULE.patient_actions
     if not (actor.can(capability) or own_view):
