@@ -327,3 +327,33 @@ def test_a_revoked_token_is_refused(users, client, patient):
     )
     assert response.status_code == 401
     assert response.json()["error"]["code"] == "unauthorised"
+
+
+def test_the_service_limits_text_to_the_columns_own_length():
+    # emergency_contact_name is 150 characters in the database: the service itself refuses 151,
+    # whatever adapter calls it, rather than leaving it to the database (a 500 on PostgreSQL).
+    from datetime import date
+
+    from glabella.core.errors import ValidationFailed
+    from glabella.patients.services import clean_patient_fields
+
+    with pytest.raises(ValidationFailed) as err:
+        clean_patient_fields(
+            {"emergency_contact_name": "x" * 151}, today=date(2026, 11, 22), partial=True
+        )
+    assert err.value.fields["emergency_contact_name"] == ["Use at most 150 characters."]
+
+
+def test_the_oldest_birth_date_check_works_on_a_leap_day():
+    from datetime import date
+
+    from glabella.core.errors import ValidationFailed
+    from glabella.patients.services import clean_patient_fields
+
+    # 120 years before 29 February 2020 is 1900, which has no 29 February.
+    leap_day = date(2020, 2, 29)
+    ok = clean_patient_fields({"birth_date": date(1900, 2, 28)}, today=leap_day, partial=True)
+    assert ok["birth_date"] == date(1900, 2, 28)
+    with pytest.raises(ValidationFailed) as err:
+        clean_patient_fields({"birth_date": date(1900, 2, 27)}, today=leap_day, partial=True)
+    assert "birth_date" in err.value.fields

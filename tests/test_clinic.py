@@ -158,3 +158,17 @@ def test_the_public_service_area_api(client, clinic):
     assert body["locations"][0]["name"] == "Thousand Oaks"
     body = client.get("/api/v1/clinic/service-area", {"q": "Fresno"}).json()
     assert body == {"query": "Fresno", "served": False, "locations": []}
+
+
+def test_a_city_with_an_accent_is_served_the_same_way_by_both_questions(clinic):
+    clinic.city = "San José"
+    clinic.save()
+    assert clinic.serves("San Jose")
+    assert locations_serving("san jose, CA") == [clinic]
+
+
+def test_the_location_api_lists_hours_and_areas(client, clinic):
+    body = client.get(f"/api/v1/clinic/locations/{clinic.public_id}").json()
+    assert body["time_zone"] == "America/Los_Angeles"
+    assert {"weekday": 5, "opens": "09:00:00", "closes": "14:00:00"} in body["opening_hours"]
+    assert {"kind": "city", "label": "Simi Valley"} in body["service_areas"]

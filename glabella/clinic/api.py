@@ -85,9 +85,9 @@ class StaffOut(Schema):
     licence_expires: date | None
 
 
-def _locations(who):
+def _public_locations(request):
     return (
-        Location.objects.restrict(who, "view")
+        Location.objects.restrict(api_actor(request), "view")
         .filter(active=True)
         .prefetch_related("opening_hours", "service_areas")
     )
@@ -95,12 +95,12 @@ def _locations(who):
 
 @router.get("/locations", response=list[LocationOut], auth=None, summary="Locations")
 def list_locations(request: HttpRequest):
-    return [_location_out(loc) for loc in _locations(api_actor(request))]
+    return _public_locations(request)
 
 
 @router.get("/locations/{public_id}", response=LocationOut, auth=None, summary="One location")
 def read_location(request: HttpRequest, public_id: UUID):
-    return _location_out(get_object_or_404(_locations(api_actor(request)), public_id=public_id))
+    return get_object_or_404(_public_locations(request), public_id=public_id)
 
 
 @router.get(
@@ -112,10 +112,7 @@ def read_location(request: HttpRequest, public_id: UUID):
 def check_service_area(request: HttpRequest, q: Annotated[str, Query(..., max_length=100)]):
     if area_key(q) is None:
         raise ValidationFailed({"q": ["Enter a city name or a five-digit ZIP code."]})
-    found = [
-        _location_out(loc)
-        for loc in locations_serving(q).prefetch_related("opening_hours", "service_areas")
-    ]
+    found = locations_serving(q, _public_locations(request))
     return {"query": q, "served": bool(found), "locations": found}
 
 
@@ -132,20 +129,3 @@ def list_rooms(request: HttpRequest):
 @router.get("/staff", response=list[StaffOut], auth=STAFF, summary="Staff (staff only)")
 def list_staff(request: HttpRequest):
     return StaffMember.objects.filter(active=True)
-
-
-def _location_out(loc: Location) -> dict:
-    return {
-        "public_id": loc.public_id,
-        "name": loc.name,
-        "slug": loc.slug,
-        "address_line1": loc.address_line1,
-        "address_line2": loc.address_line2,
-        "city": loc.city,
-        "state": loc.state,
-        "postal_code": loc.postal_code,
-        "phone": loc.phone,
-        "time_zone": loc.time_zone,
-        "opening_hours": list(loc.opening_hours.all()),
-        "service_areas": list(loc.service_areas.all()),
-    }

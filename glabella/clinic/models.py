@@ -76,11 +76,13 @@ class Location(models.Model):
     def serves(self, city_or_zip: str) -> bool:
         """Whether this location serves the city or ZIP code a visitor typed."""
         key = area_key(city_or_zip)
-        if key is None:
-            return False
-        kind, value = key
-        own = area_key(self.city if kind == "city" else self.postal_code)
-        return own == key or self.service_areas.filter(kind=kind, key=value).exists()
+        return key is not None and self.serves_key(key)
+
+    def serves_key(self, key: tuple[str, str]) -> bool:
+        """The one rule: its own city and ZIP code, and the areas listed for it
+        (read through service_areas.all(), so a prefetch answers it)."""
+        own = {area_key(self.city), area_key(self.postal_code)}
+        return key in own or any((a.kind, a.key) == key for a in self.service_areas.all())
 
 
 class OpeningHours(models.Model):

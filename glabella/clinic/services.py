@@ -2,7 +2,6 @@
 
 from datetime import date, datetime
 
-from django.db.models import Q
 from django.utils import timezone
 
 from glabella.clinic.areas import area_key
@@ -19,16 +18,18 @@ def local_today(location: Location | None = None, now: datetime | None = None) -
     return now.astimezone(location.zone).date()
 
 
-def locations_serving(city_or_zip: str):
-    """The active locations that serve a city or ZIP code: their own, or one of their areas."""
+def locations_serving(city_or_zip: str, queryset=None) -> list[Location]:
+    """The active locations that serve a city or ZIP code, by name.
+
+    A clinic has a handful of locations, so each is asked `serves_key` on prefetched areas:
+    the rule then lives in one place, in Python, where names are folded the same way.
+    """
     key = area_key(city_or_zip)
     if key is None:
-        return Location.objects.none()
-    kind, value = key
-    own = {"city__iexact": value} if kind == "city" else {"postal_code__startswith": value}
-    return (
-        Location.objects.filter(active=True)
-        .filter(Q(**own) | Q(service_areas__kind=kind, service_areas__key=value))
-        .distinct()
-        .order_by("name")
-    )
+        return []
+    locations = (queryset if queryset is not None else Location.objects.all()).filter(active=True)
+    return [
+        loc
+        for loc in locations.prefetch_related("service_areas").order_by("name")
+        if loc.serves_key(key)
+    ]

@@ -58,6 +58,15 @@ CONTACT_FIELDS = (
 )
 CLINICAL_STATUS_FIELDS = ("pregnancy_status", "breastfeeding_status")
 REQUIRED = ("given_name", "family_name", "birth_date")
+TEXT_FIELDS = (
+    "given_name",
+    "family_name",
+    "preferred_name",
+    "address_line1",
+    "address_line2",
+    "city",
+    "emergency_contact_name",
+)
 ZIP_RE = re.compile(r"^\d{5}(-\d{4})?$")
 OLDEST_AGE_YEARS = 120
 SEARCH_LIMIT = 25
@@ -100,27 +109,14 @@ def clean_patient_fields(data: dict, *, today: date, partial: bool = False) -> d
             if data.get(name) in (None, ""):
                 fail(name, "This field is required.")
 
-    for name in (
-        "given_name",
-        "family_name",
-        "preferred_name",
-        "address_line1",
-        "address_line2",
-        "city",
-        "emergency_contact_name",
-    ):
+    for name in TEXT_FIELDS:
         if name in data:
             value = _text(data[name])
+            limit = Patient._meta.get_field(name).max_length
             if name in REQUIRED and not value:
                 fail(name, "This field is required.")
-            elif len(value) > 100 and name not in {
-                "address_line1",
-                "address_line2",
-                "emergency_contact_name",
-            }:
-                fail(name, "Use at most 100 characters.")
-            elif len(value) > 200:
-                fail(name, "Use at most 200 characters.")
+            elif len(value) > limit:
+                fail(name, f"Use at most {limit} characters.")
             cleaned[name] = value
 
     if data.get("birth_date") not in (None, ""):
@@ -129,7 +125,7 @@ def clean_patient_fields(data: dict, *, today: date, partial: bool = False) -> d
             fail("birth_date", "Enter a date, for example 1985-03-02.")
         elif born > today:
             fail("birth_date", "The date of birth cannot be in the future.")
-        elif born < today.replace(year=today.year - OLDEST_AGE_YEARS):
+        elif born < _years_before(today, OLDEST_AGE_YEARS):
             fail("birth_date", f"The date of birth is more than {OLDEST_AGE_YEARS} years ago.")
         else:
             cleaned["birth_date"] = born
@@ -208,6 +204,14 @@ def clean_patient_fields(data: dict, *, today: date, partial: bool = False) -> d
     if errors:
         raise ValidationFailed(errors)
     return cleaned
+
+
+def _years_before(day: date, years: int) -> date:
+    """The same calendar day `years` earlier; 29 February falls back to the 28th."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
 
 
 def _uuid_or_none(value):
@@ -368,10 +372,10 @@ def clinical_entries(actor: Actor, patient: Patient) -> dict[str, list]:
     return entries
 
 
-CLINICAL_ENTRY_FIELDS = {
-    "allergy": {"name": 150, "reaction": 200, "notes": 500},
-    "condition": {"name": 150, "notes": 500},
-    "medication": {"name": 150, "dose": 100, "notes": 500},
+CLINICAL_ENTRY_TEXT = {
+    "allergy": ("name", "reaction", "notes"),
+    "condition": ("name", "notes"),
+    "medication": ("name", "dose", "notes"),
 }
 
 
@@ -383,7 +387,7 @@ def add_clinical_entry(actor: Actor, patient: Patient, kind: str, data: dict):
     model = CLINICAL_KINDS[kind]
     errors: dict[str, list[str]] = {}
     values: dict = {}
-    limits = CLINICAL_ENTRY_FIELDS[kind]
+    limits = {name: model._meta.get_field(name).max_length for name in CLINICAL_ENTRY_TEXT[kind]}
     for name in set(data) - set(limits) - {"severity", "since"}:
         errors[name] = ["This field is not part of this record."]
     for name in _with_control_characters(data):
