@@ -51,6 +51,22 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_int_list(name: str, default: list[int], minimum: int | None = None) -> list[int]:
+    """A comma-separated list of whole numbers, largest first, without repeats."""
+    values = []
+    for item in env_list(name, [str(d) for d in default]):
+        try:
+            value = int(item)
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must be whole numbers separated by commas (got {item!r})."
+            ) from None
+        if minimum is not None and value < minimum:
+            raise ImproperlyConfigured(f"{name} values must be at least {minimum} (got {value}).")
+        values.append(value)
+    return sorted(set(values), reverse=True)
+
+
 def env_choice(name: str, default: str, choices: dict[str, str]) -> str:
     """Returns the value that the variable's word maps to in `choices`."""
     word = os.environ.get(name, "").strip().lower() or default
@@ -84,6 +100,9 @@ def database_from_url(name: str, default_sqlite_path: Path) -> dict:
             "timeout": env_int("SQLITE_BUSY_TIMEOUT", 20, minimum=1),
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         }
+        # Tests use a file too, not shared-cache memory, so that concurrent tests see SQLite's
+        # real locking (the busy timeout does not apply to shared-cache table locks).
+        db["TEST"] = {"NAME": str(Path(db["NAME"]).with_suffix(".test.sqlite3"))}
     else:
         if not db.get("NAME"):
             raise ImproperlyConfigured(f"{name} names no PostgreSQL database.")

@@ -9,6 +9,7 @@ from glabella.config import (
     env_bool,
     env_choice,
     env_int,
+    env_int_list,
     env_list,
     env_str,
 )
@@ -47,7 +48,11 @@ INSTALLED_APPS = [
     "glabella.core",
     "glabella.clinic",
     "glabella.patients",
+    "glabella.scheduling",
+    "glabella.messaging",
     "glabella.demo",
+    "django_tasks",
+    "django_tasks_db",
 ]
 
 MIDDLEWARE = [
@@ -139,6 +144,31 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", True)
 EMAIL_FILE_PATH = DATA_DIR / "mail"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "glabella <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Text messages: "log" writes them to the log (and the message row); a gateway plugs in here.
+SMS_BACKEND = env_choice(
+    "SMS_BACKEND",
+    "log",
+    {"log": "glabella.messaging.sms.LogBackend", "locmem": "glabella.messaging.sms.LocmemBackend"},
+)
+# Where links in messages point (the manage-booking link, the calendar feed).
+SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Background work: Django's Tasks API (django-tasks backport) on the database backend.
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks_db.DatabaseBackend",
+        "QUEUES": ["default", "messages"],
+    }
+}
+# Hours before an appointment at which a reminder goes out, e.g. "48,2".
+REMINDER_HOURS = env_int_list("REMINDER_HOURS", [48, 2], minimum=1)
+MESSAGE_MAX_ATTEMPTS = env_int("MESSAGE_MAX_ATTEMPTS", 6, minimum=1)
+MESSAGE_RETRY_SECONDS = env_int("MESSAGE_RETRY_SECONDS", 60, minimum=1)  # doubles each attempt
+# A message claimed by a worker that then vanished is handed to another after this long.
+MESSAGE_CLAIM_TIMEOUT_SECONDS = env_int("MESSAGE_CLAIM_TIMEOUT_SECONDS", 300, minimum=10)
+# How long the link in a booking confirmation lets the patient manage that booking.
+MANAGE_LINK_DAYS = env_int("MANAGE_LINK_DAYS", 120, minimum=1)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)

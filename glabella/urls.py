@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("glabella.core.urls")),
     path("", include("glabella.patients.urls")),
     path("", include("glabella.clinic.urls")),
+    path("", include("glabella.scheduling.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

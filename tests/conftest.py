@@ -1,9 +1,10 @@
 """Shared fixtures: the demo clinic, one signed-in client per persona, and patients to look at."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from glabella.core.access import actor_for
 from glabella.demo.clinic import DEMO_DOMAIN, ensure_demo_clinic
@@ -44,6 +45,26 @@ def make_patient(**fields) -> Patient:
     p.refresh_search_text()
     p.save()
     return p
+
+
+def future_appointment(patient, location, days: int = 10, service_slug: str = "consultation"):
+    """An appointment written straight to the table, for tests about who may see it."""
+    from glabella.clinic.models import Service
+    from glabella.scheduling.models import Appointment
+
+    service = Service.objects.get(slug=service_slug)
+    provider = location.staff.filter(role="injector").first()
+    start = (timezone.now() + timedelta(days=days)).replace(microsecond=0)
+    return Appointment.objects.create(
+        location=location,
+        service=service,
+        provider=provider,
+        patient=patient,
+        starts_at=start,
+        ends_at=start + timedelta(minutes=service.duration_minutes),
+        blocked_from=start,
+        blocked_until=start + timedelta(minutes=service.duration_minutes),
+    )
 
 
 @pytest.fixture

@@ -7,7 +7,9 @@ that is added without an entry makes test_every_route_has_an_entry fail.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.conftest import PERSONAS
+from glabella.scheduling.models import CalendarFeed
+from glabella.scheduling.notices import manage_token
+from tests.conftest import PERSONAS, future_appointment
 
 ALL_STAFF = {"owner", "medical_director", "injector", "front_desk"}
 CLINICIANS = {"owner", "medical_director", "injector"}
@@ -110,6 +112,21 @@ MATRIX = [
     ("api:list_services", "get", {}, None, public()),
     ("api:list_rooms", "get", {}, None, api(ALL_STAFF, denied=403)),
     ("api:list_staff", "get", {}, None, api(ALL_STAFF, denied=403)),
+    ("scheduling:book", "get", {}, None, public()),
+    ("scheduling:book", "post", {}, {}, public(422)),
+    ("scheduling:manage", "get", {"token": "<manage>"}, None, public()),
+    ("scheduling:manage", "post", {"token": "<manage>"}, {}, public(422)),
+    ("scheduling:feed", "get", {"token": "<feed>"}, None, public()),
+    ("scheduling:calendar", "get", {}, None, page(ALL_STAFF)),
+    ("scheduling:staff-book", "get", {}, None, page(ALL_STAFF)),
+    ("scheduling:staff-book", "post", {}, {}, page(ALL_STAFF, ok=422)),
+    (
+        "scheduling:appointment-action",
+        "post",
+        {"public_id": "<appointment>", "action": "check-in"},
+        {},
+        page(ALL_STAFF, ok=302),
+    ),
 ]
 
 
@@ -148,10 +165,14 @@ def test_route_answers_each_persona(
     client_for, patient, clinic, persona, name, method, kwargs, body, expected
 ):
     allergy = patient.allergies.create(name="Latex")
+    appointment = future_appointment(patient, clinic)
     objects = {
         "<patient>": patient.public_id,
         "<allergy>": allergy.public_id,
         "<location>": clinic.public_id,
+        "<appointment>": appointment.public_id,
+        "<manage>": manage_token(appointment),
+        "<feed>": CalendarFeed.issue(appointment.provider)[1],
     }
     url = reverse(name, kwargs=_resolve(kwargs, objects))
     client = client_for(persona)

@@ -57,6 +57,10 @@ class Location(models.Model):
     phone = models.CharField(max_length=20, help_text="E.164, e.g. +18055550100")
     email = models.EmailField(blank=True)
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    cancellation_window_hours = models.PositiveSmallIntegerField(
+        default=24,
+        help_text="Patients may cancel or move a booking online up to this many hours before it.",
+    )
     staff = models.ManyToManyField(StaffMember, blank=True, related_name="locations")
     active = models.BooleanField(default=True)
 
@@ -190,6 +194,24 @@ class Service(models.Model):
     )
     rooms = models.ManyToManyField(Room, blank=True, related_name="services")
     bookable_online = models.BooleanField(default=False)
+    # Booking rules.
+    buffer_before_minutes = models.PositiveSmallIntegerField(
+        default=0, help_text="Preparation time the provider and room need before it."
+    )
+    buffer_after_minutes = models.PositiveSmallIntegerField(
+        default=0, help_text="Clean-up and notes time the provider and room need after it."
+    )
+    lead_time_minutes = models.PositiveIntegerField(
+        default=120, help_text="How soon before its start it may still be booked."
+    )
+    horizon_days = models.PositiveSmallIntegerField(
+        default=90, validators=[MinValueValidator(1)], help_text="How far ahead it may be booked."
+    )
+    consultation_within_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        help_text="If set, the patient needs a completed consultation within this many days.",
+    )
     active = models.BooleanField(default=True)
 
     objects = RestrictedQuerySet.as_manager()

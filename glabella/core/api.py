@@ -80,10 +80,13 @@ def api_actor(request) -> Actor:
     return actor_from_request(request, channel="api")
 
 
-def error_body(code: str, message: str, fields: dict | None = None) -> dict:
+def error_body(
+    code: str, message: str, fields: dict | None = None, extra: dict | None = None
+) -> dict:
     body = {"code": code, "message": message}
     if fields:
         body["fields"] = fields
+    body.update(extra or {})
     return {"error": body}
 
 
@@ -116,7 +119,7 @@ def install_error_handlers(api) -> None:
     def domain(request, exc: DomainError):
         fields = exc.fields if isinstance(exc, ValidationFailed) else None
         return api.create_response(
-            request, error_body(exc.code, exc.message, fields), status=exc.status
+            request, error_body(exc.code, exc.message, fields, exc.extra), status=exc.status
         )
 
     def not_found(request, exc):

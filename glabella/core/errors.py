@@ -9,9 +9,10 @@ class DomainError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, extra: dict | None = None):
         super().__init__(message)
         self.message = message
+        self.extra = extra or {}  # more for the caller to act on, e.g. alternative times
 
 
 class ValidationFailed(DomainError):

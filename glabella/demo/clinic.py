@@ -15,6 +15,7 @@ from glabella.clinic.models import Location, OpeningHours, Organisation, Room, S
 from glabella.core.models import StaffMember
 from glabella.core.roles import Credential, Role
 from glabella.patients.models import Channel, Patient, Sex
+from glabella.scheduling.models import WeeklyHours
 
 DEMO_PASSWORD = "glabella-demo"  # noqa: S105 - printed for the demo; never a real account
 DEMO_DOMAIN = "demo.glabella.test"
@@ -66,6 +67,26 @@ def _user(email: str, *, admin: bool = False):
     return user
 
 
+def _working_week(member: StaffMember, location: Location, *, saturday: bool) -> None:
+    """Monday to Friday 9:00-17:00 with a half-hour lunch break; some work Saturday mornings."""
+    for weekday in range(5):
+        WeeklyHours.objects.create(
+            staff=member, location=location, weekday=weekday, starts=time(9), ends=time(17)
+        )
+        WeeklyHours.objects.create(
+            staff=member,
+            location=location,
+            weekday=weekday,
+            kind=WeeklyHours.Kind.BREAK,
+            starts=time(12, 30),
+            ends=time(13),
+        )
+    if saturday:
+        WeeklyHours.objects.create(
+            staff=member, location=location, weekday=5, starts=time(9), ends=time(13)
+        )
+
+
 @transaction.atomic
 def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
     org, _ = Organisation.objects.get_or_create(
@@ -98,7 +119,9 @@ def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
     for name in ("Consultation room", "Treatment room 1", "Treatment room 2"):
         rooms[name], _ = Room.objects.get_or_create(location=location, name=name)
     treatment_rooms = [rooms["Treatment room 1"], rooms["Treatment room 2"]]
-    for slug, name, kind, minutes, price, online, where, desc in [
+    # slug, name, kind, minutes, price, online, rooms, description, then the booking rules:
+    # (buffer before, buffer after, consultation needed within so many days)
+    for slug, name, kind, minutes, price, online, where, desc, rules in [
         (
             "consultation",
             "Consultation",
@@ -108,6 +131,7 @@ def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
             True,
             [rooms["Consultation room"], *treatment_rooms],
             "A conversation about your goals, your health history and whether treatment suits you.",
+            (0, 5, None),
         ),
         (
             "neuromodulator",
@@ -118,6 +142,7 @@ def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
             False,
             treatment_rooms,
             "BOTOX Cosmetic or another neuromodulator for expression lines.",
+            (5, 10, 365),
         ),
         (
             "dermal-filler",
@@ -128,6 +153,7 @@ def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
             False,
             treatment_rooms,
             "Hyaluronic acid filler for lines visible at rest.",
+            (10, 15, 365),
         ),
         (
             "two-week-review",
@@ -138,6 +164,7 @@ def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
             False,
             [rooms["Consultation room"], *treatment_rooms],
             "A look at the result two weeks on.",
+            (0, 5, None),
         ),
     ]:
         service, made = Service.objects.get_or_create(
@@ -151,6 +178,9 @@ def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
                 bookable_online=online,
                 description=desc,
                 performer_credentials=ALL_CLINICIANS,
+                buffer_before_minutes=rules[0],
+                buffer_after_minutes=rules[1],
+                consultation_within_days=rules[2],
             ),
         )
         if made:
@@ -175,6 +205,8 @@ def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
             )
             member.full_clean()
             location.staff.add(member)
+            if member.is_clinical:
+                _working_week(member, location, saturday=spec.key == "injector")
         members[spec.key] = member
         logins.append(
             DemoLogin(

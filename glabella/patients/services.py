@@ -13,6 +13,7 @@ from datetime import date, timedelta
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import connection, transaction
+from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
@@ -31,7 +32,7 @@ from glabella.patients.models import (
     PregnancyStatus,
     Sex,
 )
-from glabella.patients.search import parse_query
+from glabella.patients.search import parse_query, sort_key
 
 Action = audit.Action
 
@@ -283,6 +284,60 @@ def register_patient(actor: Actor, data: dict) -> Patient:
     with transaction.atomic(durable=True):
         patient.save()
         audit.record_patient(actor, Action.CREATE, patient)
+    return patient
+
+
+ONLINE_FIELDS = (
+    "given_name",
+    "family_name",
+    "birth_date",
+    "email",
+    "phone",
+    "postal_code",
+    "preferred_channel",
+)
+
+
+def patient_for_online_booking(data: dict, *, today: date) -> Patient:
+    """The patient behind a public booking form: an existing record when the name, date of birth
+    and the email or phone all match one, else a new unsaved record (saved, with its audit row,
+    by `save_new_patient` inside the booking's transaction). Raises ValidationFailed per field."""
+    fields = {k: data.get(k) for k in ONLINE_FIELDS}
+    # Asking for texts is consent to texts about this booking.
+    fields["sms_consent"] = fields.get("preferred_channel") == "sms"
+    errors: dict[str, list[str]] = {}
+    for name in ("email", "phone", "postal_code"):
+        if fields.get(name) in (None, ""):
+            errors[name] = ["This field is required."]
+    try:
+        cleaned = clean_patient_fields(
+            {k: v for k, v in fields.items() if v not in (None, "")}, today=today
+        )
+    except ValidationFailed as failed:
+        for name, messages in failed.fields.items():
+            errors.setdefault(name, messages)
+        cleaned = {}
+    if errors:
+        raise ValidationFailed(errors)
+    match = (
+        Patient.objects.filter(
+            birth_date=cleaned["birth_date"], family_sort=sort_key(cleaned["family_name"])
+        )
+        .filter(Q(email__iexact=cleaned["email"]) | Q(phone=cleaned["phone"]))
+        .order_by("id")
+        .first()
+    )
+    if match is not None:
+        return match
+    patient = Patient(email_consent=True, email_consent_at=timezone.now())
+    _apply(Actor(None, "anonymous", frozenset(), "online booking"), patient, cleaned, today)
+    return patient
+
+
+def save_new_patient(actor: Actor, patient: Patient) -> Patient:
+    """Saves a record built by `patient_for_online_booking`; call inside a transaction."""
+    patient.save()
+    audit.record_patient(actor, Action.CREATE, patient, detail={"source": "online booking"})
     return patient
 
 

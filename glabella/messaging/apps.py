@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class MessagingConfig(AppConfig):
+    name = "glabella.messaging"
+    label = "messaging"
+    verbose_name = "Messaging"

@@ -1,0 +1,162 @@
+"""Delivering outbox messages with background tasks (Django's Tasks API, database backend).
+
+`deliver(message_id)` sends one message. It first claims it with a conditional UPDATE
+(queued -> sending): of any number of workers handed the same id, exactly one wins, and only the
+winner sends. A send that fails goes back to `scheduled` with a doubling delay, and after
+MESSAGE_MAX_ATTEMPTS ends `failed`, where staff see it. A worker that dies mid-send leaves the
+message `sending`; the scheduler hands it on once its claim is older than
+MESSAGE_CLAIM_TIMEOUT_SECONDS. (If a worker dies after the gateway accepted a message but before
+recording it, that one message goes out twice: no outbox can know what a dead process did.
+Emails carry a stable Message-ID so mail clients fold such a repeat into one.)
+
+`tick()` is the scheduler: once a minute it releases due messages (scheduled -> queued, one
+conditional UPDATE per message, so two ticks never both enqueue one), reclaims stale claims, and
+schedules the next minute's tick, whose unique slot row stops a second enqueue of it.
+"""
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django_tasks import task
+
+from glabella.messaging.models import Channel, Message, SchedulerTick
+from glabella.messaging.sms import send_sms
+
+logger = logging.getLogger("glabella.messaging")
+
+QUEUE = "messages"
+
+
+def enqueue_delivery(message_id: int, run_after: datetime | None = None) -> None:
+    """Hand a message to a worker; in the caller's transaction (the task row is a table row)."""
+    job = deliver.using(run_after=run_after) if run_after else deliver
+    job.enqueue(message_id)
+
+
+def claim(message_id: int, worker: str, now: datetime) -> Message | None:
+    won = Message.objects.filter(pk=message_id, status=Message.Status.QUEUED).update(
+        status=Message.Status.SENDING,
+        claimed_by=worker,
+        claimed_at=now,
+        attempts=F("attempts") + 1,
+    )
+    return Message.objects.get(pk=message_id) if won else None
+
+
+def send_now(message: Message) -> str:
+    """Hand one message to its channel; returns the channel's reference for it."""
+    if message.channel == Channel.SMS:
+        return send_sms(message.to, message.body)
+    email = EmailMessage(
+        subject=message.subject,
+        body=message.body,
+        to=[message.to],
+        headers={"Message-ID": f"<{message.public_id}@glabella>"},
+    )
+    for a in message.attachments:
+        email.attach(a["filename"], a["content"], a["mimetype"])
+    email.send(fail_silently=False)
+    return f"<{message.public_id}@glabella>"
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=settings.MESSAGE_RETRY_SECONDS * 2 ** max(attempts - 1, 0))
+
+
+def deliver_message(message_id: int, worker: str = "", now: datetime | None = None) -> str:
+    """Claim, send and record one message. Returns what happened, for the task's result."""
+    message = claim(message_id, worker, now or timezone.now())
+    if message is None:
+        return "not claimed"
+    mine = Message.objects.filter(pk=message.pk, status=Message.Status.SENDING, claimed_by=worker)
+    try:
+        reference = send_now(message)
+    except Exception as exc:  # a channel may raise anything; it must not lose the message
+        logger.warning("Message %s attempt %s failed: %s", message.pk, message.attempts, exc)
+        error = f"{type(exc).__name__}: {exc}"[:2000]
+        if message.attempts >= settings.MESSAGE_MAX_ATTEMPTS:
+            mine.update(status=Message.Status.FAILED, last_error=error)
+            return "failed"
+        mine.update(
+            status=Message.Status.SCHEDULED,
+            due_at=timezone.now() + retry_delay(message.attempts),
+            last_error=error,
+        )
+        return "will retry"
+    mine.update(status=Message.Status.SENT, sent_at=timezone.now(), provider_reference=reference)
+    return "sent"
+
+
+@task(queue_name=QUEUE, takes_context=True)
+def deliver(context, message_id: int) -> str:
+    worker = (context.task_result.worker_ids or ["?"])[-1]
+    return deliver_message(message_id, worker=worker)
+
+
+def release_due(now: datetime, limit: int = 500) -> int:
+    """Move due scheduled messages to queued and enqueue each; returns how many it released."""
+    released = 0
+    due = Message.objects.filter(status=Message.Status.SCHEDULED, due_at__lte=now)
+    for message_id in due.order_by("due_at").values_list("pk", flat=True)[:limit]:
+        with transaction.atomic():
+            won = Message.objects.filter(pk=message_id, status=Message.Status.SCHEDULED).update(
+                status=Message.Status.QUEUED, queued_at=now
+            )
+            if won:
+                enqueue_delivery(message_id)
+                released += won
+    return released
+
+
+def reclaim_stale(now: datetime) -> int:
+    """Messages claimed by a worker that stopped answering go back to be sent again."""
+    cutoff = now - timedelta(seconds=settings.MESSAGE_CLAIM_TIMEOUT_SECONDS)
+    return Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=cutoff).update(
+        status=Message.Status.SCHEDULED, due_at=now, claimed_by=""
+    )
+
+
+def requeue_lost(now: datetime) -> int:
+    """Queued messages whose task row is gone (e.g. pruned) are handed to a worker again; a
+    duplicate task is harmless, since only one can claim the message."""
+    cutoff = now - timedelta(seconds=settings.MESSAGE_CLAIM_TIMEOUT_SECONDS)
+    return Message.objects.filter(status=Message.Status.QUEUED, queued_at__lt=cutoff).update(
+        status=Message.Status.SCHEDULED, due_at=now
+    )
+
+
+def schedule_tick(slot: datetime) -> bool:
+    """Enqueue the scheduler for `slot` unless some process already has; True if this did."""
+    slot = slot.replace(second=0, microsecond=0)
+    try:
+        with transaction.atomic():
+            SchedulerTick.objects.create(slot=slot)
+            scheduler_tick.using(run_after=slot).enqueue(slot.isoformat())
+    except IntegrityError:
+        return False
+    return True
+
+
+def ensure_scheduler(now: datetime | None = None) -> bool:
+    """Called when a worker starts: makes sure next minute's tick is on the queue."""
+    now = now or timezone.now()
+    return schedule_tick(now + timedelta(minutes=1))
+
+
+def tick(now: datetime) -> dict[str, int]:
+    """One run of the scheduler's periodic work."""
+    schedule_tick(now + timedelta(minutes=1))
+    SchedulerTick.objects.filter(slot__lt=now - timedelta(days=1)).delete()
+    stale = reclaim_stale(now)
+    lost = requeue_lost(now)
+    return {"released": release_due(now), "reclaimed": stale, "requeued": lost}
+
+
+@task(queue_name=QUEUE)
+def scheduler_tick(slot: str) -> dict[str, int]:
+    return tick(timezone.now())

@@ -1,0 +1,82 @@
+"""Writing messages into the outbox, inside the caller's transaction.
+
+A service that books, moves or cancels an appointment calls `queue_message` in the same
+transaction: if that transaction rolls back, the message was never written, and if it commits,
+the message will be delivered. Nothing here sends anything; `delivery` does.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+
+from glabella.messaging.models import Channel, Message
+from glabella.patients.models import Patient
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    mimetype: str
+    content: str
+
+
+def channel_for(patient: Patient) -> tuple[str, str] | None:
+    """The patient's preferred channel and address, falling back to the other one; texts only
+    with the patient's consent to them. None when the patient cannot be reached."""
+    sms = (Channel.SMS, patient.phone) if patient.phone and patient.sms_consent else None
+    email = (Channel.EMAIL, patient.email) if patient.email else None
+    first, second = (sms, email) if patient.preferred_channel == Channel.SMS else (email, sms)
+    return first or second
+
+
+def queue_message(
+    *,
+    patient: Patient | None,
+    channel: str,
+    to: str,
+    topic: str,
+    body: str,
+    subject: str = "",
+    about: str = "",
+    due_at: datetime | None = None,
+    dedupe_key: str | None = None,
+    attachments: tuple[Attachment, ...] = (),
+    now: datetime | None = None,
+) -> Message | None:
+    """Write one message; due now, it is handed to a worker when the transaction commits, else
+    the scheduler releases it at `due_at`. With a `dedupe_key` already used, writes nothing."""
+    from glabella.messaging.delivery import enqueue_delivery
+
+    now = now or timezone.now()
+    due_at = due_at or now
+    if dedupe_key and Message.objects.filter(dedupe_key=dedupe_key).exists():
+        return None
+    immediate = due_at <= now
+    message = Message.objects.create(
+        patient=patient,
+        channel=channel,
+        to=to,
+        topic=topic,
+        body=body,
+        subject=subject,
+        about=about,
+        dedupe_key=dedupe_key,
+        attachments=[a.__dict__ for a in attachments],
+        due_at=due_at,
+        status=Message.Status.QUEUED if immediate else Message.Status.SCHEDULED,
+        queued_at=now if immediate else None,
+    )
+    if immediate:
+        enqueue_delivery(message.pk)
+    return message
+
+
+def cancel_pending(about: str, topics: tuple[str, ...] | None = None) -> int:
+    """Cancel what has not gone out yet about something that changed (e.g. old reminders)."""
+    pending = Message.objects.filter(
+        about=about, status__in=[Message.Status.SCHEDULED, Message.Status.QUEUED]
+    )
+    if topics is not None:
+        pending = pending.filter(topic__in=topics)
+    return pending.update(status=Message.Status.CANCELLED)

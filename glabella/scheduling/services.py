@@ -1,0 +1,794 @@
+"""Every scheduling write: book, reschedule, cancel, check in, complete, no-show, waitlist.
+
+Each write runs in one durable transaction with its access-log row and its outbox messages.
+Double-booking is made impossible by the database, not by this code: on PostgreSQL, exclusion
+constraints per provider, room and patient (migration 0002) reject an overlapping row, and on
+SQLite every write transaction starts with BEGIN IMMEDIATE, so the overlap check below and the
+insert run with the database's write lock held. Either way a lost race becomes `SlotTaken`
+(409, "that time was just taken") carrying the next free times.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import defaultdict
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
+
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from glabella.clinic.models import Location, OpeningHours, Room, Service
+from glabella.core.access import Actor
+from glabella.core.audit import Action, record_patient
+from glabella.core.errors import Conflict, Forbidden, ValidationFailed
+from glabella.core.models import StaffMember
+from glabella.core.roles import Capability
+from glabella.patients.models import Patient
+from glabella.scheduling import availability as engine
+from glabella.scheduling import notices
+from glabella.scheduling.models import (
+    CANCELLED,
+    Appointment,
+    ScheduleException,
+    Status,
+    WaitlistEntry,
+    WeeklyHours,
+)
+
+SLOT_STEP = timedelta(minutes=15)
+SEARCH_CHUNK_DAYS = 7  # busy time is loaded a week at a time, so a first page reads little
+MAX_SEARCH_DAYS = 120
+MAX_PAGE = 100
+WAITLIST_OFFER_HOURS = 24  # an offer not taken up within this long passes to the next patient
+
+
+class SlotTaken(Conflict):
+    code = "slot_taken"
+
+    def __init__(self, alternatives: Sequence[engine.Slot]):
+        super().__init__(
+            "That time was just taken. Please choose another.",
+            {"alternatives": [slot_dict(s) for s in alternatives]},
+        )
+        self.alternatives = list(alternatives)
+
+
+def slot_dict(slot: engine.Slot) -> dict:
+    return {
+        "start": slot.start.isoformat(),
+        "end": slot.end.isoformat(),
+        "provider_id": slot.provider_id,
+        "room_id": slot.room_id,
+        "location_id": slot.location_id,
+    }
+
+
+# ---------------------------------------------------------------- loading what the engine needs
+
+
+@dataclasses.dataclass
+class _LocationPlan:
+    """The parts of a search that do not depend on the days searched."""
+
+    location: Location
+    providers: list[StaffMember]
+    weeks: list[engine.ProviderWeek]
+    room_ids: list[int]
+    needs_room: bool
+    opening: dict[int, tuple[engine.DayHours, ...]] | None
+
+
+def service_rules(service: Service, *, online: bool) -> engine.ServiceRules:
+    """The service's booking rules; staff are not held to the online lead time and horizon."""
+    return engine.ServiceRules(
+        duration=timedelta(minutes=service.duration_minutes),
+        buffer_before=timedelta(minutes=service.buffer_before_minutes),
+        buffer_after=timedelta(minutes=service.buffer_after_minutes),
+        lead_time=timedelta(minutes=service.lead_time_minutes) if online else timedelta(0),
+        horizon=timedelta(days=service.horizon_days if online else 366),
+        step=SLOT_STEP,
+    )
+
+
+def eligible_providers(
+    service: Service, location: Location, day: date, provider: StaffMember | None = None
+):
+    staff = location.staff.filter(active=True, credential__in=service.performer_credentials or [])
+    if provider is not None:
+        staff = staff.filter(pk=provider.pk)
+    return [s for s in staff.order_by("full_name", "id") if service.can_be_performed_by(s, day)]
+
+
+def _plan(
+    service: Service,
+    location: Location,
+    first_day: date,
+    last_day: date,
+    provider: StaffMember | None,
+) -> _LocationPlan:
+    providers = eligible_providers(service, location, first_day, provider)
+    ids = [p.pk for p in providers]
+    hours: dict[int, dict[str, dict[int, list]]] = defaultdict(
+        lambda: {"work": defaultdict(list), "break": defaultdict(list)}
+    )
+    for staff_id, kind, weekday, starts, ends in WeeklyHours.objects.filter(
+        location=location, staff_id__in=ids
+    ).values_list("staff_id", "kind", "weekday", "starts", "ends"):
+        hours[staff_id][kind][weekday].append(engine.DayHours(starts, ends))
+    exceptions: dict[int, list] = defaultdict(list)
+    for staff_id, kind, day, starts, ends in (
+        ScheduleException.objects.filter(staff_id__in=ids, day__range=(first_day, last_day))
+        .filter(Q(location__isnull=True) | Q(location=location))
+        .values_list("staff_id", "kind", "day", "starts", "ends")
+    ):
+        exceptions[staff_id].append(
+            engine.DateException(day, kind == ScheduleException.Kind.TIME_OFF, starts, ends)
+        )
+    weeks = [
+        engine.ProviderWeek(
+            provider_id=p.pk,
+            hours={d: tuple(v) for d, v in hours[p.pk]["work"].items()},
+            breaks={d: tuple(v) for d, v in hours[p.pk]["break"].items()},
+            exceptions=tuple(exceptions[p.pk]),
+            last_day=p.licence_expires,
+        )
+        for p in providers
+    ]
+    service_rooms = list(service.rooms.filter(active=True).values_list("location_id", "pk"))
+    needs_room = bool(service_rooms)
+    room_ids = sorted(pk for loc_id, pk in service_rooms if loc_id == location.pk)
+    opening_rows = OpeningHours.objects.filter(location=location).values_list(
+        "weekday", "opens", "closes"
+    )
+    opening: dict[int, list] = defaultdict(list)
+    for weekday, opens, closes in opening_rows:
+        opening[weekday].append(engine.DayHours(opens, closes))
+    return _LocationPlan(
+        location,
+        providers,
+        weeks,
+        room_ids,
+        needs_room,
+        {d: tuple(v) for d, v in opening.items()} if opening else None,
+    )
+
+
+def _busy(
+    plan: _LocationPlan,
+    start: datetime,
+    end: datetime,
+    patient: Patient | None,
+    ignore: Appointment | None,
+):
+    live = Appointment.objects.live()
+    if ignore is not None:
+        live = live.exclude(pk=ignore.pk)
+    provider_busy: dict[int, list] = defaultdict(list)
+    for pid, b_from, b_until in live.filter(
+        provider_id__in=[w.provider_id for w in plan.weeks],
+        blocked_from__lt=end,
+        blocked_until__gt=start,
+    ).values_list("provider_id", "blocked_from", "blocked_until"):
+        provider_busy[pid].append((b_from, b_until))
+    room_busy: dict[int, list] = defaultdict(list)
+    if plan.room_ids:
+        for rid, b_from, b_until in live.filter(
+            room_id__in=plan.room_ids, blocked_from__lt=end, blocked_until__gt=start
+        ).values_list("room_id", "blocked_from", "blocked_until"):
+            room_busy[rid].append((b_from, b_until))
+    patient_busy = []
+    if patient is not None and patient.pk:
+        patient_busy = list(
+            live.filter(patient=patient, starts_at__lt=end, ends_at__gt=start).values_list(
+                "starts_at", "ends_at"
+            )
+        )
+    return provider_busy, room_busy, patient_busy
+
+
+def search_slots(
+    service: Service,
+    locations: Sequence[Location],
+    *,
+    first_day: date,
+    last_day: date,
+    now: datetime,
+    provider: StaffMember | None = None,
+    patient: Patient | None = None,
+    limit: int = 20,
+    after: datetime | None = None,
+    online: bool = True,
+    ignore: Appointment | None = None,
+    include_busy: bool = True,
+) -> list[engine.Slot]:
+    """Free slots for a service across locations, in start order, a page at a time."""
+    rules = service_rules(service, online=online)
+    plans = [_plan(service, loc, first_day, last_day, provider) for loc in locations]
+    plans = [p for p in plans if p.weeks and (p.room_ids or not p.needs_room)]
+    rules = dataclasses.replace(rules, needs_room=any(p.needs_room for p in plans))
+    found: list[engine.Slot] = []
+    chunk_start = first_day
+    if after is not None:
+        chunk_start = (
+            max(first_day, min(after.astimezone(p.location.zone).date() for p in plans))
+            if plans
+            else first_day
+        )
+    while plans and chunk_start <= last_day and len(found) < limit:
+        chunk_end = min(chunk_start + timedelta(days=SEARCH_CHUNK_DAYS - 1), last_day)
+        inputs = []
+        for plan in plans:
+            zone = plan.location.zone
+            window_start = engine.to_instant(chunk_start, datetime.min.time(), zone) - timedelta(
+                days=1
+            )
+            window_end = engine.to_instant(chunk_end, datetime.min.time(), zone) + timedelta(days=2)
+            provider_busy, room_busy, patient_busy = (
+                _busy(plan, window_start, window_end, patient, ignore)
+                if include_busy
+                else ({}, {}, [])
+            )
+            inputs.append(
+                engine.SearchInput(
+                    zone=zone,
+                    now=now,
+                    first_day=chunk_start,
+                    last_day=chunk_end,
+                    rules=rules,
+                    providers=plan.weeks,
+                    room_ids=plan.room_ids,
+                    opening=plan.opening,
+                    provider_busy=provider_busy,
+                    room_busy=room_busy,
+                    patient_busy=patient_busy,
+                    any_provider=provider is None,
+                    location_id=plan.location.pk,
+                )
+            )
+        found.extend(engine.first_slots(inputs, limit - len(found), after=after))
+        chunk_start = chunk_end + timedelta(days=1)
+    return found
+
+
+def next_slots(service, location, start, *, now, provider=None, patient=None, limit=5):
+    day = start.astimezone(location.zone).date()
+    return search_slots(
+        service,
+        [location],
+        first_day=day,
+        last_day=day + timedelta(days=14),
+        now=now,
+        provider=provider,
+        patient=patient,
+        limit=limit,
+        after=start - timedelta(microseconds=1),
+        online=False,
+    )
+
+
+# ---------------------------------------------------------------- rules checked before booking
+
+
+def _require_staff(actor: Actor) -> None:
+    if not actor.can(Capability.CHANGE_PATIENT):
+        raise Forbidden("Your role may not book or change appointments.")
+
+
+def _check_start(start, *, now: datetime, service: Service, online: bool) -> None:
+    if start is None or timezone.is_naive(start):
+        raise ValidationFailed({"start": ["Give the start time with its time zone."]})
+    if start <= now:
+        raise ValidationFailed({"start": ["That time has passed. Choose a time in the future."]})
+    if online:
+        if start < now + timedelta(minutes=service.lead_time_minutes):
+            hours = service.lead_time_minutes / 60
+            raise ValidationFailed(
+                {"start": [f"Online bookings need at least {hours:g} hours' notice."]}
+            )
+        if start > now + timedelta(days=service.horizon_days):
+            raise ValidationFailed(
+                {
+                    "start": [
+                        f"Bookings open {service.horizon_days} days ahead; choose an earlier day."
+                    ]
+                }
+            )
+
+
+def check_prerequisites(service: Service, patient: Patient, start: datetime) -> None:
+    """A neuromodulator treatment needs a consultation within the configured window before it:
+    completed, or booked for earlier the same or another day."""
+    days = service.consultation_within_days
+    if not days or patient.pk is None:
+        return
+    window = Appointment.objects.filter(
+        patient=patient,
+        service__kind=Service.Kind.CONSULTATION,
+        starts_at__gte=start - timedelta(days=days),
+        ends_at__lte=start,
+    )
+    done = window.filter(status__in=[Status.COMPLETED, Status.CHECKED_IN, Status.BOOKED])
+    if not done.exists():
+        raise ValidationFailed(
+            {
+                "service": [
+                    f"{service.name} needs a consultation within the {days} days before it. "
+                    "Book a consultation first."
+                ]
+            }
+        )
+
+
+def _validate_service(service: Service | None, location: Location | None, *, online: bool):
+    errors = {}
+    if service is None or not service.active:
+        errors["service"] = ["Choose a service we offer."]
+    elif online and not service.bookable_online:
+        errors["service"] = ["This service is booked by the clinic; please call us."]
+    if location is None or not location.active:
+        errors["location"] = ["Choose one of our locations."]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _choose_slot(
+    service, location, start, *, provider, patient, now, online, ignore=None
+) -> engine.Slot:
+    """The free slot starting at `start`, or why there is none: 422 when the clinic does not
+    work then, 409 with alternatives when it does but the time is taken."""
+    day = start.astimezone(location.zone).date()
+    common = dict(
+        first_day=day,
+        last_day=day,
+        now=now,
+        provider=provider,
+        patient=patient,
+        limit=500,
+        online=online,
+        ignore=ignore,
+    )
+    if provider is not None and not eligible_providers(service, location, day, provider):
+        raise ValidationFailed(
+            {"provider": [f"{provider.full_name} does not perform {service.name} here."]}
+        )
+    for slot in search_slots(service, [location], **common):
+        if slot.start == start:
+            return slot
+    open_ = search_slots(service, [location], include_busy=False, **common)
+    if not any(s.start == start for s in open_):
+        raise ValidationFailed(
+            {"start": ["That time is outside the clinic's hours for this service and provider."]}
+        )
+    raise SlotTaken(
+        next_slots(service, location, start, now=now, provider=provider, patient=patient)
+    )
+
+
+def _overlaps(slot: engine.Slot, service: Service, patient: Patient, ignore=None) -> bool:
+    """Inside the write transaction: is anything live in the way? (On SQLite this check is the
+    guard, under the write lock; on PostgreSQL the constraints are, and this is a fast path.)"""
+    before = timedelta(minutes=service.buffer_before_minutes)
+    after = timedelta(minutes=service.buffer_after_minutes)
+    b_from, b_until = slot.start - before, slot.end + after
+    live = Appointment.objects.live()
+    if ignore is not None:
+        live = live.exclude(pk=ignore.pk)
+    clash = Q(provider_id=slot.provider_id, blocked_from__lt=b_until, blocked_until__gt=b_from)
+    if slot.room_id is not None:
+        clash |= Q(room_id=slot.room_id, blocked_from__lt=b_until, blocked_until__gt=b_from)
+    if patient.pk is not None:
+        clash |= Q(patient=patient, starts_at__lt=slot.end, ends_at__gt=slot.start)
+    return live.filter(clash).exists()
+
+
+def _is_lost_race(exc: Exception) -> bool:
+    """An exclusion violation (23P01) or a deadlock (40P01) between two bookings."""
+    cause = exc.__cause__
+    return getattr(cause, "sqlstate", None) in {"23P01", "40P01"}
+
+
+# ---------------------------------------------------------------- the writes
+
+
+def book(
+    actor: Actor,
+    *,
+    service: Service,
+    location: Location,
+    start: datetime,
+    patient: Patient,
+    provider: StaffMember | None = None,
+    source: str = Appointment.Source.STAFF,
+    note: str = "",
+    now: datetime | None = None,
+    register=None,
+) -> Appointment:
+    """Book one appointment. `register`, if given, is called inside the transaction to create
+    the patient first (online booking by a new patient), so a lost race leaves no orphan."""
+    now = now or timezone.now()
+    online = source in (Appointment.Source.ONLINE, Appointment.Source.PORTAL)
+    if not online:
+        _require_staff(actor)
+    elif actor.is_patient and patient.pk != actor.patient_id:
+        raise Forbidden("You may book only for yourself.")
+    _validate_service(service, location, online=online)
+    _check_start(start, now=now, service=service, online=online)
+    check_prerequisites(service, patient, start)
+    slot = _choose_slot(
+        service, location, start, provider=provider, patient=patient, now=now, online=online
+    )
+    try:
+        with transaction.atomic(durable=True):
+            if _overlaps(slot, service, patient):
+                raise SlotTaken([])
+            if register is not None:
+                patient = register()
+            appointment = Appointment.objects.create(
+                location=location,
+                service=service,
+                provider_id=slot.provider_id,
+                room_id=slot.room_id,
+                patient=patient,
+                starts_at=slot.start,
+                ends_at=slot.end,
+                blocked_from=slot.start - timedelta(minutes=service.buffer_before_minutes),
+                blocked_until=slot.end + timedelta(minutes=service.buffer_after_minutes),
+                source=source,
+                note=note[:500],
+                booked_at=now,
+                booked_by=actor.staff,
+            )
+            WaitlistEntry.objects.filter(
+                patient=patient, service=service, state__in=["waiting", "offered"]
+            ).update(state=WaitlistEntry.State.BOOKED)
+            record_patient(
+                actor,
+                Action.CREATE,
+                patient,
+                object_type="appointment",
+                object_id=appointment.public_id,
+                detail={"start": slot.start.isoformat(), "service": service.slug},
+            )
+            notices.booked(appointment, now)
+    except SlotTaken:
+        raise SlotTaken(
+            next_slots(service, location, start, now=now, provider=provider, patient=patient)
+        ) from None
+    except (IntegrityError, DatabaseError) as exc:
+        if not _is_lost_race(exc):
+            raise
+        raise SlotTaken(
+            next_slots(service, location, start, now=now, provider=provider, patient=patient)
+        ) from None
+    return appointment
+
+
+def _patient_window_check(actor: Actor, appointment: Appointment, now: datetime, verb: str):
+    """Patients may change a booking themselves only outside the clinic's cancellation window."""
+    hours = appointment.location.cancellation_window_hours
+    if appointment.starts_at - now < timedelta(hours=hours):
+        raise ValidationFailed(
+            {
+                "appointment": [
+                    f"Bookings can be {verb} online up to {hours} hours before; "
+                    f"please call us on {appointment.location.phone}."
+                ]
+            }
+        )
+
+
+def _require_may_change(actor: Actor, appointment: Appointment) -> bool:
+    """True when the patient themselves acts (held to the window), False for staff."""
+    if actor.can(Capability.CHANGE_PATIENT):
+        return False
+    if actor.is_patient and appointment.patient_id == actor.patient_id:
+        return True
+    if actor.role == "manage-link":
+        return True
+    raise Forbidden("You may not change this appointment.")
+
+
+def reschedule(
+    actor: Actor,
+    appointment: Appointment,
+    *,
+    start: datetime,
+    provider: StaffMember | None = None,
+    now: datetime | None = None,
+) -> Appointment:
+    now = now or timezone.now()
+    by_patient = _require_may_change(actor, appointment)
+    if appointment.status != Status.BOOKED:
+        raise ValidationFailed(
+            {
+                "appointment": [
+                    f"A {appointment.get_status_display().lower()} appointment cannot move."
+                ]
+            }
+        )
+    if by_patient:
+        _patient_window_check(actor, appointment, now, "moved")
+    service, location, patient = appointment.service, appointment.location, appointment.patient
+    _check_start(start, now=now, service=service, online=by_patient)
+    check_prerequisites(service, patient, start)
+    slot = _choose_slot(
+        service,
+        location,
+        start,
+        provider=provider,
+        patient=patient,
+        now=now,
+        online=by_patient,
+        ignore=appointment,
+    )
+    previous = appointment.starts_at
+    try:
+        with transaction.atomic(durable=True):
+            locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+            if locked.status != Status.BOOKED:
+                raise ValidationFailed({"appointment": ["This appointment has just changed."]})
+            if _overlaps(slot, service, patient, ignore=appointment):
+                raise SlotTaken([])
+            locked.provider_id = slot.provider_id
+            locked.room_id = slot.room_id
+            locked.starts_at, locked.ends_at = slot.start, slot.end
+            locked.blocked_from = slot.start - timedelta(minutes=service.buffer_before_minutes)
+            locked.blocked_until = slot.end + timedelta(minutes=service.buffer_after_minutes)
+            locked.times_rescheduled += 1
+            locked.save()
+            record_patient(
+                actor,
+                Action.UPDATE,
+                patient,
+                object_type="appointment",
+                object_id=locked.public_id,
+                detail={"from": previous.isoformat(), "to": slot.start.isoformat()},
+            )
+            notices.rescheduled(locked, now)
+            _offer_to_waitlist(appointment, previous, now)
+    except SlotTaken:
+        raise SlotTaken(next_slots(service, location, start, now=now, patient=patient)) from None
+    except (IntegrityError, DatabaseError) as exc:
+        if not _is_lost_race(exc):
+            raise
+        raise SlotTaken(next_slots(service, location, start, now=now, patient=patient)) from None
+    return locked
+
+
+def cancel(
+    actor: Actor, appointment: Appointment, *, reason: str = "", now: datetime | None = None
+) -> Appointment:
+    now = now or timezone.now()
+    by_patient = _require_may_change(actor, appointment)
+    if by_patient:
+        _patient_window_check(actor, appointment, now, "cancelled")
+    status = Status.CANCELLED_BY_PATIENT if by_patient else Status.CANCELLED_BY_CLINIC
+    return _transition(
+        actor,
+        appointment,
+        allowed_from=(Status.BOOKED, Status.CHECKED_IN),
+        to=status,
+        now=now,
+        reason=reason,
+    )
+
+
+def cancel_for_patient(actor: Actor, appointment: Appointment, *, reason="", now=None):
+    """Staff record that the patient called to cancel (counts as the patient's cancellation)."""
+    _require_staff(actor)
+    return _transition(
+        actor,
+        appointment,
+        allowed_from=(Status.BOOKED,),
+        to=Status.CANCELLED_BY_PATIENT,
+        now=now or timezone.now(),
+        reason=reason,
+    )
+
+
+def check_in(actor: Actor, appointment: Appointment, now: datetime | None = None):
+    _require_staff(actor)
+    now = now or timezone.now()
+    local_day = now.astimezone(appointment.location.zone).date()
+    if appointment.local_start.date() != local_day:
+        raise ValidationFailed({"appointment": ["Patients can be checked in on the day only."]})
+    return _transition(
+        actor, appointment, allowed_from=(Status.BOOKED,), to=Status.CHECKED_IN, now=now
+    )
+
+
+def complete(actor: Actor, appointment: Appointment, now: datetime | None = None):
+    _require_staff(actor)
+    return _transition(
+        actor,
+        appointment,
+        allowed_from=(Status.CHECKED_IN,),
+        to=Status.COMPLETED,
+        now=now or timezone.now(),
+    )
+
+
+def mark_no_show(actor: Actor, appointment: Appointment, now: datetime | None = None):
+    _require_staff(actor)
+    now = now or timezone.now()
+    if now < appointment.starts_at:
+        raise ValidationFailed(
+            {"appointment": ["A patient can be marked a no-show only after the start time."]}
+        )
+    return _transition(
+        actor, appointment, allowed_from=(Status.BOOKED,), to=Status.NO_SHOW, now=now
+    )
+
+
+def _transition(actor, appointment, *, allowed_from, to, now, reason: str = ""):
+    with transaction.atomic(durable=True):
+        locked = (
+            Appointment.objects.select_for_update()
+            .select_related("location", "patient")
+            .get(pk=appointment.pk)
+        )
+        if locked.status not in allowed_from:
+            raise ValidationFailed(
+                {
+                    "appointment": [
+                        f"This appointment is {locked.get_status_display().lower()}; "
+                        f"it cannot become {Status(to).label.lower()}."
+                    ]
+                }
+            )
+        locked.status = to
+        if to in CANCELLED:
+            locked.cancelled_at = now
+            locked.cancel_reason = reason[:300]
+        elif to == Status.CHECKED_IN:
+            locked.checked_in_at = now
+        elif to == Status.COMPLETED:
+            locked.completed_at = now
+        locked.save()
+        record_patient(
+            actor,
+            Action.UPDATE,
+            locked.patient,
+            object_type="appointment",
+            object_id=locked.public_id,
+            detail={"status": to},
+        )
+        if to in CANCELLED:
+            notices.cancelled(locked, now)
+            if locked.starts_at > now:
+                _offer_to_waitlist(locked, locked.starts_at, now)
+        elif to == Status.NO_SHOW:
+            from glabella.messaging.outbox import cancel_pending
+
+            cancel_pending(f"appointment:{locked.public_id}")
+    return locked
+
+
+# ---------------------------------------------------------------- waitlist
+
+
+def join_waitlist(
+    actor: Actor,
+    *,
+    patient: Patient,
+    service: Service,
+    location: Location,
+    earliest: date,
+    latest: date,
+    provider: StaffMember | None = None,
+    now: datetime | None = None,
+) -> WaitlistEntry:
+    now = now or timezone.now()
+    if not (actor.can(Capability.CHANGE_PATIENT) or actor.patient_id == patient.pk):
+        raise Forbidden("You may not add this patient to the waitlist.")
+    errors = {}
+    if earliest > latest:
+        errors["latest"] = ["The last day must be on or after the first day."]
+    if latest < now.astimezone(location.zone).date():
+        errors["latest"] = ["The last day has already passed."]
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic(durable=True):
+        entry = WaitlistEntry.objects.create(
+            patient=patient,
+            service=service,
+            location=location,
+            provider=provider,
+            earliest=earliest,
+            latest=latest,
+            created_at=now,
+        )
+        record_patient(
+            actor, Action.CREATE, patient, object_type="waitlist", object_id=entry.public_id
+        )
+    return entry
+
+
+def _offer_to_waitlist(appointment: Appointment, freed_start: datetime, now: datetime) -> None:
+    """Offer a freed time to the first patient waiting for it (in the caller's transaction)."""
+    day = freed_start.astimezone(appointment.location.zone).date()
+    stale = now - timedelta(hours=WAITLIST_OFFER_HOURS)
+    candidates = (
+        WaitlistEntry.objects.filter(
+            service=appointment.service,
+            location=appointment.location,
+            earliest__lte=day,
+            latest__gte=day,
+        )
+        .filter(Q(provider__isnull=True) | Q(provider_id=appointment.provider_id))
+        .filter(Q(state="waiting") | Q(state="offered", offered_at__lt=stale))
+        .exclude(patient_id=appointment.patient_id)
+        .select_related("patient", "location")
+        .order_by("created_at", "id")
+    )
+    entry = candidates.first()
+    if entry is None:
+        return
+    WaitlistEntry.objects.filter(pk=entry.pk).update(
+        state=WaitlistEntry.State.OFFERED, offered_at=now, offered_start=freed_start
+    )
+    notices.slot_offered(entry, freed_start, now)
+
+
+def rooms_at(location: Location) -> list[Room]:
+    return list(Room.objects.filter(location=location, active=True))
+
+
+# ---------------------------------------------------------------- public online booking
+
+
+def book_online(actor: Actor, data: dict, *, now: datetime | None = None) -> Appointment:
+    """A booking from the public page: checks every field at once (the patient's details, the
+    area served, the time), then creates or matches the patient and books in one transaction."""
+    from glabella.patients.services import patient_for_online_booking, save_new_patient
+
+    now = now or timezone.now()
+    location, service, start = data.get("location"), data.get("service"), data.get("start")
+    errors: dict[str, list[str]] = {}
+    try:
+        _validate_service(service, location, online=True)
+    except ValidationFailed as failed:
+        errors.update(failed.fields)
+    if start is None:
+        errors["start"] = ["Choose a time."]
+    today = now.astimezone(location.zone).date() if location else now.date()
+    patient = None
+    try:
+        patient = patient_for_online_booking(data, today=today)
+    except ValidationFailed as failed:
+        errors.update(failed.fields)
+    zip_code = (data.get("postal_code") or "").strip()
+    served = location is None or not zip_code or location.serves(zip_code)
+    if not served and "postal_code" not in errors:
+        errors["postal_code"] = [
+            f"Our {location.name} clinic does not serve ZIP code {zip_code}. "
+            "Please call us and we will suggest the nearest clinic."
+        ]
+    if errors:
+        raise ValidationFailed(errors)
+    register = (lambda: save_new_patient(actor, patient)) if patient.pk is None else None
+    return book(
+        actor,
+        service=service,
+        location=location,
+        start=start,
+        patient=patient,
+        source=Appointment.Source.ONLINE,
+        now=now,
+        register=register,
+    )
+
+
+def manage_actor(appointment: Appointment, ip: str | None = None) -> Actor:
+    """Whoever holds a valid manage link acts as the patient for that one booking."""
+    return Actor(
+        None,
+        "manage-link",
+        frozenset(),
+        f"manage link for appointment {appointment.public_id}",
+        "web",
+        ip,
+        patient_id=appointment.patient_id,
+    )

@@ -1,0 +1,16 @@
+from django.urls import path
+
+from glabella.scheduling import views
+
+app_name = "scheduling"
+
+urlpatterns = [
+    path("book/", views.book, name="book"),
+    path("book/manage/<str:token>/", views.manage, name="manage"),
+    path("staff/calendar/", views.calendar, name="calendar"),
+    path("staff/calendar/book/", views.staff_book, name="staff-book"),
+    path(
+        "staff/appointments/<uuid:public_id>/<slug:action>/", views.act, name="appointment-action"
+    ),
+    path("calendar/<str:token>.ics", views.feed, name="feed"),
+]

@@ -1,0 +1,478 @@
+"""Public online booking, the manage-my-booking link, the staff calendar and calendar feeds."""
+
+from datetime import time, timedelta
+
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from glabella.clinic.models import Location, Service
+from glabella.clinic.services import locations_serving
+from glabella.core.access import (
+    actor_for,
+    actor_from_request,
+    client_ip,
+    get_restricted_or_404,
+)
+from glabella.core.audit import Action, record, record_patient
+from glabella.core.decorators import staff_page
+from glabella.core.errors import DomainError, ValidationFailed
+from glabella.core.models import StaffMember
+from glabella.core.roles import Capability
+from glabella.patients.forms import apply_errors
+from glabella.patients.models import Patient
+from glabella.scheduling import calendars, notices, services
+from glabella.scheduling.availability import to_instant
+from glabella.scheduling.forms import CancelForm, DayForm, DetailsForm, FindTimesForm, MoveForm
+from glabella.scheduling.models import Appointment, CalendarFeed, Status
+
+PUBLIC_PAGE_SLOTS = 40
+
+
+def _slots_for_day(service, location, day, now, *, patient=None, ignore=None, online=True):
+    return services.search_slots(
+        service,
+        [location],
+        first_day=day,
+        last_day=day,
+        now=now,
+        patient=patient,
+        limit=PUBLIC_PAGE_SLOTS,
+        online=online,
+        ignore=ignore,
+    )
+
+
+def _local_times(slots, zone):
+    return [(s, s.start.astimezone(zone)) for s in slots]
+
+
+@require_http_methods(["GET", "POST"])
+def book(request):
+    """Online booking of a consultation, no account needed: where and when, then who."""
+    now = timezone.now()
+    if request.method == "POST":
+        return _book_post(request, now)
+    find = FindTimesForm(request.GET or None)
+    find.is_valid()
+    data = getattr(find, "cleaned_data", {})
+    area = (data.get("area") or "").strip()
+    location = data.get("location")
+    service = (
+        data.get("service")
+        or Service.objects.filter(active=True, bookable_online=True).order_by("name").first()
+    )
+    area_answer = None
+    if area and location is None:
+        serving = locations_serving(area)
+        if len(serving) == 1:
+            location = serving[0]
+        elif serving:
+            area_answer = serving
+        else:
+            area_answer = []
+    context = {
+        "find": find,
+        "area": area,
+        "area_answer": area_answer,
+        "location": location,
+        "service": service,
+        "locations": Location.objects.filter(active=True).order_by("name"),
+    }
+    if location is not None and service is not None:
+        today = now.astimezone(location.zone).date()
+        day = data.get("day") or today
+        day = min(max(day, today), today + timedelta(days=service.horizon_days))
+        slots = _slots_for_day(service, location, day, now)
+        if not slots and not data.get("day"):
+            # Nothing left today: show the first day with free times.
+            upcoming = services.search_slots(
+                service,
+                [location],
+                first_day=day,
+                last_day=day + timedelta(days=30),
+                now=now,
+                limit=1,
+            )
+            if upcoming:
+                day = upcoming[0].start.astimezone(location.zone).date()
+                slots = _slots_for_day(service, location, day, now)
+        context.update(
+            day=day,
+            previous_day=day - timedelta(days=1) if day > today else None,
+            next_day=day + timedelta(days=1),
+            slots=_local_times(slots, location.zone),
+            today=today,
+        )
+    chosen = request.GET.get("start")
+    if chosen and location is not None and service is not None:
+        context["details"] = DetailsForm(
+            initial={"location": location.slug, "service": service.slug, "start": chosen}
+        )
+        context["chosen"] = _parse_instant(chosen, location)
+    template = (
+        "scheduling/_times.html" if request.headers.get("HX-Request") else "scheduling/book.html"
+    )
+    return render(request, template, context)
+
+
+def _parse_instant(text, location):
+    from django.utils.dateparse import parse_datetime
+
+    try:
+        value = parse_datetime(text)
+    except ValueError:
+        return None
+    return value.astimezone(location.zone) if value and value.tzinfo else None
+
+
+def _book_post(request, now):
+    form = DetailsForm(request.POST)
+    actor = actor_from_request(request)
+    status = 422
+    alternatives = []
+    if form.is_valid():
+        try:
+            appointment = services.book_online(actor, form.cleaned_data, now=now)
+        except services.SlotTaken as taken:
+            status = 409
+            form.add_error(None, taken.message)
+            alternatives = taken.alternatives
+        except ValidationFailed as failed:
+            apply_errors(form, failed.fields)
+        else:
+            return redirect("scheduling:manage", token=notices.manage_token(appointment))
+    location = form.cleaned_data.get("location") if hasattr(form, "cleaned_data") else None
+    zone = location.zone if location else None
+    context = {
+        "details": form,
+        "location": location,
+        "service": form.cleaned_data.get("service") if hasattr(form, "cleaned_data") else None,
+        "alternatives": _local_times(alternatives, zone) if zone else [],
+        "chosen": _parse_instant(request.POST.get("start", ""), location) if location else None,
+        "locations": Location.objects.filter(active=True).order_by("name"),
+        "find": FindTimesForm(),
+    }
+    return render(request, "scheduling/book.html", context, status=status)
+
+
+def _appointment_from_token(token: str) -> Appointment:
+    try:
+        public_id = notices.read_manage_token(token)
+    except signing.BadSignature:
+        raise Http404 from None
+    try:
+        return Appointment.objects.select_related("location", "service", "patient").get(
+            public_id=public_id
+        )
+    except (Appointment.DoesNotExist, ValueError):
+        raise Http404 from None
+
+
+@require_http_methods(["GET", "POST"])
+def manage(request, token):
+    """The link in every confirmation: see, move or cancel that one booking."""
+    appointment = _appointment_from_token(token)
+    actor = services.manage_actor(appointment, client_ip(request))
+    now = timezone.now()
+    status = 200
+    error = None
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "cancel":
+                form = CancelForm(request.POST)
+                reason = form.cleaned_data["reason"] if form.is_valid() else ""
+                services.cancel(actor, appointment, reason=reason, now=now)
+                messages.success(request, "Your appointment is cancelled.")
+            elif action == "move":
+                form = MoveForm(request.POST)
+                if not form.is_valid():
+                    raise ValidationFailed({"start": ["Choose a new time from the list."]})
+                services.reschedule(actor, appointment, start=form.cleaned_data["start"], now=now)
+                messages.success(request, "Your appointment has moved.")
+            else:
+                raise ValidationFailed({"action": ["Choose to move or to cancel."]})
+        except DomainError as exc:
+            status = exc.status
+            fields = getattr(exc, "fields", {}) or {}
+            error = " ".join(m for msgs in fields.values() for m in msgs) or exc.message
+        else:
+            return redirect("scheduling:manage", token=token)
+        appointment.refresh_from_db()
+    else:
+        record_patient(
+            actor,
+            Action.READ,
+            appointment.patient,
+            object_type="appointment",
+            object_id=appointment.public_id,
+        )
+    zone = appointment.location.zone
+    day_form = DayForm(request.GET or None)
+    day = day_form.day_or(appointment.local_start.date())
+    today = now.astimezone(zone).date()
+    day = max(day, today)
+    slots = []
+    if appointment.status == Status.BOOKED:
+        slots = _slots_for_day(
+            appointment.service,
+            appointment.location,
+            day,
+            now,
+            patient=appointment.patient,
+            ignore=appointment,
+        )
+    context = {
+        "appointment": appointment,
+        "token": token,
+        "error": error,
+        "when": notices.when(appointment),
+        "place": notices.place(appointment),
+        "may_change": appointment.status == Status.BOOKED
+        and appointment.starts_at - now
+        >= timedelta(hours=appointment.location.cancellation_window_hours),
+        "day": day,
+        "next_day": day + timedelta(days=1),
+        "previous_day": day - timedelta(days=1) if day > today else None,
+        "slots": _local_times(slots, zone),
+    }
+    return render(request, "scheduling/manage.html", context, status=status)
+
+
+# ---------------------------------------------------------------- staff calendar
+
+
+def _calendar_location(request):
+    slug = request.GET.get("location") or request.POST.get("location")
+    qs = Location.objects.filter(active=True).order_by("name")
+    return (qs.filter(slug=slug).first() if slug else None) or qs.first()
+
+
+@require_GET
+@staff_page(Capability.VIEW_PATIENT)
+def calendar(request):
+    """A location's day (providers as columns) or week, with today's appointments to act on."""
+    location = _calendar_location(request)
+    if location is None:
+        raise Http404
+    now = timezone.now()
+    today = now.astimezone(location.zone).date()
+    day = DayForm(request.GET or None).day_or(today)
+    view = "week" if request.GET.get("view") == "week" else "day"
+    first = day - timedelta(days=day.weekday()) if view == "week" else day
+    last = first + timedelta(days=6 if view == "week" else 0)
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    start = to_instant(first, time(0), location.zone)
+    end = to_instant(last + timedelta(days=1), time(0), location.zone)
+    appointments = list(
+        Appointment.objects.restrict(request.actor)
+        .filter(location=location, starts_at__lt=end, ends_at__gt=start)
+        .select_related("patient", "service", "provider", "room")
+        .order_by("starts_at")
+    )
+    providers = list(
+        location.staff.filter(active=True, role__in=["medical_director", "injector"]).order_by(
+            "full_name"
+        )
+    )
+    cells: dict[tuple, list] = {}
+    for a in appointments:
+        cells.setdefault((a.local_start.date(), a.provider_id), []).append(a)
+    grid = [(d, [(p, cells.get((d, p.pk), [])) for p in providers]) for d in days]
+    record(
+        request.actor,
+        Action.READ,
+        "calendar",
+        location.slug,
+        detail={"from": str(first), "to": str(last), "appointments": len(appointments)},
+    )
+    context = {
+        "location": location,
+        "locations": Location.objects.filter(active=True).order_by("name"),
+        "day": day,
+        "days": days,
+        "view": view,
+        "today": today,
+        "previous": first - timedelta(days=7 if view == "week" else 1),
+        "next": first + timedelta(days=7 if view == "week" else 1),
+        "providers": providers,
+        "grid": grid,
+        "appointments": appointments,
+        "services": Service.objects.filter(active=True).order_by("name"),
+    }
+    template = (
+        "scheduling/_calendar.html"
+        if request.headers.get("HX-Request")
+        else "scheduling/calendar.html"
+    )
+    return render(request, template, context)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(Capability.CHANGE_PATIENT)
+def staff_book(request):
+    """Book any service for any patient: pick the patient, the service and a free time."""
+    location = _calendar_location(request)
+    if location is None:
+        raise Http404
+    now = timezone.now()
+    params = request.POST if request.method == "POST" else request.GET
+    service = Service.objects.filter(active=True, slug=params.get("service", "")).first()
+    patient = None
+    if params.get("patient"):
+        try:
+            patient = Patient.objects.restrict(request.actor).get(public_id=params["patient"])
+        except (Patient.DoesNotExist, ValueError, DjangoValidationError):
+            patient = None
+    errors: dict[str, list[str]] = {}
+    status = 200
+    if request.method == "POST":
+        if patient is None:
+            errors["patient"] = ["Choose the patient."]
+        if service is None:
+            errors["service"] = ["Choose a service."]
+        form = MoveForm(request.POST)
+        if not form.is_valid():
+            errors["start"] = ["Choose a time from the list."]
+        if not errors:
+            try:
+                appointment = services.book(
+                    request.actor,
+                    service=service,
+                    location=location,
+                    start=form.cleaned_data["start"],
+                    patient=patient,
+                    provider=_provider(request.POST.get("provider")),
+                    now=now,
+                )
+            except DomainError as exc:
+                errors = getattr(exc, "fields", None) or {"start": [exc.message]}
+                status = exc.status
+            else:
+                messages.success(
+                    request,
+                    f"Booked {appointment.patient.full_name} for {notices.when(appointment)}.",
+                )
+                day = appointment.local_start.date()
+                return redirect(
+                    f"{reverse('scheduling:calendar')}?location={location.slug}&day={day}"
+                )
+        else:
+            status = 422
+    today = now.astimezone(location.zone).date()
+    day = DayForm(params).day_or(today)
+    slots = []
+    if service is not None:
+        slots = services.search_slots(
+            service,
+            [location],
+            first_day=day,
+            last_day=day,
+            now=now,
+            provider=_provider(params.get("provider")),
+            patient=patient,
+            limit=200,
+            online=False,
+        )
+    context = {
+        "location": location,
+        "service": service,
+        "services": Service.objects.filter(active=True).order_by("name"),
+        "patient": patient,
+        "day": day,
+        "slots": _local_times(slots, location.zone),
+        "errors": errors,
+        "start": params.get("start", ""),
+    }
+    return render(request, "scheduling/staff_book.html", context, status=status)
+
+
+def _provider(public_id):
+    if not public_id:
+        return None
+    try:
+        return StaffMember.objects.filter(public_id=public_id, active=True).first()
+    except ValueError:
+        return None
+
+
+ACTIONS = {
+    "check-in": services.check_in,
+    "complete": services.complete,
+    "no-show": services.mark_no_show,
+    "cancel": services.cancel,
+    "patient-cancelled": services.cancel_for_patient,
+}
+
+
+@require_POST
+@staff_page(Capability.CHANGE_PATIENT)
+def act(request, public_id, action):
+    """Check in, complete, mark a no-show or cancel, from the calendar."""
+    appointment = get_restricted_or_404(
+        Appointment.objects.select_related("location", "patient"),
+        request.actor,
+        "change",
+        public_id=public_id,
+    )
+    handler = ACTIONS.get(action)
+    if handler is None:
+        raise Http404
+    try:
+        if action in ("cancel", "patient-cancelled"):
+            form = CancelForm(request.POST)
+            reason = form.cleaned_data["reason"] if form.is_valid() else ""
+            handler(request.actor, appointment, reason=reason)
+        else:
+            handler(request.actor, appointment)
+    except DomainError as exc:
+        fields = getattr(exc, "fields", {}) or {}
+        messages.error(request, " ".join(m for ms in fields.values() for m in ms) or exc.message)
+    else:
+        messages.success(
+            request, f"{appointment.patient.full_name}: {action.replace('-', ' ')} recorded."
+        )
+    day = appointment.local_start.date()
+    return redirect(
+        f"{reverse('scheduling:calendar')}?location={appointment.location.slug}&day={day}"
+    )
+
+
+# ---------------------------------------------------------------- calendar feeds
+
+
+@require_GET
+def feed(request, token):
+    """A provider's private iCalendar feed; the token is the only credential, so it is long,
+    stored as a digest, and revocable."""
+    found = (
+        CalendarFeed.objects.select_related("staff__user")
+        .filter(digest=CalendarFeed.digest_of(token), revoked_at__isnull=True)
+        .first()
+    )
+    if found is None or not found.staff.active:
+        raise Http404
+    now = timezone.now()
+    appointments = (
+        Appointment.objects.live()
+        .filter(provider=found.staff, starts_at__gte=now - timedelta(days=30))
+        .filter(starts_at__lt=now + timedelta(days=180))
+        .select_related("location", "service", "patient")
+        .order_by("starts_at")
+    )
+    items = list(appointments)
+    record(
+        actor_for(found.staff.user, channel="api", ip=client_ip(request)),
+        Action.READ,
+        "calendar-feed",
+        found.pk,
+        detail={"appointments": len(items)},
+    )
+    body = calendars.provider_feed(found.staff, items, now)
+    return HttpResponse(body, content_type="text/calendar; charset=utf-8")
