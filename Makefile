@@ -18,9 +18,13 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 install: $(VENV)/.installed
 
+# The web server and, beside it, a background worker (messages, reminders); both stop together.
 run: install
 	$(BIN)/glabella migrate --noinput
 	$(BIN)/glabella demo-data --patients $(DEMO_PATIENTS) --seed 1
+	@$(BIN)/glabella worker --verbosity 0 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	echo "Worker started (pid $$worker): messages and reminders go out in the background."; \
 	$(BIN)/glabella runserver $(HOST)
 
 demo: install
@@ -45,6 +49,7 @@ lock: install
 
 bench: install
 	$(BIN)/python bench/patient_search.py
+	$(BIN)/python bench/availability.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -5,11 +5,13 @@ from ninja import NinjaAPI
 from glabella.clinic.api import router as clinic_router
 from glabella.core.api import AUTH, install_error_handlers
 from glabella.patients.api import router as patients_router
+from glabella.scheduling.api import router as scheduling_router
 
 api = NinjaAPI(
     title="glabella API",
     version="1",
-    description="Patients and clinic set-up for a botulinum-toxin service. Authenticate with the "
+    description="Patients, clinic set-up and scheduling for a botulinum-toxin service. "
+    "Authenticate with the "
     "browser session or an `Authorization: Bearer glb_...` token.",
     auth=AUTH,
     urls_namespace="api",
@@ -18,3 +20,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/v1/patients", patients_router)
 api.add_router("/v1/clinic", clinic_router)
+api.add_router("/v1/scheduling", scheduling_router)

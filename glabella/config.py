@@ -76,6 +76,14 @@ def env_choice(name: str, default: str, choices: dict[str, str]) -> str:
     return choices[word]
 
 
+def env_choice_or_path(name: str, default: str, choices: dict[str, str]) -> str:
+    """As env_choice, or a dotted path to a class of one's own (e.g. an SMS gateway's backend)."""
+    word = os.environ.get(name, "").strip()
+    if "." in word:
+        return word
+    return env_choice(name, default, choices)
+
+
 def database_from_url(name: str, default_sqlite_path: Path) -> dict:
     """Django's DATABASES['default'] from a URL: SQLite (the default) or PostgreSQL."""
     raw = os.environ.get(name, "").strip()

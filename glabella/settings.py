@@ -7,7 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from glabella.config import (
     database_from_url,
     env_bool,
-    env_choice,
+    env_choice_or_path,
     env_int,
     env_int_list,
     env_list,
@@ -126,7 +126,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = DEBUG
 WHITENOISE_AUTOREFRESH = DEBUG
 
-EMAIL_BACKEND = env_choice(
+EMAIL_BACKEND = env_choice_or_path(
     "EMAIL_BACKEND",
     "console",
     {
@@ -146,7 +146,7 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "glabella <no-reply@localhost
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Text messages: "log" writes them to the log (and the message row); a gateway plugs in here.
-SMS_BACKEND = env_choice(
+SMS_BACKEND = env_choice_or_path(
     "SMS_BACKEND",
     "log",
     {"log": "glabella.messaging.sms.LogBackend", "locmem": "glabella.messaging.sms.LocmemBackend"},

@@ -34,6 +34,7 @@ def public(ok: int = 200) -> dict:
 # (route name, HTTP method, URL kwargs, request body, {persona: status}).
 # Bodies are empty or invalid on purpose: the point is who gets past the door, and nothing is saved.
 PATIENT = {"public_id": "<patient>"}
+APPOINTMENT = {"public_id": "<appointment>"}
 MATRIX = [
     (
         "core:home",
@@ -112,6 +113,21 @@ MATRIX = [
     ("api:list_services", "get", {}, None, public()),
     ("api:list_rooms", "get", {}, None, api(ALL_STAFF, denied=403)),
     ("api:list_staff", "get", {}, None, api(ALL_STAFF, denied=403)),
+    (
+        "api:availability",
+        "get",
+        {},
+        {"service": "consultation", "location": "thousand-oaks"},
+        public(),
+    ),
+    ("api:book", "post", {}, {}, api(ALL_STAFF | {"patient"}, ok=422)),
+    ("api:list_appointments", "get", {}, None, api(ALL_STAFF | {"patient"})),
+    ("api:read_appointment", "get", APPOINTMENT, None, api(ALL_STAFF | {"patient"})),
+    ("api:reschedule", "post", APPOINTMENT, {}, api(ALL_STAFF | {"patient"}, ok=422)),
+    ("api:cancel", "post", APPOINTMENT, {"x": 1}, api(ALL_STAFF | {"patient"}, ok=422)),
+    ("api:check_in", "post", APPOINTMENT, {}, api(ALL_STAFF, ok=422, denied=403)),
+    ("api:complete", "post", APPOINTMENT, {}, api(ALL_STAFF, ok=422, denied=403)),
+    ("api:no_show", "post", APPOINTMENT, {}, api(ALL_STAFF, ok=422, denied=403)),
     ("scheduling:book", "get", {}, None, public()),
     ("scheduling:book", "post", {}, {}, public(422)),
     ("scheduling:manage", "get", {"token": "<manage>"}, None, public()),

@@ -5,7 +5,7 @@ import zoneinfo
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -185,7 +185,9 @@ class Service(models.Model):
     slug = models.SlugField(unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     description = models.TextField(blank=True)
-    duration_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(5)])
+    duration_minutes = models.PositiveSmallIntegerField(
+        validators=[MinValueValidator(5), MaxValueValidator(480)]
+    )
     price = models.DecimalField(
         max_digits=8, decimal_places=2, validators=[MinValueValidator(Decimal("0"))]
     )
@@ -196,10 +198,14 @@ class Service(models.Model):
     bookable_online = models.BooleanField(default=False)
     # Booking rules.
     buffer_before_minutes = models.PositiveSmallIntegerField(
-        default=0, help_text="Preparation time the provider and room need before it."
+        default=0,
+        validators=[MaxValueValidator(120)],
+        help_text="Preparation time the provider and room need before it.",
     )
     buffer_after_minutes = models.PositiveSmallIntegerField(
-        default=0, help_text="Clean-up and notes time the provider and room need after it."
+        default=0,
+        validators=[MaxValueValidator(120)],
+        help_text="Clean-up and notes time the provider and room need after it.",
     )
     lead_time_minutes = models.PositiveIntegerField(
         default=120, help_text="How soon before its start it may still be booked."
@@ -222,6 +228,14 @@ class Service(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=Q(duration_minutes__gte=5), name="service_duration_min"
+            ),
+            # Together at most 12 hours: scheduling.models.MAX_BLOCK relies on it.
+            models.CheckConstraint(
+                condition=Q(duration_minutes__lte=480), name="service_duration_max"
+            ),
+            models.CheckConstraint(
+                condition=Q(buffer_before_minutes__lte=120, buffer_after_minutes__lte=120),
+                name="service_buffers_max",
             ),
             models.CheckConstraint(condition=Q(price__gte=0), name="service_price_not_negative"),
         ]

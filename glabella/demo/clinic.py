@@ -28,6 +28,24 @@ SERVED = [
     "Oxnard",
     "Moorpark",
     "Simi Valley",
+    "Newbury Park",
+    "Oak Park",
+    # and their ZIP codes, since the booking form asks for a home ZIP code
+    "91320",
+    "91360",
+    "91361",
+    "91377",
+    "91301",
+    "91302",
+    "93010",
+    "93012",
+    "93021",
+    "93063",
+    "93065",
+    "93001",
+    "93003",
+    "93030",
+    "93036",
 ]
 ALL_CLINICIANS = [c.value for c in Credential]
 

@@ -70,7 +70,8 @@ def retry_delay(attempts: int) -> timedelta:
 
 def deliver_message(message_id: int, worker: str = "", now: datetime | None = None) -> str:
     """Claim, send and record one message. Returns what happened, for the task's result."""
-    message = claim(message_id, worker, now or timezone.now())
+    now = now or timezone.now()
+    message = claim(message_id, worker, now)
     if message is None:
         return "not claimed"
     mine = Message.objects.filter(pk=message.pk, status=Message.Status.SENDING, claimed_by=worker)
@@ -84,7 +85,7 @@ def deliver_message(message_id: int, worker: str = "", now: datetime | None = No
             return "failed"
         mine.update(
             status=Message.Status.SCHEDULED,
-            due_at=timezone.now() + retry_delay(message.attempts),
+            due_at=now + retry_delay(message.attempts),
             last_error=error,
         )
         return "will retry"

@@ -9,6 +9,7 @@ live appointments that overlap for one provider, one room or one patient.
 import hashlib
 import secrets
 import uuid
+from datetime import timedelta
 
 from django.db import models
 from django.db.models import F, Q
@@ -135,12 +136,37 @@ CANCELLED = (Status.CANCELLED_BY_PATIENT, Status.CANCELLED_BY_CLINIC)
 LIVE_Q = ~Q(status__in=CANCELLED)
 
 
+# No appointment blocks more than this (the catalog caps a service at 8 hours and each buffer
+# at 2): overlap queries bound their range scans with it, so they read only the rows near the
+# time asked about, however long the history grows.
+MAX_BLOCK = timedelta(hours=12)
+
+
+def blocking_q(start, end, prefix: str = "") -> Q:
+    """Appointments whose blocked time (buffers included) overlaps [start, end)."""
+    return Q(
+        **{
+            f"{prefix}blocked_from__lt": end,
+            f"{prefix}blocked_from__gt": start - MAX_BLOCK,
+            f"{prefix}blocked_until__gt": start,
+        }
+    )
+
+
+def attending_q(start, end) -> Q:
+    """Appointments whose visit itself overlaps [start, end) (what the patient attends)."""
+    return Q(starts_at__lt=end, starts_at__gt=start - MAX_BLOCK, ends_at__gt=start)
+
+
 class AppointmentQuerySet(RestrictedQuerySet):
     def live(self):
         return self.filter(LIVE_Q)
 
-    def overlapping(self, start, end):
-        return self.filter(blocked_from__lt=end, blocked_until__gt=start)
+    def blocking(self, start, end):
+        return self.filter(blocking_q(start, end))
+
+    def attending(self, start, end):
+        return self.filter(attending_q(start, end))
 
 
 class Appointment(models.Model):

@@ -35,6 +35,8 @@ from glabella.scheduling.models import (
     Status,
     WaitlistEntry,
     WeeklyHours,
+    attending_q,
+    blocking_q,
 )
 
 SLOT_STEP = timedelta(minutes=15)
@@ -166,24 +168,24 @@ def _busy(
     if ignore is not None:
         live = live.exclude(pk=ignore.pk)
     provider_busy: dict[int, list] = defaultdict(list)
-    for pid, b_from, b_until in live.filter(
-        provider_id__in=[w.provider_id for w in plan.weeks],
-        blocked_from__lt=end,
-        blocked_until__gt=start,
-    ).values_list("provider_id", "blocked_from", "blocked_until"):
+    for pid, b_from, b_until in (
+        live.blocking(start, end)
+        .filter(provider_id__in=[w.provider_id for w in plan.weeks])
+        .values_list("provider_id", "blocked_from", "blocked_until")
+    ):
         provider_busy[pid].append((b_from, b_until))
     room_busy: dict[int, list] = defaultdict(list)
     if plan.room_ids:
-        for rid, b_from, b_until in live.filter(
-            room_id__in=plan.room_ids, blocked_from__lt=end, blocked_until__gt=start
-        ).values_list("room_id", "blocked_from", "blocked_until"):
+        for rid, b_from, b_until in (
+            live.blocking(start, end)
+            .filter(room_id__in=plan.room_ids)
+            .values_list("room_id", "blocked_from", "blocked_until")
+        ):
             room_busy[rid].append((b_from, b_until))
     patient_busy = []
     if patient is not None and patient.pk:
         patient_busy = list(
-            live.filter(patient=patient, starts_at__lt=end, ends_at__gt=start).values_list(
-                "starts_at", "ends_at"
-            )
+            live.attending(start, end).filter(patient=patient).values_list("starts_at", "ends_at")
         )
     return provider_busy, room_busy, patient_busy
 
@@ -375,11 +377,11 @@ def _overlaps(slot: engine.Slot, service: Service, patient: Patient, ignore=None
     live = Appointment.objects.live()
     if ignore is not None:
         live = live.exclude(pk=ignore.pk)
-    clash = Q(provider_id=slot.provider_id, blocked_from__lt=b_until, blocked_until__gt=b_from)
+    clash = Q(provider_id=slot.provider_id) & blocking_q(b_from, b_until)
     if slot.room_id is not None:
-        clash |= Q(room_id=slot.room_id, blocked_from__lt=b_until, blocked_until__gt=b_from)
+        clash |= Q(room_id=slot.room_id) & blocking_q(b_from, b_until)
     if patient.pk is not None:
-        clash |= Q(patient=patient, starts_at__lt=slot.end, ends_at__gt=slot.start)
+        clash |= Q(patient=patient) & attending_q(slot.start, slot.end)
     return live.filter(clash).exists()
 
 

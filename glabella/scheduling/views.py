@@ -272,7 +272,8 @@ def calendar(request):
     end = to_instant(last + timedelta(days=1), time(0), location.zone)
     appointments = list(
         Appointment.objects.restrict(request.actor)
-        .filter(location=location, starts_at__lt=end, ends_at__gt=start)
+        .attending(start, end)
+        .filter(location=location)
         .select_related("patient", "service", "provider", "room")
         .order_by("starts_at")
     )

@@ -1,4 +1,5 @@
-"""glabella demo-data --patients N --seed S: the demo clinic and N synthetic patients.
+"""glabella demo-data --patients N --seed S: the demo clinic, N synthetic patients and their
+appointments (two years of history and the coming weeks).
 
 Idempotent: the clinic, staff and patient i of seed S are created only when missing.
 """
@@ -12,6 +13,7 @@ from glabella.core import audit
 from glabella.core.access import system_actor
 from glabella.demo.clinic import DEMO_PASSWORD, ensure_demo_clinic
 from glabella.demo.patients import load_patients
+from glabella.demo.schedule import load_demo_history
 
 
 class Command(BaseCommand):
@@ -22,11 +24,21 @@ class Command(BaseCommand):
             "--patients", type=int, default=300, help="How many patients (default 300)"
         )
         parser.add_argument("--seed", type=int, default=1, help="Random seed (default 1)")
+        parser.add_argument(
+            "--history-years",
+            type=int,
+            default=2,
+            help="Years of past appointments to create once (default 2; 0 for none)",
+        )
         parser.add_argument("--quiet-logins", action="store_true", help="Do not print the sign-ins")
 
-    def handle(self, *args, patients: int, seed: int, quiet_logins: bool, **options):
+    def handle(
+        self, *args, patients: int, seed: int, history_years: int, quiet_logins: bool, **options
+    ):
         if patients < 0 or patients > 10_000_000:
             raise CommandError("--patients must be between 0 and 10,000,000.")
+        if not 0 <= history_years <= 30:
+            raise CommandError("--history-years must be between 0 and 30.")
         started = time.monotonic()
         location, logins = ensure_demo_clinic()
 
@@ -42,11 +54,23 @@ class Command(BaseCommand):
                 "patient",
                 detail={"synthetic_patients": made, "seed": seed},
             )
+        visits = 0
+        if history_years:
+            today = local_today(location)
+            visits = load_demo_history(location, seed, today, years=history_years)
+            if visits:
+                audit.record(
+                    system_actor("demo-data"),
+                    audit.Action.CREATE,
+                    "appointment",
+                    detail={"synthetic_appointments": visits, "seed": seed},
+                )
         seconds = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo clinic ready: {location.organisation.name}, {location.name} "
-                f"({made:,} new synthetic patients of {patients:,}, seed {seed}, {seconds:.1f} s)."
+                f"({made:,} new synthetic patients of {patients:,}, {visits:,} appointments, "
+                f"seed {seed}, {seconds:.1f} s)."
             )
         )
         if not quiet_logins:
