@@ -3,7 +3,7 @@
     .venv/bin/python bench/patient_search.py --database sqlite     [--patients 100000]
     .venv/bin/python bench/patient_search.py --database postgres   [--postgres-url URL]
 
-Uses its own database (var/bench.sqlite3, or a `glabella_bench` database on the PostgreSQL server),
+Uses its own database (var/glabella_bench.sqlite3, or the PostgreSQL database `glabella_bench`),
 made fresh each run. Queries are drawn from the loaded patients the way front-desk staff type them:
 part of a family name, a full name, a phone number in any format, the last digits of a phone, a date
 of birth, an email. Each query goes through the search service (restriction, query, audit row) and,
@@ -20,26 +20,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
-
-def fresh_database(kind: str, pg_url: str) -> str:
-    if kind == "sqlite":
-        path = ROOT / "var" / "bench.sqlite3"
-        path.parent.mkdir(exist_ok=True)
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        return f"sqlite:///{path}"
-    import psycopg
-
-    with psycopg.connect(pg_url, autocommit=True) as conn:
-        conn.execute("DROP DATABASE IF EXISTS glabella_bench")
-        conn.execute("CREATE DATABASE glabella_bench")
-    return pg_url.rsplit("/", 1)[0] + "/glabella_bench"
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+from common import fresh_database, percentile  # noqa: E402
 
 
 def queries_from(patients, rng: random.Random) -> list[tuple[str, str]]:
@@ -78,12 +61,14 @@ def main() -> None:
 
     if args.reuse:
         os.environ["DATABASE_URL"] = (
-            f"sqlite:///{ROOT / 'var' / 'bench.sqlite3'}"
+            f"sqlite:///{ROOT / 'var' / 'glabella_bench.sqlite3'}"
             if args.database == "sqlite"
             else args.postgres_url.rsplit("/", 1)[0] + "/glabella_bench"
         )
     else:
-        os.environ["DATABASE_URL"] = fresh_database(args.database, args.postgres_url)
+        os.environ["DATABASE_URL"] = fresh_database(
+            args.database, args.postgres_url, "glabella_bench"
+        )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "glabella.settings")
     import django
 

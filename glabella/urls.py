@@ -8,6 +8,7 @@ urlpatterns = [
     path("", include("glabella.patients.urls")),
     path("", include("glabella.clinic.urls")),
     path("", include("glabella.scheduling.urls")),
+    path("", include("glabella.messaging.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -21,8 +21,11 @@ OVERLAPS_SQL = """
     SELECT count(*) FROM scheduling_appointment a
     JOIN scheduling_appointment b
       ON a.id < b.id
-     AND a.blocked_from < b.blocked_until AND b.blocked_from < a.blocked_until
-     AND (a.provider_id = b.provider_id OR a.room_id = b.room_id)
+     AND (
+          (a.blocked_from < b.blocked_until AND b.blocked_from < a.blocked_until
+           AND (a.provider_id = b.provider_id OR a.room_id = b.room_id))
+       OR (a.starts_at < b.ends_at AND b.starts_at < a.ends_at AND a.patient_id = b.patient_id)
+     )
     WHERE a.status NOT IN ('cancelled_by_patient', 'cancelled_by_clinic')
       AND b.status NOT IN ('cancelled_by_patient', 'cancelled_by_clinic')
 """

@@ -52,3 +52,29 @@ def test_synthetic_patients_are_plausible_and_reach_no_real_person(db):
         assert p.phone == "" or p.phone[5:8] == "555"
         assert p.search_text
     assert AccessLog.objects.filter(detail__synthetic_patients=200).count() == 1
+
+
+def test_demo_data_lays_down_two_years_of_visits_that_the_database_accepts(db):
+    from datetime import timedelta
+
+    from django.db.models import Max, Min
+    from django.utils import timezone
+
+    from glabella.scheduling.models import Appointment
+
+    out = run("--patients", "120", "--seed", "5", "--quiet-logins")
+    made = Appointment.objects.count()
+    assert made > 500 and f"{made:,} appointments" in out
+    span = Appointment.objects.aggregate(first=Min("starts_at"), last=Max("starts_at"))
+    now = timezone.now()
+    assert span["first"] < now - timedelta(days=700) and span["last"] > now + timedelta(days=20)
+    past = Appointment.objects.filter(starts_at__lt=now)
+    assert past.filter(status="completed").count() > 0.8 * past.count()
+    assert past.filter(status="no_show").exists()
+    assert not Appointment.objects.filter(starts_at__gt=now, status="completed").exists()
+    # No provider, room or patient is anywhere twice at once (PostgreSQL would also refuse it).
+    from tests.test_booking_race import count_overlaps
+
+    assert count_overlaps() == 0
+    run("--patients", "120", "--seed", "5", "--quiet-logins")
+    assert Appointment.objects.count() == made

@@ -7,6 +7,7 @@ that is added without an entry makes test_every_route_has_an_entry fail.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from glabella.messaging.models import Message
 from glabella.scheduling.models import CalendarFeed
 from glabella.scheduling.notices import manage_token
 from tests.conftest import PERSONAS, future_appointment
@@ -134,6 +135,10 @@ MATRIX = [
     ("scheduling:manage", "post", {"token": "<manage>"}, {}, public(422)),
     ("scheduling:feed", "get", {"token": "<feed>"}, None, public()),
     ("scheduling:calendar", "get", {}, None, page(ALL_STAFF)),
+    ("scheduling:my-feed", "get", {}, None, page(ALL_STAFF)),
+    ("scheduling:my-feed", "post", {}, {}, page(ALL_STAFF, ok=422)),
+    ("messaging:outbox", "get", {}, None, page(ALL_STAFF)),
+    ("messaging:retry", "post", {"public_id": "<message>"}, {}, page(ALL_STAFF, ok=302)),
     ("scheduling:staff-book", "get", {}, None, page(ALL_STAFF)),
     ("scheduling:staff-book", "post", {}, {}, page(ALL_STAFF, ok=422)),
     (
@@ -189,6 +194,9 @@ def test_route_answers_each_persona(
         "<appointment>": appointment.public_id,
         "<manage>": manage_token(appointment),
         "<feed>": CalendarFeed.issue(appointment.provider)[1],
+        "<message>": Message.objects.create(
+            channel="email", to="a@example.com", topic="test", body="x", status="sent"
+        ).public_id,
     }
     url = reverse(name, kwargs=_resolve(kwargs, objects))
     client = client_for(persona)

@@ -275,3 +275,31 @@ def test_the_confirmation_email_carries_an_ics_that_calendar_clients_read(client
     assert event.decoded("dtstart") == start
     assert str(event.decoded("dtstart").tzinfo) == "America/Los_Angeles"
     assert "manage" in str(event.get("url"))
+
+
+def test_a_new_patient_who_loses_the_race_online_leaves_no_record_behind(client, clinic):
+    from glabella.core.access import system_actor
+    from glabella.scheduling import services
+
+    start = next_weekday_at(10)
+    # Fill 10:00 for every clinician first.
+    for i, provider in enumerate(
+        services.eligible_providers(
+            services.Service.objects.get(slug="consultation"), clinic, start.date()
+        )
+    ):
+        services.book(
+            system_actor("test"),
+            service=services.Service.objects.get(slug="consultation"),
+            location=clinic,
+            start=start,
+            patient=Patient.objects.create(
+                given_name="X", family_name=f"Filler{i}", birth_date="1980-01-01"
+            ),
+            provider=provider,
+        )
+    response = client.post(reverse("scheduling:book"), details(start))
+    assert response.status_code == 409
+    assert b"just taken" in response.content
+    assert response.context["alternatives"]
+    assert not Patient.objects.filter(email="rosa@example.com").exists()

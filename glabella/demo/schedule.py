@@ -65,7 +65,11 @@ def generate(
     step: timedelta,
     fill: float,
     future_days: int = 60,
+    patients_seen: dict | None = None,
 ) -> Iterator[Appointment]:
+    """Visits at `location`. Pass the same `patients_seen` to the calls for several locations,
+    so that no patient is booked at two of them at once."""
+    patients_seen = patients_seen if patients_seen is not None else defaultdict(set)
     hours: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
     breaks: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
     for staff_id, kind, weekday, starts, ends in WeeklyHours.objects.filter(
@@ -89,7 +93,6 @@ def generate(
             day += timedelta(days=1)
             continue
         used_rooms: dict[datetime, set] = defaultdict(set)
-        used_patients: dict[datetime, set] = defaultdict(set)
         base = datetime.combine(day, ANCHOR)
         for staff_id in providers:
             windows = hours[staff_id].get(day.weekday(), [])
@@ -117,7 +120,7 @@ def generate(
                         today,
                         rng,
                         used_rooms,
-                        used_patients,
+                        patients_seen,
                     )
                     if appointment is not None:
                         yield appointment
@@ -126,7 +129,7 @@ def generate(
 
 
 def _visit(
-    location, mix, weights, patient_ids, staff_id, wall, day, today, rng, used_rooms, used_patients
+    location, mix, weights, patient_ids, staff_id, wall, day, today, rng, used_rooms, patients_seen
 ):
     choice = rng.choices(mix, weights)[0]
     room_id = None
@@ -139,17 +142,17 @@ def _visit(
             choice = rng.choice(roomless)
         else:
             room_id = free[0]
+    start = to_instant(day, wall.time(), location.zone)
     patient_id = rng.choice(patient_ids)
     tries = 0
-    while patient_id in used_patients[wall] and tries < 5:
+    while patient_id in patients_seen[start] and tries < 5:
         patient_id, tries = rng.choice(patient_ids), tries + 1
-    if patient_id in used_patients[wall]:
+    if patient_id in patients_seen[start]:
         return None
-    used_patients[wall].add(patient_id)
+    patients_seen[start].add(patient_id)
     if room_id is not None:
         used_rooms[wall].add(room_id)
     service = choice.service
-    start = to_instant(day, wall.time(), location.zone)
     end = start + timedelta(minutes=service.duration_minutes)
     past = day < today
     status = (

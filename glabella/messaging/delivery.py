@@ -99,6 +99,18 @@ def deliver(context, message_id: int) -> str:
     return deliver_message(message_id, worker=worker)
 
 
+def retry_failed(message: Message, now: datetime | None = None) -> bool:
+    """A failed message, sent again at once with a fresh count of attempts (staff's choice)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        won = Message.objects.filter(pk=message.pk, status=Message.Status.FAILED).update(
+            status=Message.Status.QUEUED, attempts=0, queued_at=now, due_at=now
+        )
+        if won:
+            enqueue_delivery(message.pk)
+    return bool(won)
+
+
 def release_due(now: datetime, limit: int = 500) -> int:
     """Move due scheduled messages to queued and enqueue each; returns how many it released."""
     released = 0

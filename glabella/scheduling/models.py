@@ -15,7 +15,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from glabella.clinic.models import Location, Room, Service
+from glabella.clinic.models import Location, OpeningHours, Room, Service
 from glabella.core.access import AccessRule, RestrictedQuerySet
 from glabella.core.models import StaffMember
 from glabella.core.roles import Capability
@@ -36,14 +36,7 @@ SCHEDULE_RULE = AccessRule(
 )
 
 
-class Weekday(models.IntegerChoices):
-    MONDAY = 0
-    TUESDAY = 1
-    WEDNESDAY = 2
-    THURSDAY = 3
-    FRIDAY = 4
-    SATURDAY = 5
-    SUNDAY = 6
+Weekday = OpeningHours.Weekday  # 0 = Monday, as date.weekday() counts
 
 
 class WeeklyHours(models.Model):

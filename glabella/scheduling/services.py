@@ -13,15 +13,15 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
-from django.db import DatabaseError, IntegrityError, transaction
-from django.db.models import Q
+from django.db import DatabaseError, IntegrityError, connection, transaction
+from django.db.models import CharField, F, Func, Q
 from django.utils import timezone
 
 from glabella.clinic.models import Location, OpeningHours, Room, Service
 from glabella.core.access import Actor
-from glabella.core.audit import Action, record_patient
+from glabella.core.audit import Action, record, record_patient
 from glabella.core.errors import Conflict, Forbidden, ValidationFailed
 from glabella.core.models import StaffMember
 from glabella.core.roles import Capability
@@ -31,6 +31,7 @@ from glabella.scheduling import notices
 from glabella.scheduling.models import (
     CANCELLED,
     Appointment,
+    CalendarFeed,
     ScheduleException,
     Status,
     WaitlistEntry,
@@ -103,91 +104,138 @@ def eligible_providers(
     return [s for s in staff.order_by("full_name", "id") if service.can_be_performed_by(s, day)]
 
 
-def _plan(
+def _plans(
     service: Service,
-    location: Location,
+    locations: Sequence[Location],
     first_day: date,
     last_day: date,
     provider: StaffMember | None,
-) -> _LocationPlan:
-    providers = eligible_providers(service, location, first_day, provider)
-    ids = [p.pk for p in providers]
-    hours: dict[int, dict[str, dict[int, list]]] = defaultdict(
-        lambda: {"work": defaultdict(list), "break": defaultdict(list)}
-    )
-    for staff_id, kind, weekday, starts, ends in WeeklyHours.objects.filter(
-        location=location, staff_id__in=ids
-    ).values_list("staff_id", "kind", "weekday", "starts", "ends"):
-        hours[staff_id][kind][weekday].append(engine.DayHours(starts, ends))
-    exceptions: dict[int, list] = defaultdict(list)
-    for staff_id, kind, day, starts, ends in (
-        ScheduleException.objects.filter(staff_id__in=ids, day__range=(first_day, last_day))
-        .filter(Q(location__isnull=True) | Q(location=location))
-        .values_list("staff_id", "kind", "day", "starts", "ends")
-    ):
-        exceptions[staff_id].append(
+) -> list[_LocationPlan]:
+    """What the search needs from the set-up tables, in five queries for any number of
+    locations: who may perform the service where, their hours and exceptions, rooms, opening."""
+    location_ids = [loc.pk for loc in locations]
+    staff_at: dict[int, list[StaffMember]] = defaultdict(list)
+    links = Location.staff.through.objects.filter(
+        location_id__in=location_ids,
+        staffmember__active=True,
+        staffmember__credential__in=service.performer_credentials or [],
+    ).select_related("staffmember")
+    if provider is not None:
+        links = links.filter(staffmember_id=provider.pk)
+    for link in links.order_by("staffmember__full_name", "staffmember_id"):
+        if service.can_be_performed_by(link.staffmember, first_day):
+            staff_at[link.location_id].append(link.staffmember)
+    ids = {s.pk for people in staff_at.values() for s in people}
+    hours: dict[tuple, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for loc_id, staff_id, kind, weekday, starts, ends in WeeklyHours.objects.filter(
+        location_id__in=location_ids, staff_id__in=ids
+    ).values_list("location_id", "staff_id", "kind", "weekday", "starts", "ends"):
+        hours[(loc_id, staff_id, kind)][weekday].append(engine.DayHours(starts, ends))
+    exceptions: dict[tuple, list] = defaultdict(list)
+    for loc_id, staff_id, kind, day, starts, ends in ScheduleException.objects.filter(
+        staff_id__in=ids, day__range=(first_day, last_day)
+    ).values_list("location_id", "staff_id", "kind", "day", "starts", "ends"):
+        exceptions[(loc_id, staff_id)].append(
             engine.DateException(day, kind == ScheduleException.Kind.TIME_OFF, starts, ends)
         )
-    weeks = [
-        engine.ProviderWeek(
-            provider_id=p.pk,
-            hours={d: tuple(v) for d, v in hours[p.pk]["work"].items()},
-            breaks={d: tuple(v) for d, v in hours[p.pk]["break"].items()},
-            exceptions=tuple(exceptions[p.pk]),
-            last_day=p.licence_expires,
-        )
-        for p in providers
-    ]
     service_rooms = list(service.rooms.filter(active=True).values_list("location_id", "pk"))
-    needs_room = bool(service_rooms)
-    room_ids = sorted(pk for loc_id, pk in service_rooms if loc_id == location.pk)
-    opening_rows = OpeningHours.objects.filter(location=location).values_list(
-        "weekday", "opens", "closes"
-    )
-    opening: dict[int, list] = defaultdict(list)
-    for weekday, opens, closes in opening_rows:
-        opening[weekday].append(engine.DayHours(opens, closes))
-    return _LocationPlan(
-        location,
-        providers,
-        weeks,
-        room_ids,
-        needs_room,
-        {d: tuple(v) for d, v in opening.items()} if opening else None,
-    )
+    opening: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
+    for loc_id, weekday, opens, closes in OpeningHours.objects.filter(
+        location_id__in=location_ids
+    ).values_list("location_id", "weekday", "opens", "closes"):
+        opening[loc_id][weekday].append(engine.DayHours(opens, closes))
+    plans = []
+    for loc in locations:
+        weeks = [
+            engine.ProviderWeek(
+                provider_id=p.pk,
+                hours={d: tuple(v) for d, v in hours[(loc.pk, p.pk, "work")].items()},
+                breaks={d: tuple(v) for d, v in hours[(loc.pk, p.pk, "break")].items()},
+                # Time off with no location applies everywhere; extra hours are per location.
+                exceptions=tuple(exceptions[(None, p.pk)] + exceptions[(loc.pk, p.pk)]),
+                last_day=p.licence_expires,
+            )
+            for p in staff_at[loc.pk]
+        ]
+        plans.append(
+            _LocationPlan(
+                loc,
+                staff_at[loc.pk],
+                weeks,
+                sorted(pk for loc_id, pk in service_rooms if loc_id == loc.pk),
+                bool(service_rooms),
+                {d: tuple(v) for d, v in opening[loc.pk].items()} if opening[loc.pk] else None,
+            )
+        )
+    return plans
 
 
-def _busy(
-    plan: _LocationPlan,
-    start: datetime,
-    end: datetime,
-    patient: Patient | None,
-    ignore: Appointment | None,
-):
-    live = Appointment.objects.live()
+def _rows(queryset, fields: Sequence[str], datetimes: Sequence[int]) -> list[tuple]:
+    """queryset.values_list(*fields), fast. On SQLite, converting each datetime value through
+    Django's converters costs more than the query itself, so the datetime columns (at positions
+    `datetimes`) are selected as their stored text (naive UTC) and parsed by the C-coded
+    datetime.fromisoformat. PostgreSQL's driver returns aware datetimes as they are."""
+    if connection.vendor != "sqlite":
+        return list(queryset.values_list(*fields))
+    text = {
+        f"_{name}_text": Func(F(name), template="(%(expressions)s || '')", output_field=CharField())
+        for i, name in enumerate(fields)
+        if i in datetimes
+    }
+    names = [f"_{name}_text" if i in datetimes else name for i, name in enumerate(fields)]
+    sql, params = queryset.annotate(**text).values_list(*names).query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    parse = datetime.fromisoformat
+    out = []
+    for row in rows:
+        row = list(row)
+        for i in datetimes:
+            if row[i] is not None:
+                row[i] = parse(row[i]).replace(tzinfo=UTC)
+        out.append(tuple(row))
+    return out
+
+
+def _busy(plans, start: datetime, end: datetime, patient: Patient | None, ignore):
+    """Everything live that blocks the plans' providers or rooms, or the patient, in one query."""
+    provider_ids = [w.provider_id for plan in plans for w in plan.weeks]
+    room_ids = [r for plan in plans for r in plan.room_ids]
+    who = Q(provider_id__in=provider_ids)
+    if room_ids:
+        who |= Q(room_id__in=room_ids)
+    near = blocking_q(start, end) & who
+    with_patient = patient is not None and patient.pk is not None
+    if with_patient:
+        near |= attending_q(start, end) & Q(patient_id=patient.pk)
+    live = Appointment.objects.live().filter(near)
     if ignore is not None:
         live = live.exclude(pk=ignore.pk)
     provider_busy: dict[int, list] = defaultdict(list)
-    for pid, b_from, b_until in (
-        live.blocking(start, end)
-        .filter(provider_id__in=[w.provider_id for w in plan.weeks])
-        .values_list("provider_id", "blocked_from", "blocked_until")
-    ):
-        provider_busy[pid].append((b_from, b_until))
     room_busy: dict[int, list] = defaultdict(list)
-    if plan.room_ids:
-        for rid, b_from, b_until in (
-            live.blocking(start, end)
-            .filter(room_id__in=plan.room_ids)
-            .values_list("room_id", "blocked_from", "blocked_until")
-        ):
-            room_busy[rid].append((b_from, b_until))
     patient_busy = []
-    if patient is not None and patient.pk:
-        patient_busy = list(
-            live.attending(start, end).filter(patient=patient).values_list("starts_at", "ends_at")
-        )
+    rooms = set(room_ids)
+    fields = ["provider_id", "room_id", "blocked_from", "blocked_until"]
+    if with_patient:
+        fields += ["patient_id", "starts_at", "ends_at"]
+    for row in _rows(live, fields, (2, 3, 5, 6) if with_patient else (2, 3)):
+        provider_busy[row[0]].append((row[2], row[3]))
+        if row[1] in rooms:
+            room_busy[row[1]].append((row[2], row[3]))
+        if with_patient and row[4] == patient.pk:
+            patient_busy.append((row[5], row[6]))
     return provider_busy, room_busy, patient_busy
+
+
+def _works(plans, day: date) -> bool:
+    """Whether anyone in the plans may work on `day` (weekly hours or extra hours)."""
+    weekday = day.weekday()
+    return any(
+        weekday in w.hours or any(e.day == day and not e.off for e in w.exceptions)
+        for plan in plans
+        for w in plan.weeks
+    )
 
 
 def search_slots(
@@ -205,50 +253,58 @@ def search_slots(
     ignore: Appointment | None = None,
     include_busy: bool = True,
 ) -> list[engine.Slot]:
-    """Free slots for a service across locations, in start order, a page at a time."""
+    """Free slots for a service across locations, in start order, a page at a time.
+
+    Days are searched in growing chunks (1, 2, 4, then 7 days), each with one query for the
+    busy time near it, so a first page usually costs one small query, not sixty days of rows.
+    """
     rules = service_rules(service, online=online)
-    plans = [_plan(service, loc, first_day, last_day, provider) for loc in locations]
+    plans = _plans(service, locations, first_day, last_day, provider)
     plans = [p for p in plans if p.weeks and (p.room_ids or not p.needs_room)]
     rules = dataclasses.replace(rules, needs_room=any(p.needs_room for p in plans))
     found: list[engine.Slot] = []
     chunk_start = first_day
-    if after is not None:
-        chunk_start = (
-            max(first_day, min(after.astimezone(p.location.zone).date() for p in plans))
-            if plans
-            else first_day
-        )
+    if after is not None and plans:
+        local_after = min(after.astimezone(p.location.zone).date() for p in plans)
+        chunk_start = max(first_day, local_after)
+    chunk_days = 1
+    # A slot's guard (the slot and its buffers) reaches this far outside its own day.
+    reach = max(rules.buffer_before, rules.buffer_after)
     while plans and chunk_start <= last_day and len(found) < limit:
-        chunk_end = min(chunk_start + timedelta(days=SEARCH_CHUNK_DAYS - 1), last_day)
-        inputs = []
-        for plan in plans:
-            zone = plan.location.zone
-            window_start = engine.to_instant(chunk_start, datetime.min.time(), zone) - timedelta(
-                days=1
+        while chunk_start <= last_day and not _works(plans, chunk_start):
+            chunk_start += timedelta(days=1)  # closed days need no query
+        if chunk_start > last_day:
+            break
+        chunk_end = min(chunk_start + timedelta(days=chunk_days - 1), last_day)
+        chunk_days = min(chunk_days * 2, SEARCH_CHUNK_DAYS)
+        zones = [p.location.zone for p in plans]
+        window_start = min(engine.to_instant(chunk_start, time(0), z) for z in zones) - reach
+        window_end = (
+            max(engine.to_instant(chunk_end + timedelta(days=1), time(0), z) for z in zones) + reach
+        )
+        provider_busy, room_busy, patient_busy = (
+            _busy(plans, window_start, window_end, patient, ignore)
+            if include_busy
+            else ({}, {}, [])
+        )
+        inputs = [
+            engine.SearchInput(
+                zone=plan.location.zone,
+                now=now,
+                first_day=chunk_start,
+                last_day=chunk_end,
+                rules=rules,
+                providers=plan.weeks,
+                room_ids=plan.room_ids,
+                opening=plan.opening,
+                provider_busy=provider_busy,
+                room_busy=room_busy,
+                patient_busy=patient_busy,
+                any_provider=provider is None,
+                location_id=plan.location.pk,
             )
-            window_end = engine.to_instant(chunk_end, datetime.min.time(), zone) + timedelta(days=2)
-            provider_busy, room_busy, patient_busy = (
-                _busy(plan, window_start, window_end, patient, ignore)
-                if include_busy
-                else ({}, {}, [])
-            )
-            inputs.append(
-                engine.SearchInput(
-                    zone=zone,
-                    now=now,
-                    first_day=chunk_start,
-                    last_day=chunk_end,
-                    rules=rules,
-                    providers=plan.weeks,
-                    room_ids=plan.room_ids,
-                    opening=plan.opening,
-                    provider_busy=provider_busy,
-                    room_busy=room_busy,
-                    patient_busy=patient_busy,
-                    any_provider=provider is None,
-                    location_id=plan.location.pk,
-                )
-            )
+            for plan in plans
+        ]
         found.extend(engine.first_slots(inputs, limit - len(found), after=after))
         chunk_start = chunk_end + timedelta(days=1)
     return found
@@ -793,4 +849,26 @@ def manage_actor(appointment: Appointment, ip: str | None = None) -> Actor:
         "web",
         ip,
         patient_id=appointment.patient_id,
+    )
+
+
+# ---------------------------------------------------------------- calendar feeds
+
+
+def issue_feed(actor: Actor) -> str:
+    """A new private feed link for the actor's own appointments; any older link stops working."""
+    if actor.staff is None:
+        raise Forbidden("Only staff have calendar feeds.")
+    with transaction.atomic(durable=True):
+        revoke_feeds(actor)
+        _, token = CalendarFeed.issue(actor.staff)
+        record(actor, Action.CREATE, "calendar-feed", actor.staff.public_id)
+    return token
+
+
+def revoke_feeds(actor: Actor) -> int:
+    if actor.staff is None:
+        raise Forbidden("Only staff have calendar feeds.")
+    return CalendarFeed.objects.filter(staff=actor.staff, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
     )

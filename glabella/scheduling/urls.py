@@ -12,5 +12,6 @@ urlpatterns = [
     path(
         "staff/appointments/<uuid:public_id>/<slug:action>/", views.act, name="appointment-action"
     ),
+    path("staff/calendar/feed/", views.my_feed, name="my-feed"),
     path("calendar/<str:token>.ics", views.feed, name="feed"),
 ]

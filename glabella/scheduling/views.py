@@ -1,6 +1,7 @@
 """Public online booking, the manage-my-booking link, the staff calendar and calendar feeds."""
 
 from datetime import time, timedelta
+from uuid import UUID
 
 from django.contrib import messages
 from django.core import signing
@@ -118,7 +119,16 @@ def book(request):
     template = (
         "scheduling/_times.html" if request.headers.get("HX-Request") else "scheduling/book.html"
     )
-    return render(request, template, context)
+    return _render_at(request, template, context, location)
+
+
+def _render_at(request, template, context, location, status=200):
+    """Renders with the location's zone active, so the template's date and time filters show
+    the clinic's wall-clock time, not UTC."""
+    if location is None:
+        return render(request, template, context, status=status)
+    with timezone.override(location.zone):
+        return render(request, template, context, status=status)
 
 
 def _parse_instant(text, location):
@@ -158,7 +168,7 @@ def _book_post(request, now):
         "locations": Location.objects.filter(active=True).order_by("name"),
         "find": FindTimesForm(),
     }
-    return render(request, "scheduling/book.html", context, status=status)
+    return _render_at(request, "scheduling/book.html", context, location, status)
 
 
 def _appointment_from_token(token: str) -> Appointment:
@@ -242,7 +252,7 @@ def manage(request, token):
         "previous_day": day - timedelta(days=1) if day > today else None,
         "slots": _local_times(slots, zone),
     }
-    return render(request, "scheduling/manage.html", context, status=status)
+    return _render_at(request, "scheduling/manage.html", context, appointment.location, status)
 
 
 # ---------------------------------------------------------------- staff calendar
@@ -270,12 +280,23 @@ def calendar(request):
     days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
     start = to_instant(first, time(0), location.zone)
     end = to_instant(last + timedelta(days=1), time(0), location.zone)
-    appointments = list(
+    rows = (
         Appointment.objects.restrict(request.actor)
         .attending(start, end)
         .filter(location=location)
-        .select_related("patient", "service", "provider", "room")
         .order_by("starts_at")
+        .values_list(
+            "public_id",
+            "provider_id",
+            "starts_at",
+            "ends_at",
+            "status",
+            "service__name",
+            "patient__public_id",
+            "patient__given_name",
+            "patient__family_name",
+            "room__name",
+        )
     )
     providers = list(
         location.staff.filter(active=True, role__in=["medical_director", "injector"]).order_by(
@@ -283,9 +304,18 @@ def calendar(request):
         )
     )
     cells: dict[tuple, list] = {}
-    for a in appointments:
-        cells.setdefault((a.local_start.date(), a.provider_id), []).append(a)
+    seen_providers = set()
+    action_base = _url_pattern("scheduling:appointment-action", "x").removesuffix("x/")
+    patient_url = _url_pattern("patients:record")
+    for row in rows:
+        item = _calendar_item(row, location.zone, today, action_base, patient_url)
+        seen_providers.add(row[1])
+        cells.setdefault((item["day"], row[1]), []).append(item)
+    missing = seen_providers - {p.pk for p in providers}
+    if missing:  # someone no longer on the location's staff still has appointments here
+        providers += list(StaffMember.objects.filter(pk__in=missing).order_by("full_name"))
     grid = [(d, [(p, cells.get((d, p.pk), [])) for p in providers]) for d in days]
+    appointments = [item for items in cells.values() for item in items]
     record(
         request.actor,
         Action.READ,
@@ -305,14 +335,52 @@ def calendar(request):
         "providers": providers,
         "grid": grid,
         "appointments": appointments,
-        "services": Service.objects.filter(active=True).order_by("name"),
+        "can_act": request.actor.can(Capability.CHANGE_PATIENT) and view == "day",
     }
     template = (
         "scheduling/_calendar.html"
         if request.headers.get("HX-Request")
         else "scheduling/calendar.html"
     )
-    return render(request, template, context)
+    return _render_at(request, template, context, location)
+
+
+STATUS_LABELS = dict(Status.choices)
+_ZERO = UUID(int=0)
+
+
+def _url_pattern(name: str, *args) -> str:
+    """A URL with `{}` where the object's public id goes, reversed once per page."""
+    return reverse(name, args=[_ZERO, *args]).replace(str(_ZERO), "{}")
+
+
+def _calendar_item(row, zone, today, action_base: str, patient_url: str) -> dict:
+    """One appointment as the calendar shows it, built from a values row: a full day of thirty
+    providers is hundreds of these, so no model instances and no URL reversing per item."""
+    public_id, _, starts_at, ends_at, status, service, patient_id, given, family, room = row
+    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
+    day = start.date()
+    actions = []
+    if status == Status.BOOKED:
+        if day == today:
+            actions.append(("check-in", "Check in"))
+        if day <= today:
+            actions.append(("no-show", "No-show"))
+        actions.append(("cancel", "Cancel"))
+    elif status == Status.CHECKED_IN:
+        actions.append(("complete", "Complete"))
+    return {
+        "day": day,
+        "time": f"{start:%-I:%M}-{end:%-I:%M %p}",
+        "service": service,
+        "patient": f"{given} {family}",
+        "patient_url": patient_url.format(patient_id),
+        "room": room,
+        "status": status,
+        "status_label": STATUS_LABELS[status],
+        "action_base": action_base.format(public_id),
+        "actions": actions,
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -391,7 +459,7 @@ def staff_book(request):
         "errors": errors,
         "start": params.get("start", ""),
     }
-    return render(request, "scheduling/staff_book.html", context, status=status)
+    return _render_at(request, "scheduling/staff_book.html", context, location, status)
 
 
 def _provider(public_id):
@@ -477,3 +545,26 @@ def feed(request, token):
     )
     body = calendars.provider_feed(found.staff, items, now)
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(Capability.VIEW_PATIENT)
+def my_feed(request):
+    """A staff member's own subscription link: shown once when made; a new one revokes the old."""
+    staff = request.actor.staff
+    url = error = None
+    status = 200
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "revoke":
+            services.revoke_feeds(request.actor)
+            messages.success(request, "Your calendar link no longer works.")
+            return redirect("scheduling:my-feed")
+        if action == "issue":
+            token = services.issue_feed(request.actor)
+            url = request.build_absolute_uri(reverse("scheduling:feed", args=[token]))
+        else:
+            error, status = "Choose to make a new link or to stop the old one.", 422
+    live = CalendarFeed.objects.filter(staff=staff, revoked_at__isnull=True).first()
+    context = {"url": url, "live": live, "error": error}
+    return render(request, "scheduling/my_feed.html", context, status=status)

@@ -1,0 +1,500 @@
+"""Benchmark: free-slot search over a busy clinic's history, then booking through the API.
+
+    .venv/bin/python bench/availability.py --database sqlite
+    .venv/bin/python bench/availability.py --database postgres [--postgres-url URL]
+
+Builds its own database (var/glabella_bench_availability.sqlite3, or the PostgreSQL database
+`glabella_bench_availability`), made fresh each run: 3 locations, 30 providers, 20 treatment
+rooms, 20,000 patients and two years of appointments (about 300,000, laid down by
+glabella.demo.schedule), the coming weeks booked less the further away they are.
+
+1. Availability: the first 20 free slots for a 30-minute treatment that needs a room, over the
+   next 60 days, any provider, across all three locations, through the scheduling service
+   (`search_slots`: its queries and the pure engine), timed many times.
+2. The history grows tenfold (eighteen more years, copied back in whole weeks with SQL, so every
+   row still satisfies the constraints) and the same search is timed again.
+3. Booking: `glabella runserver` (what `make run` serves) on this database, and 16 client threads
+   POSTing /api/v1/scheduling/appointments with an API token until 1,000 are booked; lost races
+   (409) count against the rate, not as bookings.
+
+The last line: availability p50 <a> ms at 1x, <b> ms at 10x; booking <r>/s p99 <l> ms
+"""
+
+import argparse
+import http.client
+import json
+import os
+import queue
+import random
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from collections import defaultdict
+from datetime import time as clock
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from common import fresh_database, percentile  # noqa: E402
+
+LOCATIONS = 3
+PROVIDERS = 30
+ROOMS = 20
+PATIENTS = 20_000
+SEARCHES = 200
+BOOKINGS = 1000
+CLIENTS = 16
+
+
+def build_clinic():
+    """Three locations of ten providers each, 20 treatment rooms, Monday to Saturday hours."""
+    from decimal import Decimal
+
+    from django.contrib.auth import get_user_model
+
+    from glabella.clinic.models import Location, OpeningHours, Room, Service
+    from glabella.core.models import StaffMember
+    from glabella.demo.clinic import ensure_demo_clinic
+    from glabella.scheduling.models import WeeklyHours
+
+    demo, _ = ensure_demo_clinic()
+    org = demo.organisation
+    User = get_user_model()
+    locations, rooms = [], []
+    for n in range(LOCATIONS):
+        loc = Location.objects.create(
+            organisation=org,
+            name=f"Bench {n + 1}",
+            slug=f"bench-{n + 1}",
+            address_line1=f"{100 + n} Main St",
+            city="Thousand Oaks",
+            state="CA",
+            postal_code="91360",
+            phone="+18055550100",
+            time_zone="America/Los_Angeles",
+        )
+        for weekday in range(6):
+            OpeningHours.objects.create(
+                location=loc, weekday=weekday, opens=clock(8), closes=clock(18)
+            )
+        locations.append(loc)
+        per = ROOMS // LOCATIONS + (1 if n < ROOMS % LOCATIONS else 0)
+        rooms += [Room.objects.create(location=loc, name=f"Room {r + 1}") for r in range(per)]
+    services = {}
+    for slug, minutes, needs_room in [
+        ("bench-treatment", 30, True),
+        ("bench-consultation", 30, False),
+        ("bench-review", 15, False),
+    ]:
+        s = Service.objects.create(
+            organisation=org,
+            name=slug.replace("-", " ").title(),
+            slug=slug,
+            kind="neuromodulator" if needs_room else "consultation",
+            duration_minutes=minutes,
+            price=Decimal("100"),
+            performer_credentials=["MD", "NP", "PA", "RN"],
+            bookable_online=True,
+            lead_time_minutes=60,
+            horizon_days=90,
+        )
+        if needs_room:
+            s.rooms.set(rooms)
+        services[slug] = s
+    supervisor = StaffMember.objects.get(user__username="director@demo.glabella.test")
+    hours = []
+    for i in range(PROVIDERS):
+        user = User.objects.create(username=f"provider{i}@bench.test")
+        staff = StaffMember.objects.create(
+            user=user,
+            full_name=f"Provider {i:02d}",
+            role="injector",
+            credential="NP",
+            licence_number=f"NP{i:05d}",
+            licence_state="CA",
+            licence_expires="2040-01-01",
+            supervising_prescriber=supervisor,
+        )
+        loc = locations[i % LOCATIONS]
+        loc.staff.add(staff)
+        for weekday in range(6):
+            hours.append(
+                WeeklyHours(
+                    staff=staff, location=loc, weekday=weekday, starts=clock(8, 30), ends=clock(17)
+                )
+            )
+            hours.append(
+                WeeklyHours(
+                    staff=staff,
+                    location=loc,
+                    weekday=weekday,
+                    kind="break",
+                    starts=clock(12, 30),
+                    ends=clock(13),
+                )
+            )
+    WeeklyHours.objects.bulk_create(hours)
+    return locations, services
+
+
+def load_history(locations, today, patient_ids):
+    from glabella.demo import schedule
+
+    total = 0
+    seen = defaultdict(set)  # no patient in two places at once
+    for n, loc in enumerate(locations):
+        mix = schedule.service_mix(
+            loc, {"bench-treatment": 0.6, "bench-consultation": 0.3, "bench-review": 0.1}
+        )
+        total += schedule.save(
+            schedule.generate(
+                loc,
+                mix,
+                patient_ids,
+                first_day=today - timedelta(days=730),
+                last_day=today + timedelta(days=60),
+                today=today,
+                rng=random.Random(f"bench-{n}"),
+                step=timedelta(minutes=30),
+                fill=0.97,
+                patients_seen=seen,
+            )
+        )
+    return total
+
+
+def grow_history_tenfold(today) -> int:
+    """Copies the past two years back nine times, 105 weeks apart (whole weeks keep weekdays;
+    a copy never meets another, so every constraint still holds)."""
+    from django.db import connection
+
+    from glabella.scheduling.availability import to_instant
+
+    cutoff = to_instant(today - timedelta(days=730), clock(0), locations_zone())
+    start = to_instant(today, clock(0), locations_zone())
+    vendor = connection.vendor
+    new_id = "gen_random_uuid()" if vendor == "postgresql" else "lower(hex(randomblob(16)))"
+    cols = [
+        "location_id",
+        "service_id",
+        "provider_id",
+        "room_id",
+        "patient_id",
+        "status",
+        "source",
+        "note",
+        "cancel_reason",
+        "times_rescheduled",
+        "booked_by_id",
+    ]
+    shifted = [
+        "starts_at",
+        "ends_at",
+        "blocked_from",
+        "blocked_until",
+        "booked_at",
+        "checked_in_at",
+        "completed_at",
+        "cancelled_at",
+    ]
+    added = 0
+    with connection.cursor() as cur:
+        for k in range(1, 10):
+            days = 735 * k
+            if vendor == "postgresql":
+                shift = [f"{c} - interval '{days} days'" for c in shifted]
+            else:  # Django keeps SQLite datetimes as 'YYYY-MM-DD HH:MM:SS' text in UTC
+                shift = [
+                    f"strftime('%%Y-%%m-%%d %%H:%%M:%%S', {c}, '-{days} days')" for c in shifted
+                ]
+            # Column names and day counts come from this script, never from input.
+            insert = f"INSERT INTO scheduling_appointment (public_id, {', '.join(cols + shifted)}) "
+            select = f"SELECT {new_id}, {', '.join(cols + shift)} FROM scheduling_appointment "  # noqa: S608
+            sql = insert + select + "WHERE starts_at >= %s AND starts_at < %s"
+            cur.execute(sql, [cutoff, start])
+            added += cur.rowcount
+    return added
+
+
+def locations_zone():
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo("America/Los_Angeles")
+
+
+def time_searches(service, locations, now, today) -> list[float]:
+    from glabella.scheduling.services import search_slots
+
+    timings = []
+    for i in range(SEARCHES + 10):
+        started = time.perf_counter()
+        slots = search_slots(
+            service,
+            locations,
+            first_day=today,
+            last_day=today + timedelta(days=60),
+            now=now + timedelta(minutes=i),
+            limit=20,
+        )
+        elapsed = (time.perf_counter() - started) * 1000
+        assert len(slots) == 20, len(slots)
+        if i >= 10:  # the first few warm the caches
+            timings.append(elapsed)
+    return timings
+
+
+def time_calendar(today, locations) -> tuple[float, int]:
+    """The staff calendar's day view for a location where all 30 providers work a full day."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from glabella.clinic.models import Location
+    from glabella.demo import schedule
+    from glabella.patients.models import Patient
+    from glabella.scheduling.models import WeeklyHours
+
+    first = locations[0]
+    busy = Location.objects.create(
+        organisation=first.organisation,
+        name="Bench calendar",
+        slug="bench-calendar",
+        address_line1="1 Main St",
+        city="Thousand Oaks",
+        state="CA",
+        postal_code="91360",
+        phone="+18055550100",
+        time_zone="America/Los_Angeles",
+    )
+    day = today + timedelta(days=75)  # past the booked weeks, so nobody is elsewhere that day
+    while day.weekday() > 4:
+        day += timedelta(days=1)
+    providers = [
+        s for loc in locations for s in loc.staff.filter(user__username__endswith="bench.test")
+    ]
+    busy.staff.add(*providers)
+    WeeklyHours.objects.bulk_create(
+        WeeklyHours(
+            staff=p, location=busy, weekday=day.weekday(), starts=clock(8, 30), ends=clock(17)
+        )
+        for p in providers
+    )
+    mix = schedule.service_mix(busy, {"bench-consultation": 0.7, "bench-review": 0.3})
+    made = schedule.save(
+        schedule.generate(
+            busy,
+            mix,
+            list(Patient.objects.values_list("pk", flat=True)[:5000]),
+            first_day=day,
+            last_day=day,
+            today=today,
+            rng=random.Random("calendar"),
+            step=timedelta(minutes=30),
+            fill=1.0,
+            future_days=10_000,
+        )
+    )
+    setup_test_environment()  # lets the test client talk to the app in-process
+    client = Client()
+    client.force_login(get_user_model().objects.get(username="desk@demo.glabella.test"))
+    url = f"/staff/calendar/?location=bench-calendar&day={day}"
+    timings = []
+    for i in range(25):
+        started = time.perf_counter()
+        response = client.get(url)
+        elapsed = (time.perf_counter() - started) * 1000
+        assert response.status_code == 200
+        if i >= 5:
+            timings.append(elapsed)
+    return statistics.median(timings), made
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def book_over_http(database_url: str, locations, service, today, now) -> tuple[float, float, dict]:
+    from django.contrib.auth import get_user_model
+
+    from glabella.core.models import ApiToken
+    from glabella.patients.models import Patient
+    from glabella.scheduling.services import search_slots
+
+    desk = get_user_model().objects.get(username="desk@demo.glabella.test")
+    _, token = ApiToken.issue(desk, "bench")
+    # Candidate times: each provider's own free slots, at most one per location and time (so
+    # two clients do not knowingly ask for the same last free room), one per patient.
+    candidates, taken = [], set()
+    for loc in locations:
+        for provider in loc.staff.filter(role="injector", user__username__endswith="bench.test"):
+            for slot in search_slots(
+                service,
+                [loc],
+                first_day=today + timedelta(days=1),
+                last_day=today + timedelta(days=60),
+                now=now,
+                provider=provider,
+                limit=80,
+                online=False,
+            ):
+                # On the half hour only, like the history: two candidates never overlap.
+                if slot.start.minute % 30 == 0 and (loc.pk, slot.start) not in taken:
+                    taken.add((loc.pk, slot.start))
+                    candidates.append((loc.slug, slot.start, provider.public_id))
+    random.Random(7).shuffle(candidates)
+    patients = list(Patient.objects.order_by("?").values_list("public_id", flat=True)[:3000])
+    work: queue.Queue = queue.Queue()
+    for i, (slug, start, provider) in enumerate(candidates):
+        work.put(
+            {
+                "service": service.slug,
+                "location": slug,
+                "start": start.isoformat(),
+                "patient": str(patients[i % len(patients)]),
+                "provider": str(provider),
+            }
+        )
+    port = free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "DJANGO_SETTINGS_MODULE": "glabella.settings",
+    }
+    server = subprocess.Popen(  # noqa: S603
+        [sys.executable, "-m", "glabella", "runserver", "--noreload", f"127.0.0.1:{port}"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.2)
+        latencies: list[float] = []
+        outcomes: dict[int, int] = {}
+        booked = [0]
+        lock = threading.Lock()
+
+        def client():
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+            while True:
+                with lock:
+                    if booked[0] >= BOOKINGS:
+                        return
+                try:
+                    body = work.get_nowait()
+                except queue.Empty:
+                    return
+                started = time.perf_counter()
+                conn.request("POST", "/api/v1/scheduling/appointments", json.dumps(body), headers)
+                response = conn.getresponse()
+                response.read()
+                elapsed = (time.perf_counter() - started) * 1000
+                with lock:
+                    latencies.append(elapsed)
+                    outcomes[response.status] = outcomes.get(response.status, 0) + 1
+                    if response.status == 201:
+                        booked[0] += 1
+
+        threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+        started = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return booked[0] / wall, percentile(latencies, 99), outcomes
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--skip-tenfold", action="store_true")
+    parser.add_argument("--skip-booking", action="store_true")
+    args = parser.parse_args()
+
+    database_url = fresh_database(args.database, args.postgres_url, "glabella_bench_availability")
+    os.environ["DATABASE_URL"] = database_url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "glabella.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from glabella.demo.patients import load_patients
+    from glabella.patients.models import Patient
+    from glabella.scheduling.models import Appointment
+
+    call_command("migrate", verbosity=0)
+    t0 = time.monotonic()
+    locations, services = build_clinic()
+    now = timezone.now()
+    today = now.astimezone(locations_zone()).date()
+    load_patients(PATIENTS, 42, today, locations[0])
+    patient_ids = list(Patient.objects.values_list("pk", flat=True))
+    made = load_history(locations, today, patient_ids)
+    with connection.cursor() as cur:
+        cur.execute("ANALYZE")
+    print(
+        f"{args.database}: {LOCATIONS} locations, {PROVIDERS} providers, {ROOMS} rooms, "
+        f"{len(patient_ids):,} patients, {made:,} appointments in {time.monotonic() - t0:.0f} s"
+    )
+    treatment = services["bench-treatment"]
+    first = time_searches(treatment, locations, now, today)
+    print(
+        f"  1x: first 20 free slots, 60 days, any provider, 3 locations: p50 "
+        f"{statistics.median(first):.1f} ms, p95 {percentile(first, 95):.1f} ms, "
+        f"max {max(first):.1f} ms ({SEARCHES} searches)"
+    )
+    tenfold = None
+    if not args.skip_tenfold:
+        t1 = time.monotonic()
+        added = grow_history_tenfold(today)
+        with connection.cursor() as cur:
+            cur.execute("ANALYZE")
+        total = Appointment.objects.count()
+        seconds = time.monotonic() - t1
+        print(f"  history grown to {total:,} appointments (+{added:,}) in {seconds:.0f} s")
+        tenfold = time_searches(treatment, locations, now, today)
+        print(
+            f"  10x: p50 {statistics.median(tenfold):.1f} ms, p95 {percentile(tenfold, 95):.1f} ms,"
+            f" max {max(tenfold):.1f} ms; ratio of medians "
+            f"{statistics.median(tenfold) / statistics.median(first):.2f}"
+        )
+    calendar_ms, shown = time_calendar(today, locations)
+    print(
+        f"  staff calendar, one day, 30 providers, {shown} appointments: p50 {calendar_ms:.0f} ms"
+    )
+    rate = p99 = None
+    if not args.skip_booking:
+        connection.close()
+        rate, p99, outcomes = book_over_http(database_url, locations, treatment, today, now)
+        print(f"  booking over HTTP, {CLIENTS} clients: {rate:.1f}/s, p99 {p99:.0f} ms, {outcomes}")
+    a = f"{statistics.median(first):.1f}"
+    b = f"{statistics.median(tenfold):.1f}" if tenfold else "n/a"
+    r = f"{rate:.1f}" if rate is not None else "n/a"
+    lat = f"{p99:.0f}" if p99 is not None else "n/a"
+    print(f"availability p50 {a} ms at 1x, {b} ms at 10x; booking {r}/s p99 {lat} ms")
+
+
+if __name__ == "__main__":
+    main()
