@@ -324,31 +324,28 @@ def free_port() -> int:
 def book_over_http(database_url: str, locations, service, today, now) -> tuple[float, float, dict]:
     from django.contrib.auth import get_user_model
 
-    from glabella.core.models import ApiToken
+    from glabella.core.models import ApiToken, StaffMember
     from glabella.patients.models import Patient
     from glabella.scheduling.services import search_slots
 
     desk = get_user_model().objects.get(username="desk@demo.glabella.test")
     _, token = ApiToken.issue(desk, "bench")
-    # Candidate times: each provider's own free slots, at most one per location and time (so
-    # two clients do not knowingly ask for the same last free room), one per patient.
-    candidates, taken = [], set()
+    # Candidate times: each location's free times (the engine has picked a provider and
+    # checked a room for each), on the half hour like the history, so no two overlap.
+    candidates = []
     for loc in locations:
-        for provider in loc.staff.filter(role="injector", user__username__endswith="bench.test"):
-            for slot in search_slots(
-                service,
-                [loc],
-                first_day=today + timedelta(days=1),
-                last_day=today + timedelta(days=60),
-                now=now,
-                provider=provider,
-                limit=80,
-                online=False,
-            ):
-                # On the half hour only, like the history: two candidates never overlap.
-                if slot.start.minute % 30 == 0 and (loc.pk, slot.start) not in taken:
-                    taken.add((loc.pk, slot.start))
-                    candidates.append((loc.slug, slot.start, provider.public_id))
+        for slot in search_slots(
+            service,
+            [loc],
+            first_day=today + timedelta(days=1),
+            last_day=today + timedelta(days=60),
+            now=now,
+            limit=1000,
+            online=False,
+        ):
+            if slot.start.minute % 30 == 0:
+                provider = StaffMember.objects.get(pk=slot.provider_id)
+                candidates.append((loc.slug, slot.start, provider.public_id))
     random.Random(7).shuffle(candidates)
     patients = list(Patient.objects.order_by("?").values_list("public_id", flat=True)[:3000])
     work: queue.Queue = queue.Queue()
