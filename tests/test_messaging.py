@@ -191,3 +191,16 @@ def test_three_workers_deliver_a_thousand_messages_exactly_once_even_when_one_is
     assert Message.objects.exclude(status=Message.Status.SENT).count() == 0
     pids = {(outbox / name).read_text() for name in sent}
     assert len(pids) >= 2  # the work was shared
+
+
+def test_the_scheduler_drops_finished_task_rows_after_a_week(db):
+    queue(2)
+    week_ago = timezone.now() - timedelta(days=8)
+    first, second = DBTaskResult.objects.order_by("enqueued_at")[:2]
+    DBTaskResult.objects.filter(pk=first.pk).update(status="SUCCESSFUL", finished_at=week_ago)
+    DBTaskResult.objects.filter(pk=second.pk).update(
+        status="SUCCESSFUL", finished_at=timezone.now()
+    )
+    delivery.tick(timezone.now())
+    assert not DBTaskResult.objects.filter(pk=first.pk).exists()
+    assert DBTaskResult.objects.filter(pk=second.pk).exists()

@@ -129,6 +129,7 @@ MATRIX = [
     ("api:check_in", "post", APPOINTMENT, {}, api(ALL_STAFF, ok=422, denied=403)),
     ("api:complete", "post", APPOINTMENT, {}, api(ALL_STAFF, ok=422, denied=403)),
     ("api:no_show", "post", APPOINTMENT, {}, api(ALL_STAFF, ok=422, denied=403)),
+    ("api:join_waitlist", "post", {}, {}, api(ALL_STAFF | {"patient"}, ok=422)),
     ("scheduling:book", "get", {}, None, public()),
     ("scheduling:book", "post", {}, {}, public(422)),
     ("scheduling:manage", "get", {"token": "<manage>"}, None, public()),

@@ -303,3 +303,32 @@ def test_a_new_patient_who_loses_the_race_online_leaves_no_record_behind(client,
     assert b"just taken" in response.content
     assert response.context["alternatives"]
     assert not Patient.objects.filter(email="rosa@example.com").exists()
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"earliest": "2027-02-10", "latest": "2027-02-01"}, "latest"),
+        ({"latest": "2020-01-01", "earliest": "2020-01-01"}, "latest"),
+        ({"service": "nothing"}, "service"),
+        ({"earliest": "soon"}, "earliest"),
+    ],
+)
+def test_the_waitlist_refuses_bad_input_and_takes_good(client_for, patient, change, field):
+    from glabella.scheduling.models import WaitlistEntry
+
+    client = client_for("front_desk")
+    good = {
+        "patient": str(patient.public_id),
+        "service": "consultation",
+        "location": "thousand-oaks",
+        "earliest": "2027-02-01",
+        "latest": "2027-02-10",
+    }
+    response = client.post(
+        reverse("api:join_waitlist"), {**good, **change}, content_type="application/json"
+    )
+    assert response.status_code == 422 and field in response.json()["error"]["fields"]
+    assert not WaitlistEntry.objects.exists()
+    joined = client.post(reverse("api:join_waitlist"), good, content_type="application/json")
+    assert joined.status_code == 201 and joined.json()["state"] == "waiting"

@@ -27,9 +27,9 @@ from glabella.clinic.models import Service  # noqa: E402
 from glabella.core.models import StaffMember  # noqa: E402
 from glabella.demo.clinic import ensure_demo_clinic  # noqa: E402
 from glabella.patients.models import Patient  # noqa: E402
+from glabella.scheduling import services  # noqa: E402
 from glabella.scheduling.availability import to_instant  # noqa: E402
 from glabella.scheduling.models import Appointment, WeeklyHours  # noqa: E402
-from glabella.scheduling import services  # noqa: E402
 from glabella.scheduling.services import search_slots  # noqa: E402
 
 

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
+from django_tasks_db.models import DBTaskResult
 
 from glabella.messaging.models import Channel, Message, SchedulerTick
 from glabella.messaging.sms import send_sms
@@ -165,6 +166,10 @@ def tick(now: datetime) -> dict[str, int]:
     """One run of the scheduler's periodic work."""
     schedule_tick(now + timedelta(minutes=1))
     SchedulerTick.objects.filter(slot__lt=now - timedelta(days=1)).delete()
+    # Finished task rows are only a record of the queue's work; the Message rows keep what
+    # matters. Kept a week for looking into problems, then dropped, a batch at a time.
+    old = DBTaskResult.objects.finished().filter(finished_at__lt=now - timedelta(days=7))
+    DBTaskResult.objects.filter(pk__in=list(old.values_list("pk", flat=True)[:5000])).delete()
     stale = reclaim_stale(now)
     lost = requeue_lost(now)
     return {"released": release_due(now), "reclaimed": stale, "requeued": lost}

@@ -100,6 +100,22 @@ class MoveIn(Strict):
     provider: UUID | None = None
 
 
+class WaitlistIn(Strict):
+    patient: UUID
+    service: str = Field(max_length=50)
+    location: str = Field(max_length=50)
+    earliest: date
+    latest: date
+    provider: UUID | None = None
+
+
+class WaitlistOut(Schema):
+    id: UUID = Field(alias="public_id")
+    state: str
+    earliest: date
+    latest: date
+
+
 class CancelIn(Strict):
     reason: str = Field("", max_length=300)
     patient_called: bool = Field(
@@ -382,3 +398,20 @@ def complete(request: HttpRequest, public_id: UUID):
 @router.post("/appointments/{public_id}/no-show", response=AppointmentOut, auth=AUTH)
 def no_show(request: HttpRequest, public_id: UUID):
     return _day_action(request, public_id, services.mark_no_show)
+
+
+@router.post("/waitlist", response={201: WaitlistOut}, auth=AUTH, summary="Join the waitlist")
+def join_waitlist(request: HttpRequest, payload: WaitlistIn):
+    """The patient is offered the first matching time that frees up, in the order they joined."""
+    actor = api_actor(request)
+    patient = get_restricted_or_404(Patient.objects, actor, "view", public_id=payload.patient)
+    entry = services.join_waitlist(
+        actor,
+        patient=patient,
+        service=_service(payload.service),
+        location=_location(payload.location),
+        earliest=payload.earliest,
+        latest=payload.latest,
+        provider=_provider(payload.provider),
+    )
+    return Status(201, entry)

@@ -15,13 +15,14 @@ from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db import DatabaseError, IntegrityError, connection, transaction
-from django.db.models import CharField, F, Func, Q
+from django.db import DatabaseError, IntegrityError, connection
+from django.db.models import CharField, F, FloatField, Func, Q
 from django.utils import timezone
 
 from glabella.clinic.models import Location, OpeningHours, Room, Service
 from glabella.core.access import Actor
 from glabella.core.audit import Action, record, record_patient
+from glabella.core.db import write_transaction
 from glabella.core.errors import Conflict, Forbidden, ValidationFailed
 from glabella.core.models import StaffMember
 from glabella.core.roles import Capability
@@ -171,29 +172,41 @@ def _plans(
 
 
 def _rows(queryset, fields: Sequence[str], datetimes: Sequence[int]) -> list[tuple]:
-    """queryset.values_list(*fields), fast. On SQLite, converting each datetime value through
-    Django's converters costs more than the query itself, so the datetime columns (at positions
-    `datetimes`) are selected as their stored text (naive UTC) and parsed by the C-coded
-    datetime.fromisoformat. PostgreSQL's driver returns aware datetimes as they are."""
-    if connection.vendor != "sqlite":
-        return list(queryset.values_list(*fields))
-    text = {
-        f"_{name}_text": Func(F(name), template="(%(expressions)s || '')", output_field=CharField())
+    """queryset.values_list(*fields), fast. A search reads a few thousand instants, and turning
+    each into a datetime through Django's per-value converters costs more than the query: so
+    the datetime columns (at positions `datetimes`) are selected as seconds since the epoch
+    (PostgreSQL) or as their stored ISO text (SQLite, naive UTC) and made aware UTC datetimes
+    with the C-coded constructors."""
+    sqlite = connection.vendor == "sqlite"
+    template = (
+        "(%(expressions)s || '')" if sqlite else "EXTRACT(EPOCH FROM %(expressions)s)::float8"
+    )
+    output = CharField() if sqlite else FloatField()
+    raw = {
+        f"_{name}_raw": Func(F(name), template=template, output_field=output)
         for i, name in enumerate(fields)
         if i in datetimes
     }
-    names = [f"_{name}_text" if i in datetimes else name for i, name in enumerate(fields)]
-    sql, params = queryset.annotate(**text).values_list(*names).query.sql_with_params()
+    names = [f"_{name}_raw" if i in datetimes else name for i, name in enumerate(fields)]
+    sql, params = queryset.annotate(**raw).values_list(*names).query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()
-    parse = datetime.fromisoformat
+    if sqlite:
+
+        def make(value):
+            return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    else:
+
+        def make(value):
+            return datetime.fromtimestamp(value, UTC)
+
     out = []
     for row in rows:
         row = list(row)
         for i in datetimes:
             if row[i] is not None:
-                row[i] = parse(row[i]).replace(tzinfo=UTC)
+                row[i] = make(row[i])
         out.append(tuple(row))
     return out
 
@@ -478,7 +491,7 @@ def book(
         service, location, start, provider=provider, patient=patient, now=now, online=online
     )
     try:
-        with transaction.atomic(durable=True):
+        with write_transaction():
             if _overlaps(slot, service, patient):
                 raise SlotTaken([])
             if register is not None:
@@ -583,7 +596,7 @@ def reschedule(
     )
     previous = appointment.starts_at
     try:
-        with transaction.atomic(durable=True):
+        with write_transaction():
             locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
             if locked.status != Status.BOOKED:
                 raise ValidationFailed({"appointment": ["This appointment has just changed."]})
@@ -681,7 +694,7 @@ def mark_no_show(actor: Actor, appointment: Appointment, now: datetime | None = 
 
 
 def _transition(actor, appointment, *, allowed_from, to, now, reason: str = ""):
-    with transaction.atomic(durable=True):
+    with write_transaction():
         locked = (
             Appointment.objects.select_for_update()
             .select_related("location", "patient")
@@ -748,7 +761,7 @@ def join_waitlist(
         errors["latest"] = ["The last day has already passed."]
     if errors:
         raise ValidationFailed(errors)
-    with transaction.atomic(durable=True):
+    with write_transaction():
         entry = WaitlistEntry.objects.create(
             patient=patient,
             service=service,
@@ -859,7 +872,7 @@ def issue_feed(actor: Actor) -> str:
     """A new private feed link for the actor's own appointments; any older link stops working."""
     if actor.staff is None:
         raise Forbidden("Only staff have calendar feeds.")
-    with transaction.atomic(durable=True):
+    with write_transaction():
         revoke_feeds(actor)
         _, token = CalendarFeed.issue(actor.staff)
         record(actor, Action.CREATE, "calendar-feed", actor.staff.public_id)
