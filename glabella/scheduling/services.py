@@ -268,7 +268,7 @@ def search_slots(
 ) -> list[engine.Slot]:
     """Free slots for a service across locations, in start order, a page at a time.
 
-    Days are searched in growing chunks (1, 2, 4, then 7 days), each with one query for the
+    Days are searched in growing chunks (2, 4, then 7 days), each with one query for the
     busy time near it, so a first page usually costs one small query, not sixty days of rows.
     """
     rules = service_rules(service, online=online)
@@ -280,7 +280,7 @@ def search_slots(
     if after is not None and plans:
         local_after = min(after.astimezone(p.location.zone).date() for p in plans)
         chunk_start = max(first_day, local_after)
-    chunk_days = 1
+    chunk_days = 2
     # A slot's guard (the slot and its buffers) reaches this far outside its own day.
     reach = max(rules.buffer_before, rules.buffer_after)
     while plans and chunk_start <= last_day and len(found) < limit:
