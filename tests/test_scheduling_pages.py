@@ -145,3 +145,32 @@ def test_failed_messages_are_listed_for_staff_and_can_be_sent_again(client_for, 
     client.post(reverse("messaging:retry", args=[failed.public_id]))
     failed.refresh_from_db()
     assert failed.status == "queued" and failed.attempts == 0
+
+
+def test_a_free_time_on_the_calendar_leads_to_booking_it_for_a_patient_found_by_name(
+    client_for, clinic, patient
+):
+    client = client_for("front_desk")
+    start = weekday_ahead()
+    calendar = client.get(
+        reverse("scheduling:calendar"), {"location": clinic.slug, "day": start.date()}
+    )
+    assert b"free for consultation" in calendar.content
+    provider = clinic.staff.get(user__username="injector@demo.glabella.test")
+    link = {
+        "location": clinic.slug,
+        "service": "consultation",
+        "day": start.date(),
+        "provider": provider.public_id,
+        "start": start.isoformat(),
+    }
+    found = client.get(reverse("scheduling:staff-book"), {**link, "q": "Holloway"})
+    assert patient.full_name.encode() in found.content
+    chosen = client.get(reverse("scheduling:staff-book"), {**link, "patient": patient.public_id})
+    assert b"Book 9:00 AM" in chosen.content
+    client.post(
+        reverse("scheduling:staff-book"),
+        {**link, "patient": patient.public_id, "start": start.isoformat()},
+    )
+    appointment = Appointment.objects.get(patient=patient)
+    assert appointment.provider == provider and appointment.starts_at == start

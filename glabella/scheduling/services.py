@@ -265,8 +265,11 @@ def search_slots(
     online: bool = True,
     ignore: Appointment | None = None,
     include_busy: bool = True,
+    one_per_time: bool | None = None,
 ) -> list[engine.Slot]:
-    """Free slots for a service across locations, in start order, a page at a time.
+    """Free slots for a service across locations, in start order, a page at a time. With any
+    provider, one slot per start time unless `one_per_time` is False (the staff calendar shows
+    each provider's own free times).
 
     Days are searched in growing chunks (2, 4, then 7 days), each with one query for the
     busy time near it, so a first page usually costs one small query, not sixty days of rows.
@@ -313,7 +316,7 @@ def search_slots(
                 provider_busy=provider_busy,
                 room_busy=room_busy,
                 patient_busy=patient_busy,
-                any_provider=provider is None,
+                any_provider=(provider is None) if one_per_time is None else one_per_time,
                 location_id=plan.location.pk,
             )
             for plan in plans

@@ -27,6 +27,7 @@ from glabella.core.models import StaffMember
 from glabella.core.roles import Capability
 from glabella.patients.forms import apply_errors
 from glabella.patients.models import Patient
+from glabella.patients.services import search_patients
 from glabella.scheduling import calendars, notices, services
 from glabella.scheduling.availability import to_instant
 from glabella.scheduling.forms import CancelForm, DayForm, DetailsForm, FindTimesForm, MoveForm
@@ -314,7 +315,26 @@ def calendar(request):
     missing = seen_providers - {p.pk for p in providers}
     if missing:  # someone no longer on the location's staff still has appointments here
         providers += list(StaffMember.objects.filter(pk__in=missing).order_by("full_name"))
-    grid = [(d, [(p, cells.get((d, p.pk), [])) for p in providers]) for d in days]
+    booking_service = (
+        Service.objects.filter(active=True, slug=request.GET.get("service", "")).first()
+        or Service.objects.filter(active=True, kind=Service.Kind.CONSULTATION).first()
+    )
+    free: dict[int, list] = {}
+    if view == "day" and booking_service and request.actor.can(Capability.CHANGE_PATIENT):
+        for slot in services.search_slots(
+            booking_service,
+            [location],
+            first_day=day,
+            last_day=day,
+            now=now,
+            limit=2000,
+            online=False,
+            one_per_time=False,
+        ):
+            free.setdefault(slot.provider_id, []).append(slot.start.astimezone(location.zone))
+    grid = [
+        (d, [(p, cells.get((d, p.pk), []), free.get(p.pk, [])) for p in providers]) for d in days
+    ]
     appointments = [item for items in cells.values() for item in items]
     record(
         request.actor,
@@ -336,6 +356,8 @@ def calendar(request):
         "grid": grid,
         "appointments": appointments,
         "can_act": request.actor.can(Capability.CHANGE_PATIENT) and view == "day",
+        "booking_service": booking_service,
+        "services": Service.objects.filter(active=True).order_by("name"),
     }
     template = (
         "scheduling/_calendar.html"
@@ -399,6 +421,8 @@ def staff_book(request):
             patient = Patient.objects.restrict(request.actor).get(public_id=params["patient"])
         except (Patient.DoesNotExist, ValueError, DjangoValidationError):
             patient = None
+    query = (params.get("q") or "").strip()[:100]
+    found = search_patients(request.actor, query) if query and patient is None else []
     errors: dict[str, list[str]] = {}
     status = 200
     if request.method == "POST":
@@ -449,6 +473,8 @@ def staff_book(request):
             limit=200,
             online=False,
         )
+    chosen = _parse_instant(params.get("start", ""), location)
+    provider = _provider(params.get("provider"))
     context = {
         "location": location,
         "service": service,
@@ -457,7 +483,10 @@ def staff_book(request):
         "day": day,
         "slots": _local_times(slots, location.zone),
         "errors": errors,
-        "start": params.get("start", ""),
+        "chosen": chosen if chosen and any(s.start == chosen for s in slots) else None,
+        "provider": provider,
+        "query": query,
+        "found": found,
     }
     return _render_at(request, "scheduling/staff_book.html", context, location, status)
 
