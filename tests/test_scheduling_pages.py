@@ -49,6 +49,7 @@ def test_the_calendar_shows_a_day_with_providers_as_columns_in_constant_queries(
     assert response.status_code == 200
     assert len(many) == len(few)
     assert response.content.count(b'class="appt ') == 12
+    assert b'/cancel/" class="link">Cancel</button>' in response.content
     for p in providers:
         assert p.full_name.encode() in response.content
     week = client.get(f"{url}&view=week")

@@ -13,9 +13,9 @@ def appointment_card(context, item: dict, can_act: bool):
     if can_act and item["actions"]:
         buttons = format_html_join(
             "",
-            '<button type="submit" formaction="{}{}/"{}>{}</button>',
+            '<button type="submit" formaction="{}{}/" class="{}">{}</button>',
             (
-                (item["action_base"], slug, ' class="link"' if slug == "cancel" else "", label)
+                (item["action_base"], slug, "link" if slug == "cancel" else "", label)
                 for slug, label in item["actions"]
             ),
         )
