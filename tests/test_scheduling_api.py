@@ -332,3 +332,16 @@ def test_the_waitlist_refuses_bad_input_and_takes_good(client_for, patient, chan
     assert not WaitlistEntry.objects.exists()
     joined = client.post(reverse("api:join_waitlist"), good, content_type="application/json")
     assert joined.status_code == 201 and joined.json()["state"] == "waiting"
+
+
+def test_the_details_form_shows_the_chosen_time_in_local_words_not_its_hidden_fields(
+    client, clinic
+):
+    start = next_weekday_at(10)
+    page = client.get(
+        reverse("scheduling:book"),
+        {"location": "thousand-oaks", "service": "consultation", "start": start.isoformat()},
+    )
+    assert page.status_code == 200
+    assert b"at 10:00 AM</strong>" in page.content
+    assert b'for="id_start"' not in page.content and b'type="hidden" name="start"' in page.content

@@ -157,6 +157,9 @@ def _book_post(request, now):
         except ValidationFailed as failed:
             apply_errors(form, failed.fields)
         else:
+            messages.success(
+                request, "You are booked. We have sent the time, the place and this page's link."
+            )
             return redirect("scheduling:manage", token=notices.manage_token(appointment))
     location = form.cleaned_data.get("location") if hasattr(form, "cleaned_data") else None
     zone = location.zone if location else None
@@ -231,14 +234,18 @@ def manage(request, token):
     day = max(day, today)
     slots = []
     if appointment.status == Status.BOOKED:
-        slots = _slots_for_day(
-            appointment.service,
-            appointment.location,
-            day,
-            now,
-            patient=appointment.patient,
-            ignore=appointment,
-        )
+        slots = [
+            slot
+            for slot in _slots_for_day(
+                appointment.service,
+                appointment.location,
+                day,
+                now,
+                patient=appointment.patient,
+                ignore=appointment,
+            )
+            if slot.start != appointment.starts_at  # its own time is no move
+        ]
     context = {
         "appointment": appointment,
         "token": token,
