@@ -1,0 +1,393 @@
+"""Candidacy screening: intake answers and a product to a verdict, with every finding listed.
+
+Rules are data: an id, a condition from a small fixed set of kinds, a severity, the products it
+applies to, the message for the provider and its source (a section of the product's US label, or
+clinic policy). The engine evaluates them per product, so a cow's milk allergy rules out Dysport
+and not BOTOX Cosmetic, and an albumin allergy does not rule out DAXXIFY. Clinic-policy rules can
+be switched off by the medical director (the service that stores the switch audits it); label
+rules cannot. Pure: no database, no clock (the date is in the intake).
+
+Verdict per product: `not_eligible` if any contraindication applies, else `review` if any
+precaution does (for the provider to weigh), else `eligible`. An answer left unknown, or a typed
+medication, allergy or condition the vocabulary does not recognise, is itself a precaution: the
+engine never calls a patient eligible on information it could not read.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+from glabella.screening.vocabulary import Class, Kind, Recognition, recognise
+
+
+class Product(StrEnum):
+    BOTOX_COSMETIC = "botox_cosmetic"
+    DYSPORT = "dysport"
+    XEOMIN = "xeomin"
+    JEUVEAU = "jeuveau"
+    DAXXIFY = "daxxify"
+    LETYBO = "letybo"
+
+
+ALL = frozenset(Product)
+WITH_ALBUMIN = frozenset({Product.BOTOX_COSMETIC, Product.XEOMIN, Product.JEUVEAU})
+# Letybo's excipients are not in our verified sources: an albumin allergy is for the provider.
+ALBUMIN_UNVERIFIED = frozenset({Product.LETYBO})
+
+
+class Severity(StrEnum):
+    CONTRAINDICATION = "contraindication"
+    PRECAUTION = "precaution"
+    INFORMATION = "information"
+
+
+class Outcome(StrEnum):
+    ELIGIBLE = "eligible"
+    REVIEW = "review"
+    NOT_ELIGIBLE = "not_eligible"
+
+
+class Question(StrEnum):
+    """Yes/no questions of the intake that rules read directly."""
+
+    INFECTION_AT_SITE = "infection_at_site"
+    NEUROMUSCULAR_DISORDER = "neuromuscular_disorder"
+    SWALLOWING_OR_BREATHING = "swallowing_or_breathing"
+    HEART_DISEASE = "heart_disease"
+    EARLIER_TOXIN_REACTION = "earlier_toxin_reaction"
+    FACIAL_SURGERY = "facial_surgery"
+    DROOPING_LID_OR_BROW = "drooping_lid_or_brow"
+    BLEEDING_PROBLEMS = "bleeding_problems"
+    PREGNANT = "pregnant"
+    BREASTFEEDING = "breastfeeding"
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What screening needs to know. `answers` maps each question to True, False or None
+    (not answered / not known)."""
+
+    today: date
+    birth_date: date | None
+    answers: dict[Question, bool | None]
+    allergies: tuple[str, ...] = ()
+    medications: tuple[str, ...] = ()
+    conditions: tuple[str, ...] = ()
+    last_toxin_on: date | None = None  # any botulinum toxin, cosmetic or medical
+
+    @property
+    def age(self) -> int | None:
+        if self.birth_date is None:
+            return None
+        b, t = self.birth_date, self.today
+        return t.year - b.year - ((t.month, t.day) < (b.month, b.day))
+
+
+@dataclass(frozen=True)
+class When:
+    """A rule's condition. kind is one of: `answer` (arg: Question is yes), `allergy`,
+    `medication`, `condition` (arg: a vocabulary Class), `age_under`, `age_at_least` (arg: years),
+    `toxin_within_days` (arg: days)."""
+
+    kind: str
+    arg: object
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    when: tuple[When, ...]  # any of them
+    severity: Severity
+    message: str
+    source: str
+    products: frozenset[Product] = ALL
+    policy: bool = False  # clinic policy: the medical director may switch it off
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: Severity
+    message: str
+    source: str
+    because: str  # what in the intake set it off, in the patient's own words where typed
+
+
+@dataclass(frozen=True)
+class Verdict:
+    product: Product
+    outcome: Outcome
+    findings: tuple[Finding, ...]
+    unrecognised: tuple[Recognition, ...] = field(default=())
+
+
+LABEL = "US prescribing information"
+RULES: tuple[Rule, ...] = (
+    # Contraindications (label, section 4)
+    Rule(
+        "toxin-hypersensitivity",
+        (When("allergy", Class.BOTULINUM_TOXIN),),
+        Severity.CONTRAINDICATION,
+        "Allergic to a botulinum toxin product: do not treat with any of them.",
+        f"{LABEL}, 4 Contraindications",
+    ),
+    Rule(
+        "albumin-hypersensitivity",
+        (When("allergy", Class.ALBUMIN),),
+        Severity.CONTRAINDICATION,
+        "Allergic to human albumin, an ingredient of this product.",
+        f"{LABEL}, 4 Contraindications; 11 Description",
+        WITH_ALBUMIN,
+    ),
+    Rule(
+        "albumin-hypersensitivity-unverified",
+        (When("allergy", Class.ALBUMIN),),
+        Severity.PRECAUTION,
+        "Allergic to human albumin: check this product's excipients before treating.",
+        "Clinic reference (formulation to verify)",
+        ALBUMIN_UNVERIFIED,
+    ),
+    Rule(
+        "milk-protein-hypersensitivity",
+        (When("allergy", Class.MILK_PROTEIN),),
+        Severity.CONTRAINDICATION,
+        "Allergic to cow's milk protein: Dysport may contain trace amounts.",
+        f"{LABEL} (Dysport), 4 Contraindications",
+        frozenset({Product.DYSPORT}),
+    ),
+    Rule(
+        "infection-at-site",
+        (When("answer", Question.INFECTION_AT_SITE),),
+        Severity.CONTRAINDICATION,
+        "Infection at a proposed injection site: treat once it has cleared.",
+        f"{LABEL}, 4 Contraindications",
+    ),
+    # Precautions (label warnings, medication guide)
+    Rule(
+        "neuromuscular-disorder",
+        (
+            When("answer", Question.NEUROMUSCULAR_DISORDER),
+            When("condition", Class.NEUROMUSCULAR_DISORDER),
+        ),
+        Severity.PRECAUTION,
+        "Neuromuscular disorder: higher risk of serious effects such as swallowing and "
+        "breathing difficulty.",
+        f"{LABEL}, 5 Warnings and Precautions",
+    ),
+    Rule(
+        "swallowing-or-breathing",
+        (
+            When("answer", Question.SWALLOWING_OR_BREATHING),
+            When("condition", Class.SWALLOWING_OR_BREATHING),
+        ),
+        Severity.PRECAUTION,
+        "Swallowing or breathing problems: the toxin's spread could worsen them.",
+        f"{LABEL}, 5 Warnings and Precautions",
+    ),
+    Rule(
+        "cardiovascular-disease",
+        (When("answer", Question.HEART_DISEASE), When("condition", Class.CARDIOVASCULAR)),
+        Severity.PRECAUTION,
+        "Heart disease: cardiovascular events have been reported after botulinum toxins.",
+        f"{LABEL}, 5 Warnings and Precautions",
+    ),
+    Rule(
+        "aminoglycosides-and-neuromuscular-drugs",
+        (
+            When("medication", Class.AMINOGLYCOSIDE),
+            When("medication", Class.NEUROMUSCULAR_DRUG),
+        ),
+        Severity.PRECAUTION,
+        "Takes a drug that acts on neuromuscular transmission: the toxin's effect may be stronger.",
+        f"{LABEL}, 7 Drug Interactions",
+    ),
+    Rule(
+        "anticholinergics",
+        (When("medication", Class.ANTICHOLINERGIC),),
+        Severity.PRECAUTION,
+        "Takes an anticholinergic: systemic anticholinergic effects may be stronger.",
+        f"{LABEL}, 7 Drug Interactions",
+    ),
+    Rule(
+        "muscle-relaxants",
+        (When("medication", Class.MUSCLE_RELAXANT),),
+        Severity.PRECAUTION,
+        "Takes a muscle relaxant: weakness may be greater.",
+        f"{LABEL}, 7 Drug Interactions",
+    ),
+    Rule(
+        "toxin-within-four-months",
+        (When("toxin_within_days", 120), When("medication", Class.BOTULINUM_TOXIN)),
+        Severity.PRECAUTION,
+        "Another botulinum toxin within the last 4 months (sessions under 90 days apart were "
+        "not studied): weakness may add up.",
+        f"{LABEL}, 7 Drug Interactions; 2 Dosage",
+    ),
+    Rule(
+        "earlier-toxin-reaction",
+        (When("answer", Question.EARLIER_TOXIN_REACTION),),
+        Severity.PRECAUTION,
+        "Reacted to a botulinum toxin before: ask what happened.",
+        f"{LABEL}, 5 Warnings and Precautions",
+    ),
+    Rule(
+        "facial-surgery-or-ptosis",
+        (
+            When("answer", Question.FACIAL_SURGERY),
+            When("answer", Question.DROOPING_LID_OR_BROW),
+        ),
+        Severity.PRECAUTION,
+        "Facial surgery, drooping lids or brows: examine the face before choosing sites.",
+        f"{LABEL}, 5 Warnings and Precautions",
+    ),
+    Rule(
+        "bleeding-risk",
+        (
+            When("answer", Question.BLEEDING_PROBLEMS),
+            When("condition", Class.BLEEDING_DISORDER),
+            When("medication", Class.ANTICOAGULANT),
+            When("medication", Class.ANTIPLATELET),
+        ),
+        Severity.PRECAUTION,
+        "Blood thinner or bleeding problem: bruising is more likely.",
+        "Medication guide; clinic practice",
+    ),
+    Rule(
+        "dry-eye",
+        (When("condition", Class.DRY_EYE),),
+        Severity.INFORMATION,
+        "Dry eye: take care around the eyes (crow's feet).",
+        f"{LABEL}, 5 Warnings and Precautions",
+    ),
+    Rule(
+        "dysport-label-age",
+        (When("age_at_least", 65),),
+        Severity.PRECAUTION,
+        "65 or older: Dysport's glabellar-line indication is for adults under 65.",
+        f"{LABEL} (Dysport), 1 Indications",
+        frozenset({Product.DYSPORT}),
+    ),
+    # Clinic policy (default on; the medical director may switch these off)
+    Rule(
+        "policy-adults-only",
+        (When("age_under", 18),),
+        Severity.CONTRAINDICATION,
+        "Under 18: this clinic treats adults only.",
+        "Clinic policy",
+        policy=True,
+    ),
+    Rule(
+        "policy-pregnancy",
+        (When("answer", Question.PREGNANT),),
+        Severity.CONTRAINDICATION,
+        "Pregnant: this clinic defers treatment until after pregnancy.",
+        "Clinic policy (the products were not studied in pregnancy)",
+        policy=True,
+    ),
+    Rule(
+        "policy-breastfeeding",
+        (When("answer", Question.BREASTFEEDING),),
+        Severity.CONTRAINDICATION,
+        "Breastfeeding: this clinic defers treatment until breastfeeding has ended.",
+        "Clinic policy (not studied in breastfeeding)",
+        policy=True,
+    ),
+)
+RULES_BY_ID = {rule.id: rule for rule in RULES}
+POLICY_RULES = frozenset(rule.id for rule in RULES if rule.policy)
+
+
+def recognise_all(intake: Intake) -> dict[Kind, list[Recognition]]:
+    return {
+        Kind.ALLERGY: [recognise(Kind.ALLERGY, t) for t in intake.allergies if t.strip()],
+        Kind.MEDICATION: [recognise(Kind.MEDICATION, t) for t in intake.medications if t.strip()],
+        Kind.CONDITION: [recognise(Kind.CONDITION, t) for t in intake.conditions if t.strip()],
+    }
+
+
+def _match(when: When, intake: Intake, typed: dict[Kind, list[Recognition]]) -> str | None:
+    """What in the intake meets `when`, in words; None if nothing does."""
+    if when.kind == "answer":
+        return f"answered yes: {when.arg}" if intake.answers.get(when.arg) is True else None
+    if when.kind in ("allergy", "medication", "condition"):
+        for r in typed[Kind(when.kind)]:
+            if when.arg in r.classes:
+                return f"{when.kind}: {r.text}" + ("" if r.exact else f" (read as {r.term})")
+        return None
+    age = intake.age
+    if when.kind == "age_under":
+        return f"age {age}" if age is not None and age < when.arg else None
+    if when.kind == "age_at_least":
+        return f"age {age}" if age is not None and age >= when.arg else None
+    if when.kind == "toxin_within_days":
+        last = intake.last_toxin_on
+        if last is not None and 0 <= (intake.today - last).days < when.arg:
+            return f"botulinum toxin on {last.isoformat()}"
+        return None
+    raise ValueError(f"Rule condition of unknown kind {when.kind!r}")
+
+
+def _unknowns(intake: Intake, typed: dict[Kind, list[Recognition]]) -> list[Finding]:
+    findings = []
+    for question in Question:
+        if intake.answers.get(question) is None:
+            findings.append(
+                Finding(
+                    "unanswered",
+                    Severity.PRECAUTION,
+                    f"Not answered: {question.value.replace('_', ' ')}. Ask before deciding.",
+                    "glabella",
+                    question.value,
+                )
+            )
+    if intake.birth_date is None:
+        findings.append(
+            Finding("unanswered", Severity.PRECAUTION, "Age not known.", "glabella", "birth_date")
+        )
+    for kind, items in typed.items():
+        for r in items:
+            if not r.recognised:
+                findings.append(
+                    Finding(
+                        "unrecognised-entry",
+                        Severity.PRECAUTION,
+                        f"Not in the vocabulary: {kind.value} {r.text!r}. Check what it is.",
+                        "glabella",
+                        f"{kind.value}: {r.text}",
+                    )
+                )
+    return findings
+
+
+def evaluate(
+    intake: Intake,
+    product: Product,
+    *,
+    rules: tuple[Rule, ...] = RULES,
+    policies_off: frozenset[str] = frozenset(),
+) -> Verdict:
+    """The verdict for one product, with every finding (contraindications first)."""
+    typed = recognise_all(intake)
+    findings: list[Finding] = []
+    for rule in rules:
+        if product not in rule.products or (rule.policy and rule.id in policies_off):
+            continue
+        for when in rule.when:
+            because = _match(when, intake, typed)
+            if because is not None:
+                findings.append(Finding(rule.id, rule.severity, rule.message, rule.source, because))
+                break
+    findings += _unknowns(intake, typed)
+    order = list(Severity)
+    findings.sort(key=lambda f: order.index(f.severity))
+    severities = {f.severity for f in findings}
+    if Severity.CONTRAINDICATION in severities:
+        outcome = Outcome.NOT_ELIGIBLE
+    elif Severity.PRECAUTION in severities:
+        outcome = Outcome.REVIEW
+    else:
+        outcome = Outcome.ELIGIBLE
+    unrecognised = tuple(r for items in typed.values() for r in items if not r.recognised)
+    return Verdict(product, outcome, tuple(findings), unrecognised)

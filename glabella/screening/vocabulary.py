@@ -1,0 +1,346 @@
+"""What a typed medication, allergy or condition is, for the screening rules.
+
+Patients and staff type names ("Gentamycin", "coumadin 5mg", "myasthenia"); the rules speak of
+classes (aminoglycosides, anticoagulants, neuromuscular disorders). `recognise` maps one to the
+other through a curated list of generic and common US brand names, tolerant of case, accents,
+doses and small misspellings. An entry it does not recognise is returned as such, never dropped:
+the provider reviews it. Pure data and functions: no database.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Kind(StrEnum):
+    MEDICATION = "medication"
+    ALLERGY = "allergy"
+    CONDITION = "condition"
+
+
+class Class(StrEnum):
+    # medications
+    AMINOGLYCOSIDE = "aminoglycoside"
+    NEUROMUSCULAR_DRUG = "neuromuscular_drug"  # other drugs acting on neuromuscular transmission
+    ANTICHOLINERGIC = "anticholinergic"
+    MUSCLE_RELAXANT = "muscle_relaxant"
+    ANTICOAGULANT = "anticoagulant"
+    ANTIPLATELET = "antiplatelet"
+    BOTULINUM_TOXIN = "botulinum_toxin"
+    # allergies (to a product or an ingredient)
+    ALBUMIN = "human_albumin"
+    MILK_PROTEIN = "cows_milk_protein"
+    # conditions
+    NEUROMUSCULAR_DISORDER = "neuromuscular_disorder"
+    SWALLOWING_OR_BREATHING = "swallowing_or_breathing"
+    CARDIOVASCULAR = "cardiovascular"
+    BLEEDING_DISORDER = "bleeding_disorder"
+    DRY_EYE = "dry_eye"
+
+
+# name -> classes, per kind. Generic names first, then US brands; all are matched folded.
+MEDICATIONS: dict[str, frozenset[Class]] = {
+    **dict.fromkeys(
+        [
+            "gentamicin",
+            "tobramycin",
+            "amikacin",
+            "neomycin",
+            "streptomycin",
+            "kanamycin",
+            "plazomicin",
+            "garamycin",
+            "tobi",
+            "arikayce",
+            "neo-fradin",
+        ],
+        frozenset({Class.AMINOGLYCOSIDE, Class.NEUROMUSCULAR_DRUG}),
+    ),
+    **dict.fromkeys(
+        [
+            "polymyxin b",
+            "colistin",
+            "quinidine",
+            "magnesium sulfate",
+            "succinylcholine",
+            "rocuronium",
+            "vecuronium",
+            "pyridostigmine",
+            "mestinon",
+            "anectine",
+            "zemuron",
+        ],
+        frozenset({Class.NEUROMUSCULAR_DRUG}),
+    ),
+    **dict.fromkeys(
+        [
+            "oxybutynin",
+            "tolterodine",
+            "solifenacin",
+            "trospium",
+            "glycopyrrolate",
+            "scopolamine",
+            "hyoscyamine",
+            "benztropine",
+            "trihexyphenidyl",
+            "dicyclomine",
+            "ditropan",
+            "detrol",
+            "vesicare",
+            "robinul",
+            "transderm scop",
+            "levsin",
+            "cogentin",
+            "bentyl",
+        ],
+        frozenset({Class.ANTICHOLINERGIC}),
+    ),
+    **dict.fromkeys(
+        [
+            "cyclobenzaprine",
+            "tizanidine",
+            "baclofen",
+            "methocarbamol",
+            "carisoprodol",
+            "metaxalone",
+            "dantrolene",
+            "flexeril",
+            "zanaflex",
+            "lioresal",
+            "robaxin",
+            "soma",
+            "skelaxin",
+            "dantrium",
+        ],
+        frozenset({Class.MUSCLE_RELAXANT}),
+    ),
+    **dict.fromkeys(
+        [
+            "warfarin",
+            "apixaban",
+            "rivaroxaban",
+            "dabigatran",
+            "edoxaban",
+            "heparin",
+            "enoxaparin",
+            "coumadin",
+            "jantoven",
+            "eliquis",
+            "xarelto",
+            "pradaxa",
+            "savaysa",
+            "lovenox",
+        ],
+        frozenset({Class.ANTICOAGULANT}),
+    ),
+    **dict.fromkeys(
+        [
+            "aspirin",
+            "clopidogrel",
+            "prasugrel",
+            "ticagrelor",
+            "dipyridamole",
+            "plavix",
+            "effient",
+            "brilinta",
+            "aggrenox",
+            "bayer",
+            "ecotrin",
+        ],
+        frozenset({Class.ANTIPLATELET}),
+    ),
+    **dict.fromkeys(
+        [
+            "onabotulinumtoxina",
+            "abobotulinumtoxina",
+            "incobotulinumtoxina",
+            "prabotulinumtoxina",
+            "daxibotulinumtoxina",
+            "letibotulinumtoxina",
+            "rimabotulinumtoxinb",
+            "botox",
+            "botox cosmetic",
+            "dysport",
+            "xeomin",
+            "jeuveau",
+            "daxxify",
+            "letybo",
+            "myobloc",
+            "botulinum toxin",
+        ],
+        frozenset({Class.BOTULINUM_TOXIN}),
+    ),
+}
+
+ALLERGIES: dict[str, frozenset[Class]] = {
+    **dict.fromkeys(
+        ["human albumin", "albumin", "human serum albumin", "albumin human"],
+        frozenset({Class.ALBUMIN}),
+    ),
+    **dict.fromkeys(
+        [
+            "cow's milk protein",
+            "cows milk protein",
+            "cow's milk",
+            "milk protein",
+            "milk",
+            "dairy",
+            "casein",
+            "whey",
+            "lactoglobulin",
+        ],
+        frozenset({Class.MILK_PROTEIN}),
+    ),
+    **{name: classes for name, classes in MEDICATIONS.items() if Class.BOTULINUM_TOXIN in classes},
+}
+
+CONDITIONS: dict[str, frozenset[Class]] = {
+    **dict.fromkeys(
+        [
+            "myasthenia gravis",
+            "myasthenia",
+            "lambert-eaton syndrome",
+            "lambert eaton",
+            "lambert-eaton myasthenic syndrome",
+            "amyotrophic lateral sclerosis",
+            "als",
+            "lou gehrig's disease",
+            "motor neuropathy",
+            "peripheral motor neuropathy",
+            "motor neuron disease",
+        ],
+        frozenset({Class.NEUROMUSCULAR_DISORDER}),
+    ),
+    **dict.fromkeys(
+        [
+            "dysphagia",
+            "trouble swallowing",
+            "difficulty swallowing",
+            "copd",
+            "asthma",
+            "emphysema",
+            "breathing problems",
+            "shortness of breath",
+        ],
+        frozenset({Class.SWALLOWING_OR_BREATHING}),
+    ),
+    **dict.fromkeys(
+        [
+            "heart disease",
+            "coronary artery disease",
+            "heart failure",
+            "arrhythmia",
+            "atrial fibrillation",
+            "afib",
+            "heart attack",
+            "myocardial infarction",
+            "angina",
+        ],
+        frozenset({Class.CARDIOVASCULAR}),
+    ),
+    **dict.fromkeys(
+        [
+            "hemophilia",
+            "haemophilia",
+            "von willebrand disease",
+            "von willebrand",
+            "thrombocytopenia",
+            "bleeding disorder",
+            "easy bruising",
+        ],
+        frozenset({Class.BLEEDING_DISORDER}),
+    ),
+    **dict.fromkeys(
+        ["dry eye", "dry eyes", "dry eye disease", "keratoconjunctivitis sicca", "sjogren's"],
+        frozenset({Class.DRY_EYE}),
+    ),
+}
+
+VOCABULARY = {Kind.MEDICATION: MEDICATIONS, Kind.ALLERGY: ALLERGIES, Kind.CONDITION: CONDITIONS}
+_DOSE = re.compile(r"\b\d+(\.\d+)?\s*(mg|mcg|g|ml|units?|u|iu|%)?\b")
+# Words that say how, not what: "gentamicin eye drops", "aspirin daily".
+_NOISE = {
+    "tablet",
+    "tablets",
+    "tab",
+    "daily",
+    "drops",
+    "eye",
+    "cream",
+    "injection",
+    "shot",
+    "oral",
+    "po",
+    "bid",
+    "tid",
+    "qd",
+    "as",
+    "needed",
+    "prn",
+    "low",
+    "dose",
+    "allergy",
+    "to",
+    "sulfate",
+    "sodium",
+    "hcl",
+    "er",
+    "xr",
+    "sr",
+}
+
+
+def fold(text: str) -> str:
+    """Lower case, accents and punctuation gone, doses dropped, spaces single."""
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().casefold()
+    text = text.replace("'", "")
+    text = _DOSE.sub(" ", text)
+    text = re.sub(r"[^a-z0-9]+", " ", text)
+    return " ".join(text.split())
+
+
+def _keys(kind: Kind) -> dict[str, frozenset[Class]]:
+    return {fold(name): classes for name, classes in VOCABULARY[kind].items()}
+
+
+_FOLDED = {kind: _keys(kind) for kind in Kind}
+
+
+@dataclass(frozen=True)
+class Recognition:
+    text: str  # as typed
+    term: str | None  # the vocabulary's name it was taken for; None: not recognised
+    classes: frozenset[Class]
+    exact: bool  # False when a misspelling was forgiven: shown so the provider can check
+
+    @property
+    def recognised(self) -> bool:
+        return self.term is not None
+
+
+def recognise(kind: Kind, text: str) -> Recognition:
+    """The classes a typed name belongs to; unrecognised names come back with `term` None."""
+    table = _FOLDED[kind]
+    folded = fold(text)
+    if folded in table:
+        return Recognition(text, folded, table[folded], True)
+    words = [w for w in folded.split() if w not in _NOISE]
+    core = " ".join(words)
+    if core in table:
+        return Recognition(text, core, table[core], True)
+    # Any run of words that is a known name ("coumadin for afib" -> coumadin).
+    for size in range(len(words), 0, -1):
+        for i in range(len(words) - size + 1):
+            phrase = " ".join(words[i : i + size])
+            if phrase in table and len(phrase) >= 3:
+                return Recognition(text, phrase, table[phrase], True)
+    # Small misspellings of a long enough name ("gentamycin", "warfrin").
+    if len(core) >= 5:
+        close = difflib.get_close_matches(core, [k for k in table if len(k) >= 5], n=1, cutoff=0.85)
+        if close:
+            return Recognition(text, close[0], table[close[0]], False)
+    return Recognition(text, None, frozenset(), False)

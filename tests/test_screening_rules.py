@@ -1,0 +1,281 @@
+"""Candidacy screening rules: one test per rule, profiles across the six products, properties."""
+
+from dataclasses import replace
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from glabella.screening.rules import (
+    POLICY_RULES,
+    RULES,
+    Intake,
+    Outcome,
+    Product,
+    Question,
+    Severity,
+    evaluate,
+)
+from glabella.screening.vocabulary import Class, Kind, recognise
+
+TODAY = date(2026, 11, 22)
+ALL_NO = dict.fromkeys(Question, False)
+
+
+def healthy(**change) -> Intake:
+    """A healthy 40-year-old who answered every question no."""
+    values = dict(today=TODAY, birth_date=date(1986, 5, 1), answers=dict(ALL_NO))
+    answers = change.pop("answers", {})
+    values.update(change)
+    values["answers"] = {**values["answers"], **answers}
+    return Intake(**values)
+
+
+def outcomes(intake: Intake, **kw) -> dict[Product, Outcome]:
+    return {p: evaluate(intake, p, **kw).outcome for p in Product}
+
+
+# ---------------------------------------------------------------- the vocabulary
+
+
+@pytest.mark.parametrize(
+    ("kind", "typed", "cls", "exact"),
+    [
+        (Kind.MEDICATION, "Gentamicin", Class.AMINOGLYCOSIDE, True),
+        (Kind.MEDICATION, "gentamycin 80 mg", Class.AMINOGLYCOSIDE, False),
+        (Kind.MEDICATION, "Coumadin 5mg daily", Class.ANTICOAGULANT, True),
+        (Kind.MEDICATION, "Eliquis", Class.ANTICOAGULANT, True),
+        (Kind.MEDICATION, "low dose aspirin", Class.ANTIPLATELET, True),
+        (Kind.MEDICATION, "warfrin", Class.ANTICOAGULANT, False),
+        (Kind.MEDICATION, "Flexeril", Class.MUSCLE_RELAXANT, True),
+        (Kind.MEDICATION, "oxybutynin ER", Class.ANTICHOLINERGIC, True),
+        (Kind.MEDICATION, "Mestinon", Class.NEUROMUSCULAR_DRUG, True),
+        (Kind.MEDICATION, "Botox for migraine", Class.BOTULINUM_TOXIN, True),
+        (Kind.ALLERGY, "Cow's milk", Class.MILK_PROTEIN, True),
+        (Kind.ALLERGY, "human serum albumin", Class.ALBUMIN, True),
+        (Kind.ALLERGY, "Dysport", Class.BOTULINUM_TOXIN, True),
+        (Kind.CONDITION, "Myasthenia gravis", Class.NEUROMUSCULAR_DISORDER, True),
+        (Kind.CONDITION, "myastenia gravis", Class.NEUROMUSCULAR_DISORDER, False),
+        (Kind.CONDITION, "Lambert-Eaton", Class.NEUROMUSCULAR_DISORDER, True),
+        (Kind.CONDITION, "ALS", Class.NEUROMUSCULAR_DISORDER, True),
+        (Kind.CONDITION, "Atrial fibrillation", Class.CARDIOVASCULAR, True),
+        (Kind.CONDITION, "Sjögren's", Class.DRY_EYE, True),
+    ],
+)
+def test_typed_names_are_recognised_with_their_class(kind, typed, cls, exact):
+    found = recognise(kind, typed)
+    assert found.recognised and cls in found.classes
+    assert found.exact is exact
+
+
+@pytest.mark.parametrize("typed", ["Lisinopril", "vitamin D", "Zyrtec", "xyz", "ab"])
+def test_unknown_names_are_kept_as_unrecognised_not_dropped(typed):
+    found = recognise(Kind.MEDICATION, typed)
+    assert not found.recognised and found.text == typed and found.classes == frozenset()
+
+
+def test_an_unrecognised_entry_sends_the_patient_to_review_and_is_listed():
+    verdict = evaluate(healthy(medications=("Lisinopril",)), Product.BOTOX_COSMETIC)
+    assert verdict.outcome == Outcome.REVIEW
+    assert [r.text for r in verdict.unrecognised] == ["Lisinopril"]
+    assert any("Lisinopril" in f.message for f in verdict.findings)
+
+
+# ---------------------------------------------------------------- one test per rule
+
+TRIGGERS = {
+    "toxin-hypersensitivity": dict(allergies=("Botox",)),
+    "albumin-hypersensitivity": dict(allergies=("albumin",)),
+    "albumin-hypersensitivity-unverified": dict(allergies=("albumin",)),
+    "milk-protein-hypersensitivity": dict(allergies=("cow's milk protein",)),
+    "infection-at-site": dict(answers={Question.INFECTION_AT_SITE: True}),
+    "neuromuscular-disorder": dict(conditions=("myasthenia gravis",)),
+    "swallowing-or-breathing": dict(answers={Question.SWALLOWING_OR_BREATHING: True}),
+    "cardiovascular-disease": dict(answers={Question.HEART_DISEASE: True}),
+    "aminoglycosides-and-neuromuscular-drugs": dict(medications=("tobramycin",)),
+    "anticholinergics": dict(medications=("glycopyrrolate",)),
+    "muscle-relaxants": dict(medications=("baclofen",)),
+    "toxin-within-four-months": dict(last_toxin_on=TODAY - timedelta(days=60)),
+    "earlier-toxin-reaction": dict(answers={Question.EARLIER_TOXIN_REACTION: True}),
+    "facial-surgery-or-ptosis": dict(answers={Question.DROOPING_LID_OR_BROW: True}),
+    "bleeding-risk": dict(medications=("clopidogrel",)),
+    "dry-eye": dict(conditions=("dry eye",)),
+    "dysport-label-age": dict(birth_date=date(1955, 1, 1)),
+    "policy-adults-only": dict(birth_date=date(2010, 1, 1)),
+    "policy-pregnancy": dict(answers={Question.PREGNANT: True}),
+    "policy-breastfeeding": dict(answers={Question.BREASTFEEDING: True}),
+}
+
+
+def test_every_rule_has_a_test():
+    assert set(TRIGGERS) == {rule.id for rule in RULES}
+
+
+@pytest.mark.parametrize("rule", RULES, ids=lambda r: r.id)
+def test_each_rule_fires_for_its_products_only_with_its_severity(rule):
+    intake = healthy(**TRIGGERS[rule.id])
+    for product in Product:
+        verdict = evaluate(intake, product)
+        fired = [f for f in verdict.findings if f.rule == rule.id]
+        if product in rule.products:
+            assert len(fired) == 1, (rule.id, product)
+            assert fired[0].severity == rule.severity and fired[0].source
+            expected = {
+                Severity.CONTRAINDICATION: Outcome.NOT_ELIGIBLE,
+                Severity.PRECAUTION: Outcome.REVIEW,
+            }.get(rule.severity)
+            if expected is not None:
+                assert verdict.outcome == expected
+        else:
+            assert fired == [], (rule.id, product)
+
+
+def test_a_healthy_adult_is_eligible_for_every_product():
+    assert set(outcomes(healthy()).values()) == {Outcome.ELIGIBLE}
+
+
+def test_a_cows_milk_allergy_blocks_dysport_only():
+    result = outcomes(healthy(allergies=("milk",)))
+    assert result.pop(Product.DYSPORT) == Outcome.NOT_ELIGIBLE
+    assert set(result.values()) == {Outcome.ELIGIBLE}
+
+
+def test_an_albumin_allergy_does_not_block_daxxify():
+    result = outcomes(healthy(allergies=("human albumin",)))
+    assert result[Product.DAXXIFY] == Outcome.ELIGIBLE
+    assert result[Product.DYSPORT] == Outcome.ELIGIBLE
+    assert result[Product.LETYBO] == Outcome.REVIEW  # its formulation is not verified
+    for p in (Product.BOTOX_COSMETIC, Product.XEOMIN, Product.JEUVEAU):
+        assert result[p] == Outcome.NOT_ELIGIBLE
+
+
+def test_clinic_policies_can_be_switched_off_but_label_rules_cannot():
+    pregnant = healthy(answers={Question.PREGNANT: True})
+    assert evaluate(pregnant, Product.BOTOX_COSMETIC).outcome == Outcome.NOT_ELIGIBLE
+    relaxed = evaluate(pregnant, Product.BOTOX_COSMETIC, policies_off=POLICY_RULES)
+    assert relaxed.outcome == Outcome.ELIGIBLE
+    allergic = healthy(allergies=("Xeomin",))
+    still = evaluate(allergic, Product.XEOMIN, policies_off=frozenset({"toxin-hypersensitivity"}))
+    assert still.outcome == Outcome.NOT_ELIGIBLE
+
+
+def test_an_unanswered_question_is_never_read_as_no():
+    unsure = healthy(answers={Question.INFECTION_AT_SITE: None})
+    verdict = evaluate(unsure, Product.BOTOX_COSMETIC)
+    assert verdict.outcome == Outcome.REVIEW
+    assert any(f.rule == "unanswered" for f in verdict.findings)
+    assert evaluate(healthy(birth_date=None), Product.DAXXIFY).outcome == Outcome.REVIEW
+
+
+def test_toxin_more_than_four_months_ago_is_no_finding():
+    assert evaluate(
+        healthy(last_toxin_on=TODAY - timedelta(days=121)), Product.DYSPORT
+    ).outcome == (Outcome.ELIGIBLE)
+
+
+# ---------------------------------------------------------------- 28 patient profiles
+
+N, R, E = Outcome.NOT_ELIGIBLE, Outcome.REVIEW, Outcome.ELIGIBLE
+PROFILES = [
+    # (name, intake changes, expected outcome per product in Product order:
+    #  BOTOX, Dysport, Xeomin, Jeuveau, DAXXIFY, Letybo)
+    ("healthy 40", {}, (E, E, E, E, E, E)),
+    ("healthy 18 today", dict(birth_date=date(2008, 11, 22)), (E, E, E, E, E, E)),
+    ("17 and a day short", dict(birth_date=date(2008, 11, 23)), (N, N, N, N, N, N)),
+    ("70 years old", dict(birth_date=date(1956, 1, 1)), (E, R, E, E, E, E)),
+    ("allergic to Botox", dict(allergies=("Botox",)), (N, N, N, N, N, N)),
+    ("allergic to albumin", dict(allergies=("albumin",)), (N, E, N, N, E, R)),
+    ("allergic to dairy", dict(allergies=("dairy",)), (E, N, E, E, E, E)),
+    ("albumin and milk", dict(allergies=("albumin", "casein")), (N, N, N, N, E, R)),
+    ("cold sore at the site", dict(answers={Question.INFECTION_AT_SITE: True}), (N,) * 6),
+    ("pregnant", dict(answers={Question.PREGNANT: True}), (N,) * 6),
+    ("breastfeeding", dict(answers={Question.BREASTFEEDING: True}), (N,) * 6),
+    ("myasthenia gravis", dict(conditions=("Myasthenia Gravis",)), (R,) * 6),
+    ("Lambert-Eaton", dict(conditions=("lambert eaton",)), (R,) * 6),
+    ("ALS answered yes", dict(answers={Question.NEUROMUSCULAR_DISORDER: True}), (R,) * 6),
+    ("asthma", dict(conditions=("asthma",)), (R,) * 6),
+    ("heart failure", dict(conditions=("heart failure",)), (R,) * 6),
+    ("on gentamicin", dict(medications=("gentamicin",)), (R,) * 6),
+    ("on Ditropan", dict(medications=("Ditropan",)), (R,) * 6),
+    ("on Zanaflex", dict(medications=("Zanaflex",)), (R,) * 6),
+    ("on Xarelto", dict(medications=("Xarelto 20 mg",)), (R,) * 6),
+    ("Botox for migraine 6 weeks ago", dict(last_toxin_on=date(2026, 10, 10)), (R,) * 6),
+    ("reacted before", dict(answers={Question.EARLIER_TOXIN_REACTION: True}), (R,) * 6),
+    ("brow lift", dict(answers={Question.FACIAL_SURGERY: True}), (R,) * 6),
+    ("dry eye only", dict(conditions=("dry eyes",)), (E,) * 6),
+    ("unknown pill", dict(medications=("Zyrtec",)), (R,) * 6),
+    ("pregnant, policy off", dict(answers={Question.PREGNANT: True}), (E,) * 6),
+    (
+        "71, on warfarin, milk allergy",
+        dict(birth_date=date(1955, 3, 3), medications=("warfarin",), allergies=("milk",)),
+        (R, N, R, R, R, R),
+    ),
+    (
+        "16, allergic to Xeomin",
+        dict(birth_date=date(2010, 6, 1), allergies=("Xeomin",)),
+        (N,) * 6,
+    ),
+]
+
+
+@pytest.mark.parametrize(("name", "change", "expected"), PROFILES, ids=[p[0] for p in PROFILES])
+def test_patient_profiles_across_the_six_products(name, change, expected):
+    policies_off = POLICY_RULES if "policy off" in name else frozenset()
+    result = outcomes(healthy(**change), policies_off=policies_off)
+    assert tuple(result[p] for p in Product) == expected
+
+
+# ---------------------------------------------------------------- properties
+
+answer = st.sampled_from([True, False, None])
+names = st.lists(
+    st.sampled_from(
+        [
+            "Botox",
+            "albumin",
+            "milk",
+            "warfarin",
+            "gentamicin",
+            "Zyrtec",
+            "asthma",
+            "myasthenia gravis",
+            "dry eye",
+            "aspirin",
+            "Dysport",
+        ]
+    ),
+    max_size=3,
+).map(tuple)
+intakes = st.builds(
+    Intake,
+    today=st.just(TODAY),
+    birth_date=st.one_of(st.none(), st.dates(date(1930, 1, 1), date(2015, 1, 1))),
+    answers=st.fixed_dictionaries(dict.fromkeys(Question, answer)),
+    allergies=names,
+    medications=names,
+    conditions=names,
+    last_toxin_on=st.one_of(st.none(), st.dates(date(2026, 1, 1), TODAY)),
+)
+RANK = {Outcome.ELIGIBLE: 0, Outcome.REVIEW: 1, Outcome.NOT_ELIGIBLE: 2}
+
+
+@settings(max_examples=300, deadline=None)
+@given(intakes, st.sampled_from(list(Product)))
+def test_a_contraindication_is_never_eligible_and_every_outcome_is_explained(intake, product):
+    verdict = evaluate(intake, product)
+    severities = {f.severity for f in verdict.findings}
+    if Severity.CONTRAINDICATION in severities:
+        assert verdict.outcome == Outcome.NOT_ELIGIBLE
+    if verdict.outcome != Outcome.ELIGIBLE:
+        assert verdict.findings
+    for r in verdict.unrecognised:
+        assert any(r.text in f.because for f in verdict.findings)
+
+
+@settings(max_examples=300, deadline=None)
+@given(intakes, st.sampled_from(list(Product)), st.sampled_from(list(Question)))
+def test_a_yes_never_makes_the_verdict_better_than_a_no(intake, product, question):
+    no = replace(intake, answers={**intake.answers, question: False})
+    yes = replace(intake, answers={**intake.answers, question: True})
+    assert RANK[evaluate(yes, product).outcome] >= RANK[evaluate(no, product).outcome]
