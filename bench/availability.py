@@ -52,13 +52,29 @@ BOOKINGS = 1000
 CLIENTS = 16
 
 
+def bench_location(org, name: str, slug: str):
+    from glabella.clinic.models import Location
+
+    return Location.objects.create(
+        organisation=org,
+        name=name,
+        slug=slug,
+        address_line1="100 Main St",
+        city="Thousand Oaks",
+        state="CA",
+        postal_code="91360",
+        phone="+18055550100",
+        time_zone="America/Los_Angeles",
+    )
+
+
 def build_clinic():
     """Three locations of ten providers each, 20 treatment rooms, Monday to Saturday hours."""
     from decimal import Decimal
 
     from django.contrib.auth import get_user_model
 
-    from glabella.clinic.models import Location, OpeningHours, Room, Service
+    from glabella.clinic.models import OpeningHours, Room, Service
     from glabella.core.models import StaffMember
     from glabella.demo.clinic import ensure_demo_clinic
     from glabella.scheduling.models import WeeklyHours
@@ -68,17 +84,7 @@ def build_clinic():
     User = get_user_model()
     locations, rooms = [], []
     for n in range(LOCATIONS):
-        loc = Location.objects.create(
-            organisation=org,
-            name=f"Bench {n + 1}",
-            slug=f"bench-{n + 1}",
-            address_line1=f"{100 + n} Main St",
-            city="Thousand Oaks",
-            state="CA",
-            postal_code="91360",
-            phone="+18055550100",
-            time_zone="America/Los_Angeles",
-        )
+        loc = bench_location(org, f"Bench {n + 1}", f"bench-{n + 1}")
         for weekday in range(6):
             OpeningHours.objects.create(
                 location=loc, weekday=weekday, opens=clock(8), closes=clock(18)
@@ -267,23 +273,12 @@ def time_calendar(today, locations) -> tuple[float, int]:
     from django.test import Client
     from django.test.utils import setup_test_environment
 
-    from glabella.clinic.models import Location
     from glabella.demo import schedule
     from glabella.patients.models import Patient
     from glabella.scheduling.models import WeeklyHours
 
     first = locations[0]
-    busy = Location.objects.create(
-        organisation=first.organisation,
-        name="Bench calendar",
-        slug="bench-calendar",
-        address_line1="1 Main St",
-        city="Thousand Oaks",
-        state="CA",
-        postal_code="91360",
-        phone="+18055550100",
-        time_zone="America/Los_Angeles",
-    )
+    busy = bench_location(first.organisation, "Bench calendar", "bench-calendar")
     day = today + timedelta(days=75)  # past the booked weeks, so nobody is elsewhere that day
     while day.weekday() > 4:
         day += timedelta(days=1)

@@ -238,3 +238,13 @@ def test_reminders_fire_at_the_same_local_hour_across_both_dst_changes():
     sydney = ZoneInfo("Australia/Sydney")
     start = datetime(2026, 10, 5, 10, tzinfo=sydney)  # clocks went forward 4 October
     assert reminder_instant(start, 48, sydney).astimezone(sydney).hour == 10
+
+
+def test_moving_back_to_the_first_time_schedules_its_reminders_again(desk, svc, clinic, patient):
+    appt = book(desk, svc, clinic, patient, at(3, 10))
+    services.reschedule(desk, appt, start=at(3, 14), now=NOW)
+    services.reschedule(desk, appt, start=at(3, 10), now=NOW)
+    live = Message.objects.filter(about=f"appointment:{appt.public_id}", topic="reminder").exclude(
+        status=Message.Status.CANCELLED
+    )
+    assert sorted(m.due_at for m in live) == [at(1, 10), at(3, 8)]

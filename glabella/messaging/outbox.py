@@ -5,11 +5,13 @@ transaction: if that transaction rolls back, the message was never written, and 
 the message will be delivered. Nothing here sends anything; `delivery` does.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.utils import timezone
 
+from glabella.messaging.delivery import enqueue_delivery
 from glabella.messaging.models import Channel, Message
 from glabella.patients.models import Patient
 
@@ -44,10 +46,8 @@ def queue_message(
     attachments: tuple[Attachment, ...] = (),
     now: datetime | None = None,
 ) -> Message | None:
-    """Write one message; due now, it is handed to a worker when the transaction commits, else
+    """Write one message; due now, its delivery task is written in the same transaction, else
     the scheduler releases it at `due_at`. With a `dedupe_key` already used, writes nothing."""
-    from glabella.messaging.delivery import enqueue_delivery
-
     now = now or timezone.now()
     due_at = due_at or now
     if dedupe_key and Message.objects.filter(dedupe_key=dedupe_key).exists():
@@ -70,6 +70,40 @@ def queue_message(
     if immediate:
         enqueue_delivery(message.pk)
     return message
+
+
+def queue_to_patient(
+    patient: Patient,
+    *,
+    topic: str,
+    subject: str,
+    body: str,
+    about: str,
+    now: datetime,
+    due_at: datetime | None = None,
+    dedupe_key: str | None = None,
+    email_attachments: Callable[[], tuple[Attachment, ...]] | None = None,
+) -> Message | None:
+    """One message to a patient in the channel `channel_for` picks (nothing if they cannot be
+    reached); attachments, made only if it is an email."""
+    route = channel_for(patient)
+    if route is None:
+        return None
+    channel, to = route
+    attachments = email_attachments() if email_attachments and channel == Channel.EMAIL else ()
+    return queue_message(
+        patient=patient,
+        channel=channel,
+        to=to,
+        topic=topic,
+        subject=subject,
+        body=body,
+        about=about,
+        due_at=due_at,
+        dedupe_key=dedupe_key,
+        attachments=attachments,
+        now=now,
+    )
 
 
 def cancel_pending(about: str, topics: tuple[str, ...] | None = None) -> int:

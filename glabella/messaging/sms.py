@@ -6,6 +6,7 @@ backend implements `send` and raises `SmsError` when the gateway refuses, so the
 
 import logging
 import uuid
+from abc import ABC, abstractmethod
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -17,10 +18,10 @@ class SmsError(Exception):
     """The gateway did not accept the message; the outbox will try again."""
 
 
-class BaseBackend:
+class BaseBackend(ABC):
+    @abstractmethod
     def send(self, to: str, body: str) -> str:
         """Send one text to an E.164 number; return the gateway's reference for it."""
-        raise NotImplementedError
 
 
 class LogBackend(BaseBackend):

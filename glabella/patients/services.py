@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -21,6 +21,7 @@ from glabella.clinic.models import Location
 from glabella.clinic.services import local_today
 from glabella.core import audit, phones
 from glabella.core.access import Actor, get_restricted_or_404
+from glabella.core.db import write_transaction
 from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.core.roles import Capability
 from glabella.patients.models import (
@@ -281,7 +282,7 @@ def register_patient(actor: Actor, data: dict) -> Patient:
     patient = Patient()
     _apply(actor, patient, cleaned, today)
     _check_contact_rules(patient)
-    with transaction.atomic(durable=True):
+    with write_transaction():
         patient.save()
         audit.record_patient(actor, Action.CREATE, patient)
     return patient
@@ -348,7 +349,7 @@ def update_patient(actor: Actor, patient: Patient, data: dict) -> list[str]:
         _require(actor, Capability.CHANGE_CLINICAL, "record pregnancy or breastfeeding status")
     today = local_today(patient.preferred_location)
     cleaned = clean_patient_fields(data, today=today, partial=True)
-    with transaction.atomic(durable=True):
+    with write_transaction():
         locked = Patient.objects.select_for_update().get(pk=patient.pk)
         changed = _apply(actor, locked, cleaned, today)
         _check_contact_rules(locked)
@@ -472,7 +473,7 @@ def add_clinical_entry(actor: Actor, patient: Patient, kind: str, data: dict):
             values["since"] = since
     if errors:
         raise ValidationFailed(errors)
-    with transaction.atomic(durable=True):
+    with write_transaction():
         entry = model.objects.create(
             patient=patient,
             recorded_by=actor.user if getattr(actor.user, "pk", None) else None,
@@ -488,7 +489,7 @@ def set_clinical_entry_active(actor: Actor, patient: Patient, kind: str, public_
     """Marks an entry as no longer current (or current again); entries are never deleted."""
     _require(actor, Capability.CHANGE_CLINICAL, "change clinical history")
     model = CLINICAL_KINDS[kind]
-    with transaction.atomic(durable=True):
+    with write_transaction():
         entry = get_restricted_or_404(
             model.objects.select_for_update(), actor, "change", public_id=public_id, patient=patient
         )

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
-from glabella.messaging.outbox import Attachment, cancel_pending, channel_for, queue_message
+from glabella.messaging.outbox import Attachment, cancel_pending, queue_to_patient
 from glabella.scheduling import calendars
 
 MANAGE_SALT = "glabella.scheduling.manage-booking"
@@ -65,31 +65,20 @@ def _about(appointment) -> str:
 def _send(
     appointment, topic: str, subject: str, text: str, *, now, due_at=None, key=None, ics=False
 ):
-    route = channel_for(appointment.patient)
-    if route is None:
-        return None
-    channel, to = route
-    attachments = ()
-    if ics and channel == "email":
-        attachments = (
-            Attachment(
-                "appointment.ics",
-                "text/calendar",
-                calendars.patient_ics(appointment, manage_url(appointment), now),
-            ),
-        )
-    return queue_message(
-        patient=appointment.patient,
-        channel=channel,
-        to=to,
+    def calendar_file():
+        ics_text = calendars.patient_ics(appointment, manage_url(appointment), now)
+        return (Attachment("appointment.ics", "text/calendar", ics_text),)
+
+    return queue_to_patient(
+        appointment.patient,
         topic=topic,
         subject=subject,
         body=text,
         about=_about(appointment),
+        now=now,
         due_at=due_at,
         dedupe_key=key,
-        attachments=attachments,
-        now=now,
+        email_attachments=calendar_file if ics else None,
     )
 
 
@@ -106,7 +95,9 @@ def _schedule_reminders(appointment, now) -> None:
             f"To change or cancel it: {manage_url(appointment)}\n",
             now=now,
             due_at=due,
-            key=f"{_about(appointment)}:{REMINDER}:{hours}h:{appointment.starts_at.isoformat()}",
+            # One per booking, lead and move: moving back to an earlier time (whose reminders
+            # were cancelled) must schedule them afresh, not find the old key taken.
+            key=f"{_about(appointment)}:{REMINDER}:{hours}h:{appointment.times_rescheduled}",
         )
 
 
@@ -151,15 +142,10 @@ def cancelled(appointment, now) -> None:
 
 def slot_offered(entry, start: datetime, now) -> None:
     """A waitlisted patient hears that a time has opened; first to book it has it."""
-    route = channel_for(entry.patient)
-    if route is None:
-        return
     local = start.astimezone(entry.location.zone)
     link = f"{settings.SITE_URL}{reverse('scheduling:book')}?location={entry.location.slug}"
-    queue_message(
-        patient=entry.patient,
-        channel=route[0],
-        to=route[1],
+    queue_to_patient(
+        entry.patient,
         topic="waitlist_offer",
         subject=f"A time has opened at {entry.location.name}",
         body=(

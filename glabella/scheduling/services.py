@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import dataclasses
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import DatabaseError, IntegrityError, connection
@@ -26,6 +27,7 @@ from glabella.core.db import write_transaction
 from glabella.core.errors import Conflict, Forbidden, ValidationFailed
 from glabella.core.models import StaffMember
 from glabella.core.roles import Capability
+from glabella.messaging.outbox import cancel_pending
 from glabella.patients.models import Patient
 from glabella.scheduling import availability as engine
 from glabella.scheduling import notices
@@ -96,13 +98,29 @@ def service_rules(service: Service, *, online: bool) -> engine.ServiceRules:
     )
 
 
+def _performers(
+    service: Service, locations: Sequence[Location], day: date, provider: StaffMember | None
+) -> dict[int, list[StaffMember]]:
+    """Location id -> the staff there who may perform the service on `day`, by name, in one
+    query for any number of locations."""
+    links = Location.staff.through.objects.filter(
+        location_id__in=[loc.pk for loc in locations],
+        staffmember__active=True,
+        staffmember__credential__in=service.performer_credentials or [],
+    ).select_related("staffmember")
+    if provider is not None:
+        links = links.filter(staffmember_id=provider.pk)
+    staff_at: dict[int, list[StaffMember]] = defaultdict(list)
+    for link in links.order_by("staffmember__full_name", "staffmember_id"):
+        if service.can_be_performed_by(link.staffmember, day):
+            staff_at[link.location_id].append(link.staffmember)
+    return staff_at
+
+
 def eligible_providers(
     service: Service, location: Location, day: date, provider: StaffMember | None = None
-):
-    staff = location.staff.filter(active=True, credential__in=service.performer_credentials or [])
-    if provider is not None:
-        staff = staff.filter(pk=provider.pk)
-    return [s for s in staff.order_by("full_name", "id") if service.can_be_performed_by(s, day)]
+) -> list[StaffMember]:
+    return _performers(service, [location], day, provider)[location.pk]
 
 
 def _plans(
@@ -115,17 +133,7 @@ def _plans(
     """What the search needs from the set-up tables, in five queries for any number of
     locations: who may perform the service where, their hours and exceptions, rooms, opening."""
     location_ids = [loc.pk for loc in locations]
-    staff_at: dict[int, list[StaffMember]] = defaultdict(list)
-    links = Location.staff.through.objects.filter(
-        location_id__in=location_ids,
-        staffmember__active=True,
-        staffmember__credential__in=service.performer_credentials or [],
-    ).select_related("staffmember")
-    if provider is not None:
-        links = links.filter(staffmember_id=provider.pk)
-    for link in links.order_by("staffmember__full_name", "staffmember_id"):
-        if service.can_be_performed_by(link.staffmember, first_day):
-            staff_at[link.location_id].append(link.staffmember)
+    staff_at = _performers(service, locations, first_day, provider)
     ids = {s.pk for people in staff_at.values() for s in people}
     hours: dict[tuple, dict[int, list]] = defaultdict(lambda: defaultdict(list))
     for loc_id, staff_id, kind, weekday, starts, ends in WeeklyHours.objects.filter(
@@ -423,13 +431,13 @@ def _choose_slot(
         online=online,
         ignore=ignore,
     )
+    for slot in search_slots(service, [location], **common):
+        if slot.start == start:
+            return slot  # found among the provider's slots: so they may perform it here
     if provider is not None and not eligible_providers(service, location, day, provider):
         raise ValidationFailed(
             {"provider": [f"{provider.full_name} does not perform {service.name} here."]}
         )
-    for slot in search_slots(service, [location], **common):
-        if slot.start == start:
-            return slot
     open_ = search_slots(service, [location], include_busy=False, **common)
     if not any(s.start == start for s in open_):
         raise ValidationFailed(
@@ -455,6 +463,21 @@ def _overlaps(slot: engine.Slot, service: Service, patient: Patient, ignore=None
     if patient.pk is not None:
         clash |= Q(patient=patient) & attending_q(slot.start, slot.end)
     return live.filter(clash).exists()
+
+
+@contextmanager
+def _booking_write(alternatives: Callable[[], list[engine.Slot]]):
+    """write_transaction(), with a lost race (the overlap check inside it, the database's
+    exclusion constraint, or a deadlock) answered as SlotTaken carrying `alternatives()`."""
+    try:
+        with write_transaction():
+            yield
+    except SlotTaken:
+        raise SlotTaken(alternatives()) from None
+    except (IntegrityError, DatabaseError) as exc:
+        if not _is_lost_race(exc):
+            raise
+        raise SlotTaken(alternatives()) from None
 
 
 def _is_lost_race(exc: Exception) -> bool:
@@ -493,49 +516,40 @@ def book(
     slot = _choose_slot(
         service, location, start, provider=provider, patient=patient, now=now, online=online
     )
-    try:
-        with write_transaction():
-            if _overlaps(slot, service, patient):
-                raise SlotTaken([])
-            if register is not None:
-                patient = register()
-            appointment = Appointment.objects.create(
-                location=location,
-                service=service,
-                provider_id=slot.provider_id,
-                room_id=slot.room_id,
-                patient=patient,
-                starts_at=slot.start,
-                ends_at=slot.end,
-                blocked_from=slot.start - timedelta(minutes=service.buffer_before_minutes),
-                blocked_until=slot.end + timedelta(minutes=service.buffer_after_minutes),
-                source=source,
-                note=note[:500],
-                booked_at=now,
-                booked_by=actor.staff,
-            )
-            WaitlistEntry.objects.filter(
-                patient=patient, service=service, state__in=["waiting", "offered"]
-            ).update(state=WaitlistEntry.State.BOOKED)
-            record_patient(
-                actor,
-                Action.CREATE,
-                patient,
-                object_type="appointment",
-                object_id=appointment.public_id,
-                detail={"start": slot.start.isoformat(), "service": service.slug},
-            )
-            notices.booked(appointment, now)
-    except SlotTaken:
-        raise SlotTaken(
-            next_slots(service, location, start, now=now, provider=provider, patient=patient)
-        ) from None
-    except (IntegrityError, DatabaseError) as exc:
-        if not _is_lost_race(exc):
-            raise
-        raise SlotTaken(
-            next_slots(service, location, start, now=now, provider=provider, patient=patient)
-        ) from None
+    with _booking_write(
+        lambda: next_slots(service, location, start, now=now, provider=provider, patient=patient)
+    ):
+        if _overlaps(slot, service, patient):
+            raise SlotTaken([])
+        if register is not None:
+            patient = register()
+        appointment = Appointment.objects.create(
+            location=location,
+            service=service,
+            provider_id=slot.provider_id,
+            room_id=slot.room_id,
+            patient=patient,
+            starts_at=slot.start,
+            ends_at=slot.end,
+            blocked_from=slot.start - timedelta(minutes=service.buffer_before_minutes),
+            blocked_until=slot.end + timedelta(minutes=service.buffer_after_minutes),
+            source=source,
+            note=note[:500],
+            booked_at=now,
+            booked_by=actor.staff,
+        )
+        WaitlistEntry.objects.filter(
+            patient=patient, service=service, state__in=["waiting", "offered"]
+        ).update(state=WaitlistEntry.State.BOOKED)
+        record_patient(
+            actor,
+            Action.CREATE,
+            patient,
+            object_type="appointment",
+            object_id=appointment.public_id,
+            detail={"start": slot.start.isoformat(), "service": service.slug},
+        )
+        notices.booked(appointment, now)
     return appointment
 
 
@@ -558,9 +572,7 @@ def _require_may_change(actor: Actor, appointment: Appointment) -> bool:
     if actor.can(Capability.CHANGE_PATIENT):
         return False
     if actor.is_patient and appointment.patient_id == actor.patient_id:
-        return True
-    if actor.role == "manage-link":
-        return True
+        return True  # the patient, signed in or holding the booking's manage link
     raise Forbidden("You may not change this appointment.")
 
 
@@ -598,36 +610,29 @@ def reschedule(
         ignore=appointment,
     )
     previous = appointment.starts_at
-    try:
-        with write_transaction():
-            locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
-            if locked.status != Status.BOOKED:
-                raise ValidationFailed({"appointment": ["This appointment has just changed."]})
-            if _overlaps(slot, service, patient, ignore=appointment):
-                raise SlotTaken([])
-            locked.provider_id = slot.provider_id
-            locked.room_id = slot.room_id
-            locked.starts_at, locked.ends_at = slot.start, slot.end
-            locked.blocked_from = slot.start - timedelta(minutes=service.buffer_before_minutes)
-            locked.blocked_until = slot.end + timedelta(minutes=service.buffer_after_minutes)
-            locked.times_rescheduled += 1
-            locked.save()
-            record_patient(
-                actor,
-                Action.UPDATE,
-                patient,
-                object_type="appointment",
-                object_id=locked.public_id,
-                detail={"from": previous.isoformat(), "to": slot.start.isoformat()},
-            )
-            notices.rescheduled(locked, now)
-            _offer_to_waitlist(appointment, previous, now)
-    except SlotTaken:
-        raise SlotTaken(next_slots(service, location, start, now=now, patient=patient)) from None
-    except (IntegrityError, DatabaseError) as exc:
-        if not _is_lost_race(exc):
-            raise
-        raise SlotTaken(next_slots(service, location, start, now=now, patient=patient)) from None
+    with _booking_write(lambda: next_slots(service, location, start, now=now, patient=patient)):
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.status != Status.BOOKED:
+            raise ValidationFailed({"appointment": ["This appointment has just changed."]})
+        if _overlaps(slot, service, patient, ignore=appointment):
+            raise SlotTaken([])
+        locked.provider_id = slot.provider_id
+        locked.room_id = slot.room_id
+        locked.starts_at, locked.ends_at = slot.start, slot.end
+        locked.blocked_from = slot.start - timedelta(minutes=service.buffer_before_minutes)
+        locked.blocked_until = slot.end + timedelta(minutes=service.buffer_after_minutes)
+        locked.times_rescheduled += 1
+        locked.save()
+        record_patient(
+            actor,
+            Action.UPDATE,
+            patient,
+            object_type="appointment",
+            object_id=locked.public_id,
+            detail={"from": previous.isoformat(), "to": slot.start.isoformat()},
+        )
+        notices.rescheduled(locked, now)
+        _offer_to_waitlist(appointment, previous, now)
     return locked
 
 
@@ -734,8 +739,6 @@ def _transition(actor, appointment, *, allowed_from, to, now, reason: str = ""):
             if locked.starts_at > now:
                 _offer_to_waitlist(locked, locked.starts_at, now)
         elif to == Status.NO_SHOW:
-            from glabella.messaging.outbox import cancel_pending
-
             cancel_pending(f"appointment:{locked.public_id}")
     return locked
 

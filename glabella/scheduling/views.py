@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from glabella.clinic.models import Location, Service
@@ -133,8 +134,6 @@ def _render_at(request, template, context, location, status=200):
 
 
 def _parse_instant(text, location):
-    from django.utils.dateparse import parse_datetime
-
     try:
         value = parse_datetime(text)
     except ValueError:
