@@ -6,11 +6,13 @@ from glabella.clinic.api import router as clinic_router
 from glabella.core.api import AUTH, install_error_handlers
 from glabella.patients.api import router as patients_router
 from glabella.scheduling.api import router as scheduling_router
+from glabella.screening.api import router as screening_router
 
 api = NinjaAPI(
     title="glabella API",
     version="1",
-    description="Patients, clinic set-up and scheduling for a botulinum-toxin service. "
+    description="Patients, clinic set-up, scheduling and candidacy screening for a "
+    "botulinum-toxin service. "
     "Authenticate with the "
     "browser session or an `Authorization: Bearer glb_...` token.",
     auth=AUTH,
@@ -21,3 +23,4 @@ install_error_handlers(api)
 api.add_router("/v1/patients", patients_router)
 api.add_router("/v1/clinic", clinic_router)
 api.add_router("/v1/scheduling", scheduling_router)
+api.add_router("/v1/screening", screening_router)

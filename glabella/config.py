@@ -51,6 +51,17 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def env_subset(name: str, default: list[str], allowed: list[str]) -> list[str]:
+    """A comma-separated list of names, each one of `allowed`."""
+    values = env_list(name, default)
+    unknown = [v for v in values if v not in allowed]
+    if unknown or not values:
+        raise ImproperlyConfigured(
+            f"{name} must name one or more of {', '.join(allowed)} (got {', '.join(unknown)})."
+        )
+    return list(dict.fromkeys(values))
+
+
 def env_int_list(name: str, default: list[int], minimum: int | None = None) -> list[int]:
     """A comma-separated list of whole numbers, largest first, without repeats."""
     values = []

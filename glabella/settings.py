@@ -12,6 +12,7 @@ from glabella.config import (
     env_int_list,
     env_list,
     env_str,
+    env_subset,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -50,6 +51,7 @@ INSTALLED_APPS = [
     "glabella.patients",
     "glabella.scheduling",
     "glabella.messaging",
+    "glabella.screening",
     "glabella.demo",
     "django_tasks",
     "django_tasks_db",
@@ -169,6 +171,17 @@ MESSAGE_RETRY_SECONDS = env_int("MESSAGE_RETRY_SECONDS", 60, minimum=1)  # doubl
 MESSAGE_CLAIM_TIMEOUT_SECONDS = env_int("MESSAGE_CLAIM_TIMEOUT_SECONDS", 300, minimum=10)
 # How long the link in a booking confirmation lets the patient manage that booking.
 MANAGE_LINK_DAYS = env_int("MANAGE_LINK_DAYS", 120, minimum=1)
+
+# Candidacy screening.
+# The neuromodulators the clinic offers (screening shows verdicts and decisions for these), until
+# stock records say what is on the shelf.
+PRODUCTS = ["botox_cosmetic", "dysport", "xeomin", "jeuveau", "daxxify", "letybo"]
+OFFERED_PRODUCTS = env_subset("OFFERED_PRODUCTS", PRODUCTS, PRODUCTS)
+DECISION_VALID_MONTHS = env_int("DECISION_VALID_MONTHS", 12, minimum=1)
+CONSENT_VALID_MONTHS = env_int("CONSENT_VALID_MONTHS", 12, minimum=1)
+# How long the forms link sent to a patient works, and a tablet session handed over at the desk.
+FORMS_LINK_DAYS = env_int("FORMS_LINK_DAYS", 30, minimum=1)
+TABLET_LINK_MINUTES = env_int("TABLET_LINK_MINUTES", 60, minimum=5)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)

@@ -5,6 +5,8 @@ from glabella.api import api
 
 urlpatterns = [
     path("", include("glabella.core.urls")),
+    # Before patients: its staff/patients/<id>/<kind>/ would otherwise take .../forms/.
+    path("", include("glabella.screening.urls")),
     path("", include("glabella.patients.urls")),
     path("", include("glabella.clinic.urls")),
     path("", include("glabella.scheduling.urls")),

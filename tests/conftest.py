@@ -108,3 +108,52 @@ def django_db_setup(django_db_setup, django_db_blocker):
     """The demo clinic is built once per run; each test's changes are rolled back around it."""
     with django_db_blocker.unblock():
         ensure_demo_clinic()
+
+
+ALL_NO = {
+    "neuromuscular_disorder": False,
+    "swallowing_or_breathing": False,
+    "heart_disease": False,
+    "infection_at_site": False,
+    "bleeding_problems": False,
+    "facial_surgery": False,
+    "drooping_lid_or_brow": False,
+    "recent_toxin": False,
+    "earlier_toxin_reaction": False,
+    "pregnant": False,
+    "breastfeeding": False,
+}
+
+
+def intake_answers(**changes) -> dict:
+    """A complete questionnaire in its stored shape: all no, nothing listed, unless changed."""
+    answers = {
+        "answers": dict(ALL_NO),
+        "allergies": [],
+        "medications": [],
+        "conditions": [],
+        "recent_toxin": [],
+        "concerns": [{"area": "between_brows", "at_rest": False, "with_expression": True}],
+        "notes": "",
+    }
+    for key, value in changes.items():
+        if key == "toxins":  # the list of treatments; recent_toxin= is the yes/no answer
+            answers["recent_toxin"] = value
+        elif key in ALL_NO:
+            answers["answers"][key] = value
+        else:
+            answers[key] = value
+    return answers
+
+
+def clear_for_treatment(patient, *, product="botox_cosmetic", area="glabellar", **answers):
+    """The patient answers the questionnaire and the demo medical director allows a treatment."""
+    from glabella.core.models import StaffMember
+    from glabella.screening import services
+
+    director = StaffMember.objects.get(user__username=STAFF_EMAILS["medical_director"])
+    actor = actor_for(director.user, ip="127.0.0.1")
+    services.submit_intake(actor, patient, intake_answers(**answers), via="staff")
+    return services.sign_decision(
+        actor, patient, [{"product": product, "area": area, "allowed": True}]
+    )

@@ -12,7 +12,7 @@ from glabella.messaging.models import Message
 from glabella.scheduling import services
 from glabella.scheduling.models import Appointment, ScheduleException, Status, WaitlistEntry
 from glabella.scheduling.notices import reminder_instant
-from tests.conftest import make_patient
+from tests.conftest import clear_for_treatment, make_patient
 
 LA = ZoneInfo("America/Los_Angeles")
 NOW = datetime(2026, 11, 23, 8, 0, tzinfo=LA)  # a Monday morning
@@ -118,6 +118,7 @@ def test_a_patient_cannot_be_in_two_places_at_once(desk, svc, clinic, patient):
 
 
 def test_a_neuromodulator_treatment_needs_a_consultation_within_a_year(desk, svc, clinic, patient):
+    clear_for_treatment(patient)  # the candidacy decision (tested in test_screening)
     with pytest.raises(ValidationFailed) as failed:
         book(desk, svc, clinic, patient, at(2, 11), slug="neuromodulator")
     assert "consultation" in failed.value.fields["service"][0]

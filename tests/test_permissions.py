@@ -10,11 +10,13 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from glabella.messaging.models import Message
 from glabella.scheduling.models import CalendarFeed
 from glabella.scheduling.notices import manage_token
+from glabella.screening import services as screening
 from tests.conftest import PERSONAS, future_appointment
 
 ALL_STAFF = {"owner", "medical_director", "injector", "front_desk"}
 CLINICIANS = {"owner", "medical_director", "injector"}
 AUDITORS = {"owner", "medical_director"}
+SIGNERS = {"medical_director", "injector"}  # a candidacy decision is a clinician's act
 EVERYONE = set(PERSONAS)
 
 
@@ -36,6 +38,7 @@ def public(ok: int = 200) -> dict:
 # Bodies are empty or invalid on purpose: the point is who gets past the door, and nothing is saved.
 PATIENT = {"public_id": "<patient>"}
 APPOINTMENT = {"public_id": "<appointment>"}
+FORMS = {"token": "<forms>"}
 MATRIX = [
     (
         "core:home",
@@ -149,6 +152,61 @@ MATRIX = [
         {},
         page(ALL_STAFF, ok=302),
     ),
+    # Screening: the patient's forms open with a signed link; staff pages by role.
+    ("screening:forms", "get", FORMS, None, public()),
+    ("screening:forms-intake", "get", FORMS, None, public()),
+    ("screening:forms-intake", "post", FORMS, {}, public(422)),
+    ("screening:forms-consent", "get", {**FORMS, "kind": "photo"}, None, public()),
+    ("screening:forms-consent", "post", {**FORMS, "kind": "photo"}, {}, public(422)),
+    (
+        "screening:forms-consent-pdf",
+        "get",
+        {**FORMS, "consent_id": "<consent>"},
+        None,
+        public(),
+    ),
+    (
+        "screening:portal-forms",
+        "get",
+        {},
+        None,
+        {
+            "anonymous": 302,
+            "patient": 302,
+            "front_desk": 403,
+            "injector": 403,
+            "medical_director": 403,
+            "owner": 403,
+        },
+    ),
+    ("screening:self-check", "get", {}, None, public()),
+    ("screening:self-check", "post", {}, {}, public(422)),
+    ("screening:patient", "get", PATIENT, None, page(CLINICIANS)),
+    ("screening:staff-intake", "get", PATIENT, None, page(CLINICIANS)),
+    ("screening:staff-intake", "post", PATIENT, {}, page(CLINICIANS, ok=422)),
+    ("screening:sign-decision", "get", PATIENT, None, page(SIGNERS)),
+    ("screening:sign-decision", "post", PATIENT, {}, page(SIGNERS, ok=422)),
+    ("screening:patient-forms", "get", PATIENT, None, page(ALL_STAFF)),
+    ("screening:patient-forms", "post", PATIENT, {}, page(ALL_STAFF, ok=422)),
+    ("screening:consent-pdf", "get", {"consent_id": "<consent>"}, None, page(ALL_STAFF)),
+    (
+        "screening:withdraw-consent",
+        "post",
+        {"consent_id": "<consent>"},
+        {},
+        page(ALL_STAFF, ok=302),
+    ),
+    ("screening:policies", "get", {}, None, page(CLINICIANS)),
+    ("screening:policies", "post", {}, {}, page(CLINICIANS, ok=422)),
+    ("screening:consent-documents", "get", {}, None, page(ALL_STAFF)),
+    ("screening:consent-documents", "post", {}, {}, page(ALL_STAFF, ok=422)),
+    ("api:evaluate", "post", {}, {}, api(ALL_STAFF, ok=422, denied=403)),
+    ("api:submit_intake", "post", PATIENT, {}, api(ALL_STAFF | {"patient"}, ok=422)),
+    ("api:list_intake", "get", PATIENT, None, api(CLINICIANS | {"patient"})),
+    ("api:read_screening", "get", PATIENT, None, api(CLINICIANS, denied=403)),
+    ("api:list_decisions", "get", PATIENT, None, api(CLINICIANS | {"patient"})),
+    ("api:sign_decision", "post", PATIENT, {}, api(SIGNERS, ok=422, denied=403)),
+    ("api:list_consents", "get", PATIENT, None, api(ALL_STAFF | {"patient"})),
 ]
 
 
@@ -179,6 +237,20 @@ def _resolve(kwargs: dict, objects: dict) -> dict:
     }
 
 
+def _signed_photo_consent(patient):
+    document = screening.current_documents()["photo"]
+    return screening.sign_consent(
+        screening.forms_actor(patient, "link"),
+        patient,
+        document,
+        typed_name=f"{patient.given_name} {patient.family_name}",
+        strokes=[[[0, 0], [200, 80]]],
+        adopt_typed=False,
+        shown_sha256=document.text_sha256,
+        via="link",
+    )
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize(
     ("name", "method", "kwargs", "body", "expected"), MATRIX, ids=[f"{m[0]}-{m[1]}" for m in MATRIX]
@@ -198,6 +270,8 @@ def test_route_answers_each_persona(
         "<message>": Message.objects.create(
             channel="email", to="a@example.com", topic="test", body="x", status="sent"
         ).public_id,
+        "<forms>": screening.forms_token(patient),
+        "<consent>": _signed_photo_consent(patient).public_id,
     }
     url = reverse(name, kwargs=_resolve(kwargs, objects))
     client = client_for(persona)

@@ -69,17 +69,43 @@ def test_typed_names_are_recognised_with_their_class(kind, typed, cls, exact):
     assert found.exact is exact
 
 
-@pytest.mark.parametrize("typed", ["Lisinopril", "vitamin D", "Zyrtec", "xyz", "ab"])
+@pytest.mark.parametrize("typed", ["Zorbexin", "herbal sleep mix", "Qwerty tonic", "xyz", "ab"])
 def test_unknown_names_are_kept_as_unrecognised_not_dropped(typed):
     found = recognise(Kind.MEDICATION, typed)
     assert not found.recognised and found.text == typed and found.classes == frozenset()
 
 
+@pytest.mark.parametrize(
+    ("kind", "typed"),
+    [
+        (Kind.MEDICATION, "Lisinopril 10 mg"),
+        (Kind.MEDICATION, "vitamin D"),
+        (Kind.MEDICATION, "Zyrtec"),
+        (Kind.ALLERGY, "penicillin (rash)"),
+        (Kind.ALLERGY, "Latex"),
+        (Kind.CONDITION, "migraines"),
+    ],
+)
+def test_common_harmless_names_are_recognised_and_read_by_no_rule(kind, typed):
+    found = recognise(kind, typed)
+    assert found.recognised and found.classes == frozenset()
+    field = {Kind.MEDICATION: "medications", Kind.ALLERGY: "allergies"}.get(kind, "conditions")
+    assert evaluate(healthy(**{field: (typed,)}), Product.BOTOX_COSMETIC).outcome == E
+
+
+def test_every_name_in_one_entry_is_read():
+    """ "aspirin and fish oil" is an antiplatelet and a supplement; neither hides the other."""
+    found = recognise(Kind.MEDICATION, "aspirin and fish oil")
+    assert {Class.ANTIPLATELET, Class.BRUISING_RISK} <= found.classes
+    found = recognise(Kind.MEDICATION, "multivitamin, warfarin")
+    assert Class.ANTICOAGULANT in found.classes
+
+
 def test_an_unrecognised_entry_sends_the_patient_to_review_and_is_listed():
-    verdict = evaluate(healthy(medications=("Lisinopril",)), Product.BOTOX_COSMETIC)
+    verdict = evaluate(healthy(medications=("Zorbexin",)), Product.BOTOX_COSMETIC)
     assert verdict.outcome == Outcome.REVIEW
-    assert [r.text for r in verdict.unrecognised] == ["Lisinopril"]
-    assert any("Lisinopril" in f.message for f in verdict.findings)
+    assert [r.text for r in verdict.unrecognised] == ["Zorbexin"]
+    assert any("Zorbexin" in f.message for f in verdict.findings)
 
 
 # ---------------------------------------------------------------- one test per rule
@@ -204,7 +230,9 @@ PROFILES = [
     ("reacted before", dict(answers={Question.EARLIER_TOXIN_REACTION: True}), (R,) * 6),
     ("brow lift", dict(answers={Question.FACIAL_SURGERY: True}), (R,) * 6),
     ("dry eye only", dict(conditions=("dry eyes",)), (E,) * 6),
-    ("unknown pill", dict(medications=("Zyrtec",)), (R,) * 6),
+    ("unknown pill", dict(medications=("Zorbexin",)), (R,) * 6),
+    ("statin and allergy pill", dict(medications=("atorvastatin", "Zyrtec")), (E,) * 6),
+    ("ibuprofen most days", dict(medications=("Advil most days",)), (R,) * 6),
     ("pregnant, policy off", dict(answers={Question.PREGNANT: True}), (E,) * 6),
     (
         "71, on warfarin, milk allergy",
@@ -238,6 +266,7 @@ names = st.lists(
             "warfarin",
             "gentamicin",
             "Zyrtec",
+            "Zorbexin",
             "asthma",
             "myasthenia gravis",
             "dry eye",

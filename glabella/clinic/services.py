@@ -1,6 +1,7 @@
 """Clinic look-ups that other apps build on: the local date at a location, who serves an area."""
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -8,14 +9,16 @@ from glabella.clinic.areas import area_key
 from glabella.clinic.models import Location
 
 
-def local_today(location: Location | None = None, now: datetime | None = None) -> date:
-    """Today's date at the clinic: in the location's zone, else the first location's, else UTC."""
-    now = now or timezone.now()
+def local_zone(location: Location | None = None) -> ZoneInfo:
+    """The clinic's zone: the location's, else the first location's, else UTC."""
     if location is None:
         location = Location.objects.filter(active=True).order_by("id").first()
-    if location is None:
-        return now.date()
-    return now.astimezone(location.zone).date()
+    return location.zone if location is not None else ZoneInfo("UTC")
+
+
+def local_today(location: Location | None = None, now: datetime | None = None) -> date:
+    """Today's date at the clinic: in the location's zone, else the first location's, else UTC."""
+    return (now or timezone.now()).astimezone(local_zone(location)).date()
 
 
 def locations_serving(city_or_zip: str, queryset=None) -> list[Location]:

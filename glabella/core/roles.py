@@ -37,6 +37,9 @@ class Capability(StrEnum):
     VIEW_CLINIC = "clinic.view"  # rooms, staff list, service set-up
     MANAGE_CLINIC = "clinic.manage"
     VIEW_AUDIT = "audit.view"
+    SIGN_DECISION = "screening.sign_decision"  # a candidacy decision (also needs a prescriber)
+    SET_SCREENING_POLICY = "screening.set_policy"  # switch clinic-policy rules
+    MANAGE_CONSENT_FORMS = "screening.manage_consent_forms"  # publish consent document versions
 
 
 _FRONT_DESK = {
@@ -46,10 +49,21 @@ _FRONT_DESK = {
 }
 _CLINICIAN = _FRONT_DESK | {Capability.VIEW_CLINICAL, Capability.CHANGE_CLINICAL}
 
+# Clinical judgements belong to clinicians, and clinic policy to the medical director.
+_CLINICAL_ACTS = {Capability.SIGN_DECISION, Capability.SET_SCREENING_POLICY}
+
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    Role.OWNER: frozenset(Capability),
-    Role.MEDICAL_DIRECTOR: frozenset(_CLINICIAN | {Capability.VIEW_AUDIT}),
-    Role.INJECTOR: frozenset(_CLINICIAN),
+    Role.OWNER: frozenset(Capability) - _CLINICAL_ACTS,
+    Role.MEDICAL_DIRECTOR: frozenset(
+        _CLINICIAN
+        | {
+            Capability.VIEW_AUDIT,
+            Capability.SIGN_DECISION,
+            Capability.SET_SCREENING_POLICY,
+            Capability.MANAGE_CONSENT_FORMS,
+        }
+    ),
+    Role.INJECTOR: frozenset(_CLINICIAN | {Capability.SIGN_DECISION}),
     Role.FRONT_DESK: frozenset(_FRONT_DESK),
 }
 

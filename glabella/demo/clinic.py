@@ -16,6 +16,7 @@ from glabella.core.models import StaffMember
 from glabella.core.roles import Credential, Role
 from glabella.patients.models import Channel, Patient, Sex
 from glabella.scheduling.models import WeeklyHours
+from glabella.screening.services import ensure_default_consents
 
 DEMO_PASSWORD = "glabella-demo"  # noqa: S105 - printed for the demo; never a real account
 DEMO_DOMAIN = "demo.glabella.test"
@@ -255,4 +256,7 @@ def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
         patient.refresh_search_text()
         patient.save()
     logins.append(DemoLogin(patient_email, "Patient (portal)"))
+    # The shipped consent texts (a migration publishes them; a test database emptied between
+    # tests needs them again).
+    ensure_default_consents()
     return location, logins

@@ -30,7 +30,7 @@ from glabella.core.roles import Capability
 from glabella.messaging.outbox import cancel_pending
 from glabella.patients.models import Patient
 from glabella.scheduling import availability as engine
-from glabella.scheduling import notices
+from glabella.scheduling import hooks, notices
 from glabella.scheduling.models import (
     CANCELLED,
     Appointment,
@@ -380,10 +380,20 @@ def _check_start(start, *, now: datetime, service: Service, online: bool) -> Non
 
 
 def check_prerequisites(service: Service, patient: Patient, start: datetime) -> None:
-    """A neuromodulator treatment needs a consultation within the configured window before it:
-    completed, or booked for earlier the same or another day."""
+    """What a treatment needs before it can be booked: a consultation within the service's
+    window (completed, or booked for earlier the same or another day), and whatever the apps
+    that registered a hook require (screening: a current candidacy decision)."""
+    if patient.pk is None:
+        # A patient registering with this booking has no history; the hooks will say so.
+        hooks.check_all(service, patient, start)
+        return
+    _consultation_within_window(service, patient, start)
+    hooks.check_all(service, patient, start)
+
+
+def _consultation_within_window(service: Service, patient: Patient, start: datetime) -> None:
     days = service.consultation_within_days
-    if not days or patient.pk is None:
+    if not days:
         return
     window = Appointment.objects.filter(
         patient=patient,
@@ -550,6 +560,7 @@ def book(
             detail={"start": slot.start.isoformat(), "service": service.slug},
         )
         notices.booked(appointment, now)
+        hooks.after_booking(appointment, now)
     return appointment
 
 

@@ -19,17 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from glabella.screening.products import Product
 from glabella.screening.vocabulary import Class, Kind, Recognition, recognise
-
-
-class Product(StrEnum):
-    BOTOX_COSMETIC = "botox_cosmetic"
-    DYSPORT = "dysport"
-    XEOMIN = "xeomin"
-    JEUVEAU = "jeuveau"
-    DAXXIFY = "daxxify"
-    LETYBO = "letybo"
-
 
 ALL = frozenset(Product)
 WITH_ALBUMIN = frozenset({Product.BOTOX_COSMETIC, Product.XEOMIN, Product.JEUVEAU})
@@ -62,6 +53,7 @@ class Question(StrEnum):
     BLEEDING_PROBLEMS = "bleeding_problems"
     PREGNANT = "pregnant"
     BREASTFEEDING = "breastfeeding"
+    RECENT_TOXIN = "recent_toxin"  # any botulinum toxin in the last 4 months
 
 
 @dataclass(frozen=True)
@@ -219,7 +211,11 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "toxin-within-four-months",
-        (When("toxin_within_days", 120), When("medication", Class.BOTULINUM_TOXIN)),
+        (
+            When("toxin_within_days", 120),
+            When("answer", Question.RECENT_TOXIN),
+            When("medication", Class.BOTULINUM_TOXIN),
+        ),
         Severity.PRECAUTION,
         "Another botulinum toxin within the last 4 months (sessions under 90 days apart were "
         "not studied): weakness may add up.",
@@ -249,9 +245,11 @@ RULES: tuple[Rule, ...] = (
             When("condition", Class.BLEEDING_DISORDER),
             When("medication", Class.ANTICOAGULANT),
             When("medication", Class.ANTIPLATELET),
+            When("medication", Class.BRUISING_RISK),
         ),
         Severity.PRECAUTION,
-        "Blood thinner or bleeding problem: bruising is more likely.",
+        "Blood thinner, anti-inflammatory or supplement that thins the blood, or a bleeding "
+        "problem: bruising is more likely.",
         "Medication guide; clinic practice",
     ),
     Rule(
@@ -337,7 +335,8 @@ def _unknowns(intake: Intake, typed: dict[Kind, list[Recognition]]) -> list[Find
                 Finding(
                     "unanswered",
                     Severity.PRECAUTION,
-                    f"Not answered: {question.value.replace('_', ' ')}. Ask before deciding.",
+                    f"Not answered, or not sure: {question.value.replace('_', ' ')}. "
+                    "Ask before deciding.",
                     "glabella",
                     question.value,
                 )

@@ -31,6 +31,7 @@ class Class(StrEnum):
     ANTICOAGULANT = "anticoagulant"
     ANTIPLATELET = "antiplatelet"
     BOTULINUM_TOXIN = "botulinum_toxin"
+    BRUISING_RISK = "bruising_risk"  # NSAIDs and supplements that make bruising likelier
     # allergies (to a product or an ingredient)
     ALBUMIN = "human_albumin"
     MILK_PROTEIN = "cows_milk_protein"
@@ -176,7 +177,131 @@ MEDICATIONS: dict[str, frozenset[Class]] = {
     ),
 }
 
+# Common and harmless for these rules: recognised (so not sent for review), read by no rule.
+NO_CLASS: frozenset[Class] = frozenset()
+MEDICATIONS.update(
+    {
+        **dict.fromkeys(
+            [
+                "ibuprofen",
+                "naproxen",
+                "advil",
+                "motrin",
+                "aleve",
+                "celecoxib",
+                "celebrex",
+                "meloxicam",
+                "diclofenac",
+                "fish oil",
+                "omega 3",
+                "omega-3",
+                "vitamin e",
+                "ginkgo",
+                "ginkgo biloba",
+                "garlic supplement",
+                "turmeric",
+            ],
+            frozenset({Class.BRUISING_RISK}),
+        ),
+        **dict.fromkeys(
+            [
+                "levothyroxine",
+                "synthroid",
+                "lisinopril",
+                "amlodipine",
+                "losartan",
+                "metformin",
+                "atorvastatin",
+                "lipitor",
+                "rosuvastatin",
+                "crestor",
+                "simvastatin",
+                "omeprazole",
+                "prilosec",
+                "pantoprazole",
+                "famotidine",
+                "sertraline",
+                "zoloft",
+                "escitalopram",
+                "lexapro",
+                "fluoxetine",
+                "prozac",
+                "bupropion",
+                "wellbutrin",
+                "birth control",
+                "oral contraceptive",
+                "the pill",
+                "estradiol",
+                "progesterone",
+                "vitamin d",
+                "vitamin c",
+                "multivitamin",
+                "biotin",
+                "iron",
+                "calcium",
+                "magnesium",
+                "cetirizine",
+                "zyrtec",
+                "loratadine",
+                "claritin",
+                "fexofenadine",
+                "allegra",
+                "montelukast",
+                "singulair",
+                "acetaminophen",
+                "tylenol",
+                "sumatriptan",
+                "imitrex",
+                "rizatriptan",
+                "maxalt",
+                "spironolactone",
+                "tretinoin",
+                "retin-a",
+                "minoxidil",
+                "semaglutide",
+                "ozempic",
+                "wegovy",
+                "tirzepatide",
+                "mounjaro",
+                "zepbound",
+            ],
+            NO_CLASS,
+        ),
+    }
+)
+
 ALLERGIES: dict[str, frozenset[Class]] = {
+    **dict.fromkeys(
+        [
+            "penicillin",
+            "amoxicillin",
+            "cephalosporins",
+            "cephalexin",
+            "keflex",
+            "sulfa",
+            "sulfa drugs",
+            "sulfonamides",
+            "codeine",
+            "morphine",
+            "erythromycin",
+            "latex",
+            "peanuts",
+            "peanut",
+            "tree nuts",
+            "shellfish",
+            "eggs",
+            "egg",
+            "pollen",
+            "dust",
+            "cats",
+            "dogs",
+            "nickel",
+            "bee stings",
+            "adhesive",
+            "iodine",
+        ],
+        NO_CLASS,
+    ),
     **dict.fromkeys(
         ["human albumin", "albumin", "human serum albumin", "albumin human"],
         frozenset({Class.ALBUMIN}),
@@ -199,6 +324,30 @@ ALLERGIES: dict[str, frozenset[Class]] = {
 }
 
 CONDITIONS: dict[str, frozenset[Class]] = {
+    **dict.fromkeys(
+        [
+            "hypothyroidism",
+            "underactive thyroid",
+            "diabetes",
+            "type 2 diabetes",
+            "migraine",
+            "migraines",
+            "anxiety",
+            "depression",
+            "acne",
+            "eczema",
+            "high cholesterol",
+            "acid reflux",
+            "gerd",
+            "arthritis",
+            "osteoarthritis",
+            "osteoporosis",
+            "seasonal allergies",
+            "hay fever",
+            "insomnia",
+        ],
+        NO_CLASS,
+    ),
     **dict.fromkeys(
         [
             "myasthenia gravis",
@@ -332,12 +481,20 @@ def recognise(kind: Kind, text: str) -> Recognition:
     core = " ".join(words)
     if core in table:
         return Recognition(text, core, table[core], True)
-    # Any run of words that is a known name ("coumadin for afib" -> coumadin).
+    # Every run of words that is a known name, longest first: "aspirin and fish oil" is both,
+    # "coumadin for afib" is coumadin (the term shows the provider what it was read as).
+    found: list[tuple[int, str]] = []
+    taken = [False] * len(words)
     for size in range(len(words), 0, -1):
         for i in range(len(words) - size + 1):
             phrase = " ".join(words[i : i + size])
-            if phrase in table and len(phrase) >= 3:
-                return Recognition(text, phrase, table[phrase], True)
+            if phrase in table and len(phrase) >= 3 and not any(taken[i : i + size]):
+                found.append((i, phrase))
+                taken[i : i + size] = [True] * size
+    if found:
+        found.sort()
+        classes = frozenset().union(*(table[p] for _, p in found))
+        return Recognition(text, ", ".join(p for _, p in found), classes, True)
     # Small misspellings of a long enough name ("gentamycin", "warfrin").
     if len(core) >= 5:
         close = difflib.get_close_matches(core, [k for k in table if len(k) >= 5], n=1, cutoff=0.85)

@@ -7,6 +7,7 @@ Idempotent: the clinic, staff and patient i of seed S are created only when miss
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
 
 from glabella.clinic.services import local_today
 from glabella.core import audit
@@ -14,6 +15,7 @@ from glabella.core.access import system_actor
 from glabella.demo.clinic import DEMO_PASSWORD, ensure_demo_clinic
 from glabella.demo.patients import load_patients
 from glabella.demo.schedule import load_demo_history
+from glabella.demo.screening import load_demo_screening
 
 
 class Command(BaseCommand):
@@ -65,12 +67,13 @@ class Command(BaseCommand):
                     "appointment",
                     detail={"synthetic_appointments": visits, "seed": seed},
                 )
+        screened = load_demo_screening(timezone.now())
         seconds = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo clinic ready: {location.organisation.name}, {location.name} "
                 f"({made:,} new synthetic patients of {patients:,}, {visits:,} appointments, "
-                f"seed {seed}, {seconds:.1f} s)."
+                f"{screened:,} candidacy decisions, seed {seed}, {seconds:.1f} s)."
             )
         )
         if not quiet_logins:

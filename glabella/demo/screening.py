@@ -1,0 +1,94 @@
+"""Candidacy records for the demo patients who have a neuromodulator treatment ahead: their
+answers (from what their record already holds), the medical director's decision and a signed
+consent, so that the desk can book and the injector can see a screened patient in `make run`.
+
+Made through the screening services, as a clinic would make them; idempotent (a patient who
+already has a decision is left alone).
+"""
+
+from datetime import datetime
+
+from django.db.models import Exists, OuterRef
+
+from glabella.core.access import actor_for
+from glabella.core.models import StaffMember
+from glabella.core.roles import Role
+from glabella.patients.models import Patient
+from glabella.scheduling.models import Appointment
+from glabella.screening import rules, services
+from glabella.screening.models import CandidacyDecision
+from glabella.screening.products import label_areas
+
+
+def _answers(patient: Patient) -> dict:
+    yes_no = {q.value: False for q in rules.Question}
+    yes_no["pregnant"] = patient.pregnancy_status == "pregnant"
+    return {
+        "answers": yes_no,
+        "allergies": list(patient.allergies.filter(active=True).values_list("name", flat=True)),
+        "medications": list(patient.medications.filter(active=True).values_list("name", flat=True)),
+        "conditions": list(patient.conditions.filter(active=True).values_list("name", flat=True)),
+        "recent_toxin": [],
+        "concerns": [{"area": "between_brows", "at_rest": False, "with_expression": True}],
+        "notes": "",
+    }
+
+
+def _lines(verdicts) -> list[dict]:
+    """Allow each offered product the rules do not rule out, in all its label areas."""
+    lines = []
+    for product in services.offered_products():
+        verdict = verdicts[product]
+        allowed = verdict.outcome != rules.Outcome.NOT_ELIGIBLE
+        for area in label_areas(product):
+            lines.append(
+                {
+                    "product": product.value,
+                    "area": area.value,
+                    "allowed": allowed,
+                    "reason": "" if allowed else "Contraindicated",
+                }
+            )
+    return lines
+
+
+def load_demo_screening(now: datetime) -> int:
+    director = StaffMember.objects.filter(role=Role.MEDICAL_DIRECTOR, active=True).first()
+    if director is None:
+        return 0
+    staff = actor_for(director.user, ip="127.0.0.1")
+    treated = Appointment.objects.filter(
+        patient=OuterRef("pk"),
+        service__kind="neuromodulator",
+        starts_at__gte=now,
+        status="booked",
+    )
+    decided = CandidacyDecision.objects.filter(patient=OuterRef("pk"))
+    patients = (
+        Patient.objects.filter(Exists(treated))
+        .exclude(Exists(decided))
+        .select_related("preferred_location")
+        .order_by("id")
+    )
+    documents = services.current_documents()
+    consent = documents.get("neuromodulator")
+    made = 0
+    for patient in patients:
+        services.submit_intake(staff, patient, _answers(patient), via="staff", now=now)
+        today = services.clinic_today(patient, now)
+        verdicts = services.evaluate_patient(patient, today)
+        services.sign_decision(staff, patient, _lines(verdicts), now=now)
+        if consent is not None:
+            services.sign_consent(
+                services.forms_actor(patient, "tablet", "127.0.0.1"),
+                patient,
+                consent,
+                typed_name=f"{patient.given_name} {patient.family_name}",
+                strokes=[],
+                adopt_typed=True,
+                shown_sha256=consent.text_sha256,
+                via="tablet",
+                now=now,
+            )
+        made += 1
+    return made

@@ -1,0 +1,259 @@
+"""/api/v1/screening: evaluate answers against the rules, record intake answers, read and sign
+candidacy decisions, read consents.
+
+Signed records are only ever added: there is no PUT, PATCH or DELETE on any of them, and an
+amendment is a new decision (which points to the one it replaces).
+"""
+
+from datetime import date, datetime
+from typing import Any
+from uuid import UUID
+
+from django.http import Http404, HttpRequest
+from ninja import Field, Router, Schema, Status
+from pydantic import ConfigDict
+
+from glabella.core import audit
+from glabella.core.api import api_actor, requires
+from glabella.core.roles import Capability
+from glabella.patients.models import Patient
+from glabella.screening import services
+from glabella.screening.models import CandidacyDecision, IntakeResponse, SignedConsent, Via
+
+router = Router(tags=["screening"])
+Action = audit.Action
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class EvaluateIn(Strict):
+    product: str = Field(description="botox_cosmetic, dysport, xeomin, jeuveau, daxxify, letybo")
+    intake: dict[str, Any] = Field(
+        description="The questionnaire's answers in their stored shape, plus birth_date"
+    )
+    on: date | None = Field(None, description="The day to evaluate on (default: today)")
+
+
+class FindingOut(Schema):
+    rule: str
+    severity: str
+    message: str
+    source: str
+    because: str
+
+
+class VerdictOut(Schema):
+    product: str
+    outcome: str
+    findings: list[FindingOut]
+    unrecognised: list[str]
+
+
+@router.post(
+    "/evaluate",
+    response=VerdictOut,
+    auth=requires(Capability.VIEW_PATIENT),
+    summary="Evaluate intake answers for a product",
+)
+def evaluate(request: HttpRequest, payload: EvaluateIn):
+    """The verdict (eligible, review or not_eligible) with every finding. Writes nothing."""
+    return services.verdict_json(
+        services.evaluate_answers(payload.intake, payload.product, on=payload.on)
+    )
+
+
+def _patient(request, public_id: UUID) -> Patient:
+    actor = api_actor(request)
+    patient = Patient.objects.restrict(actor, "view").filter(public_id=public_id).first()
+    if patient is None:
+        raise Http404
+    return patient
+
+
+class IntakeIn(Strict):
+    answers: dict[str, Any] = Field(description="The questionnaire's answers in their stored shape")
+
+
+class IntakeOut(Schema):
+    id: UUID = Field(alias="public_id")
+    version: int = Field(alias="questionnaire.version")
+    submitted_at: datetime
+    via: str
+    answers: dict[str, Any]
+
+
+@router.post("/patients/{public_id}/intake", response={201: IntakeOut}, summary="Record answers")
+def submit_intake(request: HttpRequest, public_id: UUID, payload: IntakeIn):
+    """A clinician, or the signed-in patient, records a completed questionnaire. Earlier answers
+    stay as they were; what the answers report is added to the patient's record."""
+    actor = api_actor(request)
+    patient = _patient(request, public_id)
+    via = Via.PORTAL if actor.is_patient else Via.API
+    return Status(201, services.submit_intake(actor, patient, payload.answers, via=via))
+
+
+@router.get("/patients/{public_id}/intake", response=list[IntakeOut], summary="Answers given")
+def list_intake(request: HttpRequest, public_id: UUID):
+    actor = api_actor(request)
+    patient = _patient(request, public_id)
+    if not (actor.can(Capability.VIEW_CLINICAL) or actor.patient_id == patient.pk):
+        raise Http404
+    found = list(
+        IntakeResponse.objects.restrict(actor)
+        .filter(patient=patient)
+        .select_related("questionnaire")
+        .order_by("-submitted_at", "-id")[:50]
+    )
+    audit.record_patient(actor, Action.READ, patient, object_type="intake")
+    return found
+
+
+class DecisionIn(Strict):
+    lines: list[dict[str, Any]] = Field(
+        description="One per product and area: product, area, allowed, reason"
+    )
+    note: str = ""
+    shown: str | None = Field(
+        None, description="signature_key of the findings the signer reviewed (from /screening)"
+    )
+
+
+class LineOut(Schema):
+    product: str
+    area: str
+    allowed: bool
+    verdict: str
+    reason: str
+
+
+class DecisionOut(Schema):
+    id: UUID = Field(alias="public_id")
+    signed_at: datetime
+    signed_by: str = Field(alias="signer_label")
+    expires_on: date
+    note: str
+    supersedes: UUID | None = Field(None, alias="supersedes.public_id")
+    lines: list[LineOut]
+    status: str = ""
+    status_reason: str = ""
+
+
+def _decision_out(decision: CandidacyDecision, state) -> dict:
+    return {
+        "public_id": decision.public_id,
+        "signed_at": decision.signed_at,
+        "signer_label": decision.signer_label,
+        "expires_on": decision.expires_on,
+        "note": decision.note,
+        "supersedes": decision.supersedes,
+        "lines": list(decision.lines.all()),
+        "status": state.status if state else "",
+        "status_reason": state.reason if state else "",
+    }
+
+
+class ScreeningOut(Schema):
+    verdicts: list[VerdictOut]
+    signature_key: str
+    decision: DecisionOut | None
+
+
+@router.get(
+    "/patients/{public_id}/screening",
+    response=ScreeningOut,
+    auth=requires(Capability.VIEW_CLINICAL),
+    summary="Verdicts and the current decision",
+)
+def read_screening(request: HttpRequest, public_id: UUID):
+    actor = api_actor(request)
+    patient = _patient(request, public_id)
+    today = services.clinic_today(patient)
+    verdicts = services.evaluate_patient(patient, today)
+    decision, state = services.current_decision(patient, today)
+    audit.record_patient(actor, Action.READ, patient, object_type="screening")
+    return {
+        "verdicts": [services.verdict_json(verdicts[p]) for p in services.offered_products()],
+        "signature_key": services.signature_key(services.signature_of(verdicts)),
+        "decision": _decision_out(decision, state) if decision else None,
+    }
+
+
+@router.get(
+    "/patients/{public_id}/decisions", response=list[DecisionOut], summary="Decisions signed"
+)
+def list_decisions(request: HttpRequest, public_id: UUID):
+    actor = api_actor(request)
+    patient = _patient(request, public_id)
+    if not (actor.can(Capability.VIEW_CLINICAL) or actor.patient_id == patient.pk):
+        raise Http404
+    today = services.clinic_today(patient)
+    decisions = list(
+        CandidacyDecision.objects.restrict(actor)
+        .filter(patient=patient)
+        .select_related("supersedes")
+        .prefetch_related("lines")
+        .order_by("-signed_at", "-id")[:50]
+    )
+    signature = (
+        services.signature_of(services.evaluate_patient(patient, today)) if decisions else []
+    )
+    newest = decisions[0].pk if decisions else None
+    audit.record_patient(actor, Action.READ, patient, object_type="candidacy-decision")
+    return [
+        _decision_out(
+            d,
+            services.decision_state(d, today=today, signature=signature, newest_id=newest),
+        )
+        for d in decisions
+    ]
+
+
+@router.post(
+    "/patients/{public_id}/decisions",
+    response={201: DecisionOut},
+    auth=requires(Capability.SIGN_DECISION),
+    summary="Sign a decision",
+)
+def sign_decision(request: HttpRequest, public_id: UUID, payload: DecisionIn):
+    """A prescriber signs a decision per product and area. It replaces the previous decision,
+    which stays on record."""
+    actor = api_actor(request)
+    patient = _patient(request, public_id)
+    decision = services.sign_decision(
+        actor, patient, payload.lines, note=payload.note, shown=payload.shown
+    )
+    return Status(201, _decision_out(decision, services.DecisionState("current")))
+
+
+class ConsentOut(Schema):
+    id: UUID = Field(alias="public_id")
+    kind: str = Field(alias="document.kind")
+    version: int = Field(alias="document.version")
+    title: str = Field(alias="document.title")
+    signed_at: datetime
+    typed_name: str
+    method: str
+    via: str
+    text_sha256: str
+    pdf_sha256: str
+    withdrawn: bool
+
+
+@router.get("/patients/{public_id}/consents", response=list[ConsentOut], summary="Consents")
+def list_consents(request: HttpRequest, public_id: UUID):
+    actor = api_actor(request)
+    patient = _patient(request, public_id)
+    found = (
+        SignedConsent.objects.restrict(actor)
+        .filter(patient=patient)
+        .select_related("document", "withdrawal")
+        .order_by("-signed_at", "-id")[:50]
+    )
+    audit.record_patient(actor, Action.READ, patient, object_type="consent")
+    out = []
+    for c in found:
+        c.withdrawn = hasattr(c, "withdrawal")
+        out.append(c)
+    return out

@@ -1,0 +1,321 @@
+"""Forms for the questionnaire, the decision, the consent and the public self-check.
+
+They only parse what was typed into the shape the services take (`to_raw`) and put the
+services' field errors back where the person will see them (`show_errors`); every rule lives in
+the questionnaire module and the services.
+"""
+
+from __future__ import annotations
+
+from django import forms
+
+from glabella.screening.models import ConsentKind
+from glabella.screening.products import Product, label_areas
+from glabella.screening.questionnaire import (
+    MAX_TOXIN_ENTRIES,
+    QUESTIONS,
+    ConcernArea,
+    Purpose,
+)
+
+ANSWER_CHOICES = [("yes", "Yes"), ("no", "No"), ("unsure", "Not sure")]
+ANSWER_VALUES = {"yes": True, "no": False, "unsure": None}
+TOXIN_ROWS = 3
+assert TOXIN_ROWS <= MAX_TOXIN_ENTRIES
+
+
+def _lines(text: str) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+class IntakeForm(forms.Form):
+    """The questionnaire, built from its definition. Radio answers are optional here, so that
+    a missing answer gets the questionnaire's own message."""
+
+    allergies = forms.CharField(
+        label="Allergies",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line: medicines, foods (for example cow's milk), human albumin, any "
+        "botulinum toxin product, latex. Write what happened if you know.",
+    )
+    medications = forms.CharField(
+        label="Medicines you take",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line, including blood thinners, aspirin, antibiotics, muscle "
+        "relaxants and supplements.",
+    )
+    conditions = forms.CharField(
+        label="Other health conditions",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="One per line.",
+    )
+    notes = forms.CharField(
+        label="Anything else we should know",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for q in QUESTIONS:
+            self.fields[f"q_{q.question.value}"] = forms.ChoiceField(
+                label=q.text,
+                help_text=q.hint,
+                choices=ANSWER_CHOICES,
+                required=False,
+                widget=forms.RadioSelect,
+            )
+        for i in range(TOXIN_ROWS):
+            self.fields[f"toxin_{i}_product"] = forms.CharField(
+                label="Product", required=False, max_length=100
+            )
+            self.fields[f"toxin_{i}_date"] = forms.CharField(
+                label="Date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+            )
+            self.fields[f"toxin_{i}_purpose"] = forms.ChoiceField(
+                label="For",
+                required=False,
+                choices=[
+                    (Purpose.COSMETIC, "Lines and wrinkles"),
+                    (Purpose.MEDICAL, "A medical reason"),
+                    (Purpose.UNSURE, "Not sure"),
+                ],
+            )
+        for area in ConcernArea:
+            self.fields[f"rest_{area.value}"] = forms.BooleanField(
+                label="Shows at rest", required=False
+            )
+            self.fields[f"moving_{area.value}"] = forms.BooleanField(
+                label="Shows when I move my face", required=False
+            )
+
+    # The template lays the questionnaire out in groups.
+    def question_fields(self):
+        return [self[f"q_{q.question.value}"] for q in QUESTIONS]
+
+    def toxin_rows(self):
+        return [
+            (i, self[f"toxin_{i}_product"], self[f"toxin_{i}_date"], self[f"toxin_{i}_purpose"])
+            for i in range(TOXIN_ROWS)
+        ]
+
+    def concern_rows(self):
+        return [
+            (area, self[f"rest_{area.value}"], self[f"moving_{area.value}"]) for area in ConcernArea
+        ]
+
+    def to_raw(self) -> dict:
+        data = self.cleaned_data
+        answers = {}
+        for q in QUESTIONS:
+            choice = data.get(f"q_{q.question.value}")
+            if choice in ANSWER_VALUES:
+                answers[q.question.value] = ANSWER_VALUES[choice]
+        toxins = []
+        for i in range(TOXIN_ROWS):
+            product = data.get(f"toxin_{i}_product", "").strip()
+            day = data.get(f"toxin_{i}_date", "").strip()
+            if product or day:
+                toxins.append(
+                    {
+                        "product": product,
+                        "date": day,
+                        "purpose": data.get(f"toxin_{i}_purpose") or Purpose.UNSURE.value,
+                    }
+                )
+        concerns = []
+        for area in ConcernArea:
+            rest, moving = data.get(f"rest_{area.value}"), data.get(f"moving_{area.value}")
+            if rest or moving:
+                concerns.append(
+                    {"area": area.value, "at_rest": bool(rest), "with_expression": bool(moving)}
+                )
+        return {
+            "answers": answers,
+            "allergies": _lines(data.get("allergies")),
+            "medications": _lines(data.get("medications")),
+            "conditions": _lines(data.get("conditions")),
+            "recent_toxin": toxins,
+            "concerns": concerns,
+            "notes": data.get("notes", ""),
+        }
+
+    def show_errors(self, errors: dict[str, list[str]]) -> None:
+        for name, messages in errors.items():
+            field = _field_for(name)
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+
+
+def _field_for(name: str) -> str | None:
+    parts = name.split(".")
+    if parts[0] == "answers" and len(parts) > 1:
+        return f"q_{parts[1]}"
+    if parts[0] == "recent_toxin":
+        if len(parts) == 3:
+            return f"toxin_{parts[1]}_{parts[2]}"
+        return "toxin_0_product"
+    if parts[0] in {"allergies", "medications", "conditions", "notes"}:
+        return parts[0]
+    return None
+
+
+def initial_from(answers: dict) -> dict:
+    """Form values from stored answers (staff see the last answers to start from)."""
+    initial = {}
+    for key, value in answers.get("answers", {}).items():
+        initial[f"q_{key}"] = {True: "yes", False: "no", None: "unsure"}[value]
+    for key in ("allergies", "medications", "conditions"):
+        initial[key] = "\n".join(answers.get(key, []))
+    for i, entry in enumerate(answers.get("recent_toxin", [])[:TOXIN_ROWS]):
+        initial[f"toxin_{i}_product"] = entry["product"]
+        initial[f"toxin_{i}_date"] = entry["date"]
+        initial[f"toxin_{i}_purpose"] = entry["purpose"]
+    for c in answers.get("concerns", []):
+        initial[f"rest_{c['area']}"] = c["at_rest"]
+        initial[f"moving_{c['area']}"] = c["with_expression"]
+    initial["notes"] = answers.get("notes", "")
+    return initial
+
+
+class DecisionForm(forms.Form):
+    """One choice per offered product and label area: allow, decline, or leave undecided."""
+
+    CHOICES = [("", "Not deciding now"), ("allow", "Allow"), ("decline", "Decline")]
+
+    note = forms.CharField(
+        label="Note for the record", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    shown = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, products: tuple[Product, ...], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.keys = []
+        for product in products:
+            for area in label_areas(product):
+                key = f"{product.value}__{area.value}"
+                self.keys.append((product, area, key))
+                self.fields[f"d_{key}"] = forms.ChoiceField(
+                    label=f"{product.label}: {area.label}",
+                    choices=self.CHOICES,
+                    required=False,
+                    widget=forms.RadioSelect,
+                )
+                self.fields[f"r_{key}"] = forms.CharField(
+                    label="Reason", required=False, max_length=500
+                )
+
+    def rows(self):
+        return [
+            (product, area, self[f"d_{key}"], self[f"r_{key}"]) for product, area, key in self.keys
+        ]
+
+    def to_lines(self) -> list[dict]:
+        lines = []
+        for product, area, key in self.keys:
+            choice = self.cleaned_data.get(f"d_{key}")
+            if choice in {"allow", "decline"}:
+                lines.append(
+                    {
+                        "product": product.value,
+                        "area": area.value,
+                        "allowed": choice == "allow",
+                        "reason": self.cleaned_data.get(f"r_{key}", ""),
+                    }
+                )
+        return lines
+
+    def show_errors(self, errors: dict[str, list[str]], lines: list[dict]) -> None:
+        for name, messages in errors.items():
+            parts = name.split(".")
+            field = None
+            if parts[0] == "lines" and len(parts) >= 2 and parts[1].isdigit():
+                line = lines[int(parts[1])]
+                key = f"{line['product']}__{line['area']}"
+                field = f"r_{key}" if parts[-1] == "reason" else f"d_{key}"
+            elif parts[0] == "note":
+                field = "note"
+            for message in messages:
+                self.add_error(field if field in self.fields else None, message)
+
+
+class ConsentForm(forms.Form):
+    typed_name = forms.CharField(
+        label="Your full name",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    strokes = forms.CharField(required=False, widget=forms.HiddenInput)
+    adopt_typed = forms.BooleanField(
+        label="Sign with my typed name instead of drawing",
+        required=False,
+        help_text="For example if you use a keyboard. Your typed name is then your signature.",
+    )
+    shown = forms.CharField(widget=forms.HiddenInput)
+
+
+class ConsentDocumentForm(forms.Form):
+    kind = forms.ChoiceField(choices=ConsentKind.choices, label="For")
+    title = forms.CharField(max_length=200)
+    body = forms.CharField(
+        label="Text",
+        widget=forms.Textarea(attrs={"rows": 18}),
+        help_text="Paragraphs are separated by a blank line; a paragraph's first line is its "
+        "heading.",
+    )
+
+
+class PolicyForm(forms.Form):
+    rule = forms.CharField(widget=forms.HiddenInput)
+    enabled = forms.ChoiceField(choices=[("1", "On"), ("0", "Off")], widget=forms.RadioSelect)
+    reason = forms.CharField(max_length=300, label="Why")
+
+
+class SelfCheckForm(forms.Form):
+    """The public pre-check: a handful of questions, nothing identifying."""
+
+    YES_NO = [("no", "No"), ("yes", "Yes"), ("unsure", "Not sure")]
+    age = forms.ChoiceField(
+        label="How old are you?",
+        choices=[("adult", "18 to 64"), ("senior", "65 or older"), ("minor", "Under 18")],
+        widget=forms.RadioSelect,
+    )
+    allergy = forms.ChoiceField(
+        label="Are you allergic to any botulinum toxin product, to human albumin, or to cow's "
+        "milk protein?",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+    )
+    nerves = forms.ChoiceField(
+        label="Do you have a condition affecting your nerves and muscles, or trouble "
+        "swallowing or breathing?",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+    )
+    infection = forms.ChoiceField(
+        label="Do you have an infection or inflamed skin where you would like treatment?",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+    )
+    pregnant = forms.ChoiceField(
+        label="Are you pregnant or breastfeeding?", choices=YES_NO, widget=forms.RadioSelect
+    )
+    recent = forms.ChoiceField(
+        label="Have you had a botulinum toxin treatment in the last 4 months?",
+        choices=YES_NO,
+        widget=forms.RadioSelect,
+    )
+    lines = forms.ChoiceField(
+        label="When do the lines that bother you show?",
+        choices=[
+            ("moving", "When I frown, smile or raise my brows"),
+            ("rest", "All the time, even when my face is still"),
+            ("both", "Both"),
+        ],
+        widget=forms.RadioSelect,
+    )

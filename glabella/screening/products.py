@@ -1,0 +1,112 @@
+"""The neuromodulators glabella knows, and the facial areas and doses on each one's US label.
+
+Pure data. Units are product-specific and never converted between products. Entries marked
+`verify` were seen only in secondary sources (see ../shared/CLINICAL.md); the treatment app turns
+this table into label records a clinic can correct, and until then these are the defaults the
+recommendation shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Product(StrEnum):
+    BOTOX_COSMETIC = "botox_cosmetic"
+    DYSPORT = "dysport"
+    XEOMIN = "xeomin"
+    JEUVEAU = "jeuveau"
+    DAXXIFY = "daxxify"
+    LETYBO = "letybo"
+
+    @property
+    def label(self) -> str:
+        return PRODUCT_NAMES[self]
+
+
+PRODUCT_NAMES = {
+    Product.BOTOX_COSMETIC: "BOTOX Cosmetic (onabotulinumtoxinA)",
+    Product.DYSPORT: "Dysport (abobotulinumtoxinA)",
+    Product.XEOMIN: "Xeomin (incobotulinumtoxinA)",
+    Product.JEUVEAU: "Jeuveau (prabotulinumtoxinA-xvfs)",
+    Product.DAXXIFY: "DAXXIFY (daxibotulinumtoxinA-lanm)",
+    Product.LETYBO: "Letybo (letibotulinumtoxinA-wlbg)",
+}
+
+
+class Area(StrEnum):
+    """Treatment areas named on the labels."""
+
+    GLABELLAR = "glabellar"
+    LATERAL_CANTHAL = "lateral_canthal"
+    FOREHEAD = "forehead"
+    PLATYSMA = "platysma"
+
+    @property
+    def label(self) -> str:
+        return AREA_NAMES[self]
+
+
+AREA_NAMES = {
+    Area.GLABELLAR: "Frown lines between the brows (glabellar)",
+    Area.LATERAL_CANTHAL: "Crow's feet (lateral canthal)",
+    Area.FOREHEAD: "Forehead lines",
+    Area.PLATYSMA: "Neck bands (platysma)",
+}
+
+
+@dataclass(frozen=True)
+class LabelDose:
+    product: Product
+    area: Area
+    units: tuple[int, ...]  # the labelled total dose(s) for the area, in this product's units
+    sites: int | None  # injection sites in all
+    units_per_site: float | None
+    verify: bool = False  # seen only in secondary sources
+    note: str = ""
+
+    @property
+    def dose_text(self) -> str:
+        total = " or ".join(str(u) for u in self.units)
+        if self.sites and self.units_per_site:
+            return f"{total} U ({self.sites} sites x {self.units_per_site:g} U)"
+        return f"{total} U"
+
+
+LABEL_DOSES: tuple[LabelDose, ...] = (
+    LabelDose(Product.BOTOX_COSMETIC, Area.GLABELLAR, (20,), 5, 4),
+    LabelDose(Product.BOTOX_COSMETIC, Area.LATERAL_CANTHAL, (24,), 6, 4, note="3 sites per side"),
+    LabelDose(
+        Product.BOTOX_COSMETIC,
+        Area.FOREHEAD,
+        (20,),
+        5,
+        4,
+        note="Given together with the glabellar dose (40 U in all) to limit brow drooping",
+    ),
+    LabelDose(
+        Product.BOTOX_COSMETIC,
+        Area.PLATYSMA,
+        (26, 31, 36),
+        None,
+        None,
+        verify=True,
+        note="By the number of bands; the split per site is to verify",
+    ),
+    LabelDose(Product.DYSPORT, Area.GLABELLAR, (50,), 5, 10, note="Adults under 65"),
+    LabelDose(Product.XEOMIN, Area.GLABELLAR, (20,), 5, 4),
+    LabelDose(Product.XEOMIN, Area.FOREHEAD, (20,), None, None, verify=True),
+    LabelDose(Product.XEOMIN, Area.LATERAL_CANTHAL, (24,), None, None, verify=True),
+    LabelDose(Product.JEUVEAU, Area.GLABELLAR, (20,), 5, 4),
+    LabelDose(Product.DAXXIFY, Area.GLABELLAR, (40,), 5, 8, note="Effect lasts about 6 months"),
+    LabelDose(Product.LETYBO, Area.GLABELLAR, (20,), 5, 4),
+)
+
+
+def label_areas(product: Product) -> tuple[Area, ...]:
+    return tuple(d.area for d in LABEL_DOSES if d.product == product)
+
+
+def label_dose(product: Product, area: Area) -> LabelDose | None:
+    return next((d for d in LABEL_DOSES if d.product == product and d.area == area), None)

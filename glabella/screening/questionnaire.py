@@ -1,0 +1,328 @@
+"""The intake questionnaire: its questions, the one shape its answers are stored in, and the
+check that turns what a form or the API sent into that shape or into field-level errors.
+
+Pure: no database, no clock (`today` is an argument). The stored shape is what the rules engine
+reads (`to_intake`), what `POST /api/v1/screening/evaluate` takes, and what every version of the
+questionnaire keeps: a new version adds to it, it never reinterprets answers given to an old one.
+
+    {
+      "answers": {"infection_at_site": false, ..., "recent_toxin": true},   # true, false or null
+      "allergies": ["penicillin (rash)"], "medications": ["warfarin 5 mg"], "conditions": [],
+      "recent_toxin": [{"product": "Dysport", "date": "2026-09-01", "purpose": "cosmetic"}],
+      "concerns": [{"area": "forehead", "at_rest": false, "with_expression": true}],
+      "notes": ""
+    }
+
+null means "not sure": allowed, and the engine treats it as a precaution. A question left out is
+an error: the questionnaire is complete or it is not taken.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from glabella.screening.products import Area
+from glabella.screening.rules import Intake, Question
+
+VERSION = 1
+FIRST_TOXIN_APPROVAL = date(1989, 12, 29)  # nothing was injected with a licensed toxin before
+MAX_ITEMS = 30
+MAX_ITEM_LENGTH = 150
+MAX_TOXIN_ENTRIES = 5
+MAX_NOTES = 1000
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True)
+class YesNo:
+    question: Question
+    text: str
+    hint: str = ""
+
+
+# In the order the patient sees them; the wording is the patient's, not the label's.
+QUESTIONS: tuple[YesNo, ...] = (
+    YesNo(
+        Question.NEUROMUSCULAR_DISORDER,
+        "Do you have a condition that affects your nerves and muscles?",
+        "For example myasthenia gravis, Lambert-Eaton syndrome, ALS or a motor neuropathy.",
+    ),
+    YesNo(
+        Question.SWALLOWING_OR_BREATHING,
+        "Do you have trouble swallowing or breathing?",
+        "Including asthma or emphysema that affects your breathing.",
+    ),
+    YesNo(Question.HEART_DISEASE, "Do you have heart disease or a heart rhythm problem?"),
+    YesNo(
+        Question.INFECTION_AT_SITE,
+        "Do you have an infection, cold sore, rash or inflamed skin where you would like "
+        "treatment?",
+    ),
+    YesNo(
+        Question.BLEEDING_PROBLEMS, "Do you bruise or bleed easily, or have a bleeding disorder?"
+    ),
+    YesNo(
+        Question.FACIAL_SURGERY,
+        "Have you had surgery on your face, eyelids or brows?",
+    ),
+    YesNo(Question.DROOPING_LID_OR_BROW, "Do your eyelids or brows droop?"),
+    YesNo(
+        Question.RECENT_TOXIN,
+        "Have you had any botulinum toxin in the last 4 months?",
+        "BOTOX, Dysport, Xeomin, Jeuveau, DAXXIFY, Letybo, or a toxin for a medical reason such "
+        "as migraine or sweating.",
+    ),
+    YesNo(
+        Question.EARLIER_TOXIN_REACTION,
+        "Have you ever had a bad reaction to a botulinum toxin?",
+    ),
+    YesNo(Question.PREGNANT, "Are you pregnant, or could you be?"),
+    YesNo(Question.BREASTFEEDING, "Are you breastfeeding?"),
+)
+assert {q.question for q in QUESTIONS} == set(Question), "every rule question is asked"
+
+
+class Purpose(StrEnum):
+    COSMETIC = "cosmetic"
+    MEDICAL = "medical"
+    UNSURE = "unsure"
+
+
+class ConcernArea(StrEnum):
+    """Where the patient's lines are, in the patient's terms."""
+
+    FOREHEAD = "forehead"
+    BETWEEN_BROWS = "between_brows"
+    AROUND_EYES = "around_eyes"
+    NECK_BANDS = "neck_bands"
+    SMILE_LINES = "smile_lines"
+    AROUND_MOUTH = "around_mouth"
+
+    @property
+    def label(self) -> str:
+        return CONCERN_NAMES[self]
+
+
+CONCERN_NAMES = {
+    ConcernArea.FOREHEAD: "Forehead",
+    ConcernArea.BETWEEN_BROWS: "Between the brows (frown lines)",
+    ConcernArea.AROUND_EYES: "Around the eyes (crow's feet)",
+    ConcernArea.NECK_BANDS: "Neck bands",
+    ConcernArea.SMILE_LINES: "Smile lines (nose to mouth)",
+    ConcernArea.AROUND_MOUTH: "Around the mouth (lip and marionette lines)",
+}
+# Where a concern lies on a label area of the neuromodulators; None: no label area there.
+LABEL_AREA: dict[ConcernArea, Area | None] = {
+    ConcernArea.FOREHEAD: Area.FOREHEAD,
+    ConcernArea.BETWEEN_BROWS: Area.GLABELLAR,
+    ConcernArea.AROUND_EYES: Area.LATERAL_CANTHAL,
+    ConcernArea.NECK_BANDS: Area.PLATYSMA,
+    ConcernArea.SMILE_LINES: None,
+    ConcernArea.AROUND_MOUTH: None,
+}
+
+LISTS = ("allergies", "medications", "conditions")
+KEYS = {"answers", *LISTS, "recent_toxin", "concerns", "notes"}
+
+
+def definition() -> dict:
+    """This version's questions, as stored with it so that old answers keep their wording."""
+    return {
+        "version": VERSION,
+        "questions": [{"key": q.question.value, "text": q.text, "hint": q.hint} for q in QUESTIONS],
+        "lists": list(LISTS),
+        "concern_areas": {a.value: a.label for a in ConcernArea},
+        "toxin_purposes": [p.value for p in Purpose],
+    }
+
+
+class Errors(dict):
+    def add(self, name: str, message: str) -> None:
+        self.setdefault(name, []).append(message)
+
+
+def clean(raw: object, *, today: date, birth_date: date | None = None) -> tuple[dict, Errors]:
+    """(answers in the stored shape, errors by field). Field names are dotted paths, e.g.
+    `answers.pregnant`, `recent_toxin.0.date`. The answers are only to be used if errors is
+    empty."""
+    errors = Errors()
+    if not isinstance(raw, dict):
+        errors.add("intake", "Send the answers as an object.")
+        return {}, errors
+    for key in sorted(set(raw) - KEYS):
+        errors.add(key, "This is not a question of the questionnaire.")
+
+    answers = _answers(raw.get("answers"), errors)
+    out: dict = {"answers": answers}
+    for name in LISTS:
+        out[name] = _names(raw.get(name, []), name, errors)
+    out["recent_toxin"] = _toxins(raw.get("recent_toxin", []), today, birth_date, errors)
+    if answers.get(Question.RECENT_TOXIN.value) is False and out["recent_toxin"]:
+        errors.add(
+            "recent_toxin",
+            "You answered no to a toxin in the last 4 months: answer yes, or remove the entries.",
+        )
+    if answers.get(Question.RECENT_TOXIN.value) is True and not out["recent_toxin"] and not errors:
+        errors.add("recent_toxin", "Tell us which product you had, and when.")
+    out["concerns"] = _concerns(raw.get("concerns", []), errors)
+    notes = raw.get("notes", "")
+    if not isinstance(notes, str):
+        errors.add("notes", "Write notes as text.")
+        notes = ""
+    elif len(notes) > MAX_NOTES:
+        errors.add("notes", f"Keep notes to {MAX_NOTES} characters.")
+    elif CONTROL.search(notes):
+        errors.add("notes", "Remove the control characters.")
+    out["notes"] = notes.strip()
+    return out, errors
+
+
+def _answers(raw: object, errors: Errors) -> dict:
+    if not isinstance(raw, dict):
+        errors.add("answers", "Answer every question yes, no or not sure.")
+        return {}
+    answers = {}
+    for q in QUESTIONS:
+        key = q.question.value
+        if key not in raw:
+            errors.add(f"answers.{key}", "Please answer this question.")
+        elif raw[key] is not None and not isinstance(raw[key], bool):
+            errors.add(f"answers.{key}", "Answer yes, no or not sure.")
+        else:
+            answers[key] = raw[key]
+    for key in sorted(set(raw) - {q.question.value for q in QUESTIONS}):
+        errors.add(f"answers.{key}", "This is not a question of the questionnaire.")
+    return answers
+
+
+def _names(raw: object, name: str, errors: Errors) -> list[str]:
+    if not isinstance(raw, list) or not all(isinstance(x, str) for x in raw):
+        errors.add(name, "Give a list of names.")
+        return []
+    seen, out = set(), []
+    for text in raw:
+        text = " ".join(text.split())
+        if not text or _says_none(text):
+            continue
+        if len(text) > MAX_ITEM_LENGTH:
+            errors.add(name, f"Keep each entry to {MAX_ITEM_LENGTH} characters: {text[:30]}...")
+            continue
+        if CONTROL.search(text):
+            errors.add(name, "Remove the control characters.")
+            continue
+        if text.casefold() not in seen:
+            seen.add(text.casefold())
+            out.append(text)
+    if len(out) > MAX_ITEMS:
+        errors.add(name, f"List at most {MAX_ITEMS}; tell us the rest at your visit.")
+    return out
+
+
+NONE_WORDS = {"none", "no", "n/a", "na", "nil", "nka", "nkda", "no known allergies", "nothing", "-"}
+
+
+def _says_none(text: str) -> bool:
+    """'None', 'NKDA', 'n/a': an answer that there is nothing to list."""
+    return " ".join(text.casefold().replace(".", "").split()) in NONE_WORDS
+
+
+def _toxins(raw: object, today: date, birth_date: date | None, errors: Errors) -> list[dict]:
+    if not isinstance(raw, list):
+        errors.add("recent_toxin", "Give a list of treatments.")
+        return []
+    if len(raw) > MAX_TOXIN_ENTRIES:
+        errors.add("recent_toxin", f"List at most {MAX_TOXIN_ENTRIES} treatments.")
+        return []
+    out = []
+    for i, entry in enumerate(raw):
+        where = f"recent_toxin.{i}"
+        if not isinstance(entry, dict) or set(entry) - {"product", "date", "purpose"}:
+            errors.add(where, "Give the product, the date and the purpose.")
+            continue
+        product = entry.get("product")
+        if not isinstance(product, str) or not product.strip():
+            errors.add(f"{where}.product", "Which product was it? Write 'not sure' if unsure.")
+        elif len(product) > 100 or CONTROL.search(product):
+            errors.add(f"{where}.product", "Keep the product name to 100 plain characters.")
+        day = parse_date(entry.get("date"))
+        if day is None:
+            errors.add(f"{where}.date", "Give the date as YYYY-MM-DD.")
+        elif day > today:
+            errors.add(f"{where}.date", "This date is in the future.")
+        elif day < FIRST_TOXIN_APPROVAL or (birth_date is not None and day < birth_date):
+            errors.add(f"{where}.date", "This date cannot be right; check the year.")
+        purpose = entry.get("purpose", Purpose.UNSURE.value)
+        if not isinstance(purpose, str) or purpose not in set(Purpose):
+            errors.add(f"{where}.purpose", "Choose cosmetic, medical or not sure.")
+        if isinstance(product, str) and day is not None:
+            out.append({"product": product.strip(), "date": day.isoformat(), "purpose": purpose})
+    return out
+
+
+def _concerns(raw: object, errors: Errors) -> list[dict]:
+    if not isinstance(raw, list):
+        errors.add("concerns", "Give a list of areas.")
+        return []
+    out, seen = [], set()
+    for i, entry in enumerate(raw):
+        where = f"concerns.{i}"
+        if not isinstance(entry, dict) or set(entry) - {"area", "at_rest", "with_expression"}:
+            errors.add(
+                where, "Give the area and whether the line shows at rest or with expression."
+            )
+            continue
+        area = entry.get("area")
+        if not isinstance(area, str) or area not in set(ConcernArea):
+            errors.add(f"{where}.area", "Choose one of the areas listed.")
+            continue
+        at_rest, moving = entry.get("at_rest", False), entry.get("with_expression", False)
+        if not isinstance(at_rest, bool) or not isinstance(moving, bool):
+            errors.add(where, "Answer at rest and with expression with true or false.")
+            continue
+        if not (at_rest or moving):
+            errors.add(where, "Say whether the line shows at rest, with expression, or both.")
+            continue
+        if area in seen:
+            errors.add(f"{where}.area", "This area is listed twice.")
+            continue
+        seen.add(area)
+        out.append({"area": area, "at_rest": at_rest, "with_expression": moving})
+    return out
+
+
+def parse_date(value: object) -> date | None:
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None
+
+
+def to_intake(
+    answers: dict,
+    *,
+    today: date,
+    birth_date: date | None,
+    allergies: tuple[str, ...] | None = None,
+    medications: tuple[str, ...] | None = None,
+    conditions: tuple[str, ...] | None = None,
+) -> Intake:
+    """The rules engine's view of stored answers. The lists default to the answers' own; a
+    service passes the patient record's current entries instead."""
+    yes_no = answers.get("answers", {})
+    toxin_days = [parse_date(t["date"]) for t in answers.get("recent_toxin", [])]
+    return Intake(
+        today=today,
+        birth_date=birth_date,
+        answers={q: yes_no.get(q.value) for q in Question},
+        allergies=tuple(answers.get("allergies", ()) if allergies is None else allergies),
+        medications=tuple(answers.get("medications", ()) if medications is None else medications),
+        conditions=tuple(answers.get("conditions", ()) if conditions is None else conditions),
+        last_toxin_on=max((d for d in toxin_days if d), default=None),
+    )

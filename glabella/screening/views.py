@@ -1,0 +1,448 @@
+"""Pages for screening: the patient's forms (by link, on the clinic tablet, or from the portal),
+the staff's screening page, decision, policies and consent texts, and the public self-check.
+
+Thin: each view parses, calls one service, and renders. The patient's forms never show earlier
+answers: a link can be forwarded, so it lets one fill in and sign, not read the record.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.core import signing
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from glabella.core import audit
+from glabella.core.access import client_ip
+from glabella.core.decorators import patient_page, staff_page
+from glabella.core.errors import Conflict, DomainError, ValidationFailed
+from glabella.core.roles import Capability
+from glabella.patients import services as patient_services
+from glabella.patients.forms import apply_errors
+from glabella.patients.models import Patient
+from glabella.screening import services
+from glabella.screening.forms import (
+    ConsentDocumentForm,
+    ConsentForm,
+    DecisionForm,
+    IntakeForm,
+    PolicyForm,
+    SelfCheckForm,
+    initial_from,
+)
+from glabella.screening.models import (
+    CandidacyDecision,
+    ConsentDocument,
+    ConsentKind,
+    SignedConsent,
+    Via,
+)
+from glabella.screening.recommend import ADVICE, recommend
+from glabella.screening.selfcheck import self_check as run_self_check
+
+Action = audit.Action
+
+
+def _show(request, template, context, status=200, patient=None):
+    """Renders with the clinic's zone active, so that times show on the clinic's clock."""
+    patient = patient or context.get("patient")
+    with timezone.override(services.clinic_zone(patient)):
+        return render(request, template, context, status=status)
+
+
+def _posted(request):
+    """The form data if this is a POST (even an empty one, which must show its errors)."""
+    return request.POST if request.method == "POST" else None
+
+
+# ---------------------------------------------------------------- the patient's forms
+
+
+def _forms_patient(request, token: str):
+    """(patient, mode, actor) for a forms link; 404 for a bad or expired one."""
+    try:
+        mode, public_id = services.read_forms_token(token)
+    except signing.BadSignature:
+        raise Http404("This link is not valid or has expired.") from None
+    patient = Patient.objects.filter(public_id=public_id).first()
+    if patient is None:
+        raise Http404
+    actor = services.forms_actor(patient, mode, client_ip(request))
+    return patient, mode, actor
+
+
+def _forms_context(token, patient, mode, **extra) -> dict:
+    return {
+        "token": token,
+        "patient_first_name": patient.preferred_name or patient.given_name,
+        "tablet": mode == Via.TABLET,
+        **extra,
+    }
+
+
+@require_GET
+def forms_hub(request, token):
+    patient, mode, actor = _forms_patient(request, token)
+    today = services.clinic_today(patient)
+    latest = services.latest_intake(patient)
+    audit.record_patient(actor, Action.READ, patient, object_type="forms")
+    context = _forms_context(
+        token,
+        patient,
+        mode,
+        intake_done=latest.submitted_at if latest else None,
+        consents=services.consent_overview(patient, today),
+    )
+    return _show(request, "screening/forms_hub.html", context, patient=patient)
+
+
+@require_http_methods(["GET", "POST"])
+def forms_intake(request, token):
+    patient, mode, actor = _forms_patient(request, token)
+    form = IntakeForm(_posted(request))
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                services.submit_intake(actor, patient, form.to_raw(), via=mode)
+            except ValidationFailed as exc:
+                form.show_errors(exc.fields)
+            else:
+                messages.success(request, "Thank you: your answers are with the clinic.")
+                return redirect("screening:forms", token=token)
+    context = _forms_context(token, patient, mode, form=form)
+    return _show(request, "screening/forms_intake.html", context, status, patient)
+
+
+@require_http_methods(["GET", "POST"])
+def forms_consent(request, token, kind):
+    patient, mode, actor = _forms_patient(request, token)
+    if kind not in ConsentKind.values:
+        raise Http404
+    document = services.current_documents().get(kind)
+    if document is None:
+        raise Http404
+    form = ConsentForm(_posted(request), initial={"shown": document.text_sha256})
+    status, error = 200, None
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                services.sign_consent(
+                    actor,
+                    patient,
+                    document,
+                    typed_name=form.cleaned_data["typed_name"],
+                    strokes=form.cleaned_data["strokes"],
+                    adopt_typed=form.cleaned_data["adopt_typed"],
+                    shown_sha256=form.cleaned_data["shown"],
+                    via=mode,
+                    user_agent=request.headers.get("User-Agent", ""),
+                )
+            except ValidationFailed as exc:
+                apply_errors(form, exc.fields)
+            except Conflict as exc:
+                status, error = 409, exc.message
+            else:
+                messages.success(request, f"Signed: {document.title}. Thank you.")
+                return redirect("screening:forms", token=token)
+        else:
+            error = "The form was incomplete; please try again."
+    context = _forms_context(token, patient, mode, form=form, document=document, error=error)
+    return _show(request, "screening/forms_consent.html", context, status, patient)
+
+
+@require_GET
+def forms_consent_pdf(request, token, consent_id):
+    patient, _mode, actor = _forms_patient(request, token)
+    consent = SignedConsent.objects.filter(public_id=consent_id, patient=patient).first()
+    if consent is None:
+        raise Http404
+    return _pdf_response(actor, consent)
+
+
+@require_GET
+@patient_page
+def portal_forms(request):
+    """A signed-in patient's forms: the same pages, opened with a link made for them now."""
+    patient = request.user.patient_record
+    return redirect("screening:forms", token=services.forms_token(patient, Via.PORTAL))
+
+
+def _pdf_response(actor, consent: SignedConsent) -> HttpResponse:
+    audit.record_patient(
+        actor, Action.EXPORT, consent.patient, object_type="consent", object_id=consent.public_id
+    )
+    response = HttpResponse(bytes(consent.pdf), content_type="application/pdf")
+    signed_on = consent.signed_at.date().isoformat()
+    response["Content-Disposition"] = (
+        f'attachment; filename="consent-{consent.document.kind}-{signed_on}.pdf"'
+    )
+    return response
+
+
+# ---------------------------------------------------------------- staff
+
+
+def _clinical_patient(request, public_id) -> Patient:
+    return patient_services.open_patient_clinical(request.actor, public_id)
+
+
+@require_GET
+@staff_page(Capability.VIEW_CLINICAL)
+def patient_screening(request, public_id):
+    patient = _clinical_patient(request, public_id)
+    today = services.clinic_today(patient)
+    latest = services.latest_intake(patient)
+    verdicts = services.evaluate_patient(patient, today)
+    offered = services.offered_products()
+    decision, state = services.current_decision(patient, today)
+    history = list(
+        CandidacyDecision.objects.restrict(request.actor)
+        .filter(patient=patient)
+        .select_related("signed_by")
+        .prefetch_related("lines")
+        .order_by("-signed_at", "-id")[:20]
+    )
+    unrecognised = {r.text: r for v in verdicts.values() for r in v.unrecognised}
+    context = {
+        "patient": patient,
+        "latest": latest,
+        "answers": _answers_view(latest),
+        "verdicts": [(p, verdicts[p]) for p in offered],
+        "unrecognised": list(unrecognised.values()),
+        "decision": decision,
+        "state": state,
+        "history": history,
+        "consents": services.consent_overview(patient, today),
+        "suggestions": recommend(latest.answers.get("concerns", []), frozenset(offered))
+        if latest
+        else (),
+        "advice": ADVICE,
+        "may_sign": request.actor.can(Capability.SIGN_DECISION),
+        "may_enter": request.actor.can(Capability.CHANGE_CLINICAL),
+    }
+    return _show(request, "screening/patient.html", context)
+
+
+def _answers_view(response) -> list[tuple[str, str]]:
+    if response is None:
+        return []
+    definition = response.questionnaire.definition
+    given = response.answers.get("answers", {})
+    words = {True: "Yes", False: "No", None: "Not sure"}
+    return [(q["text"], words[given.get(q["key"])]) for q in definition["questions"]]
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(Capability.CHANGE_CLINICAL)
+def staff_intake(request, public_id):
+    patient = patient_services.open_patient_clinical(request.actor, public_id, action="change")
+    latest = services.latest_intake(patient)
+    form = IntakeForm(_posted(request), initial=initial_from(latest.answers) if latest else {})
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                services.submit_intake(request.actor, patient, form.to_raw(), via=Via.STAFF)
+            except ValidationFailed as exc:
+                form.show_errors(exc.fields)
+            else:
+                messages.success(request, "The answers are recorded.")
+                return redirect("screening:patient", public_id=patient.public_id)
+    context = {"patient": patient, "form": form, "staff": True}
+    return _show(request, "screening/staff_intake.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(Capability.SIGN_DECISION)
+def sign_decision(request, public_id):
+    patient = _clinical_patient(request, public_id)
+    today = services.clinic_today(patient)
+    offered = services.offered_products()
+    verdicts = services.evaluate_patient(patient, today)
+    shown = services.signature_key(services.signature_of(verdicts))
+    form = DecisionForm(_posted(request), products=offered, initial={"shown": shown})
+    status, error = 200, None
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            lines = form.to_lines()
+            try:
+                services.sign_decision(
+                    request.actor,
+                    patient,
+                    lines,
+                    note=form.cleaned_data["note"],
+                    shown=form.cleaned_data["shown"],
+                )
+            except ValidationFailed as exc:
+                form.show_errors(exc.fields, lines)
+            except DomainError as exc:
+                status, error = exc.status, exc.message
+                form = DecisionForm(products=offered, initial={"shown": shown})
+            else:
+                messages.success(request, "Decision signed.")
+                return redirect("screening:patient", public_id=patient.public_id)
+    context = {
+        "patient": patient,
+        "form": form,
+        "verdicts": {p.value: verdicts[p] for p in offered},
+        "error": error,
+        "has_intake": services.latest_intake(patient) is not None,
+    }
+    return _show(request, "screening/decision.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(Capability.VIEW_PATIENT)
+def patient_forms(request, public_id):
+    """The desk's view of a patient's forms: done or not, send the link, hand over the tablet."""
+    action = "change" if request.method == "POST" else "view"
+    patient = patient_services.open_patient(request.actor, public_id, action=action)
+    if request.method == "POST":
+        what = request.POST.get("action")
+        if what == "send":
+            sent = services.send_forms_link(request.actor, patient)
+            if sent:
+                messages.success(request, "The forms link is on its way to the patient.")
+            else:
+                messages.error(request, "The patient has no email address or text consent.")
+            return redirect("screening:patient-forms", public_id=patient.public_id)
+        if what == "tablet":
+            audit.record_patient(request.actor, Action.CREATE, patient, object_type="forms-tablet")
+            url = reverse("screening:forms", args=[services.forms_token(patient, Via.TABLET)])
+            # The tablet goes to the patient signed out, so that it opens nothing but their forms.
+            logout(request)
+            return redirect(url)
+        messages.error(request, "Choose to send the link or to hand over the tablet.")
+        return _show(request, "screening/patient_forms.html", _desk_context(patient), status=422)
+    return _show(request, "screening/patient_forms.html", _desk_context(patient))
+
+
+def _desk_context(patient) -> dict:
+    today = services.clinic_today(patient)
+    latest = services.latest_intake(patient)
+    return {
+        "patient": patient,
+        "intake_done": latest.submitted_at if latest else None,
+        "consents": services.consent_overview(patient, today),
+        "tablet_minutes": settings.TABLET_LINK_MINUTES,
+    }
+
+
+@require_GET
+@staff_page(Capability.VIEW_PATIENT)
+def consent_pdf(request, consent_id):
+    consent = services.open_consent(request.actor, consent_id)
+    return _pdf_response(request.actor, consent)
+
+
+@require_POST
+@staff_page(Capability.CHANGE_PATIENT)
+def withdraw_consent(request, consent_id):
+    consent = services.open_consent(request.actor, consent_id)
+    try:
+        services.withdraw_consent(
+            request.actor, consent, reason=request.POST.get("reason", ""), via=Via.STAFF
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The consent is withdrawn.")
+    return redirect("screening:patient-forms", public_id=consent.patient.public_id)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(Capability.VIEW_CLINICAL)
+def policies(request):
+    form = PolicyForm(_posted(request))
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                services.set_policy(
+                    request.actor,
+                    form.cleaned_data["rule"],
+                    form.cleaned_data["enabled"] == "1",
+                    form.cleaned_data["reason"],
+                )
+            except ValidationFailed as exc:
+                apply_errors(form, exc.fields)
+            except DomainError as exc:
+                return render(request, "core/forbidden.html", {"why": exc.message}, status=403)
+            else:
+                messages.success(request, "The policy is changed, and the change is recorded.")
+                return redirect("screening:policies")
+    context = {
+        "states": services.policy_states(),
+        "form": form,
+        "may_change": request.actor.can(Capability.SET_SCREENING_POLICY),
+    }
+    return _show(request, "screening/policies.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(Capability.VIEW_PATIENT)
+def consent_documents(request):
+    form = ConsentDocumentForm(_posted(request))
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                doc = services.publish_consent(
+                    request.actor,
+                    form.cleaned_data["kind"],
+                    form.cleaned_data["title"],
+                    form.cleaned_data["body"],
+                )
+            except ValidationFailed as exc:
+                apply_errors(form, exc.fields)
+            except DomainError as exc:
+                if exc.status == 403:
+                    return render(request, "core/forbidden.html", {"why": exc.message}, status=403)
+                status = exc.status
+                form.add_error(None, exc.message)
+            else:
+                messages.success(request, f"Published: {doc.title}, version {doc.version}.")
+                return redirect("screening:consent-documents")
+    context = {
+        "documents": ConsentDocument.objects.order_by("kind", "-version"),
+        "current": {d.pk for d in services.current_documents().values()},
+        "form": form,
+        "may_publish": request.actor.can(Capability.MANAGE_CONSENT_FORMS),
+    }
+    return _show(request, "screening/consent_documents.html", context, status=status)
+
+
+# ---------------------------------------------------------------- public
+
+
+@require_http_methods(["GET", "POST"])
+def self_check(request):
+    """Anonymous: nothing is stored, and the answers are not logged."""
+    form = SelfCheckForm(_posted(request))
+    result = None
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            result = run_self_check(
+                form.cleaned_data,
+                today=timezone.now().date(),
+                offered=services.offered_products(),
+                policies_off=services.policies_off(),
+            )
+        else:
+            status = 422
+    return render(
+        request, "screening/self_check.html", {"form": form, "result": result}, status=status
+    )

@@ -1,0 +1,393 @@
+"""Screening through its doors: the patient's forms by link and on the tablet, the staff pages,
+the public self-check and the JSON API; bad input answered field by field, writing nothing."""
+
+import json
+import re
+from urllib.parse import unquote
+
+import pytest
+from django.contrib import admin
+from django.urls import reverse
+
+from glabella.core.models import AccessLog
+from glabella.messaging.models import Message
+from glabella.screening import services
+from glabella.screening.models import (
+    CandidacyDecision,
+    IntakeResponse,
+    PolicyChange,
+    SignedConsent,
+)
+from tests.conftest import PERSONAS, clear_for_treatment, intake_answers
+
+QUESTIONS = list(intake_answers()["answers"])
+
+
+def all_no_form(**extra) -> dict:
+    data = {f"q_{q}": "no" for q in QUESTIONS}
+    data.update(extra)
+    return data
+
+
+def shown_value(response) -> str:
+    return re.search(rb'name="shown" value="([^"]+)"', response.content).group(1).decode()
+
+
+def written():
+    return (
+        IntakeResponse.objects.count(),
+        CandidacyDecision.objects.count(),
+        SignedConsent.objects.count(),
+        PolicyChange.objects.count(),
+        AccessLog.objects.count(),
+    )
+
+
+# ---------------------------------------------------------------- the patient's forms
+
+
+def test_the_forms_link_lets_the_patient_answer_and_sign_but_not_read(client, patient):
+    services.submit_intake(
+        services.forms_actor(patient, "link"),
+        patient,
+        intake_answers(medications=["Secretdrug 5 mg"]),
+        via="link",
+    )
+    token = services.forms_token(patient)
+    hub = client.get(reverse("screening:forms", args=[token]))
+    assert hub.status_code == 200 and b"Hello Grace" in hub.content
+    form = client.get(reverse("screening:forms-intake", args=[token]))
+    assert b"Secretdrug" not in form.content  # a link may be forwarded: it shows no answers
+    assert b"Holloway" not in form.content
+
+    response = client.post(
+        reverse("screening:forms-intake", args=[token]),
+        all_no_form(medications="Aspirin 81 mg\nfish oil", moving_between_brows="on"),
+    )
+    assert response.status_code == 302
+    latest = services.latest_intake(patient)
+    assert latest.via == "link" and latest.answers["medications"] == ["Aspirin 81 mg", "fish oil"]
+    assert latest.answers["concerns"] == [
+        {"area": "between_brows", "at_rest": False, "with_expression": True}
+    ]
+
+
+def test_an_empty_questionnaire_gets_a_message_at_every_question(client, patient):
+    before = written()
+    token = services.forms_token(patient)
+    response = client.post(reverse("screening:forms-intake", args=[token]), {})
+    assert response.status_code == 422
+    assert response.content.count(b"Please answer this question.") == len(QUESTIONS)
+    assert written() == before
+
+
+def test_impossible_dates_are_shown_at_their_field(client, patient):
+    token = services.forms_token(patient)
+    response = client.post(
+        reverse("screening:forms-intake", args=[token]),
+        all_no_form(q_recent_toxin="yes", toxin_0_product="Botox", toxin_0_date="2199-01-01"),
+    )
+    assert response.status_code == 422 and b"This date is in the future." in response.content
+    assert not IntakeResponse.objects.exists()
+
+
+def test_signing_on_the_tablet_gives_a_pdf_the_patient_can_download(client, patient):
+    token = services.forms_token(patient, "tablet")
+    url = reverse("screening:forms-consent", args=[token, "neuromodulator"])
+    page = client.get(url)
+    assert page.status_code == 200 and b"Rare but serious effects" in page.content
+    response = client.post(
+        url,
+        {
+            "shown": shown_value(page),
+            "typed_name": "grace holloway",
+            "strokes": json.dumps([[[10, 10], [400, 150]]]),
+        },
+        HTTP_USER_AGENT="TestTablet",
+    )
+    assert response.status_code == 302
+    consent = SignedConsent.objects.get()
+    assert consent.via == "tablet" and consent.user_agent == "TestTablet"
+    hub = client.get(reverse("screening:forms", args=[token]))
+    assert b"hand the tablet back" in hub.content
+    pdf = client.get(reverse("screening:forms-consent-pdf", args=[token, consent.public_id]))
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content == bytes(consent.pdf)
+    assert AccessLog.objects.filter(action="export", object_type="consent").exists()
+
+
+def test_a_bad_signature_is_shown_at_its_field_and_a_stale_text_is_refused(client, patient):
+    token = services.forms_token(patient)
+    url = reverse("screening:forms-consent", args=[token, "photo"])
+    shown = shown_value(client.get(url))
+    response = client.post(url, {"shown": shown, "typed_name": "Grace Holloway"})
+    assert response.status_code == 422 and b"Draw your signature in the box" in response.content
+    response = client.post(
+        url, {"shown": "0" * 64, "typed_name": "Grace Holloway", "adopt_typed": "on"}
+    )
+    assert response.status_code == 409 and b"newer version" in response.content
+    assert not SignedConsent.objects.exists()
+
+
+def test_bad_expired_or_foreign_links_find_nothing(client, patient, other_patient, settings):
+    assert client.get(reverse("screening:forms", args=["nonsense"])).status_code == 404
+    forged = services.forms_token(patient).replace("link:", "tablet:")
+    assert client.get(reverse("screening:forms", args=[forged])).status_code == 404
+    consent = SignedConsent.objects.create(
+        patient=other_patient,
+        document=services.current_documents()["photo"],
+        typed_name="x",
+        method="typed",
+        via="link",
+        text_sha256="0",
+        pdf=b"%PDF",
+        pdf_sha256="0",
+        actor_label="test",
+    )
+    mine = services.forms_token(patient)
+    url = reverse("screening:forms-consent-pdf", args=[mine, consent.public_id])
+    assert client.get(url).status_code == 404
+    tablet = services.forms_token(patient, "tablet")
+    settings.TABLET_LINK_MINUTES = -1  # an hour-old tablet session
+    assert client.get(reverse("screening:forms", args=[tablet])).status_code == 404
+
+
+def test_the_desk_hands_over_the_tablet_signed_out(client_for, patient):
+    desk = client_for("front_desk")
+    url = reverse("screening:patient-forms", args=[patient.public_id])
+    response = desk.post(url, {"action": "tablet"})
+    assert response.status_code == 302
+    assert unquote(response["Location"]).startswith("/forms/tablet:")
+    assert desk.get(reverse("patients:search")).status_code == 302  # signed out
+    assert desk.get(response["Location"]).status_code == 200
+
+
+def test_the_desk_sends_the_forms_link(client_for, patient):
+    response = client_for("front_desk").post(
+        reverse("screening:patient-forms", args=[patient.public_id]), {"action": "send"}
+    )
+    assert response.status_code == 302
+    assert Message.objects.filter(topic="forms", patient=patient).count() == 1
+
+
+def test_a_signed_in_patient_opens_their_forms_from_the_portal(client_for):
+    response = client_for("patient").get(reverse("screening:portal-forms"), follow=True)
+    assert response.status_code == 200 and b"Your forms" in response.content
+
+
+# ---------------------------------------------------------------- staff pages
+
+
+def test_the_screening_page_shows_findings_entries_to_review_and_a_suggestion(
+    client_for, patient, actor_of
+):
+    services.submit_intake(
+        actor_of("injector"),
+        patient,
+        intake_answers(
+            allergies=["cow's milk"],
+            medications=["Zorbexin"],
+            concerns=[{"area": "forehead", "at_rest": True, "with_expression": True}],
+        ),
+        via="staff",
+    )
+    page = client_for("injector").get(reverse("screening:patient", args=[patient.public_id]))
+    assert page.status_code == 200
+    assert b"Dysport may contain trace amounts" in page.content
+    assert b"Zorbexin" in page.content and b"Entries to review" in page.content
+    assert b"Neuromodulator and dermal filler" in page.content
+    assert b"No decision yet" in page.content
+
+
+def test_staff_enter_answers_starting_from_the_last_ones(client_for, patient, actor_of):
+    services.submit_intake(
+        actor_of("injector"), patient, intake_answers(medications=["warfarin"]), via="staff"
+    )
+    client = client_for("injector")
+    url = reverse("screening:staff-intake", args=[patient.public_id])
+    assert b"warfarin" in client.get(url).content
+    response = client.post(url, all_no_form(medications="warfarin", q_heart_disease="unsure"))
+    assert response.status_code == 302
+    latest = services.latest_intake(patient)
+    assert latest.via == "staff" and latest.answers["answers"]["heart_disease"] is None
+    assert latest.entered_by.username.startswith("injector@")
+
+
+def test_the_decision_page_signs_and_refuses_what_the_label_rules_out(
+    client_for, patient, actor_of
+):
+    services.submit_intake(
+        actor_of("injector"), patient, intake_answers(allergies=["cow's milk"]), via="staff"
+    )
+    client = client_for("injector")
+    url = reverse("screening:sign-decision", args=[patient.public_id])
+    shown = shown_value(client.get(url))
+    refused = client.post(url, {"shown": shown, "d_dysport__glabellar": "allow"})
+    assert refused.status_code == 422 and b"cannot be allowed" in refused.content
+    stale = client.post(url, {"shown": "stale", "d_botox_cosmetic__glabellar": "allow"})
+    assert stale.status_code == 409 and b"changed while you were deciding" in stale.content
+    assert not CandidacyDecision.objects.exists()
+    signed = client.post(
+        url,
+        {
+            "shown": shown,
+            "d_botox_cosmetic__glabellar": "allow",
+            "d_botox_cosmetic__forehead": "decline",
+            "r_botox_cosmetic__forehead": "Heavy brows",
+        },
+    )
+    assert signed.status_code == 302
+    decision = CandidacyDecision.objects.get()
+    assert decision.lines.count() == 2 and decision.signer_label == "Nina Patel, NP"
+
+
+def test_policies_are_switched_by_the_medical_director_only(client_for):
+    url = reverse("screening:policies")
+    data = {"rule": "policy-pregnancy", "enabled": "0", "reason": "Decided at the board"}
+    assert client_for("injector").post(url, data).status_code == 403
+    assert client_for("owner").post(url, data).status_code == 403
+    assert not PolicyChange.objects.exists()
+    assert client_for("medical_director").post(url, data).status_code == 302
+    assert "policy-pregnancy" in services.policies_off()
+    page = client_for("injector").get(url)
+    assert b"Decided at the board" in page.content and b"Switch" not in page.content
+
+
+def test_consent_texts_are_published_by_the_medical_director(client_for):
+    url = reverse("screening:consent-documents")
+    data = {"kind": "photo", "title": "Photographs", "body": "Heading\n" + "Words here. " * 10}
+    assert client_for("injector").post(url, data).status_code == 403
+    response = client_for("medical_director").post(url, data)
+    assert response.status_code == 302
+    assert services.current_documents()["photo"].version == 2
+    bad = client_for("medical_director").post(url, {**data, "body": "short"})
+    assert bad.status_code == 422 and b"50 to 20,000" in bad.content
+
+
+def test_signed_records_are_not_in_django_admin():
+    assert not [m for m in admin.site._registry if m._meta.app_label == "screening"]
+
+
+# ---------------------------------------------------------------- the public self-check
+
+
+def test_the_self_check_answers_and_keeps_nothing(client, db):
+    before = written()
+    answers = {
+        "age": "adult",
+        "allergy": "no",
+        "nerves": "no",
+        "infection": "no",
+        "pregnant": "no",
+        "recent": "no",
+        "lines": "moving",
+    }
+    good = client.post(reverse("screening:self-check"), answers)
+    assert b"You may be a good candidate." in good.content
+    talk = client.post(reverse("screening:self-check"), {**answers, "pregnant": "yes"})
+    assert b"Please talk to us before booking." in talk.content
+    missing = client.post(reverse("screening:self-check"), {"age": "adult"})
+    assert missing.status_code == 422 and b"Please answer every question." in missing.content
+    assert written() == before
+
+
+# ---------------------------------------------------------------- the API
+
+EVALUATE = "/api/v1/screening/evaluate"
+
+
+def post(client, url, body):
+    return client.post(url, json.dumps(body), content_type="application/json")
+
+
+def test_evaluate_returns_the_verdict_with_each_finding_and_writes_nothing(client_for):
+    before = written()
+    client = client_for("front_desk")
+    intake = {**intake_answers(allergies=["human albumin"]), "birth_date": "1980-02-29"}
+    daxxify = post(client, EVALUATE, {"product": "daxxify", "intake": intake}).json()
+    assert daxxify["outcome"] == "eligible" and daxxify["findings"] == []
+    botox = post(client, EVALUATE, {"product": "botox_cosmetic", "intake": intake}).json()
+    assert botox["outcome"] == "not_eligible"
+    assert botox["findings"][0] == {
+        "rule": "albumin-hypersensitivity",
+        "severity": "contraindication",
+        "message": "Allergic to human albumin, an ingredient of this product.",
+        "source": "US prescribing information, 4 Contraindications; 11 Description",
+        "because": "allergy: human albumin",
+    }
+    assert written() == before
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"product": "botox", "intake": {}}, {"product", "intake.birth_date", "intake.answers"}),
+        ({"product": ["dysport"], "intake": {}}, {"product"}),
+        ({"intake": {}}, {"product"}),
+        (
+            {"product": "dysport", "intake": {**intake_answers(), "birth_date": "2199-01-01"}},
+            {"intake.birth_date"},
+        ),
+        (
+            {"product": "dysport", "intake": {**intake_answers(), "birth_date": "1990-02-30"}},
+            {"intake.birth_date"},
+        ),
+        (
+            {
+                "product": "dysport",
+                "intake": {
+                    **intake_answers(
+                        recent_toxin=True, toxins=[{"product": "B", "date": "2999-01-01"}]
+                    ),
+                    "birth_date": "1990-01-01",
+                },
+            },
+            {"intake.recent_toxin.0.date"},
+        ),
+        (
+            {"product": "dysport", "intake": {"answers": {}, "birth_date": "1990-01-01"}},
+            {f"intake.answers.{q}" for q in QUESTIONS},
+        ),
+        ({"product": "dysport", "intake": [], "extra": 1}, {"intake", "extra"}),
+    ],
+)
+def test_evaluate_refuses_bad_input_field_by_field(client_for, body, fields):
+    response = post(client_for("injector"), EVALUATE, body)
+    assert response.status_code == 422
+    assert set(response.json()["error"]["fields"]) == fields
+
+
+def test_intake_and_decisions_through_the_api(client_for, patient):
+    base = f"/api/v1/screening/patients/{patient.public_id}"
+    mine = post(client_for("patient"), f"{base}/intake", {"answers": intake_answers()})
+    assert mine.status_code == 201 and mine.json()["via"] == "portal"
+    desk = post(client_for("front_desk"), f"{base}/intake", {"answers": intake_answers()})
+    assert desk.status_code == 403
+    bad = post(client_for("injector"), f"{base}/intake", {"answers": {"answers": {}}})
+    assert bad.status_code == 422 and "answers.pregnant" in bad.json()["error"]["fields"]
+
+    client = client_for("injector")
+    key = client.get(f"{base}/screening").json()["signature_key"]
+    line = {"product": "xeomin", "area": "glabellar", "allowed": True}
+    signed = post(client, f"{base}/decisions", {"lines": [line], "shown": key})
+    assert signed.status_code == 201 and signed.json()["lines"][0]["verdict"] == "eligible"
+    wrong = post(client, f"{base}/decisions", {"lines": [{**line, "area": "platysma"}]})
+    assert wrong.status_code == 422 and "lines.0.area" in wrong.json()["error"]["fields"]
+    listed = client_for("patient").get(f"{base}/decisions").json()
+    assert [d["status"] for d in listed] == ["current"]
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_no_role_can_change_a_signed_record_through_any_endpoint(
+    client_for, patient, persona, method
+):
+    decision = clear_for_treatment(patient)
+    before = (decision.signer_label, decision.lines.get().allowed, written())
+    client = client_for(persona)
+    base = f"/api/v1/screening/patients/{patient.public_id}"
+    body = json.dumps({"lines": [], "note": "changed"})
+    for path in ("intake", "decisions", "consents", "screening"):
+        response = getattr(client, method)(f"{base}/{path}", body, content_type="application/json")
+        assert response.status_code == 405, (persona, method, path, response.status_code)
+    decision.refresh_from_db()
+    assert (decision.signer_label, decision.lines.get().allowed, written()) == before
