@@ -13,9 +13,10 @@ glabella.demo.schedule), the coming weeks booked less the further away they are.
    (`search_slots`: its queries and the pure engine), timed many times.
 2. The history grows tenfold (eighteen more years, copied back in whole weeks with SQL, so every
    row still satisfies the constraints) and the same search is timed again.
-3. Booking: `glabella runserver` (what `make run` serves) on this database, and 16 client threads
+3. Booking: 1,500 patients get a candidacy decision (through the screening services), then
+   `glabella runserver` (what `make run` serves) on this database, and 16 client threads
    POSTing /api/v1/scheduling/appointments with an API token until 1,000 are booked; lost races
-   (409) count against the rate, not as bookings.
+   (409) count against the rate, not as bookings. Each booking checks the decision.
 
 The last line: availability p50 <a> ms at 1x, <b> ms at 10x; booking <r>/s p99 <l> ms
 """
@@ -328,6 +329,32 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def clear_for_treatment(patients) -> None:
+    """Each patient answers the questionnaire and the medical director signs a decision that
+    allows a treatment: without one, a neuromodulator booking is refused (issue 4)."""
+    from glabella.core.access import actor_for
+    from glabella.core.models import StaffMember
+    from glabella.screening import rules, services
+
+    director = StaffMember.objects.get(user__username="director@demo.glabella.test")
+    actor = actor_for(director.user)
+    answers = {
+        "answers": dict.fromkeys((q.value for q in rules.Question), False),
+        "allergies": [],
+        "medications": [],
+        "conditions": [],
+        "recent_toxin": [],
+        "concerns": [],
+        "notes": "",
+    }
+    t0 = time.monotonic()
+    line = [{"product": "daxxify", "area": "glabellar", "allowed": True}]
+    for patient in patients:
+        services.submit_intake(actor, patient, answers, via="staff")
+        services.sign_decision(actor, patient, line)
+    print(f"  {len(patients):,} patients screened and cleared in {time.monotonic() - t0:.0f} s")
+
+
 def book_over_http(database_url: str, locations, service, today, now) -> tuple[float, float, dict]:
     from django.contrib.auth import get_user_model
 
@@ -354,7 +381,9 @@ def book_over_http(database_url: str, locations, service, today, now) -> tuple[f
                 provider = StaffMember.objects.get(pk=slot.provider_id)
                 candidates.append((loc.slug, slot.start, provider.public_id))
     random.Random(7).shuffle(candidates)
-    patients = list(Patient.objects.order_by("?").values_list("public_id", flat=True)[:3000])
+    chosen = list(Patient.objects.order_by("?")[:1500])
+    clear_for_treatment(chosen)
+    patients = [p.public_id for p in chosen]
     work: queue.Queue = queue.Queue()
     for i, (slug, start, provider) in enumerate(candidates):
         work.put(

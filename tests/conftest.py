@@ -111,6 +111,9 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 
 ALL_NO = {
+    "allergy_toxin": False,
+    "allergy_albumin": False,
+    "allergy_milk": False,
     "neuromuscular_disorder": False,
     "swallowing_or_breathing": False,
     "heart_disease": False,

@@ -28,6 +28,7 @@ from glabella.screening.models import (
     Questionnaire,
     SignedConsent,
 )
+from glabella.screening.questionnaire import QUESTIONS
 from tests.conftest import STAFF_EMAILS, clear_for_treatment, intake_answers, make_patient
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -108,9 +109,9 @@ def test_a_new_questionnaire_version_leaves_earlier_answers_as_they_were(directo
     definition = dict(v1.definition, version=2, questions=v1.definition["questions"][:3])
     Questionnaire.objects.create(version=2, definition=definition)
     first.refresh_from_db()
-    assert (
-        first.questionnaire_id == v1.pk and len(first.questionnaire.definition["questions"]) == 11
-    )
+    assert first.questionnaire_id == v1.pk and len(
+        first.questionnaire.definition["questions"]
+    ) == len(QUESTIONS)
 
 
 # ---------------------------------------------------------------- signed records never change
@@ -492,3 +493,15 @@ def test_a_withdrawn_consent_no_longer_counts(actor_of, patient):
     assert services.current_consent(patient, "photo", today) is None
     with pytest.raises(Conflict):
         services.withdraw_consent(services.forms_actor(patient, "link"), consent, via="link")
+
+
+def test_allergies_answered_outright_go_on_the_record(director, patient):
+    patient.allergies.create(name="human albumin")
+    raw = intake_answers(allergy_albumin=True, allergy_milk=True, allergies=["Cow's milk protein"])
+    services.submit_intake(director, patient, raw, via="staff")
+    names = sorted(a.name for a in patient.allergies.all())
+    assert names == ["Cow's milk protein", "human albumin"]  # each once
+    today = services.clinic_today(patient)
+    verdicts = services.evaluate_patient(patient, today)
+    assert verdicts[services.Product.DYSPORT].outcome == "not_eligible"
+    assert verdicts[services.Product.DAXXIFY].outcome == "eligible"

@@ -391,3 +391,14 @@ def test_no_role_can_change_a_signed_record_through_any_endpoint(
         assert response.status_code == 405, (persona, method, path, response.status_code)
     decision.refresh_from_db()
     assert (decision.signer_label, decision.lines.get().allowed, written()) == before
+
+
+def test_a_contraindicated_product_is_offered_only_to_decline(client_for, patient, actor_of):
+    services.submit_intake(
+        actor_of("injector"), patient, intake_answers(allergy_milk=True), via="staff"
+    )
+    page = client_for("injector").get(reverse("screening:sign-decision", args=[patient.public_id]))
+    content = page.content.decode()
+    assert 'name="d_dysport__glabellar" value="allow"' not in content
+    assert 'name="d_dysport__glabellar" value="decline"' in content
+    assert 'name="d_xeomin__glabellar" value="allow"' in content

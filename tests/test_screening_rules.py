@@ -308,3 +308,23 @@ def test_a_yes_never_makes_the_verdict_better_than_a_no(intake, product, questio
     no = replace(intake, answers={**intake.answers, question: False})
     yes = replace(intake, answers={**intake.answers, question: True})
     assert RANK[evaluate(yes, product).outcome] >= RANK[evaluate(no, product).outcome]
+
+
+@pytest.mark.parametrize(
+    ("question", "rule", "products"),
+    [
+        (Question.ALLERGY_TOXIN, "toxin-hypersensitivity", set(Product)),
+        (
+            Question.ALLERGY_ALBUMIN,
+            "albumin-hypersensitivity",
+            {Product.BOTOX_COSMETIC, Product.XEOMIN, Product.JEUVEAU},
+        ),
+        (Question.ALLERGY_MILK, "milk-protein-hypersensitivity", {Product.DYSPORT}),
+    ],
+)
+def test_an_allergy_answered_outright_counts_like_one_typed(question, rule, products):
+    for product in Product:
+        verdict = evaluate(healthy(answers={question: True}), product)
+        fired = rule in {f.rule for f in verdict.findings}
+        assert fired == (product in products)
+        assert (verdict.outcome == N) == (product in products)

@@ -192,19 +192,25 @@ class DecisionForm(forms.Form):
     )
     shown = forms.CharField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, products: tuple[Product, ...], **kwargs):
+    def __init__(self, *args, products: tuple[Product, ...], contraindicated=(), **kwargs):
+        """`contraindicated`: products the rules rule out, offered only to decline (the service
+        refuses to allow them whatever is posted)."""
         super().__init__(*args, **kwargs)
         self.keys = []
         for product in products:
             for area in label_areas(product):
                 key = f"{product.value}__{area.value}"
                 self.keys.append((product, area, key))
-                self.fields[f"d_{key}"] = forms.ChoiceField(
+                field = forms.ChoiceField(
                     label=f"{product.label}: {area.label}",
                     choices=self.CHOICES,
                     required=False,
                     widget=forms.RadioSelect,
                 )
+                if product in contraindicated:  # shown without "Allow"; still parsed, so
+                    # that a crafted post meets the service's own refusal and message
+                    field.widget.choices = [c for c in self.CHOICES if c[0] != "allow"]
+                self.fields[f"d_{key}"] = field
                 self.fields[f"r_{key}"] = forms.CharField(
                     label="Reason", required=False, max_length=500
                 )

@@ -46,6 +46,17 @@ class YesNo:
 # In the order the patient sees them; the wording is the patient's, not the label's.
 QUESTIONS: tuple[YesNo, ...] = (
     YesNo(
+        Question.ALLERGY_TOXIN,
+        "Are you allergic to BOTOX or any other botulinum toxin product?",
+        "Dysport, Xeomin, Jeuveau, DAXXIFY and Letybo are botulinum toxins too.",
+    ),
+    YesNo(
+        Question.ALLERGY_ALBUMIN,
+        "Are you allergic to human albumin?",
+        "A blood protein that some medicines contain.",
+    ),
+    YesNo(Question.ALLERGY_MILK, "Are you allergic to cow's milk protein?"),
+    YesNo(
         Question.NEUROMUSCULAR_DISORDER,
         "Do you have a condition that affects your nerves and muscles?",
         "For example myasthenia gravis, Lambert-Eaton syndrome, ALS or a motor neuropathy.",

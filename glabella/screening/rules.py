@@ -54,6 +54,11 @@ class Question(StrEnum):
     PREGNANT = "pregnant"
     BREASTFEEDING = "breastfeeding"
     RECENT_TOXIN = "recent_toxin"  # any botulinum toxin in the last 4 months
+    # Asked outright as well as read from the typed allergies: a patient may not think to type
+    # "albumin".
+    ALLERGY_TOXIN = "allergy_toxin"
+    ALLERGY_ALBUMIN = "allergy_albumin"
+    ALLERGY_MILK = "allergy_milk"
 
 
 @dataclass(frozen=True)
@@ -120,14 +125,14 @@ RULES: tuple[Rule, ...] = (
     # Contraindications (label, section 4)
     Rule(
         "toxin-hypersensitivity",
-        (When("allergy", Class.BOTULINUM_TOXIN),),
+        (When("allergy", Class.BOTULINUM_TOXIN), When("answer", Question.ALLERGY_TOXIN)),
         Severity.CONTRAINDICATION,
         "Allergic to a botulinum toxin product: do not treat with any of them.",
         f"{LABEL}, 4 Contraindications",
     ),
     Rule(
         "albumin-hypersensitivity",
-        (When("allergy", Class.ALBUMIN),),
+        (When("allergy", Class.ALBUMIN), When("answer", Question.ALLERGY_ALBUMIN)),
         Severity.CONTRAINDICATION,
         "Allergic to human albumin, an ingredient of this product.",
         f"{LABEL}, 4 Contraindications; 11 Description",
@@ -135,7 +140,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "albumin-hypersensitivity-unverified",
-        (When("allergy", Class.ALBUMIN),),
+        (When("allergy", Class.ALBUMIN), When("answer", Question.ALLERGY_ALBUMIN)),
         Severity.PRECAUTION,
         "Allergic to human albumin: check this product's excipients before treating.",
         "Clinic reference (formulation to verify)",
@@ -143,7 +148,7 @@ RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "milk-protein-hypersensitivity",
-        (When("allergy", Class.MILK_PROTEIN),),
+        (When("allergy", Class.MILK_PROTEIN), When("answer", Question.ALLERGY_MILK)),
         Severity.CONTRAINDICATION,
         "Allergic to cow's milk protein: Dysport may contain trace amounts.",
         f"{LABEL} (Dysport), 4 Contraindications",

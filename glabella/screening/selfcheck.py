@@ -43,9 +43,10 @@ def self_check(
             Question.PREGNANT: ANSWER[answers["pregnant"]],
             Question.BREASTFEEDING: ANSWER[answers["pregnant"]],
             Question.RECENT_TOXIN: ANSWER[answers["recent"]],
+            Question.ALLERGY_TOXIN: allergy,
+            Question.ALLERGY_ALBUMIN: allergy,
+            Question.ALLERGY_MILK: allergy,
         },
-        # "Yes" or "not sure" to the allergy question: as careful as a toxin allergy.
-        allergies=("botulinum toxin",) if allergy is not False else (),
     )
     eligible = any(
         evaluate(intake, p, policies_off=policies_off).outcome == Outcome.ELIGIBLE for p in offered

@@ -28,6 +28,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core import signing
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Value
 from django.urls import reverse
 from django.utils import timezone
 
@@ -274,11 +275,22 @@ def _fold(text: str) -> str:
     return " ".join(plain.casefold().split())
 
 
+# A "yes" to an allergy question goes on the record under this name.
+ALLERGY_QUESTIONS = {
+    rules.Question.ALLERGY_TOXIN.value: "Botulinum toxin",
+    rules.Question.ALLERGY_ALBUMIN.value: "Human albumin",
+    rules.Question.ALLERGY_MILK.value: "Cow's milk protein",
+}
+
+
 def _update_record(actor: Actor, patient: Patient, answers: dict, today: date, now) -> dict:
     """Adds reported allergies, medications and conditions the record does not have yet (as
     active entries from the intake), and the pregnancy and breastfeeding answers."""
     added: dict[str, int] = {}
     by = _user(actor)
+    said_yes = [
+        name for question, name in ALLERGY_QUESTIONS.items() if answers["answers"].get(question)
+    ]
     for key, model in (
         ("allergies", Allergy),
         ("medications", Medication),
@@ -290,7 +302,12 @@ def _update_record(actor: Actor, patient: Patient, answers: dict, today: date, n
                 "name", flat=True
             )
         }
-        new = [name for name in answers[key] if _fold(name) not in known]
+        reported = answers[key] + (said_yes if key == "allergies" else [])
+        new = []
+        for name in reported:
+            if _fold(name) not in known:
+                known.add(_fold(name))
+                new.append(name)
         model.objects.bulk_create(
             model(
                 patient=patient,
@@ -392,6 +409,26 @@ def set_policy(actor: Actor, rule_id: str, enabled: bool, reason: str, *, now=No
     return change
 
 
+def current_entries(patient: Patient) -> dict[str, tuple[str, ...]]:
+    """The record's active allergies, medications and conditions, by name, in one query."""
+    names: dict[str, list[str]] = {"allergies": [], "medications": [], "conditions": []}
+    if patient.pk is None:
+        return dict.fromkeys(names, ())
+    queries = [
+        model.objects.filter(patient=patient, active=True)
+        .order_by()
+        .values_list(Value(key, output_field=CharField()), "name", "id")
+        for key, model in (
+            ("allergies", Allergy),
+            ("medications", Medication),
+            ("conditions", Condition),
+        )
+    ]
+    for key, name, _ in sorted(queries[0].union(*queries[1:], all=True), key=lambda r: r[2]):
+        names[key].append(name)
+    return {key: tuple(values) for key, values in names.items()}
+
+
 def intake_for(
     patient: Patient, today: date, response: IntakeResponse | None = None
 ) -> rules.Intake:
@@ -399,21 +436,7 @@ def intake_for(
     medications and conditions, and pregnancy or breastfeeding as recorded since."""
     response = response or latest_intake(patient)
     answers = response.answers if response else {}
-    names = {}
-    for key, model in (
-        ("allergies", Allergy),
-        ("medications", Medication),
-        ("conditions", Condition),
-    ):
-        names[key] = (
-            tuple(
-                model.objects.filter(patient=patient, active=True)
-                .order_by("id")
-                .values_list("name", flat=True)
-            )
-            if patient.pk
-            else ()
-        )
+    names = current_entries(patient)
     intake = questionnaire.to_intake(answers, today=today, birth_date=patient.birth_date, **names)
     answered_on = response.submitted_at.date() if response else None
     overrides = {}

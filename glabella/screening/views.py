@@ -43,6 +43,7 @@ from glabella.screening.models import (
     Via,
 )
 from glabella.screening.recommend import ADVICE, recommend
+from glabella.screening.rules import Outcome
 from glabella.screening.selfcheck import self_check as run_self_check
 
 Action = audit.Action
@@ -269,7 +270,9 @@ def sign_decision(request, public_id):
     offered = services.offered_products()
     verdicts = services.evaluate_patient(patient, today)
     shown = services.signature_key(services.signature_of(verdicts))
-    form = DecisionForm(_posted(request), products=offered, initial={"shown": shown})
+    ruled_out = {p for p in offered if verdicts[p].outcome == Outcome.NOT_ELIGIBLE}
+    options = {"products": offered, "contraindicated": ruled_out}
+    form = DecisionForm(_posted(request), initial={"shown": shown}, **options)
     status, error = 200, None
     if request.method == "POST":
         status = 422
@@ -287,7 +290,7 @@ def sign_decision(request, public_id):
                 form.show_errors(exc.fields, lines)
             except DomainError as exc:
                 status, error = exc.status, exc.message
-                form = DecisionForm(products=offered, initial={"shown": shown})
+                form = DecisionForm(initial={"shown": shown}, **options)
             else:
                 messages.success(request, "Decision signed.")
                 return redirect("screening:patient", public_id=patient.public_id)
@@ -437,7 +440,7 @@ def self_check(request):
         if form.is_valid():
             result = run_self_check(
                 form.cleaned_data,
-                today=timezone.now().date(),
+                today=services.clinic_today(),
                 offered=services.offered_products(),
                 policies_off=services.policies_off(),
             )

@@ -10,6 +10,7 @@ the provider reviews it. Pure data and functions: no database.
 from __future__ import annotations
 
 import difflib
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -471,6 +472,7 @@ class Recognition:
         return self.term is not None
 
 
+@functools.lru_cache(maxsize=8192)
 def recognise(kind: Kind, text: str) -> Recognition:
     """The classes a typed name belongs to; unrecognised names come back with `term` None."""
     table = _FOLDED[kind]

@@ -9,6 +9,9 @@ from glabella.screening.models import IntakeResponse, SignedConsent
 pytestmark = pytest.mark.django_db(transaction=True)
 
 QUESTIONS = [
+    "allergy_toxin",
+    "allergy_albumin",
+    "allergy_milk",
     "neuromuscular_disorder",
     "swallowing_or_breathing",
     "heart_disease",
