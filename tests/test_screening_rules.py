@@ -170,9 +170,8 @@ def test_a_cows_milk_allergy_blocks_dysport_only():
 def test_an_albumin_allergy_does_not_block_daxxify():
     result = outcomes(healthy(allergies=("human albumin",)))
     assert result[Product.DAXXIFY] == Outcome.ELIGIBLE
-    assert result[Product.DYSPORT] == Outcome.ELIGIBLE
     assert result[Product.LETYBO] == Outcome.REVIEW  # its formulation is not verified
-    for p in (Product.BOTOX_COSMETIC, Product.XEOMIN, Product.JEUVEAU):
+    for p in (Product.BOTOX_COSMETIC, Product.DYSPORT, Product.XEOMIN, Product.JEUVEAU):
         assert result[p] == Outcome.NOT_ELIGIBLE
 
 
@@ -211,7 +210,7 @@ PROFILES = [
     ("17 and a day short", dict(birth_date=date(2008, 11, 23)), (N, N, N, N, N, N)),
     ("70 years old", dict(birth_date=date(1956, 1, 1)), (E, R, E, E, E, E)),
     ("allergic to Botox", dict(allergies=("Botox",)), (N, N, N, N, N, N)),
-    ("allergic to albumin", dict(allergies=("albumin",)), (N, E, N, N, E, R)),
+    ("allergic to albumin", dict(allergies=("albumin",)), (N, N, N, N, E, R)),
     ("allergic to dairy", dict(allergies=("dairy",)), (E, N, E, E, E, E)),
     ("albumin and milk", dict(allergies=("albumin", "casein")), (N, N, N, N, E, R)),
     ("cold sore at the site", dict(answers={Question.INFECTION_AT_SITE: True}), (N,) * 6),
@@ -317,7 +316,7 @@ def test_a_yes_never_makes_the_verdict_better_than_a_no(intake, product, questio
         (
             Question.ALLERGY_ALBUMIN,
             "albumin-hypersensitivity",
-            {Product.BOTOX_COSMETIC, Product.XEOMIN, Product.JEUVEAU},
+            {Product.BOTOX_COSMETIC, Product.DYSPORT, Product.XEOMIN, Product.JEUVEAU},
         ),
         (Question.ALLERGY_MILK, "milk-protein-hypersensitivity", {Product.DYSPORT}),
     ],

@@ -23,7 +23,9 @@ from glabella.screening.products import Product
 from glabella.screening.vocabulary import Class, Kind, Recognition, recognise
 
 ALL = frozenset(Product)
-WITH_ALBUMIN = frozenset({Product.BOTOX_COSMETIC, Product.XEOMIN, Product.JEUVEAU})
+# Dysport lists human albumin among its ingredients (125 micrograms per vial, beside lactose),
+# so an albumin allergy rules it out too; DAXXIFY has none.
+WITH_ALBUMIN = frozenset({Product.BOTOX_COSMETIC, Product.DYSPORT, Product.XEOMIN, Product.JEUVEAU})
 # Letybo's excipients are not in our verified sources: an albumin allergy is for the provider.
 ALBUMIN_UNVERIFIED = frozenset({Product.LETYBO})
 
