@@ -1,0 +1,256 @@
+"""The six US neuromodulators' labels as data, and the dermal fillers, for charting and the dose
+guard. Pure: no database.
+
+Each product's values carry their source; the ones seen only in secondary sources are named in
+`verify` (see ../shared/CLINICAL.md), so that pages can say so and a clinic can check them. Area
+doses come from `screening.products.LABEL_DOSES` (one table for the recommendation and the guard).
+Units belong to their product: nothing here converts one product's units to another's.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+
+from glabella.screening.products import LABEL_DOSES, Area, LabelDose, Product
+
+D = Decimal
+LABEL = "US prescribing information"
+HALF_UNIT = D("0.5")
+TWENTIETH_ML = D("0.05")
+
+
+class ChartArea(StrEnum):
+    """Where a point goes on the face chart. Lateral canthal lines are charted per side; the
+    label's dose is for both sides together."""
+
+    GLABELLAR = "glabellar"
+    FOREHEAD = "forehead"
+    LATERAL_CANTHAL_LEFT = "lateral_canthal_left"
+    LATERAL_CANTHAL_RIGHT = "lateral_canthal_right"
+    PLATYSMA = "platysma"
+    # Off-label for every product here: allowed, and marked as such.
+    NASALIS = "nasalis"  # "bunny lines"
+    PERIORAL = "perioral"  # lip lines, "lip flip"
+    DAO = "dao"  # depressor anguli oris, the corners of the mouth
+    MENTALIS = "mentalis"  # chin dimpling
+    MASSETER = "masseter"
+    LATERAL_BROW = "lateral_brow"  # brow lift
+    OTHER = "other"
+
+    @property
+    def label_area(self) -> Area | None:
+        return LABEL_AREA_OF.get(self)
+
+    @property
+    def off_label(self) -> bool:
+        return self.label_area is None
+
+
+LABEL_AREA_OF = {
+    ChartArea.GLABELLAR: Area.GLABELLAR,
+    ChartArea.FOREHEAD: Area.FOREHEAD,
+    ChartArea.LATERAL_CANTHAL_LEFT: Area.LATERAL_CANTHAL,
+    ChartArea.LATERAL_CANTHAL_RIGHT: Area.LATERAL_CANTHAL,
+    ChartArea.PLATYSMA: Area.PLATYSMA,
+}
+
+
+@dataclass(frozen=True)
+class CombinedMax:
+    """The most the label gives when several areas are treated in one session."""
+
+    areas: frozenset[Area]
+    units: Decimal
+    note: str
+
+
+@dataclass(frozen=True)
+class VialSize:
+    units: int
+    diluent_ml: tuple[Decimal, ...]  # the label's reconstitution volumes for aesthetic use
+
+    def units_per_01ml(self, diluent_ml: Decimal) -> Decimal:
+        """The concentration, in the product's units per 0.1 mL."""
+        return (D(self.units) / diluent_ml / 10).quantize(D("0.01"))
+
+
+@dataclass(frozen=True)
+class ProductLabel:
+    product: Product
+    generic: str
+    combined: tuple[CombinedMax, ...]
+    vials: tuple[VialSize, ...]
+    beyond_use_hours: int  # after reconstitution
+    storage_unopened: str
+    storage_reconstituted: str
+    excipients: tuple[str, ...]
+    sources: dict[str, str]
+    verify: frozenset[str] = frozenset()
+    # An area treated only together with another (forehead with glabellar: brow drooping).
+    companions: dict[Area, Area] = field(default_factory=dict)
+    min_interval_days: int = 90
+    # The most of this product within `cumulative_days` across all uses (verify).
+    cumulative_max: Decimal | None = None
+    cumulative_days: int = 90
+    unit_step: Decimal = HALF_UNIT  # the smallest amount charted
+
+    @property
+    def name(self) -> str:
+        return self.product.label
+
+    @property
+    def doses(self) -> dict[Area, LabelDose]:
+        return {d.area: d for d in LABEL_DOSES if d.product == self.product}
+
+    def area_max(self, area: Area) -> Decimal | None:
+        dose = self.doses.get(area)
+        return D(max(dose.units)) if dose else None
+
+    def pattern(self, area: Area) -> tuple[int, Decimal] | None:
+        """The label's injection pattern for an area: (sites, units per site)."""
+        dose = self.doses.get(area)
+        if dose is None or not dose.sites or not dose.units_per_site:
+            return None
+        return dose.sites, D(str(dose.units_per_site))
+
+
+LABELS: dict[Product, ProductLabel] = {
+    Product.BOTOX_COSMETIC: ProductLabel(
+        product=Product.BOTOX_COSMETIC,
+        generic="onabotulinumtoxinA",
+        combined=(
+            CombinedMax(
+                frozenset({Area.GLABELLAR, Area.FOREHEAD}),
+                D(40),
+                "Forehead lines are treated with glabellar lines: 40 U together",
+            ),
+            CombinedMax(
+                frozenset({Area.GLABELLAR, Area.FOREHEAD, Area.LATERAL_CANTHAL}),
+                D(64),
+                "Forehead, glabellar and crow's feet together: 64 U",
+            ),
+        ),
+        vials=(VialSize(50, (D("1.25"),)), VialSize(100, (D("2.5"),))),
+        beyond_use_hours=24,
+        storage_unopened="2-8 C",
+        storage_reconstituted="2-8 C; use within 24 hours; record date and time of reconstitution",
+        excipients=("human albumin", "sodium chloride"),
+        companions={Area.FOREHEAD: Area.GLABELLAR},
+        cumulative_max=D(400),
+        sources={
+            "doses": f"{LABEL} (BOTOX Cosmetic, 2024-10), 2 Dosage and Administration",
+            "vials": f"{LABEL}, 2.2 Reconstitution",
+            "beyond_use_hours": f"{LABEL}, 2.2 Reconstitution",
+            "excipients": f"{LABEL}, 11 Description",
+            "cumulative_max": "Secondary sources (BOTOX and BOTOX Cosmetic together, 3 months)",
+        },
+        verify=frozenset({"cumulative_max", "platysma sites"}),
+    ),
+    Product.DYSPORT: ProductLabel(
+        product=Product.DYSPORT,
+        generic="abobotulinumtoxinA",
+        combined=(),
+        vials=(VialSize(300, (D("2.5"), D("1.5"))),),
+        beyond_use_hours=24,
+        storage_unopened="2-8 C, protect from light",
+        storage_reconstituted="2-8 C; use within 24 hours",
+        excipients=("human albumin", "lactose (may carry traces of cow's milk protein)"),
+        sources={
+            "doses": f"{LABEL} (Dysport), 2 Dosage and Administration",
+            "vials": f"{LABEL} (Dysport), 2 Dosage and Administration",
+            "beyond_use_hours": "Secondary sources",
+            "excipients": f"{LABEL} (Dysport), 11 Description",
+        },
+        verify=frozenset({"beyond_use_hours"}),
+    ),
+    Product.XEOMIN: ProductLabel(
+        product=Product.XEOMIN,
+        generic="incobotulinumtoxinA",
+        combined=(
+            CombinedMax(
+                frozenset({Area.GLABELLAR, Area.FOREHEAD, Area.LATERAL_CANTHAL}),
+                D(64),
+                "Forehead, glabellar and crow's feet together: 64 U",
+            ),
+        ),
+        vials=(
+            VialSize(50, (D("1.25"),)),
+            VialSize(100, (D("2.5"),)),
+            VialSize(200, (D("5"),)),
+        ),
+        beyond_use_hours=24,
+        storage_unopened="At or below 25 C; no refrigeration needed",
+        storage_reconstituted="2-8 C; use within 24 hours",
+        excipients=("human albumin", "sucrose"),
+        sources={
+            "doses": f"{LABEL} (Xeomin), 2 Dosage and Administration",
+            "vials": "Secondary sources",
+            "beyond_use_hours": f"{LABEL} (Xeomin), 2 Dosage and Administration",
+            "excipients": f"{LABEL} (Xeomin), 11 Description",
+        },
+        verify=frozenset({"forehead dose", "lateral canthal dose", "combined", "vials"}),
+    ),
+    Product.JEUVEAU: ProductLabel(
+        product=Product.JEUVEAU,
+        generic="prabotulinumtoxinA-xvfs",
+        combined=(),
+        vials=(VialSize(100, (D("2.5"),)),),
+        beyond_use_hours=24,
+        storage_unopened="2-8 C",
+        storage_reconstituted="2-8 C, protect from light; use within 24 hours",
+        excipients=("human albumin", "sodium chloride"),
+        sources={
+            "doses": f"{LABEL} (Jeuveau), 2 Dosage and Administration",
+            "vials": f"{LABEL} (Jeuveau), 2 Dosage and Administration",
+            "beyond_use_hours": f"{LABEL} (Jeuveau), 2 Dosage and Administration",
+            "excipients": f"{LABEL} (Jeuveau), 11 Description",
+        },
+    ),
+    Product.DAXXIFY: ProductLabel(
+        product=Product.DAXXIFY,
+        generic="daxibotulinumtoxinA-lanm",
+        combined=(),
+        vials=(VialSize(50, ()), VialSize(100, ())),
+        beyond_use_hours=72,
+        storage_unopened="Room temperature or refrigerated (verify)",
+        storage_reconstituted="Use within 72 hours",
+        excipients=("RTP004 peptide (no human albumin)",),
+        sources={
+            "doses": f"{LABEL} (DAXXIFY), 2 Dosage and Administration",
+            "beyond_use_hours": f"{LABEL} (DAXXIFY), 2 Dosage and Administration",
+            "excipients": f"{LABEL} (DAXXIFY), 11 Description",
+        },
+        verify=frozenset({"diluent volumes", "storage_unopened"}),
+    ),
+    Product.LETYBO: ProductLabel(
+        product=Product.LETYBO,
+        generic="letibotulinumtoxinA-wlbg",
+        combined=(),
+        vials=(VialSize(50, (D("1.25"),)), VialSize(100, (D("2.5"),))),
+        beyond_use_hours=24,
+        storage_unopened="2-8 C (verify)",
+        storage_reconstituted="Verify",
+        excipients=(),
+        sources={"doses": f"{LABEL} (Letybo), 2 Dosage and Administration"},
+        verify=frozenset({"vials", "beyond_use_hours", "storage", "excipients"}),
+    ),
+}
+
+
+@dataclass(frozen=True)
+class Filler:
+    """A dermal filler, measured in syringes and mL (never in units)."""
+
+    name: str
+    syringe_ml: Decimal
+    lidocaine: bool
+    ml_step: Decimal = TWENTIETH_ML
+
+
+FILLERS: tuple[Filler, ...] = (
+    Filler("Hyaluronic acid filler with lidocaine, 1.0 mL syringe", D("1.0"), True),
+    Filler("Hyaluronic acid filler, 1.0 mL syringe", D("1.0"), False),
+    Filler("Hyaluronic acid filler with lidocaine, 0.55 mL syringe", D("0.55"), True),
+)
