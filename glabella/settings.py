@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "glabella.scheduling",
     "glabella.messaging",
     "glabella.screening",
+    "glabella.inventory",
     "glabella.demo",
     "django_tasks",
     "django_tasks_db",
@@ -182,6 +183,11 @@ CONSENT_VALID_MONTHS = env_int("CONSENT_VALID_MONTHS", 12, minimum=1)
 # How long the forms link sent to a patient works, and a tablet session handed over at the desk.
 FORMS_LINK_DAYS = env_int("FORMS_LINK_DAYS", 30, minimum=1)
 TABLET_LINK_MINUTES = env_int("TABLET_LINK_MINUTES", 60, minimum=5)
+
+# Stock: a product is low when a location has fewer sealed vials than this; a lot is flagged
+# this many days before it expires.
+LOW_STOCK_VIALS = env_int("LOW_STOCK_VIALS", 2, minimum=0)
+EXPIRY_ALERT_DAYS = env_int("EXPIRY_ALERT_DAYS", 30, minimum=1)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)

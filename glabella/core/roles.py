@@ -40,6 +40,7 @@ class Capability(StrEnum):
     SIGN_DECISION = "screening.sign_decision"  # a candidacy decision (also needs a prescriber)
     SET_SCREENING_POLICY = "screening.set_policy"  # switch clinic-policy rules
     MANAGE_CONSENT_FORMS = "screening.manage_consent_forms"  # publish consent document versions
+    MANAGE_STOCK = "inventory.manage"  # receive stock, reconstitute, draw, waste, discard
 
 
 _FRONT_DESK = {
@@ -47,7 +48,11 @@ _FRONT_DESK = {
     Capability.CHANGE_PATIENT,
     Capability.VIEW_CLINIC,
 }
-_CLINICIAN = _FRONT_DESK | {Capability.VIEW_CLINICAL, Capability.CHANGE_CLINICAL}
+_CLINICIAN = _FRONT_DESK | {
+    Capability.VIEW_CLINICAL,
+    Capability.CHANGE_CLINICAL,
+    Capability.MANAGE_STOCK,
+}
 
 # Clinical judgements belong to clinicians, and clinic policy to the medical director.
 _CLINICAL_ACTS = {Capability.SIGN_DECISION, Capability.SET_SCREENING_POLICY}
