@@ -7,6 +7,7 @@ from glabella.core.api import AUTH, install_error_handlers
 from glabella.patients.api import router as patients_router
 from glabella.scheduling.api import router as scheduling_router
 from glabella.screening.api import router as screening_router
+from glabella.treatments.api import router as treatments_router
 
 api = NinjaAPI(
     title="glabella API",
@@ -24,3 +25,4 @@ api.add_router("/v1/patients", patients_router)
 api.add_router("/v1/clinic", clinic_router)
 api.add_router("/v1/scheduling", scheduling_router)
 api.add_router("/v1/screening", screening_router)
+api.add_router("/v1/treatments", treatments_router)

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "glabella.messaging",
     "glabella.screening",
     "glabella.inventory",
+    "glabella.treatments",
     "glabella.demo",
     "django_tasks",
     "django_tasks_db",

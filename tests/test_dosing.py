@@ -303,3 +303,10 @@ def test_more_units_never_make_a_plan_safer(product, pts, area, extra):
     after = run(product, [*pts, (area, extra)], vial=fresh_vial(product, units=200))
     assert order.index(after.level) >= order.index(before.level)
     assert set(codes(before)) - {"companion"} <= set(codes(after))
+
+
+def test_an_amendment_counts_what_the_session_already_gave():
+    given = tuple(Point(G, D(4)) for _ in range(5))
+    result = run(points=[(G, 4)], given=given, vial=fresh_vial(Product.BOTOX_COSMETIC, units=4))
+    assert codes(result) == {"area-above-label": Level.WARN}  # 24 U glabellar in the session
+    assert result.total == D(4)  # and only the new 4 U come from the vial

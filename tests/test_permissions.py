@@ -39,6 +39,7 @@ def public(ok: int = 200) -> dict:
 PATIENT = {"public_id": "<patient>"}
 APPOINTMENT = {"public_id": "<appointment>"}
 FORMS = {"token": "<forms>"}
+TREATMENT = {"public_id": "<treatment>"}
 MATRIX = [
     (
         "core:home",
@@ -207,6 +208,17 @@ MATRIX = [
     ("api:list_decisions", "get", PATIENT, None, api(CLINICIANS | {"patient"})),
     ("api:sign_decision", "post", PATIENT, {}, api(SIGNERS, ok=422, denied=403)),
     ("api:list_consents", "get", PATIENT, None, api(ALL_STAFF | {"patient"})),
+    # Treatments and stock: charting is a clinician's act; the owner reads and handles stock.
+    ("api:check_plan", "post", {}, {}, api(CLINICIANS, ok=422, denied=403)),
+    ("api:start_record", "post", {}, {}, api(SIGNERS, ok=422, denied=403)),
+    ("api:read_record", "get", TREATMENT, None, api(CLINICIANS | {"patient"})),
+    ("api:save_draft", "post", TREATMENT, {}, api(SIGNERS, ok=422, denied=403)),
+    # Only the injector who charted a record signs it (the medical director gets 403 here).
+    ("api:sign_record", "post", TREATMENT, {}, api({"injector"}, ok=422, denied=403)),
+    ("api:amend_record", "post", TREATMENT, {}, api(SIGNERS, ok=422, denied=403)),
+    ("api:receive", "post", {}, {}, api(CLINICIANS, ok=422, denied=403)),
+    ("api:reconstitute", "post", {"public_id": "<vial>"}, {}, api(CLINICIANS, ok=422, denied=403)),
+    ("api:recall", "get", {"public_id": "<lot>"}, None, api(CLINICIANS, denied=403)),
 ]
 
 
@@ -234,6 +246,39 @@ def test_every_route_has_an_entry():
 def _resolve(kwargs: dict, objects: dict) -> dict:
     return {
         k: objects[v] if isinstance(v, str) and v.startswith("<") else v for k, v in kwargs.items()
+    }
+
+
+def _treatment_objects(patient, clinic) -> dict:
+    from datetime import date, timedelta
+
+    from glabella.core.access import actor_for
+    from glabella.core.models import StaffMember
+    from glabella.inventory import services as stock
+    from glabella.treatments import services as treatments
+
+    injector = StaffMember.objects.get(role="injector", credential="NP")
+    actor = actor_for(injector.user)
+    lot = stock.receive(
+        actor,
+        clinic,
+        dict(
+            product="dysport",
+            lot_number="P1",
+            expires_on=date.today() + timedelta(days=100),
+            vial_units=300,
+            vials_received=1,
+            supplier="Galderma",
+            seal_checked=True,
+            licence_checked=True,
+        ),
+    )
+    appointment = future_appointment(patient, clinic, days=3, service_slug="neuromodulator")
+    record = treatments.start(actor, appointment, "dysport")
+    return {
+        "<treatment>": record.public_id,
+        "<lot>": lot.public_id,
+        "<vial>": lot.vials.get().public_id,
     }
 
 
@@ -272,6 +317,7 @@ def test_route_answers_each_persona(
         ).public_id,
         "<forms>": screening.forms_token(patient),
         "<consent>": _signed_photo_consent(patient).public_id,
+        **_treatment_objects(patient, clinic),
     }
     url = reverse(name, kwargs=_resolve(kwargs, objects))
     client = client_for(persona)

@@ -75,3 +75,32 @@ class RefuseChanges(migrations.RunSQL):
 
     def describe(self):
         return f"Refuse updates of {self.table}"
+
+
+class VendorSQL(migrations.RunSQL):
+    """SQL written per database vendor (triggers differ between PostgreSQL and SQLite)."""
+
+    def __init__(self, *, postgresql=(), sqlite=(), reverse_postgresql=(), reverse_sqlite=()):
+        self.by_vendor = {
+            "postgresql": (list(postgresql), list(reverse_postgresql)),
+            "sqlite": (list(sqlite), list(reverse_sqlite)),
+        }
+        super().__init__(sql="", reverse_sql="")
+
+    def deconstruct(self):
+        kwargs = {}
+        for vendor, (forwards, backwards) in self.by_vendor.items():
+            kwargs[vendor] = forwards
+            kwargs[f"reverse_{vendor}"] = backwards
+        return (self.__class__.__name__, [], kwargs)
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        for sql in self.by_vendor.get(schema_editor.connection.vendor, ([], []))[0]:
+            schema_editor.execute(sql, params=None)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        for sql in self.by_vendor.get(schema_editor.connection.vendor, ([], []))[1]:
+            schema_editor.execute(sql, params=None)
+
+    def describe(self):
+        return "Vendor-specific SQL"

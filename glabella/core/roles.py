@@ -41,6 +41,8 @@ class Capability(StrEnum):
     SET_SCREENING_POLICY = "screening.set_policy"  # switch clinic-policy rules
     MANAGE_CONSENT_FORMS = "screening.manage_consent_forms"  # publish consent document versions
     MANAGE_STOCK = "inventory.manage"  # receive stock, reconstitute, draw, waste, discard
+    CHART = "treatments.chart"  # chart and sign treatments (a clinician's act)
+    SET_PROTOCOL = "treatments.set_protocol"  # the clinic's house doses
 
 
 _FRONT_DESK = {
@@ -55,7 +57,12 @@ _CLINICIAN = _FRONT_DESK | {
 }
 
 # Clinical judgements belong to clinicians, and clinic policy to the medical director.
-_CLINICAL_ACTS = {Capability.SIGN_DECISION, Capability.SET_SCREENING_POLICY}
+_CLINICAL_ACTS = {
+    Capability.SIGN_DECISION,
+    Capability.SET_SCREENING_POLICY,
+    Capability.CHART,
+    Capability.SET_PROTOCOL,
+}
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.OWNER: frozenset(Capability) - _CLINICAL_ACTS,
@@ -66,9 +73,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.SIGN_DECISION,
             Capability.SET_SCREENING_POLICY,
             Capability.MANAGE_CONSENT_FORMS,
+            Capability.CHART,
+            Capability.SET_PROTOCOL,
         }
     ),
-    Role.INJECTOR: frozenset(_CLINICIAN | {Capability.SIGN_DECISION}),
+    Role.INJECTOR: frozenset(_CLINICIAN | {Capability.SIGN_DECISION, Capability.CHART}),
     Role.FRONT_DESK: frozenset(_FRONT_DESK),
 }
 

@@ -146,7 +146,8 @@ def receive(actor: Actor, location, data: dict, *, now: datetime | None = None) 
 # ---------------------------------------------------------------- a vial's life
 
 
-def _locked(vial: Vial) -> Vial:
+def lock_vial(vial: Vial) -> Vial:
+    """The vial's row, locked until the caller's transaction ends (SQLite: writers are serial)."""
     return Vial.objects.select_for_update().select_related("lot").get(pk=vial.pk)
 
 
@@ -167,7 +168,7 @@ def reconstitute(
     if errors:
         raise ValidationFailed(errors)
     with write_transaction():
-        current = _locked(vial)
+        current = lock_vial(vial)
         if current.state != Vial.State.SEALED:
             raise ValidationFailed(
                 {"vial": [f"This vial is already {current.get_state_display().lower()}."]}
@@ -227,32 +228,9 @@ def draw(
     if errors:
         raise ValidationFailed(errors)
     with write_transaction():
-        current = _locked(vial)
-        _usable(current, now)
-        if amount > current.units_left:
-            left = current.units_left.normalize()
-            raise ValidationFailed(
-                {
-                    "units": [
-                        f"Only {left:f} U left in vial {current.number} of lot "
-                        f"{current.lot.lot_number}; draw the rest from another vial."
-                    ]
-                }
-            )
-        current.units_left -= amount
-        if current.units_left == 0:
-            current.state = Vial.State.USED_UP
-            current.closed_at = now
-        current.save(update_fields=["units_left", "state", "closed_at"])
-        movement = Movement.objects.create(
-            vial=current,
-            kind=kind,
-            units=amount,
-            balance_after=current.units_left,
-            at=now,
-            by=actor.staff,
-            patient=patient,
-            reason=reason,
+        current = lock_vial(vial)
+        movement = take(
+            current, amount, kind=kind, by=actor.staff, patient=patient, reason=reason, now=now
         )
         if patient is not None:
             audit.record_patient(
@@ -264,6 +242,47 @@ def draw(
                 detail={"units": str(amount), "lot": current.lot.lot_number},
             )
     return Drawn(current, movement)
+
+
+def take(
+    vial: Vial,
+    amount: Decimal,
+    *,
+    kind: str,
+    by,
+    patient=None,
+    reason: str = "",
+    now: datetime,
+) -> Movement:
+    """Inside the caller's write transaction, with `vial` locked (`lock_vial`): checks that the
+    vial can give `amount` now, lowers its balance and records the movement. Charting a treatment
+    draws every point this way, in the transaction that locks the record."""
+    _usable(vial, now)
+    if amount > vial.units_left:
+        left = vial.units_left.normalize()
+        raise ValidationFailed(
+            {
+                "units": [
+                    f"Only {left:f} U left in vial {vial.number} of lot "
+                    f"{vial.lot.lot_number}; draw the rest from another vial."
+                ]
+            }
+        )
+    vial.units_left -= amount
+    if vial.units_left == 0:
+        vial.state = Vial.State.USED_UP
+        vial.closed_at = now
+    vial.save(update_fields=["units_left", "state", "closed_at"])
+    return Movement.objects.create(
+        vial=vial,
+        kind=kind,
+        units=amount,
+        balance_after=vial.units_left,
+        at=now,
+        by=by,
+        patient=patient,
+        reason=reason,
+    )
 
 
 def _usable(vial: Vial, now: datetime) -> None:
@@ -302,7 +321,7 @@ def discard(actor: Actor, vial: Vial, reason: str, *, now=None) -> Vial:
     if not reason or len(reason) > 300:
         raise ValidationFailed({"reason": ["Say why the vial is discarded (at most 300)."]})
     with write_transaction():
-        current = _locked(vial)
+        current = lock_vial(vial)
         if current.state not in Vial.OPEN:
             raise ValidationFailed(
                 {"vial": [f"This vial is already {current.get_state_display().lower()}."]}
@@ -336,7 +355,7 @@ def write_off_expired(now: datetime | None = None) -> int:
     closed = 0
     for vial in due.select_related("lot__location"):
         with write_transaction():
-            current = _locked(vial)
+            current = lock_vial(vial)
             if current.state not in Vial.OPEN:
                 continue
             past_use = current.discard_by is not None and current.discard_by < now

@@ -626,6 +626,18 @@ def allowed_lines(patient: Patient, today: date) -> list[DecisionLine]:
     return [line for line in decision.lines.all() if line.allowed]
 
 
+def clearance(patient: Patient, product: str, on_day: date):
+    """(the current decision, the label areas it allows this product in) for a treatment on
+    `on_day`; (None, None) without a current decision running that day."""
+    decision, state = current_decision(patient, clinic_today(patient))
+    if decision is None or not state.current or on_day > decision.expires_on:
+        return None, None
+    areas = frozenset(
+        Area(line.area) for line in decision.lines.all() if line.allowed and line.product == product
+    )
+    return decision, areas
+
+
 def is_cleared(patient: Patient, product: str, area: str, on_day: date) -> bool:
     """Whether a current decision allows this product in this area on this day (charting)."""
     today = clinic_today(patient)

@@ -88,6 +88,9 @@ class Plan:
     # What the current candidacy decision allows for this product (None: no current decision).
     cleared: frozenset[Area] | None = None
     consented: bool = False
+    # Points already given in this session (an amendment adds to a signed record): they count
+    # towards the area and session totals, not towards what is drawn from the vial now.
+    given: tuple[Point, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -139,10 +142,15 @@ def check(label: ProductLabel, plan: Plan, protocol: Protocol | None = None) -> 
         else:
             totals[point.area.value] += point.units
     total = sum(totals.values(), Decimal(0))
+    for point in plan.given:
+        area = point.area.label_area
+        if area is not None and area in label.doses:
+            label_totals[area] += point.units
+    given = sum((p.units for p in plan.given), Decimal(0))
 
     findings += _against_label(label, plan, label_totals, protocol)
     findings += _off_label(label, plan)
-    findings += _history(label, plan, total)
+    findings += _history(label, plan, total + given)
     findings += _vial(label, plan, total)
     findings += _clearance(label, plan, label_totals)
     level = max((f.level for f in findings), key=ORDER.index, default=Level.OK)

@@ -1,0 +1,380 @@
+"""/api/v1/treatments: the dose guard on a plan (writes nothing), charting a record, signing and
+amending it, receiving stock, reconstituting a vial, and the recall of a lot.
+
+A signed record has no PUT, PATCH or DELETE: it is amended by a new record.
+"""
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from ninja import Field, Router, Schema, Status
+from pydantic import ConfigDict
+
+from glabella.clinic.models import Location
+from glabella.core import audit
+from glabella.core.api import api_actor, requires
+from glabella.core.errors import ValidationFailed
+from glabella.core.roles import Capability
+from glabella.inventory import services as stock
+from glabella.inventory.models import Lot, Vial
+from glabella.patients.models import Patient
+from glabella.scheduling.models import Appointment
+from glabella.screening.products import Product
+from glabella.treatments import dosing, services
+from glabella.treatments.labels import LABELS, ChartArea
+from glabella.treatments.models import TreatmentRecord
+
+router = Router(tags=["treatments"])
+CLINICAL = requires(Capability.VIEW_CLINICAL)
+CHART = requires(Capability.CHART)
+STOCK = requires(Capability.MANAGE_STOCK)
+Action = audit.Action
+
+
+class Strict(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+
+class PlannedPoint(Strict):
+    area: str
+    units: Decimal
+
+
+class PastIn(Strict):
+    day: date
+    product: str = Field(max_length=100)
+    units: Decimal = Decimal(0)
+
+
+class CheckIn(Strict):
+    product: str
+    points: list[PlannedPoint] = Field(default_factory=list, max_length=200)
+    areas: dict[str, Decimal] = Field(
+        default_factory=dict, description="Area totals, instead of (or beside) points"
+    )
+    patient: UUID | None = Field(None, description="Reads history, decision and consent")
+    history: list[PastIn] = Field(default_factory=list, max_length=100)
+    vial: UUID | None = None
+    at: datetime | None = None
+
+
+class FindingOut(Schema):
+    code: str
+    level: str
+    message: str
+    area: str
+
+
+class CheckOut(Schema):
+    level: str
+    findings: list[FindingOut]
+    area_totals: dict[str, Decimal]
+    total: Decimal
+    clearance_checked: bool = Field(
+        description="False without a patient: the decision and consent were not checked"
+    )
+
+
+@router.post("/check", response=CheckOut, auth=CLINICAL, summary="Check a plan")
+def check_plan(request: HttpRequest, payload: CheckIn):
+    """The dose guard's findings for a planned treatment. Writes nothing."""
+    actor = api_actor(request)
+    errors: dict[str, list[str]] = {}
+    if payload.product not in set(Product):
+        raise ValidationFailed({"product": [f"Choose one of: {', '.join(Product)}."]})
+    label = LABELS[Product(payload.product)]
+    planned = [(p.area, p.units, f"points.{i}") for i, p in enumerate(payload.points)]
+    planned += [(area, units, f"areas.{area}") for area, units in payload.areas.items()]
+    if not planned:
+        errors["points"] = ["Give at least one point or area total."]
+    points = []
+    for area, units, where in planned:
+        if area not in {a.value for a in ChartArea}:
+            field = f"{where}.area" if where.startswith("points") else where
+            errors[field] = ["Choose an area of the chart."]
+        elif not units.is_finite():
+            errors[where] = ["Give a number of units."]
+        else:
+            points.append(dosing.Point(ChartArea(area), units))
+    vial = None
+    if payload.vial is not None:
+        vial = (
+            Vial.objects.restrict(actor)
+            .select_related("lot")
+            .filter(public_id=payload.vial)
+            .first()
+        )
+        if vial is None:
+            errors["vial"] = ["No such vial."]
+    if errors:
+        raise ValidationFailed(errors)
+    at = payload.at or timezone.now()
+    history = tuple(dosing.PastSession(h.day, h.product, h.units) for h in payload.history)
+    cleared, consented, checked = frozenset(label.doses), True, False
+    if payload.patient is not None:
+        patient = Patient.objects.restrict(actor, "view").filter(public_id=payload.patient).first()
+        if patient is None:
+            raise ValidationFailed({"patient": ["No such patient."]})
+        day = at.astimezone(services.screening.clinic_zone(patient)).date()
+        _, cleared = services.screening.clearance(patient, payload.product, day)
+        consent = services.screening.current_consent(patient, "neuromodulator", day)
+        consented, checked = consent is not None, True
+        history += services.history(patient, at)
+        audit.record_patient(actor, Action.READ, patient, object_type="treatment-check")
+    vial_state = None
+    if vial is not None:
+        vial_state = dosing.VialState(
+            Product(vial.lot.product), vial.units_left, vial.lot.expires_on, vial.reconstituted_at
+        )
+    plan = dosing.Plan(
+        product=Product(payload.product),
+        points=tuple(points),
+        at=at,
+        history=history,
+        vial=vial_state,
+        cleared=cleared,
+        consented=consented,
+    )
+    result = dosing.check(label, plan, services.protocol(payload.product))
+    return {
+        "level": result.level.value,
+        "findings": [
+            {"code": f.code, "level": f.level.value, "message": f.message, "area": f.area}
+            for f in result.findings
+        ],
+        "area_totals": result.area_totals,
+        "total": result.total,
+        "clearance_checked": checked,
+    }
+
+
+# ---------------------------------------------------------------- records
+
+
+class PointOut(Schema):
+    area: str
+    x: Decimal
+    y: Decimal
+    units: Decimal
+    depth: str
+
+
+class RecordOut(Schema):
+    id: UUID = Field(alias="public_id")
+    status: str
+    product: str
+    patient: UUID = Field(alias="patient.public_id")
+    appointment: UUID = Field(alias="appointment.public_id")
+    injector: str = Field(alias="injector.full_name")
+    vial: UUID | None = Field(None, alias="vial.public_id")
+    lot: str | None = Field(None, alias="vial.lot.lot_number")
+    notes_before: str
+    notes_after: str
+    created_at: datetime
+    locked_at: datetime | None
+    guard: list[dict[str, Any]]
+    reasons: dict[str, str]
+    amends: UUID | None = Field(None, alias="amends.public_id")
+    points: list[PointOut]
+
+
+def _out(record: TreatmentRecord) -> TreatmentRecord:
+    """The record as stored now, with what RecordOut reads."""
+    return (
+        TreatmentRecord.objects.select_related(
+            "patient", "appointment", "injector", "vial__lot", "amends"
+        )
+        .prefetch_related("points")
+        .get(pk=record.pk)
+    )
+
+
+class StartIn(Strict):
+    appointment: UUID
+    product: str
+
+
+@router.post("/records", response={201: RecordOut}, auth=CHART, summary="Start a record")
+def start_record(request: HttpRequest, payload: StartIn):
+    actor = api_actor(request)
+    appointment = (
+        Appointment.objects.restrict(actor, "view")
+        .select_related("service", "patient")
+        .filter(public_id=payload.appointment)
+        .first()
+    )
+    if appointment is None:
+        raise ValidationFailed({"appointment": ["No such appointment."]})
+    return Status(201, _out(services.start(actor, appointment, payload.product)))
+
+
+@router.get("/records/{public_id}", response=RecordOut, summary="A treatment record")
+def read_record(request: HttpRequest, public_id: UUID):
+    actor = api_actor(request)
+    record = services.open_record(actor, public_id)
+    audit.record_patient(
+        actor, Action.READ, record.patient, object_type="treatment", object_id=record.public_id
+    )
+    return _out(record)
+
+
+class DraftIn(Strict):
+    points: list[dict[str, Any]] = Field(max_length=200)
+    vial: UUID | None = None
+    notes_before: str = Field("", max_length=4000)
+    notes_after: str = Field("", max_length=4000)
+
+
+@router.post("/records/{public_id}/draft", response=RecordOut, auth=CHART, summary="Save draft")
+def save_draft(request: HttpRequest, public_id: UUID, payload: DraftIn):
+    """Replaces the draft's points (area, x, y as fractions of the chart, units, depth)."""
+    actor = api_actor(request)
+    record = services.open_record(actor, public_id, "change")
+    vial = None
+    if payload.vial is not None:
+        vial = (
+            Vial.objects.restrict(actor)
+            .select_related("lot")
+            .filter(public_id=payload.vial)
+            .first()
+        )
+        if vial is None:
+            raise ValidationFailed({"vial": ["No such vial."]})
+    services.save_draft(
+        actor,
+        record,
+        points=payload.points,
+        vial=vial,
+        notes_before=payload.notes_before,
+        notes_after=payload.notes_after,
+    )
+    return _out(record)
+
+
+class SignIn(Strict):
+    reasons: dict[str, str] = Field(
+        default_factory=dict, description="A reason for each warning, by its code"
+    )
+
+
+@router.post("/records/{public_id}/sign", response=RecordOut, auth=CHART, summary="Sign and lock")
+def sign_record(request: HttpRequest, public_id: UUID, payload: SignIn):
+    actor = api_actor(request)
+    record = services.open_record(actor, public_id, "change")
+    services.lock(actor, record, reasons=payload.reasons)
+    return _out(record)
+
+
+@router.post("/records/{public_id}/amend", response={201: RecordOut}, auth=CHART, summary="Amend")
+def amend_record(request: HttpRequest, public_id: UUID):
+    actor = api_actor(request)
+    record = services.open_record(actor, public_id, "change")
+    return Status(201, _out(services.amend(actor, record)))
+
+
+# ---------------------------------------------------------------- stock
+
+
+class ReceiveIn(Strict):
+    location: str = Field(description="The location's slug")
+    product: str
+    ndc: str = Field("", max_length=20)
+    lot_number: str = Field(max_length=40)
+    expires_on: date
+    vial_units: int
+    vials_received: int
+    supplier: str = Field(max_length=150)
+    invoice: str = Field("", max_length=60)
+    unit_cost: Decimal = Decimal(0)
+    received_on: date | None = None
+    seal_checked: bool
+    licence_checked: bool
+
+
+class VialOut(Schema):
+    id: UUID = Field(alias="public_id")
+    number: int
+    state: str
+    units_left: Decimal
+    discard_by: datetime | None
+
+
+class LotOut(Schema):
+    id: UUID = Field(alias="public_id")
+    product: str
+    lot_number: str
+    expires_on: date
+    vials: list[VialOut]
+
+
+def _lot_out(lot: Lot) -> dict:
+    return {
+        "public_id": lot.public_id,
+        "product": lot.product,
+        "lot_number": lot.lot_number,
+        "expires_on": lot.expires_on,
+        "vials": list(lot.vials.all()),
+    }
+
+
+@router.post("/stock/lots", response={201: LotOut}, auth=STOCK, summary="Receive a delivery")
+def receive(request: HttpRequest, payload: ReceiveIn):
+    actor = api_actor(request)
+    location = Location.objects.filter(slug=payload.location, active=True).first()
+    if location is None:
+        raise ValidationFailed({"location": ["Choose one of our locations."]})
+    data = payload.model_dump(exclude={"location"})
+    return Status(201, _lot_out(stock.receive(actor, location, data)))
+
+
+class ReconstituteIn(Strict):
+    diluent_ml: Decimal
+
+
+@router.post(
+    "/stock/vials/{public_id}/reconstitute",
+    response=VialOut,
+    auth=STOCK,
+    summary="Reconstitute a vial",
+)
+def reconstitute(request: HttpRequest, public_id: UUID, payload: ReconstituteIn):
+    actor = api_actor(request)
+    vial = Vial.objects.restrict(actor).select_related("lot").filter(public_id=public_id).first()
+    if vial is None:
+        raise Http404
+    return stock.reconstitute(actor, vial, payload.diluent_ml)
+
+
+class TreatedOut(Schema):
+    patient: UUID
+    name: str
+    phone: str
+    email: str
+    treated_on: date
+    areas: dict[str, Decimal]
+    units: Decimal
+
+
+@router.get(
+    "/stock/lots/{public_id}/recall",
+    response=list[TreatedOut],
+    auth=CLINICAL,
+    summary="Who was treated from a lot",
+)
+def recall(request: HttpRequest, public_id: UUID):
+    actor = api_actor(request)
+    lot = Lot.objects.restrict(actor).filter(public_id=public_id).first()
+    if lot is None:
+        raise Http404
+    treated = services.recall(lot)
+    ids = dict(
+        Patient.objects.filter(pk__in=[t.patient_id for t in treated]).values_list(
+            "pk", "public_id"
+        )
+    )
+    audit.record(actor, Action.EXPORT, "recall", lot.public_id, detail={"patients": len(treated)})
+    return [{**t.__dict__, "patient": ids[t.patient_id]} for t in treated]

@@ -1,0 +1,183 @@
+"""Treatment records: what was injected where, from which vial, by whom, signed and locked.
+
+A draft record is the injector's working chart. Locking it draws every point's units from the
+vial (in that transaction) and freezes it: the models refuse changes, and database triggers
+refuse them too (see migration 0002). Corrections and additions are amendments: new records that
+point to the one they amend and are shown beside it. The clinic's house doses are an append-only
+list of changes, the latest per product and area in force.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from glabella.core.access import AccessRule, RestrictedQuerySet
+from glabella.core.roles import Capability
+from glabella.screening.products import AREA_NAMES, PRODUCT_NAMES
+from glabella.treatments.labels import ChartArea
+
+TREATMENT_RULE = AccessRule(
+    staff={
+        "view": Capability.VIEW_CLINICAL,
+        "create": Capability.CHART,
+        "change": Capability.CHART,
+    },
+    patient_field="patient_id",
+)
+
+
+class RecordLocked(Exception):
+    """An attempt to change a locked treatment record."""
+
+
+class ProtocolChange(models.Model):
+    """The medical director set (or cleared) the clinic's house dose for a product's area."""
+
+    product = models.CharField(max_length=20, choices=list(PRODUCT_NAMES.items()))
+    area = models.CharField(max_length=20, choices=list(AREA_NAMES.items()))
+    house_max = models.DecimalField(
+        max_digits=7, decimal_places=2, null=True, blank=True, help_text="Empty: the label's"
+    )
+    reason = models.CharField(max_length=300)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+    access_rule = AccessRule(
+        staff={"view": Capability.VIEW_CLINICAL, "create": Capability.SET_PROTOCOL}
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.product} {self.area}: {self.house_max or 'label'} ({self.at:%Y-%m-%d})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RecordLocked("Protocol changes are never edited; record a new one.")
+        super().save(*args, **kwargs)
+
+
+class TreatmentRecord(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        LOCKED = "locked", "Signed and locked"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    appointment = models.ForeignKey(
+        "scheduling.Appointment", on_delete=models.PROTECT, related_name="treatments"
+    )
+    patient = models.ForeignKey(
+        "patients.Patient", on_delete=models.PROTECT, related_name="treatments"
+    )
+    injector = models.ForeignKey("core.StaffMember", on_delete=models.PROTECT, related_name="+")
+    supervisor = models.ForeignKey(
+        "core.StaffMember", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    product = models.CharField(max_length=20, choices=list(PRODUCT_NAMES.items()))
+    vial = models.ForeignKey(
+        "inventory.Vial", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    notes_before = models.TextField(blank=True)
+    notes_after = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(default=timezone.now)
+    locked_at = models.DateTimeField(null=True, blank=True)
+    guard = models.JSONField(default=list, help_text="The dose guard's findings at locking")
+    reasons = models.JSONField(default=dict, help_text="The reason given for each warning")
+    decision = models.ForeignKey(
+        "screening.CandidacyDecision",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    consent = models.ForeignKey(
+        "screening.SignedConsent",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    amends = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="amendments"
+    )
+
+    objects = RestrictedQuerySet.as_manager()
+    access_rule = TREATMENT_RULE
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["appointment"],
+                condition=Q(amends__isnull=True),
+                name="one_record_per_appointment",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(locked_at__isnull=False),
+                name="locked_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["patient", "-created_at"], name="treatment_patient")]
+
+    def __str__(self) -> str:
+        return f"{self.get_product_display()} on {self.created_at:%Y-%m-%d}"
+
+    def save(self, *args, **kwargs):
+        if (
+            not self._state.adding
+            and type(self).objects.filter(pk=self.pk, status=self.Status.LOCKED).exists()
+        ):
+            raise RecordLocked("A locked treatment record never changes; amend it instead.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RecordLocked("Treatment records are never deleted.")
+
+    @property
+    def locked(self) -> bool:
+        return self.status == self.Status.LOCKED
+
+
+class InjectionPoint(models.Model):
+    record = models.ForeignKey(TreatmentRecord, on_delete=models.PROTECT, related_name="points")
+    area = models.CharField(max_length=24, choices=[(a.value, a.value) for a in ChartArea])
+    # Where on the face chart, as fractions of its width and height.
+    x = models.DecimalField(
+        max_digits=5, decimal_places=4, validators=[MinValueValidator(0), MaxValueValidator(1)]
+    )
+    y = models.DecimalField(
+        max_digits=5, decimal_places=4, validators=[MinValueValidator(0), MaxValueValidator(1)]
+    )
+    units = models.DecimalField(max_digits=7, decimal_places=2)
+    depth = models.CharField(max_length=60, blank=True)
+    movement = models.OneToOneField(
+        "inventory.Movement", null=True, blank=True, on_delete=models.PROTECT, related_name="point"
+    )
+
+    objects = RestrictedQuerySet.as_manager()
+    access_rule = AccessRule(
+        staff={"view": Capability.VIEW_CLINICAL, "change": Capability.CHART},
+        patient_field="record__patient_id",
+    )
+
+    class Meta:
+        ordering = ["record", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(units__gt=0), name="point_units_positive"),
+            models.CheckConstraint(
+                condition=Q(x__gte=0, x__lte=1, y__gte=0, y__lte=1), name="point_on_the_chart"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area}: {self.units} U"

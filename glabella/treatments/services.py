@@ -1,0 +1,499 @@
+"""Charting: a treatment record from its draft to its signature, the dose guard on every plan,
+amendments, the clinic's house doses, and the recall of a lot.
+
+The dose guard (`dosing.check`) gets everything it reads from here: the product's label, the
+clinic's protocol, the patient's history (locked records of this clinic, and toxin treatments the
+patient reported in their intake), the vial, and screening's current decision and consent.
+Locking runs the guard once more inside the transaction that draws every point's units from the
+vial, with the vial's row locked, so what is signed is what was checked.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.db.models import Sum
+from django.utils import timezone
+
+from glabella.clinic.models import Service
+from glabella.core import audit
+from glabella.core.access import Actor
+from glabella.core.db import write_transaction
+from glabella.core.errors import Forbidden, NotFound, ValidationFailed
+from glabella.core.roles import Capability, Credential
+from glabella.inventory import services as stock
+from glabella.inventory.models import Lot, Movement, Vial
+from glabella.scheduling.models import Appointment, Status
+from glabella.screening import services as screening
+from glabella.screening.models import ConsentKind
+from glabella.screening.products import Area, Product
+from glabella.treatments import dosing
+from glabella.treatments.labels import LABELS, ChartArea
+from glabella.treatments.models import InjectionPoint, ProtocolChange, TreatmentRecord
+
+Action = audit.Action
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_POINTS = 100
+HISTORY_DAYS = 400  # far enough back for every check the guard makes
+
+
+# ---------------------------------------------------------------- the clinic's protocol
+
+
+def protocol(product: str) -> dosing.Protocol:
+    house: dict[Area, Decimal] = {}
+    seen = set()
+    for change in ProtocolChange.objects.filter(product=product).order_by("-at", "-id"):
+        if change.area in seen:
+            continue
+        seen.add(change.area)
+        if change.house_max is not None:
+            house[Area(change.area)] = change.house_max
+    return dosing.Protocol(house_max=house)
+
+
+def set_house_dose(actor: Actor, product, area, units, reason: str, *, now=None) -> ProtocolChange:
+    """The medical director sets the clinic's house dose for a product's area (None: back to the
+    label). The label itself never changes."""
+    if not actor.can(Capability.SET_PROTOCOL):
+        raise Forbidden("Only the medical director sets the clinic's house doses.")
+    errors: dict[str, list[str]] = {}
+    label = (
+        LABELS.get(Product(product))
+        if isinstance(product, str) and product in set(Product)
+        else None
+    )
+    if label is None:
+        errors["product"] = ["Choose one of the neuromodulators."]
+    elif not isinstance(area, str) or area not in {a.value for a in label.doses}:
+        errors["area"] = [f"Choose one of {label.name}'s label areas."]
+    value = None
+    if units not in (None, ""):
+        try:
+            value = Decimal(str(units))
+            if not value.is_finite() or value <= 0:
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            errors["house_max"] = ["Give a positive number of units, or leave it empty."]
+    reason = " ".join((reason or "").split())
+    if not 5 <= len(reason) <= 300:
+        errors["reason"] = ["Say why, in 5 to 300 characters: the change is kept."]
+    if errors:
+        raise ValidationFailed(errors)
+    with write_transaction():
+        change = ProtocolChange.objects.create(
+            product=product,
+            area=area,
+            house_max=value,
+            reason=reason,
+            changed_by=actor.user if getattr(actor.user, "pk", None) else None,
+            actor_label=actor.label[:200],
+            at=now or timezone.now(),
+        )
+        audit.record(
+            actor,
+            Action.UPDATE,
+            "treatments.protocol",
+            f"{product}:{area}",
+            detail={"house_max": str(value) if value else None, "reason": reason},
+        )
+    return change
+
+
+# ---------------------------------------------------------------- what the guard reads
+
+
+def history(patient, before: datetime, *, session=None) -> tuple[dosing.PastSession, ...]:
+    """Earlier toxin sessions: this clinic's locked records (units per product and day), and
+    what the patient reported in their latest intake. `session` (an appointment id) is left out:
+    an amendment belongs to its session, not after it."""
+    since = before - timedelta(days=HISTORY_DAYS)
+    rows = (
+        InjectionPoint.objects.filter(
+            record__patient=patient,
+            record__status=TreatmentRecord.Status.LOCKED,
+            record__locked_at__gte=since,
+            record__locked_at__lt=before,
+        )
+        .exclude(record__appointment_id=session)
+        .values("record_id", "record__product", "record__locked_at")
+        .annotate(units=Sum("units"))
+    )
+    sessions = [
+        dosing.PastSession(
+            r["record__locked_at"].astimezone(screening.clinic_zone(patient)).date(),
+            r["record__product"],
+            r["units"],
+        )
+        for r in rows
+    ]
+    latest = screening.latest_intake(patient)
+    for entry in latest.answers.get("recent_toxin", []) if latest else []:
+        sessions.append(
+            dosing.PastSession(date.fromisoformat(entry["date"]), entry["product"], Decimal(0))
+        )
+    return tuple(sessions)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What a plan is checked with, and where it came from."""
+
+    plan: dosing.Plan
+    decision: object
+    consent: object
+
+
+def context(record: TreatmentRecord, points, at: datetime, vial: Vial | None) -> Context:
+    patient = record.patient
+    day = at.astimezone(screening.clinic_zone(patient)).date()
+    decision, cleared = screening.clearance(patient, record.product, day)
+    consent = screening.current_consent(patient, ConsentKind.NEUROMODULATOR, day)
+    vial_state = None
+    if vial is not None:
+        vial_state = dosing.VialState(
+            product=Product(vial.lot.product),
+            units_left=vial.units_left,
+            expires_on=vial.lot.expires_on,
+            reconstituted_at=vial.reconstituted_at,
+        )
+    given = InjectionPoint.objects.filter(
+        record__appointment_id=record.appointment_id,
+        record__status=TreatmentRecord.Status.LOCKED,
+        record__product=record.product,
+    ).values_list("area", "units")
+    plan = dosing.Plan(
+        product=Product(record.product),
+        points=tuple(dosing.Point(ChartArea(p["area"]), p["units"]) for p in points),
+        given=tuple(dosing.Point(ChartArea(a), u) for a, u in given),
+        at=at,
+        history=history(patient, at, session=record.appointment_id),
+        vial=vial_state,
+        cleared=cleared,
+        consented=consent is not None,
+    )
+    return Context(plan, decision, consent)
+
+
+def check(record: TreatmentRecord, *, at: datetime | None = None) -> dosing.Check:
+    at = at or timezone.now()
+    points = [{"area": p.area, "units": p.units} for p in record.points.all()]
+    ctx = context(record, points, at, record.vial)
+    return dosing.check(LABELS[Product(record.product)], ctx.plan, protocol(record.product))
+
+
+# ---------------------------------------------------------------- charting
+
+
+def _require_chart(actor: Actor) -> None:
+    if actor.staff is None or not actor.can(Capability.CHART):
+        raise Forbidden("Only a clinician charts a treatment.")
+
+
+def start(actor: Actor, appointment: Appointment, product, *, now=None) -> TreatmentRecord:
+    """A draft record for a neuromodulator appointment, charted by the signed-in clinician."""
+    _require_chart(actor)
+    staff = actor.staff
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    if not isinstance(product, str) or product not in set(Product):
+        errors["product"] = ["Choose one of the neuromodulators."]
+    if appointment.service.kind != Service.Kind.NEUROMODULATOR:
+        errors["appointment"] = ["Only a neuromodulator treatment appointment is charted here."]
+    elif appointment.status not in (Status.BOOKED, Status.CHECKED_IN, Status.COMPLETED):
+        errors["appointment"] = ["This appointment was cancelled or missed."]
+    if not appointment.service.can_be_performed_by(staff, now.date()):
+        errors["injector"] = ["Your credential or licence does not cover this treatment."]
+    supervisor = staff.supervising_prescriber if staff.credential == Credential.RN else None
+    if staff.credential == Credential.RN and supervisor is None:
+        errors["injector"] = ["An RN injector needs a supervising prescriber on file."]
+    if errors:
+        raise ValidationFailed(errors)
+    if TreatmentRecord.objects.filter(appointment=appointment, amends__isnull=True).exists():
+        raise ValidationFailed({"appointment": ["This appointment already has its record."]})
+    with write_transaction():
+        record = TreatmentRecord.objects.create(
+            appointment=appointment,
+            patient=appointment.patient,
+            injector=staff,
+            supervisor=supervisor,
+            product=product,
+            created_at=now,
+        )
+        audit.record_patient(
+            actor,
+            Action.CREATE,
+            record.patient,
+            object_type="treatment",
+            object_id=record.public_id,
+        )
+    return record
+
+
+def clean_points(raw: object, product: str) -> tuple[list[dict], dict[str, list[str]]]:
+    """Points as the chart sends them: area, x and y (fractions of the chart), units, depth."""
+    errors: dict[str, list[str]] = {}
+    if not isinstance(raw, list):
+        return [], {"points": ["Give a list of points."]}
+    if len(raw) > MAX_POINTS:
+        return [], {"points": [f"At most {MAX_POINTS} points in one record."]}
+    step = LABELS[Product(product)].unit_step
+    out = []
+    for i, point in enumerate(raw):
+        where = f"points.{i}"
+        if not isinstance(point, dict) or set(point) - {"area", "x", "y", "units", "depth"}:
+            errors[where] = ["Give the area, x, y, units and (if you like) depth."]
+            continue
+        area = point.get("area")
+        if not isinstance(area, str) or area not in {a.value for a in ChartArea}:
+            errors[f"{where}.area"] = ["Choose an area of the chart."]
+        position = {}
+        for axis in ("x", "y"):
+            try:
+                value = Decimal(str(point.get(axis)))
+                if not value.is_finite() or not 0 <= value <= 1:
+                    raise InvalidOperation
+                position[axis] = value.quantize(Decimal("0.0001"))
+            except (InvalidOperation, ValueError):
+                errors[f"{where}.{axis}"] = ["The point must lie on the chart (0 to 1)."]
+        try:
+            units = Decimal(str(point.get("units")))
+            if not units.is_finite() or units <= 0:
+                raise InvalidOperation
+            if units % step != 0:
+                errors[f"{where}.units"] = [
+                    f"Give units in steps of {step.normalize():f} for this product."
+                ]
+        except (InvalidOperation, ValueError):
+            errors[f"{where}.units"] = ["Give a positive number of units."]
+            units = None
+        depth = point.get("depth", "") or ""
+        if not isinstance(depth, str) or len(depth) > 60 or CONTROL.search(depth):
+            errors[f"{where}.depth"] = ["Keep the depth note to 60 plain characters."]
+        if not any(k.startswith(where) for k in errors):
+            out.append({"area": area, **position, "units": units, "depth": depth.strip()})
+    return out, errors
+
+
+def _note(text, name: str, errors: dict) -> str:
+    text = (text or "").strip()
+    if not isinstance(text, str) or len(text) > 4000 or CONTROL.search(text):
+        errors[name] = ["Keep the note to 4000 plain characters."]
+    return text
+
+
+def save_draft(
+    actor: Actor,
+    record: TreatmentRecord,
+    *,
+    points: object,
+    vial: Vial | None = None,
+    notes_before: str = "",
+    notes_after: str = "",
+) -> TreatmentRecord:
+    """Replaces the draft's points, vial and notes."""
+    _require_chart(actor)
+    if record.locked:
+        raise ValidationFailed({"record": ["This record is signed and locked: amend it."]})
+    cleaned, errors = clean_points(points, record.product)
+    if vial is not None:
+        if vial.lot.product != record.product:
+            label = LABELS[Product(vial.lot.product)]
+            errors["vial"] = [
+                f"That vial holds {label.name}: units are never converted between products."
+            ]
+        elif vial.lot.location_id != record.appointment.location_id:
+            errors["vial"] = ["That vial is at another location."]
+    before = _note(notes_before, "notes_before", errors)
+    after = _note(notes_after, "notes_after", errors)
+    if errors:
+        raise ValidationFailed(errors)
+    with write_transaction():
+        current = TreatmentRecord.objects.select_for_update().get(pk=record.pk)
+        if current.locked:
+            raise ValidationFailed({"record": ["This record is signed and locked: amend it."]})
+        current.points.all().delete()
+        InjectionPoint.objects.bulk_create(InjectionPoint(record=current, **p) for p in cleaned)
+        current.vial = vial
+        current.notes_before = before
+        current.notes_after = after
+        current.save()
+        audit.record_patient(
+            actor,
+            Action.UPDATE,
+            current.patient,
+            object_type="treatment",
+            object_id=current.public_id,
+            detail={"points": len(cleaned)},
+        )
+    return current
+
+
+def lock(
+    actor: Actor, record: TreatmentRecord, *, reasons: dict | None = None, now=None
+) -> TreatmentRecord:
+    """Signs the record: the guard runs again; a block stops it, each warning needs a reason;
+    then every point's units are drawn from the vial and the record is locked, in one
+    transaction."""
+    _require_chart(actor)
+    now = now or timezone.now()
+    reasons = {k: " ".join(str(v).split()) for k, v in (reasons or {}).items() if str(v).strip()}
+    with write_transaction():
+        current = (
+            TreatmentRecord.objects.select_for_update().select_related("patient").get(pk=record.pk)
+        )
+        if current.locked:
+            raise ValidationFailed({"record": ["This record is already signed and locked."]})
+        if current.injector_id != actor.staff.pk:
+            raise Forbidden("Only the injector who charted it signs this record.")
+        points = list(current.points.all())
+        if not points:
+            raise ValidationFailed({"points": ["Chart at least one point before signing."]})
+        if current.vial_id is None:
+            raise ValidationFailed({"vial": ["Choose the vial the units were drawn from."]})
+        vial = stock.lock_vial(current.vial)
+        plain = [{"area": p.area, "units": p.units} for p in points]
+        ctx = context(current, plain, now, vial)
+        result = dosing.check(LABELS[Product(current.product)], ctx.plan, protocol(current.product))
+        blocks = [f.message for f in result.findings if f.level == dosing.Level.BLOCK]
+        if blocks:
+            raise ValidationFailed({"guard": blocks}, "The dose guard stops this treatment.")
+        missing = {
+            f"reasons.{f.code}": [f"Give a reason to proceed: {f.message}"]
+            for f in result.findings
+            if f.level == dosing.Level.WARN and not reasons.get(f.code)
+        }
+        if missing:
+            raise ValidationFailed(missing, "Each warning needs a reason before signing.")
+        for point in points:
+            movement = stock.take(
+                vial,
+                point.units,
+                kind=Movement.Kind.DRAW,
+                by=actor.staff,
+                patient=current.patient,
+                now=now,
+            )
+            point.movement = movement
+            point.save(update_fields=["movement"])
+        current.status = TreatmentRecord.Status.LOCKED
+        current.locked_at = now
+        current.guard = [
+            {"code": f.code, "level": f.level.value, "message": f.message, "area": f.area}
+            for f in result.findings
+        ]
+        current.reasons = {f.code: reasons[f.code] for f in result.findings if f.code in reasons}
+        current.decision = ctx.decision
+        current.consent = ctx.consent
+        # The save checks the stored row, which is still a draft: this is the one allowed change.
+        TreatmentRecord.objects.filter(pk=current.pk).update(
+            status=current.status,
+            locked_at=now,
+            guard=current.guard,
+            reasons=current.reasons,
+            decision=current.decision,
+            consent=current.consent,
+        )
+        audit.record_patient(
+            actor,
+            Action.UPDATE,
+            current.patient,
+            object_type="treatment",
+            object_id=current.public_id,
+            detail={"locked": True, "total": str(result.total), "lot": vial.lot.lot_number},
+        )
+    return current
+
+
+def amend(actor: Actor, original: TreatmentRecord, *, now=None) -> TreatmentRecord:
+    """A new draft that amends a locked record: added points (drawn when it is signed) and
+    corrected notes. The original stays as it was."""
+    _require_chart(actor)
+    if not original.locked:
+        raise ValidationFailed(
+            {"record": ["Change the draft itself; only a signed record is amended."]}
+        )
+    with write_transaction():
+        amendment = TreatmentRecord.objects.create(
+            appointment=original.appointment,
+            patient=original.patient,
+            injector=actor.staff,
+            supervisor=original.supervisor,
+            product=original.product,
+            vial=original.vial,
+            amends=original,
+            created_at=now or timezone.now(),
+        )
+        audit.record_patient(
+            actor,
+            Action.CREATE,
+            original.patient,
+            object_type="treatment-amendment",
+            object_id=amendment.public_id,
+            detail={"amends": str(original.public_id)},
+        )
+    return amendment
+
+
+def open_record(actor: Actor, public_id, action: str = "view") -> TreatmentRecord:
+    found = (
+        TreatmentRecord.objects.restrict(actor, action)
+        .select_related("patient", "appointment__location", "vial__lot", "injector")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound("No such treatment record.")
+    return found
+
+
+# ---------------------------------------------------------------- recall
+
+
+@dataclass(frozen=True)
+class Treated:
+    patient_id: int
+    name: str
+    phone: str
+    email: str
+    treated_on: date
+    areas: dict[str, Decimal]
+    units: Decimal
+
+
+def recall(lot: Lot) -> list[Treated]:
+    """Everyone treated from this lot, with the day, areas, units and how to reach them: one
+    query over the points drawn from the lot's vials."""
+    rows = (
+        InjectionPoint.objects.filter(movement__vial__lot=lot)
+        .values(
+            "record_id",
+            "record__locked_at",
+            "record__patient_id",
+            "record__patient__given_name",
+            "record__patient__family_name",
+            "record__patient__phone",
+            "record__patient__email",
+            "area",
+            "units",
+        )
+        .order_by("record__locked_at", "record_id")
+    )
+    by_record: dict[int, dict] = {}
+    for r in rows:
+        entry = by_record.setdefault(
+            r["record_id"],
+            {
+                "patient_id": r["record__patient_id"],
+                "name": f"{r['record__patient__given_name']} {r['record__patient__family_name']}",
+                "phone": r["record__patient__phone"],
+                "email": r["record__patient__email"],
+                "treated_on": r["record__locked_at"].date(),
+                "areas": {},
+            },
+        )
+        entry["areas"][r["area"]] = entry["areas"].get(r["area"], Decimal(0)) + r["units"]
+    return [Treated(**e, units=sum(e["areas"].values(), Decimal(0))) for e in by_record.values()]
