@@ -160,3 +160,23 @@ def clear_for_treatment(patient, *, product="botox_cosmetic", area="glabellar", 
     return services.sign_decision(
         actor, patient, [{"product": product, "area": area, "allowed": True}]
     )
+
+
+def receive_lot(clinic, product="botox_cosmetic", vial_units=100, **changes):
+    """A delivery received by the demo NP injector, with its checks done."""
+    from glabella.core.models import StaffMember
+    from glabella.inventory import services as stock
+
+    injector = StaffMember.objects.get(user__username=STAFF_EMAILS["injector"])
+    data = dict(
+        product=product,
+        lot_number="L1",
+        expires_on=date.today() + timedelta(days=300),
+        vial_units=vial_units,
+        vials_received=1,
+        supplier="Authorised distributor",
+        seal_checked=True,
+        licence_checked=True,
+    )
+    data.update(changes)
+    return stock.receive(actor_for(injector.user), clinic, data)

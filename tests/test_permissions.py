@@ -11,7 +11,7 @@ from glabella.messaging.models import Message
 from glabella.scheduling.models import CalendarFeed
 from glabella.scheduling.notices import manage_token
 from glabella.screening import services as screening
-from tests.conftest import PERSONAS, future_appointment
+from tests.conftest import PERSONAS, future_appointment, receive_lot
 
 ALL_STAFF = {"owner", "medical_director", "injector", "front_desk"}
 CLINICIANS = {"owner", "medical_director", "injector"}
@@ -250,31 +250,14 @@ def _resolve(kwargs: dict, objects: dict) -> dict:
 
 
 def _treatment_objects(patient, clinic) -> dict:
-    from datetime import date, timedelta
-
     from glabella.core.access import actor_for
     from glabella.core.models import StaffMember
-    from glabella.inventory import services as stock
     from glabella.treatments import services as treatments
 
-    injector = StaffMember.objects.get(role="injector", credential="NP")
-    actor = actor_for(injector.user)
-    lot = stock.receive(
-        actor,
-        clinic,
-        dict(
-            product="dysport",
-            lot_number="P1",
-            expires_on=date.today() + timedelta(days=100),
-            vial_units=300,
-            vials_received=1,
-            supplier="Galderma",
-            seal_checked=True,
-            licence_checked=True,
-        ),
-    )
+    lot = receive_lot(clinic, product="dysport", vial_units=300, lot_number="P1")
     appointment = future_appointment(patient, clinic, days=3, service_slug="neuromodulator")
-    record = treatments.start(actor, appointment, "dysport")
+    injector = StaffMember.objects.get(role="injector", credential="NP")
+    record = treatments.start(actor_for(injector.user), appointment, "dysport")
     return {
         "<treatment>": record.public_id,
         "<lot>": lot.public_id,

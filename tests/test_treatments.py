@@ -16,7 +16,12 @@ from glabella.inventory.models import Movement, Vial
 from glabella.screening import services as screening
 from glabella.treatments import services
 from glabella.treatments.models import InjectionPoint, RecordLocked, TreatmentRecord
-from tests.conftest import clear_for_treatment, future_appointment, make_patient
+from tests.conftest import (
+    clear_for_treatment,
+    future_appointment,
+    make_patient,
+    receive_lot,
+)
 
 D = Decimal
 NOW = datetime.now(UTC).replace(microsecond=0)
@@ -44,20 +49,7 @@ def injector(actor_of):
 
 @pytest.fixture
 def vial(injector, clinic):
-    lot = stock.receive(
-        injector,
-        clinic,
-        dict(
-            product="botox_cosmetic",
-            lot_number="C7777",
-            expires_on=date.today() + timedelta(days=300),
-            vial_units=100,
-            vials_received=2,
-            supplier="Allergan Direct",
-            seal_checked=True,
-            licence_checked=True,
-        ),
-    )
+    lot = receive_lot(clinic, lot_number="C7777", vials_received=2)
     return stock.reconstitute(injector, lot.vials.first(), "2.5", now=NOW - timedelta(hours=1))
 
 
@@ -127,20 +119,7 @@ def test_bad_points_are_refused_field_by_field(injector, draft, point, field):
 
 
 def test_another_products_vial_is_refused(injector, draft, clinic):
-    lot = stock.receive(
-        injector,
-        clinic,
-        dict(
-            product="dysport",
-            lot_number="D1",
-            expires_on=date.today() + timedelta(days=200),
-            vial_units=300,
-            vials_received=1,
-            supplier="Galderma",
-            seal_checked=True,
-            licence_checked=True,
-        ),
-    )
+    lot = receive_lot(clinic, product="dysport", vial_units=300, lot_number="D1")
     with pytest.raises(ValidationFailed) as failed:
         services.save_draft(injector, draft, points=GLABELLAR, vial=lot.vials.get())
     assert "never converted" in failed.value.fields["vial"][0]
