@@ -50,6 +50,7 @@ lock: install
 bench: install
 	$(BIN)/python bench/patient_search.py
 	$(BIN)/python bench/availability.py
+	$(BIN)/python bench/recall.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

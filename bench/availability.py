@@ -222,7 +222,7 @@ def grow_history_tenfold(today) -> int:
                 ]
             # Column names and day counts come from this script, never from input.
             insert = f"INSERT INTO scheduling_appointment (public_id, {', '.join(cols + shifted)}) "
-            select = f"SELECT {new_id}, {', '.join(cols + shift)} FROM scheduling_appointment "  # noqa: S608
+            select = f"SELECT {new_id}, {', '.join(cols + shift)} FROM scheduling_appointment "
             sql = insert + select + "WHERE starts_at >= %s AND starts_at < %s"
             cur.execute(sql, [cutoff, start])
             added += cur.rowcount
