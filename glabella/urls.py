@@ -11,6 +11,7 @@ urlpatterns = [
     path("", include("glabella.clinic.urls")),
     path("", include("glabella.scheduling.urls")),
     path("", include("glabella.messaging.urls")),
+    path("", include("glabella.treatments.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

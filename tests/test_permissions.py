@@ -219,6 +219,12 @@ MATRIX = [
     ("api:receive", "post", {}, {}, api(CLINICIANS, ok=422, denied=403)),
     ("api:reconstitute", "post", {"public_id": "<vial>"}, {}, api(CLINICIANS, ok=422, denied=403)),
     ("api:recall", "get", {"public_id": "<lot>"}, None, api(CLINICIANS, denied=403)),
+    ("treatments:day", "get", {}, None, page(CLINICIANS)),
+    # The MATRIX appointment is a consultation: starting a record on it is refused, then back.
+    ("treatments:start", "post", {"appointment_id": "<appointment>"}, {}, page(SIGNERS, ok=302)),
+    ("treatments:record", "get", TREATMENT, None, page(CLINICIANS)),
+    # Only the injector who charts the draft may change it.
+    ("treatments:record", "post", TREATMENT, {}, page({"injector"}, ok=422)),
 ]
 
 

@@ -75,8 +75,8 @@ def test_the_questionnaire_by_keyboard_on_a_phone(phone, live_server, patient):
 def test_a_missing_answer_is_shown_where_it_belongs(phone, live_server, patient):
     phone.goto(live_server.url + f"/forms/{services.forms_token(patient)}/questions/")
     tab_to(phone, "button[type=submit]")
-    phone.keyboard.press("Enter")
-    phone.wait_for_load_state()
+    with phone.expect_navigation():
+        phone.keyboard.press("Enter")
     errors = phone.locator("#id_q_pregnant_error")
     assert errors.inner_text() == "Please answer this question."
     fits_the_screen(phone)

@@ -1,0 +1,49 @@
+"""Forms for the charting page: they parse rows of points and the signing reasons; the services
+decide what is allowed."""
+
+from django import forms
+
+from glabella.treatments.chart import AREA_NAMES
+from glabella.treatments.labels import ChartArea
+
+AREA_CHOICES = [(a.value, AREA_NAMES[a]) for a in ChartArea]
+
+
+class PointForm(forms.Form):
+    area = forms.ChoiceField(choices=[("", "Area"), *AREA_CHOICES], required=False)
+    units = forms.CharField(
+        required=False,
+        max_length=12,
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 5}),
+    )
+    x = forms.CharField(required=False, widget=forms.HiddenInput)
+    y = forms.CharField(required=False, widget=forms.HiddenInput)
+    depth = forms.CharField(required=False, max_length=60)
+    remove = forms.BooleanField(required=False, label="Remove")
+
+    def is_blank(self) -> bool:
+        data = self.cleaned_data
+        return not data.get("area") and not data.get("units")
+
+
+PointFormSet = forms.formset_factory(PointForm, extra=3, max_num=100, absolute_max=120)
+
+
+class DraftForm(forms.Form):
+    vial = forms.ChoiceField(required=False, label="Vial drawn from")
+    notes_before = forms.CharField(
+        required=False, label="Before", widget=forms.Textarea(attrs={"rows": 2})
+    )
+    notes_after = forms.CharField(
+        required=False, label="After", widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, vials=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["vial"].choices = [("", "Choose the vial")] + [
+            (
+                str(v.public_id),
+                f"Lot {v.lot.lot_number}, vial {v.number}: {v.units_left.normalize():f} U left",
+            )
+            for v in vials
+        ]

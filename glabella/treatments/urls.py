@@ -1,0 +1,10 @@
+from django.urls import path
+
+from glabella.treatments import views
+
+app_name = "treatments"
+urlpatterns = [
+    path("staff/treatments/", views.day, name="day"),
+    path("staff/treatments/start/<uuid:appointment_id>/", views.start, name="start"),
+    path("staff/treatments/<uuid:public_id>/", views.record, name="record"),
+]

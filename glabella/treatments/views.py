@@ -1,0 +1,332 @@
+"""Staff pages for charting: the day's treatments, and a treatment record with its face chart,
+points, totals, the dose guard's findings, signing and amendments.
+
+Thin: the page parses rows of points and calls the charting services; every rule is theirs. It
+works without JavaScript (rows of points, and "add the label pattern" for an area); with it, a
+tap or click on the chart adds a point where it lands and the totals follow as you type.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from glabella.clinic.models import Location
+from glabella.core.decorators import staff_page
+from glabella.core.errors import DomainError, ValidationFailed
+from glabella.core.roles import Capability
+from glabella.inventory.models import Vial
+from glabella.scheduling.forms import DayForm
+from glabella.scheduling.models import Appointment
+from glabella.screening.products import Product
+from glabella.treatments import chart, services
+from glabella.treatments.forms import AREA_CHOICES, DraftForm, PointFormSet
+from glabella.treatments.labels import LABELS, ChartArea
+from glabella.treatments.models import TreatmentRecord
+
+
+def _show(request, template, context, status=200, location=None):
+    zone = (location or Location.objects.order_by("id").first()).zone
+    with timezone.override(zone):
+        return render(request, template, context, status=status)
+
+
+@require_GET
+@staff_page(Capability.VIEW_CLINICAL)
+def day(request):
+    """A location's neuromodulator appointments of a day, with their records."""
+    locations = list(Location.objects.filter(active=True).order_by("name"))
+    if not locations:
+        raise Http404
+    location = next(
+        (loc for loc in locations if loc.slug == request.GET.get("location")), locations[0]
+    )
+    today = timezone.now().astimezone(location.zone).date()
+    shown = DayForm(request.GET or None).day_or(today)
+    appointments = list(
+        Appointment.objects.restrict(request.actor)
+        .filter(
+            location=location,
+            service__kind="neuromodulator",
+            starts_at__date__gte=shown - timedelta(days=1),
+            starts_at__date__lte=shown + timedelta(days=1),
+        )
+        .select_related("patient", "provider")
+        .order_by("starts_at")
+    )
+    appointments = [
+        a for a in appointments if a.starts_at.astimezone(location.zone).date() == shown
+    ]
+    records = {
+        r.appointment_id: r
+        for r in TreatmentRecord.objects.filter(appointment__in=appointments, amends__isnull=True)
+    }
+    context = {
+        "location": location,
+        "locations": locations,
+        "day": shown,
+        "rows": [(a, records.get(a.pk)) for a in appointments],
+        "products": [(p.value, p.label) for p in services.screening.offered_products()],
+        "may_chart": request.actor.can(Capability.CHART),
+        "previous_day": shown - timedelta(days=1),
+        "next_day": shown + timedelta(days=1),
+    }
+    return _show(request, "treatments/day.html", context, location=location)
+
+
+@require_POST
+@staff_page(Capability.CHART)
+def start(request, appointment_id):
+    appointment = (
+        Appointment.objects.restrict(request.actor)
+        .select_related("service", "patient", "location")
+        .filter(public_id=appointment_id)
+        .first()
+    )
+    if appointment is None:
+        raise Http404
+    existing = TreatmentRecord.objects.filter(appointment=appointment, amends__isnull=True).first()
+    if existing is not None:
+        return redirect("treatments:record", public_id=existing.public_id)
+    try:
+        record = services.start(request.actor, appointment, request.POST.get("product", ""))
+    except DomainError as exc:
+        fields = getattr(exc, "fields", {}) or {}
+        messages.error(request, " ".join(m for ms in fields.values() for m in ms) or exc.message)
+        return redirect("treatments:day")
+    return redirect("treatments:record", public_id=record.public_id)
+
+
+def _vials(record: TreatmentRecord) -> list[Vial]:
+    return list(
+        Vial.objects.filter(
+            lot__location_id=record.appointment.location_id,
+            lot__product=record.product,
+            state=Vial.State.RECONSTITUTED,
+            discard_by__gt=timezone.now(),
+        )
+        .select_related("lot")
+        .order_by("discard_by")
+    )
+
+
+def _rows_from(formset) -> tuple[list[dict], list[int]]:
+    """The points the rows describe, and which row each came from (for its errors)."""
+    rows, origin = [], []
+    for i, form in enumerate(formset.forms):
+        if not form.is_valid() or form.is_blank() or form.cleaned_data.get("remove"):
+            continue
+        data = form.cleaned_data
+        area = data.get("area") or ""
+        x, y = data.get("x"), data.get("y")
+        if area in {a.value for a in ChartArea} and not (x and y):
+            x, y = chart.place(ChartArea(area), sum(1 for r in rows if r["area"] == area))
+        rows.append(
+            {
+                "area": area,
+                "x": str(x) if x not in (None, "") else "",
+                "y": str(y) if y not in (None, "") else "",
+                "units": data.get("units") or "",
+                "depth": data.get("depth") or "",
+            }
+        )
+        origin.append(i)
+    return rows, origin
+
+
+def _put_errors(formset, draft_form, errors: dict, origin: list[int]) -> None:
+    for name, msgs in errors.items():
+        parts = name.split(".")
+        if parts[0] == "points" and len(parts) > 1 and parts[1].isdigit():
+            form = formset.forms[origin[int(parts[1])]]
+            field = parts[2] if len(parts) > 2 and parts[2] in form.fields else None
+            if field in ("x", "y"):
+                field = None
+            for m in msgs:
+                form.add_error(field, m)
+        elif parts[0] in draft_form.fields:
+            for m in msgs:
+                draft_form.add_error(parts[0], m)
+        else:
+            for m in msgs:
+                draft_form.add_error(None, m)
+
+
+def _initial_rows(record) -> list[dict]:
+    return [
+        {"area": p.area, "units": f"{p.units.normalize():f}", "x": p.x, "y": p.y, "depth": p.depth}
+        for p in record.points.all()
+    ]
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(Capability.VIEW_CLINICAL)
+def record(request, public_id):
+    actor = request.actor
+    try:
+        current = services.open_record(actor, public_id)
+    except DomainError:
+        raise Http404 from None
+    may_chart = (
+        actor.can(Capability.CHART)
+        and not current.locked
+        and current.injector_id == getattr(actor.staff, "pk", None)
+    )
+    vials = _vials(current) if not current.locked else []
+    formset = PointFormSet(initial=_initial_rows(current), prefix="p")
+    draft_form = DraftForm(
+        initial={
+            "vial": str(current.vial.public_id) if current.vial_id else "",
+            "notes_before": current.notes_before,
+            "notes_after": current.notes_after,
+        },
+        vials=vials,
+    )
+    status, sign_errors = 200, {}
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "amend":
+            if not actor.can(Capability.CHART):
+                return render(request, "core/forbidden.html", status=403)
+            try:
+                amendment = services.amend(actor, current)
+            except DomainError as exc:
+                messages.error(request, exc.message)
+                return redirect("treatments:record", public_id=current.public_id)
+            return redirect("treatments:record", public_id=amendment.public_id)
+        if not may_chart:
+            return render(request, "core/forbidden.html", status=403)
+        if action in ("save", "pattern"):
+            formset = PointFormSet(request.POST, prefix="p")
+            draft_form = DraftForm(request.POST, vials=vials)
+            formset.is_valid()
+            draft_form.is_valid()
+            rows, origin = _rows_from(formset)
+            if action == "pattern":
+                rows += _pattern(current.product, request.POST.get("pattern_area", ""), rows)
+            chosen = draft_form.cleaned_data.get("vial") if draft_form.is_valid() else ""
+            vial = next((v for v in vials if str(v.public_id) == chosen), None)
+            try:
+                services.save_draft(
+                    actor,
+                    current,
+                    points=rows,
+                    vial=vial,
+                    notes_before=draft_form.cleaned_data.get("notes_before", ""),
+                    notes_after=draft_form.cleaned_data.get("notes_after", ""),
+                )
+            except ValidationFailed as exc:
+                _put_errors(formset, draft_form, exc.fields, origin)
+                status = 422
+            else:
+                messages.success(request, "Saved.")
+                return redirect("treatments:record", public_id=current.public_id)
+        elif action == "sign":
+            reasons = {
+                key.removeprefix("reason_"): value
+                for key, value in request.POST.items()
+                if key.startswith("reason_")
+            }
+            try:
+                services.lock(actor, current, reasons=reasons)
+            except ValidationFailed as exc:
+                sign_errors = exc.fields
+                status = 422
+            except DomainError as exc:
+                sign_errors = {"guard": [exc.message]}
+                status = exc.status
+            else:
+                messages.success(request, "Signed and locked.")
+                return redirect("treatments:record", public_id=current.public_id)
+        else:
+            sign_errors = {"action": ["Choose to save, add a pattern, or sign."]}
+            status = 422
+    result = services.check(current)
+    points = list(current.points.all())
+    context = {
+        "record": current,
+        "points": [
+            (p, float(p.x) * chart.WIDTH, float(p.y) * chart.HEIGHT, n + 1)
+            for n, p in enumerate(points)
+        ],
+        "formset": formset,
+        "draft_form": draft_form,
+        "result": result,
+        "warnings": [f for f in result.findings if f.level == "warn"],
+        "blocks": [f for f in result.findings if f.level == "block"],
+        "sign_errors": sign_errors,
+        "may_chart": may_chart,
+        "may_amend": actor.can(Capability.CHART) and current.locked,
+        "area_choices": AREA_CHOICES,
+        "pattern_areas": [
+            (a.value, chart.AREA_NAMES[a], _pattern_text(current.product, a))
+            for a in chart.PATTERNS
+        ],
+        "label_max": _label_max(current.product),
+        "label_max_json": json.dumps(_label_max(current.product)),
+        "site_units": _site_units(current.product),
+        "amendments": list(
+            current.amendments.select_related("injector").prefetch_related("points")
+        ),
+        "original": current.amends,
+        "width": chart.WIDTH,
+        "height": chart.HEIGHT,
+    }
+    return _show(request, "treatments/record.html", context, status, current.appointment.location)
+
+
+def _pattern(product: str, area: str, rows: list[dict]) -> list[dict]:
+    if area not in {a.value for a in chart.PATTERNS}:
+        return []
+    label = LABELS[Product(product)]
+    chart_area = ChartArea(area)
+    pattern = label.pattern(chart_area.label_area) if chart_area.label_area else None
+    sites = len(chart.PATTERNS[chart_area])
+    per_site = Decimal(2)
+    if pattern:
+        count, per_site = pattern
+        if chart_area in (ChartArea.LATERAL_CANTHAL_LEFT, ChartArea.LATERAL_CANTHAL_RIGHT):
+            count = count // 2  # the label's six sites are three per side
+        sites = count
+    return [
+        {
+            "area": area,
+            "x": str(chart.place(chart_area, i)[0]),
+            "y": str(chart.place(chart_area, i)[1]),
+            "units": str(per_site),
+            "depth": "",
+        }
+        for i in range(sites)
+    ]
+
+
+def _pattern_text(product: str, area: ChartArea) -> str:
+    label = LABELS[Product(product)]
+    pattern = label.pattern(area.label_area) if area.label_area else None
+    if not pattern:
+        return "not on this product's label"
+    sites, per_site = pattern
+    if area in (ChartArea.LATERAL_CANTHAL_LEFT, ChartArea.LATERAL_CANTHAL_RIGHT):
+        sites //= 2
+    return f"{sites} x {per_site.normalize():f} U"
+
+
+def _label_max(product: str) -> dict[str, str]:
+    label = LABELS[Product(product)]
+    return {a.value: f"{label.area_max(a).normalize():f}" for a in label.doses}
+
+
+def _site_units(product: str) -> dict[str, str]:
+    label = LABELS[Product(product)]
+    out = {}
+    for area in ChartArea:
+        pattern = label.pattern(area.label_area) if area.label_area else None
+        out[area.value] = f"{pattern[1].normalize():f}" if pattern else "2"
+    return out
