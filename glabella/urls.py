@@ -12,6 +12,7 @@ urlpatterns = [
     path("", include("glabella.scheduling.urls")),
     path("", include("glabella.messaging.urls")),
     path("", include("glabella.treatments.urls")),
+    path("", include("glabella.inventory.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

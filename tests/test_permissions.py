@@ -225,6 +225,18 @@ MATRIX = [
     ("treatments:record", "get", TREATMENT, None, page(CLINICIANS)),
     # Only the injector who charts the draft may change it.
     ("treatments:record", "post", TREATMENT, {}, page({"injector"}, ok=422)),
+    ("treatments:recall", "get", {"lot_id": "<lot>"}, None, page(CLINICIANS)),
+    ("treatments:recall", "post", {"lot_id": "<lot>"}, {}, page(CLINICIANS, ok=302)),
+    ("inventory:stock", "get", {}, None, page(ALL_STAFF)),
+    ("inventory:stock", "post", {}, {}, page(CLINICIANS, ok=422)),
+    ("inventory:lot", "get", {"public_id": "<lot>"}, None, page(ALL_STAFF)),
+    (
+        "inventory:vial-action",
+        "post",
+        {"public_id": "<vial>", "action": "reconstitute"},
+        {},
+        page(CLINICIANS, ok=302),
+    ),
 ]
 
 

@@ -7,4 +7,5 @@ urlpatterns = [
     path("staff/treatments/", views.day, name="day"),
     path("staff/treatments/start/<uuid:appointment_id>/", views.start, name="start"),
     path("staff/treatments/<uuid:public_id>/", views.record, name="record"),
+    path("staff/stock/lots/<uuid:lot_id>/recall/", views.recall, name="recall"),
 ]

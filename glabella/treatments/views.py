@@ -13,16 +13,17 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from glabella.clinic.models import Location
+from glabella.core import audit
 from glabella.core.decorators import staff_page
 from glabella.core.errors import DomainError, ValidationFailed
 from glabella.core.roles import Capability
-from glabella.inventory.models import Vial
+from glabella.inventory.models import Lot, Vial
 from glabella.scheduling.forms import DayForm
 from glabella.scheduling.models import Appointment
 from glabella.screening.products import Product
@@ -330,3 +331,43 @@ def _site_units(product: str) -> dict[str, str]:
         pattern = label.pattern(area.label_area) if area.label_area else None
         out[area.value] = f"{pattern[1].normalize():f}" if pattern else "2"
     return out
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(Capability.VIEW_CLINICAL)
+def recall(request, lot_id):
+    """Who was treated from a lot; as CSV; and the recall notice to all of them."""
+    lot = (
+        Lot.objects.restrict(request.actor)
+        .select_related("location")
+        .filter(public_id=lot_id)
+        .first()
+    )
+    if lot is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            queued = services.notify_recall(request.actor, lot)
+        except DomainError as exc:
+            return render(request, "core/forbidden.html", {"why": exc.message}, status=403)
+        messages.success(request, f"Recall notices queued for {queued} patients.")
+        return redirect("treatments:recall", lot_id=lot.public_id)
+    treated = services.recall(lot)
+    export = request.GET.get("format") == "csv"
+    audit.record(
+        request.actor,
+        audit.Action.EXPORT if export else audit.Action.READ,
+        "recall",
+        lot.public_id,
+        detail={"patients": len(treated)},
+    )
+    if export:
+        response = HttpResponse(services.recall_csv(treated), content_type="text/csv")
+        response["Content-Disposition"] = f'attachment; filename="recall-{lot.lot_number}.csv"'
+        return response
+    context = {
+        "lot": lot,
+        "treated": treated,
+        "may_notify": request.actor.can(Capability.MANAGE_STOCK),
+    }
+    return _show(request, "treatments/recall.html", context, location=lot.location)

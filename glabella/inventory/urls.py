@@ -1,0 +1,14 @@
+from django.urls import path
+
+from glabella.inventory import views
+
+app_name = "inventory"
+urlpatterns = [
+    path("staff/stock/", views.stock, name="stock"),
+    path("staff/stock/lots/<uuid:public_id>/", views.lot, name="lot"),
+    path(
+        "staff/stock/vials/<uuid:public_id>/<slug:action>/",
+        views.vial_action,
+        name="vial-action",
+    ),
+]

@@ -1,0 +1,155 @@
+"""Staff pages for stock: a location's lots and alerts, receiving a delivery, and a lot's vials
+with their actions (reconstitute, waste, discard). Thin: forms parse, the services decide."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.db.models import Count, Q, Sum
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from glabella.clinic.models import Location
+from glabella.core.decorators import staff_page
+from glabella.core.errors import DomainError, ValidationFailed
+from glabella.core.roles import Capability
+from glabella.inventory import services
+from glabella.inventory.models import Lot, Vial
+from glabella.patients.forms import apply_errors
+from glabella.screening.products import PRODUCT_NAMES
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class ReceiveForm(forms.Form):
+    """Parses types only; what a delivery needs is the service's to say, all at once."""
+
+    product = forms.ChoiceField(choices=list(PRODUCT_NAMES.items()))
+    lot_number = forms.CharField(max_length=40, required=False)
+    expires_on = forms.DateField(widget=DATE, label="Expiry date", required=False)
+    vial_units = forms.TypedChoiceField(
+        coerce=int,
+        choices=[(n, f"{n} U") for n in (50, 100, 200, 300)],
+        label="Units per vial",
+    )
+    vials_received = forms.IntegerField(label="Vials", required=False)
+    ndc = forms.CharField(max_length=20, required=False, label="NDC")
+    supplier = forms.CharField(max_length=150, required=False)
+    invoice = forms.CharField(max_length=60, required=False)
+    unit_cost = forms.DecimalField(
+        min_value=0, decimal_places=2, required=False, label="Price per vial"
+    )
+    received_on = forms.DateField(widget=DATE, required=False, label="Received on")
+    seal_checked = forms.BooleanField(required=False, label="The seal is intact")
+    licence_checked = forms.BooleanField(
+        required=False, label="The carton carries the US licence number"
+    )
+
+
+def _location(request) -> Location:
+    locations = list(Location.objects.filter(active=True).order_by("name"))
+    if not locations:
+        raise Http404
+    wanted = request.GET.get("location") or request.POST.get("location")
+    return next((loc for loc in locations if loc.slug == wanted), locations[0])
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(Capability.VIEW_CLINIC)
+def stock(request):
+    location = _location(request)
+    form = ReceiveForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST":
+        if not request.actor.can(Capability.MANAGE_STOCK):
+            return render(request, "core/forbidden.html", status=403)
+        status = 422
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            data["unit_cost"] = data.get("unit_cost") or 0
+            try:
+                lot = services.receive(request.actor, location, data)
+            except ValidationFailed as exc:
+                apply_errors(form, exc.fields)
+            else:
+                messages.success(request, f"Received: {lot}, {lot.vials_received} vials.")
+                return redirect(f"{request.path}?location={location.slug}")
+    open_states = Q(vials__state__in=Vial.OPEN)
+    lots = (
+        Lot.objects.restrict(request.actor)
+        .filter(location=location)
+        .annotate(
+            open_vials=Count("vials", filter=open_states),
+            units_left=Sum("vials__units_left", filter=open_states),
+        )
+        .order_by("expires_on", "lot_number")
+    )
+    context = {
+        "location": location,
+        "locations": Location.objects.filter(active=True).order_by("name"),
+        "lots": [lot for lot in lots if lot.open_vials],
+        "closed": [lot for lot in lots if not lot.open_vials][:50],
+        "alerts": services.alerts(location),
+        "form": form,
+        "may_manage": request.actor.can(Capability.MANAGE_STOCK),
+    }
+    with timezone.override(location.zone):
+        return render(request, "inventory/stock.html", context, status=status)
+
+
+def _lot(request, public_id) -> Lot:
+    lot = (
+        Lot.objects.restrict(request.actor)
+        .select_related("location", "received_by")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if lot is None:
+        raise Http404
+    return lot
+
+
+@require_http_methods(["GET"])
+@staff_page(Capability.VIEW_CLINIC)
+def lot(request, public_id):
+    current = _lot(request, public_id)
+    context = {
+        "lot": current,
+        "vials": current.vials.order_by("number"),
+        "may_manage": request.actor.can(Capability.MANAGE_STOCK),
+        "may_recall": request.actor.can(Capability.VIEW_CLINICAL),
+    }
+    with timezone.override(current.location.zone):
+        return render(request, "inventory/lot.html", context)
+
+
+@require_POST
+@staff_page(Capability.MANAGE_STOCK)
+def vial_action(request, public_id, action):
+    vial = (
+        Vial.objects.restrict(request.actor)
+        .select_related("lot__location")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if vial is None or action not in {"reconstitute", "waste", "discard"}:
+        raise Http404
+    try:
+        if action == "reconstitute":
+            services.reconstitute(request.actor, vial, request.POST.get("diluent_ml", ""))
+            messages.success(request, f"Vial {vial.number} reconstituted.")
+        elif action == "waste":
+            services.waste(
+                request.actor, vial, request.POST.get("units", ""), request.POST.get("reason", "")
+            )
+            messages.success(request, f"Waste recorded from vial {vial.number}.")
+        else:
+            services.discard(request.actor, vial, request.POST.get("reason", ""))
+            messages.success(request, f"Vial {vial.number} discarded.")
+    except DomainError as exc:
+        fields = getattr(exc, "fields", {}) or {}
+        text = " ".join(m for ms in fields.values() for m in ms) or exc.message
+        messages.error(request, f"Vial {vial.number}: {text}")
+    return redirect("inventory:lot", public_id=vial.lot.public_id)

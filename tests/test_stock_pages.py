@@ -1,0 +1,94 @@
+"""The stock pages and the recall page: receiving by form, a vial's actions, the recall list,
+its CSV, and the notices sent once."""
+
+from datetime import date, timedelta
+
+from django.urls import reverse
+
+from glabella.core.models import AccessLog
+from glabella.inventory.models import Lot, Movement, Vial
+from glabella.messaging.models import Message
+from glabella.treatments import services as treatments
+from tests.conftest import clear_for_treatment, future_appointment, receive_lot
+from tests.test_treatments import GLABELLAR, sign_consent
+
+
+def delivery(**changes):
+    data = {
+        "product": "botox_cosmetic",
+        "lot_number": "C5150",
+        "expires_on": (date.today() + timedelta(days=200)).isoformat(),
+        "vial_units": "100",
+        "vials_received": "4",
+        "supplier": "Allergan Direct",
+        "seal_checked": "on",
+        "licence_checked": "on",
+    }
+    data.update(changes)
+    return {k: v for k, v in data.items() if v is not None}
+
+
+def test_a_delivery_is_received_by_form_and_refused_field_by_field(client_for, clinic):
+    client = client_for("injector")
+    url = reverse("inventory:stock")
+    bad = client.post(url, delivery(seal_checked=None, vial_units="300", lot_number=" "))
+    assert bad.status_code == 422
+    assert b"Check the seal" in bad.content and b"comes in 50 U or 100 U vials" in bad.content
+    assert not Lot.objects.exists()
+    good = client.post(url, delivery())
+    assert good.status_code == 302
+    assert Lot.objects.get().vials.count() == 4
+    page = client.get(url)
+    assert b"C5150" in page.content and b"4 of 4" in page.content
+    assert client_for("front_desk").post(url, delivery(lot_number="X")).status_code == 403
+
+
+def test_a_vials_actions_on_the_lot_page(client_for, clinic):
+    lot = receive_lot(clinic, lot_number="C1", vials_received=2)
+    client = client_for("injector")
+    first, second = lot.vials.order_by("number")
+    act = lambda vial, action, data: client.post(  # noqa: E731
+        reverse("inventory:vial-action", args=[vial.public_id, action]), data, follow=True
+    )
+    refused = act(first, "reconstitute", {"diluent_ml": "40"})
+    assert b"0.5 to 10" in refused.content
+    act(first, "reconstitute", {"diluent_ml": "2.5"})
+    act(first, "waste", {"units": "2", "reason": "Air bubble"})
+    act(second, "discard", {"reason": "Dropped"})
+    first.refresh_from_db()
+    second.refresh_from_db()
+    assert (first.state, first.units_left) == ("reconstituted", 98)
+    assert second.state == "discarded"
+    assert list(Movement.objects.values_list("kind", flat=True).order_by("id")) == [
+        "waste",
+        "discard",
+    ]
+    page = client.get(reverse("inventory:lot", args=[lot.public_id]))
+    assert b"4 U per 0.1 mL" in page.content
+
+
+def test_the_recall_page_lists_exports_and_notifies_once(client_for, patient, clinic, actor_of):
+    clear_for_treatment(patient)
+    sign_consent(patient)
+    appointment = future_appointment(patient, clinic, days=0, service_slug="neuromodulator")
+    lot = receive_lot(clinic, lot_number="C8")
+    vial = Vial.objects.get(lot=lot)
+    from glabella.inventory import services as stock
+
+    stock.reconstitute(actor_of("injector"), vial, "2.5")
+    record = treatments.start(actor_of("injector"), appointment, "botox_cosmetic")
+    treatments.save_draft(actor_of("injector"), record, points=GLABELLAR, vial=vial)
+    treatments.lock(actor_of("injector"), record)
+    client = client_for("medical_director")
+    url = reverse("treatments:recall", args=[lot.public_id])
+    page = client.get(url)
+    assert b"Grace Holloway" in page.content and b"glabellar 20 U" in page.content
+    csv = client.get(url, {"format": "csv"})
+    assert csv["Content-Type"] == "text/csv"
+    assert csv.content.decode().splitlines()[1].startswith("Grace Holloway,")
+    assert AccessLog.objects.filter(object_type="recall", action="export").exists()
+    client.post(url)
+    client.post(url)
+    notices = Message.objects.filter(topic="recall")
+    assert notices.count() == 1
+    assert "botox" not in notices.get().body.lower() and "call us" in notices.get().body
