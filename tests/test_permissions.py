@@ -225,6 +225,7 @@ MATRIX = [
     ("treatments:record", "get", TREATMENT, None, page(CLINICIANS)),
     # Only the injector who charts the draft may change it.
     ("treatments:record", "post", TREATMENT, {}, page({"injector"}, ok=422)),
+    ("treatments:note-pdf", "get", TREATMENT, None, page(CLINICIANS)),
     ("treatments:recall", "get", {"lot_id": "<lot>"}, None, page(CLINICIANS)),
     ("treatments:recall", "post", {"lot_id": "<lot>"}, {}, page(CLINICIANS, ok=302)),
     ("inventory:stock", "get", {}, None, page(ALL_STAFF)),

@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pytest
 from pypdf import PdfReader
 
+from glabella.core import pdf as layout
 from glabella.screening import pdf, questionnaire
 from glabella.screening.products import Product
 from glabella.screening.questionnaire import clean, to_intake
@@ -228,13 +229,13 @@ def test_pregnancy_with_the_policy_off_is_not_a_reason_to_wait():
 
 
 def test_text_is_wrapped_to_the_width_with_real_font_metrics():
-    assert pdf.text_width("i", "F1", 10) == pytest.approx(2.22)
-    assert pdf.text_width("W", "F2", 10) == pytest.approx(9.44)
-    lines = pdf.wrap("word " * 200, "F1", 10.5, pdf.TEXT_W)
+    assert layout.text_width("i", "F1", 10) == pytest.approx(2.22)
+    assert layout.text_width("W", "F2", 10) == pytest.approx(9.44)
+    lines = layout.wrap("word " * 200, "F1", 10.5, layout.TEXT_W)
     assert len(lines) > 5
-    assert all(pdf.text_width(line, "F1", 10.5) <= pdf.TEXT_W for line in lines)
-    long = pdf.wrap("x" * 500, "F1", 10.5, 100)
-    assert all(pdf.text_width(line, "F1", 10.5) <= 100 for line in long)
+    assert all(layout.text_width(line, "F1", 10.5) <= layout.TEXT_W for line in lines)
+    long = layout.wrap("x" * 500, "F1", 10.5, 100)
+    assert all(layout.text_width(line, "F1", 10.5) <= 100 for line in long)
     assert "".join(long) == "x" * 500
 
 

@@ -123,3 +123,18 @@ def test_the_record_page_runs_a_fixed_number_of_queries(page, vial):
     with CaptureQueriesContext(connection) as eleven:
         client.get(url)
     assert len(one) == len(eleven)
+
+
+def test_the_printable_note_holds_the_chart_points_lot_and_signature(page, vial):
+    import io
+
+    from pypdf import PdfReader
+
+    client, url, record = page
+    client.post(url, rows(vial=vial, extra={"action": "pattern", "pattern_area": "glabellar"}))
+    client.post(url, {"action": "sign"})
+    response = client.get(reverse("treatments:note-pdf", args=[record.public_id]))
+    assert response["Content-Type"] == "application/pdf"
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
+    assert "Signed and locked" in text and "C9" in text and "Grace Holloway" in text
+    assert "1. glabellar: 4 U" in text and "Session: 20 U." in text

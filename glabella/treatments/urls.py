@@ -7,5 +7,6 @@ urlpatterns = [
     path("staff/treatments/", views.day, name="day"),
     path("staff/treatments/start/<uuid:appointment_id>/", views.start, name="start"),
     path("staff/treatments/<uuid:public_id>/", views.record, name="record"),
+    path("staff/treatments/<uuid:public_id>/note.pdf", views.note_pdf, name="note-pdf"),
     path("staff/stock/lots/<uuid:lot_id>/recall/", views.recall, name="recall"),
 ]

@@ -371,3 +371,33 @@ def recall(request, lot_id):
         "may_notify": request.actor.can(Capability.MANAGE_STOCK),
     }
     return _show(request, "treatments/recall.html", context, location=lot.location)
+
+
+@require_GET
+@staff_page(Capability.VIEW_CLINICAL)
+def note_pdf(request, public_id):
+    """The printable treatment note (made from the record as it stands)."""
+    from glabella.clinic.models import Organisation
+    from glabella.treatments import pdf
+
+    try:
+        current = services.open_record(request.actor, public_id)
+    except DomainError:
+        raise Http404 from None
+    org = Organisation.objects.order_by("id").first()
+    amendments = list(
+        current.amendments.select_related("injector").prefetch_related("points").order_by("id")
+    )
+    with timezone.override(current.appointment.location.zone):
+        data = pdf.render(current, org.name if org else "", amendments)
+    audit.record_patient(
+        request.actor,
+        audit.Action.EXPORT,
+        current.patient,
+        object_type="treatment-note",
+        object_id=current.public_id,
+    )
+    response = HttpResponse(data, content_type="application/pdf")
+    day = current.appointment.starts_at.date().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="treatment-{day}.pdf"'
+    return response

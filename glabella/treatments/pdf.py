@@ -1,0 +1,134 @@
+"""The printable treatment note: the face chart with its points, each point, the totals, the
+product, lot and expiry, who injected (and supervised), the dose guard's findings with the
+reasons given, the notes, the signature, and the amendments. Laid out with `core.pdf`; times
+are in the zone active when it is rendered (the view activates the location's).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+
+from django.utils.timezone import localtime
+
+from glabella.core.pdf import MARGIN, Pages
+from glabella.treatments import chart
+
+SCALE = 0.9  # chart units to points
+KAPPA = 0.5523  # control-point distance for a quarter ellipse in Bezier curves
+
+
+def _ellipse(s, cx, cy, rx, ry) -> None:
+    kx, ky = rx * KAPPA, ry * KAPPA
+    s.move_to(cx + rx, cy)
+    s.curve_to(cx + rx, cy + ky, cx + kx, cy + ry, cx, cy + ry)
+    s.curve_to(cx - kx, cy + ry, cx - rx, cy + ky, cx - rx, cy)
+    s.curve_to(cx - rx, cy - ky, cx - kx, cy - ry, cx, cy - ry)
+    s.curve_to(cx + kx, cy - ry, cx + rx, cy - ky, cx + rx, cy)
+
+
+def _face(pages: Pages, points: list) -> None:
+    """The diagram of templates/treatments/_face.svg, in PDF coordinates (y grows upwards)."""
+    height = chart.HEIGHT * SCALE
+    pages.room(height + 10)
+    top = pages.y
+    s = pages.stream
+
+    def at(x, y):  # chart coordinates to the page
+        return MARGIN + x * SCALE, top - y * SCALE
+
+    s.set_line_width(0.8)
+    s.set_color_rgb(0.48, 0.54, 0.56, stroke=True)
+    cx, cy = at(100, 112)
+    _ellipse(s, cx, cy, 66 * SCALE, 92 * SCALE)
+    for ex in (76, 124):
+        x, y = at(ex, 94)
+        _ellipse(s, x, y, 12 * SCALE, 5 * SCALE)
+    for x1, y1, x2, y2 in ((78, 196, 76, 258), (122, 196, 124, 258), (100, 96, 94, 128)):
+        s.move_to(*at(x1, y1))
+        s.line_to(*at(x2, y2))
+    s.stroke()
+    s.set_color_rgb(0.7, 0.15, 0.12)
+    for p in points:
+        x, y = at(float(p.x) * chart.WIDTH, float(p.y) * chart.HEIGHT)
+        _ellipse(s, x, y, 3, 3)
+        s.fill()
+    s.set_color_rgb(0, 0, 0)
+    for n, p in enumerate(points, 1):
+        x, y = at(float(p.x) * chart.WIDTH, float(p.y) * chart.HEIGHT)
+        pages.show(x + 4, y + 2, str(n), size=6)
+    pages.show(
+        MARGIN + chart.WIDTH * SCALE + 16, top - 12, "Front view; the patient's left", size=8
+    )
+    pages.show(MARGIN + chart.WIDTH * SCALE + 16, top - 22, "is on the right of the chart.", size=8)
+    pages.y = top - height - 8
+
+
+def render(record, clinic: str, amendments=()) -> bytes:
+    patient = record.patient
+    title = f"Treatment record {record.public_id}"
+    pages = Pages(title, f"Treatment {record.public_id}")
+    pages.text(clinic, font="F2", size=10, gap=4)
+    status = "Signed and locked" if record.locked else "DRAFT: not signed"
+    pages.text(f"Treatment record: {status}", font="F2", size=15, gap=4)
+    vial = record.vial
+    lines = [
+        ("Patient", f"{patient.given_name} {patient.family_name}, born {patient.birth_date}"),
+        ("Date", f"{localtime(record.appointment.starts_at):%Y-%m-%d %H:%M %Z}"),
+        ("Product", record.get_product_display()),
+        (
+            "Lot",
+            f"{vial.lot.lot_number}, expires {vial.lot.expires_on}, vial {vial.number}"
+            if vial
+            else "no vial chosen",
+        ),
+        ("Injector", str(record.injector)),
+    ]
+    if record.supervisor:
+        lines.append(("Supervising prescriber", str(record.supervisor)))
+    if record.amends_id:
+        lines.append(("Amends", f"record {record.amends.public_id}"))
+    for label, value in lines:
+        pages.text(f"{label}: {value}", size=9.5)
+    pages.y -= 6
+    points = list(record.points.all())
+    _face(pages, points)
+    pages.text("Points", font="F2", size=11, gap=2)
+    totals: dict[str, Decimal] = defaultdict(Decimal)
+    for n, p in enumerate(points, 1):
+        depth = f", {p.depth}" if p.depth else ""
+        pages.text(f"{n}. {p.area.replace('_', ' ')}: {p.units.normalize():f} U{depth}", size=9.5)
+        key = "lateral canthal" if p.area.startswith("lateral_canthal") else p.area
+        totals[key] += p.units
+    session = sum(totals.values(), Decimal(0))
+    pages.y -= 4
+    summary = "; ".join(
+        f"{area.replace('_', ' ')} {units.normalize():f} U" for area, units in totals.items()
+    )
+    pages.text(f"Totals: {summary or 'none'}. Session: {session.normalize():f} U.", size=9.5, gap=6)
+    if record.guard:
+        pages.text("Dose guard at signing", font="F2", size=11, gap=2)
+        for f in record.guard:
+            reason = record.reasons.get(f["code"])
+            pages.text(f"{f['message']}" + (f" Reason: {reason}" if reason else ""), size=9.5)
+        pages.y -= 4
+    for label, text in (("Before", record.notes_before), ("After", record.notes_after)):
+        if text:
+            pages.text(f"{label}: {text}", size=9.5)
+    pages.y -= 6
+    if record.locked:
+        pages.text(
+            f"Signed and locked by {record.injector} at "
+            f"{localtime(record.locked_at):%Y-%m-%d %H:%M %Z}.",
+            font="F2",
+            size=9.5,
+        )
+    for a in amendments:
+        given = ", ".join(
+            f"{p.area.replace('_', ' ')} {p.units.normalize():f} U" for p in a.points.all()
+        )
+        when = f"{localtime(a.locked_at):%Y-%m-%d %H:%M}" if a.locked_at else "draft"
+        pages.text(
+            f"Amendment {when} by {a.injector}: {given or 'no points'}. {a.notes_after}", size=9.5
+        )
+    return pages.bytes()
