@@ -226,6 +226,9 @@ MATRIX = [
     # Only the injector who charts the draft may change it.
     ("treatments:record", "post", TREATMENT, {}, page({"injector"}, ok=422)),
     ("treatments:note-pdf", "get", TREATMENT, None, page(CLINICIANS)),
+    ("treatments:reports", "get", {}, None, page(CLINICIANS)),
+    ("treatments:protocol", "get", {}, None, page(CLINICIANS)),
+    ("treatments:protocol", "post", {}, {}, page({"medical_director"}, ok=422)),
     ("treatments:recall", "get", {"lot_id": "<lot>"}, None, page(CLINICIANS)),
     ("treatments:recall", "post", {"lot_id": "<lot>"}, {}, page(CLINICIANS, ok=302)),
     ("inventory:stock", "get", {}, None, page(ALL_STAFF)),

@@ -2,6 +2,7 @@
 its CSV, and the notices sent once."""
 
 from datetime import date, timedelta
+from decimal import Decimal as D
 
 from django.urls import reverse
 
@@ -92,3 +93,37 @@ def test_the_recall_page_lists_exports_and_notifies_once(client_for, patient, cl
     notices = Message.objects.filter(topic="recall")
     assert notices.count() == 1
     assert "botox" not in notices.get().body.lower() and "call us" in notices.get().body
+
+
+def test_reports_add_up_units_waste_and_stock_value(client_for, patient, clinic, actor_of):
+    clear_for_treatment(patient)
+    sign_consent(patient)
+    appointment = future_appointment(patient, clinic, days=0, service_slug="neuromodulator")
+    lot = receive_lot(clinic, lot_number="R1", vials_received=3, unit_cost="500")
+    from glabella.inventory import services as stock
+
+    vial = stock.reconstitute(actor_of("injector"), lot.vials.order_by("number").first(), "2.5")
+    record = treatments.start(actor_of("injector"), appointment, "botox_cosmetic")
+    treatments.save_draft(actor_of("injector"), record, points=GLABELLAR, vial=vial)
+    treatments.lock(actor_of("injector"), record)
+    stock.waste(actor_of("injector"), vial, "5", "Spilled")
+    from glabella.treatments.reports import figures
+
+    found = figures(clinic)
+    assert [(r["area"], r["units"], r["points"]) for r in found.units_by] == [("glabellar", 20, 5)]
+    assert found.waste == [
+        {"product": "botox_cosmetic", "drawn": 20, "wasted": 5, "percent": D("20.0")}
+    ]
+    assert found.stock_value == [{"lot__product": "botox_cosmetic", "vials": 2, "value": 1000}]
+    page = client_for("owner").get(reverse("treatments:reports"))
+    assert page.status_code == 200 and b"20.0 %" in page.content and b"$1000.00" in page.content
+
+
+def test_house_doses_are_set_on_their_page_by_the_medical_director(client_for):
+    url = reverse("treatments:protocol")
+    data = {"product": "dysport", "area": "glabellar", "house_max": "40", "reason": "Start lower"}
+    assert client_for("injector").post(url, data).status_code == 403
+    assert client_for("medical_director").post(url, data).status_code == 302
+    bad = client_for("medical_director").post(url, {**data, "area": "forehead", "reason": ""})
+    assert bad.status_code == 422 and b"label areas" in bad.content
+    assert b"Start lower" in client_for("injector").get(url).content

@@ -5,6 +5,8 @@ from glabella.treatments import views
 app_name = "treatments"
 urlpatterns = [
     path("staff/treatments/", views.day, name="day"),
+    path("staff/treatments/reports/", views.reports, name="reports"),
+    path("staff/treatments/protocol/", views.protocol, name="protocol"),
     path("staff/treatments/start/<uuid:appointment_id>/", views.start, name="start"),
     path("staff/treatments/<uuid:public_id>/", views.record, name="record"),
     path("staff/treatments/<uuid:public_id>/note.pdf", views.note_pdf, name="note-pdf"),

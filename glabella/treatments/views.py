@@ -30,7 +30,7 @@ from glabella.screening.products import Product
 from glabella.treatments import chart, services
 from glabella.treatments.forms import AREA_CHOICES, DraftForm, PointFormSet
 from glabella.treatments.labels import LABELS, ChartArea
-from glabella.treatments.models import TreatmentRecord
+from glabella.treatments.models import ProtocolChange, TreatmentRecord
 
 
 def _show(request, template, context, status=200, location=None):
@@ -401,3 +401,64 @@ def note_pdf(request, public_id):
     day = current.appointment.starts_at.date().isoformat()
     response["Content-Disposition"] = f'attachment; filename="treatment-{day}.pdf"'
     return response
+
+
+@require_GET
+@staff_page(Capability.VIEW_CLINICAL)
+def reports(request):
+    """Units by month, product, area and injector; waste; the value of sealed stock."""
+    from glabella.treatments.reports import figures
+
+    locations = list(Location.objects.filter(active=True).order_by("name"))
+    location = next((loc for loc in locations if loc.slug == request.GET.get("location")), None)
+    found = figures(location)
+    context = {
+        "figures": found,
+        "locations": locations,
+        "location": location,
+        "names": {p.value: p.label for p in Product},
+    }
+    return _show(request, "treatments/reports.html", context, location=location)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(Capability.VIEW_CLINICAL)
+def protocol(request):
+    """The clinic's house doses per product and area (the medical director sets them)."""
+    status, errors = 200, {}
+    if request.method == "POST":
+        try:
+            services.set_house_dose(
+                request.actor,
+                request.POST.get("product"),
+                request.POST.get("area"),
+                request.POST.get("house_max") or None,
+                request.POST.get("reason", ""),
+            )
+        except ValidationFailed as exc:
+            errors, status = exc.fields, 422
+        except DomainError as exc:
+            return render(request, "core/forbidden.html", {"why": exc.message}, status=403)
+        else:
+            messages.success(request, "The house dose is recorded.")
+            return redirect("treatments:protocol")
+    rows = []
+    for product in Product:
+        label = LABELS[product]
+        house = services.protocol(product.value).house_max
+        for area, dose in label.doses.items():
+            rows.append(
+                {
+                    "product": product,
+                    "area": area,
+                    "label": f"{max(dose.units)} U",
+                    "house": house.get(area),
+                }
+            )
+    context = {
+        "rows": rows,
+        "errors": errors,
+        "may_change": request.actor.can(Capability.SET_PROTOCOL),
+        "history": ProtocolChange.objects.order_by("-at", "-id")[:30],
+    }
+    return _show(request, "treatments/protocol.html", context, status)
