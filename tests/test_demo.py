@@ -78,3 +78,25 @@ def test_demo_data_lays_down_two_years_of_visits_that_the_database_accepts(db):
     assert count_overlaps() == 0
     run("--patients", "120", "--seed", "5", "--quiet-logins")
     assert Appointment.objects.count() == made
+
+
+def test_demo_data_charts_its_history_with_a_stock_ledger_that_adds_up(db):
+    from collections import defaultdict
+
+    from glabella.inventory.models import Movement, Vial
+    from glabella.scheduling.models import Appointment
+    from glabella.treatments.models import InjectionPoint, TreatmentRecord
+
+    out = run("--patients", "120", "--seed", "5", "--quiet-logins")
+    records = TreatmentRecord.objects.count()
+    completed = Appointment.objects.filter(service__kind="neuromodulator", status="completed")
+    assert records == completed.count() > 100 and f"{records:,} charted treatments" in out
+    assert not TreatmentRecord.objects.exclude(status="locked").exists()
+    assert not InjectionPoint.objects.filter(movement__isnull=True).exists()
+    moved = defaultdict(int)
+    for vial_id, units in Movement.objects.values_list("vial_id", "units"):
+        moved[vial_id] += units
+    for vial in Vial.objects.all():
+        assert vial.units_total - moved[vial.pk] == vial.units_left >= 0
+    run("--patients", "120", "--seed", "5", "--quiet-logins")
+    assert TreatmentRecord.objects.count() == records

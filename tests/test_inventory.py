@@ -244,3 +244,11 @@ def test_twenty_threads_drawing_from_one_vial_never_take_more_than_it_holds(clin
     moved = Movement.objects.filter(vial=vial)
     assert sum(m.units for m in moved) == D(96)
     assert sorted(m.balance_after for m in moved) == [D(4 + 8 * i) for i in range(12)]
+
+
+def test_the_scheduler_writes_off_vials_past_their_time(injector, vial):
+    from glabella.messaging import delivery
+
+    assert delivery.tick(NOW + timedelta(hours=25))["vials_written_off"] == 1
+    vial.refresh_from_db()
+    assert vial.state == "expired"

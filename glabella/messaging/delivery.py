@@ -162,6 +162,15 @@ def ensure_scheduler(now: datetime | None = None) -> bool:
     return schedule_tick(now + timedelta(minutes=1))
 
 
+# Other apps' minute-by-minute upkeep (inventory writes off vials past their time), registered
+# in their AppConfig.ready; messaging knows none of them. Each is given `now` and returns a count.
+PERIODIC: dict[str, object] = {}
+
+
+def register_periodic(name: str, job) -> None:
+    PERIODIC[name] = job
+
+
 def tick(now: datetime) -> dict[str, int]:
     """One run of the scheduler's periodic work."""
     schedule_tick(now + timedelta(minutes=1))
@@ -172,7 +181,10 @@ def tick(now: datetime) -> dict[str, int]:
     DBTaskResult.objects.filter(pk__in=list(old.values_list("pk", flat=True)[:5000])).delete()
     stale = reclaim_stale(now)
     lost = requeue_lost(now)
-    return {"released": release_due(now), "reclaimed": stale, "requeued": lost}
+    done = {"released": release_due(now), "reclaimed": stale, "requeued": lost}
+    for name, job in PERIODIC.items():
+        done[name] = job(now)
+    return done
 
 
 @task(queue_name=QUEUE)

@@ -16,6 +16,7 @@ from glabella.demo.clinic import DEMO_PASSWORD, ensure_demo_clinic
 from glabella.demo.patients import load_patients
 from glabella.demo.schedule import load_demo_history
 from glabella.demo.screening import load_demo_screening
+from glabella.demo.treatments import load_demo_treatments
 
 
 class Command(BaseCommand):
@@ -67,13 +68,15 @@ class Command(BaseCommand):
                     "appointment",
                     detail={"synthetic_appointments": visits, "seed": seed},
                 )
+        charted = load_demo_treatments(local_today(location), seed)
         screened = load_demo_screening(timezone.now())
         seconds = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo clinic ready: {location.organisation.name}, {location.name} "
                 f"({made:,} new synthetic patients of {patients:,}, {visits:,} appointments, "
-                f"{screened:,} candidacy decisions, seed {seed}, {seconds:.1f} s)."
+                f"{charted:,} charted treatments, {screened:,} candidacy decisions, seed {seed}, "
+                f"{seconds:.1f} s)."
             )
         )
         if not quiet_logins:
