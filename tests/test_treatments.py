@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.urls import reverse
 
 from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.inventory import services as stock
@@ -330,3 +331,38 @@ def test_charting_signing_and_amending_through_the_api(client_for, ready, vial):
     assert amendment.status_code == 201 and amendment.json()["amends"] == started.json()["id"]
     recall = client.get(f"/api/v1/treatments/stock/lots/{vial.lot.public_id}/recall")
     assert recall.status_code == 200 and recall.json()[0]["units"] == "20.00"
+
+
+@pytest.mark.parametrize(
+    "persona", ["patient", "front_desk", "injector", "medical_director", "owner"]
+)
+def test_no_role_changes_a_locked_record_through_any_endpoint(
+    client_for, injector, draft, vial, persona
+):
+    services.save_draft(injector, draft, points=GLABELLAR, vial=vial)
+    services.lock(injector, draft, now=NOW)
+    before = list(InjectionPoint.objects.filter(record=draft).values_list("units", flat=True))
+    client = client_for(persona)
+    url = f"/api/v1/treatments/records/{draft.public_id}"
+    for method in ("put", "patch", "delete"):
+        assert (
+            getattr(client, method)(url, "{}", content_type="application/json").status_code == 405
+        )
+    changed = post(client, f"{url}/draft", {"points": [{**GLABELLAR[0], "units": "40"}]})
+    assert changed.status_code in (403, 404, 422)
+    signed_again = post(client, f"{url}/sign", {})
+    assert signed_again.status_code in (403, 404, 422)
+    page = client.post(
+        reverse("treatments:record", args=[draft.public_id]),
+        {
+            "action": "save",
+            "p-TOTAL_FORMS": "1",
+            "p-INITIAL_FORMS": "0",
+            "p-0-area": "glabellar",
+            "p-0-units": "40",
+        },
+    )
+    assert page.status_code in (302, 403)  # 302: a patient is sent to sign in as staff
+    record = TreatmentRecord.objects.get(pk=draft.pk)
+    assert record.status == "locked"
+    assert list(record.points.values_list("units", flat=True)) == before
