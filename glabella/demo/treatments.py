@@ -109,18 +109,18 @@ class _Shelf:
         vial.closed_at = min(when, vial.discard_by)
         self.open = None
 
+    def _sealed(self, day: date) -> list[Vial]:
+        """Sealed vials of lots still in date, oldest lot first."""
+        return [v for v in self.vials if v.state == Vial.State.SEALED and v.lot.expires_on > day]
+
     def vial_for(self, at: datetime, units: Decimal, by) -> Vial:
         day = at.date()
         if self.open is not None and (at > self.open.discard_by or self.open.units_left < units):
             self._close(at)
         if self.open is None:
-            sealed = [
-                v for v in self.vials if v.state == Vial.State.SEALED and v.lot.expires_on > day
-            ]
-            if not sealed or day >= self.next_lot_day:
-                self._receive(max(day, self.next_lot_day) if not sealed else day)
-                sealed = [v for v in self.vials if v.state == Vial.State.SEALED]
-            vial = sealed[0]
+            if day >= self.next_lot_day or not self._sealed(day):
+                self._receive(day)  # the regular delivery, or an order when the shelf is empty
+            vial = self._sealed(day)[0]
             vial.state = Vial.State.RECONSTITUTED
             vial.reconstituted_at = at - timedelta(minutes=10)
             vial.reconstituted_by = by
