@@ -1,0 +1,218 @@
+"""Triage: every symptom of CLINICAL.md at every severity, free text in plain words, with
+misspellings and negations, and properties: nothing said ever lowers the urgency, and a red
+flag is never sent to self-care."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from glabella.aftercare.triage import (
+    NEGATORS,
+    ORDER,
+    PLAIN,
+    SYMPTOMS,
+    Report,
+    Severity,
+    Urgency,
+    triage,
+)
+
+SELF, REVIEW, URGENT = Urgency.SELF_CARE, Urgency.REVIEW, Urgency.URGENT
+EXPECTED = [s.code for s in SYMPTOMS if s.urgency == SELF]
+WITHIN_A_DAY = [s.code for s in SYMPTOMS if s.urgency == REVIEW]
+EMERGENCY = [s.code for s in SYMPTOMS if s.urgency == URGENT]
+
+
+def test_the_symptom_list_is_clinical_mds():
+    assert set(EXPECTED) == {
+        "pain", "redness", "swelling", "bruising", "headache", "flu_like", "eyelid_swelling",
+    }  # fmt: skip
+    assert set(WITHIN_A_DAY) == {
+        "drooping_eyelid", "drooping_brow", "double_vision", "blurred_vision", "dry_eye",
+        "asymmetry",
+    }  # fmt: skip
+    assert set(EMERGENCY) == {
+        "trouble_swallowing", "trouble_speaking", "trouble_breathing", "general_weakness",
+        "bladder_control", "hives", "lip_tongue_throat_swelling", "wheezing",
+    }  # fmt: skip
+
+
+SEVERITIES = [*Severity, None]
+
+
+@pytest.mark.parametrize("severity", SEVERITIES)
+@pytest.mark.parametrize("better", [True, False, None])
+@pytest.mark.parametrize("code", EMERGENCY)
+def test_an_emergency_symptom_is_urgent_at_any_severity(code, severity, better):
+    result = triage(Report(symptoms=(code,), severity=severity, getting_better=better))
+    assert result.urgency == URGENT and result.reasons[0].urgency == URGENT
+
+
+@pytest.mark.parametrize("severity", SEVERITIES)
+@pytest.mark.parametrize("better", [True, False, None])
+@pytest.mark.parametrize("code", WITHIN_A_DAY)
+def test_a_symptom_to_report_within_a_day_goes_to_a_clinician(code, severity, better):
+    assert triage(Report(symptoms=(code,), severity=severity, getting_better=better)).urgency == (
+        REVIEW
+    )
+
+
+@pytest.mark.parametrize("severity", SEVERITIES)
+@pytest.mark.parametrize("better", [True, False, None])
+@pytest.mark.parametrize("code", EXPECTED)
+def test_an_expected_effect_is_self_care_unless_severe_or_not_improving(code, severity, better):
+    result = triage(Report(symptoms=(code,), severity=severity, getting_better=better))
+    escalated = severity == Severity.SEVERE or better is False
+    assert result.urgency == (REVIEW if escalated else SELF)
+
+
+def test_an_unknown_symptom_and_a_bare_severe_go_to_a_clinician():
+    assert triage(Report(symptoms=("tingling",))).urgency == REVIEW
+    assert triage(Report(severity=Severity.SEVERE)).urgency == REVIEW
+    assert triage(Report()).urgency == SELF
+
+
+def test_the_worst_symptom_decides_and_leads_the_reasons():
+    result = triage(Report(symptoms=("bruising", "double_vision", "wheezing")))
+    assert result.urgency == URGENT
+    assert [r.urgency for r in result.reasons] == [URGENT, REVIEW, SELF]
+
+
+# ---------------------------------------------------------------- free text
+
+URGENT_TEXT = [
+    "it's hard to swallow",
+    "I can't breathe properly",
+    "I cant breath",
+    "no, I can't breathe",
+    "not able to swallow",
+    "trouble swalowing since this morning",
+    "difficulty breathing at night",
+    "short of breath",
+    "shortness of breath when I walk",
+    "breething is hard",
+    "hard to brethe",
+    "I can't talk properly",
+    "my speech is slurred",
+    "slured speech",
+    "I'm choking on water",
+    "weezing",
+    "wheezing and my chest is tight",
+    "hives all over",
+    "my lips are a bit swollen",
+    "swelling of my tongue",
+    "my throat feels tight",
+    "not my lips, but my throat is swollen",
+    "my arms feel weak",
+    "weakness in my legs",
+    "I wet myself",
+    "I lost control of my bladder",
+    "I think I'm having an allergic reaction",
+    "I don't think I have trouble breathing but my chest hurts",
+]
+REVIEW_TEXT = [
+    "my eyelid is drooping",
+    "my left eyelid droops",
+    "eye lid droopy",
+    "my left eyebrow feels heavy",
+    "double vision since yesterday",
+    "blurry vision",
+    "my eyes are dry",
+    "my face looks lopsided",
+    "my smile is uneven",
+    "the bruise is getting worse",
+    "tingling in my cheek",
+    "I feel strange",
+]
+SELF_TEXT = [
+    "a bit sore",
+    "sore and bruised on my forehead",
+    "headache since yesterday, getting better",
+    "small bruise where the needle went in",
+    "a little redness",
+    "all good thanks",
+    "fine",
+    "no swelling at all",
+]
+DENIED = [
+    "no trouble breathing",
+    "no difficulty swallowing",
+    "my lips are not swollen",
+    "no swelling of my lips",
+    "no hives",
+    "not wheezing",
+]
+
+
+@pytest.mark.parametrize("text", URGENT_TEXT)
+def test_red_flags_in_plain_words_and_misspelt_are_urgent(text):
+    assert triage(Report(free_text=text)).urgency == URGENT
+
+
+@pytest.mark.parametrize("text", REVIEW_TEXT)
+def test_what_a_clinician_should_see_goes_to_review(text):
+    assert triage(Report(free_text=text)).urgency == REVIEW
+
+
+@pytest.mark.parametrize("text", SELF_TEXT)
+def test_expected_effects_and_reassurance_stay_self_care(text):
+    assert triage(Report(free_text=text)).urgency == SELF
+
+
+@pytest.mark.parametrize("text", DENIED)
+def test_a_denied_red_flag_still_goes_to_a_clinician_never_to_self_care(text):
+    result = triage(Report(free_text=text))
+    assert result.urgency == REVIEW
+    assert "as not happening" in result.reasons[0].why
+
+
+def test_the_note_escalates_what_the_ticked_symptoms_do_not():
+    result = triage(
+        Report(symptoms=("bruising",), severity=Severity.MILD, free_text="hard to swallow")
+    )
+    assert result.urgency == URGENT
+
+
+# ---------------------------------------------------------------- properties
+
+codes = st.lists(st.sampled_from([s.code for s in SYMPTOMS]), max_size=4).map(tuple)
+fillers = st.lists(st.sampled_from(sorted(PLAIN - NEGATORS - {"can", "could"})), max_size=6)
+reports = st.builds(
+    Report,
+    symptoms=codes,
+    severity=st.sampled_from(SEVERITIES),
+    getting_better=st.sampled_from([True, False, None]),
+    free_text=st.sampled_from(["", *SELF_TEXT, *REVIEW_TEXT, *DENIED, *URGENT_TEXT]),
+)
+
+
+def rank(urgency) -> int:
+    return ORDER.index(urgency)
+
+
+@given(reports, st.sampled_from([s.code for s in SYMPTOMS]))
+def test_another_symptom_never_lowers_the_urgency(report, code):
+    more = Report(
+        symptoms=(*report.symptoms, code),
+        severity=report.severity,
+        getting_better=report.getting_better,
+        free_text=report.free_text,
+    )
+    assert rank(triage(more).urgency) >= rank(triage(report).urgency)
+
+
+@given(reports, st.sampled_from([*SELF_TEXT, *REVIEW_TEXT, *DENIED, *URGENT_TEXT]))
+def test_more_words_never_lower_the_urgency(report, extra):
+    more = Report(
+        symptoms=report.symptoms,
+        severity=report.severity,
+        getting_better=report.getting_better,
+        free_text=f"{report.free_text}. {extra}",
+    )
+    assert rank(triage(more).urgency) >= rank(triage(report).urgency)
+
+
+@given(fillers, st.sampled_from(URGENT_TEXT), fillers)
+def test_a_red_flag_among_other_words_is_never_self_care(before, flag, after):
+    text = " ".join([*before, flag, *after])
+    assert triage(Report(free_text=text)).urgency != SELF
