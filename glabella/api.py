@@ -2,6 +2,7 @@
 
 from ninja import NinjaAPI
 
+from glabella.aftercare.api import router as aftercare_router
 from glabella.clinic.api import router as clinic_router
 from glabella.core.api import AUTH, install_error_handlers
 from glabella.patients.api import router as patients_router
@@ -26,3 +27,4 @@ api.add_router("/v1/clinic", clinic_router)
 api.add_router("/v1/scheduling", scheduling_router)
 api.add_router("/v1/screening", screening_router)
 api.add_router("/v1/treatments", treatments_router)
+api.add_router("/v1/aftercare", aftercare_router)

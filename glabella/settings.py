@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "glabella.screening",
     "glabella.inventory",
     "glabella.treatments",
+    "glabella.aftercare",
     "glabella.demo",
     "django_tasks",
     "django_tasks_db",
@@ -189,6 +190,13 @@ TABLET_LINK_MINUTES = env_int("TABLET_LINK_MINUTES", 60, minimum=5)
 # this many days before it expires.
 LOW_STOCK_VIALS = env_int("LOW_STOCK_VIALS", 2, minimum=0)
 EXPIRY_ALERT_DAYS = env_int("EXPIRY_ALERT_DAYS", 30, minimum=1)
+
+# Aftercare: check-ins this many days after a treatment; how long a check-in link works; who is
+# alerted at once when a report is urgent (every address and number listed).
+CHECK_IN_DAYS = env_int_list("CHECK_IN_DAYS", [1, 14], minimum=1)
+CHECK_IN_LINK_DAYS = env_int("CHECK_IN_LINK_DAYS", 7, minimum=1)
+ON_CALL_EMAILS = env_list("ON_CALL_EMAILS", [])
+ON_CALL_PHONES = env_list("ON_CALL_PHONES", [])
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("glabella.messaging.urls")),
     path("", include("glabella.treatments.urls")),
     path("", include("glabella.inventory.urls")),
+    path("", include("glabella.aftercare.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

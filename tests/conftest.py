@@ -5,10 +5,14 @@ from datetime import date, timedelta
 import pytest
 from django.test import Client
 from django.utils import timezone
+from hypothesis import settings as hypothesis_settings
 
 from glabella.core.access import actor_for
 from glabella.demo.clinic import DEMO_DOMAIN, ensure_demo_clinic
 from glabella.patients.models import Patient
+
+# `pytest --hypothesis-profile thorough` runs every property with many more examples.
+hypothesis_settings.register_profile("thorough", max_examples=3000, deadline=None)
 
 STAFF_EMAILS = {
     "owner": f"owner@{DEMO_DOMAIN}",

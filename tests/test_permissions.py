@@ -220,6 +220,15 @@ MATRIX = [
     ("api:reconstitute", "post", {"public_id": "<vial>"}, {}, api(CLINICIANS, ok=422, denied=403)),
     ("api:recall", "get", {"public_id": "<lot>"}, None, api(CLINICIANS, denied=403)),
     ("treatments:day", "get", {}, None, page(CLINICIANS)),
+    # Aftercare: the check-in opens with its link; the board is for clinicians.
+    ("aftercare:check-in", "get", {"token": "<check-in>"}, None, public()),
+    ("aftercare:check-in", "post", {"token": "<check-in>"}, {"severity": "bad"}, public(422)),
+    ("aftercare:board", "get", {}, None, page(CLINICIANS)),
+    ("aftercare:acknowledge", "post", {"alert_id": "<alert>"}, {}, page(CLINICIANS, ok=302)),
+    ("api:triage_report", "post", {}, {}, api(ALL_STAFF, denied=403)),
+    ("api:submit_check_in", "post", {"token": "<check-in>"}, {}, public(201)),
+    ("api:list_alerts", "get", {}, None, api(CLINICIANS, denied=403)),
+    ("api:acknowledge", "post", {"public_id": "<alert>"}, {}, api(CLINICIANS, ok=422, denied=403)),
     # The MATRIX appointment is a consultation: starting a record on it is refused, then back.
     ("treatments:start", "post", {"appointment_id": "<appointment>"}, {}, page(SIGNERS, ok=302)),
     ("treatments:record", "get", TREATMENT, None, page(CLINICIANS)),
@@ -280,7 +289,20 @@ def _treatment_objects(patient, clinic) -> dict:
     appointment = future_appointment(patient, clinic, days=3, service_slug="neuromodulator")
     injector = StaffMember.objects.get(role="injector", credential="NP")
     record = treatments.start(actor_for(injector.user), appointment, "dysport")
+    from django.utils import timezone
+
+    from glabella.aftercare import services as aftercare
+    from glabella.aftercare.models import CheckIn
+
+    due = timezone.now()
+    first, second = (
+        CheckIn.objects.create(treatment=record, patient=patient, day=d, due_at=due)
+        for d in (1, 14)
+    )
+    report = aftercare.submit(second, {"symptoms": ["wheezing"], "severity": "mild"})
     return {
+        "<check-in>": aftercare.check_in_token(first),
+        "<alert>": report.alert.public_id,
         "<treatment>": record.public_id,
         "<lot>": lot.public_id,
         "<vial>": lot.vials.get().public_id,

@@ -346,10 +346,9 @@ def triage(report: Report) -> Triage:
                     f"({', '.join(unread[:5])}): a clinician reads it.",
                 )
             )
-    if report.severity == Severity.SEVERE and not report.symptoms and not text:
-        reasons.append(
-            Reason(Urgency.REVIEW, "Severe, with nothing said about what: a clinician asks.")
-        )
+    if report.severity == Severity.SEVERE and not report.symptoms:
+        # Whatever the note says, "severe" from the patient is for a clinician to hear.
+        reasons.append(Reason(Urgency.REVIEW, "Severe, as the patient puts it: a clinician asks."))
     urgency = max((r.urgency for r in reasons), key=ORDER.index, default=Urgency.SELF_CARE)
     reasons.sort(key=lambda r: -ORDER.index(r.urgency))
     return Triage(urgency, tuple(reasons))

@@ -32,7 +32,7 @@ from glabella.scheduling.models import Appointment, Status
 from glabella.screening import services as screening
 from glabella.screening.models import ConsentKind
 from glabella.screening.products import Area, Product
-from glabella.treatments import dosing
+from glabella.treatments import dosing, hooks
 from glabella.treatments.labels import LABELS, ChartArea
 from glabella.treatments.models import InjectionPoint, ProtocolChange, TreatmentRecord
 
@@ -407,6 +407,7 @@ def lock(
             object_id=current.public_id,
             detail={"locked": True, "total": str(result.total), "lot": vial.lot.lot_number},
         )
+        hooks.after_lock(current, now)
     return current
 
 

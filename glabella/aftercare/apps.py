@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class AftercareConfig(AppConfig):
+    name = "glabella.aftercare"
+    label = "aftercare"
+    verbose_name = "Aftercare"
+
+    def ready(self) -> None:
+        # A signed treatment sends its aftercare instructions and schedules its check-ins:
+        # treatments calls its hooks, and never imports aftercare.
+        from glabella.aftercare import services
+        from glabella.treatments import hooks
+
+        hooks.register_after_lock(services.after_treatment)
+        # Each minute: a check-in a day overdue is reminded once; one past its link is missed.
+        from glabella.messaging.delivery import register_periodic
+
+        register_periodic("check_ins_followed_up", services.remind_and_mark_missed)

@@ -1,0 +1,155 @@
+"""Aftercare: the instructions a clinic sends after a treatment, the check-ins that follow it,
+what patients report, and the alerts that put a report in front of a clinician.
+
+Reports are records of what a patient said: written once, never changed. An alert stays open
+until a clinician acknowledges it; the follow-up (contact, advice, outcome) is added beside it.
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from glabella.core.access import AccessRule, RestrictedQuerySet
+from glabella.core.roles import Capability
+from glabella.screening.products import PRODUCT_NAMES
+
+CLINICAL = AccessRule(
+    staff={
+        "view": Capability.VIEW_CLINICAL,
+        "change": Capability.CHANGE_CLINICAL,
+        "create": Capability.CHANGE_CLINICAL,
+    },
+    patient_field="patient_id",
+)
+
+
+class Instructions(models.Model):
+    """A version of the aftercare text for a product (blank: any neuromodulator)."""
+
+    product = models.CharField(max_length=20, choices=list(PRODUCT_NAMES.items()), blank=True)
+    version = models.PositiveIntegerField()
+    title = models.CharField(max_length=200)
+    body = models.TextField()
+    published_at = models.DateTimeField(default=timezone.now)
+    actor_label = models.CharField(max_length=200)
+
+    objects = RestrictedQuerySet.as_manager()
+    access_rule = AccessRule(
+        staff={"view": Capability.VIEW_PATIENT, "create": Capability.MANAGE_CONSENT_FORMS},
+        public=frozenset({"view"}),
+    )
+
+    class Meta:
+        ordering = ["product", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "version"], name="instructions_version")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} (version {self.version})"
+
+
+class CheckIn(models.Model):
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        SUBMITTED = "submitted", "Answered"
+        MISSED = "missed", "Missed"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    treatment = models.ForeignKey(
+        "treatments.TreatmentRecord", on_delete=models.PROTECT, related_name="check_ins"
+    )
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    day = models.PositiveSmallIntegerField(help_text="Days after the treatment")
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    reminded_at = models.DateTimeField(null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    access_rule = CLINICAL
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["treatment", "day"], name="one_check_in_per_day")
+        ]
+        indexes = [models.Index(fields=["status", "due_at"], name="check_in_due")]
+
+    def __str__(self) -> str:
+        return f"Day {self.day} check-in"
+
+
+class Report(models.Model):
+    """What the patient said at a check-in (or staff took down on a call)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    check_in = models.ForeignKey(
+        CheckIn, null=True, blank=True, on_delete=models.PROTECT, related_name="reports"
+    )
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    treatment = models.ForeignKey(
+        "treatments.TreatmentRecord",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    symptoms = models.JSONField(default=list)
+    severity = models.CharField(max_length=10, blank=True)
+    started_on = models.DateField(null=True, blank=True)
+    getting_better = models.BooleanField(null=True)
+    free_text = models.TextField(blank=True)
+    effect_shows = models.BooleanField(null=True)
+    satisfied = models.BooleanField(null=True)
+    urgency = models.CharField(max_length=10)
+    reasons = models.JSONField(default=list)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    via = models.CharField(max_length=10, default="link")
+
+    objects = RestrictedQuerySet.as_manager()
+    access_rule = CLINICAL
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Report of {self.submitted_at:%Y-%m-%d} ({self.urgency})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("A patient's report is never changed.")
+        super().save(*args, **kwargs)
+
+
+class Alert(models.Model):
+    """A report a clinician must act on: urgent ones first, then reviews by when they are due."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    report = models.OneToOneField(Report, on_delete=models.PROTECT, related_name="alert")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    urgency = models.CharField(max_length=10)
+    opened_at = models.DateTimeField(default=timezone.now)
+    due_by = models.DateTimeField()
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    contact = models.TextField(blank=True, help_text="Who spoke to the patient, how, when")
+    advice = models.TextField(blank=True)
+    outcome = models.TextField(blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    access_rule = CLINICAL
+
+    class Meta:
+        ordering = ["acknowledged_at", "-urgency", "due_by"]
+        indexes = [models.Index(fields=["acknowledged_at", "due_by"], name="alert_open_due")]
+
+    def __str__(self) -> str:
+        return f"{self.urgency} alert of {self.opened_at:%Y-%m-%d %H:%M}"

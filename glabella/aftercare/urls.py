@@ -1,0 +1,10 @@
+from django.urls import path
+
+from glabella.aftercare import views
+
+app_name = "aftercare"
+urlpatterns = [
+    path("check-in/<str:token>/", views.check_in, name="check-in"),
+    path("staff/follow-up/", views.board, name="board"),
+    path("staff/follow-up/<uuid:alert_id>/acknowledge/", views.acknowledge, name="acknowledge"),
+]

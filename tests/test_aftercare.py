@@ -1,0 +1,234 @@
+"""Aftercare with the database: instructions and check-ins when a treatment is signed, the check-in
+link, the report and its triage, an urgent report's alert and messages in one transaction, the
+follow-up board, reminders, and bad input refused."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone
+
+from glabella.aftercare import services
+from glabella.aftercare.models import Alert, CheckIn, Report
+from glabella.messaging import delivery
+from glabella.messaging.models import Message
+from glabella.treatments import services as treatments
+from tests.conftest import clear_for_treatment, future_appointment, make_patient, receive_lot
+from tests.test_treatments import GLABELLAR, sign_consent
+
+
+@pytest.fixture
+def treated(patient, clinic, actor_of):
+    """Grace, treated just now: a signed record, its aftercare and check-ins."""
+    from glabella.inventory import services as stock
+
+    clear_for_treatment(patient)
+    sign_consent(patient)
+    appointment = future_appointment(patient, clinic, days=0, service_slug="neuromodulator")
+    lot = receive_lot(clinic, lot_number="A1")
+    vial = stock.reconstitute(actor_of("injector"), lot.vials.get(), "2.5")
+    record = treatments.start(actor_of("injector"), appointment, "botox_cosmetic")
+    treatments.save_draft(actor_of("injector"), record, points=GLABELLAR, vial=vial)
+    return treatments.lock(actor_of("injector"), record)
+
+
+def link(check_in) -> str:
+    return reverse("aftercare:check-in", args=[services.check_in_token(check_in)])
+
+
+def written():
+    return Report.objects.count(), Alert.objects.count(), Message.objects.count()
+
+
+def test_a_signed_treatment_sends_aftercare_and_schedules_two_check_ins(treated):
+    aftercare = Message.objects.get(topic="aftercare")
+    assert aftercare.status == "queued" and "Keep your hands off" in aftercare.body
+    check_ins = list(CheckIn.objects.filter(treatment=treated).order_by("day"))
+    assert [c.day for c in check_ins] == [1, 14]
+    reminders = Message.objects.filter(topic="check-in").order_by("due_at")
+    assert [m.status for m in reminders] == ["scheduled", "scheduled"]
+    assert [m.due_at for m in reminders] == [c.due_at for c in check_ins]
+    local = check_ins[0].due_at.astimezone(treated.appointment.location.zone)
+    assert local.hour == 10
+    assert "/check-in/" in reminders[0].body
+
+
+def test_an_amendment_schedules_nothing_more(treated, actor_of):
+    amendment = treatments.amend(actor_of("injector"), treated)
+    treatments.save_draft(actor_of("injector"), amendment, points=GLABELLAR[:1], vial=treated.vial)
+    treatments.lock(actor_of("injector"), amendment, reasons={"area-above-label": "Touch-up"})
+    assert CheckIn.objects.count() == 2 and Message.objects.filter(topic="aftercare").count() == 1
+
+
+def test_a_check_in_is_answered_once_and_expected_effects_get_care_advice(client, treated):
+    day_one = CheckIn.objects.get(treatment=treated, day=1)
+    page = client.get(link(day_one))
+    assert page.status_code == 200 and b"How are you, Grace?" in page.content
+    answered = client.post(
+        link(day_one),
+        {"group_self_care": ["bruising"], "severity": "mild", "getting_better": "yes"},
+    )
+    assert answered.status_code == 200 and b"expected and usually passes" in answered.content
+    report = Report.objects.get()
+    assert report.urgency == "self_care" and report.symptoms == ["bruising"]
+    assert not Alert.objects.exists()
+    again = client.post(link(day_one), {"group_self_care": ["redness"], "severity": "mild"})
+    assert b"This check-in has been answered" in again.content
+    assert Report.objects.count() == 1
+
+
+def test_an_urgent_report_alerts_in_the_same_transaction(client, treated, settings):
+    settings.ON_CALL_EMAILS = ["oncall@example.com"]
+    settings.ON_CALL_PHONES = ["+18055550199"]
+    day_one = CheckIn.objects.get(treatment=treated, day=1)
+    before = Message.objects.count()
+    page = client.post(
+        link(day_one), {"free_text": "since this morning it is hard to swallow", "severity": ""}
+    )
+    assert b"Call 911 now" in page.content
+    alert = Alert.objects.get()
+    assert alert.urgency == "urgent" and alert.due_by == alert.opened_at
+    made = Message.objects.filter(about=f"alert:{alert.public_id}")
+    assert sorted((m.topic, m.channel, m.to) for m in made) == [
+        ("on-call", "email", "oncall@example.com"),
+        ("on-call", "sms", "+18055550199"),
+        ("urgent-advice", "email", treated.patient.email),
+    ]
+    assert Message.objects.count() == before + 3
+    # Staff messages say where to look, not what the patient said.
+    assert all("swallow" not in m.body for m in made if m.topic == "on-call")
+    # The worker delivers each once.
+    for message in made:
+        assert delivery.deliver_message(message.pk, worker="w1") == "sent"
+        assert delivery.deliver_message(message.pk, worker="w2") == "not claimed"
+    assert sum(1 for m in mail.outbox if "oncall@example.com" in m.to) == 1
+
+
+def test_if_an_alerts_message_cannot_be_written_nothing_of_the_report_is(
+    client, treated, settings, monkeypatch
+):
+    settings.ON_CALL_EMAILS = ["oncall@example.com"]
+    day_one = CheckIn.objects.get(treatment=treated, day=1)
+    before = written()
+
+    def broken(**kwargs):
+        raise RuntimeError("the outbox is unavailable")
+
+    monkeypatch.setattr(services, "queue_message", broken)
+    with pytest.raises(RuntimeError):
+        services.submit(day_one, {"symptoms": ["trouble_breathing"], "severity": "severe"})
+    assert written() == before
+    day_one.refresh_from_db()
+    assert day_one.status == "scheduled"
+
+
+def test_a_review_is_due_by_the_end_of_the_next_business_day(treated):
+    day_one = CheckIn.objects.get(treatment=treated, day=1)
+    friday = timezone.now()
+    while friday.weekday() != 4:
+        friday += timedelta(days=1)
+    report = services.submit(
+        day_one, {"symptoms": ["drooping_eyelid"], "severity": "mild"}, now=friday
+    )
+    alert = report.alert
+    due = alert.due_by.astimezone(treated.appointment.location.zone)
+    assert report.urgency == "review" and due.weekday() == 0 and due.hour == 17
+
+
+def test_a_link_expires_is_tamper_proof_and_shows_no_one_else(client, treated, clinic):
+    day_one = CheckIn.objects.get(treatment=treated, day=1)
+    token = services.check_in_token(day_one)
+    assert client.get(reverse("aftercare:check-in", args=[token + "x"])).status_code == 404
+    assert client.get(reverse("aftercare:check-in", args=["nonsense"])).status_code == 404
+    other = make_patient()
+    assert other.given_name.encode() not in client.get(link(day_one)).content
+    CheckIn.objects.filter(pk=day_one.pk).update(due_at=timezone.now() - timedelta(days=8))
+    assert client.get(reverse("aftercare:check-in", args=[token])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"symptoms": ["itching_everywhere"], "severity": "mild"}, "symptoms"),
+        ({"symptoms": "bruising", "severity": "mild"}, "symptoms"),
+        ({"symptoms": ["bruising"]}, "severity"),
+        ({"symptoms": ["bruising"], "severity": "awful"}, "severity"),
+        ({"started_on": "2999-01-01"}, "started_on"),
+        ({"started_on": "yesterday"}, "started_on"),
+        ({"started_on": "2000-01-01"}, "started_on"),
+        ({"getting_better": "maybe"}, "getting_better"),
+        ({"effect_shows": True}, "effect_shows"),
+        ({"free_text": "x" * 2001}, "free_text"),
+        ({"mood": "good"}, "mood"),
+    ],
+)
+def test_bad_answers_are_refused_field_by_field_and_write_nothing(client, treated, body, field):
+    day_one = CheckIn.objects.get(treatment=treated, day=1)
+    before = written()
+    url = f"/api/v1/aftercare/check-ins/{services.check_in_token(day_one)}"
+    response = client.post(url, json.dumps(body), content_type="application/json")
+    assert response.status_code == 422 and field in response.json()["error"]["fields"]
+    assert written() == before
+
+
+def test_the_api_answers_a_check_in_once(client, treated):
+    day_14 = CheckIn.objects.get(treatment=treated, day=14)
+    url = f"/api/v1/aftercare/check-ins/{services.check_in_token(day_14)}"
+    body = {"effect_shows": True, "satisfied": True}
+    first = client.post(url, json.dumps(body), content_type="application/json")
+    assert first.status_code == 201 and first.json()["urgency"] == "self_care"
+    second = client.post(url, json.dumps(body), content_type="application/json")
+    assert second.status_code == 409
+    assert Report.objects.get().satisfied is True
+
+
+def test_the_triage_endpoint_reads_codes_and_words_and_writes_nothing(client_for):
+    before = written()
+    client = client_for("front_desk")
+    response = client.post(
+        "/api/v1/aftercare/triage",
+        json.dumps({"symptoms": ["bruising", "my eyelid droops"], "severity": "mild"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 200 and response.json()["urgency"] == "review"
+    bad = client.post(
+        "/api/v1/aftercare/triage",
+        json.dumps({"severity": "awful", "days_since": -1}),
+        content_type="application/json",
+    )
+    assert bad.status_code == 422 and "days_since" in bad.json()["error"]["fields"]
+    assert written() == before
+
+
+def test_the_board_puts_urgent_first_and_a_clinician_acknowledges(client_for, treated):
+    day_one = CheckIn.objects.get(treatment=treated, day=1)
+    day_14 = CheckIn.objects.get(treatment=treated, day=14)
+    services.submit(day_one, {"symptoms": ["dry_eye"], "severity": "mild"})
+    services.submit(day_14, {"symptoms": ["wheezing"], "severity": "moderate"})
+    client = client_for("injector")
+    page = client.get(reverse("aftercare:board"))
+    content = page.content.decode()
+    assert content.index("Urgent") < content.index("Review")
+    assert "lot A1" in content
+    urgent = Alert.objects.get(urgency="urgent")
+    url = reverse("aftercare:acknowledge", args=[urgent.public_id])
+    refused = client.post(url, {"contact": ""}, follow=True)
+    assert b"Say who spoke to the patient" in refused.content
+    client.post(url, {"contact": "Called at 10:05, NP Patel", "advice": "Sent to the ER"})
+    urgent.refresh_from_db()
+    assert urgent.acknowledged_at and urgent.contact.startswith("Called")
+    again = client.post(url, {"contact": "again"}, follow=True)
+    assert b"already been acknowledged" in again.content
+
+
+def test_an_unanswered_check_in_is_reminded_once_then_missed(treated):
+    day_one = CheckIn.objects.get(treatment=treated, day=1)
+    later = day_one.due_at + timedelta(days=1, hours=1)
+    assert services.remind_and_mark_missed(later) == 1
+    assert services.remind_and_mark_missed(later) == 0
+    assert Message.objects.filter(topic="check-in-reminder").count() == 1
+    services.remind_and_mark_missed(day_one.due_at + timedelta(days=8))
+    day_one.refresh_from_db()
+    assert day_one.status == "missed"
