@@ -13,16 +13,11 @@ from django.utils import timezone
 
 from glabella.core.access import AccessRule, RestrictedQuerySet
 from glabella.core.roles import Capability
+from glabella.patients.models import CLINICAL_RULE
 from glabella.screening.products import PRODUCT_NAMES
 
-CLINICAL = AccessRule(
-    staff={
-        "view": Capability.VIEW_CLINICAL,
-        "change": Capability.CHANGE_CLINICAL,
-        "create": Capability.CHANGE_CLINICAL,
-    },
-    patient_field="patient_id",
-)
+# Reports, check-ins and alerts are clinical history: the patient record's rule.
+CLINICAL = CLINICAL_RULE
 
 
 class Instructions(models.Model):
