@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from glabella.aftercare import services
 from glabella.aftercare.models import Alert, CheckIn, Report
+from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.messaging import delivery
 from glabella.messaging.models import Message
 from glabella.treatments import services as treatments
@@ -232,3 +233,88 @@ def test_an_unanswered_check_in_is_reminded_once_then_missed(treated):
     services.remind_and_mark_missed(day_one.due_at + timedelta(days=8))
     day_one.refresh_from_db()
     assert day_one.status == "missed"
+
+
+# ---------------------------------------------------------------- adverse events
+
+
+def event_data(**changes):
+    data = {
+        "description": "Left eyelid drooping from day 3, covering part of the pupil.",
+        "onset_on": timezone.now().date().isoformat(),
+        "outcomes": ["intervention"],
+        "causality": "probable",
+        "source": "call",
+        "weight_kg": "61.5",
+        "resolved": None,
+    }
+    data.update(changes)
+    return data
+
+
+def test_a_medwatch_export_holds_what_the_record_knows_and_no_name(treated, actor_of, client_for):
+    import io
+
+    from pypdf import PdfReader
+
+    from glabella.aftercare import medwatch
+
+    treated.patient.medications.create(name="Lisinopril", dose="10 mg")
+    event = medwatch.open_event(actor_of("injector"), treated, event_data())
+    exported = medwatch.export(event)
+    product = exported["D_suspect_product"]
+    assert product["name"] == "BOTOX Cosmetic (onabotulinumtoxinA)"
+    assert product["lot"] == "A1" and product["expiry"] == treated.vial.lot.expires_on.isoformat()
+    assert product["dose_total_units"] == "20" and product["dose_by_area"] == {"glabellar": "20 U"}
+    assert product["strength"] == "100 U vial, 4 U per 0.1 mL"
+    assert product["date_of_use"] and product["injector"] == "Nina Patel, NP"
+    assert exported["A_patient"]["identifier"].startswith("G.H.")
+    assert exported["A_patient"]["weight_kg"] == "61.5"
+    assert exported["E_concomitant_products"] == ["Lisinopril 10 mg"]
+    assert "1-800-FDA-1088" in exported["reporting_lines"]["fda"]
+    as_json = json.dumps(exported)
+    assert "Grace" not in as_json and "Holloway" not in as_json
+    client = client_for("medical_director")
+    url = reverse("aftercare:event", args=[event.public_id])
+    pdf = client.get(url, {"format": "pdf"})
+    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert "A1" in text and "Holloway" not in text and "Grace" not in text
+    assert client.get(url, {"format": "json"}).json()["D_suspect_product"]["lot"] == "A1"
+    client.post(url, {"to": "fda", "on": timezone.now().date().isoformat()})
+    event.refresh_from_db()
+    assert event.reported_to_fda_on == timezone.now().date()
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"description": "bad"}, "description"),
+        ({"onset_on": "2999-01-01"}, "onset_on"),
+        ({"onset_on": "2000-01-01"}, "onset_on"),
+        ({"onset_on": "soon"}, "onset_on"),
+        ({"outcomes": []}, "outcomes"),
+        ({"outcomes": ["bad"]}, "outcomes"),
+        ({"causality": "maybe"}, "causality"),
+        ({"source": "rumour"}, "source"),
+        ({"weight_kg": "900"}, "weight_kg"),
+    ],
+)
+def test_a_bad_adverse_event_is_refused_field_by_field(treated, actor_of, change, field):
+    from glabella.aftercare import medwatch
+    from glabella.aftercare.models import AdverseEvent
+
+    with pytest.raises(ValidationFailed) as failed:
+        medwatch.open_event(actor_of("injector"), treated, event_data(**change))
+    assert field in failed.value.fields and not AdverseEvent.objects.exists()
+
+
+def test_adverse_events_are_a_clinicians_to_record(treated, actor_of, client_for):
+    from glabella.aftercare import medwatch
+
+    with pytest.raises(Forbidden):
+        medwatch.open_event(actor_of("front_desk"), treated, event_data())
+    page = client_for("injector").post(
+        reverse("aftercare:new-event", args=[treated.public_id]),
+        {**event_data(), "outcomes": ["none"], "resolved": "yes"},
+    )
+    assert page.status_code == 302

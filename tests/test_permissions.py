@@ -226,6 +226,10 @@ MATRIX = [
     ("aftercare:board", "get", {}, None, page(CLINICIANS)),
     ("aftercare:acknowledge", "post", {"alert_id": "<alert>"}, {}, page(CLINICIANS, ok=302)),
     ("api:triage_report", "post", {}, {}, api(ALL_STAFF, denied=403)),
+    ("aftercare:new-event", "get", {"treatment_id": "<treatment>"}, None, page(CLINICIANS)),
+    ("aftercare:new-event", "post", {"treatment_id": "<treatment>"}, {}, page(CLINICIANS, ok=422)),
+    ("aftercare:event", "get", {"public_id": "<event>"}, None, page(CLINICIANS)),
+    ("aftercare:event", "post", {"public_id": "<event>"}, {}, page(CLINICIANS, ok=302)),
     ("api:submit_check_in", "post", {"token": "<check-in>"}, {}, public(201)),
     ("api:list_alerts", "get", {}, None, api(CLINICIANS, denied=403)),
     ("api:acknowledge", "post", {"public_id": "<alert>"}, {}, api(CLINICIANS, ok=422, denied=403)),
@@ -300,7 +304,20 @@ def _treatment_objects(patient, clinic) -> dict:
         for d in (1, 14)
     )
     report = aftercare.submit(second, {"symptoms": ["wheezing"], "severity": "mild"})
+    from glabella.aftercare.models import AdverseEvent
+
+    event = AdverseEvent.objects.create(
+        patient=patient,
+        treatment=record,
+        source="call",
+        description="Wheezing after the treatment",
+        onset_on=due.date(),
+        outcomes=["none"],
+        causality="possible",
+        reporter=injector,
+    )
     return {
+        "<event>": event.public_id,
         "<check-in>": aftercare.check_in_token(first),
         "<alert>": report.alert.public_id,
         "<treatment>": record.public_id,

@@ -148,3 +148,52 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return f"{self.urgency} alert of {self.opened_at:%Y-%m-%d %H:%M}"
+
+
+class AdverseEvent(models.Model):
+    """A clinician's record of an adverse event, shaped like FDA MedWatch Form 3500."""
+
+    class Outcome(models.TextChoices):
+        DEATH = "death", "Death"
+        LIFE_THREATENING = "life_threatening", "Life-threatening"
+        HOSPITALISATION = "hospitalisation", "Hospitalisation, initial or prolonged"
+        DISABILITY = "disability", "Disability or permanent damage"
+        INTERVENTION = "intervention", "Required intervention to prevent permanent harm"
+        OTHER_SERIOUS = "other_serious", "Other serious (important medical event)"
+        NONE = "none", "None of these"
+
+    class Causality(models.TextChoices):
+        CERTAIN = "certain", "Certain"
+        PROBABLE = "probable", "Probable"
+        POSSIBLE = "possible", "Possible"
+        UNLIKELY = "unlikely", "Unlikely"
+        UNASSESSED = "unassessed", "Not yet assessed"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    treatment = models.ForeignKey(
+        "treatments.TreatmentRecord", on_delete=models.PROTECT, related_name="adverse_events"
+    )
+    report = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.PROTECT, related_name="adverse_events"
+    )
+    source = models.CharField(max_length=10, help_text="check-in, call or visit")
+    description = models.TextField()
+    onset_on = models.DateField()
+    outcomes = models.JSONField(default=list, help_text="The MedWatch outcome boxes ticked")
+    resolved = models.BooleanField(null=True)
+    causality = models.CharField(max_length=12, choices=Causality.choices)
+    weight_kg = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    reporter = models.ForeignKey("core.StaffMember", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    reported_to_fda_on = models.DateField(null=True, blank=True)
+    reported_to_maker_on = models.DateField(null=True, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    access_rule = CLINICAL
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Adverse event of {self.onset_on}"

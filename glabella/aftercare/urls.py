@@ -7,4 +7,10 @@ urlpatterns = [
     path("check-in/<str:token>/", views.check_in, name="check-in"),
     path("staff/follow-up/", views.board, name="board"),
     path("staff/follow-up/<uuid:alert_id>/acknowledge/", views.acknowledge, name="acknowledge"),
+    path(
+        "staff/treatments/<uuid:treatment_id>/adverse-event/",
+        views.new_event,
+        name="new-event",
+    ),
+    path("staff/adverse-events/<uuid:public_id>/", views.event, name="event"),
 ]

@@ -87,3 +87,110 @@ def acknowledge(request, alert_id):
     else:
         messages.success(request, "Acknowledged and recorded.")
     return redirect("aftercare:board")
+
+
+# ---------------------------------------------------------------- adverse events
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(Capability.CHANGE_CLINICAL)
+def new_event(request, treatment_id):
+    from glabella.aftercare import medwatch
+    from glabella.aftercare.models import AdverseEvent
+    from glabella.treatments.models import TreatmentRecord
+
+    treatment = (
+        TreatmentRecord.objects.restrict(request.actor)
+        .select_related("patient")
+        .filter(public_id=treatment_id)
+        .first()
+    )
+    if treatment is None:
+        raise Http404
+    errors, status = {}, 200
+    if request.method == "POST":
+        resolved = {"yes": True, "no": False}.get(request.POST.get("resolved", ""))
+        try:
+            event = medwatch.open_event(
+                request.actor,
+                treatment,
+                {
+                    "description": request.POST.get("description", ""),
+                    "onset_on": request.POST.get("onset_on", ""),
+                    "outcomes": request.POST.getlist("outcomes"),
+                    "causality": request.POST.get("causality"),
+                    "source": request.POST.get("source"),
+                    "weight_kg": request.POST.get("weight_kg"),
+                    "resolved": resolved,
+                },
+            )
+        except ValidationFailed as exc:
+            errors, status = exc.fields, 422
+        else:
+            return redirect("aftercare:event", public_id=event.public_id)
+    context = {
+        "treatment": treatment,
+        "errors": errors,
+        "outcomes": AdverseEvent.Outcome.choices,
+        "causality": AdverseEvent.Causality.choices,
+        "posted": request.POST,
+    }
+    return render(request, "aftercare/new_event.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(Capability.VIEW_CLINICAL)
+def event(request, public_id):
+    import json
+    from datetime import date
+
+    from django.http import HttpResponse
+
+    from glabella.aftercare import medwatch
+    from glabella.aftercare.models import AdverseEvent
+    from glabella.core import audit
+
+    found = (
+        AdverseEvent.objects.restrict(request.actor)
+        .select_related("treatment__vial__lot", "treatment__appointment__location", "patient")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    if request.method == "POST":
+        try:
+            on = date.fromisoformat(request.POST.get("on", ""))
+        except ValueError:
+            on = None
+        try:
+            medwatch.mark_reported(request.actor, found, request.POST.get("to", ""), on)
+        except DomainError as exc:
+            fields = getattr(exc, "fields", {}) or {}
+            messages.error(
+                request, " ".join(m for ms in fields.values() for m in ms) or exc.message
+            )
+        else:
+            messages.success(request, "Recorded as reported.")
+        return redirect("aftercare:event", public_id=found.public_id)
+    kind = request.GET.get("format")
+    if kind in ("json", "pdf"):
+        audit.record_patient(
+            request.actor,
+            audit.Action.EXPORT,
+            found.patient,
+            object_type="adverse-event",
+            object_id=found.public_id,
+            detail={"format": kind},
+        )
+        if kind == "json":
+            body = json.dumps(medwatch.export(found), indent=2)
+            response = HttpResponse(body, content_type="application/json")
+        else:
+            response = HttpResponse(medwatch.export_pdf(found), content_type="application/pdf")
+        response["Content-Disposition"] = (
+            f'attachment; filename="medwatch-{found.public_id}.{kind}"'
+        )
+        return response
+    context = {"event": found, "export": medwatch.export(found)}
+    return render(request, "aftercare/event.html", context)

@@ -1,0 +1,243 @@
+"""Adverse events: a clinician's record, and its export shaped like FDA MedWatch Form 3500 (the
+voluntary form), as JSON and PDF. The patient is identified by initials and an id, never by name;
+everything the treatment record knows (product, strength, dose, areas, dates, lot, expiry, NDC,
+the injector) is filled from it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+from django.utils import timezone
+
+from glabella.aftercare.models import AdverseEvent, Report
+from glabella.core import audit
+from glabella.core.access import Actor
+from glabella.core.db import write_transaction
+from glabella.core.errors import Forbidden, ValidationFailed
+from glabella.core.pdf import Pages
+from glabella.core.roles import Capability
+from glabella.screening.products import Product
+from glabella.screening.services import clinic_zone
+from glabella.treatments.labels import LABELS
+
+FDA_LINE = "FDA MedWatch: 1-800-FDA-1088, or online at www.fda.gov/medwatch"
+SOURCES = {"check-in", "call", "visit"}
+
+
+def open_event(actor: Actor, treatment, data: dict, *, report: Report | None = None, now=None):
+    if actor.staff is None or not actor.can(Capability.CHANGE_CLINICAL):
+        raise Forbidden("Only a clinician records an adverse event.")
+    now = now or timezone.now()
+    zone = clinic_zone(treatment.patient)
+    treated_on = (treatment.locked_at or treatment.created_at).astimezone(zone).date()
+    errors: dict[str, list[str]] = {}
+    description = " ".join(str(data.get("description") or "").split())
+    if not 10 <= len(description) <= 4000:
+        errors["description"] = ["Describe the event in 10 to 4000 characters."]
+    onset = data.get("onset_on")
+    if isinstance(onset, str):
+        try:
+            onset = date.fromisoformat(onset)
+        except ValueError:
+            onset = None
+    if not isinstance(onset, date):
+        errors["onset_on"] = ["Give the day it began, as YYYY-MM-DD."]
+    elif onset > now.astimezone(zone).date():
+        errors["onset_on"] = ["This date is in the future."]
+    elif onset < treated_on:
+        errors["onset_on"] = ["This is before the treatment; an event after it is recorded here."]
+    outcomes = data.get("outcomes") or []
+    if not isinstance(outcomes, list) or not set(outcomes) <= set(AdverseEvent.Outcome.values):
+        errors["outcomes"] = ["Tick the MedWatch outcomes that apply."]
+    elif not outcomes:
+        errors["outcomes"] = ["Tick at least one outcome (or none of these)."]
+    causality = data.get("causality")
+    if causality not in AdverseEvent.Causality.values:
+        errors["causality"] = ["Choose how likely the treatment caused it."]
+    source = data.get("source")
+    if source not in SOURCES:
+        errors["source"] = ["Say where it came from: a check-in, a call or a visit."]
+    weight = data.get("weight_kg")
+    if weight not in (None, ""):
+        try:
+            weight = Decimal(str(weight))
+            if not weight.is_finite() or not 2 <= weight <= 400:
+                raise InvalidOperation
+        except (InvalidOperation, ValueError):
+            errors["weight_kg"] = ["Give the weight in kg, 2 to 400, or leave it empty."]
+    else:
+        weight = None
+    resolved = data.get("resolved")
+    if resolved not in (None, True, False):
+        errors["resolved"] = ["Answer yes, no or not yet known."]
+    if report is not None and report.patient_id != treatment.patient_id:
+        errors["report"] = ["That report is another patient's."]
+    if errors:
+        raise ValidationFailed(errors)
+    with write_transaction():
+        event = AdverseEvent.objects.create(
+            patient=treatment.patient,
+            treatment=treatment,
+            report=report,
+            source=source,
+            description=description,
+            onset_on=onset,
+            outcomes=list(dict.fromkeys(outcomes)),
+            resolved=resolved,
+            causality=causality,
+            weight_kg=weight,
+            reporter=actor.staff,
+            created_at=now,
+        )
+        audit.record_patient(
+            actor,
+            audit.Action.CREATE,
+            treatment.patient,
+            object_type="adverse-event",
+            object_id=event.public_id,
+        )
+    return event
+
+
+def mark_reported(actor: Actor, event: AdverseEvent, to: str, on: date) -> AdverseEvent:
+    if not actor.can(Capability.CHANGE_CLINICAL):
+        raise Forbidden("Only a clinician records that a report was sent.")
+    if to not in ("fda", "maker"):
+        raise ValidationFailed({"to": ["Say whom it was reported to: the FDA or the maker."]})
+    if not isinstance(on, date) or on > timezone.now().date():
+        raise ValidationFailed({"on": ["Give the day it was sent (today or earlier)."]})
+    field = "reported_to_fda_on" if to == "fda" else "reported_to_maker_on"
+    with write_transaction():
+        AdverseEvent.objects.filter(pk=event.pk).update(**{field: on})
+        audit.record_patient(
+            actor,
+            audit.Action.UPDATE,
+            event.patient,
+            object_type="adverse-event",
+            object_id=event.public_id,
+            detail={"reported": to},
+        )
+    event.refresh_from_db()
+    return event
+
+
+def _initials(patient) -> str:
+    return "".join(
+        f"{part[0].upper()}." for part in (patient.given_name, patient.family_name) if part
+    )
+
+
+def export(event: AdverseEvent) -> dict:
+    """The event in the sections of Form 3500, filled from the record."""
+    treatment = event.treatment
+    patient = event.patient
+    vial = treatment.vial
+    lot = vial.lot if vial else None
+    product = Product(treatment.product)
+    label = LABELS[product]
+    points = list(treatment.points.all())
+    areas: dict[str, str] = {}
+    for p in points:
+        key = (
+            "lateral canthal" if p.area.startswith("lateral_canthal") else p.area.replace("_", " ")
+        )
+        areas[key] = f"{(Decimal(areas.get(key, '0').split()[0]) + p.units).normalize():f} U"
+    total = sum((p.units for p in points), Decimal(0))
+    zone = clinic_zone(patient)
+    treated = (treatment.locked_at or treatment.created_at).astimezone(zone)
+    location = treatment.appointment.location
+    meds = list(patient.medications.filter(active=True).values_list("name", "dose"))
+    return {
+        "form": "FDA MedWatch Form 3500 (voluntary), prepared by glabella",
+        "report_id": str(event.public_id),
+        "A_patient": {
+            "identifier": f"{_initials(patient)} ({str(patient.public_id)[:8]})",
+            "age_at_event": patient.age_on(event.onset_on),
+            "date_of_birth": patient.birth_date.isoformat(),
+            "sex": patient.get_sex_display(),
+            "weight_kg": str(event.weight_kg) if event.weight_kg is not None else None,
+        },
+        "B_event": {
+            "outcomes": [AdverseEvent.Outcome(o).label for o in event.outcomes],
+            "date_of_event": event.onset_on.isoformat(),
+            "date_of_this_report": timezone.now().astimezone(zone).date().isoformat(),
+            "description": event.description,
+            "resolved": event.resolved,
+            "causality": event.get_causality_display(),
+            "source": event.source,
+        },
+        "C_product_availability": "Remaining product from the lot is held by the clinic",
+        "D_suspect_product": {
+            "name": label.name,
+            "generic": label.generic,
+            "strength": (
+                f"{vial.units_total.normalize():f} U vial"
+                + (
+                    f", {vial.units_per_01ml.normalize():f} U per 0.1 mL"
+                    if vial.units_per_01ml
+                    else ""
+                )
+            )
+            if vial
+            else None,
+            "dose_total_units": f"{total.normalize():f}",
+            "dose_by_area": areas,
+            "route": "Intramuscular injection",
+            "date_of_use": treated.date().isoformat(),
+            "reason_for_use": "Cosmetic: " + ", ".join(areas),
+            "lot": lot.lot_number if lot else None,
+            "expiry": lot.expires_on.isoformat() if lot else None,
+            "ndc": lot.ndc if lot else None,
+            "injector": str(treatment.injector),
+        },
+        "E_concomitant_products": [f"{name} {dose}".strip() for name, dose in meds],
+        "G_reporter": {
+            "name": event.reporter.full_name,
+            "credential": event.reporter.credential,
+            "facility": f"{location.organisation.name}, {location.address_line1}, "
+            f"{location.city}, {location.state} {location.postal_code}",
+            "phone": location.phone,
+        },
+        "reporting_lines": {
+            "fda": FDA_LINE,
+            "manufacturer": f"{label.name}: the manufacturer's line is printed on the label",
+        },
+        "reported": {
+            "to_fda_on": event.reported_to_fda_on.isoformat() if event.reported_to_fda_on else None,
+            "to_maker_on": (
+                event.reported_to_maker_on.isoformat() if event.reported_to_maker_on else None
+            ),
+        },
+    }
+
+
+def export_pdf(event: AdverseEvent) -> bytes:
+    data = export(event)
+    pages = Pages("MedWatch 3500 draft", f"Adverse event {data['report_id']}")
+    pages.text(data["form"], font="F2", size=13, gap=6)
+    for section, title in (
+        ("A_patient", "A. Patient information"),
+        ("B_event", "B. Adverse event"),
+        ("D_suspect_product", "D. Suspect product"),
+        ("G_reporter", "G. Reporter"),
+        ("reporting_lines", "Where to report"),
+        ("reported", "Reported"),
+    ):
+        pages.text(title, font="F2", size=11, gap=2)
+        for key, value in data[section].items():
+            if isinstance(value, dict):
+                value = "; ".join(f"{k} {v}" for k, v in value.items()) or "-"
+            elif isinstance(value, list):
+                value = ", ".join(value) or "-"
+            pages.text(
+                f"{key.replace('_', ' ')}: {value if value not in (None, '') else '-'}", size=9.5
+            )
+        pages.y -= 6
+    pages.text("C. Product availability: " + data["C_product_availability"], size=9.5, gap=6)
+    pages.text(
+        "E. Concomitant products: " + (", ".join(data["E_concomitant_products"]) or "none"),
+        size=9.5,
+    )
+    return pages.bytes()
