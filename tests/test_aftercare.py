@@ -318,3 +318,15 @@ def test_adverse_events_are_a_clinicians_to_record(treated, actor_of, client_for
         {**event_data(), "outcomes": ["none"], "resolved": "yes"},
     )
     assert page.status_code == 302
+
+
+def test_the_safety_report_counts_side_effects_per_treatment(client_for, treated):
+    from glabella.aftercare import safety
+
+    day_one = CheckIn.objects.get(treatment=treated, day=1)
+    services.submit(day_one, {"symptoms": ["drooping_eyelid"], "severity": "mild"})
+    found = safety.rows()
+    assert len(found) == 1 and found[0].side_effect and found[0].units == 20
+    assert found[0].areas == frozenset({"glabellar"}) and found[0].lot == "A1"
+    page = client_for("medical_director").get(reverse("aftercare:safety"))
+    assert page.status_code == 200 and b"100.0 %" in page.content

@@ -224,6 +224,7 @@ MATRIX = [
     ("aftercare:check-in", "get", {"token": "<check-in>"}, None, public()),
     ("aftercare:check-in", "post", {"token": "<check-in>"}, {"severity": "bad"}, public(422)),
     ("aftercare:board", "get", {}, None, page(CLINICIANS)),
+    ("aftercare:safety", "get", {}, None, page(CLINICIANS)),
     ("aftercare:acknowledge", "post", {"alert_id": "<alert>"}, {}, page(CLINICIANS, ok=302)),
     ("api:triage_report", "post", {}, {}, api(ALL_STAFF, denied=403)),
     ("aftercare:new-event", "get", {"treatment_id": "<treatment>"}, None, page(CLINICIANS)),

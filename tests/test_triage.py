@@ -216,3 +216,27 @@ def test_more_words_never_lower_the_urgency(report, extra):
 def test_a_red_flag_among_other_words_is_never_self_care(before, flag, after):
     text = " ".join([*before, flag, *after])
     assert triage(Report(free_text=text)).urgency != SELF
+
+
+# ---------------------------------------------------------------- safety rates (pure)
+
+
+def test_rates_by_each_key_and_a_lot_that_stands_out():
+    from decimal import Decimal
+
+    from glabella.aftercare.safety import Row, band, flagged, rates, tail
+
+    def row(lot, effect, units="20", areas=("glabellar",), injector="NP"):
+        return Row("botox_cosmetic", injector, lot, frozenset(areas), Decimal(units), effect)
+
+    rows = [row("GOOD", i % 20 == 0) for i in range(200)]  # 5 %
+    rows += [row("BAD", i < 6) for i in range(20)]  # 30 %
+    rows += [row("FEW", i < 1, units="64", areas=("forehead", "glabellar")) for i in range(3)]
+    by_lot = {r.key: (r.treated, r.events) for r in rates(rows, "lot")}
+    assert by_lot == {"BAD": (20, 6), "FEW": (3, 1), "GOOD": (200, 10)}
+    by_area = {r.key: r.treated for r in rates(rows, "area")}
+    assert by_area == {"forehead": 3, "glabellar": 223}
+    assert {r.key for r in rates(rows, "dose")} == {"20-39 U", "64 U or more"}
+    assert [r.key for r in flagged(rows)] == ["BAD"]  # FEW has one event: too few to call
+    assert band(Decimal("19.5")) == "under 20 U" and band(Decimal("64")) == "64 U or more"
+    assert tail(10, 0, 0.1) == 1.0 and abs(tail(2, 2, 0.5) - 0.25) < 1e-12

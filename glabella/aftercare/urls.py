@@ -6,6 +6,7 @@ app_name = "aftercare"
 urlpatterns = [
     path("check-in/<str:token>/", views.check_in, name="check-in"),
     path("staff/follow-up/", views.board, name="board"),
+    path("staff/follow-up/safety/", views.safety, name="safety"),
     path("staff/follow-up/<uuid:alert_id>/acknowledge/", views.acknowledge, name="acknowledge"),
     path(
         "staff/treatments/<uuid:treatment_id>/adverse-event/",

@@ -194,3 +194,38 @@ def event(request, public_id):
         return response
     context = {"event": found, "export": medwatch.export(found)}
     return render(request, "aftercare/event.html", context)
+
+
+@require_GET
+@staff_page(Capability.VIEW_CLINICAL)
+def safety(request):
+    """Side-effect rates by product, area, injector, dose band and lot, and lots that stand out."""
+    from datetime import date
+
+    from glabella.aftercare import safety as report
+
+    def day(name):
+        try:
+            return date.fromisoformat(request.GET.get(name, ""))
+        except ValueError:
+            return None
+
+    since, until = day("since"), day("until")
+    found = report.rows(since, until)
+    context = {
+        "since": since,
+        "until": until,
+        "treated": len(found),
+        "tables": [
+            (title, report.rates(found, by))
+            for title, by in (
+                ("Product", "product"),
+                ("Area", "area"),
+                ("Injector", "injector"),
+                ("Dose", "dose"),
+                ("Lot", "lot"),
+            )
+        ],
+        "flagged": report.flagged(found),
+    }
+    return render(request, "aftercare/safety.html", context)
