@@ -19,7 +19,7 @@ from django.utils import timezone
 from glabella.aftercare import triage
 from glabella.aftercare.models import Alert, CheckIn, Instructions, Report
 from glabella.core import audit
-from glabella.core.access import Actor
+from glabella.core.access import Actor, link_actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Conflict, Forbidden, ValidationFailed
 from glabella.core.roles import Capability
@@ -275,14 +275,8 @@ def submit(check_in: CheckIn, raw: object, *, via: str = "link", now: datetime |
 
 
 def _patient_actor(patient, via: str) -> Actor:
-    return Actor(
-        None,
-        "check-in-link",
-        frozenset(),
-        f"check-in {via} for patient {patient.public_id}",
-        "portal",
-        None,
-        patient_id=patient.pk,
+    return link_actor(
+        "check-in-link", f"check-in {via} for patient {patient.public_id}", patient.pk
     )
 
 
@@ -362,7 +356,7 @@ def acknowledge(actor: Actor, alert: Alert, *, contact: str, advice: str, outcom
     with write_transaction():
         updated = Alert.objects.filter(pk=alert.pk, acknowledged_at__isnull=True).update(
             acknowledged_at=now,
-            acknowledged_by=actor.user if getattr(actor.user, "pk", None) else None,
+            acknowledged_by=actor.saved_user,
             contact=contact.strip(),
             advice=(advice or "").strip(),
             outcome=(outcome or "").strip(),

@@ -13,8 +13,10 @@ from glabella.aftercare import services
 from glabella.aftercare.forms import CheckInForm
 from glabella.aftercare.models import Alert, CheckIn
 from glabella.core.decorators import staff_page
-from glabella.core.errors import Conflict, DomainError, ValidationFailed
+from glabella.core.errors import Conflict, DomainError, ValidationFailed, describe
+from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
+from glabella.patients.forms import apply_errors
 from glabella.screening.services import clinic_zone
 
 
@@ -35,12 +37,7 @@ def check_in(request, token):
             try:
                 report = services.submit(current, form.to_raw())
             except ValidationFailed as exc:
-                for name, msgs in exc.fields.items():
-                    field = name if name in form.fields else None
-                    if name == "symptoms":
-                        field = None
-                    for m in msgs:
-                        form.add_error(field, m)
+                apply_errors(form, exc.fields)  # symptoms span several fields: shown at the top
             except Conflict:
                 return render(request, "aftercare/answered.html", {})
             else:
@@ -48,8 +45,8 @@ def check_in(request, token):
                 context = {"report": report, "phone": location.phone}
                 return render(request, "aftercare/result.html", context)
     context = {"form": form, "check_in": current, "first_name": current.patient.given_name}
-    with timezone.override(clinic_zone(current.patient)):
-        return render(request, "aftercare/check_in.html", context, status=status)
+    zone = clinic_zone(current.patient)
+    return render_in(request, "aftercare/check_in.html", context, zone, status)
 
 
 @require_GET
@@ -82,8 +79,7 @@ def acknowledge(request, alert_id):
             outcome=request.POST.get("outcome", ""),
         )
     except DomainError as exc:
-        fields = getattr(exc, "fields", {}) or {}
-        messages.error(request, " ".join(m for ms in fields.values() for m in ms) or exc.message)
+        messages.error(request, describe(exc))
     else:
         messages.success(request, "Acknowledged and recorded.")
     return redirect("aftercare:board")
@@ -166,10 +162,7 @@ def event(request, public_id):
         try:
             medwatch.mark_reported(request.actor, found, request.POST.get("to", ""), on)
         except DomainError as exc:
-            fields = getattr(exc, "fields", {}) or {}
-            messages.error(
-                request, " ".join(m for ms in fields.values() for m in ms) or exc.message
-            )
+            messages.error(request, describe(exc))
         else:
             messages.success(request, "Recorded as reported.")
         return redirect("aftercare:event", public_id=found.public_id)

@@ -44,6 +44,19 @@ class Actor:
     def can(self, capability: Capability) -> bool:
         return capability in self.capabilities
 
+    @property
+    def saved_user(self):
+        """The user to record as having acted (None for the system or a link holder)."""
+        return self.user if getattr(self.user, "pk", None) else None
+
+
+def link_actor(
+    role: str, label: str, patient_id: int, ip: str | None = None, channel: str = "portal"
+) -> Actor:
+    """Whoever holds a signed link (to manage a booking, fill in forms, answer a check-in) acts
+    as that patient, for what the link opens only."""
+    return Actor(None, role, frozenset(), label, channel, ip, patient_id=patient_id)
+
 
 def actor_for(user, *, channel: str = "web", ip: str | None = None) -> Actor:
     if user is None or not user.is_authenticated or not user.is_active:

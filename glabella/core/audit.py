@@ -18,7 +18,7 @@ def record(
     detail: dict | None = None,
 ) -> AccessLog:
     return AccessLog.objects.create(
-        user=actor.user if getattr(actor.user, "pk", None) else None,
+        user=actor.saved_user,
         actor_label=actor.label[:200],
         actor_role=actor.role,
         channel=actor.channel,

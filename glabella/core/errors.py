@@ -15,6 +15,12 @@ class DomainError(Exception):
         self.extra = extra or {}  # more for the caller to act on, e.g. alternative times
 
 
+def describe(exc: DomainError) -> str:
+    """An error in one line for a page's message: its field messages, else its message."""
+    fields = getattr(exc, "fields", None) or {}
+    return " ".join(m for messages in fields.values() for m in messages) or exc.message
+
+
 class ValidationFailed(DomainError):
     """Input that breaks a rule, field by field; nothing was written."""
 

@@ -18,65 +18,6 @@ class RunSQLOnPostgreSQL(migrations.RunSQL):
         return f"{super().describe()} (PostgreSQL only)"
 
 
-class RefuseChanges(migrations.RunSQL):
-    """Database triggers that refuse any UPDATE (and, on PostgreSQL, DELETE) of a table's rows:
-    for signed records, which are amended by new rows, never edited.
-
-    On SQLite only UPDATE is refused: Django empties tables between transactional tests with
-    DELETE, which a trigger would stop; there the models and their querysets refuse deletes.
-    PostgreSQL empties tables with TRUNCATE, which row triggers do not see.
-    """
-
-    PG_FUNCTION = """
-        CREATE OR REPLACE FUNCTION glabella_refuse_change() RETURNS trigger AS $$
-        BEGIN
-            RAISE EXCEPTION 'glabella: rows of % are signed records and never change (%)',
-                TG_TABLE_NAME, TG_OP USING ERRCODE = 'restrict_violation';
-        END;
-        $$ LANGUAGE plpgsql;
-    """
-
-    def __init__(self, table: str):
-        self.table = table
-        super().__init__(sql="", reverse_sql="")
-
-    def deconstruct(self):
-        return (self.__class__.__name__, [self.table], {})
-
-    def _statements(self, vendor: str) -> tuple[list[str], list[str]]:
-        t = self.table
-        if vendor == "postgresql":
-            return (
-                [
-                    self.PG_FUNCTION,
-                    f"CREATE TRIGGER {t}_refuse_change BEFORE UPDATE OR DELETE ON {t} "
-                    "FOR EACH ROW EXECUTE FUNCTION glabella_refuse_change();",
-                ],
-                [f"DROP TRIGGER IF EXISTS {t}_refuse_change ON {t};"],
-            )
-        if vendor == "sqlite":
-            return (
-                [
-                    f"CREATE TRIGGER {t}_refuse_update BEFORE UPDATE ON {t} BEGIN "
-                    f"SELECT RAISE(ABORT, 'glabella: rows of {t} are signed records and never "
-                    "change'); END;"
-                ],
-                [f"DROP TRIGGER IF EXISTS {t}_refuse_update;"],
-            )
-        return [], []
-
-    def database_forwards(self, app_label, schema_editor, from_state, to_state):
-        for sql in self._statements(schema_editor.connection.vendor)[0]:
-            schema_editor.execute(sql, params=None)
-
-    def database_backwards(self, app_label, schema_editor, from_state, to_state):
-        for sql in self._statements(schema_editor.connection.vendor)[1]:
-            schema_editor.execute(sql, params=None)
-
-    def describe(self):
-        return f"Refuse updates of {self.table}"
-
-
 class VendorSQL(migrations.RunSQL):
     """SQL written per database vendor (triggers differ between PostgreSQL and SQLite)."""
 
@@ -104,3 +45,46 @@ class VendorSQL(migrations.RunSQL):
 
     def describe(self):
         return "Vendor-specific SQL"
+
+
+class RefuseChanges(VendorSQL):
+    """Database triggers that refuse any UPDATE (and, on PostgreSQL, DELETE) of a table's rows:
+    for signed records, which are amended by new rows, never edited.
+
+    On SQLite only UPDATE is refused: Django empties tables between transactional tests with
+    DELETE, which a trigger would stop; there the models and their querysets refuse deletes.
+    PostgreSQL empties tables with TRUNCATE, which row triggers do not see.
+    """
+
+    PG_FUNCTION = """
+        CREATE OR REPLACE FUNCTION glabella_refuse_change() RETURNS trigger AS $$
+        BEGIN
+            RAISE EXCEPTION 'glabella: rows of % are signed records and never change (%)',
+                TG_TABLE_NAME, TG_OP USING ERRCODE = 'restrict_violation';
+        END;
+        $$ LANGUAGE plpgsql;
+    """
+
+    def __init__(self, table: str):
+        self.table = table
+        t = table
+        super().__init__(
+            postgresql=[
+                self.PG_FUNCTION,
+                f"CREATE TRIGGER {t}_refuse_change BEFORE UPDATE OR DELETE ON {t} "
+                "FOR EACH ROW EXECUTE FUNCTION glabella_refuse_change();",
+            ],
+            reverse_postgresql=[f"DROP TRIGGER IF EXISTS {t}_refuse_change ON {t};"],
+            sqlite=[
+                f"CREATE TRIGGER {t}_refuse_update BEFORE UPDATE ON {t} BEGIN "
+                f"SELECT RAISE(ABORT, 'glabella: rows of {t} are signed records and never "
+                "change'); END;"
+            ],
+            reverse_sqlite=[f"DROP TRIGGER IF EXISTS {t}_refuse_update;"],
+        )
+
+    def deconstruct(self):
+        return (self.__class__.__name__, [self.table], {})
+
+    def describe(self):
+        return f"Refuse updates of {self.table}"

@@ -8,12 +8,12 @@ from django.contrib import messages
 from django.db.models import Count, Q, Sum
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
 from glabella.clinic.models import Location
 from glabella.core.decorators import staff_page
-from glabella.core.errors import DomainError, ValidationFailed
+from glabella.core.errors import DomainError, ValidationFailed, describe
+from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
 from glabella.inventory import services
 from glabella.inventory.models import Lot, Vial
@@ -95,8 +95,7 @@ def stock(request):
         "form": form,
         "may_manage": request.actor.can(Capability.MANAGE_STOCK),
     }
-    with timezone.override(location.zone):
-        return render(request, "inventory/stock.html", context, status=status)
+    return render_in(request, "inventory/stock.html", context, location.zone, status)
 
 
 def _lot(request, public_id) -> Lot:
@@ -121,8 +120,7 @@ def lot(request, public_id):
         "may_manage": request.actor.can(Capability.MANAGE_STOCK),
         "may_recall": request.actor.can(Capability.VIEW_CLINICAL),
     }
-    with timezone.override(current.location.zone):
-        return render(request, "inventory/lot.html", context)
+    return render_in(request, "inventory/lot.html", context, current.location.zone)
 
 
 @require_POST
@@ -149,7 +147,6 @@ def vial_action(request, public_id, action):
             services.discard(request.actor, vial, request.POST.get("reason", ""))
             messages.success(request, f"Vial {vial.number} discarded.")
     except DomainError as exc:
-        fields = getattr(exc, "fields", {}) or {}
-        text = " ".join(m for ms in fields.values() for m in ms) or exc.message
+        text = describe(exc)
         messages.error(request, f"Vial {vial.number}: {text}")
     return redirect("inventory:lot", public_id=vial.lot.public_id)

@@ -476,7 +476,7 @@ def add_clinical_entry(actor: Actor, patient: Patient, kind: str, data: dict):
     with write_transaction():
         entry = model.objects.create(
             patient=patient,
-            recorded_by=actor.user if getattr(actor.user, "pk", None) else None,
+            recorded_by=actor.saved_user,
             **values,
         )
         audit.record_patient(

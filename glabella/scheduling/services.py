@@ -21,7 +21,7 @@ from django.db.models import CharField, F, FloatField, Func, Q
 from django.utils import timezone
 
 from glabella.clinic.models import Location, OpeningHours, Room, Service
-from glabella.core.access import Actor
+from glabella.core.access import Actor, link_actor
 from glabella.core.audit import Action, record, record_patient
 from glabella.core.db import write_transaction
 from glabella.core.errors import Conflict, Forbidden, ValidationFailed
@@ -871,15 +871,8 @@ def book_online(actor: Actor, data: dict, *, now: datetime | None = None) -> App
 
 def manage_actor(appointment: Appointment, ip: str | None = None) -> Actor:
     """Whoever holds a valid manage link acts as the patient for that one booking."""
-    return Actor(
-        None,
-        "manage-link",
-        frozenset(),
-        f"manage link for appointment {appointment.public_id}",
-        "web",
-        ip,
-        patient_id=appointment.patient_id,
-    )
+    label = f"manage link for appointment {appointment.public_id}"
+    return link_actor("manage-link", label, appointment.patient_id, ip, channel="web")
 
 
 # ---------------------------------------------------------------- calendar feeds

@@ -23,8 +23,9 @@ from glabella.core.access import (
 )
 from glabella.core.audit import Action, record, record_patient
 from glabella.core.decorators import staff_page
-from glabella.core.errors import DomainError, ValidationFailed
+from glabella.core.errors import DomainError, ValidationFailed, describe
 from glabella.core.models import StaffMember
+from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
 from glabella.patients.forms import apply_errors
 from glabella.patients.models import Patient
@@ -127,10 +128,7 @@ def book(request):
 def _render_at(request, template, context, location, status=200):
     """Renders with the location's zone active, so the template's date and time filters show
     the clinic's wall-clock time, not UTC."""
-    if location is None:
-        return render(request, template, context, status=status)
-    with timezone.override(location.zone):
-        return render(request, template, context, status=status)
+    return render_in(request, template, context, location.zone if location else None, status)
 
 
 def _parse_instant(text, location):
@@ -213,8 +211,7 @@ def manage(request, token):
                 raise ValidationFailed({"action": ["Choose to move or to cancel."]})
         except DomainError as exc:
             status = exc.status
-            fields = getattr(exc, "fields", {}) or {}
-            error = " ".join(m for msgs in fields.values() for m in msgs) or exc.message
+            error = describe(exc)
         else:
             return redirect("scheduling:manage", token=token)
         appointment.refresh_from_db()
@@ -536,8 +533,7 @@ def act(request, public_id, action):
         else:
             handler(request.actor, appointment)
     except DomainError as exc:
-        fields = getattr(exc, "fields", {}) or {}
-        messages.error(request, " ".join(m for ms in fields.values() for m in ms) or exc.message)
+        messages.error(request, describe(exc))
     else:
         messages.success(
             request, f"{appointment.patient.full_name}: {action.replace('-', ' ')} recorded."

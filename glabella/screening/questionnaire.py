@@ -19,11 +19,11 @@ an error: the questionnaire is complete or it is not taken.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+from glabella.core.text import CONTROL
 from glabella.screening.products import Area
 from glabella.screening.rules import Intake, Question
 
@@ -33,7 +33,6 @@ MAX_ITEMS = 30
 MAX_ITEM_LENGTH = 150
 MAX_TOXIN_ENTRIES = 5
 MAX_NOTES = 1000
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True)

@@ -35,10 +35,11 @@ from django.utils import timezone
 from glabella.clinic.models import Service
 from glabella.clinic.services import local_zone
 from glabella.core import audit
-from glabella.core.access import Actor
+from glabella.core.access import Actor, link_actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from glabella.core.roles import PRESCRIBING_CREDENTIALS, Capability
+from glabella.core.text import CONTROL
 from glabella.patients.models import (
     Allergy,
     BreastfeedingStatus,
@@ -65,7 +66,6 @@ from glabella.screening.models import (
 from glabella.screening.products import Area, Product, label_areas
 
 Action = audit.Action
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 # ---------------------------------------------------------------- time and place
 
@@ -100,15 +100,7 @@ def offered_products() -> tuple[Product, ...]:
 def forms_actor(patient: Patient, via: str, ip: str | None = None) -> Actor:
     """Whoever holds a valid forms link (or the tablet the desk handed over) acts as the
     patient, for that patient's questionnaire and consents only."""
-    return Actor(
-        None,
-        "forms-link",
-        frozenset(),
-        f"forms {via} for patient {patient.public_id}",
-        "portal",
-        ip,
-        patient_id=patient.pk,
-    )
+    return link_actor("forms-link", f"forms {via} for patient {patient.public_id}", patient.pk, ip)
 
 
 def _is_the_patient(actor: Actor, patient: Patient) -> bool:
@@ -117,10 +109,6 @@ def _is_the_patient(actor: Actor, patient: Patient) -> bool:
 
 def _label(actor: Actor) -> str:
     return actor.label[:200]
-
-
-def _user(actor: Actor):
-    return actor.user if getattr(actor.user, "pk", None) else None
 
 
 # ---------------------------------------------------------------- forms links
@@ -254,7 +242,7 @@ def submit_intake(
             answers=answers,
             submitted_at=now,
             via=via,
-            entered_by=_user(actor) if actor.is_staff else None,
+            entered_by=actor.saved_user if actor.is_staff else None,
             actor_label=_label(actor),
             ip=actor.ip,
         )
@@ -287,7 +275,7 @@ def _update_record(actor: Actor, patient: Patient, answers: dict, today: date, n
     """Adds reported allergies, medications and conditions the record does not have yet (as
     active entries from the intake), and the pregnancy and breastfeeding answers."""
     added: dict[str, int] = {}
-    by = _user(actor)
+    by = actor.saved_user
     said_yes = [
         name for question, name in ALLERGY_QUESTIONS.items() if answers["answers"].get(question)
     ]
@@ -395,7 +383,7 @@ def set_policy(actor: Actor, rule_id: str, enabled: bool, reason: str, *, now=No
             rule_id=rule_id,
             enabled=enabled,
             reason=reason,
-            changed_by=_user(actor),
+            changed_by=actor.saved_user,
             actor_label=_label(actor),
             at=now or timezone.now(),
         )
@@ -888,7 +876,7 @@ def publish_consent(actor: Actor, kind: str, title: str, body: str, *, now=None)
                 body=body,
                 text_sha256=sha256(text_of(title, version, body)),
                 published_at=now or timezone.now(),
-                published_by=_user(actor),
+                published_by=actor.saved_user,
                 actor_label=_label(actor),
             )
             audit.record(
@@ -908,10 +896,12 @@ def publish_consent(actor: Actor, kind: str, title: str, body: str, *, now=None)
 # ---------------------------------------------------------------- signed consents
 
 
-def current_consent(patient: Patient, kind: str, today: date) -> SignedConsent | None:
+def current_consent(
+    patient: Patient, kind: str, today: date, *, documents: dict | None = None
+) -> SignedConsent | None:
     """The patient's signature on the current version of this consent, if it is not withdrawn
-    and not older than CONSENT_VALID_MONTHS."""
-    document = current_documents().get(kind)
+    and not older than CONSENT_VALID_MONTHS. `documents`: current_documents(), if already read."""
+    document = (documents if documents is not None else current_documents()).get(kind)
     if document is None or patient.pk is None:
         return None
     signed = (
@@ -935,7 +925,7 @@ def consent_overview(patient: Patient, today: date) -> list[dict]:
             "kind": kind,
             "label": label,
             "document": docs.get(kind),
-            "signed": current_consent(patient, kind, today),
+            "signed": current_consent(patient, kind, today, documents=docs),
         }
         for kind, label in ConsentKind.choices
     ]

@@ -14,13 +14,13 @@ from django.core import signing
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from glabella.core import audit
 from glabella.core.access import client_ip
 from glabella.core.decorators import patient_page, staff_page
 from glabella.core.errors import Conflict, DomainError, ValidationFailed
+from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
 from glabella.patients import services as patient_services
 from glabella.patients.forms import apply_errors
@@ -52,8 +52,7 @@ Action = audit.Action
 def _show(request, template, context, status=200, patient=None):
     """Renders with the clinic's zone active, so that times show on the clinic's clock."""
     patient = patient or context.get("patient")
-    with timezone.override(services.clinic_zone(patient)):
-        return render(request, template, context, status=status)
+    return render_in(request, template, context, services.clinic_zone(patient), status)
 
 
 def _posted(request):

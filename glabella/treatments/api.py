@@ -25,7 +25,7 @@ from glabella.patients.models import Patient
 from glabella.scheduling.models import Appointment
 from glabella.screening.products import Product
 from glabella.treatments import dosing, services
-from glabella.treatments.labels import LABELS, ChartArea
+from glabella.treatments.labels import ChartArea
 from glabella.treatments.models import TreatmentRecord
 
 router = Router(tags=["treatments"])
@@ -86,7 +86,6 @@ def check_plan(request: HttpRequest, payload: CheckIn):
     errors: dict[str, list[str]] = {}
     if payload.product not in set(Product):
         raise ValidationFailed({"product": [f"Choose one of: {', '.join(Product)}."]})
-    label = LABELS[Product(payload.product)]
     planned = [(p.area, p.units, f"points.{i}") for i, p in enumerate(payload.points)]
     planned += [(area, units, f"areas.{area}") for area, units in payload.areas.items()]
     if not planned:
@@ -99,7 +98,7 @@ def check_plan(request: HttpRequest, payload: CheckIn):
         elif not units.is_finite():
             errors[where] = ["Give a number of units."]
         else:
-            points.append(dosing.Point(ChartArea(area), units))
+            points.append({"area": area, "units": units})
     vial = None
     if payload.vial is not None:
         vial = (
@@ -112,34 +111,21 @@ def check_plan(request: HttpRequest, payload: CheckIn):
             errors["vial"] = ["No such vial."]
     if errors:
         raise ValidationFailed(errors)
-    at = payload.at or timezone.now()
-    history = tuple(dosing.PastSession(h.day, h.product, h.units) for h in payload.history)
-    cleared, consented, checked = frozenset(label.doses), True, False
+    patient = None
     if payload.patient is not None:
         patient = Patient.objects.restrict(actor, "view").filter(public_id=payload.patient).first()
         if patient is None:
             raise ValidationFailed({"patient": ["No such patient."]})
-        day = at.astimezone(services.screening.clinic_zone(patient)).date()
-        _, cleared = services.screening.clearance(patient, payload.product, day)
-        consent = services.screening.current_consent(patient, "neuromodulator", day)
-        consented, checked = consent is not None, True
-        history += services.history(patient, at)
         audit.record_patient(actor, Action.READ, patient, object_type="treatment-check")
-    vial_state = None
-    if vial is not None:
-        vial_state = dosing.VialState(
-            Product(vial.lot.product), vial.units_left, vial.lot.expires_on, vial.reconstituted_at
-        )
-    plan = dosing.Plan(
-        product=Product(payload.product),
-        points=tuple(points),
-        at=at,
-        history=history,
-        vial=vial_state,
-        cleared=cleared,
-        consented=consented,
+    ctx = services.plan_for(
+        payload.product,
+        points,
+        payload.at or timezone.now(),
+        patient=patient,
+        vial=vial,
+        history_given=tuple(dosing.PastSession(h.day, h.product, h.units) for h in payload.history),
     )
-    result = dosing.check(label, plan, services.protocol(payload.product))
+    result = services.guard(ctx)
     return {
         "level": result.level.value,
         "findings": [
@@ -148,7 +134,7 @@ def check_plan(request: HttpRequest, payload: CheckIn):
         ],
         "area_totals": result.area_totals,
         "total": result.total,
-        "clearance_checked": checked,
+        "clearance_checked": ctx.clearance_checked,
     }
 
 

@@ -2,7 +2,10 @@
 fractions of its width (x, left to right as the viewer sees the face) and height (y, top down).
 The patient's left side is on the viewer's right."""
 
-from glabella.treatments.labels import ChartArea
+from decimal import Decimal
+
+from glabella.screening.products import Product
+from glabella.treatments.labels import LABELS, ChartArea
 
 # The diagram's own size (templates/treatments/_face.svg uses this viewBox).
 WIDTH, HEIGHT = 200, 260
@@ -49,3 +52,19 @@ def place(area: ChartArea, index: int) -> tuple[float, float]:
     if pattern:
         return pattern[index % len(pattern)]
     return CENTRES[area]
+
+
+OFF_LABEL_UNITS = Decimal(2)  # offered per point where the label gives no pattern
+
+
+def label_pattern(product: str, area: ChartArea) -> tuple[int, Decimal] | None:
+    """The label's sites and units per site for a chart area (crow's feet per side: the label's
+    six sites are three on each); None where the product's label has no pattern there."""
+    label = LABELS[Product(product)]
+    pattern = label.pattern(area.label_area) if area.label_area else None
+    if pattern is None:
+        return None
+    sites, per_site = pattern
+    if area in (ChartArea.LATERAL_CANTHAL_LEFT, ChartArea.LATERAL_CANTHAL_RIGHT):
+        sites //= 2
+    return sites, per_site

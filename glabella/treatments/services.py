@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -26,6 +25,7 @@ from glabella.core.access import Actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Forbidden, NotFound, ValidationFailed
 from glabella.core.roles import Capability, Credential
+from glabella.core.text import CONTROL
 from glabella.inventory import services as stock
 from glabella.inventory.models import Lot, Movement, Vial
 from glabella.scheduling.models import Appointment, Status
@@ -37,7 +37,6 @@ from glabella.treatments.labels import LABELS, ChartArea
 from glabella.treatments.models import InjectionPoint, ProtocolChange, TreatmentRecord
 
 Action = audit.Action
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 MAX_POINTS = 100
 HISTORY_DAYS = 400  # far enough back for every check the guard makes
 
@@ -91,7 +90,7 @@ def set_house_dose(actor: Actor, product, area, units, reason: str, *, now=None)
             area=area,
             house_max=value,
             reason=reason,
-            changed_by=actor.user if getattr(actor.user, "pk", None) else None,
+            changed_by=actor.saved_user,
             actor_label=actor.label[:200],
             at=now or timezone.now(),
         )
@@ -147,13 +146,32 @@ class Context:
     plan: dosing.Plan
     decision: object
     consent: object
+    clearance_checked: bool = True
 
 
-def context(record: TreatmentRecord, points, at: datetime, vial: Vial | None) -> Context:
-    patient = record.patient
-    day = at.astimezone(screening.clinic_zone(patient)).date()
-    decision, cleared = screening.clearance(patient, record.product, day)
-    consent = screening.current_consent(patient, ConsentKind.NEUROMODULATOR, day)
+def plan_for(
+    product: str,
+    points,
+    at: datetime,
+    *,
+    patient=None,
+    vial: Vial | None = None,
+    session: int | None = None,
+    history_given: tuple[dosing.PastSession, ...] = (),
+) -> Context:
+    """The plan the guard checks: points ({area, units}) of `product` at `at`, with the
+    patient's decision, consent and history when a patient is given (without one, the label,
+    the protocol, the vial and `history_given` only), and the points already signed in the
+    same session (`session`: the appointment) counted towards its totals."""
+    decision = consent = None
+    cleared, consented = frozenset(LABELS[Product(product)].doses), True
+    past = history_given
+    if patient is not None:
+        day = at.astimezone(screening.clinic_zone(patient)).date()
+        decision, cleared = screening.clearance(patient, product, day)
+        consent = screening.current_consent(patient, ConsentKind.NEUROMODULATOR, day)
+        consented = consent is not None
+        past = past + history(patient, at, session=session)
     vial_state = None
     if vial is not None:
         vial_state = dosing.VialState(
@@ -162,29 +180,46 @@ def context(record: TreatmentRecord, points, at: datetime, vial: Vial | None) ->
             expires_on=vial.lot.expires_on,
             reconstituted_at=vial.reconstituted_at,
         )
-    given = InjectionPoint.objects.filter(
-        record__appointment_id=record.appointment_id,
-        record__status=TreatmentRecord.Status.LOCKED,
-        record__product=record.product,
-    ).values_list("area", "units")
+    given = ()
+    if session is not None:
+        given = InjectionPoint.objects.filter(
+            record__appointment_id=session,
+            record__status=TreatmentRecord.Status.LOCKED,
+            record__product=product,
+        ).values_list("area", "units")
     plan = dosing.Plan(
-        product=Product(record.product),
+        product=Product(product),
         points=tuple(dosing.Point(ChartArea(p["area"]), p["units"]) for p in points),
         given=tuple(dosing.Point(ChartArea(a), u) for a, u in given),
         at=at,
-        history=history(patient, at, session=record.appointment_id),
+        history=past,
         vial=vial_state,
         cleared=cleared,
-        consented=consent is not None,
+        consented=consented,
     )
-    return Context(plan, decision, consent)
+    return Context(plan, decision, consent, patient is not None)
+
+
+def context(record: TreatmentRecord, points, at: datetime, vial: Vial | None) -> Context:
+    return plan_for(
+        record.product,
+        points,
+        at,
+        patient=record.patient,
+        vial=vial,
+        session=record.appointment_id,
+    )
+
+
+def guard(ctx: Context) -> dosing.Check:
+    product = ctx.plan.product.value
+    return dosing.check(LABELS[Product(product)], ctx.plan, protocol(product))
 
 
 def check(record: TreatmentRecord, *, at: datetime | None = None) -> dosing.Check:
     at = at or timezone.now()
     points = [{"area": p.area, "units": p.units} for p in record.points.all()]
-    ctx = context(record, points, at, record.vial)
-    return dosing.check(LABELS[Product(record.product)], ctx.plan, protocol(record.product))
+    return guard(context(record, points, at, record.vial))
 
 
 # ---------------------------------------------------------------- charting
@@ -359,7 +394,7 @@ def lock(
         vial = stock.lock_vial(current.vial)
         plain = [{"area": p.area, "units": p.units} for p in points]
         ctx = context(current, plain, now, vial)
-        result = dosing.check(LABELS[Product(current.product)], ctx.plan, protocol(current.product))
+        result = guard(ctx)
         blocks = [f.message for f in result.findings if f.level == dosing.Level.BLOCK]
         if blocks:
             raise ValidationFailed({"guard": blocks}, "The dose guard stops this treatment.")

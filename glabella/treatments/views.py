@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from decimal import Decimal
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
@@ -19,9 +18,11 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from glabella.clinic.models import Location
+from glabella.clinic.services import local_zone
 from glabella.core import audit
 from glabella.core.decorators import staff_page
-from glabella.core.errors import DomainError, ValidationFailed
+from glabella.core.errors import DomainError, ValidationFailed, describe
+from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
 from glabella.inventory.models import Lot, Vial
 from glabella.scheduling.forms import DayForm
@@ -34,9 +35,7 @@ from glabella.treatments.models import ProtocolChange, TreatmentRecord
 
 
 def _show(request, template, context, status=200, location=None):
-    zone = (location or Location.objects.order_by("id").first()).zone
-    with timezone.override(zone):
-        return render(request, template, context, status=status)
+    return render_in(request, template, context, local_zone(location), status)
 
 
 @require_GET
@@ -99,8 +98,7 @@ def start(request, appointment_id):
     try:
         record = services.start(request.actor, appointment, request.POST.get("product", ""))
     except DomainError as exc:
-        fields = getattr(exc, "fields", {}) or {}
-        messages.error(request, " ".join(m for ms in fields.values() for m in ms) or exc.message)
+        messages.error(request, describe(exc))
         return redirect("treatments:day")
     return redirect("treatments:record", public_id=record.public_id)
 
@@ -286,16 +284,11 @@ def record(request, public_id):
 def _pattern(product: str, area: str, rows: list[dict]) -> list[dict]:
     if area not in {a.value for a in chart.PATTERNS}:
         return []
-    label = LABELS[Product(product)]
     chart_area = ChartArea(area)
-    pattern = label.pattern(chart_area.label_area) if chart_area.label_area else None
-    sites = len(chart.PATTERNS[chart_area])
-    per_site = Decimal(2)
-    if pattern:
-        count, per_site = pattern
-        if chart_area in (ChartArea.LATERAL_CANTHAL_LEFT, ChartArea.LATERAL_CANTHAL_RIGHT):
-            count = count // 2  # the label's six sites are three per side
-        sites = count
+    sites, per_site = chart.label_pattern(product, chart_area) or (
+        len(chart.PATTERNS[chart_area]),
+        chart.OFF_LABEL_UNITS,
+    )
     return [
         {
             "area": area,
@@ -309,13 +302,10 @@ def _pattern(product: str, area: str, rows: list[dict]) -> list[dict]:
 
 
 def _pattern_text(product: str, area: ChartArea) -> str:
-    label = LABELS[Product(product)]
-    pattern = label.pattern(area.label_area) if area.label_area else None
-    if not pattern:
+    pattern = chart.label_pattern(product, area)
+    if pattern is None:
         return "not on this product's label"
     sites, per_site = pattern
-    if area in (ChartArea.LATERAL_CANTHAL_LEFT, ChartArea.LATERAL_CANTHAL_RIGHT):
-        sites //= 2
     return f"{sites} x {per_site.normalize():f} U"
 
 
@@ -325,11 +315,11 @@ def _label_max(product: str) -> dict[str, str]:
 
 
 def _site_units(product: str) -> dict[str, str]:
-    label = LABELS[Product(product)]
     out = {}
     for area in ChartArea:
-        pattern = label.pattern(area.label_area) if area.label_area else None
-        out[area.value] = f"{pattern[1].normalize():f}" if pattern else "2"
+        pattern = chart.label_pattern(product, area)
+        units = pattern[1] if pattern else chart.OFF_LABEL_UNITS
+        out[area.value] = f"{units.normalize():f}"
     return out
 
 
