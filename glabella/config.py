@@ -62,6 +62,21 @@ def env_subset(name: str, default: list[str], allowed: list[str]) -> list[str]:
     return list(dict.fromkeys(values))
 
 
+def env_mapping(name: str, allowed: list[str]) -> dict[str, str]:
+    """Comma-separated `key=value` pairs, each key one of `allowed` (e.g. a product's code)."""
+    found: dict[str, str] = {}
+    for item in env_list(name, []):
+        key, sep, value = item.partition("=")
+        key, value = key.strip(), value.strip()
+        if not sep or key not in allowed or not value:
+            raise ImproperlyConfigured(
+                f"{name} must be pairs like {allowed[0]}=value, separated by commas, each key one "
+                f"of {', '.join(allowed)} (got {item!r})."
+            )
+        found[key] = value
+    return found
+
+
 def env_int_list(name: str, default: list[int], minimum: int | None = None) -> list[int]:
     """A comma-separated list of whole numbers, largest first, without repeats."""
     values = []

@@ -11,6 +11,7 @@ from glabella.config import (
     env_int,
     env_int_list,
     env_list,
+    env_mapping,
     env_str,
     env_subset,
 )
@@ -197,6 +198,9 @@ CHECK_IN_DAYS = env_int_list("CHECK_IN_DAYS", [1, 14], minimum=1)
 CHECK_IN_LINK_DAYS = env_int("CHECK_IN_LINK_DAYS", 7, minimum=1)
 ON_CALL_EMAILS = env_list("ON_CALL_EMAILS", [])
 ON_CALL_PHONES = env_list("ON_CALL_PHONES", [])
+# The makers' lines for reporting a suspected adverse reaction, as printed on the labels the clinic
+# holds (product=number pairs); they replace the lines glabella has on file.
+MAKER_REPORT_LINES = env_mapping("MAKER_REPORT_LINES", PRODUCTS)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)

@@ -330,3 +330,145 @@ def test_the_safety_report_counts_side_effects_per_treatment(client_for, treated
     assert found[0].areas == frozenset({"glabellar"}) and found[0].lot == "A1"
     page = client_for("medical_director").get(reverse("aftercare:safety"))
     assert page.status_code == 200 and b"100.0 %" in page.content
+
+
+# ---------------------------------------------------------------- adverse events through the API
+
+EVENTS_API = "/api/v1/aftercare/adverse-events"
+
+
+def post_json(client, url, body):
+    return client.post(url, json.dumps(body), content_type="application/json")
+
+
+def test_the_api_records_lists_exports_and_marks_an_adverse_event(client_for, treated):
+    from glabella.aftercare.models import AdverseEvent
+    from glabella.core.models import AccessLog
+
+    day_one = CheckIn.objects.get(treatment=treated, day=1)
+    report = services.submit(day_one, {"symptoms": ["drooping_eyelid"], "severity": "moderate"})
+    client = client_for("medical_director")
+    body = {**event_data(source="check-in"), "treatment": str(treated.public_id)}
+    created = post_json(client, EVENTS_API, {**body, "report": str(report.public_id)})
+    assert created.status_code == 201, created.content
+    out = created.json()
+    assert out["report"] == str(report.public_id) and out["weight_kg"] == "61.5"
+    assert out["patient"] == str(treated.patient.public_id) and out["reporter"]
+    assert out["reported_to_fda_on"] is None
+    event_url = f"{EVENTS_API}/{out['id']}"
+
+    listed = client.get(EVENTS_API, {"unreported": "true"}).json()
+    assert [e["id"] for e in listed] == [out["id"]]
+    assert client.get(event_url).json()["description"] == body["description"]
+
+    exported = client.get(f"{event_url}/medwatch").json()
+    assert exported["D_suspect_product"]["lot"] == "A1"
+    assert exported["D_suspect_product"]["manufacturer"] == "Allergan, Inc."
+    assert "Grace" not in json.dumps(exported) and "Holloway" not in json.dumps(exported)
+    pdf = client.get(f"{event_url}/medwatch", {"format": "pdf"})
+    assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+
+    today = timezone.now().date().isoformat()
+    marked = post_json(client, f"{event_url}/reported", {"to": "fda", "on": today})
+    assert marked.status_code == 200 and marked.json()["reported_to_fda_on"] == today
+    assert client.get(EVENTS_API, {"unreported": "true"}).json() == []
+    assert AdverseEvent.objects.get().reported_to_fda_on.isoformat() == today
+
+    logged = set(
+        AccessLog.objects.filter(object_type__startswith="adverse-event").values_list(
+            "action", "channel"
+        )
+    )
+    assert {("create", "api"), ("read", "api"), ("export", "api"), ("update", "api")} <= logged
+    listing = AccessLog.objects.filter(object_type="adverse-events").order_by("id").first()
+    assert listing.detail["patients"] == [str(treated.patient.public_id)]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"description": "short"}, "description"),
+        ({"onset_on": "2999-01-01"}, "onset_on"),
+        ({"onset_on": 7}, "onset_on"),
+        ({"outcomes": "death"}, "outcomes"),
+        ({"outcomes": ["bad"]}, "outcomes"),
+        ({"causality": None}, "causality"),
+        ({"source": "rumour"}, "source"),
+        ({"weight_kg": "heavy"}, "weight_kg"),
+        ({"resolved": "maybe"}, "resolved"),
+        ({"treatment": "00000000-0000-0000-0000-000000000000"}, "treatment"),
+        ({"treatment": "not-an-id"}, "treatment"),
+        ({"report": "00000000-0000-0000-0000-000000000000"}, "report"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+def test_a_bad_adverse_event_through_the_api_names_the_field_and_writes_nothing(
+    client_for, treated, change, field
+):
+    from glabella.aftercare.models import AdverseEvent
+    from glabella.core.models import AccessLog
+
+    before = AccessLog.objects.count()
+    body = {**event_data(), "treatment": str(treated.public_id), **change}
+    answer = post_json(client_for("injector"), EVENTS_API, body)
+    assert answer.status_code == 422, answer.content
+    fields = answer.json()["error"]["fields"]
+    assert any(key == field or key.endswith(f".{field}") for key in fields), fields
+    assert not AdverseEvent.objects.exists() and AccessLog.objects.count() == before
+
+
+def test_another_patients_report_cannot_be_attached_to_an_event(client_for, treated, clinic):
+    from glabella.aftercare.models import AdverseEvent
+
+    other = make_patient(given_name="Ivo", family_name="Marsh")
+    stranger = Report.objects.create(patient=other, urgency="review")
+    body = {**event_data(), "treatment": str(treated.public_id), "report": str(stranger.public_id)}
+    answer = post_json(client_for("injector"), EVENTS_API, body)
+    assert answer.status_code == 422 and "report" in answer.json()["error"]["fields"]
+    assert not AdverseEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"to": "press", "on": "2026-01-01"}, "to"),
+        ({"to": "fda", "on": "2999-01-01"}, "on"),
+        ({"to": "fda", "on": "2000-01-01"}, "on"),
+        ({"to": "fda", "on": "yesterday"}, "on"),
+        ({"to": "fda"}, "on"),
+    ],
+)
+def test_a_bad_reported_date_is_refused_and_changes_nothing(
+    client_for, treated, actor_of, body, field
+):
+    from glabella.aftercare import medwatch
+
+    event = medwatch.open_event(actor_of("injector"), treated, event_data())
+    answer = post_json(client_for("injector"), f"{EVENTS_API}/{event.public_id}/reported", body)
+    assert answer.status_code == 422
+    assert any(k.endswith(field) for k in answer.json()["error"]["fields"])
+    event.refresh_from_db()
+    assert event.reported_to_fda_on is None and event.reported_to_maker_on is None
+
+
+def test_the_makers_line_comes_from_the_clinics_setting_before_the_one_on_file(settings):
+    from glabella.aftercare.medwatch import maker_line
+    from glabella.screening.products import Product
+
+    assert maker_line(Product.BOTOX_COSMETIC).startswith("Allergan, Inc.: 1-800-433-8871")
+    assert "check it against your label" in maker_line(Product.BOTOX_COSMETIC)
+    assert "label's highlights" in maker_line(Product.JEUVEAU)
+    settings.MAKER_REPORT_LINES = {"jeuveau": "1-800-555-0100"}
+    assert maker_line(Product.JEUVEAU) == "Evolus, Inc.: 1-800-555-0100"
+
+
+def test_a_malformed_makers_line_setting_is_refused_at_start(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from glabella.config import env_mapping
+
+    monkeypatch.setenv("MAKER_REPORT_LINES", "jeuveau=1-800-555-0100,botox")
+    with pytest.raises(ImproperlyConfigured):
+        env_mapping("MAKER_REPORT_LINES", ["jeuveau", "botox_cosmetic"])
+    monkeypatch.setenv("MAKER_REPORT_LINES", "jeuveau = 1-800-555-0100")
+    assert env_mapping("MAKER_REPORT_LINES", ["jeuveau"]) == {"jeuveau": "1-800-555-0100"}

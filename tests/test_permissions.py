@@ -234,6 +234,11 @@ MATRIX = [
     ("api:submit_check_in", "post", {"token": "<check-in>"}, {}, public(201)),
     ("api:list_alerts", "get", {}, None, api(CLINICIANS, denied=403)),
     ("api:acknowledge", "post", {"public_id": "<alert>"}, {}, api(CLINICIANS, ok=422, denied=403)),
+    ("api:open_event", "post", {}, {}, api(CLINICIANS, ok=422, denied=403)),
+    ("api:list_events", "get", {}, None, api(CLINICIANS, denied=403)),
+    ("api:read_event", "get", {"public_id": "<event>"}, None, api(CLINICIANS, denied=403)),
+    ("api:export_event", "get", {"public_id": "<event>"}, None, api(CLINICIANS, denied=403)),
+    ("api:mark_reported", "post", {"public_id": "<event>"}, {}, api(CLINICIANS, ok=422, denied=403)),
     # The MATRIX appointment is a consultation: starting a record on it is refused, then back.
     ("treatments:start", "post", {"appointment_id": "<appointment>"}, {}, page(SIGNERS, ok=302)),
     ("treatments:record", "get", TREATMENT, None, page(CLINICIANS)),

@@ -1,20 +1,23 @@
 """/api/v1/aftercare: triage a report (writes nothing), submit a check-in by its link's token,
-list open alerts, and acknowledge one."""
+list open alerts and acknowledge one, and adverse events: record one, list, read, export it as
+MedWatch 3500-shaped JSON or PDF, and record when it was reported."""
 
-from datetime import datetime
-from typing import Any
+from datetime import date, datetime
+from typing import Any, Literal
 from uuid import UUID
 
 from django.core import signing
-from django.http import Http404, HttpRequest
-from ninja import Field, Router, Schema, Status
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
-from glabella.aftercare import services, triage
-from glabella.aftercare.models import Alert, CheckIn
+from glabella.aftercare import medwatch, services, triage
+from glabella.aftercare.models import AdverseEvent, Alert, CheckIn, Report
+from glabella.core import audit
 from glabella.core.api import api_actor, requires
 from glabella.core.errors import ValidationFailed
 from glabella.core.roles import Capability
+from glabella.treatments.models import TreatmentRecord
 
 router = Router(tags=["aftercare"])
 
@@ -117,7 +120,11 @@ class AlertOut(Schema):
 @router.get("/alerts", response=list[AlertOut], auth=requires(Capability.VIEW_CLINICAL))
 def list_alerts(request: HttpRequest):
     """Open alerts: urgent first, then reviews by when they are due."""
-    return services.open_alerts()
+    alerts = services.open_alerts()
+    audit.record_listing(
+        api_actor(request), "aftercare-alerts", (a.patient.public_id for a in alerts)
+    )
+    return alerts
 
 
 class AcknowledgeIn(Strict):
@@ -137,3 +144,168 @@ def acknowledge(request: HttpRequest, public_id: UUID, payload: AcknowledgeIn):
     if alert is None:
         raise Http404
     return services.acknowledge(actor, alert, **payload.model_dump())
+
+
+# ---------------------------------------------------------------- adverse events
+
+
+class EventIn(Strict):
+    """Checked field by field by the service; `treatment` and `report` are public ids."""
+
+    treatment: UUID
+    report: UUID | None = None
+    description: Any = None
+    onset_on: Any = None
+    outcomes: Any = None
+    causality: Any = None
+    source: Any = None
+    weight_kg: Any = None
+    resolved: Any = None
+
+
+class EventOut(Schema):
+    id: UUID = Field(alias="public_id")
+    patient: UUID = Field(alias="patient.public_id")
+    treatment: UUID = Field(alias="treatment.public_id")
+    report: UUID | None = None
+    source: str
+    description: str
+    onset_on: date
+    outcomes: list[str]
+    resolved: bool | None
+    causality: str
+    weight_kg: str | None = None
+    reporter: str = Field(alias="reporter.full_name")
+    created_at: datetime
+    reported_to_fda_on: date | None
+    reported_to_maker_on: date | None
+
+    @staticmethod
+    def resolve_report(event) -> UUID | None:
+        return event.report.public_id if event.report_id else None
+
+    @staticmethod
+    def resolve_weight_kg(event) -> str | None:
+        return None if event.weight_kg is None else f"{event.weight_kg:f}"
+
+
+EVENTS = AdverseEvent.objects.select_related("patient", "treatment", "report", "reporter")
+
+
+def _event(request: HttpRequest, public_id: UUID) -> AdverseEvent:
+    found = EVENTS.restrict(api_actor(request)).filter(public_id=public_id).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+@router.post(
+    "/adverse-events",
+    response={201: EventOut},
+    auth=requires(Capability.CHANGE_CLINICAL),
+    summary="Record an adverse event",
+)
+def open_event(request: HttpRequest, payload: EventIn):
+    """From a signed treatment (and, if it came from one, the patient's check-in report)."""
+    actor = api_actor(request)
+    treatment = (
+        TreatmentRecord.objects.restrict(actor)
+        .select_related("patient")
+        .filter(public_id=payload.treatment, locked_at__isnull=False)
+        .first()
+    )
+    if treatment is None:
+        raise ValidationFailed({"treatment": ["No signed treatment with this id."]})
+    report = None
+    if payload.report is not None:
+        report = Report.objects.restrict(actor).filter(public_id=payload.report).first()
+        if report is None:
+            raise ValidationFailed({"report": ["No check-in report with this id."]})
+    data = payload.model_dump(exclude={"treatment", "report"})
+    event = medwatch.open_event(actor, treatment, data, report=report)
+    return Status(201, EVENTS.get(pk=event.pk))
+
+
+class EventFilter(Schema):
+    unreported: bool = Field(False, description="Only events not yet reported to the FDA")
+    treatment: UUID | None = None
+
+
+@router.get(
+    "/adverse-events",
+    response=list[EventOut],
+    auth=requires(Capability.VIEW_CLINICAL),
+    summary="Adverse events",
+)
+def list_events(request: HttpRequest, filters: Query[EventFilter]):
+    """Newest first, at most 500."""
+    actor = api_actor(request)
+    found = EVENTS.restrict(actor)
+    if filters.unreported:
+        found = found.filter(reported_to_fda_on__isnull=True)
+    if filters.treatment is not None:
+        found = found.filter(treatment__public_id=filters.treatment)
+    events = list(found[:500])
+    audit.record_listing(actor, "adverse-events", (e.patient.public_id for e in events))
+    return events
+
+
+@router.get(
+    "/adverse-events/{public_id}",
+    response=EventOut,
+    auth=requires(Capability.VIEW_CLINICAL),
+    summary="An adverse event",
+)
+def read_event(request: HttpRequest, public_id: UUID):
+    event = _event(request, public_id)
+    audit.record_patient(
+        api_actor(request),
+        audit.Action.READ,
+        event.patient,
+        object_type="adverse-event",
+        object_id=event.public_id,
+    )
+    return event
+
+
+@router.get(
+    "/adverse-events/{public_id}/medwatch",
+    auth=requires(Capability.VIEW_CLINICAL),
+    summary="The MedWatch 3500-shaped export",
+    response={200: dict[str, Any]},
+)
+def export_event(request: HttpRequest, public_id: UUID, format: Literal["json", "pdf"] = "json"):
+    """The form's sections filled from the record, the patient by initials and id, never by name:
+    JSON, or the printable PDF with `?format=pdf`."""
+    event = _event(request, public_id)
+    audit.record_patient(
+        api_actor(request),
+        audit.Action.EXPORT,
+        event.patient,
+        object_type="adverse-event",
+        object_id=event.public_id,
+        detail={"format": format},
+    )
+    if format == "json":
+        return medwatch.export(event)
+    response = HttpResponse(medwatch.export_pdf(event), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="medwatch-{event.public_id}.pdf"'
+    return response
+
+
+class ReportedIn(Strict):
+    to: Literal["fda", "maker"]
+    on: date
+
+
+@router.post(
+    "/adverse-events/{public_id}/reported",
+    response=EventOut,
+    auth=requires(Capability.CHANGE_CLINICAL),
+    summary="Record that it was reported",
+)
+def mark_reported(request: HttpRequest, public_id: UUID, payload: ReportedIn):
+    """To the FDA or to the maker, on a day (today or earlier)."""
+    event = _event(request, public_id)
+    medwatch.mark_reported(api_actor(request), event, payload.to, payload.on)
+    return EVENTS.get(pk=event.pk)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.utils import timezone
 
 from glabella.aftercare.models import AdverseEvent, Report
@@ -106,8 +107,11 @@ def mark_reported(actor: Actor, event: AdverseEvent, to: str, on: date) -> Adver
         raise Forbidden("Only a clinician records that a report was sent.")
     if to not in ("fda", "maker"):
         raise ValidationFailed({"to": ["Say whom it was reported to: the FDA or the maker."]})
-    if not isinstance(on, date) or on > timezone.now().date():
+    today = timezone.now().astimezone(clinic_zone(event.patient)).date()
+    if not isinstance(on, date) or on > today:
         raise ValidationFailed({"on": ["Give the day it was sent (today or earlier)."]})
+    if on < event.onset_on:
+        raise ValidationFailed({"on": ["This is before the event began."]})
     field = "reported_to_fda_on" if to == "fda" else "reported_to_maker_on"
     with write_transaction():
         AdverseEvent.objects.filter(pk=event.pk).update(**{field: on})
@@ -121,6 +125,20 @@ def mark_reported(actor: Actor, event: AdverseEvent, to: str, on: date) -> Adver
         )
     event.refresh_from_db()
     return event
+
+
+def maker_line(product: Product) -> str:
+    """Whom to call at the maker: the clinic's configured line, else the one on file, else where
+    to find it."""
+    label = LABELS[product]
+    line = settings.MAKER_REPORT_LINES.get(product.value) or label.maker_line
+    if not line:
+        return (
+            f"{label.maker or label.name}: the line under 'To report SUSPECTED ADVERSE "
+            "REACTIONS' in the label's highlights"
+        )
+    checked = product.value in settings.MAKER_REPORT_LINES or "maker_line" not in label.verify
+    return f"{label.maker}: {line}" + ("" if checked else " (check it against your label)")
 
 
 def _initials(patient) -> str:
@@ -172,6 +190,7 @@ def export(event: AdverseEvent) -> dict:
         "D_suspect_product": {
             "name": label.name,
             "generic": label.generic,
+            "manufacturer": label.maker,
             "strength": (
                 f"{vial.units_total.normalize():f} U vial"
                 + (
@@ -200,10 +219,7 @@ def export(event: AdverseEvent) -> dict:
             f"{location.city}, {location.state} {location.postal_code}",
             "phone": location.phone,
         },
-        "reporting_lines": {
-            "fda": FDA_LINE,
-            "manufacturer": f"{label.name}: the manufacturer's line is printed on the label",
-        },
+        "reporting_lines": {"fda": FDA_LINE, "manufacturer": maker_line(product)},
         "reported": {
             "to_fda_on": event.reported_to_fda_on.isoformat() if event.reported_to_fda_on else None,
             "to_maker_on": (

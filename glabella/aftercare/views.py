@@ -2,22 +2,28 @@
 
 from __future__ import annotations
 
+import json
+from datetime import date
+
 from django.contrib import messages
 from django.core import signing
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from glabella.aftercare import services
+from glabella.aftercare import medwatch, services
+from glabella.aftercare import safety as safety_report
 from glabella.aftercare.forms import CheckInForm
-from glabella.aftercare.models import Alert, CheckIn
+from glabella.aftercare.models import AdverseEvent, Alert, CheckIn
+from glabella.core import audit
 from glabella.core.decorators import staff_page
 from glabella.core.errors import Conflict, DomainError, ValidationFailed, describe
 from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
 from glabella.patients.forms import apply_errors
 from glabella.screening.services import clinic_zone
+from glabella.treatments.models import TreatmentRecord
 
 
 @require_http_methods(["GET", "POST"])
@@ -52,13 +58,18 @@ def check_in(request, token):
 @require_GET
 @staff_page(Capability.VIEW_CLINICAL)
 def board(request):
-    now = timezone.now()
-    context = {
-        "alerts": services.open_alerts(),
-        "missed": CheckIn.objects.filter(status=CheckIn.Status.MISSED)
+    alerts = services.open_alerts()
+    missed = list(
+        CheckIn.objects.filter(status=CheckIn.Status.MISSED)
         .select_related("patient", "treatment")
-        .order_by("-due_at")[:50],
-        "now": now,
+        .order_by("-due_at")[:50]
+    )
+    shown = [a.patient.public_id for a in alerts] + [c.patient.public_id for c in missed]
+    audit.record_listing(request.actor, "follow-up-board", shown)
+    context = {
+        "alerts": alerts,
+        "missed": missed,
+        "now": timezone.now(),
         "may_act": request.actor.can(Capability.CHANGE_CLINICAL),
     }
     return render(request, "aftercare/board.html", context)
@@ -91,10 +102,6 @@ def acknowledge(request, alert_id):
 @require_http_methods(["GET", "POST"])
 @staff_page(Capability.CHANGE_CLINICAL)
 def new_event(request, treatment_id):
-    from glabella.aftercare import medwatch
-    from glabella.aftercare.models import AdverseEvent
-    from glabella.treatments.models import TreatmentRecord
-
     treatment = (
         TreatmentRecord.objects.restrict(request.actor)
         .select_related("patient")
@@ -137,15 +144,6 @@ def new_event(request, treatment_id):
 @require_http_methods(["GET", "POST"])
 @staff_page(Capability.VIEW_CLINICAL)
 def event(request, public_id):
-    import json
-    from datetime import date
-
-    from django.http import HttpResponse
-
-    from glabella.aftercare import medwatch
-    from glabella.aftercare.models import AdverseEvent
-    from glabella.core import audit
-
     found = (
         AdverseEvent.objects.restrict(request.actor)
         .select_related("treatment__vial__lot", "treatment__appointment__location", "patient")
@@ -193,9 +191,6 @@ def event(request, public_id):
 @staff_page(Capability.VIEW_CLINICAL)
 def safety(request):
     """Side-effect rates by product, area, injector, dose band and lot, and lots that stand out."""
-    from datetime import date
-
-    from glabella.aftercare import safety as report
 
     def day(name):
         try:
@@ -204,13 +199,13 @@ def safety(request):
             return None
 
     since, until = day("since"), day("until")
-    found = report.rows(since, until)
+    found = safety_report.rows(since, until)
     context = {
         "since": since,
         "until": until,
         "treated": len(found),
         "tables": [
-            (title, report.rates(found, by))
+            (title, safety_report.rates(found, by))
             for title, by in (
                 ("Product", "product"),
                 ("Area", "area"),
@@ -219,6 +214,6 @@ def safety(request):
                 ("Lot", "lot"),
             )
         ],
-        "flagged": report.flagged(found),
+        "flagged": safety_report.flagged(found),
     }
     return render(request, "aftercare/safety.html", context)

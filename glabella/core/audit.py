@@ -49,3 +49,10 @@ def record_patient(
         patient_public_id=patient.public_id,
         detail=detail,
     )
+
+
+def record_listing(actor: Actor, object_type: str, patient_public_ids) -> AccessLog:
+    """One row for a list that shows several patients' records (a board, a search, a report):
+    which patients it showed."""
+    shown = list(dict.fromkeys(str(p) for p in patient_public_ids))
+    return record(actor, AccessLog.Action.READ, object_type, detail={"patients": shown})

@@ -95,6 +95,11 @@ class ProductLabel:
     cumulative_max: Decimal | None = None
     cumulative_days: int = 90
     unit_step: Decimal = HALF_UNIT  # the smallest amount charted
+    # The labeler named on the label, and the telephone line its highlights give for reporting
+    # suspected adverse reactions ("" where not on file: read it off the label in hand, or set
+    # MAKER_REPORT_LINES).
+    maker: str = ""
+    maker_line: str = ""
 
     @property
     def name(self) -> str:
@@ -119,6 +124,8 @@ class ProductLabel:
 LABELS: dict[Product, ProductLabel] = {
     Product.BOTOX_COSMETIC: ProductLabel(
         product=Product.BOTOX_COSMETIC,
+        maker="Allergan, Inc.",
+        maker_line="1-800-433-8871",
         generic="onabotulinumtoxinA",
         combined=(
             CombinedMax(
@@ -145,11 +152,14 @@ LABELS: dict[Product, ProductLabel] = {
             "beyond_use_hours": f"{LABEL}, 2.2 Reconstitution",
             "excipients": f"{LABEL}, 11 Description",
             "cumulative_max": "Secondary sources (BOTOX and BOTOX Cosmetic together, 3 months)",
+            "maker": "Structured product label (FDA), author",
+            "maker_line": "Secondary sources (the maker's own pages)",
         },
-        verify=frozenset({"cumulative_max", "platysma sites"}),
+        verify=frozenset({"cumulative_max", "platysma sites", "maker_line"}),
     ),
     Product.DYSPORT: ProductLabel(
         product=Product.DYSPORT,
+        maker="Ipsen Biopharmaceuticals, Inc.",
         generic="abobotulinumtoxinA",
         combined=(),
         vials=(VialSize(300, (D("2.5"), D("1.5"))),),
@@ -167,6 +177,8 @@ LABELS: dict[Product, ProductLabel] = {
     ),
     Product.XEOMIN: ProductLabel(
         product=Product.XEOMIN,
+        maker="Merz Pharmaceuticals, LLC",
+        maker_line="1-866-862-1211",
         generic="incobotulinumtoxinA",
         combined=(
             CombinedMax(
@@ -189,11 +201,15 @@ LABELS: dict[Product, ProductLabel] = {
             "vials": "Secondary sources",
             "beyond_use_hours": f"{LABEL} (Xeomin), 2 Dosage and Administration",
             "excipients": f"{LABEL} (Xeomin), 11 Description",
+            "maker_line": "Secondary sources (the maker's consumer pages)",
         },
-        verify=frozenset({"forehead dose", "lateral canthal dose", "combined", "vials"}),
+        verify=frozenset(
+            {"forehead dose", "lateral canthal dose", "combined", "vials", "maker_line"}
+        ),
     ),
     Product.JEUVEAU: ProductLabel(
         product=Product.JEUVEAU,
+        maker="Evolus, Inc.",
         generic="prabotulinumtoxinA-xvfs",
         combined=(),
         vials=(VialSize(100, (D("2.5"),)),),
@@ -210,6 +226,7 @@ LABELS: dict[Product, ProductLabel] = {
     ),
     Product.DAXXIFY: ProductLabel(
         product=Product.DAXXIFY,
+        maker="Revance Therapeutics, Inc.",
         generic="daxibotulinumtoxinA-lanm",
         combined=(),
         vials=(VialSize(50, ()), VialSize(100, ())),
@@ -226,6 +243,7 @@ LABELS: dict[Product, ProductLabel] = {
     ),
     Product.LETYBO: ProductLabel(
         product=Product.LETYBO,
+        maker="Hugel, Inc.",
         generic="letibotulinumtoxinA-wlbg",
         combined=(),
         vials=(VialSize(50, (D("1.25"),)), VialSize(100, (D("2.5"),))),
@@ -234,7 +252,7 @@ LABELS: dict[Product, ProductLabel] = {
         storage_reconstituted="Verify",
         excipients=(),
         sources={"doses": f"{LABEL} (Letybo), 2 Dosage and Administration"},
-        verify=frozenset({"vials", "beyond_use_hours", "storage", "excipients"}),
+        verify=frozenset({"vials", "beyond_use_hours", "storage", "excipients", "maker"}),
     ),
 }
 
