@@ -23,6 +23,10 @@ from tests.test_treatments import GLABELLAR, sign_consent
 @pytest.fixture
 def treated(patient, clinic, actor_of):
     """Grace, treated just now: a signed record, its aftercare and check-ins."""
+    return treat(patient, clinic, actor_of)
+
+
+def treat(patient, clinic, actor_of):
     from glabella.inventory import services as stock
 
     clear_for_treatment(patient)

@@ -30,6 +30,11 @@ def api(allowed: set, ok: int = 200, denied: int = 404) -> dict:
     return {p: ok if p in allowed else (401 if p == "anonymous" else denied) for p in PERSONAS}
 
 
+def portal(ok: int = 200) -> dict:
+    """A page of the patient's own portal: staff are told no, anonymous is sent to sign in."""
+    return {p: ok if p == "patient" else (302 if p == "anonymous" else 403) for p in PERSONAS}
+
+
 def public(ok: int = 200) -> dict:
     return dict.fromkeys(PERSONAS, ok)
 
@@ -227,8 +232,8 @@ MATRIX = [
     ("aftercare:safety", "get", {}, None, page(CLINICIANS)),
     ("aftercare:acknowledge", "post", {"alert_id": "<alert>"}, {}, page(CLINICIANS, ok=302)),
     ("api:triage_report", "post", {}, {}, api(ALL_STAFF, denied=403)),
-    ("aftercare:new-event", "get", {"treatment_id": "<treatment>"}, None, page(CLINICIANS)),
-    ("aftercare:new-event", "post", {"treatment_id": "<treatment>"}, {}, page(CLINICIANS, ok=422)),
+    ("aftercare:new-event", "get", {"treatment_id": "<signed>"}, None, page(CLINICIANS)),
+    ("aftercare:new-event", "post", {"treatment_id": "<signed>"}, {}, page(CLINICIANS, ok=422)),
     ("aftercare:event", "get", {"public_id": "<event>"}, None, page(CLINICIANS)),
     ("aftercare:event", "post", {"public_id": "<event>"}, {}, page(CLINICIANS, ok=302)),
     ("api:submit_check_in", "post", {"token": "<check-in>"}, {}, public(201)),
@@ -238,7 +243,24 @@ MATRIX = [
     ("api:list_events", "get", {}, None, api(CLINICIANS, denied=403)),
     ("api:read_event", "get", {"public_id": "<event>"}, None, api(CLINICIANS, denied=403)),
     ("api:export_event", "get", {"public_id": "<event>"}, None, api(CLINICIANS, denied=403)),
-    ("api:mark_reported", "post", {"public_id": "<event>"}, {}, api(CLINICIANS, ok=422, denied=403)),
+    (
+        "api:mark_reported",
+        "post",
+        {"public_id": "<event>"},
+        {},
+        api(CLINICIANS, ok=422, denied=403),
+    ),
+    ("aftercare:portal", "get", {}, None, portal()),
+    ("aftercare:portal-report", "get", {"treatment_id": "<signed>"}, None, portal()),
+    (
+        "aftercare:portal-report",
+        "post",
+        {"treatment_id": "<signed>"},
+        {"severity": "bad"},
+        portal(ok=422),
+    ),
+    ("aftercare:texts", "get", {}, None, page(ALL_STAFF)),
+    ("aftercare:texts", "post", {}, {}, page(AUDITORS, ok=422)),
     # The MATRIX appointment is a consultation: starting a record on it is refused, then back.
     ("treatments:start", "post", {"appointment_id": "<appointment>"}, {}, page(SIGNERS, ok=302)),
     ("treatments:record", "get", TREATMENT, None, page(CLINICIANS)),
@@ -322,7 +344,12 @@ def _treatment_objects(patient, clinic) -> dict:
         causality="possible",
         reporter=injector,
     )
+    # A signed record (an adverse event is recorded against one), signed here without the charting.
+    later = future_appointment(patient, clinic, days=4, service_slug="neuromodulator")
+    signed = treatments.start(actor_for(injector.user), later, "dysport")
+    type(signed).objects.filter(pk=signed.pk).update(locked_at=due)
     return {
+        "<signed>": signed.public_id,
         "<event>": event.public_id,
         "<check-in>": aftercare.check_in_token(first),
         "<alert>": report.alert.public_id,

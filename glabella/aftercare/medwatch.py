@@ -13,6 +13,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from glabella.aftercare.models import AdverseEvent, Report
+from glabella.aftercare.triage import BY_CODE
 from glabella.core import audit
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
@@ -100,6 +101,25 @@ def open_event(actor: Actor, treatment, data: dict, *, report: Report | None = N
             object_id=event.public_id,
         )
     return event
+
+
+def draft_from(report: Report) -> dict:
+    """An adverse event form's starting values from the patient's check-in report."""
+    said = [BY_CODE[c].label for c in report.symptoms if c in BY_CODE]
+    parts = []
+    if said:
+        severity = report.severity or "severity not given"
+        parts.append(f"Reported {', '.join(said).lower()} ({severity})")
+    if report.free_text:
+        parts.append(f"in the patient's words: \u201c{report.free_text}\u201d")
+    return {
+        "description": "; ".join(parts) + ("." if parts else ""),
+        "onset_on": (
+            report.started_on or report.submitted_at.astimezone(clinic_zone(report.patient)).date()
+        ).isoformat(),
+        "source": "check-in",
+        "outcomes": [],
+    }
 
 
 def mark_reported(actor: Actor, event: AdverseEvent, to: str, on: date) -> AdverseEvent:

@@ -20,13 +20,39 @@ from glabella.screening.products import PRODUCT_NAMES
 CLINICAL = CLINICAL_RULE
 
 
+# The areas an aftercare text can be written for: the chart's areas, both sides of the eyes as one.
+AREAS = {
+    "glabellar": "Between the brows",
+    "forehead": "Forehead",
+    "lateral_canthal": "Crow's feet",
+    "platysma": "Neck bands",
+    "nasalis": "Bunny lines",
+    "perioral": "Lip lines",
+    "dao": "Corners of the mouth",
+    "mentalis": "Chin",
+    "masseter": "Jaw (masseter)",
+    "lateral_brow": "Brow lift",
+}
+
+
+def area_of(chart_area: str) -> str | None:
+    """The aftercare area of a charted point (None for 'other')."""
+    area = "lateral_canthal" if chart_area.startswith("lateral_canthal") else chart_area
+    return area if area in AREAS else None
+
+
 class Instructions(models.Model):
-    """A version of the aftercare text for a product (blank: any neuromodulator)."""
+    """A version of an aftercare text: the general text (no area) for a product or for any
+    neuromodulator (blank product), or a note added for an area. Versions are never changed; a
+    new one replaces the last, and a version that is not `active` withdraws a product's or an
+    area's own text so that the more general one applies."""
 
     product = models.CharField(max_length=20, choices=list(PRODUCT_NAMES.items()), blank=True)
+    area = models.CharField(max_length=20, choices=list(AREAS.items()), blank=True)
     version = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     body = models.TextField()
+    active = models.BooleanField(default=True)
     published_at = models.DateTimeField(default=timezone.now)
     actor_label = models.CharField(max_length=200)
 
@@ -37,13 +63,37 @@ class Instructions(models.Model):
     )
 
     class Meta:
-        ordering = ["product", "-version"]
+        ordering = ["product", "area", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["product", "version"], name="instructions_version")
+            models.UniqueConstraint(
+                fields=["product", "area", "version"], name="instructions_version"
+            )
         ]
 
     def __str__(self) -> str:
         return f"{self.title} (version {self.version})"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise ValueError("A published aftercare text is never changed; publish a new version.")
+        super().save(*args, **kwargs)
+
+
+class Sent(models.Model):
+    """The aftercare texts a treatment's patient was sent (the versions of that day), which the
+    portal shows again."""
+
+    treatment = models.OneToOneField(
+        "treatments.TreatmentRecord", on_delete=models.PROTECT, related_name="aftercare"
+    )
+    texts = models.ManyToManyField(Instructions, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+    access_rule = AccessRule(staff=CLINICAL.staff, patient_field="treatment__patient_id")
+
+    def __str__(self) -> str:
+        return f"Aftercare sent {self.sent_at:%Y-%m-%d}"
 
 
 class CheckIn(models.Model):

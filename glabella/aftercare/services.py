@@ -1,5 +1,5 @@
-"""Aftercare: instructions and check-ins when a treatment is signed, the patient's report and its
-triage, and the alerts that bring a report to a clinician.
+"""Aftercare: the instructions (chosen in `instructions`) and check-ins when a treatment is
+signed, the patient's report and its triage, and the alerts that bring a report to a clinician.
 
 `submit` writes the report, its alert and every message the alert sends (the patient told to call
 emergency services, the on-call clinicians alerted by email and text) in one transaction: either
@@ -12,12 +12,11 @@ from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from glabella.aftercare import triage
-from glabella.aftercare.models import Alert, CheckIn, Instructions, Report
+from glabella.aftercare import instructions, triage
+from glabella.aftercare.models import Alert, CheckIn, Report, Sent
 from glabella.core import audit
 from glabella.core.access import Actor, link_actor
 from glabella.core.db import write_transaction
@@ -30,56 +29,10 @@ from glabella.screening.services import clinic_zone
 Action = audit.Action
 CHECK_IN_SALT = "glabella.aftercare.check-in"
 MAX_TEXT = 2000
+# A patient may tell us how they are from the portal for this long after a treatment.
+REPORT_WINDOW_DAYS = 180
 
-DEFAULT_TITLE = "After your treatment"
-DEFAULT_BODY = """\
-Today
-Keep your hands off the treated area: no touching, rubbing or massaging, so that the product stays \
-where it was placed. Stay upright for four hours, and leave out hard exercise, saunas and facials \
-until tomorrow.
-
-What is normal
-A little soreness, redness, swelling or a small bruise where the needle went in, a headache or a \
-flu-like feeling. These pass on their own within days. A cool pack, gently held, helps.
-
-When it works
-You will notice the effect within a few days; it is fullest after about two weeks. We will check \
-in with you after one day and after two weeks.
-
-Call us within a day if
-An eyelid or eyebrow droops, your vision is double or blurred, your eyes feel dry, or your face \
-looks uneven.
-
-Call emergency services at once if
-You have trouble swallowing, speaking or breathing, feel weak all over, lose control of your \
-bladder, or have hives or swelling of your lips, tongue or throat. This can happen hours to weeks \
-after treatment.
-"""
-
-
-# ---------------------------------------------------------------- instructions and check-ins
-
-
-def ensure_default_instructions() -> Instructions:
-    found = Instructions.objects.filter(product="").order_by("-version").first()
-    if found is None:
-        try:
-            with transaction.atomic():
-                found = Instructions.objects.create(
-                    product="",
-                    version=1,
-                    title=DEFAULT_TITLE,
-                    body=DEFAULT_BODY,
-                    actor_label="glabella default text",
-                )
-        except IntegrityError:
-            found = Instructions.objects.get(product="", version=1)
-    return found
-
-
-def instructions_for(product: str) -> Instructions:
-    own = Instructions.objects.filter(product=product).order_by("-version").first()
-    return own or ensure_default_instructions()
+# ---------------------------------------------------------------- check-ins
 
 
 def check_in_token(check_in: CheckIn) -> str:
@@ -109,7 +62,10 @@ def after_treatment(record, now: datetime) -> None:
     if record.amends_id is not None:
         return
     patient = record.patient
-    text = instructions_for(record.product)
+    texts = instructions.texts_for(record.product, record.points.values_list("area", flat=True))
+    sent = Sent.objects.create(treatment=record, sent_at=now)
+    sent.texts.set(texts)
+    text = instructions.fill(texts, instructions.values_for(record))
     queue_to_patient(
         patient,
         topic="aftercare",
@@ -219,15 +175,52 @@ def _due_by(urgency: str, now: datetime, zone) -> datetime:
 
 
 def submit(check_in: CheckIn, raw: object, *, via: str = "link", now: datetime | None = None):
-    """The patient's answers: stored, triaged, and, if a clinician must act, an alert with its
-    messages, all in one transaction. A check-in is answered once."""
+    """The patient's answers to a check-in: stored, triaged, and, if a clinician must act, an
+    alert with its messages, all in one transaction. A check-in is answered once."""
+    actor = link_actor(
+        "check-in-link", f"check-in {via} for patient {check_in.patient.public_id}",
+        check_in.patient_id,
+    )  # fmt: skip
+    return _record(actor, check_in.treatment, raw, check_in=check_in, via=via, now=now)
+
+
+def may_report_on(treatment, now: datetime) -> bool:
+    return treatment.locked_at is not None and days_since(treatment, now) <= REPORT_WINDOW_DAYS
+
+
+def report_between(actor: Actor, treatment, raw: object, *, now: datetime | None = None):
+    """A signed-in patient tells us how they are, from the portal, on any day within
+    REPORT_WINDOW_DAYS of a treatment; a check-in that is due is answered by it."""
     now = now or timezone.now()
-    patient = check_in.patient
+    if not actor.is_patient or actor.patient_id != treatment.patient_id:
+        raise Forbidden("Only the patient reports on their own treatment.")
+    if not may_report_on(treatment, now):
+        raise Conflict("This treatment is too long ago to report on here; please call us.")
+    due = (
+        CheckIn.objects.filter(
+            treatment=treatment,
+            status__in=[CheckIn.Status.SCHEDULED, CheckIn.Status.MISSED],
+            due_at__lte=now,
+        )
+        .order_by("due_at")
+        .first()
+    )
+    return _record(actor, treatment, raw, check_in=due, via="portal", now=now)
+
+
+def days_since(treatment, now: datetime) -> int:
+    zone = clinic_zone(treatment.patient)
+    return (now.astimezone(zone).date() - treatment.locked_at.astimezone(zone).date()).days
+
+
+def _record(actor: Actor, record, raw: object, *, check_in, via: str, now: datetime | None):
+    now = now or timezone.now()
+    patient = record.patient
     zone = clinic_zone(patient)
-    record = check_in.treatment
+    day = check_in.day if check_in is not None else days_since(record, now)
     cleaned = clean_report(
         raw,
-        day=check_in.day,
+        day=day,
         treated_on=record.locked_at.astimezone(zone).date() if record.locked_at else None,
         today=now.astimezone(zone).date(),
     )
@@ -237,15 +230,17 @@ def submit(check_in: CheckIn, raw: object, *, via: str = "link", now: datetime |
             severity=triage.Severity(cleaned["severity"]) if cleaned["severity"] else None,
             getting_better=cleaned["getting_better"],
             free_text=cleaned["free_text"],
-            days_since=check_in.day,
+            days_since=day,
         )
     )
     with write_transaction():
-        locked = CheckIn.objects.select_for_update().get(pk=check_in.pk)
-        if locked.status == CheckIn.Status.SUBMITTED:
-            raise Conflict("This check-in has been answered. Thank you.")
+        if check_in is not None:
+            locked = CheckIn.objects.select_for_update().get(pk=check_in.pk)
+            if locked.status == CheckIn.Status.SUBMITTED:
+                raise Conflict("This check-in has been answered. Thank you.")
+            CheckIn.objects.filter(pk=locked.pk).update(status=CheckIn.Status.SUBMITTED)
         report = Report.objects.create(
-            check_in=locked,
+            check_in=check_in,
             patient=patient,
             treatment=record,
             symptoms=cleaned["symptoms"],
@@ -260,11 +255,10 @@ def submit(check_in: CheckIn, raw: object, *, via: str = "link", now: datetime |
             submitted_at=now,
             via=via,
         )
-        CheckIn.objects.filter(pk=locked.pk).update(status=CheckIn.Status.SUBMITTED)
         if result.urgency != triage.Urgency.SELF_CARE:
             _alert(report, result, now, zone)
         audit.record_patient(
-            _patient_actor(patient, via),
+            actor,
             Action.CREATE,
             patient,
             object_type="aftercare-report",
@@ -272,12 +266,6 @@ def submit(check_in: CheckIn, raw: object, *, via: str = "link", now: datetime |
             detail={"urgency": result.urgency.value},
         )
     return report
-
-
-def _patient_actor(patient, via: str) -> Actor:
-    return link_actor(
-        "check-in-link", f"check-in {via} for patient {patient.public_id}", patient.pk
-    )
 
 
 def _alert(report: Report, result, now: datetime, zone) -> Alert:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+import uuid
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core import signing
@@ -12,22 +13,24 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from glabella.aftercare import medwatch, services
+from glabella.aftercare import instructions, medwatch, services
 from glabella.aftercare import safety as safety_report
 from glabella.aftercare.forms import CheckInForm
-from glabella.aftercare.models import AdverseEvent, Alert, CheckIn
+from glabella.aftercare.models import AREAS, AdverseEvent, Alert, CheckIn, Report, Sent
 from glabella.core import audit
-from glabella.core.decorators import staff_page
+from glabella.core.decorators import patient_page, staff_page
 from glabella.core.errors import Conflict, DomainError, ValidationFailed, describe
 from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
 from glabella.patients.forms import apply_errors
+from glabella.screening.products import PRODUCT_NAMES
 from glabella.screening.services import clinic_zone
 from glabella.treatments.models import TreatmentRecord
 
 
 @require_http_methods(["GET", "POST"])
 def check_in(request, token):
+    """A check-in reached by the signed link in the patient's message."""
     try:
         public_id = services.read_check_in_token(token)
     except signing.BadSignature:
@@ -35,24 +38,144 @@ def check_in(request, token):
     current = CheckIn.objects.select_related("patient", "treatment").get(public_id=public_id)
     if current.status == CheckIn.Status.SUBMITTED:
         return render(request, "aftercare/answered.html", {})
-    form = CheckInForm(request.POST if request.method == "POST" else None, day=current.day)
+    return _answer(
+        request, current.treatment, current.day, lambda raw: services.submit(current, raw)
+    )
+
+
+def _answer(request, treatment, day: int, send):
+    """The check-in form: shown, checked, and on success `send(answers)` and the advice shown."""
+    form = CheckInForm(request.POST if request.method == "POST" else None, day=day)
     status = 200
     if request.method == "POST":
         status = 422
         if form.is_valid():
             try:
-                report = services.submit(current, form.to_raw())
+                report = send(form.to_raw())
             except ValidationFailed as exc:
                 apply_errors(form, exc.fields)  # symptoms span several fields: shown at the top
             except Conflict:
                 return render(request, "aftercare/answered.html", {})
             else:
-                location = current.treatment.appointment.location
+                location = treatment.appointment.location
                 context = {"report": report, "phone": location.phone}
                 return render(request, "aftercare/result.html", context)
-    context = {"form": form, "check_in": current, "first_name": current.patient.given_name}
-    zone = clinic_zone(current.patient)
-    return render_in(request, "aftercare/check_in.html", context, zone, status)
+    patient = treatment.patient
+    context = {"form": form, "day": day, "first_name": patient.preferred_name or patient.given_name}
+    return render_in(request, "aftercare/check_in.html", context, clinic_zone(patient), status)
+
+
+# ---------------------------------------------------------------- the patient's portal
+
+
+def _own_treatments(actor):
+    return (
+        TreatmentRecord.objects.restrict(actor)
+        .filter(locked_at__isnull=False, amends__isnull=True)
+        .select_related("patient", "appointment__location__organisation")
+    )
+
+
+@require_GET
+@patient_page
+def portal_aftercare(request):
+    """The patient's treatments of the last year: the aftercare they were sent, their check-ins,
+    and a way to tell us how they are."""
+    now = timezone.now()
+    since = now - timedelta(days=365)
+    treatments = list(_own_treatments(request.actor).filter(locked_at__gte=since)[:20])
+    sent = {
+        s.treatment_id: s
+        for s in Sent.objects.restrict(request.actor)
+        .filter(treatment__in=treatments)
+        .prefetch_related("texts")
+    }
+    check_ins = CheckIn.objects.restrict(request.actor).filter(treatment__in=treatments)
+    rows = []
+    for record in treatments:
+        texts = sent.get(record.pk)
+        rows.append(
+            {
+                "record": record,
+                "aftercare": instructions.fill(
+                    sorted(texts.texts.all(), key=lambda t: (t.area != "", t.area)),
+                    instructions.values_for(record),
+                )
+                if texts
+                else None,
+                "check_ins": [c for c in check_ins if c.treatment_id == record.pk],
+                "may_report": services.may_report_on(record, now),
+            }
+        )
+    audit.record_patient(
+        request.actor, audit.Action.READ, request.user.patient_record, object_type="aftercare"
+    )
+    zone = clinic_zone(request.user.patient_record)
+    return render_in(request, "aftercare/portal.html", {"rows": rows, "now": now}, zone)
+
+
+@require_http_methods(["GET", "POST"])
+@patient_page
+def portal_report(request, treatment_id):
+    """The check-in form from the portal, for one of the patient's own treatments."""
+    record = _own_treatments(request.actor).filter(public_id=treatment_id).first()
+    now = timezone.now()
+    if record is None or not services.may_report_on(record, now):
+        raise Http404
+    return _answer(
+        request,
+        record,
+        services.days_since(record, now),
+        lambda raw: services.report_between(request.actor, record, raw, now=now),
+    )
+
+
+# ---------------------------------------------------------------- the aftercare texts
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(Capability.VIEW_PATIENT)
+def texts(request):
+    """The clinic's aftercare texts, and (for those who manage them) a new version of one."""
+    may_edit = request.actor.can(Capability.MANAGE_CONSENT_FORMS)
+    errors, status, posted = {}, 200, {}
+    if request.method == "POST":
+        if not may_edit:
+            return render(request, "core/forbidden.html", status=403)
+        posted = request.POST
+        try:
+            text = instructions.publish(
+                request.actor,
+                product=posted.get("product", ""),
+                area=posted.get("area", ""),
+                title=posted.get("title", ""),
+                body=posted.get("body", ""),
+                active=posted.get("withdraw") != "yes",
+            )
+        except ValidationFailed as exc:
+            errors, status = exc.fields, 422
+        else:
+            messages.success(
+                request,
+                f"Version {text.version} published." if text.active else "Withdrawn.",
+            )
+            return redirect("aftercare:texts")
+    editing = {"product": request.GET.get("product", ""), "area": request.GET.get("area", "")}
+    current = instructions.current(editing["product"], editing["area"])
+    if current is None and not editing["product"] and not editing["area"]:
+        current = instructions.ensure_default()
+    context = {
+        "rows": instructions.overview(),
+        "may_edit": may_edit,
+        "errors": errors,
+        "posted": posted,
+        "editing": editing,
+        "current": current,
+        "products": PRODUCT_NAMES,
+        "areas": AREAS,
+        "fields": instructions.FIELDS,
+    }
+    return render(request, "aftercare/texts.html", context, status=status)
 
 
 @require_GET
@@ -102,43 +225,65 @@ def acknowledge(request, alert_id):
 @require_http_methods(["GET", "POST"])
 @staff_page(Capability.CHANGE_CLINICAL)
 def new_event(request, treatment_id):
+    """A clinician's adverse event record, from a treatment (and the check-in report that raised
+    it, when opened from the follow-up board)."""
     treatment = (
         TreatmentRecord.objects.restrict(request.actor)
         .select_related("patient")
-        .filter(public_id=treatment_id)
+        .filter(public_id=treatment_id, locked_at__isnull=False)
         .first()
     )
     if treatment is None:
         raise Http404
+    report_id = request.POST.get("report") or request.GET.get("report") or ""
+    report = (
+        Report.objects.restrict(request.actor).filter(public_id=report_id).first()
+        if _is_uuid(report_id)
+        else None
+    )
     errors, status = {}, 200
     if request.method == "POST":
-        resolved = {"yes": True, "no": False}.get(request.POST.get("resolved", ""))
+        posted = request.POST
         try:
             event = medwatch.open_event(
                 request.actor,
                 treatment,
                 {
-                    "description": request.POST.get("description", ""),
-                    "onset_on": request.POST.get("onset_on", ""),
-                    "outcomes": request.POST.getlist("outcomes"),
-                    "causality": request.POST.get("causality"),
-                    "source": request.POST.get("source"),
-                    "weight_kg": request.POST.get("weight_kg"),
-                    "resolved": resolved,
+                    "description": posted.get("description", ""),
+                    "onset_on": posted.get("onset_on", ""),
+                    "outcomes": posted.getlist("outcomes"),
+                    "causality": posted.get("causality"),
+                    "source": posted.get("source"),
+                    "weight_kg": posted.get("weight_kg"),
+                    "resolved": {"yes": True, "no": False}.get(posted.get("resolved", "")),
                 },
+                report=report,
             )
         except ValidationFailed as exc:
             errors, status = exc.fields, 422
         else:
             return redirect("aftercare:event", public_id=event.public_id)
+        values = {k: posted.get(k, "") for k in posted} | {"outcomes": posted.getlist("outcomes")}
+    else:
+        values = medwatch.draft_from(report) if report else {"source": "call", "outcomes": []}
     context = {
         "treatment": treatment,
+        "report": report,
         "errors": errors,
         "outcomes": AdverseEvent.Outcome.choices,
         "causality": AdverseEvent.Causality.choices,
-        "posted": request.POST,
+        "sources": [("check-in", "A check-in"), ("call", "A call"), ("visit", "A visit")],
+        "values": values,
     }
     return render(request, "aftercare/new_event.html", context, status=status)
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 @require_http_methods(["GET", "POST"])
