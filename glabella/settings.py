@@ -202,6 +202,9 @@ ON_CALL_PHONES = env_list("ON_CALL_PHONES", [])
 # holds (product=number pairs); they replace the lines glabella has on file.
 MAKER_REPORT_LINES = env_mapping("MAKER_REPORT_LINES", PRODUCTS)
 
+# A check-in's photo may come base64-encoded in the API's JSON (up to 15 MB before encoding).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 21 * 2**20
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)

@@ -105,3 +105,27 @@ def test_demo_data_charts_its_history_with_a_stock_ledger_that_adds_up(db):
         assert received <= drawn_at.date() <= expires
     run("--patients", "120", "--seed", "5", "--quiet-logins")
     assert TreatmentRecord.objects.count() == records
+
+
+def test_demo_data_follows_up_the_last_three_weeks_of_treatments(db):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from glabella.aftercare.models import Alert, CheckIn, Report, Sent
+    from glabella.treatments.models import TreatmentRecord
+
+    out = run("--patients", "300", "--seed", "1", "--quiet-logins")
+    recent = TreatmentRecord.objects.filter(locked_at__gte=timezone.now() - timedelta(days=21))
+    assert recent.exists() and Sent.objects.count() == recent.count()
+    assert CheckIn.objects.count() == 2 * recent.count()
+    reports = Report.objects.count()
+    assert reports and f"{reports:,} check-in reports" in out
+    assert Report.objects.filter(urgency="self_care").count() > reports / 2
+    assert CheckIn.objects.filter(status="scheduled", due_at__gt=timezone.now()).exists()
+    # Older reviews were followed up; what came in lately waits on the board.
+    for alert in Alert.objects.filter(acknowledged_at__isnull=False):
+        assert alert.contact and alert.acknowledged_at > alert.opened_at
+    assert Alert.objects.filter(urgency="urgent", acknowledged_at__isnull=True).count() <= 1
+    run("--patients", "300", "--seed", "1", "--quiet-logins")
+    assert Report.objects.count() == reports

@@ -260,6 +260,8 @@ MATRIX = [
         portal(ok=422),
     ),
     ("aftercare:texts", "get", {}, None, page(ALL_STAFF)),
+    ("aftercare:photo", "get", {"public_id": "<photo>"}, None, page(CLINICIANS)),
+    ("aftercare:follow-up", "get", {"treatment_id": "<signed>"}, None, page(CLINICIANS)),
     ("aftercare:texts", "post", {}, {}, page(AUDITORS, ok=422)),
     # The MATRIX appointment is a consultation: starting a record on it is refused, then back.
     ("treatments:start", "post", {"appointment_id": "<appointment>"}, {}, page(SIGNERS, ok=302)),
@@ -348,7 +350,13 @@ def _treatment_objects(patient, clinic) -> dict:
     later = future_appointment(patient, clinic, days=4, service_slug="neuromodulator")
     signed = treatments.start(actor_for(injector.user), later, "dysport")
     type(signed).objects.filter(pk=signed.pk).update(locked_at=due)
+    from glabella.aftercare.models import ReportPhoto
+
+    photo = ReportPhoto.objects.create(
+        report=report, patient=patient, data=b"\xff\xd8", width=1, height=1
+    )
     return {
+        "<photo>": photo.public_id,
         "<signed>": signed.public_id,
         "<event>": event.public_id,
         "<check-in>": aftercare.check_in_token(first),

@@ -2,6 +2,8 @@
 list open alerts and acknowledge one, and adverse events: record one, list, read, export it as
 MedWatch 3500-shaped JSON or PDF, and record when it was reported."""
 
+import base64
+import binascii
 from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -11,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
-from glabella.aftercare import medwatch, services, triage
+from glabella.aftercare import medwatch, photos, services, triage
 from glabella.aftercare.models import AdverseEvent, Alert, CheckIn, Report
 from glabella.core import audit
 from glabella.core.api import api_actor, requires
@@ -90,6 +92,11 @@ class CheckInIn(Strict):
     free_text: Any = None
     effect_shows: Any = None
     satisfied: Any = None
+    photo: str | None = Field(
+        None,
+        max_length=photos.MAX_BYTES * 4 // 3 + 4,
+        description="An optional photo (JPEG, PNG or WebP), base64-encoded",
+    )
 
 
 @router.post(
@@ -102,8 +109,14 @@ def submit_check_in(request: HttpRequest, token: str, payload: CheckInIn):
     except signing.BadSignature:
         raise Http404 from None
     check_in = CheckIn.objects.select_related("patient", "treatment").get(public_id=public_id)
-    answers = {k: v for k, v in payload.model_dump().items() if v is not None}
-    report = services.submit(check_in, answers, via="api")
+    answers = {k: v for k, v in payload.model_dump(exclude={"photo"}).items() if v is not None}
+    photo = None
+    if payload.photo is not None:
+        try:
+            photo = base64.b64decode(payload.photo, validate=True)
+        except binascii.Error:
+            raise ValidationFailed({"photo": ["Send the photo base64-encoded."]}) from None
+    report = services.submit(check_in, answers, via="api", photo=photo)
     return Status(201, {"urgency": report.urgency, "advice": ADVICE[report.urgency]})
 
 

@@ -2,6 +2,7 @@
 
 from django import forms
 
+from glabella.aftercare import photos
 from glabella.aftercare.triage import SYMPTOMS, Urgency
 
 YES_NO = [("yes", "Yes"), ("no", "No"), ("", "Not sure")]
@@ -25,6 +26,11 @@ class CheckInForm(forms.Form):
     )
     getting_better = forms.ChoiceField(
         label="Is it getting better?", required=False, choices=YES_NO, widget=forms.RadioSelect
+    )
+    photo = forms.FileField(
+        label="A photo, if it helps (optional)",
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
     free_text = forms.CharField(
         label="Anything else? In your own words",
@@ -59,6 +65,17 @@ class CheckInForm(forms.Form):
 
     def symptom_groups(self):
         return [self[f"group_{u.value}"] for _, u in GROUPS]
+
+    def clean_photo(self):
+        upload = self.cleaned_data.get("photo")
+        if upload and upload.size > photos.MAX_BYTES:  # refused before it is read
+            raise forms.ValidationError(photos.TOO_LARGE)
+        return upload
+
+    def photo_bytes(self) -> bytes | None:
+        """The uploaded photo's bytes; the service checks that they are a photo."""
+        upload = self.cleaned_data.get("photo")
+        return upload.read() if upload else None
 
     def to_raw(self) -> dict:
         data = self.cleaned_data

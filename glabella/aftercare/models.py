@@ -168,6 +168,24 @@ class Report(models.Model):
         super().save(*args, **kwargs)
 
 
+class ReportPhoto(models.Model):
+    """The photo a patient sent with a report, as cleaned by `photos.clean` (no metadata)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    report = models.OneToOneField(Report, on_delete=models.PROTECT, related_name="photo")
+    patient = models.ForeignKey("patients.Patient", on_delete=models.PROTECT, related_name="+")
+    data = models.BinaryField()
+    content_type = models.CharField(max_length=40, default="image/jpeg")
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+
+    objects = RestrictedQuerySet.as_manager()
+    access_rule = CLINICAL
+
+    def __str__(self) -> str:
+        return f"Photo {self.width}x{self.height}"
+
+
 class Alert(models.Model):
     """A report a clinician must act on: urgent ones first, then reviews by when they are due."""
 

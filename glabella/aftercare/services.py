@@ -15,8 +15,8 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
-from glabella.aftercare import instructions, triage
-from glabella.aftercare.models import Alert, CheckIn, Report, Sent
+from glabella.aftercare import instructions, photos, triage
+from glabella.aftercare.models import Alert, CheckIn, Report, ReportPhoto, Sent
 from glabella.core import audit
 from glabella.core.access import Actor, link_actor
 from glabella.core.db import write_transaction
@@ -174,21 +174,30 @@ def _due_by(urgency: str, now: datetime, zone) -> datetime:
     return datetime.combine(day, time(17), zone)
 
 
-def submit(check_in: CheckIn, raw: object, *, via: str = "link", now: datetime | None = None):
+def submit(
+    check_in: CheckIn,
+    raw: object,
+    *,
+    via: str = "link",
+    photo: bytes | None = None,
+    now: datetime | None = None,
+):
     """The patient's answers to a check-in: stored, triaged, and, if a clinician must act, an
     alert with its messages, all in one transaction. A check-in is answered once."""
     actor = link_actor(
         "check-in-link", f"check-in {via} for patient {check_in.patient.public_id}",
         check_in.patient_id,
     )  # fmt: skip
-    return _record(actor, check_in.treatment, raw, check_in=check_in, via=via, now=now)
+    return _record(actor, check_in.treatment, raw, check_in=check_in, via=via, photo=photo, now=now)
 
 
 def may_report_on(treatment, now: datetime) -> bool:
     return treatment.locked_at is not None and days_since(treatment, now) <= REPORT_WINDOW_DAYS
 
 
-def report_between(actor: Actor, treatment, raw: object, *, now: datetime | None = None):
+def report_between(
+    actor: Actor, treatment, raw: object, *, photo: bytes | None = None, now: datetime | None = None
+):
     """A signed-in patient tells us how they are, from the portal, on any day within
     REPORT_WINDOW_DAYS of a treatment; a check-in that is due is answered by it."""
     now = now or timezone.now()
@@ -205,7 +214,7 @@ def report_between(actor: Actor, treatment, raw: object, *, now: datetime | None
         .order_by("due_at")
         .first()
     )
-    return _record(actor, treatment, raw, check_in=due, via="portal", now=now)
+    return _record(actor, treatment, raw, check_in=due, via="portal", photo=photo, now=now)
 
 
 def days_since(treatment, now: datetime) -> int:
@@ -213,17 +222,29 @@ def days_since(treatment, now: datetime) -> int:
     return (now.astimezone(zone).date() - treatment.locked_at.astimezone(zone).date()).days
 
 
-def _record(actor: Actor, record, raw: object, *, check_in, via: str, now: datetime | None):
+def _record(actor: Actor, record, raw: object, *, check_in, via: str, photo, now):
     now = now or timezone.now()
     patient = record.patient
     zone = clinic_zone(patient)
     day = check_in.day if check_in is not None else days_since(record, now)
-    cleaned = clean_report(
-        raw,
-        day=day,
-        treated_on=record.locked_at.astimezone(zone).date() if record.locked_at else None,
-        today=now.astimezone(zone).date(),
-    )
+    errors: dict[str, list[str]] = {}
+    try:
+        cleaned = clean_report(
+            raw,
+            day=day,
+            treated_on=record.locked_at.astimezone(zone).date() if record.locked_at else None,
+            today=now.astimezone(zone).date(),
+        )
+    except ValidationFailed as exc:
+        errors.update(exc.fields)
+    picture = None
+    if photo is not None:
+        try:
+            picture = photos.clean(photo)
+        except ValidationFailed as exc:
+            errors.update(exc.fields)
+    if errors:
+        raise ValidationFailed(errors)
     result = triage.triage(
         triage.Report(
             symptoms=tuple(cleaned["symptoms"]),
@@ -255,6 +276,15 @@ def _record(actor: Actor, record, raw: object, *, check_in, via: str, now: datet
             submitted_at=now,
             via=via,
         )
+        if picture is not None:
+            ReportPhoto.objects.create(
+                report=report,
+                patient=patient,
+                data=picture.data,
+                content_type=picture.content_type,
+                width=picture.width,
+                height=picture.height,
+            )
         if result.urgency != triage.Urgency.SELF_CARE:
             _alert(report, result, now, zone)
         audit.record_patient(

@@ -13,6 +13,12 @@ urlpatterns = [
     ),
     path("staff/aftercare/texts/", views.texts, name="texts"),
     path("staff/follow-up/", views.board, name="board"),
+    path("staff/follow-up/photos/<uuid:public_id>/", views.photo, name="photo"),
+    path(
+        "staff/treatments/<uuid:treatment_id>/follow-up/",
+        views.follow_up,
+        name="follow-up",
+    ),
     path("staff/follow-up/safety/", views.safety, name="safety"),
     path("staff/follow-up/<uuid:alert_id>/acknowledge/", views.acknowledge, name="acknowledge"),
     path(

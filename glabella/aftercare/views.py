@@ -13,11 +13,20 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from glabella.aftercare import instructions, medwatch, services
+from glabella.aftercare import instructions, medwatch, services, triage
 from glabella.aftercare import safety as safety_report
 from glabella.aftercare.forms import CheckInForm
-from glabella.aftercare.models import AREAS, AdverseEvent, Alert, CheckIn, Report, Sent
+from glabella.aftercare.models import (
+    AREAS,
+    AdverseEvent,
+    Alert,
+    CheckIn,
+    Report,
+    ReportPhoto,
+    Sent,
+)
 from glabella.core import audit
+from glabella.core.access import get_restricted_or_404
 from glabella.core.decorators import patient_page, staff_page
 from glabella.core.errors import Conflict, DomainError, ValidationFailed, describe
 from glabella.core.rendering import render_in
@@ -39,19 +48,23 @@ def check_in(request, token):
     if current.status == CheckIn.Status.SUBMITTED:
         return render(request, "aftercare/answered.html", {})
     return _answer(
-        request, current.treatment, current.day, lambda raw: services.submit(current, raw)
+        request,
+        current.treatment,
+        current.day,
+        lambda raw, photo: services.submit(current, raw, photo=photo),
     )
 
 
 def _answer(request, treatment, day: int, send):
     """The check-in form: shown, checked, and on success `send(answers)` and the advice shown."""
-    form = CheckInForm(request.POST if request.method == "POST" else None, day=day)
+    posted = request.method == "POST"
+    form = CheckInForm(request.POST if posted else None, request.FILES if posted else None, day=day)
     status = 200
-    if request.method == "POST":
+    if posted:
         status = 422
         if form.is_valid():
             try:
-                report = send(form.to_raw())
+                report = send(form.to_raw(), form.photo_bytes())
             except ValidationFailed as exc:
                 apply_errors(form, exc.fields)  # symptoms span several fields: shown at the top
             except Conflict:
@@ -126,7 +139,9 @@ def portal_report(request, treatment_id):
         request,
         record,
         services.days_since(record, now),
-        lambda raw: services.report_between(request.actor, record, raw, now=now),
+        lambda raw, photo: services.report_between(
+            request.actor, record, raw, photo=photo, now=now
+        ),
     )
 
 
@@ -201,9 +216,7 @@ def board(request):
 @require_POST
 @staff_page(Capability.CHANGE_CLINICAL)
 def acknowledge(request, alert_id):
-    alert = Alert.objects.restrict(request.actor).filter(public_id=alert_id).first()
-    if alert is None:
-        raise Http404
+    alert = get_restricted_or_404(Alert.objects.all(), request.actor, public_id=alert_id)
     try:
         services.acknowledge(
             request.actor,
@@ -219,6 +232,58 @@ def acknowledge(request, alert_id):
     return redirect("aftercare:board")
 
 
+@require_GET
+@staff_page(Capability.VIEW_CLINICAL)
+def follow_up(request, treatment_id):
+    """Everything that followed one treatment: check-ins, what the patient reported (with any
+    photo), alerts and their outcome, and adverse events."""
+    record = get_restricted_or_404(
+        TreatmentRecord.objects.select_related("patient"), request.actor, public_id=treatment_id
+    )
+    reports = list(
+        Report.objects.restrict(request.actor)
+        .filter(treatment=record)
+        .select_related("check_in", "alert__acknowledged_by", "photo")
+        .defer("photo__data")
+    )
+    audit.record_patient(
+        request.actor,
+        audit.Action.READ,
+        record.patient,
+        object_type="aftercare-follow-up",
+        object_id=record.public_id,
+    )
+    context = {
+        "record": record,
+        "check_ins": CheckIn.objects.restrict(request.actor).filter(treatment=record),
+        "reports": reports,
+        "events": AdverseEvent.objects.restrict(request.actor).filter(treatment=record),
+        "symptom_names": {s.code: s.label for s in triage.SYMPTOMS},
+        "may_act": request.actor.can(Capability.CHANGE_CLINICAL),
+    }
+    zone = clinic_zone(record.patient)
+    return render_in(request, "aftercare/follow_up.html", context, zone)
+
+
+@require_GET
+@staff_page(Capability.VIEW_CLINICAL)
+def photo(request, public_id):
+    """A photo a patient sent, for clinicians only; never cached by the browser or a proxy."""
+    found = get_restricted_or_404(
+        ReportPhoto.objects.select_related("patient"), request.actor, public_id=public_id
+    )
+    audit.record_patient(
+        request.actor,
+        audit.Action.READ,
+        found.patient,
+        object_type="aftercare-photo",
+        object_id=found.public_id,
+    )
+    response = HttpResponse(bytes(found.data), content_type=found.content_type)
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 # ---------------------------------------------------------------- adverse events
 
 
@@ -227,14 +292,12 @@ def acknowledge(request, alert_id):
 def new_event(request, treatment_id):
     """A clinician's adverse event record, from a treatment (and the check-in report that raised
     it, when opened from the follow-up board)."""
-    treatment = (
-        TreatmentRecord.objects.restrict(request.actor)
-        .select_related("patient")
-        .filter(public_id=treatment_id, locked_at__isnull=False)
-        .first()
+    treatment = get_restricted_or_404(
+        TreatmentRecord.objects.select_related("patient"),
+        request.actor,
+        public_id=treatment_id,
+        locked_at__isnull=False,
     )
-    if treatment is None:
-        raise Http404
     report_id = request.POST.get("report") or request.GET.get("report") or ""
     report = (
         Report.objects.restrict(request.actor).filter(public_id=report_id).first()
@@ -289,14 +352,13 @@ def _is_uuid(value: str) -> bool:
 @require_http_methods(["GET", "POST"])
 @staff_page(Capability.VIEW_CLINICAL)
 def event(request, public_id):
-    found = (
-        AdverseEvent.objects.restrict(request.actor)
-        .select_related("treatment__vial__lot", "treatment__appointment__location", "patient")
-        .filter(public_id=public_id)
-        .first()
+    found = get_restricted_or_404(
+        AdverseEvent.objects.select_related(
+            "treatment__vial__lot", "treatment__appointment__location", "patient"
+        ),
+        request.actor,
+        public_id=public_id,
     )
-    if found is None:
-        raise Http404
     if request.method == "POST":
         try:
             on = date.fromisoformat(request.POST.get("on", ""))

@@ -4,6 +4,8 @@ Every error the API returns has one JSON shape:
     {"error": {"code": "validation_error", "message": "...", "fields": {"phone": ["..."]}}}
 """
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils import timezone
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -130,6 +132,17 @@ def install_error_handlers(api) -> None:
         message = "Sign in or send a valid API token." if exc.status_code == 401 else str(exc)
         return api.create_response(request, error_body(code, message), status=exc.status_code)
 
+    def too_big(request, exc: RequestDataTooBig):
+        return api.create_response(
+            request,
+            error_body(
+                "too_large",
+                f"The request is larger than {settings.DATA_UPLOAD_MAX_MEMORY_SIZE // 2**20} MB.",
+            ),
+            status=413,
+        )
+
+    api.add_exception_handler(RequestDataTooBig, too_big)
     api.add_exception_handler(ValidationError, validation)
     api.add_exception_handler(DomainError, domain)
     api.add_exception_handler(Http404, not_found)

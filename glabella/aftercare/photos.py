@@ -1,0 +1,63 @@
+"""A photo sent with a check-in: checked to be a real image, turned upright, scaled down and saved
+again as JPEG without its metadata (a phone's photo can carry where it was taken). Pure: bytes in,
+bytes out, or ValidationFailed naming the `photo` field.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from glabella.core.errors import ValidationFailed
+
+MAX_BYTES = 15 * 1024 * 1024
+MAX_PIXELS = 50_000_000  # larger is refused before it is decoded
+LONG_EDGE = 2048
+FORMATS = {"JPEG", "PNG", "WEBP"}
+TOO_LARGE = f"The photo is larger than {MAX_BYTES // (1024 * 1024)} MB; send a smaller one."
+
+
+@dataclass(frozen=True)
+class Photo:
+    data: bytes
+    width: int
+    height: int
+    content_type: str = "image/jpeg"
+
+
+def _refuse(message: str) -> ValidationFailed:
+    return ValidationFailed({"photo": [message]})
+
+
+def clean(raw: bytes) -> Photo:
+    if not raw:
+        raise _refuse("The photo is empty; choose it again.")
+    if len(raw) > MAX_BYTES:
+        raise _refuse(TOO_LARGE)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(raw))
+            if image.format not in FORMATS:
+                raise _refuse("Send a JPEG, PNG or WebP photo.")
+            if image.width * image.height > MAX_PIXELS:
+                raise _refuse("The photo has too many pixels; send a smaller one.")
+            image.load()
+    except ValidationFailed:
+        raise
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
+            Image.DecompressionBombWarning):  # fmt: skip
+        raise _refuse("This file is not a photo we can open; send a JPEG, PNG or WebP.") from None
+    image = ImageOps.exif_transpose(image)
+    if image.mode not in ("RGB", "L"):
+        background = Image.new("RGB", image.size, "white")
+        rgba = image.convert("RGBA")
+        background.paste(rgba, mask=rgba.getchannel("A"))
+        image = background
+    image.thumbnail((LONG_EDGE, LONG_EDGE))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85, optimize=True)
+    return Photo(out.getvalue(), image.width, image.height)
