@@ -239,6 +239,15 @@ def test_an_unanswered_check_in_is_reminded_once_then_missed(treated):
     assert day_one.status == "missed"
 
 
+def test_a_check_in_whose_link_has_expired_is_not_reminded_but_listed_as_missed(treated):
+    """After a pause in the scheduler, no reminder points to a link that no longer works."""
+    day_one = CheckIn.objects.get(treatment=treated, day=1)
+    services.remind_and_mark_missed(day_one.due_at + timedelta(days=30))
+    day_one.refresh_from_db()
+    assert day_one.status == "missed" and day_one.reminded_at is None
+    assert not Message.objects.filter(topic="check-in-reminder").exists()
+
+
 # ---------------------------------------------------------------- adverse events
 
 

@@ -127,5 +127,15 @@ def test_demo_data_follows_up_the_last_three_weeks_of_treatments(db):
     for alert in Alert.objects.filter(acknowledged_at__isnull=False):
         assert alert.contact and alert.acknowledged_at > alert.opened_at
     assert Alert.objects.filter(urgency="urgent", acknowledged_at__isnull=True).count() <= 1
+    # Nothing of that history is waiting to go out when the demo starts.
+    from glabella.messaging.models import Message
+
+    late = Message.objects.filter(
+        about__regex=r"^(check-in|alert|treatment):", status__in=["queued", "scheduled"]
+    )
+    assert not late.filter(due_at__lte=timezone.now()).exists()
+    # Each check-in left unanswered was reminded once before it was listed as missed.
+    missed = CheckIn.objects.filter(status="missed")
+    assert missed.exists() and not missed.filter(reminded_at__isnull=True).exists()
     run("--patients", "300", "--seed", "1", "--quiet-logins")
     assert Report.objects.count() == reports

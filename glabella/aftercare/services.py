@@ -408,11 +408,16 @@ def remind_and_mark_missed(now: datetime | None = None) -> int:
     """A check-in a day past due is reminded once; one past its link's life is missed (and so
     listed for staff). Run by the scheduler every minute."""
     now = now or timezone.now()
-    done = 0
+    expired = now - timedelta(days=settings.CHECK_IN_LINK_DAYS)
+    done = CheckIn.objects.filter(status=CheckIn.Status.SCHEDULED, due_at__lt=expired).update(
+        status=CheckIn.Status.MISSED
+    )
+    # Only a link that still works is worth a reminder.
     for check_in in CheckIn.objects.filter(
         status=CheckIn.Status.SCHEDULED,
         reminded_at__isnull=True,
         due_at__lt=now - timedelta(days=1),
+        due_at__gte=expired,
     ).select_related("patient"):
         with write_transaction():
             if CheckIn.objects.filter(pk=check_in.pk, reminded_at__isnull=True).update(
@@ -431,8 +436,4 @@ def remind_and_mark_missed(now: datetime | None = None) -> int:
                     dedupe_key=f"check-in-reminder:{check_in.public_id}",
                 )
                 done += 1
-    done += CheckIn.objects.filter(
-        status=CheckIn.Status.SCHEDULED,
-        due_at__lt=now - timedelta(days=settings.CHECK_IN_LINK_DAYS),
-    ).update(status=CheckIn.Status.MISSED)
     return done

@@ -19,6 +19,7 @@ from glabella.messaging.models import Message
 from glabella.treatments.models import TreatmentRecord
 
 DAYS = 21
+TOPICS = ["aftercare", "check-in", "check-in-reminder", "urgent-advice", "on-call"]
 MILD = [
     ({"symptoms": ["bruising"], "severity": "mild", "getting_better": True}),
     ({"symptoms": ["pain", "redness"], "severity": "mild", "getting_better": True}),
@@ -52,10 +53,6 @@ def load_demo_aftercare(now: datetime, seed: int = 1) -> int:
     )
     for record in recent:
         services.after_treatment(record, now=record.locked_at)
-    # What was due before now went out at the time.
-    Message.objects.filter(
-        topic__in=["aftercare", "check-in"], due_at__lte=now, status__in=["queued", "scheduled"]
-    ).update(status="sent", queued_at=F("due_at"), sent_at=F("due_at"))
     reports = 0
     urgent_left = 1
     due = CheckIn.objects.filter(due_at__lte=now - timedelta(hours=3)).select_related(
@@ -80,8 +77,18 @@ def load_demo_aftercare(now: datetime, seed: int = 1) -> int:
             answers["severity"] = "mild"
         services.submit(check_in, answers, now=at)
         reports += 1
-    services.remind_and_mark_missed(now)
+    # The scheduler's rounds over those weeks, every six hours.
+    if recent:
+        tick = recent[0].locked_at + timedelta(days=1)
+        while tick < now:
+            services.remind_and_mark_missed(tick)
+            tick += timedelta(hours=6)
+        services.remind_and_mark_missed(now)
     _follow_up_the_older_reviews(now)
+    # Whatever was due before now went out at the time.
+    Message.objects.filter(
+        topic__in=TOPICS, due_at__lte=now, status__in=["queued", "scheduled"]
+    ).update(status="sent", queued_at=F("due_at"), sent_at=F("due_at"))
     return reports
 
 
