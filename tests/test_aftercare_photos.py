@@ -113,7 +113,7 @@ def test_the_check_in_page_keeps_the_photo_with_the_report_for_clinicians(
         reverse("aftercare:follow-up", args=[treated.public_id])
     )
     assert follow_up.status_code == 200 and url.encode() in follow_up.content
-    assert b"Bruising" in follow_up.content
+    assert b"Bruising" in follow_up.content and b"Self-care (day 1 check-in)" in follow_up.content
 
 
 def test_a_bad_photo_names_its_field_and_nothing_of_the_report_is_written(client, treated):
