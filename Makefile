@@ -51,6 +51,7 @@ bench: install
 	$(BIN)/python bench/patient_search.py
 	$(BIN)/python bench/availability.py
 	$(BIN)/python bench/recall.py
+	$(BIN)/python bench/forecast.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache
