@@ -5,6 +5,7 @@ from ninja import NinjaAPI
 from glabella.aftercare.api import router as aftercare_router
 from glabella.clinic.api import router as clinic_router
 from glabella.core.api import AUTH, install_error_handlers
+from glabella.outcomes.api import router as outcomes_router
 from glabella.patients.api import router as patients_router
 from glabella.scheduling.api import router as scheduling_router
 from glabella.screening.api import router as screening_router
@@ -28,3 +29,4 @@ api.add_router("/v1/scheduling", scheduling_router)
 api.add_router("/v1/screening", screening_router)
 api.add_router("/v1/treatments", treatments_router)
 api.add_router("/v1/aftercare", aftercare_router)
+api.add_router("/v1/outcomes", outcomes_router)

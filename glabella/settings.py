@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "glabella.inventory",
     "glabella.treatments",
     "glabella.aftercare",
+    "glabella.outcomes",
     "glabella.demo",
     "django_tasks",
     "django_tasks_db",

@@ -250,6 +250,14 @@ MATRIX = [
         {},
         api(CLINICIANS, ok=422, denied=403),
     ),
+    ("api:read_grades", "get", {"public_id": "<signed>"}, None, api(CLINICIANS, denied=403)),
+    (
+        "api:record_grades",
+        "post",
+        {"public_id": "<signed>"},
+        {},
+        api(CLINICIANS, ok=422, denied=403),
+    ),
     ("aftercare:portal", "get", {}, None, portal()),
     ("aftercare:portal-report", "get", {"treatment_id": "<signed>"}, None, portal()),
     (
