@@ -163,3 +163,13 @@ def test_api_tokens_are_issued_once_listed_and_revoked(users, client, patient):
         call_command("api-token", "revoke", "nonsense", stdout=StringIO())
     with pytest.raises(CommandError, match="no user"):
         call_command("api-token", "issue", "--user", "ghost@example.com", "--name", "x")
+
+
+def test_a_nested_write_transaction_is_refused_rather_than_hanging(db):
+    from glabella.core.db import write_transaction
+
+    # SQLite: our writers' lock; PostgreSQL: Django's durable transaction refuses it itself.
+    with write_transaction(), pytest.raises(RuntimeError, match="nest"), write_transaction():
+        pass
+    with write_transaction():  # the first one released everything
+        pass

@@ -258,6 +258,8 @@ MATRIX = [
         {},
         api(CLINICIANS, ok=422, denied=403),
     ),
+    ("api:patient_forecasts", "get", PATIENT, None, api(CLINICIANS, denied=403)),
+    ("api:due_list", "get", {}, None, api(ALL_STAFF, ok=422, denied=403)),
     ("aftercare:portal", "get", {}, None, portal()),
     ("aftercare:portal-report", "get", {"treatment_id": "<signed>"}, None, portal()),
     (

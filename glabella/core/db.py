@@ -13,13 +13,24 @@ from contextlib import contextmanager
 from django.db import connection, transaction
 
 _sqlite_writers = threading.Lock()
+_inside = threading.local()
 
 
 @contextmanager
 def write_transaction():
+    """A durable transaction; it cannot nest (code that runs inside another service's
+    transaction, such as a hook, uses `transaction.atomic()`)."""
     if connection.vendor == "sqlite":
-        with _sqlite_writers, transaction.atomic(durable=True):
-            yield
+        if getattr(_inside, "writing", False):
+            # Waiting on our own lock would hang this thread for good: say so instead.
+            raise RuntimeError("write_transaction() cannot nest inside another one.")
+        with _sqlite_writers:
+            _inside.writing = True
+            try:
+                with transaction.atomic(durable=True):
+                    yield
+            finally:
+                _inside.writing = False
     else:
         with transaction.atomic(durable=True):
             yield

@@ -1,19 +1,24 @@
-"""/api/v1/outcomes: a treatment's wrinkle grades, recorded and read with their results."""
+"""/api/v1/outcomes: a treatment's wrinkle grades (recorded, and read with their results), a
+patient's forecasts, and the due list."""
 
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
+from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
+from glabella.clinic.models import Location
 from glabella.core import audit
 from glabella.core.access import get_restricted_or_404
 from glabella.core.api import api_actor, requires
+from glabella.core.errors import ValidationFailed
 from glabella.core.roles import Capability
 from glabella.outcomes import services
-from glabella.outcomes.models import Score
+from glabella.outcomes.models import Forecast, Score
+from glabella.patients.models import Patient
 from glabella.treatments.models import TreatmentRecord
 
 router = Router(tags=["outcomes"])
@@ -99,3 +104,71 @@ def record_grades(request: HttpRequest, public_id: UUID, payload: GradingIn):
     record = _treatment(request, public_id)
     services.record(api_actor(request), record, payload.model_dump())
     return Status(201, _out(record))
+
+
+# ---------------------------------------------------------------- forecasts and the due list
+
+
+class ForecastOut(Schema):
+    treatment: UUID = Field(alias="treatment.public_id")
+    product: str
+    treated_on: date
+    area: str
+    days: int
+    low_days: int
+    high_days: int
+    wear_off_on: date
+    low_on: date
+    high_on: date
+    invite_from: date
+    areas: dict[str, dict[str, int]]
+    basis: str
+    current: bool
+
+
+@router.get(
+    "/patients/{public_id}/forecasts",
+    response=list[ForecastOut],
+    auth=requires(Capability.VIEW_CLINICAL),
+    summary="A patient's forecasts",
+)
+def patient_forecasts(request: HttpRequest, public_id: UUID):
+    """Each signed treatment's forecast, newest first; `current` marks the one that counts."""
+    actor = api_actor(request)
+    patient = get_restricted_or_404(Patient.objects.all(), actor, public_id=public_id)
+    audit.record_patient(actor, audit.Action.READ, patient, object_type="forecast")
+    return (
+        Forecast.objects.restrict(actor)
+        .filter(patient=patient)
+        .select_related("treatment")
+        .order_by("-treated_on", "-id")
+    )
+
+
+class DueOut(Schema):
+    patient: UUID = Field(alias="patient.public_id")
+    name: str = Field(alias="patient.full_name")
+    phone: str = Field(alias="patient.phone")
+    product: str
+    treated_on: date
+    wear_off_on: date
+    invite_from: date
+    injector: str = Field(alias="injector.full_name")
+
+
+@router.get(
+    "/due",
+    response=list[DueOut],
+    auth=requires(Capability.VIEW_PATIENT),
+    summary="Patients due for re-treatment",
+)
+def due_list(request: HttpRequest, location: str, ahead: int = 14):
+    """At a location (its slug): patients whose current treatment wears off from 30 days ago
+    to `ahead` days from now, with nothing booked; soonest first."""
+    if not 0 <= ahead <= 90:
+        raise ValidationFailed({"ahead": ["Look ahead 0 to 90 days."]})
+    found = Location.objects.filter(slug=location).first()
+    if found is None:
+        raise ValidationFailed({"location": ["No location with this slug."]})
+    today = timezone.now().astimezone(found.zone).date()
+    return services.due(api_actor(request), found, today, ahead=ahead)

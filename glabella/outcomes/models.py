@@ -49,3 +49,48 @@ class Score(models.Model):
         if not self._state.adding:
             raise ValueError("A grade is never changed; record a newer one.")
         super().save(*args, **kwargs)
+
+
+class Forecast(models.Model):
+    """When a signed treatment is expected to wear off, and from when to invite the patient back.
+    Derived data: recomputed whenever what it rests on changes; `current` marks the patient's
+    newest treatment, the one the due list looks at."""
+
+    treatment = models.OneToOneField(
+        "treatments.TreatmentRecord", on_delete=models.CASCADE, related_name="forecast"
+    )
+    patient = models.ForeignKey("patients.Patient", on_delete=models.CASCADE, related_name="+")
+    location = models.ForeignKey("clinic.Location", on_delete=models.PROTECT, related_name="+")
+    injector = models.ForeignKey("core.StaffMember", on_delete=models.PROTECT, related_name="+")
+    product = models.CharField(max_length=20)
+    treated_on = models.DateField()
+    area = models.CharField(max_length=24, help_text="The area expected to wear off first")
+    days = models.PositiveSmallIntegerField()
+    low_days = models.PositiveSmallIntegerField()
+    high_days = models.PositiveSmallIntegerField()
+    wear_off_on = models.DateField()
+    low_on = models.DateField()
+    high_on = models.DateField()
+    invite_from = models.DateField()
+    areas = models.JSONField(default=dict, help_text="Each treated area's forecast")
+    basis = models.CharField(max_length=200)
+    current = models.BooleanField(default=True)
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+    access_rule = CLINICAL_RULE
+
+    class Meta:
+        ordering = ["invite_from", "id"]
+        indexes = [
+            # The due list: one location's current forecasts by when to invite.
+            models.Index(
+                fields=["location", "invite_from"],
+                condition=Q(current=True),
+                name="forecast_due",
+            ),
+            models.Index(fields=["patient", "current"], name="forecast_patient"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Wears off about {self.wear_off_on} ({self.low_on} to {self.high_on})"

@@ -1,9 +1,14 @@
-"""Recording wrinkle grades for a treatment, and reading them back with the results they give."""
+"""Outcomes: wrinkle grades recorded for a treatment and the results they give; each signed
+treatment's forecast (refreshed when it is signed or amended) and the due list it feeds."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from datetime import date, timedelta
+from decimal import Decimal
 
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from glabella.core import audit
@@ -11,9 +16,14 @@ from glabella.core.access import Actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.core.roles import Capability
-from glabella.outcomes import scores
-from glabella.outcomes.models import Score
+from glabella.outcomes import forecast, scores
+from glabella.outcomes.forecast import Course
+from glabella.outcomes.models import Forecast, Score
+from glabella.scheduling.models import Appointment, Status
+from glabella.screening.products import Area, Product
 from glabella.screening.services import clinic_zone
+from glabella.treatments.labels import LABELS
+from glabella.treatments.models import InjectionPoint
 
 MAX_GRADES = 24  # three areas x two states x two raters, twice over
 BASELINE_DAYS = 60  # a baseline grade may be given this long before the treatment
@@ -125,3 +135,143 @@ def results(grades: list[Score]) -> list[scores.Result]:
     ]
     graded = {p.area for p in plain}
     return [scores.result(area, plain) for area in scores.AREAS if area in graded]
+
+
+# ---------------------------------------------------------------- the forecast
+
+
+# The clinic's model before any duration has been recorded: each product's typical duration.
+# Fitted from recorded durations once the check-ins record when movement returns (issue 7).
+PRIOR = forecast.Model()
+
+
+def _area_key(chart_area: str) -> str:
+    return "lateral_canthal" if chart_area.startswith("lateral_canthal") else chart_area
+
+
+def session_courses(record, *, count_before: dict[str, int] | None = None) -> list[Course]:
+    """A signed treatment's areas as forecast subjects: the units per area (amendments
+    included) against the label's dose for it, the patient's age, and how often the area was
+    treated before."""
+    original = record.amends or record
+    points = InjectionPoint.objects.filter(
+        Q(record=original) | Q(record__amends=original, record__locked_at__isnull=False)
+    ).values_list("area", "units")
+    units: dict[str, Decimal] = defaultdict(Decimal)
+    for area, amount in points:
+        units[_area_key(area)] += amount
+    label = LABELS[Product(original.product)]
+    day = treated_on(original)
+    age = original.patient.age_on(day)
+    if count_before is None:
+        count_before = _earlier_treatments(original)
+    courses = []
+    for area, total in sorted(units.items()):
+        label_max = label.area_max(Area(area)) if area in set(Area) else None
+        courses.append(
+            Course(
+                patient=original.patient_id,
+                product=original.product,
+                area=area,
+                treated_on=day,
+                dose_ratio=float(total / label_max) if label_max else 1.0,
+                age=float(age),
+                count=count_before.get(area, 0),
+            )
+        )
+    return courses
+
+
+def _earlier_treatments(record) -> dict[str, int]:
+    """How many earlier signed sessions treated each area (an amendment counts with its
+    original)."""
+    before = record.locked_at or timezone.now()
+    sessions: dict[str, set[int]] = defaultdict(set)
+    for original_id, own_id, area in (
+        InjectionPoint.objects.filter(
+            record__patient_id=record.patient_id, record__locked_at__isnull=False
+        )
+        .filter(
+            Q(record__amends__isnull=True, record__locked_at__lt=before)
+            | Q(record__amends__isnull=False, record__amends__locked_at__lt=before)
+        )
+        .values_list("record__amends_id", "record_id", "area")
+    ):
+        sessions[_area_key(area)].add(original_id or own_id)
+    return {area: len(ids) for area, ids in sessions.items()}
+
+
+def refresh(record, now=None) -> Forecast | None:
+    """The forecast of a signed treatment (its original, for an amendment), which becomes the
+    patient's current one unless a newer treatment has its own."""
+    original = record.amends or record
+    if original.locked_at is None:
+        return None
+    courses = session_courses(original)
+    if not courses:
+        return None
+    made = {c.area: forecast.forecast(PRIOR, c) for c in courses}
+    area, first = min(made.items(), key=lambda item: (item[1].wear_off_on, item[0]))
+    newer = Forecast.objects.filter(
+        patient_id=original.patient_id, treated_on__gt=treated_on(original)
+    ).exists()
+    values = {
+        "patient_id": original.patient_id,
+        "location_id": original.appointment.location_id,
+        "injector_id": original.injector_id,
+        "product": original.product,
+        "treated_on": treated_on(original),
+        "area": area,
+        "days": first.days,
+        "low_days": first.low_days,
+        "high_days": first.high_days,
+        "wear_off_on": first.wear_off_on,
+        "low_on": first.low_on,
+        "high_on": first.high_on,
+        "invite_from": min(f.invite_from for f in made.values()),
+        "areas": {
+            a: {"days": f.days, "low_days": f.low_days, "high_days": f.high_days}
+            for a, f in made.items()
+        },
+        "basis": first.basis[:200],
+        "current": not newer,
+        "computed_at": now or timezone.now(),
+    }
+    with transaction.atomic():  # inside the signing's transaction when called by its hook
+        if not newer:
+            Forecast.objects.filter(patient_id=original.patient_id, current=True).exclude(
+                treatment=original
+            ).update(current=False)
+        found, _ = Forecast.objects.update_or_create(treatment=original, defaults=values)
+    return found
+
+
+def after_treatment(record, now) -> None:
+    """treatments' after-lock hook: a signed record (or an amendment) refreshes the forecast."""
+    refresh(record, now)
+
+
+def due(actor: Actor, location, today: date, *, ahead: int = 14, overdue: int = 30, limit=500):
+    """Patients whose current treatment is forecast to wear off from `overdue` days ago to
+    `ahead` days from now at `location`, without a treatment booked; soonest first."""
+    if not actor.can(Capability.VIEW_PATIENT):
+        raise Forbidden("Your role may not see the due list.")
+    booked = Appointment.objects.filter(
+        patient=OuterRef("patient"),
+        status=Status.BOOKED,
+        service__kind="neuromodulator",
+        starts_at__gte=timezone.now(),
+    )
+    rows = list(
+        Forecast.objects.filter(
+            location=location,
+            current=True,
+            invite_from__gte=today - timedelta(days=overdue),
+            invite_from__lte=today + timedelta(days=ahead),
+        )
+        .exclude(Exists(booked))
+        .select_related("patient", "injector")
+        .order_by("invite_from", "id")[:limit]
+    )
+    audit.record_listing(actor, "due-list", (r.patient.public_id for r in rows))
+    return rows
