@@ -52,6 +52,7 @@ bench: install
 	$(BIN)/python bench/availability.py
 	$(BIN)/python bench/recall.py
 	$(BIN)/python bench/forecast.py
+	$(BIN)/python bench/due_list.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

@@ -139,3 +139,24 @@ def test_demo_data_follows_up_the_last_three_weeks_of_treatments(db):
     assert missed.exists() and not missed.filter(reminded_at__isnull=True).exists()
     run("--patients", "300", "--seed", "1", "--quiet-logins")
     assert Report.objects.count() == reports
+
+
+def test_demo_data_forecasts_each_patients_newest_treatment_and_fills_the_due_list(db):
+    from django.utils import timezone
+
+    from glabella.clinic.models import Location
+    from glabella.core.access import system_actor
+    from glabella.outcomes.models import Forecast
+    from glabella.outcomes.services import due
+    from glabella.treatments.models import TreatmentRecord
+
+    out = run("--patients", "300", "--seed", "1", "--quiet-logins")
+    treated = TreatmentRecord.objects.values("patient_id").distinct().count()
+    assert Forecast.objects.filter(current=True).count() == treated
+    assert f"{treated:,} forecasts" in out
+    listed = [
+        row
+        for location in Location.objects.all()
+        for row in due(system_actor("test"), location, timezone.now().date())
+    ]
+    assert listed and all(row.current for row in listed)

@@ -96,12 +96,13 @@ def test_the_due_list_holds_current_forecasts_in_its_window_without_a_booking(
         name: make_patient(given_name=name, family_name="Due", email=f"{name}@example.com")
         for name in ("Ann", "Bea", "Cy", "Dot", "Eve", "Fay")
     }
-    forecast_for(signed_record_for(people["Ann"], clinic), 10)
-    forecast_for(signed_record_for(people["Bea"], clinic), -5)  # overdue: still listed
-    forecast_for(signed_record_for(people["Cy"], clinic), 40)  # not yet
-    forecast_for(signed_record_for(people["Dot"], clinic), -60)  # long gone
-    forecast_for(signed_record_for(people["Eve"], clinic), 3, current=False)  # superseded
-    forecast_for(signed_record_for(people["Fay"], clinic), 2)
+    # Each treated on a day of their own (one injector is never booked twice at once).
+    forecast_for(signed_record_for(people["Ann"], clinic, 101), 10)
+    forecast_for(signed_record_for(people["Bea"], clinic, 102), -5)  # overdue: still listed
+    forecast_for(signed_record_for(people["Cy"], clinic, 103), 40)  # not yet
+    forecast_for(signed_record_for(people["Dot"], clinic, 104), -60)  # long gone
+    forecast_for(signed_record_for(people["Eve"], clinic, 105), 3, current=False)  # superseded
+    forecast_for(signed_record_for(people["Fay"], clinic, 106), 2)
     future_appointment(people["Fay"], clinic, days=5, service_slug="neuromodulator")  # booked
     rows = services.due(actor_of("front_desk"), clinic, today)
     assert [r.patient.given_name for r in rows] == ["Bea", "Ann"]
