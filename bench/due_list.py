@@ -74,10 +74,10 @@ def build(patients: int) -> tuple[int, list]:
         service=service,
         provider=injectors[0],
         patient=template,
-        starts_at=now - timedelta(days=3000),
-        ends_at=now - timedelta(days=3000) + timedelta(minutes=5),
-        blocked_from=now - timedelta(days=3000),
-        blocked_until=now - timedelta(days=3000) + timedelta(minutes=5),
+        starts_at=now - timedelta(days=7300),
+        ends_at=now - timedelta(days=7300) + timedelta(minutes=5),
+        blocked_from=now - timedelta(days=7300),
+        blocked_until=now - timedelta(days=7300) + timedelta(minutes=5),
         status="completed",
     )
     record = TreatmentRecord.objects.create(
