@@ -48,64 +48,73 @@ def copy_rows(cur, table: str, template_id: int, count: int, overrides: dict[str
     )
 
 
-def build(patients: int) -> tuple[int, list]:
+def build(patients: int, reuse: bool = False) -> tuple[int, list]:
+    """Lays the rows down; with `reuse`, only the steps an earlier run did not finish."""
     from datetime import timedelta
 
     from availability import build_clinic
     from django.db import connection
     from django.utils import timezone
 
-    from glabella.clinic.models import Service
+    from glabella.clinic.models import Location, Service
     from glabella.core.models import StaffMember
     from glabella.outcomes.models import Forecast
     from glabella.patients.models import Patient
     from glabella.scheduling.models import Appointment
     from glabella.treatments.models import TreatmentRecord
 
-    locations, _ = build_clinic()
-    injectors = list(StaffMember.objects.filter(role="injector").order_by("id"))
-    service = Service.objects.filter(kind="neuromodulator").first()
     now = timezone.now().replace(microsecond=0)
-    template = Patient.objects.create(
-        given_name="Template", family_name="Patient", birth_date="1980-01-01", sex="female"
-    )
-    appointment = Appointment.objects.create(
-        location=locations[0],
-        service=service,
-        provider=injectors[0],
-        patient=template,
-        starts_at=now - timedelta(days=7300),
-        ends_at=now - timedelta(days=7300) + timedelta(minutes=5),
-        blocked_from=now - timedelta(days=7300),
-        blocked_until=now - timedelta(days=7300) + timedelta(minutes=5),
-        status="completed",
-    )
-    record = TreatmentRecord.objects.create(
-        appointment=appointment,
-        patient=template,
-        injector=injectors[0],
-        product="botox_cosmetic",
-        status="draft",
-    )
     today = now.date()
-    forecast = Forecast.objects.create(
-        treatment=record,
-        patient=template,
-        location=locations[0],
-        injector=injectors[0],
-        product="botox_cosmetic",
-        treated_on=today,
-        area="glabellar",
-        days=105,
-        low_days=77,
-        high_days=144,
-        wear_off_on=today,
-        low_on=today,
-        high_on=today,
-        invite_from=today,
-        basis="bench",
-        current=False,
-    )
+    if reuse and Patient.objects.filter(given_name="Template").exists():
+        locations = list(Location.objects.filter(slug__startswith="bench-").order_by("id"))
+        template = Patient.objects.get(given_name="Template")
+        appointment = Appointment.objects.filter(patient=template).order_by("id").first()
+        record = TreatmentRecord.objects.get(patient=template)
+        forecast = Forecast.objects.get(patient=template)
+        injectors = list(StaffMember.objects.filter(role="injector").order_by("id"))
+    else:
+        locations, _ = build_clinic()
+        injectors = list(StaffMember.objects.filter(role="injector").order_by("id"))
+        service = Service.objects.filter(kind="neuromodulator").first()
+        template = Patient.objects.create(
+            given_name="Template", family_name="Patient", birth_date="1980-01-01", sex="female"
+        )
+        appointment = Appointment.objects.create(
+            location=locations[0],
+            service=service,
+            provider=injectors[0],
+            patient=template,
+            starts_at=now - timedelta(days=7300),
+            ends_at=now - timedelta(days=7300) + timedelta(minutes=5),
+            blocked_from=now - timedelta(days=7300),
+            blocked_until=now - timedelta(days=7300) + timedelta(minutes=5),
+            status="completed",
+        )
+        record = TreatmentRecord.objects.create(
+            appointment=appointment,
+            patient=template,
+            injector=injectors[0],
+            product="botox_cosmetic",
+            status="draft",
+        )
+        forecast = Forecast.objects.create(
+            treatment=record,
+            patient=template,
+            location=locations[0],
+            injector=injectors[0],
+            product="botox_cosmetic",
+            treated_on=today,
+            area="glabellar",
+            days=105,
+            low_days=77,
+            high_days=144,
+            wear_off_on=today,
+            low_on=today,
+            high_on=today,
+            invite_from=today,
+            basis="bench",
+            current=False,
+        )
     treatments = patients * TREATMENTS_PER_PATIENT
     n_loc, n_inj = len(locations), len(injectors)
     location_ids = "ARRAY[" + ", ".join(str(loc.pk) for loc in locations) + "]"
@@ -114,11 +123,12 @@ def build(patients: int) -> tuple[int, list]:
     minutes = "make_interval(mins => ({m}))"
     with connection.cursor() as cur:
         first = template.pk + 1
+        done = Patient.objects.filter(family_name=f"Family{patients}").exists()
         copy_rows(
             cur,
             "patients_patient",
             template.pk,
-            patients,
+            0 if done else patients,
             {
                 "public_id": uuid,
                 "given_name": "'Given' || g",
@@ -137,7 +147,7 @@ def build(patients: int) -> tuple[int, list]:
             cur,
             "scheduling_appointment",
             appointment.pk,
-            treatments,
+            0 if Appointment.objects.count() > treatments else treatments,
             {
                 "public_id": uuid,
                 "patient_id": f"{first} + (g - 1) % {patients}",
@@ -154,7 +164,7 @@ def build(patients: int) -> tuple[int, list]:
             cur,
             "treatments_treatmentrecord",
             record.pk,
-            treatments,
+            0 if TreatmentRecord.objects.count() > treatments else treatments,
             {
                 "public_id": uuid,
                 "appointment_id": f"{first_appointment} + g - 1",
@@ -166,12 +176,12 @@ def build(patients: int) -> tuple[int, list]:
         first_record = record.pk + 1
         # The newest of each patient's treatments (the last block of `patients`) is current;
         # its invitation falls anywhere from a year ago to a year ahead.
-        invite = "current_date + ((g * 7919) % 730 - 365)"
+        invite = "current_date + ((g::bigint * 7919) % 730 - 365)::int"
         copy_rows(
             cur,
             "outcomes_forecast",
             forecast.pk,
-            treatments,
+            0 if Forecast.objects.count() > treatments else treatments,
             {
                 "treatment_id": f"{first_record} + g - 1",
                 "patient_id": f"{first} + (g - 1) % {patients}",
@@ -186,7 +196,7 @@ def build(patients: int) -> tuple[int, list]:
             cur,
             "scheduling_appointment",
             appointment.pk,
-            patients // 20,
+            0 if Appointment.objects.filter(status="booked").count() else patients // 20,
             {
                 "public_id": uuid,
                 "patient_id": f"{first} + (g - 1) * 20",
@@ -207,9 +217,14 @@ def main() -> None:
     parser.add_argument("--database", choices=["postgres"], default="postgres")
     parser.add_argument("--postgres-url", default="postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--patients", type=int, default=1_000_000)
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the last run's database; add what is missing"
+    )
     args = parser.parse_args()
-    os.environ["DATABASE_URL"] = fresh_database(
-        args.database, args.postgres_url, "glabella_bench_due"
+    os.environ["DATABASE_URL"] = (
+        args.postgres_url.rsplit("/", 1)[0] + "/glabella_bench_due"
+        if args.reuse
+        else fresh_database(args.database, args.postgres_url, "glabella_bench_due")
     )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "glabella.settings")
     import django
@@ -225,7 +240,7 @@ def main() -> None:
 
     call_command("migrate", verbosity=0)
     started = time.monotonic()
-    treatments, locations = build(args.patients)
+    treatments, locations = build(args.patients, reuse=args.reuse)
     settle(connection)
     print(
         f"{args.database}: {args.patients:,} patients, {treatments:,} signed treatments and "

@@ -106,6 +106,9 @@ def test_the_due_list_holds_current_forecasts_in_its_window_without_a_booking(
     future_appointment(people["Fay"], clinic, days=5, service_slug="neuromodulator")  # booked
     rows = services.due(actor_of("front_desk"), clinic, today)
     assert [r.patient.given_name for r in rows] == ["Bea", "Ann"]
+    # Read a page at a time: a booked patient on the first page does not shorten the list.
+    paged = services.due(actor_of("front_desk"), clinic, today, limit=2)
+    assert [r.patient.given_name for r in paged] == ["Bea", "Ann"]
     logged = AccessLog.objects.filter(object_type="due-list").latest("id")
     assert logged.detail["patients"] == [str(r.patient.public_id) for r in rows]
     with pytest.raises(Forbidden):
