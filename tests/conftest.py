@@ -184,3 +184,21 @@ def receive_lot(clinic, product="botox_cosmetic", vial_units=100, **changes):
     )
     data.update(changes)
     return stock.receive(actor_for(injector.user), clinic, data)
+
+
+@pytest.fixture
+def treated(patient, clinic, actor_of):
+    """Grace, treated just now (BOTOX Cosmetic between the brows, lot A1): a signed record, with
+    what signing sets off (aftercare, check-ins, the forecast)."""
+    from glabella.inventory import services as stock
+    from glabella.treatments import services as treatments
+    from tests.test_treatments import GLABELLAR, sign_consent
+
+    clear_for_treatment(patient)
+    sign_consent(patient)
+    appointment = future_appointment(patient, clinic, days=0, service_slug="neuromodulator")
+    lot = receive_lot(clinic, lot_number="A1")
+    vial = stock.reconstitute(actor_of("injector"), lot.vials.get(), "2.5")
+    record = treatments.start(actor_of("injector"), appointment, "botox_cosmetic")
+    treatments.save_draft(actor_of("injector"), record, points=GLABELLAR, vial=vial)
+    return treatments.lock(actor_of("injector"), record)

@@ -16,27 +16,8 @@ from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.messaging import delivery
 from glabella.messaging.models import Message
 from glabella.treatments import services as treatments
-from tests.conftest import clear_for_treatment, future_appointment, make_patient, receive_lot
-from tests.test_treatments import GLABELLAR, sign_consent
-
-
-@pytest.fixture
-def treated(patient, clinic, actor_of):
-    """Grace, treated just now: a signed record, its aftercare and check-ins."""
-    return treat(patient, clinic, actor_of)
-
-
-def treat(patient, clinic, actor_of):
-    from glabella.inventory import services as stock
-
-    clear_for_treatment(patient)
-    sign_consent(patient)
-    appointment = future_appointment(patient, clinic, days=0, service_slug="neuromodulator")
-    lot = receive_lot(clinic, lot_number="A1")
-    vial = stock.reconstitute(actor_of("injector"), lot.vials.get(), "2.5")
-    record = treatments.start(actor_of("injector"), appointment, "botox_cosmetic")
-    treatments.save_draft(actor_of("injector"), record, points=GLABELLAR, vial=vial)
-    return treatments.lock(actor_of("injector"), record)
+from tests.conftest import make_patient
+from tests.test_treatments import GLABELLAR
 
 
 def link(check_in) -> str:

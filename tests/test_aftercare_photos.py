@@ -14,12 +14,7 @@ from glabella.aftercare import photos, services
 from glabella.aftercare.models import CheckIn, Report, ReportPhoto
 from glabella.core.errors import ValidationFailed
 from glabella.core.models import AccessLog
-from tests.test_aftercare import link, treat
-
-
-@pytest.fixture
-def treated(patient, clinic, actor_of):
-    return treat(patient, clinic, actor_of)
+from tests.test_aftercare import link
 
 
 def jpeg_with_gps_rotated(width=400, height=300) -> bytes:

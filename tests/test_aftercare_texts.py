@@ -15,13 +15,7 @@ from glabella.core.models import AccessLog
 from glabella.messaging.models import Message
 from glabella.treatments import services as treatments
 from tests.conftest import make_patient
-from tests.test_aftercare import treat
 from tests.test_treatments import GLABELLAR
-
-
-@pytest.fixture
-def treated(patient, clinic, actor_of):
-    return treat(patient, clinic, actor_of)
 
 
 def publish(actor_of, **fields):

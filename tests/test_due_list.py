@@ -11,12 +11,6 @@ from glabella.core.models import AccessLog
 from glabella.outcomes import forecast, services
 from glabella.outcomes.models import Forecast
 from tests.conftest import future_appointment, make_patient
-from tests.test_aftercare import treat
-
-
-@pytest.fixture
-def treated(patient, clinic, actor_of):
-    return treat(patient, clinic, actor_of)
 
 
 def test_signing_a_treatment_forecasts_its_wear_off_never_before_the_minimum_interval(treated):

@@ -11,7 +11,6 @@ from glabella.core.models import AccessLog
 from glabella.outcomes import scores, services
 from glabella.outcomes.models import Score
 from glabella.outcomes.scores import Grade, Rater, State
-from tests.test_aftercare import treat
 
 C, R = State.CONTRACTION, State.REST
 INJ, PAT = Rater.INJECTOR, Rater.PATIENT
@@ -49,11 +48,6 @@ def test_improvement_and_trial_response_are_computed(before, after, improved, re
     grades += [Grade("forehead", C, r, g, 20) for r, g in after.items()]
     result = scores.result("forehead", grades)
     assert (result.improved, result.trial_responder) == (improved, responder)
-
-
-@pytest.fixture
-def treated(patient, clinic, actor_of):
-    return treat(patient, clinic, actor_of)
 
 
 def url(treatment):

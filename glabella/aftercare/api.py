@@ -16,6 +16,7 @@ from pydantic import ConfigDict
 from glabella.aftercare import medwatch, photos, services, triage
 from glabella.aftercare.models import AdverseEvent, Alert, CheckIn, Report
 from glabella.core import audit
+from glabella.core.access import get_restricted_or_404
 from glabella.core.api import api_actor, requires
 from glabella.core.errors import ValidationFailed
 from glabella.core.roles import Capability
@@ -153,9 +154,7 @@ class AcknowledgeIn(Strict):
 )
 def acknowledge(request: HttpRequest, public_id: UUID, payload: AcknowledgeIn):
     actor = api_actor(request)
-    alert = Alert.objects.restrict(actor).filter(public_id=public_id).first()
-    if alert is None:
-        raise Http404
+    alert = get_restricted_or_404(Alert.objects.all(), actor, public_id=public_id)
     return services.acknowledge(actor, alert, **payload.model_dump())
 
 
@@ -206,10 +205,7 @@ EVENTS = AdverseEvent.objects.select_related("patient", "treatment", "report", "
 
 
 def _event(request: HttpRequest, public_id: UUID) -> AdverseEvent:
-    found = EVENTS.restrict(api_actor(request)).filter(public_id=public_id).first()
-    if found is None:
-        raise Http404
-    return found
+    return get_restricted_or_404(EVENTS, api_actor(request), public_id=public_id)
 
 
 @router.post(

@@ -184,18 +184,16 @@ def publish(
 def overview() -> list[dict]:
     """Every text the clinic has, current version first, for the editing page."""
     ensure_default()
-    rows = []
-    for product, area in (
-        Instructions.objects.values_list("product", "area").distinct().order_by("product", "area")
-    ):
-        newest = Instructions.objects.filter(product=product, area=area).order_by("-version")[0]
-        rows.append(
-            {
-                "product": product,
-                "area": area,
-                "product_name": PRODUCT_NAMES.get(product, "Any neuromodulator"),
-                "area_name": AREAS.get(area, "General text"),
-                "text": newest,
-            }
-        )
-    return rows
+    newest: dict[tuple[str, str], Instructions] = {}
+    for text in Instructions.objects.order_by("product", "area", "-version"):
+        newest.setdefault((text.product, text.area), text)
+    return [
+        {
+            "product": product,
+            "area": area,
+            "product_name": PRODUCT_NAMES.get(product, "Any neuromodulator"),
+            "area_name": AREAS.get(area, "General text"),
+            "text": text,
+        }
+        for (product, area), text in newest.items()
+    ]

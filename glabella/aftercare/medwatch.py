@@ -22,7 +22,7 @@ from glabella.core.pdf import Pages
 from glabella.core.roles import Capability
 from glabella.screening.products import Product
 from glabella.screening.services import clinic_zone
-from glabella.treatments.labels import LABELS
+from glabella.treatments.labels import LABELS, both_sides
 
 FDA_LINE = "FDA MedWatch: 1-800-FDA-1088, or online at www.fda.gov/medwatch"
 SOURCES = {"check-in", "call", "visit"}
@@ -178,9 +178,7 @@ def export(event: AdverseEvent) -> dict:
     points = list(treatment.points.all())
     areas: dict[str, str] = {}
     for p in points:
-        key = (
-            "lateral canthal" if p.area.startswith("lateral_canthal") else p.area.replace("_", " ")
-        )
+        key = both_sides(p.area).replace("_", " ")
         areas[key] = f"{(Decimal(areas.get(key, '0').split()[0]) + p.units).normalize():f} U"
     total = sum((p.units for p in points), Decimal(0))
     zone = clinic_zone(patient)

@@ -15,6 +15,7 @@ from glabella.core.access import AccessRule, RestrictedQuerySet
 from glabella.core.roles import Capability
 from glabella.patients.models import CLINICAL_RULE
 from glabella.screening.products import PRODUCT_NAMES
+from glabella.treatments.labels import both_sides
 
 # Reports, check-ins and alerts are clinical history: the patient record's rule.
 CLINICAL = CLINICAL_RULE
@@ -37,7 +38,7 @@ AREAS = {
 
 def area_of(chart_area: str) -> str | None:
     """The aftercare area of a charted point (None for 'other')."""
-    area = "lateral_canthal" if chart_area.startswith("lateral_canthal") else chart_area
+    area = both_sides(chart_area)
     return area if area in AREAS else None
 
 

@@ -18,6 +18,7 @@ from decimal import Decimal
 from django.db.models import Exists, OuterRef, Sum
 
 from glabella.aftercare.models import AdverseEvent, Report
+from glabella.treatments.labels import both_sides
 from glabella.treatments.models import InjectionPoint, TreatmentRecord
 
 BANDS = (
@@ -124,7 +125,7 @@ def rows(since: date | None = None, until: date | None = None, location=None) ->
     for record_id, area in InjectionPoint.objects.filter(record__in=treatments).values_list(
         "record_id", "area"
     ):
-        areas[record_id].add("lateral_canthal" if area.startswith("lateral_canthal") else area)
+        areas[record_id].add(both_sides(area))
     return [
         Row(
             product,

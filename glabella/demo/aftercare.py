@@ -21,11 +21,11 @@ from glabella.treatments.models import TreatmentRecord
 DAYS = 21
 TOPICS = ["aftercare", "check-in", "check-in-reminder", "urgent-advice", "on-call"]
 MILD = [
-    ({"symptoms": ["bruising"], "severity": "mild", "getting_better": True}),
-    ({"symptoms": ["pain", "redness"], "severity": "mild", "getting_better": True}),
-    ({"symptoms": ["headache"], "severity": "mild", "free_text": "Gone after a paracetamol."}),
-    ({"symptoms": [], "free_text": "All fine, thank you!"}),
-    ({"symptoms": []}),
+    {"symptoms": ["bruising"], "severity": "mild", "getting_better": True},
+    {"symptoms": ["pain", "redness"], "severity": "mild", "getting_better": True},
+    {"symptoms": ["headache"], "severity": "mild", "free_text": "Gone after a paracetamol."},
+    {"symptoms": [], "free_text": "All fine, thank you!"},
+    {"symptoms": []},
 ]
 FOR_A_CLINICIAN = [
     {"symptoms": ["drooping_eyelid"], "severity": "mild", "getting_better": False},
@@ -69,12 +69,8 @@ def load_demo_aftercare(now: datetime, seed: int = 1) -> int:
             answers, urgent_left = dict(URGENT), 0
         else:
             continue  # not answered: reminded once, then missed
-        if check_in.day < 14:
-            answers.pop("effect_shows", None)
-        else:
+        if check_in.day >= 14:
             answers |= {"effect_shows": rng.random() < 0.95, "satisfied": rng.random() < 0.9}
-        if "symptoms" in answers and answers.get("severity") is None and answers["symptoms"]:
-            answers["severity"] = "mild"
         services.submit(check_in, answers, now=at)
         reports += 1
     # The scheduler's rounds over those weeks, every six hours.

@@ -24,6 +24,8 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
+from glabella.treatments.labels import both_sides
+
 # The products' typical durations in days: about 3 to 4 months on the labels, DAXXIFY about 6
 # (../shared/CLINICAL.md). The starting point before the clinic has history of its own.
 TYPICAL_DAYS = {
@@ -118,7 +120,7 @@ def _above(mean: float, sd: float, floor: float) -> tuple[float, float]:
 
 def features(course: Course) -> tuple[float, ...]:
     product = [1.0 if course.product == p else 0.0 for p in PRODUCTS]
-    area = "lateral_canthal" if course.area.startswith("lateral_canthal") else course.area
+    area = both_sides(course.area)
     if area not in ("glabellar", *AREAS):
         area = "off_label"
     areas = [1.0 if area == a else 0.0 for a in AREAS]

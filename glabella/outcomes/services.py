@@ -22,7 +22,7 @@ from glabella.outcomes.models import Forecast, Score
 from glabella.scheduling.models import Appointment, Status
 from glabella.screening.products import Area, Product
 from glabella.screening.services import clinic_zone
-from glabella.treatments.labels import LABELS
+from glabella.treatments.labels import LABELS, both_sides
 from glabella.treatments.models import InjectionPoint
 
 MAX_GRADES = 24  # three areas x two states x two raters, twice over
@@ -145,11 +145,7 @@ def results(grades: list[Score]) -> list[scores.Result]:
 PRIOR = forecast.Model()
 
 
-def _area_key(chart_area: str) -> str:
-    return "lateral_canthal" if chart_area.startswith("lateral_canthal") else chart_area
-
-
-def session_courses(record, *, count_before: dict[str, int] | None = None) -> list[Course]:
+def session_courses(record) -> list[Course]:
     """A signed treatment's areas as forecast subjects: the units per area (amendments
     included) against the label's dose for it, the patient's age, and how often the area was
     treated before."""
@@ -159,12 +155,11 @@ def session_courses(record, *, count_before: dict[str, int] | None = None) -> li
     ).values_list("area", "units")
     units: dict[str, Decimal] = defaultdict(Decimal)
     for area, amount in points:
-        units[_area_key(area)] += amount
+        units[both_sides(area)] += amount
     label = LABELS[Product(original.product)]
     day = treated_on(original)
     age = original.patient.age_on(day)
-    if count_before is None:
-        count_before = _earlier_treatments(original)
+    count_before = _earlier_treatments(original)
     courses = []
     for area, total in sorted(units.items()):
         label_max = label.area_max(Area(area)) if area in set(Area) else None
@@ -197,7 +192,7 @@ def _earlier_treatments(record) -> dict[str, int]:
         )
         .values_list("record__amends_id", "record_id", "area")
     ):
-        sessions[_area_key(area)].add(original_id or own_id)
+        sessions[both_sides(area)].add(original_id or own_id)
     return {area: len(ids) for area, ids in sessions.items()}
 
 
@@ -212,15 +207,14 @@ def refresh(record, now=None) -> Forecast | None:
         return None
     made = {c.area: forecast.forecast(PRIOR, c) for c in courses}
     area, first = min(made.items(), key=lambda item: (item[1].wear_off_on, item[0]))
-    newer = Forecast.objects.filter(
-        patient_id=original.patient_id, treated_on__gt=treated_on(original)
-    ).exists()
+    day = courses[0].treated_on
+    newer = Forecast.objects.filter(patient_id=original.patient_id, treated_on__gt=day).exists()
     values = {
         "patient_id": original.patient_id,
         "location_id": original.appointment.location_id,
         "injector_id": original.injector_id,
         "product": original.product,
-        "treated_on": treated_on(original),
+        "treated_on": day,
         "area": area,
         "days": first.days,
         "low_days": first.low_days,

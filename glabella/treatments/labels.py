@@ -57,6 +57,12 @@ LABEL_AREA_OF = {
 }
 
 
+def both_sides(area: str) -> str:
+    """A charted area with the two sides of the eyes as one, `lateral_canthal`, as the labels
+    count crow's feet; every other area as it is."""
+    return "lateral_canthal" if area.startswith("lateral_canthal") else area
+
+
 @dataclass(frozen=True)
 class CombinedMax:
     """The most the label gives when several areas are treated in one session."""

@@ -5,14 +5,8 @@ import pytest
 from glabella.aftercare import services
 from glabella.aftercare.models import Alert, CheckIn
 from tests.browser.test_forms_in_a_browser import fits_the_screen, tab_to
-from tests.test_aftercare import treat
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def treated(patient, clinic, actor_of):
-    return treat(patient, clinic, actor_of)
 
 
 def test_a_check_in_answered_by_keyboard_on_a_phone(phone, live_server, treated):
