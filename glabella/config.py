@@ -5,6 +5,7 @@ misconfigured server stops at start-up with a message an operator can act on.
 """
 
 import os
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -91,6 +92,19 @@ def env_int_list(name: str, default: list[int], minimum: int | None = None) -> l
             raise ImproperlyConfigured(f"{name} values must be at least {minimum} (got {value}).")
         values.append(value)
     return sorted(set(values), reverse=True)
+
+
+def env_hour_range(name: str, default: tuple[int, int]) -> tuple[int, int]:
+    """Hours of the day as `start-end` (e.g. `20-9`: from 20:00 to 09:00 the next morning)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    match = re.fullmatch(r"(\d{1,2})\s*-\s*(\d{1,2})", raw)
+    if not match or not all(0 <= int(h) <= 23 for h in match.groups()):
+        raise ImproperlyConfigured(
+            f"{name} must be two hours from 0 to 23 as start-end, e.g. 20-9 (got {raw!r})."
+        )
+    return int(match.group(1)), int(match.group(2))
 
 
 def env_choice(name: str, default: str, choices: dict[str, str]) -> str:

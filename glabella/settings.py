@@ -8,6 +8,7 @@ from glabella.config import (
     database_from_url,
     env_bool,
     env_choice_or_path,
+    env_hour_range,
     env_int,
     env_int_list,
     env_list,
@@ -202,6 +203,16 @@ ON_CALL_PHONES = env_list("ON_CALL_PHONES", [])
 # The makers' lines for reporting a suspected adverse reaction, as printed on the labels the clinic
 # holds (product=number pairs); they replace the lines glabella has on file.
 MAKER_REPORT_LINES = env_mapping("MAKER_REPORT_LINES", PRODUCTS)
+
+# Outcomes: monthly "has movement returned?" questions from this day after a treatment, every
+# this many days, up to the last; the invitation back goes this many days before the forecast
+# date; no invitation or question is sent in the quiet hours (clinic time, start-end).
+MOVEMENT_CHECK_FROM_DAY = env_int("MOVEMENT_CHECK_FROM_DAY", 60, minimum=14)
+MOVEMENT_CHECK_EVERY_DAYS = env_int("MOVEMENT_CHECK_EVERY_DAYS", 30, minimum=7)
+MOVEMENT_CHECK_LAST_DAY = env_int("MOVEMENT_CHECK_LAST_DAY", 300, minimum=30)
+INVITE_DAYS_BEFORE = env_int("INVITE_DAYS_BEFORE", 14, minimum=0)
+INVITE_LINK_DAYS = env_int("INVITE_LINK_DAYS", 60, minimum=1)
+QUIET_HOURS = env_hour_range("QUIET_HOURS", (20, 9))
 
 # A check-in's photo may come base64-encoded in the API's JSON (up to 15 MB before encoding).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 21 * 2**20

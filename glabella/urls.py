@@ -7,6 +7,7 @@ urlpatterns = [
     path("", include("glabella.core.urls")),
     # Before patients: its staff/patients/<id>/<kind>/ would otherwise take .../forms/.
     path("", include("glabella.screening.urls")),
+    path("", include("glabella.outcomes.urls")),  # .../photos/ and .../outcomes/ likewise
     path("", include("glabella.patients.urls")),
     path("", include("glabella.clinic.urls")),
     path("", include("glabella.scheduling.urls")),

@@ -160,3 +160,12 @@ def test_demo_data_forecasts_each_patients_newest_treatment_and_fills_the_due_li
         for row in due(system_actor("test"), location, timezone.now().date())
     ]
     assert listed and all(row.current for row in listed)
+    # The durations the follow-up would have recorded, and the model fitted from them.
+    from glabella.outcomes import durations
+    from glabella.outcomes.models import Course, Score
+
+    ends = set(Course.objects.values_list("end", flat=True))
+    assert {"returned", "retreated", "open"} <= ends
+    assert durations.clinic_model().courses > 1000
+    assert all(f.basis.startswith("the clinic's") for f in Forecast.objects.filter(current=True))
+    assert Score.objects.filter(day=14).exists()

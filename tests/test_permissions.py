@@ -260,6 +260,21 @@ MATRIX = [
     ),
     ("api:patient_forecasts", "get", PATIENT, None, api(CLINICIANS, denied=403)),
     ("api:due_list", "get", {}, None, api(ALL_STAFF, ok=422, denied=403)),
+    ("api:list_photos", "get", PATIENT, None, api(CLINICIANS, denied=403)),
+    ("api:add_photo", "post", PATIENT, {}, api(CLINICIANS, ok=422, denied=403)),
+    ("api:durations_of", "get", PATIENT, None, api(CLINICIANS, denied=403)),
+    ("outcomes:movement", "get", {"token": "<movement>"}, None, public()),
+    ("outcomes:movement", "post", {"token": "<movement>"}, {}, public(ok=422)),
+    ("outcomes:book-again", "get", {"token": "<invitation>"}, None, public()),
+    ("outcomes:book-again", "post", {"token": "<invitation>"}, {}, public(ok=422)),
+    ("outcomes:photos", "get", PATIENT, None, page(CLINICIANS)),
+    ("outcomes:photos", "post", PATIENT, {}, page(CLINICIANS, ok=422)),
+    ("outcomes:photo", "get", {"public_id": "<clinical-photo>"}, None, page(CLINICIANS)),
+    ("outcomes:thumbnail", "get", {"public_id": "<clinical-photo>"}, None, page(CLINICIANS)),
+    ("outcomes:patient", "get", PATIENT, None, page(CLINICIANS)),
+    ("outcomes:patient", "post", PATIENT, {}, page(CLINICIANS, ok=422)),
+    ("outcomes:due", "get", {}, None, page(ALL_STAFF)),
+    ("outcomes:practice", "get", {}, None, page(CLINICIANS)),
     ("aftercare:portal", "get", {}, None, portal()),
     ("aftercare:portal-report", "get", {"treatment_id": "<signed>"}, None, portal()),
     (
@@ -365,7 +380,9 @@ def _treatment_objects(patient, clinic) -> dict:
     photo = ReportPhoto.objects.create(
         report=report, patient=patient, data=b"\xff\xd8", width=1, height=1
     )
+    outcome_objects = _outcome_objects(patient, clinic, signed, injector)
     return {
+        **outcome_objects,
         "<photo>": photo.public_id,
         "<signed>": signed.public_id,
         "<event>": event.public_id,
@@ -374,6 +391,59 @@ def _treatment_objects(patient, clinic) -> dict:
         "<treatment>": record.public_id,
         "<lot>": lot.public_id,
         "<vial>": lot.vials.get().public_id,
+    }
+
+
+def _outcome_objects(patient, clinic, signed, injector) -> dict:
+    """A movement check, an invitation and a clinical photo (stored directly: the door is what is
+    tested here, not the taking)."""
+    from django.utils import timezone
+
+    from glabella.outcomes import durations, invitations
+    from glabella.outcomes.models import Course, Invitation, MovementCheck, Photo
+
+    Course.objects.create(
+        treatment=signed,
+        patient=patient,
+        product="dysport",
+        area="glabellar",
+        treated_on=timezone.now().date(),
+        dose_ratio=1.0,
+        age=40,
+        count=0,
+    )
+    check = MovementCheck.objects.create(
+        treatment=signed, patient=patient, day=60, due_at=timezone.now()
+    )
+    invitation = Invitation.objects.create(
+        treatment=signed,
+        patient=patient,
+        location=clinic,
+        injector=injector,
+        service=invitations.default_service(),
+        book_from=timezone.now().date(),
+        status=Invitation.Status.SENT,
+    )
+    photo = Photo.objects.create(
+        patient=patient,
+        treatment=signed,
+        view="frown",
+        taken_on=timezone.now().date(),
+        day=0,
+        data=b"\xff\xd8",
+        thumbnail=b"\xff\xd8",
+        width=1,
+        height=1,
+        size=2,
+        sha256="0" * 64,
+        consent=_signed_photo_consent(patient),
+        taken_by=injector,
+        via="web",
+    )
+    return {
+        "<movement>": durations.movement_token(check),
+        "<invitation>": invitations.token(invitation),
+        "<clinical-photo>": photo.public_id,
     }
 
 

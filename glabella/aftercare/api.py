@@ -2,8 +2,6 @@
 list open alerts and acknowledge one, and adverse events: record one, list, read, export it as
 MedWatch 3500-shaped JSON or PDF, and record when it was reported."""
 
-import base64
-import binascii
 from datetime import date, datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -95,7 +93,7 @@ class CheckInIn(Strict):
     satisfied: Any = None
     photo: str | None = Field(
         None,
-        max_length=photos.MAX_BYTES * 4 // 3 + 4,
+        max_length=photos.BASE64_MAX,
         description="An optional photo (JPEG, PNG or WebP), base64-encoded",
     )
 
@@ -111,12 +109,7 @@ def submit_check_in(request: HttpRequest, token: str, payload: CheckInIn):
         raise Http404 from None
     check_in = CheckIn.objects.select_related("patient", "treatment").get(public_id=public_id)
     answers = {k: v for k, v in payload.model_dump(exclude={"photo"}).items() if v is not None}
-    photo = None
-    if payload.photo is not None:
-        try:
-            photo = base64.b64decode(payload.photo, validate=True)
-        except binascii.Error:
-            raise ValidationFailed({"photo": ["Send the photo base64-encoded."]}) from None
+    photo = photos.from_base64(payload.photo) if payload.photo is not None else None
     report = services.submit(check_in, answers, via="api", photo=photo)
     return Status(201, {"urgency": report.urgency, "advice": ADVICE[report.urgency]})
 

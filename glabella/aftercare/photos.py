@@ -1,10 +1,12 @@
-"""A photo sent with a check-in: checked to be a real image, turned upright, scaled down and saved
-again as JPEG without its metadata (a phone's photo can carry where it was taken). Pure: bytes in,
-bytes out, or ValidationFailed naming the `photo` field.
+"""A photo sent with a check-in or taken in the clinic: checked to be a real image, turned
+upright, scaled down and saved again as JPEG without its metadata (a phone's photo can carry
+where it was taken). Pure: bytes in, bytes out, or ValidationFailed naming the `photo` field.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 import warnings
 from dataclasses import dataclass
@@ -61,3 +63,26 @@ def clean(raw: bytes) -> Photo:
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85, optimize=True)
     return Photo(out.getvalue(), image.width, image.height)
+
+
+THUMBNAIL_EDGE = 320
+
+
+def thumbnail(photo: Photo, edge: int = THUMBNAIL_EDGE) -> bytes:
+    """A small JPEG of a cleaned photo, for lists and side-by-side pages."""
+    image = Image.open(io.BytesIO(photo.data))
+    image.thumbnail((edge, edge))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80, optimize=True)
+    return out.getvalue()
+
+
+BASE64_MAX = MAX_BYTES * 4 // 3 + 4  # the longest base64 text of a photo we accept
+
+
+def from_base64(text: str) -> bytes:
+    """A photo sent base64-encoded in the API's JSON."""
+    try:
+        return base64.b64decode(text, validate=True)
+    except binascii.Error:
+        raise _refuse("Send the photo base64-encoded.") from None

@@ -15,7 +15,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
-from glabella.aftercare import instructions, photos, triage
+from glabella.aftercare import hooks, instructions, photos, triage
 from glabella.aftercare.models import Alert, CheckIn, Report, ReportPhoto, Sent
 from glabella.core import audit
 from glabella.core.access import Actor, link_actor
@@ -287,6 +287,7 @@ def _record(actor: Actor, record, raw: object, *, check_in, via: str, photo, now
             )
         if result.urgency != triage.Urgency.SELF_CARE:
             _alert(report, result, now, zone)
+        hooks.after_report(report, now)
         audit.record_patient(
             actor,
             Action.CREATE,

@@ -1,23 +1,25 @@
 """/api/v1/outcomes: a treatment's wrinkle grades (recorded, and read with their results), a
-patient's forecasts, and the due list."""
+patient's forecasts, photos (metadata; added base64-encoded) and durations, and the due list."""
 
 from datetime import date, datetime
 from typing import Any
 from uuid import UUID
 
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
+from glabella.aftercare import photos as cleaning
 from glabella.clinic.models import Location
 from glabella.core import audit
 from glabella.core.access import get_restricted_or_404
 from glabella.core.api import api_actor, requires
 from glabella.core.errors import ValidationFailed
 from glabella.core.roles import Capability
-from glabella.outcomes import services
-from glabella.outcomes.models import Forecast, Score
+from glabella.outcomes import photos, services
+from glabella.outcomes.models import Course, Forecast, Photo, Score
 from glabella.patients.models import Patient
 from glabella.treatments.models import TreatmentRecord
 
@@ -172,3 +174,122 @@ def due_list(request: HttpRequest, location: str, ahead: int = 14):
         raise ValidationFailed({"location": ["No location with this slug."]})
     today = timezone.now().astimezone(found.zone).date()
     return services.due(api_actor(request), found, today, ahead=ahead)
+
+
+# ---------------------------------------------------------------- photos and durations
+
+
+class PhotoOut(Schema):
+    id: UUID = Field(alias="public_id")
+    treatment: UUID = Field(alias="treatment.public_id")
+    view: str
+    taken_on: date
+    day: int
+    width: int
+    height: int
+    size: int
+    sha256: str
+    taken_by: str = Field(alias="taken_by.full_name")
+    created_at: datetime
+    url: str
+    thumbnail_url: str
+
+    @staticmethod
+    def resolve_url(obj) -> str:
+        return reverse("outcomes:photo", args=[obj.public_id])
+
+    @staticmethod
+    def resolve_thumbnail_url(obj) -> str:
+        return reverse("outcomes:thumbnail", args=[obj.public_id])
+
+
+class PhotoIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+    treatment: UUID
+    view: str = Field(description="rest, frown, brow_raise, smile_left or smile_right")
+    taken_on: date
+    photo: str = Field(
+        max_length=cleaning.BASE64_MAX, description="JPEG, PNG or WebP, base64-encoded"
+    )
+
+
+def _patient(request, public_id: UUID) -> Patient:
+    return get_restricted_or_404(Patient.objects.all(), api_actor(request), public_id=public_id)
+
+
+@router.get(
+    "/patients/{public_id}/photos",
+    response=list[PhotoOut],
+    auth=requires(Capability.VIEW_CLINICAL),
+    summary="A patient's clinical photos (metadata)",
+)
+def list_photos(request: HttpRequest, public_id: UUID):
+    """Each photo's view, day and treatment, with the links that serve the image and its
+    thumbnail to a signed-in clinician (the bytes never come in JSON)."""
+    actor = api_actor(request)
+    patient = _patient(request, public_id)
+    found = list(photos.listed(actor, patient).select_related("taken_by"))
+    audit.record_listing(actor, "clinical-photos", [patient.public_id])
+    return found
+
+
+@router.post(
+    "/patients/{public_id}/photos",
+    response={201: PhotoOut},
+    auth=requires(Capability.CHANGE_CLINICAL),
+    summary="Add a clinical photo",
+)
+def add_photo(request: HttpRequest, public_id: UUID, payload: PhotoIn):
+    """One standard view for one of the patient's treatments, under their photo consent; the
+    image is checked, turned upright, scaled and stored without its metadata."""
+    actor = api_actor(request)
+    patient = _patient(request, public_id)
+    record = (
+        TreatmentRecord.objects.restrict(actor)
+        .filter(patient=patient, public_id=payload.treatment)
+        .select_related("patient", "appointment")
+        .first()
+    )
+    if record is None:
+        raise ValidationFailed({"treatment": ["Not a treatment of this patient."]})
+    made = photos.take(
+        actor,
+        record,
+        view=payload.view,
+        taken_on=payload.taken_on,
+        raw=cleaning.from_base64(payload.photo),
+    )
+    return Status(201, Photo.objects.select_related("treatment", "taken_by").get(pk=made.pk))
+
+
+class CourseOut(Schema):
+    treatment: UUID = Field(alias="treatment.public_id")
+    product: str
+    area: str
+    treated_on: date
+    dose_ratio: float
+    onset_day: int | None
+    returned_on: date | None
+    lasted_days: int | None
+    working_at_days: int | None
+    end: str
+
+
+@router.get(
+    "/patients/{public_id}/durations",
+    response=list[CourseOut],
+    auth=requires(Capability.VIEW_CLINICAL),
+    summary="How long each treated area lasted",
+)
+def durations_of(request: HttpRequest, public_id: UUID):
+    """Per treated area, newest first: the onset, when movement returned (`lasted_days`) or how
+    long it was known still to work (`working_at_days`), and how the course ended."""
+    actor = api_actor(request)
+    patient = _patient(request, public_id)
+    audit.record_patient(actor, audit.Action.READ, patient, object_type="durations")
+    return (
+        Course.objects.restrict(actor)
+        .filter(patient=patient)
+        .select_related("treatment")
+        .order_by("-treated_on", "area")
+    )

@@ -4,6 +4,7 @@ treatment's forecast (refreshed when it is signed or amended) and the due list i
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -16,14 +17,13 @@ from glabella.core.access import Actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.core.roles import Capability
-from glabella.outcomes import forecast, scores
-from glabella.outcomes.forecast import Course
-from glabella.outcomes.models import Forecast, Score
+from glabella.outcomes import charts, durations, forecast, scores
+from glabella.outcomes.models import Course, Forecast, Invitation, Score
 from glabella.scheduling.models import Appointment, Status
-from glabella.screening.products import Area, Product
+from glabella.screening.products import PRODUCT_NAMES, Area, Product
 from glabella.screening.services import clinic_zone
 from glabella.treatments.labels import LABELS, both_sides
-from glabella.treatments.models import InjectionPoint
+from glabella.treatments.models import InjectionPoint, TreatmentRecord
 
 MAX_GRADES = 24  # three areas x two states x two raters, twice over
 BASELINE_DAYS = 60  # a baseline grade may be given this long before the treatment
@@ -32,6 +32,26 @@ LATEST_DAYS = 730
 
 def treated_on(record) -> date:
     return record.appointment.starts_at.astimezone(clinic_zone(record.patient)).date()
+
+
+def day_after_treatment(
+    raw: object, field: str, day0: date, today: date, errors: dict, *, what: str
+) -> date | None:
+    """A day given for a grading or a photo of a treatment: not in the future, a baseline within
+    BASELINE_DAYS before the treatment, a result within LATEST_DAYS after it. A problem is added
+    to `errors` under `field`."""
+    try:
+        day = raw if isinstance(raw, date) else date.fromisoformat(str(raw or ""))
+    except ValueError:
+        errors[field] = [f"Give the day of the {what} as YYYY-MM-DD."]
+        return None
+    if day > today:
+        errors[field] = ["This day is in the future."]
+    elif day < day0 - timedelta(days=BASELINE_DAYS):
+        errors[field] = [f"A baseline {what} is within {BASELINE_DAYS} days before the treatment."]
+    elif day > day0 + timedelta(days=LATEST_DAYS):
+        errors[field] = ["This is too long after the treatment to show its result."]
+    return day
 
 
 def record(actor: Actor, treatment, raw: object, *, now=None) -> list[Score]:
@@ -49,20 +69,9 @@ def record(actor: Actor, treatment, raw: object, *, now=None) -> list[Score]:
         errors[key] = ["Not a field of a grading."]
     day0 = treated_on(treatment)
     today = now.astimezone(clinic_zone(treatment.patient)).date()
-    scored_on = None
-    try:
-        scored_on = date.fromisoformat(str(raw.get("scored_on") or ""))
-    except ValueError:
-        errors["scored_on"] = ["Give the day of the grading as YYYY-MM-DD."]
-    else:
-        if scored_on > today:
-            errors["scored_on"] = ["This day is in the future."]
-        elif scored_on < day0 - timedelta(days=BASELINE_DAYS):
-            errors["scored_on"] = [
-                f"A baseline is graded within {BASELINE_DAYS} days before the treatment."
-            ]
-        elif scored_on > day0 + timedelta(days=LATEST_DAYS):
-            errors["scored_on"] = ["This is too long after the treatment to grade its result."]
+    scored_on = day_after_treatment(
+        raw.get("scored_on"), "scored_on", day0, today, errors, what="grading"
+    )
     grades = raw.get("grades")
     if not isinstance(grades, list) or not grades:
         errors["grades"] = ["Give at least one grade."]
@@ -140,12 +149,7 @@ def results(grades: list[Score]) -> list[scores.Result]:
 # ---------------------------------------------------------------- the forecast
 
 
-# The clinic's model before any duration has been recorded: each product's typical duration.
-# Fitted from recorded durations once the check-ins record when movement returns (issue 7).
-PRIOR = forecast.Model()
-
-
-def session_courses(record) -> list[Course]:
+def session_courses(record) -> list[forecast.Course]:
     """A signed treatment's areas as forecast subjects: the units per area (amendments
     included) against the label's dose for it, the patient's age, and how often the area was
     treated before."""
@@ -156,17 +160,23 @@ def session_courses(record) -> list[Course]:
     units: dict[str, Decimal] = defaultdict(Decimal)
     for area, amount in points:
         units[both_sides(area)] += amount
-    label = LABELS[Product(original.product)]
-    day = treated_on(original)
-    age = original.patient.age_on(day)
-    count_before = _earlier_treatments(original)
+    return subjects(original, treated_on(original), units, _earlier_treatments(original))
+
+
+def subjects(
+    record, day: date, units: dict[str, Decimal], count_before: dict[str, int]
+) -> list[forecast.Course]:
+    """The forecast subjects of a session, from its units per area (both sides of the eyes as
+    one) and how many earlier sessions treated each area."""
+    label = LABELS[Product(record.product)]
+    age = record.patient.age_on(day)
     courses = []
     for area, total in sorted(units.items()):
         label_max = label.area_max(Area(area)) if area in set(Area) else None
         courses.append(
-            Course(
-                patient=original.patient_id,
-                product=original.product,
+            forecast.Course(
+                patient=record.patient_id,
+                product=record.product,
                 area=area,
                 treated_on=day,
                 dose_ratio=float(total / label_max) if label_max else 1.0,
@@ -196,16 +206,19 @@ def _earlier_treatments(record) -> dict[str, int]:
     return {area: len(ids) for area, ids in sessions.items()}
 
 
-def refresh(record, now=None) -> Forecast | None:
-    """The forecast of a signed treatment (its original, for an amendment), which becomes the
-    patient's current one unless a newer treatment has its own."""
+def refresh(record, now=None, *, courses=None, model=None) -> Forecast | None:
+    """The forecast of a signed treatment (its original, for an amendment), from the clinic's
+    model and the patient's own earlier courses; it becomes the patient's current one unless a
+    newer treatment has its own."""
     original = record.amends or record
     if original.locked_at is None:
         return None
-    courses = session_courses(original)
+    courses = courses if courses is not None else session_courses(original)
     if not courses:
         return None
-    made = {c.area: forecast.forecast(PRIOR, c) for c in courses}
+    model = model or durations.clinic_model()
+    past = durations.history(original.patient_id, courses[0].treated_on)
+    made = {c.area: forecast.forecast(model, c, past) for c in courses}
     area, first = min(made.items(), key=lambda item: (item[1].wear_off_on, item[0]))
     day = courses[0].treated_on
     newer = Forecast.objects.filter(patient_id=original.patient_id, treated_on__gt=day).exists()
@@ -241,8 +254,36 @@ def refresh(record, now=None) -> Forecast | None:
 
 
 def after_treatment(record, now) -> None:
-    """treatments' after-lock hook: a signed record (or an amendment) refreshes the forecast."""
-    refresh(record, now)
+    """treatments' after-lock hook: a signed record (or an amendment) opens (or updates) its
+    courses, closing earlier ones it cuts short, and refreshes the forecast."""
+    original = record.amends or record
+    if original.locked_at is None:
+        return
+    courses = session_courses(original)
+    durations.open_courses(original, courses, now)
+    refresh(original, now, courses=courses)
+
+
+def refresh_upcoming(day: date, *, within: int = 60) -> int:
+    """After a refit: the current forecasts of treatments whose invitation is still to be sent
+    and due within `within` days, recomputed with the new model."""
+    model = durations.clinic_model()
+    done = 0
+    for found in (
+        Forecast.objects.filter(
+            current=True,
+            invite_from__gte=day,
+            invite_from__lte=day + timedelta(days=within),
+            treatment__invitation__isnull=True,
+        )
+        .exclude(basis__startswith="movement returned")
+        .select_related("treatment__patient", "treatment__appointment", "treatment__amends")
+        .iterator(chunk_size=500)
+    ):
+        with write_transaction():
+            refresh(found.treatment, model=model)
+        done += 1
+    return done
 
 
 def due(actor: Actor, location, today: date, *, ahead: int = 14, overdue: int = 30, limit=500):
@@ -285,3 +326,85 @@ def due(actor: Actor, location, today: date, *, ahead: int = 14, overdue: int = 
     rows = rows[:limit]
     audit.record_listing(actor, "due-list", (r.patient.public_id for r in rows))
     return rows
+
+
+# ---------------------------------------------------------------- a patient's timeline
+
+
+@dataclass(frozen=True)
+class Timeline:
+    treated: list[charts.Treated]
+    spans: list[charts.Span]
+    predicted: charts.Predicted | None
+    points: list[charts.Point]
+    courses: list  # Course rows, newest first
+    forecast: Forecast | None
+    invitations: list
+    results: dict  # treatment id -> list of scores.Result
+
+
+def timeline(actor: Actor, patient) -> Timeline:
+    """Everything the patient's outcome chart shows, in six queries, the read logged."""
+    if not actor.can(Capability.VIEW_CLINICAL):
+        raise Forbidden("Your role may not see clinical outcomes.")
+    zone = clinic_zone(patient)
+    records = list(
+        TreatmentRecord.objects.restrict(actor)
+        .filter(patient=patient, locked_at__isnull=False, amends__isnull=True)
+        .select_related("appointment", "injector")
+        .order_by("appointment__starts_at")
+    )
+    units: dict[int, Decimal] = defaultdict(Decimal)
+    for original_id, own_id, amount in InjectionPoint.objects.filter(
+        Q(record__in=records) | Q(record__amends__in=records, record__locked_at__isnull=False)
+    ).values_list("record__amends_id", "record_id", "units"):
+        units[original_id or own_id] += amount
+    treated = [
+        charts.Treated(
+            r.appointment.starts_at.astimezone(zone).date(),
+            f"{PRODUCT_NAMES.get(r.product, r.product)} {units[r.pk].normalize():f} U "
+            f"by {r.injector.full_name}",
+        )
+        for r in records
+    ]
+    courses = list(
+        Course.objects.restrict(actor).filter(patient=patient).order_by("-treated_on", "area")
+    )
+    today = timezone.now().astimezone(zone).date()
+    spans = []
+    for c in courses:
+        if c.lasted_days is not None:
+            spans.append(
+                charts.Span(c.area, c.treated_on, c.treated_on + timedelta(c.lasted_days), False)
+            )
+        else:
+            seen = c.working_at_days if c.working_at_days is not None else 0
+            end = today if c.end == Course.End.OPEN else c.treated_on + timedelta(seen)
+            spans.append(charts.Span(c.area, c.treated_on, max(end, c.treated_on), True))
+    current = Forecast.objects.restrict(actor).filter(patient=patient, current=True).first()
+    predicted = (
+        charts.Predicted(current.treated_on, current.wear_off_on, current.low_on, current.high_on)
+        if current
+        else None
+    )
+    grades = list(Score.objects.restrict(actor).filter(patient=patient))
+    by_record = {r.pk: r for r in records}
+    points = [
+        charts.Point(g.scored_on, g.grade, g.rater)
+        for g in grades
+        if g.state == scores.State.CONTRACTION and g.treatment_id in by_record
+    ]
+    per_treatment: dict[int, list[Score]] = defaultdict(list)
+    for g in grades:
+        per_treatment[g.treatment_id].append(g)
+    audit.record_patient(actor, audit.Action.READ, patient, object_type="outcome-timeline")
+    return Timeline(
+        treated=treated,
+        spans=spans,
+        predicted=predicted,
+        points=points,
+        courses=courses,
+        forecast=current,
+        invitations=list(Invitation.objects.restrict(actor).filter(patient=patient)),
+        results={tid: results(gs) for tid, gs in per_treatment.items()},
+    )

@@ -168,6 +168,7 @@ class Appointment(models.Model):
         STAFF = "staff", "Staff"
         API = "api", "API"
         PORTAL = "portal", "Patient portal"
+        INVITATION = "invited", "The clinic's invitation back"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     location = models.ForeignKey(Location, on_delete=models.PROTECT, related_name="appointments")

@@ -499,6 +499,13 @@ def _is_lost_race(exc: Exception) -> bool:
 # ---------------------------------------------------------------- the writes
 
 
+ONLINE_SOURCES = (
+    Appointment.Source.ONLINE,
+    Appointment.Source.PORTAL,
+    Appointment.Source.INVITATION,
+)
+
+
 def book(
     actor: Actor,
     *,
@@ -515,12 +522,13 @@ def book(
     """Book one appointment. `register`, if given, is called inside the transaction to create
     the patient first (online booking by a new patient), so a lost race leaves no orphan."""
     now = now or timezone.now()
-    online = source in (Appointment.Source.ONLINE, Appointment.Source.PORTAL)
+    online = source in ONLINE_SOURCES
     if not online:
         _require_staff(actor)
     elif actor.is_patient and patient.pk != actor.patient_id:
         raise Forbidden("You may book only for yourself.")
-    _validate_service(service, location, online=online)
+    # The clinic's invitation back opens a service it otherwise books itself to that patient.
+    _validate_service(service, location, online=online and source != Appointment.Source.INVITATION)
     _check_start(start, now=now, service=service, online=online)
     check_prerequisites(service, patient, start)
     slot = _choose_slot(

@@ -14,7 +14,7 @@ from glabella.core import audit
 from glabella.core.access import system_actor
 from glabella.demo.aftercare import load_demo_aftercare
 from glabella.demo.clinic import DEMO_PASSWORD, ensure_demo_clinic
-from glabella.demo.outcomes import load_demo_forecasts
+from glabella.demo.outcomes import load_demo_outcomes
 from glabella.demo.patients import load_patients
 from glabella.demo.schedule import load_demo_history
 from glabella.demo.screening import load_demo_screening
@@ -73,7 +73,7 @@ class Command(BaseCommand):
         charted = load_demo_treatments(local_today(location), seed)
         screened = load_demo_screening(timezone.now())
         followed = load_demo_aftercare(timezone.now(), seed)
-        forecast = load_demo_forecasts(timezone.now())
+        forecast = load_demo_outcomes(timezone.now(), seed)
         seconds = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
