@@ -78,6 +78,8 @@ def test_movement_returned_ends_the_course_and_the_forecast_gives_way_to_it(trea
     made = Forecast.objects.get(treatment=treated)
     assert made.wear_off_on == day0 + timedelta(days=70)
     assert made.invite_from == day0 + timedelta(days=90)  # never before the label's interval
+    services.refresh(treated)  # an amendment's refresh keeps what the patient told us
+    assert Forecast.objects.get(treatment=treated).wear_off_on == day0 + timedelta(days=70)
     assert not MovementCheck.objects.filter(treatment=treated, day__gt=60).exists()
 
 

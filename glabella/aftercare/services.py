@@ -11,13 +11,12 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
 from glabella.aftercare import hooks, instructions, photos, triage
 from glabella.aftercare.models import Alert, CheckIn, Report, ReportPhoto, Sent
-from glabella.core import audit
+from glabella.core import audit, links
 from glabella.core.access import Actor, link_actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Conflict, Forbidden, ValidationFailed
@@ -36,20 +35,17 @@ REPORT_WINDOW_DAYS = 180
 
 
 def check_in_token(check_in: CheckIn) -> str:
-    return signing.TimestampSigner(salt=CHECK_IN_SALT).sign(str(check_in.public_id))
+    return links.sign_id(CHECK_IN_SALT, check_in.public_id)
 
 
 def read_check_in_token(token: str) -> str:
     """The check-in's public id; the link works from when it is sent for CHECK_IN_LINK_DAYS."""
-    signer = signing.TimestampSigner(salt=CHECK_IN_SALT)
-    public_id = signer.unsign(token)
-    check_in = CheckIn.objects.filter(public_id=public_id).only("due_at").first()
-    if check_in is None:
-        raise signing.BadSignature("no such check-in")
-    limit = check_in.due_at + timedelta(days=settings.CHECK_IN_LINK_DAYS)
-    if timezone.now() > limit:
-        raise signing.SignatureExpired("the check-in link has expired")
-    return public_id
+    return links.open_due_link(
+        token,
+        salt=CHECK_IN_SALT,
+        queryset=CheckIn.objects.only("public_id", "due_at"),
+        days=settings.CHECK_IN_LINK_DAYS,
+    ).public_id
 
 
 def check_in_url(check_in: CheckIn) -> str:

@@ -29,7 +29,7 @@ from glabella.core import audit
 from glabella.core.access import get_restricted_or_404
 from glabella.core.decorators import patient_page, staff_page
 from glabella.core.errors import Conflict, DomainError, ValidationFailed, describe
-from glabella.core.rendering import render_in
+from glabella.core.rendering import private_bytes, render_in
 from glabella.core.roles import Capability
 from glabella.patients.forms import apply_errors
 from glabella.screening.products import PRODUCT_NAMES
@@ -279,9 +279,7 @@ def photo(request, public_id):
         object_type="aftercare-photo",
         object_id=found.public_id,
     )
-    response = HttpResponse(bytes(found.data), content_type=found.content_type)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_bytes(found.data, found.content_type)
 
 
 # ---------------------------------------------------------------- adverse events

@@ -11,15 +11,13 @@ import math
 import random
 from collections import defaultdict
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from django.db import transaction
 
 from glabella.outcomes import durations, forecast, services
 from glabella.outcomes.models import Course, Forecast, Score
 from glabella.screening.services import clinic_zone
-from glabella.treatments.labels import both_sides
-from glabella.treatments.models import InjectionPoint, TreatmentRecord
+from glabella.treatments.models import TreatmentRecord
 
 ANSWERED = 0.8  # the share of patients who answer the monthly question
 
@@ -36,11 +34,9 @@ def load_demo_outcomes(now: datetime, seed: int = 1) -> int:
         .select_related("patient", "appointment")
         .order_by("appointment__starts_at", "id")
     )
-    units: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for record_id, area, amount in InjectionPoint.objects.filter(
-        record__locked_at__isnull=False
-    ).values_list("record_id", "area", "units"):
-        units[record_id][both_sides(area)] += amount
+    units = services.session_units(
+        TreatmentRecord.objects.filter(locked_at__isnull=False, amends__isnull=True)
+    )
     sessions: dict[tuple[int, str], int] = defaultdict(int)
     pace: dict[int, float] = {}
     answers: dict[int, bool] = {}

@@ -79,19 +79,26 @@ class Practice:
 def practice(actor: Actor, since: date, today: date) -> Practice:
     if not actor.can(Capability.VIEW_CLINICAL):
         raise Forbidden("Your role may not see clinical outcomes.")
+    signed = TreatmentRecord.objects.filter(
+        locked_at__isnull=False, amends__isnull=True, appointment__starts_at__date__gte=since
+    )
     records = {
         r["pk"]: r
-        for r in TreatmentRecord.objects.filter(
-            locked_at__isnull=False, amends__isnull=True, appointment__starts_at__date__gte=since
-        ).values("pk", "patient_id", "product", "injector__full_name", "appointment__starts_at")
-    }
-    courses = list(
-        Course.objects.filter(treatment_id__in=records.keys()).values(
-            "treatment_id", "area", "lasted_days", "working_at_days"
+        for r in signed.values(
+            "pk", "patient_id", "product", "injector__full_name", "appointment__starts_at"
         )
-    )
+    }
+    # Each course's observation and each graded area's verdict, worked out once.
+    seen: list[tuple[dict, str, tuple[float, bool]]] = []
+    for c in Course.objects.filter(treatment__in=signed).values(
+        "treatment_id", "area", "lasted_days", "working_at_days"
+    ):
+        if c["lasted_days"] is not None:
+            seen.append((records[c["treatment_id"]], c["area"], (c["lasted_days"], True)))
+        elif c["working_at_days"] is not None:
+            seen.append((records[c["treatment_id"]], c["area"], (c["working_at_days"], False)))
     grades: dict[int, list[scores.Grade]] = defaultdict(list)
-    for g in Score.objects.filter(treatment_id__in=records.keys()).values(
+    for g in Score.objects.filter(treatment__in=signed).values(
         "treatment_id", "area", "state", "rater", "grade", "day"
     ):
         grades[g["treatment_id"]].append(
@@ -99,6 +106,12 @@ def practice(actor: Actor, since: date, today: date) -> Practice:
                 g["area"], scores.State(g["state"]), scores.Rater(g["rater"]), g["grade"], g["day"]
             )
         )
+    verdicts = [
+        (records[treatment_id], area, verdict)
+        for treatment_id, given in grades.items()
+        for area in {g.area for g in given}
+        if (verdict := scores.result(area, given).improved) is not None
+    ]
     keys = {
         "product": lambda r, area: r["product"],
         "area": lambda r, area: area,
@@ -107,30 +120,22 @@ def practice(actor: Actor, since: date, today: date) -> Practice:
     by: dict[str, list[Group]] = {}
     for name, key in keys.items():
         durations: dict[str, list[tuple[float, bool]]] = defaultdict(list)
-        for c in courses:
-            r = records[c["treatment_id"]]
-            if c["lasted_days"] is not None:
-                durations[key(r, c["area"])].append((c["lasted_days"], True))
-            elif c["working_at_days"] is not None:
-                durations[key(r, c["area"])].append((c["working_at_days"], False))
+        for r, area, observation in seen:
+            durations[key(r, area)].append(observation)
         improved: dict[str, list[bool]] = defaultdict(list)
-        for treatment_id, given in grades.items():
-            r = records[treatment_id]
-            for area in {g.area for g in given}:
-                verdict = scores.result(area, given).improved
-                if verdict is not None:
-                    improved[key(r, area)].append(verdict)
+        for r, area, verdict in verdicts:
+            improved[key(r, area)].append(verdict)
         groups = []
         for k in sorted(set(durations) | set(improved)):
-            seen, ok = durations.get(k, []), improved.get(k, [])
+            observed, ok = durations.get(k, []), improved.get(k, [])
             groups.append(
                 Group(
                     key=k,
                     label=_label(name, k),
                     responders=100.0 * sum(ok) / len(ok) if len(ok) >= MIN_GROUP else None,
                     graded=len(ok),
-                    median_days=km_median(seen) if len(seen) >= MIN_GROUP else None,
-                    courses=len(seen),
+                    median_days=km_median(observed) if len(observed) >= MIN_GROUP else None,
+                    courses=len(observed),
                 )
             )
         by[name] = groups

@@ -9,13 +9,12 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from glabella.core import audit
+from glabella.core import audit, links
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Conflict, ValidationFailed
@@ -34,6 +33,8 @@ MOVES = {
     "platysma": "tense your neck",
 }
 RETURNED, WORKING = "returned", "working"
+# A forecast that gave way to what the patient told us; the model's refresh leaves it alone.
+OBSERVED = "movement returned, as the patient told us"
 
 
 def question(area: str) -> str:
@@ -102,12 +103,11 @@ def after_report(report, now: datetime) -> None:
     treatment that has none (the day the patient said so)."""
     if report.treatment_id is None or report.effect_shows is not True:
         return
-    record = report.treatment
-    zone = clinic_zone(report.patient)
-    for course in Course.objects.filter(treatment_id=record.pk, onset_day__isnull=True):
-        course.onset_day = (now.astimezone(zone).date() - course.treated_on).days
-        course.updated_at = now
-        course.save(update_fields=["onset_day", "updated_at"])
+    today = now.astimezone(clinic_zone(report.patient)).date()
+    courses = Course.objects.filter(treatment_id=report.treatment_id, onset_day__isnull=True)
+    treated = courses.values_list("treated_on", flat=True).first()  # one day per treatment
+    if treated is not None:
+        courses.update(onset_day=(today - treated).days, updated_at=now)
 
 
 def history(patient_id: int, before: date) -> list[forecast.Course]:
@@ -138,22 +138,17 @@ def _subject(c: Course) -> forecast.Course:
 
 
 def movement_token(check: MovementCheck) -> str:
-    return signing.TimestampSigner(salt=MOVEMENT_SALT).sign(str(check.public_id))
+    return links.sign_id(MOVEMENT_SALT, check.public_id)
 
 
 def read_movement_token(token: str) -> MovementCheck:
     """The check a link opens; it works from when it is sent for CHECK_IN_LINK_DAYS."""
-    public_id = signing.TimestampSigner(salt=MOVEMENT_SALT).unsign(token)
-    check = (
-        MovementCheck.objects.select_related("patient", "treatment")
-        .filter(public_id=public_id)
-        .first()
+    return links.open_due_link(
+        token,
+        salt=MOVEMENT_SALT,
+        queryset=MovementCheck.objects.select_related("patient", "treatment"),
+        days=settings.CHECK_IN_LINK_DAYS,
     )
-    if check is None:
-        raise signing.BadSignature("no such check")
-    if timezone.now() > check.due_at + timedelta(days=settings.CHECK_IN_LINK_DAYS):
-        raise signing.SignatureExpired("the link has expired")
-    return check
 
 
 def schedule_check(record, day: int, treated: date, now: datetime) -> MovementCheck | None:
@@ -285,7 +280,7 @@ def _observed_wear_off(record, returned_on: date, now: datetime) -> None:
     """Movement came back: the forecast gives way to what happened (never inviting before the
     label's minimum interval)."""
     found = Forecast.objects.filter(treatment=record).first()
-    if found is None or found.basis.startswith("movement returned"):
+    if found is None or found.basis == OBSERVED:
         return  # no forecast, or the first area to return already set it
     days = (returned_on - found.treated_on).days
     found.wear_off_on = returned_on
@@ -293,7 +288,7 @@ def _observed_wear_off(record, returned_on: date, now: datetime) -> None:
     found.invite_from = max(
         returned_on, found.treated_on + timedelta(days=forecast.MIN_INTERVAL_DAYS)
     )
-    found.basis = "movement returned, as the patient told us"
+    found.basis = OBSERVED
     found.computed_at = now
     found.save()
 

@@ -14,15 +14,16 @@ from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 
-from glabella.clinic.models import Location
+from glabella.clinic.models import Location, Service
 from glabella.core.access import link_actor
 from glabella.core.db import write_transaction
 from glabella.messaging import quiet
 from glabella.messaging.models import Channel
 from glabella.messaging.outbox import queue_message
 from glabella.outcomes.models import Forecast, Invitation
+from glabella.outcomes.services import booked_ahead
 from glabella.scheduling import services as scheduling
-from glabella.scheduling.models import Appointment, Service, Status
+from glabella.scheduling.models import Appointment
 from glabella.treatments.models import TreatmentRecord
 
 INVITE_SALT = "glabella.outcomes.invitation"
@@ -105,14 +106,7 @@ def send_due(now: datetime | None = None) -> int:
             .select_related("patient", "treatment__appointment__service", "injector")
             .order_by("invite_from", "id")[:BATCH]
         )
-        booked = set(
-            Appointment.objects.filter(
-                patient_id__in={f.patient_id for f in candidates},
-                starts_at__gte=now,
-                status=Status.BOOKED,
-                service__kind=Service.Kind.NEUROMODULATOR,
-            ).values_list("patient_id", flat=True)
-        )
+        booked = booked_ahead({f.patient_id for f in candidates}, now)
         for found in candidates:
             if found.patient_id not in booked and invite(found, location, now) is not None:
                 done += 1

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from glabella.clinic.models import Service
 from glabella.core import audit
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
@@ -154,13 +155,19 @@ def session_courses(record) -> list[forecast.Course]:
     included) against the label's dose for it, the patient's age, and how often the area was
     treated before."""
     original = record.amends or record
-    points = InjectionPoint.objects.filter(
-        Q(record=original) | Q(record__amends=original, record__locked_at__isnull=False)
-    ).values_list("area", "units")
-    units: dict[str, Decimal] = defaultdict(Decimal)
-    for area, amount in points:
-        units[both_sides(area)] += amount
+    units = session_units([original])[original.pk]
     return subjects(original, treated_on(original), units, _earlier_treatments(original))
+
+
+def session_units(originals) -> dict[int, dict[str, Decimal]]:
+    """Per original record (a list, or a queryset read as a subquery): the units given per area
+    (both sides of the eyes as one), its signed amendments included, in one query."""
+    units: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for original_id, own_id, area, amount in InjectionPoint.objects.filter(
+        Q(record__in=originals) | Q(record__amends__in=originals, record__locked_at__isnull=False)
+    ).values_list("record__amends_id", "record_id", "area", "units"):
+        units[original_id or own_id][both_sides(area)] += amount
+    return units
 
 
 def subjects(
@@ -216,6 +223,9 @@ def refresh(record, now=None, *, courses=None, model=None) -> Forecast | None:
     courses = courses if courses is not None else session_courses(original)
     if not courses:
         return None
+    kept = Forecast.objects.filter(treatment=original, basis=durations.OBSERVED).first()
+    if kept is not None:
+        return kept  # the patient told us when it wore off: no model second-guesses that
     model = model or durations.clinic_model()
     past = durations.history(original.patient_id, courses[0].treated_on)
     made = {c.area: forecast.forecast(model, c, past) for c in courses}
@@ -276,7 +286,7 @@ def refresh_upcoming(day: date, *, within: int = 60) -> int:
             invite_from__lte=day + timedelta(days=within),
             treatment__invitation__isnull=True,
         )
-        .exclude(basis__startswith="movement returned")
+        .exclude(basis=durations.OBSERVED)
         .select_related("treatment__patient", "treatment__appointment", "treatment__amends")
         .iterator(chunk_size=500)
     ):
@@ -284,6 +294,19 @@ def refresh_upcoming(day: date, *, within: int = 60) -> int:
             refresh(found.treatment, model=model)
         done += 1
     return done
+
+
+def booked_ahead(patient_ids: set[int], now) -> set[int]:
+    """Which of these patients have a neuromodulator treatment booked from now on (the index on
+    an appointment's patient and start)."""
+    return set(
+        Appointment.objects.filter(
+            patient_id__in=patient_ids,
+            starts_at__gte=now,
+            status=Status.BOOKED,
+            service__kind=Service.Kind.NEUROMODULATOR,
+        ).values_list("patient_id", flat=True)
+    )
 
 
 def due(actor: Actor, location, today: date, *, ahead: int = 14, overdue: int = 30, limit=500):
@@ -313,14 +336,7 @@ def due(actor: Actor, location, today: date, *, ahead: int = 14, overdue: int = 
         page = list(candidates[start : start + limit])
         if not page:
             break
-        booked = set(
-            Appointment.objects.filter(
-                patient_id__in={f.patient_id for f in page},
-                starts_at__gte=now,
-                status=Status.BOOKED,
-                service__kind="neuromodulator",
-            ).values_list("patient_id", flat=True)
-        )
+        booked = booked_ahead({f.patient_id for f in page}, now)
         rows += [f for f in page if f.patient_id not in booked]
         start += limit
     rows = rows[:limit]
@@ -354,11 +370,8 @@ def timeline(actor: Actor, patient) -> Timeline:
         .select_related("appointment", "injector")
         .order_by("appointment__starts_at")
     )
-    units: dict[int, Decimal] = defaultdict(Decimal)
-    for original_id, own_id, amount in InjectionPoint.objects.filter(
-        Q(record__in=records) | Q(record__amends__in=records, record__locked_at__isnull=False)
-    ).values_list("record__amends_id", "record_id", "units"):
-        units[original_id or own_id] += amount
+    given = session_units(records)
+    units = {r.pk: sum(given[r.pk].values(), Decimal(0)) for r in records}
     treated = [
         charts.Treated(
             r.appointment.starts_at.astimezone(zone).date(),

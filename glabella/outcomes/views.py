@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.core import signing
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -20,7 +20,7 @@ from glabella.core import audit
 from glabella.core.access import get_restricted_or_404, link_actor
 from glabella.core.decorators import staff_page
 from glabella.core.errors import Conflict, DomainError, ValidationFailed, describe
-from glabella.core.rendering import render_in
+from glabella.core.rendering import private_bytes, render_in
 from glabella.core.roles import Capability
 from glabella.outcomes import analytics, charts, durations, invitations, photos, services
 from glabella.outcomes.models import Invitation, MovementCheck, Photo, View
@@ -216,9 +216,7 @@ def _serve(request, public_id, field: str):
         object_id=found.public_id,
         detail={"size": field},
     )
-    response = HttpResponse(bytes(getattr(found, field)), content_type="image/jpeg")
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return private_bytes(getattr(found, field), "image/jpeg")
 
 
 @require_GET
