@@ -18,6 +18,14 @@ $(VENV)/.installed: requirements.lock pyproject.toml
 
 install: $(VENV)/.installed
 
+# axe-core for the browser tests' accessibility checks, from the npm lockfile.
+AXE := tests/browser/axe/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/axe/package-lock.json
+	@if command -v npm >/dev/null; then \
+		cd tests/browser/axe && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error && \
+		touch node_modules/axe-core/axe.min.js; \
+	else echo "npm not found: the accessibility checks in the browser tests will be skipped (CI requires them)."; fi
+
 # The web server and, beside it, a background worker (messages, reminders); both stop together.
 run: install
 	$(BIN)/glabella migrate --noinput
@@ -31,7 +39,7 @@ demo: install
 	$(BIN)/glabella migrate --noinput
 	$(BIN)/glabella demo-data --patients $(DEMO_PATIENTS) --seed 1
 
-test: install
+test: install $(AXE)
 	bash scripts/test
 
 lint: install
@@ -55,4 +63,4 @@ bench: install
 	$(BIN)/python bench/due_list.py
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache tests/browser/axe/node_modules

@@ -107,6 +107,19 @@ def env_hour_range(name: str, default: tuple[int, int]) -> tuple[int, int]:
     return int(match.group(1)), int(match.group(2))
 
 
+def env_rate(name: str, default: tuple[int, int]) -> tuple[int, int]:
+    """A rate as `uses/seconds` (e.g. `10/600`: ten uses in ten minutes)."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    match = re.fullmatch(r"(\d+)\s*/\s*(\d+)", raw)
+    if not match or int(match.group(1)) < 1 or int(match.group(2)) < 1:
+        raise ImproperlyConfigured(
+            f"{name} must be uses/seconds with both at least 1, e.g. 10/600 (got {raw!r})."
+        )
+    return int(match.group(1)), int(match.group(2))
+
+
 def env_choice(name: str, default: str, choices: dict[str, str]) -> str:
     """Returns the value that the variable's word maps to in `choices`."""
     word = os.environ.get(name, "").strip().lower() or default

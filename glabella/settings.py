@@ -13,6 +13,7 @@ from glabella.config import (
     env_int_list,
     env_list,
     env_mapping,
+    env_rate,
     env_str,
     env_subset,
 )
@@ -58,6 +59,7 @@ INSTALLED_APPS = [
     "glabella.treatments",
     "glabella.aftercare",
     "glabella.outcomes",
+    "glabella.portal",
     "glabella.demo",
     "django_tasks",
     "django_tasks_db",
@@ -213,6 +215,13 @@ MOVEMENT_CHECK_LAST_DAY = env_int("MOVEMENT_CHECK_LAST_DAY", 300, minimum=30)
 INVITE_DAYS_BEFORE = env_int("INVITE_DAYS_BEFORE", 14, minimum=0)
 INVITE_LINK_DAYS = env_int("INVITE_LINK_DAYS", 60, minimum=1)
 QUIET_HOURS = env_hour_range("QUIET_HOURS", (20, 9))
+
+# Public forms (booking, contact, sign-in, self-check): uses allowed per email and per client
+# address, as uses/seconds; more are refused for the rest of the window.
+THROTTLE_EMAIL = env_rate("THROTTLE_EMAIL", (10, 600))
+THROTTLE_ADDRESS = env_rate("THROTTLE_ADDRESS", (100, 600))
+# The portal: how long an emailed sign-in link works (once).
+SIGN_IN_LINK_MINUTES = env_int("SIGN_IN_LINK_MINUTES", 30, minimum=5)
 
 # A check-in's photo may come base64-encoded in the API's JSON (up to 15 MB before encoding).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 21 * 2**20

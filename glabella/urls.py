@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("glabella.treatments.urls")),
     path("", include("glabella.inventory.urls")),
     path("", include("glabella.aftercare.urls")),
+    path("", include("glabella.portal.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -169,3 +169,15 @@ def test_demo_data_forecasts_each_patients_newest_treatment_and_fills_the_due_li
     assert durations.clinic_model().courses > 1000
     assert all(f.basis.startswith("the clinic's") for f in Forecast.objects.filter(current=True))
     assert Score.objects.filter(day=14).exists()
+    # The portal's demo patient has a history of her own to show.
+    from django.test import Client
+    from django.urls import reverse
+
+    grace = Patient.objects.get(user__username="patient@demo.glabella.test")
+    assert TreatmentRecord.objects.filter(patient=grace, locked_at__isnull=False).count() == 2
+    assert Forecast.objects.filter(patient=grace, current=True).exists()
+    portal = Client()
+    portal.force_login(grace.user)
+    home = portal.get(reverse("portal:me")).content.decode()
+    assert "Move or cancel" in home and "likely to wear off around" in home
+    assert "Between the brows" in portal.get(reverse("portal:treatments")).content.decode()

@@ -8,6 +8,9 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from glabella.messaging.models import Message
+from glabella.portal import services as portal_services
+from glabella.portal.models import ContactMessage
+from glabella.portal.views import MENU
 from glabella.scheduling.models import CalendarFeed
 from glabella.scheduling.notices import manage_token
 from glabella.screening import services as screening
@@ -284,6 +287,33 @@ MATRIX = [
         {"severity": "bad"},
         portal(ok=422),
     ),
+    # The public site and the portal (issue 8).
+    ("portal:home", "get", {}, None, public()),
+    *((f"portal:{slug}", "get", {}, None, public()) for slug in MENU),
+    ("portal:locations", "get", {}, None, public()),
+    ("portal:service-area", "get", {}, {"area": "Camarillo"}, public()),
+    ("portal:service-area", "get", {}, {"area": "?"}, public(422)),
+    ("portal:contact", "get", {}, None, public()),
+    ("portal:contact", "post", {}, {}, public(422)),
+    ("portal:sign-in", "get", {}, None, {**public(), "patient": 302}),
+    ("portal:sign-in", "post", {}, {}, {**public(422), "patient": 302}),
+    # The patient persona signs in after the link is made, which uses up her links.
+    ("portal:link", "get", {"token": "<sign-in>"}, None, {**public(), "patient": 410}),
+    ("portal:link", "get", {"token": "forged"}, None, public(410)),
+    ("portal:me", "get", {}, None, portal()),
+    ("portal:book-next", "post", {}, {}, portal(404)),
+    ("portal:treatments", "get", {}, None, portal()),
+    ("portal:photos", "get", {}, None, portal()),
+    ("portal:photo", "get", {"public_id": "<clinical-photo>", "size": "thumbnail"}, None, portal()),
+    ("portal:preferences", "get", {}, None, portal()),
+    ("portal:preferences", "post", {}, {}, portal(422)),
+    ("portal:password", "post", {}, {}, portal(422)),
+    ("portal:my-data", "get", {"fmt": "json"}, None, portal()),
+    ("portal:inbox", "get", {}, None, page(ALL_STAFF)),
+    ("portal:handled", "post", {"public_id": "<contact>"}, {}, page(ALL_STAFF, ok=302)),
+    ("portal:site-pages", "get", {}, None, page(ALL_STAFF)),
+    ("portal:site-page", "get", {"slug": "faq"}, None, page({"owner"})),
+    ("portal:site-page", "post", {"slug": "faq"}, {}, page({"owner"}, ok=422)),
     ("aftercare:texts", "get", {}, None, page(ALL_STAFF)),
     ("aftercare:photo", "get", {"public_id": "<photo>"}, None, page(CLINICIANS)),
     ("aftercare:follow-up", "get", {"treatment_id": "<signed>"}, None, page(CLINICIANS)),
@@ -400,7 +430,7 @@ def _outcome_objects(patient, clinic, signed, injector) -> dict:
     from django.utils import timezone
 
     from glabella.outcomes import durations, invitations
-    from glabella.outcomes.models import Course, Invitation, MovementCheck, Photo
+    from glabella.outcomes.models import Course, Invitation, MovementCheck
 
     Course.objects.create(
         treatment=signed,
@@ -424,9 +454,23 @@ def _outcome_objects(patient, clinic, signed, injector) -> dict:
         book_from=timezone.now().date(),
         status=Invitation.Status.SENT,
     )
-    photo = Photo.objects.create(
+    photo = stored_photo(patient, signed, injector, _signed_photo_consent(patient))
+    return {
+        "<movement>": durations.movement_token(check),
+        "<invitation>": invitations.token(invitation),
+        "<clinical-photo>": photo.public_id,
+    }
+
+
+def stored_photo(patient, treatment, taken_by, consent):
+    """A clinical photo row written directly (the access door is what is tested, not taking)."""
+    from django.utils import timezone
+
+    from glabella.outcomes.models import Photo
+
+    return Photo.objects.create(
         patient=patient,
-        treatment=signed,
+        treatment=treatment,
         view="frown",
         taken_on=timezone.now().date(),
         day=0,
@@ -436,15 +480,10 @@ def _outcome_objects(patient, clinic, signed, injector) -> dict:
         height=1,
         size=2,
         sha256="0" * 64,
-        consent=_signed_photo_consent(patient),
-        taken_by=injector,
+        consent=consent,
+        taken_by=taken_by,
         via="web",
     )
-    return {
-        "<movement>": durations.movement_token(check),
-        "<invitation>": invitations.token(invitation),
-        "<clinical-photo>": photo.public_id,
-    }
 
 
 def _signed_photo_consent(patient):
@@ -482,6 +521,10 @@ def test_route_answers_each_persona(
         ).public_id,
         "<forms>": screening.forms_token(patient),
         "<consent>": _signed_photo_consent(patient).public_id,
+        "<sign-in>": portal_services.sign_in_token(patient),
+        "<contact>": ContactMessage.objects.create(
+            name="Ann", email="ann@example.com", message="Hello"
+        ).public_id,
         **_treatment_objects(patient, clinic),
     }
     url = reverse(name, kwargs=_resolve(kwargs, objects))
@@ -496,7 +539,10 @@ def test_route_answers_each_persona(
         f"{persona} {method.upper()} {url}: {response.status_code}, expected {expected[persona]}"
     )
     if response.status_code == 302 and persona == "anonymous" and name != "core:sign-out":
-        assert response["Location"].startswith(reverse("core:sign-in"))
+        # Patients' pages send to the portal's sign-in (link or password), staff pages to theirs.
+        patients_page = expected["patient"] != 403 and name != "core:home"
+        sign_in = "portal:sign-in" if patients_page else "core:sign-in"
+        assert response["Location"].startswith(reverse(sign_in))
 
 
 @pytest.mark.parametrize("persona", ["patient", "front_desk", "injector", "medical_director"])

@@ -25,6 +25,7 @@ from glabella.aftercare.models import (
     ReportPhoto,
     Sent,
 )
+from glabella.clinic.services import local_zone
 from glabella.core import audit
 from glabella.core.access import get_restricted_or_404
 from glabella.core.decorators import patient_page, staff_page
@@ -210,7 +211,8 @@ def board(request):
         "now": timezone.now(),
         "may_act": request.actor.can(Capability.CHANGE_CLINICAL),
     }
-    return render(request, "aftercare/board.html", context)
+    # Times on the clinic's clock (the first location's), not the server's UTC.
+    return render_in(request, "aftercare/board.html", context, local_zone())
 
 
 @require_POST

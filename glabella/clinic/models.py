@@ -56,6 +56,12 @@ class Location(models.Model):
     postal_code = models.CharField(max_length=10)
     phone = models.CharField(max_length=20, help_text="E.164, e.g. +18055550100")
     email = models.EmailField(blank=True)
+    directions = models.TextField(
+        blank=True,
+        max_length=1000,
+        help_text="How to find the door, in words (parking, entrance, floor): the public pages "
+        "show no map.",
+    )
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
     cancellation_window_hours = models.PositiveSmallIntegerField(
         default=24,

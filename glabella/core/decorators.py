@@ -4,6 +4,7 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.shortcuts import render
+from django.urls import reverse
 
 from glabella.core.access import actor_from_request
 from glabella.core.roles import Capability
@@ -35,11 +36,12 @@ def patient_page(view):
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
+            return redirect_to_login(request.get_full_path(), reverse("portal:sign-in"))
         actor = actor_from_request(request, channel="portal")
         if not actor.is_patient:
             return render(request, "core/forbidden.html", status=403)
         request.actor = actor
         return view(request, *args, **kwargs)
 
+    wrapper.patient_page = True  # tests find every portal page by this mark
     return wrapper

@@ -47,3 +47,14 @@ class Conflict(DomainError):
 class Forbidden(DomainError):
     status = 403
     code = "forbidden"
+
+
+class Throttled(DomainError):
+    """Too many tries in a short time from one email or address; nothing was done."""
+
+    status = 429
+    code = "throttled"
+
+    def __init__(self, message: str, field: str | None = None):
+        super().__init__(message)
+        self.field = field

@@ -165,3 +165,18 @@ class AccessLog(models.Model):
         if self.pk is not None:
             raise ValueError("Access log rows are never changed.")
         super().save(*args, **kwargs)
+
+
+class Attempt(models.Model):
+    """One use of a public form, by a key (an email or an address, stored only as a digest):
+    what `core.throttle` counts."""
+
+    scope = models.CharField(max_length=20)
+    key = models.CharField(max_length=64)  # SHA-256 hex of the folded email or address
+    at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["scope", "key", "at"], name="core_attempt_key_at")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} at {self.at:%Y-%m-%d %H:%M:%S}"

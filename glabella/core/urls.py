@@ -5,7 +5,7 @@ from glabella.core import views
 
 app_name = "core"
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("home/", views.home, name="home"),
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="sign-out"),
     path("staff/access-log/", views.access_log, name="access-log"),

@@ -35,7 +35,7 @@ def home(request):
     if actor.is_staff:
         return redirect("patients:search")
     if actor.is_patient:
-        return redirect("patients:portal-me")
+        return redirect("portal:me")
     return render(request, "core/forbidden.html", status=403)
 
 

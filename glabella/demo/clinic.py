@@ -123,6 +123,8 @@ def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
             postal_code="91362",
             phone="+18055550100",
             email=f"hello@{DEMO_DOMAIN}",
+            directions="Free parking behind the building, entered from Hodencamp Road. The "
+            "entrance faces the courtyard; take the lift or the stairs to the second floor.",
             time_zone="America/Los_Angeles",
         ),
     )

@@ -152,20 +152,51 @@ def _visit(
     patients_seen[start].add(patient_id)
     if room_id is not None:
         used_rooms[wall].add(room_id)
-    service = choice.service
-    end = start + timedelta(minutes=service.duration_minutes)
     past = day < today
     status = (
         _past_status(rng)
         if past
         else (Status.CANCELLED_BY_PATIENT if rng.random() < 0.03 else Status.BOOKED)
     )
+    # Drawn in this order, as they always were, so that a seed makes the same history.
     booked_at = start - timedelta(days=rng.randint(1, 40), minutes=rng.randint(0, 600))
+    public_id = uuid.UUID(int=rng.getrandbits(128), version=4)
+    source = rng.choice([Appointment.Source.STAFF, Appointment.Source.ONLINE])
+    return appointment_row(
+        location,
+        choice.service,
+        staff_id,
+        room_id,
+        patient_id,
+        start,
+        status=status,
+        source=source,
+        booked_at=booked_at,
+        public_id=public_id,
+    )
+
+
+def appointment_row(
+    location,
+    service,
+    provider_id,
+    room_id,
+    patient_id,
+    start,
+    *,
+    status,
+    source,
+    booked_at,
+    public_id,
+) -> Appointment:
+    """An unsaved appointment as its history left it: the time it blocks (buffers included)
+    and, by its status, when it was checked in, completed or cancelled."""
+    end = start + timedelta(minutes=service.duration_minutes)
     return Appointment(
-        public_id=uuid.UUID(int=rng.getrandbits(128), version=4),
+        public_id=public_id,
         location=location,
         service=service,
-        provider_id=staff_id,
+        provider_id=provider_id,
         room_id=room_id,
         patient_id=patient_id,
         starts_at=start,
@@ -173,7 +204,7 @@ def _visit(
         blocked_from=start - timedelta(minutes=service.buffer_before_minutes),
         blocked_until=end + timedelta(minutes=service.buffer_after_minutes),
         status=status,
-        source=rng.choice([Appointment.Source.STAFF, Appointment.Source.ONLINE]),
+        source=source,
         booked_at=booked_at,
         checked_in_at=start - timedelta(minutes=5) if status == Status.COMPLETED else None,
         completed_at=end if status == Status.COMPLETED else None,

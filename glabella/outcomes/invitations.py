@@ -139,6 +139,33 @@ def invite(found: Forecast, location, now: datetime) -> Invitation | None:
     return invitation
 
 
+def open_from_portal(found: Forecast, now: datetime) -> Invitation | None:
+    """The invitation for a forecast's treatment when the patient asks to book from the portal:
+    the one sent, or a new one without a message (they are already here). None before the time
+    an invitation would be sent, so that the patient still gets it then."""
+    existing = Invitation.objects.filter(treatment_id=found.treatment_id).first()
+    if existing is not None:
+        return existing
+    today = now.astimezone(found.location.zone).date()
+    if today < found.invite_from - timedelta(days=settings.INVITE_DAYS_BEFORE):
+        return None
+    where = usual(found.patient_id) or (found.location_id, found.injector_id)
+    try:
+        with write_transaction():
+            return Invitation.objects.create(
+                treatment=found.treatment,
+                patient=found.patient,
+                location_id=where[0],
+                injector_id=where[1],
+                service=service_for(found.treatment),
+                book_from=found.invite_from,
+                status=Invitation.Status.PORTAL,
+                created_at=now,
+            )
+    except IntegrityError:
+        return Invitation.objects.filter(treatment_id=found.treatment_id).first()
+
+
 def _queue(invitation: Invitation, route: tuple[str, str], now: datetime) -> None:
     patient = invitation.patient
     channel, to = route

@@ -275,6 +275,7 @@ class Invitation(models.Model):
         SENT = "sent", "Sent"
         NO_CONSENT = "no_consent", "Not sent: no consent to messages"
         BOOKED = "booked", "Booked from the invitation"
+        PORTAL = "portal", "Opened by the patient in the portal"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     treatment = models.OneToOneField(

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from glabella.clinic.models import Location, Service
 from glabella.clinic.services import locations_serving
+from glabella.core import throttle
 from glabella.core.access import (
     actor_for,
     actor_from_request,
@@ -23,7 +24,7 @@ from glabella.core.access import (
 )
 from glabella.core.audit import Action, record, record_patient
 from glabella.core.decorators import staff_page
-from glabella.core.errors import DomainError, ValidationFailed, describe
+from glabella.core.errors import DomainError, Throttled, ValidationFailed, describe
 from glabella.core.models import StaffMember
 from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
@@ -144,7 +145,17 @@ def _book_post(request, now):
     actor = actor_from_request(request)
     status = 422
     alternatives = []
-    if form.is_valid():
+    try:
+        # Every submission counts, good or bad: the same email a hundred times a minute is abuse.
+        email = request.POST.get("email", "")
+        throttle.check_public_form("booking", email=email, ip=actor.ip, now=now)
+    except Throttled as throttled:
+        form.is_valid()
+        form.add_error("email", throttled.message)
+        status = throttled.status
+    else:
+        status = 422
+    if status == 422 and form.is_valid():
         try:
             appointment = services.book_online(actor, form.cleaned_data, now=now)
         except services.SlotTaken as taken:
@@ -153,6 +164,11 @@ def _book_post(request, now):
             alternatives = taken.alternatives
         except ValidationFailed as failed:
             apply_errors(form, failed.fields)
+        except Throttled as throttled:
+            status = throttled.status
+            form.add_error(
+                throttled.field if throttled.field in form.fields else None, throttled.message
+            )
         else:
             messages.success(
                 request, "You are booked. We have sent the time, the place and this page's link."

@@ -16,10 +16,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from glabella.core import audit
+from glabella.core import audit, throttle
 from glabella.core.access import client_ip
 from glabella.core.decorators import patient_page, staff_page
-from glabella.core.errors import Conflict, DomainError, ValidationFailed
+from glabella.core.errors import Conflict, DomainError, Throttled, ValidationFailed
 from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
 from glabella.patients import services as patient_services
@@ -436,6 +436,12 @@ def self_check(request):
     result = None
     status = 200
     if request.method == "POST":
+        try:
+            throttle.check_public_form("self-check", ip=client_ip(request))
+        except Throttled as throttled:
+            form.is_valid()
+            form.add_error(None, throttled.message)
+            return render(request, "screening/self_check.html", {"form": form}, status=429)
         if form.is_valid():
             result = run_self_check(
                 form.cleaned_data,

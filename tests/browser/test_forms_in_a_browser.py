@@ -50,7 +50,7 @@ def fits_the_screen(page) -> None:
 def test_the_questionnaire_by_keyboard_on_a_phone(phone, live_server, patient):
     phone.goto(live_server.url + f"/forms/{services.forms_token(patient)}/")
     fits_the_screen(phone)
-    tab_to(phone, "a.button.primary")
+    tab_to(phone, "main a.button.primary")
     phone.keyboard.press("Enter")
     phone.wait_for_url("**/questions/")
     fits_the_screen(phone)

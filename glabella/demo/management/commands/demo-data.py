@@ -16,6 +16,7 @@ from glabella.demo.aftercare import load_demo_aftercare
 from glabella.demo.clinic import DEMO_PASSWORD, ensure_demo_clinic
 from glabella.demo.outcomes import load_demo_outcomes
 from glabella.demo.patients import load_patients
+from glabella.demo.portal import load_portal_patient_history
 from glabella.demo.schedule import load_demo_history
 from glabella.demo.screening import load_demo_screening
 from glabella.demo.treatments import load_demo_treatments
@@ -63,6 +64,7 @@ class Command(BaseCommand):
         if history_years:
             today = local_today(location)
             visits = load_demo_history(location, seed, today, years=history_years)
+            visits += load_portal_patient_history(location, today)
             if visits:
                 audit.record(
                     system_actor("demo-data"),

@@ -1,0 +1,105 @@
+"""The public and portal forms: type parsing only; the services decide what is allowed."""
+
+from django import forms
+
+from glabella.clinic.models import Location
+from glabella.patients.models import Channel
+
+
+class AreaForm(forms.Form):
+    area = forms.CharField(
+        label="Your city or ZIP code",
+        required=False,  # the service says what is missing, in its words
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "text"}),
+    )
+
+
+class ContactForm(forms.Form):
+    # Lengths and choices are the service's to check, with its messages.
+    name = forms.CharField(label="Your name", required=False)
+    email = forms.CharField(
+        label="Email",
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    phone = forms.CharField(
+        label="Phone (optional)",
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+    )
+    location = forms.CharField(label="Location", required=False, widget=forms.Select)
+    message = forms.CharField(
+        label="Your message",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "maxlength": 3000}),
+        help_text="Please do not send medical details here; we will call you back.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["location"].widget.choices = [("", "Any location")] + [
+            (loc.slug, loc.name) for loc in Location.objects.filter(active=True).order_by("name")
+        ]
+
+
+class SignInForm(forms.Form):
+    email = forms.CharField(
+        label="Email",
+        required=False,
+        widget=forms.EmailInput(attrs={"autocomplete": "username"}),
+    )
+    method = forms.ChoiceField(
+        label="How would you like to sign in?",
+        choices=[("link", "Email me a link"), ("password", "Use my password")],
+        initial="link",
+        required=False,  # none chosen: the link
+        widget=forms.RadioSelect,
+    )
+    password = forms.CharField(
+        label="Password (only if you chose one)",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
+class PreferencesForm(forms.Form):
+    preferred_channel = forms.ChoiceField(
+        label="For appointments and care, reach me by",
+        choices=Channel.choices,
+        widget=forms.RadioSelect,
+    )
+    email_consent = forms.BooleanField(label="Email may be used", required=False)
+    sms_consent = forms.BooleanField(label="Text messages may be used", required=False)
+    marketing_consent = forms.BooleanField(
+        label="Send me news and offers now and then (separate from care messages)",
+        required=False,
+    )
+
+
+class PasswordForm(forms.Form):
+    password = forms.CharField(
+        label="New password",
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+    repeat = forms.CharField(
+        label="The same again",
+        strip=False,
+        required=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+class SiteTextForm(forms.Form):
+    title = forms.CharField(label="Title", required=False)
+    description = forms.CharField(
+        label="Summary for search engines", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    body = forms.CharField(
+        label="Text",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 24}),
+        help_text="A blank line starts a paragraph; '## ' starts a heading; '- ' a list item.",
+    )

@@ -1,0 +1,72 @@
+"""The public pages' saved words (every version kept) and the contact form's messages."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from glabella.core.access import AccessRule, RestrictedQuerySet
+from glabella.core.roles import Capability
+from glabella.portal import content
+
+
+class SiteText(models.Model):
+    """One saved version of a public page's words; the newest per page is shown."""
+
+    slug = models.CharField(max_length=40, choices=[(p.slug, p.nav) for p in content.DEFAULTS])
+    title = models.CharField(max_length=content.TITLE_MAX)
+    description = models.CharField(max_length=content.DESCRIPTION_MAX)
+    body = models.TextField(max_length=content.BODY_MAX)
+    saved_at = models.DateTimeField(default=timezone.now)
+    saved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    objects = RestrictedQuerySet.as_manager()
+    access_rule = AccessRule(
+        staff={"view": Capability.VIEW_CLINIC, "change": Capability.MANAGE_CLINIC},
+        patient_actions=frozenset(),
+        public=frozenset({"view"}),
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["slug", "-saved_at"], name="portal_text_newest")]
+
+    def __str__(self) -> str:
+        return f"{self.slug} ({self.saved_at:%Y-%m-%d %H:%M})"
+
+
+class ContactMessage(models.Model):
+    """A message from the public contact form, waiting in the staff inbox."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=150)
+    email = models.EmailField()
+    phone = models.CharField(max_length=20, blank=True, help_text="E.164")
+    location = models.ForeignKey(
+        "clinic.Location", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.TextField(max_length=3000)
+    received_at = models.DateTimeField(default=timezone.now)
+    handled_at = models.DateTimeField(null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    objects = RestrictedQuerySet.as_manager()
+    access_rule = AccessRule(
+        staff={"view": Capability.VIEW_PATIENT, "change": Capability.CHANGE_PATIENT},
+        patient_actions=frozenset(),
+    )
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["handled_at", "-received_at"], name="portal_inbox")]
+
+    def __str__(self) -> str:
+        return f"{self.name} <{self.email}>"

@@ -1,0 +1,335 @@
+"""What the portal shows a signed-in patient of their own care, read only through the access door
+(`restrict(actor)`: a patient's own rows and nothing else): appointments, treatment history,
+photos, the next expected treatment; and "download my data" as JSON and PDF.
+
+Each read that shows health data writes its access-log row here, so the views stay thin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from glabella.aftercare.models import AREAS as AREA_NAMES
+from glabella.aftercare.models import CheckIn, Report
+from glabella.core import audit
+from glabella.core.access import Actor
+from glabella.core.pdf import Pages
+from glabella.outcomes.models import Forecast, Photo, Score
+from glabella.outcomes.services import session_units, treated_on
+from glabella.patients.models import Allergy, Condition, Medication, Patient
+from glabella.scheduling import notices
+from glabella.scheduling.models import Appointment, Status
+from glabella.screening.models import ConsentWithdrawal, IntakeResponse, SignedConsent
+from glabella.screening.products import PRODUCT_NAMES
+from glabella.treatments.models import TreatmentRecord
+
+
+@dataclass(frozen=True)
+class Visit:
+    appointment: Appointment
+    manage_url: str
+
+
+def upcoming(actor: Actor, now: datetime) -> list[Visit]:
+    """The patient's booked appointments from now on, each with its manage link (move or
+    cancel within the location's policy)."""
+    rows = (
+        Appointment.objects.restrict(actor)
+        .filter(status=Status.BOOKED, starts_at__gte=now)
+        .select_related("service", "location", "provider")
+        .order_by("starts_at")[:20]
+    )
+    return [Visit(a, notices.manage_url(a)) for a in rows]
+
+
+@dataclass(frozen=True)
+class Session:
+    record: TreatmentRecord
+    day: date
+    product: str
+    lot: str
+    areas: list[tuple[str, Decimal]]  # (area's name, units), amendments included
+
+    @property
+    def total(self) -> Decimal:
+        return sum((units for _, units in self.areas), Decimal(0))
+
+
+def history(actor: Actor, patient: Patient) -> list[Session]:
+    """The patient's signed treatments, newest first: day, product, lot, units per area."""
+    originals = list(
+        TreatmentRecord.objects.restrict(actor)
+        .filter(locked_at__isnull=False, amends__isnull=True)
+        .select_related("appointment", "patient__preferred_location", "vial__lot")
+        .order_by("-appointment__starts_at")[:200]
+    )
+    units = session_units(originals)
+    sessions = [
+        Session(
+            record,
+            treated_on(record),
+            PRODUCT_NAMES.get(record.product, record.product),
+            record.vial.lot.lot_number if record.vial_id else "",
+            [
+                (AREA_NAMES.get(area, area), amount)
+                for area, amount in sorted(units.get(record.pk, {}).items())
+            ],
+        )
+        for record in originals
+    ]
+    audit.record_patient(actor, audit.Action.READ, patient, object_type="treatment_history")
+    return sessions
+
+
+def photos(actor: Actor, patient: Patient) -> list[Photo]:
+    rows = list(
+        Photo.objects.restrict(actor).defer("data", "thumbnail").order_by("-taken_on", "view")
+    )
+    if rows:
+        audit.record_patient(actor, audit.Action.READ, patient, object_type="photos")
+    return rows
+
+
+def next_treatment(actor: Actor) -> Forecast | None:
+    """The current forecast of the patient's newest treatment: when its effect is likely to
+    wear off, with the interval."""
+    return (
+        Forecast.objects.restrict(actor)
+        .filter(current=True)
+        .select_related("location", "treatment__appointment__service", "patient")
+        .order_by("-treated_on")
+        .first()
+    )
+
+
+# ---------------------------------------------------------------- download my data
+
+
+def _day(value) -> str | None:
+    return value.isoformat() if value else None
+
+
+def my_data(actor: Actor, patient: Patient, now: datetime | None = None) -> dict:
+    """Everything the clinic holds about the patient that the patient may see, as plain data.
+    Photos are listed (view, day); their images are in the portal."""
+    now = now or timezone.now()
+    own = {
+        "allergies": Allergy,
+        "conditions": Condition,
+        "medications": Medication,
+    }
+    data: dict = {
+        "exported_at": now.isoformat(),
+        "patient": {
+            "id": str(patient.public_id),
+            "given_name": patient.given_name,
+            "family_name": patient.family_name,
+            "preferred_name": patient.preferred_name,
+            "birth_date": _day(patient.birth_date),
+            "sex": patient.sex,
+            "email": patient.email,
+            "phone": patient.phone,
+            "address": {
+                "line1": patient.address_line1,
+                "line2": patient.address_line2,
+                "city": patient.city,
+                "state": patient.state,
+                "postal_code": patient.postal_code,
+            },
+            "pregnancy_status": patient.pregnancy_status,
+            "breastfeeding_status": patient.breastfeeding_status,
+        },
+        "communication": {
+            "preferred_channel": patient.preferred_channel,
+            "email_allowed": patient.email_consent,
+            "texts_allowed": patient.sms_consent,
+            "marketing_allowed": patient.marketing_consent,
+        },
+    }
+    for name, model in own.items():
+        data[name] = [
+            {"name": row.name, "active": row.active, "source": row.source}
+            for row in model.objects.restrict(actor).order_by("name")
+        ]
+    data["appointments"] = [
+        {
+            "id": str(a.public_id),
+            "service": a.service.name,
+            "location": a.location.name,
+            "starts_at": a.starts_at.isoformat(),
+            "status": a.status,
+        }
+        for a in Appointment.objects.restrict(actor)
+        .select_related("service", "location")
+        .order_by("starts_at")
+    ]
+    data["intake_answers"] = [
+        {"submitted_at": r.submitted_at.isoformat(), "via": r.via, "answers": r.answers}
+        for r in IntakeResponse.objects.restrict(actor).order_by("submitted_at")
+    ]
+    withdrawn = {
+        w.consent_id: w.at for w in ConsentWithdrawal.objects.restrict(actor).only("consent", "at")
+    }
+    data["consents"] = [
+        {
+            "kind": c.document.kind,
+            "document": c.document.title,
+            "version": c.document.version,
+            "signed_at": c.signed_at.isoformat(),
+            "withdrawn_at": withdrawn[c.pk].isoformat() if c.pk in withdrawn else None,
+        }
+        for c in SignedConsent.objects.restrict(actor)
+        .select_related("document")
+        .defer("pdf", "strokes")
+        .order_by("signed_at")
+    ]
+    data["treatments"] = [
+        {
+            "id": str(s.record.public_id),
+            "day": s.day.isoformat(),
+            "product": s.product,
+            "lot": s.lot,
+            "areas": [{"area": area, "units": str(units)} for area, units in s.areas],
+            "total_units": str(s.total),
+        }
+        for s in history(actor, patient)
+    ]
+    data["check_ins"] = [
+        {"day": c.day, "due_at": c.due_at.isoformat(), "status": c.status}
+        for c in CheckIn.objects.restrict(actor).order_by("due_at")
+    ]
+    data["reports"] = [
+        {
+            "submitted_at": r.submitted_at.isoformat(),
+            "symptoms": r.symptoms,
+            "severity": r.severity,
+            "effect_shows": r.effect_shows,
+            "satisfied": r.satisfied,
+            "advice": r.urgency,
+            "your_words": r.free_text,
+        }
+        for r in Report.objects.restrict(actor).order_by("submitted_at")
+    ]
+    data["wrinkle_grades"] = [
+        {
+            "area": s.area,
+            "state": s.state,
+            "rater": s.rater,
+            "grade": s.grade,
+            "scale": f"{s.scale} {s.scale_version}",
+            "day_after_treatment": s.day,
+            "scored_on": s.scored_on.isoformat(),
+        }
+        for s in Score.objects.restrict(actor).order_by("scored_on", "area")
+    ]
+    data["photos"] = [
+        {"view": p.view, "taken_on": p.taken_on.isoformat(), "day_after_treatment": p.day}
+        for p in Photo.objects.restrict(actor).defer("data", "thumbnail").order_by("taken_on")
+    ]
+    found = next_treatment(actor)
+    data["next_treatment"] = (
+        {
+            "likely_from": found.low_on.isoformat(),
+            "expected_on": found.wear_off_on.isoformat(),
+            "likely_until": found.high_on.isoformat(),
+        }
+        if found
+        else None
+    )
+    audit.record_patient(actor, audit.Action.EXPORT, patient, object_type="my_data")
+    return data
+
+
+def my_data_pdf(data: dict) -> bytes:
+    """The same data laid out for reading and printing."""
+    person = data["patient"]
+    name = f"{person['given_name']} {person['family_name']}"
+    pages = Pages(f"{name}: records", f"{name}, exported {data['exported_at'][:10]}")
+    pages.text(f"Your records: {name}", font="F2", size=16, gap=6)
+    pages.text(f"Born {person['birth_date']}. Email {person['email'] or '-'}.", gap=4)
+    pages.text(f"Phone {person['phone'] or '-'}.", gap=8)
+
+    def section(title: str, lines: list[str]) -> None:
+        pages.text(title, font="F2", size=12.5, gap=2)
+        for line in lines or ["None."]:
+            pages.text(line, gap=1)
+        pages.y -= 8
+
+    prefs = data["communication"]
+    section(
+        "How we contact you",
+        [
+            f"Preferred: {prefs['preferred_channel']}; email "
+            f"{'allowed' if prefs['email_allowed'] else 'not allowed'}; texts "
+            f"{'allowed' if prefs['texts_allowed'] else 'not allowed'}; news and offers "
+            f"{'yes' if prefs['marketing_allowed'] else 'no'}."
+        ],
+    )
+    for key, title in (
+        ("allergies", "Allergies"),
+        ("conditions", "Conditions"),
+        ("medications", "Medications"),
+    ):
+        section(
+            title,
+            [f"{row['name']}{'' if row['active'] else ' (no longer)'}" for row in data[key]],
+        )
+    section(
+        "Appointments",
+        [
+            f"{a['starts_at'][:16].replace('T', ' ')} UTC - {a['service']} at {a['location']} "
+            f"({a['status'].replace('_', ' ')})"
+            for a in data["appointments"]
+        ],
+    )
+    section(
+        "Treatments",
+        [
+            f"{t['day']}: {t['product']}, lot {t['lot'] or '-'}; "
+            + "; ".join(f"{a['area']} {a['units']} U" for a in t["areas"])
+            + f" (total {t['total_units']} U)"
+            for t in data["treatments"]
+        ],
+    )
+    section(
+        "Consents",
+        [
+            f"{c['document']} (version {c['version']}), signed {c['signed_at'][:10]}"
+            + (f", withdrawn {c['withdrawn_at'][:10]}" if c["withdrawn_at"] else "")
+            for c in data["consents"]
+        ],
+    )
+    section(
+        "Your reports after treatment",
+        [
+            f"{r['submitted_at'][:10]}: "
+            + (", ".join(r["symptoms"]) or "no symptoms")
+            + f"; advice given: {r['advice']}"
+            for r in data["reports"]
+        ],
+    )
+    section(
+        "Wrinkle grades",
+        [
+            f"{g['scored_on']} {g['area']} ({g['state']}, by the {g['rater']}): grade {g['grade']}"
+            for g in data["wrinkle_grades"]
+        ],
+    )
+    section(
+        "Intake questionnaires",
+        [f"Answered {r['submitted_at'][:10]} ({r['via']})" for r in data["intake_answers"]],
+    )
+    section(
+        "Photos",
+        [f"{p['taken_on']}: {p['view']} view" for p in data["photos"]],
+    )
+    nxt = data["next_treatment"]
+    section(
+        "Next treatment",
+        [f"Likely due around {nxt['expected_on']}."] if nxt else [],
+    )
+    return pages.bytes()

@@ -1,0 +1,366 @@
+"""The public site (the clinic's pages, the service-area check, contact), the patient portal
+(sign-in, home, treatment history, photos, preferences, my data) and the staff pages that keep
+them (the public pages' words, the contact inbox). Thin: each parses, calls a service, renders."""
+
+import json
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core import signing
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from glabella.core import audit
+from glabella.core.access import actor_from_request, client_ip, get_restricted_or_404
+from glabella.core.decorators import patient_page, staff_page
+from glabella.core.errors import DomainError, Throttled, ValidationFailed
+from glabella.core.rendering import private_bytes, render_in
+from glabella.core.roles import Capability
+from glabella.outcomes import invitations
+from glabella.outcomes.models import Photo
+from glabella.patients.forms import apply_errors
+from glabella.portal import content, records, services, structured
+from glabella.portal.forms import (
+    AreaForm,
+    ContactForm,
+    PasswordForm,
+    PreferencesForm,
+    SignInForm,
+    SiteTextForm,
+)
+from glabella.portal.models import ContactMessage
+from glabella.screening.products import LABEL_DOSES, PRODUCT_NAMES
+from glabella.screening.services import clinic_zone
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+MENU = ("how-it-works", "areas", "what-to-expect", "side-effects", "candidates", "compared", "faq")
+
+
+def _public(request, template: str, context: dict, status: int = 200):
+    """A public page: the site's menu, and each location as schema.org data."""
+    texts = services.pages()
+    locations = list(services.public_locations())
+    context = {
+        "menu": [(slug, texts[slug].nav) for slug in MENU],
+        "locations": locations,
+        "structured": structured.script([structured.clinic(loc) for loc in locations]),
+        **context,
+    }
+    return render(request, template, context, status=status)
+
+
+def _failed(form, exc: DomainError) -> int:
+    """Puts a refused submission's messages on the form; the status to answer with."""
+    if isinstance(exc, ValidationFailed):
+        apply_errors(form, exc.fields)
+    elif isinstance(exc, Throttled):
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    else:
+        form.add_error(None, exc.message)
+    return exc.status
+
+
+@require_GET
+def home(request):
+    texts = services.pages()
+    cards = [(slug, texts[slug].nav, content.summary(texts[slug].body)) for slug in MENU]
+    context = {"text": texts["home"], "body": content.render_body(texts["home"].body)}
+    context.update(cards=cards, area_form=AreaForm())
+    return _public(request, "portal/home.html", context)
+
+
+@require_GET
+def info(request, slug):
+    if slug not in MENU:
+        raise Http404
+    text = services.page(slug)
+    context = {"text": text, "body": content.render_body(text.body), "slug": slug}
+    if slug == "areas":
+        offered = {p.value for p in PRODUCT_NAMES}
+        context["doses"] = [
+            (PRODUCT_NAMES[d.product], d.area.label, d.dose_text, d.verify)
+            for d in LABEL_DOSES
+            if d.product.value in offered
+        ]
+    if slug == "candidates":
+        context["self_check"] = reverse("screening:self-check")
+    return _public(request, "portal/info.html", context)
+
+
+@require_GET
+def locations(request):
+    return _public(request, "portal/locations.html", {"area_form": AreaForm()})
+
+
+@require_GET
+def service_area(request):
+    """Type a city or ZIP code: served, by which location, or not."""
+    form = AreaForm(request.GET or None)
+    answer = None
+    status = 200
+    if form.is_bound and form.is_valid():
+        try:
+            answer = services.check_area(form.cleaned_data["area"])
+        except ValidationFailed as exc:
+            status = _failed(form, exc)
+    elif form.is_bound:
+        status = 422
+    return _public(
+        request, "portal/service_area.html", {"area_form": form, "answer": answer}, status
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def contact(request):
+    form = ContactForm(request.POST or None, initial={"location": request.GET.get("location")})
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                services.receive_contact(form.cleaned_data, ip=client_ip(request))
+            except DomainError as exc:
+                status = _failed(form, exc)
+            else:
+                messages.success(request, "Thank you. Your message is with our front desk.")
+                return redirect("portal:contact")
+    return _public(request, "portal/contact.html", {"form": form}, status)
+
+
+# ---------------------------------------------------------------- signing in
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request):
+    if request.user.is_authenticated and actor_from_request(request).is_patient:
+        return redirect("portal:me")
+    form = SignInForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if data.get("method") == "password":
+                    user = services.password_sign_in(data, ip=client_ip(request))
+                    login(request, user, backend=BACKEND)
+                    return redirect("portal:me")
+                services.request_link(data, ip=client_ip(request))
+            except DomainError as exc:
+                status = _failed(form, exc)
+            else:
+                return _public(request, "portal/link_sent.html", {"email": data["email"]})
+    return _public(request, "portal/sign_in.html", {"form": form}, status)
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in_link(request, token):
+    """The emailed link: a button, so that a mail scanner opening the link signs nobody in."""
+    try:
+        patient = services.read_link(token)
+    except signing.BadSignature:
+        return _public(request, "portal/link_used.html", {}, status=410)
+    if request.method == "POST":
+        login(request, services.user_for(patient), backend=BACKEND)
+        return redirect("portal:me")
+    first = patient.preferred_name or patient.given_name
+    return _public(request, "portal/link.html", {"first_name": first})
+
+
+# ---------------------------------------------------------------- the portal
+
+
+def _mine(request):
+    return request.user.patient_record
+
+
+@require_GET
+@patient_page
+def me(request):
+    """The portal's home: what is coming, what to do, and when the next treatment is likely."""
+    patient = _mine(request)
+    now = timezone.now()
+    zone = clinic_zone(patient)
+    visits = records.upcoming(request.actor, now)
+    found = records.next_treatment(request.actor)
+    audit.record_patient(request.actor, audit.Action.READ, patient, object_type="portal_home")
+    context = {
+        "patient": patient,
+        "visits": visits,
+        "forecast": found,
+        "today": now.astimezone(zone).date(),
+        "invite_opens": found.invite_from - timedelta(days=settings.INVITE_DAYS_BEFORE)
+        if found
+        else None,
+    }
+    return render_in(request, "portal/me.html", context, zone)
+
+
+@require_POST
+@patient_page
+def book_next(request):
+    """The booking link for the next treatment: the invitation, opened from the portal."""
+    found = records.next_treatment(request.actor)
+    if found is None:
+        raise Http404
+    invitation = invitations.open_from_portal(found, timezone.now())
+    if invitation is None:
+        messages.info(request, "It is a little early to book; we will send you a link.")
+        return redirect("portal:me")
+    return redirect("outcomes:book-again", token=invitations.token(invitation))
+
+
+@require_GET
+@patient_page
+def treatments(request):
+    patient = _mine(request)
+    sessions = records.history(request.actor, patient)
+    return render_in(
+        request, "portal/treatments.html", {"sessions": sessions}, clinic_zone(patient)
+    )
+
+
+@require_GET
+@patient_page
+def photos(request):
+    patient = _mine(request)
+    rows = records.photos(request.actor, patient)
+    return render(request, "portal/photos.html", {"photos": rows})
+
+
+@require_GET
+@patient_page
+def photo(request, public_id, size):
+    """One of the patient's own photos (404 for anyone else's)."""
+    field = {"full": "data", "thumbnail": "thumbnail"}.get(size)
+    if field is None:
+        raise Http404
+    found = get_restricted_or_404(
+        Photo.objects.only("public_id", "patient", field), request.actor, public_id=public_id
+    )
+    audit.record_patient(
+        request.actor, audit.Action.READ, _mine(request), object_type="photo", object_id=public_id
+    )
+    return private_bytes(bytes(getattr(found, field)), "image/jpeg")
+
+
+@require_http_methods(["GET", "POST"])
+@patient_page
+def preferences(request):
+    patient = _mine(request)
+    initial = {name: getattr(patient, name) for name in services.PREFERENCE_FIELDS}
+    form = PreferencesForm(request.POST or None, initial=initial)
+    password_form = PasswordForm()
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            try:
+                services.update_preferences(request.actor, patient, form.cleaned_data)
+            except DomainError as exc:
+                status = _failed(form, exc)
+            else:
+                messages.success(request, "Saved. We will contact you as you chose.")
+                return redirect("portal:preferences")
+    context = {"form": form, "password_form": password_form, "patient": patient}
+    return render(request, "portal/preferences.html", context, status=status)
+
+
+@require_POST
+@patient_page
+def password(request):
+    form = PasswordForm(request.POST)
+    form.is_valid()
+    try:
+        services.set_password(request.actor, request.user, form.cleaned_data)
+    except DomainError as exc:
+        status = _failed(form, exc)
+        patient = _mine(request)
+        initial = {name: getattr(patient, name) for name in services.PREFERENCE_FIELDS}
+        context = {
+            "form": PreferencesForm(initial=initial),
+            "password_form": form,
+            "patient": patient,
+        }
+        return render(request, "portal/preferences.html", context, status=status)
+    login(request, request.user, backend=BACKEND)
+    messages.success(request, "Your password is set. You can sign in with it or with a link.")
+    return redirect("portal:preferences")
+
+
+@require_GET
+@patient_page
+def my_data(request, fmt):
+    if fmt not in ("json", "pdf"):
+        raise Http404
+    data = records.my_data(request.actor, _mine(request))
+    if fmt == "json":
+        body = json.dumps(data, indent=2, ensure_ascii=False).encode()
+        response = private_bytes(body, "application/json")
+    else:
+        response = private_bytes(records.my_data_pdf(data), "application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="my-records.{fmt}"'
+    return response
+
+
+# ---------------------------------------------------------------- staff: the site and the inbox
+
+
+@require_GET
+@staff_page(Capability.VIEW_PATIENT)
+def inbox(request):
+    handled = request.GET.get("handled") == "1"
+    rows = list(services.inbox(request.actor, handled=handled)[:100])
+    audit.record(request.actor, audit.Action.READ, "contact_inbox", detail={"shown": len(rows)})
+    return render(request, "portal/inbox.html", {"rows": rows, "handled": handled})
+
+
+@require_POST
+@staff_page(Capability.CHANGE_PATIENT)
+def handled(request, public_id):
+    message = get_restricted_or_404(ContactMessage.objects, request.actor, public_id=public_id)
+    services.mark_handled(request.actor, message)
+    return redirect("portal:inbox")
+
+
+@require_GET
+@staff_page(Capability.VIEW_CLINIC)
+def site_pages(request):
+    texts = services.pages()
+    rows = [(slug, texts[slug]) for slug in ("home", *MENU)]
+    return render(request, "portal/site_pages.html", {"rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(Capability.MANAGE_CLINIC)
+def site_page(request, slug):
+    if slug not in content.BY_SLUG:
+        raise Http404
+    text = services.page(slug)
+    form = SiteTextForm(
+        request.POST or None,
+        initial={"title": text.title, "description": text.description, "body": text.body},
+    )
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            if request.POST.get("restore") == "1":
+                default = content.BY_SLUG[slug]
+                data = {"title": default.title, "description": default.description}
+                data["body"] = default.body
+            try:
+                services.save_page(request.actor, slug, data)
+            except DomainError as exc:
+                status = _failed(form, exc)
+            else:
+                messages.success(request, "Saved; the public page shows the new text.")
+                return redirect("portal:site-pages")
+    context = {"form": form, "slug": slug, "nav": content.BY_SLUG[slug].nav}
+    return render(request, "portal/site_page.html", context, status=status)
