@@ -113,6 +113,18 @@ def _day(value) -> str | None:
     return value.isoformat() if value else None
 
 
+def _units(value: Decimal) -> str:
+    """Units as people write them: 20, 2.5 (not 20.00)."""
+    return format(value.normalize(), "f")
+
+
+ADVICE = {
+    "self_care": "care at home",
+    "review": "a clinician to call within a day",
+    "urgent": "urgent care",
+}
+
+
 def my_data(actor: Actor, patient: Patient, now: datetime | None = None) -> dict:
     """Everything the clinic holds about the patient that the patient may see, as plain data.
     Photos are listed (view, day); their images are in the portal."""
@@ -193,8 +205,8 @@ def my_data(actor: Actor, patient: Patient, now: datetime | None = None) -> dict
             "day": s.day.isoformat(),
             "product": s.product,
             "lot": s.lot,
-            "areas": [{"area": area, "units": str(units)} for area, units in s.areas],
-            "total_units": str(s.total),
+            "areas": [{"area": area, "units": _units(units)} for area, units in s.areas],
+            "total_units": _units(s.total),
         }
         for s in history(actor, patient)
     ]
@@ -244,8 +256,12 @@ def my_data(actor: Actor, patient: Patient, now: datetime | None = None) -> dict
     return data
 
 
-def my_data_pdf(data: dict) -> bytes:
-    """The same data laid out for reading and printing."""
+def my_data_pdf(data: dict, zone) -> bytes:
+    """The same data laid out for reading and printing, times on the clinic's clock."""
+
+    def local(instant: str) -> str:
+        return f"{datetime.fromisoformat(instant).astimezone(zone):%Y-%m-%d %H:%M}"
+
     person = data["patient"]
     name = f"{person['given_name']} {person['family_name']}"
     pages = Pages(f"{name}: records", f"{name}, exported {data['exported_at'][:10]}")
@@ -281,7 +297,7 @@ def my_data_pdf(data: dict) -> bytes:
     section(
         "Appointments",
         [
-            f"{a['starts_at'][:16].replace('T', ' ')} UTC - {a['service']} at {a['location']} "
+            f"{local(a['starts_at'])} - {a['service']} at {a['location']} "
             f"({a['status'].replace('_', ' ')})"
             for a in data["appointments"]
         ],
@@ -308,7 +324,7 @@ def my_data_pdf(data: dict) -> bytes:
         [
             f"{r['submitted_at'][:10]}: "
             + (", ".join(r["symptoms"]) or "no symptoms")
-            + f"; advice given: {r['advice']}"
+            + f"; advice given: {ADVICE.get(r['advice'], r['advice'])}"
             for r in data["reports"]
         ],
     )

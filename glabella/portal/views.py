@@ -303,7 +303,8 @@ def my_data(request, fmt):
         body = json.dumps(data, indent=2, ensure_ascii=False).encode()
         response = private_bytes(body, "application/json")
     else:
-        response = private_bytes(records.my_data_pdf(data), "application/pdf")
+        pdf = records.my_data_pdf(data, clinic_zone(_mine(request)))
+        response = private_bytes(pdf, "application/pdf")
     response["Content-Disposition"] = f'attachment; filename="my-records.{fmt}"'
     return response
 
