@@ -406,3 +406,28 @@ def test_download_my_data_holds_mine_and_nobody_elses(client_for, patient, other
         == 2
     )
     assert me.get(reverse("portal:my-data", args=["xml"])).status_code == 404
+
+
+def test_the_hourly_sweep_drops_old_counts_of_keys_never_seen_again(clinic):
+    from datetime import datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from glabella.core import throttle
+    from glabella.core.models import Attempt
+    from glabella.messaging.delivery import tick
+
+    hour = datetime(2026, 11, 22, 15, 0, tzinfo=ZoneInfo("UTC"))
+    for minutes in (5, 9, 11, 30):
+        throttle.allow(
+            "contact:email",
+            f"k{minutes}@example.com",
+            limit=10,
+            seconds=600,
+            now=hour - timedelta(minutes=minutes),
+        )
+    assert throttle.sweep(hour + timedelta(minutes=1)) == 0  # only at the top of the hour
+    assert tick(hour)["throttle_counts_swept"] == 2  # the two older than ten minutes
+    assert sorted(Attempt.objects.values_list("at", flat=True)) == [
+        hour - timedelta(minutes=9),
+        hour - timedelta(minutes=5),
+    ]

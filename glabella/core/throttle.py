@@ -3,7 +3,8 @@
 Each allowed use is a row (`core.Attempt`: scope, a SHA-256 of the folded key, time); a use is
 refused while the key already has `limit` rows in the scope's window. Rows live in the database,
 so every web process sees the same count. The limits are settings (`THROTTLE_EMAIL`,
-`THROTTLE_ADDRESS`: uses per window of seconds).
+`THROTTLE_ADDRESS`: uses per window of seconds). A key's old rows go when it is used again, and
+`sweep` drops every row past the longest window each hour.
 """
 
 import hashlib
@@ -48,3 +49,13 @@ def check_public_form(scope: str, *, email: str = "", ip: str | None = None, now
         limit, seconds = settings.THROTTLE_ADDRESS
         if not allow(f"{scope}:ip", ip, limit=limit, seconds=seconds, now=now):
             raise Throttled(MESSAGE)
+
+
+def sweep(now: datetime) -> int:
+    """Drops the counts older than the longest window, keys never seen again included (the
+    scheduler runs it at the top of each hour); returns how many went."""
+    if now.minute != 0:
+        return 0
+    longest = max(settings.THROTTLE_EMAIL[1], settings.THROTTLE_ADDRESS[1])
+    gone, _ = Attempt.objects.filter(at__lt=now - timedelta(seconds=longest)).delete()
+    return gone
