@@ -342,19 +342,22 @@ MATRIX = [
 ]
 
 
-def route_names(resolver=None, namespace=None) -> set[str]:
-    names = set()
+def routes(resolver=None, namespace=None):
+    """(name, pattern) for every route of the URL conf; unnamed ones as `unnamed:<pattern>`."""
     for entry in (resolver or get_resolver()).url_patterns:
         if isinstance(entry, URLResolver):
             ns = entry.namespace or namespace
             if ns == "admin":
                 continue  # Django's own admin: tested as a whole in test_admin_is_for_the_owner
-            names |= route_names(entry, ns)
+            yield from routes(entry, ns)
         elif isinstance(entry, URLPattern) and entry.name:
-            names.add(f"{namespace}:{entry.name}" if namespace else entry.name)
+            yield (f"{namespace}:{entry.name}" if namespace else entry.name), entry
         elif isinstance(entry, URLPattern):
-            names.add(f"unnamed:{entry.pattern}")
-    return names
+            yield f"unnamed:{entry.pattern}", entry
+
+
+def route_names() -> set[str]:
+    return {name for name, _ in routes()}
 
 
 def test_every_route_has_an_entry():

@@ -12,7 +12,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from glabella.aftercare import services as aftercare
@@ -23,7 +23,7 @@ from glabella.portal import services as portal
 from glabella.scheduling.notices import manage_token
 from glabella.screening import services as screening
 from tests.conftest import future_appointment
-from tests.test_permissions import _signed_photo_consent, stored_photo
+from tests.test_permissions import _signed_photo_consent, routes, stored_photo
 
 pytestmark = pytest.mark.django_db
 
@@ -36,21 +36,10 @@ SLUG_VALUES = {
 }
 
 
-def _routes(resolver=None, namespace=None, prefix=""):
-    resolver = resolver or get_resolver()
-    for entry in resolver.url_patterns:
-        if isinstance(entry, URLResolver):
-            ns = entry.namespace or namespace
-            yield from _routes(entry, ns, prefix + str(entry.pattern))
-        elif isinstance(entry, URLPattern) and entry.name:
-            name = f"{namespace}:{entry.name}" if namespace else entry.name
-            yield name, entry
-
-
 def patient_routes() -> list[tuple[str, list[str], dict]]:
     """(name, its parameters, its converters) for each portal page and each signed link."""
     found = {}
-    for name, entry in _routes():
+    for name, entry in routes():
         params = list(entry.pattern.converters)
         if getattr(entry.callback, "patient_page", False) or "token" in params:
             found[name] = (params, entry.pattern.converters, entry.default_args)

@@ -137,7 +137,7 @@ class ForecastOut(Schema):
 def patient_forecasts(request: HttpRequest, public_id: UUID):
     """Each signed treatment's forecast, newest first; `current` marks the one that counts."""
     actor = api_actor(request)
-    patient = get_restricted_or_404(Patient.objects.all(), actor, public_id=public_id)
+    patient = _patient(request, public_id)
     audit.record_patient(actor, audit.Action.READ, patient, object_type="forecast")
     return (
         Forecast.objects.restrict(actor)

@@ -139,6 +139,11 @@ def invite(found: Forecast, location, now: datetime) -> Invitation | None:
     return invitation
 
 
+def opens_on(found: Forecast) -> date:
+    """The first day the invitation for this forecast goes out (`send_due`'s window)."""
+    return found.invite_from - timedelta(days=settings.INVITE_DAYS_BEFORE)
+
+
 def open_from_portal(found: Forecast, now: datetime) -> Invitation | None:
     """The invitation for a forecast's treatment when the patient asks to book from the portal:
     the one sent, or a new one without a message (they are already here). None before the time
@@ -146,8 +151,7 @@ def open_from_portal(found: Forecast, now: datetime) -> Invitation | None:
     existing = Invitation.objects.filter(treatment_id=found.treatment_id).first()
     if existing is not None:
         return existing
-    today = now.astimezone(found.location.zone).date()
-    if today < found.invite_from - timedelta(days=settings.INVITE_DAYS_BEFORE):
+    if now.astimezone(found.location.zone).date() < opens_on(found):
         return None
     where = usual(found.patient_id) or (found.location_id, found.injector_id)
     try:

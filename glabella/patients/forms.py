@@ -3,6 +3,7 @@
 from django import forms
 
 from glabella.clinic.models import Location
+from glabella.core.errors import DomainError
 from glabella.patients.models import (
     Allergy,
     BreastfeedingStatus,
@@ -72,6 +73,18 @@ class MedicationForm(forms.Form):
 
 
 CLINICAL_FORMS = {"allergy": AllergyForm, "condition": ConditionForm, "medication": MedicationForm}
+
+
+def show_refusal(form: forms.Form, exc: DomainError) -> int:
+    """Puts a service's refusal on the form (field by field, or a throttled email on its field,
+    or at the top) and returns the status to answer with."""
+    fields = getattr(exc, "fields", None)
+    if fields:
+        apply_errors(form, fields)
+    else:
+        field = getattr(exc, "field", None)
+        form.add_error(field if field in form.fields else None, exc.message)
+    return exc.status
 
 
 def apply_errors(form: forms.Form, fields: dict[str, list[str]]) -> None:

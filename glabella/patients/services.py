@@ -349,16 +349,51 @@ def update_patient(actor: Actor, patient: Patient, data: dict) -> list[str]:
         _require(actor, Capability.CHANGE_CLINICAL, "record pregnancy or breastfeeding status")
     today = local_today(patient.preferred_location)
     cleaned = clean_patient_fields(data, today=today, partial=True)
+    return _write(actor, patient, cleaned, today, checks=(_check_contact_rules,))
+
+
+def _write(actor: Actor, patient: Patient, cleaned: dict, today: date, *, checks) -> list[str]:
+    """Applies cleaned fields to the locked row, runs the cross-field `checks` on it, saves and
+    logs what changed, in one transaction; returns the changed fields' names."""
     with write_transaction():
         locked = Patient.objects.select_for_update().get(pk=patient.pk)
         changed = _apply(actor, locked, cleaned, today)
-        _check_contact_rules(locked)
+        for check in checks:
+            check(locked)
         if changed:
             locked.save()
             # Field names only: the values are patient data and stay in the record itself.
             audit.record_patient(actor, Action.UPDATE, locked, detail={"fields": changed})
     patient.refresh_from_db()
     return changed
+
+
+PREFERENCE_FIELDS = ("preferred_channel", "email_consent", "sms_consent", "marketing_consent")
+
+
+def update_own_preferences(actor: Actor, patient: Patient, data: dict) -> list[str]:
+    """The patient's own choice, from the portal, of how the clinic reaches them: care messages
+    by the channel chosen, marketing a separate yes or no. Checked as a staff change is, and the
+    channel chosen must be one the patient allows and the clinic can use."""
+    if not actor.is_patient or actor.patient_id != patient.pk:
+        raise Forbidden("Patients change their own preferences.")
+    today = local_today(patient.preferred_location)
+    cleaned = clean_patient_fields(
+        {name: data.get(name) for name in PREFERENCE_FIELDS}, today=today, partial=True
+    )
+    return _write(actor, patient, cleaned, today, checks=(_check_own_channel, _check_contact_rules))
+
+
+def _check_own_channel(patient: Patient) -> None:
+    if patient.preferred_channel == Channel.SMS and not (patient.sms_consent and patient.phone):
+        end = "." if patient.phone else " and give us a mobile number at the desk."
+        raise ValidationFailed(
+            {"preferred_channel": ["To hear from us by text, allow text messages" + end]}
+        )
+    if patient.preferred_channel == Channel.EMAIL and not patient.email:
+        raise ValidationFailed(
+            {"preferred_channel": ["We have no email address for you; ask the desk to add one."]}
+        )
 
 
 def open_patient(actor: Actor, public_id, *, action: str = "view") -> Patient:

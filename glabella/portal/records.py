@@ -61,14 +61,21 @@ class Session:
 
 def history(actor: Actor, patient: Patient) -> list[Session]:
     """The patient's signed treatments, newest first: day, product, lot, units per area."""
+    sessions = _sessions(actor, limit=200)
+    audit.record_patient(actor, audit.Action.READ, patient, object_type="treatment_history")
+    return sessions
+
+
+def _sessions(actor: Actor, limit: int | None = None) -> list[Session]:
+    """Signed treatments, newest first; the page shows the last `limit`, the export all."""
     originals = list(
         TreatmentRecord.objects.restrict(actor)
         .filter(locked_at__isnull=False, amends__isnull=True)
         .select_related("appointment", "patient__preferred_location", "vial__lot")
-        .order_by("-appointment__starts_at")[:200]
+        .order_by("-appointment__starts_at")[:limit]
     )
     units = session_units(originals)
-    sessions = [
+    return [
         Session(
             record,
             treated_on(record),
@@ -81,8 +88,6 @@ def history(actor: Actor, patient: Patient) -> list[Session]:
         )
         for record in originals
     ]
-    audit.record_patient(actor, audit.Action.READ, patient, object_type="treatment_history")
-    return sessions
 
 
 def photos(actor: Actor, patient: Patient) -> list[Photo]:
@@ -208,7 +213,7 @@ def my_data(actor: Actor, patient: Patient, now: datetime | None = None) -> dict
             "areas": [{"area": area, "units": _units(units)} for area, units in s.areas],
             "total_units": _units(s.total),
         }
-        for s in history(actor, patient)
+        for s in _sessions(actor)  # logged once, as the export below
     ]
     data["check_ins"] = [
         {"day": c.day, "due_at": c.due_at.isoformat(), "status": c.status}

@@ -47,21 +47,21 @@ def pages() -> dict[str, content.PageText]:
     newest = SiteText.objects.order_by("slug", "-saved_at", "-id")
     seen = set()
     for row in newest.only("slug", "title", "description", "body"):
-        if row.slug in seen or row.slug not in found:
-            continue
-        seen.add(row.slug)
-        found[row.slug] = content.PageText(
-            row.slug, row.title, row.description, row.body, found[row.slug].nav
-        )
+        if row.slug in found and row.slug not in seen:
+            seen.add(row.slug)
+            found[row.slug] = _in_force(row)
     return found
 
 
 def page(slug: str) -> content.PageText:
     row = SiteText.objects.filter(slug=slug).order_by("-saved_at", "-id").first()
-    default = content.BY_SLUG[slug]
-    if row is None:
-        return default
-    return content.PageText(slug, row.title, row.description, row.body, default.nav)
+    return _in_force(row) if row is not None else content.BY_SLUG[slug]
+
+
+def _in_force(row: SiteText) -> content.PageText:
+    """A saved version as the page shows it (the menu's short name stays ours)."""
+    nav = content.BY_SLUG[row.slug].nav
+    return content.PageText(row.slug, row.title, row.description, row.body, nav)
 
 
 def save_page(actor: Actor, slug: str, data: dict) -> SiteText:
@@ -334,50 +334,3 @@ def set_password(actor: Actor, user, data: dict) -> None:
         user.set_password(first)
         user.save(update_fields=["password"])
         audit.record(actor, audit.Action.UPDATE, "portal_password", user.pk)
-
-
-# ---------------------------------------------------------------- communication preferences
-
-PREFERENCE_FIELDS = ("preferred_channel", "email_consent", "sms_consent", "marketing_consent")
-
-
-def update_preferences(actor: Actor, patient: Patient, data: dict, now=None) -> list[str]:
-    """How the patient wants to hear from us. Care messages (reminders, aftercare, check-ins)
-    follow the channel choices; marketing is a separate yes or no."""
-    if not actor.is_patient or actor.patient_id != patient.pk:
-        raise Forbidden("Patients change their own preferences.")
-    now = now or timezone.now()
-    errors: dict[str, list[str]] = {}
-    channel = str(data.get("preferred_channel") or "")
-    if channel not in Channel.values:
-        errors["preferred_channel"] = ["Choose email or text message."]
-    wanted = {name: bool(data.get(name)) for name in PREFERENCE_FIELDS[1:]}
-    if channel == Channel.SMS and not (wanted["sms_consent"] and patient.phone):
-        errors["preferred_channel"] = [
-            "To hear from us by text, allow text messages"
-            + ("." if patient.phone else " and give us a mobile number at the desk.")
-        ]
-    if channel == Channel.EMAIL and not patient.email:
-        errors["preferred_channel"] = ["We have no email address for you; ask the desk to add one."]
-    if errors:
-        raise ValidationFailed(errors)
-    changed = []
-    if patient.preferred_channel != channel:
-        patient.preferred_channel = channel
-        changed.append("preferred_channel")
-    for name, value in wanted.items():
-        if getattr(patient, name) != value:
-            setattr(patient, name, value)
-            changed.append(name)
-            stamp = f"{name}_at"
-            if hasattr(patient, stamp):
-                setattr(patient, stamp, now if value else None)
-                changed.append(stamp)
-    if changed:
-        patient.updated_at = now
-        with write_transaction():
-            patient.save(update_fields=[*changed, "updated_at"])
-            audit.record_patient(
-                actor, audit.Action.UPDATE, patient, detail={"fields": sorted(changed)}
-            )
-    return changed

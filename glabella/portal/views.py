@@ -3,9 +3,7 @@
 them (the public pages' words, the contact inbox). Thin: each parses, calls a service, renders."""
 
 import json
-from datetime import timedelta
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core import signing
@@ -18,12 +16,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from glabella.core import audit
 from glabella.core.access import actor_from_request, client_ip, get_restricted_or_404
 from glabella.core.decorators import patient_page, staff_page
-from glabella.core.errors import DomainError, Throttled, ValidationFailed
+from glabella.core.errors import DomainError, ValidationFailed
 from glabella.core.rendering import private_bytes, render_in
 from glabella.core.roles import Capability
 from glabella.outcomes import invitations
 from glabella.outcomes.models import Photo
-from glabella.patients.forms import apply_errors
+from glabella.patients.forms import show_refusal
+from glabella.patients.services import PREFERENCE_FIELDS, update_own_preferences
 from glabella.portal import content, records, services, structured
 from glabella.portal.forms import (
     AreaForm,
@@ -52,17 +51,6 @@ def _public(request, template: str, context: dict, status: int = 200):
         **context,
     }
     return render(request, template, context, status=status)
-
-
-def _failed(form, exc: DomainError) -> int:
-    """Puts a refused submission's messages on the form; the status to answer with."""
-    if isinstance(exc, ValidationFailed):
-        apply_errors(form, exc.fields)
-    elif isinstance(exc, Throttled):
-        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
-    else:
-        form.add_error(None, exc.message)
-    return exc.status
 
 
 @require_GET
@@ -103,13 +91,11 @@ def service_area(request):
     form = AreaForm(request.GET or None)
     answer = None
     status = 200
-    if form.is_bound and form.is_valid():
+    if form.is_bound and form.is_valid():  # text only: the service reads it
         try:
             answer = services.check_area(form.cleaned_data["area"])
         except ValidationFailed as exc:
-            status = _failed(form, exc)
-    elif form.is_bound:
-        status = 422
+            status = show_refusal(form, exc)
     return _public(
         request, "portal/service_area.html", {"area_form": form, "answer": answer}, status
     )
@@ -125,7 +111,7 @@ def contact(request):
             try:
                 services.receive_contact(form.cleaned_data, ip=client_ip(request))
             except DomainError as exc:
-                status = _failed(form, exc)
+                status = show_refusal(form, exc)
             else:
                 messages.success(request, "Thank you. Your message is with our front desk.")
                 return redirect("portal:contact")
@@ -152,7 +138,7 @@ def sign_in(request):
                     return redirect("portal:me")
                 services.request_link(data, ip=client_ip(request))
             except DomainError as exc:
-                status = _failed(form, exc)
+                status = show_refusal(form, exc)
             else:
                 return _public(request, "portal/link_sent.html", {"email": data["email"]})
     return _public(request, "portal/sign_in.html", {"form": form}, status)
@@ -194,9 +180,7 @@ def me(request):
         "visits": visits,
         "forecast": found,
         "today": now.astimezone(zone).date(),
-        "invite_opens": found.invite_from - timedelta(days=settings.INVITE_DAYS_BEFORE)
-        if found
-        else None,
+        "invite_opens": invitations.opens_on(found) if found else None,
     }
     return render_in(request, "portal/me.html", context, zone)
 
@@ -253,20 +237,26 @@ def photo(request, public_id, size):
 @patient_page
 def preferences(request):
     patient = _mine(request)
-    initial = {name: getattr(patient, name) for name in services.PREFERENCE_FIELDS}
-    form = PreferencesForm(request.POST or None, initial=initial)
-    password_form = PasswordForm()
+    form = PreferencesForm(request.POST or None, initial=_preferences_of(patient))
     status = 200
     if request.method == "POST":
         status = 422
         if form.is_valid():
             try:
-                services.update_preferences(request.actor, patient, form.cleaned_data)
+                update_own_preferences(request.actor, patient, form.cleaned_data)
             except DomainError as exc:
-                status = _failed(form, exc)
+                status = show_refusal(form, exc)
             else:
                 messages.success(request, "Saved. We will contact you as you chose.")
                 return redirect("portal:preferences")
+    return _preferences_page(request, patient, form, PasswordForm(), status)
+
+
+def _preferences_of(patient) -> dict:
+    return {name: getattr(patient, name) for name in PREFERENCE_FIELDS}
+
+
+def _preferences_page(request, patient, form, password_form, status: int):
     context = {"form": form, "password_form": password_form, "patient": patient}
     return render(request, "portal/preferences.html", context, status=status)
 
@@ -279,15 +269,10 @@ def password(request):
     try:
         services.set_password(request.actor, request.user, form.cleaned_data)
     except DomainError as exc:
-        status = _failed(form, exc)
+        status = show_refusal(form, exc)
         patient = _mine(request)
-        initial = {name: getattr(patient, name) for name in services.PREFERENCE_FIELDS}
-        context = {
-            "form": PreferencesForm(initial=initial),
-            "password_form": form,
-            "patient": patient,
-        }
-        return render(request, "portal/preferences.html", context, status=status)
+        preferences_form = PreferencesForm(initial=_preferences_of(patient))
+        return _preferences_page(request, patient, preferences_form, form, status)
     login(request, request.user, backend=BACKEND)
     messages.success(request, "Your password is set. You can sign in with it or with a link.")
     return redirect("portal:preferences")
@@ -359,7 +344,7 @@ def site_page(request, slug):
             try:
                 services.save_page(request.actor, slug, data)
             except DomainError as exc:
-                status = _failed(form, exc)
+                status = show_refusal(form, exc)
             else:
                 messages.success(request, "Saved; the public page shows the new text.")
                 return redirect("portal:site-pages")

@@ -28,7 +28,7 @@ from glabella.core.errors import DomainError, Throttled, ValidationFailed, descr
 from glabella.core.models import StaffMember
 from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
-from glabella.patients.forms import apply_errors
+from glabella.patients.forms import apply_errors, show_refusal
 from glabella.patients.models import Patient
 from glabella.patients.services import search_patients
 from glabella.scheduling import calendars, notices, services
@@ -151,10 +151,7 @@ def _book_post(request, now):
         throttle.check_public_form("booking", email=email, ip=actor.ip, now=now)
     except Throttled as throttled:
         form.is_valid()
-        form.add_error("email", throttled.message)
-        status = throttled.status
-    else:
-        status = 422
+        status = show_refusal(form, throttled)
     if status == 422 and form.is_valid():
         try:
             appointment = services.book_online(actor, form.cleaned_data, now=now)

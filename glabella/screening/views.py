@@ -23,7 +23,7 @@ from glabella.core.errors import Conflict, DomainError, Throttled, ValidationFai
 from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
 from glabella.patients import services as patient_services
-from glabella.patients.forms import apply_errors
+from glabella.patients.forms import apply_errors, show_refusal
 from glabella.patients.models import Patient
 from glabella.screening import services
 from glabella.screening.forms import (
@@ -440,8 +440,8 @@ def self_check(request):
             throttle.check_public_form("self-check", ip=client_ip(request))
         except Throttled as throttled:
             form.is_valid()
-            form.add_error(None, throttled.message)
-            return render(request, "screening/self_check.html", {"form": form}, status=429)
+            status = show_refusal(form, throttled)
+            return render(request, "screening/self_check.html", {"form": form}, status=status)
         if form.is_valid():
             result = run_self_check(
                 form.cleaned_data,

@@ -113,3 +113,14 @@ def audit_page(page) -> list[dict]:
     """axe-core's serious and critical WCAG 2.1 A/AA violations on the page as it is now."""
     page.wait_for_load_state()
     return page.evaluate(AXE_RUN)
+
+
+def looks_right(page, label: str) -> None:
+    """What a patient sees passes axe-core (WCAG 2.1 A/AA, nothing serious or critical), fits
+    a phone's width and loads nothing from another site."""
+    from tests.browser.test_forms_in_a_browser import fits_the_screen
+
+    problems = audit_page(page)
+    assert problems == [], f"{label}: {problems}"
+    fits_the_screen(page)
+    assert page.foreign == [], f"{label}: {page.foreign}"

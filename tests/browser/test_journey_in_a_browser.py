@@ -20,12 +20,10 @@ both be today whatever the time and the day CI runs.
 """
 
 import re
-import zoneinfo
 from datetime import datetime, time, timedelta
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -42,8 +40,8 @@ from glabella.patients.models import Patient
 from glabella.scheduling.models import Appointment, ScheduleException
 from glabella.screening.models import CandidacyDecision, IntakeResponse, SignedConsent
 from glabella.treatments.models import TreatmentRecord
-from tests.browser.conftest import audit_page, watched_page
-from tests.browser.test_forms_in_a_browser import QUESTIONS, fits_the_screen
+from tests.browser.conftest import looks_right, watched_page
+from tests.browser.test_forms_in_a_browser import QUESTIONS
 from tests.conftest import STAFF_EMAILS, receive_lot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -76,15 +74,6 @@ def link_in(emails, pattern: str) -> str:
         if found:
             return found.group(0)
     raise AssertionError(f"no {pattern} in {[e.subject for e in emails]}")
-
-
-def looks_right(page, label: str) -> None:
-    """What a patient sees passes axe-core (WCAG 2.1 A/AA, nothing serious or critical), fits
-    a phone's width and loads nothing from another site."""
-    problems = audit_page(page)
-    assert problems == [], f"{label}: {problems}"
-    fits_the_screen(page)
-    assert page.foreign == [], f"{label}: {page.foreign}"
 
 
 def open_when_due(phone, url: str, check_in) -> None:
@@ -314,8 +303,7 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     looks_right(phone, "portal home")
 
     # ---------------------------------------------------------------- the invitation back
-    opens = forecast.invite_from - timedelta(days=settings.INVITE_DAYS_BEFORE)
-    noon = datetime.combine(opens, time(12), tzinfo=zoneinfo.ZoneInfo(clinic.time_zone))
+    noon = datetime.combine(invitations.opens_on(forecast), time(12), tzinfo=zone)
     assert invitations.send_due(noon) == 1
     invitation_link = link_in(deliver(noon), r"https?://\S+/book/again/[^/\s]+/")
     phone.goto(url + invitation_link[invitation_link.index("/book/again/") :])

@@ -13,8 +13,7 @@ from django.urls import reverse
 
 from glabella.messaging.models import Message
 from glabella.portal.views import MENU
-from tests.browser.conftest import audit_page, open_audited
-from tests.browser.test_forms_in_a_browser import fits_the_screen
+from tests.browser.conftest import looks_right, open_audited
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,11 +26,8 @@ def check(page, path: str, live_server) -> None:
 
 
 def assert_page_is_good(page, label: str) -> None:
-    problems = audit_page(page)
-    assert problems == [], f"{label}: {problems}"
+    looks_right(page, label)
     assert page.asset_bytes <= ASSET_BUDGET, f"{label}: {page.asset_bytes} bytes of assets"
-    fits_the_screen(page)
-    assert page.foreign == [], f"{label}: {page.foreign}"
 
 
 def test_every_public_page_passes_axe_on_a_phone(audited, live_server, clinic):
