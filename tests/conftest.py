@@ -1,8 +1,10 @@
 """Shared fixtures: the demo clinic, one signed-in client per persona, and patients to look at."""
 
-from datetime import date, timedelta
+import os
+from datetime import date, datetime, timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 from hypothesis import settings as hypothesis_settings
@@ -13,6 +15,35 @@ from glabella.patients.models import Patient
 
 # `pytest --hypothesis-profile thorough` runs every property with many more examples.
 hypothesis_settings.register_profile("thorough", max_examples=3000, deadline=None)
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--clock",
+        default=os.environ.get("GLABELLA_TEST_CLOCK", ""),
+        help="Run the whole suite as if it were this instant (ISO 8601 with its offset); the "
+        "clock ticks on from there. A test that depends on the day it runs fails on some.",
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def suite_clock(request):
+    """The whole session at the instant of --clock (or GLABELLA_TEST_CLOCK), if one is given."""
+    given = request.config.getoption("--clock")
+    if not given:
+        yield None
+        return
+    instant = datetime.fromisoformat(given)
+    if instant.tzinfo is None:
+        raise pytest.UsageError("--clock needs an offset, e.g. 2027-11-07T01:30-07:00")
+    with time_machine.travel(instant, tick=True):
+        yield instant
+
+
+def pytest_report_header(config):
+    given = config.getoption("--clock")
+    return f"clock: the suite runs as if it were {given}" if given else None
+
 
 STAFF_EMAILS = {
     "owner": f"owner@{DEMO_DOMAIN}",

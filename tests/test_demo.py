@@ -1,6 +1,7 @@
 """demo-data: deterministic for a seed, and running it twice changes nothing."""
 
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 from django.core.management import call_command
 
@@ -98,11 +99,11 @@ def test_demo_data_charts_its_history_with_a_stock_ledger_that_adds_up(db):
         moved[vial_id] += units
     for vial in Vial.objects.all():
         assert vial.units_total - moved[vial.pk] == vial.units_left >= 0
-    # Every draw came from a lot already on the shelf and still in date.
-    for drawn_at, received, expires in Movement.objects.filter(kind="draw").values_list(
-        "at", "vial__lot__received_on", "vial__lot__expires_on"
+    # Every draw came from a lot already on the shelf and still in date, on the clinic's clock.
+    for drawn_at, received, expires, zone in Movement.objects.filter(kind="draw").values_list(
+        "at", "vial__lot__received_on", "vial__lot__expires_on", "vial__lot__location__time_zone"
     ):
-        assert received <= drawn_at.date() <= expires
+        assert received <= drawn_at.astimezone(ZoneInfo(zone)).date() <= expires
     run("--patients", "120", "--seed", "5", "--quiet-logins")
     assert TreatmentRecord.objects.count() == records
 

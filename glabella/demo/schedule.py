@@ -234,9 +234,9 @@ def save(appointments: Iterator[Appointment], progress=None) -> int:
     return written
 
 
-def load_demo_history(location: Location, seed: int, today: date, years: int = 2) -> int:
-    """The demo clinic's two years of visits and its coming weeks, once: skipped when the
-    location already has appointments."""
+def load_demo_history(location: Location, seed: int, today: date, days: int = 730) -> int:
+    """The demo clinic's visits over the last `days` (two years by default) and its coming
+    weeks, once: skipped when the location already has appointments."""
     if Appointment.objects.filter(location=location).exists():
         return 0
     from glabella.patients.models import Patient
@@ -253,7 +253,7 @@ def load_demo_history(location: Location, seed: int, today: date, years: int = 2
             location,
             mix,
             patient_ids,
-            first_day=today - timedelta(days=365 * years),
+            first_day=today - timedelta(days=days),
             last_day=today + timedelta(days=60),
             today=today,
             rng=rng,

@@ -114,7 +114,7 @@ class _Shelf:
         return [v for v in self.vials if v.state == Vial.State.SEALED and v.lot.expires_on > day]
 
     def vial_for(self, at: datetime, units: Decimal, by) -> Vial:
-        day = at.date()
+        day = at.astimezone(self.location.zone).date()  # the shelf's day, not UTC's
         if self.open is not None and (at > self.open.discard_by or self.open.units_left < units):
             self._close(at)
         if self.open is None:
@@ -140,13 +140,17 @@ def load_demo_treatments(today: date, seed: int = 1) -> int:
     if TreatmentRecord.objects.exists():
         return 0
     receiver = StaffMember.objects.filter(role=Role.MEDICAL_DIRECTOR).first()
-    past = list(
-        Appointment.objects.filter(
-            service__kind="neuromodulator", status=Status.COMPLETED, starts_at__date__lt=today
+    # Before today on each location's own clock, as the history marked visits completed (a
+    # UTC date would leave out the evening visits of the day before).
+    past = [
+        appointment
+        for appointment in Appointment.objects.filter(
+            service__kind="neuromodulator", status=Status.COMPLETED
         )
         .select_related("location", "provider")
         .order_by("starts_at", "id")
-    )
+        if appointment.local_start.date() < today
+    ]
     if not past or receiver is None:
         return 0
     rng = random.Random(f"demo-treatments-{seed}")
@@ -183,9 +187,7 @@ def load_demo_treatments(today: date, seed: int = 1) -> int:
             plans.append((plan, vial, shelf, appointment))
         for shelf in shelves.values():
             if shelf.open is not None:
-                shelf._close(
-                    datetime.combine(today, datetime.min.time(), shelf.open.discard_by.tzinfo)
-                )
+                shelf._close(datetime.combine(today, datetime.min.time(), shelf.location.zone))
         vials = [v for shelf in shelves.values() for v in shelf.vials]
         Vial.objects.bulk_update(
             vials,

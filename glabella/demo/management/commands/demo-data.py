@@ -36,15 +36,31 @@ class Command(BaseCommand):
             default=2,
             help="Years of past appointments to create once (default 2; 0 for none)",
         )
+        parser.add_argument(
+            "--history-days",
+            type=int,
+            default=None,
+            help="Days of past appointments instead of whole years (1 to 10,950)",
+        )
         parser.add_argument("--quiet-logins", action="store_true", help="Do not print the sign-ins")
 
     def handle(
-        self, *args, patients: int, seed: int, history_years: int, quiet_logins: bool, **options
+        self,
+        *args,
+        patients: int,
+        seed: int,
+        history_years: int,
+        history_days: int | None,
+        quiet_logins: bool,
+        **options,
     ):
         if patients < 0 or patients > 10_000_000:
             raise CommandError("--patients must be between 0 and 10,000,000.")
         if not 0 <= history_years <= 30:
             raise CommandError("--history-years must be between 0 and 30.")
+        if history_days is not None and not 1 <= history_days <= 10_950:
+            raise CommandError("--history-days must be between 1 and 10,950.")
+        days = history_days if history_days is not None else 365 * history_years
         started = time.monotonic()
         location, logins = ensure_demo_clinic()
 
@@ -61,9 +77,9 @@ class Command(BaseCommand):
                 detail={"synthetic_patients": made, "seed": seed},
             )
         visits = 0
-        if history_years:
+        if days:
             today = local_today(location)
-            visits = load_demo_history(location, seed, today, years=history_years)
+            visits = load_demo_history(location, seed, today, days=days)
             visits += load_portal_patient_history(location, today)
             if visits:
                 audit.record(
