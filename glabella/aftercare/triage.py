@@ -242,7 +242,8 @@ PLAIN = _set(
     "lasting long while also even though not no dont doesnt didnt isnt arent wasnt werent "
     "havent hasnt hadnt wont without never nothing none nor neither deny denies big large "
     "huge bigger spot minor barely hardly totally completely fully all way ever really actually "
-    "definitely either each goes come comes came coming make makes made"
+    "definitely either each life symptoms symptom report otherwise goes come comes came coming "
+    "make makes made"
 )
 
 
@@ -316,7 +317,11 @@ def _all_over(words: list[str], spreading: bool = True) -> bool:
         r"\b(whole|entire) (body|face|head|skin)\b|\bface everywhere\b", text
     ):
         return True
-    return " all over" in f" {text}" and not _has(words, LOCAL)
+    # "all over my forehead" is at the sites; "all over" of anything else is body-wide.
+    for i in range(len(words) - 1):
+        if words[i : i + 2] == ["all", "over"] and not _has(words[i + 2 : i + 5], LOCAL):
+            return True
+    return False
 
 
 def _near(words: list[str], match: Match, wanted: frozenset[str], span: int = 4) -> bool:
@@ -418,6 +423,7 @@ RED_FLAG_RULES: tuple[Rule, ...] = (
             P("food drink drinks water pills pill tablets liquid liquids", "stuck"),
             P("cough coughing coughed", "eat eating drink drinking swallow drinks food"),
             P("drink drinks water liquid", "nose"),
+            P("out", "nose"),
         ),
         fixed(U, "trouble swallowing (choking, food or drink going the wrong way)"),
     ),
@@ -625,7 +631,7 @@ EXPECTED_RULES: tuple[Rule, ...] = (
         (
             P(
                 "flu flulike fluey fluish chills shivery shivering tired fatigue fatigued "
-                "exhausted sleepy achy fever feverish temperature"
+                "exhausted sleepy achy fever feverish temperature cold"
             ),
             P("under", "weather"),
             P("run", "down"),
@@ -673,6 +679,10 @@ def _token(word: str) -> str:
     """A typed word as a symptom word when it is a small misspelling of one."""
     if word in KNOWN or len(word) < 4:
         return word
+    for i in range(len(word) - 1):  # two letters swapped: "pian", "bruies"
+        swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+        if swapped in SYMPTOM_WORDS:
+            return swapped
     for close in difflib.get_close_matches(word, sorted(SYMPTOM_WORDS), n=3, cutoff=0.8):
         ratio = difflib.SequenceMatcher(None, word, close).ratio()
         if close not in MILD_WORDS or ratio >= 0.88:
@@ -768,6 +778,10 @@ class Read:
     unread: tuple[str, ...]
 
 
+def rank(urgency: Urgency) -> int:
+    return ORDER.index(urgency)
+
+
 def read_text(text: str) -> Read:
     """What a note says: each finding as a reason, and the words it could not read."""
     reasons: list[Reason] = []
@@ -782,16 +796,25 @@ def read_text(text: str) -> Read:
         for n, end, hedged in negations:
             # A known word inside a clear denial is read: "no problems", "nothing wrong".
             used |= {j for j in range(n, end + 1) if not hedged and words[j] in KNOWN}
-        claimed: set[int] = set()  # words read into a finding already
+        # Words read into a finding already, with the highest urgency they were read at: a word
+        # is read again only by a rule that reads it higher ("itchy" of "dry eyes and itchy
+        # skin all over"); a shared first word ("trouble breathing and swallowing") is fine.
+        claimed: dict[int, int] = {}
         for rule in RULES:
             for pattern in rule.patterns:
                 for match in _matches(words, pattern, rule.gap):
-                    if claimed & set(match.at[1:] or match.at):
-                        continue  # its words are read already (a shared "trouble" is fine)
                     finding = rule.decide(words, match)
                     if finding is None:
                         continue
-                    claimed |= set(match.at)
+                    level = rank(finding.urgency)
+                    if any(claimed.get(j, -1) >= level for j in match.at[1:] or match.at):
+                        continue
+                    # Its kind of word right beside or within it is read with it: "dry gritty eyes".
+                    for j in range(min(match.at) - 1, max(match.at) + 2):
+                        if j in match.at or (
+                            0 <= j < len(words) and any(words[j] in p for p in pattern)
+                        ):
+                            claimed[j] = max(claimed.get(j, -1), level)
                     denial = [
                         hedged
                         for n, end, hedged in negations
@@ -823,13 +846,16 @@ def read_text(text: str) -> Read:
                     has_fever |= _has([words[i] for i in match.at], FEVER)
         if lingering and not any(words[i] in SYMPTOM_WORDS for i in claimed):
             reasons.append(Reason(R, "The note says something is not getting better."))
-        used |= claimed
+        used |= set(claimed)
         for i, w in enumerate(words):
             if i in used or w in PLAIN or w in TERMINATORS or w in HEDGES:
                 continue
             if w in NEGATORS:
                 continue
-            if w in SEVERE | WORSE and claimed:
+            if claimed and (
+                w in SEVERE | WORSE
+                or (w == "bad" and i and words[i - 1] in _set("really very so super pretty"))
+            ):
                 continue  # read as how bad a finding is
             unread.append(w)
     if has_swelling and has_fever:
@@ -886,5 +912,6 @@ def triage(report: Report) -> Triage:
             Reason(Urgency.REVIEW, "Severe, as the patient puts it: a clinician asks.", True)
         )
     urgency = max((r.urgency for r in reasons), key=ORDER.index, default=Urgency.SELF_CARE)
+    reasons = list(dict.fromkeys(reasons))  # a finding read twice is said once
     reasons.sort(key=lambda r: -ORDER.index(r.urgency))
     return Triage(urgency, tuple(reasons), unread)
