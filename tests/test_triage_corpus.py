@@ -4,7 +4,7 @@ printed, negation and body-wide vs local each on their own, and properties: addi
 report never lowers it, and a note with words the triage cannot read is never self-care."""
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from glabella.aftercare.triage import ORDER, SYMPTOMS, Report, Severity, Urgency, triage
@@ -126,8 +126,11 @@ words = st.lists(
     max_size=12,
 ).map(" ".join)
 any_text = st.one_of(words, st.text(max_size=80), st.sampled_from(ALL_TEXTS))
+# Time is not what these properties are about, and the machine may be busy.
+patient = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@patient
 @given(reports, any_text)
 def test_adding_any_text_to_a_report_never_lowers_its_urgency(report, extra):
     more = Report(
@@ -139,11 +142,13 @@ def test_adding_any_text_to_a_report_never_lowers_its_urgency(report, extra):
     assert rank(triage(more).urgency) >= rank(triage(report).urgency)
 
 
+@patient
 @given(st.sampled_from(corpus.RED_FLAGS), any_text)
 def test_a_red_flag_stays_urgent_whatever_is_written_after_it(flag, extra):
     assert urgency_of(f"{flag}. {extra}") == "urgent"
 
 
+@patient
 @given(any_text)
 def test_a_note_with_unread_words_is_never_self_care(text):
     result = triage(Report(free_text=text))

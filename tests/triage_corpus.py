@@ -118,6 +118,22 @@ RED_FLAGS = [
     "my chest hurts",
     "pain in my chest",
     "pressure in my chest",
+    # As the Medication Guide puts them.
+    "loss of strength and muscle weakness all over the body",
+    "trouble saying words clearly",
+    "asthma symptoms",
+    "decreased eyesight",
+    "dizziness or feeling faint",
+    "my tongue feels thick",
+    "my bladder leaks",
+    "I can't move my arms",
+    "I feel like I'm going to pass out",
+    "my neck feels weak",
+    "trouble holding up my head",
+    "I can barely swallow",
+    "I feel like something is stuck in my throat",
+    "my voice is gone",
+    "loss of voice",
 ]
 
 # A clinician the same day.
@@ -148,6 +164,9 @@ SAME_DAY_LIST = [
     "a severe headache",
     "the worst headache of my life",
     "a really bad headache",
+    "drooping eyelids",
+    "my eyes are red",
+    "itchy eyes",
 ]
 
 # Expected and mild, in plain words: self-care.
@@ -198,6 +217,12 @@ MILD = [
     "a tiny bruise, otherwise fine",
     "the injection sites are a little red",
     "tender and a bit red",
+    "a bit of redness around my eyes",
+    "sore around my eyes",
+    "I can't frown anymore",
+    "I can't move my forehead",
+    "I'm so tired",
+    "swelling of the eyelids",
 ]
 
 # Negation with scope: a clear denial is absent; a denial ends at "but", "except", punctuation.
@@ -298,6 +323,9 @@ UNKNOWN = [
     ("a small bruise and a weird tingling", SAME_DAY),
     ("sore, and a funny feeling in my cheek", SAME_DAY),
     ("my heart is racing", SAME_DAY),
+    ("my eye is twitching", SAME_DAY),
+    ("my lips feel numb", SAME_DAY),
+    ("I feel shaky", SAME_DAY),
     ("a small bruise and I feel dizzy and odd", URGENT),
 ]
 

@@ -38,6 +38,8 @@ from __future__ import annotations
 import difflib
 import functools
 import re
+import string
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -186,7 +188,7 @@ DIFF = _set(
 # For walking, seeing or closing an eye: pain there is not inability ("hurts when I walk").
 DIFF_ACT = DIFF - _set("painful hurts hurt")
 SWALLOW = _set("swallow swallowing swallowed swallows")
-SPEAK = _set("speak speaking talk talking speech words word")
+SPEAK = _set("speak speaking talk talking speech words word say saying")
 BREATHE = _set("breathe breathing breath breathed breaths")
 EYE = _set("eye eyes eyelid eyelids lid lids")
 BROW = _set("brow brows eyebrow eyebrows forehead")
@@ -242,14 +244,16 @@ PLAIN = _set(
     "lasting long while also even though not no dont doesnt didnt isnt arent wasnt werent "
     "havent hasnt hadnt wont without never nothing none nor neither deny denies big large "
     "huge bigger spot minor barely hardly totally completely fully all way ever really actually "
-    "definitely either each life symptoms symptom report otherwise goes come comes came coming "
-    "make makes made"
+    "definitely either each life muscle muscles clearly your symptoms symptom report otherwise "
+    "goes come comes came coming make makes made"
 )
 
 
 def _norm(text: str) -> str:
     """Lower case, apostrophes and contractions folded, two-word spellings joined."""
-    plain = text.lower().replace("\u2019", "'").replace("\u2018", "'")
+    plain = (
+        unicodedata.normalize("NFKC", text).lower().replace("\u2019", "'").replace("\u2018", "'")
+    )
     plain = re.sub(r"n['\u2019]?t\b", "nt", plain).replace("'", "")
     plain = re.sub(r"[-_/]", " ", plain)
     for pattern, replacement in (
@@ -398,6 +402,8 @@ def _swelling(words: list[str], match: Match) -> Finding:
 def _pain(words: list[str], match: Match) -> Finding:
     if _has(words, BODY_WIDE) and not _has(words, LOCAL):
         return Finding(R, "pain away from the injection sites", True)
+    if _has(words, _set("throat tongue")):
+        return Finding(R, "pain in the throat or tongue", True)
     return _local("pain or tenderness at the sites")(words, match)
 
 
@@ -454,7 +460,7 @@ RED_FLAG_RULES: tuple[Rule, ...] = (
             P("DIFF", "BREATHE"),
             P("BREATHE", "DIFF shallow fast labored laboured tight heavy funny strange weird"),
             P("short shortness out catch catching", "BREATHE"),
-            P("breathless breathlessness gasping gasp suffocating"),
+            P("breathless breathlessness gasping gasp suffocating asthma"),
         ),
         fixed(U, "trouble breathing"),
         gap=3,
@@ -496,6 +502,7 @@ RED_FLAG_RULES: tuple[Rule, ...] = (
             P("walk walking legs", "wobbly unsteady funny strange weird"),
             P("unsteady wobbly"),
             P("DIFF_ACT", "hold holding keep", "head cup things phone"),
+            P("DIFF_ACT", "move moving", "arms arm legs leg body hands"),
             P("head", "drops dropping falls falling flops floppy droops drooping"),
         ),
         fixed(U, "weakness all over (trouble walking or holding the head up)"),
@@ -507,9 +514,9 @@ RED_FLAG_RULES: tuple[Rule, ...] = (
             P(
                 "vision sight eyesight",
                 "blurry blurred blurring fuzzy cloudy hazy double changed change weird funny "
-                "strange bad worse dim off gone lost problems trouble loss",
+                "strange bad worse dim off gone lost problems trouble loss decreased reduced poor",
             ),
-            P("blurry blurred blurring fuzzy hazy", "vision sight eyesight"),
+            P("blurry blurred blurring fuzzy hazy decreased reduced poor", "vision sight eyesight"),
             P("blurry blurred blurriness blurring"),
             P("DIFF_ACT", "focus focusing read reading"),
         ),
@@ -520,7 +527,8 @@ RED_FLAG_RULES: tuple[Rule, ...] = (
         (
             P("bladder incontinence incontinent"),
             P("wet", "myself pants bed"),
-            P("peed pee peeing wee weed urine urinating", "myself leaking leak control hold"),
+            P("peed pee peeing wee weed urine urinating", "myself leaking leak leaks control hold"),
+            P("bladder", "leaks leaking leak"),
             P("DIFF leaking leak lost losing", "pee urine wee bladder"),
         ),
         fixed(U, "loss of bladder control"),
@@ -541,6 +549,10 @@ RED_FLAG_RULES: tuple[Rule, ...] = (
         ),
         fixed(U, "fainting"),
         gap=1,
+    ),
+    Rule(
+        (P("tongue lips lip throat", "thick thicker big bigger fat"),),
+        fixed(U, "swelling of the lips, tongue or throat"),
     ),
     Rule((P("hives hive welts welt wheals"),), _hives),
     Rule((P("rash rashes blotches blotchy"),), _rash),
@@ -575,14 +587,34 @@ RED_FLAG_RULES: tuple[Rule, ...] = (
                 "sore red",
                 "eye eyes",
             ),
-            P("eye eyes", "dry gritty irritated itchy stinging burning watery watering sore red"),
+            P(
+                "eye eyes",
+                "dry gritty irritated itchy stinging burning watery watering sore red redness",
+            ),
+            P("redness", "eye eyes"),
         ),
-        fixed(R, "dry or irritated eyes", True),
+        # Red or sore skin around the eyes is at the sites (crow's feet); the eye itself is not.
+        lambda words, match: (
+            None
+            if _has(words, _set("around under near corner corners beside"))
+            and not _has(words, _set("dry gritty irritated watery watering stinging"))
+            else Finding(R, "dry or irritated eyes", True)
+        ),
         gap=4,
     ),
 )
 # Expected, unless placed beyond the sites, severe or growing; and "my vision is fine".
 EXPECTED_RULES: tuple[Rule, ...] = (
+    Rule(
+        (P("DIFF_ACT", "frown frowning move raise wrinkle"),),
+        lambda words, match: (
+            Finding(S, "muscles at the sites relaxing, as the treatment means them to")
+            if _has(words, _set("frown forehead lines wrinkles"))
+            or words[match.at[-1]] == "frown"
+            or words[match.at[-1]] == "frowning"
+            else None
+        ),
+    ),
     Rule(
         (
             P(
@@ -674,37 +706,65 @@ MILD_WORDS = _words(_expanded(EXPECTED_RULES))
 KNOWN = PLAIN | SYMPTOM_WORDS | NEGATORS | TERMINATORS | CLAUSE_BREAKS | HEDGES
 
 
+def _deletions(word: str) -> set[str]:
+    return {word} | {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+# Each symptom word under itself and its one-letter deletions: a typed word within one edit
+# (a letter missing, extra, wrong or two swapped) shares a key with it, found without a scan.
+NEIGHBOURS: dict[str, set[str]] = {}
+for _word in SYMPTOM_WORDS:
+    for _key in _deletions(_word):
+        NEIGHBOURS.setdefault(_key, set()).add(_word)
+
+
 @functools.lru_cache(maxsize=4096)
 def _token(word: str) -> str:
-    """A typed word as a symptom word when it is a small misspelling of one."""
-    if word in KNOWN or len(word) < 4:
+    """A typed word as a symptom word when it is one edit from one (and very close to a mild
+    word's, as reading a word as mild could lower a report)."""
+    if word in KNOWN or len(word) < 4 or not word.isascii():
         return word
     for i in range(len(word) - 1):  # two letters swapped: "pian", "bruies"
         swapped = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
         if swapped in SYMPTOM_WORDS:
             return swapped
-    for close in difflib.get_close_matches(word, sorted(SYMPTOM_WORDS), n=3, cutoff=0.8):
-        ratio = difflib.SequenceMatcher(None, word, close).ratio()
-        if close not in MILD_WORDS or ratio >= 0.88:
+    candidates = {c for key in _deletions(word) for c in NEIGHBOURS.get(key, ())}
+    scored = sorted(
+        ((difflib.SequenceMatcher(None, word, c).ratio(), c) for c in candidates), reverse=True
+    )
+    for ratio, close in scored:
+        if ratio >= (0.88 if close in MILD_WORDS else 0.8):
             return close
     return word
 
 
-def clauses(text: str) -> list[list[str]]:
-    """The note as clauses of words: split at punctuation and at "but", "except"..."""
+def typed_clauses(text: str) -> list[tuple[list[str], list[str]]]:
+    """The note as clauses, split at punctuation and at "but", "except"...: each as its words
+    read (misspellings mended) and as typed."""
     out = []
     for part in re.split(r"[.,;:!?\n()\"]+", _norm(text)):
-        current: list[str] = []
-        for w in (_token(w) for w in re.findall(r"[a-z]+", part)):
-            if w in CLAUSE_BREAKS:
-                if current:
-                    out.append(current)
-                current = []
+        read: list[str] = []
+        typed: list[str] = []
+        # Letters of any script, and each symbol such as an emoji: a word the triage does not
+        # know in another script or a symbol is unread, never silently skipped.
+        for w in re.findall(r"[^\W\d_]+|[^\w\s]", part):
+            if w in string.punctuation:
+                continue
+            if _token(w) in CLAUSE_BREAKS:
+                if read:
+                    out.append((read, typed))
+                read, typed = [], []
             else:
-                current.append(w)
-        if current:
-            out.append(current)
+                read.append(_token(w))
+                typed.append(w)
+        if read:
+            out.append((read, typed))
     return out
+
+
+def clauses(text: str) -> list[list[str]]:
+    """The note as clauses of words read."""
+    return [read for read, _ in typed_clauses(text)]
 
 
 def _matches(words: list[str], pattern: tuple[frozenset[str], ...], gap: int) -> list[Match]:
@@ -782,85 +842,107 @@ def rank(urgency: Urgency) -> int:
     return ORDER.index(urgency)
 
 
+WINDOW, OVERLAP = 40, 15  # a long run-on clause is read in overlapping windows of words
+
+
 def read_text(text: str) -> Read:
-    """What a note says: each finding as a reason, and the words it could not read."""
+    """What a note says: each finding as a reason, and the words it could not read. A word is
+    unread only when no window that holds it could read it."""
     reasons: list[Reason] = []
     unread: list[str] = []
-    has_swelling = has_fever = False
-    for words in clauses(text):
-        used: set[int] = set()
-        lingering = _not_better(words)
-        for n in lingering:
-            used |= {j for j in range(n, n + 4) if j < len(words) and words[j] in NOT_BETTER_WORDS}
-        negations = [x for x in _negations(words) if x[0] not in lingering]
-        for n, end, hedged in negations:
-            # A known word inside a clear denial is read: "no problems", "nothing wrong".
-            used |= {j for j in range(n, end + 1) if not hedged and words[j] in KNOWN}
-        # Words read into a finding already, with the highest urgency they were read at: a word
-        # is read again only by a rule that reads it higher ("itchy" of "dry eyes and itchy
-        # skin all over"); a shared first word ("trouble breathing and swallowing") is fine.
-        claimed: dict[int, int] = {}
-        for rule in RULES:
-            for pattern in rule.patterns:
-                for match in _matches(words, pattern, rule.gap):
-                    finding = rule.decide(words, match)
-                    if finding is None:
-                        continue
-                    level = rank(finding.urgency)
-                    if any(claimed.get(j, -1) >= level for j in match.at[1:] or match.at):
-                        continue
-                    # Its kind of word right beside or within it is read with it: "dry gritty eyes".
-                    for j in range(min(match.at) - 1, max(match.at) + 2):
-                        if j in match.at or (
-                            0 <= j < len(words) and any(words[j] in p for p in pattern)
-                        ):
-                            claimed[j] = max(claimed.get(j, -1), level)
-                    denial = [
-                        hedged
-                        for n, end, hedged in negations
-                        if n not in match.at and any(n < m <= end for m in match.at)
-                    ]
-                    if denial and not all(denial):
-                        reasons.append(
-                            Reason(S, f"The note says there is no {finding.what.split(',')[0]}.")
-                        )
-                        continue
-                    if denial and finding.urgency != S:
-                        reasons.append(
-                            Reason(
-                                R,
-                                f"The note is not sure there is no {finding.what}: a clinician "
-                                "asks today.",
-                                True,
-                            )
-                        )
-                        continue
-                    if denial:
-                        continue
-                    urgency, same_day = finding.urgency, finding.same_day
-                    what = finding.what
-                    if lingering and urgency == S:
-                        urgency, what = R, f"{finding.what.split(',')[0]}, and not getting better"
-                    reasons.append(Reason(urgency, f"The note describes {what}.", same_day))
-                    has_swelling |= _has([words[i] for i in match.at], SWELL)
-                    has_fever |= _has([words[i] for i in match.at], FEVER)
-        if lingering and not any(words[i] in SYMPTOM_WORDS for i in claimed):
-            reasons.append(Reason(R, "The note says something is not getting better."))
-        used |= set(claimed)
-        for i, w in enumerate(words):
-            if i in used or w in PLAIN or w in TERMINATORS or w in HEDGES:
-                continue
-            if w in NEGATORS:
-                continue
-            if claimed and (
-                w in SEVERE | WORSE
-                or (w == "bad" and i and words[i - 1] in _set("really very so super pretty"))
-            ):
-                continue  # read as how bad a finding is
-            unread.append(w)
-    if has_swelling and has_fever:
+    flags: set[str] = set()
+    for words, typed in typed_clauses(text):
+        missed_any: set[int] = set()
+        read_any: set[int] = set()
+        for start in range(0, max(1, len(words) - OVERLAP), WINDOW - OVERLAP):
+            window = words[start : start + WINDOW]
+            found, missed = _read_clause(window, flags)
+            reasons += found
+            missed_any |= {start + i for i in missed}
+            read_any |= {start + i for i in range(len(window)) if i not in missed}
+        unread += [typed[i] for i in sorted(missed_any - read_any)]  # as the patient typed them
+    if {"swelling", "fever"} <= flags:
         reasons.append(Reason(R, "The note describes swelling with a fever.", True))
-    return Read(tuple(reasons), tuple(dict.fromkeys(unread)))
+    return Read(tuple(dict.fromkeys(reasons)), tuple(dict.fromkeys(unread)))
+
+
+def _read_clause(words: list[str], flags: set[str]) -> tuple[list[Reason], set[int]]:
+    """A clause's findings, and the positions of the words it could not read."""
+    reasons: list[Reason] = []
+    unread: set[int] = set()
+    used: set[int] = set()
+    lingering = _not_better(words)
+    for n in lingering:
+        used |= {j for j in range(n, n + 4) if j < len(words) and words[j] in NOT_BETTER_WORDS}
+    negations = [x for x in _negations(words) if x[0] not in lingering]
+    for n, end, hedged in negations:
+        # A known word inside a clear denial is read: "no problems", "nothing wrong".
+        used |= {j for j in range(n, end + 1) if not hedged and words[j] in KNOWN}
+    # Words read into a finding already, with the highest urgency they were read at: a word
+    # is read again only by a rule that reads it higher ("itchy" of "dry eyes and itchy
+    # skin all over"); a shared first word ("trouble breathing and swallowing") is fine.
+    claimed: dict[int, int] = {}
+    for rule in RULES:
+        for pattern in rule.patterns:
+            for match in _matches(words, pattern, rule.gap):
+                finding = rule.decide(words, match)
+                if finding is None:
+                    continue
+                level = rank(finding.urgency)
+                if any(claimed.get(j, -1) >= level for j in match.at[1:] or match.at):
+                    continue
+                # Its kind of word right beside or within it is read with it: "dry gritty eyes".
+                for j in range(min(match.at) - 1, max(match.at) + 2):
+                    if j in match.at or (
+                        0 <= j < len(words) and any(words[j] in p for p in pattern)
+                    ):
+                        claimed[j] = max(claimed.get(j, -1), level)
+                denial = [
+                    hedged
+                    for n, end, hedged in negations
+                    if n not in match.at and any(n < m <= end for m in match.at)
+                ]
+                if denial and not all(denial):
+                    reasons.append(
+                        Reason(S, f"The note says there is no {finding.what.split(',')[0]}.")
+                    )
+                    continue
+                if denial and finding.urgency != S:
+                    reasons.append(
+                        Reason(
+                            R,
+                            f"The note is not sure there is no {finding.what}: a clinician "
+                            "asks today.",
+                            True,
+                        )
+                    )
+                    continue
+                if denial:
+                    continue
+                urgency, same_day = finding.urgency, finding.same_day
+                what = finding.what
+                if lingering and urgency == S:
+                    urgency, what = R, f"{finding.what.split(',')[0]}, and not getting better"
+                reasons.append(Reason(urgency, f"The note describes {what}.", same_day))
+                if _has([words[i] for i in match.at], SWELL):
+                    flags.add("swelling")
+                if _has([words[i] for i in match.at], FEVER):
+                    flags.add("fever")
+    if lingering and not any(words[i] in SYMPTOM_WORDS for i in claimed):
+        reasons.append(Reason(R, "The note says something is not getting better."))
+    used |= set(claimed)
+    for i, w in enumerate(words):
+        if i in used or w in PLAIN or w in TERMINATORS or w in HEDGES:
+            continue
+        if w in NEGATORS:
+            continue
+        if claimed and (
+            w in SEVERE | WORSE
+            or (w == "bad" and i and words[i - 1] in _set("really very so super pretty"))
+        ):
+            continue  # read as how bad a finding is
+        unread.add(i)
+    return reasons, unread
 
 
 def unread_words(text: str) -> list[str]:
