@@ -134,6 +134,12 @@ RED_FLAGS = [
     "I feel like something is stuck in my throat",
     "my voice is gone",
     "loss of voice",
+    "there's no way I can swallow",
+    "labored breathing",
+    "my throat feels funny",
+    "I sound nasal",
+    "drinks dribble out of my mouth",
+    "never felt so dizzy",
 ]
 
 # A clinician the same day.
@@ -223,6 +229,7 @@ MILD = [
     "I can't move my forehead",
     "I'm so tired",
     "swelling of the eyelids",
+    "I can eat and drink fine, a little sore",
 ]
 
 # Negation with scope: a clear denial is absent; a denial ends at "but", "except", punctuation.
@@ -252,6 +259,7 @@ NEGATION = [
     ("I don't think I have trouble breathing", SAME_DAY),
     ("the swelling is not going down", SAME_DAY),
     ("the bruise isn't getting better", SAME_DAY),
+    ("never had trouble breathing", SELF),
 ]
 
 # Where it is: beyond the sites is a red flag, at the sites it is expected.
@@ -326,6 +334,9 @@ UNKNOWN = [
     ("my eye is twitching", SAME_DAY),
     ("my lips feel numb", SAME_DAY),
     ("I feel shaky", SAME_DAY),
+    ("my chest", SAME_DAY),
+    ("food comes back up", SAME_DAY),
+    ("I feel off", SAME_DAY),
     ("a small bruise and I feel dizzy and odd", URGENT),
 ]
 

@@ -244,8 +244,8 @@ PLAIN = _set(
     "lasting long while also even though not no dont doesnt didnt isnt arent wasnt werent "
     "havent hasnt hadnt wont without never nothing none nor neither deny denies big large "
     "huge bigger spot minor barely hardly totally completely fully all way ever really actually "
-    "definitely either each life muscle muscles clearly your symptoms symptom report otherwise "
-    "goes come comes came coming make makes made"
+    "definitely either each theres thats whats out drinks life muscle muscles clearly your "
+    "symptoms symptom report otherwise goes come comes came coming make makes made"
 )
 
 
@@ -271,6 +271,7 @@ def _norm(text: str) -> str:
         (r"\blight headed\b", "lightheaded"),
         (r"\bflu like\b", "flulike"),
         (r"\bi m\b", "im"),
+        (r"\bno way (i|you) can\b", r"\1 cant"),
     ):
         plain = re.sub(pattern, replacement, plain)
     return plain
@@ -339,9 +340,9 @@ U, R, S = Urgency.URGENT, Urgency.REVIEW, Urgency.SELF_CARE
 def _weakness(words: list[str], match: Match) -> Finding:
     if _all_over(words) or not _near(words, match, FACE_LOCAL | _set("side")):
         return Finding(U, "weakness all over the body")
-    if _near(words, match, MOUTH | _set("face cheek side")):
-        return Finding(R, "weakness on one side of the face", True)
-    return Finding(R, "a weak, drooping eyelid or brow", True)
+    if _near(words, match, EYE | BROW):
+        return Finding(R, "a weak, drooping eyelid or brow", True)
+    return Finding(R, "weakness in the face", True)
 
 
 def _droop(words: list[str], match: Match) -> Finding | None:
@@ -423,7 +424,10 @@ RED_FLAG_RULES: tuple[Rule, ...] = (
     Rule((P("DIFF", "SWALLOW"), P("SWALLOW", "DIFF")), fixed(U, "trouble swallowing")),
     Rule(
         (
-            P("choke choking choked chokes gag gagging gagged drooling dribbling"),
+            P(
+                "choke choking choked chokes gag gagging gagged drool drools drooling dribble "
+                "dribbles dribbling"
+            ),
             P("down", "wrong"),
             P("stuck", "throat"),
             P("food drink drinks water pills pill tablets liquid liquids", "stuck"),
@@ -452,6 +456,7 @@ RED_FLAG_RULES: tuple[Rule, ...] = (
                 "breaking quiet lower deeper sounds off",
             ),
             P("changed change different weak weird strange funny", "voice"),
+            P("sound sounds", "different funny weird strange nasal hoarse croaky"),
         ),
         fixed(U, "a hoarse, changed or lost voice"),
     ),
@@ -461,6 +466,7 @@ RED_FLAG_RULES: tuple[Rule, ...] = (
             P("BREATHE", "DIFF shallow fast labored laboured tight heavy funny strange weird"),
             P("short shortness out catch catching", "BREATHE"),
             P("breathless breathlessness gasping gasp suffocating asthma"),
+            P("labored laboured noisy rapid shallow heavy", "BREATHE"),
         ),
         fixed(U, "trouble breathing"),
         gap=3,
@@ -481,7 +487,10 @@ RED_FLAG_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         (
-            P("throat", "tight tightness closing closed closes narrow"),
+            P(
+                "throat tongue",
+                "tight tightness closing closed closes narrow funny weird strange odd",
+            ),
             P("tight tightness closing", "throat"),
             P("anaphylaxis anaphylactic epipen"),
             P("allergic allergy", "reaction"),
@@ -619,11 +628,13 @@ EXPECTED_RULES: tuple[Rule, ...] = (
         (
             P(
                 "vision sight eyesight breathing breathe swallowing swallow speech speaking "
-                "talking voice walking walk",
-                "fine ok okay normal good",
+                "talking voice walking walk eating drinking eat drink",
+                "fine ok okay normal normally good well",
             ),
         ),
-        lambda words, match: Finding(S, f"{words[match.at[0]]} as fine"),
+        lambda words, match: Finding(
+            S, f"{GERUND.get(words[match.at[0]], words[match.at[0]])} as fine"
+        ),
         gap=2,
     ),
     Rule((P("SWELL"),), _swelling),
@@ -801,8 +812,8 @@ def _negations(words: list[str]) -> list[tuple[int, int, bool]]:
             continue  # "not sure", "no better": not a denial
         if w == "no" and following and following[0] in PRONOUNS:
             continue  # "no I can't breathe": an answer, not a denial
-        if w == "never" and following[:1] in (["been"], ["felt"], ["had"]):
-            continue  # "never felt so dizzy"
+        if w == "never" and words[n + 2 : n + 3] and words[n + 2] in _set("so such this that"):
+            continue  # "never felt so dizzy": an intensifier, not a denial
         hedged = bool(following) and following[0] in HEDGES
         end = n
         for j in range(n + 1, min(len(words), n + 7)):
@@ -842,6 +853,11 @@ def rank(urgency: Urgency) -> int:
     return ORDER.index(urgency)
 
 
+GERUND = {"eat": "eating", "drink": "drinking", "breathe": "breathing", "swallow": "swallowing",
+          "walk": "walking"}  # fmt: skip
+# Places and doings of the red flags: a clause that names one and says nothing readable about it
+# is not read as fine.
+RED_CONTEXT = _set("chest throat tongue lips lip heart food drink drinks water eat eating drinking")
 WINDOW, OVERLAP = 40, 15  # a long run-on clause is read in overlapping windows of words
 
 
@@ -931,6 +947,9 @@ def _read_clause(words: list[str], flags: set[str]) -> tuple[list[Reason], set[i
     if lingering and not any(words[i] in SYMPTOM_WORDS for i in claimed):
         reasons.append(Reason(R, "The note says something is not getting better."))
     used |= set(claimed)
+    if not claimed:
+        # "my chest", "food comes back up": a red flag's place with nothing read about it.
+        unread |= {i for i, w in enumerate(words) if w in RED_CONTEXT and i not in used}
     for i, w in enumerate(words):
         if i in used or w in PLAIN or w in TERMINATORS or w in HEDGES:
             continue
