@@ -337,6 +337,7 @@ UNKNOWN = [
     ("my chest", SAME_DAY),
     ("food comes back up", SAME_DAY),
     ("I feel off", SAME_DAY),
+    ("the swelling, it is getting bigger", SAME_DAY),
     ("a small bruise and I feel dizzy and odd", URGENT),
 ]
 
