@@ -140,6 +140,10 @@ RED_FLAGS = [
     "I sound nasal",
     "drinks dribble out of my mouth",
     "never felt so dizzy",
+    "I don't feel like I can breathe",
+    "I don't think I can swallow",
+    "not breathing well",
+    "my vision isn't good",
 ]
 
 # A clinician the same day.
@@ -219,6 +223,7 @@ MILD = [
     "feeling great",
     "no problems at all",
     "nothing to report",
+    "no problems, nothing wrong",
     "everything is fine",
     "a tiny bruise, otherwise fine",
     "the injection sites are a little red",
@@ -256,6 +261,7 @@ NEGATION = [
     ("no, I can't breathe", URGENT),
     ("No I can't swallow", URGENT),
     ("not sure if my vision is blurry", URGENT),
+    ("I don't know if my vision is blurry", URGENT),
     ("I don't think I have trouble breathing", SAME_DAY),
     ("the swelling is not going down", SAME_DAY),
     ("the bruise isn't getting better", SAME_DAY),

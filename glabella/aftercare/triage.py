@@ -176,7 +176,9 @@ PRONOUNS = _set(
     "i im ive id my me it its theres there she he they we",
 )
 # Words after a negator that make it no negation: "not sure", "no better".
-PSEUDO = _set("sure certain idea only just better improving improved settling settled")
+PSEUDO = _set("sure certain idea know only just better improving improved settling settled")
+# What a clear denial reads as said: "no problems", "nothing wrong", "no concerns".
+DENIABLE = _set("trouble problem problems issue issues wrong concerns complaints worries")
 NOT_BETTER_WORDS = _set("better improving improved settling settled easing fading")
 HEDGES = _set("think believe")  # "I don't think ..." denies weakly
 
@@ -244,8 +246,8 @@ PLAIN = _set(
     "lasting long while also even though not no dont doesnt didnt isnt arent wasnt werent "
     "havent hasnt hadnt wont without never nothing none nor neither deny denies big large "
     "huge spot minor barely hardly totally completely fully all way ever really actually "
-    "definitely either each theres thats whats out drinks life muscle muscles clearly your "
-    "symptoms symptom report otherwise goes come comes came coming make makes made"
+    "definitely either each know knows tell theres thats whats out drinks life muscle muscles "
+    "clearly your symptoms symptom report otherwise goes come comes came coming make makes made"
 )
 
 
@@ -272,6 +274,7 @@ def _norm(text: str) -> str:
         (r"\bflu like\b", "flulike"),
         (r"\bi m\b", "im"),
         (r"\bno way (i|you) can\b", r"\1 cant"),
+        (r"\b(?:dont|do not) (?:feel|think) (?:like )?i can\b", "i cant"),
     ):
         plain = re.sub(pattern, replacement, plain)
     return plain
@@ -290,6 +293,7 @@ class Finding:
     urgency: Urgency
     what: str
     same_day: bool = False
+    if_denied: Finding | None = None  # what a denial of it says: "not breathing well"
 
 
 Decide = Callable[[list[str], Match], Finding | None]
@@ -406,6 +410,15 @@ def _pain(words: list[str], match: Match) -> Finding:
     if _has(words, _set("throat tongue")):
         return Finding(R, "pain in the throat or tongue", True)
     return _local("pain or tenderness at the sites")(words, match)
+
+
+def _fine(doing: str) -> Finding:
+    """ "My vision is fine" is read; "not breathing well" is the red flag it denies."""
+    if doing in _set("eat eating drink drinking"):
+        denied = Finding(R, f"{doing} not going well", True)
+    else:
+        denied = Finding(U, f"trouble with {doing}")
+    return Finding(S, f"{doing} as fine", if_denied=denied)
 
 
 def _see(words: list[str], match: Match) -> Finding | None:
@@ -632,9 +645,7 @@ EXPECTED_RULES: tuple[Rule, ...] = (
                 "fine ok okay normal normally good well",
             ),
         ),
-        lambda words, match: Finding(
-            S, f"{GERUND.get(words[match.at[0]], words[match.at[0]])} as fine"
-        ),
+        lambda words, match: _fine(GERUND.get(words[match.at[0]], words[match.at[0]])),
         gap=2,
     ),
     Rule((P("SWELL"),), _swelling),
@@ -892,8 +903,9 @@ def _read_clause(words: list[str], flags: set[str]) -> tuple[list[Reason], set[i
         used |= {j for j in range(n, n + 4) if j < len(words) and words[j] in NOT_BETTER_WORDS}
     negations = [x for x in _negations(words) if x[0] not in lingering]
     for n, end, hedged in negations:
-        # A known word inside a clear denial is read: "no problems", "nothing wrong".
-        used |= {j for j in range(n, end + 1) if not hedged and words[j] in KNOWN}
+        # A plain or mild word inside a clear denial is read ("no problems", "nothing wrong");
+        # a red flag's word is read only in a finding ("I don't feel like I can breathe").
+        used |= {j for j in range(n, end + 1) if not hedged and words[j] in DENIABLE | MILD_WORDS}
     # Words read into a finding already, with the highest urgency they were read at: a word
     # is read again only by a rule that reads it higher ("itchy" of "dry eyes and itchy
     # skin all over"); a shared first word ("trouble breathing and swallowing") is fine.
@@ -918,6 +930,8 @@ def _read_clause(words: list[str], flags: set[str]) -> tuple[list[Reason], set[i
                     for n, end, hedged in negations
                     if n not in match.at and any(n < m <= end for m in match.at)
                 ]
+                if denial and finding.if_denied is not None:
+                    finding, denial = finding.if_denied, []
                 if denial and not all(denial):
                     reasons.append(
                         Reason(S, f"The note says there is no {finding.what.split(',')[0]}.")
