@@ -153,3 +153,25 @@ def test_a_red_flag_stays_urgent_whatever_is_written_after_it(flag, extra):
 def test_a_note_with_unread_words_is_never_self_care(text):
     result = triage(Report(free_text=text))
     assert not result.unread or result.urgency != Urgency.SELF_CARE
+
+
+@pytest.mark.parametrize("joint", [" and ", ", ", " but ", ". Also ", " also "])
+def test_a_red_flag_after_any_mild_report_stays_urgent(joint):
+    lowered = [
+        f"{mild}{joint}{flag}"
+        for flag in corpus.RED_FLAGS
+        for mild in corpus.MILD
+        if urgency_of(f"{mild}{joint}{flag}") != "urgent"
+    ]
+    assert lowered == []
+
+
+@pytest.mark.parametrize("joint", [" and ", ", ", " but "])
+def test_a_same_day_sign_after_any_mild_report_still_reaches_a_clinician(joint):
+    lowered = [
+        f"{mild}{joint}{sign}"
+        for sign in corpus.SAME_DAY_LIST
+        for mild in corpus.MILD
+        if urgency_of(f"{mild}{joint}{sign}") == "self_care"
+    ]
+    assert lowered == []

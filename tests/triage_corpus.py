@@ -260,6 +260,10 @@ NEGATION = [
     ("no bruising and trouble swallowing", URGENT),
     ("no, I can't breathe", URGENT),
     ("No I can't swallow", URGENT),
+    ("nothing to report I can't breathe", URGENT),
+    ("no problems at all my speech is slurred", URGENT),
+    ("blurred vision and no problems at all", URGENT),
+    ("no swelling and a rash all over", URGENT),
     ("not sure if my vision is blurry", URGENT),
     ("I don't know if my vision is blurry", URGENT),
     ("I don't think I have trouble breathing", SAME_DAY),
@@ -286,6 +290,9 @@ BODY_WIDE_VS_LOCAL = [
     ("bumps all over my forehead", SELF),
     ("I have a rash", SAME_DAY),
     ("hives at the injection site", SAME_DAY),
+    ("a bruise on my forehead and I feel weak", URGENT),
+    ("sore where the needle went, swelling of my face", URGENT),
+    ("my face is a bit puffy around my eyes", SELF),
 ]
 
 # Misspelt as people type on a phone.

@@ -170,7 +170,9 @@ NEGATORS = _set(
     "denies deny none nor neither nothing"
 )
 # What ends a negation's reach inside a clause (NegEx terminators).
-TERMINATORS = _set("just only still apart besides which because although though however yet now")
+TERMINATORS = _set(
+    "just only still apart besides which because although though however yet now also plus then"
+)
 CLAUSE_BREAKS = _set("but except although though however yet whereas")
 PRONOUNS = _set(
     "i im ive id my me it its theres there she he they we",
@@ -342,7 +344,11 @@ U, R, S = Urgency.URGENT, Urgency.REVIEW, Urgency.SELF_CARE
 
 
 def _weakness(words: list[str], match: Match) -> Finding:
-    if _all_over(words) or not _near(words, match, FACE_LOCAL | _set("side")):
+    if (
+        _all_over(words)
+        or _near(words, match, _set("neck head"), 2)
+        or not _near(words, match, FACE_LOCAL | _set("side"))
+    ):
         return Finding(U, "weakness all over the body")
     if _near(words, match, EYE | BROW):
         return Finding(R, "a weak, drooping eyelid or brow", True)
@@ -361,17 +367,23 @@ def _droop(words: list[str], match: Match) -> Finding | None:
     return None
 
 
+def _placed_at_sites(words: list[str], match: Match) -> bool:
+    """Said where the needle went: a site word just after it, or right before it."""
+    at = match.at[0]
+    return _has(words[at + 1 : at + 6], LOCAL) or _has(words[max(0, at - 2) : at], LOCAL)
+
+
 def _rash(words: list[str], match: Match) -> Finding:
     if _all_over(words):
         return Finding(U, "a rash beyond the injection sites")
-    if _has(words, LOCAL):
+    if _placed_at_sites(words, match):
         return Finding(S, "a rash at the injection sites, expected after treatment")
     # Not said where: it may be beyond the sites, and a clinician asks today.
     return Finding(R, "a rash, not said where", True)
 
 
 def _hives(words: list[str], match: Match) -> Finding:
-    if _has(words, LOCAL) and not _all_over(words):
+    if _placed_at_sites(words, match) and not _all_over(words):
         return Finding(R, "hives at the injection sites", True)
     return Finding(U, "hives or welts")
 
@@ -395,7 +407,12 @@ def _swelling(words: list[str], match: Match) -> Finding:
     near_parts = [w for w in words if w in ALLERGIC_PARTS]
     if near_parts:
         return Finding(U, f"swelling of the {near_parts[0]}")
-    if "face" in words and (_all_over(words, False) or not _has(words, LOCAL)):
+    face = [i for i, w in enumerate(words) if w == "face"]
+    # "my face is swollen" is a red flag; "my face, around my eyes, a bit puffy" is not.
+    if face and (
+        _all_over(words, False)
+        or not any(_has(words[max(0, i - 2) : i] + words[i + 1 : i + 8], LOCAL) for i in face)
+    ):
         return Finding(U, "swelling of the face")
     if _has(words, WORSE) and not _all_over(words, False):
         return Finding(R, "swelling that is growing", True)
@@ -830,11 +847,15 @@ def _negations(words: list[str]) -> list[tuple[int, int, bool]]:
         for j in range(n + 1, min(len(words), n + 7)):
             if words[j] in TERMINATORS:
                 break
-            if words[j] == "and" and j + 1 < len(words) and words[j + 1] in PRONOUNS:
-                break  # "no swelling and I can't breathe": a new statement
-            if words[j] == "and" and j + 1 < len(words) and words[j + 1] in SYMPTOM_WORDS:
-                break  # "no swelling and trouble breathing": a denial never reaches a red flag
+            if words[j] == "and":
+                break  # "no swelling and a rash": what follows "and" is said, not denied
+            if words[j] in _set("i im ive id my its theres") and not hedged:
+                break  # "nothing to report I can't breathe": a new statement
             end = j
+            if words[j] in _set("report wrong complaints concerns worries") or words[
+                j - 1 : j + 1
+            ] == ["at", "all"]:
+                break  # "no problems at all": the denial is complete
         out.append((n, end, hedged))
     return out
 
@@ -869,6 +890,19 @@ GERUND = {"eat": "eating", "drink": "drinking", "breathe": "breathing", "swallow
 # Places and doings of the red flags: a clause that names one and says nothing readable about it
 # is not read as fine.
 RED_CONTEXT = _set("chest throat tongue lips lip heart food drink drinks water eat eating drinking")
+JOINS = _set("and also plus i im ive")  # "i" starts a new statement in a run-on note
+
+
+def _context(words: list[str], match: Match) -> tuple[list[str], Match]:
+    """The words that place and qualify a match: the parts of its clause joined by "and" that it
+    spans, so that "a bruise on my forehead and I feel weak" does not put the weakness on the
+    forehead. The match comes back counted from the context's start."""
+    lo, hi = min(match.at), max(match.at)
+    start = max((j + 1 for j in range(lo) if words[j] in JOINS), default=0)
+    end = min((j for j in range(hi + 1, len(words)) if words[j] in JOINS), default=len(words))
+    return words[start:end], Match(tuple(i - start for i in match.at))
+
+
 WINDOW, OVERLAP = 40, 15  # a long run-on clause is read in overlapping windows of words
 
 
@@ -905,7 +939,11 @@ def _read_clause(words: list[str], flags: set[str]) -> tuple[list[Reason], set[i
     for n, end, hedged in negations:
         # A plain or mild word inside a clear denial is read ("no problems", "nothing wrong");
         # a red flag's word is read only in a finding ("I don't feel like I can breathe").
-        used |= {j for j in range(n, end + 1) if not hedged and words[j] in DENIABLE | MILD_WORDS}
+        used |= {
+            j
+            for j in range(n, end + 1)
+            if not hedged and words[j] in DENIABLE | MILD_WORDS | RED_CONTEXT
+        }
     # Words read into a finding already, with the highest urgency they were read at: a word
     # is read again only by a rule that reads it higher ("itchy" of "dry eyes and itchy
     # skin all over"); a shared first word ("trouble breathing and swallowing") is fine.
@@ -913,9 +951,29 @@ def _read_clause(words: list[str], flags: set[str]) -> tuple[list[Reason], set[i
     for rule in RULES:
         for pattern in rule.patterns:
             for match in _matches(words, pattern, rule.gap):
-                finding = rule.decide(words, match)
+                finding = rule.decide(*_context(words, match))
                 if finding is None:
                     continue
+                denial = [
+                    hedged
+                    for n, end, hedged in negations
+                    if n not in match.at and any(n < m <= end for m in match.at)
+                ]
+                if denial and finding.if_denied is not None:
+                    finding, denial = finding.if_denied, []
+                if denial and not all(denial):
+                    # Denied: its words are read, but claim nothing that another rule affirms
+                    # ("blurred vision and no problems": the vision is not denied).
+                    used |= set(match.at)
+                    reasons.append(
+                        Reason(S, f"The note says there is no {finding.what.split(',')[0]}.")
+                    )
+                    continue
+                if denial and finding.urgency == S:
+                    used |= set(match.at)
+                    continue
+                if denial:
+                    finding = Finding(R, f"{finding.what}, perhaps (a doubtful denial)", True)
                 level = rank(finding.urgency)
                 if any(claimed.get(j, -1) >= level for j in match.at[1:] or match.at):
                     continue
@@ -925,30 +983,6 @@ def _read_clause(words: list[str], flags: set[str]) -> tuple[list[Reason], set[i
                         0 <= j < len(words) and any(words[j] in p for p in pattern)
                     ):
                         claimed[j] = max(claimed.get(j, -1), level)
-                denial = [
-                    hedged
-                    for n, end, hedged in negations
-                    if n not in match.at and any(n < m <= end for m in match.at)
-                ]
-                if denial and finding.if_denied is not None:
-                    finding, denial = finding.if_denied, []
-                if denial and not all(denial):
-                    reasons.append(
-                        Reason(S, f"The note says there is no {finding.what.split(',')[0]}.")
-                    )
-                    continue
-                if denial and finding.urgency != S:
-                    reasons.append(
-                        Reason(
-                            R,
-                            f"The note is not sure there is no {finding.what}: a clinician "
-                            "asks today.",
-                            True,
-                        )
-                    )
-                    continue
-                if denial:
-                    continue
                 urgency, same_day = finding.urgency, finding.same_day
                 what = finding.what
                 if lingering and urgency == S:
@@ -961,7 +995,7 @@ def _read_clause(words: list[str], flags: set[str]) -> tuple[list[Reason], set[i
     if lingering and not any(words[i] in SYMPTOM_WORDS for i in claimed):
         reasons.append(Reason(R, "The note says something is not getting better."))
     used |= set(claimed)
-    if not claimed:
+    if not claimed and not any(r.why.startswith("The note says there is no") for r in reasons):
         # "my chest", "food comes back up": a red flag's place with nothing read about it.
         unread |= {i for i, w in enumerate(words) if w in RED_CONTEXT and i not in used}
     for i, w in enumerate(words):
@@ -975,6 +1009,13 @@ def _read_clause(words: list[str], flags: set[str]) -> tuple[list[Reason], set[i
         ):
             continue  # read as how bad a finding is
         unread.add(i)
+    # A denial another part of the clause contradicts is not said: "out of breath and no
+    # problems" describes trouble breathing, and does not also deny it.
+    said = " ".join(r.why for r in reasons if r.why.startswith("The note describes "))
+    denied = "The note says there is no "
+    reasons = [
+        r for r in reasons if not (r.why.startswith(denied) and r.why[len(denied) : -1] in said)
+    ]
     return reasons, unread
 
 
