@@ -144,6 +144,7 @@ RED_FLAGS = [
     "I don't think I can swallow",
     "not breathing well",
     "my vision isn't good",
+    "since this morning food feels like it sticks",
 ]
 
 # A clinician the same day.
@@ -177,6 +178,7 @@ SAME_DAY_LIST = [
     "drooping eyelids",
     "my eyes are red",
     "itchy eyes",
+    "my left brow sits higher",
 ]
 
 # Expected and mild, in plain words: self-care.
@@ -235,6 +237,9 @@ MILD = [
     "I'm so tired",
     "swelling of the eyelids",
     "I can eat and drink fine, a little sore",
+    "headache, took Tylenol and it helped",
+    "an ice pack helps with the swelling",
+    "gone after a paracetamol",
 ]
 
 # Negation with scope: a clear denial is absent; a denial ends at "but", "except", punctuation.
@@ -350,6 +355,7 @@ UNKNOWN = [
     ("my chest", SAME_DAY),
     ("food comes back up", SAME_DAY),
     ("I feel off", SAME_DAY),
+    ("help", SAME_DAY),
     ("the swelling, it is getting bigger", SAME_DAY),
     ("a small bruise and I feel dizzy and odd", URGENT),
 ]

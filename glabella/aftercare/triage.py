@@ -249,6 +249,8 @@ PLAIN = _set(
     "havent hasnt hadnt wont without never nothing none nor neither deny denies big large "
     "huge spot minor barely hardly totally completely fully all way ever really actually "
     "definitely either each know knows tell theres thats whats out drinks life muscle muscles "
+    "took take taking tylenol acetaminophen paracetamol ibuprofen advil motrin painkiller "
+    "painkillers ice pack compress arnica helped helps sits sit "
     "clearly your symptoms symptom report otherwise goes come comes came coming make makes made"
 )
 
@@ -460,7 +462,7 @@ RED_FLAG_RULES: tuple[Rule, ...] = (
             ),
             P("down", "wrong"),
             P("stuck", "throat"),
-            P("food drink drinks water pills pill tablets liquid liquids", "stuck"),
+            P("food drink drinks water pills pill tablets liquid liquids", "stuck sticks sticking"),
             P("cough coughing coughed", "eat eating drink drinking swallow drinks food"),
             P("drink drinks water liquid", "nose"),
             P("out", "nose"),
@@ -616,6 +618,7 @@ RED_FLAG_RULES: tuple[Rule, ...] = (
         (
             P("lopsided crooked uneven asymmetric asymmetrical asymmetry wonky"),
             P("one", "side", "different lower higher weird funny strange"),
+            P("brow brows eyebrow eyebrows eye eyelid smile", "higher lower"),
         ),
         fixed(R, "an uneven face or a lopsided smile", True),
     ),
