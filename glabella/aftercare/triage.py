@@ -16,20 +16,27 @@
                eyelid swelling that settles.
 
 Free text is read as people write it: each sentence is cut into clauses (at punctuation and at
-"but", "except", "although"...), words are matched forgiving small misspellings, and phrases are
-matched with a few words between their parts ("hard to swallow", "swallowing is hard"). A rash,
-an itch or a swelling is placed: all over the body is urgent, at the sites is expected.
+"but", "except", "although"...), a word one edit from a symptom word is read as it (a mild word
+only when very close, as reading it could lower a report), and phrases are matched with a few
+words between their parts ("hard to swallow", "swallowing is hard", "food goes down the wrong
+way"). A finding is placed and qualified by the part of its clause it sits in (split at "and",
+"also", a new "I"): a rash, an itch or a swelling all over the body is urgent, at the sites it is
+expected, and "a bruise on my forehead and I feel weak" is weakness all over.
 
-Negation is read NegEx-style: a negator ("no", "not", "don't", "without"...) denies what follows
-it within six words, up to the end of its clause, "just", "only", "still", or "and" starting a new
-statement ("no swelling and I can't breathe"). A clear denial is simply absent: "no trouble
-breathing, just a bit of bruising" is self-care, and the reasons say what was read as denied. A
-hedged denial of a red flag ("I don't think I have trouble breathing") goes to a clinician the
-same day; doubt ("not sure if my vision is blurry") denies nothing.
+Negation is read NegEx-style: a negator ("no", "not", "don't", "without", "never"...) denies what
+follows it within six words, up to the end of its clause, "and", "just", "still", a new statement
+("nothing to report I can't breathe") or a denial said in full ("no problems at all"). A clear
+denial is simply absent: "no trouble breathing, just a bit of bruising" is self-care, and the
+reasons say what was read as denied; a denied reading never hides an affirmed one, and a denied
+"fine" is the red flag it denies ("not breathing well"). A hedged denial of a red flag ("I don't
+think I have trouble breathing") goes to a clinician the same day; doubt ("not sure if", "I don't
+know if") denies nothing.
 
-Every word of a note must be read: a word the triage does not know, or a symptom word it cannot
-place in a phrase ("my head feels heavy"), sends the report at least to a clinician the same day,
-and the reason quotes those words. So nothing the triage does not understand can lower a report.
+Every word of a note must be read: a word the triage does not know (in any script, or an
+emoji), a symptom word it cannot place in a phrase ("my head feels heavy"), or a red flag's place
+with nothing readable about it ("my chest") sends the report at least to a clinician the same
+day, and the reason quotes those words as typed. So nothing the triage does not understand can
+lower a report.
 Pure: no database, no clock.
 """
 
@@ -832,6 +839,11 @@ def _matches(words: list[str], pattern: tuple[frozenset[str], ...], gap: int) ->
     return found
 
 
+NEW_STATEMENT = _set("i im ive id my its theres")  # a denial does not reach past these
+COMPLETE = _set("report wrong complaints concerns worries")  # "nothing wrong": said in full
+INTENSE = _set("so such this that")  # "never felt so dizzy"
+
+
 def _negations(words: list[str]) -> list[tuple[int, int, bool]]:
     """Each negator's reach: (position, last word it denies, hedged)."""
     out = []
@@ -843,7 +855,7 @@ def _negations(words: list[str]) -> list[tuple[int, int, bool]]:
             continue  # "not sure", "no better": not a denial
         if w == "no" and following and following[0] in PRONOUNS:
             continue  # "no I can't breathe": an answer, not a denial
-        if w == "never" and words[n + 2 : n + 3] and words[n + 2] in _set("so such this that"):
+        if w == "never" and words[n + 2 : n + 3] and words[n + 2] in INTENSE:
             continue  # "never felt so dizzy": an intensifier, not a denial
         hedged = bool(following) and following[0] in HEDGES
         end = n
@@ -852,12 +864,10 @@ def _negations(words: list[str]) -> list[tuple[int, int, bool]]:
                 break
             if words[j] == "and":
                 break  # "no swelling and a rash": what follows "and" is said, not denied
-            if words[j] in _set("i im ive id my its theres") and not hedged:
+            if words[j] in NEW_STATEMENT and not hedged:
                 break  # "nothing to report I can't breathe": a new statement
             end = j
-            if words[j] in _set("report wrong complaints concerns worries") or words[
-                j - 1 : j + 1
-            ] == ["at", "all"]:
+            if words[j] in COMPLETE or words[j - 1 : j + 1] == ["at", "all"]:
                 break  # "no problems at all": the denial is complete
         out.append((n, end, hedged))
     return out
