@@ -903,6 +903,9 @@ GERUND = {"eat": "eating", "drink": "drinking", "breathe": "breathing", "swallow
 # Places and doings of the red flags: a clause that names one and says nothing readable about it
 # is not read as fine.
 RED_CONTEXT = _set("chest throat tongue lips lip heart food drink drinks water eat eating drinking")
+READ_IN_DENIAL = DENIABLE | MILD_WORDS | RED_CONTEXT
+HOW_BAD = SEVERE | WORSE
+VERY = _set("really very so super pretty")
 JOINS = _set("and also plus i im ive")  # "i" starts a new statement in a run-on note
 
 
@@ -952,17 +955,16 @@ def _read_clause(words: list[str], flags: set[str]) -> tuple[list[Reason], set[i
     for n, end, hedged in negations:
         # A plain or mild word inside a clear denial is read ("no problems", "nothing wrong");
         # a red flag's word is read only in a finding ("I don't feel like I can breathe").
-        used |= {
-            j
-            for j in range(n, end + 1)
-            if not hedged and words[j] in DENIABLE | MILD_WORDS | RED_CONTEXT
-        }
+        used |= {j for j in range(n, end + 1) if not hedged and words[j] in READ_IN_DENIAL}
     # Words read into a finding already, with the highest urgency they were read at: a word
     # is read again only by a rule that reads it higher ("itchy" of "dry eyes and itchy
     # skin all over"); a shared first word ("trouble breathing and swallowing") is fine.
     claimed: dict[int, int] = {}
+    present = set(words)
     for rule in RULES:
         for pattern in rule.patterns:
+            if any(part.isdisjoint(present) for part in pattern):
+                continue  # a word of it is missing: no match, and no need to look
             for match in _matches(words, pattern, rule.gap):
                 finding = rule.decide(*_context(words, match))
                 if finding is None:
@@ -1016,10 +1018,7 @@ def _read_clause(words: list[str], flags: set[str]) -> tuple[list[Reason], set[i
             continue
         if w in NEGATORS:
             continue
-        if claimed and (
-            w in SEVERE | WORSE
-            or (w == "bad" and i and words[i - 1] in _set("really very so super pretty"))
-        ):
+        if claimed and (w in HOW_BAD or (w == "bad" and i and words[i - 1] in VERY)):
             continue  # read as how bad a finding is
         unread.add(i)
     # A denial another part of the clause contradicts is not said: "out of breath and no
