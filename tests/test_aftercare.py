@@ -185,7 +185,69 @@ def test_the_triage_endpoint_reads_codes_and_words_and_writes_nothing(client_for
         content_type="application/json",
     )
     assert bad.status_code == 422 and "days_since" in bad.json()["error"]["fields"]
+    long = client.post(
+        "/api/v1/aftercare/triage",
+        json.dumps({"symptoms": ["sore " * 200]}),
+        content_type="application/json",
+    )
+    assert long.status_code == 422 and "symptoms" in str(long.json()["error"]["fields"])
     assert written() == before
+
+
+def triage_api(client, body: dict) -> dict:
+    response = client.post(
+        "/api/v1/aftercare/triage", json.dumps(body), content_type="application/json"
+    )
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_the_triage_endpoint_reads_red_flags_in_words_and_says_how_soon_to_act(client_for):
+    client = client_for("front_desk")
+    before = written()
+    weak = triage_api(client, {"symptoms": ["I feel very weak"]})
+    assert weak["urgency"] == "urgent" and weak["within"] == "now"
+    for words in ("I can't see properly", "itchy rash all over my body", "chest pain"):
+        assert triage_api(client, {"free_text": words})["urgency"] == "urgent"
+    codes = triage_api(client, {"symptoms": ["hoarseness", "double_vision"], "severity": "mild"})
+    assert codes["urgency"] == "urgent"
+    droop = triage_api(client, {"symptoms": ["eye_not_closing"], "severity": "mild"})
+    assert droop["urgency"] == "review" and droop["same_day"] and droop["within"] == "same_day"
+    assert droop["reasons"][0]["same_day"] is True
+    unread = triage_api(
+        client, {"symptoms": ["bruising", "a zorbling feeling"], "severity": "mild"}
+    )
+    assert unread["urgency"] == "review" and unread["unread"] == ["zorbling"]
+    assert any("“zorbling”" in r["why"] for r in unread["reasons"])
+    denied = triage_api(client, {"free_text": "no trouble breathing, just a bit of bruising"})
+    assert denied["urgency"] == "self_care" and denied["within"] == ""
+    assert written() == before
+
+
+def test_the_check_in_offers_the_red_flags_in_plain_words_and_reads_them_as_the_api_does(
+    client, client_for, treated
+):
+    day_one = CheckIn.objects.get(treatment=treated, day=1)
+    page = client.get(link(day_one)).content.decode()
+    for label in (
+        "Get medical help right away",
+        "Double vision",
+        "Chest pain or a tight chest",
+        "A hoarse voice, or my voice has changed or gone",
+        "Feeling dizzy or lightheaded",
+        "A clinician should see these today",
+        "An eye that won&#x27;t close all the way",
+    ):
+        assert label in page, label  # fmt: skip
+    assert ">chest_pain<" not in page and ">eye_not_closing<" not in page
+    answers = {"group_urgent": ["fainting"], "group_review": ["lopsided_smile"], "severity": "mild"}
+    client.post(link(day_one), answers)
+    report = Report.objects.get()
+    api = triage_api(
+        client_for("front_desk"), {"symptoms": ["fainting", "lopsided_smile"], "severity": "mild"}
+    )
+    assert report.urgency == api["urgency"] == "urgent"
+    assert [r["why"] for r in report.reasons] == [r["why"] for r in api["reasons"]]
 
 
 def test_the_board_puts_urgent_first_and_a_clinician_acknowledges(client_for, treated):

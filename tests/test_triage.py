@@ -28,12 +28,15 @@ def test_the_symptom_list_is_clinical_mds():
         "pain", "redness", "swelling", "bruising", "headache", "flu_like", "eyelid_swelling",
     }  # fmt: skip
     assert set(WITHIN_A_DAY) == {
-        "drooping_eyelid", "drooping_brow", "double_vision", "blurred_vision", "dry_eye",
-        "asymmetry",
+        "drooping_eyelid", "drooping_brow", "eye_not_closing", "lopsided_smile", "dry_eye",
+        "asymmetry", "swelling_growing", "severe_pain", "severe_headache",
     }  # fmt: skip
+    # Double and blurred vision are urgent: the Medication Guide says get help right away.
     assert set(EMERGENCY) == {
         "trouble_swallowing", "trouble_speaking", "trouble_breathing", "general_weakness",
-        "bladder_control", "hives", "lip_tongue_throat_swelling", "wheezing",
+        "double_vision", "blurred_vision", "hoarseness", "bladder_control", "hives",
+        "rash_all_over", "lip_tongue_throat_swelling", "wheezing", "dizziness", "fainting",
+        "chest_pain",
     }  # fmt: skip
 
 
@@ -51,10 +54,9 @@ def test_an_emergency_symptom_is_urgent_at_any_severity(code, severity, better):
 @pytest.mark.parametrize("severity", SEVERITIES)
 @pytest.mark.parametrize("better", [True, False, None])
 @pytest.mark.parametrize("code", WITHIN_A_DAY)
-def test_a_symptom_to_report_within_a_day_goes_to_a_clinician(code, severity, better):
-    assert triage(Report(symptoms=(code,), severity=severity, getting_better=better)).urgency == (
-        REVIEW
-    )
+def test_a_symptom_on_the_same_day_list_goes_to_a_clinician_that_day(code, severity, better):
+    result = triage(Report(symptoms=(code,), severity=severity, getting_better=better))
+    assert result.urgency == REVIEW and result.same_day and result.within == "same_day"
 
 
 @pytest.mark.parametrize("severity", SEVERITIES)
@@ -64,6 +66,8 @@ def test_an_expected_effect_is_self_care_unless_severe_or_not_improving(code, se
     result = triage(Report(symptoms=(code,), severity=severity, getting_better=better))
     escalated = severity == Severity.SEVERE or better is False
     assert result.urgency == (REVIEW if escalated else SELF)
+    # Severe pain or a severe headache is for the same day; a mild effect that lingers is not.
+    assert result.same_day == (severity == Severity.SEVERE)
 
 
 def test_an_unknown_symptom_and_a_bare_severe_go_to_a_clinician():
@@ -73,7 +77,7 @@ def test_an_unknown_symptom_and_a_bare_severe_go_to_a_clinician():
 
 
 def test_the_worst_symptom_decides_and_leads_the_reasons():
-    result = triage(Report(symptoms=("bruising", "double_vision", "wheezing")))
+    result = triage(Report(symptoms=("bruising", "drooping_eyelid", "wheezing")))
     assert result.urgency == URGENT
     assert [r.urgency for r in result.reasons] == [URGENT, REVIEW, SELF]
 
@@ -109,14 +113,14 @@ URGENT_TEXT = [
     "I lost control of my bladder",
     "I think I'm having an allergic reaction",
     "I don't think I have trouble breathing but my chest hurts",
+    "double vision since yesterday",
+    "blurry vision",
 ]
 REVIEW_TEXT = [
     "my eyelid is drooping",
     "my left eyelid droops",
     "eye lid droopy",
     "my left eyebrow feels heavy",
-    "double vision since yesterday",
-    "blurry vision",
     "my eyes are dry",
     "my face looks lopsided",
     "my smile is uneven",
@@ -160,10 +164,16 @@ def test_expected_effects_and_reassurance_stay_self_care(text):
 
 
 @pytest.mark.parametrize("text", DENIED)
-def test_a_denied_red_flag_still_goes_to_a_clinician_never_to_self_care(text):
+def test_a_clearly_denied_red_flag_is_absent_and_the_reasons_say_so(text):
+    # The corrected rule (issue 16): negation is read, so "no trouble breathing" is self-care.
     result = triage(Report(free_text=text))
-    assert result.urgency == REVIEW
-    assert "as not happening" in result.reasons[0].why
+    assert result.urgency == SELF
+    assert "says there is no" in result.reasons[0].why
+
+
+def test_a_hedged_denial_of_a_red_flag_goes_to_a_clinician_the_same_day():
+    result = triage(Report(free_text="I don't think I have trouble breathing"))
+    assert result.urgency == REVIEW and result.same_day
 
 
 def test_the_note_escalates_what_the_ticked_symptoms_do_not():

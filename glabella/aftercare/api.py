@@ -3,7 +3,7 @@ list open alerts and acknowledge one, and adverse events: record one, list, read
 MedWatch 3500-shaped JSON or PDF, and record when it was reported."""
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from uuid import UUID
 
 from django.core import signing
@@ -29,8 +29,10 @@ class Strict(Schema):
 
 class TriageIn(Strict):
     days_since: int | None = Field(None, ge=0, le=3650)
-    symptoms: list[str] = Field(
-        default_factory=list, max_length=40, description="Symptom codes, or words"
+    symptoms: list[Annotated[str, Field(max_length=500)]] = Field(
+        default_factory=list,
+        max_length=40,
+        description=f"Symptom codes ({', '.join(triage.BY_CODE)}), or the patient's words",
     )
     severity: str | None = None
     getting_better: bool | None = None
@@ -40,19 +42,24 @@ class TriageIn(Strict):
 class ReasonOut(Schema):
     urgency: str
     why: str
+    same_day: bool = False
 
 
 class TriageOut(Schema):
     urgency: str
     reasons: list[ReasonOut]
+    same_day: bool = Field(description="A review a clinician makes the same day")
+    within: str = Field(description="now, same_day, next_business_day, or empty for self-care")
+    unread: list[str] = Field(description="Words of the report the triage could not read")
 
 
 @router.post(
     "/triage", response=TriageOut, auth=requires(Capability.VIEW_PATIENT), summary="Triage"
 )
 def triage_report(request: HttpRequest, payload: TriageIn):
-    """The urgency of a report (self_care, review or urgent) with the reasons. Writes nothing.
-    Symptoms that are not codes are read as words, like free text."""
+    """The urgency of a report (self_care, review or urgent) with the reasons, how soon a
+    clinician acts, and the words it could not read. Writes nothing. Symptoms that are not codes
+    are read as words, like free text."""
     if payload.severity and payload.severity not in set(triage.Severity):
         raise ValidationFailed({"severity": ["Choose mild, moderate or severe."]})
     codes = tuple(s for s in payload.symptoms if s in triage.BY_CODE)
@@ -66,7 +73,13 @@ def triage_report(request: HttpRequest, payload: TriageIn):
             days_since=payload.days_since,
         )
     )
-    return {"urgency": result.urgency.value, "reasons": list(result.reasons)}
+    return {
+        "urgency": result.urgency.value,
+        "reasons": list(result.reasons),
+        "same_day": result.same_day,
+        "within": result.within,
+        "unread": list(result.unread),
+    }
 
 
 class SubmittedOut(Schema):
