@@ -142,18 +142,81 @@ def test_signing_stops_at_a_block_and_draws_nothing(injector, clinic, vial):
     assert TreatmentRecord.objects.get(pk=record.pk).status == "draft"
 
 
-def test_a_warning_needs_a_reason_which_is_kept(injector, draft, vial):
+def test_a_warning_needs_a_reason_which_is_kept(injector, clinic, vial):
+    record = reported_toxin_draft(injector, clinic, [{"product": "Dysport", "date": days_ago(30)}])
+    services.save_draft(injector, record, points=GLABELLAR, vial=vial)
+    with pytest.raises(ValidationFailed) as failed:
+        services.lock(injector, record, now=NOW)
+    assert {"reasons.interval", "reasons.cumulative-other"} <= set(failed.value.fields)
+    reasons = {"interval": "Dysport 30 days ago", "cumulative-other": "Cosmetic, 50 U"}
+    locked = services.lock(injector, record, reasons=reasons, now=NOW)
+    locked.refresh_from_db()
+    assert locked.reasons == reasons
+    assert {f["code"] for f in locked.guard} == {"interval", "cumulative-other"}
+
+
+def test_a_dose_above_the_label_signs_only_with_the_medical_directors_cosignature(
+    actor_of, injector, draft, vial
+):
     heavy = [{**GLABELLAR[0], "units": "6"} for _ in range(5)]  # 30 U
     services.save_draft(injector, draft, points=heavy, vial=vial)
+    typed = {"area-above-label": "Strong corrugators"}
+    with pytest.raises(ValidationFailed) as failed:  # a typed reason never lifts a ceiling
+        services.lock(injector, draft, reasons=typed, now=NOW)
+    assert "above the label's 20 U" in failed.value.fields["cosign"][0]
+    for persona in ("injector", "owner", "front_desk"):
+        with pytest.raises(Forbidden):
+            services.cosign(actor_of(persona), draft, note="Fine by me", now=NOW)
+    cosigned = services.cosign(actor_of("medical_director"), draft, note="Strong frown", now=NOW)
+    assert cosigned.staff.role == "medical_director"
+    assert [c["code"] for c in cosigned.ceilings] == ["area-above-label"]
+    locked = services.lock(injector, draft, now=NOW)
+    locked.refresh_from_db()
+    assert locked.locked and locked.guard[0]["code"] == "area-above-label"
+    assert locked.reasons == {}
+    with pytest.raises(RecordLocked):
+        cosigned.save()
+
+
+def test_a_cosignature_covers_the_plan_it_saw_and_no_other(actor_of, injector, draft, vial):
+    services.save_draft(injector, draft, points=[{**GLABELLAR[0], "units": "6"}] * 4, vial=vial)
+    services.cosign(actor_of("medical_director"), draft, now=NOW)  # 24 U
+    services.save_draft(injector, draft, points=[{**GLABELLAR[0], "units": "6"}] * 5, vial=vial)
     with pytest.raises(ValidationFailed) as failed:
         services.lock(injector, draft, now=NOW)
-    assert "reasons.area-above-label" in failed.value.fields
-    locked = services.lock(
-        injector, draft, reasons={"area-above-label": "Strong corrugators"}, now=NOW
-    )
-    locked.refresh_from_db()
-    assert locked.reasons == {"area-above-label": "Strong corrugators"}
-    assert locked.guard[0]["code"] == "area-above-label"
+    assert "cosign" in failed.value.fields  # 30 U was never co-signed
+    assert draft.points.filter(movement__isnull=False).count() == 0
+
+
+def test_60_units_glabellar_with_44_in_one_point_needs_the_medical_director(
+    actor_of, injector, draft, vial
+):
+    points = [{**GLABELLAR[0], "units": "44"}, *GLABELLAR[1:]]
+    services.save_draft(injector, draft, points=points, vial=vial)
+    with pytest.raises(ValidationFailed) as failed:
+        services.lock(injector, draft, reasons={"area-above-label": "x" * 20}, now=NOW)
+    messages = " ".join(failed.value.fields["cosign"])
+    assert "60 U is above the label's 20 U" in messages and "44 U in one point" in messages
+    services.cosign(actor_of("medical_director"), draft, now=NOW)
+    assert services.lock(injector, draft, now=NOW).locked
+
+
+def test_a_plan_within_every_ceiling_needs_no_cosignature(actor_of, draft, injector, vial):
+    services.save_draft(injector, draft, points=GLABELLAR, vial=vial)
+    with pytest.raises(ValidationFailed) as failed:
+        services.cosign(actor_of("medical_director"), draft, now=NOW)
+    assert "record" in failed.value.fields
+    with pytest.raises(ValidationFailed) as failed:
+        services.cosign(actor_of("medical_director"), draft, note="x" * 301, now=NOW)
+    assert "note" in failed.value.fields
+
+
+def test_an_off_label_area_without_its_decision_holds_signing(injector, draft, vial):
+    chin = [{"area": "mentalis", "x": "0.5", "y": "0.9", "units": "2"}] * 2
+    services.save_draft(injector, draft, points=GLABELLAR + chin, vial=vial)
+    with pytest.raises(ValidationFailed) as failed:
+        services.lock(injector, draft, reasons={"off-label": "Chin dimpling"}, now=NOW)
+    assert "no candidacy decision records it" in " ".join(failed.value.fields["guard"])
 
 
 def test_a_locked_record_never_changes_by_any_path(injector, draft, vial):
@@ -181,7 +244,7 @@ def test_a_locked_record_never_changes_by_any_path(injector, draft, vial):
     assert record.points.count() == 5
 
 
-def test_an_amendment_adds_to_the_session_and_leaves_the_original(injector, draft, vial):
+def test_an_amendment_adds_to_the_session_and_leaves_the_original(actor_of, injector, draft, vial):
     services.save_draft(injector, draft, points=GLABELLAR, vial=vial)
     original = services.lock(injector, draft, now=NOW)
     amendment = services.amend(injector, TreatmentRecord.objects.get(pk=original.pk))
@@ -189,14 +252,10 @@ def test_an_amendment_adds_to_the_session_and_leaves_the_original(injector, draf
     services.save_draft(injector, amendment, points=touch_up, vial=vial, notes_after="Asymmetry")
     with pytest.raises(ValidationFailed) as failed:  # 22 U between the brows in the session
         services.lock(injector, amendment, now=NOW + timedelta(minutes=5))
-    assert "reasons.area-above-label" in failed.value.fields
+    assert "22 U is above the label's 20 U" in failed.value.fields["cosign"][0]
     assert "reasons.interval" not in failed.value.fields  # the session is not its own past
-    services.lock(
-        injector,
-        amendment,
-        reasons={"area-above-label": "Asymmetric frown"},
-        now=NOW + timedelta(minutes=5),
-    )
+    services.cosign(actor_of("medical_director"), amendment, now=NOW + timedelta(minutes=4))
+    services.lock(injector, amendment, now=NOW + timedelta(minutes=5))
     vial.refresh_from_db()
     assert vial.units_left == D(78)
     assert [a.pk for a in TreatmentRecord.objects.get(pk=original.pk).amendments.all()] == [
@@ -222,6 +281,19 @@ def test_an_earlier_session_and_a_reported_toxin_count_in_the_history(
     assert "interval" in found
 
 
+def days_ago(days: int) -> str:
+    return (date.today() - timedelta(days=days)).isoformat()
+
+
+def reported_toxin_draft(injector, clinic, toxins, product="botox_cosmetic"):
+    """A new patient who reported `toxins` at intake, cleared and consented, with a draft."""
+    patient = make_patient()
+    clear_for_treatment(patient, product=product, recent_toxin=True, toxins=toxins)
+    sign_consent(patient)
+    appointment = future_appointment(patient, clinic, days=0, service_slug="neuromodulator")
+    return services.start(injector, appointment, product)
+
+
 def test_house_doses_are_the_medical_directors(actor_of, injector, draft, vial):
     with pytest.raises(Forbidden):
         services.set_house_dose(injector, "botox_cosmetic", "glabellar", "16", "House style")
@@ -232,7 +304,8 @@ def test_house_doses_are_the_medical_directors(actor_of, injector, draft, vial):
         actor_of("medical_director"), "botox_cosmetic", "glabellar", "16", "Our starting dose"
     )
     services.save_draft(injector, draft, points=GLABELLAR, vial=vial)
-    assert {f.code for f in services.check(draft, at=NOW).findings} == {"area-above-protocol"}
+    found = services.check(draft, at=NOW).findings
+    assert [(f.code, f.level, f.cosign) for f in found] == [("area-above-protocol", "block", True)]
     services.set_house_dose(
         actor_of("medical_director"), "botox_cosmetic", "glabellar", None, "Back to the label"
     )
@@ -273,7 +346,8 @@ def test_the_check_endpoint_answers_the_guard_and_writes_nothing(client_for, rea
         "/api/v1/treatments/check",
         {
             "product": "botox_cosmetic",
-            "points": [{"area": "glabellar", "units": 20}, {"area": "forehead", "units": 20}],
+            "points": [{"area": "glabellar", "units": 4}] * 5
+            + [{"area": "forehead", "units": 4}] * 5,
             "patient": str(ready.patient.public_id),
             "vial": str(vial.public_id),
         },
