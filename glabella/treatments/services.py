@@ -35,6 +35,7 @@ from glabella.screening.models import ConsentKind
 from glabella.screening.products import Area, Product
 from glabella.treatments import dosing, hooks
 from glabella.treatments.labels import (
+    HOUSE_AREA_NAMES,
     HOUSE_AREAS,
     HOUSE_DEFAULTS,
     HOUSE_MAX_BOUND,
@@ -87,6 +88,10 @@ class HouseRow:
     @property
     def off_label(self) -> bool:
         return self.label_max is None
+
+    @property
+    def area_name(self) -> str:
+        return HOUSE_AREA_NAMES[self.area]
 
     @property
     def changed(self) -> bool:
