@@ -633,9 +633,7 @@ def cosign(actor: Actor, record: TreatmentRecord, *, note: str = "", now=None) -
         raise ValidationFailed(errors)
     with write_transaction():
         current = (
-            TreatmentRecord.objects.select_for_update()
-            .select_related("patient", "amends")
-            .get(pk=record.pk)
+            TreatmentRecord.objects.select_for_update().select_related("patient").get(pk=record.pk)
         )
         if current.locked:
             raise ValidationFailed({"record": ["This record is already signed and locked."]})
