@@ -446,6 +446,27 @@ def test_no_role_changes_a_locked_record_through_any_endpoint(
 # ---------------------------------------------------------------- the label's limits, by API
 
 
+def test_the_check_endpoint_counts_every_toxin_in_the_history_it_is_given(client_for):
+    client = client_for("injector")
+    day = (NOW - timedelta(days=40)).date().isoformat()
+    body = {"product": "botox_cosmetic", "areas": {"glabellar": 20}}
+    medical = [{"day": day, "product": "BOTOX (migraine)", "units": 385, "reported": True}]
+    found = post(client, "/api/v1/treatments/check", {**body, "history": medical}).json()
+    assert {f["code"]: f["level"] for f in found["findings"]} == {
+        "interval": "warn",
+        "cumulative": "block",
+        "cumulative-other": "warn",
+    }
+    unknown = [{"day": day, "product": "Dysport"}]
+    found = post(client, "/api/v1/treatments/check", {**body, "history": unknown}).json()
+    assert "units not known" in " ".join(f["message"] for f in found["findings"])
+    for units in (-5, 5001, "NaN"):
+        bad = [{"day": day, "product": "Dysport", "units": units}]
+        refused = post(client, "/api/v1/treatments/check", {**body, "history": bad})
+        assert refused.status_code == 422
+        assert "history.0.units" in refused.json()["error"]["fields"]
+
+
 def test_the_check_endpoint_reads_platysma_bands_on_each_side(client_for):
     client = client_for("injector")
     neck = [{"area": "platysma", "units": 2}] * 18  # 36 U

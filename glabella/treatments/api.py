@@ -46,8 +46,11 @@ class PlannedPoint(Strict):
 
 class PastIn(Strict):
     day: date
-    product: str = Field(max_length=100)
-    units: Decimal = Decimal(0)
+    product: str = Field(
+        max_length=100, description="A product value, or its brand or generic name"
+    )
+    units: Decimal | None = Field(None, ge=0, le=5000, description="Left out: not known")
+    reported: bool = Field(False, description="Told by the patient rather than charted")
 
 
 class BandsIn(Strict):
@@ -136,7 +139,9 @@ def check_plan(request: HttpRequest, payload: CheckIn):
         payload.at or timezone.now(),
         patient=patient,
         vial=vial,
-        history_given=tuple(dosing.PastSession(h.day, h.product, h.units) for h in payload.history),
+        history_given=tuple(
+            dosing.PastSession(h.day, h.product, h.units, h.reported) for h in payload.history
+        ),
         platysma_bands=(
             (payload.platysma_bands.left, payload.platysma_bands.right)
             if payload.platysma_bands
