@@ -524,3 +524,26 @@ def test_another_products_toxin_within_the_window_is_weighed_never_added(product
 )
 def test_a_reported_toxin_is_read_by_its_brand_or_generic_name(name, product):
     assert product_named(name) == product
+
+
+def test_the_history_names_each_toxin_in_words_never_by_its_key():
+    history = (
+        PastSession(AT.date() - timedelta(days=30), "dysport", D(50)),
+        PastSession(AT.date() - timedelta(days=20), "Botox for migraine", D(100), True),
+    )
+    result = run(points=glabellar_dose(Product.BOTOX_COSMETIC), history=history)
+    words = " ".join(f.message for f in result.findings)
+    assert "Dysport (abobotulinumtoxinA), " in words and "Botox for migraine" in words
+    assert "dysport," not in words
+
+
+def test_an_area_total_is_not_held_to_the_most_in_one_point():
+    total = Plan(
+        product=Product.BOTOX_COSMETIC,
+        points=(Point(G, D(20), total=True),),
+        at=AT,
+        cleared=frozenset({Area.GLABELLAR}),
+        consented=True,
+    )
+    assert check(LABELS[Product.BOTOX_COSMETIC], total).ok
+    assert codes(run(points=[(G, 20)])) == {"point-above-protocol": Level.BLOCK}

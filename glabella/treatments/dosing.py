@@ -370,7 +370,7 @@ def _history(label, plan, total) -> list[Finding]:
                 Finding(
                     "interval",
                     Level.WARN,
-                    f"{days} days since the last botulinum toxin ({last.product}, "
+                    f"{days} days since the last botulinum toxin ({_named(last)}, "
                     f"{last.day.isoformat()}): sessions less than {label.min_interval_days} days "
                     "apart have not been studied.",
                 )
@@ -393,7 +393,7 @@ def _history(label, plan, total) -> list[Finding]:
     others = [s for s in window if s not in same or s.units is None or s.reported]
     if others:
         listed = "; ".join(
-            f"{s.product}, {s.day.isoformat()}: "
+            f"{_named(s)}, {s.day.isoformat()}: "
             f"{_u(s.units) if s.units is not None else 'units not known'}"
             f"{' (reported)' if s.reported else ''}"
             for s in sorted(others, key=lambda s: s.day)
@@ -408,6 +408,11 @@ def _history(label, plan, total) -> list[Finding]:
             )
         )
     return out
+
+
+def _named(session: PastSession) -> str:
+    """A charted product by its name; a reported one as the patient put it."""
+    return Product(session.product).label if session.product in set(Product) else session.product
 
 
 def _vial(label, plan, total) -> list[Finding]:
