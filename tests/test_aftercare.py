@@ -44,7 +44,9 @@ def test_a_signed_treatment_sends_aftercare_and_schedules_two_check_ins(treated)
 def test_an_amendment_schedules_nothing_more(treated, actor_of):
     amendment = treatments.amend(actor_of("injector"), treated)
     treatments.save_draft(actor_of("injector"), amendment, points=GLABELLAR[:1], vial=treated.vial)
-    treatments.lock(actor_of("injector"), amendment, reasons={"area-above-label": "Touch-up"})
+    # 24 U between the brows in the session: above the label, so the medical director co-signs
+    treatments.cosign(actor_of("medical_director"), amendment, note="Touch-up")
+    treatments.lock(actor_of("injector"), amendment)
     assert CheckIn.objects.count() == 2 and Message.objects.filter(topic="aftercare").count() == 1
 
 

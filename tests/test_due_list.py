@@ -38,7 +38,9 @@ def test_an_amendment_refreshes_the_forecast_of_its_session(treated, actor_of):
         points=[{"area": "glabellar", "x": 0.5, "y": 0.3, "units": "4"}],
         vial=treated.vial,
     )
-    treatments.lock(actor_of("injector"), amendment, reasons={"area-above-label": "Asymmetry"})
+    # 24 U between the brows in the session: above the label, so the medical director co-signs
+    treatments.cosign(actor_of("medical_director"), amendment, note="Asymmetry")
+    treatments.lock(actor_of("injector"), amendment)
     assert Forecast.objects.count() == 1
     (course,) = services.session_courses(treated)
     assert course.dose_ratio == pytest.approx(1.2)

@@ -224,6 +224,10 @@ MATRIX = [
     # Only the injector who charted a record signs it (the medical director gets 403 here).
     ("api:sign_record", "post", TREATMENT, {}, api({"injector"}, ok=422, denied=403)),
     ("api:amend_record", "post", TREATMENT, {}, api(SIGNERS, ok=422, denied=403)),
+    # Only the medical director co-signs a dose above the ceiling, and sets the house maximums.
+    ("api:cosign_record", "post", TREATMENT, {}, api({"medical_director"}, ok=422, denied=403)),
+    ("api:house_limits", "get", {}, None, api(CLINICIANS, denied=403)),
+    ("api:set_house_limit", "post", {}, {}, api({"medical_director"}, ok=422, denied=403)),
     ("api:receive", "post", {}, {}, api(CLINICIANS, ok=422, denied=403)),
     ("api:reconstitute", "post", {"public_id": "<vial>"}, {}, api(CLINICIANS, ok=422, denied=403)),
     ("api:recall", "get", {"public_id": "<lot>"}, None, api(CLINICIANS, denied=403)),

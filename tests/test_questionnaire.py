@@ -265,3 +265,21 @@ def test_the_pdf_holds_the_text_the_signer_and_the_hash():
     assert "Zoë Ng" in text  # ë is in Windows-1252
     assert hashlib.sha256(b"x").hexdigest() in text
     assert "203.0.113.9" in text and "page 2 of" in text
+
+
+def test_a_reported_toxin_keeps_its_units_when_the_patient_knows_them():
+    toxins = [
+        {"product": "Botox", "date": "2026-10-01", "purpose": "medical", "units": 155},
+        {"product": "Dysport", "date": "2026-09-01", "purpose": "cosmetic", "units": " 50 "},
+        {"product": "Xeomin", "date": "2026-08-30", "purpose": "cosmetic", "units": ""},
+    ]
+    answers, errors = clean(intake_answers(toxins=toxins, recent_toxin=True), today=TODAY)
+    assert errors == {}
+    assert [t.get("units") for t in answers["recent_toxin"]] == ["155", "50", None]
+
+
+@pytest.mark.parametrize("units", [0, -20, "many", "NaN", "Infinity", 1501, True, [5], "12.3"])
+def test_bad_units_of_a_reported_toxin_are_refused_on_their_field(units):
+    entry = {"product": "Botox", "date": "2026-10-01", "units": units}
+    errors = errors_of(intake_answers(toxins=[entry], recent_toxin=True))
+    assert list(errors) == ["recent_toxin.0.units"]

@@ -3,6 +3,7 @@ the public self-check and the JSON API; bad input answered field by field, writi
 
 import json
 import re
+from datetime import date, timedelta
 from urllib.parse import unquote
 
 import pytest
@@ -89,6 +90,19 @@ def test_impossible_dates_are_shown_at_their_field(client, patient):
     )
     assert response.status_code == 422 and b"This date is in the future." in response.content
     assert not IntakeResponse.objects.exists()
+
+
+def test_the_units_of_a_reported_toxin_are_kept_and_bad_units_shown_at_their_field(client, patient):
+    token = services.forms_token(patient)
+    url = reverse("screening:forms-intake", args=[token])
+    told = dict(q_recent_toxin="yes", toxin_0_product="Botox", toxin_0_purpose="medical")
+    day = (date.today() - timedelta(days=10)).isoformat()  # in the past on any clock
+    bad = client.post(url, all_no_form(**told, toxin_0_date=day, toxin_0_units="lots"))
+    assert bad.status_code == 422 and b"Give the units as a number" in bad.content
+    assert not IntakeResponse.objects.exists()
+    good = client.post(url, all_no_form(**told, toxin_0_date=day, toxin_0_units="155"))
+    assert good.status_code == 302
+    assert services.latest_intake(patient).answers["recent_toxin"][0]["units"] == "155"
 
 
 def test_signing_on_the_tablet_gives_a_pdf_the_patient_can_download(client, patient):

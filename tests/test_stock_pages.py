@@ -124,6 +124,25 @@ def test_house_doses_are_set_on_their_page_by_the_medical_director(client_for):
     data = {"product": "dysport", "area": "glabellar", "house_max": "40", "reason": "Start lower"}
     assert client_for("injector").post(url, data).status_code == 403
     assert client_for("medical_director").post(url, data).status_code == 302
-    bad = client_for("medical_director").post(url, {**data, "area": "forehead", "reason": ""})
-    assert bad.status_code == 422 and b"label areas" in bad.content
-    assert b"Start lower" in client_for("injector").get(url).content
+    bad = client_for("medical_director").post(url, {**data, "area": "cheek", "reason": ""})
+    assert bad.status_code == 422 and b"treatment areas" in bad.content
+    assert b"Say why" in bad.content
+    shown = client_for("injector").get(url).content
+    assert b"Start lower" in shown and b"Dysport (abobotulinumtoxinA), Frown lines" in shown
+
+
+def test_house_maximums_cover_every_off_label_area_and_one_point_on_their_page(client_for):
+    url = reverse("treatments:protocol")
+    shown = client_for("medical_director").get(url).content
+    for name in (b"Jaw (masseter)", b"Lip lines", b"Chin", b"Brow lift", b"Another area"):
+        assert name in shown
+    assert b"off-label" in shown
+    data = {"product": "dysport", "area": "masseter", "house_max": "100", "point_max": "20"}
+    made = client_for("medical_director").post(url, {**data, "reason": "Our jaw protocol"})
+    assert made.status_code == 302
+    shown = client_for("injector").get(url).content
+    assert b"100 U (shipped: 120 U)" in shown and b"20 U (shipped: 25 U)" in shown
+    above = client_for("medical_director").post(
+        url, {**data, "point_max": "150", "reason": "x" * 9}
+    )
+    assert above.status_code == 422 and b"one point cannot be above" in above.content

@@ -20,6 +20,7 @@ from glabella.treatments.models import InjectionPoint, RecordLocked, TreatmentRe
 from tests.conftest import (
     clear_for_treatment,
     future_appointment,
+    intake_answers,
     make_patient,
     receive_lot,
 )
@@ -142,18 +143,81 @@ def test_signing_stops_at_a_block_and_draws_nothing(injector, clinic, vial):
     assert TreatmentRecord.objects.get(pk=record.pk).status == "draft"
 
 
-def test_a_warning_needs_a_reason_which_is_kept(injector, draft, vial):
+def test_a_warning_needs_a_reason_which_is_kept(injector, clinic, vial):
+    record = reported_toxin_draft(injector, clinic, [{"product": "Dysport", "date": days_ago(30)}])
+    services.save_draft(injector, record, points=GLABELLAR, vial=vial)
+    with pytest.raises(ValidationFailed) as failed:
+        services.lock(injector, record, now=NOW)
+    assert {"reasons.interval", "reasons.cumulative-other"} <= set(failed.value.fields)
+    reasons = {"interval": "Dysport 30 days ago", "cumulative-other": "Cosmetic, 50 U"}
+    locked = services.lock(injector, record, reasons=reasons, now=NOW)
+    locked.refresh_from_db()
+    assert locked.reasons == reasons
+    assert {f["code"] for f in locked.guard} == {"interval", "cumulative-other"}
+
+
+def test_a_dose_above_the_label_signs_only_with_the_medical_directors_cosignature(
+    actor_of, injector, draft, vial
+):
     heavy = [{**GLABELLAR[0], "units": "6"} for _ in range(5)]  # 30 U
     services.save_draft(injector, draft, points=heavy, vial=vial)
+    typed = {"area-above-label": "Strong corrugators"}
+    with pytest.raises(ValidationFailed) as failed:  # a typed reason never lifts a ceiling
+        services.lock(injector, draft, reasons=typed, now=NOW)
+    assert "above the label's 20 U" in failed.value.fields["cosign"][0]
+    for persona in ("injector", "owner", "front_desk"):
+        with pytest.raises(Forbidden):
+            services.cosign(actor_of(persona), draft, note="Fine by me", now=NOW)
+    cosigned = services.cosign(actor_of("medical_director"), draft, note="Strong frown", now=NOW)
+    assert cosigned.staff.role == "medical_director"
+    assert [c["code"] for c in cosigned.ceilings] == ["area-above-label"]
+    locked = services.lock(injector, draft, now=NOW)
+    locked.refresh_from_db()
+    assert locked.locked and locked.guard[0]["code"] == "area-above-label"
+    assert locked.reasons == {}
+    with pytest.raises(RecordLocked):
+        cosigned.save()
+
+
+def test_a_cosignature_covers_the_plan_it_saw_and_no_other(actor_of, injector, draft, vial):
+    services.save_draft(injector, draft, points=[{**GLABELLAR[0], "units": "6"}] * 4, vial=vial)
+    services.cosign(actor_of("medical_director"), draft, now=NOW)  # 24 U
+    services.save_draft(injector, draft, points=[{**GLABELLAR[0], "units": "6"}] * 5, vial=vial)
     with pytest.raises(ValidationFailed) as failed:
         services.lock(injector, draft, now=NOW)
-    assert "reasons.area-above-label" in failed.value.fields
-    locked = services.lock(
-        injector, draft, reasons={"area-above-label": "Strong corrugators"}, now=NOW
-    )
-    locked.refresh_from_db()
-    assert locked.reasons == {"area-above-label": "Strong corrugators"}
-    assert locked.guard[0]["code"] == "area-above-label"
+    assert "cosign" in failed.value.fields  # 30 U was never co-signed
+    assert draft.points.filter(movement__isnull=False).count() == 0
+
+
+def test_60_units_glabellar_with_44_in_one_point_needs_the_medical_director(
+    actor_of, injector, draft, vial
+):
+    points = [{**GLABELLAR[0], "units": "44"}, *GLABELLAR[1:]]
+    services.save_draft(injector, draft, points=points, vial=vial)
+    with pytest.raises(ValidationFailed) as failed:
+        services.lock(injector, draft, reasons={"area-above-label": "x" * 20}, now=NOW)
+    messages = " ".join(failed.value.fields["cosign"])
+    assert "60 U is above the label's 20 U" in messages and "44 U in one point" in messages
+    services.cosign(actor_of("medical_director"), draft, now=NOW)
+    assert services.lock(injector, draft, now=NOW).locked
+
+
+def test_a_plan_within_every_ceiling_needs_no_cosignature(actor_of, draft, injector, vial):
+    services.save_draft(injector, draft, points=GLABELLAR, vial=vial)
+    with pytest.raises(ValidationFailed) as failed:
+        services.cosign(actor_of("medical_director"), draft, now=NOW)
+    assert "record" in failed.value.fields
+    with pytest.raises(ValidationFailed) as failed:
+        services.cosign(actor_of("medical_director"), draft, note="x" * 301, now=NOW)
+    assert "note" in failed.value.fields
+
+
+def test_an_off_label_area_without_its_decision_holds_signing(injector, draft, vial):
+    chin = [{"area": "mentalis", "x": "0.5", "y": "0.9", "units": "2"}] * 2
+    services.save_draft(injector, draft, points=GLABELLAR + chin, vial=vial)
+    with pytest.raises(ValidationFailed) as failed:
+        services.lock(injector, draft, reasons={"off-label": "Chin dimpling"}, now=NOW)
+    assert "no candidacy decision records it" in " ".join(failed.value.fields["guard"])
 
 
 def test_a_locked_record_never_changes_by_any_path(injector, draft, vial):
@@ -181,7 +245,7 @@ def test_a_locked_record_never_changes_by_any_path(injector, draft, vial):
     assert record.points.count() == 5
 
 
-def test_an_amendment_adds_to_the_session_and_leaves_the_original(injector, draft, vial):
+def test_an_amendment_adds_to_the_session_and_leaves_the_original(actor_of, injector, draft, vial):
     services.save_draft(injector, draft, points=GLABELLAR, vial=vial)
     original = services.lock(injector, draft, now=NOW)
     amendment = services.amend(injector, TreatmentRecord.objects.get(pk=original.pk))
@@ -189,14 +253,10 @@ def test_an_amendment_adds_to_the_session_and_leaves_the_original(injector, draf
     services.save_draft(injector, amendment, points=touch_up, vial=vial, notes_after="Asymmetry")
     with pytest.raises(ValidationFailed) as failed:  # 22 U between the brows in the session
         services.lock(injector, amendment, now=NOW + timedelta(minutes=5))
-    assert "reasons.area-above-label" in failed.value.fields
+    assert "22 U is above the label's 20 U" in failed.value.fields["cosign"][0]
     assert "reasons.interval" not in failed.value.fields  # the session is not its own past
-    services.lock(
-        injector,
-        amendment,
-        reasons={"area-above-label": "Asymmetric frown"},
-        now=NOW + timedelta(minutes=5),
-    )
+    services.cosign(actor_of("medical_director"), amendment, now=NOW + timedelta(minutes=4))
+    services.lock(injector, amendment, now=NOW + timedelta(minutes=5))
     vial.refresh_from_db()
     assert vial.units_left == D(78)
     assert [a.pk for a in TreatmentRecord.objects.get(pk=original.pk).amendments.all()] == [
@@ -222,6 +282,19 @@ def test_an_earlier_session_and_a_reported_toxin_count_in_the_history(
     assert "interval" in found
 
 
+def days_ago(days: int) -> str:
+    return (date.today() - timedelta(days=days)).isoformat()
+
+
+def reported_toxin_draft(injector, clinic, toxins, product="botox_cosmetic"):
+    """A new patient who reported `toxins` at intake, cleared and consented, with a draft."""
+    patient = make_patient()
+    clear_for_treatment(patient, product=product, recent_toxin=bool(toxins), toxins=toxins)
+    sign_consent(patient)
+    appointment = future_appointment(patient, clinic, days=0, service_slug="neuromodulator")
+    return services.start(injector, appointment, product)
+
+
 def test_house_doses_are_the_medical_directors(actor_of, injector, draft, vial):
     with pytest.raises(Forbidden):
         services.set_house_dose(injector, "botox_cosmetic", "glabellar", "16", "House style")
@@ -232,7 +305,8 @@ def test_house_doses_are_the_medical_directors(actor_of, injector, draft, vial):
         actor_of("medical_director"), "botox_cosmetic", "glabellar", "16", "Our starting dose"
     )
     services.save_draft(injector, draft, points=GLABELLAR, vial=vial)
-    assert {f.code for f in services.check(draft, at=NOW).findings} == {"area-above-protocol"}
+    found = services.check(draft, at=NOW).findings
+    assert [(f.code, f.level, f.cosign) for f in found] == [("area-above-protocol", "block", True)]
     services.set_house_dose(
         actor_of("medical_director"), "botox_cosmetic", "glabellar", None, "Back to the label"
     )
@@ -273,7 +347,8 @@ def test_the_check_endpoint_answers_the_guard_and_writes_nothing(client_for, rea
         "/api/v1/treatments/check",
         {
             "product": "botox_cosmetic",
-            "points": [{"area": "glabellar", "units": 20}, {"area": "forehead", "units": 20}],
+            "points": [{"area": "glabellar", "units": 4}] * 5
+            + [{"area": "forehead", "units": 4}] * 5,
             "patient": str(ready.patient.public_id),
             "vial": str(vial.public_id),
         },
@@ -366,3 +441,258 @@ def test_no_role_changes_a_locked_record_through_any_endpoint(
     record = TreatmentRecord.objects.get(pk=draft.pk)
     assert record.status == "locked"
     assert list(record.points.values_list("units", flat=True)) == before
+
+
+# ---------------------------------------------------------------- the label's limits, by API
+
+
+def test_the_check_endpoint_counts_every_toxin_in_the_history_it_is_given(client_for):
+    client = client_for("injector")
+    day = (NOW - timedelta(days=40)).date().isoformat()
+    body = {"product": "botox_cosmetic", "areas": {"glabellar": 20}}
+    medical = [{"day": day, "product": "BOTOX (migraine)", "units": 385, "reported": True}]
+    found = post(client, "/api/v1/treatments/check", {**body, "history": medical}).json()
+    assert {f["code"]: f["level"] for f in found["findings"]} == {
+        "interval": "warn",
+        "cumulative": "block",
+        "cumulative-other": "warn",
+    }
+    unknown = [{"day": day, "product": "Dysport"}]
+    found = post(client, "/api/v1/treatments/check", {**body, "history": unknown}).json()
+    assert "units not known" in " ".join(f["message"] for f in found["findings"])
+    for units in (-5, 5001, "NaN"):
+        bad = [{"day": day, "product": "Dysport", "units": units}]
+        refused = post(client, "/api/v1/treatments/check", {**body, "history": bad})
+        assert refused.status_code == 422
+        assert "history.0.units" in refused.json()["error"]["fields"]
+
+
+def test_the_check_endpoint_reads_platysma_bands_on_each_side(client_for):
+    client = client_for("injector")
+    neck = [{"area": "platysma", "units": 2}] * 18  # 36 U
+    two_a_side = post(
+        client,
+        "/api/v1/treatments/check",
+        {"product": "botox_cosmetic", "points": neck, "platysma_bands": {"left": 2, "right": 2}},
+    ).json()
+    assert two_a_side["level"] == "ok"
+    one_a_side = post(
+        client,
+        "/api/v1/treatments/check",
+        {"product": "botox_cosmetic", "points": neck, "platysma_bands": {"left": 1, "right": 1}},
+    ).json()
+    assert one_a_side["level"] == "block"
+    assert [(f["code"], f["cosign"]) for f in one_a_side["findings"]] == [
+        ("area-above-label", True)
+    ]
+    unknown = post(
+        client, "/api/v1/treatments/check", {"product": "botox_cosmetic", "points": neck}
+    )
+    assert [f["code"] for f in unknown.json()["findings"]] == ["platysma-bands"]
+
+
+def test_the_check_endpoint_holds_crows_feet_to_12_units_a_side(client_for):
+    client = client_for("injector")
+    for product in ("botox_cosmetic", "xeomin"):
+        one_side = post(
+            client,
+            "/api/v1/treatments/check",
+            {"product": product, "areas": {"lateral_canthal_left": 24}},
+        ).json()
+        assert one_side["level"] == "block"
+        assert {f["code"] for f in one_side["findings"]} == {"side-above-label"}
+        both = post(
+            client,
+            "/api/v1/treatments/check",
+            {
+                "product": product,
+                "areas": {"lateral_canthal_left": 12, "lateral_canthal_right": 12},
+            },
+        ).json()
+        assert both["level"] == "ok"  # an area's total is not one point
+
+
+def test_the_check_endpoint_holds_off_label_areas_to_the_house_maximum_and_the_decision(
+    client_for, ready
+):
+    client = client_for("injector")
+    masseter = post(
+        client, "/api/v1/treatments/check", {"product": "dysport", "areas": {"masseter": 150}}
+    ).json()
+    assert masseter["level"] == "block"
+    assert {f["code"] for f in masseter["findings"]} == {"off-label", "area-above-protocol"}
+    other = post(
+        client,
+        "/api/v1/treatments/check",
+        {
+            "product": "botox_cosmetic",
+            "points": [{"area": "other", "units": 4}] * 25,
+            "patient": str(ready.patient.public_id),
+        },
+    ).json()
+    blocks = {(f["code"], f["cosign"]) for f in other["findings"] if f["level"] == "block"}
+    assert ("no-decision", False) in blocks and ("area-above-protocol", True) in blocks
+
+
+@pytest.mark.parametrize(
+    ("bands", "field"),
+    [
+        ({"left": 3, "right": 1}, "platysma_bands.left"),
+        ({"left": 1, "right": 0}, "platysma_bands.right"),
+        ({"left": "1", "right": 1}, "platysma_bands.left"),
+        ({"left": True, "right": 1}, "platysma_bands.left"),
+        ({"left": 1}, "platysma_bands.right"),
+        ({"left": 1, "right": 1, "middle": 1}, "platysma_bands.middle"),
+        ("two", "platysma_bands"),
+    ],
+)
+def test_bad_platysma_bands_are_refused_field_by_field_and_nothing_is_written(
+    client_for, injector, draft, bands, field
+):
+    client = client_for("injector")
+    checked = post(
+        client,
+        "/api/v1/treatments/check",
+        {"product": "botox_cosmetic", "areas": {"platysma": 26}, "platysma_bands": bands},
+    )
+    assert checked.status_code == 422 and field in checked.json()["error"]["fields"]
+    url = f"/api/v1/treatments/records/{draft.public_id}/draft"
+    saved = post(client, url, {"points": GLABELLAR, "platysma_bands": bands})
+    assert saved.status_code == 422 and field in saved.json()["error"]["fields"]
+    draft.refresh_from_db()
+    assert draft.points.count() == 0 and draft.platysma_bands is None
+    with pytest.raises(ValidationFailed) as failed:
+        services.save_draft(injector, draft, points=GLABELLAR, platysma_bands=bands)
+    assert any(k.startswith("platysma_bands") for k in failed.value.fields)
+
+
+def test_platysma_bands_are_recorded_on_the_draft_and_sign_the_neck(
+    actor_of, client_for, injector, clinic, vial
+):
+    record = reported_toxin_draft(injector, clinic, [])
+    screening.sign_decision(
+        actor_of("medical_director"),
+        record.patient,
+        [{"product": "botox_cosmetic", "area": "platysma", "allowed": True}],
+    )
+    client = client_for("injector")
+    url = f"/api/v1/treatments/records/{record.public_id}"
+    neck = [{"area": "platysma", "x": "0.4", "y": "0.95", "units": "2"}] * 13  # 26 U
+    saved = post(client, f"{url}/draft", {"points": neck, "vial": str(vial.public_id)})
+    assert saved.json()["platysma_bands_left"] is None
+    refused = post(client, f"{url}/sign", {})
+    assert refused.status_code == 422 and "guard" in refused.json()["error"]["fields"]
+    bands = {"left": 1, "right": 1}
+    saved = post(
+        client,
+        f"{url}/draft",
+        {"points": neck, "vial": str(vial.public_id), "platysma_bands": bands},
+    )
+    assert (saved.json()["platysma_bands_left"], saved.json()["platysma_bands_right"]) == (1, 1)
+    kept = post(client, f"{url}/draft", {"points": neck, "vial": str(vial.public_id)})
+    assert kept.json()["platysma_bands_right"] == 1  # left out: kept as they were
+    signed = post(client, f"{url}/sign", {})
+    assert signed.status_code == 200 and signed.json()["status"] == "locked"
+
+
+def test_the_medical_director_cosigns_through_the_api_and_no_one_else(
+    client_for, injector, draft, vial
+):
+    services.save_draft(injector, draft, points=[{**GLABELLAR[0], "units": "6"}] * 5, vial=vial)
+    url = f"/api/v1/treatments/records/{draft.public_id}"
+    typed = post(client_for("injector"), f"{url}/sign", {"reasons": {"area-above-label": "Big"}})
+    assert typed.status_code == 422 and "cosign" in typed.json()["error"]["fields"]
+    assert post(client_for("injector"), f"{url}/cosign", {}).status_code == 403
+    assert post(client_for("owner"), f"{url}/cosign", {}).status_code == 403
+    bad = post(client_for("medical_director"), f"{url}/cosign", {"note": "x" * 301})
+    assert bad.status_code == 422 and "note" in bad.json()["error"]["fields"]
+    assert not draft.cosignatures.exists()
+    cosigned = post(client_for("medical_director"), f"{url}/cosign", {"note": "Strong frown"})
+    assert cosigned.status_code == 201
+    assert cosigned.json()["ceilings"][0]["code"] == "area-above-label"
+    signed = post(client_for("injector"), f"{url}/sign", {})
+    assert signed.status_code == 200 and signed.json()["status"] == "locked"
+
+
+def test_house_maximums_are_listed_and_set_by_the_medical_director(client_for, injector, draft):
+    listed = client_for("injector").get("/api/v1/treatments/house-limits").json()
+    assert len(listed) == 6 * 11
+    masseter = next(r for r in listed if (r["product"], r["area"]) == ("dysport", "masseter"))
+    assert masseter["off_label"] and masseter["label_max"] is None
+    assert D(masseter["area_max"]) == D(masseter["default_area_max"]) == 120
+    body = {"product": "dysport", "area": "masseter", "area_max": 100, "point_max": 20}
+    refused = post(
+        client_for("injector"), "/api/v1/treatments/house-limits", {**body, "reason": "x"}
+    )
+    assert refused.status_code == 403
+    made = post(
+        client_for("medical_director"),
+        "/api/v1/treatments/house-limits",
+        {**body, "reason": "Our masseter protocol"},
+    )
+    assert made.status_code == 201
+    assert (D(made.json()["area_max"]), D(made.json()["point_max"])) == (100, 20)
+    assert services.protocol("dysport").house_max == {"masseter": D(100)}
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"product": "botox"}, "product"),
+        ({"area": "cheek"}, "area"),
+        ({"area_max": -1}, "house_max"),
+        ({"area_max": "NaN"}, "area_max"),
+        ({"area_max": 5000}, "house_max"),
+        ({"area_max": "2.555"}, "house_max"),
+        ({"point_max": 0}, "point_max"),
+        ({"point_max": 40}, "point_max"),  # above the area's maximum
+        ({"area": "glabellar", "area_max": 21}, "house_max"),  # above the label's 20 U
+        ({"reason": "no"}, "reason"),
+        ({"reason": "Because\x00"}, "reason"),
+        ({"colour": "red"}, "colour"),
+    ],
+)
+def test_a_bad_house_maximum_is_refused_field_by_field_and_nothing_is_written(
+    client_for, change, field
+):
+    from glabella.treatments.models import ProtocolChange
+
+    before = ProtocolChange.objects.count()
+    body = {"product": "botox_cosmetic", "area": "masseter", "area_max": 30, "point_max": 10}
+    body = {**body, "reason": "Our protocol", **change}
+    response = post(client_for("medical_director"), "/api/v1/treatments/house-limits", body)
+    assert response.status_code == 422
+    assert field in response.json()["error"]["fields"]
+    assert ProtocolChange.objects.count() == before
+
+
+def test_medical_toxin_reported_with_units_counts_towards_the_cumulative_dose(
+    injector, clinic, vial
+):
+    record = reported_toxin_draft(
+        injector,
+        clinic,
+        [{"product": "Botox", "date": days_ago(40), "purpose": "medical", "units": "385"}],
+    )
+    services.save_draft(injector, record, points=GLABELLAR, vial=vial)
+    found = {f.code: f for f in services.check(record, at=NOW).findings}
+    assert found["cumulative"].level == "block" and "405 U" in found["cumulative"].message
+    assert "385 U (reported)" in found["cumulative-other"].message
+
+
+def test_a_reported_toxin_we_charted_ourselves_is_not_counted_twice(
+    injector, actor_of, clinic, vial
+):
+    record = reported_toxin_draft(injector, clinic, [])
+    services.save_draft(injector, record, points=GLABELLAR, vial=vial)
+    signed = services.lock(injector, record, now=NOW - timedelta(days=30))
+    day = signed.locked_at.astimezone(screening.clinic_zone(signed.patient)).date()
+    told = {"product": "BOTOX Cosmetic", "date": day.isoformat(), "units": "20"}
+    screening.submit_intake(
+        actor_of("medical_director"),
+        signed.patient,
+        intake_answers(recent_toxin=True, toxins=[told]),
+        via="staff",
+    )
+    past = services.history(signed.patient, NOW)
+    assert [(s.product, s.units, s.reported) for s in past] == [("botox_cosmetic", D(20), False)]

@@ -9,6 +9,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from glabella.inventory import services as stock
+from glabella.screening import services as screening
+from glabella.treatments import services
 from glabella.treatments.models import TreatmentRecord
 from tests.conftest import clear_for_treatment, future_appointment, receive_lot
 from tests.test_treatments import sign_consent
@@ -93,15 +95,23 @@ def test_bad_rows_are_shown_in_their_row_and_nothing_is_saved(page, vial):
     assert record.points.count() == 0
 
 
-def test_signing_asks_a_reason_for_each_warning_then_locks(page, vial):
+def test_signing_asks_a_reason_for_each_warning_then_locks(page, vial, actor_of):
     client, url, record = page
-    client.post(url, rows(*[("glabellar", "6")] * 5, vial=vial, extra={"action": "save"}))
-    asked = client.post(url, {"action": "sign"})
+    screening.sign_decision(
+        actor_of("medical_director"),
+        record.patient,
+        [
+            {"product": "botox_cosmetic", "area": area, "allowed": True}
+            for area in ("glabellar", "forehead")
+        ],
+    )
+    client.post(url, rows(*[("forehead", "4")] * 5, vial=vial, extra={"action": "save"}))
+    asked = client.post(url, {"action": "sign"})  # forehead without glabellar: a drooping brow
     assert asked.status_code == 422 and b"Give a reason to proceed" in asked.content
-    signed = client.post(url, {"action": "sign", "reason_area-above-label": "Strong frown"})
+    signed = client.post(url, {"action": "sign", "reason_companion": "Brows sit high"})
     assert signed.status_code == 302
     record.refresh_from_db()
-    assert record.locked and record.reasons == {"area-above-label": "Strong frown"}
+    assert record.locked and record.reasons == {"companion": "Brows sit high"}
     locked = client.get(url)
     assert b"Amend this record" in locked.content and b'id="draft-form"' not in locked.content
     changed = client.post(url, rows(("glabellar", "4"), vial=vial, extra={"action": "save"}))
@@ -109,6 +119,21 @@ def test_signing_asks_a_reason_for_each_warning_then_locks(page, vial):
     amended = client.post(url, {"action": "amend"})
     amendment = TreatmentRecord.objects.get(amends=record)
     assert amended["Location"] == reverse("treatments:record", args=[amendment.public_id])
+
+
+def test_a_dose_above_the_label_waits_on_the_page_for_the_medical_directors_cosignature(
+    page, vial, actor_of
+):
+    client, url, record = page
+    client.post(url, rows(*[("glabellar", "6")] * 5, vial=vial, extra={"action": "save"}))
+    asked = client.post(url, {"action": "sign", "reason_area-above-label": "Strong frown"})
+    assert asked.status_code == 422 and b"medical director&#x27;s co-signature" in asked.content
+    record.refresh_from_db()
+    assert not record.locked
+    services.cosign(actor_of("medical_director"), record, note="Strong corrugators")
+    assert client.post(url, {"action": "sign"}).status_code == 302
+    record.refresh_from_db()
+    assert record.locked
 
 
 def test_the_record_page_runs_a_fixed_number_of_queries(page, vial):

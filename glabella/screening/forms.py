@@ -76,6 +76,12 @@ class IntakeForm(forms.Form):
             self.fields[f"toxin_{i}_date"] = forms.CharField(
                 label="Date", required=False, widget=forms.DateInput(attrs={"type": "date"})
             )
+            self.fields[f"toxin_{i}_units"] = forms.CharField(
+                label="Units, if you know",
+                required=False,
+                max_length=10,
+                widget=forms.TextInput(attrs={"inputmode": "decimal"}),
+            )
             self.fields[f"toxin_{i}_purpose"] = forms.ChoiceField(
                 label="For",
                 required=False,
@@ -99,7 +105,13 @@ class IntakeForm(forms.Form):
 
     def toxin_rows(self):
         return [
-            (i, self[f"toxin_{i}_product"], self[f"toxin_{i}_date"], self[f"toxin_{i}_purpose"])
+            (
+                i,
+                self[f"toxin_{i}_product"],
+                self[f"toxin_{i}_date"],
+                self[f"toxin_{i}_purpose"],
+                self[f"toxin_{i}_units"],
+            )
             for i in range(TOXIN_ROWS)
         ]
 
@@ -120,13 +132,13 @@ class IntakeForm(forms.Form):
             product = data.get(f"toxin_{i}_product", "").strip()
             day = data.get(f"toxin_{i}_date", "").strip()
             if product or day:
-                toxins.append(
-                    {
-                        "product": product,
-                        "date": day,
-                        "purpose": data.get(f"toxin_{i}_purpose") or Purpose.UNSURE.value,
-                    }
-                )
+                entry = {
+                    "product": product,
+                    "date": day,
+                    "purpose": data.get(f"toxin_{i}_purpose") or Purpose.UNSURE.value,
+                }
+                units = data.get(f"toxin_{i}_units", "").strip()
+                toxins.append({**entry, "units": units} if units else entry)
         concerns = []
         for area in ConcernArea:
             rest, moving = data.get(f"rest_{area.value}"), data.get(f"moving_{area.value}")
@@ -175,6 +187,7 @@ def initial_from(answers: dict) -> dict:
         initial[f"toxin_{i}_product"] = entry["product"]
         initial[f"toxin_{i}_date"] = entry["date"]
         initial[f"toxin_{i}_purpose"] = entry["purpose"]
+        initial[f"toxin_{i}_units"] = entry.get("units", "")
     for c in answers.get("concerns", []):
         initial[f"rest_{c['area']}"] = c["at_rest"]
         initial[f"moving_{c['area']}"] = c["with_expression"]

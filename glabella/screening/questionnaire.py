@@ -8,7 +8,8 @@ questionnaire keeps: a new version adds to it, it never reinterprets answers giv
     {
       "answers": {"infection_at_site": false, ..., "recent_toxin": true},   # true, false or null
       "allergies": ["penicillin (rash)"], "medications": ["warfarin 5 mg"], "conditions": [],
-      "recent_toxin": [{"product": "Dysport", "date": "2026-09-01", "purpose": "cosmetic"}],
+      "recent_toxin": [{"product": "Dysport", "date": "2026-09-01", "purpose": "cosmetic",
+                        "units": "50"}],              # units: optional, when the patient knows
       "concerns": [{"area": "forehead", "at_rest": false, "with_expression": true}],
       "notes": ""
     }
@@ -21,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from glabella.core.text import CONTROL
@@ -32,6 +34,9 @@ FIRST_TOXIN_APPROVAL = date(1989, 12, 29)  # nothing was injected with a license
 MAX_ITEMS = 30
 MAX_ITEM_LENGTH = 150
 MAX_TOXIN_ENTRIES = 5
+# The most units of any toxin one reported treatment can be: above the largest labelled medical
+# doses (Dysport's 1,500 U for spasticity), so a slip of the keyboard is caught.
+MAX_REPORTED_UNITS = Decimal(1500)
 MAX_NOTES = 1000
 
 
@@ -249,8 +254,8 @@ def _toxins(raw: object, today: date, birth_date: date | None, errors: Errors) -
     out = []
     for i, entry in enumerate(raw):
         where = f"recent_toxin.{i}"
-        if not isinstance(entry, dict) or set(entry) - {"product", "date", "purpose"}:
-            errors.add(where, "Give the product, the date and the purpose.")
+        if not isinstance(entry, dict) or set(entry) - {"product", "date", "purpose", "units"}:
+            errors.add(where, "Give the product, the date, the purpose and (if known) the units.")
             continue
         product = entry.get("product")
         if not isinstance(product, str) or not product.strip():
@@ -267,9 +272,32 @@ def _toxins(raw: object, today: date, birth_date: date | None, errors: Errors) -
         purpose = entry.get("purpose", Purpose.UNSURE.value)
         if not isinstance(purpose, str) or purpose not in set(Purpose):
             errors.add(f"{where}.purpose", "Choose cosmetic, medical or not sure.")
+        units = _units(entry.get("units"), f"{where}.units", errors)
         if isinstance(product, str) and day is not None:
-            out.append({"product": product.strip(), "date": day.isoformat(), "purpose": purpose})
+            kept = {"product": product.strip(), "date": day.isoformat(), "purpose": purpose}
+            out.append({**kept, "units": units} if units is not None else kept)
     return out
+
+
+def _units(raw: object, where: str, errors: Errors) -> str | None:
+    """Units of a reported treatment, if the patient knows them: kept as text ("155")."""
+    if raw is None or raw == "":
+        return None
+    try:
+        if isinstance(raw, bool) or not isinstance(raw, str | int | float):
+            raise InvalidOperation
+        units = Decimal(str(raw).strip())
+        if not units.is_finite() or units <= 0 or units > MAX_REPORTED_UNITS:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors.add(
+            where, f"Give the units as a number up to {MAX_REPORTED_UNITS}, or leave it empty."
+        )
+        return None
+    if units % Decimal("0.5") != 0:
+        errors.add(where, "Give the units in whole or half units.")
+        return None
+    return f"{units.normalize():f}"
 
 
 def _concerns(raw: object, errors: Errors) -> list[dict]:

@@ -12,7 +12,7 @@ from uuid import UUID
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
-from pydantic import ConfigDict
+from pydantic import ConfigDict, StrictInt
 
 from glabella.clinic.models import Location
 from glabella.core import audit
@@ -46,8 +46,18 @@ class PlannedPoint(Strict):
 
 class PastIn(Strict):
     day: date
-    product: str = Field(max_length=100)
-    units: Decimal = Decimal(0)
+    product: str = Field(
+        max_length=100, description="A product value, or its brand or generic name"
+    )
+    units: Decimal | None = Field(None, ge=0, le=5000, description="Left out: not known")
+    reported: bool = Field(False, description="Told by the patient rather than charted")
+
+
+class BandsIn(Strict):
+    """Platysma bands seen on each side: 1 or 2."""
+
+    left: StrictInt = Field(ge=1, le=2)
+    right: StrictInt = Field(ge=1, le=2)
 
 
 class CheckIn(Strict):
@@ -60,6 +70,9 @@ class CheckIn(Strict):
     history: list[PastIn] = Field(default_factory=list, max_length=100)
     vial: UUID | None = None
     at: datetime | None = None
+    platysma_bands: BandsIn | None = Field(
+        None, description="Platysma bands on each side (1 or 2): the label's neck dose by them"
+    )
 
 
 class FindingOut(Schema):
@@ -67,6 +80,9 @@ class FindingOut(Schema):
     level: str
     message: str
     area: str
+    cosign: bool = Field(
+        False, description="A ceiling: signed only with the medical director's co-signature"
+    )
 
 
 class CheckOut(Schema):
@@ -86,19 +102,19 @@ def check_plan(request: HttpRequest, payload: CheckIn):
     errors: dict[str, list[str]] = {}
     if payload.product not in set(Product):
         raise ValidationFailed({"product": [f"Choose one of: {', '.join(Product)}."]})
-    planned = [(p.area, p.units, f"points.{i}") for i, p in enumerate(payload.points)]
-    planned += [(area, units, f"areas.{area}") for area, units in payload.areas.items()]
+    planned = [(p.area, p.units, f"points.{i}", False) for i, p in enumerate(payload.points)]
+    planned += [(area, units, f"areas.{area}", True) for area, units in payload.areas.items()]
     if not planned:
         errors["points"] = ["Give at least one point or area total."]
     points = []
-    for area, units, where in planned:
+    for area, units, where, total in planned:
         if area not in {a.value for a in ChartArea}:
             field = f"{where}.area" if where.startswith("points") else where
             errors[field] = ["Choose an area of the chart."]
         elif not units.is_finite():
             errors[where] = ["Give a number of units."]
         else:
-            points.append({"area": area, "units": units})
+            points.append({"area": area, "units": units, "total": total})
     vial = None
     if payload.vial is not None:
         vial = (
@@ -123,13 +139,26 @@ def check_plan(request: HttpRequest, payload: CheckIn):
         payload.at or timezone.now(),
         patient=patient,
         vial=vial,
-        history_given=tuple(dosing.PastSession(h.day, h.product, h.units) for h in payload.history),
+        history_given=tuple(
+            dosing.PastSession(h.day, h.product, h.units, h.reported) for h in payload.history
+        ),
+        platysma_bands=(
+            (payload.platysma_bands.left, payload.platysma_bands.right)
+            if payload.platysma_bands
+            else None
+        ),
     )
     result = services.guard(ctx)
     return {
         "level": result.level.value,
         "findings": [
-            {"code": f.code, "level": f.level.value, "message": f.message, "area": f.area}
+            {
+                "code": f.code,
+                "level": f.level.value,
+                "message": f.message,
+                "area": f.area,
+                "cosign": f.cosign,
+            }
             for f in result.findings
         ],
         "area_totals": result.area_totals,
@@ -166,6 +195,8 @@ class RecordOut(Schema):
     reasons: dict[str, str]
     amends: UUID | None = Field(None, alias="amends.public_id")
     points: list[PointOut]
+    platysma_bands_left: int | None
+    platysma_bands_right: int | None
 
 
 def _out(record: TreatmentRecord) -> TreatmentRecord:
@@ -213,6 +244,9 @@ class DraftIn(Strict):
     vial: UUID | None = None
     notes_before: str = Field("", max_length=4000)
     notes_after: str = Field("", max_length=4000)
+    platysma_bands: BandsIn | None = Field(
+        None, description="Platysma bands on each side; left out: kept as they are; null: cleared"
+    )
 
 
 @router.post("/records/{public_id}/draft", response=RecordOut, auth=CHART, summary="Save draft")
@@ -237,6 +271,11 @@ def save_draft(request: HttpRequest, public_id: UUID, payload: DraftIn):
         vial=vial,
         notes_before=payload.notes_before,
         notes_after=payload.notes_after,
+        platysma_bands=(
+            (payload.platysma_bands.model_dump() if payload.platysma_bands else None)
+            if "platysma_bands" in payload.model_fields_set
+            else services.KEEP
+        ),
     )
     return _out(record)
 
@@ -253,6 +292,32 @@ def sign_record(request: HttpRequest, public_id: UUID, payload: SignIn):
     record = services.open_record(actor, public_id, "change")
     services.lock(actor, record, reasons=payload.reasons)
     return _out(record)
+
+
+class CosignIn(Strict):
+    note: str = Field("", max_length=300)
+
+
+class CosignOut(Schema):
+    id: UUID = Field(alias="public_id")
+    record: UUID = Field(alias="record.public_id")
+    signed_by: str = Field(alias="actor_label")
+    at: datetime
+    ceilings: list[dict[str, Any]]
+    note: str
+
+
+@router.post(
+    "/records/{public_id}/cosign",
+    response={201: CosignOut},
+    auth=CLINICAL,
+    summary="The medical director co-signs a dose above the ceiling",
+)
+def cosign_record(request: HttpRequest, public_id: UUID, payload: CosignIn):
+    """Only the medical director: the co-signature covers the draft's plan as it stands."""
+    actor = api_actor(request)
+    record = services.open_record(actor, public_id)
+    return Status(201, services.cosign(actor, record, note=payload.note))
 
 
 @router.post("/records/{public_id}/amend", response={201: RecordOut}, auth=CHART, summary="Amend")
@@ -364,3 +429,65 @@ def recall(request: HttpRequest, public_id: UUID):
     )
     audit.record(actor, Action.EXPORT, "recall", lot.public_id, detail={"patients": len(treated)})
     return [{**t.__dict__, "patient": ids[t.patient_id]} for t in treated]
+
+
+# ---------------------------------------------------------------- house maximums
+
+
+class HouseLimitOut(Schema):
+    product: str
+    area: str
+    off_label: bool
+    label_max: Decimal | None
+    area_max: Decimal
+    point_max: Decimal
+    default_area_max: Decimal
+    default_point_max: Decimal
+
+
+class HouseLimitIn(Strict):
+    product: str = Field(max_length=30)
+    area: str = Field(max_length=30)
+    area_max: Decimal | None = Field(None, description="Empty: the shipped default")
+    point_max: Decimal | None = Field(None, description="Empty: the shipped default")
+    reason: str = Field(max_length=300)
+
+
+def _limit_out(row: services.HouseRow) -> dict:
+    return {**row.__dict__, "product": row.product.value, "off_label": row.off_label}
+
+
+@router.get(
+    "/house-limits",
+    response=list[HouseLimitOut],
+    auth=CLINICAL,
+    summary="The clinic's house maximums",
+)
+def house_limits(request: HttpRequest):
+    """Every product's ceiling in every area (label and off-label), in force and as shipped."""
+    return [_limit_out(row) for row in services.house_limits()]
+
+
+@router.post(
+    "/house-limits",
+    response={201: HouseLimitOut},
+    auth=requires(Capability.SET_PROTOCOL),
+    summary="Set a house maximum",
+)
+def set_house_limit(request: HttpRequest, payload: HouseLimitIn):
+    """The medical director sets a product's maximum for an area and for one point."""
+    actor = api_actor(request)
+    services.set_house_dose(
+        actor,
+        payload.product,
+        payload.area,
+        payload.area_max,
+        payload.reason,
+        point_max=payload.point_max,
+    )
+    row = next(
+        r
+        for r in services.house_limits()
+        if r.product.value == payload.product and r.area == payload.area
+    )
+    return Status(201, _limit_out(row))

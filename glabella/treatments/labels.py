@@ -100,6 +100,10 @@ class ProductLabel:
     # The most of this product within `cumulative_days` across all uses (verify).
     cumulative_max: Decimal | None = None
     cumulative_days: int = 90
+    # The label's dose for each side, where it gives one (crow's feet: 12 U a side).
+    per_side: dict[Area, Decimal] = field(default_factory=dict)
+    # Platysma bands: the label's dose by the bands on both sides together (1+1, 1+2, 2+2).
+    band_doses: dict[int, Decimal] = field(default_factory=dict)
     unit_step: Decimal = HALF_UNIT  # the smallest amount charted
     # The labeler named on the label, and the telephone line its highlights give for reporting
     # suspected adverse reactions ("" where not on file: read it off the label in hand, or set
@@ -118,6 +122,10 @@ class ProductLabel:
     def area_max(self, area: Area) -> Decimal | None:
         dose = self.doses.get(area)
         return D(max(dose.units)) if dose else None
+
+    def band_dose(self, left: int, right: int) -> Decimal | None:
+        """The label's platysma dose for the bands recorded on each side (1 or 2 a side)."""
+        return self.band_doses.get(left + right)
 
     def pattern(self, area: Area) -> tuple[int, Decimal] | None:
         """The label's injection pattern for an area: (sites, units per site)."""
@@ -151,6 +159,8 @@ LABELS: dict[Product, ProductLabel] = {
         storage_reconstituted="2-8 C; use within 24 hours; record date and time of reconstitution",
         excipients=("human albumin", "sodium chloride"),
         companions={Area.FOREHEAD: Area.GLABELLAR},
+        per_side={Area.LATERAL_CANTHAL: D(12)},
+        band_doses={2: D(26), 3: D(31), 4: D(36)},
         cumulative_max=D(400),
         sources={
             "doses": f"{LABEL} (BOTOX Cosmetic, 2024-10), 2 Dosage and Administration",
@@ -158,6 +168,8 @@ LABELS: dict[Product, ProductLabel] = {
             "beyond_use_hours": f"{LABEL}, 2.2 Reconstitution",
             "excipients": f"{LABEL}, 11 Description",
             "cumulative_max": "Secondary sources (BOTOX and BOTOX Cosmetic together, 3 months)",
+            "per_side": f"{LABEL} (BOTOX Cosmetic, 2024-10), 2.3: 12 U a side",
+            "band_doses": f"{LABEL} (BOTOX Cosmetic, 2024-10), platysma bands",
             "maker": "Structured product label (FDA), author",
             "maker_line": "Secondary sources (the maker's own pages)",
         },
@@ -199,6 +211,7 @@ LABELS: dict[Product, ProductLabel] = {
             VialSize(200, (D("5"),)),
         ),
         beyond_use_hours=24,
+        per_side={Area.LATERAL_CANTHAL: D(12)},
         storage_unopened="At or below 25 C; no refrigeration needed",
         storage_reconstituted="2-8 C; use within 24 hours",
         excipients=("human albumin", "sucrose"),
@@ -208,6 +221,7 @@ LABELS: dict[Product, ProductLabel] = {
             "beyond_use_hours": f"{LABEL} (Xeomin), 2 Dosage and Administration",
             "excipients": f"{LABEL} (Xeomin), 11 Description",
             "maker_line": "Secondary sources (the maker's consumer pages)",
+            "per_side": "Secondary sources (lateral canthal 12 U a side)",
         },
         verify=frozenset(
             {"forehead dose", "lateral canthal dose", "combined", "vials", "maker_line"}
@@ -278,3 +292,128 @@ FILLERS: tuple[Filler, ...] = (
     Filler("Hyaluronic acid filler, 1.0 mL syringe", D("1.0"), False),
     Filler("Hyaluronic acid filler with lidocaine, 0.55 mL syringe", D("0.55"), True),
 )
+
+
+# ---------------------------------------------------------------- house maximums (clinic policy)
+
+# Where a house maximum applies: the labels' areas (crow's feet as both sides together) and every
+# off-label area of the chart.
+HOUSE_AREAS: tuple[str, ...] = (
+    "glabellar",
+    "forehead",
+    "lateral_canthal",
+    "platysma",
+    *(a.value for a in ChartArea if a.off_label),
+)
+HOUSE_AREA_NAMES = {
+    "glabellar": "Frown lines between the brows",
+    "forehead": "Forehead lines",
+    "lateral_canthal": "Crow's feet",
+    "platysma": "Neck bands",
+    "nasalis": "Bunny lines (nose)",
+    "perioral": "Lip lines",
+    "dao": "Corners of the mouth (DAO)",
+    "mentalis": "Chin",
+    "masseter": "Jaw (masseter)",
+    "lateral_brow": "Brow lift",
+    "other": "Another area",
+}
+
+
+def house_area(area: ChartArea) -> str:
+    return both_sides(area.value)
+
+
+@dataclass(frozen=True)
+class HouseLimit:
+    """The clinic's ceiling for an area: its total in one session, and the most in one point."""
+
+    area_max: Decimal
+    point_max: Decimal
+
+
+def _limits(table: dict[str, tuple[str, str]]) -> dict[str, HouseLimit]:
+    return {area: HouseLimit(D(most), D(point)) for area, (most, point) in table.items()}
+
+
+# Shipped defaults: CLINIC POLICY, NOT LABEL. glabella's own conservative starting values, in
+# each product's own units (never converted), for the medical director to confirm or change.
+# A label area's ceiling is never above the label's dose; an off-label area's ceiling sits at the
+# low end of doses commonly published for it, and a point's at about one and a half to two label
+# sites. Above either, signing needs the medical director's co-signature.
+_FOUR_UNIT_FAMILY = _limits(  # BOTOX Cosmetic, Xeomin, Jeuveau, Letybo: 4 U a glabellar site
+    {
+        "glabellar": ("20", "8"),
+        "forehead": ("20", "6"),
+        "lateral_canthal": ("24", "6"),
+        "platysma": ("36", "6"),
+        "nasalis": ("8", "4"),
+        "perioral": ("6", "2"),
+        "dao": ("8", "4"),
+        "mentalis": ("10", "6"),
+        "masseter": ("50", "10"),
+        "lateral_brow": ("8", "4"),
+        "other": ("10", "4"),
+    }
+)
+HOUSE_DEFAULTS: dict[Product, dict[str, HouseLimit]] = {
+    Product.BOTOX_COSMETIC: _FOUR_UNIT_FAMILY,
+    Product.XEOMIN: _FOUR_UNIT_FAMILY,
+    Product.JEUVEAU: _FOUR_UNIT_FAMILY,
+    Product.LETYBO: _FOUR_UNIT_FAMILY,
+    Product.DYSPORT: _limits(  # 10 U a glabellar site
+        {
+            "glabellar": ("50", "20"),
+            "forehead": ("50", "15"),
+            "lateral_canthal": ("60", "15"),
+            "platysma": ("90", "15"),
+            "nasalis": ("20", "10"),
+            "perioral": ("15", "5"),
+            "dao": ("20", "10"),
+            "mentalis": ("25", "15"),
+            "masseter": ("120", "25"),
+            "lateral_brow": ("20", "10"),
+            "other": ("25", "10"),
+        }
+    ),
+    Product.DAXXIFY: _limits(  # 8 U a glabellar site
+        {
+            "glabellar": ("40", "16"),
+            "forehead": ("40", "12"),
+            "lateral_canthal": ("48", "12"),
+            "platysma": ("72", "12"),
+            "nasalis": ("16", "8"),
+            "perioral": ("12", "4"),
+            "dao": ("16", "8"),
+            "mentalis": ("20", "12"),
+            "masseter": ("100", "20"),
+            "lateral_brow": ("16", "8"),
+            "other": ("20", "8"),
+        }
+    ),
+}
+HOUSE_MAX_BOUND = D(1000)  # no house ceiling above this, in any product's units
+
+
+# ---------------------------------------------------------------- toxins by name
+
+# What a patient or a record calls each product, by brand and generic name. BOTOX for a medical
+# use is onabotulinumtoxinA like BOTOX Cosmetic: the older label's 400 U counted both together.
+_NAMES = {
+    Product.BOTOX_COSMETIC: ("botox", "onabotulinum"),
+    Product.DYSPORT: ("dysport", "azzalure", "abobotulinum"),
+    Product.XEOMIN: ("xeomin", "bocouture", "incobotulinum"),
+    Product.JEUVEAU: ("jeuveau", "nuceiva", "prabotulinum"),
+    Product.DAXXIFY: ("daxxify", "daxibotulinum"),
+    Product.LETYBO: ("letybo", "letibotulinum"),
+}
+
+
+def product_named(name: str) -> Product | None:
+    """The product a free name means ("Botox for migraine", "Dysport"), or None when it names
+    none of these or several."""
+    if name in set(Product):
+        return Product(name)
+    folded = name.casefold()
+    found = {p for p, words in _NAMES.items() if any(w in folded for w in words)}
+    return found.pop() if len(found) == 1 else None

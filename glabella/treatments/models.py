@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from glabella.core.access import AccessRule, RestrictedQuerySet
 from glabella.core.roles import Capability
-from glabella.screening.products import AREA_NAMES, PRODUCT_NAMES
-from glabella.treatments.labels import ChartArea
+from glabella.screening.products import PRODUCT_NAMES
+from glabella.treatments.labels import HOUSE_AREA_NAMES, ChartArea
 
 TREATMENT_RULE = AccessRule(
     staff={
@@ -35,12 +35,16 @@ class RecordLocked(Exception):
 
 
 class ProtocolChange(models.Model):
-    """The medical director set (or cleared) the clinic's house dose for a product's area."""
+    """The medical director set (or cleared) the clinic's house maximum for a product's area: a
+    label area or an off-label one (`labels.HOUSE_AREAS`), in a session and in one point."""
 
     product = models.CharField(max_length=20, choices=list(PRODUCT_NAMES.items()))
-    area = models.CharField(max_length=20, choices=list(AREA_NAMES.items()))
+    area = models.CharField(max_length=20, choices=list(HOUSE_AREA_NAMES.items()))
     house_max = models.DecimalField(
-        max_digits=7, decimal_places=2, null=True, blank=True, help_text="Empty: the label's"
+        max_digits=7, decimal_places=2, null=True, blank=True, help_text="Empty: the default"
+    )
+    point_max = models.DecimalField(
+        max_digits=7, decimal_places=2, null=True, blank=True, help_text="Empty: the default"
     )
     reason = models.CharField(max_length=300)
     changed_by = models.ForeignKey(
@@ -110,6 +114,10 @@ class TreatmentRecord(models.Model):
     amends = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="amendments"
     )
+    # The platysma bands seen on each side (1 or 2), which set the label's neck dose. Checked by
+    # the service: a check constraint would make SQLite rebuild the table and lose its trigger.
+    platysma_bands_left = models.PositiveSmallIntegerField(null=True, blank=True)
+    platysma_bands_right = models.PositiveSmallIntegerField(null=True, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = TREATMENT_RULE
@@ -147,6 +155,12 @@ class TreatmentRecord(models.Model):
     def locked(self) -> bool:
         return self.status == self.Status.LOCKED
 
+    @property
+    def platysma_bands(self) -> tuple[int, int] | None:
+        if self.platysma_bands_left is None or self.platysma_bands_right is None:
+            return None
+        return self.platysma_bands_left, self.platysma_bands_right
+
 
 class InjectionPoint(models.Model):
     record = models.ForeignKey(TreatmentRecord, on_delete=models.PROTECT, related_name="points")
@@ -181,3 +195,45 @@ class InjectionPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.area}: {self.units} U"
+
+
+class CoSignature(models.Model):
+    """The medical director's co-signature on a draft whose plan goes above a ceiling (the
+    label's dose or the house maximum): it covers the plan as it stood (`plan_sha256`) and the
+    ceilings it was shown, and lifts them at signing only while the plan is unchanged. Never
+    changed (the database refuses it, migration 0003)."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    record = models.ForeignKey(
+        TreatmentRecord, on_delete=models.PROTECT, related_name="cosignatures"
+    )
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    staff = models.ForeignKey("core.StaffMember", on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=30)
+    actor_label = models.CharField(max_length=200)
+    plan_sha256 = models.CharField(max_length=64)
+    ceilings = models.JSONField(default=list, help_text="The findings co-signed")
+    note = models.CharField(max_length=300, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+    access_rule = AccessRule(
+        staff={"view": Capability.VIEW_CLINICAL, "create": Capability.SET_PROTOCOL},
+        patient_field="record__patient_id",
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Co-signed by {self.actor_label} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise RecordLocked("A co-signature never changes; record a new one.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RecordLocked("Co-signatures are never deleted.")

@@ -11,6 +11,7 @@ vial, with the vial's row locked, so what is signed is what was checked.
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -24,7 +25,7 @@ from glabella.core import audit
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Forbidden, NotFound, ValidationFailed
-from glabella.core.roles import Capability, Credential
+from glabella.core.roles import Capability, Credential, Role
 from glabella.core.text import CONTROL
 from glabella.inventory import services as stock
 from glabella.inventory.models import Lot, Movement, Vial
@@ -33,8 +34,21 @@ from glabella.screening import services as screening
 from glabella.screening.models import ConsentKind
 from glabella.screening.products import Area, Product
 from glabella.treatments import dosing, hooks
-from glabella.treatments.labels import LABELS, ChartArea
-from glabella.treatments.models import InjectionPoint, ProtocolChange, TreatmentRecord
+from glabella.treatments.labels import (
+    HOUSE_AREA_NAMES,
+    HOUSE_AREAS,
+    HOUSE_DEFAULTS,
+    HOUSE_MAX_BOUND,
+    LABELS,
+    ChartArea,
+    product_named,
+)
+from glabella.treatments.models import (
+    CoSignature,
+    InjectionPoint,
+    ProtocolChange,
+    TreatmentRecord,
+)
 
 Action = audit.Action
 MAX_POINTS = 100
@@ -45,22 +59,91 @@ HISTORY_DAYS = 400  # far enough back for every check the guard makes
 
 
 def protocol(product: str) -> dosing.Protocol:
-    house: dict[Area, Decimal] = {}
+    """The medical director's latest house maximums for a product, by area; an area never set
+    (or set back) keeps the shipped default, which the guard reads itself."""
+    house: dict[str, Decimal] = {}
+    point: dict[str, Decimal] = {}
     seen = set()
     for change in ProtocolChange.objects.filter(product=product).order_by("-at", "-id"):
         if change.area in seen:
             continue
         seen.add(change.area)
         if change.house_max is not None:
-            house[Area(change.area)] = change.house_max
-    return dosing.Protocol(house_max=house)
+            house[change.area] = change.house_max
+        if change.point_max is not None:
+            point[change.area] = change.point_max
+    return dosing.Protocol(house_max=house, point_max=point)
 
 
-def set_house_dose(actor: Actor, product, area, units, reason: str, *, now=None) -> ProtocolChange:
-    """The medical director sets the clinic's house dose for a product's area (None: back to the
-    label). The label itself never changes."""
+@dataclass(frozen=True)
+class HouseRow:
+    product: Product
+    area: str
+    label_max: Decimal | None  # the label's dose, where this area is on the product's label
+    area_max: Decimal
+    point_max: Decimal
+    default_area_max: Decimal
+    default_point_max: Decimal
+
+    @property
+    def off_label(self) -> bool:
+        return self.label_max is None
+
+    @property
+    def area_name(self) -> str:
+        return HOUSE_AREA_NAMES[self.area]
+
+    @property
+    def changed(self) -> bool:
+        return (self.area_max, self.point_max) != (self.default_area_max, self.default_point_max)
+
+
+def house_limits() -> list[HouseRow]:
+    """Every product's ceiling in every house area, as in force, beside the shipped default."""
+    rows = []
+    for product in Product:
+        label, current = LABELS[product], protocol(product.value)
+        for area in HOUSE_AREAS:
+            default = HOUSE_DEFAULTS[product][area]
+            on_label = Area(area) if area in set(Area) else None
+            rows.append(
+                HouseRow(
+                    product=product,
+                    area=area,
+                    label_max=label.area_max(on_label) if on_label else None,
+                    area_max=current.area_limit(product, area),
+                    point_max=current.point_limit(product, area),
+                    default_area_max=default.area_max,
+                    default_point_max=default.point_max,
+                )
+            )
+    return rows
+
+
+def _units_or_none(value, name: str, errors: dict) -> Decimal | None:
+    if value in (None, ""):
+        return None
+    try:
+        units = Decimal(str(value))
+        if isinstance(value, bool) or not units.is_finite() or units <= 0:
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors[name] = ["Give a positive number of units, or leave it empty for the default."]
+        return None
+    if units > HOUSE_MAX_BOUND or units != units.quantize(Decimal("0.01")):
+        errors[name] = [f"Give at most {HOUSE_MAX_BOUND} units, to two decimal places."]
+        return None
+    return units
+
+
+def set_house_dose(
+    actor: Actor, product, area, units, reason: str, *, point_max=None, now=None
+) -> ProtocolChange:
+    """The medical director sets the clinic's house maximum for a product's area (a label area,
+    never above the label, or an off-label one) and the most in one point; None puts back the
+    shipped default. The label itself never changes."""
     if not actor.can(Capability.SET_PROTOCOL):
-        raise Forbidden("Only the medical director sets the clinic's house doses.")
+        raise Forbidden("Only the medical director sets the clinic's house maximums.")
     errors: dict[str, list[str]] = {}
     label = (
         LABELS.get(Product(product))
@@ -69,18 +152,23 @@ def set_house_dose(actor: Actor, product, area, units, reason: str, *, now=None)
     )
     if label is None:
         errors["product"] = ["Choose one of the neuromodulators."]
-    elif not isinstance(area, str) or area not in {a.value for a in label.doses}:
-        errors["area"] = [f"Choose one of {label.name}'s label areas."]
-    value = None
-    if units not in (None, ""):
-        try:
-            value = Decimal(str(units))
-            if not value.is_finite() or value <= 0:
-                raise InvalidOperation
-        except (InvalidOperation, ValueError):
-            errors["house_max"] = ["Give a positive number of units, or leave it empty."]
-    reason = " ".join((reason or "").split())
-    if not 5 <= len(reason) <= 300:
+    if not isinstance(area, str) or area not in HOUSE_AREAS:
+        errors["area"] = ["Choose one of the treatment areas."]
+    value = _units_or_none(units, "house_max", errors)
+    point = _units_or_none(point_max, "point_max", errors)
+    if label is not None and "area" not in errors:
+        defaults = HOUSE_DEFAULTS[label.product][area]
+        on_label = Area(area) if area in set(Area) else None
+        most = label.area_max(on_label) if on_label in label.doses else None
+        if value is not None and most is not None and value > most:
+            errors["house_max"] = [
+                f"The label's {most.normalize():f} U is the ceiling here: a house maximum "
+                "can only be lower."
+            ]
+        if point is not None and "house_max" not in errors and point > (value or defaults.area_max):
+            errors["point_max"] = ["The most in one point cannot be above the area's maximum."]
+    reason = " ".join((reason or "").split()) if isinstance(reason, str) else ""
+    if not 5 <= len(reason) <= 300 or CONTROL.search(reason):
         errors["reason"] = ["Say why, in 5 to 300 characters: the change is kept."]
     if errors:
         raise ValidationFailed(errors)
@@ -89,6 +177,7 @@ def set_house_dose(actor: Actor, product, area, units, reason: str, *, now=None)
             product=product,
             area=area,
             house_max=value,
+            point_max=point,
             reason=reason,
             changed_by=actor.saved_user,
             actor_label=actor.label[:200],
@@ -99,7 +188,11 @@ def set_house_dose(actor: Actor, product, area, units, reason: str, *, now=None)
             Action.UPDATE,
             "treatments.protocol",
             f"{product}:{area}",
-            detail={"house_max": str(value) if value else None, "reason": reason},
+            detail={
+                "house_max": str(value) if value else None,
+                "point_max": str(point) if point else None,
+                "reason": reason,
+            },
         )
     return change
 
@@ -109,8 +202,9 @@ def set_house_dose(actor: Actor, product, area, units, reason: str, *, now=None)
 
 def history(patient, before: datetime, *, session=None) -> tuple[dosing.PastSession, ...]:
     """Earlier toxin sessions: this clinic's locked records (units per product and day), and
-    what the patient reported in their latest intake. `session` (an appointment id) is left out:
-    an amendment belongs to its session, not after it."""
+    what the patient reported in their latest intake (any product, any use, with its units when
+    they gave them), less what they reported of our own records. `session` (an appointment id)
+    is left out: an amendment belongs to its session, not after it."""
     since = before - timedelta(days=HISTORY_DAYS)
     rows = (
         InjectionPoint.objects.filter(
@@ -131,10 +225,21 @@ def history(patient, before: datetime, *, session=None) -> tuple[dosing.PastSess
         )
         for r in rows
     ]
+    charted = {(s.day, s.product) for s in sessions}
     latest = screening.latest_intake(patient)
     for entry in latest.answers.get("recent_toxin", []) if latest else []:
+        day = date.fromisoformat(entry["date"])
+        named = product_named(entry["product"])
+        if named is not None and (day, named.value) in charted:
+            continue  # the patient told us of a treatment we charted ourselves
+        units = entry.get("units")
         sessions.append(
-            dosing.PastSession(date.fromisoformat(entry["date"]), entry["product"], Decimal(0))
+            dosing.PastSession(
+                day,
+                entry["product"],
+                Decimal(str(units)) if units not in (None, "") else None,
+                reported=True,
+            )
         )
     return tuple(sessions)
 
@@ -158,13 +263,15 @@ def plan_for(
     vial: Vial | None = None,
     session: int | None = None,
     history_given: tuple[dosing.PastSession, ...] = (),
+    platysma_bands: tuple[int, int] | None = None,
 ) -> Context:
     """The plan the guard checks: points ({area, units}) of `product` at `at`, with the
     patient's decision, consent and history when a patient is given (without one, the label,
     the protocol, the vial and `history_given` only), and the points already signed in the
     same session (`session`: the appointment) counted towards its totals."""
     decision = consent = None
-    cleared, consented = frozenset(LABELS[Product(product)].doses), True
+    # Without a patient the decision is not checked (`clearance_checked`): every area passes it.
+    cleared, consented = frozenset({*LABELS[Product(product)].doses, *HOUSE_AREAS}), True
     past = history_given
     if patient is not None:
         day = at.astimezone(screening.clinic_zone(patient)).date()
@@ -189,18 +296,23 @@ def plan_for(
         ).values_list("area", "units")
     plan = dosing.Plan(
         product=Product(product),
-        points=tuple(dosing.Point(ChartArea(p["area"]), p["units"]) for p in points),
+        points=tuple(
+            dosing.Point(ChartArea(p["area"]), p["units"], p.get("total", False)) for p in points
+        ),
         given=tuple(dosing.Point(ChartArea(a), u) for a, u in given),
         at=at,
         history=past,
         vial=vial_state,
         cleared=cleared,
         consented=consented,
+        platysma_bands=platysma_bands,
     )
     return Context(plan, decision, consent, patient is not None)
 
 
 def context(record: TreatmentRecord, points, at: datetime, vial: Vial | None) -> Context:
+    # An amendment that records no bands of its own is checked with its original's.
+    bands = record.platysma_bands or (record.amends.platysma_bands if record.amends_id else None)
     return plan_for(
         record.product,
         points,
@@ -208,6 +320,7 @@ def context(record: TreatmentRecord, points, at: datetime, vial: Vial | None) ->
         patient=record.patient,
         vial=vial,
         session=record.appointment_id,
+        platysma_bands=bands,
     )
 
 
@@ -315,6 +428,26 @@ def clean_points(raw: object, product: str) -> tuple[list[dict], dict[str, list[
     return out, errors
 
 
+KEEP = object()  # a keyword left out: the record keeps what it has
+
+
+def clean_bands(raw: object, errors: dict, name: str = "platysma_bands") -> tuple | None:
+    """Platysma bands as sent ({"left": 1|2, "right": 1|2}, or None for not recorded) to
+    (left, right), with an error per side."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) != {"left", "right"}:
+        errors[name] = ["Give the bands on the left and on the right side (1 or 2 each)."]
+        return None
+    sides = []
+    for side in ("left", "right"):
+        value = raw[side]
+        if isinstance(value, bool) or value not in (1, 2):
+            errors[f"{name}.{side}"] = ["Give 1 or 2 bands on this side."]
+        sides.append(value)
+    return None if any(k.startswith(name) for k in errors) else (int(sides[0]), int(sides[1]))
+
+
 def _note(text, name: str, errors: dict) -> str:
     text = (text or "").strip()
     if not isinstance(text, str) or len(text) > 4000 or CONTROL.search(text):
@@ -330,8 +463,10 @@ def save_draft(
     vial: Vial | None = None,
     notes_before: str = "",
     notes_after: str = "",
+    platysma_bands=KEEP,
 ) -> TreatmentRecord:
-    """Replaces the draft's points, vial and notes."""
+    """Replaces the draft's points, vial and notes, and its platysma bands when given
+    ({"left": 1|2, "right": 1|2}, or None to clear them)."""
     _require_chart(actor)
     if record.locked:
         raise ValidationFailed({"record": ["This record is signed and locked: amend it."]})
@@ -346,6 +481,7 @@ def save_draft(
             errors["vial"] = ["That vial is at another location."]
     before = _note(notes_before, "notes_before", errors)
     after = _note(notes_after, "notes_after", errors)
+    bands = None if platysma_bands is KEEP else clean_bands(platysma_bands, errors)
     if errors:
         raise ValidationFailed(errors)
     with write_transaction():
@@ -357,6 +493,8 @@ def save_draft(
         current.vial = vial
         current.notes_before = before
         current.notes_after = after
+        if platysma_bands is not KEEP:
+            current.platysma_bands_left, current.platysma_bands_right = bands or (None, None)
         current.save()
         audit.record_patient(
             actor,
@@ -395,9 +533,15 @@ def lock(
         plain = [{"area": p.area, "units": p.units} for p in points]
         ctx = context(current, plain, now, vial)
         result = guard(ctx)
-        blocks = [f.message for f in result.findings if f.level == dosing.Level.BLOCK]
+        blocks = [f.message for f in result.hard_blocks]
         if blocks:
             raise ValidationFailed({"guard": blocks}, "The dose guard stops this treatment.")
+        cosigned = _cosignature_for(current, points, result) if result.ceilings else None
+        if result.ceilings and cosigned is None:
+            raise ValidationFailed(
+                {"cosign": [f.message for f in result.ceilings]},
+                "Above the ceiling: the medical director's co-signature is needed to sign.",
+            )
         missing = {
             f"reasons.{f.code}": [f"Give a reason to proceed: {f.message}"]
             for f in result.findings
@@ -440,10 +584,88 @@ def lock(
             current.patient,
             object_type="treatment",
             object_id=current.public_id,
-            detail={"locked": True, "total": str(result.total), "lot": vial.lot.lot_number},
+            detail={
+                "locked": True,
+                "total": str(result.total),
+                "lot": vial.lot.lot_number,
+                "cosignature": str(cosigned.public_id) if cosigned else None,
+            },
         )
         hooks.after_lock(current, now)
     return current
+
+
+# ---------------------------------------------------------------- co-signature
+
+
+def plan_sha256(record: TreatmentRecord, points) -> str:
+    """What a co-signature covers: the product, each point's area and units, the bands."""
+    units = sorted(f"{p.area}:{Decimal(p.units).normalize():f}" for p in points)
+    text = "|".join([record.product, *units, f"bands:{record.platysma_bands}"])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _ceiling_keys(findings) -> set[tuple[str, str]]:
+    return {(f["code"], f["area"]) if isinstance(f, dict) else (f.code, f.area) for f in findings}
+
+
+def _cosignature_for(record: TreatmentRecord, points, result: dosing.Check):
+    """The latest co-signature that covers this plan as it stands and every ceiling it meets."""
+    digest = plan_sha256(record, points)
+    for cosigned in record.cosignatures.filter(plan_sha256=digest).order_by("-at", "-id"):
+        if _ceiling_keys(result.ceilings) <= _ceiling_keys(cosigned.ceilings):
+            return cosigned
+    return None
+
+
+def cosign(actor: Actor, record: TreatmentRecord, *, note: str = "", now=None) -> CoSignature:
+    """The medical director co-signs a draft whose plan is above a ceiling (the label's dose or
+    a house maximum): the co-signature covers the plan as it stands now; a change to the points
+    or the bands needs a new one. A typed reason never stands in for it."""
+    if actor.staff is None or actor.role != Role.MEDICAL_DIRECTOR:
+        raise Forbidden("Only the medical director co-signs a dose above the ceiling.")
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    note = " ".join(note.split()) if isinstance(note, str) else None
+    if note is None or len(note) > 300 or CONTROL.search(note):
+        errors["note"] = ["Keep the note to 300 plain characters."]
+    if errors:
+        raise ValidationFailed(errors)
+    with write_transaction():
+        current = (
+            TreatmentRecord.objects.select_for_update().select_related("patient").get(pk=record.pk)
+        )
+        if current.locked:
+            raise ValidationFailed({"record": ["This record is already signed and locked."]})
+        points = list(current.points.all())
+        plain = [{"area": p.area, "units": p.units} for p in points]
+        result = guard(context(current, plain, now, current.vial))
+        if not result.ceilings:
+            raise ValidationFailed(
+                {"record": ["Nothing in this plan is above a ceiling: no co-signature is needed."]}
+            )
+        cosigned = CoSignature.objects.create(
+            record=current,
+            signed_by=actor.saved_user,
+            staff=actor.staff,
+            role=actor.role,
+            actor_label=actor.label[:200],
+            plan_sha256=plan_sha256(current, points),
+            ceilings=[
+                {"code": f.code, "area": f.area, "message": f.message} for f in result.ceilings
+            ],
+            note=note,
+            at=now,
+        )
+        audit.record_patient(
+            actor,
+            Action.CREATE,
+            current.patient,
+            object_type="treatment-cosignature",
+            object_id=current.public_id,
+            detail={"ceilings": [f.code for f in result.ceilings]},
+        )
+    return cosigned
 
 
 def amend(actor: Actor, original: TreatmentRecord, *, now=None) -> TreatmentRecord:

@@ -414,7 +414,8 @@ def reports(request):
 @require_http_methods(["GET", "POST"])
 @staff_page(Capability.VIEW_CLINICAL)
 def protocol(request):
-    """The clinic's house doses per product and area (the medical director sets them)."""
+    """The clinic's house maximums per product and area, label and off-label, in a session and
+    in one point (the medical director sets them; the shipped defaults are clinic policy)."""
     status, errors = 200, {}
     if request.method == "POST":
         try:
@@ -424,29 +425,17 @@ def protocol(request):
                 request.POST.get("area"),
                 request.POST.get("house_max") or None,
                 request.POST.get("reason", ""),
+                point_max=request.POST.get("point_max") or None,
             )
         except ValidationFailed as exc:
             errors, status = exc.fields, 422
         except DomainError as exc:
             return render(request, "core/forbidden.html", {"why": exc.message}, status=403)
         else:
-            messages.success(request, "The house dose is recorded.")
+            messages.success(request, "The house maximum is recorded.")
             return redirect("treatments:protocol")
-    rows = []
-    for product in Product:
-        label = LABELS[product]
-        house = services.protocol(product.value).house_max
-        for area, dose in label.doses.items():
-            rows.append(
-                {
-                    "product": product,
-                    "area": area,
-                    "label": f"{max(dose.units)} U",
-                    "house": house.get(area),
-                }
-            )
     context = {
-        "rows": rows,
+        "rows": services.house_limits(),
         "errors": errors,
         "may_change": request.actor.can(Capability.SET_PROTOCOL),
         "history": ProtocolChange.objects.order_by("-at", "-id")[:30],
