@@ -166,6 +166,28 @@ class EventIn(Strict):
     source: Any = None
     weight_kg: Any = None
     resolved: Any = None
+    died_on: Any = Field(None, description="The date of death, with the outcome death")
+    relevant_tests: Any = Field(
+        None, description="B6: a list of {test, result, on}, `on` as YYYY-MM-DD or null"
+    )
+    relevant_history: Any = Field(
+        None, description="B7: lines of text; left out, they are filled from the patient's record"
+    )
+    dechallenge: Any = Field(
+        None, description="Abated after use stopped or dose reduced: yes, no or doesnt_apply"
+    )
+    rechallenge: Any = Field(
+        None, description="Reappeared after reintroduction: yes, no or doesnt_apply"
+    )
+    product_returned_on: Any = Field(
+        None, description="The day the product was returned to its manufacturer"
+    )
+
+
+class LabTestOut(Schema):
+    test: str
+    result: str
+    on: date | None
 
 
 class EventOut(Schema):
@@ -180,6 +202,12 @@ class EventOut(Schema):
     resolved: bool | None
     causality: str
     weight_kg: str | None = None
+    died_on: date | None
+    relevant_tests: list[LabTestOut]
+    relevant_history: list[str] | None
+    dechallenge: str
+    rechallenge: str
+    product_returned_on: date | None
     reporter: str = Field(alias="reporter.full_name")
     created_at: datetime
     reported_to_fda_on: date | None

@@ -307,6 +307,7 @@ def new_event(request, treatment_id):
     errors, status = {}, 200
     if request.method == "POST":
         posted = request.POST
+        tests = _posted_tests(posted)
         try:
             event = medwatch.open_event(
                 request.actor,
@@ -315,10 +316,16 @@ def new_event(request, treatment_id):
                     "description": posted.get("description", ""),
                     "onset_on": posted.get("onset_on", ""),
                     "outcomes": posted.getlist("outcomes"),
+                    "died_on": posted.get("died_on", ""),
                     "causality": posted.get("causality"),
                     "source": posted.get("source"),
                     "weight_kg": posted.get("weight_kg"),
                     "resolved": {"yes": True, "no": False}.get(posted.get("resolved", "")),
+                    "relevant_tests": tests,
+                    "relevant_history": posted.get("relevant_history", "").splitlines(),
+                    "dechallenge": posted.get("dechallenge", ""),
+                    "rechallenge": posted.get("rechallenge", ""),
+                    "product_returned_on": posted.get("product_returned_on", ""),
                 },
                 report=report,
             )
@@ -326,19 +333,40 @@ def new_event(request, treatment_id):
             errors, status = exc.fields, 422
         else:
             return redirect("aftercare:event", public_id=event.public_id)
-        values = {k: posted.get(k, "") for k in posted} | {"outcomes": posted.getlist("outcomes")}
+        values = {k: posted.get(k, "") for k in posted} | {
+            "outcomes": posted.getlist("outcomes"),
+            "relevant_tests": tests,
+        }
     else:
-        values = medwatch.draft_from(report) if report else {"source": "call", "outcomes": []}
+        values = medwatch.draft(treatment, report)
     context = {
         "treatment": treatment,
         "report": report,
         "errors": errors,
         "outcomes": AdverseEvent.Outcome.choices,
         "causality": AdverseEvent.Causality.choices,
+        "challenge": AdverseEvent.Challenge.choices,
         "sources": [("check-in", "A check-in"), ("call", "A call"), ("visit", "A visit")],
         "values": values,
+        # The rows given, and room for two more.
+        "test_rows": values["relevant_tests"] + [{}, {}],
     }
     return render(request, "aftercare/new_event.html", context, status=status)
+
+
+def _posted_tests(posted) -> list[dict]:
+    """The tests' rows as typed; rows left wholly empty are not rows."""
+    rows = zip(
+        posted.getlist("test_name"),
+        posted.getlist("test_result"),
+        posted.getlist("test_on"),
+        strict=False,
+    )
+    return [
+        {"test": name, "result": result, "on": on}
+        for name, result, on in rows
+        if name.strip() or result.strip() or on.strip()
+    ]
 
 
 def _is_uuid(value: str) -> bool:
@@ -390,7 +418,7 @@ def event(request, public_id):
             f'attachment; filename="medwatch-{found.public_id}.{kind}"'
         )
         return response
-    context = {"event": found, "export": medwatch.export(found)}
+    context = {"event": found, "sections": medwatch.sections(medwatch.export(found))}
     return render(request, "aftercare/event.html", context)
 
 
