@@ -416,3 +416,85 @@ def test_the_api_records_and_returns_the_new_fields(client_for, treated):
     exported = client_for("medical_director").get(f"{EVENTS_API}/{out['id']}/medwatch").json()
     assert exported["B_event"]["relevant_tests"] == ["date not given: Autopsy: pending"]
     assert json.dumps(exported).count(str(treated.patient.birth_date)) == 0
+
+
+# ---------------------------------------------------------------- follow-up
+
+
+def test_a_follow_up_records_what_became_known_later_and_leaves_the_rest(
+    client_for, treated, actor_of
+):
+    event = medwatch.open_event(actor_of("injector"), treated, event_data())
+    today = clinic_today().isoformat()
+    url = f"{EVENTS_API}/{event.public_id}"
+    client = client_for("medical_director")
+    body = {
+        "outcomes": ["death", "hospitalisation"],
+        "died_on": today,
+        "rechallenge": "doesnt_apply",
+        "relevant_tests": [{"test": "Spirometry", "result": "FVC 60%", "on": today}],
+    }
+    answer = client.patch(url, json.dumps(body), content_type="application/json")
+    assert answer.status_code == 200, answer.content
+    out = answer.json()
+    assert out["outcomes"] == ["death", "hospitalisation"] and out["died_on"] == today
+    assert out["rechallenge"] == "doesnt_apply" and out["dechallenge"] == ""
+    assert out["description"] == event.description and out["causality"] == "probable"
+    logged = AccessLog.objects.filter(object_type="adverse-event", action="update").get()
+    assert logged.detail["follow_up"] == ["died_on", "outcomes", "rechallenge", "relevant_tests"]
+    exported = client.get(f"{url}/medwatch").json()
+    assert exported["B_event"]["date_of_death"] == today
+    assert exported["B_event"]["relevant_tests"] == [f"{today}: Spirometry: FVC 60%"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        *BAD_NEW_FIELDS,
+        ({"died_on": "<today>"}, "died_on"),  # a date of death without the outcome
+        ({"resolved": "maybe"}, "resolved"),
+        ({"description": "rewritten"}, "description"),
+    ],
+)
+def test_a_bad_follow_up_names_the_field_and_changes_nothing(
+    client_for, treated, actor_of, change, field
+):
+    if change.get("died_on") == "<today>":
+        change = {"died_on": clinic_today().isoformat()}
+    event = medwatch.open_event(actor_of("injector"), treated, event_data())
+    before = (AccessLog.objects.count(), list(AdverseEvent.objects.values()))
+    answer = client_for("injector").patch(
+        f"{EVENTS_API}/{event.public_id}", json.dumps(change), content_type="application/json"
+    )
+    assert answer.status_code == 422, answer.content
+    assert any(k == field or k.endswith(f".{field}") for k in answer.json()["error"]["fields"])
+    assert (AccessLog.objects.count(), list(AdverseEvent.objects.values())) == before
+
+
+def test_the_follow_up_on_the_event_page_saves_or_marks_the_field(client_for, treated, actor_of):
+    event = medwatch.open_event(actor_of("injector"), treated, event_data())
+    client = client_for("injector")
+    url = reverse("aftercare:event", args=[event.public_id])
+    page = client.get(url)
+    assert b"Follow-up" in page.content and b'value="intervention" checked' in page.content
+    posted = as_form({"action": "follow-up", "outcomes": ["death"], "died_on": "2999-01-01"})
+    bad = client.post(url, posted)
+    assert bad.status_code == 422 and bad.context["errors"].keys() == {"died_on"}
+    assert b"This date is in the future." in bad.content
+    event.refresh_from_db()
+    assert event.outcomes == ["intervention"] and event.died_on is None
+    posted = as_form(
+        {
+            "action": "follow-up",
+            "outcomes": ["intervention", "disability"],
+            "dechallenge": "no",
+            "relevant_history": "Smokes 5 a day",
+            "resolved": "no",
+        }
+    )
+    done = client.post(url, posted)
+    assert done.status_code == 302
+    event.refresh_from_db()
+    assert event.outcomes == ["intervention", "disability"] and event.dechallenge == "no"
+    assert event.relevant_history == ["Smokes 5 a day"] and event.resolved is False
+    assert event.died_on is None and event.rechallenge == ""  # nothing else moved

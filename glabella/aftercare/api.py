@@ -323,6 +323,33 @@ def export_event(request: HttpRequest, public_id: UUID, format: Literal["json", 
     return response
 
 
+class FollowUpIn(Strict):
+    """Only the fields sent change; each is checked as on recording."""
+
+    outcomes: Any = None
+    died_on: Any = None
+    relevant_tests: Any = None
+    relevant_history: Any = None
+    dechallenge: Any = None
+    rechallenge: Any = None
+    product_returned_on: Any = None
+    resolved: Any = None
+
+
+@router.patch(
+    "/adverse-events/{public_id}",
+    response=EventOut,
+    auth=requires(Capability.CHANGE_CLINICAL),
+    summary="Follow up an adverse event",
+)
+def revise_event(request: HttpRequest, public_id: UUID, payload: FollowUpIn):
+    """What became known later: outcomes (death with its date), tests, history, dechallenge,
+    rechallenge, the product's return to its maker, resolved."""
+    event = _event(request, public_id)
+    medwatch.revise_event(api_actor(request), event, payload.model_dump(exclude_unset=True))
+    return EVENTS.get(pk=event.pk)
+
+
 class ReportedIn(Strict):
     to: Literal["fda", "maker"]
     on: date

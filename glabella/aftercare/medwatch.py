@@ -113,6 +113,62 @@ def open_event(actor: Actor, treatment, data: dict, *, report: Report | None = N
     return event
 
 
+# What a follow-up may change: what becomes known after the event was recorded.
+FOLLOW_UP = (
+    "outcomes",
+    "died_on",
+    "relevant_tests",
+    "relevant_history",
+    "dechallenge",
+    "rechallenge",
+    "product_returned_on",
+    "resolved",
+)
+
+
+def revise_event(actor: Actor, event: AdverseEvent, data: dict, *, now=None) -> AdverseEvent:
+    """A follow-up: the fields given replace the event's (outcomes, the date of death, tests,
+    history, dechallenge, rechallenge, the product's return, resolved), checked as on recording;
+    the rest stay. Nothing changes when one field is wrong."""
+    if actor.staff is None or not actor.can(Capability.CHANGE_CLINICAL):
+        raise Forbidden("Only a clinician follows up an adverse event.")
+    now = now or timezone.now()
+    zone = clinic_zone(event.patient)
+    treatment = event.treatment
+    unknown = sorted(set(data) - set(FOLLOW_UP))
+    if unknown:
+        raise ValidationFailed({k: ["This is not changed in a follow-up."] for k in unknown})
+    current = {name: getattr(event, name) for name in FOLLOW_UP}
+    form, errors = form3500.check(
+        current | data,
+        onset=event.onset_on,
+        treated_on=(treatment.locked_at or treatment.created_at).astimezone(zone).date(),
+        birth_date=event.patient.birth_date,
+        today=now.astimezone(zone).date(),
+    )
+    resolved = data.get("resolved", event.resolved)
+    if resolved not in (None, True, False):
+        errors["resolved"] = ["Answer yes, no or not yet known."]
+    if errors:
+        raise ValidationFailed(errors)
+    form["resolved"] = resolved
+    changed = {k: form[k] for k in data if k in form and form[k] != current[k]}
+    if not changed:
+        return event
+    with write_transaction():
+        AdverseEvent.objects.filter(pk=event.pk).update(**changed)
+        audit.record_patient(
+            actor,
+            audit.Action.UPDATE,
+            event.patient,
+            object_type="adverse-event",
+            object_id=event.public_id,
+            detail={"follow_up": sorted(changed)},
+        )
+    event.refresh_from_db()
+    return event
+
+
 def record_facts(patient) -> form3500.RecordFacts:
     """What the patient's record holds that section B7 asks about."""
     intake = latest_intake(patient)
@@ -156,6 +212,25 @@ def draft(treatment, report: Report | None) -> dict:
     return start | {
         "relevant_history": "\n".join(record_history(treatment.patient)),
         "relevant_tests": [],
+    }
+
+
+def follow_up_values(event: AdverseEvent) -> dict:
+    """The follow-up form's starting values: the event as recorded."""
+    history = event.relevant_history
+    if history is None:
+        history = record_history(event.patient)
+    return {
+        "outcomes": event.outcomes,
+        "died_on": event.died_on.isoformat() if event.died_on else "",
+        "relevant_tests": event.relevant_tests,
+        "relevant_history": "\n".join(history),
+        "dechallenge": event.dechallenge,
+        "rechallenge": event.rechallenge,
+        "product_returned_on": (
+            event.product_returned_on.isoformat() if event.product_returned_on else ""
+        ),
+        "resolved": {True: "yes", False: "no"}.get(event.resolved, ""),
     }
 
 
