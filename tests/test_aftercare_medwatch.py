@@ -221,7 +221,7 @@ def test_every_outcome_dechallenge_rechallenge_tests_and_history_reach_json_and_
     assert exported["B_event"]["outcomes"] == [form3500.OUTCOME_LABELS[o] for o in outcomes]
     assert "Congenital anomaly or birth defect" in exported["B_event"]["outcomes"]
     assert exported["B_event"]["date_of_death"] == today.isoformat()
-    assert exported["B_event"]["relevant_tests"] == [f"{today.isoformat()}: Chest X-ray: clear"]
+    assert exported["B_event"]["relevant_tests"] == [f"Chest X-ray: clear ({today.isoformat()})"]
     assert exported["B_event"]["relevant_history"] == ["Smokes 10 cigarettes a day"]
     product = exported["D_suspect_product"]
     assert product["event_abated_after_use_stopped_or_dose_reduced"] == "Doesn't apply"
@@ -234,7 +234,7 @@ def test_every_outcome_dechallenge_rechallenge_tests_and_history_reach_json_and_
         "Required intervention to prevent permanent impairment or damage (devices)",
         "Hospitalization, initial or prolonged",
         f"Date of death: {today.isoformat()}",
-        "Chest X-ray: clear",
+        f"Chest X-ray: clear ({today.isoformat()})",
         "Smokes 10 cigarettes a day",
         "Event abated after use stopped or dose reduced: Doesn't apply",
         "Event reappeared after reintroduction: Yes",
@@ -276,7 +276,7 @@ def test_age_at_the_event_is_sent_unless_the_clinic_chooses_the_date_of_birth(
     assert "date_of_birth" not in section and section["identifier"].startswith("G.H.")
     url = reverse("aftercare:event", args=[event.public_id])
     text = " ".join(pdf_text(client_for("injector").get(url, {"format": "pdf"}).content).split())
-    assert f"Age at event: {patient.age_on(event.onset_on)}" in text
+    assert f"Age at the event: {patient.age_on(event.onset_on)} years" in text
     assert patient.birth_date.isoformat() not in text and "Holloway" not in text
     settings.MEDWATCH_AGE_OR_BIRTH_DATE = "birth_date"
     section = medwatch.export(event)["A_patient"]
@@ -414,7 +414,7 @@ def test_the_api_records_and_returns_the_new_fields(client_for, treated):
     assert out["relevant_tests"] == [{"test": "Autopsy", "result": "pending", "on": None}]
     assert isinstance(out["relevant_history"], list) and out["product_returned_on"] is None
     exported = client_for("medical_director").get(f"{EVENTS_API}/{out['id']}/medwatch").json()
-    assert exported["B_event"]["relevant_tests"] == ["date not given: Autopsy: pending"]
+    assert exported["B_event"]["relevant_tests"] == ["Autopsy: pending (date not given)"]
     assert json.dumps(exported).count(str(treated.patient.birth_date)) == 0
 
 
@@ -444,7 +444,7 @@ def test_a_follow_up_records_what_became_known_later_and_leaves_the_rest(
     assert logged.detail["follow_up"] == ["died_on", "outcomes", "rechallenge", "relevant_tests"]
     exported = client.get(f"{url}/medwatch").json()
     assert exported["B_event"]["date_of_death"] == today
-    assert exported["B_event"]["relevant_tests"] == [f"{today}: Spirometry: FVC 60%"]
+    assert exported["B_event"]["relevant_tests"] == [f"Spirometry: FVC 60% ({today})"]
 
 
 @pytest.mark.parametrize(

@@ -364,8 +364,9 @@ def export(event: AdverseEvent, *, now=None) -> dict:
             "date_of_this_report": now.astimezone(zone).date().isoformat(),
             "description": event.description,
             "relevant_tests": [
-                f"{t['on'] or 'date not given'}: {t['test']}"
+                t["test"]
                 + (f": {t['result']}" if t.get("result") else "")
+                + f" ({t['on'] or 'date not given'})"
                 for t in event.relevant_tests
             ],
             "relevant_history": history,
@@ -446,19 +447,31 @@ def _words(value) -> str:
     return "-" if value in (None, "") else str(value)
 
 
+# Where a key read as words would not do (initialisms, units, who).
+NAMES = {
+    "age_at_event": "Age at the event",
+    "weight_kg": "Weight (kg)",
+    "dose_total_units": "Total dose (units)",
+    "ndc": "NDC",
+    "fda": "FDA",
+    "source": "Came to us by",
+    "to_fda_on": "To the FDA on",
+    "to_maker_on": "To the manufacturer on",
+}
+
+
 def sections(data: dict) -> list[tuple[str, list[tuple[str, str]]]]:
     """The export as the form reads: each section's title and its lines (label, words)."""
     shown = []
     for key, title in SECTIONS:
-        values = data[key]
-        if isinstance(values, list):
-            values = {"products": values}
-        shown.append(
-            (
-                title,
-                [(name.replace("_", " ").capitalize(), _words(v)) for name, v in values.items()],
-            )
-        )
+        values = dict(data[key]) if isinstance(data[key], dict) else {"products": data[key]}
+        if "age_unit" in values:  # one line: "40 years"
+            values["age_at_event"] = f"{values['age_at_event']} {values.pop('age_unit')}"
+        lines = [
+            (NAMES.get(name, name.replace("_", " ").capitalize()), _words(value))
+            for name, value in values.items()
+        ]
+        shown.append((title, lines))
     return shown
 
 
