@@ -266,6 +266,32 @@ def test_history_is_filled_from_the_patients_record_when_the_clinician_gives_non
     assert "Condition: Hypertension" not in medwatch.export(event)["B_event"]["relevant_history"]
 
 
+def test_history_names_what_the_latest_intake_answered_yes_to_and_earlier_toxin(treated, actor_of):
+    from glabella.screening import services as screening
+    from tests.conftest import intake_answers
+
+    earlier = (clinic_today() - timedelta(days=60)).isoformat()
+    screening.submit_intake(
+        actor_of("medical_director"),
+        treated.patient,
+        intake_answers(
+            heart_disease=True,
+            recent_toxin=True,
+            toxins=[{"product": "Dysport", "date": earlier, "purpose": "medical"}],
+            conditions=["Atrial fibrillation"],
+        ),
+        via="staff",
+    )
+    history = medwatch.export(medwatch.open_event(actor_of("injector"), treated, event_data()))[
+        "B_event"
+    ]["relevant_history"]
+    assert "Condition: Atrial fibrillation" in history
+    reported = [line for line in history if line.startswith("At the intake of")]
+    assert len(reported) == 1 and "heart disease or a heart rhythm problem" in reported[0]
+    assert "botulinum toxin in the 4 months before the intake" in reported[0]
+    assert f"Earlier botulinum toxin: Dysport, {earlier}, medical" in history
+
+
 def test_age_at_the_event_is_sent_unless_the_clinic_chooses_the_date_of_birth(
     treated, actor_of, client_for, settings
 ):
