@@ -77,6 +77,9 @@ def test_a_gone_vial_whose_lot_is_still_on_the_shelf_leaves_the_product_availabl
     found = available(vial(state="used_up", left="0"), shelf)
     assert found.answer == Available.YES
     assert "is used up; 2 sealed vials of the same lot are held" in found.detail
+    found = available(vial(state="discarded", left="0"), [vial(5, "reconstituted", "12")])
+    assert found.answer == Available.YES
+    assert "1 reconstituted vial of the same lot is held" in found.detail
 
 
 def test_a_product_returned_to_its_maker_says_so_with_the_day_whatever_the_vial():
@@ -185,6 +188,34 @@ def test_the_export_reads_the_product_availability_from_the_vial_used(treated, a
     section = medwatch.export(event)["C_product_availability"]
     assert section["available_for_evaluation"] == "No" and "was discarded" in section["detail"]
     assert section["returned_to_manufacturer_on"] is None
+
+
+def test_a_discarded_vial_whose_lot_has_a_sealed_vial_left_reads_available(
+    patient, clinic, actor_of
+):
+    from glabella.inventory import services as stock
+    from glabella.treatments import services as treatments
+    from tests.conftest import clear_for_treatment, future_appointment, receive_lot
+    from tests.test_treatments import GLABELLAR, sign_consent
+
+    clear_for_treatment(patient)
+    sign_consent(patient)
+    appointment = future_appointment(patient, clinic, days=0, service_slug="neuromodulator")
+    lot = receive_lot(clinic, lot_number="B2", vials_received=2)
+    injector = actor_of("injector")
+    used = stock.reconstitute(injector, lot.vials.order_by("number").first(), "2.5")
+    record = treatments.start(injector, appointment, "botox_cosmetic")
+    treatments.save_draft(injector, record, points=GLABELLAR, vial=used)
+    record = treatments.lock(injector, record)
+    event = medwatch.open_event(injector, record, event_data())
+    stock.discard(injector, used, "Set aside after the adverse event, then discarded")
+    section = medwatch.export(event)["C_product_availability"]
+    assert section["available_for_evaluation"] == "Yes"
+    assert section["detail"] == (
+        "The vial used (lot B2, vial 1) was discarded; 1 sealed vial of the same lot is held."
+    )
+    lot.vials.filter(number=2).update(state="expired", units_left=0)
+    assert medwatch.export(event)["C_product_availability"]["available_for_evaluation"] == "No"
 
 
 def test_a_product_returned_to_its_maker_is_printed_with_the_day(treated, actor_of, client_for):

@@ -91,7 +91,6 @@ class VialNow:
     state: str
     units_left: Decimal
     discard_by: datetime | None = None
-    closed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -152,8 +151,9 @@ def product_availability(
             for n, kind in ((sealed, "sealed"), (opened, "reconstituted"))
             if n
         ]
+        verb = "is" if len(held) == 1 else "are"
         return Availability(
-            Available.YES, f"{said}; {' and '.join(parts)} of the same lot are held."
+            Available.YES, f"{said}; {' and '.join(parts)} of the same lot {verb} held."
         )
     return Availability(Available.NO, f"{said}, and no other vial of its lot is held.")
 

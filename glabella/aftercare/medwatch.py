@@ -306,7 +306,7 @@ def availability(event: AdverseEvent, now) -> form3500.Availability:
     vials = list(Vial.objects.filter(lot_id=lot[0])) if lot else []
 
     def seen(v) -> form3500.VialNow:
-        return form3500.VialNow(v.number, v.state, v.units_left, v.discard_by, v.closed_at)
+        return form3500.VialNow(v.number, v.state, v.units_left, v.discard_by)
 
     return form3500.product_availability(
         next((seen(v) for v in vials if v.pk == vial_id), None),
