@@ -7,6 +7,7 @@ from django.core.exceptions import ImproperlyConfigured
 from glabella.config import (
     database_from_url,
     env_bool,
+    env_choice,
     env_choice_or_path,
     env_hour_range,
     env_int,
@@ -205,6 +206,11 @@ ON_CALL_PHONES = env_list("ON_CALL_PHONES", [])
 # The makers' lines for reporting a suspected adverse reaction, as printed on the labels the clinic
 # holds (product=number pairs); they replace the lines glabella has on file.
 MAKER_REPORT_LINES = env_mapping("MAKER_REPORT_LINES", PRODUCTS)
+# MedWatch 3500 asks for the patient's age or date of birth, one of them: the age in years when
+# the event began (`age`), or the date of birth (`birth_date`).
+MEDWATCH_AGE_OR_BIRTH_DATE = env_choice(
+    "MEDWATCH_AGE_OR_BIRTH_DATE", "age", {"age": "age", "birth_date": "birth_date"}
+)
 
 # Outcomes: monthly "has movement returned?" questions from this day after a treatment, every
 # this many days, up to the last; the invitation back goes this many days before the forecast

@@ -328,7 +328,7 @@ def test_a_medwatch_export_holds_what_the_record_knows_and_no_name(treated, acto
     assert product["date_of_use"] and product["injector"] == "Nina Patel, NP"
     assert exported["A_patient"]["identifier"].startswith("G.H.")
     assert exported["A_patient"]["weight_kg"] == "61.5"
-    assert exported["E_concomitant_products"] == ["Lisinopril 10 mg"]
+    assert exported["F_concomitant_products"] == ["Lisinopril 10 mg"]
     assert "1-800-FDA-1088" in exported["reporting_lines"]["fda"]
     as_json = json.dumps(exported)
     assert "Grace" not in as_json and "Holloway" not in as_json

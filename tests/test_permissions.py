@@ -250,6 +250,7 @@ MATRIX = [
     ("api:list_events", "get", {}, None, api(CLINICIANS, denied=403)),
     ("api:read_event", "get", {"public_id": "<event>"}, None, api(CLINICIANS, denied=403)),
     ("api:export_event", "get", {"public_id": "<event>"}, None, api(CLINICIANS, denied=403)),
+    ("api:revise_event", "patch", {"public_id": "<event>"}, {}, api(CLINICIANS, denied=403)),
     (
         "api:mark_reported",
         "post",

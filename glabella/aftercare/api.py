@@ -179,6 +179,28 @@ class EventIn(Strict):
     source: Any = None
     weight_kg: Any = None
     resolved: Any = None
+    died_on: Any = Field(None, description="The date of death, with the outcome death")
+    relevant_tests: Any = Field(
+        None, description="B6: a list of {test, result, on}, `on` as YYYY-MM-DD or null"
+    )
+    relevant_history: Any = Field(
+        None, description="B7: lines of text; left out, they are filled from the patient's record"
+    )
+    dechallenge: Any = Field(
+        None, description="Abated after use stopped or dose reduced: yes, no or doesnt_apply"
+    )
+    rechallenge: Any = Field(
+        None, description="Reappeared after reintroduction: yes, no or doesnt_apply"
+    )
+    product_returned_on: Any = Field(
+        None, description="The day the product was returned to its manufacturer"
+    )
+
+
+class LabTestOut(Schema):
+    test: str
+    result: str
+    on: date | None
 
 
 class EventOut(Schema):
@@ -193,6 +215,12 @@ class EventOut(Schema):
     resolved: bool | None
     causality: str
     weight_kg: str | None = None
+    died_on: date | None
+    relevant_tests: list[LabTestOut]
+    relevant_history: list[str] | None
+    dechallenge: str
+    rechallenge: str
+    product_returned_on: date | None
     reporter: str = Field(alias="reporter.full_name")
     created_at: datetime
     reported_to_fda_on: date | None
@@ -306,6 +334,33 @@ def export_event(request: HttpRequest, public_id: UUID, format: Literal["json", 
     response = HttpResponse(medwatch.export_pdf(event), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="medwatch-{event.public_id}.pdf"'
     return response
+
+
+class FollowUpIn(Strict):
+    """Only the fields sent change; each is checked as on recording."""
+
+    outcomes: Any = None
+    died_on: Any = None
+    relevant_tests: Any = None
+    relevant_history: Any = None
+    dechallenge: Any = None
+    rechallenge: Any = None
+    product_returned_on: Any = None
+    resolved: Any = None
+
+
+@router.patch(
+    "/adverse-events/{public_id}",
+    response=EventOut,
+    auth=requires(Capability.CHANGE_CLINICAL),
+    summary="Follow up an adverse event",
+)
+def revise_event(request: HttpRequest, public_id: UUID, payload: FollowUpIn):
+    """What became known later: outcomes (death with its date), tests, history, dechallenge,
+    rechallenge, the product's return to its maker, resolved."""
+    event = _event(request, public_id)
+    medwatch.revise_event(api_actor(request), event, payload.model_dump(exclude_unset=True))
+    return EVENTS.get(pk=event.pk)
 
 
 class ReportedIn(Strict):

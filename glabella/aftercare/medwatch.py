@@ -1,7 +1,9 @@
 """Adverse events: a clinician's record, and its export shaped like FDA MedWatch Form 3500 (the
-voluntary form), as JSON and PDF. The patient is identified by initials and an id, never by name;
-everything the treatment record knows (product, strength, dose, areas, dates, lot, expiry, NDC,
-the injector) is filled from it.
+voluntary form), as JSON and PDF. The patient is identified by initials and an id, never by name,
+with the age at the event or the date of birth (one, as the clinic chooses); everything the
+treatment record knows (product, strength, dose, areas, dates, lot, expiry, NDC, the injector) is
+filled from it, the product's availability from its vial's state now, and the other relevant
+history from the patient's record unless the clinician kept their own lines.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.conf import settings
 from django.utils import timezone
 
+from glabella.aftercare import form3500
 from glabella.aftercare.models import AdverseEvent, Report
 from glabella.aftercare.triage import BY_CODE
 from glabella.core import audit
@@ -20,8 +23,9 @@ from glabella.core.db import write_transaction
 from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.core.pdf import Pages
 from glabella.core.roles import Capability
+from glabella.inventory.models import Vial
 from glabella.screening.products import Product
-from glabella.screening.services import clinic_zone
+from glabella.screening.services import clinic_zone, latest_intake
 from glabella.treatments.labels import LABELS, both_sides
 
 FDA_LINE = "FDA MedWatch: 1-800-FDA-1088, or online at www.fda.gov/medwatch"
@@ -50,11 +54,6 @@ def open_event(actor: Actor, treatment, data: dict, *, report: Report | None = N
         errors["onset_on"] = ["This date is in the future."]
     elif onset < treated_on:
         errors["onset_on"] = ["This is before the treatment; an event after it is recorded here."]
-    outcomes = data.get("outcomes") or []
-    if not isinstance(outcomes, list) or not set(outcomes) <= set(AdverseEvent.Outcome.values):
-        errors["outcomes"] = ["Tick the MedWatch outcomes that apply."]
-    elif not outcomes:
-        errors["outcomes"] = ["Tick at least one outcome (or none of these)."]
     causality = data.get("causality")
     if causality not in AdverseEvent.Causality.values:
         errors["causality"] = ["Choose how likely the treatment caused it."]
@@ -76,8 +75,19 @@ def open_event(actor: Actor, treatment, data: dict, *, report: Report | None = N
         errors["resolved"] = ["Answer yes, no or not yet known."]
     if report is not None and report.patient_id != treatment.patient_id:
         errors["report"] = ["That report is another patient's."]
+    form, form_errors = form3500.check(
+        data,
+        onset=onset if "onset_on" not in errors else None,
+        treated_on=treated_on,
+        birth_date=treatment.patient.birth_date,
+        today=now.astimezone(zone).date(),
+    )
+    errors.update(form_errors)
     if errors:
         raise ValidationFailed(errors)
+    if "relevant_history" not in form:
+        # Not given: the record's history as it stands today, kept with the event.
+        form["relevant_history"] = record_history(treatment.patient)
     with write_transaction():
         event = AdverseEvent.objects.create(
             patient=treatment.patient,
@@ -86,12 +96,12 @@ def open_event(actor: Actor, treatment, data: dict, *, report: Report | None = N
             source=source,
             description=description,
             onset_on=onset,
-            outcomes=list(dict.fromkeys(outcomes)),
             resolved=resolved,
             causality=causality,
             weight_kg=weight,
             reporter=actor.staff,
             created_at=now,
+            **form,
         )
         audit.record_patient(
             actor,
@@ -101,6 +111,127 @@ def open_event(actor: Actor, treatment, data: dict, *, report: Report | None = N
             object_id=event.public_id,
         )
     return event
+
+
+# What a follow-up may change: what becomes known after the event was recorded.
+FOLLOW_UP = (
+    "outcomes",
+    "died_on",
+    "relevant_tests",
+    "relevant_history",
+    "dechallenge",
+    "rechallenge",
+    "product_returned_on",
+    "resolved",
+)
+
+
+def revise_event(actor: Actor, event: AdverseEvent, data: dict, *, now=None) -> AdverseEvent:
+    """A follow-up: the fields given replace the event's (outcomes, the date of death, tests,
+    history, dechallenge, rechallenge, the product's return, resolved), checked as on recording;
+    the rest stay. Nothing changes when one field is wrong."""
+    if actor.staff is None or not actor.can(Capability.CHANGE_CLINICAL):
+        raise Forbidden("Only a clinician follows up an adverse event.")
+    now = now or timezone.now()
+    zone = clinic_zone(event.patient)
+    treatment = event.treatment
+    unknown = sorted(set(data) - set(FOLLOW_UP))
+    if unknown:
+        raise ValidationFailed({k: ["This is not changed in a follow-up."] for k in unknown})
+    current = {name: getattr(event, name) for name in FOLLOW_UP}
+    form, errors = form3500.check(
+        current | data,
+        onset=event.onset_on,
+        treated_on=(treatment.locked_at or treatment.created_at).astimezone(zone).date(),
+        birth_date=event.patient.birth_date,
+        today=now.astimezone(zone).date(),
+    )
+    resolved = data.get("resolved", event.resolved)
+    if resolved not in (None, True, False):
+        errors["resolved"] = ["Answer yes, no or not yet known."]
+    if errors:
+        raise ValidationFailed(errors)
+    form["resolved"] = resolved
+    changed = {k: form[k] for k in data if k in form and form[k] != current[k]}
+    if not changed:
+        return event
+    with write_transaction():
+        AdverseEvent.objects.filter(pk=event.pk).update(**changed)
+        audit.record_patient(
+            actor,
+            audit.Action.UPDATE,
+            event.patient,
+            object_type="adverse-event",
+            object_id=event.public_id,
+            detail={"follow_up": sorted(changed)},
+        )
+    event.refresh_from_db()
+    return event
+
+
+def record_facts(patient) -> form3500.RecordFacts:
+    """What the patient's record holds that section B7 asks about."""
+    intake = latest_intake(patient)
+    answers = intake.answers if intake else {}
+    zone = clinic_zone(patient)
+    return form3500.RecordFacts(
+        allergies=tuple(
+            (a.name, a.reaction, a.get_severity_display() if a.severity != "unknown" else "")
+            for a in patient.allergies.filter(active=True)
+        ),
+        conditions=tuple((c.name, c.since) for c in patient.conditions.filter(active=True)),
+        pregnancy=(
+            (patient.get_pregnancy_status_display(), patient.pregnancy_recorded_on)
+            if patient.pregnancy_status not in ("unknown", "not_applicable")
+            else None
+        ),
+        breastfeeding=(
+            (patient.get_breastfeeding_status_display(), patient.breastfeeding_recorded_on)
+            if patient.breastfeeding_status not in ("unknown", "not_applicable")
+            else None
+        ),
+        intake_on=intake.submitted_at.astimezone(zone).date() if intake else None,
+        intake_answers=answers.get("answers") or {},
+        recent_toxin=tuple(
+            (str(t.get("product") or ""), str(t.get("date") or ""), str(t.get("purpose") or ""))
+            for t in answers.get("recent_toxin") or []
+            if isinstance(t, dict)
+        ),
+    )
+
+
+def record_history(patient) -> list[str]:
+    """B7's lines from the patient's record as it stands."""
+    return form3500.history_from(record_facts(patient))
+
+
+def draft(treatment, report: Report | None) -> dict:
+    """The adverse event form's starting values: from the check-in report when there is one,
+    with B7's history from the patient's record to edit."""
+    start = draft_from(report) if report else {"source": "call", "outcomes": []}
+    return start | {
+        "relevant_history": "\n".join(record_history(treatment.patient)),
+        "relevant_tests": [],
+    }
+
+
+def follow_up_values(event: AdverseEvent) -> dict:
+    """The follow-up form's starting values: the event as recorded."""
+    history = event.relevant_history
+    if history is None:
+        history = record_history(event.patient)
+    return {
+        "outcomes": event.outcomes,
+        "died_on": event.died_on.isoformat() if event.died_on else "",
+        "relevant_tests": event.relevant_tests,
+        "relevant_history": "\n".join(history),
+        "dechallenge": event.dechallenge,
+        "rechallenge": event.rechallenge,
+        "product_returned_on": (
+            event.product_returned_on.isoformat() if event.product_returned_on else ""
+        ),
+        "resolved": {True: "yes", False: "no"}.get(event.resolved, ""),
+    }
 
 
 def draft_from(report: Report) -> dict:
@@ -167,8 +298,32 @@ def _initials(patient) -> str:
     )
 
 
-def export(event: AdverseEvent) -> dict:
+def availability(event: AdverseEvent, now) -> form3500.Availability:
+    """Section C from the vial used and the other vials of its lot, as stock holds them now
+    (read afresh: a vial's state moves on after the treatment)."""
+    vial_id = event.treatment.vial_id
+    lot = Vial.objects.filter(pk=vial_id).values_list("lot_id", "lot__lot_number").first()
+    vials = list(Vial.objects.filter(lot_id=lot[0])) if lot else []
+
+    def seen(v) -> form3500.VialNow:
+        return form3500.VialNow(v.number, v.state, v.units_left, v.discard_by)
+
+    return form3500.product_availability(
+        next((seen(v) for v in vials if v.pk == vial_id), None),
+        [seen(v) for v in vials if v.pk != vial_id],
+        lot_number=lot[1] if lot else "",
+        returned_on=event.product_returned_on,
+        now=now,
+    )
+
+
+def _challenge(value: str) -> str | None:
+    return form3500.CHALLENGE_LABELS[form3500.Challenge(value)] if value else None
+
+
+def export(event: AdverseEvent, *, now=None) -> dict:
     """The event in the sections of Form 3500, filled from the record."""
+    now = now or timezone.now()
     treatment = event.treatment
     patient = event.patient
     vial = treatment.vial
@@ -185,26 +340,47 @@ def export(event: AdverseEvent) -> dict:
     treated = (treatment.locked_at or treatment.created_at).astimezone(zone)
     location = treatment.appointment.location
     meds = list(patient.medications.filter(active=True).values_list("name", "dose"))
+    history = (
+        event.relevant_history if event.relevant_history is not None else record_history(patient)
+    )
+    available = availability(event, now)
     return {
         "form": "FDA MedWatch Form 3500 (voluntary), prepared by glabella",
         "report_id": str(event.public_id),
         "A_patient": {
             "identifier": f"{_initials(patient)} ({str(patient.public_id)[:8]})",
-            "age_at_event": patient.age_on(event.onset_on),
-            "date_of_birth": patient.birth_date.isoformat(),
+            **form3500.age_or_birth(
+                patient.birth_date,
+                event.onset_on,
+                form3500.AgeOrBirth(settings.MEDWATCH_AGE_OR_BIRTH_DATE),
+            ),
             "sex": patient.get_sex_display(),
             "weight_kg": str(event.weight_kg) if event.weight_kg is not None else None,
         },
         "B_event": {
             "outcomes": [AdverseEvent.Outcome(o).label for o in event.outcomes],
+            "date_of_death": event.died_on.isoformat() if event.died_on else None,
             "date_of_event": event.onset_on.isoformat(),
-            "date_of_this_report": timezone.now().astimezone(zone).date().isoformat(),
+            "date_of_this_report": now.astimezone(zone).date().isoformat(),
             "description": event.description,
+            "relevant_tests": [
+                t["test"]
+                + (f": {t['result']}" if t.get("result") else "")
+                + f" ({t['on'] or 'date not given'})"
+                for t in event.relevant_tests
+            ],
+            "relevant_history": history,
             "resolved": event.resolved,
             "causality": event.get_causality_display(),
             "source": event.source,
         },
-        "C_product_availability": "Remaining product from the lot is held by the clinic",
+        "C_product_availability": {
+            "available_for_evaluation": available.label,
+            "returned_to_manufacturer_on": (
+                event.product_returned_on.isoformat() if event.product_returned_on else None
+            ),
+            "detail": available.detail,
+        },
         "D_suspect_product": {
             "name": label.name,
             "generic": label.generic,
@@ -228,8 +404,10 @@ def export(event: AdverseEvent) -> dict:
             "expiry": lot.expires_on.isoformat() if lot else None,
             "ndc": lot.ndc if lot else None,
             "injector": str(treatment.injector),
+            "event_abated_after_use_stopped_or_dose_reduced": _challenge(event.dechallenge),
+            "event_reappeared_after_reintroduction": _challenge(event.rechallenge),
         },
-        "E_concomitant_products": [f"{name} {dose}".strip() for name, dose in meds],
+        "F_concomitant_products": [f"{name} {dose}".strip() for name, dose in meds],
         "G_reporter": {
             "name": event.reporter.full_name,
             "credential": event.reporter.credential,
@@ -247,31 +425,63 @@ def export(event: AdverseEvent) -> dict:
     }
 
 
-def export_pdf(event: AdverseEvent) -> bytes:
-    data = export(event)
+SECTIONS = (
+    ("A_patient", "A. Patient information"),
+    ("B_event", "B. Adverse event"),
+    ("C_product_availability", "C. Product availability"),
+    ("D_suspect_product", "D. Suspect product"),
+    ("F_concomitant_products", "F. Other (concomitant) medical products"),
+    ("G_reporter", "G. Reporter"),
+    ("reporting_lines", "Where to report"),
+    ("reported", "Reported"),
+)
+
+
+def _words(value) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"{k} {v}" for k, v in value.items()) or "-"
+    if isinstance(value, list):
+        return "; ".join(value) or "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return "-" if value in (None, "") else str(value)
+
+
+# Where a key read as words would not do (initialisms, units, who).
+NAMES = {
+    "age_at_event": "Age at the event",
+    "weight_kg": "Weight (kg)",
+    "dose_total_units": "Total dose (units)",
+    "ndc": "NDC",
+    "fda": "FDA",
+    "source": "Came to us by",
+    "to_fda_on": "To the FDA on",
+    "to_maker_on": "To the manufacturer on",
+}
+
+
+def sections(data: dict) -> list[tuple[str, list[tuple[str, str]]]]:
+    """The export as the form reads: each section's title and its lines (label, words)."""
+    shown = []
+    for key, title in SECTIONS:
+        values = dict(data[key]) if isinstance(data[key], dict) else {"products": data[key]}
+        if "age_unit" in values:  # one line: "40 years"
+            values["age_at_event"] = f"{values['age_at_event']} {values.pop('age_unit')}"
+        lines = [
+            (NAMES.get(name, name.replace("_", " ").capitalize()), _words(value))
+            for name, value in values.items()
+        ]
+        shown.append((title, lines))
+    return shown
+
+
+def export_pdf(event: AdverseEvent, *, now=None) -> bytes:
+    data = export(event, now=now)
     pages = Pages("MedWatch 3500 draft", f"Adverse event {data['report_id']}")
     pages.text(data["form"], font="F2", size=13, gap=6)
-    for section, title in (
-        ("A_patient", "A. Patient information"),
-        ("B_event", "B. Adverse event"),
-        ("D_suspect_product", "D. Suspect product"),
-        ("G_reporter", "G. Reporter"),
-        ("reporting_lines", "Where to report"),
-        ("reported", "Reported"),
-    ):
+    for title, lines in sections(data):
         pages.text(title, font="F2", size=11, gap=2)
-        for key, value in data[section].items():
-            if isinstance(value, dict):
-                value = "; ".join(f"{k} {v}" for k, v in value.items()) or "-"
-            elif isinstance(value, list):
-                value = ", ".join(value) or "-"
-            pages.text(
-                f"{key.replace('_', ' ')}: {value if value not in (None, '') else '-'}", size=9.5
-            )
+        for name, words in lines:
+            pages.text(f"{name}: {words}", size=9.5)
         pages.y -= 6
-    pages.text("C. Product availability: " + data["C_product_availability"], size=9.5, gap=6)
-    pages.text(
-        "E. Concomitant products: " + (", ".join(data["E_concomitant_products"]) or "none"),
-        size=9.5,
-    )
     return pages.bytes()

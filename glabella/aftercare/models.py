@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from glabella.aftercare.form3500 import CHALLENGE_LABELS, OUTCOME_LABELS
 from glabella.core.access import AccessRule, RestrictedQuerySet
 from glabella.core.roles import Capability
 from glabella.patients.models import CLINICAL_RULE
@@ -223,13 +224,21 @@ class AdverseEvent(models.Model):
     """A clinician's record of an adverse event, shaped like FDA MedWatch Form 3500."""
 
     class Outcome(models.TextChoices):
-        DEATH = "death", "Death"
-        LIFE_THREATENING = "life_threatening", "Life-threatening"
-        HOSPITALISATION = "hospitalisation", "Hospitalisation, initial or prolonged"
-        DISABILITY = "disability", "Disability or permanent damage"
-        INTERVENTION = "intervention", "Required intervention to prevent permanent harm"
-        OTHER_SERIOUS = "other_serious", "Other serious (important medical event)"
-        NONE = "none", "None of these"
+        """Section B2: every box the form has (the labels are the form's, in form3500)."""
+
+        DEATH = "death", OUTCOME_LABELS["death"]
+        LIFE_THREATENING = "life_threatening", OUTCOME_LABELS["life_threatening"]
+        HOSPITALISATION = "hospitalisation", OUTCOME_LABELS["hospitalisation"]
+        DISABILITY = "disability", OUTCOME_LABELS["disability"]
+        CONGENITAL_ANOMALY = "congenital_anomaly", OUTCOME_LABELS["congenital_anomaly"]
+        INTERVENTION = "intervention", OUTCOME_LABELS["intervention"]
+        OTHER_SERIOUS = "other_serious", OUTCOME_LABELS["other_serious"]
+        NONE = "none", OUTCOME_LABELS["none"]
+
+    class Challenge(models.TextChoices):
+        YES = "yes", CHALLENGE_LABELS["yes"]
+        NO = "no", CHALLENGE_LABELS["no"]
+        DOES_NOT_APPLY = "doesnt_apply", CHALLENGE_LABELS["doesnt_apply"]
 
     class Causality(models.TextChoices):
         CERTAIN = "certain", "Certain"
@@ -253,6 +262,24 @@ class AdverseEvent(models.Model):
     resolved = models.BooleanField(null=True)
     causality = models.CharField(max_length=12, choices=Causality.choices)
     weight_kg = models.DecimalField(max_digits=5, decimal_places=1, null=True, blank=True)
+    died_on = models.DateField(null=True, blank=True, help_text="B2: with the outcome death")
+    relevant_tests = models.JSONField(
+        default=list, blank=True, help_text="B6: [{test, result, on}], as the clinician gave them"
+    )
+    relevant_history = models.JSONField(
+        null=True,
+        blank=True,
+        help_text="B7: lines as the clinician kept them; null: read from the record at export",
+    )
+    dechallenge = models.CharField(
+        max_length=12, blank=True, choices=Challenge.choices, help_text="D9; blank: not answered"
+    )
+    rechallenge = models.CharField(
+        max_length=12, blank=True, choices=Challenge.choices, help_text="D10; blank: not answered"
+    )
+    product_returned_on = models.DateField(
+        null=True, blank=True, help_text="C: the day the product went back to its maker"
+    )
     reporter = models.ForeignKey("core.StaffMember", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     reported_to_fda_on = models.DateField(null=True, blank=True)

@@ -307,6 +307,7 @@ def new_event(request, treatment_id):
     errors, status = {}, 200
     if request.method == "POST":
         posted = request.POST
+        form3500_fields = _posted_form3500(posted)
         try:
             event = medwatch.open_event(
                 request.actor,
@@ -314,11 +315,11 @@ def new_event(request, treatment_id):
                 {
                     "description": posted.get("description", ""),
                     "onset_on": posted.get("onset_on", ""),
-                    "outcomes": posted.getlist("outcomes"),
                     "causality": posted.get("causality"),
                     "source": posted.get("source"),
                     "weight_kg": posted.get("weight_kg"),
                     "resolved": {"yes": True, "no": False}.get(posted.get("resolved", "")),
+                    **form3500_fields,
                 },
                 report=report,
             )
@@ -326,19 +327,49 @@ def new_event(request, treatment_id):
             errors, status = exc.fields, 422
         else:
             return redirect("aftercare:event", public_id=event.public_id)
-        values = {k: posted.get(k, "") for k in posted} | {"outcomes": posted.getlist("outcomes")}
+        values = {k: posted.get(k, "") for k in posted} | {
+            "outcomes": posted.getlist("outcomes"),
+            "relevant_tests": form3500_fields["relevant_tests"],
+        }
     else:
-        values = medwatch.draft_from(report) if report else {"source": "call", "outcomes": []}
+        values = medwatch.draft(treatment, report)
     context = {
         "treatment": treatment,
         "report": report,
         "errors": errors,
         "outcomes": AdverseEvent.Outcome.choices,
         "causality": AdverseEvent.Causality.choices,
+        "challenge": AdverseEvent.Challenge.choices,
         "sources": [("check-in", "A check-in"), ("call", "A call"), ("visit", "A visit")],
         "values": values,
+        # The rows given, and room for two more.
+        "test_rows": values["relevant_tests"] + [{}, {}],
     }
     return render(request, "aftercare/new_event.html", context, status=status)
+
+
+def _posted_form3500(posted) -> dict:
+    """Form 3500's fields as the page posts them: tests as rows (rows left wholly empty are
+    not rows), history one item a line."""
+    rows = zip(
+        posted.getlist("test_name"),
+        posted.getlist("test_result"),
+        posted.getlist("test_on"),
+        strict=False,
+    )
+    return {
+        "outcomes": posted.getlist("outcomes"),
+        "died_on": posted.get("died_on", ""),
+        "relevant_tests": [
+            {"test": name, "result": result, "on": on}
+            for name, result, on in rows
+            if name.strip() or result.strip() or on.strip()
+        ],
+        "relevant_history": posted.get("relevant_history", "").splitlines(),
+        "dechallenge": posted.get("dechallenge", ""),
+        "rechallenge": posted.get("rechallenge", ""),
+        "product_returned_on": posted.get("product_returned_on", ""),
+    }
 
 
 def _is_uuid(value: str) -> bool:
@@ -359,7 +390,24 @@ def event(request, public_id):
         request.actor,
         public_id=public_id,
     )
-    if request.method == "POST":
+    errors, status = {}, 200
+    if request.method == "POST" and request.POST.get("action") == "follow-up":
+        posted = request.POST
+        values = _posted_form3500(posted) | {
+            "resolved": {"yes": True, "no": False}.get(posted.get("resolved", ""))
+        }
+        try:
+            medwatch.revise_event(request.actor, found, values)
+        except ValidationFailed as exc:
+            errors, status = exc.fields, 422
+            follow_up = {k: posted.get(k, "") for k in posted} | {
+                "outcomes": posted.getlist("outcomes"),
+                "relevant_tests": values["relevant_tests"],
+            }
+        else:
+            messages.success(request, "Follow-up recorded.")
+            return redirect("aftercare:event", public_id=found.public_id)
+    elif request.method == "POST":
         try:
             on = date.fromisoformat(request.POST.get("on", ""))
         except ValueError:
@@ -390,8 +438,18 @@ def event(request, public_id):
             f'attachment; filename="medwatch-{found.public_id}.{kind}"'
         )
         return response
-    context = {"event": found, "export": medwatch.export(found)}
-    return render(request, "aftercare/event.html", context)
+    if not errors:
+        follow_up = medwatch.follow_up_values(found)
+    context = {
+        "event": found,
+        "sections": medwatch.sections(medwatch.export(found)),
+        "errors": errors,
+        "values": follow_up,
+        "outcomes": AdverseEvent.Outcome.choices,
+        "challenge": AdverseEvent.Challenge.choices,
+        "test_rows": follow_up["relevant_tests"] + [{}, {}],
+    }
+    return render(request, "aftercare/event.html", context, status=status)
 
 
 @require_GET
