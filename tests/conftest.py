@@ -1,7 +1,8 @@
 """Shared fixtures: the demo clinic, one signed-in client per persona, and patients to look at."""
 
 import os
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -26,18 +27,23 @@ def pytest_addoption(parser):
     )
 
 
-@pytest.fixture(scope="session", autouse=True)
-def suite_clock(request):
-    """The whole session at the instant of --clock (or GLABELLA_TEST_CLOCK), if one is given."""
-    given = request.config.getoption("--clock")
+def pytest_configure(config):
+    """The whole session, collection included, at the instant of --clock (or
+    GLABELLA_TEST_CLOCK) if one is given, so module-level times are read on that clock too."""
+    given = config.getoption("--clock")
     if not given:
-        yield None
         return
     instant = datetime.fromisoformat(given)
     if instant.tzinfo is None:
         raise pytest.UsageError("--clock needs an offset, e.g. 2027-11-07T01:30-07:00")
-    with time_machine.travel(instant, tick=True):
-        yield instant
+    config._glabella_clock = time_machine.travel(instant, tick=True)
+    config._glabella_clock.start()
+
+
+def pytest_unconfigure(config):
+    clock = getattr(config, "_glabella_clock", None)
+    if clock is not None:
+        clock.stop()
 
 
 def pytest_report_header(config):
@@ -66,6 +72,11 @@ def patient(clinic):
     return Patient.objects.get(user__username=f"patient@{DEMO_DOMAIN}")
 
 
+def clinic_today() -> date:
+    """Today on the demo clinic's clock (Los Angeles), which is not UTC's date every evening."""
+    return timezone.now().astimezone(ZoneInfo("America/Los_Angeles")).date()
+
+
 def make_patient(**fields) -> Patient:
     values = dict(
         given_name="Maya",
@@ -89,7 +100,10 @@ def future_appointment(patient, location, days: int = 10, service_slug: str = "c
 
     service = Service.objects.get(slug=service_slug)
     provider = location.staff.filter(role="injector").first()
-    start = (timezone.now() + timedelta(days=days)).replace(microsecond=0)
+    # Days on the clinic's calendar (wall-clock arithmetic in its zone), so that "100 days ago"
+    # is 100 of the clinic's days across a daylight-saving change too.
+    local_now = timezone.now().astimezone(location.zone)
+    start = (local_now + timedelta(days=days)).replace(microsecond=0).astimezone(UTC)
     return Appointment.objects.create(
         location=location,
         service=service,
@@ -206,7 +220,7 @@ def receive_lot(clinic, product="botox_cosmetic", vial_units=100, **changes):
     data = dict(
         product=product,
         lot_number="L1",
-        expires_on=date.today() + timedelta(days=300),
+        expires_on=clinic_today() + timedelta(days=300),
         vial_units=vial_units,
         vials_received=1,
         supplier="Authorised distributor",

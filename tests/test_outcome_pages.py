@@ -10,7 +10,7 @@ from django.utils import timezone
 from glabella.core.models import AccessLog
 from glabella.outcomes import analytics, charts
 from glabella.outcomes.models import Course
-from tests.conftest import make_patient
+from tests.conftest import clinic_today, make_patient
 from tests.test_due_list import forecast_for, signed_record_for
 
 
@@ -112,7 +112,7 @@ def test_a_clinician_records_the_days_grades_on_the_outcomes_page(client_for, tr
 
     url = reverse("outcomes:patient", args=[patient.public_id])
     client = client_for("injector")
-    day = timezone.localdate().isoformat()
+    day = clinic_today().isoformat()
     bad = client.post(
         url,
         {

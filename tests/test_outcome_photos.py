@@ -6,13 +6,13 @@ import io
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from PIL import Image
 
 from glabella.core.models import AccessLog
 from glabella.outcomes import photos
 from glabella.outcomes.models import Photo
 from glabella.screening import services as screening
+from tests.conftest import clinic_today
 from tests.test_permissions import _signed_photo_consent
 
 GPS = 0x8825  # the EXIF pointer to where a photo was taken
@@ -42,7 +42,7 @@ def take(client, patient, treated, data, **fields):
     body = {
         "treatment": str(treated.public_id),
         "view": "frown",
-        "taken_on": timezone.localdate().isoformat(),
+        "taken_on": clinic_today().isoformat(),
         "photo": upload,
         **fields,
     }
@@ -109,7 +109,7 @@ def test_the_api_refuses_a_non_image_and_a_bad_view_by_field(
     body = {
         "treatment": str(treated.public_id),
         "view": "frown",
-        "taken_on": timezone.localdate().isoformat(),
+        "taken_on": clinic_today().isoformat(),
         "photo": base64.b64encode(b"GIF89a nonsense").decode(),
     }
     client = client_for("injector")
@@ -168,7 +168,7 @@ def test_side_by_side_puts_the_newest_before_beside_the_afters(patient, treated,
     from glabella.core.models import StaffMember
 
     actor = actor_for(StaffMember.objects.get(role="injector", credential="NP").user)
-    today = timezone.localdate()
+    today = clinic_today()
     photo = jpeg_with_location((400, 300))
     made = [
         photos.take(actor, treated, view="frown", taken_on=today, raw=photo),

@@ -1,7 +1,7 @@
 """The stock pages and the recall page: receiving by form, a vial's actions, the recall list,
 its CSV, and the notices sent once."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal as D
 
 from django.urls import reverse
@@ -10,7 +10,7 @@ from glabella.core.models import AccessLog
 from glabella.inventory.models import Lot, Movement, Vial
 from glabella.messaging.models import Message
 from glabella.treatments import services as treatments
-from tests.conftest import clear_for_treatment, future_appointment, receive_lot
+from tests.conftest import clear_for_treatment, clinic_today, future_appointment, receive_lot
 from tests.test_treatments import GLABELLAR, sign_consent
 
 
@@ -18,7 +18,7 @@ def delivery(**changes):
     data = {
         "product": "botox_cosmetic",
         "lot_number": "C5150",
-        "expires_on": (date.today() + timedelta(days=200)).isoformat(),
+        "expires_on": (clinic_today() + timedelta(days=200)).isoformat(),
         "vial_units": "100",
         "vials_received": "4",
         "supplier": "Allergan Direct",
