@@ -16,6 +16,7 @@ from glabella.screening.models import (
     CandidacyDecision,
     IntakeResponse,
     PolicyChange,
+    ReviewSetting,
     SignedConsent,
 )
 from tests.conftest import PERSONAS, clear_for_treatment, intake_answers
@@ -39,6 +40,7 @@ def written():
         CandidacyDecision.objects.count(),
         SignedConsent.objects.count(),
         PolicyChange.objects.count(),
+        ReviewSetting.objects.count(),
         AccessLog.objects.count(),
     )
 
@@ -311,8 +313,10 @@ def test_evaluate_returns_the_verdict_with_each_finding_and_writes_nothing(clien
         "rule": "albumin-hypersensitivity",
         "severity": "contraindication",
         "message": "Allergic to human albumin, an ingredient of this product.",
-        "source": "US prescribing information, 4 Contraindications; 11 Description",
+        "source": "US prescribing information, 4 Contraindications; 11 Description "
+        "(Letybo: EU SmPC, 6.1 Excipients)",
         "because": "allergy: human albumin",
+        "areas": [],
     }
     assert written() == before
 
@@ -402,3 +406,161 @@ def test_a_contraindicated_product_is_offered_only_to_decline(client_for, patien
     assert 'name="d_dysport__glabellar" value="allow"' not in content
     assert 'name="d_dysport__glabellar" value="decline"' in content
     assert 'name="d_xeomin__glabellar" value="allow"' in content
+
+
+# ---------------------------------------------------------------- as a medical director sets it
+
+
+def test_the_medical_director_sets_which_label_precautions_need_review_on_the_page(
+    client_for, patient, actor_of
+):
+    url = reverse("screening:policies")
+    data = {
+        "what": "review",
+        "rule": "muscle-relaxants",
+        "needs_review": "0",
+        "reason": "Low doses in the face",
+    }
+    assert client_for("injector").post(url, data).status_code == 403
+    assert client_for("owner").post(url, data).status_code == 403
+    assert not ReviewSetting.objects.exists()
+    assert "muscle-relaxants" in services.needs_review()
+    assert client_for("medical_director").post(url, data).status_code == 302
+    assert "muscle-relaxants" not in services.needs_review()
+    assert AccessLog.objects.filter(object_type="screening.review").count() == 1
+    services.submit_intake(
+        actor_of("injector"), patient, intake_answers(medications=["baclofen"]), via="staff"
+    )
+    verdict = services.evaluate_patient(patient, services.clinic_today(patient))
+    assert {v.outcome.value for v in verdict.values()} == {"eligible"}
+    assert verdict[services.Product.XEOMIN].findings[0].severity == "warning"
+    page = client_for("injector").get(url)
+    assert b"Low doses in the face" in page.content and b"Warning only" in page.content
+    assert b"Require review" not in page.content  # only the medical director changes it
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"rule": "policy-pregnancy"}, "rule"),  # a clinic policy, not a label precaution
+        ({"rule": "bleeding-risk"}, "rule"),  # information, never a hold
+        ({"rule": "toxin-hypersensitivity"}, "rule"),  # a contraindication
+        ({"reason": "no"}, "reason"),
+        ({"reason": "Because\x00"}, "reason"),
+        ({"reason": "x" * 301}, "reason"),
+        ({"needs_review": "maybe"}, "needs_review"),
+    ],
+)
+def test_the_review_settings_page_refuses_bad_input_at_its_field(client_for, change, field):
+    before = written()
+    data = {"what": "review", "rule": "dry-eye", "needs_review": "1", "reason": "Our eyes team"}
+    response = client_for("medical_director").post(
+        reverse("screening:policies"), {**data, **change}
+    )
+    assert response.status_code == 422
+    assert field in response.context["review_form"].errors
+    assert written() == before
+
+
+REVIEW = "/api/v1/screening/review-settings"
+
+
+def test_the_review_settings_through_the_api(client_for):
+    listed = client_for("injector").get(REVIEW).json()
+    dry = next(r for r in listed if r["rule"] == "dry-eye")
+    assert dry["needs_review"] is False and dry["label_default"] is False
+    assert dry["areas"] == ["lateral_canthal"]
+    assert all(r["needs_review"] == r["label_default"] for r in listed)
+    body = {"rule": "dry-eye", "needs_review": True, "reason": "Ophthalmology asked"}
+    assert post(client_for("injector"), REVIEW, body).status_code == 403
+    assert post(client_for("owner"), REVIEW, body).status_code == 403
+    made = post(client_for("medical_director"), REVIEW, body)
+    assert made.status_code == 201 and made.json()["needs_review"] is True
+    assert made.json()["changed_by"] and made.json()["reason"] == "Ophthalmology asked"
+    assert "dry-eye" in services.needs_review()
+    intake = {**intake_answers(conditions=["dry eye"]), "birth_date": "1980-01-01"}
+    verdict = post(client_for("injector"), EVALUATE, {"product": "xeomin", "intake": intake})
+    assert verdict.json()["outcome"] == "review"
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"rule": "nope", "needs_review": True, "reason": "Because"}, {"rule"}),
+        ({"rule": ["dry-eye"], "needs_review": True, "reason": "Because"}, {"rule"}),
+        ({"rule": "dry-eye", "needs_review": "yes", "reason": "Because"}, {"needs_review"}),
+        ({"rule": "dry-eye", "needs_review": None, "reason": "Because"}, {"needs_review"}),
+        ({"rule": "dry-eye", "needs_review": True, "reason": ""}, {"reason"}),
+        ({"rule": "dry-eye", "needs_review": True, "reason": 12345}, {"reason"}),
+        ({"rule": "dry-eye", "needs_review": True, "reason": "x" * 301}, {"reason"}),
+    ],
+)
+def test_the_review_settings_api_refuses_bad_input_field_by_field(client_for, body, fields):
+    before = written()
+    response = post(client_for("medical_director"), REVIEW, body)
+    assert response.status_code == 422
+    assert set(response.json()["error"]["fields"]) == fields
+    assert written() == before
+
+
+def test_evaluate_names_the_blood_thinner_and_does_not_hold_the_patient(client_for):
+    intake = {**intake_answers(medications=["Eliquis 5 mg"]), "birth_date": "1970-06-01"}
+    for product in ("botox_cosmetic", "dysport", "xeomin", "jeuveau", "daxxify", "letybo"):
+        verdict = post(client_for("injector"), EVALUATE, {"product": product, "intake": intake})
+        body = verdict.json()
+        assert body["outcome"] == "eligible"
+        assert body["findings"][0]["severity"] == "information"
+        assert body["findings"][0]["message"].startswith(
+            "Eliquis (apixaban): bruising is more likely"
+        )
+
+
+def test_evaluate_does_not_hold_a_man_who_left_pregnancy_blank(client_for):
+    blank = intake_answers(pregnant=None, breastfeeding=None)
+    for where in ("top", "intake"):
+        intake = {**blank, "birth_date": "1980-01-01"}
+        body = {"product": "jeuveau", "intake": intake}
+        if where == "top":
+            body["sex"] = "male"
+        else:
+            intake["sex"] = "male"
+        assert post(client_for("injector"), EVALUATE, body).json()["outcome"] == "eligible"
+    woman = {"product": "jeuveau", "sex": "female", "intake": {**blank, "birth_date": "1980-01-01"}}
+    assert post(client_for("injector"), EVALUATE, woman).json()["outcome"] == "review"
+    unsaid = {"product": "jeuveau", "intake": {**blank, "birth_date": "1980-01-01"}}
+    assert post(client_for("injector"), EVALUATE, unsaid).json()["outcome"] == "review"
+
+
+@pytest.mark.parametrize(
+    ("change", "fields"),
+    [
+        ({"sex": "robot"}, {"sex"}),
+        ({"sex": 1}, {"sex"}),
+        ({"intake_sex": "M"}, {"intake.sex"}),
+        ({"intake_sex": ["male"]}, {"intake.sex"}),
+    ],
+)
+def test_evaluate_refuses_a_sex_it_does_not_know(client_for, change, fields):
+    intake = {**intake_answers(), "birth_date": "1980-01-01"}
+    body = {"product": "dysport", "intake": intake}
+    if "intake_sex" in change:
+        intake["sex"] = change["intake_sex"]
+    else:
+        body.update(change)
+    response = post(client_for("injector"), EVALUATE, body)
+    assert response.status_code == 422
+    assert set(response.json()["error"]["fields"]) == fields
+
+
+def test_a_male_patient_on_record_who_left_pregnancy_blank_is_not_held(client_for, actor_of):
+    from tests.conftest import make_patient
+
+    man = make_patient(given_name="Tom", family_name="Berg", sex="male", email="tom@example.com")
+    services.submit_intake(
+        actor_of("injector"),
+        man,
+        intake_answers(pregnant=None, breastfeeding=None),
+        via="staff",
+    )
+    verdicts = services.evaluate_patient(man, services.clinic_today(man))
+    assert {v.outcome.value for v in verdicts.values()} == {"eligible"}

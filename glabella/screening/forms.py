@@ -282,6 +282,16 @@ class PolicyForm(forms.Form):
     reason = forms.CharField(max_length=300, label="Why")
 
 
+class ReviewForm(forms.Form):
+    """The medical director sets whether a label precaution needs review or only warns."""
+
+    rule = forms.CharField(widget=forms.HiddenInput)
+    needs_review = forms.ChoiceField(
+        choices=[("1", "Needs review"), ("0", "Warning only")], widget=forms.RadioSelect
+    )
+    reason = forms.CharField(max_length=300, label="Why")
+
+
 class SelfCheckForm(forms.Form):
     """The public pre-check: a handful of questions, nothing identifying."""
 

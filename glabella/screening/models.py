@@ -133,6 +133,33 @@ class PolicyChange(SignedRecord):
         return f"{self.rule_id} {'on' if self.enabled else 'off'} ({self.at:%Y-%m-%d})"
 
 
+class ReviewSetting(SignedRecord):
+    """The medical director set whether a label precaution needs review before a decision (on)
+    or is shown as a warning only (off). The latest row per rule is in force; a rule with no row
+    keeps the label's default (rules.DEFAULT_REVIEW)."""
+
+    rule_id = models.CharField(max_length=60)
+    needs_review = models.BooleanField()
+    reason = models.CharField(max_length=300)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    at = models.DateTimeField(default=timezone.now)
+
+    access_rule = AccessRule(
+        staff={"view": Capability.VIEW_CLINICAL, "create": Capability.SET_SCREENING_POLICY}
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["rule_id", "-at"], name="review_rule_at")]
+
+    def __str__(self) -> str:
+        state = "needs review" if self.needs_review else "warning only"
+        return f"{self.rule_id} {state} ({self.at:%Y-%m-%d})"
+
+
 class CandidacyDecision(SignedRecord):
     """A prescriber's signed decision, per product and area, after the consultation."""
 

@@ -10,7 +10,9 @@ treated for.
   was signed (`decision_state`); any change of outcome invalidates it.
 - Consent: `publish_consent` adds a version of a consent text; `sign_consent` records the
   patient's signature on the current version, with the PDF.
-- Policy: `set_policy` switches a clinic-policy rule, audited.
+- Policy: `set_policy` switches a clinic-policy rule, audited; `set_review` sets whether a label
+  precaution needs review before a decision (the label's defaults until the medical director
+  changes one), audited.
 """
 
 from __future__ import annotations
@@ -60,6 +62,7 @@ from glabella.screening.models import (
     IntakeResponse,
     PolicyChange,
     Questionnaire,
+    ReviewSetting,
     SignedConsent,
     Via,
 )
@@ -397,6 +400,83 @@ def set_policy(actor: Actor, rule_id: str, enabled: bool, reason: str, *, now=No
     return change
 
 
+def needs_review() -> frozenset[str]:
+    """The label precautions that need review before a decision: the label's defaults, as the
+    medical director last set each (the latest change per rule)."""
+    out = set(rules.DEFAULT_REVIEW)
+    seen = set()
+    for rule_id, on in ReviewSetting.objects.order_by("-at", "-id").values_list(
+        "rule_id", "needs_review"
+    ):
+        if rule_id in seen or rule_id not in rules.REVIEWABLE_RULES:
+            continue
+        seen.add(rule_id)
+        (out.add if on else out.discard)(rule_id)
+    return frozenset(out)
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    rule: rules.Rule
+    needs_review: bool
+    default: bool  # the label's default
+    last: ReviewSetting | None
+
+
+def review_states() -> list[ReviewState]:
+    latest: dict[str, ReviewSetting] = {}
+    for change in ReviewSetting.objects.order_by("-at", "-id"):
+        latest.setdefault(change.rule_id, change)
+    on = needs_review()
+    return [
+        ReviewState(rule, rule.id in on, rule.id in rules.DEFAULT_REVIEW, latest.get(rule.id))
+        for rule in rules.RULES
+        if rule.reviewable
+    ]
+
+
+def set_review(
+    actor: Actor, rule_id: object, needs: object, reason: object, *, now=None
+) -> ReviewSetting:
+    """The medical director sets whether a label precaution needs review (True) or is shown as
+    a warning only (False). Audited; the change is a new row."""
+    if not actor.can(Capability.SET_SCREENING_POLICY):
+        raise Forbidden("Only the medical director sets which precautions need review.")
+    errors: dict[str, list[str]] = {}
+    if not isinstance(rule_id, str) or rule_id not in rules.REVIEWABLE_RULES:
+        errors["rule"] = [
+            "Choose one of the label's precautions: "
+            + ", ".join(sorted(rules.REVIEWABLE_RULES))
+            + "."
+        ]
+    if not isinstance(needs, bool):
+        errors["needs_review"] = ["Say whether it needs review: true or false."]
+    reason = " ".join(reason.split()) if isinstance(reason, str) else ""
+    if len(reason) < 5:
+        errors["reason"] = ["Say why, in a few words: the change is kept in the record."]
+    elif len(reason) > 300 or CONTROL.search(reason):
+        errors["reason"] = ["Keep the reason to 300 plain characters."]
+    if errors:
+        raise ValidationFailed(errors)
+    with write_transaction():
+        change = ReviewSetting.objects.create(
+            rule_id=rule_id,
+            needs_review=needs,
+            reason=reason,
+            changed_by=actor.saved_user,
+            actor_label=_label(actor),
+            at=now or timezone.now(),
+        )
+        audit.record(
+            actor,
+            Action.UPDATE,
+            "screening.review",
+            rule_id,
+            detail={"needs_review": needs, "reason": reason},
+        )
+    return change
+
+
 def current_entries(patient: Patient) -> dict[str, tuple[str, ...]]:
     """The record's active allergies, medications and conditions, by name, in one query."""
     names: dict[str, list[str]] = {"allergies": [], "medications": [], "conditions": []}
@@ -425,7 +505,9 @@ def intake_for(
     response = response or latest_intake(patient)
     answers = response.answers if response else {}
     names = current_entries(patient)
-    intake = questionnaire.to_intake(answers, today=today, birth_date=patient.birth_date, **names)
+    intake = questionnaire.to_intake(
+        answers, today=today, birth_date=patient.birth_date, sex=patient.sex, **names
+    )
     answered_on = response.submitted_at.date() if response else None
     overrides = {}
     for question, status, recorded, yes, no in (
@@ -456,13 +538,14 @@ def intake_for(
             medications=intake.medications,
             conditions=intake.conditions,
             last_toxin_on=intake.last_toxin_on,
+            sex=intake.sex,
         )
     return intake
 
 
 def evaluate_intake(intake: rules.Intake) -> dict[Product, rules.Verdict]:
-    off = policies_off()
-    return {p: rules.evaluate(intake, p, policies_off=off) for p in Product}
+    off, review = policies_off(), needs_review()
+    return {p: rules.evaluate(intake, p, policies_off=off, needs_review=review) for p in Product}
 
 
 def evaluate_patient(patient: Patient, today: date) -> dict[Product, rules.Verdict]:
@@ -470,12 +553,19 @@ def evaluate_patient(patient: Patient, today: date) -> dict[Product, rules.Verdi
     return evaluate_intake(intake_for(patient, today))
 
 
-def evaluate_answers(raw: object, product: object, *, on: date | None = None) -> rules.Verdict:
-    """For the API: answers in the stored shape plus `birth_date`, and a product. Writes
-    nothing."""
+SEXES = ("female", "male", "other", "unknown")
+
+
+def evaluate_answers(
+    raw: object, product: object, *, on: date | None = None, sex: object = None
+) -> rules.Verdict:
+    """For the API: answers in the stored shape plus `birth_date` (and, optionally, `sex`, here
+    or in the answers), and a product. Writes nothing."""
     errors: dict[str, list[str]] = {}
     if not isinstance(product, str) or product not in set(Product):
         errors["product"] = [f"Choose one of: {', '.join(p.value for p in Product)}."]
+    if sex is not None and sex not in SEXES:
+        errors["sex"] = [f"Choose one of: {', '.join(SEXES)}."]
     today = on or clinic_today()
     birth_date = None
     if isinstance(raw, dict):
@@ -486,13 +576,21 @@ def evaluate_answers(raw: object, product: object, *, on: date | None = None) ->
             errors["intake.birth_date"] = ["Give the date of birth as YYYY-MM-DD."]
         elif birth_date > today or birth_date.year < today.year - 120:
             errors["intake.birth_date"] = ["This date of birth cannot be right."]
+        if "sex" in raw:
+            given = raw.pop("sex")
+            if given is not None and given not in SEXES:
+                errors["intake.sex"] = [f"Choose one of: {', '.join(SEXES)}."]
+            elif sex is None:
+                sex = given
     answers, found = questionnaire.clean(raw, today=today, birth_date=birth_date)
     for name, messages in found.items():
         errors[f"intake.{name}"] = messages
     if errors:
         raise ValidationFailed(errors)
-    intake = questionnaire.to_intake(answers, today=today, birth_date=birth_date)
-    return rules.evaluate(intake, Product(product), policies_off=policies_off())
+    intake = questionnaire.to_intake(answers, today=today, birth_date=birth_date, sex=sex)
+    return rules.evaluate(
+        intake, Product(product), policies_off=policies_off(), needs_review=needs_review()
+    )
 
 
 GENERIC_RULES = {"unanswered", "unrecognised-entry"}
@@ -527,6 +625,7 @@ def verdict_json(verdict: rules.Verdict) -> dict:
                 "message": f.message,
                 "source": f.source,
                 "because": f.because,
+                "areas": [a.value for a in f.areas],
             }
             for f in verdict.findings
         ],
