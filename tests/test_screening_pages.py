@@ -374,8 +374,11 @@ def test_intake_and_decisions_through_the_api(client_for, patient):
     line = {"product": "xeomin", "area": "glabellar", "allowed": True}
     signed = post(client, f"{base}/decisions", {"lines": [line], "shown": key})
     assert signed.status_code == 201 and signed.json()["lines"][0]["verdict"] == "eligible"
-    wrong = post(client, f"{base}/decisions", {"lines": [{**line, "area": "platysma"}]})
+    wrong = post(client, f"{base}/decisions", {"lines": [{**line, "area": "jawline"}]})
     assert wrong.status_code == 422 and "lines.0.area" in wrong.json()["error"]["fields"]
+    # Platysma is off Xeomin's label: only as an off-label line with its rationale.
+    off = post(client, f"{base}/decisions", {"lines": [{**line, "area": "platysma"}]})
+    assert off.status_code == 422 and "lines.0.off_label" in off.json()["error"]["fields"]
     listed = client_for("patient").get(f"{base}/decisions").json()
     assert [d["status"] for d in listed] == ["current"]
 
@@ -564,3 +567,55 @@ def test_a_male_patient_on_record_who_left_pregnancy_blank_is_not_held(client_fo
     )
     verdicts = services.evaluate_patient(man, services.clinic_today(man))
     assert {v.outcome.value for v in verdicts.values()} == {"eligible"}
+
+
+def test_an_off_label_line_through_the_api_returns_its_record(client_for, patient, actor_of):
+    services.submit_intake(actor_of("injector"), patient, intake_answers(), via="staff")
+    base = f"/api/v1/screening/patients/{patient.public_id}"
+    client = client_for("medical_director")
+    line = {"product": "botox_cosmetic", "area": "masseter", "allowed": True}
+    before = written()
+    bad = post(client, f"{base}/decisions", {"lines": [line]})
+    assert bad.status_code == 422 and set(bad.json()["error"]["fields"]) == {"lines.0.off_label"}
+    assert written() == before
+    why = "Jaw clenching; examined, risks discussed"
+    signed = post(
+        client, f"{base}/decisions", {"lines": [{**line, "off_label": True, "rationale": why}]}
+    )
+    assert signed.status_code == 201
+    body = signed.json()
+    assert body["lines"][0]["off_label"] is True and body["lines"][0]["rationale"] == why
+    [record] = body["off_label"]
+    assert record["area"] == "masseter" and record["rationale"] == why
+    assert (
+        record["decided_by"] == "Dr. Daniel Reyes, MD" and record["area_name"] == "Jaw (masseter)"
+    )
+
+
+def test_the_decision_page_signs_an_off_label_line_with_its_rationale(
+    client_for, patient, actor_of
+):
+    services.submit_intake(actor_of("injector"), patient, intake_answers(), via="staff")
+    url = reverse("screening:sign-decision", args=[patient.public_id])
+    client = client_for("injector")
+    page = client.get(url)
+    assert b"Off-label areas" in page.content and b"Jaw (masseter)" in page.content
+    data = {"shown": shown_value(page), "ol_product_0": "xeomin", "ol_area_0": "perioral"}
+    before = written()
+    missing = client.post(url, data)
+    assert missing.status_code == 422
+    assert "ol_rationale_0" in missing.context["form"].errors
+    half = client.post(url, {"shown": data["shown"], "ol_product_0": "xeomin"})
+    assert half.status_code == 422 and "ol_area_0" in half.context["form"].errors
+    assert written()[:-1] == before[:-1]  # the page's own reads are logged; nothing else
+    why = "Lip lines; low dose per house protocol"
+    assert client.post(url, {**data, "ol_rationale_0": why}).status_code == 302
+    line = CandidacyDecision.objects.filter(patient=patient).latest("signed_at").lines.get()
+    assert (line.product, line.area, line.off_label, line.rationale) == (
+        "xeomin",
+        "perioral",
+        True,
+        why,
+    )
+    shown = client.get(reverse("screening:patient", args=[patient.public_id]))
+    assert b"off-label" in shown.content and why.encode() in shown.content

@@ -178,7 +178,9 @@ def list_intake(request: HttpRequest, public_id: UUID):
 
 class DecisionIn(Strict):
     lines: list[dict[str, Any]] = Field(
-        description="One per product and area: product, area, allowed, reason"
+        description="One per product and area: product, area, allowed, reason; an area off the "
+        "product's label (masseter, perioral, mentalis, dao, lateral_brow, nasalis, other, or a "
+        "label area of another product) with off_label true and its rationale"
     )
     note: str = ""
     shown: str | None = Field(
@@ -192,6 +194,18 @@ class LineOut(Schema):
     allowed: bool
     verdict: str
     reason: str
+    off_label: bool
+    rationale: str
+
+
+class OffLabelOut(Schema):
+    product: str
+    area: str
+    area_name: str
+    allowed: bool
+    rationale: str
+    decided_by: str
+    decided_at: datetime
 
 
 class DecisionOut(Schema):
@@ -202,6 +216,9 @@ class DecisionOut(Schema):
     note: str
     supersedes: UUID | None = Field(None, alias="supersedes.public_id")
     lines: list[LineOut]
+    off_label: list[OffLabelOut] = Field(
+        default=[], description="The structured off-label records: area, rationale, who decided"
+    )
     status: str = ""
     status_reason: str = ""
 
@@ -215,6 +232,7 @@ def _decision_out(decision: CandidacyDecision, state) -> dict:
         "note": decision.note,
         "supersedes": decision.supersedes,
         "lines": list(decision.lines.all()),
+        "off_label": services.off_label_records(decision),
         "status": state.status if state else "",
         "status_reason": state.reason if state else "",
     }

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from glabella.core.access import AccessRule, RestrictedQuerySet
 from glabella.core.roles import Capability
-from glabella.screening.products import AREA_NAMES, PRODUCT_NAMES
+from glabella.screening.products import ALL_AREA_NAMES, PRODUCT_NAMES
 
 
 class ChangeRefused(Exception):
@@ -194,10 +194,14 @@ class CandidacyDecision(SignedRecord):
 class DecisionLine(SignedRecord):
     decision = models.ForeignKey(CandidacyDecision, on_delete=models.PROTECT, related_name="lines")
     product = models.CharField(max_length=20, choices=list(PRODUCT_NAMES.items()))
-    area = models.CharField(max_length=20, choices=list(AREA_NAMES.items()))
+    area = models.CharField(max_length=20, choices=[(str(k), v) for k, v in ALL_AREA_NAMES.items()])
     allowed = models.BooleanField()
     verdict = models.CharField(max_length=20, help_text="The engine's verdict for the product")
     reason = models.CharField(max_length=500, blank=True)
+    # An area not on this product's label, decided as such: the off-label record is the line
+    # (product, area), its rationale and the decision's signer and time (`off_label_record`).
+    off_label = models.BooleanField(default=False)
+    rationale = models.CharField(max_length=500, blank=True)
 
     access_rule = AccessRule(
         staff={"view": Capability.VIEW_CLINICAL}, patient_field="decision__patient_id"
@@ -213,6 +217,22 @@ class DecisionLine(SignedRecord):
 
     def __str__(self) -> str:
         return f"{self.product} {self.area}: {'allowed' if self.allowed else 'declined'}"
+
+    def off_label_record(self) -> dict | None:
+        """The structured off-label record: area, product, rationale, who decided and when."""
+        if not self.off_label:
+            return None
+        decision = self.decision
+        return {
+            "product": self.product,
+            "area": self.area,
+            "area_name": self.get_area_display(),
+            "allowed": self.allowed,
+            "rationale": self.rationale,
+            "decided_by": decision.signer_label,
+            "decided_by_id": decision.signed_by_id,
+            "decided_at": decision.signed_at,
+        }
 
 
 class ConsentKind(models.TextChoices):

@@ -56,6 +56,41 @@ AREA_NAMES = {
 }
 
 
+class OffLabelArea(StrEnum):
+    """Areas on no neuromodulator's US label. A prescriber may still decide to treat one, as an
+    off-label line of a candidacy decision with its rationale; the values are the face chart's
+    (treatments.labels.ChartArea)."""
+
+    NASALIS = "nasalis"
+    PERIORAL = "perioral"
+    DAO = "dao"
+    MENTALIS = "mentalis"
+    MASSETER = "masseter"
+    LATERAL_BROW = "lateral_brow"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return OFF_LABEL_NAMES[self]
+
+
+OFF_LABEL_NAMES = {
+    OffLabelArea.NASALIS: "Bunny lines (nasalis)",
+    OffLabelArea.PERIORAL: "Lip lines (perioral)",
+    OffLabelArea.DAO: "Corners of the mouth (depressor anguli oris)",
+    OffLabelArea.MENTALIS: "Chin dimpling (mentalis)",
+    OffLabelArea.MASSETER: "Jaw (masseter)",
+    OffLabelArea.LATERAL_BROW: "Brow lift (lateral brow)",
+    OffLabelArea.OTHER: "Another area",
+}
+# Every area a decision line may name, with its words.
+ALL_AREA_NAMES: dict[str, str] = {**AREA_NAMES, **OFF_LABEL_NAMES}
+
+
+def area_name(value: str) -> str:
+    return ALL_AREA_NAMES.get(value, value)
+
+
 @dataclass(frozen=True)
 class LabelDose:
     product: Product
@@ -110,3 +145,10 @@ def label_areas(product: Product) -> tuple[Area, ...]:
 
 def label_dose(product: Product, area: Area) -> LabelDose | None:
     return next((d for d in LABEL_DOSES if d.product == product and d.area == area), None)
+
+
+def off_label_areas(product: Product) -> tuple[Area | OffLabelArea, ...]:
+    """Where this product may be used off-label: the label areas of other products that are not
+    on its own label (Dysport's crow's feet), and the areas on no label."""
+    own = set(label_areas(product))
+    return (*(a for a in Area if a not in own), *OffLabelArea)

@@ -66,7 +66,14 @@ from glabella.screening.models import (
     SignedConsent,
     Via,
 )
-from glabella.screening.products import Area, Product, label_areas
+from glabella.screening.products import (
+    Area,
+    OffLabelArea,
+    Product,
+    area_name,
+    label_areas,
+    off_label_areas,
+)
 
 Action = audit.Action
 
@@ -713,16 +720,31 @@ def allowed_lines(patient: Patient, today: date) -> list[DecisionLine]:
     return [line for line in decision.lines.all() if line.allowed]
 
 
+def _area(value: str) -> Area | OffLabelArea:
+    return Area(value) if value in set(Area) else OffLabelArea(value)
+
+
 def clearance(patient: Patient, product: str, on_day: date):
-    """(the current decision, the label areas it allows this product in) for a treatment on
-    `on_day`; (None, None) without a current decision running that day."""
+    """(the current decision, the areas it allows this product in) for a treatment on `on_day`;
+    (None, None) without a current decision running that day. Label areas come from on-label
+    lines; an area off this product's label is in the set only when the decision allowed it as
+    an off-label line (with its rationale), so an off-label area nobody decided is not cleared."""
     decision, state = current_decision(patient, clinic_today(patient))
     if decision is None or not state.current or on_day > decision.expires_on:
         return None, None
     areas = frozenset(
-        Area(line.area) for line in decision.lines.all() if line.allowed and line.product == product
+        _area(line.area)
+        for line in decision.lines.all()
+        if line.allowed and line.product == product
     )
     return decision, areas
+
+
+def off_label_records(decision: CandidacyDecision | None) -> list[dict]:
+    """The decision's structured off-label records (area, rationale, who decided, when)."""
+    if decision is None:
+        return []
+    return [r for line in decision.lines.all() if (r := line.off_label_record()) is not None]
 
 
 def is_cleared(patient: Patient, product: str, area: str, on_day: date) -> bool:
@@ -842,22 +864,35 @@ def sign_decision(
             detail={
                 "allowed": [f"{x['product']}:{x['area']}" for x in cleaned if x["allowed"]],
                 "declined": [f"{x['product']}:{x['area']}" for x in cleaned if not x["allowed"]],
+                "off_label": [
+                    {"product": x["product"], "area": x["area"], "rationale": x["rationale"]}
+                    for x in cleaned
+                    if x["off_label"]
+                ],
                 "supersedes": str(previous.public_id) if previous else None,
             },
         )
     return decision
 
 
+LINE_KEYS = {"product", "area", "allowed", "reason", "off_label", "rationale"}
+
+
 def _clean_lines(raw: object, verdicts) -> tuple[list[dict], dict[str, list[str]]]:
     errors: dict[str, list[str]] = {}
     if not isinstance(raw, list) or not raw:
         return [], {"lines": ["Decide for at least one product and area."]}
+    if len(raw) > 100:
+        return [], {"lines": ["Decide for at most 100 products and areas at once."]}
     offered = set(offered_products())
     out, seen = [], set()
     for i, line in enumerate(raw):
         where = f"lines.{i}"
-        if not isinstance(line, dict) or set(line) - {"product", "area", "allowed", "reason"}:
-            errors[where] = ["Give product, area, allowed and, where needed, a reason."]
+        if not isinstance(line, dict) or set(line) - LINE_KEYS:
+            errors[where] = [
+                "Give product, area, allowed and, where needed, a reason; for an area off the "
+                "label, off_label and the rationale."
+            ]
             continue
         product, area = line.get("product"), line.get("area")
         if (
@@ -869,9 +904,16 @@ def _clean_lines(raw: object, verdicts) -> tuple[list[dict], dict[str, list[str]
             continue
         product = Product(product)
         areas = label_areas(product)
-        if not isinstance(area, str) or area not in {a.value for a in areas}:
+        off_areas = off_label_areas(product)
+        on_label = isinstance(area, str) and area in {a.value for a in areas}
+        off = isinstance(area, str) and area in {a.value for a in off_areas}
+        if not (on_label or off):
             names = ", ".join(a.label for a in areas)
-            errors[f"{where}.area"] = [f"Choose one of this product's label areas: {names}."]
+            others = ", ".join(a.label for a in off_areas)
+            errors[f"{where}.area"] = [
+                f"Choose one of this product's label areas: {names}; or, as an off-label "
+                f"line, one of: {others}."
+            ]
             continue
         allowed = line.get("allowed")
         if not isinstance(allowed, bool):
@@ -882,6 +924,35 @@ def _clean_lines(raw: object, verdicts) -> tuple[list[dict], dict[str, list[str]
             errors[f"{where}.reason"] = ["Keep the reason to 500 plain characters."]
             continue
         reason = " ".join(reason.split())
+        marked = line.get("off_label", False)
+        if not isinstance(marked, bool):
+            errors[f"{where}.off_label"] = ["Say whether the line is off-label: true or false."]
+            continue
+        if on_label and marked:
+            errors[f"{where}.off_label"] = [
+                f"{area_name(area)} is on the label of {product.label}: decide it as a label line."
+            ]
+            continue
+        if off and not marked:
+            errors[f"{where}.off_label"] = [
+                f"{area_name(area)} is not on the label of {product.label}: decide it as an "
+                "off-label line, with the rationale."
+            ]
+            continue
+        rationale = line.get("rationale", "") or ""
+        if not isinstance(rationale, str) or len(rationale) > 500 or CONTROL.search(rationale):
+            errors[f"{where}.rationale"] = ["Keep the rationale to 500 plain characters."]
+            continue
+        rationale = " ".join(rationale.split())
+        if on_label and rationale:
+            errors[f"{where}.rationale"] = ["A rationale is for off-label lines only."]
+            continue
+        if off and allowed and len(rationale) < 10:
+            errors[f"{where}.rationale"] = [
+                "Give the clinical rationale for treating this area off-label (at least a few "
+                "words): it is kept with the decision."
+            ]
+            continue
         if (product, area) in seen:
             errors[f"{where}.area"] = ["This product and area are decided twice."]
             continue
@@ -894,7 +965,7 @@ def _clean_lines(raw: object, verdicts) -> tuple[list[dict], dict[str, list[str]
                 "allowed. If an answer was wrong, record corrected answers first."
             ]
             continue
-        if not allowed and verdict == rules.Outcome.ELIGIBLE and not reason:
+        if not allowed and on_label and verdict == rules.Outcome.ELIGIBLE and not reason:
             errors[f"{where}.reason"] = [
                 "Give a reason: declining departs from the verdict (eligible)."
             ]
@@ -902,10 +973,12 @@ def _clean_lines(raw: object, verdicts) -> tuple[list[dict], dict[str, list[str]
         out.append(
             {
                 "product": product.value,
-                "area": Area(area).value,
+                "area": _area(area).value,
                 "allowed": allowed,
                 "verdict": verdict.value,
                 "reason": reason,
+                "off_label": off,
+                "rationale": rationale,
             }
         )
     return out, errors

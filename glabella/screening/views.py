@@ -276,8 +276,8 @@ def sign_decision(request, public_id):
     status, error = 200, None
     if request.method == "POST":
         status = 422
-        if form.is_valid():
-            lines = form.to_lines()
+        lines = form.to_lines() if form.is_valid() else []
+        if form.is_valid():  # to_lines refuses a half-filled off-label row on its field
             try:
                 services.sign_decision(
                     request.actor,
