@@ -654,3 +654,56 @@ def test_a_contraindicated_product_cannot_be_allowed_off_label_either(director, 
         )
     assert "contraindicated" in failed.value.fields["lines.0.allowed"][0]
     assert counts() == before
+
+
+@pytest.mark.parametrize(
+    ("kind", "guide", "words"),
+    [
+        ("neuromodulator", "myobloc", "choose the medication guide"),
+        ("neuromodulator", ["botox_cosmetic"], "choose the medication guide"),
+        ("neuromodulator", 3, "choose the medication guide"),
+        ("photo", "botox_cosmetic", "goes with a treatment consent"),
+    ],
+)
+def test_a_medication_guide_that_cannot_be_right_is_refused_and_nothing_written(
+    patient, kind, guide, words
+):
+    before = counts()
+    document = services.current_documents()[kind]
+    with pytest.raises(ValidationFailed) as failed:
+        sign(patient, document=document, medication_guide=guide)
+    assert words in " ".join(failed.value.fields["medication_guide"]).lower()
+    assert counts() == before
+
+
+@pytest.mark.parametrize("product", OFFERED)
+def test_the_medication_guide_of_each_product_is_recorded_with_its_version(patient, product):
+    from glabella.screening.products import MEDICATION_GUIDES, Product
+
+    consent = sign(patient, medication_guide=product)
+    assert consent.medication_guide == product
+    assert consent.medication_guide_version == MEDICATION_GUIDES[Product(product)].version
+    assert consent.medication_guide_version.startswith(Product(product).label)
+    pages = PdfReader(io.BytesIO(bytes(consent.pdf))).pages
+    assert "Medication Guide given" in "\n".join(p.extract_text() for p in pages)
+    logged = AccessLog.objects.filter(object_type="consent").latest("id")
+    assert logged.detail["medication_guide"] == consent.medication_guide_version
+
+
+def test_the_database_refuses_to_change_a_consents_medication_guide(patient):
+    consent = sign(patient, medication_guide="xeomin")
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE screening_signedconsent SET medication_guide_version = 'x' WHERE id = %s",
+            [consent.pk],
+        )
+
+
+def test_the_database_refuses_to_change_a_review_setting(director):
+    setting = services.set_review(director, "dry-eye", True, "Our eye team asked for it")
+    assert "dry-eye" in services.needs_review()
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE screening_reviewsetting SET needs_review = false WHERE id = %s", [setting.pk]
+        )
+    assert AccessLog.objects.filter(object_type="screening.review", object_id="dry-eye").exists()

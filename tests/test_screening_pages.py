@@ -104,12 +104,16 @@ def test_signing_on_the_tablet_gives_a_pdf_the_patient_can_download(client, pati
             "shown": shown_value(page),
             "typed_name": "grace holloway",
             "strokes": json.dumps([[[10, 10], [400, 150]]]),
+            "medication_guide": "botox_cosmetic",
         },
         HTTP_USER_AGENT="TestTablet",
     )
     assert response.status_code == 302
     consent = SignedConsent.objects.get()
     assert consent.via == "tablet" and consent.user_agent == "TestTablet"
+    assert consent.medication_guide_version == (
+        "BOTOX Cosmetic (onabotulinumtoxinA) Medication Guide, revised 10/2024"
+    )
     hub = client.get(reverse("screening:forms", args=[token]))
     assert b"hand the tablet back" in hub.content
     pdf = client.get(reverse("screening:forms-consent-pdf", args=[token, consent.public_id]))
@@ -619,3 +623,96 @@ def test_the_decision_page_signs_an_off_label_line_with_its_rationale(
     )
     shown = client.get(reverse("screening:patient", args=[patient.public_id]))
     assert b"off-label" in shown.content and why.encode() in shown.content
+
+
+# -------------------------------------------------- the Medication Guide and off-label text
+
+
+def consent_post(page, **extra):
+    return {
+        "shown": shown_value(page),
+        "typed_name": "Grace Holloway",
+        "adopt_typed": "on",
+        "medication_guide": "dysport",
+        **extra,
+    }
+
+
+def test_the_treatment_consent_records_the_medication_guide_given_with_its_version(
+    client, client_for, patient
+):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    token = services.forms_token(patient, "tablet")
+    url = reverse("screening:forms-consent", args=[token, "neuromodulator"])
+    page = client.get(url)
+    assert b"The Medication Guide I was given" in page.content
+    assert b"Dysport (abobotulinumtoxinA) Medication Guide" in page.content
+    before = written()
+    for bad in ({"medication_guide": ""}, {"medication_guide": "myobloc"}):
+        refused = client.post(url, consent_post(page, **bad))
+        assert refused.status_code == 422
+        assert "medication_guide" in refused.context["form"].errors
+    assert written()[:-1] == before[:-1]  # the page's reads are logged; nothing else
+    assert client.post(url, consent_post(page)).status_code == 302
+    consent = SignedConsent.objects.get()
+    assert consent.medication_guide == "dysport"
+    version = "Dysport (abobotulinumtoxinA) Medication Guide, revised as printed (to verify)"
+    assert consent.medication_guide_version == version
+    text = "\n".join(p.extract_text() for p in PdfReader(BytesIO(bytes(consent.pdf))).pages)
+    assert "Medication Guide given: Dysport" in text
+    desk = client_for("front_desk").get(
+        reverse("screening:patient-forms", args=[patient.public_id])
+    )
+    assert version.encode() in desk.content
+    listed = client_for("injector").get(f"/api/v1/screening/patients/{patient.public_id}/consents")
+    assert listed.json()[0]["medication_guide_version"] == version
+
+
+def test_the_photo_consent_asks_for_no_medication_guide(client, patient):
+    token = services.forms_token(patient, "tablet")
+    url = reverse("screening:forms-consent", args=[token, "photo"])
+    page = client.get(url)
+    assert b"Medication Guide" not in page.content
+    assert client.post(url, consent_post(page, medication_guide="")).status_code == 302
+    assert SignedConsent.objects.get().medication_guide_version == ""
+
+
+def test_the_consent_has_an_off_label_paragraph_when_the_decision_has_off_label_lines(
+    client, actor_of, patient
+):
+    token = services.forms_token(patient, "tablet")
+    url = reverse("screening:forms-consent", args=[token, "neuromodulator"])
+    document = services.current_documents()["neuromodulator"]
+    plain = client.get(url)
+    assert b"Use outside the label" not in plain.content
+    assert shown_value(plain) == document.text_sha256
+    director = actor_of("medical_director")
+    services.submit_intake(director, patient, intake_answers(), via="staff")
+    services.sign_decision(
+        director,
+        patient,
+        [
+            {"product": "botox_cosmetic", "area": "glabellar", "allowed": True},
+            {
+                "product": "botox_cosmetic",
+                "area": "masseter",
+                "allowed": True,
+                "off_label": True,
+                "rationale": "Jaw clenching, examined",
+            },
+        ],
+    )
+    page = client.get(url)
+    assert b"Use outside the label" in page.content and b"jaw (masseter)" in page.content
+    assert shown_value(page) != document.text_sha256
+    stale = client.post(url, consent_post(plain))  # signed on the text without the paragraph
+    assert stale.status_code == 409 and not SignedConsent.objects.exists()
+    assert client.post(url, consent_post(page)).status_code == 302
+    consent = SignedConsent.objects.get()
+    assert consent.off_label_areas == ["masseter"]
+    body = services.consent_text(document, patient, services.clinic_today(patient)).body
+    exact = services.text_of(document.title, document.version, body)
+    assert consent.text_sha256 == services.sha256(exact) == shown_value(page)

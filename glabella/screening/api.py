@@ -323,6 +323,9 @@ class ConsentOut(Schema):
     text_sha256: str
     pdf_sha256: str
     withdrawn: bool
+    medication_guide: str = Field(description="The product whose Medication Guide was given")
+    medication_guide_version: str
+    off_label_areas: list[str] = Field(description="Areas the off-label paragraph named")
 
 
 @router.get("/patients/{public_id}/consents", response=list[ConsentOut], summary="Consents")

@@ -321,6 +321,21 @@ class ConsentForm(forms.Form):
     )
     shown = forms.CharField(widget=forms.HiddenInput)
 
+    def __init__(self, *args, guides: list[tuple[str, str]] | None = None, **kwargs):
+        """`guides`: (product, version) of the Medication Guides the clinic hands out; given
+        for a treatment consent, the patient says which one they were given."""
+        super().__init__(*args, **kwargs)
+        if guides:
+            self.fields["medication_guide"] = forms.ChoiceField(
+                label="The Medication Guide I was given before signing",
+                choices=guides,
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": "Say which Medication Guide you were given. If you were not "
+                    "given one, ask the clinic for it before you sign."
+                },
+            )
+
 
 class ConsentDocumentForm(forms.Form):
     kind = forms.ChoiceField(choices=ConsentKind.choices, label="For")

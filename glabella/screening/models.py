@@ -292,6 +292,13 @@ class SignedConsent(SignedRecord):
     pdf = models.BinaryField()
     pdf_sha256 = models.CharField(max_length=64)
     actor_label = models.CharField(max_length=200)
+    # The off-label areas the signed text's off-label paragraph named (none: no paragraph).
+    off_label_areas = models.JSONField(default=list, blank=True)
+    # The Medication Guide the patient was given before signing (treatment consents).
+    medication_guide = models.CharField(
+        max_length=20, blank=True, choices=list(PRODUCT_NAMES.items())
+    )
+    medication_guide_version = models.CharField(max_length=150, blank=True)
 
     access_rule = CONSENT_RULE
 

@@ -152,3 +152,29 @@ def off_label_areas(product: Product) -> tuple[Area | OffLabelArea, ...]:
     on its own label (Dysport's crow's feet), and the areas on no label."""
     own = set(label_areas(product))
     return (*(a for a in Area if a not in own), *OffLabelArea)
+
+
+@dataclass(frozen=True)
+class MedicationGuide:
+    """The FDA Medication Guide a patient is given before a product is injected, by the date
+    of revision printed at its end. `verify`: the revision was not seen in our sources; the
+    clinic writes the one on the guides it hands out."""
+
+    product: Product
+    revised: str
+    verify: bool = False
+
+    @property
+    def version(self) -> str:
+        return f"{self.product.label} Medication Guide, revised {self.revised}"
+
+
+# BOTOX Cosmetic's guide goes with its label of 2024-10 (CLINICAL.md); the others to verify.
+MEDICATION_GUIDES: dict[Product, MedicationGuide] = {
+    Product.BOTOX_COSMETIC: MedicationGuide(Product.BOTOX_COSMETIC, "10/2024"),
+    Product.DYSPORT: MedicationGuide(Product.DYSPORT, "as printed (to verify)", verify=True),
+    Product.XEOMIN: MedicationGuide(Product.XEOMIN, "as printed (to verify)", verify=True),
+    Product.JEUVEAU: MedicationGuide(Product.JEUVEAU, "as printed (to verify)", verify=True),
+    Product.DAXXIFY: MedicationGuide(Product.DAXXIFY, "as printed (to verify)", verify=True),
+    Product.LETYBO: MedicationGuide(Product.LETYBO, "as printed (to verify)", verify=True),
+}

@@ -52,7 +52,7 @@ from glabella.patients.models import (
     PregnancyStatus,
 )
 from glabella.screening import pdf, questionnaire, rules
-from glabella.screening.consent_texts import DEFAULTS
+from glabella.screening.consent_texts import DEFAULTS, OFF_LABEL
 from glabella.screening.models import (
     CandidacyDecision,
     ConsentDocument,
@@ -67,6 +67,7 @@ from glabella.screening.models import (
     Via,
 )
 from glabella.screening.products import (
+    MEDICATION_GUIDES,
     Area,
     OffLabelArea,
     Product,
@@ -1068,6 +1069,37 @@ def publish_consent(actor: Actor, kind: str, title: str, body: str, *, now=None)
 # ---------------------------------------------------------------- signed consents
 
 
+@dataclass(frozen=True)
+class ConsentText:
+    """What the patient reads and signs: the document's text, with the off-label paragraph
+    when their current decision allows an area off the product's label."""
+
+    body: str
+    off_label_areas: tuple[str, ...]
+    text_sha256: str
+
+
+def consent_text(document: ConsentDocument, patient: Patient, today: date) -> ConsentText:
+    areas: list[str] = []
+    if document.kind == ConsentKind.NEUROMODULATOR:
+        decision, state = current_decision(patient, today)
+        if decision is not None and state.current:
+            for line in decision.lines.all():
+                if line.off_label and line.allowed and line.area not in areas:
+                    areas.append(line.area)
+    if not areas:
+        return ConsentText(document.body, (), document.text_sha256)
+    heading, paragraph = OFF_LABEL
+    names = ", ".join(area_name(a).lower() for a in areas)
+    body = document.body.rstrip("\n") + f"\n\n{heading}\n{paragraph.format(areas=names)}\n"
+    return ConsentText(body, tuple(areas), sha256(text_of(document.title, document.version, body)))
+
+
+def medication_guides() -> list[tuple[str, str]]:
+    """(product, version) of the Medication Guides of the products the clinic offers."""
+    return [(p.value, MEDICATION_GUIDES[p].version) for p in offered_products()]
+
+
 def current_consent(
     patient: Patient, kind: str, today: date, *, documents: dict | None = None
 ) -> SignedConsent | None:
@@ -1163,16 +1195,32 @@ def sign_consent(
     shown_sha256: str,
     via: str,
     user_agent: str = "",
+    medication_guide: object = None,
     now: datetime | None = None,
 ) -> SignedConsent:
-    """The patient signs the current version of a consent document (never staff for them)."""
+    """The patient signs the current version of a consent document (never staff for them), as
+    shown to them (`consent_text`: with the off-label paragraph when their decision has
+    off-label lines). `medication_guide`: the product whose Medication Guide they were given,
+    recorded with its version (the treatment consent's form asks for it)."""
     if not _is_the_patient(actor, patient):
         raise Forbidden("Only the patient signs their consent.")
     now = now or timezone.now()
     current = current_documents().get(document.kind)
-    if current is None or current.pk != document.pk or shown_sha256 != document.text_sha256:
+    text = consent_text(document, patient, clinic_today(patient, now))
+    if current is None or current.pk != document.pk or shown_sha256 != text.text_sha256:
         raise Conflict("The clinic has published a newer version of this form: please read it.")
     errors: dict[str, list[str]] = {}
+    guide_version = ""
+    if medication_guide not in (None, ""):
+        guides = dict(medication_guides())
+        if document.kind != ConsentKind.NEUROMODULATOR:
+            errors["medication_guide"] = ["A Medication Guide goes with a treatment consent."]
+        elif not isinstance(medication_guide, str) or medication_guide not in guides:
+            errors["medication_guide"] = [
+                "Choose the Medication Guide you were given, from the products the clinic offers."
+            ]
+        else:
+            guide_version = guides[medication_guide]
     typed = " ".join((typed_name or "").split())
     if not typed:
         errors["typed_name"] = ["Type your full name."]
@@ -1205,8 +1253,11 @@ def sign_consent(
         via=via,
         ip=actor.ip,
         user_agent=(user_agent or "")[:300],
-        text_sha256=document.text_sha256,
+        text_sha256=text.text_sha256,
         actor_label=_label(actor),
+        off_label_areas=list(text.off_label_areas),
+        medication_guide=medication_guide if guide_version else "",
+        medication_guide_version=guide_version,
     )
     from glabella.clinic.models import Organisation
 
@@ -1216,7 +1267,7 @@ def sign_consent(
             clinic=org.name if org else "",
             title=document.title,
             version=document.version,
-            body=document.body,
+            body=text.body,
             patient_name=f"{patient.given_name} {patient.family_name}",
             birth_date=patient.birth_date.isoformat(),
             typed_name=typed,
@@ -1225,8 +1276,9 @@ def sign_consent(
             signed_at=now.astimezone(zone),
             ip=actor.ip or "",
             via=Via(via).label,
-            text_sha256=document.text_sha256,
+            text_sha256=text.text_sha256,
             consent_id=str(consent.public_id),
+            medication_guide=guide_version,
         )
     )
     consent.pdf_sha256 = hashlib.sha256(consent.pdf).hexdigest()
@@ -1238,7 +1290,13 @@ def sign_consent(
             patient,
             object_type="consent",
             object_id=consent.public_id,
-            detail={"kind": document.kind, "version": document.version, "method": method},
+            detail={
+                "kind": document.kind,
+                "version": document.version,
+                "method": method,
+                "medication_guide": guide_version,
+                "off_label_areas": list(text.off_label_areas),
+            },
         )
     return consent
 

@@ -129,7 +129,9 @@ def forms_consent(request, token, kind):
     document = services.current_documents().get(kind)
     if document is None:
         raise Http404
-    form = ConsentForm(_posted(request), initial={"shown": document.text_sha256})
+    text = services.consent_text(document, patient, services.clinic_today(patient))
+    guides = services.medication_guides() if kind == ConsentKind.NEUROMODULATOR else None
+    form = ConsentForm(_posted(request), initial={"shown": text.text_sha256}, guides=guides)
     status, error = 200, None
     if request.method == "POST":
         status = 422
@@ -145,6 +147,7 @@ def forms_consent(request, token, kind):
                     shown_sha256=form.cleaned_data["shown"],
                     via=mode,
                     user_agent=request.headers.get("User-Agent", ""),
+                    medication_guide=form.cleaned_data.get("medication_guide"),
                 )
             except ValidationFailed as exc:
                 apply_errors(form, exc.fields)
@@ -155,7 +158,9 @@ def forms_consent(request, token, kind):
                 return redirect("screening:forms", token=token)
         else:
             error = "The form was incomplete; please try again."
-    context = _forms_context(token, patient, mode, form=form, document=document, error=error)
+    context = _forms_context(
+        token, patient, mode, form=form, document=document, body=text.body, error=error
+    )
     return _show(request, "screening/forms_consent.html", context, status, patient)
 
 
