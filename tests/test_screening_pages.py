@@ -707,6 +707,7 @@ def test_the_consent_has_an_off_label_paragraph_when_the_decision_has_off_label_
     )
     page = client.get(url)
     assert b"Use outside the label" in page.content and b"jaw (masseter)" in page.content
+    assert b"product&#x27;s maker" in page.content and b"&amp;#x27;" not in page.content
     assert shown_value(page) != document.text_sha256
     stale = client.post(url, consent_post(plain))  # signed on the text without the paragraph
     assert stale.status_code == 409 and not SignedConsent.objects.exists()
