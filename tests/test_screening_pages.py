@@ -19,6 +19,7 @@ from glabella.screening.models import (
     ReviewSetting,
     SignedConsent,
 )
+from glabella.screening.products import label_areas
 from tests.conftest import PERSONAS, clear_for_treatment, intake_answers
 
 QUESTIONS = list(intake_answers()["answers"])
@@ -717,3 +718,18 @@ def test_the_consent_has_an_off_label_paragraph_when_the_decision_has_off_label_
     body = services.consent_text(document, patient, services.clinic_today(patient)).body
     exact = services.text_of(document.title, document.version, body)
     assert consent.text_sha256 == services.sha256(exact) == shown_value(page)
+
+
+def test_the_decision_page_shows_the_dry_eye_warning_at_crows_feet(client_for, patient, actor_of):
+    services.submit_intake(
+        actor_of("injector"), patient, intake_answers(conditions=["dry eye"]), via="staff"
+    )
+    page = client_for("injector").get(reverse("screening:sign-decision", args=[patient.public_id]))
+    content = page.content.decode()
+    at_crows_feet = re.findall(r'<p class="area-finding">.*?</p>', content)
+    assert at_crows_feet and all("crow&#x27;s feet" in p for p in at_crows_feet)
+    assert all("severity-warning" in p for p in at_crows_feet)
+    # once per product with crow's feet on its label (BOTOX Cosmetic, Xeomin), under that line
+    offered = services.offered_products()
+    with_crows_feet = [p for p in offered if services.Area.LATERAL_CANTHAL in label_areas(p)]
+    assert len(at_crows_feet) == len(with_crows_feet)
