@@ -216,6 +216,14 @@ MATRIX = [
     ("api:list_decisions", "get", PATIENT, None, api(CLINICIANS | {"patient"})),
     ("api:sign_decision", "post", PATIENT, {}, api(SIGNERS, ok=422, denied=403)),
     ("api:list_consents", "get", PATIENT, None, api(ALL_STAFF | {"patient"})),
+    ("api:list_review_settings", "get", {}, None, api(CLINICIANS, denied=403)),
+    (
+        "api:set_review_setting",
+        "post",
+        {},
+        {},
+        api({"medical_director"}, ok=422, denied=403),
+    ),
     # Treatments and stock: charting is a clinician's act; the owner reads and handles stock.
     ("api:check_plan", "post", {}, {}, api(CLINICIANS, ok=422, denied=403)),
     ("api:start_record", "post", {}, {}, api(SIGNERS, ok=422, denied=403)),

@@ -223,7 +223,9 @@ def test_a_contraindicated_product_cannot_be_allowed(director, patient):
         ([{"product": "botox_cosmetic", "area": "glabellar"}], "lines.0.allowed"),
         ([{"product": "nope", "area": "glabellar", "allowed": True}], "lines.0.product"),
         ([{"product": ["x"], "area": "glabellar", "allowed": True}], "lines.0.product"),
-        ([{"product": "dysport", "area": "forehead", "allowed": True}], "lines.0.area"),
+        ([{"product": "dysport", "area": "jawline", "allowed": True}], "lines.0.area"),
+        # Forehead is off Dysport's label: only as an off-label line, marked and with a rationale.
+        ([{"product": "dysport", "area": "forehead", "allowed": True}], "lines.0.off_label"),
         ([{"product": "dysport", "area": "glabellar", "allowed": False}], "lines.0.reason"),
         (
             [{"product": "dysport", "area": "glabellar", "allowed": True, "extra": 1}],
@@ -505,3 +507,203 @@ def test_allergies_answered_outright_go_on_the_record(director, patient):
     verdicts = services.evaluate_patient(patient, today)
     assert verdicts[services.Product.DYSPORT].outcome == "not_eligible"
     assert verdicts[services.Product.DAXXIFY].outcome == "eligible"
+
+
+# ---------------------------------------------------------------- off-label lines
+
+OFFERED = ["botox_cosmetic", "dysport", "xeomin", "jeuveau", "daxxify", "letybo"]
+WHY = "Bruxism with masseter hypertrophy; discussed risks and options"
+
+
+@pytest.mark.parametrize("product", OFFERED)
+def test_an_off_label_area_is_cleared_only_when_decided_as_an_off_label_line(
+    director, patient, product
+):
+    from glabella.treatments.labels import ChartArea
+
+    services.submit_intake(director, patient, intake_answers(), via="staff")
+    services.sign_decision(
+        director, patient, [{"product": product, "area": "glabellar", "allowed": True}]
+    )
+    today = services.clinic_today(patient)
+    _, cleared = services.clearance(patient, product, today)
+    assert "glabellar" in cleared and ChartArea.MASSETER not in cleared
+    assert not services.is_cleared(patient, product, "masseter", today)
+    decision = services.sign_decision(
+        director,
+        patient,
+        [
+            {"product": product, "area": "glabellar", "allowed": True},
+            {
+                "product": product,
+                "area": "masseter",
+                "allowed": True,
+                "off_label": True,
+                "rationale": WHY,
+            },
+        ],
+    )
+    _, cleared = services.clearance(patient, product, today)
+    assert ChartArea.MASSETER in cleared and ChartArea.GLABELLAR in cleared
+    assert ChartArea.PERIORAL not in cleared and ChartArea.OTHER not in cleared
+    [record] = services.off_label_records(decision)
+    assert record["area"] == "masseter" and record["area_name"] == "Jaw (masseter)"
+    assert record["rationale"] == WHY and record["product"] == product
+    assert record["decided_by"] == "Dr. Daniel Reyes, MD"
+    assert record["decided_at"] == decision.signed_at
+    logged = AccessLog.objects.filter(object_type="candidacy-decision").latest("id")
+    assert logged.detail["off_label"] == [
+        {"product": product, "area": "masseter", "rationale": WHY}
+    ]
+
+
+def test_every_off_label_chart_area_can_be_decided_and_none_is_cleared_without_it(
+    director, patient
+):
+    from glabella.treatments.labels import ChartArea
+
+    off_chart = {a.value for a in ChartArea if a.off_label}
+    assert off_chart == {a.value for a in services.OffLabelArea}
+    services.submit_intake(director, patient, intake_answers(), via="staff")
+    services.sign_decision(
+        director,
+        patient,
+        [
+            {
+                "product": "xeomin",
+                "area": area,
+                "allowed": True,
+                "off_label": True,
+                "rationale": "Discussed and examined at the consultation",
+            }
+            for area in sorted(off_chart)
+        ],
+    )
+    _, cleared = services.clearance(patient, "xeomin", services.clinic_today(patient))
+    assert {a.value for a in cleared} == off_chart
+    _, other = services.clearance(patient, "jeuveau", services.clinic_today(patient))
+    assert other == frozenset()
+
+
+def test_a_label_area_of_another_product_is_off_label_for_this_one(director, patient):
+    services.submit_intake(director, patient, intake_answers(), via="staff")
+    decision = services.sign_decision(
+        director,
+        patient,
+        [
+            {
+                "product": "dysport",
+                "area": "lateral_canthal",
+                "allowed": True,
+                "off_label": True,
+                "rationale": "Crow's feet, dosed by the house protocol",
+            }
+        ],
+    )
+    line = decision.lines.get()
+    assert line.off_label and line.verdict == "eligible"
+    _, cleared = services.clearance(patient, "dysport", services.clinic_today(patient))
+    assert cleared == {"lateral_canthal"}
+
+
+@pytest.mark.parametrize(
+    ("line", "field"),
+    [
+        ({"area": "masseter"}, "lines.0.off_label"),  # not marked off-label
+        ({"area": "masseter", "off_label": "yes", "rationale": WHY}, "lines.0.off_label"),
+        ({"area": "masseter", "off_label": True}, "lines.0.rationale"),
+        ({"area": "masseter", "off_label": True, "rationale": "ok"}, "lines.0.rationale"),
+        ({"area": "masseter", "off_label": True, "rationale": 7}, "lines.0.rationale"),
+        ({"area": "masseter", "off_label": True, "rationale": "x" * 501}, "lines.0.rationale"),
+        ({"area": "masseter", "off_label": True, "rationale": WHY + "\x07"}, "lines.0.rationale"),
+        ({"area": "glabellar", "off_label": True, "rationale": WHY}, "lines.0.off_label"),
+        ({"area": "glabellar", "rationale": WHY}, "lines.0.rationale"),
+        ({"area": "the jaw", "off_label": True, "rationale": WHY}, "lines.0.area"),
+        ({"area": None, "off_label": True, "rationale": WHY}, "lines.0.area"),
+    ],
+)
+def test_bad_off_label_lines_are_refused_at_their_field_and_write_nothing(
+    director, patient, line, field
+):
+    services.submit_intake(director, patient, intake_answers(), via="staff")
+    before = counts()
+    with pytest.raises(ValidationFailed) as failed:
+        services.sign_decision(
+            director, patient, [{"product": "botox_cosmetic", "allowed": True, **line}]
+        )
+    assert field in failed.value.fields
+    assert counts() == before
+
+
+def test_a_contraindicated_product_cannot_be_allowed_off_label_either(director, patient):
+    services.submit_intake(director, patient, intake_answers(allergies=["albumin"]), via="staff")
+    before = counts()
+    with pytest.raises(ValidationFailed) as failed:
+        services.sign_decision(
+            director,
+            patient,
+            [
+                {
+                    "product": "letybo",
+                    "area": "masseter",
+                    "allowed": True,
+                    "off_label": True,
+                    "rationale": WHY,
+                }
+            ],
+        )
+    assert "contraindicated" in failed.value.fields["lines.0.allowed"][0]
+    assert counts() == before
+
+
+@pytest.mark.parametrize(
+    ("kind", "guide", "words"),
+    [
+        ("neuromodulator", "myobloc", "choose the medication guide"),
+        ("neuromodulator", ["botox_cosmetic"], "choose the medication guide"),
+        ("neuromodulator", 3, "choose the medication guide"),
+        ("photo", "botox_cosmetic", "goes with a treatment consent"),
+    ],
+)
+def test_a_medication_guide_that_cannot_be_right_is_refused_and_nothing_written(
+    patient, kind, guide, words
+):
+    before = counts()
+    document = services.current_documents()[kind]
+    with pytest.raises(ValidationFailed) as failed:
+        sign(patient, document=document, medication_guide=guide)
+    assert words in " ".join(failed.value.fields["medication_guide"]).lower()
+    assert counts() == before
+
+
+@pytest.mark.parametrize("product", OFFERED)
+def test_the_medication_guide_of_each_product_is_recorded_with_its_version(patient, product):
+    from glabella.screening.products import MEDICATION_GUIDES, Product
+
+    consent = sign(patient, medication_guide=product)
+    assert consent.medication_guide == product
+    assert consent.medication_guide_version == MEDICATION_GUIDES[Product(product)].version
+    assert consent.medication_guide_version.startswith(Product(product).label)
+    pages = PdfReader(io.BytesIO(bytes(consent.pdf))).pages
+    assert "Medication Guide given" in "\n".join(p.extract_text() for p in pages)
+    logged = AccessLog.objects.filter(object_type="consent").latest("id")
+    assert logged.detail["medication_guide"] == consent.medication_guide_version
+
+
+def test_the_database_refuses_to_change_a_consents_medication_guide(patient):
+    consent = sign(patient, medication_guide="xeomin")
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE screening_signedconsent SET medication_guide_version = 'x' WHERE id = %s",
+            [consent.pk],
+        )
+
+
+def test_the_database_refuses_to_change_a_review_setting(director):
+    setting = services.set_review(director, "dry-eye", True, "Our eye team asked for it")
+    assert "dry-eye" in services.needs_review()
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE screening_reviewsetting SET needs_review = false WHERE id = %s", [setting.pk]
+        )
+    assert AccessLog.objects.filter(object_type="screening.review", object_id="dry-eye").exists()

@@ -17,8 +17,10 @@ from glabella.screening.models import (
     CandidacyDecision,
     IntakeResponse,
     PolicyChange,
+    ReviewSetting,
     SignedConsent,
 )
+from glabella.screening.products import label_areas
 from tests.conftest import PERSONAS, clear_for_treatment, intake_answers
 
 QUESTIONS = list(intake_answers()["answers"])
@@ -40,6 +42,7 @@ def written():
         CandidacyDecision.objects.count(),
         SignedConsent.objects.count(),
         PolicyChange.objects.count(),
+        ReviewSetting.objects.count(),
         AccessLog.objects.count(),
     )
 
@@ -116,12 +119,16 @@ def test_signing_on_the_tablet_gives_a_pdf_the_patient_can_download(client, pati
             "shown": shown_value(page),
             "typed_name": "grace holloway",
             "strokes": json.dumps([[[10, 10], [400, 150]]]),
+            "medication_guide": "botox_cosmetic",
         },
         HTTP_USER_AGENT="TestTablet",
     )
     assert response.status_code == 302
     consent = SignedConsent.objects.get()
     assert consent.via == "tablet" and consent.user_agent == "TestTablet"
+    assert consent.medication_guide_version == (
+        "BOTOX Cosmetic (onabotulinumtoxinA) Medication Guide, revised 10/2024"
+    )
     hub = client.get(reverse("screening:forms", args=[token]))
     assert b"hand the tablet back" in hub.content
     pdf = client.get(reverse("screening:forms-consent-pdf", args=[token, consent.public_id]))
@@ -325,8 +332,10 @@ def test_evaluate_returns_the_verdict_with_each_finding_and_writes_nothing(clien
         "rule": "albumin-hypersensitivity",
         "severity": "contraindication",
         "message": "Allergic to human albumin, an ingredient of this product.",
-        "source": "US prescribing information, 4 Contraindications; 11 Description",
+        "source": "US prescribing information, 4 Contraindications; 11 Description "
+        "(Letybo: EU SmPC, 6.1 Excipients)",
         "because": "allergy: human albumin",
+        "areas": [],
     }
     assert written() == before
 
@@ -384,8 +393,11 @@ def test_intake_and_decisions_through_the_api(client_for, patient):
     line = {"product": "xeomin", "area": "glabellar", "allowed": True}
     signed = post(client, f"{base}/decisions", {"lines": [line], "shown": key})
     assert signed.status_code == 201 and signed.json()["lines"][0]["verdict"] == "eligible"
-    wrong = post(client, f"{base}/decisions", {"lines": [{**line, "area": "platysma"}]})
+    wrong = post(client, f"{base}/decisions", {"lines": [{**line, "area": "jawline"}]})
     assert wrong.status_code == 422 and "lines.0.area" in wrong.json()["error"]["fields"]
+    # Platysma is off Xeomin's label: only as an off-label line with its rationale.
+    off = post(client, f"{base}/decisions", {"lines": [{**line, "area": "platysma"}]})
+    assert off.status_code == 422 and "lines.0.off_label" in off.json()["error"]["fields"]
     listed = client_for("patient").get(f"{base}/decisions").json()
     assert [d["status"] for d in listed] == ["current"]
 
@@ -416,3 +428,322 @@ def test_a_contraindicated_product_is_offered_only_to_decline(client_for, patien
     assert 'name="d_dysport__glabellar" value="allow"' not in content
     assert 'name="d_dysport__glabellar" value="decline"' in content
     assert 'name="d_xeomin__glabellar" value="allow"' in content
+
+
+# ---------------------------------------------------------------- as a medical director sets it
+
+
+def test_the_medical_director_sets_which_label_precautions_need_review_on_the_page(
+    client_for, patient, actor_of
+):
+    url = reverse("screening:policies")
+    data = {
+        "what": "review",
+        "rule": "muscle-relaxants",
+        "needs_review": "0",
+        "reason": "Low doses in the face",
+    }
+    assert client_for("injector").post(url, data).status_code == 403
+    assert client_for("owner").post(url, data).status_code == 403
+    assert not ReviewSetting.objects.exists()
+    assert "muscle-relaxants" in services.needs_review()
+    assert client_for("medical_director").post(url, data).status_code == 302
+    assert "muscle-relaxants" not in services.needs_review()
+    assert AccessLog.objects.filter(object_type="screening.review").count() == 1
+    services.submit_intake(
+        actor_of("injector"), patient, intake_answers(medications=["baclofen"]), via="staff"
+    )
+    verdict = services.evaluate_patient(patient, services.clinic_today(patient))
+    assert {v.outcome.value for v in verdict.values()} == {"eligible"}
+    assert verdict[services.Product.XEOMIN].findings[0].severity == "warning"
+    page = client_for("injector").get(url)
+    assert b"Low doses in the face" in page.content and b"Warning only" in page.content
+    assert b"Require review" not in page.content  # only the medical director changes it
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"rule": "policy-pregnancy"}, "rule"),  # a clinic policy, not a label precaution
+        ({"rule": "bleeding-risk"}, "rule"),  # information, never a hold
+        ({"rule": "toxin-hypersensitivity"}, "rule"),  # a contraindication
+        ({"reason": "no"}, "reason"),
+        ({"reason": "Because\x00"}, "reason"),
+        ({"reason": "x" * 301}, "reason"),
+        ({"needs_review": "maybe"}, "needs_review"),
+    ],
+)
+def test_the_review_settings_page_refuses_bad_input_at_its_field(client_for, change, field):
+    before = written()
+    data = {"what": "review", "rule": "dry-eye", "needs_review": "1", "reason": "Our eyes team"}
+    response = client_for("medical_director").post(
+        reverse("screening:policies"), {**data, **change}
+    )
+    assert response.status_code == 422
+    assert field in response.context["review_form"].errors
+    assert written() == before
+
+
+REVIEW = "/api/v1/screening/review-settings"
+
+
+def test_the_review_settings_through_the_api(client_for):
+    listed = client_for("injector").get(REVIEW).json()
+    dry = next(r for r in listed if r["rule"] == "dry-eye")
+    assert dry["needs_review"] is False and dry["label_default"] is False
+    assert dry["areas"] == ["lateral_canthal"]
+    assert all(r["needs_review"] == r["label_default"] for r in listed)
+    body = {"rule": "dry-eye", "needs_review": True, "reason": "Ophthalmology asked"}
+    assert post(client_for("injector"), REVIEW, body).status_code == 403
+    assert post(client_for("owner"), REVIEW, body).status_code == 403
+    made = post(client_for("medical_director"), REVIEW, body)
+    assert made.status_code == 201 and made.json()["needs_review"] is True
+    assert made.json()["changed_by"] and made.json()["reason"] == "Ophthalmology asked"
+    assert "dry-eye" in services.needs_review()
+    intake = {**intake_answers(conditions=["dry eye"]), "birth_date": "1980-01-01"}
+    verdict = post(client_for("injector"), EVALUATE, {"product": "xeomin", "intake": intake})
+    assert verdict.json()["outcome"] == "review"
+
+
+@pytest.mark.parametrize(
+    ("body", "fields"),
+    [
+        ({"rule": "nope", "needs_review": True, "reason": "Because"}, {"rule"}),
+        ({"rule": ["dry-eye"], "needs_review": True, "reason": "Because"}, {"rule"}),
+        ({"rule": "dry-eye", "needs_review": "yes", "reason": "Because"}, {"needs_review"}),
+        ({"rule": "dry-eye", "needs_review": None, "reason": "Because"}, {"needs_review"}),
+        ({"rule": "dry-eye", "needs_review": True, "reason": ""}, {"reason"}),
+        ({"rule": "dry-eye", "needs_review": True, "reason": 12345}, {"reason"}),
+        ({"rule": "dry-eye", "needs_review": True, "reason": "x" * 301}, {"reason"}),
+    ],
+)
+def test_the_review_settings_api_refuses_bad_input_field_by_field(client_for, body, fields):
+    before = written()
+    response = post(client_for("medical_director"), REVIEW, body)
+    assert response.status_code == 422
+    assert set(response.json()["error"]["fields"]) == fields
+    assert written() == before
+
+
+def test_evaluate_names_the_blood_thinner_and_does_not_hold_the_patient(client_for):
+    intake = {**intake_answers(medications=["Eliquis 5 mg"]), "birth_date": "1970-06-01"}
+    for product in ("botox_cosmetic", "dysport", "xeomin", "jeuveau", "daxxify", "letybo"):
+        verdict = post(client_for("injector"), EVALUATE, {"product": product, "intake": intake})
+        body = verdict.json()
+        assert body["outcome"] == "eligible"
+        assert body["findings"][0]["severity"] == "information"
+        assert body["findings"][0]["message"].startswith(
+            "Eliquis (apixaban): bruising is more likely"
+        )
+
+
+def test_evaluate_does_not_hold_a_man_who_left_pregnancy_blank(client_for):
+    blank = intake_answers(pregnant=None, breastfeeding=None)
+    for where in ("top", "intake"):
+        intake = {**blank, "birth_date": "1980-01-01"}
+        body = {"product": "jeuveau", "intake": intake}
+        if where == "top":
+            body["sex"] = "male"
+        else:
+            intake["sex"] = "male"
+        assert post(client_for("injector"), EVALUATE, body).json()["outcome"] == "eligible"
+    woman = {"product": "jeuveau", "sex": "female", "intake": {**blank, "birth_date": "1980-01-01"}}
+    assert post(client_for("injector"), EVALUATE, woman).json()["outcome"] == "review"
+    unsaid = {"product": "jeuveau", "intake": {**blank, "birth_date": "1980-01-01"}}
+    assert post(client_for("injector"), EVALUATE, unsaid).json()["outcome"] == "review"
+
+
+@pytest.mark.parametrize(
+    ("change", "fields"),
+    [
+        ({"sex": "robot"}, {"sex"}),
+        ({"sex": 1}, {"sex"}),
+        ({"intake_sex": "M"}, {"intake.sex"}),
+        ({"intake_sex": ["male"]}, {"intake.sex"}),
+    ],
+)
+def test_evaluate_refuses_a_sex_it_does_not_know(client_for, change, fields):
+    intake = {**intake_answers(), "birth_date": "1980-01-01"}
+    body = {"product": "dysport", "intake": intake}
+    if "intake_sex" in change:
+        intake["sex"] = change["intake_sex"]
+    else:
+        body.update(change)
+    response = post(client_for("injector"), EVALUATE, body)
+    assert response.status_code == 422
+    assert set(response.json()["error"]["fields"]) == fields
+
+
+def test_a_male_patient_on_record_who_left_pregnancy_blank_is_not_held(client_for, actor_of):
+    from tests.conftest import make_patient
+
+    man = make_patient(given_name="Tom", family_name="Berg", sex="male", email="tom@example.com")
+    services.submit_intake(
+        actor_of("injector"),
+        man,
+        intake_answers(pregnant=None, breastfeeding=None),
+        via="staff",
+    )
+    verdicts = services.evaluate_patient(man, services.clinic_today(man))
+    assert {v.outcome.value for v in verdicts.values()} == {"eligible"}
+
+
+def test_an_off_label_line_through_the_api_returns_its_record(client_for, patient, actor_of):
+    services.submit_intake(actor_of("injector"), patient, intake_answers(), via="staff")
+    base = f"/api/v1/screening/patients/{patient.public_id}"
+    client = client_for("medical_director")
+    line = {"product": "botox_cosmetic", "area": "masseter", "allowed": True}
+    before = written()
+    bad = post(client, f"{base}/decisions", {"lines": [line]})
+    assert bad.status_code == 422 and set(bad.json()["error"]["fields"]) == {"lines.0.off_label"}
+    assert written() == before
+    why = "Jaw clenching; examined, risks discussed"
+    signed = post(
+        client, f"{base}/decisions", {"lines": [{**line, "off_label": True, "rationale": why}]}
+    )
+    assert signed.status_code == 201
+    body = signed.json()
+    assert body["lines"][0]["off_label"] is True and body["lines"][0]["rationale"] == why
+    [record] = body["off_label"]
+    assert record["area"] == "masseter" and record["rationale"] == why
+    assert (
+        record["decided_by"] == "Dr. Daniel Reyes, MD" and record["area_name"] == "Jaw (masseter)"
+    )
+
+
+def test_the_decision_page_signs_an_off_label_line_with_its_rationale(
+    client_for, patient, actor_of
+):
+    services.submit_intake(actor_of("injector"), patient, intake_answers(), via="staff")
+    url = reverse("screening:sign-decision", args=[patient.public_id])
+    client = client_for("injector")
+    page = client.get(url)
+    assert b"Off-label areas" in page.content and b"Jaw (masseter)" in page.content
+    data = {"shown": shown_value(page), "ol_product_0": "xeomin", "ol_area_0": "perioral"}
+    before = written()
+    missing = client.post(url, data)
+    assert missing.status_code == 422
+    assert "ol_rationale_0" in missing.context["form"].errors
+    half = client.post(url, {"shown": data["shown"], "ol_product_0": "xeomin"})
+    assert half.status_code == 422 and "ol_area_0" in half.context["form"].errors
+    assert written()[:-1] == before[:-1]  # the page's own reads are logged; nothing else
+    why = "Lip lines; low dose per house protocol"
+    assert client.post(url, {**data, "ol_rationale_0": why}).status_code == 302
+    line = CandidacyDecision.objects.filter(patient=patient).latest("signed_at").lines.get()
+    assert (line.product, line.area, line.off_label, line.rationale) == (
+        "xeomin",
+        "perioral",
+        True,
+        why,
+    )
+    shown = client.get(reverse("screening:patient", args=[patient.public_id]))
+    assert b"off-label" in shown.content and why.encode() in shown.content
+
+
+# -------------------------------------------------- the Medication Guide and off-label text
+
+
+def consent_post(page, **extra):
+    return {
+        "shown": shown_value(page),
+        "typed_name": "Grace Holloway",
+        "adopt_typed": "on",
+        "medication_guide": "dysport",
+        **extra,
+    }
+
+
+def test_the_treatment_consent_records_the_medication_guide_given_with_its_version(
+    client, client_for, patient
+):
+    from io import BytesIO
+
+    from pypdf import PdfReader
+
+    token = services.forms_token(patient, "tablet")
+    url = reverse("screening:forms-consent", args=[token, "neuromodulator"])
+    page = client.get(url)
+    assert b"The Medication Guide I was given" in page.content
+    assert b"Dysport (abobotulinumtoxinA) Medication Guide" in page.content
+    before = written()
+    for bad in ({"medication_guide": ""}, {"medication_guide": "myobloc"}):
+        refused = client.post(url, consent_post(page, **bad))
+        assert refused.status_code == 422
+        assert "medication_guide" in refused.context["form"].errors
+    assert written()[:-1] == before[:-1]  # the page's reads are logged; nothing else
+    assert client.post(url, consent_post(page)).status_code == 302
+    consent = SignedConsent.objects.get()
+    assert consent.medication_guide == "dysport"
+    version = "Dysport (abobotulinumtoxinA) Medication Guide, revised as printed (to verify)"
+    assert consent.medication_guide_version == version
+    text = "\n".join(p.extract_text() for p in PdfReader(BytesIO(bytes(consent.pdf))).pages)
+    assert "Medication Guide given: Dysport" in text
+    desk = client_for("front_desk").get(
+        reverse("screening:patient-forms", args=[patient.public_id])
+    )
+    assert version.encode() in desk.content
+    listed = client_for("injector").get(f"/api/v1/screening/patients/{patient.public_id}/consents")
+    assert listed.json()[0]["medication_guide_version"] == version
+
+
+def test_the_photo_consent_asks_for_no_medication_guide(client, patient):
+    token = services.forms_token(patient, "tablet")
+    url = reverse("screening:forms-consent", args=[token, "photo"])
+    page = client.get(url)
+    assert b"Medication Guide" not in page.content
+    assert client.post(url, consent_post(page, medication_guide="")).status_code == 302
+    assert SignedConsent.objects.get().medication_guide_version == ""
+
+
+def test_the_consent_has_an_off_label_paragraph_when_the_decision_has_off_label_lines(
+    client, actor_of, patient
+):
+    token = services.forms_token(patient, "tablet")
+    url = reverse("screening:forms-consent", args=[token, "neuromodulator"])
+    document = services.current_documents()["neuromodulator"]
+    plain = client.get(url)
+    assert b"Use outside the label" not in plain.content
+    assert shown_value(plain) == document.text_sha256
+    director = actor_of("medical_director")
+    services.submit_intake(director, patient, intake_answers(), via="staff")
+    services.sign_decision(
+        director,
+        patient,
+        [
+            {"product": "botox_cosmetic", "area": "glabellar", "allowed": True},
+            {
+                "product": "botox_cosmetic",
+                "area": "masseter",
+                "allowed": True,
+                "off_label": True,
+                "rationale": "Jaw clenching, examined",
+            },
+        ],
+    )
+    page = client.get(url)
+    assert b"Use outside the label" in page.content and b"jaw (masseter)" in page.content
+    assert b"product&#x27;s maker" in page.content and b"&amp;#x27;" not in page.content
+    assert shown_value(page) != document.text_sha256
+    stale = client.post(url, consent_post(plain))  # signed on the text without the paragraph
+    assert stale.status_code == 409 and not SignedConsent.objects.exists()
+    assert client.post(url, consent_post(page)).status_code == 302
+    consent = SignedConsent.objects.get()
+    assert consent.off_label_areas == ["masseter"]
+    body = services.consent_text(document, patient, services.clinic_today(patient)).body
+    exact = services.text_of(document.title, document.version, body)
+    assert consent.text_sha256 == services.sha256(exact) == shown_value(page)
+
+
+def test_the_decision_page_shows_the_dry_eye_warning_at_crows_feet(client_for, patient, actor_of):
+    services.submit_intake(
+        actor_of("injector"), patient, intake_answers(conditions=["dry eye"]), via="staff"
+    )
+    page = client_for("injector").get(reverse("screening:sign-decision", args=[patient.public_id]))
+    content = page.content.decode()
+    at_crows_feet = re.findall(r'<p class="area-finding">.*?</p>', content)
+    assert at_crows_feet and all("crow&#x27;s feet" in p for p in at_crows_feet)
+    assert all("severity-warning" in p for p in at_crows_feet)
+    # once per product with crow's feet on its label (BOTOX Cosmetic, Xeomin), under that line
+    offered = services.offered_products()
+    with_crows_feet = [p for p in offered if services.Area.LATERAL_CANTHAL in label_areas(p)]
+    assert len(at_crows_feet) == len(with_crows_feet)

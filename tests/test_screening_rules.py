@@ -7,8 +7,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from glabella.screening.products import Area
 from glabella.screening.rules import (
+    DEFAULT_REVIEW,
     POLICY_RULES,
+    REVIEWABLE_RULES,
     RULES,
     Intake,
     Outcome,
@@ -96,7 +99,7 @@ def test_common_harmless_names_are_recognised_and_read_by_no_rule(kind, typed):
 def test_every_name_in_one_entry_is_read():
     """ "aspirin and fish oil" is an antiplatelet and a supplement; neither hides the other."""
     found = recognise(Kind.MEDICATION, "aspirin and fish oil")
-    assert {Class.ANTIPLATELET, Class.BRUISING_RISK} <= found.classes
+    assert {Class.ANTIPLATELET, Class.NSAID, Class.BRUISING_RISK} <= found.classes
     found = recognise(Kind.MEDICATION, "multivitamin, warfarin")
     assert Class.ANTICOAGULANT in found.classes
 
@@ -113,7 +116,6 @@ def test_an_unrecognised_entry_sends_the_patient_to_review_and_is_listed():
 TRIGGERS = {
     "toxin-hypersensitivity": dict(allergies=("Botox",)),
     "albumin-hypersensitivity": dict(allergies=("albumin",)),
-    "albumin-hypersensitivity-unverified": dict(allergies=("albumin",)),
     "milk-protein-hypersensitivity": dict(allergies=("cow's milk protein",)),
     "infection-at-site": dict(answers={Question.INFECTION_AT_SITE: True}),
     "neuromuscular-disorder": dict(conditions=("myasthenia gravis",)),
@@ -170,8 +172,13 @@ def test_a_cows_milk_allergy_blocks_dysport_only():
 def test_an_albumin_allergy_does_not_block_daxxify():
     result = outcomes(healthy(allergies=("human albumin",)))
     assert result[Product.DAXXIFY] == Outcome.ELIGIBLE
-    assert result[Product.LETYBO] == Outcome.REVIEW  # its formulation is not verified
-    for p in (Product.BOTOX_COSMETIC, Product.DYSPORT, Product.XEOMIN, Product.JEUVEAU):
+    for p in (
+        Product.BOTOX_COSMETIC,
+        Product.DYSPORT,
+        Product.XEOMIN,
+        Product.JEUVEAU,
+        Product.LETYBO,
+    ):
         assert result[p] == Outcome.NOT_ELIGIBLE
 
 
@@ -210,9 +217,9 @@ PROFILES = [
     ("17 and a day short", dict(birth_date=date(2008, 11, 23)), (N, N, N, N, N, N)),
     ("70 years old", dict(birth_date=date(1956, 1, 1)), (E, R, E, E, E, E)),
     ("allergic to Botox", dict(allergies=("Botox",)), (N, N, N, N, N, N)),
-    ("allergic to albumin", dict(allergies=("albumin",)), (N, N, N, N, E, R)),
+    ("allergic to albumin", dict(allergies=("albumin",)), (N, N, N, N, E, N)),
     ("allergic to dairy", dict(allergies=("dairy",)), (E, N, E, E, E, E)),
-    ("albumin and milk", dict(allergies=("albumin", "casein")), (N, N, N, N, E, R)),
+    ("albumin and milk", dict(allergies=("albumin", "casein")), (N, N, N, N, E, N)),
     ("cold sore at the site", dict(answers={Question.INFECTION_AT_SITE: True}), (N,) * 6),
     ("pregnant", dict(answers={Question.PREGNANT: True}), (N,) * 6),
     ("breastfeeding", dict(answers={Question.BREASTFEEDING: True}), (N,) * 6),
@@ -224,19 +231,30 @@ PROFILES = [
     ("on gentamicin", dict(medications=("gentamicin",)), (R,) * 6),
     ("on Ditropan", dict(medications=("Ditropan",)), (R,) * 6),
     ("on Zanaflex", dict(medications=("Zanaflex",)), (R,) * 6),
-    ("on Xarelto", dict(medications=("Xarelto 20 mg",)), (R,) * 6),
+    ("on Xarelto", dict(medications=("Xarelto 20 mg",)), (E,) * 6),
     ("Botox for migraine 6 weeks ago", dict(last_toxin_on=date(2026, 10, 10)), (R,) * 6),
     ("reacted before", dict(answers={Question.EARLIER_TOXIN_REACTION: True}), (R,) * 6),
     ("brow lift", dict(answers={Question.FACIAL_SURGERY: True}), (R,) * 6),
     ("dry eye only", dict(conditions=("dry eyes",)), (E,) * 6),
     ("unknown pill", dict(medications=("Zorbexin",)), (R,) * 6),
     ("statin and allergy pill", dict(medications=("atorvastatin", "Zyrtec")), (E,) * 6),
-    ("ibuprofen most days", dict(medications=("Advil most days",)), (R,) * 6),
+    ("ibuprofen most days", dict(medications=("Advil most days",)), (E,) * 6),
+    ("fish oil and vitamin E", dict(medications=("fish oil", "vitamin E")), (E,) * 6),
+    (
+        "man, pregnancy left blank",
+        dict(sex="male", answers=dict.fromkeys((Question.PREGNANT, Question.BREASTFEEDING))),
+        (E,) * 6,
+    ),
+    (
+        "woman, pregnancy left blank",
+        dict(sex="female", answers={Question.PREGNANT: None}),
+        (R,) * 6,
+    ),
     ("pregnant, policy off", dict(answers={Question.PREGNANT: True}), (E,) * 6),
     (
         "71, on warfarin, milk allergy",
         dict(birth_date=date(1955, 3, 3), medications=("warfarin",), allergies=("milk",)),
-        (R, N, R, R, R, R),
+        (E, N, E, E, E, E),
     ),
     (
         "16, allergic to Xeomin",
@@ -316,7 +334,13 @@ def test_a_yes_never_makes_the_verdict_better_than_a_no(intake, product, questio
         (
             Question.ALLERGY_ALBUMIN,
             "albumin-hypersensitivity",
-            {Product.BOTOX_COSMETIC, Product.DYSPORT, Product.XEOMIN, Product.JEUVEAU},
+            {
+                Product.BOTOX_COSMETIC,
+                Product.DYSPORT,
+                Product.XEOMIN,
+                Product.JEUVEAU,
+                Product.LETYBO,
+            },
         ),
         (Question.ALLERGY_MILK, "milk-protein-hypersensitivity", {Product.DYSPORT}),
     ],
@@ -327,3 +351,135 @@ def test_an_allergy_answered_outright_counts_like_one_typed(question, rule, prod
         fired = rule in {f.rule for f in verdict.findings}
         assert fired == (product in products)
         assert (verdict.outcome == N) == (product in products)
+
+
+# ---------------------------------------------------------------- as a medical director sets it
+
+BRUISING = [
+    ("Eliquis 5 mg", "Eliquis (apixaban)"),
+    ("apixaban", "Apixaban"),
+    ("Coumadin", "Coumadin (warfarin)"),
+    ("warfrin", "Warfarin"),
+    ("Xarelto", "Xarelto (rivaroxaban)"),
+    ("Plavix 75mg", "Plavix (clopidogrel)"),
+    ("clopidogrel", "Clopidogrel"),
+    ("low dose aspirin", "Aspirin"),
+    ("Advil as needed", "Advil (ibuprofen)"),
+    ("naproxen", "Naproxen"),
+    ("fish oil", "Fish oil"),
+    ("vitamin E", "Vitamin E"),
+]
+
+
+@pytest.mark.parametrize("product", list(Product))
+@pytest.mark.parametrize(("typed", "named"), BRUISING)
+def test_a_bruising_risk_is_information_that_names_the_medicine_not_a_review(typed, named, product):
+    verdict = evaluate(healthy(medications=(typed,)), product)
+    assert verdict.outcome == Outcome.ELIGIBLE
+    [finding] = [f for f in verdict.findings if f.rule == "bleeding-risk"]
+    assert finding.severity == Severity.INFORMATION
+    assert finding.message.startswith(f"{named}: bruising is more likely")
+    assert typed in finding.because
+
+
+def test_eliquis_is_named_with_its_generic_name():
+    verdict = evaluate(healthy(medications=("Eliquis",)), Product.BOTOX_COSMETIC)
+    assert [f.message for f in verdict.findings] == [
+        "Eliquis (apixaban): bruising is more likely. Not a reason to hold the treatment."
+    ]
+
+
+def test_each_blood_thinning_medicine_in_one_entry_is_named_once():
+    verdict = evaluate(
+        healthy(medications=("aspirin and fish oil", "Aspirin 81 mg")), Product.XEOMIN
+    )
+    named = [f.message.split(":")[0] for f in verdict.findings if f.rule == "bleeding-risk"]
+    assert named == ["Aspirin", "Fish oil"]
+    assert verdict.outcome == Outcome.ELIGIBLE
+
+
+@pytest.mark.parametrize("product", list(Product))
+def test_a_bleeding_disorder_or_easy_bruising_is_information_for_the_injector(product):
+    for change in (
+        dict(conditions=("von Willebrand disease",)),
+        dict(answers={Question.BLEEDING_PROBLEMS: True}),
+    ):
+        verdict = evaluate(healthy(**change), product)
+        assert verdict.outcome == Outcome.ELIGIBLE
+        assert [f.severity for f in verdict.findings] == [Severity.INFORMATION]
+        assert "bruising is more likely" in verdict.findings[0].message
+
+
+@pytest.mark.parametrize("product", list(Product))
+def test_a_blood_thinner_beside_a_real_precaution_still_goes_to_review(product):
+    verdict = evaluate(healthy(medications=("Eliquis", "baclofen")), product)
+    assert verdict.outcome == Outcome.REVIEW
+    assert {f.rule for f in verdict.findings} == {"bleeding-risk", "muscle-relaxants"}
+
+
+@pytest.mark.parametrize("product", list(Product))
+def test_a_man_who_left_pregnancy_and_breastfeeding_blank_is_not_held(product):
+    blank = {Question.PREGNANT: None, Question.BREASTFEEDING: None}
+    man = evaluate(healthy(sex="male", answers=blank), product)
+    assert man.outcome == Outcome.ELIGIBLE and man.findings == ()
+    for sex in ("female", "other", "unknown", None):
+        held = evaluate(healthy(sex=sex, answers=blank), product)
+        assert held.outcome == Outcome.REVIEW
+        assert {f.because for f in held.findings} == {"pregnant", "breastfeeding"}
+
+
+@pytest.mark.parametrize("product", list(Product))
+def test_a_man_who_answers_yes_to_pregnancy_is_still_read(product):
+    verdict = evaluate(healthy(sex="male", answers={Question.PREGNANT: True}), product)
+    assert verdict.outcome == Outcome.NOT_ELIGIBLE
+
+
+@pytest.mark.parametrize("product", list(Product))
+def test_a_man_leaving_another_question_blank_is_still_held(product):
+    verdict = evaluate(healthy(sex="male", answers={Question.HEART_DISEASE: None}), product)
+    assert verdict.outcome == Outcome.REVIEW
+
+
+@pytest.mark.parametrize("product", list(Product))
+def test_dry_eye_is_a_label_warning_for_crows_feet(product):
+    verdict = evaluate(healthy(conditions=("dry eyes",)), product)
+    [finding] = verdict.findings
+    assert finding.rule == "dry-eye" and finding.severity == Severity.WARNING
+    assert finding.areas == (Area.LATERAL_CANTHAL,)
+    assert "crow's feet" in finding.message
+    assert verdict.outcome == Outcome.ELIGIBLE  # the label's default: a warning, not a hold
+    strict = evaluate(
+        healthy(conditions=("dry eyes",)), product, needs_review=DEFAULT_REVIEW | {"dry-eye"}
+    )
+    assert strict.outcome == Outcome.REVIEW
+    assert strict.findings[0].severity == Severity.PRECAUTION
+
+
+def test_the_labels_defaults_need_review_for_every_precaution_but_dry_eye():
+    dry_eye_only = REVIEWABLE_RULES - DEFAULT_REVIEW
+    assert dry_eye_only == {"dry-eye"}
+    assert "bleeding-risk" not in REVIEWABLE_RULES  # information, never a hold
+    assert not REVIEWABLE_RULES & POLICY_RULES
+    contraindications = {r.id for r in RULES if r.severity == Severity.CONTRAINDICATION}
+    assert not REVIEWABLE_RULES & contraindications
+
+
+@pytest.mark.parametrize("product", list(Product))
+@pytest.mark.parametrize("rule_id", sorted(DEFAULT_REVIEW))
+def test_a_label_precaution_the_medical_director_sets_to_warn_only_does_not_hold(rule_id, product):
+    intake = healthy(**TRIGGERS[rule_id])
+    rule = next(r for r in RULES if r.id == rule_id)
+    relaxed = evaluate(intake, product, needs_review=DEFAULT_REVIEW - {rule_id})
+    fired = [f for f in relaxed.findings if f.rule == rule_id]
+    if product not in rule.products:
+        assert fired == []
+        return
+    assert [f.severity for f in fired] == [Severity.WARNING]
+    assert relaxed.outcome == Outcome.ELIGIBLE
+    assert evaluate(intake, product).outcome == Outcome.REVIEW
+
+
+@pytest.mark.parametrize("product", list(Product))
+def test_an_unanswered_question_needs_review_whatever_the_medical_director_sets(product):
+    unsure = healthy(answers={Question.HEART_DISEASE: None})
+    assert evaluate(unsure, product, needs_review=frozenset()).outcome == Outcome.REVIEW

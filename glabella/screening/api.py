@@ -34,14 +34,20 @@ class EvaluateIn(Strict):
         description="The questionnaire's answers in their stored shape, plus birth_date"
     )
     on: date | None = Field(None, description="The day to evaluate on (default: today)")
+    sex: Any = Field(
+        None,
+        description="female, male, other or unknown (also accepted inside intake): questions "
+        "that cannot apply (pregnancy for a male patient) hold nobody when left blank",
+    )
 
 
 class FindingOut(Schema):
     rule: str
-    severity: str
+    severity: str = Field(description="contraindication, precaution, warning or information")
     message: str
     source: str
     because: str
+    areas: list[str] = Field(description="The label areas it concerns; empty: every area")
 
 
 class VerdictOut(Schema):
@@ -60,8 +66,68 @@ class VerdictOut(Schema):
 def evaluate(request: HttpRequest, payload: EvaluateIn):
     """The verdict (eligible, review or not_eligible) with every finding. Writes nothing."""
     return services.verdict_json(
-        services.evaluate_answers(payload.intake, payload.product, on=payload.on)
+        services.evaluate_answers(payload.intake, payload.product, on=payload.on, sex=payload.sex)
     )
+
+
+class ReviewSettingIn(Strict):
+    rule: Any = Field(description="A label precaution's rule id (GET lists them)")
+    needs_review: Any = Field(
+        description="true: the precaution sends the patient to review; false: a warning only"
+    )
+    reason: Any = Field(description="Why, 5 to 300 characters; kept in the record")
+
+
+class ReviewSettingOut(Schema):
+    rule: str
+    message: str
+    source: str
+    areas: list[str]
+    needs_review: bool
+    label_default: bool
+    changed_at: datetime | None
+    changed_by: str
+    reason: str
+
+
+def _review_out(state) -> dict:
+    last = state.last
+    return {
+        "rule": state.rule.id,
+        "message": state.rule.message,
+        "source": state.rule.source,
+        "areas": sorted(a.value for a in state.rule.areas),
+        "needs_review": state.needs_review,
+        "label_default": state.default,
+        "changed_at": last.at if last else None,
+        "changed_by": last.actor_label if last else "",
+        "reason": last.reason if last else "",
+    }
+
+
+@router.get(
+    "/review-settings",
+    response=list[ReviewSettingOut],
+    auth=requires(Capability.VIEW_CLINICAL),
+    summary="Which label precautions need review",
+)
+def list_review_settings(request: HttpRequest):
+    """Each label precaution the medical director may set, with the label's default and the
+    setting in force."""
+    return [_review_out(s) for s in services.review_states()]
+
+
+@router.post(
+    "/review-settings",
+    response={201: ReviewSettingOut},
+    auth=requires(Capability.SET_SCREENING_POLICY),
+    summary="Set whether a label precaution needs review",
+)
+def set_review_setting(request: HttpRequest, payload: ReviewSettingIn):
+    """The medical director sets one precaution; the change is a new row, audited."""
+    services.set_review(api_actor(request), payload.rule, payload.needs_review, payload.reason)
+    state = next(s for s in services.review_states() if s.rule.id == payload.rule)
+    return Status(201, _review_out(state))
 
 
 def _patient(request, public_id: UUID) -> Patient:
@@ -112,7 +178,9 @@ def list_intake(request: HttpRequest, public_id: UUID):
 
 class DecisionIn(Strict):
     lines: list[dict[str, Any]] = Field(
-        description="One per product and area: product, area, allowed, reason"
+        description="One per product and area: product, area, allowed, reason; an area off the "
+        "product's label (masseter, perioral, mentalis, dao, lateral_brow, nasalis, other, or a "
+        "label area of another product) with off_label true and its rationale"
     )
     note: str = ""
     shown: str | None = Field(
@@ -126,6 +194,18 @@ class LineOut(Schema):
     allowed: bool
     verdict: str
     reason: str
+    off_label: bool
+    rationale: str
+
+
+class OffLabelOut(Schema):
+    product: str
+    area: str
+    area_name: str
+    allowed: bool
+    rationale: str
+    decided_by: str
+    decided_at: datetime
 
 
 class DecisionOut(Schema):
@@ -136,6 +216,9 @@ class DecisionOut(Schema):
     note: str
     supersedes: UUID | None = Field(None, alias="supersedes.public_id")
     lines: list[LineOut]
+    off_label: list[OffLabelOut] = Field(
+        default=[], description="The structured off-label records: area, rationale, who decided"
+    )
     status: str = ""
     status_reason: str = ""
 
@@ -149,6 +232,7 @@ def _decision_out(decision: CandidacyDecision, state) -> dict:
         "note": decision.note,
         "supersedes": decision.supersedes,
         "lines": list(decision.lines.all()),
+        "off_label": services.off_label_records(decision),
         "status": state.status if state else "",
         "status_reason": state.reason if state else "",
     }
@@ -239,6 +323,9 @@ class ConsentOut(Schema):
     text_sha256: str
     pdf_sha256: str
     withdrawn: bool
+    medication_guide: str = Field(description="The product whose Medication Guide was given")
+    medication_guide_version: str
+    off_label_areas: list[str] = Field(description="Areas the off-label paragraph named")
 
 
 @router.get("/patients/{public_id}/consents", response=list[ConsentOut], summary="Consents")

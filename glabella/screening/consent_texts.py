@@ -100,3 +100,17 @@ will be taken.
 )
 
 DEFAULTS = {"neuromodulator": NEUROMODULATOR, "filler": FILLER, "photo": PHOTO}
+
+# Added as its own paragraph to the treatment consent when the patient's candidacy decision
+# allows an area off the product's label; {areas} names them. Kept apart from the documents'
+# texts, which the medical director may publish anew.
+OFF_LABEL = (
+    "Use outside the label",
+    """\
+The FDA has approved these products for certain facial areas only. My prescriber has decided, \
+after examining me, that I may also be treated in: {areas}. This is called off-label use: it is \
+legal and common, but the product's maker has not studied it for these areas and the FDA has \
+not reviewed it there, so less is known about the right dose and how often side effects happen. \
+My prescriber has explained why it suits me, what else I could choose, and that the same \
+serious effects described above can happen. I agree to off-label treatment in these areas.""",
+)

@@ -10,7 +10,12 @@ from __future__ import annotations
 from django import forms
 
 from glabella.screening.models import ConsentKind
-from glabella.screening.products import Product, label_areas
+from glabella.screening.products import (
+    AREA_NAMES,
+    OFF_LABEL_NAMES,
+    Product,
+    label_areas,
+)
 from glabella.screening.questionnaire import (
     MAX_TOXIN_ENTRIES,
     QUESTIONS,
@@ -196,7 +201,11 @@ def initial_from(answers: dict) -> dict:
 
 
 class DecisionForm(forms.Form):
-    """One choice per offered product and label area: allow, decline, or leave undecided."""
+    """One choice per offered product and label area: allow, decline, or leave undecided; and
+    up to OFF_LABEL_ROWS off-label lines (product, an area off its label, the rationale), each
+    allowed as the prescriber's off-label decision."""
+
+    OFF_LABEL_ROWS = 3
 
     CHOICES = [("", "Not deciding now"), ("allow", "Allow"), ("decline", "Decline")]
 
@@ -227,14 +236,40 @@ class DecisionForm(forms.Form):
                 self.fields[f"r_{key}"] = forms.CharField(
                     label="Reason", required=False, max_length=500
                 )
+        allowed_products = [("", "No off-label line")] + [
+            (p.value, p.label) for p in products if p not in contraindicated
+        ]
+        areas = [("", "Choose the area")]
+        areas += [(str(a), n) for a, n in OFF_LABEL_NAMES.items()]
+        areas += [(str(a), f"{n} (off this product's label)") for a, n in AREA_NAMES.items()]
+        for i in range(self.OFF_LABEL_ROWS):
+            self.fields[f"ol_product_{i}"] = forms.ChoiceField(
+                label="Product",
+                choices=allowed_products,
+                required=False,
+            )
+            self.fields[f"ol_area_{i}"] = forms.ChoiceField(
+                label="Area", choices=areas, required=False
+            )
+            self.fields[f"ol_rationale_{i}"] = forms.CharField(
+                label="Clinical rationale", required=False, max_length=500
+            )
+        self.line_fields: list[tuple[str, str]] = []  # per line sent: (choice, reason) fields
 
     def rows(self):
         return [
             (product, area, self[f"d_{key}"], self[f"r_{key}"]) for product, area, key in self.keys
         ]
 
+    def off_label_rows(self):
+        return [
+            (self[f"ol_product_{i}"], self[f"ol_area_{i}"], self[f"ol_rationale_{i}"])
+            for i in range(self.OFF_LABEL_ROWS)
+        ]
+
     def to_lines(self) -> list[dict]:
         lines = []
+        self.line_fields = []
         for product, area, key in self.keys:
             choice = self.cleaned_data.get(f"d_{key}")
             if choice in {"allow", "decline"}:
@@ -246,6 +281,29 @@ class DecisionForm(forms.Form):
                         "reason": self.cleaned_data.get(f"r_{key}", ""),
                     }
                 )
+                self.line_fields.append((f"d_{key}", f"r_{key}"))
+        for i in range(self.OFF_LABEL_ROWS):
+            product = self.cleaned_data.get(f"ol_product_{i}")
+            area = self.cleaned_data.get(f"ol_area_{i}")
+            rationale = self.cleaned_data.get(f"ol_rationale_{i}", "")
+            if not (product or area or rationale):
+                continue
+            if not product:
+                self.add_error(f"ol_product_{i}", "Choose the product for this off-label line.")
+                continue
+            if not area:
+                self.add_error(f"ol_area_{i}", "Choose the area for this off-label line.")
+                continue
+            lines.append(
+                {
+                    "product": product,
+                    "area": area,
+                    "allowed": True,
+                    "off_label": True,
+                    "rationale": rationale,
+                }
+            )
+            self.line_fields.append((f"ol_area_{i}", f"ol_rationale_{i}"))
         return lines
 
     def show_errors(self, errors: dict[str, list[str]], lines: list[dict]) -> None:
@@ -253,9 +311,8 @@ class DecisionForm(forms.Form):
             parts = name.split(".")
             field = None
             if parts[0] == "lines" and len(parts) >= 2 and parts[1].isdigit():
-                line = lines[int(parts[1])]
-                key = f"{line['product']}__{line['area']}"
-                field = f"r_{key}" if parts[-1] == "reason" else f"d_{key}"
+                choice, reason = self.line_fields[int(parts[1])]
+                field = reason if parts[-1] in {"reason", "rationale"} else choice
             elif parts[0] == "note":
                 field = "note"
             for message in messages:
@@ -277,6 +334,21 @@ class ConsentForm(forms.Form):
     )
     shown = forms.CharField(widget=forms.HiddenInput)
 
+    def __init__(self, *args, guides: list[tuple[str, str]] | None = None, **kwargs):
+        """`guides`: (product, version) of the Medication Guides the clinic hands out; given
+        for a treatment consent, the patient says which one they were given."""
+        super().__init__(*args, **kwargs)
+        if guides:
+            self.fields["medication_guide"] = forms.ChoiceField(
+                label="The Medication Guide I was given before signing",
+                choices=guides,
+                widget=forms.RadioSelect,
+                error_messages={
+                    "required": "Say which Medication Guide you were given. If you were not "
+                    "given one, ask the clinic for it before you sign."
+                },
+            )
+
 
 class ConsentDocumentForm(forms.Form):
     kind = forms.ChoiceField(choices=ConsentKind.choices, label="For")
@@ -292,6 +364,16 @@ class ConsentDocumentForm(forms.Form):
 class PolicyForm(forms.Form):
     rule = forms.CharField(widget=forms.HiddenInput)
     enabled = forms.ChoiceField(choices=[("1", "On"), ("0", "Off")], widget=forms.RadioSelect)
+    reason = forms.CharField(max_length=300, label="Why")
+
+
+class ReviewForm(forms.Form):
+    """The medical director sets whether a label precaution needs review or only warns."""
+
+    rule = forms.CharField(widget=forms.HiddenInput)
+    needs_review = forms.ChoiceField(
+        choices=[("1", "Needs review"), ("0", "Warning only")], widget=forms.RadioSelect
+    )
     reason = forms.CharField(max_length=300, label="Why")
 
 

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from glabella.core.access import AccessRule, RestrictedQuerySet
 from glabella.core.roles import Capability
-from glabella.screening.products import AREA_NAMES, PRODUCT_NAMES
+from glabella.screening.products import ALL_AREA_NAMES, PRODUCT_NAMES
 
 
 class ChangeRefused(Exception):
@@ -133,6 +133,33 @@ class PolicyChange(SignedRecord):
         return f"{self.rule_id} {'on' if self.enabled else 'off'} ({self.at:%Y-%m-%d})"
 
 
+class ReviewSetting(SignedRecord):
+    """The medical director set whether a label precaution needs review before a decision (on)
+    or is shown as a warning only (off). The latest row per rule is in force; a rule with no row
+    keeps the label's default (rules.DEFAULT_REVIEW)."""
+
+    rule_id = models.CharField(max_length=60)
+    needs_review = models.BooleanField()
+    reason = models.CharField(max_length=300)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=200)
+    at = models.DateTimeField(default=timezone.now)
+
+    access_rule = AccessRule(
+        staff={"view": Capability.VIEW_CLINICAL, "create": Capability.SET_SCREENING_POLICY}
+    )
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["rule_id", "-at"], name="review_rule_at")]
+
+    def __str__(self) -> str:
+        state = "needs review" if self.needs_review else "warning only"
+        return f"{self.rule_id} {state} ({self.at:%Y-%m-%d})"
+
+
 class CandidacyDecision(SignedRecord):
     """A prescriber's signed decision, per product and area, after the consultation."""
 
@@ -167,10 +194,14 @@ class CandidacyDecision(SignedRecord):
 class DecisionLine(SignedRecord):
     decision = models.ForeignKey(CandidacyDecision, on_delete=models.PROTECT, related_name="lines")
     product = models.CharField(max_length=20, choices=list(PRODUCT_NAMES.items()))
-    area = models.CharField(max_length=20, choices=list(AREA_NAMES.items()))
+    area = models.CharField(max_length=20, choices=[(str(k), v) for k, v in ALL_AREA_NAMES.items()])
     allowed = models.BooleanField()
     verdict = models.CharField(max_length=20, help_text="The engine's verdict for the product")
     reason = models.CharField(max_length=500, blank=True)
+    # An area not on this product's label, decided as such: the off-label record is the line
+    # (product, area), its rationale and the decision's signer and time (`off_label_record`).
+    off_label = models.BooleanField(default=False)
+    rationale = models.CharField(max_length=500, blank=True)
 
     access_rule = AccessRule(
         staff={"view": Capability.VIEW_CLINICAL}, patient_field="decision__patient_id"
@@ -186,6 +217,22 @@ class DecisionLine(SignedRecord):
 
     def __str__(self) -> str:
         return f"{self.product} {self.area}: {'allowed' if self.allowed else 'declined'}"
+
+    def off_label_record(self) -> dict | None:
+        """The structured off-label record: area, product, rationale, who decided and when."""
+        if not self.off_label:
+            return None
+        decision = self.decision
+        return {
+            "product": self.product,
+            "area": self.area,
+            "area_name": self.get_area_display(),
+            "allowed": self.allowed,
+            "rationale": self.rationale,
+            "decided_by": decision.signer_label,
+            "decided_by_id": decision.signed_by_id,
+            "decided_at": decision.signed_at,
+        }
 
 
 class ConsentKind(models.TextChoices):
@@ -245,6 +292,13 @@ class SignedConsent(SignedRecord):
     pdf = models.BinaryField()
     pdf_sha256 = models.CharField(max_length=64)
     actor_label = models.CharField(max_length=200)
+    # The off-label areas the signed text's off-label paragraph named (none: no paragraph).
+    off_label_areas = models.JSONField(default=list, blank=True)
+    # The Medication Guide the patient was given before signing (treatment consents).
+    medication_guide = models.CharField(
+        max_length=20, blank=True, choices=list(PRODUCT_NAMES.items())
+    )
+    medication_guide_version = models.CharField(max_length=150, blank=True)
 
     access_rule = CONSENT_RULE
 

@@ -30,6 +30,7 @@ class ConsentRecord:
     via: str
     text_sha256: str
     consent_id: str
+    medication_guide: str = ""  # the version of the Medication Guide given; "" if none
 
 
 def draw_signature(pages: Pages, strokes: list) -> None:
@@ -79,6 +80,11 @@ def render(record: ConsentRecord) -> bytes:
         ("Signed at", f"{record.signed_at:%Y-%m-%d %H:%M %Z}"),
         ("From", f"{record.ip or 'address not known'} ({record.via})"),
         ("Text SHA-256", record.text_sha256),
+        *(
+            (("Medication Guide given", record.medication_guide),)
+            if record.medication_guide
+            else ()
+        ),
     ):
         pages.text(f"{label}: {value}", size=9.5)
     if record.method == "drawn":

@@ -56,6 +56,41 @@ AREA_NAMES = {
 }
 
 
+class OffLabelArea(StrEnum):
+    """Areas on no neuromodulator's US label. A prescriber may still decide to treat one, as an
+    off-label line of a candidacy decision with its rationale; the values are the face chart's
+    (treatments.labels.ChartArea)."""
+
+    NASALIS = "nasalis"
+    PERIORAL = "perioral"
+    DAO = "dao"
+    MENTALIS = "mentalis"
+    MASSETER = "masseter"
+    LATERAL_BROW = "lateral_brow"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return OFF_LABEL_NAMES[self]
+
+
+OFF_LABEL_NAMES = {
+    OffLabelArea.NASALIS: "Bunny lines (nasalis)",
+    OffLabelArea.PERIORAL: "Lip lines (perioral)",
+    OffLabelArea.DAO: "Corners of the mouth (depressor anguli oris)",
+    OffLabelArea.MENTALIS: "Chin dimpling (mentalis)",
+    OffLabelArea.MASSETER: "Jaw (masseter)",
+    OffLabelArea.LATERAL_BROW: "Brow lift (lateral brow)",
+    OffLabelArea.OTHER: "Another area",
+}
+# Every area a decision line may name, with its words.
+ALL_AREA_NAMES: dict[str, str] = {**AREA_NAMES, **OFF_LABEL_NAMES}
+
+
+def area_name(value: str) -> str:
+    return ALL_AREA_NAMES.get(value, value)
+
+
 @dataclass(frozen=True)
 class LabelDose:
     product: Product
@@ -110,3 +145,36 @@ def label_areas(product: Product) -> tuple[Area, ...]:
 
 def label_dose(product: Product, area: Area) -> LabelDose | None:
     return next((d for d in LABEL_DOSES if d.product == product and d.area == area), None)
+
+
+def off_label_areas(product: Product) -> tuple[Area | OffLabelArea, ...]:
+    """Where this product may be used off-label: the label areas of other products that are not
+    on its own label (Dysport's crow's feet), and the areas on no label."""
+    own = set(label_areas(product))
+    return (*(a for a in Area if a not in own), *OffLabelArea)
+
+
+@dataclass(frozen=True)
+class MedicationGuide:
+    """The FDA Medication Guide a patient is given before a product is injected, by the date
+    of revision printed at its end. `verify`: the revision was not seen in our sources; the
+    clinic writes the one on the guides it hands out."""
+
+    product: Product
+    revised: str
+    verify: bool = False
+
+    @property
+    def version(self) -> str:
+        return f"{self.product.label} Medication Guide, revised {self.revised}"
+
+
+# BOTOX Cosmetic's guide goes with its label of 2024-10 (CLINICAL.md); the others to verify.
+MEDICATION_GUIDES: dict[Product, MedicationGuide] = {
+    Product.BOTOX_COSMETIC: MedicationGuide(Product.BOTOX_COSMETIC, "10/2024"),
+    Product.DYSPORT: MedicationGuide(Product.DYSPORT, "as printed (to verify)", verify=True),
+    Product.XEOMIN: MedicationGuide(Product.XEOMIN, "as printed (to verify)", verify=True),
+    Product.JEUVEAU: MedicationGuide(Product.JEUVEAU, "as printed (to verify)", verify=True),
+    Product.DAXXIFY: MedicationGuide(Product.DAXXIFY, "as printed (to verify)", verify=True),
+    Product.LETYBO: MedicationGuide(Product.LETYBO, "as printed (to verify)", verify=True),
+}

@@ -350,6 +350,7 @@ def to_intake(
     allergies: tuple[str, ...] | None = None,
     medications: tuple[str, ...] | None = None,
     conditions: tuple[str, ...] | None = None,
+    sex: str | None = None,
 ) -> Intake:
     """The rules engine's view of stored answers. The lists default to the answers' own; a
     service passes the patient record's current entries instead."""
@@ -363,4 +364,5 @@ def to_intake(
         medications=tuple(answers.get("medications", ()) if medications is None else medications),
         conditions=tuple(answers.get("conditions", ()) if conditions is None else conditions),
         last_toxin_on=max((d for d in toxin_days if d), default=None),
+        sex=sex,
     )

@@ -28,6 +28,7 @@ def self_check(
     today: date,
     offered: tuple[Product, ...],
     policies_off: frozenset[str] = frozenset(),
+    needs_review: frozenset[str] | None = None,
 ) -> SelfCheck:
     years = AGE_BANDS[answers["age"]]
     birth = date(today.year - years, 1, 1)
@@ -49,6 +50,8 @@ def self_check(
         },
     )
     eligible = any(
-        evaluate(intake, p, policies_off=policies_off).outcome == Outcome.ELIGIBLE for p in offered
+        evaluate(intake, p, policies_off=policies_off, needs_review=needs_review).outcome
+        == Outcome.ELIGIBLE
+        for p in offered
     )
     return SelfCheck(may_be_candidate=eligible, lines=answers["lines"])

@@ -10,7 +10,9 @@ treated for.
   was signed (`decision_state`); any change of outcome invalidates it.
 - Consent: `publish_consent` adds a version of a consent text; `sign_consent` records the
   patient's signature on the current version, with the PDF.
-- Policy: `set_policy` switches a clinic-policy rule, audited.
+- Policy: `set_policy` switches a clinic-policy rule, audited; `set_review` sets whether a label
+  precaution needs review before a decision (the label's defaults until the medical director
+  changes one), audited.
 """
 
 from __future__ import annotations
@@ -50,7 +52,7 @@ from glabella.patients.models import (
     PregnancyStatus,
 )
 from glabella.screening import pdf, questionnaire, rules
-from glabella.screening.consent_texts import DEFAULTS
+from glabella.screening.consent_texts import DEFAULTS, OFF_LABEL
 from glabella.screening.models import (
     CandidacyDecision,
     ConsentDocument,
@@ -60,10 +62,19 @@ from glabella.screening.models import (
     IntakeResponse,
     PolicyChange,
     Questionnaire,
+    ReviewSetting,
     SignedConsent,
     Via,
 )
-from glabella.screening.products import Area, Product, label_areas
+from glabella.screening.products import (
+    MEDICATION_GUIDES,
+    Area,
+    OffLabelArea,
+    Product,
+    area_name,
+    label_areas,
+    off_label_areas,
+)
 
 Action = audit.Action
 
@@ -397,6 +408,83 @@ def set_policy(actor: Actor, rule_id: str, enabled: bool, reason: str, *, now=No
     return change
 
 
+def needs_review() -> frozenset[str]:
+    """The label precautions that need review before a decision: the label's defaults, as the
+    medical director last set each (the latest change per rule)."""
+    out = set(rules.DEFAULT_REVIEW)
+    seen = set()
+    for rule_id, on in ReviewSetting.objects.order_by("-at", "-id").values_list(
+        "rule_id", "needs_review"
+    ):
+        if rule_id in seen or rule_id not in rules.REVIEWABLE_RULES:
+            continue
+        seen.add(rule_id)
+        (out.add if on else out.discard)(rule_id)
+    return frozenset(out)
+
+
+@dataclass(frozen=True)
+class ReviewState:
+    rule: rules.Rule
+    needs_review: bool
+    default: bool  # the label's default
+    last: ReviewSetting | None
+
+
+def review_states() -> list[ReviewState]:
+    latest: dict[str, ReviewSetting] = {}
+    for change in ReviewSetting.objects.order_by("-at", "-id"):
+        latest.setdefault(change.rule_id, change)
+    on = needs_review()
+    return [
+        ReviewState(rule, rule.id in on, rule.id in rules.DEFAULT_REVIEW, latest.get(rule.id))
+        for rule in rules.RULES
+        if rule.reviewable
+    ]
+
+
+def set_review(
+    actor: Actor, rule_id: object, needs: object, reason: object, *, now=None
+) -> ReviewSetting:
+    """The medical director sets whether a label precaution needs review (True) or is shown as
+    a warning only (False). Audited; the change is a new row."""
+    if not actor.can(Capability.SET_SCREENING_POLICY):
+        raise Forbidden("Only the medical director sets which precautions need review.")
+    errors: dict[str, list[str]] = {}
+    if not isinstance(rule_id, str) or rule_id not in rules.REVIEWABLE_RULES:
+        errors["rule"] = [
+            "Choose one of the label's precautions: "
+            + ", ".join(sorted(rules.REVIEWABLE_RULES))
+            + "."
+        ]
+    if not isinstance(needs, bool):
+        errors["needs_review"] = ["Say whether it needs review: true or false."]
+    reason = " ".join(reason.split()) if isinstance(reason, str) else ""
+    if len(reason) < 5:
+        errors["reason"] = ["Say why, in a few words: the change is kept in the record."]
+    elif len(reason) > 300 or CONTROL.search(reason):
+        errors["reason"] = ["Keep the reason to 300 plain characters."]
+    if errors:
+        raise ValidationFailed(errors)
+    with write_transaction():
+        change = ReviewSetting.objects.create(
+            rule_id=rule_id,
+            needs_review=needs,
+            reason=reason,
+            changed_by=actor.saved_user,
+            actor_label=_label(actor),
+            at=now or timezone.now(),
+        )
+        audit.record(
+            actor,
+            Action.UPDATE,
+            "screening.review",
+            rule_id,
+            detail={"needs_review": needs, "reason": reason},
+        )
+    return change
+
+
 def current_entries(patient: Patient) -> dict[str, tuple[str, ...]]:
     """The record's active allergies, medications and conditions, by name, in one query."""
     names: dict[str, list[str]] = {"allergies": [], "medications": [], "conditions": []}
@@ -425,7 +513,9 @@ def intake_for(
     response = response or latest_intake(patient)
     answers = response.answers if response else {}
     names = current_entries(patient)
-    intake = questionnaire.to_intake(answers, today=today, birth_date=patient.birth_date, **names)
+    intake = questionnaire.to_intake(
+        answers, today=today, birth_date=patient.birth_date, sex=patient.sex, **names
+    )
     answered_on = response.submitted_at.date() if response else None
     overrides = {}
     for question, status, recorded, yes, no in (
@@ -456,13 +546,14 @@ def intake_for(
             medications=intake.medications,
             conditions=intake.conditions,
             last_toxin_on=intake.last_toxin_on,
+            sex=intake.sex,
         )
     return intake
 
 
 def evaluate_intake(intake: rules.Intake) -> dict[Product, rules.Verdict]:
-    off = policies_off()
-    return {p: rules.evaluate(intake, p, policies_off=off) for p in Product}
+    off, review = policies_off(), needs_review()
+    return {p: rules.evaluate(intake, p, policies_off=off, needs_review=review) for p in Product}
 
 
 def evaluate_patient(patient: Patient, today: date) -> dict[Product, rules.Verdict]:
@@ -470,12 +561,19 @@ def evaluate_patient(patient: Patient, today: date) -> dict[Product, rules.Verdi
     return evaluate_intake(intake_for(patient, today))
 
 
-def evaluate_answers(raw: object, product: object, *, on: date | None = None) -> rules.Verdict:
-    """For the API: answers in the stored shape plus `birth_date`, and a product. Writes
-    nothing."""
+SEXES = ("female", "male", "other", "unknown")
+
+
+def evaluate_answers(
+    raw: object, product: object, *, on: date | None = None, sex: object = None
+) -> rules.Verdict:
+    """For the API: answers in the stored shape plus `birth_date` (and, optionally, `sex`, here
+    or in the answers), and a product. Writes nothing."""
     errors: dict[str, list[str]] = {}
     if not isinstance(product, str) or product not in set(Product):
         errors["product"] = [f"Choose one of: {', '.join(p.value for p in Product)}."]
+    if sex is not None and sex not in SEXES:
+        errors["sex"] = [f"Choose one of: {', '.join(SEXES)}."]
     today = on or clinic_today()
     birth_date = None
     if isinstance(raw, dict):
@@ -486,13 +584,21 @@ def evaluate_answers(raw: object, product: object, *, on: date | None = None) ->
             errors["intake.birth_date"] = ["Give the date of birth as YYYY-MM-DD."]
         elif birth_date > today or birth_date.year < today.year - 120:
             errors["intake.birth_date"] = ["This date of birth cannot be right."]
+        if "sex" in raw:
+            given = raw.pop("sex")
+            if given is not None and given not in SEXES:
+                errors["intake.sex"] = [f"Choose one of: {', '.join(SEXES)}."]
+            elif sex is None:
+                sex = given
     answers, found = questionnaire.clean(raw, today=today, birth_date=birth_date)
     for name, messages in found.items():
         errors[f"intake.{name}"] = messages
     if errors:
         raise ValidationFailed(errors)
-    intake = questionnaire.to_intake(answers, today=today, birth_date=birth_date)
-    return rules.evaluate(intake, Product(product), policies_off=policies_off())
+    intake = questionnaire.to_intake(answers, today=today, birth_date=birth_date, sex=sex)
+    return rules.evaluate(
+        intake, Product(product), policies_off=policies_off(), needs_review=needs_review()
+    )
 
 
 GENERIC_RULES = {"unanswered", "unrecognised-entry"}
@@ -527,6 +633,7 @@ def verdict_json(verdict: rules.Verdict) -> dict:
                 "message": f.message,
                 "source": f.source,
                 "because": f.because,
+                "areas": [a.value for a in f.areas],
             }
             for f in verdict.findings
         ],
@@ -614,16 +721,31 @@ def allowed_lines(patient: Patient, today: date) -> list[DecisionLine]:
     return [line for line in decision.lines.all() if line.allowed]
 
 
+def _area(value: str) -> Area | OffLabelArea:
+    return Area(value) if value in set(Area) else OffLabelArea(value)
+
+
 def clearance(patient: Patient, product: str, on_day: date):
-    """(the current decision, the label areas it allows this product in) for a treatment on
-    `on_day`; (None, None) without a current decision running that day."""
+    """(the current decision, the areas it allows this product in) for a treatment on `on_day`;
+    (None, None) without a current decision running that day. Label areas come from on-label
+    lines; an area off this product's label is in the set only when the decision allowed it as
+    an off-label line (with its rationale), so an off-label area nobody decided is not cleared."""
     decision, state = current_decision(patient, clinic_today(patient))
     if decision is None or not state.current or on_day > decision.expires_on:
         return None, None
     areas = frozenset(
-        Area(line.area) for line in decision.lines.all() if line.allowed and line.product == product
+        _area(line.area)
+        for line in decision.lines.all()
+        if line.allowed and line.product == product
     )
     return decision, areas
+
+
+def off_label_records(decision: CandidacyDecision | None) -> list[dict]:
+    """The decision's structured off-label records (area, rationale, who decided, when)."""
+    if decision is None:
+        return []
+    return [r for line in decision.lines.all() if (r := line.off_label_record()) is not None]
 
 
 def is_cleared(patient: Patient, product: str, area: str, on_day: date) -> bool:
@@ -743,22 +865,35 @@ def sign_decision(
             detail={
                 "allowed": [f"{x['product']}:{x['area']}" for x in cleaned if x["allowed"]],
                 "declined": [f"{x['product']}:{x['area']}" for x in cleaned if not x["allowed"]],
+                "off_label": [
+                    {"product": x["product"], "area": x["area"], "rationale": x["rationale"]}
+                    for x in cleaned
+                    if x["off_label"]
+                ],
                 "supersedes": str(previous.public_id) if previous else None,
             },
         )
     return decision
 
 
+LINE_KEYS = {"product", "area", "allowed", "reason", "off_label", "rationale"}
+
+
 def _clean_lines(raw: object, verdicts) -> tuple[list[dict], dict[str, list[str]]]:
     errors: dict[str, list[str]] = {}
     if not isinstance(raw, list) or not raw:
         return [], {"lines": ["Decide for at least one product and area."]}
+    if len(raw) > 100:
+        return [], {"lines": ["Decide for at most 100 products and areas at once."]}
     offered = set(offered_products())
     out, seen = [], set()
     for i, line in enumerate(raw):
         where = f"lines.{i}"
-        if not isinstance(line, dict) or set(line) - {"product", "area", "allowed", "reason"}:
-            errors[where] = ["Give product, area, allowed and, where needed, a reason."]
+        if not isinstance(line, dict) or set(line) - LINE_KEYS:
+            errors[where] = [
+                "Give product, area, allowed and, where needed, a reason; for an area off the "
+                "label, off_label and the rationale."
+            ]
             continue
         product, area = line.get("product"), line.get("area")
         if (
@@ -770,9 +905,16 @@ def _clean_lines(raw: object, verdicts) -> tuple[list[dict], dict[str, list[str]
             continue
         product = Product(product)
         areas = label_areas(product)
-        if not isinstance(area, str) or area not in {a.value for a in areas}:
+        off_areas = off_label_areas(product)
+        on_label = isinstance(area, str) and area in {a.value for a in areas}
+        off = isinstance(area, str) and area in {a.value for a in off_areas}
+        if not (on_label or off):
             names = ", ".join(a.label for a in areas)
-            errors[f"{where}.area"] = [f"Choose one of this product's label areas: {names}."]
+            others = ", ".join(a.label for a in off_areas)
+            errors[f"{where}.area"] = [
+                f"Choose one of this product's label areas: {names}; or, as an off-label "
+                f"line, one of: {others}."
+            ]
             continue
         allowed = line.get("allowed")
         if not isinstance(allowed, bool):
@@ -783,6 +925,35 @@ def _clean_lines(raw: object, verdicts) -> tuple[list[dict], dict[str, list[str]
             errors[f"{where}.reason"] = ["Keep the reason to 500 plain characters."]
             continue
         reason = " ".join(reason.split())
+        marked = line.get("off_label", False)
+        if not isinstance(marked, bool):
+            errors[f"{where}.off_label"] = ["Say whether the line is off-label: true or false."]
+            continue
+        if on_label and marked:
+            errors[f"{where}.off_label"] = [
+                f"{area_name(area)} is on the label of {product.label}: decide it as a label line."
+            ]
+            continue
+        if off and not marked:
+            errors[f"{where}.off_label"] = [
+                f"{area_name(area)} is not on the label of {product.label}: decide it as an "
+                "off-label line, with the rationale."
+            ]
+            continue
+        rationale = line.get("rationale", "") or ""
+        if not isinstance(rationale, str) or len(rationale) > 500 or CONTROL.search(rationale):
+            errors[f"{where}.rationale"] = ["Keep the rationale to 500 plain characters."]
+            continue
+        rationale = " ".join(rationale.split())
+        if on_label and rationale:
+            errors[f"{where}.rationale"] = ["A rationale is for off-label lines only."]
+            continue
+        if off and allowed and len(rationale) < 10:
+            errors[f"{where}.rationale"] = [
+                "Give the clinical rationale for treating this area off-label (at least a few "
+                "words): it is kept with the decision."
+            ]
+            continue
         if (product, area) in seen:
             errors[f"{where}.area"] = ["This product and area are decided twice."]
             continue
@@ -795,7 +966,7 @@ def _clean_lines(raw: object, verdicts) -> tuple[list[dict], dict[str, list[str]
                 "allowed. If an answer was wrong, record corrected answers first."
             ]
             continue
-        if not allowed and verdict == rules.Outcome.ELIGIBLE and not reason:
+        if not allowed and on_label and verdict == rules.Outcome.ELIGIBLE and not reason:
             errors[f"{where}.reason"] = [
                 "Give a reason: declining departs from the verdict (eligible)."
             ]
@@ -803,10 +974,12 @@ def _clean_lines(raw: object, verdicts) -> tuple[list[dict], dict[str, list[str]
         out.append(
             {
                 "product": product.value,
-                "area": Area(area).value,
+                "area": _area(area).value,
                 "allowed": allowed,
                 "verdict": verdict.value,
                 "reason": reason,
+                "off_label": off,
+                "rationale": rationale,
             }
         )
     return out, errors
@@ -894,6 +1067,37 @@ def publish_consent(actor: Actor, kind: str, title: str, body: str, *, now=None)
 
 
 # ---------------------------------------------------------------- signed consents
+
+
+@dataclass(frozen=True)
+class ConsentText:
+    """What the patient reads and signs: the document's text, with the off-label paragraph
+    when their current decision allows an area off the product's label."""
+
+    body: str
+    off_label_areas: tuple[str, ...]
+    text_sha256: str
+
+
+def consent_text(document: ConsentDocument, patient: Patient, today: date) -> ConsentText:
+    areas: list[str] = []
+    if document.kind == ConsentKind.NEUROMODULATOR:
+        decision, state = current_decision(patient, today)
+        if decision is not None and state.current:
+            for line in decision.lines.all():
+                if line.off_label and line.allowed and line.area not in areas:
+                    areas.append(line.area)
+    if not areas:
+        return ConsentText(document.body, (), document.text_sha256)
+    heading, paragraph = OFF_LABEL
+    names = ", ".join(area_name(a).lower() for a in areas)
+    body = document.body.rstrip("\n") + f"\n\n{heading}\n{paragraph.format(areas=names)}\n"
+    return ConsentText(body, tuple(areas), sha256(text_of(document.title, document.version, body)))
+
+
+def medication_guides() -> list[tuple[str, str]]:
+    """(product, version) of the Medication Guides of the products the clinic offers."""
+    return [(p.value, MEDICATION_GUIDES[p].version) for p in offered_products()]
 
 
 def current_consent(
@@ -991,16 +1195,32 @@ def sign_consent(
     shown_sha256: str,
     via: str,
     user_agent: str = "",
+    medication_guide: object = None,
     now: datetime | None = None,
 ) -> SignedConsent:
-    """The patient signs the current version of a consent document (never staff for them)."""
+    """The patient signs the current version of a consent document (never staff for them), as
+    shown to them (`consent_text`: with the off-label paragraph when their decision has
+    off-label lines). `medication_guide`: the product whose Medication Guide they were given,
+    recorded with its version (the treatment consent's form asks for it)."""
     if not _is_the_patient(actor, patient):
         raise Forbidden("Only the patient signs their consent.")
     now = now or timezone.now()
     current = current_documents().get(document.kind)
-    if current is None or current.pk != document.pk or shown_sha256 != document.text_sha256:
+    text = consent_text(document, patient, clinic_today(patient, now))
+    if current is None or current.pk != document.pk or shown_sha256 != text.text_sha256:
         raise Conflict("The clinic has published a newer version of this form: please read it.")
     errors: dict[str, list[str]] = {}
+    guide_version = ""
+    if medication_guide not in (None, ""):
+        guides = dict(medication_guides())
+        if document.kind != ConsentKind.NEUROMODULATOR:
+            errors["medication_guide"] = ["A Medication Guide goes with a treatment consent."]
+        elif not isinstance(medication_guide, str) or medication_guide not in guides:
+            errors["medication_guide"] = [
+                "Choose the Medication Guide you were given, from the products the clinic offers."
+            ]
+        else:
+            guide_version = guides[medication_guide]
     typed = " ".join((typed_name or "").split())
     if not typed:
         errors["typed_name"] = ["Type your full name."]
@@ -1033,8 +1253,11 @@ def sign_consent(
         via=via,
         ip=actor.ip,
         user_agent=(user_agent or "")[:300],
-        text_sha256=document.text_sha256,
+        text_sha256=text.text_sha256,
         actor_label=_label(actor),
+        off_label_areas=list(text.off_label_areas),
+        medication_guide=medication_guide if guide_version else "",
+        medication_guide_version=guide_version,
     )
     from glabella.clinic.models import Organisation
 
@@ -1044,7 +1267,7 @@ def sign_consent(
             clinic=org.name if org else "",
             title=document.title,
             version=document.version,
-            body=document.body,
+            body=text.body,
             patient_name=f"{patient.given_name} {patient.family_name}",
             birth_date=patient.birth_date.isoformat(),
             typed_name=typed,
@@ -1053,8 +1276,9 @@ def sign_consent(
             signed_at=now.astimezone(zone),
             ip=actor.ip or "",
             via=Via(via).label,
-            text_sha256=document.text_sha256,
+            text_sha256=text.text_sha256,
             consent_id=str(consent.public_id),
+            medication_guide=guide_version,
         )
     )
     consent.pdf_sha256 = hashlib.sha256(consent.pdf).hexdigest()
@@ -1066,7 +1290,13 @@ def sign_consent(
             patient,
             object_type="consent",
             object_id=consent.public_id,
-            detail={"kind": document.kind, "version": document.version, "method": method},
+            detail={
+                "kind": document.kind,
+                "version": document.version,
+                "method": method,
+                "medication_guide": guide_version,
+                "off_label_areas": list(text.off_label_areas),
+            },
         )
     return consent
 

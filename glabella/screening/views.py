@@ -32,6 +32,7 @@ from glabella.screening.forms import (
     DecisionForm,
     IntakeForm,
     PolicyForm,
+    ReviewForm,
     SelfCheckForm,
     initial_from,
 )
@@ -128,7 +129,9 @@ def forms_consent(request, token, kind):
     document = services.current_documents().get(kind)
     if document is None:
         raise Http404
-    form = ConsentForm(_posted(request), initial={"shown": document.text_sha256})
+    text = services.consent_text(document, patient, services.clinic_today(patient))
+    guides = services.medication_guides() if kind == ConsentKind.NEUROMODULATOR else None
+    form = ConsentForm(_posted(request), initial={"shown": text.text_sha256}, guides=guides)
     status, error = 200, None
     if request.method == "POST":
         status = 422
@@ -144,6 +147,7 @@ def forms_consent(request, token, kind):
                     shown_sha256=form.cleaned_data["shown"],
                     via=mode,
                     user_agent=request.headers.get("User-Agent", ""),
+                    medication_guide=form.cleaned_data.get("medication_guide"),
                 )
             except ValidationFailed as exc:
                 apply_errors(form, exc.fields)
@@ -154,7 +158,9 @@ def forms_consent(request, token, kind):
                 return redirect("screening:forms", token=token)
         else:
             error = "The form was incomplete; please try again."
-    context = _forms_context(token, patient, mode, form=form, document=document, error=error)
+    context = _forms_context(
+        token, patient, mode, form=form, document=document, body=text.body, error=error
+    )
     return _show(request, "screening/forms_consent.html", context, status, patient)
 
 
@@ -275,8 +281,8 @@ def sign_decision(request, public_id):
     status, error = 200, None
     if request.method == "POST":
         status = 422
-        if form.is_valid():
-            lines = form.to_lines()
+        lines = form.to_lines() if form.is_valid() else []
+        if form.is_valid():  # to_lines refuses a half-filled off-label row on its field
             try:
                 services.sign_decision(
                     request.actor,
@@ -365,28 +371,39 @@ def withdraw_consent(request, consent_id):
 @require_http_methods(["GET", "POST"])
 @staff_page(Capability.VIEW_CLINICAL)
 def policies(request):
-    form = PolicyForm(_posted(request))
+    """Clinic-policy switches, and which label precautions need review; one form posts at a
+    time (`what`: policy or review)."""
+    posted = _posted(request)
+    review_posted = posted is not None and posted.get("what") == "review"
+    form = PolicyForm(None if review_posted else posted)
+    review_form = ReviewForm(posted if review_posted else None)
     status = 200
     if request.method == "POST":
         status = 422
-        if form.is_valid():
+        target = review_form if review_posted else form
+        if target.is_valid():
+            data = target.cleaned_data
             try:
-                services.set_policy(
-                    request.actor,
-                    form.cleaned_data["rule"],
-                    form.cleaned_data["enabled"] == "1",
-                    form.cleaned_data["reason"],
-                )
+                if review_posted:
+                    services.set_review(
+                        request.actor, data["rule"], data["needs_review"] == "1", data["reason"]
+                    )
+                else:
+                    services.set_policy(
+                        request.actor, data["rule"], data["enabled"] == "1", data["reason"]
+                    )
             except ValidationFailed as exc:
-                apply_errors(form, exc.fields)
+                apply_errors(target, exc.fields)
             except DomainError as exc:
                 return render(request, "core/forbidden.html", {"why": exc.message}, status=403)
             else:
-                messages.success(request, "The policy is changed, and the change is recorded.")
+                messages.success(request, "The setting is changed, and the change is recorded.")
                 return redirect("screening:policies")
     context = {
         "states": services.policy_states(),
+        "reviews": services.review_states(),
         "form": form,
+        "review_form": review_form,
         "may_change": request.actor.can(Capability.SET_SCREENING_POLICY),
     }
     return _show(request, "screening/policies.html", context, status=status)
@@ -448,6 +465,7 @@ def self_check(request):
                 today=services.clinic_today(),
                 offered=services.offered_products(),
                 policies_off=services.policies_off(),
+                needs_review=services.needs_review(),
             )
         else:
             status = 422

@@ -32,7 +32,8 @@ class Class(StrEnum):
     ANTICOAGULANT = "anticoagulant"
     ANTIPLATELET = "antiplatelet"
     BOTULINUM_TOXIN = "botulinum_toxin"
-    BRUISING_RISK = "bruising_risk"  # NSAIDs and supplements that make bruising likelier
+    NSAID = "nsaid"  # anti-inflammatory painkillers: bruising is likelier
+    BRUISING_RISK = "bruising_risk"  # supplements that make bruising likelier
     # allergies (to a product or an ingredient)
     ALBUMIN = "human_albumin"
     MILK_PROTEIN = "cows_milk_protein"
@@ -136,12 +137,17 @@ MEDICATIONS: dict[str, frozenset[Class]] = {
             "pradaxa",
             "savaysa",
             "lovenox",
+            "fondaparinux",
+            "arixtra",
         ],
         frozenset({Class.ANTICOAGULANT}),
     ),
     **dict.fromkeys(
+        ["aspirin", "bayer", "ecotrin", "excedrin", "bufferin"],
+        frozenset({Class.ANTIPLATELET, Class.NSAID}),
+    ),
+    **dict.fromkeys(
         [
-            "aspirin",
             "clopidogrel",
             "prasugrel",
             "ticagrelor",
@@ -150,8 +156,9 @@ MEDICATIONS: dict[str, frozenset[Class]] = {
             "effient",
             "brilinta",
             "aggrenox",
-            "bayer",
-            "ecotrin",
+            "cilostazol",
+            "pletal",
+            "ticlopidine",
         ],
         frozenset({Class.ANTIPLATELET}),
     ),
@@ -189,10 +196,28 @@ MEDICATIONS.update(
                 "advil",
                 "motrin",
                 "aleve",
+                "naprosyn",
                 "celecoxib",
                 "celebrex",
                 "meloxicam",
+                "mobic",
                 "diclofenac",
+                "voltaren",
+                "ketorolac",
+                "toradol",
+                "indomethacin",
+                "indocin",
+                "nabumetone",
+                "etodolac",
+                "piroxicam",
+                "ketoprofen",
+                "nsaid",
+                "nsaids",
+            ],
+            frozenset({Class.NSAID}),
+        ),
+        **dict.fromkeys(
+            [
                 "fish oil",
                 "omega 3",
                 "omega-3",
@@ -201,6 +226,8 @@ MEDICATIONS.update(
                 "ginkgo biloba",
                 "garlic supplement",
                 "turmeric",
+                "krill oil",
+                "vitamin e oil",
             ],
             frozenset({Class.BRUISING_RISK}),
         ),
@@ -410,6 +437,43 @@ CONDITIONS: dict[str, frozenset[Class]] = {
     ),
 }
 
+# How a medicine is named to the injector: a brand with its generic name ("Eliquis (apixaban)"),
+# a generic name as it is written. Keys are vocabulary names; a name not here is shown as it is.
+BRANDS: dict[str, tuple[str, str]] = {
+    "coumadin": ("Coumadin", "warfarin"),
+    "jantoven": ("Jantoven", "warfarin"),
+    "eliquis": ("Eliquis", "apixaban"),
+    "xarelto": ("Xarelto", "rivaroxaban"),
+    "pradaxa": ("Pradaxa", "dabigatran"),
+    "savaysa": ("Savaysa", "edoxaban"),
+    "lovenox": ("Lovenox", "enoxaparin"),
+    "arixtra": ("Arixtra", "fondaparinux"),
+    "plavix": ("Plavix", "clopidogrel"),
+    "effient": ("Effient", "prasugrel"),
+    "brilinta": ("Brilinta", "ticagrelor"),
+    "aggrenox": ("Aggrenox", "aspirin and dipyridamole"),
+    "pletal": ("Pletal", "cilostazol"),
+    "bayer": ("Bayer", "aspirin"),
+    "ecotrin": ("Ecotrin", "aspirin"),
+    "excedrin": ("Excedrin", "aspirin"),
+    "bufferin": ("Bufferin", "aspirin"),
+    "advil": ("Advil", "ibuprofen"),
+    "motrin": ("Motrin", "ibuprofen"),
+    "aleve": ("Aleve", "naproxen"),
+    "naprosyn": ("Naprosyn", "naproxen"),
+    "celebrex": ("Celebrex", "celecoxib"),
+    "mobic": ("Mobic", "meloxicam"),
+    "voltaren": ("Voltaren", "diclofenac"),
+    "toradol": ("Toradol", "ketorolac"),
+    "indocin": ("Indocin", "indomethacin"),
+}
+SPELLED = {
+    "nsaid": "NSAID",
+    "nsaids": "NSAIDs",
+    "vitamin e": "Vitamin E",
+    "vitamin e oil": "Vitamin E oil",
+}
+
 VOCABULARY = {Kind.MEDICATION: MEDICATIONS, Kind.ALLERGY: ALLERGIES, Kind.CONDITION: CONDITIONS}
 _DOSE = re.compile(r"\b\d+(\.\d+)?\s*(mg|mcg|g|ml|units?|u|iu|%)?\b")
 # Words that say how, not what: "gentamicin eye drops", "aspirin daily".
@@ -503,3 +567,26 @@ def recognise(kind: Kind, text: str) -> Recognition:
         if close:
             return Recognition(text, close[0], table[close[0]], False)
     return Recognition(text, None, frozenset(), False)
+
+
+def display_name(term: str) -> str:
+    """A vocabulary name as the injector reads it: "Eliquis (apixaban)", "Warfarin"."""
+    if term in BRANDS:
+        brand, generic = BRANDS[term]
+        return f"{brand} ({generic})"
+    if term in SPELLED:
+        return SPELLED[term]
+    return term[:1].upper() + term[1:]
+
+
+def names_in(kind: Kind, found: Recognition, classes: frozenset[Class]) -> list[str]:
+    """The names of a recognised entry that belong to any of `classes`, for display: "aspirin
+    and fish oil" read for blood thinning is ["Aspirin", "Fish oil"]."""
+    if not found.recognised:
+        return []
+    table = _FOLDED[kind]
+    return [
+        display_name(part)
+        for part in found.term.split(", ")
+        if table.get(part, frozenset()) & classes
+    ]

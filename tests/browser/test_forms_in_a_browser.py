@@ -90,6 +90,8 @@ def test_consent_signed_by_keyboard_with_the_typed_name(phone, live_server, pati
     assert phone.locator("#signature-pad").is_visible()  # the pad's script ran
     tab_to(phone, "input[name=typed_name]")
     phone.keyboard.type("Grace Holloway")
+    tab_to(phone, "input[name=medication_guide]")  # the first: BOTOX Cosmetic's guide
+    phone.keyboard.press("Space")
     tab_to(phone, "input[name=adopt_typed]")
     phone.keyboard.press("Space")
     tab_to(phone, "#consent-form button[type=submit]")
@@ -97,6 +99,8 @@ def test_consent_signed_by_keyboard_with_the_typed_name(phone, live_server, pati
     phone.wait_for_url(f"**/forms/{token}/")
     consent = SignedConsent.objects.get(patient=patient)
     assert consent.method == "typed" and consent.via == "tablet"
+    assert consent.medication_guide == "botox_cosmetic"
+    assert consent.medication_guide_version.endswith("Medication Guide, revised 10/2024")
     assert phone.foreign == []
 
 
