@@ -34,6 +34,8 @@ Findings, by code:
     no-decision         no current candidacy decision allows this product in this area, an
                         off-label area included (block)
     no-consent          no current signed consent to this treatment (block)
+    off-label-consent   an off-label area the signed consent's off-label paragraph does not
+                        name (block: the patient signs a consent that names it)
 """
 
 from __future__ import annotations
@@ -126,6 +128,9 @@ class Plan:
     # label areas (`Area`) and off-label chart areas (`ChartArea` values such as "masseter").
     cleared: frozenset[str] | None = None
     consented: bool = False
+    # The areas the signed consent's off-label paragraph names (None: not checked, as without
+    # a patient); an off-label point elsewhere is not consented to.
+    consented_off_label: frozenset[str] | None = None
     # Points already given in this session (an amendment adds to a signed record): they count
     # towards the area and session totals, not towards what is drawn from the vial now.
     given: tuple[Point, ...] = ()
@@ -346,15 +351,27 @@ def _off_label(label, plan) -> list[Finding]:
         area = point.area.label_area
         if (area is None or area not in label.doses) and point.area not in seen:
             seen.add(point.area)
+            name = _area_name(house_area(point.area))
             out.append(
                 Finding(
                     "off-label",
                     Level.WARN,
-                    f"{point.area.value.replace('_', ' ').capitalize()} is not on "
-                    f"{label.name}'s label: off-label use, to be recorded as such.",
+                    f"{name} is not on {label.name}'s label: off-label use, to be recorded as "
+                    "such.",
                     point.area.value,
                 )
             )
+            named = plan.consented_off_label
+            if plan.consented and named is not None and house_area(point.area) not in named:
+                out.append(
+                    Finding(
+                        "off-label-consent",
+                        Level.BLOCK,
+                        f"{name}: the signed consent does not cover off-label use here. The "
+                        "patient signs a new consent, whose off-label paragraph names it.",
+                        point.area.value,
+                    )
+                )
     return out
 
 

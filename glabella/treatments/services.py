@@ -272,12 +272,14 @@ def plan_for(
     decision = consent = None
     # Without a patient the decision is not checked (`clearance_checked`): every area passes it.
     cleared, consented = frozenset({*LABELS[Product(product)].doses, *HOUSE_AREAS}), True
+    consented_off_label = None
     past = history_given
     if patient is not None:
         day = at.astimezone(screening.clinic_zone(patient)).date()
         decision, cleared = screening.clearance(patient, product, day)
         consent = screening.current_consent(patient, ConsentKind.NEUROMODULATOR, day)
         consented = consent is not None
+        consented_off_label = frozenset(consent.off_label_areas if consent else ())
         past = past + history(patient, at, session=session)
     vial_state = None
     if vial is not None:
@@ -305,6 +307,7 @@ def plan_for(
         vial=vial_state,
         cleared=cleared,
         consented=consented,
+        consented_off_label=consented_off_label,
         platysma_bands=platysma_bands,
     )
     return Context(plan, decision, consent, patient is not None)

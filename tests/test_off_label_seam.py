@@ -1,0 +1,83 @@
+"""The seam between the candidacy decision and the dose guard for off-label areas: an area off the
+product's label is treated only when the decision holds it as an off-label line with its
+rationale, and the guard's answer through the API says so in both cases."""
+
+import json
+
+import pytest
+
+from glabella.screening import services as screening
+from glabella.screening.models import SignedConsent
+from tests.conftest import intake_answers
+
+WHY = "Bruxism with masseter hypertrophy; risks and options discussed"
+
+
+def sign_consent(patient):
+    """The patient signs the treatment consent as it is shown to them today, with the
+    off-label paragraph when their decision has off-label lines."""
+    document = screening.current_documents()["neuromodulator"]
+    shown = screening.consent_text(document, patient, screening.clinic_today(patient))
+    return screening.sign_consent(
+        screening.forms_actor(patient, "tablet"),
+        patient,
+        document,
+        typed_name=f"{patient.given_name} {patient.family_name}",
+        strokes=[],
+        adopt_typed=True,
+        shown_sha256=shown.text_sha256,
+        via="tablet",
+    )
+
+
+@pytest.fixture
+def director(actor_of):
+    return actor_of("medical_director")
+
+
+def check(client, patient, product, areas):
+    body = {"product": product, "areas": areas, "patient": str(patient.public_id)}
+    response = client.post("/api/v1/treatments/check", json.dumps(body), "application/json")
+    assert response.status_code == 200, response.content
+    found = response.json()
+    return found["level"], {f["code"] for f in found["findings"]}
+
+
+@pytest.mark.parametrize(("product", "units"), [("dysport", 60), ("botox_cosmetic", 20)])
+def test_the_masseter_is_held_until_the_decision_has_it_as_an_off_label_line(
+    director, patient, client_for, product, units
+):
+    screening.submit_intake(director, patient, intake_answers(), via="staff")
+    screening.sign_decision(
+        director, patient, [{"product": product, "area": "glabellar", "allowed": True}]
+    )
+    sign_consent(patient)
+    injector = client_for("injector")
+    level, codes = check(injector, patient, product, {"masseter": units})
+    assert level == "block" and "no-decision" in codes
+
+    screening.sign_decision(
+        director,
+        patient,
+        [
+            {"product": product, "area": "glabellar", "allowed": True},
+            {
+                "product": product,
+                "area": "masseter",
+                "allowed": True,
+                "off_label": True,
+                "rationale": WHY,
+            },
+        ],
+    )
+    # The consent signed before the decision has no off-label paragraph: it does not cover it.
+    level, codes = check(injector, patient, product, {"masseter": units})
+    assert "no-decision" not in codes and codes >= {"off-label", "off-label-consent"}
+    assert level == "block"
+    sign_consent(patient)
+    assert "masseter" in SignedConsent.objects.latest("signed_at").off_label_areas
+    level, codes = check(injector, patient, product, {"masseter": units})
+    assert codes == {"off-label"} and level == "warn"
+    # The off-label line clears the masseter only: another off-label area is still held.
+    level, codes = check(injector, patient, product, {"perioral": 4})
+    assert level == "block" and "no-decision" in codes
