@@ -16,7 +16,7 @@ from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.messaging import delivery
 from glabella.messaging.models import Message
 from glabella.treatments import services as treatments
-from tests.conftest import make_patient
+from tests.conftest import clinic_today, make_patient
 from tests.test_treatments import GLABELLAR
 
 
@@ -299,7 +299,7 @@ def test_a_check_in_whose_link_has_expired_is_not_reminded_but_listed_as_missed(
 def event_data(**changes):
     data = {
         "description": "Left eyelid drooping from day 3, covering part of the pupil.",
-        "onset_on": timezone.now().date().isoformat(),
+        "onset_on": clinic_today().isoformat(),
         "outcomes": ["intervention"],
         "causality": "probable",
         "source": "call",
@@ -338,9 +338,9 @@ def test_a_medwatch_export_holds_what_the_record_knows_and_no_name(treated, acto
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert "A1" in text and "Holloway" not in text and "Grace" not in text
     assert client.get(url, {"format": "json"}).json()["D_suspect_product"]["lot"] == "A1"
-    client.post(url, {"to": "fda", "on": timezone.now().date().isoformat()})
+    client.post(url, {"to": "fda", "on": clinic_today().isoformat()})
     event.refresh_from_db()
-    assert event.reported_to_fda_on == timezone.now().date()
+    assert event.reported_to_fda_on == clinic_today()
 
 
 @pytest.mark.parametrize(
@@ -426,7 +426,7 @@ def test_the_api_records_lists_exports_and_marks_an_adverse_event(client_for, tr
     pdf = client.get(f"{event_url}/medwatch", {"format": "pdf"})
     assert pdf["Content-Type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
 
-    today = timezone.now().date().isoformat()
+    today = clinic_today().isoformat()
     marked = post_json(client, f"{event_url}/reported", {"to": "fda", "on": today})
     assert marked.status_code == 200 and marked.json()["reported_to_fda_on"] == today
     assert client.get(EVENTS_API, {"unreported": "true"}).json() == []

@@ -14,7 +14,7 @@ from glabella.core.errors import Conflict, Forbidden, ValidationFailed
 from glabella.core.models import AccessLog
 from glabella.messaging.models import Message
 from glabella.treatments import services as treatments
-from tests.conftest import make_patient
+from tests.conftest import clinic_today, make_patient
 from tests.test_treatments import GLABELLAR
 
 
@@ -215,7 +215,7 @@ def test_an_adverse_event_opened_from_a_report_starts_from_what_the_patient_said
         {
             "report": str(report.public_id),
             "description": "Left upper eyelid lower than the right since day 2.",
-            "onset_on": timezone.now().date().isoformat(),
+            "onset_on": clinic_today().isoformat(),
             "outcomes": ["none"],
             "causality": "probable",
             "source": "check-in",

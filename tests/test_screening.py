@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 from pypdf import PdfReader
 
 from glabella.clinic.models import Service
@@ -177,8 +178,13 @@ def test_a_patient_with_signed_records_cannot_be_deleted(patient, director):
 
 
 def test_a_decision_is_signed_per_product_and_area_and_runs_twelve_months(director, patient):
-    services.submit_intake(director, patient, intake_answers(), via="staff")
-    now = datetime(2026, 11, 22, 18, 0, tzinfo=UTC)
+    now = timezone.now() - timedelta(minutes=5)
+    services.submit_intake(
+        director, patient, intake_answers(), via="staff", now=now - timedelta(hours=1)
+    )
+    signed_on = now.astimezone(LA).date()  # a year on the clinic's calendar; 29 Feb to 28 Feb
+    leap_day = (signed_on.month, signed_on.day) == (2, 29)
+    a_year_on = signed_on.replace(year=signed_on.year + 1, day=28 if leap_day else signed_on.day)
     decision = services.sign_decision(
         director,
         patient,
@@ -189,16 +195,16 @@ def test_a_decision_is_signed_per_product_and_area_and_runs_twelve_months(direct
         ],
         now=now,
     )
-    assert decision.expires_on.isoformat() == "2027-11-22"
+    assert decision.expires_on == a_year_on
     assert decision.signer_label == "Dr. Daniel Reyes, MD"
     assert decision.evaluation["botox_cosmetic"]["outcome"] == "eligible"
     lines = {(x.product, x.area): (x.allowed, x.verdict) for x in decision.lines.all()}
     assert lines[("dysport", "glabellar")] == (False, "eligible")
-    _, state = services.current_decision(patient, now.date())
+    _, state = services.current_decision(patient, signed_on)
     assert state.current
-    assert services.is_cleared(patient, "botox_cosmetic", "lateral_canthal", now.date())
-    assert not services.is_cleared(patient, "dysport", "glabellar", now.date())
-    assert not services.is_cleared(patient, "xeomin", "glabellar", now.date())
+    assert services.is_cleared(patient, "botox_cosmetic", "lateral_canthal", signed_on)
+    assert not services.is_cleared(patient, "dysport", "glabellar", signed_on)
+    assert not services.is_cleared(patient, "xeomin", "glabellar", signed_on)
 
 
 def test_a_contraindicated_product_cannot_be_allowed(director, patient):
