@@ -378,7 +378,9 @@ def _treatment_objects(patient, clinic) -> dict:
     from glabella.treatments import services as treatments
 
     lot = receive_lot(clinic, product="dysport", vial_units=300, lot_number="P1")
-    appointment = future_appointment(patient, clinic, days=3, service_slug="neuromodulator")
+    appointment = future_appointment(
+        patient, clinic, days=3, service_slug="neuromodulator", checked_in=True
+    )
     injector = StaffMember.objects.get(role="injector", credential="NP")
     record = treatments.start(actor_for(injector.user), appointment, "dysport")
     from django.utils import timezone
@@ -405,7 +407,9 @@ def _treatment_objects(patient, clinic) -> dict:
         reporter=injector,
     )
     # A signed record (an adverse event is recorded against one), signed here without the charting.
-    later = future_appointment(patient, clinic, days=4, service_slug="neuromodulator")
+    later = future_appointment(
+        patient, clinic, days=4, service_slug="neuromodulator", checked_in=True
+    )
     signed = treatments.start(actor_for(injector.user), later, "dysport")
     type(signed).objects.filter(pk=signed.pk).update(locked_at=due)
     from glabella.aftercare.models import ReportPhoto

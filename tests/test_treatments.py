@@ -60,7 +60,9 @@ def ready(patient, clinic):
     treatment appointment."""
     clear_for_treatment(patient)
     sign_consent(patient)
-    return future_appointment(patient, clinic, days=0, service_slug="neuromodulator")
+    return future_appointment(
+        patient, clinic, days=0, service_slug="neuromodulator", checked_in=True
+    )
 
 
 @pytest.fixture
@@ -129,7 +131,9 @@ def test_another_products_vial_is_refused(injector, draft, clinic):
 def test_signing_stops_at_a_block_and_draws_nothing(injector, clinic, vial):
     patient = make_patient()
     clear_for_treatment(patient)  # a decision, but no consent
-    appointment = future_appointment(patient, clinic, days=0, service_slug="neuromodulator")
+    appointment = future_appointment(
+        patient, clinic, days=0, service_slug="neuromodulator", checked_in=True
+    )
     record = services.start(injector, appointment, "botox_cosmetic")
     crows = [{"area": "lateral_canthal_left", "x": "0.2", "y": "0.4", "units": "4"}] * 3
     services.save_draft(injector, record, points=GLABELLAR + crows, vial=vial)
@@ -215,7 +219,9 @@ def test_an_earlier_session_and_a_reported_toxin_count_in_the_history(
         toxins=[{"product": "Dysport", "date": (date.today() - timedelta(days=30)).isoformat()}],
     )
     sign_consent(patient)
-    appointment = future_appointment(patient, clinic, days=0, service_slug="neuromodulator")
+    appointment = future_appointment(
+        patient, clinic, days=0, service_slug="neuromodulator", checked_in=True
+    )
     record = services.start(injector, appointment, "botox_cosmetic")
     services.save_draft(injector, record, points=GLABELLAR, vial=vial)
     found = {f.code for f in services.check(record, at=NOW).findings}

@@ -18,7 +18,9 @@ def tablet(browser, live_server, patient, clinic, actor_of, client_for):
     """A tablet-sized page signed in as the NP injector, on Grace's draft record."""
     clear_for_treatment(patient)
     sign_consent(patient)
-    appointment = future_appointment(patient, clinic, days=0, service_slug="neuromodulator")
+    appointment = future_appointment(
+        patient, clinic, days=0, service_slug="neuromodulator", checked_in=True
+    )
     lot = receive_lot(clinic, lot_number="T1")
     stock.reconstitute(actor_of("injector"), lot.vials.get(), "2.5")
     context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
