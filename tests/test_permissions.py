@@ -318,9 +318,12 @@ MATRIX = [
     ("aftercare:photo", "get", {"public_id": "<photo>"}, None, page(CLINICIANS)),
     ("aftercare:follow-up", "get", {"treatment_id": "<signed>"}, None, page(CLINICIANS)),
     ("aftercare:texts", "post", {}, {}, page(AUDITORS, ok=422)),
-    # The MATRIX appointment is a consultation: starting a record on it is refused, then back.
-    ("treatments:start", "post", {"appointment_id": "<appointment>"}, {}, page(SIGNERS, ok=302)),
+    # The MATRIX appointment is a consultation: starting a record on it is refused, with the
+    # message on the day's list (422).
+    ("treatments:start", "post", {"appointment_id": "<appointment>"}, {}, page(SIGNERS, ok=422)),
     ("treatments:record", "get", TREATMENT, None, page(CLINICIANS)),
+    # The live dose guard on the rows posted: none arrive whole here, so the panel says so (422).
+    ("treatments:check", "post", TREATMENT, {}, page(SIGNERS, ok=422)),
     # Only the injector who charts the draft may change it.
     ("treatments:record", "post", TREATMENT, {}, page({"injector"}, ok=422)),
     ("treatments:note-pdf", "get", TREATMENT, None, page(CLINICIANS)),

@@ -190,6 +190,7 @@ class RecordOut(Schema):
     created_at: datetime
     locked_at: datetime | None
     guard: list[dict[str, Any]]
+    guard_level: str | None = Field(None, description="The guard's level at signing")
     reasons: dict[str, str]
     amends: UUID | None = Field(None, alias="amends.public_id")
     points: list[PointOut]
