@@ -67,9 +67,11 @@ def vial(clinic, injector):
     return stock.reconstitute(injector, lot.vials.first(), "2.5")
 
 
-def draft_for(patient, clinic, injector):
+def draft_for(patient, clinic, injector, hours_ago: int = 0):
+    """A draft on a checked-in visit that began `hours_ago` (the provider's visits never overlap:
+    PostgreSQL's exclusion constraint holds them apart)."""
     appointment = future_appointment(
-        patient, clinic, days=0, service_slug="neuromodulator", checked_in=True
+        patient, clinic, days=-hours_ago / 24, service_slug="neuromodulator", checked_in=True
     )
     return services.start(injector, appointment, "botox_cosmetic")
 
@@ -116,8 +118,9 @@ COUNTER = itertools.count()
 def test_the_page_the_api_and_the_signed_record_give_one_verdict(
     plan, clinic, client_for, injector, vial
 ):
-    patient = cleared_patient(next(COUNTER))
-    record = draft_for(patient, clinic, injector)
+    n = next(COUNTER)
+    patient = cleared_patient(n)
+    record = draft_for(patient, clinic, injector, hours_ago=n)
     client = client_for("injector")
     body = {
         "product": "botox_cosmetic",
