@@ -276,6 +276,8 @@ def record(request, public_id):
         panel = _live_panel(current, request.POST, vials)  # the rows shown again, unsaved
     else:
         panel = _saved_panel(current)
+    if not may_chart:
+        panel["live_url"] = None  # no rows to follow: the panel stays as rendered
     result = panel.get("result")
     points = list(current.points.all())
     names = dict(AREA_CHOICES)
