@@ -93,8 +93,11 @@ def make_patient(**fields) -> Patient:
     return p
 
 
-def future_appointment(patient, location, days: int = 10, service_slug: str = "consultation"):
-    """An appointment written straight to the table, for tests about who may see it."""
+def future_appointment(
+    patient, location, days: int = 10, service_slug: str = "consultation", checked_in=False
+):
+    """An appointment written straight to the table, for tests about who may see it;
+    `checked_in`: the patient is here (charting opens for a checked-in visit)."""
     from glabella.clinic.models import Service
     from glabella.scheduling.models import Appointment
 
@@ -113,6 +116,7 @@ def future_appointment(patient, location, days: int = 10, service_slug: str = "c
         ends_at=start + timedelta(minutes=service.duration_minutes),
         blocked_from=start,
         blocked_until=start + timedelta(minutes=service.duration_minutes),
+        **({"status": "checked_in", "checked_in_at": start} if checked_in else {}),
     )
 
 
@@ -241,7 +245,9 @@ def treated(patient, clinic, actor_of):
 
     clear_for_treatment(patient)
     sign_consent(patient)
-    appointment = future_appointment(patient, clinic, days=0, service_slug="neuromodulator")
+    appointment = future_appointment(
+        patient, clinic, days=0, service_slug="neuromodulator", checked_in=True
+    )
     lot = receive_lot(clinic, lot_number="A1")
     vial = stock.reconstitute(actor_of("injector"), lot.vials.get(), "2.5")
     record = treatments.start(actor_of("injector"), appointment, "botox_cosmetic")

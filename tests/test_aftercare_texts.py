@@ -117,7 +117,9 @@ def test_a_signed_treatment_sends_its_products_text_and_area_notes_and_keeps_the
     publish(actor_of, area="forehead", title="Forehead", body="Not treated, not sent.")
     clear_for_treatment(patient)
     sign_consent(patient)
-    appointment = future_appointment(patient, clinic, days=0, service_slug="neuromodulator")
+    appointment = future_appointment(
+        patient, clinic, days=0, service_slug="neuromodulator", checked_in=True
+    )
     lot = receive_lot(clinic, lot_number="B2")
     vial = stock.reconstitute(actor_of("injector"), lot.vials.get(), "2.5")
     record = treatments.start(actor_of("injector"), appointment, "botox_cosmetic")

@@ -331,9 +331,12 @@ MATRIX = [
     ("aftercare:photo", "get", {"public_id": "<photo>"}, None, page(CLINICIANS)),
     ("aftercare:follow-up", "get", {"treatment_id": "<signed>"}, None, page(CLINICIANS)),
     ("aftercare:texts", "post", {}, {}, page(AUDITORS, ok=422)),
-    # The MATRIX appointment is a consultation: starting a record on it is refused, then back.
-    ("treatments:start", "post", {"appointment_id": "<appointment>"}, {}, page(SIGNERS, ok=302)),
+    # The MATRIX appointment is a consultation: starting a record on it is refused, with the
+    # message on the day's list (422).
+    ("treatments:start", "post", {"appointment_id": "<appointment>"}, {}, page(SIGNERS, ok=422)),
     ("treatments:record", "get", TREATMENT, None, page(CLINICIANS)),
+    # The live dose guard on the rows posted: none arrive whole here, so the panel says so (422).
+    ("treatments:check", "post", TREATMENT, {}, page(SIGNERS, ok=422)),
     # Only the injector who charts the draft may change it.
     ("treatments:record", "post", TREATMENT, {}, page({"injector"}, ok=422)),
     ("treatments:note-pdf", "get", TREATMENT, None, page(CLINICIANS)),
@@ -391,7 +394,9 @@ def _treatment_objects(patient, clinic) -> dict:
     from glabella.treatments import services as treatments
 
     lot = receive_lot(clinic, product="dysport", vial_units=300, lot_number="P1")
-    appointment = future_appointment(patient, clinic, days=3, service_slug="neuromodulator")
+    appointment = future_appointment(
+        patient, clinic, days=3, service_slug="neuromodulator", checked_in=True
+    )
     injector = StaffMember.objects.get(role="injector", credential="NP")
     record = treatments.start(actor_for(injector.user), appointment, "dysport")
     from django.utils import timezone
@@ -418,7 +423,9 @@ def _treatment_objects(patient, clinic) -> dict:
         reporter=injector,
     )
     # A signed record (an adverse event is recorded against one), signed here without the charting.
-    later = future_appointment(patient, clinic, days=4, service_slug="neuromodulator")
+    later = future_appointment(
+        patient, clinic, days=4, service_slug="neuromodulator", checked_in=True
+    )
     signed = treatments.start(actor_for(injector.user), later, "dysport")
     type(signed).objects.filter(pk=signed.pk).update(locked_at=due)
     from glabella.aftercare.models import ReportPhoto

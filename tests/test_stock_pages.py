@@ -71,7 +71,9 @@ def test_a_vials_actions_on_the_lot_page(client_for, clinic):
 def test_the_recall_page_lists_exports_and_notifies_once(client_for, patient, clinic, actor_of):
     clear_for_treatment(patient)
     sign_consent(patient)
-    appointment = future_appointment(patient, clinic, days=0, service_slug="neuromodulator")
+    appointment = future_appointment(
+        patient, clinic, days=0, service_slug="neuromodulator", checked_in=True
+    )
     lot = receive_lot(clinic, lot_number="C8")
     vial = Vial.objects.get(lot=lot)
     from glabella.inventory import services as stock
@@ -98,7 +100,9 @@ def test_the_recall_page_lists_exports_and_notifies_once(client_for, patient, cl
 def test_reports_add_up_units_waste_and_stock_value(client_for, patient, clinic, actor_of):
     clear_for_treatment(patient)
     sign_consent(patient)
-    appointment = future_appointment(patient, clinic, days=0, service_slug="neuromodulator")
+    appointment = future_appointment(
+        patient, clinic, days=0, service_slug="neuromodulator", checked_in=True
+    )
     lot = receive_lot(clinic, lot_number="R1", vials_received=3, unit_cost="500")
     from glabella.inventory import services as stock
 

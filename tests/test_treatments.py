@@ -4,7 +4,7 @@ and the recall of a lot."""
 
 import json
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -19,6 +19,7 @@ from glabella.treatments import services
 from glabella.treatments.models import InjectionPoint, RecordLocked, TreatmentRecord
 from tests.conftest import (
     clear_for_treatment,
+    clinic_today,
     future_appointment,
     intake_answers,
     make_patient,
@@ -61,7 +62,9 @@ def ready(patient, clinic):
     treatment appointment."""
     clear_for_treatment(patient)
     sign_consent(patient)
-    return future_appointment(patient, clinic, days=0, service_slug="neuromodulator")
+    return future_appointment(
+        patient, clinic, days=0, service_slug="neuromodulator", checked_in=True
+    )
 
 
 @pytest.fixture
@@ -130,7 +133,9 @@ def test_another_products_vial_is_refused(injector, draft, clinic):
 def test_signing_stops_at_a_block_and_draws_nothing(injector, clinic, vial):
     patient = make_patient()
     clear_for_treatment(patient)  # a decision, but no consent
-    appointment = future_appointment(patient, clinic, days=0, service_slug="neuromodulator")
+    appointment = future_appointment(
+        patient, clinic, days=0, service_slug="neuromodulator", checked_in=True
+    )
     record = services.start(injector, appointment, "botox_cosmetic")
     crows = [{"area": "lateral_canthal_left", "x": "0.2", "y": "0.4", "units": "4"}] * 3
     services.save_draft(injector, record, points=GLABELLAR + crows, vial=vial)
@@ -272,10 +277,12 @@ def test_an_earlier_session_and_a_reported_toxin_count_in_the_history(
     clear_for_treatment(
         patient,
         recent_toxin=True,
-        toxins=[{"product": "Dysport", "date": (date.today() - timedelta(days=30)).isoformat()}],
+        toxins=[{"product": "Dysport", "date": (clinic_today() - timedelta(days=30)).isoformat()}],
     )
     sign_consent(patient)
-    appointment = future_appointment(patient, clinic, days=0, service_slug="neuromodulator")
+    appointment = future_appointment(
+        patient, clinic, days=0, service_slug="neuromodulator", checked_in=True
+    )
     record = services.start(injector, appointment, "botox_cosmetic")
     services.save_draft(injector, record, points=GLABELLAR, vial=vial)
     found = {f.code for f in services.check(record, at=NOW).findings}
@@ -283,7 +290,7 @@ def test_an_earlier_session_and_a_reported_toxin_count_in_the_history(
 
 
 def days_ago(days: int) -> str:
-    return (date.today() - timedelta(days=days)).isoformat()
+    return (clinic_today() - timedelta(days=days)).isoformat()
 
 
 def reported_toxin_draft(injector, clinic, toxins, product="botox_cosmetic"):
@@ -291,7 +298,9 @@ def reported_toxin_draft(injector, clinic, toxins, product="botox_cosmetic"):
     patient = make_patient()
     clear_for_treatment(patient, product=product, recent_toxin=bool(toxins), toxins=toxins)
     sign_consent(patient)
-    appointment = future_appointment(patient, clinic, days=0, service_slug="neuromodulator")
+    appointment = future_appointment(
+        patient, clinic, days=0, service_slug="neuromodulator", checked_in=True
+    )
     return services.start(injector, appointment, product)
 
 

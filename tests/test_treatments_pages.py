@@ -22,7 +22,9 @@ D = Decimal
 def ready(patient, clinic):
     clear_for_treatment(patient)
     sign_consent(patient)
-    return future_appointment(patient, clinic, days=0, service_slug="neuromodulator")
+    return future_appointment(
+        patient, clinic, days=0, service_slug="neuromodulator", checked_in=True
+    )
 
 
 @pytest.fixture

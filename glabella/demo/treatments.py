@@ -7,7 +7,9 @@ treatment record exists).
 The points follow the label patterns (BOTOX Cosmetic: frown lines, often crow's feet, sometimes
 the forehead with the frown lines; Dysport and DAXXIFY: frown lines). History is written in
 bulk, in the shape the charting service writes it; its records carry no decision or consent,
-which the demo's history predates.
+which the demo's history predates. Each carries the verdict it was signed under: the dose
+guard's, worked out at the visit's time with the vial as it was then and the patient's earlier
+demo sessions (the decision and consent taken as given, since the history predates them).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from glabella.inventory.models import Lot, Movement, Vial
 from glabella.inventory.services import write_off_expired
 from glabella.scheduling.models import Appointment, Status
 from glabella.screening.products import Area, Product
-from glabella.treatments import chart
+from glabella.treatments import chart, dosing
 from glabella.treatments.labels import LABELS, ChartArea
 from glabella.treatments.models import InjectionPoint, TreatmentRecord
 
@@ -136,6 +138,32 @@ class _Shelf:
         return self.open
 
 
+# The reason the demo's injector gave for a warning (sessions less than 90 days apart).
+REASONS = {"interval": "The patient asked to come back sooner; the risks were discussed."}
+
+
+def _verdict(product: Product, plan, at: datetime, vial: Vial, earlier) -> dosing.Check:
+    """The dose guard's verdict as signing would have stored it at `at`, before the draw."""
+    label = LABELS[product]
+    return dosing.check(
+        label,
+        dosing.Plan(
+            product=product,
+            points=tuple(dosing.Point(area, units) for area, units in plan),
+            at=at,
+            history=tuple(earlier),
+            vial=dosing.VialState(
+                product=product,
+                units_left=vial.units_left,
+                expires_on=vial.lot.expires_on,
+                reconstituted_at=vial.reconstituted_at,
+            ),
+            cleared=frozenset(label.doses),
+            consented=True,
+        ),
+    )
+
+
 def load_demo_treatments(today: date, seed: int = 1) -> int:
     if TreatmentRecord.objects.exists():
         return 0
@@ -158,6 +186,7 @@ def load_demo_treatments(today: date, seed: int = 1) -> int:
     shelves: dict[tuple[int, Product], _Shelf] = {}
     with transaction.atomic():
         records, plans = [], []
+        sessions: dict[int, list[dosing.PastSession]] = defaultdict(list)
         for appointment in past:
             product = _product_for(appointment.patient_id)
             key = (appointment.location_id, product)
@@ -167,6 +196,13 @@ def load_demo_treatments(today: date, seed: int = 1) -> int:
             plan = _plan(product, rng)
             units = sum((u for _, u in plan), Decimal(0))
             vial = shelf.vial_for(appointment.starts_at, units, appointment.provider)
+            verdict = _verdict(
+                product, plan, appointment.starts_at, vial, sessions[appointment.patient_id]
+            )
+            local_day = appointment.starts_at.astimezone(appointment.location.zone).date()
+            sessions[appointment.patient_id].append(
+                dosing.PastSession(local_day, product.value, units)
+            )
             vial.units_left -= units
             supervisor = (
                 appointment.provider.supervising_prescriber
@@ -182,6 +218,15 @@ def load_demo_treatments(today: date, seed: int = 1) -> int:
                     product=product,
                     vial=vial,
                     created_at=appointment.starts_at,
+                    guard=[
+                        dict(code=f.code, level=f.level.value, message=f.message, area=f.area)
+                        for f in verdict.findings
+                    ],
+                    guard_level=verdict.level.value,
+                    reasons={
+                        f.code: REASONS.get(f.code, "Discussed with the patient.")
+                        for f in verdict.findings
+                    },
                 )
             )
             plans.append((plan, vial, shelf, appointment))

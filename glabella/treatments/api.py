@@ -73,6 +73,11 @@ class CheckIn(Strict):
     platysma_bands: BandsIn | None = Field(
         None, description="Platysma bands on each side (1 or 2): the label's neck dose by them"
     )
+    record: UUID | None = Field(
+        None,
+        description="A draft record: the plan is checked as that record's (its patient, and the "
+        "points already signed in its session, as the chart page and signing check it)",
+    )
 
 
 class FindingOut(Schema):
@@ -113,6 +118,8 @@ def check_plan(request: HttpRequest, payload: CheckIn):
             errors[field] = ["Choose an area of the chart."]
         elif not units.is_finite():
             errors[where] = ["Give a number of units."]
+        elif abs(units) > services.MOST_UNITS:
+            errors[where] = [f"Give at most {services.MOST_UNITS} units."]
         else:
             points.append({"area": area, "units": units, "total": total})
     vial = None
@@ -125,20 +132,41 @@ def check_plan(request: HttpRequest, payload: CheckIn):
         )
         if vial is None:
             errors["vial"] = ["No such vial."]
+    record = None
+    if payload.record is not None:
+        record = (
+            TreatmentRecord.objects.restrict(actor, "view")
+            .select_related("patient")
+            .filter(public_id=payload.record)
+            .first()
+        )
+        if record is None:
+            errors["record"] = ["No such treatment record."]
+        elif record.locked:
+            errors["record"] = ["This record is signed: check an amendment to it instead."]
+        elif record.product != payload.product:
+            errors["product"] = ["Give the record's own product."]
+        elif payload.patient is not None and payload.patient != record.patient.public_id:
+            errors["patient"] = ["The record is another patient's."]
     if errors:
         raise ValidationFailed(errors)
     patient = None
-    if payload.patient is not None:
-        patient = Patient.objects.restrict(actor, "view").filter(public_id=payload.patient).first()
+    if payload.patient is not None or record is not None:
+        patient = record.patient if record is not None else None
+        if patient is None:
+            patient = (
+                Patient.objects.restrict(actor, "view").filter(public_id=payload.patient).first()
+            )
         if patient is None:
             raise ValidationFailed({"patient": ["No such patient."]})
         audit.record_patient(actor, Action.READ, patient, object_type="treatment-check")
-    ctx = services.plan_for(
+    ctx, result = services.verdict(
         payload.product,
         points,
         payload.at or timezone.now(),
         patient=patient,
         vial=vial,
+        record=record,
         history_given=tuple(
             dosing.PastSession(h.day, h.product, h.units, h.reported) for h in payload.history
         ),
@@ -148,7 +176,6 @@ def check_plan(request: HttpRequest, payload: CheckIn):
             else None
         ),
     )
-    result = services.guard(ctx)
     return {
         "level": result.level.value,
         "findings": [
@@ -192,6 +219,7 @@ class RecordOut(Schema):
     created_at: datetime
     locked_at: datetime | None
     guard: list[dict[str, Any]]
+    guard_level: str | None = Field(None, description="The guard's level at signing")
     reasons: dict[str, str]
     amends: UUID | None = Field(None, alias="amends.public_id")
     points: list[PointOut]

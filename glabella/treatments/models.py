@@ -97,6 +97,12 @@ class TreatmentRecord(models.Model):
     locked_at = models.DateTimeField(null=True, blank=True)
     guard = models.JSONField(default=list, help_text="The dose guard's findings at locking")
     reasons = models.JSONField(default=dict, help_text="The reason given for each warning")
+    # The dose guard's level at locking (ok, warn or block), shown with `guard` and never
+    # worked out again. Nullable so the column is added without rebuilding the locked table
+    # (SQLite would drop its triggers); records signed before it hold only their findings.
+    guard_level = models.CharField(max_length=10, null=True, blank=True)
+    # Why the record was opened for a visit that was not checked in (the desk forgot).
+    charting_reason = models.CharField(max_length=300, null=True, blank=True)
     decision = models.ForeignKey(
         "screening.CandidacyDecision",
         null=True,

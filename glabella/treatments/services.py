@@ -52,6 +52,7 @@ from glabella.treatments.models import (
 
 Action = audit.Action
 MAX_POINTS = 100
+MOST_UNITS = Decimal(10000)  # in any one figure from outside: far above any session
 HISTORY_DAYS = 400  # far enough back for every check the guard makes
 
 
@@ -313,9 +314,14 @@ def plan_for(
     return Context(plan, decision, consent, patient is not None)
 
 
+def bands_of(record: TreatmentRecord):
+    """The platysma bands a record is checked with: an amendment that records no bands of its
+    own is checked with its original's."""
+    return record.platysma_bands or (record.amends.platysma_bands if record.amends_id else None)
+
+
 def context(record: TreatmentRecord, points, at: datetime, vial: Vial | None) -> Context:
-    # An amendment that records no bands of its own is checked with its original's.
-    bands = record.platysma_bands or (record.amends.platysma_bands if record.amends_id else None)
+    bands = bands_of(record)
     return plan_for(
         record.product,
         points,
@@ -338,6 +344,92 @@ def check(record: TreatmentRecord, *, at: datetime | None = None) -> dosing.Chec
     return guard(context(record, points, at, record.vial))
 
 
+# ---------------------------------------------------------------- one verdict
+
+
+def verdict(
+    product: str,
+    points,
+    at: datetime,
+    *,
+    patient=None,
+    vial: Vial | None = None,
+    record: TreatmentRecord | None = None,
+    history_given: tuple[dosing.PastSession, ...] = (),
+    platysma_bands: tuple[int, int] | None = None,
+) -> tuple[Context, dosing.Check]:
+    """The dose guard's verdict on a plan: the one function behind the API's check and the
+    chart page's live panel, and the same plan `lock` checks. With a draft `record`, the plan is
+    that record's: its patient, and the points already signed in its session (an amendment's
+    original) counted in the totals rather than as history."""
+    if record is not None:
+        if record.locked:
+            raise ValidationFailed(
+                {"record": ["This record is signed: its verdict is the one it was signed under."]}
+            )
+        patient = record.patient
+        if platysma_bands is None:
+            platysma_bands = bands_of(record)
+    ctx = plan_for(
+        product,
+        points,
+        at,
+        patient=patient,
+        vial=vial,
+        session=record.appointment_id if record is not None else None,
+        history_given=history_given,
+        platysma_bands=platysma_bands,
+    )
+    return ctx, guard(ctx)
+
+
+def _given_totals(record: TreatmentRecord) -> tuple[dict[str, Decimal], Decimal]:
+    """The units a record gave per area (per label area where the label has it), summed."""
+    label = LABELS[Product(record.product)]
+    totals: dict[str, Decimal] = {}
+    for point in record.points.all():
+        area = ChartArea(point.area).label_area
+        key = area.value if area is not None and area in label.doses else point.area
+        totals[key] = totals.get(key, Decimal(0)) + point.units
+    return totals, sum(totals.values(), Decimal(0))
+
+
+def signed_verdict(record: TreatmentRecord) -> dosing.Check:
+    """The verdict a locked record was signed under, as stored at signing: never worked out
+    again (today's vial, or its own units counted as history, would change it)."""
+    if not record.locked:
+        raise ValueError("only a signed record has a signed verdict")
+    findings = tuple(
+        dosing.Finding(f["code"], dosing.Level(f["level"]), f["message"], f.get("area", ""))
+        for f in record.guard
+    )
+    level = (
+        dosing.Level(record.guard_level)
+        if record.guard_level
+        else max((f.level for f in findings), key=dosing.ORDER.index, default=dosing.Level.OK)
+    )
+    totals, total = _given_totals(record)
+    return dosing.Check(level, findings, totals, total)
+
+
+# ---------------------------------------------------------------- the visit
+
+
+EARLY = timedelta(hours=1)  # a patient may be seen a little before the booked time
+
+
+def visit_took_place(appointment: Appointment, reason: str | None, now: datetime) -> bool:
+    """The visit is happening or happened: the patient was checked in (or the visit completed),
+    or the clinician recorded why it was not and its time has come."""
+    if appointment.status in (Status.CHECKED_IN, Status.COMPLETED):
+        return True
+    return (
+        appointment.status == Status.BOOKED
+        and bool(reason)
+        and now >= appointment.starts_at - EARLY
+    )
+
+
 # ---------------------------------------------------------------- charting
 
 
@@ -346,18 +438,30 @@ def _require_chart(actor: Actor) -> None:
         raise Forbidden("Only a clinician charts a treatment.")
 
 
-def start(actor: Actor, appointment: Appointment, product, *, now=None) -> TreatmentRecord:
-    """A draft record for a neuromodulator appointment, charted by the signed-in clinician."""
+def start(
+    actor: Actor, appointment: Appointment, product, *, reason: str = "", now=None
+) -> TreatmentRecord:
+    """A draft record for a neuromodulator appointment, charted by the signed-in clinician:
+    for a checked-in visit, or one not checked in with the reason recorded."""
     _require_chart(actor)
     staff = actor.staff
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
     if not isinstance(product, str) or product not in set(Product):
         errors["product"] = ["Choose one of the neuromodulators."]
+    reason = " ".join(reason.split()) if isinstance(reason, str) else None
     if appointment.service.kind != Service.Kind.NEUROMODULATOR:
         errors["appointment"] = ["Only a neuromodulator treatment appointment is charted here."]
     elif appointment.status not in (Status.BOOKED, Status.CHECKED_IN, Status.COMPLETED):
         errors["appointment"] = ["This appointment was cancelled or missed."]
+    elif appointment.status == Status.BOOKED:
+        if reason is None or not 5 <= len(reason) <= 300 or CONTROL.search(reason):
+            errors["reason"] = [
+                "The patient is not checked in: check them in at the desk, or say why you "
+                "chart this visit (5 to 300 characters)."
+            ]
+        elif not visit_took_place(appointment, reason, now):
+            errors["appointment"] = ["This visit has not begun: chart it once the patient is here."]
     if not appointment.service.can_be_performed_by(staff, now.date()):
         errors["injector"] = ["Your credential or licence does not cover this treatment."]
     supervisor = staff.supervising_prescriber if staff.credential == Credential.RN else None
@@ -375,6 +479,7 @@ def start(actor: Actor, appointment: Appointment, product, *, now=None) -> Treat
             supervisor=supervisor,
             product=product,
             created_at=now,
+            charting_reason=reason if appointment.status == Status.BOOKED else None,
         )
         audit.record_patient(
             actor,
@@ -382,6 +487,7 @@ def start(actor: Actor, appointment: Appointment, product, *, now=None) -> Treat
             record.patient,
             object_type="treatment",
             object_id=record.public_id,
+            detail={"not_checked_in": record.charting_reason} if record.charting_reason else None,
         )
     return record
 
@@ -527,6 +633,11 @@ def lock(
             raise ValidationFailed({"record": ["This record is already signed and locked."]})
         if current.injector_id != actor.staff.pk:
             raise Forbidden("Only the injector who charted it signs this record.")
+        if not visit_took_place(current.appointment, _reason_for_visit(current), now):
+            raise ValidationFailed(
+                {"appointment": ["This visit was never checked in: check the patient in first."]},
+                "A record is signed for a visit that took place.",
+            )
         points = list(current.points.all())
         if not points:
             raise ValidationFailed({"points": ["Chart at least one point before signing."]})
@@ -570,6 +681,7 @@ def lock(
             for f in result.findings
         ]
         current.reasons = {f.code: reasons[f.code] for f in result.findings if f.code in reasons}
+        current.guard_level = result.level.value
         current.decision = ctx.decision
         current.consent = ctx.consent
         # The save checks the stored row, which is still a draft: this is the one allowed change.
@@ -578,6 +690,7 @@ def lock(
             locked_at=now,
             guard=current.guard,
             reasons=current.reasons,
+            guard_level=result.level.value,
             decision=current.decision,
             consent=current.consent,
         )
@@ -596,6 +709,11 @@ def lock(
         )
         hooks.after_lock(current, now)
     return current
+
+
+def _reason_for_visit(record: TreatmentRecord) -> str | None:
+    """Why a visit not checked in was charted (an amendment reads its original's)."""
+    return record.charting_reason or (record.amends.charting_reason if record.amends_id else None)
 
 
 # ---------------------------------------------------------------- co-signature

@@ -9,6 +9,7 @@ urlpatterns = [
     path("staff/treatments/protocol/", views.protocol, name="protocol"),
     path("staff/treatments/start/<uuid:appointment_id>/", views.start, name="start"),
     path("staff/treatments/<uuid:public_id>/", views.record, name="record"),
+    path("staff/treatments/<uuid:public_id>/check/", views.check, name="check"),
     path("staff/treatments/<uuid:public_id>/note.pdf", views.note_pdf, name="note-pdf"),
     path("staff/stock/lots/<uuid:lot_id>/recall/", views.recall, name="recall"),
 ]

@@ -8,12 +8,13 @@ tap or click on the chart adds a point where it lands and the totals follow as y
 
 from __future__ import annotations
 
-import json
 from datetime import timedelta
+from decimal import Decimal, InvalidOperation
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -27,7 +28,7 @@ from glabella.core.roles import Capability
 from glabella.inventory.models import Lot, Vial
 from glabella.scheduling.forms import DayForm
 from glabella.scheduling.models import Appointment
-from glabella.screening.products import Product
+from glabella.screening.products import Area, Product
 from glabella.treatments import chart, services
 from glabella.treatments.forms import AREA_CHOICES, DraftForm, PointFormSet
 from glabella.treatments.labels import LABELS, ChartArea
@@ -50,6 +51,11 @@ def day(request):
     )
     today = timezone.now().astimezone(location.zone).date()
     shown = DayForm(request.GET or None).day_or(today)
+    return _show_day(request, locations, location, shown)
+
+
+def _show_day(request, locations, location, shown, *, failed=None, errors=None, status=200):
+    """The day's list; `failed` is the appointment whose charting was refused, with `errors`."""
     appointments = list(
         Appointment.objects.restrict(request.actor)
         .filter(
@@ -77,8 +83,12 @@ def day(request):
         "may_chart": request.actor.can(Capability.CHART),
         "previous_day": shown - timedelta(days=1),
         "next_day": shown + timedelta(days=1),
+        "chartable": ("booked", "checked_in", "completed"),
+        "failed": failed,
+        "errors": errors or {},
+        "typed_reason": request.POST.get("reason", "") if failed else "",
     }
-    return _show(request, "treatments/day.html", context, location=location)
+    return _show(request, "treatments/day.html", context, status, location=location)
 
 
 @require_POST
@@ -96,7 +106,20 @@ def start(request, appointment_id):
     if existing is not None:
         return redirect("treatments:record", public_id=existing.public_id)
     try:
-        record = services.start(request.actor, appointment, request.POST.get("product", ""))
+        record = services.start(
+            request.actor,
+            appointment,
+            request.POST.get("product", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except ValidationFailed as exc:
+        # The day's list again, with the message on the field of this appointment's row.
+        location = appointment.location
+        locations = list(Location.objects.filter(active=True).order_by("name"))
+        shown = appointment.starts_at.astimezone(location.zone).date()
+        return _show_day(
+            request, locations, location, shown, failed=appointment, errors=exc.fields, status=422
+        )
     except DomainError as exc:
         messages.error(request, describe(exc))
         return redirect("treatments:day")
@@ -247,19 +270,27 @@ def record(request, public_id):
         else:
             sign_errors = {"action": ["Choose to save, add a pattern, or sign."]}
             status = 422
-    result = services.check(current)
+    if current.locked:
+        panel = _panel(current, services.signed_verdict(current))
+    elif request.method == "POST" and request.POST.get("action") in ("save", "pattern"):
+        panel = _live_panel(current, request.POST, vials)  # the rows shown again, unsaved
+    else:
+        panel = _saved_panel(current)
+    if not may_chart:
+        panel["live_url"] = None  # no rows to follow: the panel stays as rendered
+    result = panel.get("result")
     points = list(current.points.all())
+    names = dict(AREA_CHOICES)
     context = {
+        **panel,
         "record": current,
         "points": [
-            (p, float(p.x) * chart.WIDTH, float(p.y) * chart.HEIGHT, n + 1)
+            (p, float(p.x) * chart.WIDTH, float(p.y) * chart.HEIGHT, n + 1, names[p.area])
             for n, p in enumerate(points)
         ],
         "formset": formset,
         "draft_form": draft_form,
-        "result": result,
-        "warnings": [f for f in result.findings if f.level == "warn"],
-        "blocks": [f for f in result.findings if f.level == "block"],
+        "warnings": [f for f in result.findings if f.level == "warn"] if result else [],
         "sign_errors": sign_errors,
         "may_chart": may_chart,
         "may_amend": actor.can(Capability.CHART) and current.locked,
@@ -268,8 +299,6 @@ def record(request, public_id):
             (a.value, chart.AREA_NAMES[a], _pattern_text(current.product, a))
             for a in chart.PATTERNS
         ],
-        "label_max": _label_max(current.product),
-        "label_max_json": json.dumps(_label_max(current.product)),
         "site_units": _site_units(current.product),
         "amendments": list(
             current.amendments.select_related("injector").prefetch_related("points")
@@ -279,6 +308,129 @@ def record(request, public_id):
         "height": chart.HEIGHT,
     }
     return _show(request, "treatments/record.html", context, status, current.appointment.location)
+
+
+# ---------------------------------------------------------------- the dose guard's panel
+
+
+def _totals(product: str, result) -> list[tuple[str, str, str | None, bool]]:
+    """Each area's total in words, with the label's dose for it and whether it is above."""
+    label = LABELS[Product(product)]
+    names = {a.value: a.label for a in label.doses} | {
+        a.value: name for a, name in chart.AREA_NAMES.items()
+    }
+    rows = []
+    for area, units in result.area_totals.items():
+        most = label.area_max(Area(area)) if area in {a.value for a in label.doses} else None
+        rows.append(
+            (
+                names.get(area, area),
+                f"{units.normalize():f}",
+                f"{most.normalize():f}" if most is not None else None,
+                most is not None and units > most,
+            )
+        )
+    return rows
+
+
+def _panel(record, result, *, errors=None, unsaved=False, live=False) -> dict:
+    """What the dose guard's panel shows: a verdict with its totals, or what stops it."""
+    return {
+        "result": result,
+        "signed": record.locked,
+        "verdict_errors": sorted(errors.items()) if errors else None,
+        "totals": _totals(record.product, result) if result else [],
+        "total": f"{result.total.normalize():f}" if result else "",
+        "unsaved": unsaved,
+        "live_url": reverse("treatments:check", args=[record.public_id]) if live else None,
+    }
+
+
+def _stored(record) -> tuple[list, str]:
+    points = sorted((p.area, p.units.normalize()) for p in record.points.all())
+    return points, str(record.vial.public_id) if record.vial_id else ""
+
+
+def _saved_panel(record) -> dict:
+    """A draft's panel for its saved points and vial, as the page first shows them."""
+    points = [{"area": p.area, "units": p.units} for p in record.points.all()]
+    _, result = services.verdict(
+        record.product, points, timezone.now(), vial=record.vial, record=record
+    )
+    return _panel(record, result, live=True)
+
+
+def _live_panel(record, data, vials) -> dict:
+    """The verdict on the points on the screen (the draft form's rows and vial), unsaved."""
+    points, vial, errors = _plan_on_screen(data, vials)
+    if errors:
+        return _panel(record, None, errors=errors, live=True)
+    _, result = services.verdict(record.product, points, timezone.now(), vial=vial, record=record)
+    on_screen = (
+        sorted((p["area"], p["units"].normalize()) for p in points),
+        str(vial.public_id) if vial else "",
+    )
+    return _panel(record, result, unsaved=on_screen != _stored(record), live=True)
+
+
+def _plan_on_screen(data, vials) -> tuple[list[dict], Vial | None, dict[str, list[str]]]:
+    """The plan the chart's rows describe ({area, units} each), the vial chosen, and what
+    stops the guard from reading them, by field. Units that are numbers but no dose of the
+    product (zero, or off its steps) are left to the guard, as the API's check does."""
+    errors: dict[str, list[str]] = {}
+    formset = PointFormSet(data, prefix="p")
+    if not formset.is_valid() and formset.non_form_errors():
+        return [], None, {"points": ["The chart's rows did not arrive whole: reload the page."]}
+    points = []
+    areas = {a.value for a in ChartArea}
+    for n, form in enumerate(formset.forms, start=1):
+        where = f"points.{n - 1}"
+        if form.errors:
+            for field, msgs in form.errors.items():
+                errors[f"{where}.{field}"] = [f"Point {n}: {m}" for m in msgs]
+            continue
+        row = form.cleaned_data
+        if form.is_blank() or row.get("remove"):
+            continue
+        if row.get("area") not in areas:
+            errors[f"{where}.area"] = [f"Point {n}: choose its area."]
+        try:
+            units = Decimal(str(row.get("units") or "").strip())
+            if not units.is_finite() or abs(units) > services.MOST_UNITS:
+                raise InvalidOperation
+        except InvalidOperation:
+            errors[f"{where}.units"] = [f"Point {n}: give its units as a number."]
+            continue
+        if f"{where}.area" not in errors:
+            points.append({"area": row["area"], "units": units})
+    chosen = data.get("vial", "")
+    vial = next((v for v in vials if str(v.public_id) == chosen), None)
+    if chosen and vial is None:
+        errors["vial"] = ["Choose one of the vials listed."]
+    return points, vial, errors
+
+
+@require_POST
+@staff_page(Capability.CHART)
+def check(request, public_id):
+    """The dose guard's panel for the points on the screen, before any save: the verdict the
+    API's check gives for the same plan, and the one signing would store. Writes nothing."""
+    try:
+        current = services.open_record(request.actor, public_id)
+    except DomainError:
+        raise Http404 from None
+    if current.locked:
+        panel = _panel(current, services.signed_verdict(current))
+    else:
+        panel = _live_panel(current, request.POST, _vials(current))
+    status = 422 if panel["verdict_errors"] else 200
+    return _show(
+        request,
+        "treatments/_verdict.html",
+        {**panel, "record": current},
+        status,
+        current.appointment.location,
+    )
 
 
 def _pattern(product: str, area: str, rows: list[dict]) -> list[dict]:
@@ -307,11 +459,6 @@ def _pattern_text(product: str, area: ChartArea) -> str:
         return "not on this product's label"
     sites, per_site = pattern
     return f"{sites} x {per_site.normalize():f} U"
-
-
-def _label_max(product: str) -> dict[str, str]:
-    label = LABELS[Product(product)]
-    return {a.value: f"{label.area_max(a).normalize():f}" for a in label.doses}
 
 
 def _site_units(product: str) -> dict[str, str]:

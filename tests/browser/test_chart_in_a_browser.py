@@ -1,9 +1,12 @@
-"""The face chart in Chromium on a tablet: points added by tapping the chart, and a whole
-treatment charted and signed by keyboard alone."""
+"""The face chart in Chromium on a tablet: points added by tapping the chart, the dose guard's
+panel following the points on the screen before any save, a whole treatment charted and signed
+by keyboard alone, and a signed record showing the verdict it was signed under."""
 
 import pytest
 from django.urls import reverse
+from playwright.sync_api import expect
 
+from glabella.core.access import actor_for
 from glabella.inventory import services as stock
 from glabella.treatments.models import TreatmentRecord
 from tests.browser.test_forms_in_a_browser import fits_the_screen, tab_to
@@ -18,7 +21,9 @@ def tablet(browser, live_server, patient, clinic, actor_of, client_for):
     """A tablet-sized page signed in as the NP injector, on Grace's draft record."""
     clear_for_treatment(patient)
     sign_consent(patient)
-    appointment = future_appointment(patient, clinic, days=0, service_slug="neuromodulator")
+    appointment = future_appointment(
+        patient, clinic, days=0, service_slug="neuromodulator", checked_in=True
+    )
     lot = receive_lot(clinic, lot_number="T1")
     stock.reconstitute(actor_of("injector"), lot.vials.get(), "2.5")
     context = browser.new_context(viewport={"width": 1024, "height": 768}, has_touch=True)
@@ -47,7 +52,8 @@ def test_tapping_the_chart_adds_points_and_the_totals_follow(tablet):
     for dx in (0.45, 0.5, 0.55):
         page.touchscreen.tap(chart["x"] + chart["width"] * dx, chart["y"] + chart["height"] * 0.32)
     assert page.locator("#chart-points circle.new").count() == 3
-    assert "12 U of 20 U on the label" in page.locator("#totals").inner_text()
+    # The totals are the dose guard panel's, asked of the server after each change.
+    expect(page.locator("#totals")).to_contain_text("12 U of 20 U on the label")
     page.select_option("select[name=vial]", index=1)
     with page.expect_navigation():
         page.get_by_role("button", name="Save").click()
@@ -75,3 +81,62 @@ def test_a_treatment_charted_and_signed_by_keyboard_alone(tablet):
     record = TreatmentRecord.objects.get(appointment=appointment)
     assert record.status == "locked" and record.points.count() == 5
     assert record.vial.units_left == 80
+
+
+def test_over_label_points_turn_the_panel_before_any_save(tablet):
+    page, appointment = tablet
+    panel = page.locator("#verdict")
+    expect(panel).to_have_attribute("data-level", "ok")
+    page.select_option("#id_p-0-area", "glabellar")
+    page.fill("#id_p-0-units", "20")
+    expect(panel).to_have_attribute("data-level", "ok")
+    expect(page.locator("#totals")).to_contain_text("20 U of 20 U on the label")
+    page.select_option("#id_p-1-area", "glabellar")
+    page.fill("#id_p-1-units", "26")
+    # 46 U between the brows: the panel warns at once, with the totals beside it, unsaved.
+    expect(panel).to_have_attribute("data-level", "warn")
+    expect(panel).to_contain_text("46 U is above the label's 20 U")
+    expect(page.locator("#totals")).to_contain_text("46 U of 20 U on the label")
+    expect(page.locator("#unsaved-note")).to_be_visible()
+    expect(page.locator("#sign-button")).to_be_disabled()
+    # A tap in the masseter adds an off-label point: the panel lists that too.
+    page.select_option("#tap-area", "masseter")
+    chart = page.locator("#face-chart").bounding_box()
+    page.touchscreen.tap(chart["x"] + chart["width"] * 0.22, chart["y"] + chart["height"] * 0.58)
+    expect(panel.locator("li[data-code=off-label]")).to_have_count(1)
+    # Nothing was saved by any of it.
+    record = TreatmentRecord.objects.get(appointment=appointment)
+    assert record.points.count() == 0
+    # Units no vial holds block; a row that cannot be read says so on its point.
+    page.fill("#id_p-1-units", "-2")
+    expect(panel).to_have_attribute("data-level", "block")
+    page.fill("#id_p-1-units", "lots")
+    expect(panel).to_contain_text("Point 2: give its units as a number.")
+    expect(page.locator("#sign-button")).to_be_disabled()
+    assert page.foreign == []
+
+
+def test_a_signed_on_label_record_shows_ok_and_the_verdict_it_was_signed_under(tablet):
+    page, appointment = tablet
+    page.select_option("#pattern_area", "glabellar")
+    with page.expect_navigation():
+        page.click("button[value=pattern]")
+    page.select_option("select[name=vial]", index=1)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Save").click()
+    expect(page.locator("#sign-button")).to_be_enabled()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign and lock").click()
+    record = TreatmentRecord.objects.get(appointment=appointment)
+    assert record.locked and record.guard_level == "ok"
+    panel = page.locator("#verdict")
+    expect(panel).to_have_attribute("data-level", "ok")
+    expect(panel).to_contain_text("Dose guard: ok")
+    expect(panel).to_contain_text("The verdict this record was signed under")
+    expect(panel).to_contain_text("No findings")
+    expect(page.locator("#totals")).to_contain_text("20 U of 20 U on the label")
+    # Today the vial is used up: the record still reads as it was signed.
+    stock.discard(actor_for(record.injector.user), record.vial, "Dropped on the floor")
+    page.reload()
+    expect(panel).to_have_attribute("data-level", "ok")
+    assert "vial has" not in page.content()

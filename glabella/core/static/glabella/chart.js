@@ -1,16 +1,16 @@
 // The face chart on a draft treatment record: a tap or click adds a point where it lands (in the
-// area chosen above the chart, with that area's label dose per site), and the totals follow the
-// rows as they change. Without this script the rows, and "Add the pattern", do the same work.
+// area chosen above the chart, with that area's label dose per site). The dose guard's panel
+// (totals included) is the server's: HTMX posts the rows on every change and swaps the panel in,
+// so what it shows is the verdict the API and signing give. Without this script the rows, and
+// "Add the pattern", do the same work, and the panel follows each save.
 (function () {
   "use strict";
   var svg = document.getElementById("face-chart");
   var rows = document.getElementById("point-rows");
   var picker = document.getElementById("tap-area");
-  var totals = document.getElementById("totals");
   if (!svg || !rows || !picker || !svg.dataset.editable) return;
   document.getElementById("tap-area-field").hidden = false;
   var total = document.getElementById("id_p-TOTAL_FORMS");
-  var labelMax = JSON.parse(totals.dataset.labelMax || "{}");
   var NS = "http://www.w3.org/2000/svg";
   var box = svg.viewBox.baseVal;
 
@@ -68,41 +68,25 @@
     f.x.value = x.toFixed(4);
     f.y.value = y.toFixed(4);
     mark(x, y);
-    recount();
+    changed();
   });
-  function labelArea(area) {
-    return area.indexOf("lateral_canthal") === 0 ? "lateral_canthal" : area;
+  // A point added by a tap changes no field by typing: say so, and the panel asks again.
+  function changed() {
+    svg.dispatchEvent(new CustomEvent("chart-changed", { bubbles: true }));
   }
-  function recount() {
-    var sums = {};
-    var session = 0;
-    rows.querySelectorAll("tr.point-row").forEach(function (row) {
-      var f = fieldsOf(row);
-      var units = parseFloat(f.units.value);
-      if (!f.area.value || !(units > 0) || (f.remove && f.remove.checked)) return;
-      var key = labelArea(f.area.value);
-      sums[key] = (sums[key] || 0) + units;
-      session += units;
+  // The panel answers 422 when a row cannot be read yet; it is still the panel to show.
+  document.body.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.target.id === "verdict" && event.detail.xhr.status === 422) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+  // Signing locks what is saved: while the screen holds unsaved points, it waits for a save.
+  var sign = document.getElementById("sign-button");
+  if (window.htmx && sign) {
+    window.htmx.onLoad(function (added) {
+      if (added.id !== "verdict") return;
+      sign.disabled = !!added.dataset.unsaved || !added.dataset.level;
     });
-    totals.textContent = "";
-    Object.keys(sums).forEach(function (key) {
-      var dt = document.createElement("dt");
-      dt.textContent = key;
-      var dd = document.createElement("dd");
-      var max = labelMax[key];
-      dd.textContent = sums[key] + " U" + (max ? " of " + max + " U on the label" : "");
-      if (max && sums[key] > parseFloat(max)) dd.className = "error";
-      totals.appendChild(dt);
-      totals.appendChild(dd);
-    });
-    var dt = document.createElement("dt");
-    dt.textContent = "Session";
-    var dd = document.createElement("dd");
-    dd.innerHTML = "<strong></strong>";
-    dd.firstChild.textContent = session + " U";
-    totals.appendChild(dt);
-    totals.appendChild(dd);
   }
-  rows.addEventListener("input", recount);
-  rows.addEventListener("change", recount);
 })();
