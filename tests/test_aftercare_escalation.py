@@ -361,3 +361,87 @@ def test_a_staff_mobile_number_is_stored_in_e164_or_refused(clinic):
     with pytest.raises(ValidationError) as refused:
         nina.full_clean()
     assert "mobile_phone" in refused.value.message_dict
+
+
+# ---------------------------------------------------------------- what patients read
+
+URGENT_SIGNS = ("swallow", "breathing", "weak", "double", "blurred", "hoarse", "bladder", "hives")
+
+
+def urgent_section(text: str, heading: str = "right away") -> str:
+    """The urgent part of a text: from its heading, some 1200 characters on."""
+    start = text.index(heading)
+    return text[start : start + 1200]
+
+
+def shipped_texts():
+    from glabella.aftercare.instructions import DEFAULT_BODY
+    from glabella.portal.content import DEFAULTS
+    from glabella.screening.consent_texts import NEUROMODULATOR
+
+    side_effects = next(p for p in DEFAULTS if p.slug == "side-effects")
+    return {
+        "aftercare": DEFAULT_BODY,
+        "side effects page": side_effects.body,
+        "consent": NEUROMODULATOR[1],
+    }
+
+
+@pytest.mark.parametrize("name", ["aftercare", "side effects page", "consent"])
+def test_shipped_texts_send_every_urgent_sign_to_911_and_never_say_within_a_day(name):
+    text = shipped_texts()[name]
+    heading = "Rare but serious" if name == "consent" else "right away"
+    section = urgent_section(text, heading).lower()
+    assert "911" in section
+    for sign in URGENT_SIGNS:
+        assert sign in section, sign
+    assert "within a day" not in text.lower()
+    assert "not drive" in text.lower() and "vision has changed" in text.lower()
+
+
+def test_the_aftercare_each_product_sends_says_to_get_help_right_away(db, clinic):
+    from glabella.aftercare import instructions
+    from glabella.screening.products import PRODUCT_NAMES
+
+    for product in PRODUCT_NAMES:
+        texts = instructions.texts_for(product, ["glabellar"])
+        body = instructions.fill(texts, {"clinic_phone": "(805) 555-0100"}).body
+        assert "Get medical help right away: call 911 if" in body, product
+        assert "double or" in urgent_section(body) and "do not drive" in body, product
+        assert "within a day" not in body and "{clinic_phone}" not in body
+
+
+def test_a_clinic_still_sending_the_old_shipped_text_gets_the_corrected_one(db):
+    import importlib
+
+    from django.apps import apps
+
+    from glabella.aftercare.instructions import DEFAULT_BODY
+    from glabella.aftercare.models import Instructions
+
+    step = importlib.import_module("glabella.aftercare.migrations.0007_shipped_text_urgent_help")
+    Instructions.objects.filter(product="", area="").delete()
+    Instructions.objects.create(
+        product="", area="", version=1, title="After your treatment", body=step.OLD_BODY,
+        actor_label="glabella default text",
+    )  # fmt: skip
+    step.publish_corrected(apps, None)
+    newest = Instructions.objects.filter(product="", area="").order_by("-version").first()
+    assert newest.version == 2 and newest.body == DEFAULT_BODY
+    # A clinic's own text is left as the clinic wrote it.
+    step.publish_corrected(apps, None)
+    assert Instructions.objects.filter(product="", area="").count() == 2
+
+
+def test_the_check_in_and_portal_pages_say_to_call_911_and_not_to_drive(client_for, day_one):
+    client = client_for("anonymous")
+    for page in (
+        client.get(reverse("aftercare:check-in", args=[services.check_in_token(day_one)])),
+        client_for("patient").get(reverse("aftercare:portal")),
+    ):
+        text = page.content.decode()
+        assert "get medical help right away: call 911" in text
+        assert "double or blurred vision" in text and "do not drive" in text
+    form = client.get(reverse("aftercare:check-in", args=[services.check_in_token(day_one)]))
+    assert b"Serious: get medical help right away (call 911)" in form.content
+    assert b"within a day" not in form.content

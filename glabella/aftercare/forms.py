@@ -9,8 +9,8 @@ YES_NO = [("yes", "Yes"), ("no", "No"), ("", "Not sure")]
 TO_BOOL = {"yes": True, "no": False, "": None}
 GROUPS = [
     ("Common after treatment", Urgency.SELF_CARE),
-    ("Tell us within a day", Urgency.REVIEW),
-    ("Serious", Urgency.URGENT),
+    ("A clinician should see this today", Urgency.REVIEW),
+    ("Serious: get medical help right away (call 911)", Urgency.URGENT),
 ]
 
 
