@@ -147,6 +147,8 @@ def test_an_acknowledged_alert_goes_no_further(day_one, now, actor_of):
     )  # fmt: skip
     assert services.escalate_unacknowledged(now + timedelta(minutes=15)) == 0
     assert notices(alert, "medical_director") == []
+    alert.refresh_from_db()
+    assert alert.escalate_at is None
 
 
 def test_the_escalation_period_is_the_clinics_setting(day_one, now, settings):

@@ -602,6 +602,7 @@ def acknowledge(actor: Actor, alert: Alert, *, contact: str, advice: str, outcom
             contact=contact.strip(),
             advice=(advice or "").strip(),
             outcome=(outcome or "").strip(),
+            escalate_at=None,  # acknowledged: it goes no further
         )
         if not updated:
             raise Conflict("This alert has already been acknowledged.")

@@ -248,6 +248,7 @@ def follow_up(request, treatment_id):
         Report.objects.restrict(request.actor)
         .filter(treatment=record)
         .select_related("check_in", "alert__acknowledged_by", "photo")
+        .prefetch_related("alert__notices")
         .defer("photo__data")
     )
     audit.record_patient(
