@@ -447,3 +447,12 @@ def test_the_check_in_and_portal_pages_say_to_call_911_and_not_to_drive(client_f
     form = client.get(reverse("aftercare:check-in", args=[services.check_in_token(day_one)]))
     assert b"Serious: get medical help right away (call 911)" in form.content
     assert b"within a day" not in form.content
+
+
+def test_a_treatments_follow_up_page_shows_who_was_told(client_for, day_one, treated):
+    services.submit(day_one, SWALLOWING)
+    page = client_for("injector").get(reverse("aftercare:follow-up", args=[treated.public_id]))
+    text = page.content.decode()
+    assert page.status_code == 200
+    assert "Told: Nina Patel (on call) by " in text
+    assert "Nina Patel (on call) by text" in text and "Nina Patel (on call) by email" in text
