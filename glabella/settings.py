@@ -92,6 +92,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "glabella.core.context_processors.actor",
+                "glabella.clinic.context_processors.on_call",
             ],
         },
     }
@@ -197,12 +198,19 @@ TABLET_LINK_MINUTES = env_int("TABLET_LINK_MINUTES", 60, minimum=5)
 LOW_STOCK_VIALS = env_int("LOW_STOCK_VIALS", 2, minimum=0)
 EXPIRY_ALERT_DAYS = env_int("EXPIRY_ALERT_DAYS", 30, minimum=1)
 
-# Aftercare: check-ins this many days after a treatment; how long a check-in link works; who is
-# alerted at once when a report is urgent (every address and number listed).
+# Aftercare: check-ins this many days after a treatment; how long a check-in link works; addresses
+# alerted with each location's on-call staff (set per location) when a report needs a clinician.
 CHECK_IN_DAYS = env_int_list("CHECK_IN_DAYS", [1, 14], minimum=1)
 CHECK_IN_LINK_DAYS = env_int("CHECK_IN_LINK_DAYS", 7, minimum=1)
 ON_CALL_EMAILS = env_list("ON_CALL_EMAILS", [])
 ON_CALL_PHONES = env_list("ON_CALL_PHONES", [])
+# An alert nobody acknowledges goes on, after this many minutes each time, from the on-call
+# clinicians to the medical director and then to the owner.
+ALERT_ESCALATION_MINUTES = env_int("ALERT_ESCALATION_MINUTES", 15, minimum=1)
+# A same-day review reported while the clinic is open (with at least REVIEW_LEAST_MINUTES before
+# closing) is due by closing time; otherwise within REVIEW_AFTER_HOURS_MINUTES, and texted too.
+REVIEW_LEAST_MINUTES = env_int("REVIEW_LEAST_MINUTES", 60, minimum=0)
+REVIEW_AFTER_HOURS_MINUTES = env_int("REVIEW_AFTER_HOURS_MINUTES", 240, minimum=15)
 # The makers' lines for reporting a suspected adverse reaction, as printed on the labels the clinic
 # holds (product=number pairs); they replace the lines glabella has on file.
 MAKER_REPORT_LINES = env_mapping("MAKER_REPORT_LINES", PRODUCTS)

@@ -79,12 +79,16 @@ def test_an_urgent_report_alerts_in_the_same_transaction(client, treated, settin
     alert = Alert.objects.get()
     assert alert.urgency == "urgent" and alert.due_by == alert.opened_at
     made = Message.objects.filter(about=f"alert:{alert.public_id}")
+    # The location's on-call clinician (the demo's injector) and the clinic-wide addresses.
+    nina = treated.appointment.location.on_call.get()
     assert sorted((m.topic, m.channel, m.to) for m in made) == [
+        ("on-call", "email", nina.user.email),
         ("on-call", "email", "oncall@example.com"),
+        ("on-call", "sms", nina.mobile_phone),
         ("on-call", "sms", "+18055550199"),
         ("urgent-advice", "email", treated.patient.email),
     ]
-    assert Message.objects.count() == before + 3
+    assert Message.objects.count() == before + 5
     # Staff messages say where to look, not what the patient said.
     assert all("swallow" not in m.body for m in made if m.topic == "on-call")
     # The worker delivers each once.
@@ -112,17 +116,21 @@ def test_if_an_alerts_message_cannot_be_written_nothing_of_the_report_is(
     assert day_one.status == "scheduled"
 
 
-def test_a_review_is_due_by_the_end_of_the_next_business_day(treated):
+def test_a_review_reported_on_a_friday_night_is_due_that_night_not_on_monday(treated):
+    # Was: due by 17:00 the next business day (Monday). The same-day list is due the same day.
+    zone = treated.appointment.location.zone
     day_one = CheckIn.objects.get(treatment=treated, day=1)
-    friday = timezone.now()
+    friday = timezone.now().astimezone(zone) + timedelta(days=1)
     while friday.weekday() != 4:
         friday += timedelta(days=1)
+    friday_night = friday.replace(hour=21, minute=30, second=0, microsecond=0)
     report = services.submit(
-        day_one, {"symptoms": ["drooping_eyelid"], "severity": "mild"}, now=friday
+        day_one, {"symptoms": ["drooping_eyelid"], "severity": "mild"}, now=friday_night
     )
     alert = report.alert
-    due = alert.due_by.astimezone(treated.appointment.location.zone)
-    assert report.urgency == "review" and due.weekday() == 0 and due.hour == 17
+    assert report.urgency == "review"
+    assert alert.due_by == friday_night + timedelta(hours=4)
+    assert alert.due_by.astimezone(zone).weekday() == 5
 
 
 def test_a_link_expires_is_tamper_proof_and_shows_no_one_else(client, treated, clinic):
@@ -232,12 +240,12 @@ def test_the_check_in_offers_the_red_flags_in_plain_words_and_reads_them_as_the_
     day_one = CheckIn.objects.get(treatment=treated, day=1)
     page = client.get(link(day_one)).content.decode()
     for label in (
-        "Get medical help right away",
+        "Serious: get medical help right away (call 911)",
         "Double vision",
         "Chest pain or a tight chest",
         "A hoarse voice, or my voice has changed or gone",
         "Feeling dizzy or lightheaded",
-        "A clinician should see these today",
+        "A clinician should see this today",
         "An eye that won&#x27;t close all the way",
     ):
         assert label in page, label  # fmt: skip

@@ -200,7 +200,9 @@ def test_a_discarded_vial_whose_lot_has_a_sealed_vial_left_reads_available(
 
     clear_for_treatment(patient)
     sign_consent(patient)
-    appointment = future_appointment(patient, clinic, days=0, service_slug="neuromodulator")
+    appointment = future_appointment(
+        patient, clinic, days=0, service_slug="neuromodulator", checked_in=True
+    )
     lot = receive_lot(clinic, lot_number="B2", vials_received=2)
     injector = actor_of("injector")
     used = stock.reconstitute(injector, lot.vials.order_by("number").first(), "2.5")

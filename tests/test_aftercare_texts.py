@@ -148,7 +148,7 @@ def test_a_patient_reports_from_the_portal_between_check_ins(client_for, treated
     refused = client.post(url, {"group_review": ["drooping_eyelid"]})
     assert refused.status_code == 422 and not Report.objects.exists()
     answer = client.post(url, {"group_review": ["drooping_eyelid"], "severity": "moderate"})
-    assert answer.status_code == 200 and b"a clinician will call you" in answer.content
+    assert answer.status_code == 200 and b"a clinician needs to see this today" in answer.content
     report = Report.objects.get()
     assert report.via == "portal" and report.check_in is None and report.urgency == "review"
     assert Alert.objects.filter(report=report).exists()

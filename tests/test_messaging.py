@@ -109,10 +109,12 @@ def test_a_claim_left_by_a_dead_worker_is_handed_on(db, settings):
         "requeued": 0,
     }
     # The other apps' upkeep runs in the same tick (vials written off, check-ins and movement
-    # questions followed up, invitations back, the nightly refit: already done for the day here).
+    # questions followed up, unacknowledged alerts escalated, invitations back, the nightly
+    # refit: already done for the day here).
     assert done == {
         "vials_written_off": 0,
         "check_ins_followed_up": 0,
+        "alerts_escalated": 0,
         "movement_checks_followed_up": 0,
         "duration_model_refit": 0,
         "invitations_sent": 0,

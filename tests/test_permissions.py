@@ -109,6 +109,7 @@ MATRIX = [
         },
     ),
     ("clinic:overview", "get", {}, None, page(ALL_STAFF)),
+    ("clinic:on-call", "get", {}, None, page(ALL_STAFF)),
     ("api:openapi-json", "get", {}, None, public()),
     ("api:openapi-view", "get", {}, None, public()),
     ("api:api-root", "get", {}, None, public(404)),

@@ -85,13 +85,13 @@ def triage_report(request: HttpRequest, payload: TriageIn):
 class SubmittedOut(Schema):
     urgency: str
     advice: str
-
-
-ADVICE = {
-    "urgent": "Call 911 (or your local emergency number) now; the clinic has been alerted.",
-    "review": "A clinician will contact you by the end of the next business day.",
-    "self_care": "This is expected and usually passes within days.",
-}
+    clinic_alerted: bool = Field(
+        description="Whether a clinician was alerted (a notice written); never claimed otherwise"
+    )
+    alerted: list[str] = Field(
+        description="Who was alerted: on_call, medical_director, owner (none: nobody)"
+    )
+    due_by: datetime | None = Field(None, description="When a clinician is due to act")
 
 
 class CheckInIn(Strict):
@@ -124,7 +124,29 @@ def submit_check_in(request: HttpRequest, token: str, payload: CheckInIn):
     answers = {k: v for k, v in payload.model_dump(exclude={"photo"}).items() if v is not None}
     photo = photos.from_base64(payload.photo) if payload.photo is not None else None
     report = services.submit(check_in, answers, via="api", photo=photo)
-    return Status(201, {"urgency": report.urgency, "advice": ADVICE[report.urgency]})
+    answer = services.answer_for(report)
+    return Status(
+        201,
+        {
+            "urgency": answer.urgency,
+            "advice": answer.advice,
+            "clinic_alerted": answer.told.anyone,
+            "alerted": list(answer.told.levels),
+            "due_by": answer.due_by,
+        },
+    )
+
+
+class NoticeOut(Schema):
+    level: str
+    name: str
+    channel: str
+    sent_at: datetime
+    delivery: str
+
+    @staticmethod
+    def resolve_delivery(notice) -> str:
+        return notice.message.status if notice.message_id else "unknown"
 
 
 class AlertOut(Schema):
@@ -135,6 +157,13 @@ class AlertOut(Schema):
     due_by: datetime
     reasons: list[dict[str, Any]] = Field(alias="report.reasons")
     free_text: str = Field(alias="report.free_text")
+    level: str = Field(description="The last level told: on_call, medical_director or owner")
+    escalate_at: datetime | None = Field(description="When it goes on unless acknowledged")
+    notices: list[NoticeOut] = Field(description="Who was told, how and when")
+
+    @staticmethod
+    def resolve_notices(alert) -> list:
+        return list(alert.notices.all())
 
 
 @router.get("/alerts", response=list[AlertOut], auth=requires(Capability.VIEW_CLINICAL))

@@ -17,3 +17,6 @@ class AftercareConfig(AppConfig):
         from glabella.messaging.delivery import register_periodic
 
         register_periodic("check_ins_followed_up", services.remind_and_mark_missed)
+        # Each minute: an alert nobody acknowledged in time goes to the medical director, then
+        # the owner.
+        register_periodic("alerts_escalated", services.escalate_unacknowledged)

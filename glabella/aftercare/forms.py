@@ -9,8 +9,8 @@ YES_NO = [("yes", "Yes"), ("no", "No"), ("", "Not sure")]
 TO_BOOL = {"yes": True, "no": False, "": None}
 GROUPS = [
     ("Common after treatment", Urgency.SELF_CARE),
-    ("A clinician should see these today", Urgency.REVIEW),
-    ("Get medical help right away", Urgency.URGENT),
+    ("A clinician should see this today", Urgency.REVIEW),
+    ("Serious: get medical help right away (call 911)", Urgency.URGENT),
 ]
 
 

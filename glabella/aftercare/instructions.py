@@ -39,14 +39,21 @@ When it works
 You will notice the effect within a few days; it is fullest after about two weeks. We will check \
 in with you after one day and after two weeks.
 
-Call us within a day if
-An eyelid or eyebrow droops, your vision is double or blurred, your eyes feel dry, or your face \
-looks uneven.
+Call us the same day if
+An eyelid or eyebrow droops, an eye will not close, your smile is lopsided or your face looks \
+uneven, your eyes feel dry or irritated, swelling grows or comes with a fever, or you have severe \
+pain or a severe headache. Call us on {clinic_phone}, or tell us from the patient portal.
 
-Call emergency services at once if
-You have trouble swallowing, speaking or breathing, feel weak all over, lose control of your \
-bladder, or have hives or swelling of your lips, tongue or throat. This can happen hours to weeks \
-after treatment.
+Get medical help right away: call 911 if
+You have trouble swallowing (or choke on food or drink), speaking or breathing, or your chest \
+feels tight; you feel weak all over or cannot hold your head up; your vision is double or \
+blurred; your voice is hoarse or changes; you lose control of your bladder; you have hives, \
+welts or a rash beyond the injection sites, swelling of your lips, tongue, face or throat, or \
+wheezing; you feel dizzy or faint; or you have chest pain. Say that you had a botulinum toxin \
+injection. This can happen hours to weeks after treatment. Then let us know.
+
+While you feel weak or your vision has changed, do not drive, and do not do anything that could \
+be dangerous, such as climbing or using machines.
 """
 
 FIELDS = {

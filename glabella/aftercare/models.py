@@ -208,16 +208,56 @@ class Alert(models.Model):
     contact = models.TextField(blank=True, help_text="Who spoke to the patient, how, when")
     advice = models.TextField(blank=True)
     outcome = models.TextField(blank=True)
+    # How far it has gone: the last level told (on call, medical director, owner; blank while
+    # nobody could be reached), and when, unacknowledged, it goes to the next one.
+    level = models.CharField(max_length=20, blank=True)
+    escalate_at = models.DateTimeField(null=True, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = CLINICAL
 
     class Meta:
         ordering = ["acknowledged_at", "-urgency", "due_by"]
-        indexes = [models.Index(fields=["acknowledged_at", "due_by"], name="alert_open_due")]
+        indexes = [
+            models.Index(fields=["acknowledged_at", "due_by"], name="alert_open_due"),
+            models.Index(fields=["acknowledged_at", "escalate_at"], name="alert_escalation_due"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.urgency} alert of {self.opened_at:%Y-%m-%d %H:%M}"
+
+
+class Notice(models.Model):
+    """One person told of an alert, one way, at one time: who was told is a record, shown on
+    the board and to the patient, never a claim. The message is the outbox row that carries it
+    (its status says whether it has gone)."""
+
+    class Level(models.TextChoices):
+        ON_CALL = "on_call", "On call"
+        MEDICAL_DIRECTOR = "medical_director", "Medical director"
+        OWNER = "owner", "Owner"
+
+    alert = models.ForeignKey(Alert, on_delete=models.PROTECT, related_name="notices")
+    level = models.CharField(max_length=20, choices=Level.choices)
+    staff = models.ForeignKey(
+        "core.StaffMember", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    name = models.CharField(max_length=150)
+    channel = models.CharField(max_length=5)
+    to = models.CharField(max_length=254)
+    message = models.ForeignKey(
+        "messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField()
+
+    objects = RestrictedQuerySet.as_manager()
+    access_rule = AccessRule(staff=CLINICAL.staff, patient_field="alert__patient_id")
+
+    class Meta:
+        ordering = ["sent_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} by {self.channel} at {self.sent_at:%Y-%m-%d %H:%M}"
 
 
 class AdverseEvent(models.Model):

@@ -1,21 +1,25 @@
 """Aftercare: the instructions (chosen in `instructions`) and check-ins when a treatment is
 signed, the patient's report and its triage, and the alerts that bring a report to a clinician.
 
-`submit` writes the report, its alert and every message the alert sends (the patient told to call
-emergency services, the on-call clinicians alerted by email and text) in one transaction: either
-all of it is recorded and will be delivered, or none of it.
+`submit` writes the report, its alert and every message the alert sends (the on-call clinicians
+alerted by text and email, each notice recorded, and the patient told to call 911 and what the
+clinic has done) in one transaction: either all of it is recorded and will be delivered, or none
+of it. `escalate_unacknowledged` (each minute) takes an alert nobody has acknowledged on to the
+medical director, then the owner (`escalation` says when).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from glabella.aftercare import hooks, instructions, photos, triage
-from glabella.aftercare.models import Alert, CheckIn, Report, ReportPhoto, Sent
+from glabella.aftercare import escalation, hooks, instructions, photos, triage
+from glabella.aftercare.models import Alert, CheckIn, Notice, Report, ReportPhoto, Sent
+from glabella.clinic import services as clinic_services
 from glabella.core import audit, links
 from glabella.core.access import Actor, link_actor
 from glabella.core.db import write_transaction
@@ -160,16 +164,6 @@ def clean_report(raw: object, *, day: int | None, treated_on: date | None, today
     }
 
 
-def _due_by(urgency: str, now: datetime, zone) -> datetime:
-    """Urgent: now. Review: the end of the next business day at the clinic."""
-    if urgency == triage.Urgency.URGENT:
-        return now
-    day = now.astimezone(zone).date() + timedelta(days=1)
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return datetime.combine(day, time(17), zone)
-
-
 def submit(
     check_in: CheckIn,
     raw: object,
@@ -295,65 +289,298 @@ def _record(actor: Actor, record, raw: object, *, check_in, via: str, photo, now
     return report
 
 
+def _location_of(report: Report):
+    treatment = report.treatment
+    return treatment.appointment.location if treatment is not None else None
+
+
 def _alert(report: Report, result, now: datetime, zone) -> Alert:
+    """The alert, the clinicians it reaches now (each notice recorded) and, when urgent, the
+    patient's own message saying what the clinic has done: all in the caller's transaction."""
     patient = report.patient
+    location = _location_of(report)
+    urgent = result.urgency == triage.Urgency.URGENT
+    if urgent:
+        due_by, texted = now, True
+    else:
+        day = now.astimezone(zone).date()
+        review = escalation.review_due(
+            now,
+            zone,
+            clinic_services.opening_hours_on(location, day),
+            least_left=timedelta(minutes=settings.REVIEW_LEAST_MINUTES),
+            after_hours=timedelta(minutes=settings.REVIEW_AFTER_HOURS_MINUTES),
+        )
+        due_by, texted = review.due_by, not review.in_hours
     alert = Alert.objects.create(
-        report=report,
-        patient=patient,
-        urgency=result.urgency.value,
-        opened_at=now,
-        due_by=_due_by(result.urgency, now, zone),
+        report=report, patient=patient, urgency=result.urgency.value, opened_at=now, due_by=due_by
     )
-    location = report.treatment.appointment.location if report.treatment else None
-    phone = location.phone if location else ""
-    board = settings.SITE_URL + reverse("aftercare:board")
-    if result.urgency == triage.Urgency.URGENT:
+    # A review goes on when its day's deadline passes; an urgent one after the first period.
+    reached = _reach(alert, location, escalation.LEVELS, now, texts=texted, first=True)
+    period = timedelta(minutes=settings.ALERT_ESCALATION_MINUTES)
+    alert.level = reached or ""
+    if urgent or not reached:
+        alert.escalate_at = escalation.next_escalation(alert.level, now, period)
+    else:
+        alert.escalate_at = due_by
+    Alert.objects.filter(pk=alert.pk).update(level=alert.level, escalate_at=alert.escalate_at)
+    if urgent:
+        phone = location.phone if location else ""
         queue_to_patient(
             patient,
             topic="urgent-advice",
-            subject="Call emergency services now",
-            body=(
-                "Your answers describe signs that need a doctor now. Call 911 (or your local "
-                "emergency number) at once, and tell them you had a botulinum toxin injection. "
-                f"Then call us on {phone}."
-            ),
+            subject="Call 911 now",
+            body=urgent_advice(told(alert), phone),
             about=f"alert:{alert.public_id}",
             now=now,
             dedupe_key=f"urgent-advice:{alert.public_id}",
         )
-        subject = "URGENT: a patient's check-in needs a clinician now"
-    else:
-        subject = "A patient's check-in needs a clinician within a business day"
-    # Staff are told that there is an alert and where to see it, not what it says.
-    body = f"{subject}. Open the follow-up board: {board}"
-    for n, address in enumerate(settings.ON_CALL_EMAILS):
-        queue_message(
-            patient=None,
-            channel=Channel.EMAIL,
-            to=address,
-            topic="on-call",
-            subject=subject,
-            body=body,
-            about=f"alert:{alert.public_id}",
-            now=now,
-            dedupe_key=f"on-call:{alert.public_id}:email:{n}",
-        )
-    if result.urgency == triage.Urgency.URGENT:
-        for n, number in enumerate(settings.ON_CALL_PHONES):
-            queue_message(
-                patient=None,
-                channel=Channel.SMS,
-                to=number,
-                topic="on-call",
-                body=body,
-                about=f"alert:{alert.public_id}",
-                now=now,
-                dedupe_key=f"on-call:{alert.public_id}:sms:{n}",
-            )
     return alert
 
 
+def _reach(alert: Alert, location, levels, now: datetime, *, texts: bool, first: bool) -> str:
+    """Tell the first of `levels` that has someone to reach; returns that level ('' if none).
+    Every message is written to the outbox and recorded as a notice, in this transaction."""
+    board = settings.SITE_URL + reverse("aftercare:board")
+    urgent = alert.urgency == triage.Urgency.URGENT
+    if urgent and first:
+        subject = "URGENT: a patient's report after a treatment needs a clinician now"
+    elif urgent:
+        waited = escalation.waited(alert.opened_at, now)
+        subject = (
+            f"URGENT, not yet acknowledged after {waited}: a patient's report needs a clinician"
+        )
+    elif first:
+        subject = "A patient's report after a treatment needs a clinician today"
+    else:
+        subject = "Overdue: a patient's report after a treatment needs a clinician"
+    # Staff are told that there is an alert and where to see it, not what the patient wrote.
+    body = f"{subject}. Open the follow-up board and acknowledge it there: {board}"
+    for level in levels:
+        made = []
+        for n, person in enumerate(clinic_services.contacts(location, level)):
+            ways = [(Channel.EMAIL, person.email)] if person.email else []
+            if person.phone and texts:
+                ways.append((Channel.SMS, person.phone))
+            for channel, to in ways:
+                message = queue_message(
+                    patient=None,
+                    channel=channel,
+                    to=to,
+                    topic="on-call",
+                    subject=subject if channel == Channel.EMAIL else "",
+                    body=body,
+                    about=f"alert:{alert.public_id}",
+                    now=now,
+                    dedupe_key=f"alert:{alert.public_id}:{level}:{channel}:{n}",
+                )
+                if message is not None:
+                    made.append(
+                        Notice(
+                            alert=alert,
+                            level=level,
+                            staff=person.staff,
+                            name=person.name,
+                            channel=channel,
+                            to=to,
+                            message=message,
+                            sent_at=now,
+                        )
+                    )
+        if made:
+            Notice.objects.bulk_create(made)
+            return level
+    return ""
+
+
+def escalate_unacknowledged(now: datetime | None = None) -> int:
+    """An alert nobody has acknowledged by its escalation time goes to the next level (the
+    medical director, then the owner). Run by the scheduler every minute; each alert is locked
+    while it is moved on, so two ticks never tell the same level twice."""
+    now = now or timezone.now()
+    period = timedelta(minutes=settings.ALERT_ESCALATION_MINUTES)
+    moved = 0
+    due = Alert.objects.filter(acknowledged_at__isnull=True, escalate_at__lte=now)
+    for pk in due.order_by("escalate_at").values_list("pk", flat=True)[:200]:
+        with write_transaction():
+            alert = (
+                Alert.objects.select_for_update()
+                .filter(pk=pk, acknowledged_at__isnull=True, escalate_at__lte=now)
+                .first()
+            )
+            if alert is None:
+                continue
+            report = Report.objects.select_related("treatment__appointment__location").get(
+                pk=alert.report_id
+            )
+            levels = escalation.levels_after(alert.level)
+            reached = _reach(alert, _location_of(report), levels, now, texts=True, first=False)
+            level = reached or alert.level
+            Alert.objects.filter(pk=alert.pk).update(
+                level=level,
+                escalate_at=escalation.next_escalation(level if levels else "owner", now, period),
+            )
+            moved += bool(reached)
+    return moved
+
+
+# ---------------------------------------------------------------- what the patient is told
+
+
+@dataclass(frozen=True)
+class Told:
+    """Who the clinic has alerted, from the recorded notices: never more than was sent."""
+
+    levels: tuple[str, ...]
+    channels: tuple[str, ...]
+
+    @property
+    def anyone(self) -> bool:
+        return bool(self.levels)
+
+    def who(self) -> str:
+        return _and([LEVEL_WORDS[level] for level in self.levels])
+
+    def how(self) -> str:
+        return _and([CHANNEL_WORDS[c] for c in self.channels])
+
+
+LEVEL_WORDS = {
+    escalation.ON_CALL: "our clinician on call",
+    escalation.MEDICAL_DIRECTOR: "our medical director",
+    escalation.OWNER: "the clinic's owner",
+}
+CHANNEL_WORDS = {Channel.SMS: "text message", Channel.EMAIL: "email"}
+
+
+def _and(words: list[str]) -> str:
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
+
+
+def told(alert: Alert | None) -> Told:
+    if alert is None:
+        return Told((), ())
+    notices = list(alert.notices.all())
+    levels = tuple(lv for lv in escalation.LEVELS if any(n.level == lv for n in notices))
+    channels = tuple(
+        c for c in (Channel.SMS, Channel.EMAIL) if any(n.channel == c for n in notices)
+    )
+    return Told(levels, channels)
+
+
+def urgent_advice(done: Told, phone: str) -> str:
+    """The urgent answer in words that are true: call 911 first, then what the clinic did."""
+    call_us = f" on {phone}" if phone else ""
+    first = (
+        "What you describe can be a serious reaction to the toxin spreading, or an allergic "
+        "reaction, and needs medical help right away. Call 911 now (or your local emergency "
+        "number) and say that you had a botulinum toxin injection, with the product and the day. "
+        "Do not drive yourself, and do not do anything that could be dangerous while you feel "
+        "weak or your vision has changed."
+    )
+    if done.anyone:
+        then = (
+            f" We have sent an alert to {done.who()} by {done.how()}; they will call you back. "
+            f"Do not wait for that call before calling 911. You can also call the clinic{call_us}."
+        )
+    else:
+        then = (
+            " Our clinic has not been able to alert a clinician automatically, so nobody at the "
+            f"clinic knows yet: after calling 911, please call the clinic{call_us} and tell us."
+        )
+    return first + then
+
+
+def review_advice(alert: Alert | None, phone: str, zone) -> str:
+    """The same-day answer, true to who was told and when they are due to call."""
+    call_us = f" on {phone}" if phone else ""
+    worse = (
+        " If you get trouble swallowing, speaking or breathing, weakness, a change in your vision "
+        "or your voice, or a rash or swelling beyond the injection sites, call 911 at once."
+    )
+    done = told(alert)
+    if alert is None or not done.anyone:
+        return (
+            f"This needs a clinician today. Please call the clinic{call_us} today and tell us."
+            + worse
+        )
+    due = alert.due_by.astimezone(zone)
+    return (
+        f"A clinician needs to look at this today: we have told {done.who()} by {done.how()}, "
+        f"and one of our clinicians will contact you by {due:%-I:%M %p} "
+        f"on {due:%A, %B %-d} (clinic time). If it gets worse before then, call the clinic"
+        f"{call_us}." + worse
+    )
+
+
+SELF_CARE_ADVICE = (
+    "What you describe is expected and usually passes within days. Keep your hands off the "
+    "treated area on the first day; a cool pack, gently held, helps with swelling. If anything "
+    "changes, call the clinic{call_us}. If you get trouble swallowing, speaking or breathing, "
+    "weakness, a change in your vision or your voice, or a rash or swelling beyond the injection "
+    "sites, call 911 at once."
+)
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the patient is told after a report (the page and the API say the same)."""
+
+    urgency: str
+    advice: str
+    told: Told
+    due_by: datetime | None
+
+
+def answer_for(report: Report) -> Answer:
+    location = _location_of(report)
+    phone = location.phone if location else ""
+    alert = Alert.objects.filter(report=report).prefetch_related("notices").first()
+    done = told(alert)
+    if report.urgency == triage.Urgency.URGENT:
+        advice = urgent_advice(done, phone)
+    elif report.urgency == triage.Urgency.REVIEW:
+        advice = review_advice(alert, phone, clinic_zone(report.patient))
+    else:
+        advice = SELF_CARE_ADVICE.format(call_us=f" on {phone}" if phone else "")
+    return Answer(report.urgency, advice, done, alert.due_by if alert else None)
+
+
 # ---------------------------------------------------------------- the follow-up board
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """An open alert as the board shows it: how long it has waited and how far it has gone."""
+
+    alert: Alert
+    waited: str
+    notices: list
+    next_level: str  # '' when nobody is left to tell
+    overdue: bool
+
+
+LEVEL_NAMES = {
+    escalation.ON_CALL: "the on-call clinicians",
+    escalation.MEDICAL_DIRECTOR: "the medical director",
+    escalation.OWNER: "the owner",
+}
+
+
+def waiting(alerts, now: datetime) -> list[Waiting]:
+    rows = []
+    for alert in alerts:
+        after = escalation.levels_after(alert.level)
+        rows.append(
+            Waiting(
+                alert=alert,
+                waited=escalation.waited(alert.opened_at, now),
+                notices=list(alert.notices.all()),
+                next_level=LEVEL_NAMES[after[0]] if after and alert.escalate_at else "",
+                overdue=alert.due_by < now,
+            )
+        )
+    return rows
 
 
 def acknowledge(actor: Actor, alert: Alert, *, contact: str, advice: str, outcome: str, now=None):
@@ -375,6 +602,7 @@ def acknowledge(actor: Actor, alert: Alert, *, contact: str, advice: str, outcom
             contact=contact.strip(),
             advice=(advice or "").strip(),
             outcome=(outcome or "").strip(),
+            escalate_at=None,  # acknowledged: it goes no further
         )
         if not updated:
             raise Conflict("This alert has already been acknowledged.")
@@ -391,11 +619,11 @@ def acknowledge(actor: Actor, alert: Alert, *, contact: str, advice: str, outcom
 
 
 def open_alerts():
-    """Urgent first, then reviews by when they are due."""
+    """Urgent first, then reviews by when they are due; each with who was told."""
     alerts = list(
         Alert.objects.filter(acknowledged_at__isnull=True)
         .select_related("patient", "report__treatment__vial__lot", "report__treatment__injector")
-        .prefetch_related("report__treatment__points")
+        .prefetch_related("report__treatment__points", "notices__message", "notices__staff")
     )
     alerts.sort(key=lambda a: (a.urgency != triage.Urgency.URGENT, a.due_by))
     return alerts

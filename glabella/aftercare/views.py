@@ -71,9 +71,10 @@ def _answer(request, treatment, day: int, send):
             except Conflict:
                 return render(request, "aftercare/answered.html", {})
             else:
-                location = treatment.appointment.location
-                context = {"report": report, "phone": location.phone}
-                return render(request, "aftercare/result.html", context)
+                context = {"report": report, "answer": services.answer_for(report)}
+                return render_in(
+                    request, "aftercare/result.html", context, clinic_zone(treatment.patient)
+                )
     patient = treatment.patient
     context = {"form": form, "day": day, "first_name": patient.preferred_name or patient.given_name}
     return render_in(request, "aftercare/check_in.html", context, clinic_zone(patient), status)
@@ -205,10 +206,11 @@ def board(request):
     )
     shown = [a.patient.public_id for a in alerts] + [c.patient.public_id for c in missed]
     audit.record_listing(request.actor, "follow-up-board", shown)
+    now = timezone.now()
     context = {
-        "alerts": alerts,
+        "alerts": services.waiting(alerts, now),
         "missed": missed,
-        "now": timezone.now(),
+        "now": now,
         "may_act": request.actor.can(Capability.CHANGE_CLINICAL),
     }
     # Times on the clinic's clock (the first location's), not the server's UTC.
@@ -246,6 +248,7 @@ def follow_up(request, treatment_id):
         Report.objects.restrict(request.actor)
         .filter(treatment=record)
         .select_related("check_in", "alert__acknowledged_by", "photo")
+        .prefetch_related("alert__notices")
         .defer("photo__data")
     )
     audit.record_patient(

@@ -25,7 +25,7 @@ class RoomInline(admin.TabularInline):
 class LocationAdmin(admin.ModelAdmin):
     list_display = ["name", "city", "time_zone", "active"]
     inlines = [OpeningHoursInline, ServiceAreaInline, RoomInline]
-    filter_horizontal = ["staff"]
+    filter_horizontal = ["staff", "on_call"]
 
 
 @admin.register(Service)

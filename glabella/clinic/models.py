@@ -68,6 +68,15 @@ class Location(models.Model):
         help_text="Patients may cancel or move a booking online up to this many hours before it.",
     )
     staff = models.ManyToManyField(StaffMember, blank=True, related_name="locations")
+    # Who is alerted at once, by text and email, when a patient's report after a treatment here
+    # is urgent; unacknowledged, the alert goes on to the medical director, then the owner.
+    on_call = models.ManyToManyField(
+        StaffMember,
+        blank=True,
+        related_name="on_call_at",
+        help_text="Clinicians alerted at once (text to their mobile, email to their sign-in) "
+        "when a patient's report after a treatment here is urgent.",
+    )
     active = models.BooleanField(default=True)
 
     objects = RestrictedQuerySet.as_manager()

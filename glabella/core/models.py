@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from glabella.core import phones
 from glabella.core.roles import CLINICAL_ROLES, PRESCRIBING_CREDENTIALS, Credential, Role
 
 
@@ -27,6 +28,12 @@ class StaffMember(models.Model):
     licence_expires = models.DateField(null=True, blank=True)
     supervising_prescriber = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="supervisees"
+    )
+    mobile_phone = models.CharField(
+        max_length=20,
+        blank=True,
+        help_text="E.164, e.g. +18055550134: where an urgent aftercare alert is texted when this "
+        "person is on call (their email is their sign-in's).",
     )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
@@ -47,6 +54,11 @@ class StaffMember(models.Model):
 
     def clean(self) -> None:
         errors: dict[str, str] = {}
+        if self.mobile_phone:
+            try:
+                self.mobile_phone = phones.to_e164(self.mobile_phone)
+            except phones.InvalidPhone as exc:
+                errors["mobile_phone"] = str(exc)
         if self.licence_state and not (
             len(self.licence_state) == 2 and self.licence_state.isalpha()
         ):

@@ -81,11 +81,26 @@ def load_demo_aftercare(now: datetime, seed: int = 1) -> int:
             tick += timedelta(hours=6)
         services.remind_and_mark_missed(now)
     _follow_up_the_older_reviews(now)
+    _escalate_as_the_scheduler_would_have(now)
     # Whatever was due before now went out at the time.
     Message.objects.filter(
         topic__in=TOPICS, due_at__lte=now, status__in=["queued", "scheduled"]
     ).update(status="sent", queued_at=F("due_at"), sent_at=F("due_at"))
     return reports
+
+
+def _escalate_as_the_scheduler_would_have(now: datetime) -> None:
+    """The open alerts went on, period by period, as the scheduler's minute job takes them."""
+    for _ in range(1000):  # a bound: an alert with nobody left to tell retries each period
+        due = (
+            Alert.objects.filter(acknowledged_at__isnull=True, escalate_at__lte=now)
+            .order_by("escalate_at")
+            .values_list("escalate_at", flat=True)
+            .first()
+        )
+        if due is None:
+            return
+        services.escalate_unacknowledged(due)
 
 
 def _follow_up_the_older_reviews(now: datetime) -> None:

@@ -209,7 +209,7 @@ def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
 
     logins = []
     members = {}
-    for spec in STAFF:
+    for n, spec in enumerate(STAFF):
         email = f"{spec.key}@{DEMO_DOMAIN}"
         user = _user(email, admin=spec.role == Role.OWNER)
         member = StaffMember.objects.filter(user=user).first()
@@ -223,9 +223,13 @@ def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
                 licence_state="CA" if spec.licence else "",
                 licence_expires=date(2028, 6, 30) if spec.licence else None,
                 supervising_prescriber=members.get(spec.supervisor),
+                mobile_phone=f"+1805555018{n}",
             )
             member.full_clean()
             location.staff.add(member)
+            # The demo's injector is on call, so an urgent report reaches someone at once.
+            if spec.key == "injector":
+                location.on_call.add(member)
             if member.is_clinical:
                 _working_week(member, location, saturday=spec.key == "injector")
         members[spec.key] = member

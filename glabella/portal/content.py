@@ -115,8 +115,8 @@ wearing off.""",
     PageText(
         "side-effects",
         "Side effects and aftercare",
-        "Common effects are mild and settle on their own; a few signs need a call within a day "
-        "and rare ones need emergency care. What to do after your treatment.",
+        "Common effects are mild and settle on their own; a few signs need a clinician the same "
+        "day, and some need medical help right away. What to do after your treatment.",
         """Most people have no more than a little tenderness where the needle went in. The
 common effects are mild and pass on their own within days:
 - soreness or tenderness at the injection points
@@ -124,18 +124,27 @@ common effects are mild and pass on their own within days:
 - a small bruise
 - a headache or feeling as if a cold is coming on
 
-## Call us within a day if you notice
-- a drooping eyelid or eyebrow
-- double or blurred vision, or dry, irritated eyes
-- one side of the face moving differently from the other
+## Call us the same day if you notice
+- a drooping eyelid or eyebrow, or an eye that will not close
+- a lopsided smile, or one side of the face moving differently from the other
+- dry or irritated eyes
+- swelling that grows or comes with a fever
+- severe pain or a severe headache
 
-## Get emergency help at once if you have
-- trouble swallowing, speaking or breathing
-- weakness spreading beyond the treated area, or loss of bladder control
-- an allergic reaction: hives, swelling of the lips, tongue or throat, or wheezing
+## Get medical help right away (call 911) if you have
+- trouble swallowing, or choking on food or drink
+- trouble speaking or breathing, shortness of breath or a tight chest
+- weakness all over the body, or a head that is hard to hold up
+- double or blurred vision
+- a hoarse voice, or a change in or loss of your voice
+- loss of bladder control
+- hives, welts or a rash beyond the injection sites
+- swelling of the lips, tongue, face or throat, or wheezing
+- dizziness or fainting, or chest pain
 
-These rare effects can appear hours to weeks after an injection. Call 911 or go to the nearest
-emergency department, then let us know.
+These can appear hours to weeks after an injection. Call 911 or go to the nearest emergency
+department, say that you had a botulinum toxin injection, then let us know. While you feel weak
+or your vision has changed, do not drive and do not do anything that could be dangerous.
 
 ## Aftercare
 - Do not touch, rub or massage the treated area for the rest of the day.

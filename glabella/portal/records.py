@@ -125,7 +125,7 @@ def _units(value: Decimal) -> str:
 
 ADVICE = {
     "self_care": "care at home",
-    "review": "a clinician to call within a day",
+    "review": "a clinician to call the same day",
     "urgent": "urgent care",
 }
 

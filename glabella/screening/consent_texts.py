@@ -20,14 +20,18 @@ Soreness, redness, swelling or a small bruise where the needle went in, a headac
 flu-like feeling. These are usually mild and pass within days.
 
 Less common effects
-A drooping eyelid or brow, an uneven look, double or blurred vision, or dry eyes. These are \
-temporary but may last weeks. I will tell the clinic within a day if any of them happens.
+A drooping eyelid or brow, an eye that will not close, an uneven look or a lopsided smile, or \
+dry or irritated eyes. These are temporary but may last weeks. I will tell the clinic the same \
+day if any of them happens.
 
 Rare but serious effects
 The effect can spread beyond the treated area, hours to weeks after treatment, and cause \
-trouble swallowing, speaking or breathing, or general muscle weakness. An allergic reaction \
-(hives, swelling of the lips, tongue or throat, wheezing) is also possible. If any of these \
-happens I will seek emergency care at once and then tell the clinic.
+trouble swallowing, speaking or breathing, muscle weakness all over the body, double or blurred \
+vision, a hoarse or changed voice, or loss of bladder control. An allergic reaction (hives or a \
+rash beyond the injection sites, swelling of the lips, tongue, face or throat, wheezing, \
+dizziness or fainting) is also possible. If any of these happens, or I have chest pain, I will \
+get medical help right away (call 911) and then tell the clinic. While I feel weak or my vision \
+has changed I will not drive or do anything that could be dangerous.
 
 What I have told the clinic
 I have answered the health questions truthfully and completely, including my medicines, \

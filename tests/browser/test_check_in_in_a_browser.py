@@ -1,4 +1,5 @@
-"""The aftercare check-in in Chromium on a phone, answered by keyboard alone."""
+"""The aftercare check-in in Chromium on a phone, answered by keyboard alone; the urgent answer's
+words are the ones the clinic sent, with and without anyone to alert."""
 
 import pytest
 
@@ -21,7 +22,7 @@ def test_a_check_in_answered_by_keyboard_on_a_phone(phone, live_server, treated)
     tab_to(phone, "button[type=submit]")
     with phone.expect_navigation():
         phone.keyboard.press("Enter")
-    assert "a clinician will call you" in phone.content()
+    assert "a clinician needs to see this today" in phone.content()
     assert Alert.objects.get().urgency == "review"
     assert phone.foreign == []
 
@@ -57,4 +58,40 @@ def test_from_the_portal_a_patient_reads_her_aftercare_and_sends_a_photo(
     assert "expected and usually passes" in phone.content()
     report = Report.objects.get()
     assert report.via == "portal" and ReportPhoto.objects.get(report=report).height == 400
+    assert phone.foreign == []
+
+
+@pytest.mark.parametrize("reachable", [True, False])
+def test_the_urgent_page_says_only_what_was_sent(phone, live_server, treated, reachable):
+    from glabella.aftercare.models import Notice
+    from glabella.core.models import StaffMember
+    from glabella.messaging.models import Message
+
+    if not reachable:
+        treated.appointment.location.on_call.clear()
+        StaffMember.objects.filter(role__in=["medical_director", "owner"]).update(active=False)
+    day_one = CheckIn.objects.get(treatment=treated, day=1)
+    phone.goto(live_server.url + f"/check-in/{services.check_in_token(day_one)}/")
+    phone.check("input[value=trouble_swallowing]")
+    phone.check("input[name=severity][value=moderate]")
+    with phone.expect_navigation():
+        phone.click("main button[type=submit]")
+    fits_the_screen(phone)
+    assert phone.locator("h1").inner_text() == "Call 911 now"
+    shown = phone.locator("#advice").inner_text()
+    sent = Message.objects.get(topic="urgent-advice")
+    assert shown == sent.body
+    alert = Alert.objects.get()
+    notices = list(Notice.objects.filter(alert=alert))
+    if reachable:
+        nina = treated.appointment.location.on_call.get()
+        assert {(n.name, n.channel) for n in notices} == {
+            (nina.full_name, "sms"),
+            (nina.full_name, "email"),
+        }
+        assert "We have sent an alert to our clinician on call by text message and email" in shown
+    else:
+        assert notices == []
+        assert "alert" not in shown.replace("not been able to alert", "")
+        assert "has not been able to alert a clinician" in shown
     assert phone.foreign == []
