@@ -25,7 +25,7 @@ from glabella.patients.models import Patient
 from glabella.scheduling.models import Appointment
 from glabella.screening.products import Product
 from glabella.treatments import dosing, services
-from glabella.treatments.labels import ChartArea
+from glabella.treatments.labels import DILUENTS, LABEL_DILUENT, ChartArea
 from glabella.treatments.models import TreatmentRecord
 
 router = Router(tags=["treatments"])
@@ -33,6 +33,7 @@ CLINICAL = requires(Capability.VIEW_CLINICAL)
 CHART = requires(Capability.CHART)
 STOCK = requires(Capability.MANAGE_STOCK)
 Action = audit.Action
+DILUENT_KEYS = [d.key for d in DILUENTS]
 
 
 class Strict(Schema):
@@ -287,6 +288,11 @@ class VialOut(Schema):
     state: str
     units_left: Decimal
     discard_by: datetime | None
+    diluent: str = ""
+    diluent_ml: Decimal | None = None
+    units_per_01ml: Decimal | None = Field(None, description="The concentration: U per 0.1 mL")
+    unit_step: Decimal | None = Field(None, description="The finest step of units measurable")
+    dilution_note: str = Field("", description="Off the label: the warning and the reason")
 
 
 class LotOut(Schema):
@@ -319,6 +325,10 @@ def receive(request: HttpRequest, payload: ReceiveIn):
 
 class ReconstituteIn(Strict):
     diluent_ml: Decimal
+    diluent: str = Field(
+        LABEL_DILUENT.key, max_length=40, description=f"One of: {', '.join(DILUENT_KEYS)}"
+    )
+    reason: str = Field("", max_length=300, description="Needed for a volume off the label")
 
 
 @router.post(
@@ -332,7 +342,9 @@ def reconstitute(request: HttpRequest, public_id: UUID, payload: ReconstituteIn)
     vial = Vial.objects.restrict(actor).select_related("lot").filter(public_id=public_id).first()
     if vial is None:
         raise Http404
-    return stock.reconstitute(actor, vial, payload.diluent_ml)
+    return stock.reconstitute(
+        actor, vial, payload.diluent_ml, diluent=payload.diluent, reason=payload.reason
+    )
 
 
 class TreatedOut(Schema):
