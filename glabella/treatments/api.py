@@ -60,6 +60,9 @@ class CheckIn(Strict):
     patient: UUID | None = Field(None, description="Reads history, decision and consent")
     history: list[PastIn] = Field(default_factory=list, max_length=100)
     vial: UUID | None = None
+    vials: list[UUID] = Field(
+        default_factory=list, max_length=10, description="Several vials, in the order drawn"
+    )
     at: datetime | None = None
 
 
@@ -110,8 +113,11 @@ def check_plan(request: HttpRequest, payload: CheckIn):
         )
         if vial is None:
             errors["vial"] = ["No such vial."]
+    several = _vials(actor, payload.vials, errors)
     if errors:
         raise ValidationFailed(errors)
+    if vial is not None and several:
+        several = [vial, *[v for v in several if v.pk != vial.pk]]
     patient = None
     if payload.patient is not None:
         patient = Patient.objects.restrict(actor, "view").filter(public_id=payload.patient).first()
@@ -123,7 +129,8 @@ def check_plan(request: HttpRequest, payload: CheckIn):
         points,
         payload.at or timezone.now(),
         patient=patient,
-        vial=vial,
+        vial=None if several else vial,
+        vials=several,
         history_given=tuple(dosing.PastSession(h.day, h.product, h.units) for h in payload.history),
     )
     result = services.guard(ctx)
@@ -139,6 +146,20 @@ def check_plan(request: HttpRequest, payload: CheckIn):
     }
 
 
+def _vials(actor, ids: list[UUID], errors: dict) -> list[Vial]:
+    """The vials named, in order; an unknown one is refused on its own field."""
+    found = {
+        v.public_id: v
+        for v in Vial.objects.restrict(actor)
+        .select_related("lot__location")
+        .filter(public_id__in=ids)
+    }
+    for i, public_id in enumerate(ids):
+        if public_id not in found:
+            errors[f"vials.{i}"] = ["No such vial."]
+    return [found[i] for i in ids if i in found]
+
+
 # ---------------------------------------------------------------- records
 
 
@@ -148,6 +169,16 @@ class PointOut(Schema):
     y: Decimal
     units: Decimal
     depth: str
+    vial: UUID | None = Field(
+        None, alias="movement.vial.public_id", description="Once signed: the vial drawn from"
+    )
+
+
+class RecordVialOut(Schema):
+    id: UUID = Field(alias="public_id")
+    lot: str = Field(alias="lot.lot_number")
+    number: int
+    units_per_01ml: Decimal | None
 
 
 class RecordOut(Schema):
@@ -167,6 +198,11 @@ class RecordOut(Schema):
     reasons: dict[str, str]
     amends: UUID | None = Field(None, alias="amends.public_id")
     points: list[PointOut]
+    vials: list[RecordVialOut] = Field(description="Every vial drawn from, in order")
+
+    @staticmethod
+    def resolve_vials(record) -> list:
+        return services.record_vials(record)
 
 
 def _out(record: TreatmentRecord) -> TreatmentRecord:
@@ -175,7 +211,7 @@ def _out(record: TreatmentRecord) -> TreatmentRecord:
         TreatmentRecord.objects.select_related(
             "patient", "appointment", "injector", "vial__lot", "amends"
         )
-        .prefetch_related("points")
+        .prefetch_related("points__movement__vial")
         .get(pk=record.pk)
     )
 
@@ -212,6 +248,11 @@ def read_record(request: HttpRequest, public_id: UUID):
 class DraftIn(Strict):
     points: list[dict[str, Any]] = Field(max_length=200)
     vial: UUID | None = None
+    vials: list[UUID] = Field(
+        default_factory=list,
+        max_length=10,
+        description="The vials drawn from, in order (after `vial`, when both are given)",
+    )
     notes_before: str = Field("", max_length=4000)
     notes_after: str = Field("", max_length=4000)
 
@@ -231,11 +272,16 @@ def save_draft(request: HttpRequest, public_id: UUID, payload: DraftIn):
         )
         if vial is None:
             raise ValidationFailed({"vial": ["No such vial."]})
+    errors: dict[str, list[str]] = {}
+    several = _vials(actor, payload.vials, errors)
+    if errors:
+        raise ValidationFailed(errors)
     services.save_draft(
         actor,
         record,
         points=payload.points,
         vial=vial,
+        vials=several,
         notes_before=payload.notes_before,
         notes_after=payload.notes_after,
     )
