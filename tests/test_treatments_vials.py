@@ -287,7 +287,10 @@ def test_several_vials_short_together_block_and_each_vial_is_checked():
     botox = Product.BOTOX_COSMETIC
     short = guard(botox, ["4"] * 5, [vial_state(botox, "4", "6"), vial_state(botox, "4", "12")])
     assert {f.code for f in short.findings} == {"vial-short"}
-    assert "18 U left together" in short.findings[0].message
+    assert "18 U left together; the plan needs 20 U" in short.findings[0].message
+    split = guard(botox, ["4"] * 5, [vial_state(botox, "4", "10"), vial_state(botox, "4", "10")])
+    assert {f.code for f in split.findings} == {"vial-short"}
+    assert "some point fits in none of them" in split.findings[0].message
     enough = guard(botox, ["4"] * 5, [vial_state(botox, "4", "6"), vial_state(botox, "4", "16")])
     assert enough.level == Level.OK
     old = vial_state(botox, "4", reconstituted_at=AT - timedelta(hours=30))
@@ -518,3 +521,63 @@ def test_a_chart_page_vial_of_another_location_is_never_offered(client_for, draf
     )
     assert page.status_code == 422 and b"Choose the vials from the list." in page.content
     assert not RecordVial.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_records_sharing_vials_signed_at_once_never_overdraw_and_never_deadlock(clinic, actor_of):
+    """Four records of 5 x 4 U share two vials holding 32 U each, listed in opposite orders:
+    three are signed (15 points of the 16 the vials hold whole), the fourth is refused, and the
+    ledger adds up."""
+    import threading
+
+    from django.db import connection
+
+    from tests.conftest import make_patient
+
+    injector = actor_of("injector")
+    lot = receive_lot(clinic, lot_number="C3030", vials_received=2)
+    a, b = (
+        stock.reconstitute(injector, v, "2.5", now=NOW - timedelta(hours=1))
+        for v in lot.vials.order_by("number")
+    )
+    for v in (a, b):
+        stock.waste(injector, v, "68", "Practice draw", now=NOW - timedelta(minutes=30))
+    records = []
+    for n in range(4):
+        patient = make_patient(given_name=f"P{n}", email=f"p{n}@example.com")
+        clear_for_treatment(patient)
+        sign_consent(patient)
+        appointment = future_appointment(patient, clinic, days=0, service_slug="neuromodulator")
+        shift = timedelta(hours=n + 1)  # one provider: the visits may not overlap
+        for name in ("starts_at", "ends_at", "blocked_from", "blocked_until"):
+            setattr(appointment, name, getattr(appointment, name) - shift)
+        appointment.save()
+        record = services.start(injector, appointment, "botox_cosmetic")
+        order = [a, b] if n % 2 else [b, a]
+        services.save_draft(injector, record, points=GLABELLAR, vials=order)
+        records.append(record)
+    start = threading.Barrier(4)
+    outcomes: list[str] = []
+
+    def sign(record):
+        try:
+            start.wait()
+            services.lock(injector, TreatmentRecord.objects.get(pk=record.pk), now=NOW)
+            outcomes.append("signed")
+        except ValidationFailed as exc:
+            outcomes.append(" ".join(m for ms in exc.fields.values() for m in ms))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=sign, args=(r,)) for r in records]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("signed") == 3, outcomes
+    assert "4 U left together; the plan needs 20 U" in next(o for o in outcomes if o != "signed")
+    assert ledger_adds_up(a) and ledger_adds_up(b)
+    assert a.units_left + b.units_left == D(4)
+    drawn = Movement.objects.filter(kind="draw")
+    assert sum(m.units for m in drawn) == D(60)
+    assert TreatmentRecord.objects.filter(status="locked").count() == 3

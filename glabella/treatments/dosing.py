@@ -384,7 +384,10 @@ def _vials(label, plan, total) -> list[Finding]:
                 "vial-short",
                 Level.BLOCK,
                 f"The {len(plan.vials)} vials have {_u(left)} left together; the plan needs "
-                f"{_u(total)}, each point drawn whole from one vial.",
+                f"{_u(total)}."
+                if left < total
+                else f"The {len(plan.vials)} vials have {_u(left)} left together, but a point is "
+                "drawn whole from one vial and some point fits in none of them.",
             )
         )
     return out
