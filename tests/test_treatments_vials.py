@@ -581,3 +581,26 @@ def test_records_sharing_vials_signed_at_once_never_overdraw_and_never_deadlock(
     drawn = Movement.objects.filter(kind="draw")
     assert sum(m.units for m in drawn) == D(60)
     assert TreatmentRecord.objects.filter(status="locked").count() == 3
+
+
+def test_the_api_and_the_page_refuse_units_finer_than_a_dysport_vial_allows(
+    client_for, injector, ready, clinic
+):
+    record = services.start(injector, ready, "dysport")
+    lot = receive_lot(clinic, product="dysport", vial_units=300, lot_number="D12")
+    vial = stock.reconstitute(injector, lot.vials.get(), "2.5", now=NOW - timedelta(hours=1))
+    client = client_for("injector")
+    url = f"/api/v1/treatments/records/{record.public_id}/draft"
+    point = {"area": "glabellar", "x": "0.5", "y": "0.3", "units": "9.5"}
+    refused = post(client, url, {"points": [point], "vials": [str(vial.public_id)]})
+    assert refused.status_code == 422
+    message = refused.json()["error"]["fields"]["points.0.units"][0]
+    assert "steps of 1 for this product (at 12 U per 0.1 mL" in message
+    page_url = reverse("treatments:record", args=[record.public_id])
+    rows = {"action": "save", "p-TOTAL_FORMS": "1", "p-INITIAL_FORMS": "0", "vial": vial.public_id}
+    rows |= {"p-0-area": "glabellar", "p-0-units": "9.5", "p-0-x": "0.5", "p-0-y": "0.3"}
+    page = client.post(page_url, rows)
+    assert page.status_code == 422 and b"at 12 U per 0.1 mL" in page.content
+    assert not InjectionPoint.objects.exists()
+    saved = post(client, url, {"points": [{**point, "units": "10"}], "vial": str(vial.public_id)})
+    assert saved.status_code == 200 and saved.json()["points"][0]["units"] == "10.00"
