@@ -104,12 +104,126 @@ def test_reconstitution_sets_the_concentration_and_the_discard_time(injector, cl
     daxxify = services.receive(
         injector, clinic, delivery(product="daxxify", vial_units=50, lot_number="DX1"), now=NOW
     )
-    opened = services.reconstitute(injector, daxxify.vials.first(), "1.2", now=NOW)
+    opened = services.reconstitute(injector, daxxify.vials.first(), "0.6", now=NOW)
     assert opened.discard_by == NOW + timedelta(hours=72)
     for bad in ("0", "11", "lots", "nan"):
         with pytest.raises(ValidationFailed) as failed:
             services.reconstitute(injector, daxxify.vials.last(), bad, now=NOW)
         assert "diluent_ml" in failed.value.fields
+
+
+@pytest.mark.parametrize(
+    ("product", "units"),
+    [("botox_cosmetic", 100), ("dysport", 300), ("dysport", 500), ("xeomin", 200)],
+)
+def test_every_vial_size_on_the_label_is_received(injector, clinic, product, units):
+    lot = services.receive(injector, clinic, delivery(product=product, vial_units=units), now=NOW)
+    assert {v.units_left for v in lot.vials.all()} == {D(units)}
+
+
+@pytest.mark.parametrize(
+    ("product", "units", "ml", "per_01ml", "step"),
+    [
+        ("botox_cosmetic", 100, "2.5", "4", "0.25"),
+        ("botox_cosmetic", 50, "1.25", "4", "0.25"),
+        ("dysport", 300, "2.5", "12", "1"),
+        ("dysport", 300, "1.5", "20", "1"),
+        ("dysport", 500, "2.5", "20", "1"),
+        ("dysport", 500, "5", "10", "0.5"),
+        ("xeomin", 200, "5", "4", "0.25"),
+        ("jeuveau", 100, "2.5", "4", "0.25"),
+        ("daxxify", 100, "1.2", "8.33", "0.5"),
+        ("letybo", 50, "1.25", "4", "0.25"),
+    ],
+)
+def test_a_label_volume_gives_its_concentration_and_measurable_step_without_a_warning(
+    injector, clinic, product, units, ml, per_01ml, step
+):
+    lot = services.receive(injector, clinic, delivery(product=product, vial_units=units), now=NOW)
+    vial = services.reconstitute(injector, lot.vials.first(), ml, now=NOW)
+    assert (vial.units_per_01ml, vial.unit_step) == (D(per_01ml), D(step))
+    assert vial.diluent == "0.9% sodium chloride, preservative-free"
+    assert vial.dilution_note == ""
+
+
+@pytest.mark.parametrize(
+    ("product", "units", "ml", "words"),
+    [
+        ("botox_cosmetic", 100, "4", "which gives 2.5 mL: it makes 2.5 U per 0.1 mL"),
+        ("dysport", 300, "3", "gives 2.5 mL or 1.5 mL: it makes 10 U per 0.1 mL"),
+        ("daxxify", 50, "1.2", "which gives 0.6 mL: it makes 4.17 U per 0.1 mL"),
+        ("letybo", 100, "2", "it makes 5 U per 0.1 mL"),
+    ],
+)
+def test_a_volume_off_the_label_warns_and_needs_a_reason(
+    injector, clinic, product, units, ml, words
+):
+    lot = services.receive(injector, clinic, delivery(product=product, vial_units=units), now=NOW)
+    first = lot.vials.first()
+    with pytest.raises(ValidationFailed) as failed:
+        services.reconstitute(injector, first, ml, now=NOW)
+    assert words in failed.value.fields["reason"][0]
+    assert Vial.objects.get(pk=first.pk).state == "sealed"
+    vial = services.reconstitute(injector, first, ml, reason="Practice protocol", now=NOW)
+    assert vial.state == "reconstituted" and words in vial.dilution_note
+    assert vial.dilution_note.endswith("Reason: Practice protocol")
+
+
+def test_bacteriostatic_saline_warns_and_needs_a_reason(injector, vial):
+    sealed = Vial.objects.filter(lot=vial.lot, state="sealed").first()
+    with pytest.raises(ValidationFailed) as failed:
+        services.reconstitute(injector, sealed, "2.5", diluent="bacteriostatic", now=NOW)
+    assert "label names 0.9% sodium chloride, preservative-free" in failed.value.fields["reason"][0]
+    done = services.reconstitute(
+        injector, sealed, "2.5", diluent="bacteriostatic", reason="Less sting", now=NOW
+    )
+    assert done.diluent.startswith("0.9% sodium chloride, bacteriostatic")
+
+
+@pytest.mark.parametrize(
+    ("ml", "diluent", "reason", "field"),
+    [
+        ("1", "saline", "", "diluent_ml"),  # under half the label's 2.5 mL
+        ("5.5", "saline", "", "diluent_ml"),  # over twice the label's 2.5 mL
+        ("2.555", "saline", "", "diluent_ml"),
+        ("-2.5", "saline", "", "diluent_ml"),
+        ("Infinity", "saline", "", "diluent_ml"),
+        ("2.5", "water", "", "diluent"),
+        ("2.5", "", "", "diluent"),
+        ("3", "saline", "x" * 301, "reason"),
+        ("3", "saline", "bad\x00text", "reason"),
+    ],
+)
+def test_a_bad_reconstitution_is_refused_on_its_field_and_changes_nothing(
+    injector, vial, ml, diluent, reason, field
+):
+    sealed = Vial.objects.filter(lot=vial.lot, state="sealed").first()
+    before = written(), AccessLog.objects.count()
+    with pytest.raises(ValidationFailed) as failed:
+        services.reconstitute(injector, sealed, ml, diluent=diluent, reason=reason, now=NOW)
+    assert field in failed.value.fields
+    assert (written(), AccessLog.objects.count()) == before
+    assert Vial.objects.get(pk=sealed.pk).state == "sealed"
+
+
+@pytest.mark.parametrize(
+    ("product", "units", "ml", "fine", "coarse"),
+    [
+        ("botox_cosmetic", 100, "2.5", "2.25", "2.1"),
+        ("dysport", 300, "2.5", "3", "2.5"),
+        ("daxxify", 100, "1.2", "2.5", "2.25"),
+        ("xeomin", 100, "2.5", "0.75", "0.7"),
+    ],
+)
+def test_waste_is_drawn_in_the_steps_the_vials_concentration_allows(
+    injector, clinic, product, units, ml, fine, coarse
+):
+    lot = services.receive(injector, clinic, delivery(product=product, vial_units=units), now=NOW)
+    vial = services.reconstitute(injector, lot.vials.first(), ml, now=NOW)
+    with pytest.raises(ValidationFailed) as failed:
+        services.waste(injector, vial, coarse, "Spilled", now=NOW)
+    assert f"steps of {vial.unit_step.normalize():f}" in failed.value.fields["units"][0]
+    assert services.waste(injector, vial, fine, "Spilled", now=NOW).movement.units == D(fine)
 
 
 def test_drawing_takes_units_and_a_used_up_vial_closes(injector, vial, patient):
@@ -125,7 +239,7 @@ def test_drawing_takes_units_and_a_used_up_vial_closes(injector, vial, patient):
     [
         ("0", "botox_cosmetic", "positive"),
         ("-4", "botox_cosmetic", "positive"),
-        ("0.3", "botox_cosmetic", "steps of 0.5"),
+        ("0.3", "botox_cosmetic", "steps of 0.25"),
         ("four", "botox_cosmetic", "as a number"),
         ("Infinity", "botox_cosmetic", "positive"),
         ("4", "dysport", "units are never converted"),

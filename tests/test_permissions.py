@@ -349,6 +349,8 @@ MATRIX = [
     ("inventory:stock", "get", {}, None, page(ALL_STAFF)),
     ("inventory:stock", "post", {}, {}, page(CLINICIANS, ok=422)),
     ("inventory:lot", "get", {"public_id": "<lot>"}, None, page(ALL_STAFF)),
+    ("inventory:reconstitution", "get", {"public_id": "<vial>"}, None, page(CLINICIANS)),
+    ("inventory:reconstitution", "post", {"public_id": "<vial>"}, {}, page(CLINICIANS, ok=422)),
     (
         "inventory:vial-action",
         "post",

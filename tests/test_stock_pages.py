@@ -52,7 +52,7 @@ def test_a_vials_actions_on_the_lot_page(client_for, clinic):
         reverse("inventory:vial-action", args=[vial.public_id, action]), data, follow=True
     )
     refused = act(first, "reconstitute", {"diluent_ml": "40"})
-    assert b"0.5 to 10" in refused.content
+    assert b"1.25 to 5 mL" in refused.content
     act(first, "reconstitute", {"diluent_ml": "2.5"})
     act(first, "waste", {"units": "2", "reason": "Air bubble"})
     act(second, "discard", {"reason": "Dropped"})

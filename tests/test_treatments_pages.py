@@ -93,7 +93,7 @@ def test_bad_rows_are_shown_in_their_row_and_nothing_is_saved(page, vial):
     )
     assert response.status_code == 422
     assert b"Give a positive number of units." in response.content
-    assert b"Give units in steps of 0.5 for this product." in response.content
+    assert b"Give units in steps of 0.25 for this product." in response.content
     assert record.points.count() == 0
 
 

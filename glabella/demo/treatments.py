@@ -30,7 +30,7 @@ from glabella.scheduling.models import Appointment, Status
 from glabella.screening.products import Area, Product
 from glabella.treatments import chart, dosing
 from glabella.treatments.labels import LABELS, ChartArea
-from glabella.treatments.models import InjectionPoint, TreatmentRecord
+from glabella.treatments.models import InjectionPoint, RecordVial, TreatmentRecord
 
 VIALS_PER_LOT = 30
 LOT_EVERY_DAYS = 60
@@ -287,6 +287,13 @@ def load_demo_treatments(today: date, seed: int = 1) -> int:
         )
         Movement.objects.bulk_create(
             [m for shelf in shelves.values() for m in shelf.movements], batch_size=1000
+        )
+        RecordVial.objects.bulk_create(
+            (
+                RecordVial(record=record, vial=vial, position=0)
+                for record, (_, vial, *_) in zip(records, plans, strict=True)
+            ),
+            batch_size=1000,
         )
         TreatmentRecord.objects.filter(pk__in=[r.pk for r in records]).update(
             status=TreatmentRecord.Status.LOCKED, locked_at=F("created_at")

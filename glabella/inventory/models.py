@@ -16,6 +16,7 @@ from django.utils import timezone
 from glabella.core.access import AccessRule, RestrictedQuerySet
 from glabella.core.roles import Capability
 from glabella.screening.products import PRODUCT_NAMES
+from glabella.treatments.labels import measurable_step
 
 STOCK_RULE = AccessRule(
     staff={
@@ -87,6 +88,8 @@ class Vial(models.Model):
     diluent = models.CharField(max_length=100, blank=True)
     diluent_ml = models.DecimalField(max_digits=5, decimal_places=2, null=True, blank=True)
     units_per_01ml = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    # A diluent or volume off the label: the warning given and the reason recorded for it.
+    dilution_note = models.CharField(max_length=500, blank=True)
     discard_by = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
@@ -110,6 +113,13 @@ class Vial(models.Model):
     @property
     def product(self) -> str:
         return self.lot.product
+
+    @property
+    def unit_step(self) -> Decimal | None:
+        """The finest step of units measurable from this vial (None until reconstituted)."""
+        if self.units_per_01ml is None:
+            return None
+        return measurable_step(self.units_per_01ml)
 
 
 class Movement(models.Model):

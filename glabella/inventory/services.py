@@ -24,12 +24,13 @@ from glabella.core.access import Actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.core.roles import Capability
+from glabella.core.text import CONTROL
 from glabella.inventory.models import Lot, Movement, Vial
 from glabella.screening.products import Product
-from glabella.treatments.labels import LABELS
+from glabella.treatments.labels import DILUENTS, LABEL_DILUENT, LABELS
 
 Action = audit.Action
-DILUENT = "0.9% sodium chloride, preservative-free"
+DILUENT = LABEL_DILUENT.name
 MAX_VIALS_PER_DELIVERY = 500
 
 
@@ -152,19 +153,35 @@ def lock_vial(vial: Vial) -> Vial:
 
 
 def reconstitute(
-    actor: Actor, vial: Vial, diluent_ml, *, diluent: str = DILUENT, now: datetime | None = None
+    actor: Actor,
+    vial: Vial,
+    diluent_ml,
+    *,
+    diluent: str = LABEL_DILUENT.key,
+    reason: str = "",
+    now: datetime | None = None,
 ) -> Vial:
+    """Records a vial's reconstitution: the diluent (from `DILUENTS`), its volume and the
+    concentration it gives. A diluent or volume off the label is a warning that needs a reason;
+    a volume outside `VialSize.volume_range` is refused."""
     _require(actor)
     now = now or timezone.now()
     label = LABELS[Product(vial.lot.product)]
+    size = label.vial(vial.lot.vial_units)
     errors: dict[str, list[str]] = {}
-    try:
-        ml = Decimal(str(diluent_ml))
-        if not ml.is_finite() or not Decimal("0.5") <= ml <= Decimal("10"):
-            raise InvalidOperation
-    except (InvalidOperation, ValueError):
-        errors["diluent_ml"] = ["Give the diluent volume in mL, 0.5 to 10."]
-        ml = None
+    if size is None:
+        raise ValidationFailed({"vial": [f"{label.name} has no {vial.lot.vial_units} U vial."]})
+    chosen = next((d for d in DILUENTS if d.key == diluent), None)
+    if chosen is None:
+        names = "; ".join(d.name for d in DILUENTS)
+        errors["diluent"] = [f"Choose the diluent from the list: {names}."]
+    ml = _volume(diluent_ml, size, label, errors)
+    reason = " ".join(str(reason or "").split())
+    if len(reason) > 300 or CONTROL.search(reason):
+        errors["reason"] = ["Keep the reason to 300 plain characters."]
+    warnings = dilution_warnings(label, size, chosen, ml) if not errors else []
+    if warnings and not reason:
+        errors["reason"] = [f"{' '.join(warnings)} Give a reason to proceed."]
     if errors:
         raise ValidationFailed(errors)
     with write_transaction():
@@ -178,9 +195,10 @@ def reconstitute(
         current.state = Vial.State.RECONSTITUTED
         current.reconstituted_at = now
         current.reconstituted_by = actor.staff
-        current.diluent = diluent[:100]
+        current.diluent = chosen.name[:100]
         current.diluent_ml = ml
-        current.units_per_01ml = (current.units_total / ml / 10).quantize(Decimal("0.01"))
+        current.units_per_01ml = size.units_per_01ml(ml)
+        current.dilution_note = f"{' '.join(warnings)} Reason: {reason}"[:500] if warnings else ""
         current.discard_by = now + timedelta(hours=label.beyond_use_hours)
         current.save()
         audit.record(
@@ -188,9 +206,42 @@ def reconstitute(
             Action.UPDATE,
             "stock.vial",
             current.public_id,
-            detail={"reconstituted_ml": str(ml)},
+            detail={"reconstituted_ml": str(ml), "diluent": chosen.key, "reason": reason},
         )
     return current
+
+
+def _volume(value, size, label, errors: dict) -> Decimal | None:
+    low, high = size.volume_range
+    try:
+        ml = Decimal(str(value))
+        if not ml.is_finite() or not low <= ml <= high or ml != ml.quantize(Decimal("0.01")):
+            raise InvalidOperation
+    except (InvalidOperation, ValueError):
+        errors["diluent_ml"] = [
+            f"Give the diluent volume in mL (to 0.01 mL) for a {size.units} U vial of "
+            f"{label.name}: {_ml(low)} to {_ml(high)} mL."
+        ]
+        return None
+    return ml.quantize(Decimal("0.01"))
+
+
+def _ml(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def dilution_warnings(label, size, diluent, ml: Decimal) -> list[str]:
+    """What is off the label in a reconstitution: the diluent, or the volume for the vial."""
+    out = []
+    if not diluent.on_label:
+        out.append(f"{label.name}'s label names {LABEL_DILUENT.name}, not {diluent.name}.")
+    if ml not in size.diluent_ml:
+        listed = " or ".join(f"{_ml(v)} mL" for v in size.diluent_ml)
+        out.append(
+            f"{_ml(ml)} mL is not on the label for a {size.units} U vial of {label.name}, which "
+            f"gives {listed}: it makes {size.units_per_01ml(ml).normalize():f} U per 0.1 mL."
+        )
+    return out
 
 
 @dataclass(frozen=True)
@@ -215,7 +266,7 @@ def draw(
     now = now or timezone.now()
     label = LABELS[Product(vial.lot.product)]
     errors: dict[str, list[str]] = {}
-    amount = _units(units, "units", errors, label.unit_step)
+    amount = _units(units, "units", errors, vial.unit_step or label.unit_step)
     if product != vial.lot.product:
         errors["vial"] = [
             f"This vial holds {label.name}: units are never converted between products."

@@ -7,6 +7,11 @@ urlpatterns = [
     path("staff/stock/", views.stock, name="stock"),
     path("staff/stock/lots/<uuid:public_id>/", views.lot, name="lot"),
     path(
+        "staff/stock/vials/<uuid:public_id>/reconstitution/",
+        views.reconstitution,
+        name="reconstitution",
+    ),
+    path(
         "staff/stock/vials/<uuid:public_id>/<slug:action>/",
         views.vial_action,
         name="vial-action",

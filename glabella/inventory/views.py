@@ -18,7 +18,8 @@ from glabella.core.roles import Capability
 from glabella.inventory import services
 from glabella.inventory.models import Lot, Vial
 from glabella.patients.forms import apply_errors
-from glabella.screening.products import PRODUCT_NAMES
+from glabella.screening.products import PRODUCT_NAMES, Product
+from glabella.treatments.labels import DILUENTS, LABEL_DILUENT, LABELS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -31,7 +32,7 @@ class ReceiveForm(forms.Form):
     expires_on = forms.DateField(widget=DATE, label="Expiry date", required=False)
     vial_units = forms.TypedChoiceField(
         coerce=int,
-        choices=[(n, f"{n} U") for n in (50, 100, 200, 300)],
+        choices=[(n, f"{n} U") for n in (50, 100, 200, 300, 500)],
         label="Units per vial",
     )
     vials_received = forms.IntegerField(label="Vials", required=False)
@@ -136,7 +137,13 @@ def vial_action(request, public_id, action):
         raise Http404
     try:
         if action == "reconstitute":
-            services.reconstitute(request.actor, vial, request.POST.get("diluent_ml", ""))
+            services.reconstitute(
+                request.actor,
+                vial,
+                request.POST.get("diluent_ml", ""),
+                diluent=request.POST.get("diluent", LABEL_DILUENT.key),
+                reason=request.POST.get("reason", ""),
+            )
             messages.success(request, f"Vial {vial.number} reconstituted.")
         elif action == "waste":
             services.waste(
@@ -150,3 +157,88 @@ def vial_action(request, public_id, action):
         text = describe(exc)
         messages.error(request, f"Vial {vial.number}: {text}")
     return redirect("inventory:lot", public_id=vial.lot.public_id)
+
+
+OTHER = "other"
+
+
+class ReconstitutionForm(forms.Form):
+    """The diluent and a volume from the label's list (or another, with a reason): parses types
+    only; the service decides."""
+
+    diluent = forms.ChoiceField(choices=[(d.key, d.name) for d in DILUENTS])
+    volume = forms.ChoiceField(widget=forms.RadioSelect, label="Diluent volume")
+    other_ml = forms.CharField(
+        required=False,
+        max_length=12,
+        label="Another volume (mL)",
+        widget=forms.TextInput(attrs={"inputmode": "decimal", "size": 5}),
+    )
+    reason = forms.CharField(
+        required=False, max_length=300, label="Reason, for a diluent or volume off the label"
+    )
+
+    def __init__(self, *args, size, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["volume"].choices = [
+            (
+                f"{ml.normalize():f}",
+                f"{ml.normalize():f} mL: {size.units_per_01ml(ml).normalize():f} U per 0.1 mL "
+                f"(label)",
+            )
+            for ml in size.diluent_ml
+        ] + [(OTHER, "Another volume")]
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(Capability.MANAGE_STOCK)
+def reconstitution(request, public_id):
+    """A sealed vial's reconstitution: the diluent and volume chosen from the label's list, the
+    concentration each gives, and a warning with a reason for anything off the label."""
+    vial = (
+        Vial.objects.restrict(request.actor)
+        .select_related("lot__location")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if vial is None:
+        raise Http404
+    label = LABELS[Product(vial.lot.product)]
+    size = label.vial(vial.lot.vial_units)
+    if size is None:
+        raise Http404
+    form = ReconstitutionForm(request.POST or None, size=size)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            data = form.cleaned_data
+            ml = data["other_ml"] if data["volume"] == OTHER else data["volume"]
+            try:
+                done = services.reconstitute(
+                    request.actor, vial, ml, diluent=data["diluent"], reason=data["reason"]
+                )
+            except ValidationFailed as exc:
+                fields = dict(exc.fields)
+                if data["volume"] == OTHER and "diluent_ml" in fields:
+                    fields["other_ml"] = fields.pop("diluent_ml")
+                apply_errors(form, fields)
+            else:
+                step = done.unit_step.normalize()
+                messages.success(
+                    request,
+                    f"Vial {done.number} reconstituted: {done.units_per_01ml.normalize():f} U "
+                    f"per 0.1 mL, charted in steps of {step:f} U.",
+                )
+                return redirect("inventory:lot", public_id=vial.lot.public_id)
+    low, high = size.volume_range
+    context = {
+        "vial": vial,
+        "lot": vial.lot,
+        "label": label,
+        "label_diluent": LABEL_DILUENT.name,
+        "form": form,
+        "range": (low.normalize(), high.normalize()),
+    }
+    zone = vial.lot.location.zone
+    return render_in(request, "inventory/reconstitution.html", context, zone, status)

@@ -25,7 +25,7 @@ from glabella.patients.models import Patient
 from glabella.scheduling.models import Appointment
 from glabella.screening.products import Product
 from glabella.treatments import dosing, services
-from glabella.treatments.labels import ChartArea
+from glabella.treatments.labels import DILUENTS, LABEL_DILUENT, ChartArea
 from glabella.treatments.models import TreatmentRecord
 
 router = Router(tags=["treatments"])
@@ -33,6 +33,7 @@ CLINICAL = requires(Capability.VIEW_CLINICAL)
 CHART = requires(Capability.CHART)
 STOCK = requires(Capability.MANAGE_STOCK)
 Action = audit.Action
+DILUENT_KEYS = [d.key for d in DILUENTS]
 
 
 class Strict(Schema):
@@ -69,6 +70,9 @@ class CheckIn(Strict):
     patient: UUID | None = Field(None, description="Reads history, decision and consent")
     history: list[PastIn] = Field(default_factory=list, max_length=100)
     vial: UUID | None = None
+    vials: list[UUID] = Field(
+        default_factory=list, max_length=10, description="Several vials, in the order drawn"
+    )
     at: datetime | None = None
     platysma_bands: BandsIn | None = Field(
         None, description="Platysma bands on each side (1 or 2): the label's neck dose by them"
@@ -132,6 +136,7 @@ def check_plan(request: HttpRequest, payload: CheckIn):
         )
         if vial is None:
             errors["vial"] = ["No such vial."]
+    several = _vials(actor, payload.vials, errors)
     record = None
     if payload.record is not None:
         record = (
@@ -150,6 +155,8 @@ def check_plan(request: HttpRequest, payload: CheckIn):
             errors["patient"] = ["The record is another patient's."]
     if errors:
         raise ValidationFailed(errors)
+    if vial is not None and several:
+        several = [vial, *[v for v in several if v.pk != vial.pk]]
     patient = None
     if payload.patient is not None or record is not None:
         patient = record.patient if record is not None else None
@@ -165,7 +172,8 @@ def check_plan(request: HttpRequest, payload: CheckIn):
         points,
         payload.at or timezone.now(),
         patient=patient,
-        vial=vial,
+        vial=None if several else vial,
+        vials=several,
         record=record,
         history_given=tuple(
             dosing.PastSession(h.day, h.product, h.units, h.reported) for h in payload.history
@@ -194,6 +202,20 @@ def check_plan(request: HttpRequest, payload: CheckIn):
     }
 
 
+def _vials(actor, ids: list[UUID], errors: dict) -> list[Vial]:
+    """The vials named, in order; an unknown one is refused on its own field."""
+    found = {
+        v.public_id: v
+        for v in Vial.objects.restrict(actor)
+        .select_related("lot__location")
+        .filter(public_id__in=ids)
+    }
+    for i, public_id in enumerate(ids):
+        if public_id not in found:
+            errors[f"vials.{i}"] = ["No such vial."]
+    return [found[i] for i in ids if i in found]
+
+
 # ---------------------------------------------------------------- records
 
 
@@ -203,6 +225,16 @@ class PointOut(Schema):
     y: Decimal
     units: Decimal
     depth: str
+    vial: UUID | None = Field(
+        None, alias="movement.vial.public_id", description="Once signed: the vial drawn from"
+    )
+
+
+class RecordVialOut(Schema):
+    id: UUID = Field(alias="public_id")
+    lot: str = Field(alias="lot.lot_number")
+    number: int
+    units_per_01ml: Decimal | None
 
 
 class RecordOut(Schema):
@@ -225,6 +257,11 @@ class RecordOut(Schema):
     points: list[PointOut]
     platysma_bands_left: int | None
     platysma_bands_right: int | None
+    vials: list[RecordVialOut] = Field(description="Every vial drawn from, in order")
+
+    @staticmethod
+    def resolve_vials(record) -> list:
+        return services.record_vials(record)
 
 
 def _out(record: TreatmentRecord) -> TreatmentRecord:
@@ -233,7 +270,7 @@ def _out(record: TreatmentRecord) -> TreatmentRecord:
         TreatmentRecord.objects.select_related(
             "patient", "appointment", "injector", "vial__lot", "amends"
         )
-        .prefetch_related("points")
+        .prefetch_related("points__movement__vial")
         .get(pk=record.pk)
     )
 
@@ -270,6 +307,11 @@ def read_record(request: HttpRequest, public_id: UUID):
 class DraftIn(Strict):
     points: list[dict[str, Any]] = Field(max_length=200)
     vial: UUID | None = None
+    vials: list[UUID] = Field(
+        default_factory=list,
+        max_length=10,
+        description="The vials drawn from, in order (after `vial`, when both are given)",
+    )
     notes_before: str = Field("", max_length=4000)
     notes_after: str = Field("", max_length=4000)
     platysma_bands: BandsIn | None = Field(
@@ -292,11 +334,16 @@ def save_draft(request: HttpRequest, public_id: UUID, payload: DraftIn):
         )
         if vial is None:
             raise ValidationFailed({"vial": ["No such vial."]})
+    errors: dict[str, list[str]] = {}
+    several = _vials(actor, payload.vials, errors)
+    if errors:
+        raise ValidationFailed(errors)
     services.save_draft(
         actor,
         record,
         points=payload.points,
         vial=vial,
+        vials=several,
         notes_before=payload.notes_before,
         notes_after=payload.notes_after,
         platysma_bands=(
@@ -380,6 +427,11 @@ class VialOut(Schema):
     state: str
     units_left: Decimal
     discard_by: datetime | None
+    diluent: str = ""
+    diluent_ml: Decimal | None = None
+    units_per_01ml: Decimal | None = Field(None, description="The concentration: U per 0.1 mL")
+    unit_step: Decimal | None = Field(None, description="The finest step of units measurable")
+    dilution_note: str = Field("", description="Off the label: the warning and the reason")
 
 
 class LotOut(Schema):
@@ -412,6 +464,10 @@ def receive(request: HttpRequest, payload: ReceiveIn):
 
 class ReconstituteIn(Strict):
     diluent_ml: Decimal
+    diluent: str = Field(
+        LABEL_DILUENT.key, max_length=40, description=f"One of: {', '.join(DILUENT_KEYS)}"
+    )
+    reason: str = Field("", max_length=300, description="Needed for a volume off the label")
 
 
 @router.post(
@@ -425,7 +481,9 @@ def reconstitute(request: HttpRequest, public_id: UUID, payload: ReconstituteIn)
     vial = Vial.objects.restrict(actor).select_related("lot").filter(public_id=public_id).first()
     if vial is None:
         raise Http404
-    return stock.reconstitute(actor, vial, payload.diluent_ml)
+    return stock.reconstitute(
+        actor, vial, payload.diluent_ml, diluent=payload.diluent, reason=payload.reason
+    )
 
 
 class TreatedOut(Schema):

@@ -11,7 +11,8 @@ The interval and the cumulative checks count every botulinum toxin, whatever the
 purpose.
 
 Findings, by code:
-    units               a point's units are not positive, or not in the product's steps (block)
+    units               a point's units are not positive, or not in the steps the vials'
+                        concentration allows (`draws.step_for`) (block)
     area-above-label    an area's total is above the label's dose for it, platysma by its bands
                         (block, co-sign)
     side-above-label    one side is above the label's dose a side: crow's feet (block, co-sign)
@@ -30,7 +31,8 @@ Findings, by code:
     vial-sealed         the vial's reconstitution is not recorded (block)
     vial-expired        the vial is past its expiry date (block)
     vial-beyond-use     the vial is past its time after reconstitution (block)
-    vial-short          not enough units left in the vial (block)
+    vial-short          not enough units left in the vial, or a point fits in none of the
+                        record's vials (block)
     no-decision         no current candidacy decision allows this product in this area, an
                         off-label area included (block)
     no-consent          no current signed consent to this treatment (block)
@@ -41,12 +43,13 @@ Findings, by code:
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
 from glabella.screening.products import Area, Product
+from glabella.treatments import draws
 from glabella.treatments.labels import (
     HOUSE_AREA_NAMES,
     HOUSE_DEFAULTS,
@@ -92,6 +95,7 @@ class VialState:
     units_left: Decimal
     expires_on: date
     reconstituted_at: datetime | None
+    units_per_01ml: Decimal | None = None  # the concentration: it sets the step of units
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,8 @@ class Plan:
     given: tuple[Point, ...] = ()
     # Platysma bands recorded on each side, (left, right), 1 or 2 each; None: not recorded.
     platysma_bands: tuple[int, int] | None = None
+    # Several vials, in the order they are drawn from (see `draws`); instead of `vial`.
+    vials: tuple[VialState, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -183,14 +189,15 @@ def check(label: ProductLabel, plan: Plan, protocol: Protocol | None = None) -> 
     house_totals: dict[str, Decimal] = defaultdict(Decimal)  # this session's, by house area
     side_totals: dict[ChartArea, Decimal] = defaultdict(Decimal)
     valid: list[Point] = []
+    step = _step(label, plan)
     for point in plan.points:
-        if point.units <= 0 or point.units % label.unit_step != 0:
+        if point.units <= 0 or point.units % step != 0:
             findings.append(
                 Finding(
                     "units",
                     Level.BLOCK,
                     f"{_u(point.units)} is not a dose of {label.name}: give a positive amount "
-                    f"in steps of {_u(label.unit_step)}.",
+                    f"in steps of {_u(step)}.",
                     point.area.value,
                 )
             )
@@ -215,7 +222,7 @@ def check(label: ProductLabel, plan: Plan, protocol: Protocol | None = None) -> 
     findings += _against_house(label, plan, protocol, valid, house_totals, label_totals)
     findings += _off_label(label, plan)
     findings += _history(label, plan, total + given)
-    findings += _vial(label, plan, total)
+    findings += _vials(label, plan, total)
     findings += _clearance(label, plan, label_totals, valid)
     level = max((f.level for f in findings), key=ORDER.index, default=Level.OK)
     return Check(level, tuple(findings), dict(totals), total)
@@ -537,6 +544,43 @@ def _clearance(label, plan, label_totals, points) -> list[Finding]:
                 "no-consent",
                 Level.BLOCK,
                 "No current signed consent to neuromodulator treatment.",
+            )
+        )
+    return out
+
+
+def _vials_of(plan) -> tuple[VialState, ...]:
+    return plan.vials or ((plan.vial,) if plan.vial is not None else ())
+
+
+def _step(label, plan) -> Decimal:
+    """The step of units the plan's vials allow (the label's finest without a vial)."""
+    return draws.step_for(label, [v.units_per_01ml for v in _vials_of(plan)])
+
+
+def _vials(label, plan, total) -> list[Finding]:
+    """The vial checks for each of several vials, and whether every point fits whole in one of
+    them, in their order; one vial is checked as `_vial` does."""
+    if not plan.vials:
+        return _vial(label, plan, total)
+    out: list[Finding] = []
+    for n, vial in enumerate(plan.vials, start=1):
+        for finding in _vial(label, replace(plan, vial=vial, vials=()), Decimal(0)):
+            out.append(
+                replace(finding, message=f"Vial {n} of {len(plan.vials)}: {finding.message}")
+            )
+    units = [p.units for p in plan.points if p.units > 0]
+    if draws.allocate(units, [v.units_left for v in plan.vials]) is None:
+        left = sum((v.units_left for v in plan.vials), Decimal(0))
+        out.append(
+            Finding(
+                "vial-short",
+                Level.BLOCK,
+                f"The {len(plan.vials)} vials have {_u(left)} left together; the plan needs "
+                f"{_u(total)}."
+                if left < total
+                else f"The {len(plan.vials)} vials have {_u(left)} left together, but a point is "
+                "drawn whole from one vial and some point fits in none of them.",
             )
         )
     return out

@@ -31,6 +31,11 @@ PointFormSet = forms.formset_factory(PointForm, extra=3, max_num=100, absolute_m
 
 class DraftForm(forms.Form):
     vial = forms.ChoiceField(required=False, label="Vial drawn from")
+    vials = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Then from these vials, in this order, when it runs out",
+    )
     notes_before = forms.CharField(
         required=False, label="Before", widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -40,10 +45,13 @@ class DraftForm(forms.Form):
 
     def __init__(self, *args, vials=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["vial"].choices = [("", "Choose the vial")] + [
-            (
-                str(v.public_id),
-                f"Lot {v.lot.lot_number}, vial {v.number}: {v.units_left.normalize():f} U left",
-            )
-            for v in vials
-        ]
+        listed = [(str(v.public_id), _vial_text(v)) for v in vials]
+        self.fields["vial"].choices = [("", "Choose the vial"), *listed]
+        self.fields["vials"].choices = listed
+
+
+def _vial_text(vial) -> str:
+    text = f"Lot {vial.lot.lot_number}, vial {vial.number}: {vial.units_left.normalize():f} U left"
+    if vial.units_per_01ml is not None:
+        text += f", {vial.units_per_01ml.normalize():f} U per 0.1 mL"
+    return text

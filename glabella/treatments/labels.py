@@ -17,8 +17,36 @@ from glabella.screening.products import LABEL_DOSES, Area, LabelDose, Product
 
 D = Decimal
 LABEL = "US prescribing information"
-HALF_UNIT = D("0.5")
 TWENTIETH_ML = D("0.05")
+# The smallest volume an injector measures reliably: one half-unit mark (0.005 mL) of a 0.3 mL
+# U-100 insulin syringe, the syringe toxin is drawn into. A step of units is offered only where
+# it is at least this much liquid: 0.25 U needs at most 5 U per 0.1 mL (0.25 U at 4 U per 0.1 mL
+# is 0.00625 mL), 0.5 U at most 10, 1 U at most 20 (Dysport 300 U in 1.5 mL), 2.5 U at most 50.
+SMALLEST_ML = D("0.005")
+UNIT_STEPS = (D("0.25"), D("0.5"), D("1"), D("2.5"), D("5"))
+
+
+def measurable_step(units_per_01ml: Decimal) -> Decimal:
+    """The finest step of units that is at least `SMALLEST_ML` of liquid at this concentration
+    (units per 0.1 mL)."""
+    per_ml = units_per_01ml * 10
+    return next((s for s in UNIT_STEPS if s >= per_ml * SMALLEST_ML), UNIT_STEPS[-1])
+
+
+@dataclass(frozen=True)
+class Diluent:
+    key: str
+    name: str
+    on_label: bool
+
+
+# Every label here names preservative-free saline; bacteriostatic saline (benzyl alcohol) is a
+# common off-label choice, accepted with a warning and a recorded reason.
+DILUENTS = (
+    Diluent("saline", "0.9% sodium chloride, preservative-free", True),
+    Diluent("bacteriostatic", "0.9% sodium chloride, bacteriostatic (benzyl alcohol)", False),
+)
+LABEL_DILUENT = DILUENTS[0]
 
 
 class ChartArea(StrEnum):
@@ -81,6 +109,12 @@ class VialSize:
         """The concentration, in the product's units per 0.1 mL."""
         return (D(self.units) / diluent_ml / 10).quantize(D("0.01"))
 
+    @property
+    def volume_range(self) -> tuple[Decimal, Decimal]:
+        """The volumes accepted at all: half the label's smallest to twice its largest. Outside
+        them the dose in a syringe is no longer what the chart says it is."""
+        return min(self.diluent_ml) / 2, max(self.diluent_ml) * 2
+
 
 @dataclass(frozen=True)
 class ProductLabel:
@@ -104,7 +138,6 @@ class ProductLabel:
     per_side: dict[Area, Decimal] = field(default_factory=dict)
     # Platysma bands: the label's dose by the bands on both sides together (1+1, 1+2, 2+2).
     band_doses: dict[int, Decimal] = field(default_factory=dict)
-    unit_step: Decimal = HALF_UNIT  # the smallest amount charted
     # The labeler named on the label, and the telephone line its highlights give for reporting
     # suspected adverse reactions ("" where not on file: read it off the label in hand, or set
     # MAKER_REPORT_LINES).
@@ -118,6 +151,19 @@ class ProductLabel:
     @property
     def doses(self) -> dict[Area, LabelDose]:
         return {d.area: d for d in LABEL_DOSES if d.product == self.product}
+
+    def vial(self, units: int) -> VialSize | None:
+        return next((v for v in self.vials if v.units == units), None)
+
+    @property
+    def unit_step(self) -> Decimal:
+        """The finest step charted when the vial is not known: the finest that one of the
+        label's reconstitutions allows (the vial's own concentration decides once it is)."""
+        return min(
+            measurable_step(size.units_per_01ml(ml))
+            for size in self.vials
+            for ml in size.diluent_ml
+        )
 
     def area_max(self, area: Area) -> Decimal | None:
         dose = self.doses.get(area)
@@ -180,7 +226,12 @@ LABELS: dict[Product, ProductLabel] = {
         maker="Ipsen Biopharmaceuticals, Inc.",
         generic="abobotulinumtoxinA",
         combined=(),
-        vials=(VialSize(300, (D("2.5"), D("1.5"))),),
+        # The 300 U vial's volumes are the glabellar section's; the 500 U vial's are the label's
+        # dilution table (2.5 mL gives 20 U per 0.1 mL, as the 300 U vial in 1.5 mL does).
+        vials=(
+            VialSize(300, (D("2.5"), D("1.5"))),
+            VialSize(500, (D("2.5"), D("2"), D("1"), D("5"))),
+        ),
         beyond_use_hours=24,
         storage_unopened="2-8 C, protect from light",
         storage_reconstituted="2-8 C; use within 24 hours",
@@ -188,10 +239,11 @@ LABELS: dict[Product, ProductLabel] = {
         sources={
             "doses": f"{LABEL} (Dysport), 2 Dosage and Administration",
             "vials": f"{LABEL} (Dysport), 2 Dosage and Administration",
+            "500 U vial volumes": f"{LABEL} (Dysport), dilution table (therapeutic indications)",
             "beyond_use_hours": "Secondary sources",
             "excipients": f"{LABEL} (Dysport), 11 Description",
         },
-        verify=frozenset({"beyond_use_hours"}),
+        verify=frozenset({"beyond_use_hours", "500 U vial volumes"}),
     ),
     Product.XEOMIN: ProductLabel(
         product=Product.XEOMIN,
@@ -249,7 +301,8 @@ LABELS: dict[Product, ProductLabel] = {
         maker="Revance Therapeutics, Inc.",
         generic="daxibotulinumtoxinA-lanm",
         combined=(),
-        vials=(VialSize(50, ()), VialSize(100, ())),
+        # 100 U with 1.2 mL per the NDC listing; 50 U with 0.6 mL gives the same concentration.
+        vials=(VialSize(50, (D("0.6"),)), VialSize(100, (D("1.2"),))),
         beyond_use_hours=72,
         storage_unopened="Room temperature or refrigerated (verify)",
         storage_reconstituted="Use within 72 hours",
@@ -257,6 +310,7 @@ LABELS: dict[Product, ProductLabel] = {
         sources={
             "doses": f"{LABEL} (DAXXIFY), 2 Dosage and Administration",
             "beyond_use_hours": f"{LABEL} (DAXXIFY), 2 Dosage and Administration",
+            "vials": "NDC listing (100 U with 1.2 mL); the 50 U volume by the same concentration",
             "excipients": f"{LABEL} (DAXXIFY), 11 Description",
         },
         verify=frozenset({"diluent volumes", "storage_unopened"}),

@@ -168,6 +168,32 @@ class TreatmentRecord(models.Model):
         return self.platysma_bands_left, self.platysma_bands_right
 
 
+class RecordVial(models.Model):
+    """A vial a record draws from, in the order they are used: each point is drawn whole from
+    the first that still holds enough for it (`draws.allocate`). The record's `vial` is the
+    first of them."""
+
+    record = models.ForeignKey(TreatmentRecord, on_delete=models.PROTECT, related_name="drawn")
+    vial = models.ForeignKey("inventory.Vial", on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+
+    objects = RestrictedQuerySet.as_manager()
+    access_rule = AccessRule(
+        staff={"view": Capability.VIEW_CLINICAL, "change": Capability.CHART},
+        patient_field="record__patient_id",
+    )
+
+    class Meta:
+        ordering = ["record", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "vial"], name="record_vial_once"),
+            models.UniqueConstraint(fields=["record", "position"], name="record_vial_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record} vial {self.position + 1}"
+
+
 class InjectionPoint(models.Model):
     record = models.ForeignKey(TreatmentRecord, on_delete=models.PROTECT, related_name="points")
     area = models.CharField(max_length=24, choices=[(a.value, a.value) for a in ChartArea])

@@ -64,6 +64,15 @@ def _face(pages: Pages, points: list) -> None:
     pages.y = top - height - 8
 
 
+def _vial_line(vial) -> str:
+    line = f"{vial.lot.lot_number}, expires {vial.lot.expires_on}, vial {vial.number}"
+    if vial.units_per_01ml is not None:
+        line += (
+            f" ({vial.diluent_ml.normalize():f} mL, {vial.units_per_01ml.normalize():f} U/0.1 mL)"
+        )
+    return line
+
+
 def render(record, clinic: str, amendments=()) -> bytes:
     patient = record.patient
     title = f"Treatment record {record.public_id}"
@@ -71,16 +80,15 @@ def render(record, clinic: str, amendments=()) -> bytes:
     pages.text(clinic, font="F2", size=10, gap=4)
     status = "Signed and locked" if record.locked else "DRAFT: not signed"
     pages.text(f"Treatment record: {status}", font="F2", size=15, gap=4)
-    vial = record.vial
+    vials = [rv.vial for rv in record.drawn.select_related("vial__lot").order_by("position")]
+    vials = vials or ([record.vial] if record.vial_id else [])
     lines = [
         ("Patient", f"{patient.given_name} {patient.family_name}, born {patient.birth_date}"),
         ("Date", f"{localtime(record.appointment.starts_at):%Y-%m-%d %H:%M %Z}"),
         ("Product", record.get_product_display()),
         (
-            "Lot",
-            f"{vial.lot.lot_number}, expires {vial.lot.expires_on}, vial {vial.number}"
-            if vial
-            else "no vial chosen",
+            "Lot" if len(vials) < 2 else "Lots",
+            "; ".join(_vial_line(v) for v in vials) or "no vial chosen",
         ),
         ("Injector", str(record.injector)),
     ]

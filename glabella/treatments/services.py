@@ -33,7 +33,7 @@ from glabella.scheduling.models import Appointment, Status
 from glabella.screening import services as screening
 from glabella.screening.models import ConsentKind
 from glabella.screening.products import Area, Product
-from glabella.treatments import dosing, hooks
+from glabella.treatments import dosing, draws, hooks
 from glabella.treatments.labels import (
     HOUSE_AREA_NAMES,
     HOUSE_AREAS,
@@ -47,6 +47,7 @@ from glabella.treatments.models import (
     CoSignature,
     InjectionPoint,
     ProtocolChange,
+    RecordVial,
     TreatmentRecord,
 )
 
@@ -265,6 +266,7 @@ def plan_for(
     session: int | None = None,
     history_given: tuple[dosing.PastSession, ...] = (),
     platysma_bands: tuple[int, int] | None = None,
+    vials: list[Vial] | tuple[Vial, ...] = (),
 ) -> Context:
     """The plan the guard checks: points ({area, units}) of `product` at `at`, with the
     patient's decision, consent and history when a patient is given (without one, the label,
@@ -282,14 +284,9 @@ def plan_for(
         consented = consent is not None
         consented_off_label = frozenset(consent.off_label_areas if consent else ())
         past = past + history(patient, at, session=session)
-    vial_state = None
-    if vial is not None:
-        vial_state = dosing.VialState(
-            product=Product(vial.lot.product),
-            units_left=vial.units_left,
-            expires_on=vial.lot.expires_on,
-            reconstituted_at=vial.reconstituted_at,
-        )
+    several = vial_states(vials) if len(vials) > 1 else ()
+    vial = vials[0] if len(vials) == 1 else vial
+    vial_state = vial_states([vial])[0] if vial is not None else None
     given = ()
     if session is not None:
         given = InjectionPoint.objects.filter(
@@ -306,6 +303,7 @@ def plan_for(
         at=at,
         history=past,
         vial=vial_state,
+        vials=several,
         cleared=cleared,
         consented=consented,
         consented_off_label=consented_off_label,
@@ -320,14 +318,44 @@ def bands_of(record: TreatmentRecord):
     return record.platysma_bands or (record.amends.platysma_bands if record.amends_id else None)
 
 
-def context(record: TreatmentRecord, points, at: datetime, vial: Vial | None) -> Context:
+def vial_states(vials) -> tuple[dosing.VialState, ...]:
+    return tuple(
+        dosing.VialState(
+            product=Product(v.lot.product),
+            units_left=v.units_left,
+            expires_on=v.lot.expires_on,
+            reconstituted_at=v.reconstituted_at,
+            units_per_01ml=v.units_per_01ml,
+        )
+        for v in vials
+    )
+
+
+def record_vials(record: TreatmentRecord) -> list[Vial]:
+    """The vials a record draws from, in their order (a record charted before several vials
+    were possible has only its `vial`)."""
+    listed = [
+        rv.vial
+        for rv in RecordVial.objects.filter(record=record)
+        .select_related("vial__lot__location")
+        .order_by("position")
+    ]
+    if listed:
+        return listed
+    return [record.vial] if record.vial_id else []
+
+
+def context(record: TreatmentRecord, points, at: datetime, vial) -> Context:
+    """`vial`: one vial, or the record's vials in their order."""
+    listed = isinstance(vial, (list, tuple))
     bands = bands_of(record)
     return plan_for(
         record.product,
         points,
         at,
         patient=record.patient,
-        vial=vial,
+        vial=None if listed else vial,
+        vials=list(vial) if listed else [],
         session=record.appointment_id,
         platysma_bands=bands,
     )
@@ -341,7 +369,7 @@ def guard(ctx: Context) -> dosing.Check:
 def check(record: TreatmentRecord, *, at: datetime | None = None) -> dosing.Check:
     at = at or timezone.now()
     points = [{"area": p.area, "units": p.units} for p in record.points.all()]
-    return guard(context(record, points, at, record.vial))
+    return guard(context(record, points, at, record_vials(record)))
 
 
 # ---------------------------------------------------------------- one verdict
@@ -354,6 +382,7 @@ def verdict(
     *,
     patient=None,
     vial: Vial | None = None,
+    vials: list[Vial] | tuple[Vial, ...] = (),
     record: TreatmentRecord | None = None,
     history_given: tuple[dosing.PastSession, ...] = (),
     platysma_bands: tuple[int, int] | None = None,
@@ -376,6 +405,7 @@ def verdict(
         at,
         patient=patient,
         vial=vial,
+        vials=vials,
         session=record.appointment_id if record is not None else None,
         history_given=history_given,
         platysma_bands=platysma_bands,
@@ -492,14 +522,23 @@ def start(
     return record
 
 
-def clean_points(raw: object, product: str) -> tuple[list[dict], dict[str, list[str]]]:
-    """Points as the chart sends them: area, x and y (fractions of the chart), units, depth."""
+def clean_points(raw: object, product: str, vials=()) -> tuple[list[dict], dict[str, list[str]]]:
+    """Points as the chart sends them: area, x and y (fractions of the chart), units, depth;
+    units in the step the vials' concentration allows (`draws.step_for`)."""
     errors: dict[str, list[str]] = {}
     if not isinstance(raw, list):
         return [], {"points": ["Give a list of points."]}
     if len(raw) > MAX_POINTS:
         return [], {"points": [f"At most {MAX_POINTS} points in one record."]}
-    step = LABELS[Product(product)].unit_step
+    label = LABELS[Product(product)]
+    known = [v.units_per_01ml for v in vials if v.units_per_01ml is not None]
+    step = draws.step_for(label, known)
+    why = (
+        f" (at {max(known).normalize():f} U per 0.1 mL a finer step is less than a syringe "
+        f"measures)"
+        if known and step > label.unit_step
+        else ""
+    )
     out = []
     for i, point in enumerate(raw):
         where = f"points.{i}"
@@ -524,7 +563,7 @@ def clean_points(raw: object, product: str) -> tuple[list[dict], dict[str, list[
                 raise InvalidOperation
             if units % step != 0:
                 errors[f"{where}.units"] = [
-                    f"Give units in steps of {step.normalize():f} for this product."
+                    f"Give units in steps of {step.normalize():f} for this product{why}."
                 ]
         except (InvalidOperation, ValueError):
             errors[f"{where}.units"] = ["Give a positive number of units."]
@@ -573,21 +612,17 @@ def save_draft(
     notes_before: str = "",
     notes_after: str = "",
     platysma_bands=KEEP,
+    vials: list[Vial] | None = None,
 ) -> TreatmentRecord:
-    """Replaces the draft's points, vial and notes, and its platysma bands when given
-    ({"left": 1|2, "right": 1|2}, or None to clear them)."""
+    """Replaces the draft's points, vials and notes, and its platysma bands when given
+    ({"left": 1|2, "right": 1|2}, or None to clear them). `vial` is the first vial and `vials`
+    the ones drawn from after it (or all of them), in order."""
     _require_chart(actor)
     if record.locked:
         raise ValidationFailed({"record": ["This record is signed and locked: amend it."]})
-    cleaned, errors = clean_points(points, record.product)
-    if vial is not None:
-        if vial.lot.product != record.product:
-            label = LABELS[Product(vial.lot.product)]
-            errors["vial"] = [
-                f"That vial holds {label.name}: units are never converted between products."
-            ]
-        elif vial.lot.location_id != record.appointment.location_id:
-            errors["vial"] = ["That vial is at another location."]
+    chosen, errors = _clean_vials(record, vial, vials or [])
+    cleaned, point_errors = clean_points(points, record.product, chosen)
+    errors.update(point_errors)
     before = _note(notes_before, "notes_before", errors)
     after = _note(notes_after, "notes_after", errors)
     bands = None if platysma_bands is KEEP else clean_bands(platysma_bands, errors)
@@ -599,7 +634,11 @@ def save_draft(
             raise ValidationFailed({"record": ["This record is signed and locked: amend it."]})
         current.points.all().delete()
         InjectionPoint.objects.bulk_create(InjectionPoint(record=current, **p) for p in cleaned)
-        current.vial = vial
+        current.vial = chosen[0] if chosen else None
+        RecordVial.objects.filter(record=current).delete()
+        RecordVial.objects.bulk_create(
+            RecordVial(record=current, vial=v, position=n) for n, v in enumerate(chosen)
+        )
         current.notes_before = before
         current.notes_after = after
         if platysma_bands is not KEEP:
@@ -611,9 +650,36 @@ def save_draft(
             current.patient,
             object_type="treatment",
             object_id=current.public_id,
-            detail={"points": len(cleaned)},
+            detail={"points": len(cleaned), "vials": len(chosen)},
         )
     return current
+
+
+MAX_VIALS = 10
+
+
+def _clean_vials(record, vial, vials) -> tuple[list[Vial], dict[str, list[str]]]:
+    """The record's vials in order, without repeats; each of the record's product and at its
+    location."""
+    errors: dict[str, list[str]] = {}
+    chosen: list[Vial] = []
+    named = [("vial", vial)] if vial is not None else []
+    named += [(f"vials.{i}", v) for i, v in enumerate(vials)]
+    for where, candidate in named:
+        if candidate.pk in {c.pk for c in chosen}:
+            continue
+        if candidate.lot.product != record.product:
+            label = LABELS[Product(candidate.lot.product)]
+            errors[where] = [
+                f"That vial holds {label.name}: units are never converted between products."
+            ]
+        elif candidate.lot.location_id != record.appointment.location_id:
+            errors[where] = ["That vial is at another location."]
+        else:
+            chosen.append(candidate)
+    if len(chosen) > MAX_VIALS:
+        errors["vials"] = [f"At most {MAX_VIALS} vials in one record."]
+    return chosen, errors
 
 
 def lock(
@@ -641,11 +707,15 @@ def lock(
         points = list(current.points.all())
         if not points:
             raise ValidationFailed({"points": ["Chart at least one point before signing."]})
-        if current.vial_id is None:
+        listed = record_vials(current)
+        if not listed:
             raise ValidationFailed({"vial": ["Choose the vial the units were drawn from."]})
-        vial = stock.lock_vial(current.vial)
+        # Rows locked in one order (by id) whatever the record's order: no deadlock between two
+        # records that share vials.
+        locked = {v.pk: stock.lock_vial(v) for v in sorted(listed, key=lambda v: v.pk)}
+        vials = [locked[v.pk] for v in listed]
         plain = [{"area": p.area, "units": p.units} for p in points]
-        ctx = context(current, plain, now, vial)
+        ctx = context(current, plain, now, vials if len(vials) > 1 else vials[0])
         result = guard(ctx)
         blocks = [f.message for f in result.hard_blocks]
         if blocks:
@@ -663,9 +733,12 @@ def lock(
         }
         if missing:
             raise ValidationFailed(missing, "Each warning needs a reason before signing.")
-        for point in points:
+        slots = draws.allocate([p.units for p in points], [v.units_left for v in vials])
+        if slots is None:  # the guard's vial-short has already said so; the ledger never lies
+            raise ValidationFailed({"vial": ["The vials do not hold every point."]})
+        for point, slot in zip(points, slots, strict=True):
             movement = stock.take(
-                vial,
+                vials[slot],
                 point.units,
                 kind=Movement.Kind.DRAW,
                 by=actor.staff,
@@ -703,7 +776,7 @@ def lock(
             detail={
                 "locked": True,
                 "total": str(result.total),
-                "lot": vial.lot.lot_number,
+                "lot": ", ".join(dict.fromkeys(v.lot.lot_number for v in vials)),
                 "cosignature": str(cosigned.public_id) if cosigned else None,
             },
         )
@@ -760,7 +833,7 @@ def cosign(actor: Actor, record: TreatmentRecord, *, note: str = "", now=None) -
             raise ValidationFailed({"record": ["This record is already signed and locked."]})
         points = list(current.points.all())
         plain = [{"area": p.area, "units": p.units} for p in points]
-        result = guard(context(current, plain, now, current.vial))
+        result = guard(context(current, plain, now, record_vials(current)))
         if not result.ceilings:
             raise ValidationFailed(
                 {"record": ["Nothing in this plan is above a ceiling: no co-signature is needed."]}
@@ -807,6 +880,10 @@ def amend(actor: Actor, original: TreatmentRecord, *, now=None) -> TreatmentReco
             vial=original.vial,
             amends=original,
             created_at=now or timezone.now(),
+        )
+        RecordVial.objects.bulk_create(
+            RecordVial(record=amendment, vial=v, position=n)
+            for n, v in enumerate(record_vials(original))
         )
         audit.record_patient(
             actor,

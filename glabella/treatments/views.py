@@ -139,6 +139,15 @@ def _vials(record: TreatmentRecord) -> list[Vial]:
     )
 
 
+def _more_vials(draft_form, vials: list[Vial]) -> list[Vial]:
+    """The vials ticked to continue from, in the order they are listed (None: one that is not
+    on the list)."""
+    if "vials" in draft_form.errors:
+        return None
+    ticked = set(draft_form.cleaned_data.get("vials") or ())
+    return [v for v in vials if str(v.public_id) in ticked]
+
+
 def _rows_from(formset) -> tuple[list[dict], list[int]]:
     """The points the rows describe, and which row each came from (for its errors)."""
     rows, origin = [], []
@@ -206,6 +215,7 @@ def record(request, public_id):
     draft_form = DraftForm(
         initial={
             "vial": str(current.vial.public_id) if current.vial_id else "",
+            "vials": [str(v.public_id) for v in services.record_vials(current)[1:]],
             "notes_before": current.notes_before,
             "notes_after": current.notes_after,
         },
@@ -235,12 +245,16 @@ def record(request, public_id):
                 rows += _pattern(current.product, request.POST.get("pattern_area", ""), rows)
             chosen = draft_form.cleaned_data.get("vial") if draft_form.is_valid() else ""
             vial = next((v for v in vials if str(v.public_id) == chosen), None)
+            more = _more_vials(draft_form, vials)
             try:
+                if more is None:
+                    raise ValidationFailed({"vials": ["Choose the vials from the list."]})
                 services.save_draft(
                     actor,
                     current,
                     points=rows,
                     vial=vial,
+                    vials=more,
                     notes_before=draft_form.cleaned_data.get("notes_before", ""),
                     notes_after=draft_form.cleaned_data.get("notes_after", ""),
                 )
@@ -290,6 +304,7 @@ def record(request, public_id):
         ],
         "formset": formset,
         "draft_form": draft_form,
+        "record_vials": services.record_vials(current),
         "warnings": [f for f in result.findings if f.level == "warn"] if result else [],
         "sign_errors": sign_errors,
         "may_chart": may_chart,
