@@ -340,6 +340,14 @@ MATRIX = [
     ("treatments:check", "post", TREATMENT, {}, page(SIGNERS, ok=422)),
     # Only the injector who charts the draft may change it.
     ("treatments:record", "post", TREATMENT, {}, page({"injector"}, ok=422)),
+    # Only the medical director co-signs above a ceiling; this draft meets none (422).
+    (
+        "treatments:record",
+        "post",
+        TREATMENT,
+        {"action": "cosign"},
+        page({"medical_director"}, ok=422),
+    ),
     ("treatments:note-pdf", "get", TREATMENT, None, page(CLINICIANS)),
     ("treatments:reports", "get", {}, None, page(CLINICIANS)),
     ("treatments:protocol", "get", {}, None, page(CLINICIANS)),

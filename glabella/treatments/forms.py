@@ -29,6 +29,9 @@ class PointForm(forms.Form):
 PointFormSet = forms.formset_factory(PointForm, extra=3, max_num=100, absolute_max=120)
 
 
+BAND_CHOICES = [("", "Not recorded"), ("1", "1"), ("2", "2")]
+
+
 class DraftForm(forms.Form):
     vial = forms.ChoiceField(required=False, label="Vial drawn from")
     vials = forms.MultipleChoiceField(
@@ -41,6 +44,18 @@ class DraftForm(forms.Form):
     )
     notes_after = forms.CharField(
         required=False, label="After", widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    # Checked by the charting service (1 or 2 a side), which puts its message on the field.
+    bands_left = forms.CharField(
+        required=False,
+        label="Neck bands, patient's left",
+        widget=forms.Select(choices=BAND_CHOICES),
+    )
+    bands_right = forms.CharField(
+        required=False,
+        label="Neck bands, patient's right",
+        widget=forms.Select(choices=BAND_CHOICES),
     )
 
     def __init__(self, *args, vials=(), **kwargs):

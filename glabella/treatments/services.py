@@ -812,6 +812,14 @@ def _cosignature_for(record: TreatmentRecord, points, result: dosing.Check):
     return None
 
 
+def standing_cosignature(record: TreatmentRecord, result: dosing.Check):
+    """The co-signature a draft would be signed with now: the one covering its saved plan and
+    every ceiling `result` (its saved plan's verdict) meets; None when none does."""
+    if record.locked or not result.ceilings:
+        return None
+    return _cosignature_for(record, list(record.points.all()), result)
+
+
 def cosign(actor: Actor, record: TreatmentRecord, *, note: str = "", now=None) -> CoSignature:
     """The medical director co-signs a draft whose plan is above a ceiling (the label's dose or
     a house maximum): the co-signature covers the plan as it stands now; a change to the points

@@ -22,9 +22,9 @@ from glabella.clinic.models import Location
 from glabella.clinic.services import local_zone
 from glabella.core import audit
 from glabella.core.decorators import staff_page
-from glabella.core.errors import DomainError, ValidationFailed, describe
+from glabella.core.errors import DomainError, Forbidden, ValidationFailed, describe
 from glabella.core.rendering import render_in
-from glabella.core.roles import Capability
+from glabella.core.roles import Capability, Role
 from glabella.inventory.models import Lot, Vial
 from glabella.scheduling.forms import DayForm
 from glabella.scheduling.models import Appointment
@@ -182,12 +182,30 @@ def _put_errors(formset, draft_form, errors: dict, origin: list[int]) -> None:
                 field = None
             for m in msgs:
                 form.add_error(field, m)
+        elif parts[0] == "platysma_bands" and f"bands_{parts[-1]}" in draft_form.fields:
+            for m in msgs:
+                draft_form.add_error(f"bands_{parts[-1]}", m)
         elif parts[0] in draft_form.fields:
             for m in msgs:
                 draft_form.add_error(parts[0], m)
         else:
             for m in msgs:
                 draft_form.add_error(None, m)
+
+
+def _bands_on_screen(product: str, data):
+    """The platysma bands the draft form sends, as the charting service takes them: KEEP for a
+    product whose label has no dose by bands, None when both are left blank. Anything but 1 or 2
+    is passed on as typed, for the service to refuse on its field."""
+    if not LABELS[Product(product)].band_doses:
+        return services.KEEP
+    left, right = (str(data.get(f"bands_{side}", "")).strip() for side in ("left", "right"))
+    if not left and not right:
+        return None
+    return {
+        side: (int(value) if value in ("1", "2") else value or None)
+        for side, value in (("left", left), ("right", right))
+    }
 
 
 def _initial_rows(record) -> list[dict]:
@@ -218,13 +236,25 @@ def record(request, public_id):
             "vials": [str(v.public_id) for v in services.record_vials(current)[1:]],
             "notes_before": current.notes_before,
             "notes_after": current.notes_after,
+            "bands_left": current.platysma_bands_left or "",
+            "bands_right": current.platysma_bands_right or "",
         },
         vials=vials,
     )
-    status, sign_errors = 200, {}
+    status, sign_errors, cosign_errors = 200, {}, {}
     if request.method == "POST":
         action = request.POST.get("action")
-        if action == "amend":
+        if action == "cosign":  # the medical director's, who does not chart this record
+            try:
+                services.cosign(actor, current, note=request.POST.get("note", ""))
+            except Forbidden as exc:
+                return render(request, "core/forbidden.html", {"why": exc.message}, status=403)
+            except ValidationFailed as exc:
+                cosign_errors, status = exc.fields, 422
+            else:
+                messages.success(request, "Co-signed above the ceiling.")
+                return redirect("treatments:record", public_id=current.public_id)
+        elif action == "amend":
             if not actor.can(Capability.CHART):
                 return render(request, "core/forbidden.html", status=403)
             try:
@@ -233,9 +263,9 @@ def record(request, public_id):
                 messages.error(request, exc.message)
                 return redirect("treatments:record", public_id=current.public_id)
             return redirect("treatments:record", public_id=amendment.public_id)
-        if not may_chart:
+        elif not may_chart:
             return render(request, "core/forbidden.html", status=403)
-        if action in ("save", "pattern"):
+        elif action in ("save", "pattern"):
             formset = PointFormSet(request.POST, prefix="p")
             draft_form = DraftForm(request.POST, vials=vials)
             formset.is_valid()
@@ -257,6 +287,7 @@ def record(request, public_id):
                     vials=more,
                     notes_before=draft_form.cleaned_data.get("notes_before", ""),
                     notes_after=draft_form.cleaned_data.get("notes_after", ""),
+                    platysma_bands=_bands_on_screen(current.product, request.POST),
                 )
             except ValidationFailed as exc:
                 _put_errors(formset, draft_form, exc.fields, origin)
@@ -293,6 +324,8 @@ def record(request, public_id):
     if not may_chart:
         panel["live_url"] = None  # no rows to follow: the panel stays as rendered
     result = panel.get("result")
+    # The ceilings of the plan as saved (a co-signature covers that one), and its co-signature.
+    ceilings = result.ceilings if result and not current.locked and not panel["unsaved"] else ()
     points = list(current.points.all())
     names = dict(AREA_CHOICES)
     context = {
@@ -307,6 +340,12 @@ def record(request, public_id):
         "record_vials": services.record_vials(current),
         "warnings": [f for f in result.findings if f.level == "warn"] if result else [],
         "sign_errors": sign_errors,
+        "ceilings": ceilings,
+        "cosignature": services.standing_cosignature(current, result) if ceilings else None,
+        "cosigned_before": bool(ceilings) and current.cosignatures.exists(),
+        "may_cosign": actor.staff is not None and actor.role == Role.MEDICAL_DIRECTOR,
+        "cosign_errors": cosign_errors,
+        "shows_bands": bool(LABELS[Product(current.product)].band_doses),
         "may_chart": may_chart,
         "may_amend": actor.can(Capability.CHART) and current.locked,
         "area_choices": AREA_CHOICES,
@@ -361,9 +400,9 @@ def _panel(record, result, *, errors=None, unsaved=False, live=False) -> dict:
     }
 
 
-def _stored(record) -> tuple[list, str]:
+def _stored(record) -> tuple[list, str, tuple | None]:
     points = sorted((p.area, p.units.normalize()) for p in record.points.all())
-    return points, str(record.vial.public_id) if record.vial_id else ""
+    return points, str(record.vial.public_id) if record.vial_id else "", record.platysma_bands
 
 
 def _saved_panel(record) -> dict:
@@ -378,12 +417,17 @@ def _saved_panel(record) -> dict:
 def _live_panel(record, data, vials) -> dict:
     """The verdict on the points on the screen (the draft form's rows and vial), unsaved."""
     points, vial, errors = _plan_on_screen(data, vials)
+    raw_bands = _bands_on_screen(record.product, data)
+    bands = None if raw_bands is services.KEEP else services.clean_bands(raw_bands, errors)
     if errors:
         return _panel(record, None, errors=errors, live=True)
-    _, result = services.verdict(record.product, points, timezone.now(), vial=vial, record=record)
+    _, result = services.verdict(
+        record.product, points, timezone.now(), vial=vial, record=record, platysma_bands=bands
+    )
     on_screen = (
         sorted((p["area"], p["units"].normalize()) for p in points),
         str(vial.public_id) if vial else "",
+        record.platysma_bands if raw_bands is services.KEEP else bands,
     )
     return _panel(record, result, unsaved=on_screen != _stored(record), live=True)
 
