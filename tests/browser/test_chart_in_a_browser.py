@@ -88,15 +88,20 @@ def test_over_label_points_turn_the_panel_before_any_save(tablet):
     panel = page.locator("#verdict")
     expect(panel).to_have_attribute("data-level", "ok")
     page.select_option("#id_p-0-area", "glabellar")
-    page.fill("#id_p-0-units", "20")
+    page.fill("#id_p-0-units", "8")
+    # The totals come with the server's answer: only then is the level the verdict on 8 U.
+    expect(page.locator("#totals")).to_contain_text("8 U of 20 U on the label")
     expect(panel).to_have_attribute("data-level", "ok")
-    expect(page.locator("#totals")).to_contain_text("20 U of 20 U on the label")
     page.select_option("#id_p-1-area", "glabellar")
-    page.fill("#id_p-1-units", "26")
-    # 46 U between the brows: the panel warns at once, with the totals beside it, unsaved.
-    expect(panel).to_have_attribute("data-level", "warn")
-    expect(panel).to_contain_text("46 U is above the label's 20 U")
-    expect(page.locator("#totals")).to_contain_text("46 U of 20 U on the label")
+    page.fill("#id_p-1-units", "13")
+    # 21 U between the brows: above the label, a ceiling held for the medical director's
+    # co-signature, at once and unsaved, with the totals beside it.
+    expect(page.locator("#totals")).to_contain_text("21 U of 20 U on the label")
+    expect(panel).to_have_attribute("data-level", "block")
+    expect(panel.locator("li[data-code=area-above-label]")).to_contain_text(
+        "21 U is above the label's 20 U"
+    )
+    expect(panel.locator("li[data-code=area-above-label]")).to_contain_text("co-signature")
     expect(page.locator("#unsaved-note")).to_be_visible()
     expect(page.locator("#sign-button")).to_be_disabled()
     # A tap in the masseter adds an off-label point: the panel lists that too.
@@ -109,7 +114,7 @@ def test_over_label_points_turn_the_panel_before_any_save(tablet):
     assert record.points.count() == 0
     # Units no vial holds block; a row that cannot be read says so on its point.
     page.fill("#id_p-1-units", "-2")
-    expect(panel).to_have_attribute("data-level", "block")
+    expect(panel.locator("li[data-code=units]")).to_have_count(1)
     page.fill("#id_p-1-units", "lots")
     expect(panel).to_contain_text("Point 2: give its units as a number.")
     expect(page.locator("#sign-button")).to_be_disabled()
