@@ -9,25 +9,9 @@ import pytest
 from glabella.screening import services as screening
 from glabella.screening.models import SignedConsent
 from tests.conftest import intake_answers
+from tests.test_treatments import sign_consent
 
 WHY = "Bruxism with masseter hypertrophy; risks and options discussed"
-
-
-def sign_consent(patient):
-    """The patient signs the treatment consent as it is shown to them today, with the
-    off-label paragraph when their decision has off-label lines."""
-    document = screening.current_documents()["neuromodulator"]
-    shown = screening.consent_text(document, patient, screening.clinic_today(patient))
-    return screening.sign_consent(
-        screening.forms_actor(patient, "tablet"),
-        patient,
-        document,
-        typed_name=f"{patient.given_name} {patient.family_name}",
-        strokes=[],
-        adopt_typed=True,
-        shown_sha256=shown.text_sha256,
-        via="tablet",
-    )
 
 
 @pytest.fixture

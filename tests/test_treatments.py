@@ -32,7 +32,10 @@ GLABELLAR = [{"area": "glabellar", "x": "0.5", "y": "0.3", "units": "4"} for _ i
 
 
 def sign_consent(patient):
+    """The patient signs the treatment consent as it is shown to them today (with the off-label
+    paragraph when their decision has off-label lines)."""
     document = screening.current_documents()["neuromodulator"]
+    shown = screening.consent_text(document, patient, screening.clinic_today(patient))
     return screening.sign_consent(
         screening.forms_actor(patient, "tablet"),
         patient,
@@ -40,7 +43,7 @@ def sign_consent(patient):
         typed_name=f"{patient.given_name} {patient.family_name}",
         strokes=[],
         adopt_typed=True,
-        shown_sha256=document.text_sha256,
+        shown_sha256=shown.text_sha256,
         via="tablet",
     )
 

@@ -376,17 +376,23 @@ def policy_states() -> list[PolicyState]:
     ]
 
 
+def _change_reason(reason, errors: dict[str, list[str]]) -> str:
+    """Why the medical director changed a setting, in a few plain words (kept in the record)."""
+    reason = " ".join(reason.split()) if isinstance(reason, str) else ""
+    if len(reason) < 5:
+        errors["reason"] = ["Say why, in a few words: the change is kept in the record."]
+    elif len(reason) > 300 or CONTROL.search(reason):
+        errors["reason"] = ["Keep the reason to 300 plain characters."]
+    return reason
+
+
 def set_policy(actor: Actor, rule_id: str, enabled: bool, reason: str, *, now=None) -> PolicyChange:
     if not actor.can(Capability.SET_SCREENING_POLICY):
         raise Forbidden("Only the medical director switches clinic policies.")
     errors: dict[str, list[str]] = {}
     if rule_id not in rules.POLICY_RULES:
         errors["rule"] = ["Choose one of the clinic-policy rules; label rules cannot be switched."]
-    reason = " ".join((reason or "").split())
-    if len(reason) < 5:
-        errors["reason"] = ["Say why, in a few words: the change is kept in the record."]
-    elif len(reason) > 300 or CONTROL.search(reason):
-        errors["reason"] = ["Keep the reason to 300 plain characters."]
+    reason = _change_reason(reason, errors)
     if errors:
         raise ValidationFailed(errors)
     with write_transaction():
@@ -459,11 +465,7 @@ def set_review(
         ]
     if not isinstance(needs, bool):
         errors["needs_review"] = ["Say whether it needs review: true or false."]
-    reason = " ".join(reason.split()) if isinstance(reason, str) else ""
-    if len(reason) < 5:
-        errors["reason"] = ["Say why, in a few words: the change is kept in the record."]
-    elif len(reason) > 300 or CONTROL.search(reason):
-        errors["reason"] = ["Keep the reason to 300 plain characters."]
+    reason = _change_reason(reason, errors)
     if errors:
         raise ValidationFailed(errors)
     with write_transaction():
