@@ -27,6 +27,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from glabella.aftercare.models import Alert, CheckIn, Report
 from glabella.clinic.models import OpeningHours
@@ -203,12 +204,14 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
         phone.click("a.button.primary:has-text('Read and sign')")
     phone.fill("input[name=typed_name]", "Rosa Alvarez")
     phone.check("input[name=adopt_typed]")
+    phone.check("input[name=medication_guide][value=botox_cosmetic]")  # the guide she was given
     looks_right(phone, "consent")
     with phone.expect_navigation():
         phone.click("#consent-form button[type=submit]")
     assert phone.is_visible("text=Signed on")
     looks_right(phone, "forms after the consent")
-    assert SignedConsent.objects.filter(patient=rosa, document__kind="neuromodulator").exists()
+    signed = SignedConsent.objects.get(patient=rosa, document__kind="neuromodulator")
+    assert signed.medication_guide == "botox_cosmetic" and signed.medication_guide_version
 
     # ---------------------------------------------------------------- the desk books the treatment
     desk = staff_page(browser, live_server, "front_desk")
@@ -227,6 +230,12 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     desk.goto(url + reverse("scheduling:calendar") + f"?location={clinic.slug}&day={today}")
     assert desk.locator(".appt", has_text="Rosa Alvarez").count() == 2
     shot(desk, "staff-calendar")
+    # Rosa arrives for her treatment: the desk checks her in, and charting opens.
+    card = desk.locator(".appt", has_text="Rosa Alvarez").filter(has_text="euromodulator")
+    with desk.expect_navigation():
+        card.locator("button", has_text="Check in").click()
+    treatment_visit.refresh_from_db()
+    assert treatment_visit.status == "checked_in"
 
     # ---------------------------------------------------------------- charted on the face chart
     injector.goto(url + reverse("treatments:day") + f"?location={clinic.slug}&day={today}")
@@ -239,7 +248,9 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     for dx, dy in ((0.42, 0.33), (0.46, 0.31), (0.5, 0.32), (0.54, 0.31), (0.58, 0.33)):
         injector.mouse.click(chart["x"] + chart["width"] * dx, chart["y"] + chart["height"] * dy)
     assert injector.locator("#chart-points circle.new").count() == 5
-    assert "20 U of 20 U on the label" in injector.locator("#totals").inner_text()
+    # The guard's answer on the points on the screen comes from the server before any save.
+    expect(injector.locator("#totals")).to_contain_text("20 U of 20 U on the label")
+    expect(injector.locator("#verdict")).to_have_attribute("data-level", "ok")
     injector.select_option("select[name=vial]", str(vial.public_id))
     with injector.expect_navigation():
         injector.click("button[value=save]")
