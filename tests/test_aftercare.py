@@ -519,7 +519,7 @@ def test_a_bad_reported_date_is_refused_and_changes_nothing(
 
 def test_the_makers_line_comes_from_the_clinics_setting_before_the_one_on_file(settings):
     from glabella.aftercare.medwatch import maker_line
-    from glabella.screening.products import Product
+    from glabella.catalogue.products import Product
 
     assert maker_line(Product.BOTOX_COSMETIC).startswith("Allergan, Inc.: 1-800-433-8871")
     assert "check it against your label" in maker_line(Product.BOTOX_COSMETIC)

@@ -403,7 +403,7 @@ def test_shipped_texts_send_every_urgent_sign_to_911_and_never_say_within_a_day(
 
 def test_the_aftercare_each_product_sends_says_to_get_help_right_away(db, clinic):
     from glabella.aftercare import instructions
-    from glabella.screening.products import PRODUCT_NAMES
+    from glabella.catalogue.products import PRODUCT_NAMES
 
     for product in PRODUCT_NAMES:
         texts = instructions.texts_for(product, ["glabellar"])

@@ -15,8 +15,8 @@ from pypdf import PdfReader
 from glabella.aftercare import form3500, medwatch
 from glabella.aftercare.form3500 import Available, VialNow
 from glabella.aftercare.models import AdverseEvent
+from glabella.clinic.clock import clinic_today
 from glabella.core.models import AccessLog
-from glabella.screening.services import clinic_today
 from tests.test_aftercare import EVENTS_API, post_json
 from tests.test_aftercare import event_data as base_data
 

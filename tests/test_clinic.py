@@ -6,8 +6,9 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from glabella.clinic.areas import area_key
+from glabella.clinic.clock import local_today
 from glabella.clinic.models import Location, Service
-from glabella.clinic.services import local_today, locations_serving
+from glabella.clinic.services import locations_serving
 from glabella.core.models import StaffMember
 from glabella.core.roles import Credential, Role
 

@@ -8,7 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from glabella.screening.products import Area, Product
+from glabella.catalogue.areas import Area, ChartArea
+from glabella.catalogue.labels import LABELS, product_named
+from glabella.catalogue.products import Product
 from glabella.treatments.dosing import (
     Level,
     PastSession,
@@ -18,7 +20,6 @@ from glabella.treatments.dosing import (
     VialState,
     check,
 )
-from glabella.treatments.labels import LABELS, ChartArea, product_named
 
 AT = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)
 D = Decimal

@@ -15,12 +15,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
+from glabella.clinic.clock import clinic_zone
 from glabella.messaging import delivery
 from glabella.messaging.models import Message, SchedulerTick
 from glabella.messaging.outbox import cancel_pending, queue_message
 from glabella.messaging.sms import LocmemBackend
 from glabella.outcomes.models import ModelFit
-from glabella.screening.services import clinic_zone
 
 
 def queue(n=1, **kw):

@@ -369,7 +369,7 @@ def test_the_portal_shows_history_and_the_next_treatment(client_for, treated):
     me = client_for("patient")
     html = me.get(reverse("portal:treatments")).content.decode()
     assert "BOTOX Cosmetic (onabotulinumtoxinA), lot A1" in html
-    assert "Between the brows" in html and "<td>20</td>" in html
+    assert "Frown lines between the brows" in html and "<td>20</td>" in html
     home = me.get(reverse("portal:me")).content.decode()
     forecast = Forecast.objects.get(treatment=treated)
     assert f"{forecast.wear_off_on:%-d %B %Y}" in home

@@ -8,9 +8,9 @@ from datetime import date, datetime
 import pytest
 from pypdf import PdfReader
 
+from glabella.catalogue.products import Product
 from glabella.core import pdf as layout
 from glabella.screening import pdf, questionnaire
-from glabella.screening.products import Product
 from glabella.screening.questionnaire import clean, to_intake
 from glabella.screening.recommend import Approach, recommend
 from glabella.screening.rules import Question

@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from pypdf import PdfReader
 
+from glabella.clinic.clock import clinic_today
 from glabella.clinic.models import Service
 from glabella.core.access import actor_for
 from glabella.core.errors import Conflict, Forbidden, ValidationFailed
@@ -273,7 +274,7 @@ def test_a_decision_needs_answers_and_the_findings_the_signer_saw(director, pati
         services.sign_decision(director, patient, line)
     assert "intake" in failed.value.fields
     services.submit_intake(director, patient, intake_answers(), via="staff")
-    today = services.clinic_today(patient)
+    today = clinic_today(patient)
     shown = services.signature_key(services.signature_of(services.evaluate_patient(patient, today)))
     patient.medications.create(name="warfarin")  # the record changes while the signer reads
     with pytest.raises(Conflict):
@@ -282,7 +283,7 @@ def test_a_decision_needs_answers_and_the_findings_the_signer_saw(director, pati
 
 def test_changed_answers_invalidate_the_decision_and_same_answers_do_not(director, patient):
     first = clear_for_treatment(patient)
-    today = services.clinic_today(patient)
+    today = clinic_today(patient)
     services.submit_intake(director, patient, intake_answers(), via="staff")  # same again
     assert services.current_decision(patient, today)[1].current
     services.submit_intake(director, patient, intake_answers(pregnant=True), via="staff")
@@ -299,7 +300,7 @@ def test_changed_answers_invalidate_the_decision_and_same_answers_do_not(directo
 
 def test_a_change_made_on_the_record_invalidates_the_decision_too(director, patient):
     clear_for_treatment(patient)
-    today = services.clinic_today(patient)
+    today = clinic_today(patient)
     patient.medications.create(name="Gentamicin")
     state = services.current_decision(patient, today)[1]
     assert state.status == "invalidated" and "aminoglycosides" in state.reason
@@ -313,7 +314,7 @@ def test_a_decision_expires(director, patient):
 
 def test_switching_a_policy_changes_verdicts_and_is_audited(director, actor_of, patient):
     services.submit_intake(director, patient, intake_answers(breastfeeding=True), via="staff")
-    today = services.clinic_today(patient)
+    today = clinic_today(patient)
     assert services.evaluate_patient(patient, today)[services.Product.XEOMIN].outcome == (
         "not_eligible"
     )
@@ -427,7 +428,7 @@ def test_a_signed_consent_keeps_the_hash_of_the_exact_text_and_a_pdf(patient):
     pages = PdfReader(io.BytesIO(bytes(consent.pdf))).pages
     text = "\n".join(p.extract_text() for p in pages)
     assert "Grace Holloway" in text and document.text_sha256 in text and "198.51.100.7" in text
-    today = services.clinic_today(patient)
+    today = clinic_today(patient)
     assert services.current_consent(patient, "neuromodulator", today) == consent
     assert services.current_consent(patient, "photo", today) is None
 
@@ -495,7 +496,7 @@ def test_publishing_a_consent_text_is_for_the_medical_director_and_owner(actor_o
 
 def test_a_withdrawn_consent_no_longer_counts(actor_of, patient):
     consent = sign(patient, document=services.current_documents()["photo"])
-    today = services.clinic_today(patient)
+    today = clinic_today(patient)
     assert services.current_consent(patient, "photo", today) == consent
     services.withdraw_consent(actor_of("front_desk"), consent, reason="Asked by phone", via="staff")
     assert services.current_consent(patient, "photo", today) is None
@@ -509,7 +510,7 @@ def test_allergies_answered_outright_go_on_the_record(director, patient):
     services.submit_intake(director, patient, raw, via="staff")
     names = sorted(a.name for a in patient.allergies.all())
     assert names == ["Cow's milk protein", "human albumin"]  # each once
-    today = services.clinic_today(patient)
+    today = clinic_today(patient)
     verdicts = services.evaluate_patient(patient, today)
     assert verdicts[services.Product.DYSPORT].outcome == "not_eligible"
     assert verdicts[services.Product.DAXXIFY].outcome == "eligible"
@@ -525,13 +526,13 @@ WHY = "Bruxism with masseter hypertrophy; discussed risks and options"
 def test_an_off_label_area_is_cleared_only_when_decided_as_an_off_label_line(
     director, patient, product
 ):
-    from glabella.treatments.labels import ChartArea
+    from glabella.catalogue.areas import ChartArea
 
     services.submit_intake(director, patient, intake_answers(), via="staff")
     services.sign_decision(
         director, patient, [{"product": product, "area": "glabellar", "allowed": True}]
     )
-    today = services.clinic_today(patient)
+    today = clinic_today(patient)
     _, cleared = services.clearance(patient, product, today)
     assert "glabellar" in cleared and ChartArea.MASSETER not in cleared
     assert not services.is_cleared(patient, product, "masseter", today)
@@ -566,7 +567,7 @@ def test_an_off_label_area_is_cleared_only_when_decided_as_an_off_label_line(
 def test_every_off_label_chart_area_can_be_decided_and_none_is_cleared_without_it(
     director, patient
 ):
-    from glabella.treatments.labels import ChartArea
+    from glabella.catalogue.areas import ChartArea
 
     off_chart = {a.value for a in ChartArea if a.off_label}
     assert off_chart == {a.value for a in services.OffLabelArea}
@@ -585,9 +586,9 @@ def test_every_off_label_chart_area_can_be_decided_and_none_is_cleared_without_i
             for area in sorted(off_chart)
         ],
     )
-    _, cleared = services.clearance(patient, "xeomin", services.clinic_today(patient))
+    _, cleared = services.clearance(patient, "xeomin", clinic_today(patient))
     assert {a.value for a in cleared} == off_chart
-    _, other = services.clearance(patient, "jeuveau", services.clinic_today(patient))
+    _, other = services.clearance(patient, "jeuveau", clinic_today(patient))
     assert other == frozenset()
 
 
@@ -608,7 +609,7 @@ def test_a_label_area_of_another_product_is_off_label_for_this_one(director, pat
     )
     line = decision.lines.get()
     assert line.off_label and line.verdict == "eligible"
-    _, cleared = services.clearance(patient, "dysport", services.clinic_today(patient))
+    _, cleared = services.clearance(patient, "dysport", clinic_today(patient))
     assert cleared == {"lateral_canthal"}
 
 
@@ -684,7 +685,7 @@ def test_a_medication_guide_that_cannot_be_right_is_refused_and_nothing_written(
 
 @pytest.mark.parametrize("product", OFFERED)
 def test_the_medication_guide_of_each_product_is_recorded_with_its_version(patient, product):
-    from glabella.screening.products import MEDICATION_GUIDES, Product
+    from glabella.catalogue.products import MEDICATION_GUIDES, Product
 
     consent = sign(patient, medication_guide=product)
     assert consent.medication_guide == product

@@ -10,6 +10,7 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from glabella.catalogue.products import label_areas
 from glabella.core.models import AccessLog
 from glabella.messaging.models import Message
 from glabella.screening import services
@@ -20,7 +21,6 @@ from glabella.screening.models import (
     ReviewSetting,
     SignedConsent,
 )
-from glabella.screening.products import label_areas
 from tests.conftest import PERSONAS, clear_for_treatment, intake_answers
 
 QUESTIONS = list(intake_answers()["answers"])

@@ -7,7 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from glabella.screening.products import Area
+from glabella.catalogue.areas import Area
+from glabella.catalogue.vocabulary import Class, Kind, recognise
 from glabella.screening.rules import (
     DEFAULT_REVIEW,
     POLICY_RULES,
@@ -20,7 +21,6 @@ from glabella.screening.rules import (
     Severity,
     evaluate,
 )
-from glabella.screening.vocabulary import Class, Kind, recognise
 
 TODAY = date(2026, 11, 22)
 ALL_NO = dict.fromkeys(Question, False)

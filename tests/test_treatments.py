@@ -11,6 +11,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
+from glabella.clinic.clock import clinic_zone
 from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.inventory import services as stock
 from glabella.inventory.models import Movement, Vial
@@ -698,7 +699,7 @@ def test_a_reported_toxin_we_charted_ourselves_is_not_counted_twice(
     record = reported_toxin_draft(injector, clinic, [])
     services.save_draft(injector, record, points=GLABELLAR, vial=vial)
     signed = services.lock(injector, record, now=NOW - timedelta(days=30))
-    day = signed.locked_at.astimezone(screening.clinic_zone(signed.patient)).date()
+    day = signed.locked_at.astimezone(clinic_zone(signed.patient)).date()
     told = {"product": "BOTOX Cosmetic", "date": day.isoformat(), "units": "20"}
     screening.submit_intake(
         actor_of("medical_director"),

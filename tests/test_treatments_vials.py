@@ -12,14 +12,15 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from glabella.catalogue.areas import ChartArea
+from glabella.catalogue.labels import LABELS, measurable_step
+from glabella.catalogue.products import Product
 from glabella.core.errors import ValidationFailed
 from glabella.core.models import AccessLog
 from glabella.inventory import services as stock
 from glabella.inventory.models import Lot, Movement, Vial
-from glabella.screening.products import Product
 from glabella.treatments import draws, services
 from glabella.treatments.dosing import Level, Plan, Point, VialState, check
-from glabella.treatments.labels import LABELS, ChartArea, measurable_step
 from glabella.treatments.models import InjectionPoint, RecordVial, TreatmentRecord
 from tests.conftest import clear_for_treatment, future_appointment, receive_lot
 from tests.test_treatments import GLABELLAR, NOW, sign_consent

@@ -16,13 +16,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from glabella.aftercare.models import AREAS, Instructions, area_of
+from glabella.catalogue.products import PRODUCT_NAMES
 from glabella.core import audit
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.core.roles import Capability
 from glabella.core.text import CONTROL
-from glabella.screening.products import PRODUCT_NAMES
 
 DEFAULT_TITLE = "After your treatment"
 DEFAULT_BODY = """\

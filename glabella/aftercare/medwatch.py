@@ -17,6 +17,10 @@ from django.utils import timezone
 from glabella.aftercare import form3500
 from glabella.aftercare.models import AdverseEvent, Report
 from glabella.aftercare.triage import BY_CODE
+from glabella.catalogue.areas import both_sides
+from glabella.catalogue.labels import LABELS
+from glabella.catalogue.products import Product
+from glabella.clinic.clock import clinic_zone
 from glabella.core import audit
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
@@ -24,9 +28,7 @@ from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.core.pdf import Pages
 from glabella.core.roles import Capability
 from glabella.inventory.models import Vial
-from glabella.screening.products import Product
-from glabella.screening.services import clinic_zone, latest_intake
-from glabella.treatments.labels import LABELS, both_sides
+from glabella.screening.services import latest_intake
 
 FDA_LINE = "FDA MedWatch: 1-800-FDA-1088, or online at www.fda.gov/medwatch"
 SOURCES = {"check-in", "call", "visit"}

@@ -12,29 +12,18 @@ from django.db import models
 from django.utils import timezone
 
 from glabella.aftercare.form3500 import CHALLENGE_LABELS, OUTCOME_LABELS
+from glabella.catalogue.areas import PLAIN_AREA_NAMES, both_sides
+from glabella.catalogue.products import PRODUCT_NAMES
 from glabella.core.access import AccessRule, RestrictedQuerySet
 from glabella.core.roles import Capability
 from glabella.patients.models import CLINICAL_RULE
-from glabella.screening.products import PRODUCT_NAMES
-from glabella.treatments.labels import both_sides
 
 # Reports, check-ins and alerts are clinical history: the patient record's rule.
 CLINICAL = CLINICAL_RULE
 
 
 # The areas an aftercare text can be written for: the chart's areas, both sides of the eyes as one.
-AREAS = {
-    "glabellar": "Between the brows",
-    "forehead": "Forehead",
-    "lateral_canthal": "Crow's feet",
-    "platysma": "Neck bands",
-    "nasalis": "Bunny lines",
-    "perioral": "Lip lines",
-    "dao": "Corners of the mouth",
-    "mentalis": "Chin",
-    "masseter": "Jaw (masseter)",
-    "lateral_brow": "Brow lift",
-}
+AREAS = PLAIN_AREA_NAMES
 
 
 def area_of(chart_area: str) -> str | None:

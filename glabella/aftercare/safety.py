@@ -18,7 +18,7 @@ from decimal import Decimal
 from django.db.models import Exists, OuterRef, Sum
 
 from glabella.aftercare.models import AdverseEvent, Report
-from glabella.treatments.labels import both_sides
+from glabella.catalogue.areas import both_sides
 from glabella.treatments.models import InjectionPoint, TreatmentRecord
 
 BANDS = (

@@ -20,6 +20,7 @@ from django.utils import timezone
 from glabella.aftercare import escalation, hooks, instructions, photos, triage
 from glabella.aftercare.models import Alert, CheckIn, Notice, Report, ReportPhoto, Sent
 from glabella.clinic import services as clinic_services
+from glabella.clinic.clock import clinic_zone
 from glabella.core import audit, links
 from glabella.core.access import Actor, link_actor
 from glabella.core.db import write_transaction
@@ -27,7 +28,6 @@ from glabella.core.errors import Conflict, Forbidden, ValidationFailed
 from glabella.core.roles import Capability
 from glabella.messaging.models import Channel
 from glabella.messaging.outbox import queue_message, queue_to_patient
-from glabella.screening.services import clinic_zone
 
 Action = audit.Action
 CHECK_IN_SALT = "glabella.aftercare.check-in"

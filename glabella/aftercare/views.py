@@ -25,7 +25,8 @@ from glabella.aftercare.models import (
     ReportPhoto,
     Sent,
 )
-from glabella.clinic.services import local_zone
+from glabella.catalogue.products import PRODUCT_NAMES
+from glabella.clinic.clock import clinic_zone, local_zone
 from glabella.core import audit
 from glabella.core.access import get_restricted_or_404
 from glabella.core.decorators import patient_page, staff_page
@@ -33,8 +34,6 @@ from glabella.core.errors import Conflict, DomainError, ValidationFailed, descri
 from glabella.core.rendering import private_bytes, render_in
 from glabella.core.roles import Capability
 from glabella.patients.forms import apply_errors
-from glabella.screening.products import PRODUCT_NAMES
-from glabella.screening.services import clinic_zone
 from glabella.treatments.models import TreatmentRecord
 
 

@@ -2,12 +2,10 @@
 who is on call there (and who comes after them: the medical director, then the owner)."""
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date, time
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
 
 from glabella.clinic.areas import area_key
 from glabella.clinic.models import Location
@@ -16,18 +14,6 @@ from glabella.core.access import Actor
 from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.core.models import StaffMember
 from glabella.core.roles import CLINICAL_ROLES, Capability, Role
-
-
-def local_zone(location: Location | None = None) -> ZoneInfo:
-    """The clinic's zone: the location's, else the first location's, else UTC."""
-    if location is None:
-        location = Location.objects.filter(active=True).order_by("id").first()
-    return location.zone if location is not None else ZoneInfo("UTC")
-
-
-def local_today(location: Location | None = None, now: datetime | None = None) -> date:
-    """Today's date at the clinic: in the location's zone, else the first location's, else UTC."""
-    return (now or timezone.now()).astimezone(local_zone(location)).date()
 
 
 def locations_serving(city_or_zip: str, queryset=None) -> list[Location]:

@@ -14,9 +14,9 @@ from datetime import datetime, timedelta
 
 from django.db import transaction
 
+from glabella.clinic.clock import clinic_zone
 from glabella.outcomes import durations, forecast, services
 from glabella.outcomes.models import Course, Forecast, Score
-from glabella.screening.services import clinic_zone
 from glabella.treatments.models import TreatmentRecord
 
 ANSWERED = 0.8  # the share of patients who answer the monthly question

@@ -10,6 +10,8 @@ from datetime import datetime
 
 from django.db.models import Exists, OuterRef
 
+from glabella.catalogue.products import label_areas
+from glabella.clinic.clock import clinic_today
 from glabella.core.access import actor_for
 from glabella.core.models import StaffMember
 from glabella.core.roles import Role
@@ -17,7 +19,6 @@ from glabella.patients.models import Patient
 from glabella.scheduling.models import Appointment
 from glabella.screening import rules, services
 from glabella.screening.models import CandidacyDecision
-from glabella.screening.products import label_areas
 
 
 def _answers(patient: Patient) -> dict:
@@ -75,7 +76,7 @@ def load_demo_screening(now: datetime) -> int:
     made = 0
     for patient in patients:
         services.submit_intake(staff, patient, _answers(patient), via="staff", now=now)
-        today = services.clinic_today(patient, now)
+        today = clinic_today(patient, now)
         verdicts = services.evaluate_patient(patient, today)
         services.sign_decision(staff, patient, _lines(verdicts), now=now)
         if consent is not None:

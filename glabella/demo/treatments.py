@@ -22,14 +22,15 @@ from decimal import Decimal
 from django.db import transaction
 from django.db.models import F
 
+from glabella.catalogue.areas import Area, ChartArea
+from glabella.catalogue.labels import LABELS
+from glabella.catalogue.products import Product
 from glabella.core.models import StaffMember
 from glabella.core.roles import Role
 from glabella.inventory.models import Lot, Movement, Vial
 from glabella.inventory.services import write_off_expired
 from glabella.scheduling.models import Appointment, Status
-from glabella.screening.products import Area, Product
 from glabella.treatments import chart, dosing
-from glabella.treatments.labels import LABELS, ChartArea
 from glabella.treatments.models import InjectionPoint, RecordVial, TreatmentRecord
 
 VIALS_PER_LOT = 30

@@ -13,10 +13,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from glabella.catalogue.labels import measurable_step
+from glabella.catalogue.products import PRODUCT_NAMES
 from glabella.core.access import AccessRule, RestrictedQuerySet
 from glabella.core.roles import Capability
-from glabella.screening.products import PRODUCT_NAMES
-from glabella.treatments.labels import measurable_step
 
 STOCK_RULE = AccessRule(
     staff={

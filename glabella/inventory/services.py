@@ -18,7 +18,9 @@ from django.conf import settings
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from glabella.clinic.services import local_today
+from glabella.catalogue.labels import DILUENTS, LABEL_DILUENT, LABELS
+from glabella.catalogue.products import Product
+from glabella.clinic.clock import local_today
 from glabella.core import audit
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
@@ -26,8 +28,6 @@ from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.core.roles import Capability
 from glabella.core.text import CONTROL
 from glabella.inventory.models import Lot, Movement, Vial
-from glabella.screening.products import Product
-from glabella.treatments.labels import DILUENTS, LABEL_DILUENT, LABELS
 
 Action = audit.Action
 DILUENT = LABEL_DILUENT.name

@@ -10,6 +10,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from glabella.catalogue.labels import DILUENTS, LABEL_DILUENT, LABELS
+from glabella.catalogue.products import PRODUCT_NAMES, Product
 from glabella.clinic.models import Location
 from glabella.core.decorators import staff_page
 from glabella.core.errors import DomainError, ValidationFailed, describe
@@ -18,8 +20,6 @@ from glabella.core.roles import Capability
 from glabella.inventory import services
 from glabella.inventory.models import Lot, Vial
 from glabella.patients.forms import apply_errors
-from glabella.screening.products import PRODUCT_NAMES, Product
-from glabella.treatments.labels import DILUENTS, LABEL_DILUENT, LABELS
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 

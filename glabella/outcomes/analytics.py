@@ -8,13 +8,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from glabella.catalogue.products import PRODUCT_NAMES
 from glabella.core import audit
 from glabella.core.access import Actor
 from glabella.core.errors import Forbidden
 from glabella.core.roles import Capability
 from glabella.outcomes import scores
 from glabella.outcomes.models import Course, Score
-from glabella.screening.products import PRODUCT_NAMES
 from glabella.treatments.models import TreatmentRecord
 
 RETURN_DAYS = 270  # "came back": another treatment within about nine months

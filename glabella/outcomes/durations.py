@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from glabella.clinic.clock import clinic_zone
 from glabella.core import audit, links
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
@@ -22,7 +23,6 @@ from glabella.messaging import quiet
 from glabella.messaging.outbox import cancel_pending, queue_to_patient
 from glabella.outcomes import forecast
 from glabella.outcomes.models import Course, Forecast, ModelFit, MovementCheck
-from glabella.screening.services import clinic_zone
 
 MOVEMENT_SALT = "glabella.outcomes.movement"
 # What each area does when it moves again: the question the monthly check asks.

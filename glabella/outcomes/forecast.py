@@ -24,7 +24,7 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from glabella.treatments.labels import both_sides
+from glabella.catalogue.areas import both_sides
 
 # The products' typical durations in days: about 3 to 4 months on the labels, DAXXIFY about 6
 # (../shared/CLINICAL.md). The starting point before the clinic has history of its own.

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.utils import timezone
 
 from glabella.aftercare import photos as cleaning
+from glabella.clinic.clock import clinic_zone
 from glabella.core import audit
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
@@ -16,7 +17,7 @@ from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.core.roles import Capability
 from glabella.outcomes.models import Photo, View
 from glabella.outcomes.services import day_after_treatment, treated_on
-from glabella.screening.services import clinic_zone, current_consent
+from glabella.screening.services import current_consent
 
 NO_CONSENT = "The patient has not given (or has withdrawn) consent to clinical photographs."
 

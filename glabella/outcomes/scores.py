@@ -18,14 +18,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from glabella.catalogue.areas import NAMES
+
 SCALE = "FWS"
 SCALE_VERSION = "Allergan Facial Wrinkle Scale, 4 grades"
 GRADES = {0: "None", 1: "Mild", 2: "Moderate", 3: "Severe"}
-AREAS = {
-    "glabellar": "Frown lines (glabellar)",
-    "lateral_canthal": "Crow's feet (lateral canthal)",
-    "forehead": "Forehead lines",
-}
+# The areas the scale grades, named as everywhere else.
+AREAS = {a: NAMES[a].full for a in ("glabellar", "lateral_canthal", "forehead")}
 FOLLOW_UP_DAYS = (14, 45)
 
 

@@ -12,6 +12,10 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from glabella.catalogue.areas import Area, both_sides
+from glabella.catalogue.labels import LABELS
+from glabella.catalogue.products import PRODUCT_NAMES, Product
+from glabella.clinic.clock import clinic_zone
 from glabella.clinic.models import Service
 from glabella.core import audit
 from glabella.core.access import Actor
@@ -21,9 +25,6 @@ from glabella.core.roles import Capability
 from glabella.outcomes import charts, durations, forecast, scores
 from glabella.outcomes.models import Course, Forecast, Invitation, Score
 from glabella.scheduling.models import Appointment, Status
-from glabella.screening.products import PRODUCT_NAMES, Area, Product
-from glabella.screening.services import clinic_zone
-from glabella.treatments.labels import LABELS, both_sides
 from glabella.treatments.models import InjectionPoint, TreatmentRecord
 
 MAX_GRADES = 24  # three areas x two states x two raters, twice over

@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods
 
+from glabella.catalogue.products import PRODUCT_NAMES
+from glabella.clinic.clock import clinic_zone
 from glabella.clinic.models import Location
 from glabella.core import audit
 from glabella.core.access import get_restricted_or_404, link_actor
@@ -28,8 +30,7 @@ from glabella.outcomes.scores import AREAS, GRADES
 from glabella.patients.models import Patient
 from glabella.scheduling import services as scheduling
 from glabella.scheduling.models import Appointment
-from glabella.screening.products import PRODUCT_NAMES
-from glabella.screening.services import clinic_zone, current_consent
+from glabella.screening.services import current_consent
 from glabella.treatments.models import TreatmentRecord
 
 # ---------------------------------------------------------------- the monthly question

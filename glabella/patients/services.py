@@ -17,8 +17,8 @@ from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
 
+from glabella.clinic.clock import local_today
 from glabella.clinic.models import Location
-from glabella.clinic.services import local_today
 from glabella.core import audit, phones
 from glabella.core.access import Actor, get_restricted_or_404
 from glabella.core.db import write_transaction

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from glabella.aftercare.models import AREAS as AREA_NAMES
 from glabella.aftercare.models import CheckIn, Report
+from glabella.catalogue.products import PRODUCT_NAMES
 from glabella.core import audit
 from glabella.core.access import Actor
 from glabella.core.pdf import Pages
@@ -24,7 +25,6 @@ from glabella.patients.models import Allergy, Condition, Medication, Patient
 from glabella.scheduling import notices
 from glabella.scheduling.models import Appointment, Status
 from glabella.screening.models import ConsentWithdrawal, IntakeResponse, SignedConsent
-from glabella.screening.products import PRODUCT_NAMES
 from glabella.treatments.models import TreatmentRecord
 
 

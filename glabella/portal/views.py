@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from glabella.catalogue.products import LABEL_DOSES, PRODUCT_NAMES
+from glabella.clinic.clock import clinic_zone
 from glabella.core import audit
 from glabella.core.access import actor_from_request, client_ip, get_restricted_or_404
 from glabella.core.decorators import patient_page, staff_page
@@ -33,8 +35,6 @@ from glabella.portal.forms import (
     SiteTextForm,
 )
 from glabella.portal.models import ContactMessage
-from glabella.screening.products import LABEL_DOSES, PRODUCT_NAMES
-from glabella.screening.services import clinic_zone
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 MENU = ("how-it-works", "areas", "what-to-expect", "side-effects", "candidates", "compared", "faq")

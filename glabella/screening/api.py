@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
+from glabella.clinic.clock import clinic_today
 from glabella.core import audit
 from glabella.core.api import api_actor, requires
 from glabella.core.roles import Capability
@@ -253,7 +254,7 @@ class ScreeningOut(Schema):
 def read_screening(request: HttpRequest, public_id: UUID):
     actor = api_actor(request)
     patient = _patient(request, public_id)
-    today = services.clinic_today(patient)
+    today = clinic_today(patient)
     verdicts = services.evaluate_patient(patient, today)
     decision, state = services.current_decision(patient, today)
     audit.record_patient(actor, Action.READ, patient, object_type="screening")
@@ -272,7 +273,7 @@ def list_decisions(request: HttpRequest, public_id: UUID):
     patient = _patient(request, public_id)
     if not (actor.can(Capability.VIEW_CLINICAL) or actor.patient_id == patient.pk):
         raise Http404
-    today = services.clinic_today(patient)
+    today = clinic_today(patient)
     decisions = list(
         CandidacyDecision.objects.restrict(actor)
         .filter(patient=patient)

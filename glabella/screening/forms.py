@@ -9,13 +9,9 @@ from __future__ import annotations
 
 from django import forms
 
+from glabella.catalogue.areas import AREA_NAMES, OFF_LABEL_NAMES
+from glabella.catalogue.products import Product, label_areas
 from glabella.screening.models import ConsentKind
-from glabella.screening.products import (
-    AREA_NAMES,
-    OFF_LABEL_NAMES,
-    Product,
-    label_areas,
-)
 from glabella.screening.questionnaire import (
     MAX_TOXIN_ENTRIES,
     QUESTIONS,

@@ -12,9 +12,10 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from glabella.catalogue.areas import ALL_AREA_NAMES
+from glabella.catalogue.products import PRODUCT_NAMES
 from glabella.core.access import AccessRule, RestrictedQuerySet
 from glabella.core.roles import Capability
-from glabella.screening.products import ALL_AREA_NAMES, PRODUCT_NAMES
 
 
 class ChangeRefused(Exception):

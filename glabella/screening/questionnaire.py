@@ -25,8 +25,8 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
+from glabella.catalogue.areas import Area
 from glabella.core.text import CONTROL
-from glabella.screening.products import Area
 from glabella.screening.rules import Intake, Question
 
 VERSION = 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from glabella.screening.products import LABEL_DOSES, LabelDose, Product
+from glabella.catalogue.products import LABEL_DOSES, LabelDose, Product
 from glabella.screening.questionnaire import LABEL_AREA, ConcernArea
 
 ADVICE = (

@@ -25,8 +25,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from glabella.screening.products import Area, Product
-from glabella.screening.vocabulary import Class, Kind, Recognition, names_in, recognise
+from glabella.catalogue.areas import Area
+from glabella.catalogue.products import Product
+from glabella.catalogue.vocabulary import Class, Kind, Recognition, names_in, recognise
 
 ALL = frozenset(Product)
 # Dysport lists human albumin among its ingredients (125 micrograms per vial, beside lactose),

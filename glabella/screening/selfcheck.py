@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from glabella.screening.products import Product
+from glabella.catalogue.products import Product
 from glabella.screening.rules import Intake, Outcome, Question, evaluate
 
 # An age band stands in for a birth date: the rules only compare ages with 18 and 65.

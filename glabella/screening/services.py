@@ -25,7 +25,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core import signing
@@ -34,8 +33,10 @@ from django.db.models import CharField, Value
 from django.urls import reverse
 from django.utils import timezone
 
+from glabella.catalogue.areas import Area, OffLabelArea, area_name
+from glabella.catalogue.products import MEDICATION_GUIDES, Product, label_areas, off_label_areas
+from glabella.clinic.clock import clinic_today, clinic_zone
 from glabella.clinic.models import Service
-from glabella.clinic.services import local_zone
 from glabella.core import audit
 from glabella.core.access import Actor, link_actor
 from glabella.core.db import write_transaction
@@ -66,28 +67,10 @@ from glabella.screening.models import (
     SignedConsent,
     Via,
 )
-from glabella.screening.products import (
-    MEDICATION_GUIDES,
-    Area,
-    OffLabelArea,
-    Product,
-    area_name,
-    label_areas,
-    off_label_areas,
-)
 
 Action = audit.Action
 
 # ---------------------------------------------------------------- time and place
-
-
-def clinic_zone(patient: Patient | None = None) -> ZoneInfo:
-    """The zone the patient's clinic keeps its days in (their preferred location's)."""
-    return local_zone(getattr(patient, "preferred_location", None) if patient else None)
-
-
-def clinic_today(patient: Patient | None = None, now: datetime | None = None) -> date:
-    return (now or timezone.now()).astimezone(clinic_zone(patient)).date()
 
 
 def add_months(day: date, months: int) -> date:

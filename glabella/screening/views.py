@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from glabella.clinic.clock import clinic_today, clinic_zone
 from glabella.core import audit, throttle
 from glabella.core.access import client_ip
 from glabella.core.decorators import patient_page, staff_page
@@ -53,7 +54,7 @@ Action = audit.Action
 def _show(request, template, context, status=200, patient=None):
     """Renders with the clinic's zone active, so that times show on the clinic's clock."""
     patient = patient or context.get("patient")
-    return render_in(request, template, context, services.clinic_zone(patient), status)
+    return render_in(request, template, context, clinic_zone(patient), status)
 
 
 def _posted(request):
@@ -89,7 +90,7 @@ def _forms_context(token, patient, mode, **extra) -> dict:
 @require_GET
 def forms_hub(request, token):
     patient, mode, actor = _forms_patient(request, token)
-    today = services.clinic_today(patient)
+    today = clinic_today(patient)
     latest = services.latest_intake(patient)
     audit.record_patient(actor, Action.READ, patient, object_type="forms")
     context = _forms_context(
@@ -129,7 +130,7 @@ def forms_consent(request, token, kind):
     document = services.current_documents().get(kind)
     if document is None:
         raise Http404
-    text = services.consent_text(document, patient, services.clinic_today(patient))
+    text = services.consent_text(document, patient, clinic_today(patient))
     guides = services.medication_guides() if kind == ConsentKind.NEUROMODULATOR else None
     form = ConsentForm(_posted(request), initial={"shown": text.text_sha256}, guides=guides)
     status, error = 200, None
@@ -204,7 +205,7 @@ def _clinical_patient(request, public_id) -> Patient:
 @staff_page(Capability.VIEW_CLINICAL)
 def patient_screening(request, public_id):
     patient = _clinical_patient(request, public_id)
-    today = services.clinic_today(patient)
+    today = clinic_today(patient)
     latest = services.latest_intake(patient)
     verdicts = services.evaluate_patient(patient, today)
     offered = services.offered_products()
@@ -271,7 +272,7 @@ def staff_intake(request, public_id):
 @staff_page(Capability.SIGN_DECISION)
 def sign_decision(request, public_id):
     patient = _clinical_patient(request, public_id)
-    today = services.clinic_today(patient)
+    today = clinic_today(patient)
     offered = services.offered_products()
     verdicts = services.evaluate_patient(patient, today)
     shown = services.signature_key(services.signature_of(verdicts))
@@ -336,7 +337,7 @@ def patient_forms(request, public_id):
 
 
 def _desk_context(patient) -> dict:
-    today = services.clinic_today(patient)
+    today = clinic_today(patient)
     latest = services.latest_intake(patient)
     return {
         "patient": patient,
@@ -462,7 +463,7 @@ def self_check(request):
         if form.is_valid():
             result = run_self_check(
                 form.cleaned_data,
-                today=services.clinic_today(),
+                today=clinic_today(),
                 offered=services.offered_products(),
                 policies_off=services.policies_off(),
                 needs_review=services.needs_review(),

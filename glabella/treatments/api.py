@@ -14,6 +14,9 @@ from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict, StrictInt
 
+from glabella.catalogue.areas import ChartArea
+from glabella.catalogue.labels import DILUENTS, LABEL_DILUENT
+from glabella.catalogue.products import Product
 from glabella.clinic.models import Location
 from glabella.core import audit
 from glabella.core.api import api_actor, requires
@@ -23,9 +26,7 @@ from glabella.inventory import services as stock
 from glabella.inventory.models import Lot, Vial
 from glabella.patients.models import Patient
 from glabella.scheduling.models import Appointment
-from glabella.screening.products import Product
 from glabella.treatments import dosing, services
-from glabella.treatments.labels import DILUENTS, LABEL_DILUENT, ChartArea
 from glabella.treatments.models import TreatmentRecord
 
 router = Router(tags=["treatments"])

@@ -4,8 +4,9 @@ The patient's left side is on the viewer's right."""
 
 from decimal import Decimal
 
-from glabella.screening.products import Product
-from glabella.treatments.labels import LABELS, ChartArea
+from glabella.catalogue.areas import ChartArea
+from glabella.catalogue.labels import LABELS
+from glabella.catalogue.products import Product
 
 # The diagram's own size (templates/treatments/_face.svg uses this viewBox).
 WIDTH, HEIGHT = 200, 260
@@ -28,21 +29,6 @@ CENTRES: dict[ChartArea, tuple[float, float]] = {
     ChartArea.MASSETER: (0.22, 0.58),
     ChartArea.LATERAL_BROW: (0.27, 0.27),
     ChartArea.OTHER: (0.5, 0.5),
-}
-
-AREA_NAMES = {
-    ChartArea.GLABELLAR: "Between the brows (glabellar)",
-    ChartArea.FOREHEAD: "Forehead",
-    ChartArea.LATERAL_CANTHAL_RIGHT: "Crow's feet, patient's right",
-    ChartArea.LATERAL_CANTHAL_LEFT: "Crow's feet, patient's left",
-    ChartArea.PLATYSMA: "Neck bands (platysma)",
-    ChartArea.NASALIS: "Bunny lines (nasalis), off-label",
-    ChartArea.PERIORAL: "Lip lines (perioral), off-label",
-    ChartArea.DAO: "Mouth corners (DAO), off-label",
-    ChartArea.MENTALIS: "Chin (mentalis), off-label",
-    ChartArea.MASSETER: "Jaw (masseter), off-label",
-    ChartArea.LATERAL_BROW: "Brow lift (lateral brow), off-label",
-    ChartArea.OTHER: "Other, off-label",
 }
 
 

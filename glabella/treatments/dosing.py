@@ -48,16 +48,10 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 
-from glabella.screening.products import Area, Product
+from glabella.catalogue.areas import HOUSE_AREA_NAMES, Area, ChartArea
+from glabella.catalogue.labels import HOUSE_DEFAULTS, ProductLabel, house_area, product_named
+from glabella.catalogue.products import Product
 from glabella.treatments import draws
-from glabella.treatments.labels import (
-    HOUSE_AREA_NAMES,
-    HOUSE_DEFAULTS,
-    ChartArea,
-    ProductLabel,
-    house_area,
-    product_named,
-)
 
 
 class Level(StrEnum):

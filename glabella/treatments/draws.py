@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from glabella.treatments.labels import ProductLabel, measurable_step
+from glabella.catalogue.labels import ProductLabel, measurable_step
 
 
 def step_for(label: ProductLabel, concentrations: Sequence[Decimal | None]) -> Decimal:

@@ -3,10 +3,9 @@ decide what is allowed."""
 
 from django import forms
 
-from glabella.treatments.chart import AREA_NAMES
-from glabella.treatments.labels import ChartArea
+from glabella.catalogue.areas import CHART_AREA_NAMES, ChartArea
 
-AREA_CHOICES = [(a.value, AREA_NAMES[a]) for a in ChartArea]
+AREA_CHOICES = [(a.value, CHART_AREA_NAMES[a]) for a in ChartArea]
 
 
 class PointForm(forms.Form):

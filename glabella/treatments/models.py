@@ -15,10 +15,10 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from glabella.catalogue.areas import HOUSE_AREA_NAMES, ChartArea
+from glabella.catalogue.products import PRODUCT_NAMES
 from glabella.core.access import AccessRule, RestrictedQuerySet
 from glabella.core.roles import Capability
-from glabella.screening.products import PRODUCT_NAMES
-from glabella.treatments.labels import HOUSE_AREA_NAMES, ChartArea
 
 TREATMENT_RULE = AccessRule(
     staff={

@@ -20,6 +20,16 @@ from decimal import Decimal, InvalidOperation
 from django.db.models import Sum
 from django.utils import timezone
 
+from glabella.catalogue.areas import HOUSE_AREA_NAMES, Area, ChartArea
+from glabella.catalogue.labels import (
+    HOUSE_AREAS,
+    HOUSE_DEFAULTS,
+    HOUSE_MAX_BOUND,
+    LABELS,
+    product_named,
+)
+from glabella.catalogue.products import Product
+from glabella.clinic.clock import clinic_zone
 from glabella.clinic.models import Service
 from glabella.core import audit
 from glabella.core.access import Actor
@@ -32,17 +42,7 @@ from glabella.inventory.models import Lot, Movement, Vial
 from glabella.scheduling.models import Appointment, Status
 from glabella.screening import services as screening
 from glabella.screening.models import ConsentKind
-from glabella.screening.products import Area, Product
 from glabella.treatments import dosing, draws, hooks
-from glabella.treatments.labels import (
-    HOUSE_AREA_NAMES,
-    HOUSE_AREAS,
-    HOUSE_DEFAULTS,
-    HOUSE_MAX_BOUND,
-    LABELS,
-    ChartArea,
-    product_named,
-)
 from glabella.treatments.models import (
     CoSignature,
     InjectionPoint,
@@ -221,7 +221,7 @@ def history(patient, before: datetime, *, session=None) -> tuple[dosing.PastSess
     )
     sessions = [
         dosing.PastSession(
-            r["record__locked_at"].astimezone(screening.clinic_zone(patient)).date(),
+            r["record__locked_at"].astimezone(clinic_zone(patient)).date(),
             r["record__product"],
             r["units"],
         )
@@ -278,7 +278,7 @@ def plan_for(
     consented_off_label = None
     past = history_given
     if patient is not None:
-        day = at.astimezone(screening.clinic_zone(patient)).date()
+        day = at.astimezone(clinic_zone(patient)).date()
         decision, cleared = screening.clearance(patient, product, day)
         consent = screening.current_consent(patient, ConsentKind.NEUROMODULATOR, day)
         consented = consent is not None

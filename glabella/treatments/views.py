@@ -18,8 +18,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from glabella.catalogue.areas import CHART_AREA_NAMES, Area, ChartArea
+from glabella.catalogue.labels import LABELS
+from glabella.catalogue.products import Product
+from glabella.clinic.clock import local_zone
 from glabella.clinic.models import Location
-from glabella.clinic.services import local_zone
 from glabella.core import audit
 from glabella.core.decorators import staff_page
 from glabella.core.errors import DomainError, Forbidden, ValidationFailed, describe
@@ -28,10 +31,8 @@ from glabella.core.roles import Capability, Role
 from glabella.inventory.models import Lot, Vial
 from glabella.scheduling.forms import DayForm
 from glabella.scheduling.models import Appointment
-from glabella.screening.products import Area, Product
 from glabella.treatments import chart, services
 from glabella.treatments.forms import AREA_CHOICES, DraftForm, PointFormSet
-from glabella.treatments.labels import LABELS, ChartArea
 from glabella.treatments.models import ProtocolChange, TreatmentRecord
 
 
@@ -350,7 +351,7 @@ def record(request, public_id):
         "may_amend": actor.can(Capability.CHART) and current.locked,
         "area_choices": AREA_CHOICES,
         "pattern_areas": [
-            (a.value, chart.AREA_NAMES[a], _pattern_text(current.product, a))
+            (a.value, CHART_AREA_NAMES[a], _pattern_text(current.product, a))
             for a in chart.PATTERNS
         ],
         "site_units": _site_units(current.product),
@@ -371,7 +372,7 @@ def _totals(product: str, result) -> list[tuple[str, str, str | None, bool]]:
     """Each area's total in words, with the label's dose for it and whether it is above."""
     label = LABELS[Product(product)]
     names = {a.value: a.label for a in label.doses} | {
-        a.value: name for a, name in chart.AREA_NAMES.items()
+        a.value: name for a, name in CHART_AREA_NAMES.items()
     }
     rows = []
     for area, units in result.area_totals.items():

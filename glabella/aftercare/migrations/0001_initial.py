@@ -2,9 +2,9 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import glabella.screening.products
 import uuid
 from django.conf import settings
+import glabella.catalogue.products
 from django.db import migrations, models
 
 
@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
             name='Instructions',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('product', models.CharField(blank=True, choices=[(glabella.screening.products.Product['BOTOX_COSMETIC'], 'BOTOX Cosmetic (onabotulinumtoxinA)'), (glabella.screening.products.Product['DYSPORT'], 'Dysport (abobotulinumtoxinA)'), (glabella.screening.products.Product['XEOMIN'], 'Xeomin (incobotulinumtoxinA)'), (glabella.screening.products.Product['JEUVEAU'], 'Jeuveau (prabotulinumtoxinA-xvfs)'), (glabella.screening.products.Product['DAXXIFY'], 'DAXXIFY (daxibotulinumtoxinA-lanm)'), (glabella.screening.products.Product['LETYBO'], 'Letybo (letibotulinumtoxinA-wlbg)')], max_length=20)),
+                ('product', models.CharField(blank=True, choices=[(glabella.catalogue.products.Product['BOTOX_COSMETIC'], 'BOTOX Cosmetic (onabotulinumtoxinA)'), (glabella.catalogue.products.Product['DYSPORT'], 'Dysport (abobotulinumtoxinA)'), (glabella.catalogue.products.Product['XEOMIN'], 'Xeomin (incobotulinumtoxinA)'), (glabella.catalogue.products.Product['JEUVEAU'], 'Jeuveau (prabotulinumtoxinA-xvfs)'), (glabella.catalogue.products.Product['DAXXIFY'], 'DAXXIFY (daxibotulinumtoxinA-lanm)'), (glabella.catalogue.products.Product['LETYBO'], 'Letybo (letibotulinumtoxinA-wlbg)')], max_length=20)),
                 ('version', models.PositiveIntegerField()),
                 ('title', models.CharField(max_length=200)),
                 ('body', models.TextField()),

@@ -3,9 +3,9 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import glabella.screening.products
 import uuid
 from decimal import Decimal
+import glabella.catalogue.products
 from django.db import migrations, models
 
 
@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('product', models.CharField(choices=[(glabella.screening.products.Product['BOTOX_COSMETIC'], 'BOTOX Cosmetic (onabotulinumtoxinA)'), (glabella.screening.products.Product['DYSPORT'], 'Dysport (abobotulinumtoxinA)'), (glabella.screening.products.Product['XEOMIN'], 'Xeomin (incobotulinumtoxinA)'), (glabella.screening.products.Product['JEUVEAU'], 'Jeuveau (prabotulinumtoxinA-xvfs)'), (glabella.screening.products.Product['DAXXIFY'], 'DAXXIFY (daxibotulinumtoxinA-lanm)'), (glabella.screening.products.Product['LETYBO'], 'Letybo (letibotulinumtoxinA-wlbg)')], max_length=20)),
+                ('product', models.CharField(choices=[(glabella.catalogue.products.Product['BOTOX_COSMETIC'], 'BOTOX Cosmetic (onabotulinumtoxinA)'), (glabella.catalogue.products.Product['DYSPORT'], 'Dysport (abobotulinumtoxinA)'), (glabella.catalogue.products.Product['XEOMIN'], 'Xeomin (incobotulinumtoxinA)'), (glabella.catalogue.products.Product['JEUVEAU'], 'Jeuveau (prabotulinumtoxinA-xvfs)'), (glabella.catalogue.products.Product['DAXXIFY'], 'DAXXIFY (daxibotulinumtoxinA-lanm)'), (glabella.catalogue.products.Product['LETYBO'], 'Letybo (letibotulinumtoxinA-wlbg)')], max_length=20)),
                 ('ndc', models.CharField(blank=True, max_length=20, verbose_name='NDC')),
                 ('lot_number', models.CharField(db_index=True, max_length=40)),
                 ('expires_on', models.DateField()),

@@ -2,7 +2,7 @@
 
 from django import template
 
-from glabella.clinic.services import local_today
+from glabella.clinic.clock import local_today
 
 register = template.Library()
 

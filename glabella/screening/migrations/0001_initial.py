@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import glabella.screening.products
 import uuid
 from django.conf import settings
+import glabella.catalogue.areas
+import glabella.catalogue.products
 from django.db import migrations, models
 
 
@@ -74,8 +75,8 @@ class Migration(migrations.Migration):
             name='DecisionLine',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('product', models.CharField(choices=[(glabella.screening.products.Product['BOTOX_COSMETIC'], 'BOTOX Cosmetic (onabotulinumtoxinA)'), (glabella.screening.products.Product['DYSPORT'], 'Dysport (abobotulinumtoxinA)'), (glabella.screening.products.Product['XEOMIN'], 'Xeomin (incobotulinumtoxinA)'), (glabella.screening.products.Product['JEUVEAU'], 'Jeuveau (prabotulinumtoxinA-xvfs)'), (glabella.screening.products.Product['DAXXIFY'], 'DAXXIFY (daxibotulinumtoxinA-lanm)'), (glabella.screening.products.Product['LETYBO'], 'Letybo (letibotulinumtoxinA-wlbg)')], max_length=20)),
-                ('area', models.CharField(choices=[(glabella.screening.products.Area['GLABELLAR'], 'Frown lines between the brows (glabellar)'), (glabella.screening.products.Area['LATERAL_CANTHAL'], "Crow's feet (lateral canthal)"), (glabella.screening.products.Area['FOREHEAD'], 'Forehead lines'), (glabella.screening.products.Area['PLATYSMA'], 'Neck bands (platysma)')], max_length=20)),
+                ('product', models.CharField(choices=[(glabella.catalogue.products.Product['BOTOX_COSMETIC'], 'BOTOX Cosmetic (onabotulinumtoxinA)'), (glabella.catalogue.products.Product['DYSPORT'], 'Dysport (abobotulinumtoxinA)'), (glabella.catalogue.products.Product['XEOMIN'], 'Xeomin (incobotulinumtoxinA)'), (glabella.catalogue.products.Product['JEUVEAU'], 'Jeuveau (prabotulinumtoxinA-xvfs)'), (glabella.catalogue.products.Product['DAXXIFY'], 'DAXXIFY (daxibotulinumtoxinA-lanm)'), (glabella.catalogue.products.Product['LETYBO'], 'Letybo (letibotulinumtoxinA-wlbg)')], max_length=20)),
+                ('area', models.CharField(choices=[(glabella.catalogue.areas.Area['GLABELLAR'], 'Frown lines between the brows (glabellar)'), (glabella.catalogue.areas.Area['LATERAL_CANTHAL'], "Crow's feet (lateral canthal)"), (glabella.catalogue.areas.Area['FOREHEAD'], 'Forehead lines'), (glabella.catalogue.areas.Area['PLATYSMA'], 'Neck bands (platysma)')], max_length=20)),
                 ('allowed', models.BooleanField()),
                 ('verdict', models.CharField(help_text="The engine's verdict for the product", max_length=20)),
                 ('reason', models.CharField(blank=True, max_length=500)),

@@ -3,9 +3,10 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import glabella.screening.products
 import uuid
 from django.conf import settings
+import glabella.catalogue.areas
+import glabella.catalogue.products
 from django.db import migrations, models
 
 
@@ -27,8 +28,8 @@ class Migration(migrations.Migration):
             name='ProtocolChange',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('product', models.CharField(choices=[(glabella.screening.products.Product['BOTOX_COSMETIC'], 'BOTOX Cosmetic (onabotulinumtoxinA)'), (glabella.screening.products.Product['DYSPORT'], 'Dysport (abobotulinumtoxinA)'), (glabella.screening.products.Product['XEOMIN'], 'Xeomin (incobotulinumtoxinA)'), (glabella.screening.products.Product['JEUVEAU'], 'Jeuveau (prabotulinumtoxinA-xvfs)'), (glabella.screening.products.Product['DAXXIFY'], 'DAXXIFY (daxibotulinumtoxinA-lanm)'), (glabella.screening.products.Product['LETYBO'], 'Letybo (letibotulinumtoxinA-wlbg)')], max_length=20)),
-                ('area', models.CharField(choices=[(glabella.screening.products.Area['GLABELLAR'], 'Frown lines between the brows (glabellar)'), (glabella.screening.products.Area['LATERAL_CANTHAL'], "Crow's feet (lateral canthal)"), (glabella.screening.products.Area['FOREHEAD'], 'Forehead lines'), (glabella.screening.products.Area['PLATYSMA'], 'Neck bands (platysma)')], max_length=20)),
+                ('product', models.CharField(choices=[(glabella.catalogue.products.Product['BOTOX_COSMETIC'], 'BOTOX Cosmetic (onabotulinumtoxinA)'), (glabella.catalogue.products.Product['DYSPORT'], 'Dysport (abobotulinumtoxinA)'), (glabella.catalogue.products.Product['XEOMIN'], 'Xeomin (incobotulinumtoxinA)'), (glabella.catalogue.products.Product['JEUVEAU'], 'Jeuveau (prabotulinumtoxinA-xvfs)'), (glabella.catalogue.products.Product['DAXXIFY'], 'DAXXIFY (daxibotulinumtoxinA-lanm)'), (glabella.catalogue.products.Product['LETYBO'], 'Letybo (letibotulinumtoxinA-wlbg)')], max_length=20)),
+                ('area', models.CharField(choices=[(glabella.catalogue.areas.Area['GLABELLAR'], 'Frown lines between the brows (glabellar)'), (glabella.catalogue.areas.Area['LATERAL_CANTHAL'], "Crow's feet (lateral canthal)"), (glabella.catalogue.areas.Area['FOREHEAD'], 'Forehead lines'), (glabella.catalogue.areas.Area['PLATYSMA'], 'Neck bands (platysma)')], max_length=20)),
                 ('house_max', models.DecimalField(blank=True, decimal_places=2, help_text="Empty: the label's", max_digits=7, null=True)),
                 ('reason', models.CharField(max_length=300)),
                 ('actor_label', models.CharField(max_length=200)),
@@ -44,7 +45,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('product', models.CharField(choices=[(glabella.screening.products.Product['BOTOX_COSMETIC'], 'BOTOX Cosmetic (onabotulinumtoxinA)'), (glabella.screening.products.Product['DYSPORT'], 'Dysport (abobotulinumtoxinA)'), (glabella.screening.products.Product['XEOMIN'], 'Xeomin (incobotulinumtoxinA)'), (glabella.screening.products.Product['JEUVEAU'], 'Jeuveau (prabotulinumtoxinA-xvfs)'), (glabella.screening.products.Product['DAXXIFY'], 'DAXXIFY (daxibotulinumtoxinA-lanm)'), (glabella.screening.products.Product['LETYBO'], 'Letybo (letibotulinumtoxinA-wlbg)')], max_length=20)),
+                ('product', models.CharField(choices=[(glabella.catalogue.products.Product['BOTOX_COSMETIC'], 'BOTOX Cosmetic (onabotulinumtoxinA)'), (glabella.catalogue.products.Product['DYSPORT'], 'Dysport (abobotulinumtoxinA)'), (glabella.catalogue.products.Product['XEOMIN'], 'Xeomin (incobotulinumtoxinA)'), (glabella.catalogue.products.Product['JEUVEAU'], 'Jeuveau (prabotulinumtoxinA-xvfs)'), (glabella.catalogue.products.Product['DAXXIFY'], 'DAXXIFY (daxibotulinumtoxinA-lanm)'), (glabella.catalogue.products.Product['LETYBO'], 'Letybo (letibotulinumtoxinA-wlbg)')], max_length=20)),
                 ('notes_before', models.TextField(blank=True)),
                 ('notes_after', models.TextField(blank=True)),
                 ('status', models.CharField(choices=[('draft', 'Draft'), ('locked', 'Signed and locked')], default='draft', max_length=10)),

@@ -9,7 +9,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from glabella.clinic.services import local_today
+from glabella.clinic.clock import local_today
 from glabella.core import audit
 from glabella.core.access import system_actor
 from glabella.demo.aftercare import load_demo_aftercare

@@ -1,15 +1,16 @@
 """The neuromodulators glabella knows, and the facial areas and doses on each one's US label.
 
 Pure data. Units are product-specific and never converted between products. Entries marked
-`verify` were seen only in secondary sources (see ../shared/CLINICAL.md); the treatment app turns
-this table into label records a clinic can correct, and until then these are the defaults the
-recommendation shows.
+`verify` were seen only in secondary sources (the clinical notes the project keeps); `labels` builds
+the label records on this table, for the recommendation and the dose guard alike.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import StrEnum
+
+from glabella.catalogue.areas import Area, OffLabelArea
 
 
 class Product(StrEnum):
@@ -33,62 +34,6 @@ PRODUCT_NAMES = {
     Product.DAXXIFY: "DAXXIFY (daxibotulinumtoxinA-lanm)",
     Product.LETYBO: "Letybo (letibotulinumtoxinA-wlbg)",
 }
-
-
-class Area(StrEnum):
-    """Treatment areas named on the labels."""
-
-    GLABELLAR = "glabellar"
-    LATERAL_CANTHAL = "lateral_canthal"
-    FOREHEAD = "forehead"
-    PLATYSMA = "platysma"
-
-    @property
-    def label(self) -> str:
-        return AREA_NAMES[self]
-
-
-AREA_NAMES = {
-    Area.GLABELLAR: "Frown lines between the brows (glabellar)",
-    Area.LATERAL_CANTHAL: "Crow's feet (lateral canthal)",
-    Area.FOREHEAD: "Forehead lines",
-    Area.PLATYSMA: "Neck bands (platysma)",
-}
-
-
-class OffLabelArea(StrEnum):
-    """Areas on no neuromodulator's US label. A prescriber may still decide to treat one, as an
-    off-label line of a candidacy decision with its rationale; the values are the face chart's
-    (treatments.labels.ChartArea)."""
-
-    NASALIS = "nasalis"
-    PERIORAL = "perioral"
-    DAO = "dao"
-    MENTALIS = "mentalis"
-    MASSETER = "masseter"
-    LATERAL_BROW = "lateral_brow"
-    OTHER = "other"
-
-    @property
-    def label(self) -> str:
-        return OFF_LABEL_NAMES[self]
-
-
-OFF_LABEL_NAMES = {
-    OffLabelArea.NASALIS: "Bunny lines (nasalis)",
-    OffLabelArea.PERIORAL: "Lip lines (perioral)",
-    OffLabelArea.DAO: "Corners of the mouth (depressor anguli oris)",
-    OffLabelArea.MENTALIS: "Chin dimpling (mentalis)",
-    OffLabelArea.MASSETER: "Jaw (masseter)",
-    OffLabelArea.LATERAL_BROW: "Brow lift (lateral brow)",
-    OffLabelArea.OTHER: "Another area",
-}
-# Every area a decision line may name, with its words.
-ALL_AREA_NAMES: dict[str, str] = {**AREA_NAMES, **OFF_LABEL_NAMES}
-
-
-def area_name(value: str) -> str:
-    return ALL_AREA_NAMES.get(value, value)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,8 @@
 guard. Pure: no database.
 
 Each product's values carry their source; the ones seen only in secondary sources are named in
-`verify` (see ../shared/CLINICAL.md), so that pages can say so and a clinic can check them. Area
-doses come from `screening.products.LABEL_DOSES` (one table for the recommendation and the guard).
+`verify`, so that pages can say so and a clinic can check them. Area
+doses come from `catalogue.products.LABEL_DOSES` (one table for the recommendation and the guard).
 Units belong to their product: nothing here converts one product's units to another's.
 """
 
@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
-from enum import StrEnum
 
-from glabella.screening.products import LABEL_DOSES, Area, LabelDose, Product
+from glabella.catalogue.areas import Area, ChartArea, both_sides
+from glabella.catalogue.products import LABEL_DOSES, LabelDose, Product
 
 D = Decimal
 LABEL = "US prescribing information"
@@ -47,48 +47,6 @@ DILUENTS = (
     Diluent("bacteriostatic", "0.9% sodium chloride, bacteriostatic (benzyl alcohol)", False),
 )
 LABEL_DILUENT = DILUENTS[0]
-
-
-class ChartArea(StrEnum):
-    """Where a point goes on the face chart. Lateral canthal lines are charted per side; the
-    label's dose is for both sides together."""
-
-    GLABELLAR = "glabellar"
-    FOREHEAD = "forehead"
-    LATERAL_CANTHAL_LEFT = "lateral_canthal_left"
-    LATERAL_CANTHAL_RIGHT = "lateral_canthal_right"
-    PLATYSMA = "platysma"
-    # Off-label for every product here: allowed, and marked as such.
-    NASALIS = "nasalis"  # "bunny lines"
-    PERIORAL = "perioral"  # lip lines, "lip flip"
-    DAO = "dao"  # depressor anguli oris, the corners of the mouth
-    MENTALIS = "mentalis"  # chin dimpling
-    MASSETER = "masseter"
-    LATERAL_BROW = "lateral_brow"  # brow lift
-    OTHER = "other"
-
-    @property
-    def label_area(self) -> Area | None:
-        return LABEL_AREA_OF.get(self)
-
-    @property
-    def off_label(self) -> bool:
-        return self.label_area is None
-
-
-LABEL_AREA_OF = {
-    ChartArea.GLABELLAR: Area.GLABELLAR,
-    ChartArea.FOREHEAD: Area.FOREHEAD,
-    ChartArea.LATERAL_CANTHAL_LEFT: Area.LATERAL_CANTHAL,
-    ChartArea.LATERAL_CANTHAL_RIGHT: Area.LATERAL_CANTHAL,
-    ChartArea.PLATYSMA: Area.PLATYSMA,
-}
-
-
-def both_sides(area: str) -> str:
-    """A charted area with the two sides of the eyes as one, `lateral_canthal`, as the labels
-    count crow's feet; every other area as it is."""
-    return "lateral_canthal" if area.startswith("lateral_canthal") else area
 
 
 @dataclass(frozen=True)
@@ -359,19 +317,6 @@ HOUSE_AREAS: tuple[str, ...] = (
     "platysma",
     *(a.value for a in ChartArea if a.off_label),
 )
-HOUSE_AREA_NAMES = {
-    "glabellar": "Frown lines between the brows",
-    "forehead": "Forehead lines",
-    "lateral_canthal": "Crow's feet",
-    "platysma": "Neck bands",
-    "nasalis": "Bunny lines (nose)",
-    "perioral": "Lip lines",
-    "dao": "Corners of the mouth (DAO)",
-    "mentalis": "Chin",
-    "masseter": "Jaw (masseter)",
-    "lateral_brow": "Brow lift",
-    "other": "Another area",
-}
 
 
 def house_area(area: ChartArea) -> str:
