@@ -106,7 +106,7 @@ def test_a_refused_read_is_not_a_read(client_for, patient):
 def test_the_owner_browses_one_patients_log(client_for, patient):
     client_for("front_desk").get(reverse("patients:record", args=[patient.public_id]))
     response = client_for("owner").get(
-        reverse("core:access-log"), {"patient": str(patient.public_id)}
+        reverse("patients:access-log"), {"patient": str(patient.public_id)}
     )
     assert response.status_code == 200
     assert b"Frank Desmond" in response.content
@@ -114,7 +114,7 @@ def test_the_owner_browses_one_patients_log(client_for, patient):
 
 
 def test_browsing_the_log_of_an_unknown_patient_is_a_404(client_for):
-    url = reverse("core:access-log")
+    url = reverse("patients:access-log")
     assert client_for("owner").get(url, {"patient": "not-a-uuid"}).status_code == 404
     assert (
         client_for("owner")

@@ -13,7 +13,7 @@ from glabella.aftercare.models import CheckIn
 from glabella.core.access import link_actor
 from glabella.core.errors import Conflict, ValidationFailed
 from glabella.messaging.models import Message
-from glabella.outcomes import durations, forecast, services
+from glabella.outcomes import durations, forecast, refit, services
 from glabella.outcomes.models import Course, Forecast, ModelFit, MovementCheck
 from glabella.treatments.models import InjectionPoint
 from tests.conftest import future_appointment
@@ -186,8 +186,8 @@ def test_the_nightly_refit_learns_from_recorded_durations_and_runs_once_a_day(tr
         )
     assert durations.clinic_model().courses == 0  # the prior, before any fit
     night = timezone.now().replace(hour=12)
-    assert durations.nightly_refit(night) == 1
-    assert durations.nightly_refit(night + timedelta(minutes=1)) == 0  # once a day
+    assert refit.nightly_refit(night) == 1
+    assert refit.nightly_refit(night + timedelta(minutes=1)) == 0  # once a day
     fit = durations.refit(ModelFit.objects.get().day, refresh=services.refresh_upcoming)
     model = durations.clinic_model()
     assert model.courses == fit.courses == 12

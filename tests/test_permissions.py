@@ -78,7 +78,7 @@ MATRIX = [
         },
     ),
     ("core:sign-out", "post", {}, {}, public(302)),
-    ("core:access-log", "get", {}, None, page(AUDITORS)),
+    ("patients:access-log", "get", {}, None, page(AUDITORS)),
     ("patients:search", "get", {}, None, page(ALL_STAFF)),
     ("patients:register", "get", {}, None, page(ALL_STAFF)),
     ("patients:register", "post", {}, {}, page(ALL_STAFF, ok=422)),

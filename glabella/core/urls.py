@@ -8,5 +8,4 @@ urlpatterns = [
     path("home/", views.home, name="home"),
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="sign-out"),
-    path("staff/access-log/", views.access_log, name="access-log"),
 ]

@@ -15,7 +15,7 @@ class OutcomesConfig(AppConfig):
         hooks.register_after_lock(services.after_treatment)
         # The day-14 answer "the effect shows" records the onset of the treatment's courses.
         from glabella.aftercare import hooks as aftercare_hooks
-        from glabella.outcomes import durations, invitations
+        from glabella.outcomes import durations, invitations, refit
 
         aftercare_hooks.register_after_report(durations.after_report)
         # Each minute: expired monthly questions (the next one scheduled), the nightly refit of
@@ -23,5 +23,5 @@ class OutcomesConfig(AppConfig):
         from glabella.messaging.delivery import register_periodic
 
         register_periodic("movement_checks_followed_up", durations.follow_up_missed)
-        register_periodic("duration_model_refit", durations.nightly_refit)
+        register_periodic("duration_model_refit", refit.nightly_refit)
         register_periodic("invitations_sent", invitations.every_quarter_hour)

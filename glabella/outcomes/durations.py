@@ -9,10 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django_tasks import task
 
 from glabella.clinic.clock import clinic_zone
 from glabella.core import audit, links
@@ -361,30 +359,3 @@ def refit(day: date, now: datetime | None = None, refresh=None) -> ModelFit:
         fit.refreshed = refresh(day)
         fit.save(update_fields=["refreshed"])
     return fit
-
-
-REFIT_HOUR = 2  # clinic time
-
-
-def nightly_refit(now: datetime) -> int:
-    """The scheduler's minute: from REFIT_HOUR on, once a day, enqueue the refit (a row per day
-    makes sure only one process does)."""
-    zone = clinic_zone()
-    local = now.astimezone(zone)
-    if local.hour < REFIT_HOUR or ModelFit.objects.filter(day=local.date()).exists():
-        return 0
-    try:
-        with transaction.atomic():
-            ModelFit.objects.create(day=local.date(), started_at=now)
-            refit_task.enqueue(local.date().isoformat())
-    except IntegrityError:
-        return 0
-    return 1
-
-
-@task(queue_name="default")
-def refit_task(day: str) -> dict:
-    from glabella.outcomes.services import refresh_upcoming
-
-    fit = refit(date.fromisoformat(day), refresh=refresh_upcoming)
-    return {"courses": fit.courses, "patients": fit.patients, "refreshed": fit.refreshed}

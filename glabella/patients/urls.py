@@ -15,5 +15,6 @@ urlpatterns = [
         views.set_entry_active,
         name="entry-active",
     ),
+    path("staff/access-log/", views.access_log, name="access-log"),
     path("portal/me/", views.portal_me, name="portal-me"),
 ]

@@ -1,12 +1,17 @@
-"""Staff pages for patients (search, record, register, edit) and the patient's own page."""
+"""Staff pages for patients (search, record, register, edit), the access log of patient data
+(whole, or one patient's), and the patient's own page."""
+
+import uuid
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from glabella.core.decorators import patient_page, staff_page
 from glabella.core.errors import ValidationFailed
+from glabella.core.models import AccessLog
 from glabella.core.roles import Capability
 from glabella.patients import services
 from glabella.patients.forms import (
@@ -159,3 +164,27 @@ def portal_me(request):
     """The signed-in patient's own details."""
     patient = services.open_patient(request.actor, request.user.patient_record.public_id)
     return render(request, "patients/portal_me.html", {"patient": patient})
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@require_GET
+@staff_page(Capability.VIEW_AUDIT)
+def access_log(request):
+    """The whole access log, newest first; ?patient=<public id> narrows it to one patient."""
+    rows = AccessLog.objects.select_related("user").order_by("-at", "-id")
+    patient = None
+    patient_ref = request.GET.get("patient", "").strip()
+    if patient_ref:
+        patient = services.open_patient(request.actor, _uuid_or_404(patient_ref))
+        rows = rows.filter(patient_public_id=patient.public_id)
+    page = Paginator(rows, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "patients/access_log.html", {"page": page, "patient": patient})
+
+
+def _uuid_or_404(text: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(text)
+    except ValueError:
+        raise Http404 from None
