@@ -33,7 +33,7 @@ from glabella.scheduling.models import Appointment, Status
 from glabella.screening import services as screening
 from glabella.screening.models import ConsentKind
 from glabella.screening.products import Area, Product
-from glabella.treatments import dosing, draws, hooks
+from glabella.treatments import dosing, draws, signals
 from glabella.treatments.labels import (
     HOUSE_AREA_NAMES,
     HOUSE_AREAS,
@@ -780,7 +780,7 @@ def lock(
                 "cosignature": str(cosigned.public_id) if cosigned else None,
             },
         )
-        hooks.after_lock(current, now)
+        signals.treatment_signed.send(TreatmentRecord, record=current, now=now)
     return current
 
 
