@@ -7,16 +7,13 @@ class AftercareConfig(AppConfig):
     verbose_name = "Aftercare"
 
     def ready(self) -> None:
-        # A signed treatment sends its aftercare instructions and schedules its check-ins:
-        # treatments calls its hooks, and never imports aftercare.
-        from glabella.aftercare import services
-        from glabella.treatments import hooks
+        # Listens to treatments' treatment_signed: a signed treatment sends its aftercare
+        # instructions and schedules its check-ins (treatments never imports aftercare).
+        from glabella.aftercare import receivers, services  # noqa: F401  (connects the receivers)
+        from glabella.core import periodic
 
-        hooks.register_after_lock(services.after_treatment)
         # Each minute: a check-in a day overdue is reminded once; one past its link is missed.
-        from glabella.messaging.delivery import register_periodic
-
-        register_periodic("check_ins_followed_up", services.remind_and_mark_missed)
+        periodic.register("check_ins_followed_up", services.remind_and_mark_missed)
         # Each minute: an alert nobody acknowledged in time goes to the medical director, then
         # the owner.
-        register_periodic("alerts_escalated", services.escalate_unacknowledged)
+        periodic.register("alerts_escalated", services.escalate_unacknowledged)

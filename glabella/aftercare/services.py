@@ -17,7 +17,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from glabella.aftercare import escalation, hooks, instructions, photos, triage
+from glabella.aftercare import escalation, instructions, photos, signals, triage
 from glabella.aftercare.models import Alert, CheckIn, Notice, Report, ReportPhoto, Sent
 from glabella.clinic import services as clinic_services
 from glabella.clinic.clock import clinic_zone
@@ -277,7 +277,7 @@ def _record(actor: Actor, record, raw: object, *, check_in, via: str, photo, now
             )
         if result.urgency != triage.Urgency.SELF_CARE:
             _alert(report, result, now, zone)
-        hooks.after_report(report, now)
+        signals.report_recorded.send(Report, report=report, now=now)
         audit.record_patient(
             actor,
             Action.CREATE,

@@ -5,3 +5,9 @@ class CoreConfig(AppConfig):
     name = "glabella.core"
     label = "core"
     verbose_name = "Access and audit"
+
+    def ready(self) -> None:
+        # Each minute: the public forms' throttle counts past their window are swept.
+        from glabella.core import periodic, throttle
+
+        periodic.register("throttle_counts_swept", throttle.sweep)

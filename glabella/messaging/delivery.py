@@ -11,7 +11,8 @@ Emails carry a stable Message-ID so mail clients fold such a repeat into one.)
 
 `tick()` is the scheduler: once a minute it releases due messages (scheduled -> queued, one
 conditional UPDATE per message, so two ticks never both enqueue one), reclaims stale claims, and
-schedules the next minute's tick, whose unique slot row stops a second enqueue of it.
+schedules the next minute's tick, whose unique slot row stops a second enqueue of it; then it
+runs every app's own jobs, registered in `glabella.core.periodic`.
 """
 
 import logging
@@ -25,6 +26,7 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
+from glabella.core import periodic
 from glabella.messaging.models import Channel, Message, SchedulerTick
 from glabella.messaging.sms import send_sms
 
@@ -162,15 +164,6 @@ def ensure_scheduler(now: datetime | None = None) -> bool:
     return schedule_tick(now + timedelta(minutes=1))
 
 
-# Other apps' minute-by-minute upkeep (inventory writes off vials past their time), registered
-# in their AppConfig.ready; messaging knows none of them. Each is given `now` and returns a count.
-PERIODIC: dict[str, object] = {}
-
-
-def register_periodic(name: str, job) -> None:
-    PERIODIC[name] = job
-
-
 def tick(now: datetime) -> dict[str, int]:
     """One run of the scheduler's periodic work."""
     schedule_tick(now + timedelta(minutes=1))
@@ -182,8 +175,8 @@ def tick(now: datetime) -> dict[str, int]:
     stale = reclaim_stale(now)
     lost = requeue_lost(now)
     done = {"released": release_due(now), "reclaimed": stale, "requeued": lost}
-    for name, job in PERIODIC.items():
-        done[name] = job(now)
+    # Every app's own upkeep, registered in its AppConfig.ready (messaging knows none of them).
+    done.update(periodic.run_all(now))
     return done
 
 

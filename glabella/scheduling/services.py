@@ -30,7 +30,7 @@ from glabella.core.roles import Capability
 from glabella.messaging.outbox import cancel_pending
 from glabella.patients.models import Patient
 from glabella.scheduling import availability as engine
-from glabella.scheduling import hooks, notices
+from glabella.scheduling import notices, signals
 from glabella.scheduling.models import (
     CANCELLED,
     Appointment,
@@ -382,13 +382,13 @@ def _check_start(start, *, now: datetime, service: Service, online: bool) -> Non
 def check_prerequisites(service: Service, patient: Patient, start: datetime) -> None:
     """What a treatment needs before it can be booked: a consultation within the service's
     window (completed, or booked for earlier the same or another day), and whatever the apps
-    that registered a hook require (screening: a current candidacy decision)."""
+    that listen to booking_requested require (screening: a current candidacy decision)."""
     if patient.pk is None:
-        # A patient registering with this booking has no history; the hooks will say so.
-        hooks.check_all(service, patient, start)
+        # A patient registering with this booking has no history; the receivers will say so.
+        signals.booking_requested.send(Appointment, service=service, patient=patient, start=start)
         return
     _consultation_within_window(service, patient, start)
-    hooks.check_all(service, patient, start)
+    signals.booking_requested.send(Appointment, service=service, patient=patient, start=start)
 
 
 def _consultation_within_window(service: Service, patient: Patient, start: datetime) -> None:
@@ -568,7 +568,7 @@ def book(
             detail={"start": slot.start.isoformat(), "service": service.slug},
         )
         notices.booked(appointment, now)
-        hooks.after_booking(appointment, now)
+        signals.appointment_booked.send(Appointment, appointment=appointment, now=now)
     return appointment
 
 
@@ -651,6 +651,7 @@ def reschedule(
             detail={"from": previous.isoformat(), "to": slot.start.isoformat()},
         )
         notices.rescheduled(locked, now)
+        signals.appointment_moved.send(Appointment, appointment=locked, previous=previous, now=now)
         _offer_to_waitlist(appointment, previous, now)
     return locked
 
@@ -755,6 +756,7 @@ def _transition(actor, appointment, *, allowed_from, to, now, reason: str = ""):
         )
         if to in CANCELLED:
             notices.cancelled(locked, now)
+            signals.appointment_cancelled.send(Appointment, appointment=locked, now=now)
             if locked.starts_at > now:
                 _offer_to_waitlist(locked, locked.starts_at, now)
         elif to == Status.NO_SHOW:

@@ -7,10 +7,6 @@ class ScreeningConfig(AppConfig):
     verbose_name = "Candidacy screening"
 
     def ready(self) -> None:
-        # A neuromodulator booking needs a current candidacy decision: scheduling asks its
-        # prerequisite hooks, and screening adds its own (scheduling never imports screening).
-        from glabella.scheduling import hooks
-        from glabella.screening import services
-
-        hooks.register_prerequisite(services.require_treatment_clearance)
-        hooks.register_after_booking(services.after_booking)
+        # Listens to scheduling's booking_requested (a neuromodulator booking needs a current
+        # candidacy decision) and appointment_booked (a consultation sends the forms link).
+        from glabella.screening import receivers  # noqa: F401  (connects the receivers)

@@ -42,7 +42,7 @@ from glabella.inventory.models import Lot, Movement, Vial
 from glabella.scheduling.models import Appointment, Status
 from glabella.screening import services as screening
 from glabella.screening.models import ConsentKind
-from glabella.treatments import dosing, draws, hooks
+from glabella.treatments import dosing, draws, signals
 from glabella.treatments.models import (
     CoSignature,
     InjectionPoint,
@@ -780,7 +780,7 @@ def lock(
                 "cosignature": str(cosigned.public_id) if cosigned else None,
             },
         )
-        hooks.after_lock(current, now)
+        signals.treatment_signed.send(TreatmentRecord, record=current, now=now)
     return current
 
 

@@ -1,0 +1,41 @@
+"""What scheduling tells other apps about bookings, without knowing them (Django signals).
+
+Every signal is sent with `Signal.send` (never `send_robust`), the Appointment model as sender,
+so a receiver's exception propagates to the caller. Receivers connect in their own app's
+`signals.py`, imported by its AppConfig.ready, and run in INSTALLED_APPS order.
+"""
+
+from django.dispatch import Signal
+
+booking_requested = Signal()
+"""A patient is about to be booked (or moved) for a service at a time: the prerequisite check.
+
+kwargs: `service` (clinic Service), `patient` (Patient, unsaved when an online booking registers
+a new patient), `start` (aware datetime). Sent by `book` and `reschedule` before their
+transaction opens, after scheduling's own checks. A receiver refuses by raising ValidationFailed;
+nothing is then written and the caller sees the error (screening: a current candidacy decision).
+"""
+
+appointment_booked = Signal()
+"""An appointment was booked.
+
+kwargs: `appointment` (the new Appointment), `now`. Sent inside the booking's transaction, after
+the row, its audit entry and the patient's notice are written; a receiver that raises rolls the
+booking back (screening sends the forms link for a consultation).
+"""
+
+appointment_moved = Signal()
+"""A booked appointment moved to another time (or provider or room).
+
+kwargs: `appointment` (the moved Appointment), `previous` (its former start), `now`. Sent inside
+the move's transaction, after the row, its audit entry and the patient's notice are written; a
+receiver that raises rolls the move back.
+"""
+
+appointment_cancelled = Signal()
+"""An appointment was cancelled, by the patient or by the clinic.
+
+kwargs: `appointment` (the cancelled Appointment, its status saying by whom), `now`. Sent inside
+the cancellation's transaction, after the row, its audit entry and the patient's notice are
+written; a receiver that raises rolls the cancellation back.
+"""

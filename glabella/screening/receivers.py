@@ -1,0 +1,24 @@
+"""What screening listens to (it sends no signal of its own).
+
+- scheduling's `booking_requested`: a neuromodulator booking needs a current candidacy decision;
+  the receiver raises ValidationFailed when there is none, which refuses the booking.
+- scheduling's `appointment_booked`: a booked consultation sends the forms link.
+
+Receivers connect here, on import by ScreeningConfig.ready (scheduling never imports screening);
+they are module-level functions, so the signals' weak references hold.
+"""
+
+from django.dispatch import receiver
+
+from glabella.scheduling.signals import appointment_booked, booking_requested
+from glabella.screening import services
+
+
+@receiver(booking_requested, dispatch_uid="screening.require_treatment_clearance")
+def require_treatment_clearance(sender, service, patient, start, **kwargs) -> None:
+    services.require_treatment_clearance(service, patient, start)
+
+
+@receiver(appointment_booked, dispatch_uid="screening.after_booking")
+def send_forms_link(sender, appointment, now, **kwargs) -> None:
+    services.after_booking(appointment, now)

@@ -1,0 +1,19 @@
+"""What treatments tells other apps about a treatment record, without knowing them (Django
+signals).
+
+Sent with `Signal.send` (never `send_robust`), the TreatmentRecord model as sender, so a
+receiver's exception propagates. Receivers connect in their own app's `signals.py`, imported by
+its AppConfig.ready, and run in INSTALLED_APPS order (aftercare, then outcomes).
+"""
+
+from django.dispatch import Signal
+
+treatment_signed = Signal()
+"""A treatment record (or an amendment of one) was signed and locked.
+
+kwargs: `record` (the locked TreatmentRecord; `record.amends` is set for an amendment), `now`.
+Sent by `lock` inside its transaction, after the record and its audit entry are
+written, so what receivers write is committed with the record; a receiver that raises rolls the
+signing back (aftercare sends instructions and schedules check-ins; outcomes opens courses and
+refreshes the forecast).
+"""
