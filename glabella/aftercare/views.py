@@ -30,9 +30,9 @@ from glabella.core import audit
 from glabella.core.access import get_restricted_or_404
 from glabella.core.decorators import patient_page, staff_page
 from glabella.core.errors import Conflict, DomainError, ValidationFailed, describe
+from glabella.core.forms import apply_errors
 from glabella.core.rendering import private_bytes, render_in
 from glabella.core.roles import Capability
-from glabella.patients.forms import apply_errors
 from glabella.screening.products import PRODUCT_NAMES
 from glabella.screening.services import clinic_zone
 from glabella.treatments.models import TreatmentRecord

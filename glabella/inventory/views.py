@@ -13,11 +13,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from glabella.clinic.models import Location
 from glabella.core.decorators import staff_page
 from glabella.core.errors import DomainError, ValidationFailed, describe
+from glabella.core.forms import apply_errors
 from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
 from glabella.inventory import services
 from glabella.inventory.models import Lot, Vial
-from glabella.patients.forms import apply_errors
 from glabella.screening.products import PRODUCT_NAMES, Product
 from glabella.treatments.labels import DILUENTS, LABEL_DILUENT, LABELS
 

@@ -7,13 +7,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from glabella.core.decorators import patient_page, staff_page
 from glabella.core.errors import ValidationFailed
+from glabella.core.forms import apply_errors
 from glabella.core.roles import Capability
 from glabella.patients import services
 from glabella.patients.forms import (
     CLINICAL_FORMS,
     PatientForm,
     ReproductiveStatusForm,
-    apply_errors,
 )
 
 

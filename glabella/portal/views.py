@@ -17,11 +17,11 @@ from glabella.core import audit
 from glabella.core.access import actor_from_request, client_ip, get_restricted_or_404
 from glabella.core.decorators import patient_page, staff_page
 from glabella.core.errors import DomainError, ValidationFailed
+from glabella.core.forms import show_refusal
 from glabella.core.rendering import private_bytes, render_in
 from glabella.core.roles import Capability
 from glabella.outcomes import invitations
 from glabella.outcomes.models import Photo
-from glabella.patients.forms import show_refusal
 from glabella.patients.services import PREFERENCE_FIELDS, update_own_preferences
 from glabella.portal import content, records, services, structured
 from glabella.portal.forms import (

@@ -25,10 +25,10 @@ from glabella.core.access import (
 from glabella.core.audit import Action, record, record_patient
 from glabella.core.decorators import staff_page
 from glabella.core.errors import DomainError, Throttled, ValidationFailed, describe
+from glabella.core.forms import apply_errors, show_refusal
 from glabella.core.models import StaffMember
 from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
-from glabella.patients.forms import apply_errors, show_refusal
 from glabella.patients.models import Patient
 from glabella.patients.services import search_patients
 from glabella.scheduling import calendars, notices, services

@@ -20,10 +20,10 @@ from glabella.core import audit, throttle
 from glabella.core.access import client_ip
 from glabella.core.decorators import patient_page, staff_page
 from glabella.core.errors import Conflict, DomainError, Throttled, ValidationFailed
+from glabella.core.forms import apply_errors, show_refusal
 from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
 from glabella.patients import services as patient_services
-from glabella.patients.forms import apply_errors, show_refusal
 from glabella.patients.models import Patient
 from glabella.screening import services
 from glabella.screening.forms import (
