@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "glabella.core.middleware.ContentSecurityPolicyMiddleware",
+    "glabella.core.pages.RefusalMiddleware",
 ]
 
 ROOT_URLCONF = "glabella.urls"

@@ -31,9 +31,10 @@ from glabella.core import audit
 from glabella.core.access import get_restricted_or_404
 from glabella.core.decorators import patient_page, staff_page
 from glabella.core.errors import Conflict, DomainError, ValidationFailed, describe
+from glabella.core.forms import apply_errors
+from glabella.core.pages import refusal_on
 from glabella.core.rendering import private_bytes, render_in
 from glabella.core.roles import Capability
-from glabella.patients.forms import apply_errors
 from glabella.treatments.models import TreatmentRecord
 
 
@@ -159,7 +160,7 @@ def texts(request):
         if not may_edit:
             return render(request, "core/forbidden.html", status=403)
         posted = request.POST
-        try:
+        with refusal_on(kinds=(ValidationFailed,)) as refused:
             text = instructions.publish(
                 request.actor,
                 product=posted.get("product", ""),
@@ -168,9 +169,8 @@ def texts(request):
                 body=posted.get("body", ""),
                 active=posted.get("withdraw") != "yes",
             )
-        except ValidationFailed as exc:
-            errors, status = exc.fields, 422
-        else:
+        errors, status = refused.fields, refused.status
+        if not refused:
             messages.success(
                 request,
                 f"Version {text.version} published." if text.active else "Withdrawn.",
@@ -310,7 +310,7 @@ def new_event(request, treatment_id):
     if request.method == "POST":
         posted = request.POST
         form3500_fields = _posted_form3500(posted)
-        try:
+        with refusal_on(kinds=(ValidationFailed,)) as refused:
             event = medwatch.open_event(
                 request.actor,
                 treatment,
@@ -325,9 +325,8 @@ def new_event(request, treatment_id):
                 },
                 report=report,
             )
-        except ValidationFailed as exc:
-            errors, status = exc.fields, 422
-        else:
+        errors, status = refused.fields, refused.status
+        if not refused:
             return redirect("aftercare:event", public_id=event.public_id)
         values = {k: posted.get(k, "") for k in posted} | {
             "outcomes": posted.getlist("outcomes"),

@@ -1,7 +1,7 @@
 """Domain errors: what a service raises when it cannot do what was asked, in words people act on.
 
 Adapters map them once: ValidationFailed to 422 (field by field), NotFound to 404, Conflict to 409,
-PermissionDenied to 403.
+Forbidden to 403, Throttled to 429; the API in core/api.py, pages in core/pages.py.
 """
 
 

@@ -1,5 +1,9 @@
+"""Forms shared by every app's pages: sign-in, and putting a service's refusal on a form."""
+
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+
+from glabella.core.errors import DomainError
 
 
 class SignInForm(AuthenticationForm):
@@ -13,3 +17,22 @@ class SignInForm(AuthenticationForm):
         "invalid_login": "That email and password do not match an account.",
         "inactive": "This account is switched off; ask the clinic's administrator.",
     }
+
+
+def show_refusal(form: forms.Form, exc: DomainError) -> int:
+    """Puts a service's refusal on the form (field by field, or a throttled email on its field,
+    or at the top) and returns the status to answer with."""
+    fields = getattr(exc, "fields", None)
+    if fields:
+        apply_errors(form, fields)
+    else:
+        field = getattr(exc, "field", None)
+        form.add_error(field if field in form.fields else None, exc.message)
+    return exc.status
+
+
+def apply_errors(form: forms.Form, fields: dict[str, list[str]]) -> None:
+    """Puts a service's field errors on the form, where the person will see them."""
+    for name, messages in fields.items():
+        for message in messages:
+            form.add_error(name if name in form.fields else None, message)

@@ -15,11 +15,12 @@ from glabella.catalogue.products import PRODUCT_NAMES, Product
 from glabella.clinic.models import Location
 from glabella.core.decorators import staff_page
 from glabella.core.errors import DomainError, ValidationFailed, describe
+from glabella.core.forms import apply_errors
+from glabella.core.pages import refusal_on
 from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
 from glabella.inventory import services
 from glabella.inventory.models import Lot, Vial
-from glabella.patients.forms import apply_errors
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -70,11 +71,9 @@ def stock(request):
         if form.is_valid():
             data = dict(form.cleaned_data)
             data["unit_cost"] = data.get("unit_cost") or 0
-            try:
+            with refusal_on(form, kinds=(ValidationFailed,)) as refused:
                 lot = services.receive(request.actor, location, data)
-            except ValidationFailed as exc:
-                apply_errors(form, exc.fields)
-            else:
+            if not refused:
                 messages.success(request, f"Received: {lot}, {lot.vials_received} vials.")
                 return redirect(f"{request.path}?location={location.slug}")
     open_states = Q(vials__state__in=Vial.OPEN)

@@ -22,6 +22,7 @@ from glabella.core import audit
 from glabella.core.access import get_restricted_or_404, link_actor
 from glabella.core.decorators import staff_page
 from glabella.core.errors import Conflict, DomainError, ValidationFailed, describe
+from glabella.core.pages import refusal_on
 from glabella.core.rendering import private_bytes, render_in
 from glabella.core.roles import Capability
 from glabella.outcomes import analytics, charts, durations, invitations, photos, services
@@ -170,7 +171,7 @@ def patient_photos(request, public_id):
             (t for t in treatments if str(t.public_id) == request.POST.get("treatment")), None
         )
         upload = request.FILES.get("photo")
-        try:
+        with refusal_on(kinds=(ValidationFailed,)) as refused:
             if record is None:
                 raise ValidationFailed(
                     {"treatment": ["Choose the treatment the photo belongs to."]}
@@ -182,9 +183,8 @@ def patient_photos(request, public_id):
                 taken_on=request.POST.get("taken_on", ""),
                 raw=upload.read() if upload else None,
             )
-        except ValidationFailed as exc:
-            errors, status = exc.fields, 422
-        else:
+        errors, status = refused.fields, refused.status
+        if not refused:
             messages.success(request, "Photo saved.")
             return redirect(reverse("outcomes:photos", args=[patient.public_id]))
     found = list(photos.listed(request.actor, patient))
@@ -259,13 +259,12 @@ def patient_outcomes(request, public_id):
             return render(request, "core/forbidden.html", status=403)
         chosen = request.POST.get("treatment")
         record = next((t for t in treatments if str(t.public_id) == chosen), None)
-        try:
+        with refusal_on(kinds=(ValidationFailed,)) as refused:
             if record is None:
                 raise ValidationFailed({"treatment": ["Choose the treatment these grades judge."]})
             services.record(request.actor, record, _grading_from(request.POST))
-        except ValidationFailed as exc:
-            errors, status = exc.fields, 422
-        else:
+        errors, status = refused.fields, refused.status
+        if not refused:
             messages.success(request, "Grades recorded.")
             return redirect(reverse("outcomes:patient", args=[patient.public_id]))
     timeline = services.timeline(request.actor, patient)

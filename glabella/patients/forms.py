@@ -3,7 +3,6 @@
 from django import forms
 
 from glabella.clinic.models import Location
-from glabella.core.errors import DomainError
 from glabella.patients.models import (
     Allergy,
     BreastfeedingStatus,
@@ -73,22 +72,3 @@ class MedicationForm(forms.Form):
 
 
 CLINICAL_FORMS = {"allergy": AllergyForm, "condition": ConditionForm, "medication": MedicationForm}
-
-
-def show_refusal(form: forms.Form, exc: DomainError) -> int:
-    """Puts a service's refusal on the form (field by field, or a throttled email on its field,
-    or at the top) and returns the status to answer with."""
-    fields = getattr(exc, "fields", None)
-    if fields:
-        apply_errors(form, fields)
-    else:
-        field = getattr(exc, "field", None)
-        form.add_error(field if field in form.fields else None, exc.message)
-    return exc.status
-
-
-def apply_errors(form: forms.Form, fields: dict[str, list[str]]) -> None:
-    """Puts a service's field errors on the form, where the person will see them."""
-    for name, messages in fields.items():
-        for message in messages:
-            form.add_error(name if name in form.fields else None, message)

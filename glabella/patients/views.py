@@ -12,13 +12,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from glabella.core.decorators import patient_page, staff_page
 from glabella.core.errors import ValidationFailed
 from glabella.core.models import AccessLog
+from glabella.core.pages import refusal_on
 from glabella.core.roles import Capability
 from glabella.patients import services
 from glabella.patients.forms import (
     CLINICAL_FORMS,
     PatientForm,
     ReproductiveStatusForm,
-    apply_errors,
 )
 
 
@@ -38,11 +38,9 @@ def search(request):
 def register(request):
     form = PatientForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form, kinds=(ValidationFailed,)) as refused:
             patient = services.register_patient(request.actor, form.cleaned_data)
-        except ValidationFailed as exc:
-            apply_errors(form, exc.fields)
-        else:
+        if not refused:
             messages.success(request, f"{patient.full_name} is registered.")
             return redirect("patients:record", public_id=patient.public_id)
     status = 422 if request.method == "POST" else 200
@@ -66,11 +64,9 @@ def edit(request, public_id):
     initial = {name: getattr(patient, name) for name in PatientForm.base_fields}
     form = PatientForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
+        with refusal_on(form, kinds=(ValidationFailed,)) as refused:
             changed = services.update_patient(request.actor, patient, form.cleaned_data)
-        except ValidationFailed as exc:
-            apply_errors(form, exc.fields)
-        else:
+        if not refused:
             messages.success(request, "Saved." if changed else "Nothing had changed.")
             return redirect("patients:record", public_id=patient.public_id)
     status = 422 if request.method == "POST" else 200
@@ -83,11 +79,9 @@ def update_status(request, public_id):
     patient = services.open_patient(request.actor, public_id, action="change")
     form = ReproductiveStatusForm(request.POST)
     if form.is_valid():
-        try:
+        with refusal_on(form, kinds=(ValidationFailed,)) as refused:
             services.update_patient(request.actor, patient, form.cleaned_data)
-        except ValidationFailed as exc:
-            apply_errors(form, exc.fields)
-        else:
+        if not refused:
             messages.success(request, "Pregnancy and breastfeeding status saved.")
             return redirect("patients:record", public_id=patient.public_id)
     return _record_with_errors(request, patient, status_form=form)
@@ -101,11 +95,9 @@ def add_entry(request, public_id, kind):
     patient = services.open_patient(request.actor, public_id, action="change")
     form = CLINICAL_FORMS[kind](request.POST)
     if form.is_valid():
-        try:
+        with refusal_on(form, kinds=(ValidationFailed,)) as refused:
             services.add_clinical_entry(request.actor, patient, kind, form.cleaned_data)
-        except ValidationFailed as exc:
-            apply_errors(form, exc.fields)
-        else:
+        if not refused:
             messages.success(request, f"{kind.capitalize()} recorded.")
             return redirect("patients:record", public_id=patient.public_id)
     return _record_with_errors(request, patient, kind=kind, form=form)

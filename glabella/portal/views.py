@@ -19,11 +19,12 @@ from glabella.core import audit
 from glabella.core.access import actor_from_request, client_ip, get_restricted_or_404
 from glabella.core.decorators import patient_page, staff_page
 from glabella.core.errors import DomainError, ValidationFailed
+from glabella.core.forms import show_refusal
+from glabella.core.pages import refusal_on
 from glabella.core.rendering import private_bytes, render_in
 from glabella.core.roles import Capability
 from glabella.outcomes import invitations
 from glabella.outcomes.models import Photo
-from glabella.patients.forms import show_refusal
 from glabella.patients.services import PREFERENCE_FIELDS, update_own_preferences
 from glabella.portal import content, records, services, structured
 from glabella.portal.forms import (
@@ -92,10 +93,9 @@ def service_area(request):
     answer = None
     status = 200
     if form.is_bound and form.is_valid():  # text only: the service reads it
-        try:
+        with refusal_on(form, kinds=(ValidationFailed,)) as refused:
             answer = services.check_area(form.cleaned_data["area"])
-        except ValidationFailed as exc:
-            status = show_refusal(form, exc)
+        status = refused.status if refused else status
     return _public(
         request, "portal/service_area.html", {"area_form": form, "answer": answer}, status
     )
@@ -108,11 +108,10 @@ def contact(request):
     if request.method == "POST":
         status = 422
         if form.is_valid():
-            try:
+            with refusal_on(form, kinds=(DomainError,)) as refused:
                 services.receive_contact(form.cleaned_data, ip=client_ip(request))
-            except DomainError as exc:
-                status = show_refusal(form, exc)
-            else:
+            status = refused.status if refused else status
+            if not refused:
                 messages.success(request, "Thank you. Your message is with our front desk.")
                 return redirect("portal:contact")
     return _public(request, "portal/contact.html", {"form": form}, status)
@@ -131,15 +130,14 @@ def sign_in(request):
         status = 422
         if form.is_valid():
             data = form.cleaned_data
-            try:
+            with refusal_on(form, kinds=(DomainError,)) as refused:
                 if data.get("method") == "password":
                     user = services.password_sign_in(data, ip=client_ip(request))
                     login(request, user, backend=BACKEND)
                     return redirect("portal:me")
                 services.request_link(data, ip=client_ip(request))
-            except DomainError as exc:
-                status = show_refusal(form, exc)
-            else:
+            status = refused.status if refused else status
+            if not refused:
                 return _public(request, "portal/link_sent.html", {"email": data["email"]})
     return _public(request, "portal/sign_in.html", {"form": form}, status)
 
@@ -242,11 +240,10 @@ def preferences(request):
     if request.method == "POST":
         status = 422
         if form.is_valid():
-            try:
+            with refusal_on(form, kinds=(DomainError,)) as refused:
                 update_own_preferences(request.actor, patient, form.cleaned_data)
-            except DomainError as exc:
-                status = show_refusal(form, exc)
-            else:
+            status = refused.status if refused else status
+            if not refused:
                 messages.success(request, "Saved. We will contact you as you chose.")
                 return redirect("portal:preferences")
     return _preferences_page(request, patient, form, PasswordForm(), status)
@@ -341,11 +338,10 @@ def site_page(request, slug):
                 default = content.BY_SLUG[slug]
                 data = {"title": default.title, "description": default.description}
                 data["body"] = default.body
-            try:
+            with refusal_on(form, kinds=(DomainError,)) as refused:
                 services.save_page(request.actor, slug, data)
-            except DomainError as exc:
-                status = show_refusal(form, exc)
-            else:
+            status = refused.status if refused else status
+            if not refused:
                 messages.success(request, "Saved; the public page shows the new text.")
                 return redirect("portal:site-pages")
     context = {"form": form, "slug": slug, "nav": content.BY_SLUG[slug].nav}

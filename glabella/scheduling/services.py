@@ -905,3 +905,15 @@ def revoke_feeds(actor: Actor) -> int:
     return CalendarFeed.objects.filter(staff=actor.staff, revoked_at__isnull=True).update(
         revoked_at=timezone.now()
     )
+
+
+def book_from_public_page(
+    actor: Actor, email: str, data: dict | None, *, now: datetime | None = None
+) -> Appointment | None:
+    """A submission of the public booking form: counted first, good or bad (the same email a
+    hundred times a minute is abuse; Throttled, 429), then booked when the form parsed (`data`);
+    None when it did not."""
+    from glabella.core import throttle
+
+    throttle.check_public_form("booking", email=email, ip=actor.ip, now=now)
+    return None if data is None else book_online(actor, data, now=now)

@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from glabella.clinic.models import Location, Service
 from glabella.clinic.services import locations_serving
-from glabella.core import throttle
 from glabella.core.access import (
     actor_for,
     actor_from_request,
@@ -24,11 +23,11 @@ from glabella.core.access import (
 )
 from glabella.core.audit import Action, record, record_patient
 from glabella.core.decorators import staff_page
-from glabella.core.errors import DomainError, Throttled, ValidationFailed, describe
+from glabella.core.errors import DomainError, ValidationFailed, describe
 from glabella.core.models import StaffMember
+from glabella.core.pages import refusal_on
 from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
-from glabella.patients.forms import apply_errors, show_refusal
 from glabella.patients.models import Patient
 from glabella.patients.services import search_patients
 from glabella.scheduling import calendars, notices, services
@@ -142,35 +141,21 @@ def _parse_instant(text, location):
 
 def _book_post(request, now):
     form = DetailsForm(request.POST)
-    actor = actor_from_request(request)
-    status = 422
-    alternatives = []
-    try:
-        # Every submission counts, good or bad: the same email a hundred times a minute is abuse.
-        email = request.POST.get("email", "")
-        throttle.check_public_form("booking", email=email, ip=actor.ip, now=now)
-    except Throttled as throttled:
-        form.is_valid()
-        status = show_refusal(form, throttled)
-    if status == 422 and form.is_valid():
-        try:
-            appointment = services.book_online(actor, form.cleaned_data, now=now)
-        except services.SlotTaken as taken:
-            status = 409
-            form.add_error(None, taken.message)
-            alternatives = taken.alternatives
-        except ValidationFailed as failed:
-            apply_errors(form, failed.fields)
-        except Throttled as throttled:
-            status = throttled.status
-            form.add_error(
-                throttled.field if throttled.field in form.fields else None, throttled.message
-            )
-        else:
-            messages.success(
-                request, "You are booked. We have sent the time, the place and this page's link."
-            )
-            return redirect("scheduling:manage", token=notices.manage_token(appointment))
+    valid = form.is_valid()
+    with refusal_on(form) as refused:  # throttled, slot taken, fields refused
+        appointment = services.book_from_public_page(
+            actor_from_request(request),
+            request.POST.get("email", ""),
+            form.cleaned_data if valid else None,
+            now=now,
+        )
+    if not refused and appointment is not None:
+        messages.success(
+            request, "You are booked. We have sent the time, the place and this page's link."
+        )
+        return redirect("scheduling:manage", token=notices.manage_token(appointment))
+    status = refused.status if refused else 422
+    alternatives = getattr(refused.error, "alternatives", [])
     location = form.cleaned_data.get("location") if hasattr(form, "cleaned_data") else None
     zone = location.zone if location else None
     context = {
@@ -208,7 +193,7 @@ def manage(request, token):
     error = None
     if request.method == "POST":
         action = request.POST.get("action")
-        try:
+        with refusal_on(kinds=(DomainError,)) as refused:
             if action == "cancel":
                 form = CancelForm(request.POST)
                 reason = form.cleaned_data["reason"] if form.is_valid() else ""
@@ -222,11 +207,9 @@ def manage(request, token):
                 messages.success(request, "Your appointment has moved.")
             else:
                 raise ValidationFailed({"action": ["Choose to move or to cancel."]})
-        except DomainError as exc:
-            status = exc.status
-            error = describe(exc)
-        else:
+        if not refused:
             return redirect("scheduling:manage", token=token)
+        status, error = refused.status, describe(refused.error)
         appointment.refresh_from_db()
     else:
         record_patient(
@@ -450,7 +433,7 @@ def staff_book(request):
         if not form.is_valid():
             errors["start"] = ["Choose a time from the list."]
         if not errors:
-            try:
+            with refusal_on(kinds=(DomainError,)) as refused:
                 appointment = services.book(
                     request.actor,
                     service=service,
@@ -460,10 +443,9 @@ def staff_book(request):
                     provider=_provider(request.POST.get("provider")),
                     now=now,
                 )
-            except DomainError as exc:
-                errors = getattr(exc, "fields", None) or {"start": [exc.message]}
-                status = exc.status
-            else:
+            errors = refused.fields or ({"start": [refused.message]} if refused else {})
+            status = refused.status
+            if not refused:
                 messages.success(
                     request,
                     f"Booked {appointment.patient.full_name} for {notices.when(appointment)}.",
@@ -538,15 +520,15 @@ def act(request, public_id, action):
     handler = ACTIONS.get(action)
     if handler is None:
         raise Http404
-    try:
+    with refusal_on(kinds=(DomainError,)) as refused:
         if action in ("cancel", "patient-cancelled"):
             form = CancelForm(request.POST)
             reason = form.cleaned_data["reason"] if form.is_valid() else ""
             handler(request.actor, appointment, reason=reason)
         else:
             handler(request.actor, appointment)
-    except DomainError as exc:
-        messages.error(request, describe(exc))
+    if refused:
+        messages.error(request, describe(refused.error))
     else:
         messages.success(
             request, f"{appointment.patient.full_name}: {action.replace('-', ' ')} recorded."

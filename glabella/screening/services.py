@@ -1325,3 +1325,21 @@ def open_consent(actor: Actor, public_id) -> SignedConsent:
     if found is None:
         raise NotFound("No such consent.")
     return found
+
+
+def public_self_check(ip: str, answers: dict | None):
+    """The anonymous self-check: counted per address first (Throttled, 429), then the verdict for
+    the answers when the form parsed, None when it did not. Nothing is stored."""
+    from glabella.core import throttle
+    from glabella.screening.selfcheck import self_check
+
+    throttle.check_public_form("self-check", ip=ip)
+    if answers is None:
+        return None
+    return self_check(
+        answers,
+        today=clinic_today(),
+        offered=offered_products(),
+        policies_off=policies_off(),
+        needs_review=needs_review(),
+    )

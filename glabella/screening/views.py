@@ -17,14 +17,15 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from glabella.clinic.clock import clinic_today, clinic_zone
-from glabella.core import audit, throttle
+from glabella.core import audit
 from glabella.core.access import client_ip
 from glabella.core.decorators import patient_page, staff_page
 from glabella.core.errors import Conflict, DomainError, Throttled, ValidationFailed
+from glabella.core.forms import apply_errors
+from glabella.core.pages import refusal_on
 from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
 from glabella.patients import services as patient_services
-from glabella.patients.forms import apply_errors, show_refusal
 from glabella.patients.models import Patient
 from glabella.screening import services
 from glabella.screening.forms import (
@@ -46,7 +47,6 @@ from glabella.screening.models import (
 )
 from glabella.screening.recommend import ADVICE, recommend
 from glabella.screening.rules import Outcome
-from glabella.screening.selfcheck import self_check as run_self_check
 
 Action = audit.Action
 
@@ -137,7 +137,7 @@ def forms_consent(request, token, kind):
     if request.method == "POST":
         status = 422
         if form.is_valid():
-            try:
+            with refusal_on(kinds=(ValidationFailed, Conflict)) as refused:
                 services.sign_consent(
                     actor,
                     patient,
@@ -150,11 +150,10 @@ def forms_consent(request, token, kind):
                     user_agent=request.headers.get("User-Agent", ""),
                     medication_guide=form.cleaned_data.get("medication_guide"),
                 )
-            except ValidationFailed as exc:
-                apply_errors(form, exc.fields)
-            except Conflict as exc:
-                status, error = 409, exc.message
-            else:
+            apply_errors(form, refused.fields)
+            if isinstance(refused.error, Conflict):
+                status, error = 409, refused.message
+            if not refused:
                 messages.success(request, f"Signed: {document.title}. Thank you.")
                 return redirect("screening:forms", token=token)
         else:
@@ -384,7 +383,9 @@ def policies(request):
         target = review_form if review_posted else form
         if target.is_valid():
             data = target.cleaned_data
-            try:
+            # Refused for the role: the middleware answers 403, and any other refusal at its own
+            # status (this page used to turn every refusal into 403).
+            with refusal_on(target) as refused:
                 if review_posted:
                     services.set_review(
                         request.actor, data["rule"], data["needs_review"] == "1", data["reason"]
@@ -393,11 +394,8 @@ def policies(request):
                     services.set_policy(
                         request.actor, data["rule"], data["enabled"] == "1", data["reason"]
                     )
-            except ValidationFailed as exc:
-                apply_errors(target, exc.fields)
-            except DomainError as exc:
-                return render(request, "core/forbidden.html", {"why": exc.message}, status=403)
-            else:
+            status = refused.status if refused else status
+            if not refused:
                 messages.success(request, "The setting is changed, and the change is recorded.")
                 return redirect("screening:policies")
     context = {
@@ -418,21 +416,15 @@ def consent_documents(request):
     if request.method == "POST":
         status = 422
         if form.is_valid():
-            try:
+            with refusal_on(form) as refused:  # Forbidden: the middleware's 403 page
                 doc = services.publish_consent(
                     request.actor,
                     form.cleaned_data["kind"],
                     form.cleaned_data["title"],
                     form.cleaned_data["body"],
                 )
-            except ValidationFailed as exc:
-                apply_errors(form, exc.fields)
-            except DomainError as exc:
-                if exc.status == 403:
-                    return render(request, "core/forbidden.html", {"why": exc.message}, status=403)
-                status = exc.status
-                form.add_error(None, exc.message)
-            else:
+            status = refused.status if refused else status
+            if not refused:
                 messages.success(request, f"Published: {doc.title}, version {doc.version}.")
                 return redirect("screening:consent-documents")
     context = {
@@ -454,22 +446,16 @@ def self_check(request):
     result = None
     status = 200
     if request.method == "POST":
-        try:
-            throttle.check_public_form("self-check", ip=client_ip(request))
-        except Throttled as throttled:
-            form.is_valid()
-            status = show_refusal(form, throttled)
-            return render(request, "screening/self_check.html", {"form": form}, status=status)
-        if form.is_valid():
-            result = run_self_check(
-                form.cleaned_data,
-                today=clinic_today(),
-                offered=services.offered_products(),
-                policies_off=services.policies_off(),
-                needs_review=services.needs_review(),
+        valid = form.is_valid()
+        with refusal_on(form, kinds=(Throttled,)) as refused:
+            result = services.public_self_check(
+                client_ip(request), form.cleaned_data if valid else None
             )
-        else:
-            status = 422
+        if refused:
+            return render(
+                request, "screening/self_check.html", {"form": form}, status=refused.status
+            )
+        status = 200 if valid else 422
     return render(
         request, "screening/self_check.html", {"form": form, "result": result}, status=status
     )

@@ -25,15 +25,16 @@ from glabella.clinic.clock import local_zone
 from glabella.clinic.models import Location
 from glabella.core import audit
 from glabella.core.decorators import staff_page
-from glabella.core.errors import DomainError, Forbidden, ValidationFailed, describe
+from glabella.core.errors import DomainError, ValidationFailed, describe
+from glabella.core.pages import refusal_on
 from glabella.core.rendering import render_in
 from glabella.core.roles import Capability, Role
-from glabella.inventory.models import Lot, Vial
+from glabella.inventory.models import Vial
 from glabella.scheduling.forms import DayForm
 from glabella.scheduling.models import Appointment
 from glabella.treatments import chart, services
 from glabella.treatments.forms import AREA_CHOICES, DraftForm, PointFormSet
-from glabella.treatments.models import ProtocolChange, TreatmentRecord
+from glabella.treatments.models import TreatmentRecord
 
 
 def _show(request, template, context, status=200, location=None):
@@ -106,25 +107,25 @@ def start(request, appointment_id):
     existing = TreatmentRecord.objects.filter(appointment=appointment, amends__isnull=True).first()
     if existing is not None:
         return redirect("treatments:record", public_id=existing.public_id)
-    try:
+    with refusal_on(kinds=(DomainError,)) as refused:
         record = services.start(
             request.actor,
             appointment,
             request.POST.get("product", ""),
             reason=request.POST.get("reason", ""),
         )
-    except ValidationFailed as exc:
-        # The day's list again, with the message on the field of this appointment's row.
-        location = appointment.location
-        locations = list(Location.objects.filter(active=True).order_by("name"))
-        shown = appointment.starts_at.astimezone(location.zone).date()
-        return _show_day(
-            request, locations, location, shown, failed=appointment, errors=exc.fields, status=422
-        )
-    except DomainError as exc:
-        messages.error(request, describe(exc))
+    if not refused:
+        return redirect("treatments:record", public_id=record.public_id)
+    if not refused.fields:
+        messages.error(request, describe(refused.error))
         return redirect("treatments:day")
-    return redirect("treatments:record", public_id=record.public_id)
+    # The day's list again, with the message on the field of this appointment's row.
+    location = appointment.location
+    locations = list(Location.objects.filter(active=True).order_by("name"))
+    shown = appointment.starts_at.astimezone(location.zone).date()
+    return _show_day(
+        request, locations, location, shown, failed=appointment, errors=refused.fields, status=422
+    )
 
 
 def _vials(record: TreatmentRecord) -> list[Vial]:
@@ -246,23 +247,18 @@ def record(request, public_id):
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "cosign":  # the medical director's, who does not chart this record
-            try:
+            with refusal_on(kinds=(ValidationFailed,)) as refused:
                 services.cosign(actor, current, note=request.POST.get("note", ""))
-            except Forbidden as exc:
-                return render(request, "core/forbidden.html", {"why": exc.message}, status=403)
-            except ValidationFailed as exc:
-                cosign_errors, status = exc.fields, 422
-            else:
+            if not refused:
                 messages.success(request, "Co-signed above the ceiling.")
                 return redirect("treatments:record", public_id=current.public_id)
+            cosign_errors, status = refused.fields, refused.status
         elif action == "amend":
             if not actor.can(Capability.CHART):
                 return render(request, "core/forbidden.html", status=403)
-            try:
-                amendment = services.amend(actor, current)
-            except DomainError as exc:
-                messages.error(request, exc.message)
-                return redirect("treatments:record", public_id=current.public_id)
+            amendment = services.amend(
+                actor, current
+            )  # a refusal: its message, and this page again
             return redirect("treatments:record", public_id=amendment.public_id)
         elif not may_chart:
             return render(request, "core/forbidden.html", status=403)
@@ -302,17 +298,13 @@ def record(request, public_id):
                 for key, value in request.POST.items()
                 if key.startswith("reason_")
             }
-            try:
+            with refusal_on(kinds=(DomainError,)) as refused:
                 services.lock(actor, current, reasons=reasons)
-            except ValidationFailed as exc:
-                sign_errors = exc.fields
-                status = 422
-            except DomainError as exc:
-                sign_errors = {"guard": [exc.message]}
-                status = exc.status
-            else:
+            if not refused:
                 messages.success(request, "Signed and locked.")
                 return redirect("treatments:record", public_id=current.public_id)
+            sign_errors = refused.fields or {"guard": [refused.message]}
+            status = refused.status
         else:
             sign_errors = {"action": ["Choose to save, add a pattern, or sign."]}
             status = 422
@@ -530,46 +522,6 @@ def _site_units(product: str) -> dict[str, str]:
     return out
 
 
-@require_http_methods(["GET", "POST"])
-@staff_page(Capability.VIEW_CLINICAL)
-def recall(request, lot_id):
-    """Who was treated from a lot; as CSV; and the recall notice to all of them."""
-    lot = (
-        Lot.objects.restrict(request.actor)
-        .select_related("location")
-        .filter(public_id=lot_id)
-        .first()
-    )
-    if lot is None:
-        raise Http404
-    if request.method == "POST":
-        try:
-            queued = services.notify_recall(request.actor, lot)
-        except DomainError as exc:
-            return render(request, "core/forbidden.html", {"why": exc.message}, status=403)
-        messages.success(request, f"Recall notices queued for {queued} patients.")
-        return redirect("treatments:recall", lot_id=lot.public_id)
-    treated = services.recall(lot)
-    export = request.GET.get("format") == "csv"
-    audit.record(
-        request.actor,
-        audit.Action.EXPORT if export else audit.Action.READ,
-        "recall",
-        lot.public_id,
-        detail={"patients": len(treated)},
-    )
-    if export:
-        response = HttpResponse(services.recall_csv(treated), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="recall-{lot.lot_number}.csv"'
-        return response
-    context = {
-        "lot": lot,
-        "treated": treated,
-        "may_notify": request.actor.can(Capability.MANAGE_STOCK),
-    }
-    return _show(request, "treatments/recall.html", context, location=lot.location)
-
-
 @require_GET
 @staff_page(Capability.VIEW_CLINICAL)
 def note_pdf(request, public_id):
@@ -598,53 +550,3 @@ def note_pdf(request, public_id):
     day = current.appointment.starts_at.date().isoformat()
     response["Content-Disposition"] = f'attachment; filename="treatment-{day}.pdf"'
     return response
-
-
-@require_GET
-@staff_page(Capability.VIEW_CLINICAL)
-def reports(request):
-    """Units by month, product, area and injector; waste; the value of sealed stock."""
-    from glabella.treatments.reports import figures
-
-    locations = list(Location.objects.filter(active=True).order_by("name"))
-    location = next((loc for loc in locations if loc.slug == request.GET.get("location")), None)
-    found = figures(location)
-    context = {
-        "figures": found,
-        "locations": locations,
-        "location": location,
-        "names": {p.value: p.label for p in Product},
-    }
-    return _show(request, "treatments/reports.html", context, location=location)
-
-
-@require_http_methods(["GET", "POST"])
-@staff_page(Capability.VIEW_CLINICAL)
-def protocol(request):
-    """The clinic's house maximums per product and area, label and off-label, in a session and
-    in one point (the medical director sets them; the shipped defaults are clinic policy)."""
-    status, errors = 200, {}
-    if request.method == "POST":
-        try:
-            services.set_house_dose(
-                request.actor,
-                request.POST.get("product"),
-                request.POST.get("area"),
-                request.POST.get("house_max") or None,
-                request.POST.get("reason", ""),
-                point_max=request.POST.get("point_max") or None,
-            )
-        except ValidationFailed as exc:
-            errors, status = exc.fields, 422
-        except DomainError as exc:
-            return render(request, "core/forbidden.html", {"why": exc.message}, status=403)
-        else:
-            messages.success(request, "The house maximum is recorded.")
-            return redirect("treatments:protocol")
-    context = {
-        "rows": services.house_limits(),
-        "errors": errors,
-        "may_change": request.actor.can(Capability.SET_PROTOCOL),
-        "history": ProtocolChange.objects.order_by("-at", "-id")[:30],
-    }
-    return _show(request, "treatments/protocol.html", context, status)
