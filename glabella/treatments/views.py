@@ -554,7 +554,7 @@ def recall(request, lot_id):
     audit.record(
         request.actor,
         audit.Action.EXPORT if export else audit.Action.READ,
-        "recall",
+        audit.Kind.RECALL,
         lot.public_id,
         detail={"patients": len(treated)},
     )
@@ -591,7 +591,7 @@ def note_pdf(request, public_id):
         request.actor,
         audit.Action.EXPORT,
         current.patient,
-        object_type="treatment-note",
+        object_type=audit.Kind.TREATMENT_NOTE,
         object_id=current.public_id,
     )
     response = HttpResponse(data, content_type="application/pdf")
