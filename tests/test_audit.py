@@ -29,7 +29,7 @@ def test_a_clinician_opening_a_record_logs_the_clinical_read_too(client_for, pat
     client_for("injector").get(reverse("patients:record", args=[patient.public_id]))
     assert set(rows_for(patient, action="read").values_list("object_type", flat=True)) == {
         "patient",
-        "patient.clinical",
+        "clinical-history",
     }
 
 
@@ -86,7 +86,7 @@ def test_api_reads_with_a_token_are_logged_as_the_tokens_user(users, client, pat
         f"/api/v1/patients/{patient.public_id}/clinical", headers={"authorization": f"Bearer {raw}"}
     )
     assert response.status_code == 200
-    row = rows_for(patient, object_type="patient.clinical").get()
+    row = rows_for(patient, object_type="clinical-history").get()
     assert row.actor_role == "medical_director"
     assert row.channel == "api"
 
@@ -111,6 +111,33 @@ def test_the_owner_browses_one_patients_log(client_for, patient):
     assert response.status_code == 200
     assert b"Frank Desmond" in response.content
     assert b"Viewed" in response.content
+
+
+def test_the_log_shows_what_a_row_is_about_in_words(client_for, patient):
+    client_for("injector").get(reverse("patients:record", args=[patient.public_id]))
+    page = client_for("owner").get(reverse("patients:access-log")).content.decode()
+    assert "clinical history" in page and "clinical-history" not in page
+
+
+def test_a_row_is_about_a_kind_never_a_free_string(users, monkeypatch):
+    from glabella.core import audit
+    from glabella.core.access import actor_for
+    from glabella.core.models import StaffMember
+
+    actor = actor_for(StaffMember.objects.filter(role="owner").first().user)
+    with pytest.raises(ValueError, match="photos"):
+        audit.record(actor, audit.Action.READ, "photos")
+    with pytest.raises(ValueError, match="nonsense"):
+        audit.record_listing(actor, "nonsense", [])
+    with pytest.raises(TypeError):
+        audit.record(actor, audit.Action.READ, 42)
+    assert not AccessLog.objects.exists()
+    row = audit.record(actor, audit.Action.READ, audit.Kind.CLINICAL_PHOTO)
+    assert row.object_type == "clinical-photo" and row.object_words == "clinical photo"
+    # Once every caller passes a Kind, a string is refused outright.
+    monkeypatch.setattr(audit, "ACCEPT_KIND_STRINGS", False)
+    with pytest.raises(TypeError, match=r"audit\.Kind"):
+        audit.record(actor, audit.Action.READ, "clinical-photo")
 
 
 def test_browsing_the_log_of_an_unknown_patient_is_a_404(client_for):

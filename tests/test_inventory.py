@@ -58,7 +58,7 @@ def test_a_delivery_puts_its_vials_on_the_shelf_sealed(injector, clinic):
     vials = list(lot.vials.all())
     assert [v.number for v in vials] == [1, 2, 3]
     assert {(v.state, v.units_left) for v in vials} == {("sealed", D(100))}
-    assert AccessLog.objects.filter(object_type="stock.lot", object_id=str(lot.public_id)).exists()
+    assert AccessLog.objects.filter(object_type="stock-lot", object_id=str(lot.public_id)).exists()
 
 
 @pytest.mark.parametrize(
@@ -229,7 +229,7 @@ def test_waste_is_drawn_in_the_steps_the_vials_concentration_allows(
 def test_drawing_takes_units_and_a_used_up_vial_closes(injector, vial, patient):
     drawn = services.draw(injector, vial, "20", product="botox_cosmetic", patient=patient, now=NOW)
     assert drawn.vial.units_left == D(80) and drawn.movement.balance_after == D(80)
-    assert AccessLog.objects.filter(object_type="stock.draw", patient_public_id=patient.public_id)
+    assert AccessLog.objects.filter(object_type="stock-draw", patient_public_id=patient.public_id)
     last = services.draw(injector, vial, "80", product="botox_cosmetic", now=NOW)
     assert last.vial.state == "used_up" and last.vial.units_left == 0
 

@@ -112,7 +112,7 @@ def test_the_owner_rewrites_a_page_and_every_version_is_kept(client_for, client,
     owner.post(url, {**data, "restore": "1"})
     assert "Is parking free?" not in client.get(reverse("portal:faq")).content.decode()
     assert SiteText.objects.filter(slug="faq").count() == 2
-    assert AccessLog.objects.filter(object_type="site_text", object_id="faq").count() == 2
+    assert AccessLog.objects.filter(object_type="site-text", object_id="faq").count() == 2
 
 
 @pytest.mark.parametrize(
@@ -401,7 +401,7 @@ def test_download_my_data_holds_mine_and_nobody_elses(client_for, patient, other
     assert "Your records: Grace Holloway" in text and "Latex" in text and "Peanut" not in text
     assert (
         AccessLog.objects.filter(
-            patient_public_id=patient.public_id, action="export", object_type="my_data"
+            patient_public_id=patient.public_id, action="export", object_type="my-data"
         ).count()
         == 2
     )

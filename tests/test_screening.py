@@ -329,7 +329,7 @@ def test_switching_a_policy_changes_verdicts_and_is_audited(director, actor_of, 
     assert "reason" in failed.value.fields
     services.set_policy(director, "policy-breastfeeding", False, "Reviewed with our insurer")
     assert services.evaluate_patient(patient, today)[services.Product.XEOMIN].outcome == "eligible"
-    log = AccessLog.objects.get(object_type="screening.policy")
+    log = AccessLog.objects.get(object_type="screening-policy")
     assert log.object_id == "policy-breastfeeding" and log.detail["enabled"] is False
     states = {s.rule.id: s.enabled for s in services.policy_states()}
     assert states == {
@@ -713,4 +713,4 @@ def test_the_database_refuses_to_change_a_review_setting(director):
         cursor.execute(
             "UPDATE screening_reviewsetting SET needs_review = false WHERE id = %s", [setting.pk]
         )
-    assert AccessLog.objects.filter(object_type="screening.review", object_id="dry-eye").exists()
+    assert AccessLog.objects.filter(object_type="screening-review", object_id="dry-eye").exists()

@@ -449,7 +449,7 @@ def test_the_medical_director_sets_which_label_precautions_need_review_on_the_pa
     assert "muscle-relaxants" in services.needs_review()
     assert client_for("medical_director").post(url, data).status_code == 302
     assert "muscle-relaxants" not in services.needs_review()
-    assert AccessLog.objects.filter(object_type="screening.review").count() == 1
+    assert AccessLog.objects.filter(object_type="screening-review").count() == 1
     services.submit_intake(
         actor_of("injector"), patient, intake_answers(medications=["baclofen"]), via="staff"
     )

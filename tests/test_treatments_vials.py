@@ -151,11 +151,11 @@ def test_a_bad_reconstitution_through_the_api_is_refused_on_its_field(
     client_for, clinic, body, field
 ):
     lot = receive_lot(clinic, vials_received=1)
-    before = written(), AccessLog.objects.filter(object_type="stock.vial").count()
+    before = written(), AccessLog.objects.filter(object_type="stock-vial").count()
     response = post(client_for("injector"), reconstitute_url(lot.vials.get()), body)
     assert response.status_code == 422
     assert field in response.json()["error"]["fields"]
-    assert (written(), AccessLog.objects.filter(object_type="stock.vial").count()) == before
+    assert (written(), AccessLog.objects.filter(object_type="stock-vial").count()) == before
 
 
 def test_the_reconstitution_page_lists_the_label_volumes_with_their_concentration(

@@ -171,7 +171,7 @@ def list_alerts(request: HttpRequest):
     """Open alerts: urgent first, then reviews by when they are due."""
     alerts = services.open_alerts()
     audit.record_listing(
-        api_actor(request), "aftercare-alerts", (a.patient.public_id for a in alerts)
+        api_actor(request), audit.Kind.AFTERCARE_ALERT, (a.patient.public_id for a in alerts)
     )
     return alerts
 
@@ -318,7 +318,7 @@ def list_events(request: HttpRequest, filters: Query[EventFilter]):
     if filters.treatment is not None:
         found = found.filter(treatment__public_id=filters.treatment)
     events = list(found[:500])
-    audit.record_listing(actor, "adverse-events", (e.patient.public_id for e in events))
+    audit.record_listing(actor, audit.Kind.ADVERSE_EVENT, (e.patient.public_id for e in events))
     return events
 
 
@@ -334,7 +334,7 @@ def read_event(request: HttpRequest, public_id: UUID):
         api_actor(request),
         audit.Action.READ,
         event.patient,
-        object_type="adverse-event",
+        object_type=audit.Kind.ADVERSE_EVENT,
         object_id=event.public_id,
     )
     return event
@@ -354,7 +354,7 @@ def export_event(request: HttpRequest, public_id: UUID, format: Literal["json", 
         api_actor(request),
         audit.Action.EXPORT,
         event.patient,
-        object_type="adverse-event",
+        object_type=audit.Kind.ADVERSE_EVENT,
         object_id=event.public_id,
         detail={"format": format},
     )

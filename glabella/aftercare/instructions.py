@@ -181,7 +181,7 @@ def publish(
         audit.record(
             actor,
             audit.Action.CREATE,
-            "aftercare-text",
+            audit.Kind.AFTERCARE_TEXT,
             text.pk,
             detail={"product": product, "area": area, "version": text.version, "active": active},
         )

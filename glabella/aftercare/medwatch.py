@@ -109,7 +109,7 @@ def open_event(actor: Actor, treatment, data: dict, *, report: Report | None = N
             actor,
             audit.Action.CREATE,
             treatment.patient,
-            object_type="adverse-event",
+            object_type=audit.Kind.ADVERSE_EVENT,
             object_id=event.public_id,
         )
     return event
@@ -163,7 +163,7 @@ def revise_event(actor: Actor, event: AdverseEvent, data: dict, *, now=None) -> 
             actor,
             audit.Action.UPDATE,
             event.patient,
-            object_type="adverse-event",
+            object_type=audit.Kind.ADVERSE_EVENT,
             object_id=event.public_id,
             detail={"follow_up": sorted(changed)},
         )
@@ -272,7 +272,7 @@ def mark_reported(actor: Actor, event: AdverseEvent, to: str, on: date) -> Adver
             actor,
             audit.Action.UPDATE,
             event.patient,
-            object_type="adverse-event",
+            object_type=audit.Kind.ADVERSE_EVENT,
             object_id=event.public_id,
             detail={"reported": to},
         )

@@ -123,7 +123,10 @@ def portal_aftercare(request):
             }
         )
     audit.record_patient(
-        request.actor, audit.Action.READ, request.user.patient_record, object_type="aftercare"
+        request.actor,
+        audit.Action.READ,
+        request.user.patient_record,
+        object_type=audit.Kind.AFTERCARE,
     )
     zone = clinic_zone(request.user.patient_record)
     return render_in(request, "aftercare/portal.html", {"rows": rows, "now": now}, zone)
@@ -204,7 +207,7 @@ def board(request):
         .order_by("-due_at")[:50]
     )
     shown = [a.patient.public_id for a in alerts] + [c.patient.public_id for c in missed]
-    audit.record_listing(request.actor, "follow-up-board", shown)
+    audit.record_listing(request.actor, audit.Kind.FOLLOW_UP_BOARD, shown)
     now = timezone.now()
     context = {
         "alerts": services.waiting(alerts, now),
@@ -254,7 +257,7 @@ def follow_up(request, treatment_id):
         request.actor,
         audit.Action.READ,
         record.patient,
-        object_type="aftercare-follow-up",
+        object_type=audit.Kind.AFTERCARE_FOLLOW_UP,
         object_id=record.public_id,
     )
     context = {
@@ -280,7 +283,7 @@ def photo(request, public_id):
         request.actor,
         audit.Action.READ,
         found.patient,
-        object_type="aftercare-photo",
+        object_type=audit.Kind.AFTERCARE_PHOTO,
         object_id=found.public_id,
     )
     return private_bytes(found.data, found.content_type)
@@ -426,7 +429,7 @@ def event(request, public_id):
             request.actor,
             audit.Action.EXPORT,
             found.patient,
-            object_type="adverse-event",
+            object_type=audit.Kind.ADVERSE_EVENT,
             object_id=found.public_id,
             detail={"format": kind},
         )

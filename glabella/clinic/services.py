@@ -125,7 +125,7 @@ def set_on_call(actor: Actor, location: Location, staff: list[StaffMember]) -> l
         audit.record(
             actor,
             audit.Action.UPDATE,
-            "location-on-call",
+            audit.Kind.LOCATION_ON_CALL,
             location.public_id,
             detail={"on_call": [str(s.public_id) for s in staff]},
         )

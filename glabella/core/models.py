@@ -178,6 +178,11 @@ class AccessLog(models.Model):
             raise ValueError("Access log rows are never changed.")
         super().save(*args, **kwargs)
 
+    @property
+    def object_words(self) -> str:
+        """What the row is about, as words for people ("clinical photo"); old rows used . and _."""
+        return self.object_type.replace("-", " ").replace("_", " ").replace(".", " ")
+
 
 class Attempt(models.Model):
     """One use of a public form, by a key (an email or an address, stored only as a digest):

@@ -137,7 +137,7 @@ def receive(actor: Actor, location, data: dict, *, now: datetime | None = None) 
         audit.record(
             actor,
             Action.CREATE,
-            "stock.lot",
+            audit.Kind.STOCK_LOT,
             lot.public_id,
             detail={"product": product, "lot": lot_number, "vials": vials},
         )
@@ -204,7 +204,7 @@ def reconstitute(
         audit.record(
             actor,
             Action.UPDATE,
-            "stock.vial",
+            audit.Kind.STOCK_VIAL,
             current.public_id,
             detail={"reconstituted_ml": str(ml), "diluent": chosen.key, "reason": reason},
         )
@@ -288,7 +288,7 @@ def draw(
                 actor,
                 Action.CREATE,
                 patient,
-                object_type="stock.draw",
+                object_type=audit.Kind.STOCK_DRAW,
                 object_id=current.public_id,
                 detail={"units": str(amount), "lot": current.lot.lot_number},
             )
@@ -379,7 +379,11 @@ def discard(actor: Actor, vial: Vial, reason: str, *, now=None) -> Vial:
             )
         _close(current, Vial.State.DISCARDED, Movement.Kind.DISCARD, reason, actor.staff, now)
         audit.record(
-            actor, Action.UPDATE, "stock.vial", current.public_id, detail={"discarded": reason}
+            actor,
+            Action.UPDATE,
+            audit.Kind.STOCK_VIAL,
+            current.public_id,
+            detail={"discarded": reason},
         )
     return current
 

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from glabella.core.audit import Action, record
+from glabella.core.audit import Action, Kind, record
 from glabella.core.decorators import staff_page
 from glabella.core.roles import Capability
 from glabella.messaging import delivery
@@ -28,7 +28,7 @@ def outbox(request):
         .order_by("-created_at", "-id")
     )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    record(request.actor, Action.READ, "outbox", status, detail={"count": len(page.object_list)})
+    record(request.actor, Action.READ, Kind.OUTBOX, status, detail={"count": len(page.object_list)})
     counts = dict(
         Message.objects.restrict(request.actor)
         .values_list("status")
@@ -48,7 +48,9 @@ def retry(request, public_id):
         Message.objects.restrict(request.actor, "change"), public_id=public_id
     )
     if delivery.retry_failed(message):
-        record(request.actor, Action.UPDATE, "message", message.public_id, detail={"retry": True})
+        record(
+            request.actor, Action.UPDATE, Kind.MESSAGE, message.public_id, detail={"retry": True}
+        )
         flash.success(request, f"The message to {message.to} will be sent again.")
     else:
         flash.error(request, "Only a failed message can be sent again.")

@@ -142,7 +142,7 @@ def practice(actor: Actor, since: date, today: date) -> Practice:
     rate, counted = returning(
         [(r["patient_id"], r["appointment__starts_at"].date()) for r in records.values()], today
     )
-    audit.record(actor, audit.Action.READ, "practice-analytics")
+    audit.record(actor, audit.Action.READ, audit.Kind.PRACTICE_ANALYTICS)
     return Practice(since, by, rate, counted)
 
 

@@ -88,7 +88,7 @@ def read_grades(request: HttpRequest, public_id: UUID):
         api_actor(request),
         audit.Action.READ,
         record.patient,
-        object_type="wrinkle-grades",
+        object_type=audit.Kind.WRINKLE_GRADES,
         object_id=record.public_id,
     )
     return _out(record)
@@ -138,7 +138,7 @@ def patient_forecasts(request: HttpRequest, public_id: UUID):
     """Each signed treatment's forecast, newest first; `current` marks the one that counts."""
     actor = api_actor(request)
     patient = _patient(request, public_id)
-    audit.record_patient(actor, audit.Action.READ, patient, object_type="forecast")
+    audit.record_patient(actor, audit.Action.READ, patient, object_type=audit.Kind.FORECAST)
     return (
         Forecast.objects.restrict(actor)
         .filter(patient=patient)
@@ -229,7 +229,7 @@ def list_photos(request: HttpRequest, public_id: UUID):
     actor = api_actor(request)
     patient = _patient(request, public_id)
     found = list(photos.listed(actor, patient).select_related("taken_by"))
-    audit.record_listing(actor, "clinical-photos", [patient.public_id])
+    audit.record_listing(actor, audit.Kind.CLINICAL_PHOTO, [patient.public_id])
     return found
 
 
@@ -286,7 +286,7 @@ def durations_of(request: HttpRequest, public_id: UUID):
     long it was known still to work (`working_at_days`), and how the course ended."""
     actor = api_actor(request)
     patient = _patient(request, public_id)
-    audit.record_patient(actor, audit.Action.READ, patient, object_type="durations")
+    audit.record_patient(actor, audit.Action.READ, patient, object_type=audit.Kind.DURATIONS)
     return (
         Course.objects.restrict(actor)
         .filter(patient=patient)

@@ -262,7 +262,7 @@ def answer(check: MovementCheck, raw: object, *, actor: Actor, now=None) -> Move
             actor,
             audit.Action.CREATE,
             check.patient,
-            object_type="movement-check",
+            object_type=audit.Kind.MOVEMENT_CHECK,
             object_id=check.public_id,
             detail={"answers": stored},
         )

@@ -74,7 +74,7 @@ def take(
             actor,
             audit.Action.CREATE,
             patient,
-            object_type="clinical-photo",
+            object_type=audit.Kind.CLINICAL_PHOTO,
             object_id=photo.public_id,
             detail={"view": view, "day": photo.day},
         )

@@ -128,7 +128,7 @@ def record(actor: Actor, treatment, raw: object, *, now=None) -> list[Score]:
             actor,
             audit.Action.CREATE,
             treatment.patient,
-            object_type="wrinkle-grades",
+            object_type=audit.Kind.WRINKLE_GRADES,
             object_id=treatment.public_id,
             detail={"grades": len(made), "day": day},
         )
@@ -341,7 +341,7 @@ def due(actor: Actor, location, today: date, *, ahead: int = 14, overdue: int = 
         rows += [f for f in page if f.patient_id not in booked]
         start += limit
     rows = rows[:limit]
-    audit.record_listing(actor, "due-list", (r.patient.public_id for r in rows))
+    audit.record_listing(actor, audit.Kind.DUE_LIST, (r.patient.public_id for r in rows))
     return rows
 
 
@@ -411,7 +411,7 @@ def timeline(actor: Actor, patient) -> Timeline:
     per_treatment: dict[int, list[Score]] = defaultdict(list)
     for g in grades:
         per_treatment[g.treatment_id].append(g)
-    audit.record_patient(actor, audit.Action.READ, patient, object_type="outcome-timeline")
+    audit.record_patient(actor, audit.Action.READ, patient, object_type=audit.Kind.OUTCOME_TIMELINE)
     return Timeline(
         treated=treated,
         spans=spans,

@@ -188,7 +188,7 @@ def patient_photos(request, public_id):
             messages.success(request, "Photo saved.")
             return redirect(reverse("outcomes:photos", args=[patient.public_id]))
     found = list(photos.listed(request.actor, patient))
-    audit.record_listing(request.actor, "clinical-photos", [patient.public_id])
+    audit.record_listing(request.actor, audit.Kind.CLINICAL_PHOTO, [patient.public_id])
     context = {
         "patient": patient,
         "pairs": photos.side_by_side(found),
@@ -213,7 +213,7 @@ def _serve(request, public_id, field: str):
         request.actor,
         audit.Action.READ,
         found.patient,
-        object_type="clinical-photo",
+        object_type=audit.Kind.CLINICAL_PHOTO,
         object_id=found.public_id,
         detail={"size": field},
     )

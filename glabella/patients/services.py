@@ -447,7 +447,7 @@ def search_patients(actor: Actor, text: str, *, limit: int = SEARCH_LIMIT) -> li
     audit.record(
         actor,
         Action.SEARCH,
-        "patient",
+        audit.Kind.PATIENT,
         detail={"results": [str(p.public_id) for p in results]},
     )
     return results
@@ -459,9 +459,16 @@ def clinical_entries(actor: Actor, patient: Patient) -> dict[str, list]:
         kind: list(model.objects.restrict(actor, "view").filter(patient=patient))
         for kind, model in CLINICAL_KINDS.items()
     }
-    audit.record_patient(actor, Action.READ, patient, object_type="patient.clinical")
+    audit.record_patient(actor, Action.READ, patient, object_type=audit.Kind.CLINICAL_HISTORY)
     return entries
 
+
+# The access-log word for each kind of clinical-history entry.
+CLINICAL_ENTRY_KIND = {
+    "allergy": audit.Kind.ALLERGY,
+    "condition": audit.Kind.CONDITION,
+    "medication": audit.Kind.MEDICATION,
+}
 
 CLINICAL_ENTRY_TEXT = {
     "allergy": ("name", "reaction", "notes"),
@@ -515,7 +522,11 @@ def add_clinical_entry(actor: Actor, patient: Patient, kind: str, data: dict):
             **values,
         )
         audit.record_patient(
-            actor, Action.CREATE, patient, object_type=f"patient.{kind}", object_id=entry.public_id
+            actor,
+            Action.CREATE,
+            patient,
+            object_type=CLINICAL_ENTRY_KIND[kind],
+            object_id=entry.public_id,
         )
     return entry
 
@@ -535,7 +546,7 @@ def set_clinical_entry_active(actor: Actor, patient: Patient, kind: str, public_
                 actor,
                 Action.UPDATE,
                 patient,
-                object_type=f"patient.{kind}",
+                object_type=CLINICAL_ENTRY_KIND[kind],
                 object_id=entry.public_id,
                 detail={"fields": ["active"]},
             )

@@ -62,7 +62,9 @@ class Session:
 def history(actor: Actor, patient: Patient) -> list[Session]:
     """The patient's signed treatments, newest first: day, product, lot, units per area."""
     sessions = _sessions(actor, limit=200)
-    audit.record_patient(actor, audit.Action.READ, patient, object_type="treatment_history")
+    audit.record_patient(
+        actor, audit.Action.READ, patient, object_type=audit.Kind.TREATMENT_HISTORY
+    )
     return sessions
 
 
@@ -95,7 +97,9 @@ def photos(actor: Actor, patient: Patient) -> list[Photo]:
         Photo.objects.restrict(actor).defer("data", "thumbnail").order_by("-taken_on", "view")
     )
     if rows:
-        audit.record_patient(actor, audit.Action.READ, patient, object_type="photos")
+        audit.record_patient(
+            actor, audit.Action.READ, patient, object_type=audit.Kind.CLINICAL_PHOTO
+        )
     return rows
 
 
@@ -257,7 +261,7 @@ def my_data(actor: Actor, patient: Patient, now: datetime | None = None) -> dict
         if found
         else None
     )
-    audit.record_patient(actor, audit.Action.EXPORT, patient, object_type="my_data")
+    audit.record_patient(actor, audit.Action.EXPORT, patient, object_type=audit.Kind.MY_DATA)
     return data
 
 

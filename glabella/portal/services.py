@@ -92,7 +92,9 @@ def save_page(actor: Actor, slug: str, data: dict) -> SiteText:
         raise ValidationFailed(errors)
     with write_transaction():
         row = SiteText.objects.create(slug=slug, saved_by=actor.saved_user, **cleaned)
-        audit.record(actor, audit.Action.UPDATE, "site_text", slug, detail={"version": row.pk})
+        audit.record(
+            actor, audit.Action.UPDATE, audit.Kind.SITE_TEXT, slug, detail={"version": row.pk}
+        )
     return row
 
 
@@ -201,7 +203,7 @@ def mark_handled(actor: Actor, message: ContactMessage, now: datetime | None = N
             handled_at=now or timezone.now(), handled_by=actor.saved_user
         )
         if updated:
-            audit.record(actor, audit.Action.UPDATE, "contact_message", message.public_id)
+            audit.record(actor, audit.Action.UPDATE, audit.Kind.CONTACT_MESSAGE, message.public_id)
 
 
 # ---------------------------------------------------------------- signing in
@@ -333,4 +335,4 @@ def set_password(actor: Actor, user, data: dict) -> None:
     with write_transaction():
         user.set_password(first)
         user.save(update_fields=["password"])
-        audit.record(actor, audit.Action.UPDATE, "portal_password", user.pk)
+        audit.record(actor, audit.Action.UPDATE, audit.Kind.PORTAL_PASSWORD, user.pk)

@@ -172,7 +172,9 @@ def me(request):
     zone = clinic_zone(patient)
     visits = records.upcoming(request.actor, now)
     found = records.next_treatment(request.actor)
-    audit.record_patient(request.actor, audit.Action.READ, patient, object_type="portal_home")
+    audit.record_patient(
+        request.actor, audit.Action.READ, patient, object_type=audit.Kind.PORTAL_HOME
+    )
     context = {
         "patient": patient,
         "visits": visits,
@@ -226,7 +228,11 @@ def photo(request, public_id, size):
         Photo.objects.only("public_id", "patient", field), request.actor, public_id=public_id
     )
     audit.record_patient(
-        request.actor, audit.Action.READ, _mine(request), object_type="photo", object_id=public_id
+        request.actor,
+        audit.Action.READ,
+        _mine(request),
+        object_type=audit.Kind.CLINICAL_PHOTO,
+        object_id=public_id,
     )
     return private_bytes(bytes(getattr(found, field)), "image/jpeg")
 
@@ -299,7 +305,9 @@ def my_data(request, fmt):
 def inbox(request):
     handled = request.GET.get("handled") == "1"
     rows = list(services.inbox(request.actor, handled=handled)[:100])
-    audit.record(request.actor, audit.Action.READ, "contact_inbox", detail={"shown": len(rows)})
+    audit.record(
+        request.actor, audit.Action.READ, audit.Kind.CONTACT_INBOX, detail={"shown": len(rows)}
+    )
     return render(request, "portal/inbox.html", {"rows": rows, "handled": handled})
 
 

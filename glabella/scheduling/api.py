@@ -20,7 +20,7 @@ from glabella.clinic.models import Location, Room, Service
 from glabella.clinic.services import locations_serving
 from glabella.core.access import get_restricted_or_404
 from glabella.core.api import AUTH, api_actor, error_body
-from glabella.core.audit import Action, record_patient
+from glabella.core.audit import Action, Kind, record_patient
 from glabella.core.errors import Conflict, DomainError, ValidationFailed
 from glabella.core.models import StaffMember
 from glabella.core.roles import Capability
@@ -333,7 +333,7 @@ def list_appointments(
         qs = qs.filter(starts_at__date__lte=to)
     items = list(qs.order_by("starts_at")[:limit])
     for p in {a.patient for a in items}:
-        record_patient(actor, Action.READ, p, object_type="appointment-list")
+        record_patient(actor, Action.READ, p, object_type=Kind.APPOINTMENT_LIST)
     return [AppointmentOut.of(a) for a in items]
 
 
@@ -344,7 +344,7 @@ def read_appointment(request: HttpRequest, public_id: UUID):
         api_actor(request),
         Action.READ,
         appointment.patient,
-        object_type="appointment",
+        object_type=Kind.APPOINTMENT,
         object_id=appointment.public_id,
     )
     return AppointmentOut.of(appointment)

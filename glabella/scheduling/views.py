@@ -21,7 +21,7 @@ from glabella.core.access import (
     client_ip,
     get_restricted_or_404,
 )
-from glabella.core.audit import Action, record, record_patient
+from glabella.core.audit import Action, Kind, record, record_patient
 from glabella.core.decorators import staff_page
 from glabella.core.errors import DomainError, ValidationFailed, describe
 from glabella.core.models import StaffMember
@@ -216,7 +216,7 @@ def manage(request, token):
             actor,
             Action.READ,
             appointment.patient,
-            object_type="appointment",
+            object_type=Kind.APPOINTMENT,
             object_id=appointment.public_id,
         )
     zone = appointment.location.zone
@@ -338,7 +338,7 @@ def calendar(request):
     record(
         request.actor,
         Action.READ,
-        "calendar",
+        Kind.CALENDAR,
         location.slug,
         detail={"from": str(first), "to": str(last), "appointments": len(appointments)},
     )
@@ -565,7 +565,7 @@ def feed(request, token):
     record(
         actor_for(found.staff.user, channel="api", ip=client_ip(request)),
         Action.READ,
-        "calendar-feed",
+        Kind.CALENDAR_FEED,
         found.pk,
         detail={"appointments": len(items)},
     )

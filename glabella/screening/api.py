@@ -173,7 +173,7 @@ def list_intake(request: HttpRequest, public_id: UUID):
         .select_related("questionnaire")
         .order_by("-submitted_at", "-id")[:50]
     )
-    audit.record_patient(actor, Action.READ, patient, object_type="intake")
+    audit.record_patient(actor, Action.READ, patient, object_type=audit.Kind.INTAKE)
     return found
 
 
@@ -257,7 +257,7 @@ def read_screening(request: HttpRequest, public_id: UUID):
     today = clinic_today(patient)
     verdicts = services.evaluate_patient(patient, today)
     decision, state = services.current_decision(patient, today)
-    audit.record_patient(actor, Action.READ, patient, object_type="screening")
+    audit.record_patient(actor, Action.READ, patient, object_type=audit.Kind.SCREENING)
     return {
         "verdicts": [services.verdict_json(verdicts[p]) for p in services.offered_products()],
         "signature_key": services.signature_key(services.signature_of(verdicts)),
@@ -285,7 +285,7 @@ def list_decisions(request: HttpRequest, public_id: UUID):
         services.signature_of(services.evaluate_patient(patient, today)) if decisions else []
     )
     newest = decisions[0].pk if decisions else None
-    audit.record_patient(actor, Action.READ, patient, object_type="candidacy-decision")
+    audit.record_patient(actor, Action.READ, patient, object_type=audit.Kind.CANDIDACY_DECISION)
     return [
         _decision_out(
             d,
@@ -339,7 +339,7 @@ def list_consents(request: HttpRequest, public_id: UUID):
         .select_related("document", "withdrawal")
         .order_by("-signed_at", "-id")[:50]
     )
-    audit.record_patient(actor, Action.READ, patient, object_type="consent")
+    audit.record_patient(actor, Action.READ, patient, object_type=audit.Kind.CONSENT)
     out = []
     for c in found:
         c.withdrawn = hasattr(c, "withdrawal")

@@ -92,7 +92,7 @@ def forms_hub(request, token):
     patient, mode, actor = _forms_patient(request, token)
     today = clinic_today(patient)
     latest = services.latest_intake(patient)
-    audit.record_patient(actor, Action.READ, patient, object_type="forms")
+    audit.record_patient(actor, Action.READ, patient, object_type=audit.Kind.FORMS)
     context = _forms_context(
         token,
         patient,
@@ -183,7 +183,11 @@ def portal_forms(request):
 
 def _pdf_response(actor, consent: SignedConsent) -> HttpResponse:
     audit.record_patient(
-        actor, Action.EXPORT, consent.patient, object_type="consent", object_id=consent.public_id
+        actor,
+        Action.EXPORT,
+        consent.patient,
+        object_type=audit.Kind.CONSENT,
+        object_id=consent.public_id,
     )
     response = HttpResponse(bytes(consent.pdf), content_type="application/pdf")
     signed_on = consent.signed_at.date().isoformat()
@@ -325,7 +329,9 @@ def patient_forms(request, public_id):
                 messages.error(request, "The patient has no email address or text consent.")
             return redirect("screening:patient-forms", public_id=patient.public_id)
         if what == "tablet":
-            audit.record_patient(request.actor, Action.CREATE, patient, object_type="forms-tablet")
+            audit.record_patient(
+                request.actor, Action.CREATE, patient, object_type=audit.Kind.FORMS_TABLET
+            )
             url = reverse("screening:forms", args=[services.forms_token(patient, Via.TABLET)])
             # The tablet goes to the patient signed out, so that it opens nothing but their forms.
             logout(request)

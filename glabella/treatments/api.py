@@ -167,7 +167,7 @@ def check_plan(request: HttpRequest, payload: CheckIn):
             )
         if patient is None:
             raise ValidationFailed({"patient": ["No such patient."]})
-        audit.record_patient(actor, Action.READ, patient, object_type="treatment-check")
+        audit.record_patient(actor, Action.READ, patient, object_type=audit.Kind.TREATMENT_CHECK)
     ctx, result = services.verdict(
         payload.product,
         points,
@@ -300,7 +300,11 @@ def read_record(request: HttpRequest, public_id: UUID):
     actor = api_actor(request)
     record = services.open_record(actor, public_id)
     audit.record_patient(
-        actor, Action.READ, record.patient, object_type="treatment", object_id=record.public_id
+        actor,
+        Action.READ,
+        record.patient,
+        object_type=audit.Kind.TREATMENT,
+        object_id=record.public_id,
     )
     return _out(record)
 
@@ -514,7 +518,9 @@ def recall(request: HttpRequest, public_id: UUID):
             "pk", "public_id"
         )
     )
-    audit.record(actor, Action.EXPORT, "recall", lot.public_id, detail={"patients": len(treated)})
+    audit.record(
+        actor, Action.EXPORT, audit.Kind.RECALL, lot.public_id, detail={"patients": len(treated)}
+    )
     return [{**t.__dict__, "patient": ids[t.patient_id]} for t in treated]
 
 

@@ -40,7 +40,7 @@ def recall(request, lot_id):
     audit.record(
         request.actor,
         audit.Action.EXPORT if export else audit.Action.READ,
-        "recall",
+        audit.Kind.RECALL,
         lot.public_id,
         detail={"patients": len(treated)},
     )

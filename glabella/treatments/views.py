@@ -543,7 +543,7 @@ def note_pdf(request, public_id):
         request.actor,
         audit.Action.EXPORT,
         current.patient,
-        object_type="treatment-note",
+        object_type=audit.Kind.TREATMENT_NOTE,
         object_id=current.public_id,
     )
     response = HttpResponse(data, content_type="application/pdf")

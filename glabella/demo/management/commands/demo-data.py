@@ -73,7 +73,7 @@ class Command(BaseCommand):
             audit.record(
                 system_actor("demo-data"),
                 audit.Action.CREATE,
-                "patient",
+                audit.Kind.PATIENT,
                 detail={"synthetic_patients": made, "seed": seed},
             )
         visits = 0
@@ -85,7 +85,7 @@ class Command(BaseCommand):
                 audit.record(
                     system_actor("demo-data"),
                     audit.Action.CREATE,
-                    "appointment",
+                    audit.Kind.APPOINTMENT,
                     detail={"synthetic_appointments": visits, "seed": seed},
                 )
         charted = load_demo_treatments(local_today(location), seed)
