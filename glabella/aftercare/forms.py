@@ -3,7 +3,7 @@
 from django import forms
 
 from glabella.aftercare import photos
-from glabella.aftercare.triage import SYMPTOMS, Urgency
+from glabella.aftercare.symptoms import SYMPTOMS, Urgency
 
 YES_NO = [("yes", "Yes"), ("no", "No"), ("", "Not sure")]
 TO_BOOL = {"yes": True, "no": False, "": None}
