@@ -1,23 +1,9 @@
 """Side-effect triage: a patient's report after a treatment to an urgency, with its reasons.
 
-    urgent     every sign the Medication Guide says to get medical help right away for, at any
-               hour: trouble swallowing (choking, food going down the wrong way), speaking or
-               breathing (short of breath, a tight chest), weakness all over (trouble walking, a
-               head hard to hold up), double or blurred vision, a hoarse or lost voice, loss of
-               bladder control, hives, welts or a rash beyond the injection sites, swelling of
-               the lips, tongue, face or throat, wheezing, dizziness, fainting and chest pain.
-    review     a clinician the same day (`same_day`): a drooping eyelid or brow, an eye that will
-               not close, a lopsided smile, dry or irritated eyes, swelling that grows or comes
-               with a fever, severe pain or a severe headache, and any report the triage cannot
-               fully read. An expected effect that is not getting better is a review by the next
-               business day.
-    self_care  expected and mild: soreness, tenderness, redness, small bumps, swelling or
-               itching at the sites, a small bruise, a mild headache, a flu-like feeling, an
-               eyelid swelling that settles.
-
-The free text is read by `note_reading` (clauses, spelling, negation) against the phrasings of
-`phrasings`; the symptoms and their urgencies are in `symptoms`. This module gives the verdict,
-and is the one others import: it names the report, the triage and what they are made of.
+The urgencies (urgent now, a review the same day or by the next business day, self-care) and
+the signs of each are listed in `symptoms`; a note is read by `note_reading` (clauses,
+spelling, negation) against the phrasings of `phrasings`. This module gives the verdict, and is
+the one others import: it names the report, the triage and what they are made of.
 Pure: no database, no clock.
 """
 
