@@ -10,7 +10,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from glabella.aftercare import services
+from glabella.aftercare import alerts, check_ins, reports
 from glabella.aftercare.models import Alert, CheckIn, Report
 from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.messaging import delivery
@@ -21,7 +21,7 @@ from tests.test_treatments import GLABELLAR
 
 
 def link(check_in) -> str:
-    return reverse("aftercare:check-in", args=[services.check_in_token(check_in)])
+    return reverse("aftercare:check-in", args=[check_ins.check_in_token(check_in)])
 
 
 def written():
@@ -108,9 +108,9 @@ def test_if_an_alerts_message_cannot_be_written_nothing_of_the_report_is(
     def broken(**kwargs):
         raise RuntimeError("the outbox is unavailable")
 
-    monkeypatch.setattr(services, "queue_message", broken)
+    monkeypatch.setattr(alerts, "queue_message", broken)
     with pytest.raises(RuntimeError):
-        services.submit(day_one, {"symptoms": ["trouble_breathing"], "severity": "severe"})
+        reports.submit(day_one, {"symptoms": ["trouble_breathing"], "severity": "severe"})
     assert written() == before
     day_one.refresh_from_db()
     assert day_one.status == "scheduled"
@@ -124,7 +124,7 @@ def test_a_review_reported_on_a_friday_night_is_due_that_night_not_on_monday(tre
     while friday.weekday() != 4:
         friday += timedelta(days=1)
     friday_night = friday.replace(hour=21, minute=30, second=0, microsecond=0)
-    report = services.submit(
+    report = reports.submit(
         day_one, {"symptoms": ["drooping_eyelid"], "severity": "mild"}, now=friday_night
     )
     alert = report.alert
@@ -135,7 +135,7 @@ def test_a_review_reported_on_a_friday_night_is_due_that_night_not_on_monday(tre
 
 def test_a_link_expires_is_tamper_proof_and_shows_no_one_else(client, treated, clinic):
     day_one = CheckIn.objects.get(treatment=treated, day=1)
-    token = services.check_in_token(day_one)
+    token = check_ins.check_in_token(day_one)
     assert client.get(reverse("aftercare:check-in", args=[token + "x"])).status_code == 404
     assert client.get(reverse("aftercare:check-in", args=["nonsense"])).status_code == 404
     other = make_patient()
@@ -163,7 +163,7 @@ def test_a_link_expires_is_tamper_proof_and_shows_no_one_else(client, treated, c
 def test_bad_answers_are_refused_field_by_field_and_write_nothing(client, treated, body, field):
     day_one = CheckIn.objects.get(treatment=treated, day=1)
     before = written()
-    url = f"/api/v1/aftercare/check-ins/{services.check_in_token(day_one)}"
+    url = f"/api/v1/aftercare/check-ins/{check_ins.check_in_token(day_one)}"
     response = client.post(url, json.dumps(body), content_type="application/json")
     assert response.status_code == 422 and field in response.json()["error"]["fields"]
     assert written() == before
@@ -171,7 +171,7 @@ def test_bad_answers_are_refused_field_by_field_and_write_nothing(client, treate
 
 def test_the_api_answers_a_check_in_once(client, treated):
     day_14 = CheckIn.objects.get(treatment=treated, day=14)
-    url = f"/api/v1/aftercare/check-ins/{services.check_in_token(day_14)}"
+    url = f"/api/v1/aftercare/check-ins/{check_ins.check_in_token(day_14)}"
     body = {"effect_shows": True, "satisfied": True}
     first = client.post(url, json.dumps(body), content_type="application/json")
     assert first.status_code == 201 and first.json()["urgency"] == "self_care"
@@ -263,8 +263,8 @@ def test_the_check_in_offers_the_red_flags_in_plain_words_and_reads_them_as_the_
 def test_the_board_puts_urgent_first_and_a_clinician_acknowledges(client_for, treated):
     day_one = CheckIn.objects.get(treatment=treated, day=1)
     day_14 = CheckIn.objects.get(treatment=treated, day=14)
-    services.submit(day_one, {"symptoms": ["dry_eye"], "severity": "mild"})
-    services.submit(day_14, {"symptoms": ["wheezing"], "severity": "moderate"})
+    reports.submit(day_one, {"symptoms": ["dry_eye"], "severity": "mild"})
+    reports.submit(day_14, {"symptoms": ["wheezing"], "severity": "moderate"})
     client = client_for("injector")
     page = client.get(reverse("aftercare:board"))
     content = page.content.decode()
@@ -284,10 +284,10 @@ def test_the_board_puts_urgent_first_and_a_clinician_acknowledges(client_for, tr
 def test_an_unanswered_check_in_is_reminded_once_then_missed(treated):
     day_one = CheckIn.objects.get(treatment=treated, day=1)
     later = day_one.due_at + timedelta(days=1, hours=1)
-    assert services.remind_and_mark_missed(later) == 1
-    assert services.remind_and_mark_missed(later) == 0
+    assert check_ins.remind_and_mark_missed(later) == 1
+    assert check_ins.remind_and_mark_missed(later) == 0
     assert Message.objects.filter(topic="check-in-reminder").count() == 1
-    services.remind_and_mark_missed(day_one.due_at + timedelta(days=8))
+    check_ins.remind_and_mark_missed(day_one.due_at + timedelta(days=8))
     day_one.refresh_from_db()
     assert day_one.status == "missed"
 
@@ -295,7 +295,7 @@ def test_an_unanswered_check_in_is_reminded_once_then_missed(treated):
 def test_a_check_in_whose_link_has_expired_is_not_reminded_but_listed_as_missed(treated):
     """After a pause in the scheduler, no reminder points to a link that no longer works."""
     day_one = CheckIn.objects.get(treatment=treated, day=1)
-    services.remind_and_mark_missed(day_one.due_at + timedelta(days=30))
+    check_ins.remind_and_mark_missed(day_one.due_at + timedelta(days=30))
     day_one.refresh_from_db()
     assert day_one.status == "missed" and day_one.reminded_at is None
     assert not Message.objects.filter(topic="check-in-reminder").exists()
@@ -390,7 +390,7 @@ def test_the_safety_report_counts_side_effects_per_treatment(client_for, treated
     from glabella.aftercare import safety
 
     day_one = CheckIn.objects.get(treatment=treated, day=1)
-    services.submit(day_one, {"symptoms": ["drooping_eyelid"], "severity": "mild"})
+    reports.submit(day_one, {"symptoms": ["drooping_eyelid"], "severity": "mild"})
     found = safety.rows()
     assert len(found) == 1 and found[0].side_effect and found[0].units == 20
     assert found[0].areas == frozenset({"glabellar"}) and found[0].lot == "A1"
@@ -412,7 +412,7 @@ def test_the_api_records_lists_exports_and_marks_an_adverse_event(client_for, tr
     from glabella.core.models import AccessLog
 
     day_one = CheckIn.objects.get(treatment=treated, day=1)
-    report = services.submit(day_one, {"symptoms": ["drooping_eyelid"], "severity": "moderate"})
+    report = reports.submit(day_one, {"symptoms": ["drooping_eyelid"], "severity": "moderate"})
     client = client_for("medical_director")
     body = {**event_data(source="check-in"), "treatment": str(treated.public_id)}
     created = post_json(client, EVENTS_API, {**body, "report": str(report.public_id)})

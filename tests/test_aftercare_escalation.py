@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from glabella.aftercare import escalation, services
+from glabella.aftercare import alerts, check_ins, escalation, follow_up_board, reports
 from glabella.aftercare.models import Alert, CheckIn, Notice
 from glabella.clinic import services as clinic_services
 from glabella.core.errors import Forbidden, ValidationFailed
@@ -97,7 +97,7 @@ def test_an_urgent_report_texts_and_emails_the_on_call_clinician_and_records_eac
     day_one, now
 ):
     nina = day_one.treatment.appointment.location.on_call.get()
-    report = services.submit(day_one, SWALLOWING, now=now)
+    report = reports.submit(day_one, SWALLOWING, now=now)
     alert = report.alert
     assert notices(alert) == [
         (nina.full_name, "email", nina.user.email),
@@ -115,37 +115,37 @@ def test_an_urgent_report_texts_and_emails_the_on_call_clinician_and_records_eac
 
 def test_nobody_acknowledging_it_goes_to_the_medical_director_then_the_owner(day_one, now):
     director, owner = people(Role.MEDICAL_DIRECTOR), people(Role.OWNER)
-    alert = services.submit(day_one, SWALLOWING, now=now).alert
-    assert services.escalate_unacknowledged(now + timedelta(minutes=14, seconds=59)) == 0
+    alert = reports.submit(day_one, SWALLOWING, now=now).alert
+    assert alerts.escalate_unacknowledged(now + timedelta(minutes=14, seconds=59)) == 0
     assert notices(alert, "medical_director") == []
-    assert services.escalate_unacknowledged(now + timedelta(minutes=15)) == 1
+    assert alerts.escalate_unacknowledged(now + timedelta(minutes=15)) == 1
     assert notices(alert, "medical_director") == [
         (director.full_name, "email", director.user.email),
         (director.full_name, "sms", director.mobile_phone),
     ]
     # A second tick in the same period tells nobody twice.
-    assert services.escalate_unacknowledged(now + timedelta(minutes=16)) == 0
-    assert services.escalate_unacknowledged(now + timedelta(minutes=29)) == 0
-    assert services.escalate_unacknowledged(now + timedelta(minutes=30)) == 1
+    assert alerts.escalate_unacknowledged(now + timedelta(minutes=16)) == 0
+    assert alerts.escalate_unacknowledged(now + timedelta(minutes=29)) == 0
+    assert alerts.escalate_unacknowledged(now + timedelta(minutes=30)) == 1
     assert notices(alert, "owner") == [
         (owner.full_name, "email", owner.user.email),
         (owner.full_name, "sms", owner.mobile_phone),
     ]
     alert.refresh_from_db()
     assert alert.level == "owner" and alert.escalate_at is None
-    assert services.escalate_unacknowledged(now + timedelta(hours=5)) == 0
+    assert alerts.escalate_unacknowledged(now + timedelta(hours=5)) == 0
     assert Notice.objects.filter(alert=alert).count() == 6
     escalated = Message.objects.filter(to=director.user.email).get()
     assert "not yet acknowledged after 15 min" in escalated.subject
 
 
 def test_an_acknowledged_alert_goes_no_further(day_one, now, actor_of):
-    alert = services.submit(day_one, SWALLOWING, now=now).alert
-    services.acknowledge(
+    alert = reports.submit(day_one, SWALLOWING, now=now).alert
+    follow_up_board.acknowledge(
         actor_of("injector"), alert, contact="Called, sent to the ER", advice="", outcome="",
         now=now + timedelta(minutes=5),
     )  # fmt: skip
-    assert services.escalate_unacknowledged(now + timedelta(minutes=15)) == 0
+    assert alerts.escalate_unacknowledged(now + timedelta(minutes=15)) == 0
     assert notices(alert, "medical_director") == []
     alert.refresh_from_db()
     assert alert.escalate_at is None
@@ -153,13 +153,13 @@ def test_an_acknowledged_alert_goes_no_further(day_one, now, actor_of):
 
 def test_the_escalation_period_is_the_clinics_setting(day_one, now, settings):
     settings.ALERT_ESCALATION_MINUTES = 5
-    alert = services.submit(day_one, SWALLOWING, now=now).alert
+    alert = reports.submit(day_one, SWALLOWING, now=now).alert
     assert alert.escalate_at == now + timedelta(minutes=5)
-    assert services.escalate_unacknowledged(now + timedelta(minutes=5)) == 1
+    assert alerts.escalate_unacknowledged(now + timedelta(minutes=5)) == 1
 
 
 def test_the_scheduler_tick_escalates(day_one, now):
-    alert = services.submit(day_one, SWALLOWING, now=now).alert
+    alert = reports.submit(day_one, SWALLOWING, now=now).alert
     done = delivery.tick(now + timedelta(minutes=15))
     assert done["alerts_escalated"] == 1
     assert notices(alert, "medical_director")
@@ -171,7 +171,7 @@ def test_with_nobody_on_call_an_urgent_report_goes_straight_to_the_medical_direc
     day_one.treatment.appointment.location.on_call.clear()
     director = people(Role.MEDICAL_DIRECTOR)
     page = client.post(
-        reverse("aftercare:check-in", args=[services.check_in_token(day_one)]),
+        reverse("aftercare:check-in", args=[check_ins.check_in_token(day_one)]),
         {"group_urgent": ["trouble_breathing"], "severity": "severe"},
     )
     alert = Alert.objects.get()
@@ -187,7 +187,7 @@ def test_with_nobody_to_reach_the_patient_is_not_told_anyone_was_alerted(
 ):
     treated.appointment.location.on_call.clear()
     StaffMember.objects.filter(role__in=[Role.MEDICAL_DIRECTOR, Role.OWNER]).update(active=False)
-    url = f"/api/v1/aftercare/check-ins/{services.check_in_token(day_one)}"
+    url = f"/api/v1/aftercare/check-ins/{check_ins.check_in_token(day_one)}"
     answer = client.post(url, json.dumps(SWALLOWING), content_type="application/json")
     assert answer.status_code == 201
     body = answer.json()
@@ -204,7 +204,7 @@ def test_with_nobody_to_reach_the_patient_is_not_told_anyone_was_alerted(
 
 
 def test_the_api_answer_names_who_was_alerted(day_one, client):
-    url = f"/api/v1/aftercare/check-ins/{services.check_in_token(day_one)}"
+    url = f"/api/v1/aftercare/check-ins/{check_ins.check_in_token(day_one)}"
     answer = client.post(url, json.dumps(SWALLOWING), content_type="application/json").json()
     assert answer["clinic_alerted"] is True and answer["alerted"] == ["on_call"]
     assert "We have sent an alert to our clinician on call" in answer["advice"]
@@ -212,9 +212,9 @@ def test_the_api_answer_names_who_was_alerted(day_one, client):
 
 
 def test_urgent_advice_says_not_to_drive_while_weak_or_seeing_differently(day_one, now):
-    services.submit(day_one, SWALLOWING, now=now)
+    reports.submit(day_one, SWALLOWING, now=now)
     body = Message.objects.get(topic="urgent-advice").body
-    assert "Do not drive" in body and "vision has changed" in body
+    assert "do not drive" in body and "vision has changed" in body
 
 
 def test_a_same_day_review_in_opening_hours_is_due_by_closing_and_emailed(day_one, treated):
@@ -224,14 +224,14 @@ def test_a_same_day_review_in_opening_hours_is_due_by_closing_and_emailed(day_on
     while day.weekday() != hours.weekday:
         day += timedelta(days=1)
     reported = datetime.combine(day, hours.opens, location.zone) + timedelta(minutes=30)
-    report = services.submit(day_one, {"symptoms": ["dry_eye"], "severity": "mild"}, now=reported)
+    report = reports.submit(day_one, {"symptoms": ["dry_eye"], "severity": "mild"}, now=reported)
     alert = report.alert
     assert alert.due_by == datetime.combine(day, hours.closes, location.zone)
     assert {n[1] for n in notices(alert)} == {"email"}  # in hours: an email, no text
     # It goes on only when its deadline passes unacknowledged.
     assert alert.escalate_at == alert.due_by
-    assert services.escalate_unacknowledged(alert.due_by - timedelta(minutes=1)) == 0
-    assert services.escalate_unacknowledged(alert.due_by) == 1
+    assert alerts.escalate_unacknowledged(alert.due_by - timedelta(minutes=1)) == 0
+    assert alerts.escalate_unacknowledged(alert.due_by) == 1
 
 
 def test_a_same_day_review_after_hours_texts_the_on_call_clinician(day_one, treated):
@@ -239,7 +239,7 @@ def test_a_same_day_review_after_hours_texts_the_on_call_clinician(day_one, trea
     night = datetime.combine(
         timezone.now().astimezone(location.zone).date() + timedelta(days=1), time(23), location.zone
     )
-    alert = services.submit(day_one, {"symptoms": ["dry_eye"], "severity": "mild"}, now=night).alert
+    alert = reports.submit(day_one, {"symptoms": ["dry_eye"], "severity": "mild"}, now=night).alert
     assert alert.due_by == night + timedelta(hours=4)
     assert {n[1] for n in notices(alert)} == {"email", "sms"}
 
@@ -249,9 +249,9 @@ def test_a_same_day_review_after_hours_texts_the_on_call_clinician(day_one, trea
 
 def test_the_board_shows_how_long_an_alert_has_waited_and_who_was_told(client_for, day_one):
     opened = timezone.now() - timedelta(hours=14)
-    alert = services.submit(day_one, SWALLOWING, now=opened).alert
-    services.escalate_unacknowledged(opened + timedelta(minutes=15))
-    services.escalate_unacknowledged(opened + timedelta(minutes=30))
+    alert = reports.submit(day_one, SWALLOWING, now=opened).alert
+    alerts.escalate_unacknowledged(opened + timedelta(minutes=15))
+    alerts.escalate_unacknowledged(opened + timedelta(minutes=30))
     page = client_for("injector").get(reverse("aftercare:board"))
     text = page.content.decode()
     assert "waiting 14 h" in text
@@ -264,7 +264,7 @@ def test_the_board_shows_how_long_an_alert_has_waited_and_who_was_told(client_fo
 
 
 def test_the_board_says_when_an_alert_goes_on_next(client_for, day_one):
-    alert = services.submit(day_one, SWALLOWING, now=timezone.now()).alert
+    alert = reports.submit(day_one, SWALLOWING, now=timezone.now()).alert
     text = client_for("injector").get(reverse("aftercare:board")).content.decode()
     assert "it goes to the medical director at" in text
     assert "On call: Nina Patel by text to" in text
@@ -279,7 +279,7 @@ def test_the_board_says_when_an_alert_goes_on_next(client_for, day_one):
 def test_the_board_warns_when_an_alert_reached_nobody(client_for, day_one, treated):
     treated.appointment.location.on_call.clear()
     StaffMember.objects.filter(role__in=[Role.MEDICAL_DIRECTOR, Role.OWNER]).update(active=False)
-    services.submit(day_one, SWALLOWING)
+    reports.submit(day_one, SWALLOWING)
     text = client_for("injector").get(reverse("aftercare:board")).content.decode()
     assert "Nobody: no on-call clinician, medical director or owner" in text
 
@@ -438,19 +438,19 @@ def test_a_clinic_still_sending_the_old_shipped_text_gets_the_corrected_one(db):
 def test_the_check_in_and_portal_pages_say_to_call_911_and_not_to_drive(client_for, day_one):
     client = client_for("anonymous")
     for page in (
-        client.get(reverse("aftercare:check-in", args=[services.check_in_token(day_one)])),
+        client.get(reverse("aftercare:check-in", args=[check_ins.check_in_token(day_one)])),
         client_for("patient").get(reverse("aftercare:portal")),
     ):
         text = page.content.decode()
         assert "get medical help right away: call 911" in text
         assert "double or blurred vision" in text and "do not drive" in text
-    form = client.get(reverse("aftercare:check-in", args=[services.check_in_token(day_one)]))
+    form = client.get(reverse("aftercare:check-in", args=[check_ins.check_in_token(day_one)]))
     assert b"Serious: get medical help right away (call 911)" in form.content
     assert b"within a day" not in form.content
 
 
 def test_a_treatments_follow_up_page_shows_who_was_told(client_for, day_one, treated):
-    services.submit(day_one, SWALLOWING)
+    reports.submit(day_one, SWALLOWING)
     page = client_for("injector").get(reverse("aftercare:follow-up", args=[treated.public_id]))
     text = page.content.decode()
     assert page.status_code == 200

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from PIL import Image
 
-from glabella.aftercare import photos, services
+from glabella.aftercare import check_ins, photos, reports
 from glabella.aftercare.models import CheckIn, Report, ReportPhoto
 from glabella.core.errors import ValidationFailed
 from glabella.core.models import AccessLog
@@ -129,7 +129,7 @@ def test_if_the_photo_cannot_be_stored_the_report_is_not_either(treated, monkeyp
 
     monkeypatch.setattr(ReportPhoto.objects, "create", broken)
     with pytest.raises(RuntimeError):
-        services.submit(day_one, {}, photo=jpeg_with_gps_rotated())
+        reports.submit(day_one, {}, photo=jpeg_with_gps_rotated())
     assert not Report.objects.exists()
     day_one.refresh_from_db()
     assert day_one.status == "scheduled"
@@ -137,7 +137,7 @@ def test_if_the_photo_cannot_be_stored_the_report_is_not_either(treated, monkeyp
 
 def test_the_api_takes_a_photo_in_base64_and_refuses_what_is_not(client, treated):
     day_one = CheckIn.objects.get(treatment=treated, day=1)
-    url = f"/api/v1/aftercare/check-ins/{services.check_in_token(day_one)}"
+    url = f"/api/v1/aftercare/check-ins/{check_ins.check_in_token(day_one)}"
     bad = client.post(url, json.dumps({"photo": "###"}), content_type="application/json")
     assert bad.status_code == 422 and "photo" in bad.json()["error"]["fields"]
     not_image = base64.b64encode(b"plain text").decode()
@@ -151,7 +151,7 @@ def test_the_api_takes_a_photo_in_base64_and_refuses_what_is_not(client, treated
 def test_a_request_past_the_size_limit_is_answered_413_in_the_apis_shape(client, treated, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2**20
     day_one = CheckIn.objects.get(treatment=treated, day=1)
-    url = f"/api/v1/aftercare/check-ins/{services.check_in_token(day_one)}"
+    url = f"/api/v1/aftercare/check-ins/{check_ins.check_in_token(day_one)}"
     body = json.dumps({"photo": "A" * (2 * 2**20)})
     answer = client.post(url, body, content_type="application/json")
     assert answer.status_code == 413 and answer.json()["error"]["code"] == "too_large"

@@ -8,7 +8,7 @@ from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from glabella.aftercare import instructions, services
+from glabella.aftercare import instructions, reports
 from glabella.aftercare.models import Alert, CheckIn, Instructions, Report, Sent
 from glabella.core.errors import Conflict, Forbidden, ValidationFailed
 from glabella.core.models import AccessLog
@@ -187,11 +187,11 @@ def test_the_portal_keeps_to_the_patients_own_recent_treatments(client_for, trea
     assert b"BOTOX Cosmetic" not in other.get(reverse("aftercare:portal")).content
     assert b"BOTOX Cosmetic" in client_for("patient").get(reverse("aftercare:portal")).content
     with pytest.raises(Forbidden):
-        services.report_between(actor_of("injector"), treated, {})
-    later = timezone.now() + timedelta(days=services.REPORT_WINDOW_DAYS + 1)
-    assert not services.may_report_on(treated, later)
+        reports.report_between(actor_of("injector"), treated, {})
+    later = timezone.now() + timedelta(days=reports.REPORT_WINDOW_DAYS + 1)
+    assert not reports.may_report_on(treated, later)
     with pytest.raises(Conflict):
-        services.report_between(actor_of("patient", "portal"), treated, {}, now=later)
+        reports.report_between(actor_of("patient", "portal"), treated, {}, now=later)
     assert not Report.objects.exists()
 
 
@@ -201,7 +201,7 @@ def test_an_adverse_event_opened_from_a_report_starts_from_what_the_patient_said
     from glabella.aftercare.models import AdverseEvent
 
     day_one = CheckIn.objects.get(treatment=treated, day=1)
-    report = services.submit(
+    report = reports.submit(
         day_one,
         {"symptoms": ["drooping_eyelid"], "severity": "moderate", "free_text": "left lid low"},
     )

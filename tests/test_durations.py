@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from glabella.aftercare import services as aftercare
+from glabella.aftercare import reports
 from glabella.aftercare.models import CheckIn
 from glabella.core.access import link_actor
 from glabella.core.errors import Conflict, ValidationFailed
@@ -38,13 +38,13 @@ def test_signing_opens_a_course_per_area_and_schedules_the_month_two_question(tr
 
 def test_the_day_14_answer_that_the_effect_shows_records_the_onset(treated):
     day14 = CheckIn.objects.get(treatment=treated, day=14)
-    aftercare.submit(day14, {"symptoms": [], "effect_shows": True, "satisfied": True})
+    reports.submit(day14, {"symptoms": [], "effect_shows": True, "satisfied": True})
     assert Course.objects.get(treatment=treated).onset_day == 0  # answered on the day, here
 
 
 def test_no_onset_when_the_patient_says_it_does_not_show(treated):
     day14 = CheckIn.objects.get(treatment=treated, day=14)
-    aftercare.submit(day14, {"symptoms": [], "effect_shows": False})
+    reports.submit(day14, {"symptoms": [], "effect_shows": False})
     assert Course.objects.get(treatment=treated).onset_day is None
 
 

@@ -412,7 +412,7 @@ def _treatment_objects(patient, clinic) -> dict:
     record = treatments.start(actor_for(injector.user), appointment, "dysport")
     from django.utils import timezone
 
-    from glabella.aftercare import services as aftercare
+    from glabella.aftercare import check_ins, reports
     from glabella.aftercare.models import CheckIn
 
     due = timezone.now()
@@ -420,7 +420,7 @@ def _treatment_objects(patient, clinic) -> dict:
         CheckIn.objects.create(treatment=record, patient=patient, day=d, due_at=due)
         for d in (1, 14)
     )
-    report = aftercare.submit(second, {"symptoms": ["wheezing"], "severity": "mild"})
+    report = reports.submit(second, {"symptoms": ["wheezing"], "severity": "mild"})
     from glabella.aftercare.models import AdverseEvent
 
     event = AdverseEvent.objects.create(
@@ -450,7 +450,7 @@ def _treatment_objects(patient, clinic) -> dict:
         "<photo>": photo.public_id,
         "<signed>": signed.public_id,
         "<event>": event.public_id,
-        "<check-in>": aftercare.check_in_token(first),
+        "<check-in>": check_ins.check_in_token(first),
         "<alert>": report.alert.public_id,
         "<treatment>": record.public_id,
         "<lot>": lot.public_id,

@@ -15,7 +15,7 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 
-from glabella.aftercare import services as aftercare
+from glabella.aftercare import check_ins
 from glabella.aftercare.models import CheckIn
 from glabella.outcomes import durations, invitations
 from glabella.outcomes.models import Invitation, MovementCheck, Photo
@@ -102,7 +102,7 @@ def graces_things(treated, patient, clinic):
     ]
     tokens = [
         screening.forms_token(patient),
-        aftercare.check_in_token(check_in),
+        check_ins.check_in_token(check_in),
         manage_token(appointment),
         durations.movement_token(check),
         invitations.token(Invitation.objects.get(treatment=treated)),

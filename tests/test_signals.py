@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from glabella.aftercare import services as aftercare
+from glabella.aftercare import reports as aftercare
 from glabella.aftercare.models import CheckIn, Report, Sent
 from glabella.aftercare.signals import report_recorded
 from glabella.core import periodic
@@ -184,8 +184,8 @@ def test_every_app_registers_its_own_jobs_under_their_old_names():
     assert {name: job.__module__ for name, job in periodic.JOBS.items()} == {
         "throttle_counts_swept": "glabella.core.throttle",
         "vials_written_off": "glabella.inventory.services",
-        "check_ins_followed_up": "glabella.aftercare.services",
-        "alerts_escalated": "glabella.aftercare.services",
+        "check_ins_followed_up": "glabella.aftercare.check_ins",
+        "alerts_escalated": "glabella.aftercare.alerts",
         "movement_checks_followed_up": "glabella.outcomes.durations",
         "duration_model_refit": "glabella.outcomes.refit",
         "invitations_sent": "glabella.outcomes.invitations",

@@ -6,10 +6,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from glabella.aftercare.note_reading import NEGATORS, PLAIN
 from glabella.aftercare.triage import (
-    NEGATORS,
     ORDER,
-    PLAIN,
     SYMPTOMS,
     Report,
     Severity,

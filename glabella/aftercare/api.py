@@ -11,7 +11,15 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
-from glabella.aftercare import medwatch, photos, services, triage
+from glabella.aftercare import (
+    check_ins,
+    follow_up_board,
+    medwatch,
+    patient_advice,
+    photos,
+    reports,
+    triage,
+)
 from glabella.aftercare.models import AdverseEvent, Alert, CheckIn, Report
 from glabella.core import audit
 from glabella.core.access import get_restricted_or_404
@@ -117,14 +125,14 @@ class CheckInIn(Strict):
 def submit_check_in(request: HttpRequest, token: str, payload: CheckInIn):
     """By the token of the check-in link; answered once."""
     try:
-        public_id = services.read_check_in_token(token)
+        public_id = check_ins.read_check_in_token(token)
     except signing.BadSignature:
         raise Http404 from None
     check_in = CheckIn.objects.select_related("patient", "treatment").get(public_id=public_id)
     answers = {k: v for k, v in payload.model_dump(exclude={"photo"}).items() if v is not None}
     photo = photos.from_base64(payload.photo) if payload.photo is not None else None
-    report = services.submit(check_in, answers, via="api", photo=photo)
-    answer = services.answer_for(report)
+    report = reports.submit(check_in, answers, via="api", photo=photo)
+    answer = patient_advice.answer_for(report)
     return Status(
         201,
         {
@@ -169,7 +177,7 @@ class AlertOut(Schema):
 @router.get("/alerts", response=list[AlertOut], auth=requires(Capability.VIEW_CLINICAL))
 def list_alerts(request: HttpRequest):
     """Open alerts: urgent first, then reviews by when they are due."""
-    alerts = services.open_alerts()
+    alerts = follow_up_board.open_alerts()
     audit.record_listing(
         api_actor(request), audit.Kind.AFTERCARE_ALERT, (a.patient.public_id for a in alerts)
     )
@@ -190,7 +198,7 @@ class AcknowledgeIn(Strict):
 def acknowledge(request: HttpRequest, public_id: UUID, payload: AcknowledgeIn):
     actor = api_actor(request)
     alert = get_restricted_or_404(Alert.objects.all(), actor, public_id=public_id)
-    return services.acknowledge(actor, alert, **payload.model_dump())
+    return follow_up_board.acknowledge(actor, alert, **payload.model_dump())
 
 
 # ---------------------------------------------------------------- adverse events

@@ -9,11 +9,11 @@ class AftercareConfig(AppConfig):
     def ready(self) -> None:
         # Listens to treatments' treatment_signed: a signed treatment sends its aftercare
         # instructions and schedules its check-ins (treatments never imports aftercare).
-        from glabella.aftercare import receivers, services  # noqa: F401  (connects the receivers)
+        from glabella.aftercare import alerts, check_ins, receivers  # noqa: F401  (connects the receivers)
         from glabella.core import periodic
 
         # Each minute: a check-in a day overdue is reminded once; one past its link is missed.
-        periodic.register("check_ins_followed_up", services.remind_and_mark_missed)
+        periodic.register("check_ins_followed_up", check_ins.remind_and_mark_missed)
         # Each minute: an alert nobody acknowledged in time goes to the medical director, then
         # the owner.
-        periodic.register("alerts_escalated", services.escalate_unacknowledged)
+        periodic.register("alerts_escalated", alerts.escalate_unacknowledged)

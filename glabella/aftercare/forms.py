@@ -3,14 +3,15 @@
 from django import forms
 
 from glabella.aftercare import photos
-from glabella.aftercare.triage import SYMPTOMS, Urgency
+from glabella.aftercare.symptoms import SYMPTOMS, Urgency
+from glabella.catalogue import urgent
 
 YES_NO = [("yes", "Yes"), ("no", "No"), ("", "Not sure")]
 TO_BOOL = {"yes": True, "no": False, "": None}
 GROUPS = [
     ("Common after treatment", Urgency.SELF_CARE),
     ("A clinician should see this today", Urgency.REVIEW),
-    ("Serious: get medical help right away (call 911)", Urgency.URGENT),
+    (f"Serious: {urgent.GET_HELP} ({urgent.CALL})", Urgency.URGENT),
 ]
 
 

@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from glabella.aftercare.models import AREAS, Instructions, area_of
+from glabella.catalogue import urgent
 from glabella.catalogue.products import PRODUCT_NAMES
 from glabella.core import audit
 from glabella.core.access import Actor
@@ -44,17 +45,14 @@ An eyelid or eyebrow droops, an eye will not close, your smile is lopsided or yo
 uneven, your eyes feel dry or irritated, swelling grows or comes with a fever, or you have severe \
 pain or a severe headache. Call us on {clinic_phone}, or tell us from the patient portal.
 
-Get medical help right away: call 911 if
-You have trouble swallowing (or choke on food or drink), speaking or breathing, or your chest \
-feels tight; you feel weak all over or cannot hold your head up; your vision is double or \
-blurred; your voice is hoarse or changes; you lose control of your bladder; you have hives, \
-welts or a rash beyond the injection sites, swelling of your lips, tongue, face or throat, or \
-wheezing; you feel dizzy or faint; or you have chest pain. Say that you had a botulinum toxin \
-injection. This can happen hours to weeks after treatment. Then let us know.
-
-While you feel weak or your vision has changed, do not drive, and do not do anything that could \
-be dangerous, such as climbing or using machines.
 """
+# What needs help right away is worded once, in the catalogue; this text has braces of its own.
+DEFAULT_BODY += (
+    f"{urgent.GET_HELP.capitalize()}: {urgent.CALL} if\n"
+    f"You have {urgent.in_full()}. {urgent.SAY_TOXIN.capitalize()}. This can happen hours "
+    "to weeks after treatment. Then let us know.\n\n"
+    f"{urgent.DO_NOT_DRIVE}\n"
+)
 
 FIELDS = {
     "first_name": "the patient's first (or preferred) name",

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from glabella.aftercare import form3500
 from glabella.aftercare.models import AdverseEvent, Report
-from glabella.aftercare.triage import BY_CODE
+from glabella.aftercare.symptoms import BY_CODE
 from glabella.catalogue.areas import both_sides
 from glabella.catalogue.labels import LABELS
 from glabella.catalogue.products import Product

@@ -9,10 +9,10 @@ they are module-level functions, so the signal's weak references hold.
 
 from django.dispatch import receiver
 
-from glabella.aftercare import services
+from glabella.aftercare import check_ins
 from glabella.treatments.signals import treatment_signed
 
 
 @receiver(treatment_signed, dispatch_uid="aftercare.after_treatment")
 def send_aftercare(sender, record, now, **kwargs) -> None:
-    services.after_treatment(record, now)
+    check_ins.after_treatment(record, now)

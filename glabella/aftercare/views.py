@@ -13,7 +13,15 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from glabella.aftercare import instructions, medwatch, services, triage
+from glabella.aftercare import (
+    check_ins,
+    follow_up_board,
+    instructions,
+    medwatch,
+    patient_advice,
+    reports,
+    triage,
+)
 from glabella.aftercare import safety as safety_report
 from glabella.aftercare.forms import CheckInForm
 from glabella.aftercare.models import (
@@ -42,7 +50,7 @@ from glabella.treatments.models import TreatmentRecord
 def check_in(request, token):
     """A check-in reached by the signed link in the patient's message."""
     try:
-        public_id = services.read_check_in_token(token)
+        public_id = check_ins.read_check_in_token(token)
     except signing.BadSignature:
         raise Http404("This link is not valid or has expired.") from None
     current = CheckIn.objects.select_related("patient", "treatment").get(public_id=public_id)
@@ -52,7 +60,7 @@ def check_in(request, token):
         request,
         current.treatment,
         current.day,
-        lambda raw, photo: services.submit(current, raw, photo=photo),
+        lambda raw, photo: reports.submit(current, raw, photo=photo),
     )
 
 
@@ -71,7 +79,7 @@ def _answer(request, treatment, day: int, send):
             except Conflict:
                 return render(request, "aftercare/answered.html", {})
             else:
-                context = {"report": report, "answer": services.answer_for(report)}
+                context = {"report": report, "answer": patient_advice.answer_for(report)}
                 return render_in(
                     request, "aftercare/result.html", context, clinic_zone(treatment.patient)
                 )
@@ -119,7 +127,7 @@ def portal_aftercare(request):
                 if texts
                 else None,
                 "check_ins": [c for c in check_ins if c.treatment_id == record.pk],
-                "may_report": services.may_report_on(record, now),
+                "may_report": reports.may_report_on(record, now),
             }
         )
     audit.record_patient(
@@ -138,15 +146,13 @@ def portal_report(request, treatment_id):
     """The check-in form from the portal, for one of the patient's own treatments."""
     record = _own_treatments(request.actor).filter(public_id=treatment_id).first()
     now = timezone.now()
-    if record is None or not services.may_report_on(record, now):
+    if record is None or not reports.may_report_on(record, now):
         raise Http404
     return _answer(
         request,
         record,
-        services.days_since(record, now),
-        lambda raw, photo: services.report_between(
-            request.actor, record, raw, photo=photo, now=now
-        ),
+        reports.days_since(record, now),
+        lambda raw, photo: reports.report_between(request.actor, record, raw, photo=photo, now=now),
     )
 
 
@@ -200,7 +206,7 @@ def texts(request):
 @require_GET
 @staff_page(Capability.VIEW_CLINICAL)
 def board(request):
-    alerts = services.open_alerts()
+    alerts = follow_up_board.open_alerts()
     missed = list(
         CheckIn.objects.filter(status=CheckIn.Status.MISSED)
         .select_related("patient", "treatment")
@@ -210,7 +216,7 @@ def board(request):
     audit.record_listing(request.actor, audit.Kind.FOLLOW_UP_BOARD, shown)
     now = timezone.now()
     context = {
-        "alerts": services.waiting(alerts, now),
+        "alerts": follow_up_board.waiting(alerts, now),
         "missed": missed,
         "now": now,
         "may_act": request.actor.can(Capability.CHANGE_CLINICAL),
@@ -224,7 +230,7 @@ def board(request):
 def acknowledge(request, alert_id):
     alert = get_restricted_or_404(Alert.objects.all(), request.actor, public_id=alert_id)
     try:
-        services.acknowledge(
+        follow_up_board.acknowledge(
             request.actor,
             alert,
             contact=request.POST.get("contact", ""),

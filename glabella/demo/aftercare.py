@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 
 from django.db.models import F
 
-from glabella.aftercare import services
+from glabella.aftercare import alerts, check_ins, follow_up_board
+from glabella.aftercare import reports as aftercare_reports
 from glabella.aftercare.models import Alert, CheckIn
 from glabella.core.access import actor_for
 from glabella.core.models import StaffMember
@@ -52,7 +53,7 @@ def load_demo_aftercare(now: datetime, seed: int = 1) -> int:
         .order_by("locked_at", "id")
     )
     for record in recent:
-        services.after_treatment(record, now=record.locked_at)
+        check_ins.after_treatment(record, now=record.locked_at)
     reports = 0
     urgent_left = 1
     due = CheckIn.objects.filter(due_at__lte=now - timedelta(hours=3)).select_related(
@@ -71,15 +72,15 @@ def load_demo_aftercare(now: datetime, seed: int = 1) -> int:
             continue  # not answered: reminded once, then missed
         if check_in.day >= 14:
             answers |= {"effect_shows": rng.random() < 0.95, "satisfied": rng.random() < 0.9}
-        services.submit(check_in, answers, now=at)
+        aftercare_reports.submit(check_in, answers, now=at)
         reports += 1
     # The scheduler's rounds over those weeks, every six hours.
     if recent:
         tick = recent[0].locked_at + timedelta(days=1)
         while tick < now:
-            services.remind_and_mark_missed(tick)
+            check_ins.remind_and_mark_missed(tick)
             tick += timedelta(hours=6)
-        services.remind_and_mark_missed(now)
+        check_ins.remind_and_mark_missed(now)
     _follow_up_the_older_reviews(now)
     _escalate_as_the_scheduler_would_have(now)
     # Whatever was due before now went out at the time.
@@ -100,7 +101,7 @@ def _escalate_as_the_scheduler_would_have(now: datetime) -> None:
         )
         if due is None:
             return
-        services.escalate_unacknowledged(due)
+        alerts.escalate_unacknowledged(due)
 
 
 def _follow_up_the_older_reviews(now: datetime) -> None:
@@ -111,7 +112,7 @@ def _follow_up_the_older_reviews(now: datetime) -> None:
     for alert in Alert.objects.filter(
         urgency="review", acknowledged_at__isnull=True, opened_at__lt=now - timedelta(days=2)
     ).select_related("patient"):
-        services.acknowledge(
+        follow_up_board.acknowledge(
             actor,
             alert,
             contact=f"{director.full_name} called the patient the same afternoon.",

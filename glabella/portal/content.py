@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
+from glabella.catalogue import urgent
+
 
 @dataclass(frozen=True)
 class PageText:
@@ -131,20 +133,9 @@ common effects are mild and pass on their own within days:
 - swelling that grows or comes with a fever
 - severe pain or a severe headache
 
-## Get medical help right away (call 911) if you have
-- trouble swallowing, or choking on food or drink
-- trouble speaking or breathing, shortness of breath or a tight chest
-- weakness all over the body, or a head that is hard to hold up
-- double or blurred vision
-- a hoarse voice, or a change in or loss of your voice
-- loss of bladder control
-- hives, welts or a rash beyond the injection sites
-- swelling of the lips, tongue, face or throat, or wheezing
-- dizziness or fainting, or chest pain
-
-These can appear hours to weeks after an injection. Call 911 or go to the nearest emergency
-department, say that you had a botulinum toxin injection, then let us know. While you feel weak
-or your vision has changed, do not drive and do not do anything that could be dangerous.
+"""
+        + urgent.as_a_section()
+        + """
 
 ## Aftercare
 - Do not touch, rub or massage the treated area for the rest of the day.

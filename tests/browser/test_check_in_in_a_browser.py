@@ -3,7 +3,7 @@ words are the ones the clinic sent, with and without anyone to alert."""
 
 import pytest
 
-from glabella.aftercare import services
+from glabella.aftercare import check_ins
 from glabella.aftercare.models import Alert, CheckIn
 from tests.browser.test_forms_in_a_browser import fits_the_screen, tab_to
 
@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_a_check_in_answered_by_keyboard_on_a_phone(phone, live_server, treated):
     day_one = CheckIn.objects.get(treatment=treated, day=1)
-    url = live_server.url + f"/check-in/{services.check_in_token(day_one)}/"
+    url = live_server.url + f"/check-in/{check_ins.check_in_token(day_one)}/"
     phone.goto(url)
     fits_the_screen(phone)
     tab_to(phone, "input[value=drooping_eyelid]")
@@ -71,7 +71,7 @@ def test_the_urgent_page_says_only_what_was_sent(phone, live_server, treated, re
         treated.appointment.location.on_call.clear()
         StaffMember.objects.filter(role__in=["medical_director", "owner"]).update(active=False)
     day_one = CheckIn.objects.get(treatment=treated, day=1)
-    phone.goto(live_server.url + f"/check-in/{services.check_in_token(day_one)}/")
+    phone.goto(live_server.url + f"/check-in/{check_ins.check_in_token(day_one)}/")
     phone.check("input[value=trouble_swallowing]")
     phone.check("input[name=severity][value=moderate]")
     with phone.expect_navigation():
