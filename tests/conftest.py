@@ -205,14 +205,13 @@ def intake_answers(**changes) -> dict:
 def clear_for_treatment(patient, *, product="botox_cosmetic", area="glabellar", **answers):
     """The patient answers the questionnaire and the demo medical director allows a treatment."""
     from glabella.core.models import StaffMember
-    from glabella.screening import services
+    from glabella.screening.decisions import sign_decision
+    from glabella.screening.intake import submit_intake
 
     director = StaffMember.objects.get(user__username=STAFF_EMAILS["medical_director"])
     actor = actor_for(director.user, ip="127.0.0.1")
-    services.submit_intake(actor, patient, intake_answers(**answers), via="staff")
-    return services.sign_decision(
-        actor, patient, [{"product": product, "area": area, "allowed": True}]
-    )
+    submit_intake(actor, patient, intake_answers(**answers), via="staff")
+    return sign_decision(actor, patient, [{"product": product, "area": area, "allowed": True}])
 
 
 def receive_lot(clinic, product="botox_cosmetic", vial_units=100, **changes):

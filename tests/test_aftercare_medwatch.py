@@ -300,11 +300,11 @@ def test_history_is_filled_from_the_patients_record_when_the_clinician_gives_non
 
 
 def test_history_names_what_the_latest_intake_answered_yes_to_and_earlier_toxin(treated, actor_of):
-    from glabella.screening import services as screening
+    from glabella.screening.intake import submit_intake
     from tests.conftest import intake_answers
 
     earlier = (clinic_today() - timedelta(days=60)).isoformat()
-    screening.submit_intake(
+    submit_intake(
         actor_of("medical_director"),
         treated.patient,
         intake_answers(

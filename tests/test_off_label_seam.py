@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from glabella.screening import services as screening
+from glabella.screening.decisions import sign_decision
+from glabella.screening.intake import submit_intake
 from glabella.screening.models import SignedConsent
 from tests.conftest import intake_answers
 from tests.test_treatments import sign_consent
@@ -31,16 +32,14 @@ def check(client, patient, product, areas):
 def test_the_masseter_is_held_until_the_decision_has_it_as_an_off_label_line(
     director, patient, client_for, product, units
 ):
-    screening.submit_intake(director, patient, intake_answers(), via="staff")
-    screening.sign_decision(
-        director, patient, [{"product": product, "area": "glabellar", "allowed": True}]
-    )
+    submit_intake(director, patient, intake_answers(), via="staff")
+    sign_decision(director, patient, [{"product": product, "area": "glabellar", "allowed": True}])
     sign_consent(patient)
     injector = client_for("injector")
     level, codes = check(injector, patient, product, {"masseter": units})
     assert level == "block" and "no-decision" in codes
 
-    screening.sign_decision(
+    sign_decision(
         director,
         patient,
         [

@@ -11,7 +11,8 @@ from PIL import Image
 from glabella.core.models import AccessLog
 from glabella.outcomes import photos
 from glabella.outcomes.models import Photo
-from glabella.screening import services as screening
+from glabella.screening.consents import withdraw_consent
+from glabella.screening.links import forms_actor
 from tests.conftest import clinic_today
 from tests.test_permissions import _signed_photo_consent
 
@@ -72,9 +73,7 @@ def test_no_photo_without_the_patients_photo_consent(client_for, patient, treate
 
 
 def test_a_withdrawn_photo_consent_stops_new_photos(client_for, patient, treated, consented):
-    screening.withdraw_consent(
-        screening.forms_actor(patient, "link"), consented, reason="Changed my mind", via="link"
-    )
+    withdraw_consent(forms_actor(patient, "link"), consented, reason="Changed my mind", via="link")
     assert take(client_for("injector"), patient, treated, jpeg_with_location()).status_code == 422
     assert not Photo.objects.exists()
 

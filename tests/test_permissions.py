@@ -13,7 +13,8 @@ from glabella.portal.models import ContactMessage
 from glabella.portal.views import MENU
 from glabella.scheduling.models import CalendarFeed
 from glabella.scheduling.notices import manage_token
-from glabella.screening import services as screening
+from glabella.screening.consents import current_documents, sign_consent
+from glabella.screening.links import forms_actor, forms_token
 from tests.conftest import PERSONAS, future_appointment, receive_lot
 
 ALL_STAFF = {"owner", "medical_director", "injector", "front_desk"}
@@ -521,9 +522,9 @@ def stored_photo(patient, treatment, taken_by, consent):
 
 
 def _signed_photo_consent(patient):
-    document = screening.current_documents()["photo"]
-    return screening.sign_consent(
-        screening.forms_actor(patient, "link"),
+    document = current_documents()["photo"]
+    return sign_consent(
+        forms_actor(patient, "link"),
         patient,
         document,
         typed_name=f"{patient.given_name} {patient.family_name}",
@@ -553,7 +554,7 @@ def test_route_answers_each_persona(
         "<message>": Message.objects.create(
             channel="email", to="a@example.com", topic="test", body="x", status="sent"
         ).public_id,
-        "<forms>": screening.forms_token(patient),
+        "<forms>": forms_token(patient),
         "<consent>": _signed_photo_consent(patient).public_id,
         "<sign-in>": portal_services.sign_in_token(patient),
         "<contact>": ContactMessage.objects.create(

@@ -21,7 +21,7 @@ from glabella.outcomes import durations, invitations
 from glabella.outcomes.models import Invitation, MovementCheck, Photo
 from glabella.portal import services as portal
 from glabella.scheduling.notices import manage_token
-from glabella.screening import services as screening
+from glabella.screening.links import forms_token
 from tests.conftest import future_appointment
 from tests.test_permissions import _signed_photo_consent, routes, stored_photo
 
@@ -101,7 +101,7 @@ def graces_things(treated, patient, clinic):
         Invitation.objects.get(treatment=treated).public_id,
     ]
     tokens = [
-        screening.forms_token(patient),
+        forms_token(patient),
         check_ins.check_in_token(check_in),
         manage_token(appointment),
         durations.movement_token(check),

@@ -11,6 +11,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from pypdf import PdfReader
 
+from glabella.catalogue.areas import OffLabelArea
+from glabella.catalogue.products import Product
 from glabella.clinic.clock import clinic_today
 from glabella.clinic.models import Service
 from glabella.core.access import actor_for
@@ -19,7 +21,25 @@ from glabella.core.models import AccessLog, StaffMember
 from glabella.messaging.models import Message
 from glabella.patients.models import Allergy, ClinicalEntry, Medication
 from glabella.scheduling import services as scheduling
-from glabella.screening import services
+from glabella.screening.consents import (
+    current_consent,
+    current_documents,
+    publish_consent,
+    sign_consent,
+    text_of,
+    withdraw_consent,
+)
+from glabella.screening.decisions import (
+    allowed_lines,
+    clearance,
+    current_decision,
+    is_cleared,
+    off_label_records,
+    sign_decision,
+)
+from glabella.screening.evaluation import evaluate_patient, signature_key, signature_of
+from glabella.screening.intake import submit_intake
+from glabella.screening.links import after_booking, forms_actor
 from glabella.screening.models import (
     CandidacyDecision,
     ChangeRefused,
@@ -30,6 +50,7 @@ from glabella.screening.models import (
     Questionnaire,
     SignedConsent,
 )
+from glabella.screening.policy import needs_review, policy_states, set_policy, set_review
 from glabella.screening.questionnaire import QUESTIONS
 from tests.conftest import STAFF_EMAILS, clear_for_treatment, intake_answers, make_patient
 
@@ -72,7 +93,7 @@ def test_answers_are_stored_and_what_they_report_joins_the_record(director, pati
     raw = intake_answers(
         allergies=["latex", "Cow's milk"], medications=["Warfarin 5 mg"], pregnant=True
     )
-    response = services.submit_intake(director, patient, raw, via="staff")
+    response = submit_intake(director, patient, raw, via="staff")
     assert response.questionnaire.version == 1
     assert response.answers["answers"]["pregnant"] is True
     names = {(a.name, a.source) for a in patient.allergies.all()}
@@ -89,24 +110,22 @@ def test_bad_answers_write_nothing(director, patient):
     raw = intake_answers(toxins=[{"product": "Botox", "date": "2099-01-01"}], recent_toxin=True)
     raw["answers"].pop("heart_disease")
     with pytest.raises(ValidationFailed) as failed:
-        services.submit_intake(director, patient, raw, via="staff")
+        submit_intake(director, patient, raw, via="staff")
     assert set(failed.value.fields) == {"answers.heart_disease", "recent_toxin.0.date"}
     assert counts() == before
 
 
 def test_only_the_patient_or_a_clinician_records_answers(actor_of, patient, other_patient):
     with pytest.raises(Forbidden):
-        services.submit_intake(actor_of("front_desk"), patient, intake_answers(), via="staff")
-    link = services.forms_actor(other_patient, "link")
+        submit_intake(actor_of("front_desk"), patient, intake_answers(), via="staff")
+    link = forms_actor(other_patient, "link")
     with pytest.raises(Forbidden):
-        services.submit_intake(link, patient, intake_answers(), via="link")
-    services.submit_intake(
-        services.forms_actor(patient, "link"), patient, intake_answers(), via="link"
-    )
+        submit_intake(link, patient, intake_answers(), via="link")
+    submit_intake(forms_actor(patient, "link"), patient, intake_answers(), via="link")
 
 
 def test_a_new_questionnaire_version_leaves_earlier_answers_as_they_were(director, patient):
-    first = services.submit_intake(director, patient, intake_answers(), via="staff")
+    first = submit_intake(director, patient, intake_answers(), via="staff")
     v1 = first.questionnaire
     definition = dict(v1.definition, version=2, questions=v1.definition["questions"][:3])
     Questionnaire.objects.create(version=2, definition=definition)
@@ -121,14 +140,14 @@ def test_a_new_questionnaire_version_leaves_earlier_answers_as_they_were(directo
 
 def signed_rows(patient, director):
     decision = clear_for_treatment(patient)
-    consent = services.sign_consent(
-        services.forms_actor(patient, "link"),
+    consent = sign_consent(
+        forms_actor(patient, "link"),
         patient,
-        services.current_documents()["neuromodulator"],
+        current_documents()["neuromodulator"],
         typed_name="Grace Holloway",
         strokes=[[[0, 0], [300, 100]]],
         adopt_typed=False,
-        shown_sha256=services.current_documents()["neuromodulator"].text_sha256,
+        shown_sha256=current_documents()["neuromodulator"].text_sha256,
         via="link",
     )
     return [
@@ -137,7 +156,7 @@ def signed_rows(patient, director):
         decision.intake,
         consent,
         consent.document,
-        services.set_policy(director, "policy-adults-only", True, "Confirming the default"),
+        set_policy(director, "policy-adults-only", True, "Confirming the default"),
     ]
 
 
@@ -180,13 +199,11 @@ def test_a_patient_with_signed_records_cannot_be_deleted(patient, director):
 
 def test_a_decision_is_signed_per_product_and_area_and_runs_twelve_months(director, patient):
     now = timezone.now() - timedelta(minutes=5)
-    services.submit_intake(
-        director, patient, intake_answers(), via="staff", now=now - timedelta(hours=1)
-    )
+    submit_intake(director, patient, intake_answers(), via="staff", now=now - timedelta(hours=1))
     signed_on = now.astimezone(LA).date()  # a year on the clinic's calendar; 29 Feb to 28 Feb
     leap_day = (signed_on.month, signed_on.day) == (2, 29)
     a_year_on = signed_on.replace(year=signed_on.year + 1, day=28 if leap_day else signed_on.day)
-    decision = services.sign_decision(
+    decision = sign_decision(
         director,
         patient,
         [
@@ -201,23 +218,23 @@ def test_a_decision_is_signed_per_product_and_area_and_runs_twelve_months(direct
     assert decision.evaluation["botox_cosmetic"]["outcome"] == "eligible"
     lines = {(x.product, x.area): (x.allowed, x.verdict) for x in decision.lines.all()}
     assert lines[("dysport", "glabellar")] == (False, "eligible")
-    _, state = services.current_decision(patient, signed_on)
+    _, state = current_decision(patient, signed_on)
     assert state.current
-    assert services.is_cleared(patient, "botox_cosmetic", "lateral_canthal", signed_on)
-    assert not services.is_cleared(patient, "dysport", "glabellar", signed_on)
-    assert not services.is_cleared(patient, "xeomin", "glabellar", signed_on)
+    assert is_cleared(patient, "botox_cosmetic", "lateral_canthal", signed_on)
+    assert not is_cleared(patient, "dysport", "glabellar", signed_on)
+    assert not is_cleared(patient, "xeomin", "glabellar", signed_on)
 
 
 def test_a_contraindicated_product_cannot_be_allowed(director, patient):
-    services.submit_intake(director, patient, intake_answers(allergies=["cow's milk"]), via="staff")
+    submit_intake(director, patient, intake_answers(allergies=["cow's milk"]), via="staff")
     before = counts()
     with pytest.raises(ValidationFailed) as failed:
-        services.sign_decision(
+        sign_decision(
             director, patient, [{"product": "dysport", "area": "glabellar", "allowed": True}]
         )
     assert "contraindicated" in failed.value.fields["lines.0.allowed"][0]
     assert counts() == before
-    services.sign_decision(  # BOTOX Cosmetic has no milk protein
+    sign_decision(  # BOTOX Cosmetic has no milk protein
         director, patient, [{"product": "botox_cosmetic", "area": "glabellar", "allowed": True}]
     )
 
@@ -247,91 +264,89 @@ def test_a_contraindicated_product_cannot_be_allowed(director, patient):
 def test_bad_decisions_are_refused_field_by_field_and_write_nothing(
     director, patient, lines, field
 ):
-    services.submit_intake(director, patient, intake_answers(), via="staff")
+    submit_intake(director, patient, intake_answers(), via="staff")
     before = counts()
     with pytest.raises(ValidationFailed) as failed:
-        services.sign_decision(director, patient, lines)
+        sign_decision(director, patient, lines)
     assert field in failed.value.fields
     assert counts() == before
 
 
 def test_only_a_prescriber_with_a_current_licence_signs(actor_of, director, patient):
-    services.submit_intake(director, patient, intake_answers(), via="staff")
+    submit_intake(director, patient, intake_answers(), via="staff")
     line = [{"product": "botox_cosmetic", "area": "glabellar", "allowed": True}]
     for actor in (actor_of("front_desk"), actor_of("owner"), nurse_actor()):
         with pytest.raises(Forbidden):
-            services.sign_decision(actor, patient, line)
+            sign_decision(actor, patient, line)
     staff = StaffMember.objects.get(user__username=STAFF_EMAILS["injector"])
     StaffMember.objects.filter(pk=staff.pk).update(licence_expires="2020-01-01")
     with pytest.raises(Forbidden):
-        services.sign_decision(actor_of("injector"), patient, line)
+        sign_decision(actor_of("injector"), patient, line)
     assert not CandidacyDecision.objects.exists()
 
 
 def test_a_decision_needs_answers_and_the_findings_the_signer_saw(director, patient):
     line = [{"product": "botox_cosmetic", "area": "glabellar", "allowed": True}]
     with pytest.raises(ValidationFailed) as failed:
-        services.sign_decision(director, patient, line)
+        sign_decision(director, patient, line)
     assert "intake" in failed.value.fields
-    services.submit_intake(director, patient, intake_answers(), via="staff")
+    submit_intake(director, patient, intake_answers(), via="staff")
     today = clinic_today(patient)
-    shown = services.signature_key(services.signature_of(services.evaluate_patient(patient, today)))
+    shown = signature_key(signature_of(evaluate_patient(patient, today)))
     patient.medications.create(name="warfarin")  # the record changes while the signer reads
     with pytest.raises(Conflict):
-        services.sign_decision(director, patient, line, shown=shown)
+        sign_decision(director, patient, line, shown=shown)
 
 
 def test_changed_answers_invalidate_the_decision_and_same_answers_do_not(director, patient):
     first = clear_for_treatment(patient)
     today = clinic_today(patient)
-    services.submit_intake(director, patient, intake_answers(), via="staff")  # same again
-    assert services.current_decision(patient, today)[1].current
-    services.submit_intake(director, patient, intake_answers(pregnant=True), via="staff")
-    decision, state = services.current_decision(patient, today)
+    submit_intake(director, patient, intake_answers(), via="staff")  # same again
+    assert current_decision(patient, today)[1].current
+    submit_intake(director, patient, intake_answers(pregnant=True), via="staff")
+    decision, state = current_decision(patient, today)
     assert decision == first and state.status == "invalidated"
     assert "policy-pregnancy" in state.reason and "new finding" in state.reason
-    assert services.allowed_lines(patient, today) == []
+    assert allowed_lines(patient, today) == []
     # A new decision amends the old, which stays on record.
-    services.submit_intake(director, patient, intake_answers(), via="staff")
+    submit_intake(director, patient, intake_answers(), via="staff")
     second = clear_for_treatment(patient)
     assert second.supersedes == first
-    assert services.current_decision(patient, today)[1].current
+    assert current_decision(patient, today)[1].current
 
 
 def test_a_change_made_on_the_record_invalidates_the_decision_too(director, patient):
     clear_for_treatment(patient)
     today = clinic_today(patient)
     patient.medications.create(name="Gentamicin")
-    state = services.current_decision(patient, today)[1]
+    state = current_decision(patient, today)[1]
     assert state.status == "invalidated" and "aminoglycosides" in state.reason
 
 
 def test_a_decision_expires(director, patient):
     decision = clear_for_treatment(patient)
-    state = services.current_decision(patient, decision.expires_on + timedelta(days=1))[1]
+    state = current_decision(patient, decision.expires_on + timedelta(days=1))[1]
     assert state.status == "expired"
 
 
 def test_switching_a_policy_changes_verdicts_and_is_audited(director, actor_of, patient):
-    services.submit_intake(director, patient, intake_answers(breastfeeding=True), via="staff")
+    submit_intake(director, patient, intake_answers(breastfeeding=True), via="staff")
     today = clinic_today(patient)
-    assert services.evaluate_patient(patient, today)[services.Product.XEOMIN].outcome == (
-        "not_eligible"
-    )
+    assert evaluate_patient(patient, today)[Product.XEOMIN].outcome == ("not_eligible")
     for actor in (actor_of("injector"), actor_of("owner"), actor_of("front_desk")):
         with pytest.raises(Forbidden):
-            services.set_policy(actor, "policy-breastfeeding", False, "We treat breastfeeding")
+            set_policy(actor, "policy-breastfeeding", False, "We treat breastfeeding")
     with pytest.raises(ValidationFailed) as failed:
-        services.set_policy(director, "toxin-hypersensitivity", False, "Label rule")
+        set_policy(director, "toxin-hypersensitivity", False, "Label rule")
     assert "rule" in failed.value.fields
     with pytest.raises(ValidationFailed) as failed:
-        services.set_policy(director, "policy-breastfeeding", False, "")
+        set_policy(director, "policy-breastfeeding", False, "")
     assert "reason" in failed.value.fields
-    services.set_policy(director, "policy-breastfeeding", False, "Reviewed with our insurer")
-    assert services.evaluate_patient(patient, today)[services.Product.XEOMIN].outcome == "eligible"
+    set_policy(director, "policy-breastfeeding", False, "Reviewed with our insurer")
+    assert evaluate_patient(patient, today)[Product.XEOMIN].outcome == "eligible"
     log = AccessLog.objects.get(object_type="screening-policy")
     assert log.object_id == "policy-breastfeeding" and log.detail["enabled"] is False
-    states = {s.rule.id: s.enabled for s in services.policy_states()}
+    states = {s.rule.id: s.enabled for s in policy_states()}
     assert states == {
         "policy-adults-only": True,
         "policy-pregnancy": True,
@@ -372,15 +387,15 @@ def test_a_neuromodulator_treatment_is_booked_only_with_a_current_decision(
     treatment = book(desk, clinic, patient, at(3, 11), "neuromodulator")
     # A dermal filler or a review does not need a neuromodulator decision.
     book(desk, clinic, patient, at(4, 11), "two-week-review")
-    services.submit_intake(director, patient, intake_answers(infection_at_site=True), via="staff")
+    submit_intake(director, patient, intake_answers(infection_at_site=True), via="staff")
     with pytest.raises(ValidationFailed):
         scheduling.reschedule(desk, treatment, start=at(5, 11))
 
 
 def test_a_decision_that_declines_everything_does_not_clear_a_booking(actor_of, director, clinic):
     patient = make_patient()
-    services.submit_intake(director, patient, intake_answers(), via="staff")
-    services.sign_decision(
+    submit_intake(director, patient, intake_answers(), via="staff")
+    sign_decision(
         director,
         patient,
         [{"product": "botox_cosmetic", "area": "glabellar", "allowed": False, "reason": "Later"}],
@@ -397,7 +412,7 @@ def test_booking_a_consultation_sends_the_forms_link_once(actor_of, clinic):
     forms = Message.objects.get(topic="forms")
     assert forms.to == patient.email and "/forms/" in forms.body
     assert "botox" not in forms.body.lower() and "neuromodulator" not in forms.body.lower()
-    services.after_booking(appointment, datetime.now(UTC))  # again: deduplicated
+    after_booking(appointment, datetime.now(UTC))  # again: deduplicated
     assert Message.objects.filter(topic="forms").count() == 1
 
 
@@ -405,7 +420,7 @@ def test_booking_a_consultation_sends_the_forms_link_once(actor_of, clinic):
 
 
 def sign(patient, *, document=None, **kw):
-    document = document or services.current_documents()["neuromodulator"]
+    document = document or current_documents()["neuromodulator"]
     values = dict(
         typed_name=f"{patient.given_name} {patient.family_name}",
         strokes=[[[10, 10], [300, 120], [520, 40]]],
@@ -414,13 +429,13 @@ def sign(patient, *, document=None, **kw):
         via="tablet",
     )
     values.update(kw)
-    actor = services.forms_actor(patient, "tablet", "198.51.100.7")
-    return services.sign_consent(actor, patient, document, **values)
+    actor = forms_actor(patient, "tablet", "198.51.100.7")
+    return sign_consent(actor, patient, document, **values)
 
 
 def test_a_signed_consent_keeps_the_hash_of_the_exact_text_and_a_pdf(patient):
-    document = services.current_documents()["neuromodulator"]
-    text = services.text_of(document.title, document.version, document.body)
+    document = current_documents()["neuromodulator"]
+    text = text_of(document.title, document.version, document.body)
     assert document.text_sha256 == hashlib.sha256(text.encode()).hexdigest()
     consent = sign(patient, user_agent="Tablet/1.0")
     assert consent.text_sha256 == document.text_sha256 and consent.ip == "198.51.100.7"
@@ -429,8 +444,8 @@ def test_a_signed_consent_keeps_the_hash_of_the_exact_text_and_a_pdf(patient):
     text = "\n".join(p.extract_text() for p in pages)
     assert "Grace Holloway" in text and document.text_sha256 in text and "198.51.100.7" in text
     today = clinic_today(patient)
-    assert services.current_consent(patient, "neuromodulator", today) == consent
-    assert services.current_consent(patient, "photo", today) is None
+    assert current_consent(patient, "neuromodulator", today) == consent
+    assert current_consent(patient, "photo", today) is None
 
 
 def test_the_typed_name_may_stand_for_the_signature(patient):
@@ -461,15 +476,15 @@ def test_bad_signatures_are_refused_and_write_nothing(patient, kw, field, words)
 
 
 def test_only_the_current_version_is_signed_and_only_by_the_patient(director, actor_of, patient):
-    old = services.current_documents()["photo"]
-    new = services.publish_consent(director, "photo", "Photographs, revised", old.body + "\nMore.")
+    old = current_documents()["photo"]
+    new = publish_consent(director, "photo", "Photographs, revised", old.body + "\nMore.")
     assert new.version == old.version + 1
     with pytest.raises(Conflict):
         sign(patient, document=old)
     with pytest.raises(Conflict):
         sign(patient, document=new, shown_sha256=old.text_sha256)
     with pytest.raises(Forbidden):
-        services.sign_consent(
+        sign_consent(
             director,
             patient,
             new,
@@ -486,34 +501,34 @@ def test_publishing_a_consent_text_is_for_the_medical_director_and_owner(actor_o
     body = "What this is.\nA text long enough to be a consent document for the test."
     for persona in ("injector", "front_desk"):
         with pytest.raises(Forbidden):
-            services.publish_consent(actor_of(persona), "filler", "Filler", body)
+            publish_consent(actor_of(persona), "filler", "Filler", body)
     with pytest.raises(ValidationFailed) as failed:
-        services.publish_consent(actor_of("owner"), "laser", "", "short")
+        publish_consent(actor_of("owner"), "laser", "", "short")
     assert set(failed.value.fields) == {"kind", "title", "body"}
-    doc = services.publish_consent(actor_of("owner"), "filler", "Filler consent", body)
+    doc = publish_consent(actor_of("owner"), "filler", "Filler consent", body)
     assert doc.version == 2 and ConsentDocument.objects.filter(kind="filler").count() == 2
 
 
 def test_a_withdrawn_consent_no_longer_counts(actor_of, patient):
-    consent = sign(patient, document=services.current_documents()["photo"])
+    consent = sign(patient, document=current_documents()["photo"])
     today = clinic_today(patient)
-    assert services.current_consent(patient, "photo", today) == consent
-    services.withdraw_consent(actor_of("front_desk"), consent, reason="Asked by phone", via="staff")
-    assert services.current_consent(patient, "photo", today) is None
+    assert current_consent(patient, "photo", today) == consent
+    withdraw_consent(actor_of("front_desk"), consent, reason="Asked by phone", via="staff")
+    assert current_consent(patient, "photo", today) is None
     with pytest.raises(Conflict):
-        services.withdraw_consent(services.forms_actor(patient, "link"), consent, via="link")
+        withdraw_consent(forms_actor(patient, "link"), consent, via="link")
 
 
 def test_allergies_answered_outright_go_on_the_record(director, patient):
     patient.allergies.create(name="human albumin")
     raw = intake_answers(allergy_albumin=True, allergy_milk=True, allergies=["Cow's milk protein"])
-    services.submit_intake(director, patient, raw, via="staff")
+    submit_intake(director, patient, raw, via="staff")
     names = sorted(a.name for a in patient.allergies.all())
     assert names == ["Cow's milk protein", "human albumin"]  # each once
     today = clinic_today(patient)
-    verdicts = services.evaluate_patient(patient, today)
-    assert verdicts[services.Product.DYSPORT].outcome == "not_eligible"
-    assert verdicts[services.Product.DAXXIFY].outcome == "eligible"
+    verdicts = evaluate_patient(patient, today)
+    assert verdicts[Product.DYSPORT].outcome == "not_eligible"
+    assert verdicts[Product.DAXXIFY].outcome == "eligible"
 
 
 # ---------------------------------------------------------------- off-label lines
@@ -528,15 +543,13 @@ def test_an_off_label_area_is_cleared_only_when_decided_as_an_off_label_line(
 ):
     from glabella.catalogue.areas import ChartArea
 
-    services.submit_intake(director, patient, intake_answers(), via="staff")
-    services.sign_decision(
-        director, patient, [{"product": product, "area": "glabellar", "allowed": True}]
-    )
+    submit_intake(director, patient, intake_answers(), via="staff")
+    sign_decision(director, patient, [{"product": product, "area": "glabellar", "allowed": True}])
     today = clinic_today(patient)
-    _, cleared = services.clearance(patient, product, today)
+    _, cleared = clearance(patient, product, today)
     assert "glabellar" in cleared and ChartArea.MASSETER not in cleared
-    assert not services.is_cleared(patient, product, "masseter", today)
-    decision = services.sign_decision(
+    assert not is_cleared(patient, product, "masseter", today)
+    decision = sign_decision(
         director,
         patient,
         [
@@ -550,10 +563,10 @@ def test_an_off_label_area_is_cleared_only_when_decided_as_an_off_label_line(
             },
         ],
     )
-    _, cleared = services.clearance(patient, product, today)
+    _, cleared = clearance(patient, product, today)
     assert ChartArea.MASSETER in cleared and ChartArea.GLABELLAR in cleared
     assert ChartArea.PERIORAL not in cleared and ChartArea.OTHER not in cleared
-    [record] = services.off_label_records(decision)
+    [record] = off_label_records(decision)
     assert record["area"] == "masseter" and record["area_name"] == "Jaw (masseter)"
     assert record["rationale"] == WHY and record["product"] == product
     assert record["decided_by"] == "Dr. Daniel Reyes, MD"
@@ -570,9 +583,9 @@ def test_every_off_label_chart_area_can_be_decided_and_none_is_cleared_without_i
     from glabella.catalogue.areas import ChartArea
 
     off_chart = {a.value for a in ChartArea if a.off_label}
-    assert off_chart == {a.value for a in services.OffLabelArea}
-    services.submit_intake(director, patient, intake_answers(), via="staff")
-    services.sign_decision(
+    assert off_chart == {a.value for a in OffLabelArea}
+    submit_intake(director, patient, intake_answers(), via="staff")
+    sign_decision(
         director,
         patient,
         [
@@ -586,15 +599,15 @@ def test_every_off_label_chart_area_can_be_decided_and_none_is_cleared_without_i
             for area in sorted(off_chart)
         ],
     )
-    _, cleared = services.clearance(patient, "xeomin", clinic_today(patient))
+    _, cleared = clearance(patient, "xeomin", clinic_today(patient))
     assert {a.value for a in cleared} == off_chart
-    _, other = services.clearance(patient, "jeuveau", clinic_today(patient))
+    _, other = clearance(patient, "jeuveau", clinic_today(patient))
     assert other == frozenset()
 
 
 def test_a_label_area_of_another_product_is_off_label_for_this_one(director, patient):
-    services.submit_intake(director, patient, intake_answers(), via="staff")
-    decision = services.sign_decision(
+    submit_intake(director, patient, intake_answers(), via="staff")
+    decision = sign_decision(
         director,
         patient,
         [
@@ -609,7 +622,7 @@ def test_a_label_area_of_another_product_is_off_label_for_this_one(director, pat
     )
     line = decision.lines.get()
     assert line.off_label and line.verdict == "eligible"
-    _, cleared = services.clearance(patient, "dysport", clinic_today(patient))
+    _, cleared = clearance(patient, "dysport", clinic_today(patient))
     assert cleared == {"lateral_canthal"}
 
 
@@ -632,21 +645,19 @@ def test_a_label_area_of_another_product_is_off_label_for_this_one(director, pat
 def test_bad_off_label_lines_are_refused_at_their_field_and_write_nothing(
     director, patient, line, field
 ):
-    services.submit_intake(director, patient, intake_answers(), via="staff")
+    submit_intake(director, patient, intake_answers(), via="staff")
     before = counts()
     with pytest.raises(ValidationFailed) as failed:
-        services.sign_decision(
-            director, patient, [{"product": "botox_cosmetic", "allowed": True, **line}]
-        )
+        sign_decision(director, patient, [{"product": "botox_cosmetic", "allowed": True, **line}])
     assert field in failed.value.fields
     assert counts() == before
 
 
 def test_a_contraindicated_product_cannot_be_allowed_off_label_either(director, patient):
-    services.submit_intake(director, patient, intake_answers(allergies=["albumin"]), via="staff")
+    submit_intake(director, patient, intake_answers(allergies=["albumin"]), via="staff")
     before = counts()
     with pytest.raises(ValidationFailed) as failed:
-        services.sign_decision(
+        sign_decision(
             director,
             patient,
             [
@@ -676,7 +687,7 @@ def test_a_medication_guide_that_cannot_be_right_is_refused_and_nothing_written(
     patient, kind, guide, words
 ):
     before = counts()
-    document = services.current_documents()[kind]
+    document = current_documents()[kind]
     with pytest.raises(ValidationFailed) as failed:
         sign(patient, document=document, medication_guide=guide)
     assert words in " ".join(failed.value.fields["medication_guide"]).lower()
@@ -707,8 +718,8 @@ def test_the_database_refuses_to_change_a_consents_medication_guide(patient):
 
 
 def test_the_database_refuses_to_change_a_review_setting(director):
-    setting = services.set_review(director, "dry-eye", True, "Our eye team asked for it")
-    assert "dry-eye" in services.needs_review()
+    setting = set_review(director, "dry-eye", True, "Our eye team asked for it")
+    assert "dry-eye" in needs_review()
     with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             "UPDATE screening_reviewsetting SET needs_review = false WHERE id = %s", [setting.pk]

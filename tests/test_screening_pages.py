@@ -10,10 +10,16 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
-from glabella.catalogue.products import label_areas
+from glabella.catalogue.areas import Area
+from glabella.catalogue.products import Product, label_areas
+from glabella.clinic.clock import clinic_today
 from glabella.core.models import AccessLog
 from glabella.messaging.models import Message
-from glabella.screening import services
+from glabella.screening.consents import consent_text, current_documents, sha256, text_of
+from glabella.screening.decisions import offered_products, sign_decision
+from glabella.screening.evaluation import evaluate_patient
+from glabella.screening.intake import latest_intake, submit_intake
+from glabella.screening.links import forms_actor, forms_token
 from glabella.screening.models import (
     CandidacyDecision,
     IntakeResponse,
@@ -21,6 +27,7 @@ from glabella.screening.models import (
     ReviewSetting,
     SignedConsent,
 )
+from glabella.screening.policy import needs_review, policies_off
 from tests.conftest import PERSONAS, clear_for_treatment, intake_answers
 
 QUESTIONS = list(intake_answers()["answers"])
@@ -51,13 +58,13 @@ def written():
 
 
 def test_the_forms_link_lets_the_patient_answer_and_sign_but_not_read(client, patient):
-    services.submit_intake(
-        services.forms_actor(patient, "link"),
+    submit_intake(
+        forms_actor(patient, "link"),
         patient,
         intake_answers(medications=["Secretdrug 5 mg"]),
         via="link",
     )
-    token = services.forms_token(patient)
+    token = forms_token(patient)
     hub = client.get(reverse("screening:forms", args=[token]))
     assert hub.status_code == 200 and b"Hello Grace" in hub.content
     form = client.get(reverse("screening:forms-intake", args=[token]))
@@ -69,7 +76,7 @@ def test_the_forms_link_lets_the_patient_answer_and_sign_but_not_read(client, pa
         all_no_form(medications="Aspirin 81 mg\nfish oil", moving_between_brows="on"),
     )
     assert response.status_code == 302
-    latest = services.latest_intake(patient)
+    latest = latest_intake(patient)
     assert latest.via == "link" and latest.answers["medications"] == ["Aspirin 81 mg", "fish oil"]
     assert latest.answers["concerns"] == [
         {"area": "between_brows", "at_rest": False, "with_expression": True}
@@ -78,7 +85,7 @@ def test_the_forms_link_lets_the_patient_answer_and_sign_but_not_read(client, pa
 
 def test_an_empty_questionnaire_gets_a_message_at_every_question(client, patient):
     before = written()
-    token = services.forms_token(patient)
+    token = forms_token(patient)
     response = client.post(reverse("screening:forms-intake", args=[token]), {})
     assert response.status_code == 422
     assert response.content.count(b"Please answer this question.") == len(QUESTIONS)
@@ -86,7 +93,7 @@ def test_an_empty_questionnaire_gets_a_message_at_every_question(client, patient
 
 
 def test_impossible_dates_are_shown_at_their_field(client, patient):
-    token = services.forms_token(patient)
+    token = forms_token(patient)
     response = client.post(
         reverse("screening:forms-intake", args=[token]),
         all_no_form(q_recent_toxin="yes", toxin_0_product="Botox", toxin_0_date="2199-01-01"),
@@ -96,7 +103,7 @@ def test_impossible_dates_are_shown_at_their_field(client, patient):
 
 
 def test_the_units_of_a_reported_toxin_are_kept_and_bad_units_shown_at_their_field(client, patient):
-    token = services.forms_token(patient)
+    token = forms_token(patient)
     url = reverse("screening:forms-intake", args=[token])
     told = dict(q_recent_toxin="yes", toxin_0_product="Botox", toxin_0_purpose="medical")
     day = (date.today() - timedelta(days=10)).isoformat()  # in the past on any clock
@@ -105,11 +112,11 @@ def test_the_units_of_a_reported_toxin_are_kept_and_bad_units_shown_at_their_fie
     assert not IntakeResponse.objects.exists()
     good = client.post(url, all_no_form(**told, toxin_0_date=day, toxin_0_units="155"))
     assert good.status_code == 302
-    assert services.latest_intake(patient).answers["recent_toxin"][0]["units"] == "155"
+    assert latest_intake(patient).answers["recent_toxin"][0]["units"] == "155"
 
 
 def test_signing_on_the_tablet_gives_a_pdf_the_patient_can_download(client, patient):
-    token = services.forms_token(patient, "tablet")
+    token = forms_token(patient, "tablet")
     url = reverse("screening:forms-consent", args=[token, "neuromodulator"])
     page = client.get(url)
     assert page.status_code == 200 and b"Rare but serious effects" in page.content
@@ -137,7 +144,7 @@ def test_signing_on_the_tablet_gives_a_pdf_the_patient_can_download(client, pati
 
 
 def test_a_bad_signature_is_shown_at_its_field_and_a_stale_text_is_refused(client, patient):
-    token = services.forms_token(patient)
+    token = forms_token(patient)
     url = reverse("screening:forms-consent", args=[token, "photo"])
     shown = shown_value(client.get(url))
     response = client.post(url, {"shown": shown, "typed_name": "Grace Holloway"})
@@ -151,11 +158,11 @@ def test_a_bad_signature_is_shown_at_its_field_and_a_stale_text_is_refused(clien
 
 def test_bad_expired_or_foreign_links_find_nothing(client, patient, other_patient, settings):
     assert client.get(reverse("screening:forms", args=["nonsense"])).status_code == 404
-    forged = services.forms_token(patient).replace("link:", "tablet:")
+    forged = forms_token(patient).replace("link:", "tablet:")
     assert client.get(reverse("screening:forms", args=[forged])).status_code == 404
     consent = SignedConsent.objects.create(
         patient=other_patient,
-        document=services.current_documents()["photo"],
+        document=current_documents()["photo"],
         typed_name="x",
         method="typed",
         via="link",
@@ -164,10 +171,10 @@ def test_bad_expired_or_foreign_links_find_nothing(client, patient, other_patien
         pdf_sha256="0",
         actor_label="test",
     )
-    mine = services.forms_token(patient)
+    mine = forms_token(patient)
     url = reverse("screening:forms-consent-pdf", args=[mine, consent.public_id])
     assert client.get(url).status_code == 404
-    tablet = services.forms_token(patient, "tablet")
+    tablet = forms_token(patient, "tablet")
     settings.TABLET_LINK_MINUTES = -1  # an hour-old tablet session
     assert client.get(reverse("screening:forms", args=[tablet])).status_code == 404
 
@@ -201,7 +208,7 @@ def test_a_signed_in_patient_opens_their_forms_from_the_portal(client_for):
 def test_the_screening_page_shows_findings_entries_to_review_and_a_suggestion(
     client_for, patient, actor_of
 ):
-    services.submit_intake(
+    submit_intake(
         actor_of("injector"),
         patient,
         intake_answers(
@@ -220,7 +227,7 @@ def test_the_screening_page_shows_findings_entries_to_review_and_a_suggestion(
 
 
 def test_staff_enter_answers_starting_from_the_last_ones(client_for, patient, actor_of):
-    services.submit_intake(
+    submit_intake(
         actor_of("injector"), patient, intake_answers(medications=["warfarin"]), via="staff"
     )
     client = client_for("injector")
@@ -228,7 +235,7 @@ def test_staff_enter_answers_starting_from_the_last_ones(client_for, patient, ac
     assert b"warfarin" in client.get(url).content
     response = client.post(url, all_no_form(medications="warfarin", q_heart_disease="unsure"))
     assert response.status_code == 302
-    latest = services.latest_intake(patient)
+    latest = latest_intake(patient)
     assert latest.via == "staff" and latest.answers["answers"]["heart_disease"] is None
     assert latest.entered_by.username.startswith("injector@")
 
@@ -236,7 +243,7 @@ def test_staff_enter_answers_starting_from_the_last_ones(client_for, patient, ac
 def test_the_decision_page_signs_and_refuses_what_the_label_rules_out(
     client_for, patient, actor_of
 ):
-    services.submit_intake(
+    submit_intake(
         actor_of("injector"), patient, intake_answers(allergies=["cow's milk"]), via="staff"
     )
     client = client_for("injector")
@@ -268,7 +275,7 @@ def test_policies_are_switched_by_the_medical_director_only(client_for):
     assert client_for("owner").post(url, data).status_code == 403
     assert not PolicyChange.objects.exists()
     assert client_for("medical_director").post(url, data).status_code == 302
-    assert "policy-pregnancy" in services.policies_off()
+    assert "policy-pregnancy" in policies_off()
     page = client_for("injector").get(url)
     assert b"Decided at the board" in page.content and b"Switch" not in page.content
 
@@ -279,7 +286,7 @@ def test_consent_texts_are_published_by_the_medical_director(client_for):
     assert client_for("injector").post(url, data).status_code == 403
     response = client_for("medical_director").post(url, data)
     assert response.status_code == 302
-    assert services.current_documents()["photo"].version == 2
+    assert current_documents()["photo"].version == 2
     bad = client_for("medical_director").post(url, {**data, "body": "short"})
     assert bad.status_code == 422 and b"50 to 20,000" in bad.content
 
@@ -420,9 +427,7 @@ def test_no_role_can_change_a_signed_record_through_any_endpoint(
 
 
 def test_a_contraindicated_product_is_offered_only_to_decline(client_for, patient, actor_of):
-    services.submit_intake(
-        actor_of("injector"), patient, intake_answers(allergy_milk=True), via="staff"
-    )
+    submit_intake(actor_of("injector"), patient, intake_answers(allergy_milk=True), via="staff")
     page = client_for("injector").get(reverse("screening:sign-decision", args=[patient.public_id]))
     content = page.content.decode()
     assert 'name="d_dysport__glabellar" value="allow"' not in content
@@ -446,16 +451,16 @@ def test_the_medical_director_sets_which_label_precautions_need_review_on_the_pa
     assert client_for("injector").post(url, data).status_code == 403
     assert client_for("owner").post(url, data).status_code == 403
     assert not ReviewSetting.objects.exists()
-    assert "muscle-relaxants" in services.needs_review()
+    assert "muscle-relaxants" in needs_review()
     assert client_for("medical_director").post(url, data).status_code == 302
-    assert "muscle-relaxants" not in services.needs_review()
+    assert "muscle-relaxants" not in needs_review()
     assert AccessLog.objects.filter(object_type="screening-review").count() == 1
-    services.submit_intake(
+    submit_intake(
         actor_of("injector"), patient, intake_answers(medications=["baclofen"]), via="staff"
     )
-    verdict = services.evaluate_patient(patient, services.clinic_today(patient))
+    verdict = evaluate_patient(patient, clinic_today(patient))
     assert {v.outcome.value for v in verdict.values()} == {"eligible"}
-    assert verdict[services.Product.XEOMIN].findings[0].severity == "warning"
+    assert verdict[Product.XEOMIN].findings[0].severity == "warning"
     page = client_for("injector").get(url)
     assert b"Low doses in the face" in page.content and b"Warning only" in page.content
     assert b"Require review" not in page.content  # only the medical director changes it
@@ -499,7 +504,7 @@ def test_the_review_settings_through_the_api(client_for):
     made = post(client_for("medical_director"), REVIEW, body)
     assert made.status_code == 201 and made.json()["needs_review"] is True
     assert made.json()["changed_by"] and made.json()["reason"] == "Ophthalmology asked"
-    assert "dry-eye" in services.needs_review()
+    assert "dry-eye" in needs_review()
     intake = {**intake_answers(conditions=["dry eye"]), "birth_date": "1980-01-01"}
     verdict = post(client_for("injector"), EVALUATE, {"product": "xeomin", "intake": intake})
     assert verdict.json()["outcome"] == "review"
@@ -578,18 +583,18 @@ def test_a_male_patient_on_record_who_left_pregnancy_blank_is_not_held(client_fo
     from tests.conftest import make_patient
 
     man = make_patient(given_name="Tom", family_name="Berg", sex="male", email="tom@example.com")
-    services.submit_intake(
+    submit_intake(
         actor_of("injector"),
         man,
         intake_answers(pregnant=None, breastfeeding=None),
         via="staff",
     )
-    verdicts = services.evaluate_patient(man, services.clinic_today(man))
+    verdicts = evaluate_patient(man, clinic_today(man))
     assert {v.outcome.value for v in verdicts.values()} == {"eligible"}
 
 
 def test_an_off_label_line_through_the_api_returns_its_record(client_for, patient, actor_of):
-    services.submit_intake(actor_of("injector"), patient, intake_answers(), via="staff")
+    submit_intake(actor_of("injector"), patient, intake_answers(), via="staff")
     base = f"/api/v1/screening/patients/{patient.public_id}"
     client = client_for("medical_director")
     line = {"product": "botox_cosmetic", "area": "masseter", "allowed": True}
@@ -614,7 +619,7 @@ def test_an_off_label_line_through_the_api_returns_its_record(client_for, patien
 def test_the_decision_page_signs_an_off_label_line_with_its_rationale(
     client_for, patient, actor_of
 ):
-    services.submit_intake(actor_of("injector"), patient, intake_answers(), via="staff")
+    submit_intake(actor_of("injector"), patient, intake_answers(), via="staff")
     url = reverse("screening:sign-decision", args=[patient.public_id])
     client = client_for("injector")
     page = client.get(url)
@@ -660,7 +665,7 @@ def test_the_treatment_consent_records_the_medication_guide_given_with_its_versi
 
     from pypdf import PdfReader
 
-    token = services.forms_token(patient, "tablet")
+    token = forms_token(patient, "tablet")
     url = reverse("screening:forms-consent", args=[token, "neuromodulator"])
     page = client.get(url)
     assert b"The Medication Guide I was given" in page.content
@@ -687,7 +692,7 @@ def test_the_treatment_consent_records_the_medication_guide_given_with_its_versi
 
 
 def test_the_photo_consent_asks_for_no_medication_guide(client, patient):
-    token = services.forms_token(patient, "tablet")
+    token = forms_token(patient, "tablet")
     url = reverse("screening:forms-consent", args=[token, "photo"])
     page = client.get(url)
     assert b"Medication Guide" not in page.content
@@ -698,15 +703,15 @@ def test_the_photo_consent_asks_for_no_medication_guide(client, patient):
 def test_the_consent_has_an_off_label_paragraph_when_the_decision_has_off_label_lines(
     client, actor_of, patient
 ):
-    token = services.forms_token(patient, "tablet")
+    token = forms_token(patient, "tablet")
     url = reverse("screening:forms-consent", args=[token, "neuromodulator"])
-    document = services.current_documents()["neuromodulator"]
+    document = current_documents()["neuromodulator"]
     plain = client.get(url)
     assert b"Use outside the label" not in plain.content
     assert shown_value(plain) == document.text_sha256
     director = actor_of("medical_director")
-    services.submit_intake(director, patient, intake_answers(), via="staff")
-    services.sign_decision(
+    submit_intake(director, patient, intake_answers(), via="staff")
+    sign_decision(
         director,
         patient,
         [
@@ -729,13 +734,13 @@ def test_the_consent_has_an_off_label_paragraph_when_the_decision_has_off_label_
     assert client.post(url, consent_post(page)).status_code == 302
     consent = SignedConsent.objects.get()
     assert consent.off_label_areas == ["masseter"]
-    body = services.consent_text(document, patient, services.clinic_today(patient)).body
-    exact = services.text_of(document.title, document.version, body)
-    assert consent.text_sha256 == services.sha256(exact) == shown_value(page)
+    body = consent_text(document, patient, clinic_today(patient)).body
+    exact = text_of(document.title, document.version, body)
+    assert consent.text_sha256 == sha256(exact) == shown_value(page)
 
 
 def test_the_decision_page_shows_the_dry_eye_warning_at_crows_feet(client_for, patient, actor_of):
-    services.submit_intake(
+    submit_intake(
         actor_of("injector"), patient, intake_answers(conditions=["dry eye"]), via="staff"
     )
     page = client_for("injector").get(reverse("screening:sign-decision", args=[patient.public_id]))
@@ -744,6 +749,6 @@ def test_the_decision_page_shows_the_dry_eye_warning_at_crows_feet(client_for, p
     assert at_crows_feet and all("crow&#x27;s feet" in p for p in at_crows_feet)
     assert all("severity-warning" in p for p in at_crows_feet)
     # once per product with crow's feet on its label (BOTOX Cosmetic, Xeomin), under that line
-    offered = services.offered_products()
-    with_crows_feet = [p for p in offered if services.Area.LATERAL_CANTHAL in label_areas(p)]
+    offered = offered_products()
+    with_crows_feet = [p for p in offered if Area.LATERAL_CANTHAL in label_areas(p)]
     assert len(at_crows_feet) == len(with_crows_feet)

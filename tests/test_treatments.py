@@ -11,11 +11,16 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
+from glabella.clinic import clock
 from glabella.clinic.clock import clinic_zone
 from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.inventory import services as stock
 from glabella.inventory.models import Movement, Vial
-from glabella.screening import services as screening
+from glabella.screening import consents
+from glabella.screening.consents import consent_text, current_documents
+from glabella.screening.decisions import sign_decision
+from glabella.screening.intake import submit_intake
+from glabella.screening.links import forms_actor
 from glabella.treatments import services
 from glabella.treatments.models import InjectionPoint, RecordLocked, TreatmentRecord
 from tests.conftest import (
@@ -35,10 +40,10 @@ GLABELLAR = [{"area": "glabellar", "x": "0.5", "y": "0.3", "units": "4"} for _ i
 def sign_consent(patient):
     """The patient signs the treatment consent as it is shown to them today (with the off-label
     paragraph when their decision has off-label lines)."""
-    document = screening.current_documents()["neuromodulator"]
-    shown = screening.consent_text(document, patient, screening.clinic_today(patient))
-    return screening.sign_consent(
-        screening.forms_actor(patient, "tablet"),
+    document = current_documents()["neuromodulator"]
+    shown = consent_text(document, patient, clock.clinic_today(patient))
+    return consents.sign_consent(
+        forms_actor(patient, "tablet"),
         patient,
         document,
         typed_name=f"{patient.given_name} {patient.family_name}",
@@ -583,7 +588,7 @@ def test_platysma_bands_are_recorded_on_the_draft_and_sign_the_neck(
     actor_of, client_for, injector, clinic, vial
 ):
     record = reported_toxin_draft(injector, clinic, [])
-    screening.sign_decision(
+    sign_decision(
         actor_of("medical_director"),
         record.patient,
         [{"product": "botox_cosmetic", "area": "platysma", "allowed": True}],
@@ -701,7 +706,7 @@ def test_a_reported_toxin_we_charted_ourselves_is_not_counted_twice(
     signed = services.lock(injector, record, now=NOW - timedelta(days=30))
     day = signed.locked_at.astimezone(clinic_zone(signed.patient)).date()
     told = {"product": "BOTOX Cosmetic", "date": day.isoformat(), "units": "20"}
-    screening.submit_intake(
+    submit_intake(
         actor_of("medical_director"),
         signed.patient,
         intake_answers(recent_toxin=True, toxins=[told]),

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from glabella.inventory import services as stock
-from glabella.screening import services as screening
+from glabella.screening.decisions import sign_decision
 from glabella.treatments import services
 from glabella.treatments.models import TreatmentRecord
 from tests.conftest import clear_for_treatment, future_appointment, receive_lot
@@ -99,7 +99,7 @@ def test_bad_rows_are_shown_in_their_row_and_nothing_is_saved(page, vial):
 
 def test_signing_asks_a_reason_for_each_warning_then_locks(page, vial, actor_of):
     client, url, record = page
-    screening.sign_decision(
+    sign_decision(
         actor_of("medical_director"),
         record.patient,
         [

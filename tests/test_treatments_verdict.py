@@ -23,7 +23,8 @@ from glabella.core.models import AccessLog, StaffMember
 from glabella.inventory import services as stock
 from glabella.inventory.models import Movement
 from glabella.messaging.models import Message
-from glabella.screening import services as screening
+from glabella.screening.decisions import sign_decision
+from glabella.screening.intake import submit_intake
 from glabella.treatments import services
 from glabella.treatments.models import InjectionPoint, TreatmentRecord
 from tests.conftest import (
@@ -46,8 +47,8 @@ def cleared_patient(n: int = 0):
     patient = make_patient(given_name=f"Ada{n}", email=f"ada{n}@example.com")
     director = StaffMember.objects.get(user__username=STAFF_EMAILS["medical_director"])
     actor = actor_for(director.user, ip="127.0.0.1")
-    screening.submit_intake(actor, patient, intake_answers(), via="staff")
-    screening.sign_decision(
+    submit_intake(actor, patient, intake_answers(), via="staff")
+    sign_decision(
         actor,
         patient,
         [{"product": "botox_cosmetic", "area": a, "allowed": True} for a in CLEARED],

@@ -28,7 +28,7 @@ from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.core.pdf import Pages
 from glabella.core.roles import Capability
 from glabella.inventory.models import Vial
-from glabella.screening.services import latest_intake
+from glabella.screening.intake import latest_intake
 
 FDA_LINE = "FDA MedWatch: 1-800-FDA-1088, or online at www.fda.gov/medwatch"
 SOURCES = {"check-in", "call", "visit"}

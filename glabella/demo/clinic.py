@@ -16,7 +16,7 @@ from glabella.core.models import StaffMember
 from glabella.core.roles import Credential, Role
 from glabella.patients.models import Channel, Patient, Sex
 from glabella.scheduling.models import WeeklyHours
-from glabella.screening.services import ensure_default_consents
+from glabella.screening.consents import ensure_default_consents
 
 DEMO_PASSWORD = "glabella-demo"  # noqa: S105 - printed for the demo; never a real account
 DEMO_DOMAIN = "demo.glabella.test"

@@ -17,7 +17,12 @@ from glabella.core.models import StaffMember
 from glabella.core.roles import Role
 from glabella.patients.models import Patient
 from glabella.scheduling.models import Appointment
-from glabella.screening import rules, services
+from glabella.screening import rules
+from glabella.screening.consents import current_documents, sign_consent
+from glabella.screening.decisions import offered_products, sign_decision
+from glabella.screening.evaluation import evaluate_patient
+from glabella.screening.intake import submit_intake
+from glabella.screening.links import forms_actor
 from glabella.screening.models import CandidacyDecision
 
 
@@ -38,7 +43,7 @@ def _answers(patient: Patient) -> dict:
 def _lines(verdicts) -> list[dict]:
     """Allow each offered product the rules do not rule out, in all its label areas."""
     lines = []
-    for product in services.offered_products():
+    for product in offered_products():
         verdict = verdicts[product]
         allowed = verdict.outcome != rules.Outcome.NOT_ELIGIBLE
         for area in label_areas(product):
@@ -71,17 +76,17 @@ def load_demo_screening(now: datetime) -> int:
         .select_related("preferred_location")
         .order_by("id")
     )
-    documents = services.current_documents()
+    documents = current_documents()
     consent = documents.get("neuromodulator")
     made = 0
     for patient in patients:
-        services.submit_intake(staff, patient, _answers(patient), via="staff", now=now)
+        submit_intake(staff, patient, _answers(patient), via="staff", now=now)
         today = clinic_today(patient, now)
-        verdicts = services.evaluate_patient(patient, today)
-        services.sign_decision(staff, patient, _lines(verdicts), now=now)
+        verdicts = evaluate_patient(patient, today)
+        sign_decision(staff, patient, _lines(verdicts), now=now)
         if consent is not None:
-            services.sign_consent(
-                services.forms_actor(patient, "tablet", "127.0.0.1"),
+            sign_consent(
+                forms_actor(patient, "tablet", "127.0.0.1"),
                 patient,
                 consent,
                 typed_name=f"{patient.given_name} {patient.family_name}",

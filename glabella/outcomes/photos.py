@@ -17,7 +17,7 @@ from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.core.roles import Capability
 from glabella.outcomes.models import Photo, View
 from glabella.outcomes.services import day_after_treatment, treated_on
-from glabella.screening.services import current_consent
+from glabella.screening.consents import current_consent
 
 NO_CONSENT = "The patient has not given (or has withdrawn) consent to clinical photographs."
 

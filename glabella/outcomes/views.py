@@ -31,7 +31,7 @@ from glabella.outcomes.scores import AREAS, GRADES
 from glabella.patients.models import Patient
 from glabella.scheduling import services as scheduling
 from glabella.scheduling.models import Appointment
-from glabella.screening.services import current_consent
+from glabella.screening.consents import current_consent
 from glabella.treatments.models import TreatmentRecord
 
 # ---------------------------------------------------------------- the monthly question

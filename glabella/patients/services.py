@@ -12,7 +12,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Q
 from django.http import Http404
 from django.utils import timezone
@@ -24,11 +24,16 @@ from glabella.core.access import Actor, get_restricted_or_404
 from glabella.core.db import write_transaction
 from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.core.roles import Capability
+from glabella.core.text import fold
 from glabella.patients.models import (
     CLINICAL_KINDS,
     CLINICAL_RULE,
+    Allergy,
     BreastfeedingStatus,
     Channel,
+    ClinicalEntry,
+    Condition,
+    Medication,
     Patient,
     PregnancyStatus,
     Sex,
@@ -529,6 +534,50 @@ def add_clinical_entry(actor: Actor, patient: Patient, kind: str, data: dict):
             object_id=entry.public_id,
         )
     return entry
+
+
+def record_intake_history(
+    actor: Actor, patient: Patient, reported: dict, *, pregnant, breastfeeding, today, now
+) -> dict[str, int]:
+    """Adds what a patient reported in their intake: the allergies, medications and conditions
+    (`reported`, names by kind) that have no active entry yet, as entries from the intake, and
+    pregnancy and breastfeeding (True/False) when answered. Runs in the intake's transaction,
+    whose audit row carries the counts returned (new entries per kind)."""
+    own = actor.patient_id is not None and actor.patient_id == patient.pk
+    if not (actor.can(Capability.CHANGE_CLINICAL) or own):
+        raise Forbidden("Only the patient or a clinician may record these answers.")
+    added: dict[str, int] = {}
+    with transaction.atomic():
+        for key, model in (
+            ("allergies", Allergy),
+            ("medications", Medication),
+            ("conditions", Condition),
+        ):
+            active = model.objects.filter(patient=patient, active=True).values_list("name")
+            known = {fold(name) for (name,) in active}
+            first: dict[str, str] = {}  # one entry per name, however often it was reported
+            for name in reported[key]:
+                first.setdefault(fold(name), name)
+            new = [name for folded, name in first.items() if folded not in known]
+            source, by = ClinicalEntry.Source.INTAKE, actor.saved_user
+            model.objects.bulk_create(
+                model(patient=patient, name=name, source=source, recorded_at=now, recorded_by=by)
+                for name in new
+            )
+            added[key] = len(new)
+        changes = {}
+        for field, answer, yes, no in (
+            ("pregnancy", pregnant, PregnancyStatus.PREGNANT, PregnancyStatus.NOT_PREGNANT),
+            ("breastfeeding", breastfeeding, BreastfeedingStatus.YES, BreastfeedingStatus.NO),
+        ):
+            if answer is not None:
+                changes[f"{field}_status"] = yes if answer else no
+                changes[f"{field}_recorded_on"] = today
+        if changes:
+            Patient.objects.filter(pk=patient.pk).update(updated_at=now, **changes)
+            for name, value in changes.items():
+                setattr(patient, name, value)
+    return added
 
 
 def set_clinical_entry_active(actor: Actor, patient: Patient, kind: str, public_id, active: bool):

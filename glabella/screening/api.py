@@ -18,8 +18,23 @@ from glabella.core import audit
 from glabella.core.api import api_actor, requires
 from glabella.core.roles import Capability
 from glabella.patients.models import Patient
-from glabella.screening import services
+from glabella.screening import decisions, intake
+from glabella.screening.decisions import (
+    DecisionState,
+    current_decision,
+    decision_state,
+    off_label_records,
+    offered_products,
+)
+from glabella.screening.evaluation import (
+    evaluate_answers,
+    evaluate_patient,
+    signature_key,
+    signature_of,
+    verdict_json,
+)
 from glabella.screening.models import CandidacyDecision, IntakeResponse, SignedConsent, Via
+from glabella.screening.policy import review_states, set_review
 
 router = Router(tags=["screening"])
 Action = audit.Action
@@ -66,8 +81,8 @@ class VerdictOut(Schema):
 )
 def evaluate(request: HttpRequest, payload: EvaluateIn):
     """The verdict (eligible, review or not_eligible) with every finding. Writes nothing."""
-    return services.verdict_json(
-        services.evaluate_answers(payload.intake, payload.product, on=payload.on, sex=payload.sex)
+    return verdict_json(
+        evaluate_answers(payload.intake, payload.product, on=payload.on, sex=payload.sex)
     )
 
 
@@ -115,7 +130,7 @@ def _review_out(state) -> dict:
 def list_review_settings(request: HttpRequest):
     """Each label precaution the medical director may set, with the label's default and the
     setting in force."""
-    return [_review_out(s) for s in services.review_states()]
+    return [_review_out(s) for s in review_states()]
 
 
 @router.post(
@@ -126,8 +141,8 @@ def list_review_settings(request: HttpRequest):
 )
 def set_review_setting(request: HttpRequest, payload: ReviewSettingIn):
     """The medical director sets one precaution; the change is a new row, audited."""
-    services.set_review(api_actor(request), payload.rule, payload.needs_review, payload.reason)
-    state = next(s for s in services.review_states() if s.rule.id == payload.rule)
+    set_review(api_actor(request), payload.rule, payload.needs_review, payload.reason)
+    state = next(s for s in review_states() if s.rule.id == payload.rule)
     return Status(201, _review_out(state))
 
 
@@ -158,7 +173,7 @@ def submit_intake(request: HttpRequest, public_id: UUID, payload: IntakeIn):
     actor = api_actor(request)
     patient = _patient(request, public_id)
     via = Via.PORTAL if actor.is_patient else Via.API
-    return Status(201, services.submit_intake(actor, patient, payload.answers, via=via))
+    return Status(201, intake.submit_intake(actor, patient, payload.answers, via=via))
 
 
 @router.get("/patients/{public_id}/intake", response=list[IntakeOut], summary="Answers given")
@@ -233,7 +248,7 @@ def _decision_out(decision: CandidacyDecision, state) -> dict:
         "note": decision.note,
         "supersedes": decision.supersedes,
         "lines": list(decision.lines.all()),
-        "off_label": services.off_label_records(decision),
+        "off_label": off_label_records(decision),
         "status": state.status if state else "",
         "status_reason": state.reason if state else "",
     }
@@ -255,12 +270,12 @@ def read_screening(request: HttpRequest, public_id: UUID):
     actor = api_actor(request)
     patient = _patient(request, public_id)
     today = clinic_today(patient)
-    verdicts = services.evaluate_patient(patient, today)
-    decision, state = services.current_decision(patient, today)
+    verdicts = evaluate_patient(patient, today)
+    decision, state = current_decision(patient, today)
     audit.record_patient(actor, Action.READ, patient, object_type=audit.Kind.SCREENING)
     return {
-        "verdicts": [services.verdict_json(verdicts[p]) for p in services.offered_products()],
-        "signature_key": services.signature_key(services.signature_of(verdicts)),
+        "verdicts": [verdict_json(verdicts[p]) for p in offered_products()],
+        "signature_key": signature_key(signature_of(verdicts)),
         "decision": _decision_out(decision, state) if decision else None,
     }
 
@@ -281,15 +296,13 @@ def list_decisions(request: HttpRequest, public_id: UUID):
         .prefetch_related("lines")
         .order_by("-signed_at", "-id")[:50]
     )
-    signature = (
-        services.signature_of(services.evaluate_patient(patient, today)) if decisions else []
-    )
+    signature = signature_of(evaluate_patient(patient, today)) if decisions else []
     newest = decisions[0].pk if decisions else None
     audit.record_patient(actor, Action.READ, patient, object_type=audit.Kind.CANDIDACY_DECISION)
     return [
         _decision_out(
             d,
-            services.decision_state(d, today=today, signature=signature, newest_id=newest),
+            decision_state(d, today=today, signature=signature, newest_id=newest),
         )
         for d in decisions
     ]
@@ -306,10 +319,10 @@ def sign_decision(request: HttpRequest, public_id: UUID, payload: DecisionIn):
     which stays on record."""
     actor = api_actor(request)
     patient = _patient(request, public_id)
-    decision = services.sign_decision(
+    decision = decisions.sign_decision(
         actor, patient, payload.lines, note=payload.note, shown=payload.shown
     )
-    return Status(201, _decision_out(decision, services.DecisionState("current")))
+    return Status(201, _decision_out(decision, DecisionState("current")))
 
 
 class ConsentOut(Schema):

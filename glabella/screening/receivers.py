@@ -11,14 +11,14 @@ they are module-level functions, so the signals' weak references hold.
 from django.dispatch import receiver
 
 from glabella.scheduling.signals import appointment_booked, booking_requested
-from glabella.screening import services
+from glabella.screening import decisions, links
 
 
 @receiver(booking_requested, dispatch_uid="screening.require_treatment_clearance")
 def require_treatment_clearance(sender, service, patient, start, **kwargs) -> None:
-    services.require_treatment_clearance(service, patient, start)
+    decisions.require_treatment_clearance(service, patient, start)
 
 
 @receiver(appointment_booked, dispatch_uid="screening.after_booking")
 def send_forms_link(sender, appointment, now, **kwargs) -> None:
-    services.after_booking(appointment, now)
+    links.after_booking(appointment, now)

@@ -27,7 +27,7 @@ from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
 from glabella.patients import services as patient_services
 from glabella.patients.models import Patient
-from glabella.screening import services
+from glabella.screening import consents, decisions, evaluation, intake, links, policy, public
 from glabella.screening.forms import (
     ConsentDocumentForm,
     ConsentForm,
@@ -68,13 +68,13 @@ def _posted(request):
 def _forms_patient(request, token: str):
     """(patient, mode, actor) for a forms link; 404 for a bad or expired one."""
     try:
-        mode, public_id = services.read_forms_token(token)
+        mode, public_id = links.read_forms_token(token)
     except signing.BadSignature:
         raise Http404("This link is not valid or has expired.") from None
     patient = Patient.objects.filter(public_id=public_id).first()
     if patient is None:
         raise Http404
-    actor = services.forms_actor(patient, mode, client_ip(request))
+    actor = links.forms_actor(patient, mode, client_ip(request))
     return patient, mode, actor
 
 
@@ -91,14 +91,14 @@ def _forms_context(token, patient, mode, **extra) -> dict:
 def forms_hub(request, token):
     patient, mode, actor = _forms_patient(request, token)
     today = clinic_today(patient)
-    latest = services.latest_intake(patient)
+    latest = intake.latest_intake(patient)
     audit.record_patient(actor, Action.READ, patient, object_type=audit.Kind.FORMS)
     context = _forms_context(
         token,
         patient,
         mode,
         intake_done=latest.submitted_at if latest else None,
-        consents=services.consent_overview(patient, today),
+        consents=consents.consent_overview(patient, today),
     )
     return _show(request, "screening/forms_hub.html", context, patient=patient)
 
@@ -112,7 +112,7 @@ def forms_intake(request, token):
         status = 422
         if form.is_valid():
             try:
-                services.submit_intake(actor, patient, form.to_raw(), via=mode)
+                intake.submit_intake(actor, patient, form.to_raw(), via=mode)
             except ValidationFailed as exc:
                 form.show_errors(exc.fields)
             else:
@@ -127,18 +127,18 @@ def forms_consent(request, token, kind):
     patient, mode, actor = _forms_patient(request, token)
     if kind not in ConsentKind.values:
         raise Http404
-    document = services.current_documents().get(kind)
+    document = consents.current_documents().get(kind)
     if document is None:
         raise Http404
-    text = services.consent_text(document, patient, clinic_today(patient))
-    guides = services.medication_guides() if kind == ConsentKind.NEUROMODULATOR else None
+    text = consents.consent_text(document, patient, clinic_today(patient))
+    guides = consents.medication_guides() if kind == ConsentKind.NEUROMODULATOR else None
     form = ConsentForm(_posted(request), initial={"shown": text.text_sha256}, guides=guides)
     status, error = 200, None
     if request.method == "POST":
         status = 422
         if form.is_valid():
             with refusal_on(kinds=(ValidationFailed, Conflict)) as refused:
-                services.sign_consent(
+                consents.sign_consent(
                     actor,
                     patient,
                     document,
@@ -178,7 +178,7 @@ def forms_consent_pdf(request, token, consent_id):
 def portal_forms(request):
     """A signed-in patient's forms: the same pages, opened with a link made for them now."""
     patient = request.user.patient_record
-    return redirect("screening:forms", token=services.forms_token(patient, Via.PORTAL))
+    return redirect("screening:forms", token=links.forms_token(patient, Via.PORTAL))
 
 
 def _pdf_response(actor, consent: SignedConsent) -> HttpResponse:
@@ -209,10 +209,10 @@ def _clinical_patient(request, public_id) -> Patient:
 def patient_screening(request, public_id):
     patient = _clinical_patient(request, public_id)
     today = clinic_today(patient)
-    latest = services.latest_intake(patient)
-    verdicts = services.evaluate_patient(patient, today)
-    offered = services.offered_products()
-    decision, state = services.current_decision(patient, today)
+    latest = intake.latest_intake(patient)
+    verdicts = evaluation.evaluate_patient(patient, today)
+    offered = decisions.offered_products()
+    decision, state = decisions.current_decision(patient, today)
     history = list(
         CandidacyDecision.objects.restrict(request.actor)
         .filter(patient=patient)
@@ -230,7 +230,7 @@ def patient_screening(request, public_id):
         "decision": decision,
         "state": state,
         "history": history,
-        "consents": services.consent_overview(patient, today),
+        "consents": consents.consent_overview(patient, today),
         "suggestions": recommend(latest.answers.get("concerns", []), frozenset(offered))
         if latest
         else (),
@@ -254,14 +254,14 @@ def _answers_view(response) -> list[tuple[str, str]]:
 @staff_page(Capability.CHANGE_CLINICAL)
 def staff_intake(request, public_id):
     patient = patient_services.open_patient_clinical(request.actor, public_id, action="change")
-    latest = services.latest_intake(patient)
+    latest = intake.latest_intake(patient)
     form = IntakeForm(_posted(request), initial=initial_from(latest.answers) if latest else {})
     status = 200
     if request.method == "POST":
         status = 422
         if form.is_valid():
             try:
-                services.submit_intake(request.actor, patient, form.to_raw(), via=Via.STAFF)
+                intake.submit_intake(request.actor, patient, form.to_raw(), via=Via.STAFF)
             except ValidationFailed as exc:
                 form.show_errors(exc.fields)
             else:
@@ -276,9 +276,9 @@ def staff_intake(request, public_id):
 def sign_decision(request, public_id):
     patient = _clinical_patient(request, public_id)
     today = clinic_today(patient)
-    offered = services.offered_products()
-    verdicts = services.evaluate_patient(patient, today)
-    shown = services.signature_key(services.signature_of(verdicts))
+    offered = decisions.offered_products()
+    verdicts = evaluation.evaluate_patient(patient, today)
+    shown = evaluation.signature_key(evaluation.signature_of(verdicts))
     ruled_out = {p for p in offered if verdicts[p].outcome == Outcome.NOT_ELIGIBLE}
     options = {"products": offered, "contraindicated": ruled_out}
     form = DecisionForm(_posted(request), initial={"shown": shown}, **options)
@@ -288,7 +288,7 @@ def sign_decision(request, public_id):
         lines = form.to_lines() if form.is_valid() else []
         if form.is_valid():  # to_lines refuses a half-filled off-label row on its field
             try:
-                services.sign_decision(
+                decisions.sign_decision(
                     request.actor,
                     patient,
                     lines,
@@ -308,7 +308,7 @@ def sign_decision(request, public_id):
         "form": form,
         "verdicts": {p.value: verdicts[p] for p in offered},
         "error": error,
-        "has_intake": services.latest_intake(patient) is not None,
+        "has_intake": intake.latest_intake(patient) is not None,
     }
     return _show(request, "screening/decision.html", context, status=status)
 
@@ -322,7 +322,7 @@ def patient_forms(request, public_id):
     if request.method == "POST":
         what = request.POST.get("action")
         if what == "send":
-            sent = services.send_forms_link(request.actor, patient)
+            sent = links.send_forms_link(request.actor, patient)
             if sent:
                 messages.success(request, "The forms link is on its way to the patient.")
             else:
@@ -332,7 +332,7 @@ def patient_forms(request, public_id):
             audit.record_patient(
                 request.actor, Action.CREATE, patient, object_type=audit.Kind.FORMS_TABLET
             )
-            url = reverse("screening:forms", args=[services.forms_token(patient, Via.TABLET)])
+            url = reverse("screening:forms", args=[links.forms_token(patient, Via.TABLET)])
             # The tablet goes to the patient signed out, so that it opens nothing but their forms.
             logout(request)
             return redirect(url)
@@ -343,11 +343,11 @@ def patient_forms(request, public_id):
 
 def _desk_context(patient) -> dict:
     today = clinic_today(patient)
-    latest = services.latest_intake(patient)
+    latest = intake.latest_intake(patient)
     return {
         "patient": patient,
         "intake_done": latest.submitted_at if latest else None,
-        "consents": services.consent_overview(patient, today),
+        "consents": consents.consent_overview(patient, today),
         "tablet_minutes": settings.TABLET_LINK_MINUTES,
     }
 
@@ -355,16 +355,16 @@ def _desk_context(patient) -> dict:
 @require_GET
 @staff_page(Capability.VIEW_PATIENT)
 def consent_pdf(request, consent_id):
-    consent = services.open_consent(request.actor, consent_id)
+    consent = consents.open_consent(request.actor, consent_id)
     return _pdf_response(request.actor, consent)
 
 
 @require_POST
 @staff_page(Capability.CHANGE_PATIENT)
 def withdraw_consent(request, consent_id):
-    consent = services.open_consent(request.actor, consent_id)
+    consent = consents.open_consent(request.actor, consent_id)
     try:
-        services.withdraw_consent(
+        consents.withdraw_consent(
             request.actor, consent, reason=request.POST.get("reason", ""), via=Via.STAFF
         )
     except DomainError as exc:
@@ -393,11 +393,11 @@ def policies(request):
             # status (this page used to turn every refusal into 403).
             with refusal_on(target) as refused:
                 if review_posted:
-                    services.set_review(
+                    policy.set_review(
                         request.actor, data["rule"], data["needs_review"] == "1", data["reason"]
                     )
                 else:
-                    services.set_policy(
+                    policy.set_policy(
                         request.actor, data["rule"], data["enabled"] == "1", data["reason"]
                     )
             status = refused.status if refused else status
@@ -405,8 +405,8 @@ def policies(request):
                 messages.success(request, "The setting is changed, and the change is recorded.")
                 return redirect("screening:policies")
     context = {
-        "states": services.policy_states(),
-        "reviews": services.review_states(),
+        "states": policy.policy_states(),
+        "reviews": policy.review_states(),
         "form": form,
         "review_form": review_form,
         "may_change": request.actor.can(Capability.SET_SCREENING_POLICY),
@@ -423,7 +423,7 @@ def consent_documents(request):
         status = 422
         if form.is_valid():
             with refusal_on(form) as refused:  # Forbidden: the middleware's 403 page
-                doc = services.publish_consent(
+                doc = consents.publish_consent(
                     request.actor,
                     form.cleaned_data["kind"],
                     form.cleaned_data["title"],
@@ -435,7 +435,7 @@ def consent_documents(request):
                 return redirect("screening:consent-documents")
     context = {
         "documents": ConsentDocument.objects.order_by("kind", "-version"),
-        "current": {d.pk for d in services.current_documents().values()},
+        "current": {d.pk for d in consents.current_documents().values()},
         "form": form,
         "may_publish": request.actor.can(Capability.MANAGE_CONSENT_FORMS),
     }
@@ -454,7 +454,7 @@ def self_check(request):
     if request.method == "POST":
         valid = form.is_valid()
         with refusal_on(form, kinds=(Throttled,)) as refused:
-            result = services.public_self_check(
+            result = public.public_self_check(
                 client_ip(request), form.cleaned_data if valid else None
             )
         if refused:

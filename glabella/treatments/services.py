@@ -40,7 +40,9 @@ from glabella.core.text import CONTROL
 from glabella.inventory import services as stock
 from glabella.inventory.models import Lot, Movement, Vial
 from glabella.scheduling.models import Appointment, Status
-from glabella.screening import services as screening
+from glabella.screening.consents import current_consent
+from glabella.screening.decisions import clearance
+from glabella.screening.intake import latest_intake
 from glabella.screening.models import ConsentKind
 from glabella.treatments import dosing, draws, signals
 from glabella.treatments.models import (
@@ -228,7 +230,7 @@ def history(patient, before: datetime, *, session=None) -> tuple[dosing.PastSess
         for r in rows
     ]
     charted = {(s.day, s.product) for s in sessions}
-    latest = screening.latest_intake(patient)
+    latest = latest_intake(patient)
     for entry in latest.answers.get("recent_toxin", []) if latest else []:
         day = date.fromisoformat(entry["date"])
         named = product_named(entry["product"])
@@ -279,8 +281,8 @@ def plan_for(
     past = history_given
     if patient is not None:
         day = at.astimezone(clinic_zone(patient)).date()
-        decision, cleared = screening.clearance(patient, product, day)
-        consent = screening.current_consent(patient, ConsentKind.NEUROMODULATOR, day)
+        decision, cleared = clearance(patient, product, day)
+        consent = current_consent(patient, ConsentKind.NEUROMODULATOR, day)
         consented = consent is not None
         consented_off_label = frozenset(consent.off_label_areas if consent else ())
         past = past + history(patient, at, session=session)

@@ -32,6 +32,7 @@ from glabella.core.roles import Capability, Role
 from glabella.inventory.models import Vial
 from glabella.scheduling.forms import DayForm
 from glabella.scheduling.models import Appointment
+from glabella.screening.decisions import offered_products
 from glabella.treatments import chart, services
 from glabella.treatments.forms import AREA_CHOICES, DraftForm, PointFormSet
 from glabella.treatments.models import TreatmentRecord
@@ -81,7 +82,7 @@ def _show_day(request, locations, location, shown, *, failed=None, errors=None, 
         "locations": locations,
         "day": shown,
         "rows": [(a, records.get(a.pk)) for a in appointments],
-        "products": [(p.value, p.label) for p in services.screening.offered_products()],
+        "products": [(p.value, p.label) for p in offered_products()],
         "may_chart": request.actor.can(Capability.CHART),
         "previous_day": shown - timedelta(days=1),
         "next_day": shown + timedelta(days=1),

@@ -3,7 +3,7 @@ signed by keyboard alone, and signed by drawing, with nothing loaded from anothe
 
 import pytest
 
-from glabella.screening import services
+from glabella.screening.links import forms_token
 from glabella.screening.models import IntakeResponse, SignedConsent
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -48,7 +48,7 @@ def fits_the_screen(page) -> None:
 
 
 def test_the_questionnaire_by_keyboard_on_a_phone(phone, live_server, patient):
-    phone.goto(live_server.url + f"/forms/{services.forms_token(patient)}/")
+    phone.goto(live_server.url + f"/forms/{forms_token(patient)}/")
     fits_the_screen(phone)
     tab_to(phone, "main a.button.primary")
     phone.keyboard.press("Enter")
@@ -73,7 +73,7 @@ def test_the_questionnaire_by_keyboard_on_a_phone(phone, live_server, patient):
 
 
 def test_a_missing_answer_is_shown_where_it_belongs(phone, live_server, patient):
-    phone.goto(live_server.url + f"/forms/{services.forms_token(patient)}/questions/")
+    phone.goto(live_server.url + f"/forms/{forms_token(patient)}/questions/")
     tab_to(phone, "button[type=submit]")
     with phone.expect_navigation():
         phone.keyboard.press("Enter")
@@ -84,7 +84,7 @@ def test_a_missing_answer_is_shown_where_it_belongs(phone, live_server, patient)
 
 
 def test_consent_signed_by_keyboard_with_the_typed_name(phone, live_server, patient):
-    token = services.forms_token(patient, "tablet")
+    token = forms_token(patient, "tablet")
     phone.goto(live_server.url + f"/forms/{token}/consent/neuromodulator/")
     fits_the_screen(phone)
     assert phone.locator("#signature-pad").is_visible()  # the pad's script ran
@@ -105,7 +105,7 @@ def test_consent_signed_by_keyboard_with_the_typed_name(phone, live_server, pati
 
 
 def test_consent_signed_by_drawing_on_the_pad(phone, live_server, patient):
-    token = services.forms_token(patient)
+    token = forms_token(patient)
     phone.goto(live_server.url + f"/forms/{token}/consent/photo/")
     pad = phone.locator("#signature-pad")
     pad.scroll_into_view_if_needed()  # below the text: a finger can only draw on what shows
