@@ -31,7 +31,10 @@ from glabella.core.roles import Capability, Role
 from glabella.inventory.models import Lot, Vial
 from glabella.scheduling.forms import DayForm
 from glabella.scheduling.models import Appointment
-from glabella.treatments import chart, services
+from glabella.screening import services as screening
+from glabella.treatments import chart, charting, cosign, guard, verdict
+from glabella.treatments import protocol as house
+from glabella.treatments import recall as lot_recall
 from glabella.treatments.forms import AREA_CHOICES, DraftForm, PointFormSet
 from glabella.treatments.models import ProtocolChange, TreatmentRecord
 
@@ -80,7 +83,7 @@ def _show_day(request, locations, location, shown, *, failed=None, errors=None, 
         "locations": locations,
         "day": shown,
         "rows": [(a, records.get(a.pk)) for a in appointments],
-        "products": [(p.value, p.label) for p in services.screening.offered_products()],
+        "products": [(p.value, p.label) for p in screening.offered_products()],
         "may_chart": request.actor.can(Capability.CHART),
         "previous_day": shown - timedelta(days=1),
         "next_day": shown + timedelta(days=1),
@@ -107,7 +110,7 @@ def start(request, appointment_id):
     if existing is not None:
         return redirect("treatments:record", public_id=existing.public_id)
     try:
-        record = services.start(
+        record = charting.start(
             request.actor,
             appointment,
             request.POST.get("product", ""),
@@ -199,7 +202,7 @@ def _bands_on_screen(product: str, data):
     product whose label has no dose by bands, None when both are left blank. Anything but 1 or 2
     is passed on as typed, for the service to refuse on its field."""
     if not LABELS[Product(product)].band_doses:
-        return services.KEEP
+        return charting.KEEP
     left, right = (str(data.get(f"bands_{side}", "")).strip() for side in ("left", "right"))
     if not left and not right:
         return None
@@ -221,7 +224,7 @@ def _initial_rows(record) -> list[dict]:
 def record(request, public_id):
     actor = request.actor
     try:
-        current = services.open_record(actor, public_id)
+        current = charting.open_record(actor, public_id)
     except DomainError:
         raise Http404 from None
     may_chart = (
@@ -234,7 +237,7 @@ def record(request, public_id):
     draft_form = DraftForm(
         initial={
             "vial": str(current.vial.public_id) if current.vial_id else "",
-            "vials": [str(v.public_id) for v in services.record_vials(current)[1:]],
+            "vials": [str(v.public_id) for v in guard.record_vials(current)[1:]],
             "notes_before": current.notes_before,
             "notes_after": current.notes_after,
             "bands_left": current.platysma_bands_left or "",
@@ -247,7 +250,7 @@ def record(request, public_id):
         action = request.POST.get("action")
         if action == "cosign":  # the medical director's, who does not chart this record
             try:
-                services.cosign(actor, current, note=request.POST.get("note", ""))
+                cosign.cosign(actor, current, note=request.POST.get("note", ""))
             except Forbidden as exc:
                 return render(request, "core/forbidden.html", {"why": exc.message}, status=403)
             except ValidationFailed as exc:
@@ -259,7 +262,7 @@ def record(request, public_id):
             if not actor.can(Capability.CHART):
                 return render(request, "core/forbidden.html", status=403)
             try:
-                amendment = services.amend(actor, current)
+                amendment = charting.amend(actor, current)
             except DomainError as exc:
                 messages.error(request, exc.message)
                 return redirect("treatments:record", public_id=current.public_id)
@@ -280,7 +283,7 @@ def record(request, public_id):
             try:
                 if more is None:
                     raise ValidationFailed({"vials": ["Choose the vials from the list."]})
-                services.save_draft(
+                charting.save_draft(
                     actor,
                     current,
                     points=rows,
@@ -303,7 +306,7 @@ def record(request, public_id):
                 if key.startswith("reason_")
             }
             try:
-                services.lock(actor, current, reasons=reasons)
+                charting.lock(actor, current, reasons=reasons)
             except ValidationFailed as exc:
                 sign_errors = exc.fields
                 status = 422
@@ -317,7 +320,7 @@ def record(request, public_id):
             sign_errors = {"action": ["Choose to save, add a pattern, or sign."]}
             status = 422
     if current.locked:
-        panel = _panel(current, services.signed_verdict(current))
+        panel = _panel(current, verdict.signed_verdict(current))
     elif request.method == "POST" and request.POST.get("action") in ("save", "pattern"):
         panel = _live_panel(current, request.POST, vials)  # the rows shown again, unsaved
     else:
@@ -338,11 +341,11 @@ def record(request, public_id):
         ],
         "formset": formset,
         "draft_form": draft_form,
-        "record_vials": services.record_vials(current),
+        "record_vials": guard.record_vials(current),
         "warnings": [f for f in result.findings if f.level == "warn"] if result else [],
         "sign_errors": sign_errors,
         "ceilings": ceilings,
-        "cosignature": services.standing_cosignature(current, result) if ceilings else None,
+        "cosignature": cosign.standing_cosignature(current, result) if ceilings else None,
         "cosigned_before": bool(ceilings) and current.cosignatures.exists(),
         "may_cosign": actor.staff is not None and actor.role == Role.MEDICAL_DIRECTOR,
         "cosign_errors": cosign_errors,
@@ -409,7 +412,7 @@ def _stored(record) -> tuple[list, str, tuple | None]:
 def _saved_panel(record) -> dict:
     """A draft's panel for its saved points and vial, as the page first shows them."""
     points = [{"area": p.area, "units": p.units} for p in record.points.all()]
-    _, result = services.verdict(
+    _, result = verdict.verdict(
         record.product, points, timezone.now(), vial=record.vial, record=record
     )
     return _panel(record, result, live=True)
@@ -419,16 +422,16 @@ def _live_panel(record, data, vials) -> dict:
     """The verdict on the points on the screen (the draft form's rows and vial), unsaved."""
     points, vial, errors = _plan_on_screen(data, vials)
     raw_bands = _bands_on_screen(record.product, data)
-    bands = None if raw_bands is services.KEEP else services.clean_bands(raw_bands, errors)
+    bands = None if raw_bands is charting.KEEP else charting.clean_bands(raw_bands, errors)
     if errors:
         return _panel(record, None, errors=errors, live=True)
-    _, result = services.verdict(
+    _, result = verdict.verdict(
         record.product, points, timezone.now(), vial=vial, record=record, platysma_bands=bands
     )
     on_screen = (
         sorted((p["area"], p["units"].normalize()) for p in points),
         str(vial.public_id) if vial else "",
-        record.platysma_bands if raw_bands is services.KEEP else bands,
+        record.platysma_bands if raw_bands is charting.KEEP else bands,
     )
     return _panel(record, result, unsaved=on_screen != _stored(record), live=True)
 
@@ -456,7 +459,7 @@ def _plan_on_screen(data, vials) -> tuple[list[dict], Vial | None, dict[str, lis
             errors[f"{where}.area"] = [f"Point {n}: choose its area."]
         try:
             units = Decimal(str(row.get("units") or "").strip())
-            if not units.is_finite() or abs(units) > services.MOST_UNITS:
+            if not units.is_finite() or abs(units) > charting.MOST_UNITS:
                 raise InvalidOperation
         except InvalidOperation:
             errors[f"{where}.units"] = [f"Point {n}: give its units as a number."]
@@ -476,11 +479,11 @@ def check(request, public_id):
     """The dose guard's panel for the points on the screen, before any save: the verdict the
     API's check gives for the same plan, and the one signing would store. Writes nothing."""
     try:
-        current = services.open_record(request.actor, public_id)
+        current = charting.open_record(request.actor, public_id)
     except DomainError:
         raise Http404 from None
     if current.locked:
-        panel = _panel(current, services.signed_verdict(current))
+        panel = _panel(current, verdict.signed_verdict(current))
     else:
         panel = _live_panel(current, request.POST, _vials(current))
     status = 422 if panel["verdict_errors"] else 200
@@ -544,12 +547,12 @@ def recall(request, lot_id):
         raise Http404
     if request.method == "POST":
         try:
-            queued = services.notify_recall(request.actor, lot)
+            queued = lot_recall.notify_recall(request.actor, lot)
         except DomainError as exc:
             return render(request, "core/forbidden.html", {"why": exc.message}, status=403)
         messages.success(request, f"Recall notices queued for {queued} patients.")
         return redirect("treatments:recall", lot_id=lot.public_id)
-    treated = services.recall(lot)
+    treated = lot_recall.recall(lot)
     export = request.GET.get("format") == "csv"
     audit.record(
         request.actor,
@@ -559,7 +562,7 @@ def recall(request, lot_id):
         detail={"patients": len(treated)},
     )
     if export:
-        response = HttpResponse(services.recall_csv(treated), content_type="text/csv")
+        response = HttpResponse(lot_recall.recall_csv(treated), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="recall-{lot.lot_number}.csv"'
         return response
     context = {
@@ -578,7 +581,7 @@ def note_pdf(request, public_id):
     from glabella.treatments import pdf
 
     try:
-        current = services.open_record(request.actor, public_id)
+        current = charting.open_record(request.actor, public_id)
     except DomainError:
         raise Http404 from None
     org = Organisation.objects.order_by("id").first()
@@ -626,7 +629,7 @@ def protocol(request):
     status, errors = 200, {}
     if request.method == "POST":
         try:
-            services.set_house_dose(
+            house.set_house_dose(
                 request.actor,
                 request.POST.get("product"),
                 request.POST.get("area"),
@@ -642,7 +645,7 @@ def protocol(request):
             messages.success(request, "The house maximum is recorded.")
             return redirect("treatments:protocol")
     context = {
-        "rows": services.house_limits(),
+        "rows": house.house_limits(),
         "errors": errors,
         "may_change": request.actor.can(Capability.SET_PROTOCOL),
         "history": ProtocolChange.objects.order_by("-at", "-id")[:30],
