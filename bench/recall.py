@@ -11,7 +11,7 @@ treatment appointment, with enough points each (glabellar and crow's feet, 4 U) 
 to a 100 U vial, 50 vials to a lot. The rows are laid down with SQL in bulk, in the shape the
 charting service writes them.
 
-Then `treatments.services.recall(lot)` (the query and the grouping per record) is timed for
+Then `treatments.recall.recall(lot)` (the query and the grouping per record) is timed for
 random lots. The last line: recall p50 <a> ms, p95 <b> ms over <n> lots at <points> points.
 """
 
@@ -168,7 +168,7 @@ def main() -> None:
     from glabella.demo.patients import load_patients
     from glabella.inventory.models import Lot
     from glabella.patients.models import Patient
-    from glabella.treatments.services import recall
+    from glabella.treatments.recall import recall
 
     call_command("migrate", verbosity=0)
     t0 = time.monotonic()

@@ -239,7 +239,7 @@ def treated(patient, clinic, actor_of):
     """Grace, treated just now (BOTOX Cosmetic between the brows, lot A1): a signed record, with
     what signing sets off (aftercare, check-ins, the forecast)."""
     from glabella.inventory import services as stock
-    from glabella.treatments import services as treatments
+    from glabella.treatments import charting
     from tests.test_treatments import GLABELLAR, sign_consent
 
     clear_for_treatment(patient)
@@ -249,6 +249,6 @@ def treated(patient, clinic, actor_of):
     )
     lot = receive_lot(clinic, lot_number="A1")
     vial = stock.reconstitute(actor_of("injector"), lot.vials.get(), "2.5")
-    record = treatments.start(actor_of("injector"), appointment, "botox_cosmetic")
-    treatments.save_draft(actor_of("injector"), record, points=GLABELLAR, vial=vial)
-    return treatments.lock(actor_of("injector"), record)
+    record = charting.start(actor_of("injector"), appointment, "botox_cosmetic")
+    charting.save_draft(actor_of("injector"), record, points=GLABELLAR, vial=vial)
+    return charting.lock(actor_of("injector"), record)

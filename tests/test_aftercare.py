@@ -15,7 +15,7 @@ from glabella.aftercare.models import Alert, CheckIn, Report
 from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.messaging import delivery
 from glabella.messaging.models import Message
-from glabella.treatments import services as treatments
+from glabella.treatments import charting, cosign
 from tests.conftest import clinic_today, make_patient
 from tests.test_treatments import GLABELLAR
 
@@ -42,11 +42,11 @@ def test_a_signed_treatment_sends_aftercare_and_schedules_two_check_ins(treated)
 
 
 def test_an_amendment_schedules_nothing_more(treated, actor_of):
-    amendment = treatments.amend(actor_of("injector"), treated)
-    treatments.save_draft(actor_of("injector"), amendment, points=GLABELLAR[:1], vial=treated.vial)
+    amendment = charting.amend(actor_of("injector"), treated)
+    charting.save_draft(actor_of("injector"), amendment, points=GLABELLAR[:1], vial=treated.vial)
     # 24 U between the brows in the session: above the label, so the medical director co-signs
-    treatments.cosign(actor_of("medical_director"), amendment, note="Touch-up")
-    treatments.lock(actor_of("injector"), amendment)
+    cosign.cosign(actor_of("medical_director"), amendment, note="Touch-up")
+    charting.lock(actor_of("injector"), amendment)
     assert CheckIn.objects.count() == 2 and Message.objects.filter(topic="aftercare").count() == 1
 
 

@@ -194,7 +194,7 @@ def test_a_discarded_vial_whose_lot_has_a_sealed_vial_left_reads_available(
     patient, clinic, actor_of
 ):
     from glabella.inventory import services as stock
-    from glabella.treatments import services as treatments
+    from glabella.treatments import charting
     from tests.conftest import clear_for_treatment, future_appointment, receive_lot
     from tests.test_treatments import GLABELLAR, sign_consent
 
@@ -206,9 +206,9 @@ def test_a_discarded_vial_whose_lot_has_a_sealed_vial_left_reads_available(
     lot = receive_lot(clinic, lot_number="B2", vials_received=2)
     injector = actor_of("injector")
     used = stock.reconstitute(injector, lot.vials.order_by("number").first(), "2.5")
-    record = treatments.start(injector, appointment, "botox_cosmetic")
-    treatments.save_draft(injector, record, points=GLABELLAR, vial=used)
-    record = treatments.lock(injector, record)
+    record = charting.start(injector, appointment, "botox_cosmetic")
+    charting.save_draft(injector, record, points=GLABELLAR, vial=used)
+    record = charting.lock(injector, record)
     event = medwatch.open_event(injector, record, event_data())
     stock.discard(injector, used, "Set aside after the adverse event, then discarded")
     section = medwatch.export(event)["C_product_availability"]

@@ -13,7 +13,7 @@ from glabella.aftercare.models import Alert, CheckIn, Instructions, Report, Sent
 from glabella.core.errors import Conflict, Forbidden, ValidationFailed
 from glabella.core.models import AccessLog
 from glabella.messaging.models import Message
-from glabella.treatments import services as treatments
+from glabella.treatments import charting
 from tests.conftest import clinic_today, make_patient
 from tests.test_treatments import GLABELLAR
 
@@ -122,9 +122,9 @@ def test_a_signed_treatment_sends_its_products_text_and_area_notes_and_keeps_the
     )
     lot = receive_lot(clinic, lot_number="B2")
     vial = stock.reconstitute(actor_of("injector"), lot.vials.get(), "2.5")
-    record = treatments.start(actor_of("injector"), appointment, "botox_cosmetic")
-    treatments.save_draft(actor_of("injector"), record, points=GLABELLAR, vial=vial)
-    treatments.lock(actor_of("injector"), record)
+    record = charting.start(actor_of("injector"), appointment, "botox_cosmetic")
+    charting.save_draft(actor_of("injector"), record, points=GLABELLAR, vial=vial)
+    charting.lock(actor_of("injector"), record)
 
     message = Message.objects.get(topic="aftercare")
     assert message.subject == "After BOTOX Cosmetic"

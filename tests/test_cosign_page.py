@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from glabella.inventory import services as stock
-from glabella.treatments import services
+from glabella.treatments import cosign
 from glabella.treatments.models import TreatmentRecord
 from tests.conftest import clear_for_treatment, future_appointment, receive_lot
 from tests.test_treatments import sign_consent
@@ -116,7 +116,7 @@ def test_only_the_medical_director_cosigns_on_the_page(neck, vial, client_for, p
 def test_a_cosignature_for_another_plan_is_not_shown_as_valid(neck, vial, client_for, actor_of):
     client, url, record = neck
     client.post(url, rows(*NECK, vial=vial, extra=bands(1, 1)))
-    services.cosign(actor_of("medical_director"), record)
+    cosign.cosign(actor_of("medical_director"), record)
     assert b"Co-signed by" in client.get(url).content
     client.post(url, rows(*NECK, ("platysma", "2"), vial=vial, extra=bands(1, 1)))  # 38 U
     shown = client.get(url).content

@@ -29,18 +29,18 @@ def test_signing_a_treatment_forecasts_its_wear_off_never_before_the_minimum_int
 
 
 def test_an_amendment_refreshes_the_forecast_of_its_session(treated, actor_of):
-    from glabella.treatments import services as treatments
+    from glabella.treatments import charting, cosign
 
-    amendment = treatments.amend(actor_of("injector"), treated)
-    treatments.save_draft(
+    amendment = charting.amend(actor_of("injector"), treated)
+    charting.save_draft(
         actor_of("injector"),
         amendment,
         points=[{"area": "glabellar", "x": 0.5, "y": 0.3, "units": "4"}],
         vial=treated.vial,
     )
     # 24 U between the brows in the session: above the label, so the medical director co-signs
-    treatments.cosign(actor_of("medical_director"), amendment, note="Asymmetry")
-    treatments.lock(actor_of("injector"), amendment)
+    cosign.cosign(actor_of("medical_director"), amendment, note="Asymmetry")
+    charting.lock(actor_of("injector"), amendment)
     assert Forecast.objects.count() == 1
     (course,) = services.session_courses(treated)
     assert course.dose_ratio == pytest.approx(1.2)

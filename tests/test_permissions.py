@@ -403,14 +403,14 @@ def _resolve(kwargs: dict, objects: dict) -> dict:
 def _treatment_objects(patient, clinic) -> dict:
     from glabella.core.access import actor_for
     from glabella.core.models import StaffMember
-    from glabella.treatments import services as treatments
+    from glabella.treatments import charting
 
     lot = receive_lot(clinic, product="dysport", vial_units=300, lot_number="P1")
     appointment = future_appointment(
         patient, clinic, days=3, service_slug="neuromodulator", checked_in=True
     )
     injector = StaffMember.objects.get(role="injector", credential="NP")
-    record = treatments.start(actor_for(injector.user), appointment, "dysport")
+    record = charting.start(actor_for(injector.user), appointment, "dysport")
     from django.utils import timezone
 
     from glabella.aftercare import check_ins, reports
@@ -438,7 +438,7 @@ def _treatment_objects(patient, clinic) -> dict:
     later = future_appointment(
         patient, clinic, days=4, service_slug="neuromodulator", checked_in=True
     )
-    signed = treatments.start(actor_for(injector.user), later, "dysport")
+    signed = charting.start(actor_for(injector.user), later, "dysport")
     type(signed).objects.filter(pk=signed.pk).update(locked_at=due)
     from glabella.aftercare.models import ReportPhoto
 

@@ -17,7 +17,7 @@ from glabella.outcomes.models import Course
 from glabella.scheduling import services as scheduling
 from glabella.scheduling import signals
 from glabella.scheduling.models import Appointment
-from glabella.treatments import services as treatments
+from glabella.treatments import charting as treatments
 from glabella.treatments.models import TreatmentRecord
 from glabella.treatments.signals import treatment_signed
 from tests.conftest import clear_for_treatment, future_appointment, make_patient, receive_lot

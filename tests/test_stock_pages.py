@@ -9,7 +9,7 @@ from django.urls import reverse
 from glabella.core.models import AccessLog
 from glabella.inventory.models import Lot, Movement, Vial
 from glabella.messaging.models import Message
-from glabella.treatments import services as treatments
+from glabella.treatments import charting
 from tests.conftest import clear_for_treatment, clinic_today, future_appointment, receive_lot
 from tests.test_treatments import GLABELLAR, sign_consent
 
@@ -79,9 +79,9 @@ def test_the_recall_page_lists_exports_and_notifies_once(client_for, patient, cl
     from glabella.inventory import services as stock
 
     stock.reconstitute(actor_of("injector"), vial, "2.5")
-    record = treatments.start(actor_of("injector"), appointment, "botox_cosmetic")
-    treatments.save_draft(actor_of("injector"), record, points=GLABELLAR, vial=vial)
-    treatments.lock(actor_of("injector"), record)
+    record = charting.start(actor_of("injector"), appointment, "botox_cosmetic")
+    charting.save_draft(actor_of("injector"), record, points=GLABELLAR, vial=vial)
+    charting.lock(actor_of("injector"), record)
     client = client_for("medical_director")
     url = reverse("treatments:recall", args=[lot.public_id])
     page = client.get(url)
@@ -107,9 +107,9 @@ def test_reports_add_up_units_waste_and_stock_value(client_for, patient, clinic,
     from glabella.inventory import services as stock
 
     vial = stock.reconstitute(actor_of("injector"), lot.vials.order_by("number").first(), "2.5")
-    record = treatments.start(actor_of("injector"), appointment, "botox_cosmetic")
-    treatments.save_draft(actor_of("injector"), record, points=GLABELLAR, vial=vial)
-    treatments.lock(actor_of("injector"), record)
+    record = charting.start(actor_of("injector"), appointment, "botox_cosmetic")
+    charting.save_draft(actor_of("injector"), record, points=GLABELLAR, vial=vial)
+    charting.lock(actor_of("injector"), record)
     stock.waste(actor_of("injector"), vial, "5", "Spilled")
     from glabella.treatments.reports import figures
 

@@ -21,7 +21,7 @@ from glabella.screening.consents import consent_text, current_documents
 from glabella.screening.decisions import sign_decision
 from glabella.screening.intake import submit_intake
 from glabella.screening.links import forms_actor
-from glabella.treatments import services
+from glabella.treatments import charting, cosign, guard, protocol, recall
 from glabella.treatments.models import InjectionPoint, RecordLocked, TreatmentRecord
 from tests.conftest import (
     clear_for_treatment,
@@ -78,13 +78,13 @@ def ready(patient, clinic):
 
 @pytest.fixture
 def draft(injector, ready):
-    return services.start(injector, ready, "botox_cosmetic")
+    return charting.start(injector, ready, "botox_cosmetic")
 
 
 def test_a_treatment_is_charted_checked_and_signed(injector, draft, vial):
-    services.save_draft(injector, draft, points=GLABELLAR, vial=vial, notes_before="Frowns hard")
-    assert services.check(draft, at=NOW).ok
-    locked = services.lock(injector, draft, now=NOW)
+    charting.save_draft(injector, draft, points=GLABELLAR, vial=vial, notes_before="Frowns hard")
+    assert guard.check(draft, at=NOW).ok
+    locked = charting.lock(injector, draft, now=NOW)
     locked.refresh_from_db()
     assert locked.status == "locked" and locked.guard == [] and locked.decision is not None
     assert locked.consent is not None
@@ -97,16 +97,16 @@ def test_a_treatment_is_charted_checked_and_signed(injector, draft, vial):
 
 def test_only_a_clinician_charts_and_only_a_treatment_appointment(actor_of, ready, clinic):
     with pytest.raises(Forbidden):
-        services.start(actor_of("front_desk"), ready, "botox_cosmetic")
+        charting.start(actor_of("front_desk"), ready, "botox_cosmetic")
     with pytest.raises(Forbidden):
-        services.start(actor_of("owner"), ready, "botox_cosmetic")
+        charting.start(actor_of("owner"), ready, "botox_cosmetic")
     consultation = future_appointment(ready.patient, clinic, days=2)
     with pytest.raises(ValidationFailed) as failed:
-        services.start(actor_of("injector"), consultation, "botox")
+        charting.start(actor_of("injector"), consultation, "botox")
     assert set(failed.value.fields) == {"product", "appointment"}
-    services.start(actor_of("injector"), ready, "botox_cosmetic")
+    charting.start(actor_of("injector"), ready, "botox_cosmetic")
     with pytest.raises(ValidationFailed):
-        services.start(actor_of("injector"), ready, "botox_cosmetic")
+        charting.start(actor_of("injector"), ready, "botox_cosmetic")
 
 
 @pytest.mark.parametrize(
@@ -127,7 +127,7 @@ def test_only_a_clinician_charts_and_only_a_treatment_appointment(actor_of, read
 def test_bad_points_are_refused_field_by_field(injector, draft, point, field):
     before = InjectionPoint.objects.count()
     with pytest.raises(ValidationFailed) as failed:
-        services.save_draft(injector, draft, points=[{**GLABELLAR[0], **point}])
+        charting.save_draft(injector, draft, points=[{**GLABELLAR[0], **point}])
     assert field in failed.value.fields
     assert InjectionPoint.objects.count() == before
 
@@ -135,7 +135,7 @@ def test_bad_points_are_refused_field_by_field(injector, draft, point, field):
 def test_another_products_vial_is_refused(injector, draft, clinic):
     lot = receive_lot(clinic, product="dysport", vial_units=300, lot_number="D1")
     with pytest.raises(ValidationFailed) as failed:
-        services.save_draft(injector, draft, points=GLABELLAR, vial=lot.vials.get())
+        charting.save_draft(injector, draft, points=GLABELLAR, vial=lot.vials.get())
     assert "never converted" in failed.value.fields["vial"][0]
 
 
@@ -145,11 +145,11 @@ def test_signing_stops_at_a_block_and_draws_nothing(injector, clinic, vial):
     appointment = future_appointment(
         patient, clinic, days=0, service_slug="neuromodulator", checked_in=True
     )
-    record = services.start(injector, appointment, "botox_cosmetic")
+    record = charting.start(injector, appointment, "botox_cosmetic")
     crows = [{"area": "lateral_canthal_left", "x": "0.2", "y": "0.4", "units": "4"}] * 3
-    services.save_draft(injector, record, points=GLABELLAR + crows, vial=vial)
+    charting.save_draft(injector, record, points=GLABELLAR + crows, vial=vial)
     with pytest.raises(ValidationFailed) as failed:
-        services.lock(injector, record, now=NOW)
+        charting.lock(injector, record, now=NOW)
     guard = " ".join(failed.value.fields["guard"])
     assert "No current signed consent" in guard and "crow's feet" in guard
     vial.refresh_from_db()
@@ -159,12 +159,12 @@ def test_signing_stops_at_a_block_and_draws_nothing(injector, clinic, vial):
 
 def test_a_warning_needs_a_reason_which_is_kept(injector, clinic, vial):
     record = reported_toxin_draft(injector, clinic, [{"product": "Dysport", "date": days_ago(30)}])
-    services.save_draft(injector, record, points=GLABELLAR, vial=vial)
+    charting.save_draft(injector, record, points=GLABELLAR, vial=vial)
     with pytest.raises(ValidationFailed) as failed:
-        services.lock(injector, record, now=NOW)
+        charting.lock(injector, record, now=NOW)
     assert {"reasons.interval", "reasons.cumulative-other"} <= set(failed.value.fields)
     reasons = {"interval": "Dysport 30 days ago", "cumulative-other": "Cosmetic, 50 U"}
-    locked = services.lock(injector, record, reasons=reasons, now=NOW)
+    locked = charting.lock(injector, record, reasons=reasons, now=NOW)
     locked.refresh_from_db()
     assert locked.reasons == reasons
     assert {f["code"] for f in locked.guard} == {"interval", "cumulative-other"}
@@ -174,18 +174,18 @@ def test_a_dose_above_the_label_signs_only_with_the_medical_directors_cosignatur
     actor_of, injector, draft, vial
 ):
     heavy = [{**GLABELLAR[0], "units": "6"} for _ in range(5)]  # 30 U
-    services.save_draft(injector, draft, points=heavy, vial=vial)
+    charting.save_draft(injector, draft, points=heavy, vial=vial)
     typed = {"area-above-label": "Strong corrugators"}
     with pytest.raises(ValidationFailed) as failed:  # a typed reason never lifts a ceiling
-        services.lock(injector, draft, reasons=typed, now=NOW)
+        charting.lock(injector, draft, reasons=typed, now=NOW)
     assert "above the label's 20 U" in failed.value.fields["cosign"][0]
     for persona in ("injector", "owner", "front_desk"):
         with pytest.raises(Forbidden):
-            services.cosign(actor_of(persona), draft, note="Fine by me", now=NOW)
-    cosigned = services.cosign(actor_of("medical_director"), draft, note="Strong frown", now=NOW)
+            cosign.cosign(actor_of(persona), draft, note="Fine by me", now=NOW)
+    cosigned = cosign.cosign(actor_of("medical_director"), draft, note="Strong frown", now=NOW)
     assert cosigned.staff.role == "medical_director"
     assert [c["code"] for c in cosigned.ceilings] == ["area-above-label"]
-    locked = services.lock(injector, draft, now=NOW)
+    locked = charting.lock(injector, draft, now=NOW)
     locked.refresh_from_db()
     assert locked.locked and locked.guard[0]["code"] == "area-above-label"
     assert locked.reasons == {}
@@ -194,11 +194,11 @@ def test_a_dose_above_the_label_signs_only_with_the_medical_directors_cosignatur
 
 
 def test_a_cosignature_covers_the_plan_it_saw_and_no_other(actor_of, injector, draft, vial):
-    services.save_draft(injector, draft, points=[{**GLABELLAR[0], "units": "6"}] * 4, vial=vial)
-    services.cosign(actor_of("medical_director"), draft, now=NOW)  # 24 U
-    services.save_draft(injector, draft, points=[{**GLABELLAR[0], "units": "6"}] * 5, vial=vial)
+    charting.save_draft(injector, draft, points=[{**GLABELLAR[0], "units": "6"}] * 4, vial=vial)
+    cosign.cosign(actor_of("medical_director"), draft, now=NOW)  # 24 U
+    charting.save_draft(injector, draft, points=[{**GLABELLAR[0], "units": "6"}] * 5, vial=vial)
     with pytest.raises(ValidationFailed) as failed:
-        services.lock(injector, draft, now=NOW)
+        charting.lock(injector, draft, now=NOW)
     assert "cosign" in failed.value.fields  # 30 U was never co-signed
     assert draft.points.filter(movement__isnull=False).count() == 0
 
@@ -207,41 +207,41 @@ def test_60_units_glabellar_with_44_in_one_point_needs_the_medical_director(
     actor_of, injector, draft, vial
 ):
     points = [{**GLABELLAR[0], "units": "44"}, *GLABELLAR[1:]]
-    services.save_draft(injector, draft, points=points, vial=vial)
+    charting.save_draft(injector, draft, points=points, vial=vial)
     with pytest.raises(ValidationFailed) as failed:
-        services.lock(injector, draft, reasons={"area-above-label": "x" * 20}, now=NOW)
+        charting.lock(injector, draft, reasons={"area-above-label": "x" * 20}, now=NOW)
     messages = " ".join(failed.value.fields["cosign"])
     assert "60 U is above the label's 20 U" in messages and "44 U in one point" in messages
-    services.cosign(actor_of("medical_director"), draft, now=NOW)
-    assert services.lock(injector, draft, now=NOW).locked
+    cosign.cosign(actor_of("medical_director"), draft, now=NOW)
+    assert charting.lock(injector, draft, now=NOW).locked
 
 
 def test_a_plan_within_every_ceiling_needs_no_cosignature(actor_of, draft, injector, vial):
-    services.save_draft(injector, draft, points=GLABELLAR, vial=vial)
+    charting.save_draft(injector, draft, points=GLABELLAR, vial=vial)
     with pytest.raises(ValidationFailed) as failed:
-        services.cosign(actor_of("medical_director"), draft, now=NOW)
+        cosign.cosign(actor_of("medical_director"), draft, now=NOW)
     assert "record" in failed.value.fields
     with pytest.raises(ValidationFailed) as failed:
-        services.cosign(actor_of("medical_director"), draft, note="x" * 301, now=NOW)
+        cosign.cosign(actor_of("medical_director"), draft, note="x" * 301, now=NOW)
     assert "note" in failed.value.fields
 
 
 def test_an_off_label_area_without_its_decision_holds_signing(injector, draft, vial):
     chin = [{"area": "mentalis", "x": "0.5", "y": "0.9", "units": "2"}] * 2
-    services.save_draft(injector, draft, points=GLABELLAR + chin, vial=vial)
+    charting.save_draft(injector, draft, points=GLABELLAR + chin, vial=vial)
     with pytest.raises(ValidationFailed) as failed:
-        services.lock(injector, draft, reasons={"off-label": "Chin dimpling"}, now=NOW)
+        charting.lock(injector, draft, reasons={"off-label": "Chin dimpling"}, now=NOW)
     assert "no candidacy decision records it" in " ".join(failed.value.fields["guard"])
 
 
 def test_a_locked_record_never_changes_by_any_path(injector, draft, vial):
-    services.save_draft(injector, draft, points=GLABELLAR, vial=vial)
-    services.lock(injector, draft, now=NOW)
+    charting.save_draft(injector, draft, points=GLABELLAR, vial=vial)
+    charting.lock(injector, draft, now=NOW)
     record = TreatmentRecord.objects.get(pk=draft.pk)
     with pytest.raises(ValidationFailed):
-        services.save_draft(injector, record, points=GLABELLAR[:1], vial=vial)
+        charting.save_draft(injector, record, points=GLABELLAR[:1], vial=vial)
     with pytest.raises(ValidationFailed):
-        services.lock(injector, record, now=NOW)
+        charting.lock(injector, record, now=NOW)
     record.notes_after = "changed"
     with pytest.raises(RecordLocked):
         record.save()
@@ -260,17 +260,17 @@ def test_a_locked_record_never_changes_by_any_path(injector, draft, vial):
 
 
 def test_an_amendment_adds_to_the_session_and_leaves_the_original(actor_of, injector, draft, vial):
-    services.save_draft(injector, draft, points=GLABELLAR, vial=vial)
-    original = services.lock(injector, draft, now=NOW)
-    amendment = services.amend(injector, TreatmentRecord.objects.get(pk=original.pk))
+    charting.save_draft(injector, draft, points=GLABELLAR, vial=vial)
+    original = charting.lock(injector, draft, now=NOW)
+    amendment = charting.amend(injector, TreatmentRecord.objects.get(pk=original.pk))
     touch_up = [{"area": "glabellar", "x": "0.5", "y": "0.32", "units": "2"}]
-    services.save_draft(injector, amendment, points=touch_up, vial=vial, notes_after="Asymmetry")
+    charting.save_draft(injector, amendment, points=touch_up, vial=vial, notes_after="Asymmetry")
     with pytest.raises(ValidationFailed) as failed:  # 22 U between the brows in the session
-        services.lock(injector, amendment, now=NOW + timedelta(minutes=5))
+        charting.lock(injector, amendment, now=NOW + timedelta(minutes=5))
     assert "22 U is above the label's 20 U" in failed.value.fields["cosign"][0]
     assert "reasons.interval" not in failed.value.fields  # the session is not its own past
-    services.cosign(actor_of("medical_director"), amendment, now=NOW + timedelta(minutes=4))
-    services.lock(injector, amendment, now=NOW + timedelta(minutes=5))
+    cosign.cosign(actor_of("medical_director"), amendment, now=NOW + timedelta(minutes=4))
+    charting.lock(injector, amendment, now=NOW + timedelta(minutes=5))
     vial.refresh_from_db()
     assert vial.units_left == D(78)
     assert [a.pk for a in TreatmentRecord.objects.get(pk=original.pk).amendments.all()] == [
@@ -292,9 +292,9 @@ def test_an_earlier_session_and_a_reported_toxin_count_in_the_history(
     appointment = future_appointment(
         patient, clinic, days=0, service_slug="neuromodulator", checked_in=True
     )
-    record = services.start(injector, appointment, "botox_cosmetic")
-    services.save_draft(injector, record, points=GLABELLAR, vial=vial)
-    found = {f.code for f in services.check(record, at=NOW).findings}
+    record = charting.start(injector, appointment, "botox_cosmetic")
+    charting.save_draft(injector, record, points=GLABELLAR, vial=vial)
+    found = {f.code for f in guard.check(record, at=NOW).findings}
     assert "interval" in found
 
 
@@ -310,39 +310,39 @@ def reported_toxin_draft(injector, clinic, toxins, product="botox_cosmetic"):
     appointment = future_appointment(
         patient, clinic, days=0, service_slug="neuromodulator", checked_in=True
     )
-    return services.start(injector, appointment, product)
+    return charting.start(injector, appointment, product)
 
 
 def test_house_doses_are_the_medical_directors(actor_of, injector, draft, vial):
     with pytest.raises(Forbidden):
-        services.set_house_dose(injector, "botox_cosmetic", "glabellar", "16", "House style")
+        protocol.set_house_dose(injector, "botox_cosmetic", "glabellar", "16", "House style")
     with pytest.raises(ValidationFailed) as failed:
-        services.set_house_dose(actor_of("medical_director"), "botox_cosmetic", "chin", "-1", "")
+        protocol.set_house_dose(actor_of("medical_director"), "botox_cosmetic", "chin", "-1", "")
     assert set(failed.value.fields) == {"area", "house_max", "reason"}
-    services.set_house_dose(
+    protocol.set_house_dose(
         actor_of("medical_director"), "botox_cosmetic", "glabellar", "16", "Our starting dose"
     )
-    services.save_draft(injector, draft, points=GLABELLAR, vial=vial)
-    found = services.check(draft, at=NOW).findings
+    charting.save_draft(injector, draft, points=GLABELLAR, vial=vial)
+    found = guard.check(draft, at=NOW).findings
     assert [(f.code, f.level, f.cosign) for f in found] == [("area-above-protocol", "block", True)]
-    services.set_house_dose(
+    protocol.set_house_dose(
         actor_of("medical_director"), "botox_cosmetic", "glabellar", None, "Back to the label"
     )
-    assert services.check(draft, at=NOW).ok
+    assert guard.check(draft, at=NOW).ok
 
 
 def test_a_recall_finds_everyone_treated_from_the_lot_in_one_query(
     injector, draft, vial, django_assert_num_queries
 ):
-    services.save_draft(injector, draft, points=GLABELLAR, vial=vial)
-    services.lock(injector, draft, now=NOW)
+    charting.save_draft(injector, draft, points=GLABELLAR, vial=vial)
+    charting.lock(injector, draft, now=NOW)
     with django_assert_num_queries(1):
-        treated = services.recall(vial.lot)
+        treated = recall.recall(vial.lot)
     assert len(treated) == 1
     assert treated[0].areas == {"glabellar": D(20)} and treated[0].units == D(20)
     assert treated[0].email == draft.patient.email
     other = Vial.objects.filter(lot=vial.lot, state="sealed").first()
-    assert services.recall(other.lot)[0].name == "Grace Holloway"
+    assert recall.recall(other.lot)[0].name == "Grace Holloway"
 
 
 # ---------------------------------------------------------------- through the API
@@ -432,8 +432,8 @@ def test_charting_signing_and_amending_through_the_api(client_for, ready, vial):
 def test_no_role_changes_a_locked_record_through_any_endpoint(
     client_for, injector, draft, vial, persona
 ):
-    services.save_draft(injector, draft, points=GLABELLAR, vial=vial)
-    services.lock(injector, draft, now=NOW)
+    charting.save_draft(injector, draft, points=GLABELLAR, vial=vial)
+    charting.lock(injector, draft, now=NOW)
     before = list(InjectionPoint.objects.filter(record=draft).values_list("units", flat=True))
     client = client_for(persona)
     url = f"/api/v1/treatments/records/{draft.public_id}"
@@ -580,7 +580,7 @@ def test_bad_platysma_bands_are_refused_field_by_field_and_nothing_is_written(
     draft.refresh_from_db()
     assert draft.points.count() == 0 and draft.platysma_bands is None
     with pytest.raises(ValidationFailed) as failed:
-        services.save_draft(injector, draft, points=GLABELLAR, platysma_bands=bands)
+        charting.save_draft(injector, draft, points=GLABELLAR, platysma_bands=bands)
     assert any(k.startswith("platysma_bands") for k in failed.value.fields)
 
 
@@ -616,7 +616,7 @@ def test_platysma_bands_are_recorded_on_the_draft_and_sign_the_neck(
 def test_the_medical_director_cosigns_through_the_api_and_no_one_else(
     client_for, injector, draft, vial
 ):
-    services.save_draft(injector, draft, points=[{**GLABELLAR[0], "units": "6"}] * 5, vial=vial)
+    charting.save_draft(injector, draft, points=[{**GLABELLAR[0], "units": "6"}] * 5, vial=vial)
     url = f"/api/v1/treatments/records/{draft.public_id}"
     typed = post(client_for("injector"), f"{url}/sign", {"reasons": {"area-above-label": "Big"}})
     assert typed.status_code == 422 and "cosign" in typed.json()["error"]["fields"]
@@ -650,7 +650,7 @@ def test_house_maximums_are_listed_and_set_by_the_medical_director(client_for, i
     )
     assert made.status_code == 201
     assert (D(made.json()["area_max"]), D(made.json()["point_max"])) == (100, 20)
-    assert services.protocol("dysport").house_max == {"masseter": D(100)}
+    assert protocol.protocol("dysport").house_max == {"masseter": D(100)}
 
 
 @pytest.mark.parametrize(
@@ -692,8 +692,8 @@ def test_medical_toxin_reported_with_units_counts_towards_the_cumulative_dose(
         clinic,
         [{"product": "Botox", "date": days_ago(40), "purpose": "medical", "units": "385"}],
     )
-    services.save_draft(injector, record, points=GLABELLAR, vial=vial)
-    found = {f.code: f for f in services.check(record, at=NOW).findings}
+    charting.save_draft(injector, record, points=GLABELLAR, vial=vial)
+    found = {f.code: f for f in guard.check(record, at=NOW).findings}
     assert found["cumulative"].level == "block" and "405 U" in found["cumulative"].message
     assert "385 U (reported)" in found["cumulative-other"].message
 
@@ -702,8 +702,8 @@ def test_a_reported_toxin_we_charted_ourselves_is_not_counted_twice(
     injector, actor_of, clinic, vial
 ):
     record = reported_toxin_draft(injector, clinic, [])
-    services.save_draft(injector, record, points=GLABELLAR, vial=vial)
-    signed = services.lock(injector, record, now=NOW - timedelta(days=30))
+    charting.save_draft(injector, record, points=GLABELLAR, vial=vial)
+    signed = charting.lock(injector, record, now=NOW - timedelta(days=30))
     day = signed.locked_at.astimezone(clinic_zone(signed.patient)).date()
     told = {"product": "BOTOX Cosmetic", "date": day.isoformat(), "units": "20"}
     submit_intake(
@@ -712,5 +712,5 @@ def test_a_reported_toxin_we_charted_ourselves_is_not_counted_twice(
         intake_answers(recent_toxin=True, toxins=[told]),
         via="staff",
     )
-    past = services.history(signed.patient, NOW)
+    past = guard.history(signed.patient, NOW)
     assert [(s.product, s.units, s.reported) for s in past] == [("botox_cosmetic", D(20), False)]

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from glabella.inventory import services as stock
 from glabella.screening.decisions import sign_decision
-from glabella.treatments import services
+from glabella.treatments import cosign
 from glabella.treatments.models import TreatmentRecord
 from tests.conftest import clear_for_treatment, future_appointment, receive_lot
 from tests.test_treatments import sign_consent
@@ -132,7 +132,7 @@ def test_a_dose_above_the_label_waits_on_the_page_for_the_medical_directors_cosi
     assert asked.status_code == 422 and b"medical director&#x27;s co-signature" in asked.content
     record.refresh_from_db()
     assert not record.locked
-    services.cosign(actor_of("medical_director"), record, note="Strong corrugators")
+    cosign.cosign(actor_of("medical_director"), record, note="Strong corrugators")
     assert client.post(url, {"action": "sign"}).status_code == 302
     record.refresh_from_db()
     assert record.locked

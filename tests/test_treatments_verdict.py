@@ -25,7 +25,7 @@ from glabella.inventory.models import Movement
 from glabella.messaging.models import Message
 from glabella.screening.decisions import sign_decision
 from glabella.screening.intake import submit_intake
-from glabella.treatments import services
+from glabella.treatments import charting
 from glabella.treatments.models import InjectionPoint, TreatmentRecord
 from tests.conftest import (
     STAFF_EMAILS,
@@ -74,7 +74,7 @@ def draft_for(patient, clinic, injector, hours_ago: int = 0):
     appointment = future_appointment(
         patient, clinic, days=-hours_ago / 24, service_slug="neuromodulator", checked_in=True
     )
-    return services.start(injector, appointment, "botox_cosmetic")
+    return charting.start(injector, appointment, "botox_cosmetic")
 
 
 def api_check(client, body):
@@ -171,8 +171,8 @@ def test_a_clean_44_unit_record_signed_reads_ok_and_never_counts_its_own_units(
     points = [{"area": "glabellar", "x": "0.5", "y": "0.3", "units": "4"}] * 5
     points += [{"area": "lateral_canthal_left", "x": "0.8", "y": "0.4", "units": "4"}] * 3
     points += [{"area": "lateral_canthal_right", "x": "0.2", "y": "0.4", "units": "4"}] * 3
-    services.save_draft(injector, record, points=points, vial=vial)
-    services.lock(injector, record)
+    charting.save_draft(injector, record, points=points, vial=vial)
+    charting.lock(injector, record)
     record.refresh_from_db()
     assert record.guard_level == "ok" and record.guard == []
     # Today the vial is used up: the signed record still reads as it was signed.
@@ -193,8 +193,8 @@ def test_a_signed_record_with_a_warning_shows_it_with_its_reason(
     record = draft_for(patient, clinic, injector)
     # Forehead lines without the frown lines: a warning (brows may drop), signed with a reason.
     points = [{"area": "forehead", "x": "0.5", "y": "0.2", "units": "4"}] * 5
-    services.save_draft(injector, record, points=points, vial=vial)
-    services.lock(injector, record, reasons={"companion": "Frown lines treated elsewhere"})
+    charting.save_draft(injector, record, points=points, vial=vial)
+    charting.lock(injector, record, reasons={"companion": "Frown lines treated elsewhere"})
     response = client_for("medical_director").get(
         reverse("treatments:record", args=[record.public_id])
     )
@@ -212,9 +212,9 @@ def test_an_amendment_is_checked_with_its_original_in_the_session(
     patient = cleared_patient()
     original = draft_for(patient, clinic, injector)
     points = [{"area": "glabellar", "x": "0.5", "y": "0.3", "units": "4"}] * 5
-    services.save_draft(injector, original, points=points, vial=vial)
-    original = services.lock(injector, original)
-    amendment = services.amend(injector, original)
+    charting.save_draft(injector, original, points=points, vial=vial)
+    original = charting.lock(injector, original)
+    amendment = charting.amend(injector, original)
     page = client_for("injector").post(
         reverse("treatments:check", args=[amendment.public_id]),
         rows(("glabellar", "4"), vial=vial),
@@ -299,13 +299,13 @@ def test_the_api_check_refuses_a_bad_record_field_by_field(
     if change.get("record") == "unknown":
         change = {"record": str(uuid.uuid4())}
     elif change.get("record") == "signed":
-        services.save_draft(
+        charting.save_draft(
             injector,
             record,
             points=[{"area": "glabellar", "x": "0.5", "y": "0.3", "units": "4"}],
             vial=vial,
         )
-        services.lock(injector, record)
+        charting.lock(injector, record)
     elif change.get("patient") == "other":
         change = {"patient": str(other_patient.public_id)}
     before = AccessLog.objects.count()
@@ -336,10 +336,10 @@ def test_charting_a_visit_not_checked_in_needs_a_recorded_reason(clinic, injecto
     here = booked_visit(patient, clinic, now - timedelta(minutes=10))
     for reason in ("", "no", "x" * 301, "forgot\x00"):
         with pytest.raises(ValidationFailed) as refused:
-            services.start(injector, here, "botox_cosmetic", reason=reason, now=now)
+            charting.start(injector, here, "botox_cosmetic", reason=reason, now=now)
         assert set(refused.value.fields) == {"reason"}
     assert not TreatmentRecord.objects.filter(appointment=here).exists()
-    record = services.start(
+    record = charting.start(
         injector, here, "botox_cosmetic", reason="The desk forgot to check her in", now=now
     )
     assert record.charting_reason == "The desk forgot to check her in"
@@ -352,7 +352,7 @@ def test_a_visit_hours_away_is_not_charted_even_with_a_reason(clinic, injector):
     now = timezone.now()
     later = booked_visit(patient, clinic, now + timedelta(hours=3))
     with pytest.raises(ValidationFailed) as refused:
-        services.start(injector, later, "botox_cosmetic", reason="She is here early", now=now)
+        charting.start(injector, later, "botox_cosmetic", reason="She is here early", now=now)
     assert set(refused.value.fields) == {"appointment"}
 
 
@@ -385,7 +385,7 @@ def test_a_record_for_a_visit_never_checked_in_is_not_signed_and_sends_no_afterc
     record = TreatmentRecord.objects.create(
         appointment=appointment, patient=patient, injector=injector.staff, product="botox_cosmetic"
     )
-    services.save_draft(
+    charting.save_draft(
         injector,
         record,
         points=[{"area": "glabellar", "x": "0.5", "y": "0.3", "units": "4"}] * 5,
@@ -393,7 +393,7 @@ def test_a_record_for_a_visit_never_checked_in_is_not_signed_and_sends_no_afterc
     )
     before = (Message.objects.count(), Movement.objects.count())
     with pytest.raises(ValidationFailed) as refused:
-        services.lock(injector, record, now=datetime.combine(day, time(2, 17), zone))
+        charting.lock(injector, record, now=datetime.combine(day, time(2, 17), zone))
     assert "appointment" in refused.value.fields
     record.refresh_from_db()
     assert not record.locked
@@ -404,14 +404,14 @@ def test_a_visit_charted_with_a_reason_is_signed_and_its_aftercare_goes_out(clin
     patient = cleared_patient()
     now = timezone.now()
     here = booked_visit(patient, clinic, now - timedelta(minutes=20))
-    record = services.start(injector, here, "botox_cosmetic", reason="Desk forgot", now=now)
-    services.save_draft(
+    record = charting.start(injector, here, "botox_cosmetic", reason="Desk forgot", now=now)
+    charting.save_draft(
         injector,
         record,
         points=[{"area": "glabellar", "x": "0.5", "y": "0.3", "units": "4"}] * 5,
         vial=vial,
     )
-    services.lock(injector, record, now=now)
+    charting.lock(injector, record, now=now)
     assert Message.objects.filter(about=f"treatment:{record.public_id}").exists()
 
 

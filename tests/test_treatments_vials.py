@@ -19,8 +19,9 @@ from glabella.core.errors import ValidationFailed
 from glabella.core.models import AccessLog
 from glabella.inventory import services as stock
 from glabella.inventory.models import Lot, Movement, Vial
-from glabella.treatments import draws, services
+from glabella.treatments import charting, draws, recall
 from glabella.treatments.dosing import Level, Plan, Point, VialState, check
+from glabella.treatments.guard import record_vials
 from glabella.treatments.models import InjectionPoint, RecordVial, TreatmentRecord
 from tests.conftest import clear_for_treatment, future_appointment, receive_lot
 from tests.test_treatments import GLABELLAR, NOW, sign_consent
@@ -319,7 +320,7 @@ def ready(patient, clinic):
 
 @pytest.fixture
 def draft(injector, ready):
-    return services.start(injector, ready, "botox_cosmetic")
+    return charting.start(injector, ready, "botox_cosmetic")
 
 
 @pytest.fixture
@@ -343,24 +344,24 @@ def ledger_adds_up(vial) -> bool:
 
 def test_a_record_draws_from_the_next_vial_when_the_first_runs_out(injector, draft, two_vials):
     first, second = two_vials
-    services.save_draft(injector, draft, points=GLABELLAR, vial=first, vials=[second])
+    charting.save_draft(injector, draft, points=GLABELLAR, vial=first, vials=[second])
     assert [rv.vial for rv in RecordVial.objects.filter(record=draft)] == [first, second]
-    locked = services.lock(injector, draft, now=NOW)
+    locked = charting.lock(injector, draft, now=NOW)
     drawn = [p.movement.vial_id for p in locked.points.order_by("id")]
     assert drawn == [first.pk, second.pk, second.pk, second.pk, second.pk]
     assert ledger_adds_up(first) and ledger_adds_up(second)
     assert (first.units_left, second.units_left) == (D(2), D(84))
     assert {m.patient_id for m in Movement.objects.filter(kind="draw")} == {draft.patient_id}
-    treated = services.recall(second.lot)
+    treated = recall.recall(second.lot)
     assert [t.units for t in treated] == [D(20)]
 
 
 def test_a_record_whose_vials_are_short_together_is_not_signed(injector, draft, two_vials):
     first, _ = two_vials
-    services.save_draft(injector, draft, points=GLABELLAR, vials=[first])
+    charting.save_draft(injector, draft, points=GLABELLAR, vials=[first])
     before = Movement.objects.count()
     with pytest.raises(ValidationFailed) as failed:
-        services.lock(injector, draft, now=NOW)
+        charting.lock(injector, draft, now=NOW)
     assert "vial has 6 U left" in " ".join(failed.value.fields["guard"])
     assert Movement.objects.count() == before
     assert TreatmentRecord.objects.get(pk=draft.pk).status == "draft"
@@ -368,18 +369,18 @@ def test_a_record_whose_vials_are_short_together_is_not_signed(injector, draft, 
 
 def test_a_locked_records_vials_never_change(injector, draft, two_vials):
     first, second = two_vials
-    services.save_draft(injector, draft, points=GLABELLAR, vial=second)
-    services.lock(injector, draft, now=NOW)
+    charting.save_draft(injector, draft, points=GLABELLAR, vial=second)
+    charting.lock(injector, draft, now=NOW)
     with pytest.raises(Exception, match="never changes"):
         RecordVial.objects.create(record=draft, vial=first, position=1)
 
 
 def test_an_amendment_keeps_the_records_vials(injector, draft, two_vials):
     first, second = two_vials
-    services.save_draft(injector, draft, points=GLABELLAR[:1], vial=first, vials=[second])
-    locked = services.lock(injector, draft, now=NOW)
-    amendment = services.amend(injector, locked, now=NOW)
-    assert services.record_vials(amendment) == [first, second]
+    charting.save_draft(injector, draft, points=GLABELLAR[:1], vial=first, vials=[second])
+    locked = charting.lock(injector, draft, now=NOW)
+    amendment = charting.amend(injector, locked, now=NOW)
+    assert record_vials(amendment) == [first, second]
 
 
 @pytest.mark.parametrize("product", ["dysport", "daxxify"])
@@ -388,7 +389,7 @@ def test_another_products_vial_in_the_list_is_refused_on_its_field(
 ):
     other = receive_lot(clinic, product=product, vial_units=100 if product == "daxxify" else 300)
     with pytest.raises(ValidationFailed) as failed:
-        services.save_draft(
+        charting.save_draft(
             injector, draft, points=GLABELLAR, vial=two_vials[0], vials=[other.vials.get()]
         )
     assert "never converted" in failed.value.fields["vials.0"][0]
@@ -410,15 +411,15 @@ def test_another_products_vial_in_the_list_is_refused_on_its_field(
 def test_a_draft_refuses_units_finer_than_its_vial_allows_on_the_points_field(
     injector, ready, clinic, product, units, ml, fine, coarse, step
 ):
-    record = services.start(injector, ready, product)
+    record = charting.start(injector, ready, product)
     lot = receive_lot(clinic, product=product, vial_units=units)
     vial = stock.reconstitute(injector, lot.vials.get(), ml, now=NOW - timedelta(hours=1))
     point = {**GLABELLAR[0], "units": coarse}
     with pytest.raises(ValidationFailed) as failed:
-        services.save_draft(injector, record, points=[point], vial=vial)
+        charting.save_draft(injector, record, points=[point], vial=vial)
     assert f"steps of {step} " in failed.value.fields["points.0.units"][0]
     assert not InjectionPoint.objects.exists()
-    services.save_draft(injector, record, points=[{**point, "units": fine}], vial=vial)
+    charting.save_draft(injector, record, points=[{**point, "units": fine}], vial=vial)
     assert record.points.get().units == D(fine)
 
 
@@ -500,7 +501,7 @@ def test_the_chart_page_picks_more_than_one_vial(client_for, draft, two_vials):
         url, {**rows, "vial": str(first.public_id), "vials": [str(second.public_id)]}
     )
     assert saved.status_code == 302
-    assert services.record_vials(draft) == [first, second]
+    assert record_vials(draft) == [first, second]
     page = client.get(url).content.decode()
     assert "lot C2020, vial 1" in page and "lot C2020, vial 2" in page
     signed = client.post(url, {"action": "sign"})
@@ -557,9 +558,9 @@ def test_records_sharing_vials_signed_at_once_never_overdraw_and_never_deadlock(
         for name in ("starts_at", "ends_at", "blocked_from", "blocked_until"):
             setattr(appointment, name, getattr(appointment, name) - shift)
         appointment.save()
-        record = services.start(injector, appointment, "botox_cosmetic")
+        record = charting.start(injector, appointment, "botox_cosmetic")
         order = [a, b] if n % 2 else [b, a]
-        services.save_draft(injector, record, points=GLABELLAR, vials=order)
+        charting.save_draft(injector, record, points=GLABELLAR, vials=order)
         records.append(record)
     start = threading.Barrier(4)
     outcomes: list[str] = []
@@ -567,7 +568,7 @@ def test_records_sharing_vials_signed_at_once_never_overdraw_and_never_deadlock(
     def sign(record):
         try:
             start.wait()
-            services.lock(injector, TreatmentRecord.objects.get(pk=record.pk), now=NOW)
+            charting.lock(injector, TreatmentRecord.objects.get(pk=record.pk), now=NOW)
             outcomes.append("signed")
         except ValidationFailed as exc:
             outcomes.append(" ".join(m for ms in exc.fields.values() for m in ms))
@@ -591,7 +592,7 @@ def test_records_sharing_vials_signed_at_once_never_overdraw_and_never_deadlock(
 def test_the_api_and_the_page_refuse_units_finer_than_a_dysport_vial_allows(
     client_for, injector, ready, clinic
 ):
-    record = services.start(injector, ready, "dysport")
+    record = charting.start(injector, ready, "dysport")
     lot = receive_lot(clinic, product="dysport", vial_units=300, lot_number="D12")
     vial = stock.reconstitute(injector, lot.vials.get(), "2.5", now=NOW - timedelta(hours=1))
     client = client_for("injector")

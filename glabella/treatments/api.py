@@ -26,7 +26,8 @@ from glabella.inventory import services as stock
 from glabella.inventory.models import Lot, Vial
 from glabella.patients.models import Patient
 from glabella.scheduling.models import Appointment
-from glabella.treatments import dosing, services
+from glabella.treatments import charting, cosign, dosing, guard, protocol, verdict
+from glabella.treatments import recall as lot_recall
 from glabella.treatments.models import TreatmentRecord
 
 router = Router(tags=["treatments"])
@@ -123,8 +124,8 @@ def check_plan(request: HttpRequest, payload: CheckIn):
             errors[field] = ["Choose an area of the chart."]
         elif not units.is_finite():
             errors[where] = ["Give a number of units."]
-        elif abs(units) > services.MOST_UNITS:
-            errors[where] = [f"Give at most {services.MOST_UNITS} units."]
+        elif abs(units) > charting.MOST_UNITS:
+            errors[where] = [f"Give at most {charting.MOST_UNITS} units."]
         else:
             points.append({"area": area, "units": units, "total": total})
     vial = None
@@ -168,7 +169,7 @@ def check_plan(request: HttpRequest, payload: CheckIn):
         if patient is None:
             raise ValidationFailed({"patient": ["No such patient."]})
         audit.record_patient(actor, Action.READ, patient, object_type=audit.Kind.TREATMENT_CHECK)
-    ctx, result = services.verdict(
+    ctx, result = verdict.verdict(
         payload.product,
         points,
         payload.at or timezone.now(),
@@ -262,7 +263,7 @@ class RecordOut(Schema):
 
     @staticmethod
     def resolve_vials(record) -> list:
-        return services.record_vials(record)
+        return guard.record_vials(record)
 
 
 def _out(record: TreatmentRecord) -> TreatmentRecord:
@@ -292,13 +293,13 @@ def start_record(request: HttpRequest, payload: StartIn):
     )
     if appointment is None:
         raise ValidationFailed({"appointment": ["No such appointment."]})
-    return Status(201, _out(services.start(actor, appointment, payload.product)))
+    return Status(201, _out(charting.start(actor, appointment, payload.product)))
 
 
 @router.get("/records/{public_id}", response=RecordOut, summary="A treatment record")
 def read_record(request: HttpRequest, public_id: UUID):
     actor = api_actor(request)
-    record = services.open_record(actor, public_id)
+    record = charting.open_record(actor, public_id)
     audit.record_patient(
         actor,
         Action.READ,
@@ -328,7 +329,7 @@ class DraftIn(Strict):
 def save_draft(request: HttpRequest, public_id: UUID, payload: DraftIn):
     """Replaces the draft's points (area, x, y as fractions of the chart, units, depth)."""
     actor = api_actor(request)
-    record = services.open_record(actor, public_id, "change")
+    record = charting.open_record(actor, public_id, "change")
     vial = None
     if payload.vial is not None:
         vial = (
@@ -343,7 +344,7 @@ def save_draft(request: HttpRequest, public_id: UUID, payload: DraftIn):
     several = _vials(actor, payload.vials, errors)
     if errors:
         raise ValidationFailed(errors)
-    services.save_draft(
+    charting.save_draft(
         actor,
         record,
         points=payload.points,
@@ -354,7 +355,7 @@ def save_draft(request: HttpRequest, public_id: UUID, payload: DraftIn):
         platysma_bands=(
             (payload.platysma_bands.model_dump() if payload.platysma_bands else None)
             if "platysma_bands" in payload.model_fields_set
-            else services.KEEP
+            else charting.KEEP
         ),
     )
     return _out(record)
@@ -369,8 +370,8 @@ class SignIn(Strict):
 @router.post("/records/{public_id}/sign", response=RecordOut, auth=CHART, summary="Sign and lock")
 def sign_record(request: HttpRequest, public_id: UUID, payload: SignIn):
     actor = api_actor(request)
-    record = services.open_record(actor, public_id, "change")
-    services.lock(actor, record, reasons=payload.reasons)
+    record = charting.open_record(actor, public_id, "change")
+    charting.lock(actor, record, reasons=payload.reasons)
     return _out(record)
 
 
@@ -396,15 +397,15 @@ class CosignOut(Schema):
 def cosign_record(request: HttpRequest, public_id: UUID, payload: CosignIn):
     """Only the medical director: the co-signature covers the draft's plan as it stands."""
     actor = api_actor(request)
-    record = services.open_record(actor, public_id)
-    return Status(201, services.cosign(actor, record, note=payload.note))
+    record = charting.open_record(actor, public_id)
+    return Status(201, cosign.cosign(actor, record, note=payload.note))
 
 
 @router.post("/records/{public_id}/amend", response={201: RecordOut}, auth=CHART, summary="Amend")
 def amend_record(request: HttpRequest, public_id: UUID):
     actor = api_actor(request)
-    record = services.open_record(actor, public_id, "change")
-    return Status(201, _out(services.amend(actor, record)))
+    record = charting.open_record(actor, public_id, "change")
+    return Status(201, _out(charting.amend(actor, record)))
 
 
 # ---------------------------------------------------------------- stock
@@ -512,7 +513,7 @@ def recall(request: HttpRequest, public_id: UUID):
     lot = Lot.objects.restrict(actor).filter(public_id=public_id).first()
     if lot is None:
         raise Http404
-    treated = services.recall(lot)
+    treated = lot_recall.recall(lot)
     ids = dict(
         Patient.objects.filter(pk__in=[t.patient_id for t in treated]).values_list(
             "pk", "public_id"
@@ -546,7 +547,7 @@ class HouseLimitIn(Strict):
     reason: str = Field(max_length=300)
 
 
-def _limit_out(row: services.HouseRow) -> dict:
+def _limit_out(row: protocol.HouseRow) -> dict:
     return {**row.__dict__, "product": row.product.value, "off_label": row.off_label}
 
 
@@ -558,7 +559,7 @@ def _limit_out(row: services.HouseRow) -> dict:
 )
 def house_limits(request: HttpRequest):
     """Every product's ceiling in every area (label and off-label), in force and as shipped."""
-    return [_limit_out(row) for row in services.house_limits()]
+    return [_limit_out(row) for row in protocol.house_limits()]
 
 
 @router.post(
@@ -570,7 +571,7 @@ def house_limits(request: HttpRequest):
 def set_house_limit(request: HttpRequest, payload: HouseLimitIn):
     """The medical director sets a product's maximum for an area and for one point."""
     actor = api_actor(request)
-    services.set_house_dose(
+    protocol.set_house_dose(
         actor,
         payload.product,
         payload.area,
@@ -580,7 +581,7 @@ def set_house_limit(request: HttpRequest, payload: HouseLimitIn):
     )
     row = next(
         r
-        for r in services.house_limits()
+        for r in protocol.house_limits()
         if r.product.value == payload.product and r.area == payload.area
     )
     return Status(201, _limit_out(row))

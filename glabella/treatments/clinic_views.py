@@ -14,7 +14,8 @@ from glabella.core.errors import ValidationFailed
 from glabella.core.pages import refusal_on
 from glabella.core.roles import Capability
 from glabella.inventory.models import Lot
-from glabella.treatments import services
+from glabella.treatments import protocol as house
+from glabella.treatments import recall as lot_recall
 from glabella.treatments.models import ProtocolChange
 from glabella.treatments.views import _show
 
@@ -32,10 +33,10 @@ def recall(request, lot_id):
     if lot is None:
         raise Http404
     if request.method == "POST":
-        queued = services.notify_recall(request.actor, lot)
+        queued = lot_recall.notify_recall(request.actor, lot)
         messages.success(request, f"Recall notices queued for {queued} patients.")
         return redirect("treatments:recall", lot_id=lot.public_id)
-    treated = services.recall(lot)
+    treated = lot_recall.recall(lot)
     export = request.GET.get("format") == "csv"
     audit.record(
         request.actor,
@@ -45,7 +46,7 @@ def recall(request, lot_id):
         detail={"patients": len(treated)},
     )
     if export:
-        response = HttpResponse(services.recall_csv(treated), content_type="text/csv")
+        response = HttpResponse(lot_recall.recall_csv(treated), content_type="text/csv")
         response["Content-Disposition"] = f'attachment; filename="recall-{lot.lot_number}.csv"'
         return response
     context = {
@@ -82,7 +83,7 @@ def protocol(request):
     status, errors = 200, {}
     if request.method == "POST":
         with refusal_on(kinds=(ValidationFailed,)) as refused:
-            services.set_house_dose(
+            house.set_house_dose(
                 request.actor,
                 request.POST.get("product"),
                 request.POST.get("area"),
@@ -95,7 +96,7 @@ def protocol(request):
             return redirect("treatments:protocol")
         errors, status = refused.fields, refused.status
     context = {
-        "rows": services.house_limits(),
+        "rows": house.house_limits(),
         "errors": errors,
         "may_change": request.actor.can(Capability.SET_PROTOCOL),
         "history": ProtocolChange.objects.order_by("-at", "-id")[:30],

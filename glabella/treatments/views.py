@@ -33,7 +33,7 @@ from glabella.inventory.models import Vial
 from glabella.scheduling.forms import DayForm
 from glabella.scheduling.models import Appointment
 from glabella.screening.decisions import offered_products
-from glabella.treatments import chart, services
+from glabella.treatments import chart, charting, cosign, guard, verdict
 from glabella.treatments.forms import AREA_CHOICES, DraftForm, PointFormSet
 from glabella.treatments.models import TreatmentRecord
 
@@ -109,7 +109,7 @@ def start(request, appointment_id):
     if existing is not None:
         return redirect("treatments:record", public_id=existing.public_id)
     with refusal_on(kinds=(DomainError,)) as refused:
-        record = services.start(
+        record = charting.start(
             request.actor,
             appointment,
             request.POST.get("product", ""),
@@ -201,7 +201,7 @@ def _bands_on_screen(product: str, data):
     product whose label has no dose by bands, None when both are left blank. Anything but 1 or 2
     is passed on as typed, for the service to refuse on its field."""
     if not LABELS[Product(product)].band_doses:
-        return services.KEEP
+        return charting.KEEP
     left, right = (str(data.get(f"bands_{side}", "")).strip() for side in ("left", "right"))
     if not left and not right:
         return None
@@ -223,7 +223,7 @@ def _initial_rows(record) -> list[dict]:
 def record(request, public_id):
     actor = request.actor
     try:
-        current = services.open_record(actor, public_id)
+        current = charting.open_record(actor, public_id)
     except DomainError:
         raise Http404 from None
     may_chart = (
@@ -236,7 +236,7 @@ def record(request, public_id):
     draft_form = DraftForm(
         initial={
             "vial": str(current.vial.public_id) if current.vial_id else "",
-            "vials": [str(v.public_id) for v in services.record_vials(current)[1:]],
+            "vials": [str(v.public_id) for v in guard.record_vials(current)[1:]],
             "notes_before": current.notes_before,
             "notes_after": current.notes_after,
             "bands_left": current.platysma_bands_left or "",
@@ -249,7 +249,7 @@ def record(request, public_id):
         action = request.POST.get("action")
         if action == "cosign":  # the medical director's, who does not chart this record
             with refusal_on(kinds=(ValidationFailed,)) as refused:
-                services.cosign(actor, current, note=request.POST.get("note", ""))
+                cosign.cosign(actor, current, note=request.POST.get("note", ""))
             if not refused:
                 messages.success(request, "Co-signed above the ceiling.")
                 return redirect("treatments:record", public_id=current.public_id)
@@ -257,7 +257,7 @@ def record(request, public_id):
         elif action == "amend":
             if not actor.can(Capability.CHART):
                 return render(request, "core/forbidden.html", status=403)
-            amendment = services.amend(
+            amendment = charting.amend(
                 actor, current
             )  # a refusal: its message, and this page again
             return redirect("treatments:record", public_id=amendment.public_id)
@@ -277,7 +277,7 @@ def record(request, public_id):
             try:
                 if more is None:
                     raise ValidationFailed({"vials": ["Choose the vials from the list."]})
-                services.save_draft(
+                charting.save_draft(
                     actor,
                     current,
                     points=rows,
@@ -300,7 +300,7 @@ def record(request, public_id):
                 if key.startswith("reason_")
             }
             with refusal_on(kinds=(DomainError,)) as refused:
-                services.lock(actor, current, reasons=reasons)
+                charting.lock(actor, current, reasons=reasons)
             if not refused:
                 messages.success(request, "Signed and locked.")
                 return redirect("treatments:record", public_id=current.public_id)
@@ -310,7 +310,7 @@ def record(request, public_id):
             sign_errors = {"action": ["Choose to save, add a pattern, or sign."]}
             status = 422
     if current.locked:
-        panel = _panel(current, services.signed_verdict(current))
+        panel = _panel(current, verdict.signed_verdict(current))
     elif request.method == "POST" and request.POST.get("action") in ("save", "pattern"):
         panel = _live_panel(current, request.POST, vials)  # the rows shown again, unsaved
     else:
@@ -331,11 +331,11 @@ def record(request, public_id):
         ],
         "formset": formset,
         "draft_form": draft_form,
-        "record_vials": services.record_vials(current),
+        "record_vials": guard.record_vials(current),
         "warnings": [f for f in result.findings if f.level == "warn"] if result else [],
         "sign_errors": sign_errors,
         "ceilings": ceilings,
-        "cosignature": services.standing_cosignature(current, result) if ceilings else None,
+        "cosignature": cosign.standing_cosignature(current, result) if ceilings else None,
         "cosigned_before": bool(ceilings) and current.cosignatures.exists(),
         "may_cosign": actor.staff is not None and actor.role == Role.MEDICAL_DIRECTOR,
         "cosign_errors": cosign_errors,
@@ -402,7 +402,7 @@ def _stored(record) -> tuple[list, str, tuple | None]:
 def _saved_panel(record) -> dict:
     """A draft's panel for its saved points and vial, as the page first shows them."""
     points = [{"area": p.area, "units": p.units} for p in record.points.all()]
-    _, result = services.verdict(
+    _, result = verdict.verdict(
         record.product, points, timezone.now(), vial=record.vial, record=record
     )
     return _panel(record, result, live=True)
@@ -412,16 +412,16 @@ def _live_panel(record, data, vials) -> dict:
     """The verdict on the points on the screen (the draft form's rows and vial), unsaved."""
     points, vial, errors = _plan_on_screen(data, vials)
     raw_bands = _bands_on_screen(record.product, data)
-    bands = None if raw_bands is services.KEEP else services.clean_bands(raw_bands, errors)
+    bands = None if raw_bands is charting.KEEP else charting.clean_bands(raw_bands, errors)
     if errors:
         return _panel(record, None, errors=errors, live=True)
-    _, result = services.verdict(
+    _, result = verdict.verdict(
         record.product, points, timezone.now(), vial=vial, record=record, platysma_bands=bands
     )
     on_screen = (
         sorted((p["area"], p["units"].normalize()) for p in points),
         str(vial.public_id) if vial else "",
-        record.platysma_bands if raw_bands is services.KEEP else bands,
+        record.platysma_bands if raw_bands is charting.KEEP else bands,
     )
     return _panel(record, result, unsaved=on_screen != _stored(record), live=True)
 
@@ -449,7 +449,7 @@ def _plan_on_screen(data, vials) -> tuple[list[dict], Vial | None, dict[str, lis
             errors[f"{where}.area"] = [f"Point {n}: choose its area."]
         try:
             units = Decimal(str(row.get("units") or "").strip())
-            if not units.is_finite() or abs(units) > services.MOST_UNITS:
+            if not units.is_finite() or abs(units) > charting.MOST_UNITS:
                 raise InvalidOperation
         except InvalidOperation:
             errors[f"{where}.units"] = [f"Point {n}: give its units as a number."]
@@ -469,11 +469,11 @@ def check(request, public_id):
     """The dose guard's panel for the points on the screen, before any save: the verdict the
     API's check gives for the same plan, and the one signing would store. Writes nothing."""
     try:
-        current = services.open_record(request.actor, public_id)
+        current = charting.open_record(request.actor, public_id)
     except DomainError:
         raise Http404 from None
     if current.locked:
-        panel = _panel(current, services.signed_verdict(current))
+        panel = _panel(current, verdict.signed_verdict(current))
     else:
         panel = _live_panel(current, request.POST, _vials(current))
     status = 422 if panel["verdict_errors"] else 200
@@ -531,7 +531,7 @@ def note_pdf(request, public_id):
     from glabella.treatments import pdf
 
     try:
-        current = services.open_record(request.actor, public_id)
+        current = charting.open_record(request.actor, public_id)
     except DomainError:
         raise Http404 from None
     org = Organisation.objects.order_by("id").first()

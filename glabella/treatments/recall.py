@@ -1,0 +1,124 @@
+"""The recall of a lot: everyone treated from its vials (day, areas, units, how to reach them),
+the list as CSV, and one notice to each asking them to call the clinic."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.utils import timezone
+
+from glabella.core import audit
+from glabella.core.access import Actor
+from glabella.core.db import write_transaction
+from glabella.core.errors import Forbidden
+from glabella.core.roles import Capability
+from glabella.inventory.models import Lot
+from glabella.treatments.models import InjectionPoint
+
+Action = audit.Action
+
+
+@dataclass(frozen=True)
+class Treated:
+    patient_id: int
+    name: str
+    phone: str
+    email: str
+    treated_on: date
+    areas: dict[str, Decimal]
+    units: Decimal
+
+
+def recall(lot: Lot) -> list[Treated]:
+    """Everyone treated from this lot, with the day, areas, units and how to reach them: one
+    query over the points drawn from the lot's vials."""
+    rows = (
+        InjectionPoint.objects.filter(movement__vial__lot=lot)
+        .values(
+            "record_id",
+            "record__locked_at",
+            "record__patient_id",
+            "record__patient__given_name",
+            "record__patient__family_name",
+            "record__patient__phone",
+            "record__patient__email",
+            "area",
+            "units",
+        )
+        .order_by("record__locked_at", "record_id")
+    )
+    by_record: dict[int, dict] = {}
+    for r in rows:
+        entry = by_record.setdefault(
+            r["record_id"],
+            {
+                "patient_id": r["record__patient_id"],
+                "name": f"{r['record__patient__given_name']} {r['record__patient__family_name']}",
+                "phone": r["record__patient__phone"],
+                "email": r["record__patient__email"],
+                "treated_on": r["record__locked_at"].date(),
+                "areas": {},
+            },
+        )
+        entry["areas"][r["area"]] = entry["areas"].get(r["area"], Decimal(0)) + r["units"]
+    return [Treated(**e, units=sum(e["areas"].values(), Decimal(0))) for e in by_record.values()]
+
+
+def recall_csv(treated: list[Treated]) -> str:
+    """The recall list as CSV: one row per treatment."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["patient", "phone", "email", "treated_on", "units", "areas"])
+    for t in treated:
+        areas = "; ".join(f"{area} {units.normalize():f} U" for area, units in t.areas.items())
+        writer.writerow(
+            [t.name, t.phone, t.email, t.treated_on.isoformat(), f"{t.units.normalize():f}", areas]
+        )
+    return out.getvalue()
+
+
+def notify_recall(actor: Actor, lot: Lot, *, now: datetime | None = None) -> int:
+    """Asks everyone treated from the lot to contact the clinic, once each (the outbox keeps a
+    patient from being told twice about one lot). The message names the day, not the product:
+    a text can be read by whoever holds the phone. Returns how many were queued."""
+    from glabella.messaging.outbox import queue_to_patient
+    from glabella.patients.models import Patient
+
+    if not (actor.can(Capability.MANAGE_STOCK) and actor.can(Capability.VIEW_CLINICAL)):
+        raise Forbidden("Only clinical staff send recall notices.")
+    now = now or timezone.now()
+    treated = recall(lot)
+    patients = Patient.objects.in_bulk({t.patient_id for t in treated})
+    phone = lot.location.phone
+    queued = 0
+    with write_transaction():
+        for t in treated:
+            patient = patients[t.patient_id]
+            body = (
+                f"Hello {patient.preferred_name or patient.given_name},\n\n"
+                f"Please call us on {phone} about the treatment you had with us on "
+                f"{t.treated_on:%B} {t.treated_on.day}, {t.treated_on.year}. "
+                "It is important, and it will only take a few minutes."
+            )
+            message = queue_to_patient(
+                patient,
+                topic="recall",
+                subject="Please call the clinic",
+                body=body,
+                about=f"lot:{lot.public_id}",
+                dedupe_key=f"recall:{lot.public_id}:{patient.public_id}",
+                now=now,
+            )
+            queued += message is not None
+        audit.record(
+            actor,
+            Action.CREATE,
+            audit.Kind.RECALL_NOTICE,
+            lot.public_id,
+            detail={"treated": len(treated), "queued": queued},
+        )
+    return queued
