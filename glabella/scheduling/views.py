@@ -31,7 +31,7 @@ from glabella.core.roles import Capability
 from glabella.patients.forms import apply_errors, show_refusal
 from glabella.patients.models import Patient
 from glabella.patients.services import search_patients
-from glabella.scheduling import calendars, notices, services
+from glabella.scheduling import bookings, calendars, feeds, notices, online, search
 from glabella.scheduling.availability import to_instant
 from glabella.scheduling.forms import CancelForm, DayForm, DetailsForm, FindTimesForm, MoveForm
 from glabella.scheduling.models import Appointment, CalendarFeed, Status
@@ -40,7 +40,7 @@ PUBLIC_PAGE_SLOTS = 40
 
 
 def _slots_for_day(service, location, day, now, *, patient=None, ignore=None, online=True):
-    return services.search_slots(
+    return search.search_slots(
         service,
         [location],
         first_day=day,
@@ -96,7 +96,7 @@ def book(request):
         slots = _slots_for_day(service, location, day, now)
         if not slots and not data.get("day"):
             # Nothing left today: show the first day with free times.
-            upcoming = services.search_slots(
+            upcoming = search.search_slots(
                 service,
                 [location],
                 first_day=day,
@@ -154,8 +154,8 @@ def _book_post(request, now):
         status = show_refusal(form, throttled)
     if status == 422 and form.is_valid():
         try:
-            appointment = services.book_online(actor, form.cleaned_data, now=now)
-        except services.SlotTaken as taken:
+            appointment = online.book_online(actor, form.cleaned_data, now=now)
+        except search.SlotTaken as taken:
             status = 409
             form.add_error(None, taken.message)
             alternatives = taken.alternatives
@@ -202,7 +202,7 @@ def _appointment_from_token(token: str) -> Appointment:
 def manage(request, token):
     """The link in every confirmation: see, move or cancel that one booking."""
     appointment = _appointment_from_token(token)
-    actor = services.manage_actor(appointment, client_ip(request))
+    actor = online.manage_actor(appointment, client_ip(request))
     now = timezone.now()
     status = 200
     error = None
@@ -212,13 +212,13 @@ def manage(request, token):
             if action == "cancel":
                 form = CancelForm(request.POST)
                 reason = form.cleaned_data["reason"] if form.is_valid() else ""
-                services.cancel(actor, appointment, reason=reason, now=now)
+                bookings.cancel(actor, appointment, reason=reason, now=now)
                 messages.success(request, "Your appointment is cancelled.")
             elif action == "move":
                 form = MoveForm(request.POST)
                 if not form.is_valid():
                     raise ValidationFailed({"start": ["Choose a new time from the list."]})
-                services.reschedule(actor, appointment, start=form.cleaned_data["start"], now=now)
+                bookings.reschedule(actor, appointment, start=form.cleaned_data["start"], now=now)
                 messages.success(request, "Your appointment has moved.")
             else:
                 raise ValidationFailed({"action": ["Choose to move or to cancel."]})
@@ -337,7 +337,7 @@ def calendar(request):
     )
     free: dict[int, list] = {}
     if view == "day" and booking_service and request.actor.can(Capability.CHANGE_PATIENT):
-        for slot in services.search_slots(
+        for slot in search.search_slots(
             booking_service,
             [location],
             first_day=day,
@@ -451,7 +451,7 @@ def staff_book(request):
             errors["start"] = ["Choose a time from the list."]
         if not errors:
             try:
-                appointment = services.book(
+                appointment = bookings.book(
                     request.actor,
                     service=service,
                     location=location,
@@ -478,7 +478,7 @@ def staff_book(request):
     day = DayForm(params).day_or(today)
     slots = []
     if service is not None:
-        slots = services.search_slots(
+        slots = search.search_slots(
             service,
             [location],
             first_day=day,
@@ -517,11 +517,11 @@ def _provider(public_id):
 
 
 ACTIONS = {
-    "check-in": services.check_in,
-    "complete": services.complete,
-    "no-show": services.mark_no_show,
-    "cancel": services.cancel,
-    "patient-cancelled": services.cancel_for_patient,
+    "check-in": bookings.check_in,
+    "complete": bookings.complete,
+    "no-show": bookings.mark_no_show,
+    "cancel": bookings.cancel,
+    "patient-cancelled": bookings.cancel_for_patient,
 }
 
 
@@ -601,11 +601,11 @@ def my_feed(request):
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "revoke":
-            services.revoke_feeds(request.actor)
+            feeds.revoke_feeds(request.actor)
             messages.success(request, "Your calendar link no longer works.")
             return redirect("scheduling:my-feed")
         if action == "issue":
-            token = services.issue_feed(request.actor)
+            token = feeds.issue_feed(request.actor)
             url = request.build_absolute_uri(reverse("scheduling:feed", args=[token]))
         else:
             error, status = "Choose to make a new link or to stop the old one.", 422
