@@ -248,7 +248,7 @@ def locations_zone():
 
 
 def time_searches(service, locations, now, today) -> list[float]:
-    from glabella.scheduling.services import search_slots
+    from glabella.scheduling.search import search_slots
 
     timings = []
     for i in range(SEARCHES + 10):
@@ -360,7 +360,7 @@ def book_over_http(database_url: str, locations, service, today, now) -> tuple[f
 
     from glabella.core.models import ApiToken, StaffMember
     from glabella.patients.models import Patient
-    from glabella.scheduling.services import search_slots
+    from glabella.scheduling.search import search_slots
 
     desk = get_user_model().objects.get(username="desk@demo.glabella.test")
     _, token = ApiToken.issue(desk, "bench")

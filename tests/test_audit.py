@@ -119,23 +119,22 @@ def test_the_log_shows_what_a_row_is_about_in_words(client_for, patient):
     assert "clinical history" in page and "clinical-history" not in page
 
 
-def test_a_row_is_about_a_kind_never_a_free_string(users, monkeypatch):
+def test_a_row_is_about_a_kind_never_a_free_string(users):
     from glabella.core import audit
     from glabella.core.access import actor_for
     from glabella.core.models import StaffMember
 
     actor = actor_for(StaffMember.objects.filter(role="owner").first().user)
-    with pytest.raises(ValueError, match="photos"):
+    with pytest.raises(TypeError, match="photos"):
         audit.record(actor, audit.Action.READ, "photos")
-    with pytest.raises(ValueError, match="nonsense"):
+    with pytest.raises(TypeError, match="nonsense"):
         audit.record_listing(actor, "nonsense", [])
     with pytest.raises(TypeError):
         audit.record(actor, audit.Action.READ, 42)
     assert not AccessLog.objects.exists()
     row = audit.record(actor, audit.Action.READ, audit.Kind.CLINICAL_PHOTO)
     assert row.object_type == "clinical-photo" and row.object_words == "clinical photo"
-    # Once every caller passes a Kind, a string is refused outright.
-    monkeypatch.setattr(audit, "ACCEPT_KIND_STRINGS", False)
+    # Even a string that spells a kind is refused: every caller names its Kind.
     with pytest.raises(TypeError, match=r"audit\.Kind"):
         audit.record(actor, audit.Action.READ, "clinical-photo")
 
@@ -162,9 +161,9 @@ def test_log_rows_cannot_be_changed_through_the_model(client_for, patient):
 @pytest.mark.django_db(transaction=True)
 def test_the_database_refuses_to_change_a_log_row(clinic):
     from glabella.core.access import system_actor
-    from glabella.core.audit import record
+    from glabella.core.audit import Kind, record
 
-    row = record(system_actor("test"), "read", "patient")
+    row = record(system_actor("test"), "read", Kind.PATIENT)
     with pytest.raises(DatabaseError, match="never changed"), transaction.atomic():
         AccessLog.objects.filter(pk=row.pk).update(actor_label="forged")
     assert AccessLog.objects.get(pk=row.pk).actor_label == "test"

@@ -9,7 +9,7 @@ from glabella.clinic.models import Service
 from glabella.core.access import system_actor
 from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.messaging.models import Message
-from glabella.scheduling import services
+from glabella.scheduling import bookings, search, waitlist
 from glabella.scheduling.models import Appointment, ScheduleException, Status, WaitlistEntry
 from glabella.scheduling.notices import reminder_instant
 from tests.conftest import clear_for_treatment, make_patient
@@ -34,7 +34,7 @@ def desk(actor_of):
 
 
 def book(actor, svc, clinic, patient, start, slug="consultation", **kw):
-    return services.book(
+    return bookings.book(
         actor,
         service=svc[slug],
         location=clinic,
@@ -69,7 +69,7 @@ def test_a_taken_time_answers_409_with_the_next_free_times(desk, svc, clinic, pa
     # Three clinicians work; fill the other two at 10:00 as well.
     book(desk, svc, clinic, make_patient(email="a@example.com"), at(1, 10))
     book(desk, svc, clinic, make_patient(email="b@example.com"), at(1, 10))
-    with pytest.raises(services.SlotTaken) as taken:
+    with pytest.raises(search.SlotTaken) as taken:
         book(desk, svc, clinic, other, at(1, 10))
     assert taken.value.status == 409
     alternatives = taken.value.alternatives
@@ -80,9 +80,9 @@ def test_a_taken_time_answers_409_with_the_next_free_times(desk, svc, clinic, pa
 def test_a_chosen_provider_is_kept_and_the_same_provider_cannot_be_booked_twice(
     desk, svc, clinic, patient
 ):
-    provider = services.eligible_providers(svc["consultation"], clinic, at(1, 10).date())[0]
+    provider = search.eligible_providers(svc["consultation"], clinic, at(1, 10).date())[0]
     book(desk, svc, clinic, patient, at(1, 10), provider=provider)
-    with pytest.raises(services.SlotTaken):
+    with pytest.raises(search.SlotTaken):
         book(desk, svc, clinic, make_patient(), at(1, 10, 15), provider=provider)
     # 10:30 is free, and so is 10:35 (the 5-minute clean-up ends then), but the grid is 15 min.
     later = book(
@@ -113,7 +113,7 @@ def test_times_the_clinic_does_not_work_are_refused_field_by_field(
 
 def test_a_patient_cannot_be_in_two_places_at_once(desk, svc, clinic, patient):
     book(desk, svc, clinic, patient, at(1, 10))
-    with pytest.raises(services.SlotTaken):
+    with pytest.raises(search.SlotTaken):
         book(desk, svc, clinic, patient, at(1, 10, 15), slug="two-week-review")
 
 
@@ -139,7 +139,7 @@ def test_online_bookings_keep_the_lead_time_and_the_online_list(svc, clinic, pat
 
 def test_time_off_removes_a_provider_from_that_day(desk, svc, clinic, patient):
     day = at(1, 10).date()
-    providers = services.eligible_providers(svc["consultation"], clinic, day)
+    providers = search.eligible_providers(svc["consultation"], clinic, day)
     for p in providers:
         ScheduleException.objects.create(staff=p, day=day, kind="time_off")
     with pytest.raises(ValidationFailed):
@@ -148,7 +148,7 @@ def test_time_off_removes_a_provider_from_that_day(desk, svc, clinic, patient):
 
 def test_reschedule_moves_the_booking_and_its_reminders(desk, svc, clinic, patient):
     appt = book(desk, svc, clinic, patient, at(1, 10))
-    moved = services.reschedule(desk, appt, start=at(2, 14), now=NOW)
+    moved = bookings.reschedule(desk, appt, start=at(2, 14), now=NOW)
     assert moved.starts_at == at(2, 14) and moved.times_rescheduled == 1
     about = f"appointment:{appt.public_id}"
     live_reminders = Message.objects.filter(about=about, topic="reminder").exclude(
@@ -164,13 +164,13 @@ def test_a_patient_may_cancel_online_only_outside_the_cancellation_window(
     me = actor_of("patient")
     soon = book(desk, svc, clinic, patient, at(0, 15))
     with pytest.raises(ValidationFailed) as failed:
-        services.cancel(me, soon, now=NOW)
+        bookings.cancel(me, soon, now=NOW)
     assert "call us" in failed.value.fields["appointment"][0]
     later = book(desk, svc, clinic, patient, at(3, 10))
-    cancelled = services.cancel(me, later, now=NOW)
+    cancelled = bookings.cancel(me, later, now=NOW)
     assert cancelled.status == Status.CANCELLED_BY_PATIENT
     # The clinic may cancel at any time.
-    assert services.cancel(desk, soon, now=NOW).status == Status.CANCELLED_BY_CLINIC
+    assert bookings.cancel(desk, soon, now=NOW).status == Status.CANCELLED_BY_CLINIC
     # A cancelled time is free again.
     assert book(desk, svc, clinic, make_patient(), at(3, 10)).starts_at == at(3, 10)
 
@@ -181,20 +181,20 @@ def test_another_patient_cannot_touch_my_booking(client_for, desk, svc, clinic, 
     other = make_patient()
     appt = book(desk, svc, clinic, other, at(3, 10))
     with pytest.raises(Forbidden):
-        services.cancel(actor_for(users["patient"]), appt, now=NOW)
+        bookings.cancel(actor_for(users["patient"]), appt, now=NOW)
 
 
 def test_the_day_runs_check_in_complete_and_no_show(desk, svc, clinic, patient):
     appt = book(desk, svc, clinic, patient, at(0, 15))
     with pytest.raises(ValidationFailed):
-        services.complete(desk, appt, now=at(0, 15, 5))
-    services.check_in(desk, appt, now=at(0, 14, 55))
-    done = services.complete(desk, appt, now=at(0, 15, 30))
+        bookings.complete(desk, appt, now=at(0, 15, 5))
+    bookings.check_in(desk, appt, now=at(0, 14, 55))
+    done = bookings.complete(desk, appt, now=at(0, 15, 30))
     assert done.status == Status.COMPLETED
     missed = book(desk, svc, clinic, make_patient(), at(1, 9))
     with pytest.raises(ValidationFailed):
-        services.mark_no_show(desk, missed, now=at(1, 8, 59))
-    assert services.mark_no_show(desk, missed, now=at(1, 9, 20)).status == Status.NO_SHOW
+        bookings.mark_no_show(desk, missed, now=at(1, 8, 59))
+    assert bookings.mark_no_show(desk, missed, now=at(1, 9, 20)).status == Status.NO_SHOW
     pending = Message.objects.filter(about=f"appointment:{missed.public_id}", topic="reminder")
     assert set(pending.values_list("status", flat=True)) <= {"cancelled", "sent"}
 
@@ -204,7 +204,7 @@ def test_a_freed_time_is_offered_to_the_first_patient_waiting(desk, svc, clinic,
     first = make_patient(email="first@example.com")
     second = make_patient(email="second@example.com")
     for p in (first, second):
-        services.join_waitlist(
+        waitlist.join_waitlist(
             desk,
             patient=p,
             service=svc["consultation"],
@@ -214,7 +214,7 @@ def test_a_freed_time_is_offered_to_the_first_patient_waiting(desk, svc, clinic,
             now=NOW,
         )
     appt = book(desk, svc, clinic, patient, at(3, 10))
-    services.cancel(desk, appt, now=NOW)
+    bookings.cancel(desk, appt, now=NOW)
     offered = WaitlistEntry.objects.get(patient=first)
     assert offered.state == WaitlistEntry.State.OFFERED
     assert WaitlistEntry.objects.get(patient=second).state == WaitlistEntry.State.WAITING
@@ -243,8 +243,8 @@ def test_reminders_fire_at_the_same_local_hour_across_both_dst_changes():
 
 def test_moving_back_to_the_first_time_schedules_its_reminders_again(desk, svc, clinic, patient):
     appt = book(desk, svc, clinic, patient, at(3, 10))
-    services.reschedule(desk, appt, start=at(3, 14), now=NOW)
-    services.reschedule(desk, appt, start=at(3, 10), now=NOW)
+    bookings.reschedule(desk, appt, start=at(3, 14), now=NOW)
+    bookings.reschedule(desk, appt, start=at(3, 10), now=NOW)
     live = Message.objects.filter(about=f"appointment:{appt.public_id}", topic="reminder").exclude(
         status=Message.Status.CANCELLED
     )

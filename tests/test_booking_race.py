@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, transaction
 
 from glabella.clinic.models import Service
 from glabella.core.access import system_actor
-from glabella.scheduling import services
+from glabella.scheduling import bookings, search
 from glabella.scheduling.models import Appointment
 from tests.conftest import make_patient
 
@@ -51,7 +51,7 @@ def ten_contested_times() -> list[list[datetime]]:
 @pytest.mark.django_db(transaction=True)
 def test_fifty_threads_booking_ten_times_get_exactly_ten_appointments(clinic):
     consultation = Service.objects.get(slug="consultation")
-    provider = services.eligible_providers(consultation, clinic, NOW.date())[0]
+    provider = search.eligible_providers(consultation, clinic, NOW.date())[0]
     patients = [make_patient(email=f"racer{i}@example.com") for i in range(THREADS)]
     groups = ten_contested_times()
     actor = system_actor("race test")
@@ -64,7 +64,7 @@ def test_fifty_threads_booking_ten_times_get_exactly_ten_appointments(clinic):
         start = groups[group][(i // len(groups)) % 2]  # half ask 09:00, half 09:15
         barrier.wait()
         try:
-            services.book(
+            bookings.book(
                 actor,
                 service=consultation,
                 location=clinic,
@@ -74,7 +74,7 @@ def test_fifty_threads_booking_ten_times_get_exactly_ten_appointments(clinic):
                 now=NOW,
             )
             result = "booked"
-        except services.SlotTaken as taken:
+        except search.SlotTaken as taken:
             result = "409" if taken.status == 409 else "other"
         except Exception as exc:  # anything else is a failure of the guarantee
             result = f"error {type(exc).__name__}: {exc}"
@@ -103,7 +103,7 @@ def test_postgresql_itself_refuses_an_overlap_that_skips_the_service(clinic):
     if connection.vendor != "postgresql":
         pytest.skip("exclusion constraints exist on PostgreSQL only; SQLite serialises writes")
     consultation = Service.objects.get(slug="consultation")
-    provider = services.eligible_providers(consultation, clinic, NOW.date())[0]
+    provider = search.eligible_providers(consultation, clinic, NOW.date())[0]
     start = datetime(2026, 11, 24, 10, tzinfo=LA)
     row = dict(
         location=clinic,

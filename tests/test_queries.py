@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from glabella.clinic.models import Location, OpeningHours, Room, ServiceArea
 from glabella.core.access import system_actor
-from glabella.core.audit import record
+from glabella.core.audit import Kind, record
 from tests.conftest import make_patient
 
 
@@ -43,10 +43,10 @@ def test_the_search_api_runs_a_fixed_number_of_queries(client_for):
 def test_the_access_log_runs_a_fixed_number_of_queries(client_for, patient):
     client = client_for("owner")
     for _ in range(3):
-        record(system_actor("t"), "read", "patient", patient_public_id=patient.public_id)
+        record(system_actor("t"), "read", Kind.PATIENT, patient_public_id=patient.public_id)
     few = queries(client, reverse("patients:access-log"))
     for _ in range(80):
-        record(system_actor("t"), "read", "patient", patient_public_id=patient.public_id)
+        record(system_actor("t"), "read", Kind.PATIENT, patient_public_id=patient.public_id)
     assert queries(client, reverse("patients:access-log")) == few
 
 

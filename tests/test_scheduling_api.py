@@ -278,19 +278,18 @@ def test_the_confirmation_email_carries_an_ics_that_calendar_clients_read(client
 
 
 def test_a_new_patient_who_loses_the_race_online_leaves_no_record_behind(client, clinic):
+    from glabella.clinic.models import Service
     from glabella.core.access import system_actor
-    from glabella.scheduling import services
+    from glabella.scheduling import bookings, search
 
     start = next_weekday_at(10)
     # Fill 10:00 for every clinician first.
     for i, provider in enumerate(
-        services.eligible_providers(
-            services.Service.objects.get(slug="consultation"), clinic, start.date()
-        )
+        search.eligible_providers(Service.objects.get(slug="consultation"), clinic, start.date())
     ):
-        services.book(
+        bookings.book(
             system_actor("test"),
-            service=services.Service.objects.get(slug="consultation"),
+            service=Service.objects.get(slug="consultation"),
             location=clinic,
             start=start,
             patient=Patient.objects.create(

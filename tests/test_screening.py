@@ -20,7 +20,7 @@ from glabella.core.errors import Conflict, Forbidden, ValidationFailed
 from glabella.core.models import AccessLog, StaffMember
 from glabella.messaging.models import Message
 from glabella.patients.models import Allergy, ClinicalEntry, Medication
-from glabella.scheduling import services as scheduling
+from glabella.scheduling import bookings
 from glabella.screening.consents import (
     current_consent,
     current_documents,
@@ -365,7 +365,7 @@ def at(days: int, hour: int) -> datetime:
 
 
 def book(actor, clinic, patient, start, slug):
-    return scheduling.book(
+    return bookings.book(
         actor,
         service=Service.objects.get(slug=slug),
         location=clinic,
@@ -389,7 +389,7 @@ def test_a_neuromodulator_treatment_is_booked_only_with_a_current_decision(
     book(desk, clinic, patient, at(4, 11), "two-week-review")
     submit_intake(director, patient, intake_answers(infection_at_site=True), via="staff")
     with pytest.raises(ValidationFailed):
-        scheduling.reschedule(desk, treatment, start=at(5, 11))
+        bookings.reschedule(desk, treatment, start=at(5, 11))
 
 
 def test_a_decision_that_declines_everything_does_not_clear_a_booking(actor_of, director, clinic):

@@ -14,7 +14,7 @@ from glabella.core.errors import ValidationFailed
 from glabella.inventory import services as stock
 from glabella.messaging import delivery
 from glabella.outcomes.models import Course
-from glabella.scheduling import services as scheduling
+from glabella.scheduling import bookings as scheduling
 from glabella.scheduling import signals
 from glabella.scheduling.models import Appointment
 from glabella.treatments import charting as treatments

@@ -27,16 +27,16 @@ from glabella.clinic.models import Service  # noqa: E402
 from glabella.core.models import StaffMember  # noqa: E402
 from glabella.demo.clinic import ensure_demo_clinic  # noqa: E402
 from glabella.patients.models import Patient  # noqa: E402
-from glabella.scheduling import services  # noqa: E402
+from glabella.scheduling import search  # noqa: E402
 from glabella.scheduling.availability import to_instant  # noqa: E402
 from glabella.scheduling.models import Appointment, WeeklyHours  # noqa: E402
-from glabella.scheduling.services import search_slots  # noqa: E402
+from glabella.scheduling.search import search_slots  # noqa: E402
 
 
 def main():
     spec = json.loads(Path(sys.argv[1]).read_text())
     # The peer offers a start every slot_duration minutes; use the same grid (ours is 15).
-    services.SLOT_STEP = timedelta(minutes=spec["minutes"])
+    search.SLOT_STEP = timedelta(minutes=spec["minutes"])
     call_command("migrate", verbosity=0)
     location, _ = ensure_demo_clinic()
     service = Service.objects.create(

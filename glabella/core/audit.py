@@ -86,23 +86,10 @@ class Kind(StrEnum):
     CONTACT_INBOX = "contact-inbox"
 
 
-# TRANSITION (issue 17): the four services modules being split (screening, treatments, scheduling,
-# aftercare) still pass strings. Once the lead converts them, set this to False; a str then raises
-# TypeError, and _OLD_WORDINGS can go.
-ACCEPT_KIND_STRINGS = True
-_OLD_WORDINGS = {
-    "screening.policy": Kind.SCREENING_POLICY,
-    "screening.review": Kind.SCREENING_REVIEW,
-    "treatments.protocol": Kind.TREATMENT_PROTOCOL,
-}
-
-
 def as_kind(object_type) -> Kind:
-    """The Kind for object_type; an unknown word is refused: no free string reaches the log."""
+    """The Kind for object_type; anything else is refused: no free string reaches the log."""
     if isinstance(object_type, Kind):
         return object_type
-    if ACCEPT_KIND_STRINGS and isinstance(object_type, str):
-        return _OLD_WORDINGS.get(object_type) or Kind(object_type)
     raise TypeError(f"object_type must be an audit.Kind, not {object_type!r}")
 
 

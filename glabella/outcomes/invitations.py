@@ -22,7 +22,7 @@ from glabella.messaging.models import Channel
 from glabella.messaging.outbox import queue_message
 from glabella.outcomes.models import Forecast, Invitation
 from glabella.outcomes.services import booked_ahead
-from glabella.scheduling import services as scheduling
+from glabella.scheduling import bookings
 from glabella.scheduling.models import Appointment
 from glabella.treatments.models import TreatmentRecord
 
@@ -214,7 +214,7 @@ def default_service() -> Service | None:
 def book(invitation: Invitation, start: datetime, provider, now: datetime) -> Appointment:
     """Book from the invitation as the patient (a clinic-issued link), then mark it booked."""
     actor = link_actor("patient-link", "patient (invitation link)", invitation.patient_id)
-    appointment = scheduling.book(
+    appointment = bookings.book(
         actor,
         service=invitation.service,
         location=invitation.location,

@@ -29,7 +29,7 @@ from glabella.outcomes import analytics, charts, durations, invitations, photos,
 from glabella.outcomes.models import Invitation, MovementCheck, Photo, View
 from glabella.outcomes.scores import AREAS, GRADES
 from glabella.patients.models import Patient
-from glabella.scheduling import services as scheduling
+from glabella.scheduling import search
 from glabella.scheduling.models import Appointment
 from glabella.screening.consents import current_consent
 from glabella.treatments.models import TreatmentRecord
@@ -118,7 +118,7 @@ def book_again(request, token):
     day = max(day or earliest, earliest)
     slots = []
     if service is not None:
-        slots = scheduling.search_slots(
+        slots = search.search_slots(
             service,
             [location],
             first_day=day,

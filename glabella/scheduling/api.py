@@ -25,11 +25,11 @@ from glabella.core.errors import Conflict, DomainError, ValidationFailed
 from glabella.core.models import StaffMember
 from glabella.core.roles import Capability
 from glabella.patients.models import Patient
-from glabella.scheduling import services
+from glabella.scheduling import bookings, search, waitlist
 from glabella.scheduling.models import Appointment, IdempotentRequest
 
 router = Router(tags=["scheduling"])
-MAX_RANGE_DAYS = services.MAX_SEARCH_DAYS
+MAX_RANGE_DAYS = search.MAX_SEARCH_DAYS
 
 
 class Strict(Schema):
@@ -175,7 +175,7 @@ def availability(
     from_: Annotated[date | None, Query(alias="from")] = None,
     to: date | None = None,
     after: datetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=services.MAX_PAGE)] = 20,
+    limit: Annotated[int, Query(ge=1, le=search.MAX_PAGE)] = 20,
 ):
     """Free times across one location, or every location serving a city or ZIP code, for any
     provider or a chosen one, over a date range, a page at a time."""
@@ -205,7 +205,7 @@ def availability(
         errors["after"] = ["Give `after` with its offset."]
     if errors:
         raise ValidationFailed(errors)
-    found = services.search_slots(
+    found = search.search_slots(
         svc,
         locations,
         first_day=max(first, today),
@@ -292,7 +292,7 @@ def book(request: HttpRequest, payload: BookIn):
     def run():
         patient = get_restricted_or_404(Patient.objects, actor, "view", public_id=payload.patient)
         source = Appointment.Source.API if actor.is_staff else Appointment.Source.PORTAL
-        appointment = services.book(
+        appointment = bookings.book(
             actor,
             service=_service(payload.service),
             location=_location(payload.location),
@@ -357,7 +357,7 @@ def reschedule(request: HttpRequest, public_id: UUID, payload: MoveIn):
     appointment = _open(request, public_id, "change")
 
     def run():
-        moved = services.reschedule(
+        moved = bookings.reschedule(
             api_actor(request),
             appointment,
             start=payload.start,
@@ -373,9 +373,9 @@ def cancel(request: HttpRequest, public_id: UUID, payload: CancelIn):
     actor = api_actor(request)
     appointment = _open(request, public_id, "change")
     if payload.patient_called:
-        done = services.cancel_for_patient(actor, appointment, reason=payload.reason)
+        done = bookings.cancel_for_patient(actor, appointment, reason=payload.reason)
     else:
-        done = services.cancel(actor, appointment, reason=payload.reason)
+        done = bookings.cancel(actor, appointment, reason=payload.reason)
     return AppointmentOut.of(_open(request, done.public_id))
 
 
@@ -387,17 +387,17 @@ def _day_action(request, public_id, handler):
 
 @router.post("/appointments/{public_id}/check-in", response=AppointmentOut, auth=AUTH)
 def check_in(request: HttpRequest, public_id: UUID):
-    return _day_action(request, public_id, services.check_in)
+    return _day_action(request, public_id, bookings.check_in)
 
 
 @router.post("/appointments/{public_id}/complete", response=AppointmentOut, auth=AUTH)
 def complete(request: HttpRequest, public_id: UUID):
-    return _day_action(request, public_id, services.complete)
+    return _day_action(request, public_id, bookings.complete)
 
 
 @router.post("/appointments/{public_id}/no-show", response=AppointmentOut, auth=AUTH)
 def no_show(request: HttpRequest, public_id: UUID):
-    return _day_action(request, public_id, services.mark_no_show)
+    return _day_action(request, public_id, bookings.mark_no_show)
 
 
 @router.post("/waitlist", response={201: WaitlistOut}, auth=AUTH, summary="Join the waitlist")
@@ -405,7 +405,7 @@ def join_waitlist(request: HttpRequest, payload: WaitlistIn):
     """The patient is offered the first matching time that frees up, in the order they joined."""
     actor = api_actor(request)
     patient = get_restricted_or_404(Patient.objects, actor, "view", public_id=payload.patient)
-    entry = services.join_waitlist(
+    entry = waitlist.join_waitlist(
         actor,
         patient=patient,
         service=_service(payload.service),

@@ -30,7 +30,7 @@ from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
 from glabella.patients.models import Patient
 from glabella.patients.services import search_patients
-from glabella.scheduling import calendars, notices, services
+from glabella.scheduling import bookings, calendars, feeds, notices, online, search
 from glabella.scheduling.availability import to_instant
 from glabella.scheduling.forms import CancelForm, DayForm, DetailsForm, FindTimesForm, MoveForm
 from glabella.scheduling.models import Appointment, CalendarFeed, Status
@@ -39,7 +39,7 @@ PUBLIC_PAGE_SLOTS = 40
 
 
 def _slots_for_day(service, location, day, now, *, patient=None, ignore=None, online=True):
-    return services.search_slots(
+    return search.search_slots(
         service,
         [location],
         first_day=day,
@@ -95,7 +95,7 @@ def book(request):
         slots = _slots_for_day(service, location, day, now)
         if not slots and not data.get("day"):
             # Nothing left today: show the first day with free times.
-            upcoming = services.search_slots(
+            upcoming = search.search_slots(
                 service,
                 [location],
                 first_day=day,
@@ -143,7 +143,7 @@ def _book_post(request, now):
     form = DetailsForm(request.POST)
     valid = form.is_valid()
     with refusal_on(form) as refused:  # throttled, slot taken, fields refused
-        appointment = services.book_from_public_page(
+        appointment = online.book_from_public_page(
             actor_from_request(request),
             request.POST.get("email", ""),
             form.cleaned_data if valid else None,
@@ -187,7 +187,7 @@ def _appointment_from_token(token: str) -> Appointment:
 def manage(request, token):
     """The link in every confirmation: see, move or cancel that one booking."""
     appointment = _appointment_from_token(token)
-    actor = services.manage_actor(appointment, client_ip(request))
+    actor = online.manage_actor(appointment, client_ip(request))
     now = timezone.now()
     status = 200
     error = None
@@ -197,13 +197,13 @@ def manage(request, token):
             if action == "cancel":
                 form = CancelForm(request.POST)
                 reason = form.cleaned_data["reason"] if form.is_valid() else ""
-                services.cancel(actor, appointment, reason=reason, now=now)
+                bookings.cancel(actor, appointment, reason=reason, now=now)
                 messages.success(request, "Your appointment is cancelled.")
             elif action == "move":
                 form = MoveForm(request.POST)
                 if not form.is_valid():
                     raise ValidationFailed({"start": ["Choose a new time from the list."]})
-                services.reschedule(actor, appointment, start=form.cleaned_data["start"], now=now)
+                bookings.reschedule(actor, appointment, start=form.cleaned_data["start"], now=now)
                 messages.success(request, "Your appointment has moved.")
             else:
                 raise ValidationFailed({"action": ["Choose to move or to cancel."]})
@@ -320,7 +320,7 @@ def calendar(request):
     )
     free: dict[int, list] = {}
     if view == "day" and booking_service and request.actor.can(Capability.CHANGE_PATIENT):
-        for slot in services.search_slots(
+        for slot in search.search_slots(
             booking_service,
             [location],
             first_day=day,
@@ -434,7 +434,7 @@ def staff_book(request):
             errors["start"] = ["Choose a time from the list."]
         if not errors:
             with refusal_on(kinds=(DomainError,)) as refused:
-                appointment = services.book(
+                appointment = bookings.book(
                     request.actor,
                     service=service,
                     location=location,
@@ -460,7 +460,7 @@ def staff_book(request):
     day = DayForm(params).day_or(today)
     slots = []
     if service is not None:
-        slots = services.search_slots(
+        slots = search.search_slots(
             service,
             [location],
             first_day=day,
@@ -499,11 +499,11 @@ def _provider(public_id):
 
 
 ACTIONS = {
-    "check-in": services.check_in,
-    "complete": services.complete,
-    "no-show": services.mark_no_show,
-    "cancel": services.cancel,
-    "patient-cancelled": services.cancel_for_patient,
+    "check-in": bookings.check_in,
+    "complete": bookings.complete,
+    "no-show": bookings.mark_no_show,
+    "cancel": bookings.cancel,
+    "patient-cancelled": bookings.cancel_for_patient,
 }
 
 
@@ -583,11 +583,11 @@ def my_feed(request):
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "revoke":
-            services.revoke_feeds(request.actor)
+            feeds.revoke_feeds(request.actor)
             messages.success(request, "Your calendar link no longer works.")
             return redirect("scheduling:my-feed")
         if action == "issue":
-            token = services.issue_feed(request.actor)
+            token = feeds.issue_feed(request.actor)
             url = request.build_absolute_uri(reverse("scheduling:feed", args=[token]))
         else:
             error, status = "Choose to make a new link or to stop the old one.", 422
