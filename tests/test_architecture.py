@@ -76,3 +76,12 @@ def test_two_modules_that_import_each_other_break_the_contract(house):
         ("glabella.outcomes.durations", "glabella.outcomes.services"),
         ("glabella.outcomes.services", "glabella.outcomes.durations"),
     )
+
+
+def test_no_module_is_longer_than_600_lines():
+    long = {
+        str(p.relative_to(ROOT)): n
+        for p in (ROOT / "glabella").rglob("*.py")
+        if "migrations" not in p.parts and (n := len(p.read_text().splitlines())) > MAX_LINES
+    }
+    assert long == {}

@@ -10,7 +10,7 @@ from pydantic import ConfigDict
 
 from glabella.core.api import api_actor, requires
 from glabella.core.roles import Capability
-from glabella.patients import services
+from glabella.patients import history, services
 
 router = Router(tags=["patients"])
 CLINICAL_WRITE = requires(Capability.CHANGE_CLINICAL)
@@ -175,8 +175,8 @@ def change_patient(request: HttpRequest, public_id: UUID, payload: PatientChange
 )
 def read_clinical(request: HttpRequest, public_id: UUID):
     actor = api_actor(request)
-    patient = services.open_patient_clinical(actor, public_id)
-    entries = services.clinical_entries(actor, patient)
+    patient = history.open_patient_clinical(actor, public_id)
+    entries = history.clinical_entries(actor, patient)
     return {
         "pregnancy_status": patient.pregnancy_status,
         "pregnancy_recorded_on": patient.pregnancy_recorded_on,
@@ -190,8 +190,8 @@ def read_clinical(request: HttpRequest, public_id: UUID):
 
 def _add(request, public_id: UUID, kind: str, payload: Schema):
     actor = api_actor(request)
-    patient = services.open_patient_clinical(actor, public_id, action="create")
-    return Status(201, services.add_clinical_entry(actor, patient, kind, payload.model_dump()))
+    patient = history.open_patient_clinical(actor, public_id, action="create")
+    return Status(201, history.add_clinical_entry(actor, patient, kind, payload.model_dump()))
 
 
 @router.post(

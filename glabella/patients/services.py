@@ -1,4 +1,5 @@
-"""Every write to a patient record, and the audited reads: register, update, search, history.
+"""Every write to a patient's details, and the audited reads: register, update, search, open.
+The clinical history (allergies, conditions, medications) is `history.py`.
 
 Each function takes the Actor who asks, checks what they may do, validates the input field by field
 (ValidationFailed, nothing written) and writes the change and its access-log row in one transaction.
@@ -8,13 +9,12 @@ from __future__ import annotations
 
 import re
 import uuid
-from datetime import date, timedelta
+from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Q
-from django.http import Http404
 from django.utils import timezone
 
 from glabella.clinic.clock import local_today
@@ -24,16 +24,9 @@ from glabella.core.access import Actor, get_restricted_or_404
 from glabella.core.db import write_transaction
 from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.core.roles import Capability
-from glabella.core.text import fold
 from glabella.patients.models import (
-    CLINICAL_KINDS,
-    CLINICAL_RULE,
-    Allergy,
     BreastfeedingStatus,
     Channel,
-    ClinicalEntry,
-    Condition,
-    Medication,
     Patient,
     PregnancyStatus,
     Sex,
@@ -84,7 +77,7 @@ MATCH_FENCE = 10**9  # larger than any clinic's patient list: it bounds nothing
 CONTROL_CHARACTERS_MESSAGE = "Remove the control characters (such as NUL) from this text."
 
 
-def _with_control_characters(data: dict) -> list[str]:
+def with_control_characters(data: dict) -> list[str]:
     """Names of text fields holding characters no database column should store."""
     return sorted(
         name
@@ -93,7 +86,7 @@ def _with_control_characters(data: dict) -> list[str]:
     )
 
 
-def _text(value) -> str:
+def plain_text(value) -> str:
     return " ".join(str(value).split()) if value is not None else ""
 
 
@@ -108,7 +101,7 @@ def clean_patient_fields(data: dict, *, today: date, partial: bool = False) -> d
     unknown = set(data) - set(CONTACT_FIELDS) - set(CLINICAL_STATUS_FIELDS)
     for name in sorted(unknown):
         fail(name, "This field is not part of a patient record.")
-    for name in _with_control_characters(data):
+    for name in with_control_characters(data):
         fail(name, CONTROL_CHARACTERS_MESSAGE)
 
     if not partial:
@@ -118,7 +111,7 @@ def clean_patient_fields(data: dict, *, today: date, partial: bool = False) -> d
 
     for name in TEXT_FIELDS:
         if name in data:
-            value = _text(data[name])
+            value = plain_text(data[name])
             limit = Patient._meta.get_field(name).max_length
             if name in REQUIRED and not value:
                 fail(name, "This field is required.")
@@ -144,7 +137,7 @@ def clean_patient_fields(data: dict, *, today: date, partial: bool = False) -> d
             cleaned["sex"] = data["sex"]
 
     if "email" in data:
-        email = _text(data["email"]).lower()
+        email = plain_text(data["email"]).lower()
         if email:
             try:
                 validate_email(email)
@@ -154,7 +147,7 @@ def clean_patient_fields(data: dict, *, today: date, partial: bool = False) -> d
 
     for name in ("phone", "emergency_contact_phone"):
         if name in data:
-            raw = _text(data[name])
+            raw = plain_text(data[name])
             if raw:
                 try:
                     cleaned[name] = phones.to_e164(raw)
@@ -164,12 +157,12 @@ def clean_patient_fields(data: dict, *, today: date, partial: bool = False) -> d
                 cleaned[name] = ""
 
     if "state" in data:
-        state = _text(data["state"]).upper()
+        state = plain_text(data["state"]).upper()
         if state and not (len(state) == 2 and state.isalpha()):
             fail("state", "Use the two-letter state code, for example CA.")
         cleaned["state"] = state
     if "postal_code" in data:
-        postal = _text(data["postal_code"])
+        postal = plain_text(data["postal_code"])
         if postal and not ZIP_RE.match(postal):
             fail("postal_code", "Enter a five-digit ZIP code, for example 91360.")
         cleaned["postal_code"] = postal
@@ -268,15 +261,17 @@ def _apply(actor: Actor, patient: Patient, cleaned: dict, today: date) -> list[s
     return changed
 
 
-def _require(actor: Actor, capability: Capability, what: str) -> None:
+def require_capability(actor: Actor, capability: Capability, what: str) -> None:
     if not actor.can(capability):
         raise Forbidden(f"Your role may not {what}.")
 
 
 def register_patient(actor: Actor, data: dict) -> Patient:
-    _require(actor, Capability.CHANGE_PATIENT, "register patients")
+    require_capability(actor, Capability.CHANGE_PATIENT, "register patients")
     if any(name in data for name in CLINICAL_STATUS_FIELDS):
-        _require(actor, Capability.CHANGE_CLINICAL, "record pregnancy or breastfeeding status")
+        require_capability(
+            actor, Capability.CHANGE_CLINICAL, "record pregnancy or breastfeeding status"
+        )
     location = (
         data.get("preferred_location")
         if isinstance(data.get("preferred_location"), Location)
@@ -349,9 +344,11 @@ def save_new_patient(actor: Actor, patient: Patient) -> Patient:
 
 def update_patient(actor: Actor, patient: Patient, data: dict) -> list[str]:
     """Changes the given fields; returns the names of the fields that changed."""
-    _require(actor, Capability.CHANGE_PATIENT, "change patient records")
+    require_capability(actor, Capability.CHANGE_PATIENT, "change patient records")
     if any(name in data for name in CLINICAL_STATUS_FIELDS):
-        _require(actor, Capability.CHANGE_CLINICAL, "record pregnancy or breastfeeding status")
+        require_capability(
+            actor, Capability.CHANGE_CLINICAL, "record pregnancy or breastfeeding status"
+        )
     today = local_today(patient.preferred_location)
     cleaned = clean_patient_fields(data, today=today, partial=True)
     return _write(actor, patient, cleaned, today, checks=(_check_contact_rules,))
@@ -456,156 +453,3 @@ def search_patients(actor: Actor, text: str, *, limit: int = SEARCH_LIMIT) -> li
         detail={"results": [str(p.public_id) for p in results]},
     )
     return results
-
-
-def clinical_entries(actor: Actor, patient: Patient) -> dict[str, list]:
-    """The patient's allergies, conditions and medications, with the read logged."""
-    entries = {
-        kind: list(model.objects.restrict(actor, "view").filter(patient=patient))
-        for kind, model in CLINICAL_KINDS.items()
-    }
-    audit.record_patient(actor, Action.READ, patient, object_type=audit.Kind.CLINICAL_HISTORY)
-    return entries
-
-
-# The access-log word for each kind of clinical-history entry.
-CLINICAL_ENTRY_KIND = {
-    "allergy": audit.Kind.ALLERGY,
-    "condition": audit.Kind.CONDITION,
-    "medication": audit.Kind.MEDICATION,
-}
-
-CLINICAL_ENTRY_TEXT = {
-    "allergy": ("name", "reaction", "notes"),
-    "condition": ("name", "notes"),
-    "medication": ("name", "dose", "notes"),
-}
-
-
-def add_clinical_entry(actor: Actor, patient: Patient, kind: str, data: dict):
-    """Records an allergy, condition or medication for the patient."""
-    _require(actor, Capability.CHANGE_CLINICAL, "record clinical history")
-    if kind not in CLINICAL_KINDS:
-        raise ValidationFailed({"kind": ["Choose allergy, condition or medication."]})
-    model = CLINICAL_KINDS[kind]
-    errors: dict[str, list[str]] = {}
-    values: dict = {}
-    limits = {name: model._meta.get_field(name).max_length for name in CLINICAL_ENTRY_TEXT[kind]}
-    for name in set(data) - set(limits) - {"severity", "since"}:
-        errors[name] = ["This field is not part of this record."]
-    for name in _with_control_characters(data):
-        errors[name] = [CONTROL_CHARACTERS_MESSAGE]
-    for name, limit in limits.items():
-        value = _text(data.get(name, ""))
-        if name == "name" and not value:
-            errors[name] = ["This field is required."]
-        elif len(value) > limit:
-            errors[name] = [f"Use at most {limit} characters."]
-        values[name] = value
-    if kind == "allergy" and "severity" in data:
-        if data["severity"] not in model.Severity.values:
-            errors["severity"] = [f"Choose one of: {', '.join(model.Severity.values)}."]
-        else:
-            values["severity"] = data["severity"]
-    if kind != "allergy" and data.get("since") not in (None, ""):
-        since = data["since"]
-        today = local_today(patient.preferred_location)
-        if not isinstance(since, date):
-            errors["since"] = ["Enter a date, for example 2020-01-31."]
-        elif since > today:
-            errors["since"] = ["This date is in the future."]
-        elif since < patient.birth_date - timedelta(days=1):
-            errors["since"] = ["This date is before the patient was born."]
-        else:
-            values["since"] = since
-    if errors:
-        raise ValidationFailed(errors)
-    with write_transaction():
-        entry = model.objects.create(
-            patient=patient,
-            recorded_by=actor.saved_user,
-            **values,
-        )
-        audit.record_patient(
-            actor,
-            Action.CREATE,
-            patient,
-            object_type=CLINICAL_ENTRY_KIND[kind],
-            object_id=entry.public_id,
-        )
-    return entry
-
-
-def record_intake_history(
-    actor: Actor, patient: Patient, reported: dict, *, pregnant, breastfeeding, today, now
-) -> dict[str, int]:
-    """Adds what a patient reported in their intake: the allergies, medications and conditions
-    (`reported`, names by kind) that have no active entry yet, as entries from the intake, and
-    pregnancy and breastfeeding (True/False) when answered. Runs in the intake's transaction,
-    whose audit row carries the counts returned (new entries per kind)."""
-    own = actor.patient_id is not None and actor.patient_id == patient.pk
-    if not (actor.can(Capability.CHANGE_CLINICAL) or own):
-        raise Forbidden("Only the patient or a clinician may record these answers.")
-    added: dict[str, int] = {}
-    with transaction.atomic():
-        for key, model in (
-            ("allergies", Allergy),
-            ("medications", Medication),
-            ("conditions", Condition),
-        ):
-            active = model.objects.filter(patient=patient, active=True).values_list("name")
-            known = {fold(name) for (name,) in active}
-            first: dict[str, str] = {}  # one entry per name, however often it was reported
-            for name in reported[key]:
-                first.setdefault(fold(name), name)
-            new = [name for folded, name in first.items() if folded not in known]
-            source, by = ClinicalEntry.Source.INTAKE, actor.saved_user
-            model.objects.bulk_create(
-                model(patient=patient, name=name, source=source, recorded_at=now, recorded_by=by)
-                for name in new
-            )
-            added[key] = len(new)
-        changes = {}
-        for field, answer, yes, no in (
-            ("pregnancy", pregnant, PregnancyStatus.PREGNANT, PregnancyStatus.NOT_PREGNANT),
-            ("breastfeeding", breastfeeding, BreastfeedingStatus.YES, BreastfeedingStatus.NO),
-        ):
-            if answer is not None:
-                changes[f"{field}_status"] = yes if answer else no
-                changes[f"{field}_recorded_on"] = today
-        if changes:
-            Patient.objects.filter(pk=patient.pk).update(updated_at=now, **changes)
-            for name, value in changes.items():
-                setattr(patient, name, value)
-    return added
-
-
-def set_clinical_entry_active(actor: Actor, patient: Patient, kind: str, public_id, active: bool):
-    """Marks an entry as no longer current (or current again); entries are never deleted."""
-    _require(actor, Capability.CHANGE_CLINICAL, "change clinical history")
-    model = CLINICAL_KINDS[kind]
-    with write_transaction():
-        entry = get_restricted_or_404(
-            model.objects.select_for_update(), actor, "change", public_id=public_id, patient=patient
-        )
-        if entry.active != active:
-            entry.active = active
-            entry.save(update_fields=["active"])
-            audit.record_patient(
-                actor,
-                Action.UPDATE,
-                patient,
-                object_type=CLINICAL_ENTRY_KIND[kind],
-                object_id=entry.public_id,
-                detail={"fields": ["active"]},
-            )
-    return entry
-
-
-def open_patient_clinical(actor: Actor, public_id, *, action: str = "view") -> Patient:
-    """The patient, when `actor` may see (or record) their clinical history; 404 otherwise."""
-    capability = CLINICAL_RULE.staff[action]
-    own_view = actor.is_patient and action in CLINICAL_RULE.patient_actions
-    if not (actor.can(capability) or own_view):
-        raise Http404
-    return open_patient(actor, public_id)

@@ -14,7 +14,7 @@ from glabella.core.errors import ValidationFailed
 from glabella.core.models import AccessLog
 from glabella.core.pages import refusal_on
 from glabella.core.roles import Capability
-from glabella.patients import services
+from glabella.patients import history, services
 from glabella.patients.forms import (
     CLINICAL_FORMS,
     PatientForm,
@@ -96,7 +96,7 @@ def add_entry(request, public_id, kind):
     form = CLINICAL_FORMS[kind](request.POST)
     if form.is_valid():
         with refusal_on(form, kinds=(ValidationFailed,)) as refused:
-            services.add_clinical_entry(request.actor, patient, kind, form.cleaned_data)
+            history.add_clinical_entry(request.actor, patient, kind, form.cleaned_data)
         if not refused:
             messages.success(request, f"{kind.capitalize()} recorded.")
             return redirect("patients:record", public_id=patient.public_id)
@@ -112,7 +112,7 @@ def set_entry_active(request, public_id, kind, entry_id):
     if request.POST.get("active") not in {"0", "1"}:
         return HttpResponseBadRequest("active must be 0 or 1")
     active = request.POST["active"] == "1"
-    services.set_clinical_entry_active(request.actor, patient, kind, entry_id, active)
+    history.set_clinical_entry_active(request.actor, patient, kind, entry_id, active)
     messages.success(request, "Marked as current." if active else "Marked as no longer current.")
     return redirect("patients:record", public_id=patient.public_id)
 
@@ -129,7 +129,7 @@ def _clinical_context(request, patient, *, kind=None, form=None, status_form=Non
     if kind:
         clinical_forms[kind] = form
     return {
-        "clinical": services.clinical_entries(request.actor, patient),
+        "clinical": history.clinical_entries(request.actor, patient),
         "clinical_titles": CLINICAL_TITLES,
         "clinical_forms": clinical_forms,
         "status_form": status_form

@@ -46,6 +46,7 @@ from glabella.scheduling.rules import (
     validate_service,
 )
 from glabella.scheduling.search import SlotTaken, next_slots
+from glabella.scheduling.visit_actions import VisitAction, refusal
 from glabella.scheduling.waitlist import offer_to_waitlist
 
 ONLINE_SOURCES = (
@@ -190,14 +191,7 @@ def cancel(
     if by_patient:
         check_patient_window(actor, appointment, now, "cancelled")
     status = Status.CANCELLED_BY_PATIENT if by_patient else Status.CANCELLED_BY_CLINIC
-    return _transition(
-        actor,
-        appointment,
-        allowed_from=(Status.BOOKED, Status.CHECKED_IN),
-        to=status,
-        now=now,
-        reason=reason,
-    )
+    return _transition(actor, appointment, VisitAction.CANCEL, to=status, now=now, reason=reason)
 
 
 def cancel_for_patient(actor: Actor, appointment: Appointment, *, reason="", now=None):
@@ -206,7 +200,7 @@ def cancel_for_patient(actor: Actor, appointment: Appointment, *, reason="", now
     return _transition(
         actor,
         appointment,
-        allowed_from=(Status.BOOKED,),
+        VisitAction.PATIENT_CANCELLED,
         to=Status.CANCELLED_BY_PATIENT,
         now=now or timezone.now(),
         reason=reason,
@@ -216,53 +210,33 @@ def cancel_for_patient(actor: Actor, appointment: Appointment, *, reason="", now
 def check_in(actor: Actor, appointment: Appointment, now: datetime | None = None):
     require_staff(actor)
     now = now or timezone.now()
-    local_day = now.astimezone(appointment.location.zone).date()
-    if appointment.local_start.date() != local_day:
-        raise ValidationFailed({"appointment": ["Patients can be checked in on the day only."]})
-    return _transition(
-        actor, appointment, allowed_from=(Status.BOOKED,), to=Status.CHECKED_IN, now=now
-    )
+    return _transition(actor, appointment, VisitAction.CHECK_IN, to=Status.CHECKED_IN, now=now)
 
 
 def complete(actor: Actor, appointment: Appointment, now: datetime | None = None):
     require_staff(actor)
     return _transition(
-        actor,
-        appointment,
-        allowed_from=(Status.CHECKED_IN,),
-        to=Status.COMPLETED,
-        now=now or timezone.now(),
+        actor, appointment, VisitAction.COMPLETE, to=Status.COMPLETED, now=now or timezone.now()
     )
 
 
 def mark_no_show(actor: Actor, appointment: Appointment, now: datetime | None = None):
     require_staff(actor)
     now = now or timezone.now()
-    if now < appointment.starts_at:
-        raise ValidationFailed(
-            {"appointment": ["A patient can be marked a no-show only after the start time."]}
-        )
-    return _transition(
-        actor, appointment, allowed_from=(Status.BOOKED,), to=Status.NO_SHOW, now=now
-    )
+    return _transition(actor, appointment, VisitAction.NO_SHOW, to=Status.NO_SHOW, now=now)
 
 
-def _transition(actor, appointment, *, allowed_from, to, now, reason: str = ""):
+def _transition(actor, appointment, action: VisitAction, *, to, now, reason: str = ""):
+    """Take a desk action on the visit, asking `visit_actions` under the row lock whether it may."""
     with write_transaction():
         locked = (
             Appointment.objects.select_for_update()
             .select_related("location", "patient")
             .get(pk=appointment.pk)
         )
-        if locked.status not in allowed_from:
-            raise ValidationFailed(
-                {
-                    "appointment": [
-                        f"This appointment is {locked.get_status_display().lower()}; "
-                        f"it cannot become {Status(to).label.lower()}."
-                    ]
-                }
-            )
+        why = refusal(action, locked.status, locked.starts_at, now, locked.location.zone, to)
+        if why is not None:
+            raise ValidationFailed({"appointment": [why]})
         locked.status = to
         if to in CANCELLED:
             locked.cancelled_at = now

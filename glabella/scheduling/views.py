@@ -34,6 +34,7 @@ from glabella.scheduling import bookings, calendars, feeds, notices, online, sea
 from glabella.scheduling.availability import to_instant
 from glabella.scheduling.forms import CancelForm, DayForm, DetailsForm, FindTimesForm, MoveForm
 from glabella.scheduling.models import Appointment, CalendarFeed, Status
+from glabella.scheduling.visit_actions import LABELS, VisitAction, allowed
 
 PUBLIC_PAGE_SLOTS = 40
 
@@ -308,7 +309,7 @@ def calendar(request):
     action_base = _url_pattern("scheduling:appointment-action", "x").removesuffix("x/")
     patient_url = _url_pattern("patients:record")
     for row in rows:
-        item = _calendar_item(row, location.zone, today, action_base, patient_url)
+        item = _calendar_item(row, location.zone, now, action_base, patient_url)
         seen_providers.add(row[1])
         cells.setdefault((item["day"], row[1]), []).append(item)
     missing = seen_providers - {p.pk for p in providers}
@@ -375,23 +376,14 @@ def _url_pattern(name: str, *args) -> str:
     return reverse(name, args=[_ZERO, *args]).replace(str(_ZERO), "{}")
 
 
-def _calendar_item(row, zone, today, action_base: str, patient_url: str) -> dict:
+def _calendar_item(row, zone, now, action_base: str, patient_url: str) -> dict:
     """One appointment as the calendar shows it, built from a values row: a full day of thirty
     providers is hundreds of these, so no model instances and no URL reversing per item."""
     public_id, _, starts_at, ends_at, status, service, patient_id, given, family, room = row
     start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
-    day = start.date()
-    actions = []
-    if status == Status.BOOKED:
-        if day == today:
-            actions.append(("check-in", "Check in"))
-        if day <= today:
-            actions.append(("no-show", "No-show"))
-        actions.append(("cancel", "Cancel"))
-    elif status == Status.CHECKED_IN:
-        actions.append(("complete", "Complete"))
+    actions = [(a.value, LABELS[a]) for a in allowed(status, starts_at, now, zone)]
     return {
-        "day": day,
+        "day": start.date(),
         "time": f"{start:%-I:%M}-{end:%-I:%M %p}",
         "service": service,
         "patient": f"{given} {family}",
@@ -499,11 +491,11 @@ def _provider(public_id):
 
 
 ACTIONS = {
-    "check-in": bookings.check_in,
-    "complete": bookings.complete,
-    "no-show": bookings.mark_no_show,
-    "cancel": bookings.cancel,
-    "patient-cancelled": bookings.cancel_for_patient,
+    VisitAction.CHECK_IN: bookings.check_in,
+    VisitAction.COMPLETE: bookings.complete,
+    VisitAction.NO_SHOW: bookings.mark_no_show,
+    VisitAction.CANCEL: bookings.cancel,
+    VisitAction.PATIENT_CANCELLED: bookings.cancel_for_patient,
 }
 
 

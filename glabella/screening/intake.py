@@ -17,10 +17,10 @@ from glabella.core.access import Actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.core.roles import Capability
+from glabella.patients.history import record_intake_history
 from glabella.patients.models import (
     Patient,
 )
-from glabella.patients.services import record_intake_history
 from glabella.screening import questionnaire, rules
 from glabella.screening.actors import actor_label, is_the_patient
 from glabella.screening.models import (

@@ -25,6 +25,7 @@ from glabella.core.forms import apply_errors
 from glabella.core.pages import refusal_on
 from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
+from glabella.patients import history as patient_history
 from glabella.patients import services as patient_services
 from glabella.patients.models import Patient
 from glabella.screening import consents, decisions, evaluation, intake, links, policy, public
@@ -201,7 +202,7 @@ def _pdf_response(actor, consent: SignedConsent) -> HttpResponse:
 
 
 def _clinical_patient(request, public_id) -> Patient:
-    return patient_services.open_patient_clinical(request.actor, public_id)
+    return patient_history.open_patient_clinical(request.actor, public_id)
 
 
 @require_GET
@@ -253,7 +254,7 @@ def _answers_view(response) -> list[tuple[str, str]]:
 @require_http_methods(["GET", "POST"])
 @staff_page(Capability.CHANGE_CLINICAL)
 def staff_intake(request, public_id):
-    patient = patient_services.open_patient_clinical(request.actor, public_id, action="change")
+    patient = patient_history.open_patient_clinical(request.actor, public_id, action="change")
     latest = intake.latest_intake(patient)
     form = IntakeForm(_posted(request), initial=initial_from(latest.answers) if latest else {})
     status = 200

@@ -1,0 +1,68 @@
+"""Which actions a visit may take now, at the desk: check in, complete, no-show, cancel.
+
+One answer for both sides: the calendar offers exactly these buttons, and each write refuses any
+other with the reason below (asked again under the appointment's row lock, so two desks acting at
+once cannot both succeed). It reads only the visit's status and start, the clinic's zone and now.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from glabella.scheduling.models import Status
+
+
+class VisitAction(StrEnum):
+    CHECK_IN = "check-in"
+    COMPLETE = "complete"
+    NO_SHOW = "no-show"
+    CANCEL = "cancel"
+    PATIENT_CANCELLED = "patient-cancelled"  # the patient called: counts as their cancellation
+
+
+LABELS = {
+    VisitAction.CHECK_IN: "Check in",
+    VisitAction.COMPLETE: "Complete",
+    VisitAction.NO_SHOW: "No-show",
+    VisitAction.CANCEL: "Cancel",
+    VisitAction.PATIENT_CANCELLED: "Patient cancelled",
+}
+# From which states each action may be taken, and the state it leads to.
+FROM = {
+    VisitAction.CHECK_IN: (Status.BOOKED,),
+    VisitAction.COMPLETE: (Status.CHECKED_IN,),
+    VisitAction.NO_SHOW: (Status.BOOKED,),
+    VisitAction.CANCEL: (Status.BOOKED, Status.CHECKED_IN),
+    VisitAction.PATIENT_CANCELLED: (Status.BOOKED,),
+}
+# What the calendar card offers, in its order (a patient's call is recorded from the record).
+ON_THE_CARD = (
+    VisitAction.CHECK_IN,
+    VisitAction.NO_SHOW,
+    VisitAction.COMPLETE,
+    VisitAction.CANCEL,
+)
+
+
+def refusal(
+    action: VisitAction, status: str, starts_at: datetime, now: datetime, zone: ZoneInfo, to=None
+) -> str | None:
+    """Why this action may not be taken on this visit now; None when it may."""
+    if status not in FROM[action]:
+        becomes = f"; it cannot become {Status(to).label.lower()}" if to else ""
+        return f"This appointment is {Status(status).label.lower()}{becomes}."
+    if (
+        action is VisitAction.CHECK_IN
+        and starts_at.astimezone(zone).date() != now.astimezone(zone).date()
+    ):
+        return "Patients can be checked in on the day only."
+    if action is VisitAction.NO_SHOW and now < starts_at:
+        return "A patient can be marked a no-show only after the start time."
+    return None
+
+
+def allowed(status: str, starts_at: datetime, now: datetime, zone: ZoneInfo) -> list[VisitAction]:
+    """The actions the calendar card offers for this visit now."""
+    return [a for a in ON_THE_CARD if refusal(a, status, starts_at, now, zone) is None]
