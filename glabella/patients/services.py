@@ -453,3 +453,9 @@ def search_patients(actor: Actor, text: str, *, limit: int = SEARCH_LIMIT) -> li
         detail={"results": [str(p.public_id) for p in results]},
     )
     return results
+
+
+def attach_portal_account(patient: Patient, user) -> None:
+    """The portal account made on the patient's first sign-in becomes theirs; a patient who has
+    one already keeps it. Runs inside the caller's write."""
+    Patient.objects.filter(pk=patient.pk, user__isnull=True).update(user=user)

@@ -31,6 +31,7 @@ from glabella.core.text import CONTROL
 from glabella.messaging.models import Channel
 from glabella.messaging.outbox import queue_message
 from glabella.patients.models import Patient
+from glabella.patients.services import attach_portal_account
 from glabella.portal import content
 from glabella.portal.models import ContactMessage, SiteText
 
@@ -285,7 +286,7 @@ def user_for(patient: Patient):
         user = User(username=username, email=patient.email)
         user.set_unusable_password()
         user.save()
-        Patient.objects.filter(pk=patient.pk, user__isnull=True).update(user=user)
+        attach_portal_account(patient, user)
     patient.refresh_from_db(fields=["user"])
     return patient.user
 

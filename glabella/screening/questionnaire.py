@@ -25,7 +25,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from glabella.catalogue.areas import Area
+from glabella.catalogue.areas import NAMES, Area
 from glabella.core.text import CONTROL
 from glabella.screening.rules import Intake, Question
 
@@ -121,11 +121,12 @@ class ConcernArea(StrEnum):
         return CONCERN_NAMES[self]
 
 
+# Where the concern is a label area, it goes by that area's plain name (one table of names).
 CONCERN_NAMES = {
-    ConcernArea.FOREHEAD: "Forehead",
-    ConcernArea.BETWEEN_BROWS: "Between the brows (frown lines)",
-    ConcernArea.AROUND_EYES: "Around the eyes (crow's feet)",
-    ConcernArea.NECK_BANDS: "Neck bands",
+    ConcernArea.FOREHEAD: NAMES["forehead"].plain,
+    ConcernArea.BETWEEN_BROWS: NAMES["glabellar"].plain,
+    ConcernArea.AROUND_EYES: NAMES["lateral_canthal"].plain,
+    ConcernArea.NECK_BANDS: NAMES["platysma"].plain,
     ConcernArea.SMILE_LINES: "Smile lines (nose to mouth)",
     ConcernArea.AROUND_MOUTH: "Around the mouth (lip and marionette lines)",
 }

@@ -3,7 +3,7 @@ decide what is allowed."""
 
 from django import forms
 
-from glabella.catalogue.areas import CHART_AREA_NAMES, ChartArea
+from glabella.catalogue.areas import CHART_AREA_NAMES, NAMES, ChartArea
 
 AREA_CHOICES = [(a.value, CHART_AREA_NAMES[a]) for a in ChartArea]
 
@@ -48,12 +48,12 @@ class DraftForm(forms.Form):
     # Checked by the charting service (1 or 2 a side), which puts its message on the field.
     bands_left = forms.CharField(
         required=False,
-        label="Neck bands, patient's left",
+        label=f"{NAMES['platysma'].plain}, patient's left",
         widget=forms.Select(choices=BAND_CHOICES),
     )
     bands_right = forms.CharField(
         required=False,
-        label="Neck bands, patient's right",
+        label=f"{NAMES['platysma'].plain}, patient's right",
         widget=forms.Select(choices=BAND_CHOICES),
     )
 
