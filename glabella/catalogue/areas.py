@@ -3,8 +3,8 @@
 Three views of the same areas: the label areas (`Area`, as the US labels name them), the areas on
 no label (`OffLabelArea`), and the face chart's (`ChartArea`, crow's feet per side). Every page,
 message and record names an area from `NAMES`, in one of three forms: plain ("Crow's feet"), full
-with the clinical term ("Crow's feet (lateral canthal)"), or on the chart (per side, marked
-off-label). Pure data: no database.
+with the clinical term ("Crow's feet (lateral canthal)"), or on the chart (plain, per side,
+marked off-label). Pure data: no database.
 """
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ def _chart_name(area: ChartArea) -> str:
         return f"{NAMES['lateral_canthal'].plain}, patient's right"
     if area is ChartArea.LATERAL_CANTHAL_LEFT:
         return f"{NAMES['lateral_canthal'].plain}, patient's left"
-    name = NAMES[area.value].full
+    name = NAMES[area.value].plain  # the chart's select stays narrow enough for a tablet
     return f"{name}, off-label" if area.off_label else name
 
 
