@@ -334,7 +334,7 @@ def clear_for_treatment(patients) -> None:
     allows a treatment: without one, a neuromodulator booking is refused (issue 4)."""
     from glabella.core.access import actor_for
     from glabella.core.models import StaffMember
-    from glabella.screening import rules, services
+    from glabella.screening import decisions, intake, rules
 
     director = StaffMember.objects.get(user__username="director@demo.glabella.test")
     actor = actor_for(director.user)
@@ -350,8 +350,8 @@ def clear_for_treatment(patients) -> None:
     t0 = time.monotonic()
     line = [{"product": "daxxify", "area": "glabellar", "allowed": True}]
     for patient in patients:
-        services.submit_intake(actor, patient, answers, via="staff")
-        services.sign_decision(actor, patient, line)
+        intake.submit_intake(actor, patient, answers, via="staff")
+        decisions.sign_decision(actor, patient, line)
     print(f"  {len(patients):,} patients screened and cleared in {time.monotonic() - t0:.0f} s")
 
 

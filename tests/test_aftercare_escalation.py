@@ -214,6 +214,7 @@ def test_the_api_answer_names_who_was_alerted(day_one, client):
 def test_urgent_advice_says_not_to_drive_while_weak_or_seeing_differently(day_one, now):
     reports.submit(day_one, SWALLOWING, now=now)
     body = Message.objects.get(topic="urgent-advice").body
+    assert "Do not drive yourself." in body  # whatever the sign: help comes, or someone drives
     assert "do not drive" in body and "vision has changed" in body
 
 

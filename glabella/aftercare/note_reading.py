@@ -47,32 +47,32 @@ from glabella.aftercare.phrasings import (
     Match,
     R,
     S,
-    _has,
-    _set,
+    has_any,
+    word_set,
 )
 from glabella.aftercare.symptoms import Reason, rank
 
-NEGATORS = _set(
+NEGATORS = word_set(
     "no not dont doesnt didnt isnt arent wasnt werent havent hasnt hadnt wont without never "
     "denies deny none nor neither nothing"
 )
 # What ends a negation's reach inside a clause (NegEx terminators).
-TERMINATORS = _set(
+TERMINATORS = word_set(
     "just only still apart besides which because although though however yet now also plus then"
 )
-CLAUSE_BREAKS = _set("but except although though however yet whereas")
-PRONOUNS = _set(
+CLAUSE_BREAKS = word_set("but except although though however yet whereas")
+PRONOUNS = word_set(
     "i im ive id my me it its theres there she he they we",
 )
 # Words after a negator that make it no negation: "not sure", "no better".
-PSEUDO = _set("sure certain idea know only just better improving improved settling settled")
+PSEUDO = word_set("sure certain idea know only just better improving improved settling settled")
 # What a clear denial reads as said: "no problems", "nothing wrong", "no concerns".
-DENIABLE = _set("trouble problem problems issue issues wrong concerns complaints worries")
-HEDGES = _set("think believe")  # "I don't think ..." denies weakly
+DENIABLE = word_set("trouble problem problems issue issues wrong concerns complaints worries")
+HEDGES = word_set("think believe")  # "I don't think ..." denies weakly
 
 # Words that carry no symptom: function words, times, places on the body, hedges. A note made
 # of these and of words read into a finding is fully read.
-PLAIN = _set(
+PLAIN = word_set(
     "a an the and or i im ive id my me mine it its is are was were be been being am have has "
     "had having do does did feel feels feeling felt bit little slightly slight very quite "
     "really real some of at in on to from since for with by about day days today tonight "
@@ -220,9 +220,9 @@ def _matches(words: list[str], pattern: tuple[frozenset[str], ...], gap: int) ->
     return found
 
 
-NEW_STATEMENT = _set("i im ive id my its theres")  # a denial does not reach past these
-COMPLETE = _set("report wrong complaints concerns worries")  # "nothing wrong": said in full
-INTENSE = _set("so such this that")  # "never felt so dizzy"
+NEW_STATEMENT = word_set("i im ive id my its theres")  # a denial does not reach past these
+COMPLETE = word_set("report wrong complaints concerns worries")  # "nothing wrong": said in full
+INTENSE = word_set("so such this that")  # "never felt so dizzy"
 
 
 def _negations(words: list[str]) -> list[tuple[int, int, bool]]:
@@ -262,8 +262,8 @@ def _not_better(words: list[str]) -> list[int]:
             continue
         nxt = words[n + 1 : n + 4]
         if any(x in NOT_BETTER_WORDS for x in nxt[:2]) or (
-            any(x in _set("going gone go goes") for x in nxt)
-            and any(x in _set("down away") for x in nxt)
+            any(x in word_set("going gone go goes") for x in nxt)
+            and any(x in word_set("down away") for x in nxt)
         ):
             found.append(n)
     return found
@@ -277,11 +277,13 @@ class Read:
 
 # Places and doings of the red flags: a clause that names one and says nothing readable about it
 # is not read as fine.
-RED_CONTEXT = _set("chest throat tongue lips lip heart food drink drinks water eat eating drinking")
+RED_CONTEXT = word_set(
+    "chest throat tongue lips lip heart food drink drinks water eat eating drinking"
+)
 READ_IN_DENIAL = DENIABLE | MILD_WORDS | RED_CONTEXT
 HOW_BAD = SEVERE | WORSE
-VERY = _set("really very so super pretty")
-JOINS = _set("and also plus i im ive")  # "i" starts a new statement in a run-on note
+VERY = word_set("really very so super pretty")
+JOINS = word_set("and also plus i im ive")  # "i" starts a new statement in a run-on note
 
 
 def _context(words: list[str], match: Match) -> tuple[list[str], Match]:
@@ -378,9 +380,9 @@ def _read_clause(words: list[str], flags: set[str]) -> tuple[list[Reason], set[i
                 if lingering and urgency == S:
                     urgency, what = R, f"{finding.what.split(',')[0]}, and not getting better"
                 reasons.append(Reason(urgency, f"The note describes {what}.", same_day))
-                if _has([words[i] for i in match.at], SWELL):
+                if has_any([words[i] for i in match.at], SWELL):
                     flags.add("swelling")
-                if _has([words[i] for i in match.at], FEVER):
+                if has_any([words[i] for i in match.at], FEVER):
                     flags.add("fever")
     if lingering and not any(words[i] in SYMPTOM_WORDS for i in claimed):
         reasons.append(Reason(R, "The note says something is not getting better."))

@@ -67,7 +67,8 @@ def urgent_advice(done: Told, phone: str) -> str:
     first = (
         "What you describe can be a serious reaction to the toxin spreading, or an allergic "
         f"reaction, and needs {urgent.HELP}. {urgent.CALL_NOW} (or your local emergency "
-        f"number) and {urgent.SAY_TOXIN}, with the product and the day. {urgent.DO_NOT_DRIVE}"
+        f"number) and {urgent.SAY_TOXIN}, with the product and the day. "
+        f"{urgent.DO_NOT_DRIVE_YOURSELF} {urgent.DO_NOT_DRIVE}"
     )
     if done.anyone:
         then = (

@@ -13,48 +13,48 @@ from dataclasses import dataclass
 from glabella.aftercare.symptoms import Urgency
 
 
-def _set(text: str) -> frozenset[str]:
+def word_set(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-NOT_BETTER_WORDS = _set("better improving improved settling settled easing fading")
+NOT_BETTER_WORDS = word_set("better improving improved settling settled easing fading")
 
-DIFF = _set(
+DIFF = word_set(
     "trouble troubles difficulty difficulties difficult hard harder struggling struggle "
     "struggled problem problems issue issues hardly barely unable cant couldnt painful hurts "
     "hurt"
 )
 # For walking, seeing or closing an eye: pain there is not inability ("hurts when I walk").
-DIFF_ACT = DIFF - _set("painful hurts hurt")
-SWALLOW = _set("swallow swallowing swallowed swallows")
-SPEAK = _set("speak speaking talk talking speech words word say saying")
-BREATHE = _set("breathe breathing breath breathed breaths")
-EYE = _set("eye eyes eyelid eyelids lid lids")
-BROW = _set("brow brows eyebrow eyebrows forehead")
-MOUTH = _set("smile smiling mouth lip lips")
-FACE_LOCAL = EYE | BROW | MOUTH | _set("face cheek cheeks jaw chin")
-DROOP = _set(
+DIFF_ACT = DIFF - word_set("painful hurts hurt")
+SWALLOW = word_set("swallow swallowing swallowed swallows")
+SPEAK = word_set("speak speaking talk talking speech words word say saying")
+BREATHE = word_set("breathe breathing breath breathed breaths")
+EYE = word_set("eye eyes eyelid eyelids lid lids")
+BROW = word_set("brow brows eyebrow eyebrows forehead")
+MOUTH = word_set("smile smiling mouth lip lips")
+FACE_LOCAL = EYE | BROW | MOUTH | word_set("face cheek cheeks jaw chin")
+DROOP = word_set(
     "droop droops drooping droopy drooped sagging sag sags saggy hanging heavy heavier low "
     "lower lowered fallen dropped dropping hooded"
 )
-SWELL = _set("swelling swollen swell swells swelled puffy puffiness puffed")
-ALLERGIC_PARTS = _set("lips lip tongue throat mouth neck")
+SWELL = word_set("swelling swollen swell swells swelled puffy puffiness puffed")
+ALLERGIC_PARTS = word_set("lips lip tongue throat mouth neck")
 # Where the injections went: an itch, a rash or a swelling here is expected.
-LOCAL = _set(
+LOCAL = word_set(
     "where needle needles injection injections injected jab jabs shot shots site sites spot "
     "spots point points forehead brow brows eyebrow eyebrows between frown lines temple temples "
     "crows feet eyelid eyelids lid lids eye eyes"
 )
 # Beyond the sites, whatever else the note says.
-BODY_WIDE = _set(
+BODY_WIDE = word_set(
     "body arms arm legs leg chest stomach belly tummy everywhere spreading whole entire"
 )
-SEVERE = _set(
+SEVERE = word_set(
     "severe terrible excruciating unbearable agony agonizing awful worst intense extreme "
     "horrible horrendous splitting crippling"
 )
-WORSE = _set("worse worsening growing bigger larger increasing spreading")
-FEVER = _set("fever feverish temperature")
+WORSE = word_set("worse worsening growing bigger larger increasing spreading")
+FEVER = word_set("fever feverish temperature")
 
 
 @dataclass(frozen=True)
@@ -81,28 +81,28 @@ class Rule:
 
 
 def P(*parts: str) -> tuple[frozenset[str], ...]:  # a pattern, named short to read like a phrase
-    return tuple(_set(p) for p in parts)
+    return tuple(word_set(p) for p in parts)
 
 
 def fixed(urgency: Urgency, what: str, same_day: bool = False) -> Decide:
     return lambda words, match: Finding(urgency, what, same_day)
 
 
-def _has(words: list[str], wanted: frozenset[str]) -> bool:
+def has_any(words: list[str], wanted: frozenset[str]) -> bool:
     return any(w in wanted for w in words)
 
 
 def _all_over(words: list[str], spreading: bool = True) -> bool:
     """Beyond the sites: somewhere on the body, or "all over" not said of a site."""
     text = " ".join(words)
-    wide = BODY_WIDE - _set("whole entire") - (set() if spreading else {"spreading"})
-    if _has(words, wide) or re.search(
+    wide = BODY_WIDE - word_set("whole entire") - (set() if spreading else {"spreading"})
+    if has_any(words, wide) or re.search(
         r"\b(whole|entire) (body|face|head|skin)\b|\bface everywhere\b", text
     ):
         return True
     # "all over my forehead" is at the sites; "all over" of anything else is body-wide.
     for i in range(len(words) - 1):
-        if words[i : i + 2] == ["all", "over"] and not _has(words[i + 2 : i + 5], LOCAL):
+        if words[i : i + 2] == ["all", "over"] and not has_any(words[i + 2 : i + 5], LOCAL):
             return True
     return False
 
@@ -118,8 +118,8 @@ U, R, S = Urgency.URGENT, Urgency.REVIEW, Urgency.SELF_CARE
 def _weakness(words: list[str], match: Match) -> Finding:
     if (
         _all_over(words)
-        or _near(words, match, _set("neck head"), 2)
-        or not _near(words, match, FACE_LOCAL | _set("side"))
+        or _near(words, match, word_set("neck head"), 2)
+        or not _near(words, match, FACE_LOCAL | word_set("side"))
     ):
         return Finding(U, "weakness all over the body")
     if _near(words, match, EYE | BROW):
@@ -134,7 +134,7 @@ def _droop(words: list[str], match: Match) -> Finding | None:
         return Finding(R, "a drooping eyelid", True)
     if _near(words, match, BROW):
         return Finding(R, "a drooping or heavy brow", True)
-    if _near(words, match, _set("face side cheek")):
+    if _near(words, match, word_set("face side cheek")):
         return Finding(R, "a drooping side of the face", True)
     return None
 
@@ -142,7 +142,7 @@ def _droop(words: list[str], match: Match) -> Finding | None:
 def _placed_at_sites(words: list[str], match: Match) -> bool:
     """Said where the needle went: a site word just after it, or right before it."""
     at = match.at[0]
-    return _has(words[at + 1 : at + 6], LOCAL) or _has(words[max(0, at - 2) : at], LOCAL)
+    return has_any(words[at + 1 : at + 6], LOCAL) or has_any(words[max(0, at - 2) : at], LOCAL)
 
 
 def _rash(words: list[str], match: Match) -> Finding:
@@ -166,9 +166,9 @@ def _local(expected: str, allergic: str | None = None) -> Decide:
     def decide(words: list[str], match: Match) -> Finding:
         if allergic and _all_over(words):
             return Finding(U, allergic)
-        if _has(words, SEVERE) or re.search(r"\b(really|very|so|super) bad\b", " ".join(words)):
+        if has_any(words, SEVERE) or re.search(r"\b(really|very|so|super) bad\b", " ".join(words)):
             return Finding(R, f"{expected}, and severe", True)
-        if _has(words, WORSE):
+        if has_any(words, WORSE):
             return Finding(R, f"{expected}, and getting worse", True)
         return Finding(S, f"{expected}, expected after treatment")
 
@@ -183,10 +183,10 @@ def _swelling(words: list[str], match: Match) -> Finding:
     # "my face is swollen" is a red flag; "my face, around my eyes, a bit puffy" is not.
     if face and (
         _all_over(words, False)
-        or not any(_has(words[max(0, i - 2) : i] + words[i + 1 : i + 8], LOCAL) for i in face)
+        or not any(has_any(words[max(0, i - 2) : i] + words[i + 1 : i + 8], LOCAL) for i in face)
     ):
         return Finding(U, "swelling of the face")
-    if _has(words, WORSE) and not _all_over(words, False):
+    if has_any(words, WORSE) and not _all_over(words, False):
         return Finding(R, "swelling that is growing", True)
     if _near(words, match, EYE) and not _all_over(words):
         return Finding(S, "eyelid swelling, which settles")
@@ -194,16 +194,16 @@ def _swelling(words: list[str], match: Match) -> Finding:
 
 
 def _pain(words: list[str], match: Match) -> Finding:
-    if _has(words, BODY_WIDE) and not _has(words, LOCAL):
+    if has_any(words, BODY_WIDE) and not has_any(words, LOCAL):
         return Finding(R, "pain away from the injection sites", True)
-    if _has(words, _set("throat tongue")):
+    if has_any(words, word_set("throat tongue")):
         return Finding(R, "pain in the throat or tongue", True)
     return _local("pain or tenderness at the sites")(words, match)
 
 
 def _fine(doing: str) -> Finding:
     """ "My vision is fine" is read; "not breathing well" is the red flag it denies."""
-    if doing in _set("eat eating drink drinking"):
+    if doing in word_set("eat eating drink drinking"):
         denied = Finding(R, f"{doing} not going well", True)
     else:
         denied = Finding(U, f"trouble with {doing}")
@@ -213,7 +213,7 @@ def _fine(doing: str) -> Finding:
 def _see(words: list[str], match: Match) -> Finding | None:
     """ "I can't see properly" is a change in vision; "I can't see any difference" is not."""
     after = words[max(match.at) + 1 : max(match.at) + 2]
-    if after and after[0] in _set(
+    if after and after[0] in word_set(
         "any a an the much difference results result effect change changes improvement it them "
         "why how what if whether anyone"
     ):
@@ -377,13 +377,13 @@ RED_FLAG_RULES: tuple[Rule, ...] = (
             P("close closing shut", "properly fully all"),
         ),
         lambda words, match: (
-            Finding(R, "an eye that will not close", True) if _has(words, EYE) else None
+            Finding(R, "an eye that will not close", True) if has_any(words, EYE) else None
         ),
     ),
     Rule(
         (P("DIFF_ACT", "open opening"),),
         lambda words, match: (
-            Finding(R, "an eyelid that will not open fully", True) if _has(words, EYE) else None
+            Finding(R, "an eyelid that will not open fully", True) if has_any(words, EYE) else None
         ),
     ),
     Rule((P("DROOP"),), _droop),
@@ -411,8 +411,8 @@ RED_FLAG_RULES: tuple[Rule, ...] = (
         # Red or sore skin around the eyes is at the sites (crow's feet); the eye itself is not.
         lambda words, match: (
             None
-            if _has(words, _set("around under near corner corners beside"))
-            and not _has(words, _set("dry gritty irritated watery watering stinging"))
+            if has_any(words, word_set("around under near corner corners beside"))
+            and not has_any(words, word_set("dry gritty irritated watery watering stinging"))
             else Finding(R, "dry or irritated eyes", True)
         ),
         gap=4,
@@ -424,7 +424,7 @@ EXPECTED_RULES: tuple[Rule, ...] = (
         (P("DIFF_ACT", "frown frowning move raise wrinkle"),),
         lambda words, match: (
             Finding(S, "muscles at the sites relaxing, as the treatment means them to")
-            if _has(words, _set("frown forehead lines wrinkles"))
+            if has_any(words, word_set("frown forehead lines wrinkles"))
             or words[match.at[-1]] == "frown"
             or words[match.at[-1]] == "frowning"
             else None

@@ -47,6 +47,8 @@ CALL_NOW = "Call 911 now"
 # Said when someone calls: the emergency team needs to know what was injected.
 SAY_TOXIN = "say that you had a botulinum toxin injection"
 WHEN = "These can appear hours to weeks after an injection."
+# For someone who needs help now: whatever the sign, someone else drives, or an ambulance comes.
+DO_NOT_DRIVE_YOURSELF = "Do not drive yourself."
 DO_NOT_DRIVE = (
     "While you feel weak or your vision has changed, do not drive or do anything that could be "
     "dangerous, such as climbing or using machines."

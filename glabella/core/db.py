@@ -19,7 +19,7 @@ _inside = threading.local()
 @contextmanager
 def write_transaction():
     """A durable transaction; it cannot nest (code that runs inside another service's
-    transaction, such as a hook, uses `transaction.atomic()`)."""
+    transaction, such as a signal receiver, uses `transaction.atomic()`)."""
     if connection.vendor == "sqlite":
         if getattr(_inside, "writing", False):
             # Waiting on our own lock would hang this thread for good: say so instead.

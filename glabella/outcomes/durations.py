@@ -97,7 +97,7 @@ def _close_checks(treatment_id: int) -> None:
 
 
 def after_report(report, now: datetime) -> None:
-    """aftercare's after-report hook: "the effect shows" records the onset of each course of the
+    """On aftercare's report_recorded: "the effect shows" records the onset of each course of the
     treatment that has none (the day the patient said so)."""
     if report.treatment_id is None or report.effect_shows is not True:
         return

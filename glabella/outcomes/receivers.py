@@ -2,7 +2,7 @@
 
 - treatments' `treatment_signed`: a signed treatment (or an amendment) opens or updates its
   courses and refreshes its forecast. It runs after aftercare's receiver (INSTALLED_APPS order),
-  as the hooks did; it reads none of aftercare's rows.
+  as before; it reads none of aftercare's rows.
 - aftercare's `report_recorded`: the day-14 answer "the effect shows" records the onset of the
   treatment's courses.
 

@@ -255,7 +255,7 @@ def refresh(record, now=None, *, courses=None, model=None) -> Forecast | None:
         "current": not newer,
         "computed_at": now or timezone.now(),
     }
-    with transaction.atomic():  # inside the signing's transaction when called by its hook
+    with transaction.atomic():  # inside the signing's transaction when called by its receiver
         if not newer:
             Forecast.objects.filter(patient_id=original.patient_id, current=True).exclude(
                 treatment=original
@@ -265,7 +265,7 @@ def refresh(record, now=None, *, courses=None, model=None) -> Forecast | None:
 
 
 def after_treatment(record, now) -> None:
-    """treatments' after-lock hook: a signed record (or an amendment) opens (or updates) its
+    """On treatments' treatment_signed: a signed record (or an amendment) opens (or updates) its
     courses, closing earlier ones it cuts short, and refreshes the forecast."""
     original = record.amends or record
     if original.locked_at is None:

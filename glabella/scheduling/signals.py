@@ -2,7 +2,7 @@
 
 Every signal is sent with `Signal.send` (never `send_robust`), the Appointment model as sender,
 so a receiver's exception propagates to the caller. Receivers connect in their own app's
-`signals.py`, imported by its AppConfig.ready, and run in INSTALLED_APPS order.
+`receivers.py`, imported by its AppConfig.ready, and run in INSTALLED_APPS order.
 """
 
 from django.dispatch import Signal

@@ -25,7 +25,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
-from glabella.catalogue.areas import NAMES, Area
+from glabella.catalogue.areas import Area
 from glabella.core.text import CONTROL
 from glabella.screening.rules import Intake, Question
 
@@ -121,12 +121,13 @@ class ConcernArea(StrEnum):
         return CONCERN_NAMES[self]
 
 
-# Where the concern is a label area, it goes by that area's plain name (one table of names).
+# The patient's own words for where the lines are: part of the questionnaire's text, which is
+# stored per version as it was asked, so they stay written out here (not the catalogue's names).
 CONCERN_NAMES = {
-    ConcernArea.FOREHEAD: NAMES["forehead"].plain,
-    ConcernArea.BETWEEN_BROWS: NAMES["glabellar"].plain,
-    ConcernArea.AROUND_EYES: NAMES["lateral_canthal"].plain,
-    ConcernArea.NECK_BANDS: NAMES["platysma"].plain,
+    ConcernArea.FOREHEAD: "Forehead",
+    ConcernArea.BETWEEN_BROWS: "Between the brows (frown lines)",
+    ConcernArea.AROUND_EYES: "Around the eyes (crow's feet)",
+    ConcernArea.NECK_BANDS: "Neck bands",
     ConcernArea.SMILE_LINES: "Smile lines (nose to mouth)",
     ConcernArea.AROUND_MOUTH: "Around the mouth (lip and marionette lines)",
 }

@@ -17,7 +17,7 @@ from glabella.inventory.models import Lot
 from glabella.treatments import protocol as house
 from glabella.treatments import recall as lot_recall
 from glabella.treatments.models import ProtocolChange
-from glabella.treatments.views import _show
+from glabella.treatments.views import show
 
 
 @require_http_methods(["GET", "POST"])
@@ -54,7 +54,7 @@ def recall(request, lot_id):
         "treated": treated,
         "may_notify": request.actor.can(Capability.MANAGE_STOCK),
     }
-    return _show(request, "treatments/recall.html", context, location=lot.location)
+    return show(request, "treatments/recall.html", context, location=lot.location)
 
 
 @require_GET
@@ -72,7 +72,7 @@ def reports(request):
         "location": location,
         "names": {p.value: p.label for p in Product},
     }
-    return _show(request, "treatments/reports.html", context, location=location)
+    return show(request, "treatments/reports.html", context, location=location)
 
 
 @require_http_methods(["GET", "POST"])
@@ -101,4 +101,4 @@ def protocol(request):
         "may_change": request.actor.can(Capability.SET_PROTOCOL),
         "history": ProtocolChange.objects.order_by("-at", "-id")[:30],
     }
-    return _show(request, "treatments/protocol.html", context, status)
+    return show(request, "treatments/protocol.html", context, status)

@@ -2,7 +2,7 @@
 signals).
 
 Sent with `Signal.send` (never `send_robust`), the TreatmentRecord model as sender, so a
-receiver's exception propagates. Receivers connect in their own app's `signals.py`, imported by
+receiver's exception propagates. Receivers connect in their own app's `receivers.py`, imported by
 its AppConfig.ready, and run in INSTALLED_APPS order (aftercare, then outcomes).
 """
 

@@ -38,7 +38,7 @@ from glabella.treatments.forms import AREA_CHOICES, DraftForm, PointFormSet
 from glabella.treatments.models import TreatmentRecord
 
 
-def _show(request, template, context, status=200, location=None):
+def show(request, template, context, status=200, location=None):
     return render_in(request, template, context, local_zone(location), status)
 
 
@@ -91,7 +91,7 @@ def _show_day(request, locations, location, shown, *, failed=None, errors=None, 
         "errors": errors or {},
         "typed_reason": request.POST.get("reason", "") if failed else "",
     }
-    return _show(request, "treatments/day.html", context, status, location=location)
+    return show(request, "treatments/day.html", context, status, location=location)
 
 
 @require_POST
@@ -355,7 +355,7 @@ def record(request, public_id):
         "width": chart.WIDTH,
         "height": chart.HEIGHT,
     }
-    return _show(request, "treatments/record.html", context, status, current.appointment.location)
+    return show(request, "treatments/record.html", context, status, current.appointment.location)
 
 
 # ---------------------------------------------------------------- the dose guard's panel
@@ -477,7 +477,7 @@ def check(request, public_id):
     else:
         panel = _live_panel(current, request.POST, _vials(current))
     status = 422 if panel["verdict_errors"] else 200
-    return _show(
+    return show(
         request,
         "treatments/_verdict.html",
         {**panel, "record": current},
