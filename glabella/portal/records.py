@@ -13,8 +13,8 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from glabella.aftercare.models import AREAS as AREA_NAMES
 from glabella.aftercare.models import CheckIn, Report
+from glabella.catalogue.areas import PLAIN_AREA_NAMES
 from glabella.catalogue.products import PRODUCT_NAMES
 from glabella.core import audit
 from glabella.core.access import Actor
@@ -84,7 +84,7 @@ def _sessions(actor: Actor, limit: int | None = None) -> list[Session]:
             PRODUCT_NAMES.get(record.product, record.product),
             record.vial.lot.lot_number if record.vial_id else "",
             [
-                (AREA_NAMES.get(area, area), amount)
+                (PLAIN_AREA_NAMES.get(area, area), amount)
                 for area, amount in sorted(units.get(record.pk, {}).items())
             ],
         )

@@ -71,6 +71,21 @@ def _change_reason(reason, errors: dict[str, list[str]]) -> str:
     return reason
 
 
+def _write_change(actor: Actor, model, kind, rule_id: str, field: str, value: bool, reason, now):
+    """One change of a setting: its row (what, who, when, why) and its audit entry, in one write."""
+    with write_transaction():
+        change = model.objects.create(
+            rule_id=rule_id,
+            reason=reason,
+            changed_by=actor.saved_user,
+            actor_label=actor_label(actor),
+            at=now or timezone.now(),
+            **{field: value},
+        )
+        audit.record(actor, Action.UPDATE, kind, rule_id, detail={field: value, "reason": reason})
+    return change
+
+
 def set_policy(actor: Actor, rule_id: str, enabled: bool, reason: str, *, now=None) -> PolicyChange:
     if not actor.can(Capability.SET_SCREENING_POLICY):
         raise Forbidden("Only the medical director switches clinic policies.")
@@ -80,23 +95,9 @@ def set_policy(actor: Actor, rule_id: str, enabled: bool, reason: str, *, now=No
     reason = _change_reason(reason, errors)
     if errors:
         raise ValidationFailed(errors)
-    with write_transaction():
-        change = PolicyChange.objects.create(
-            rule_id=rule_id,
-            enabled=enabled,
-            reason=reason,
-            changed_by=actor.saved_user,
-            actor_label=actor_label(actor),
-            at=now or timezone.now(),
-        )
-        audit.record(
-            actor,
-            Action.UPDATE,
-            audit.Kind.SCREENING_POLICY,
-            rule_id,
-            detail={"enabled": enabled, "reason": reason},
-        )
-    return change
+    return _write_change(
+        actor, PolicyChange, audit.Kind.SCREENING_POLICY, rule_id, "enabled", enabled, reason, now
+    )
 
 
 def needs_review() -> frozenset[str]:
@@ -153,20 +154,5 @@ def set_review(
     reason = _change_reason(reason, errors)
     if errors:
         raise ValidationFailed(errors)
-    with write_transaction():
-        change = ReviewSetting.objects.create(
-            rule_id=rule_id,
-            needs_review=needs,
-            reason=reason,
-            changed_by=actor.saved_user,
-            actor_label=actor_label(actor),
-            at=now or timezone.now(),
-        )
-        audit.record(
-            actor,
-            Action.UPDATE,
-            audit.Kind.SCREENING_REVIEW,
-            rule_id,
-            detail={"needs_review": needs, "reason": reason},
-        )
-    return change
+    kind = audit.Kind.SCREENING_REVIEW
+    return _write_change(actor, ReviewSetting, kind, rule_id, "needs_review", needs, reason, now)
