@@ -24,6 +24,7 @@ from glabella.aftercare.models import AdverseEvent, Alert, CheckIn, Report
 from glabella.core import audit
 from glabella.core.access import get_restricted_or_404
 from glabella.core.api import api_actor, requires
+from glabella.core.bounds import Day
 from glabella.core.errors import ValidationFailed
 from glabella.core.roles import Capability
 from glabella.treatments.models import TreatmentRecord
@@ -402,7 +403,7 @@ def revise_event(request: HttpRequest, public_id: UUID, payload: FollowUpIn):
 
 class ReportedIn(Strict):
     to: Literal["fda", "maker"]
-    on: date
+    on: Day
 
 
 @router.post(

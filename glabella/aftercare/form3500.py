@@ -14,6 +14,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+from glabella.core.bounds import parse_day
 from glabella.core.text import CONTROL
 from glabella.screening.rules import Question
 
@@ -243,7 +244,7 @@ def _day(value) -> date | None:
         return value
     if isinstance(value, str):
         try:
-            return date.fromisoformat(value.strip())
+            return parse_day(value)
         except ValueError:
             return None
     return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core import signing
@@ -37,6 +37,7 @@ from glabella.catalogue.products import PRODUCT_NAMES
 from glabella.clinic.clock import clinic_zone, local_zone
 from glabella.core import audit
 from glabella.core.access import get_restricted_or_404
+from glabella.core.bounds import parse_day
 from glabella.core.decorators import patient_page, staff_page
 from glabella.core.errors import Conflict, DomainError, ValidationFailed, describe
 from glabella.core.forms import apply_errors
@@ -419,7 +420,7 @@ def event(request, public_id):
             return redirect("aftercare:event", public_id=found.public_id)
     elif request.method == "POST":
         try:
-            on = date.fromisoformat(request.POST.get("on", ""))
+            on = parse_day(request.POST.get("on", ""))
         except ValueError:
             on = None
         try:
@@ -469,7 +470,7 @@ def safety(request):
 
     def day(name):
         try:
-            return date.fromisoformat(request.GET.get(name, ""))
+            return parse_day(request.GET.get(name, ""))
         except ValueError:
             return None
 

@@ -3,6 +3,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from glabella.core.bounds import DAY_MESSAGE, day_in_range
 from glabella.core.errors import DomainError
 
 
@@ -36,3 +37,20 @@ def apply_errors(form: forms.Form, fields: dict[str, list[str]]) -> None:
     for name, messages in fields.items():
         for message in messages:
             form.add_error(name if name in form.fields else None, message)
+
+
+def _within_house_range(value) -> None:
+    if value is not None and not day_in_range(value):
+        raise forms.ValidationError(DAY_MESSAGE, code="out_of_range")
+
+
+class DateField(forms.DateField):
+    """A date held to the house range (core/bounds.py), so nothing after it overflows."""
+
+    default_validators = [_within_house_range]
+
+
+class DateTimeField(forms.DateTimeField):
+    """An instant held to the house range, read in its own offset before any conversion."""
+
+    default_validators = [_within_house_range]

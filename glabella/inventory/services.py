@@ -105,7 +105,8 @@ def receive(actor: Actor, location, data: dict, *, now: datetime | None = None) 
             ]
     try:
         cost = Decimal(str(data.get("unit_cost", "0")))
-        if not cost.is_finite() or cost < 0:
+        # The column holds 9 digits, 2 after the point: a larger price is refused, not a 500.
+        if not cost.is_finite() or cost < 0 or cost >= Decimal("10000000"):
             raise InvalidOperation
     except (InvalidOperation, ValueError):
         errors["unit_cost"] = ["Give the price per vial, or 0."]

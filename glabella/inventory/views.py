@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from glabella.catalogue.labels import DILUENTS, LABEL_DILUENT, LABELS
 from glabella.catalogue.products import PRODUCT_NAMES, Product
 from glabella.clinic.models import Location
+from glabella.core import forms as house
 from glabella.core.decorators import staff_page
 from glabella.core.errors import DomainError, ValidationFailed, describe
 from glabella.core.forms import apply_errors
@@ -30,7 +31,7 @@ class ReceiveForm(forms.Form):
 
     product = forms.ChoiceField(choices=list(PRODUCT_NAMES.items()))
     lot_number = forms.CharField(max_length=40, required=False)
-    expires_on = forms.DateField(widget=DATE, label="Expiry date", required=False)
+    expires_on = house.DateField(widget=DATE, label="Expiry date", required=False)
     vial_units = forms.TypedChoiceField(
         coerce=int,
         choices=[(n, f"{n} U") for n in (50, 100, 200, 300, 500)],
@@ -43,7 +44,7 @@ class ReceiveForm(forms.Form):
     unit_cost = forms.DecimalField(
         min_value=0, decimal_places=2, required=False, label="Price per vial"
     )
-    received_on = forms.DateField(widget=DATE, required=False, label="Received on")
+    received_on = house.DateField(widget=DATE, required=False, label="Received on")
     seal_checked = forms.BooleanField(required=False, label="The seal is intact")
     licence_checked = forms.BooleanField(
         required=False, label="The carton carries the US licence number"

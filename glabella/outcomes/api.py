@@ -16,6 +16,7 @@ from glabella.clinic.models import Location
 from glabella.core import audit
 from glabella.core.access import get_restricted_or_404
 from glabella.core.api import api_actor, requires
+from glabella.core.bounds import Day
 from glabella.core.errors import ValidationFailed
 from glabella.core.roles import Capability
 from glabella.outcomes import photos, services
@@ -207,7 +208,7 @@ class PhotoIn(Schema):
     model_config = ConfigDict(extra="forbid")
     treatment: UUID
     view: str = Field(description="rest, frown, brow_raise, smile_left or smile_right")
-    taken_on: date
+    taken_on: Day
     photo: str = Field(
         max_length=cleaning.BASE64_MAX, description="JPEG, PNG or WebP, base64-encoded"
     )

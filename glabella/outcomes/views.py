@@ -4,7 +4,7 @@ practice's analytics."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core import signing
@@ -20,6 +20,7 @@ from glabella.clinic.clock import clinic_zone
 from glabella.clinic.models import Location
 from glabella.core import audit
 from glabella.core.access import get_restricted_or_404, link_actor
+from glabella.core.bounds import parse_day, parse_instant
 from glabella.core.decorators import staff_page
 from glabella.core.errors import Conflict, DomainError, ValidationFailed, describe
 from glabella.core.pages import refusal_on
@@ -92,7 +93,7 @@ def book_again(request, token):
     status = 200
     if request.method == "POST" and invitation.appointment_id is None and service is not None:
         try:
-            start = datetime.fromisoformat(request.POST.get("start", ""))
+            start = parse_instant(request.POST.get("start", ""))
             if start.tzinfo is None:
                 raise ValueError
         except ValueError:
@@ -112,7 +113,7 @@ def book_again(request, token):
         context = {"appointment": appointment}
         return render_in(request, "outcomes/booked.html", context, location.zone)
     try:
-        day = date.fromisoformat(request.GET.get("day", "")) if request.GET.get("day") else None
+        day = parse_day(request.GET.get("day", "")) if request.GET.get("day") else None
     except ValueError:
         day = None
     day = max(day or earliest, earliest)
@@ -352,7 +353,7 @@ def due(request):
 def practice(request):
     today = timezone.now().astimezone(clinic_zone()).date()
     try:
-        since = date.fromisoformat(request.GET.get("since", ""))
+        since = parse_day(request.GET.get("since", ""))
     except ValueError:
         since = analytics.default_since(today)
     since = min(since, today)

@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
 from glabella.core.api import api_actor, requires
+from glabella.core.bounds import Day
 from glabella.core.roles import Capability
 from glabella.patients import history, services
 
@@ -52,7 +53,7 @@ class PatientChange(Strict):
     given_name: str | None = Field(None, max_length=100)
     family_name: str | None = Field(None, max_length=100)
     preferred_name: str | None = Field(None, max_length=100)
-    birth_date: date | None = None
+    birth_date: Day | None = None
     sex: Literal["female", "male", "other", "unknown"] | None = None
     phone: str | None = Field(None, max_length=30)
     email: str | None = Field(None, max_length=254)
@@ -77,7 +78,7 @@ class PatientChange(Strict):
 class PatientNew(PatientChange):
     given_name: str = Field(max_length=100)
     family_name: str = Field(max_length=100)
-    birth_date: date
+    birth_date: Day
 
 
 class EntryOut(Schema):
@@ -122,14 +123,14 @@ class AllergyIn(Strict):
 
 class ConditionIn(Strict):
     name: str = Field(max_length=150)
-    since: date | None = None
+    since: Day | None = None
     notes: str = Field("", max_length=500)
 
 
 class MedicationIn(Strict):
     name: str = Field(max_length=150)
     dose: str = Field("", max_length=100)
-    since: date | None = None
+    since: Day | None = None
     notes: str = Field("", max_length=500)
 
 

@@ -3,6 +3,7 @@
 from django import forms
 
 from glabella.clinic.models import Location
+from glabella.core import forms as house
 from glabella.patients.models import (
     Allergy,
     BreastfeedingStatus,
@@ -18,7 +19,7 @@ class PatientForm(forms.Form):
     given_name = forms.CharField(max_length=100)
     family_name = forms.CharField(max_length=100)
     preferred_name = forms.CharField(max_length=100, required=False)
-    birth_date = forms.DateField(label="Date of birth", widget=DATE_INPUT)
+    birth_date = house.DateField(label="Date of birth", widget=DATE_INPUT)
     sex = forms.ChoiceField(choices=Sex.choices, initial=Sex.UNKNOWN)
     phone = forms.CharField(
         max_length=30,
@@ -60,14 +61,14 @@ class AllergyForm(forms.Form):
 
 class ConditionForm(forms.Form):
     name = forms.CharField(label="Condition", max_length=150)
-    since = forms.DateField(required=False, widget=DATE_INPUT)
+    since = house.DateField(required=False, widget=DATE_INPUT)
     notes = forms.CharField(max_length=500, required=False)
 
 
 class MedicationForm(forms.Form):
     name = forms.CharField(label="Medication", max_length=150)
     dose = forms.CharField(max_length=100, required=False)
-    since = forms.DateField(required=False, widget=DATE_INPUT)
+    since = house.DateField(required=False, widget=DATE_INPUT)
     notes = forms.CharField(max_length=500, required=False)
 
 

@@ -21,6 +21,7 @@ from glabella.clinic.services import locations_serving
 from glabella.core.access import get_restricted_or_404
 from glabella.core.api import AUTH, api_actor, error_body
 from glabella.core.audit import Action, Kind, record_patient
+from glabella.core.bounds import Day, Instant
 from glabella.core.errors import Conflict, DomainError, ValidationFailed
 from glabella.core.models import StaffMember
 from glabella.core.roles import Capability
@@ -89,14 +90,14 @@ class AppointmentOut(Schema):
 class BookIn(Strict):
     service: str = Field(max_length=50, description="Service slug, e.g. consultation")
     location: str = Field(max_length=50, description="Location slug")
-    start: datetime = Field(description="With its offset, e.g. 2026-12-01T10:00:00-08:00")
+    start: Instant = Field(description="With its offset, e.g. 2026-12-01T10:00:00-08:00")
     patient: UUID
     provider: UUID | None = None
     note: str = Field("", max_length=500)
 
 
 class MoveIn(Strict):
-    start: datetime
+    start: Instant
     provider: UUID | None = None
 
 
@@ -104,8 +105,8 @@ class WaitlistIn(Strict):
     patient: UUID
     service: str = Field(max_length=50)
     location: str = Field(max_length=50)
-    earliest: date
-    latest: date
+    earliest: Day
+    latest: Day
     provider: UUID | None = None
 
 
@@ -172,9 +173,9 @@ def availability(
     location: Annotated[str | None, Query(max_length=50)] = None,
     area: Annotated[str | None, Query(max_length=100, description="A city or ZIP code")] = None,
     provider: UUID | None = None,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: date | None = None,
-    after: datetime | None = None,
+    from_: Annotated[Day | None, Query(alias="from")] = None,
+    to: Day | None = None,
+    after: Instant | None = None,
     limit: Annotated[int, Query(ge=1, le=search.MAX_PAGE)] = 20,
 ):
     """Free times across one location, or every location serving a city or ZIP code, for any
@@ -312,8 +313,8 @@ def list_appointments(
     request: HttpRequest,
     location: Annotated[str | None, Query(max_length=50)] = None,
     patient: UUID | None = None,
-    from_: Annotated[date | None, Query(alias="from")] = None,
-    to: date | None = None,
+    from_: Annotated[Day | None, Query(alias="from")] = None,
+    to: Day | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ):
     """Appointments the caller may see (a patient: their own), in start order."""

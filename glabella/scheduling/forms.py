@@ -5,6 +5,7 @@ from datetime import date
 from django import forms
 
 from glabella.clinic.models import Location, Service
+from glabella.core import forms as house
 from glabella.patients.models import Channel
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -23,7 +24,7 @@ class FindTimesForm(forms.Form):
         required=False,
         empty_label=None,
     )
-    day = forms.DateField(widget=DATE_INPUT, required=False)
+    day = house.DateField(widget=DATE_INPUT, required=False)
 
 
 class DetailsForm(forms.Form):
@@ -39,10 +40,10 @@ class DetailsForm(forms.Form):
         to_field_name="slug",
         widget=forms.HiddenInput,
     )
-    start = forms.DateTimeField(widget=forms.HiddenInput)
+    start = house.DateTimeField(widget=forms.HiddenInput)
     given_name = forms.CharField(label="First name", max_length=100)
     family_name = forms.CharField(label="Last name", max_length=100)
-    birth_date = forms.DateField(label="Date of birth", widget=DATE_INPUT)
+    birth_date = house.DateField(label="Date of birth", widget=DATE_INPUT)
     email = forms.CharField(
         max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
@@ -65,7 +66,7 @@ class DetailsForm(forms.Form):
 
 
 class MoveForm(forms.Form):
-    start = forms.DateTimeField()
+    start = house.DateTimeField()
 
 
 class CancelForm(forms.Form):
@@ -73,7 +74,7 @@ class CancelForm(forms.Form):
 
 
 class DayForm(forms.Form):
-    day = forms.DateField(widget=DATE_INPUT, required=False)
+    day = house.DateField(widget=DATE_INPUT, required=False)
 
     def day_or(self, default: date) -> date:
         return (self.cleaned_data.get("day") if self.is_valid() else None) or default

@@ -22,6 +22,7 @@ from glabella.core.access import (
     get_restricted_or_404,
 )
 from glabella.core.audit import Action, Kind, record, record_patient
+from glabella.core.bounds import day_in_range
 from glabella.core.decorators import staff_page
 from glabella.core.errors import DomainError, ValidationFailed, describe
 from glabella.core.models import StaffMember
@@ -137,7 +138,9 @@ def _parse_instant(text, location):
         value = parse_datetime(text)
     except ValueError:
         return None
-    return value.astimezone(location.zone) if value and value.tzinfo else None
+    if value is None or value.tzinfo is None or not day_in_range(value):
+        return None
+    return value.astimezone(location.zone)
 
 
 def _book_post(request, now):

@@ -16,6 +16,7 @@ from pydantic import ConfigDict
 from glabella.clinic.clock import clinic_today
 from glabella.core import audit
 from glabella.core.api import api_actor, requires
+from glabella.core.bounds import Day
 from glabella.core.roles import Capability
 from glabella.patients.models import Patient
 from glabella.screening import decisions, intake
@@ -49,7 +50,7 @@ class EvaluateIn(Strict):
     intake: dict[str, Any] = Field(
         description="The questionnaire's answers in their stored shape, plus birth_date"
     )
-    on: date | None = Field(None, description="The day to evaluate on (default: today)")
+    on: Day | None = Field(None, description="The day to evaluate on (default: today)")
     sex: Any = Field(
         None,
         description="female, male, other or unknown (also accepted inside intake): questions "

@@ -26,6 +26,7 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from glabella.catalogue.areas import Area
+from glabella.core.bounds import parse_day
 from glabella.core.text import CONTROL
 from glabella.screening.rules import Intake, Question
 
@@ -339,7 +340,7 @@ def parse_date(value: object) -> date | None:
     if not isinstance(value, str):
         return None
     try:
-        return date.fromisoformat(value.strip())
+        return parse_day(value)
     except ValueError:
         return None
 

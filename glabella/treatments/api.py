@@ -20,6 +20,7 @@ from glabella.catalogue.products import Product
 from glabella.clinic.models import Location
 from glabella.core import audit
 from glabella.core.api import api_actor, requires
+from glabella.core.bounds import Day, Instant
 from glabella.core.errors import ValidationFailed
 from glabella.core.roles import Capability
 from glabella.inventory import services as stock
@@ -48,7 +49,7 @@ class PlannedPoint(Strict):
 
 
 class PastIn(Strict):
-    day: date
+    day: Day
     product: str = Field(
         max_length=100, description="A product value, or its brand or generic name"
     )
@@ -75,7 +76,7 @@ class CheckIn(Strict):
     vials: list[UUID] = Field(
         default_factory=list, max_length=10, description="Several vials, in the order drawn"
     )
-    at: datetime | None = None
+    at: Instant | None = None
     platysma_bands: BandsIn | None = Field(
         None, description="Platysma bands on each side (1 or 2): the label's neck dose by them"
     )
@@ -416,13 +417,13 @@ class ReceiveIn(Strict):
     product: str
     ndc: str = Field("", max_length=20)
     lot_number: str = Field(max_length=40)
-    expires_on: date
+    expires_on: Day
     vial_units: int
     vials_received: int
     supplier: str = Field(max_length=150)
     invoice: str = Field("", max_length=60)
     unit_cost: Decimal = Decimal(0)
-    received_on: date | None = None
+    received_on: Day | None = None
     seal_checked: bool
     licence_checked: bool
 
