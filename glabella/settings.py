@@ -40,6 +40,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 # Behind a reverse proxy that sets X-Forwarded-For, the audit log records the client's address.
 USE_X_FORWARDED_FOR = env_bool("USE_X_FORWARDED_FOR", False)
+# How many proxies of the clinic's own stand in front of the app, each appending to
+# X-Forwarded-For: the client's address is that many entries from the right (decision 0026).
+TRUSTED_PROXY_HOPS = env_int("TRUSTED_PROXY_HOPS", 1, minimum=1, maximum=5)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -69,6 +72,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Hardening (decision 0026): the API's errors in its JSON shape; nothing kept in a cache.
+    "glabella.core.middleware.ApiErrorShapeMiddleware",
+    "glabella.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -248,8 +254,26 @@ CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-if env_bool("BEHIND_HTTPS_PROXY", False):
+BEHIND_HTTPS_PROXY = env_bool("BEHIND_HTTPS_PROXY", False)
+if BEHIND_HTTPS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# In production behind HTTPS (decision 0026): plain HTTP is redirected and browsers are told to
+# come back over HTTPS only (HSTS, a year by default). Subdomains are left out unless asked: a
+# clinic's domain often carries other services (a booking widget, webmail) run by others.
+SECURE_SSL_REDIRECT = BEHIND_HTTPS_PROXY and not DEBUG
+SECURE_HSTS_SECONDS = (
+    env_int("SECURE_HSTS_SECONDS", 31_536_000, minimum=0, maximum=63_072_000)
+    if SECURE_SSL_REDIRECT
+    else 0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [
+    # Subdomains and the browsers' preload list are the domain owner's choice, for every service
+    # on the domain, not glabella's: both are settings, off by default (decision 0026).
+    *(["security.W005"] if not SECURE_HSTS_INCLUDE_SUBDOMAINS else []),
+    *(["security.W021"] if not SECURE_HSTS_PRELOAD else []),
+]
 
 NINJA_PAGINATION_PER_PAGE = 25
 

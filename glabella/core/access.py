@@ -7,6 +7,7 @@ Objects outside the result are answered with 404, never 403, so their existence 
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -91,14 +92,32 @@ def system_actor(label: str) -> Actor:
     return Actor(None, SYSTEM, frozenset(Capability), label, "command")
 
 
+def valid_ip(value: object) -> str | None:
+    """The address in its canonical form, or None for anything that is not one (a zone index,
+    a port, a name), so nothing malformed reaches the access log or the throttle."""
+    if not isinstance(value, str) or "%" in value or len(value) > 45:
+        return None
+    try:
+        return str(ipaddress.ip_address(value.strip()))
+    except ValueError:
+        return None
+
+
 def client_ip(request) -> str | None:
+    """The address of whoever sent the request: the one function every log, throttle and lockout
+    asks. Behind `TRUSTED_PROXY_HOPS` proxies (USE_X_FORWARDED_FOR on), the entry the farthest
+    trusted proxy appended to X-Forwarded-For, counted from the right: entries to its left were
+    written by the client and are not believed. Anything malformed or missing: the connection's
+    own address."""
     from django.conf import settings
 
-    if settings.USE_X_FORWARDED_FOR:
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        if forwarded:
-            return forwarded.split(",")[0].strip() or None
-    return request.META.get("REMOTE_ADDR") or None
+    remote = valid_ip(request.META.get("REMOTE_ADDR"))
+    hops = settings.TRUSTED_PROXY_HOPS if settings.USE_X_FORWARDED_FOR else 0
+    if hops:
+        entries = [e.strip() for e in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(entries) >= hops:
+            return valid_ip(entries[-hops]) or remote
+    return remote
 
 
 def actor_from_request(request, channel: str = "web") -> Actor:

@@ -4,6 +4,8 @@ Every error the API returns has one JSON shape:
     {"error": {"code": "validation_error", "message": "...", "fields": {"phone": ["..."]}}}
 """
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
@@ -15,6 +17,12 @@ from glabella.core.access import Actor, actor_from_request
 from glabella.core.errors import DomainError, Forbidden, ValidationFailed
 from glabella.core.models import ApiToken
 from glabella.core.roles import Capability
+
+logger = logging.getLogger(__name__)
+
+UNEXPECTED_MESSAGE = (
+    "Something went wrong on our side. Please try again; if it keeps happening, tell the clinic."
+)
 
 # last_used_at is written at most this often per token, not on every request.
 TOKEN_TOUCH_SECONDS = 60
@@ -142,6 +150,14 @@ def install_error_handlers(api) -> None:
             status=413,
         )
 
+    def unexpected(request, exc: Exception):
+        # Logged with its traceback for the operator; the client sees the API's shape only.
+        logger.exception("Unexpected error answering %s %s", request.method, request.path)
+        return api.create_response(
+            request, error_body("server_error", UNEXPECTED_MESSAGE), status=500
+        )
+
+    api.add_exception_handler(Exception, unexpected)
     api.add_exception_handler(RequestDataTooBig, too_big)
     api.add_exception_handler(ValidationError, validation)
     api.add_exception_handler(DomainError, domain)

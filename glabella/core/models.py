@@ -11,6 +11,13 @@ from django.utils import timezone
 
 from glabella.core import phones
 from glabella.core.roles import CLINICAL_ROLES, PRESCRIBING_CREDENTIALS, Credential, Role
+from glabella.core.text import INVISIBLE_FORMATTING_MESSAGE, has_invisible_formatting
+
+
+def validate_plain_name(value: str) -> None:
+    """A name holds no invisible formatting characters (core/text.py, decision 0026)."""
+    if has_invisible_formatting(value):
+        raise ValidationError(INVISIBLE_FORMATTING_MESSAGE, code="invisible_formatting")
 
 
 class StaffMember(models.Model):
@@ -20,7 +27,7 @@ class StaffMember(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff"
     )
-    full_name = models.CharField(max_length=150)
+    full_name = models.CharField(max_length=150, validators=[validate_plain_name])
     role = models.CharField(max_length=32, choices=Role.choices)
     credential = models.CharField(max_length=4, choices=Credential.choices, blank=True)
     licence_number = models.CharField(max_length=40, blank=True)

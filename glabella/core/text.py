@@ -11,3 +11,34 @@ def fold(text: str) -> str:
     """Accents and case gone, spaces single: "Cow's  Milk" and "cow's milk" are one name."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return " ".join(plain.casefold().split())
+
+
+# Invisible formatting characters (Unicode category Cf: bidi embeddings, overrides and isolates
+# such as U+202E, left-to-right and right-to-left marks, zero-width spaces, soft hyphens, tags)
+# make a name read differently from what it holds, on a page, a label or a CSV. ZWNJ and ZWJ
+# stay: Persian and Indic names are spelled with them (decision 0026).
+KEPT_FORMATTING = frozenset({"\u200c", "\u200d"})
+INVISIBLE_FORMATTING_MESSAGE = (
+    "Remove the invisible formatting characters (such as a right-to-left mark) from this name."
+)
+
+
+def has_invisible_formatting(text: str) -> bool:
+    return any(unicodedata.category(ch) == "Cf" and ch not in KEPT_FORMATTING for ch in text)
+
+
+# A spreadsheet reads a cell that starts with one of these as a formula (=HYPERLINK(...)).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+# A plain signed number (a phone in E.164, -2.5) is no formula: it is written as it is.
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def csv_cell(value: object) -> str:
+    """A value as a CSV cell a spreadsheet shows as text: one that would start a formula gets a
+    leading apostrophe (OWASP's advice), so `=HYPERLINK(...)` is shown, never run."""
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(text):
+        return f"'{text}"
+    return text

@@ -24,6 +24,7 @@ from glabella.core.access import Actor, get_restricted_or_404
 from glabella.core.db import write_transaction
 from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.core.roles import Capability
+from glabella.core.text import INVISIBLE_FORMATTING_MESSAGE, has_invisible_formatting
 from glabella.patients.models import (
     BreastfeedingStatus,
     Channel,
@@ -74,6 +75,8 @@ SELECTIVE_TERM_LENGTH = 3  # trigram indexes need three characters
 MATCH_FENCE = 10**9  # larger than any clinic's patient list: it bounds nothing
 
 
+# Names a person reads on pages, labels and exports: no invisible formatting (decision 0026).
+NAME_FIELDS = ("given_name", "family_name", "preferred_name")
 CONTROL_CHARACTERS_MESSAGE = "Remove the control characters (such as NUL) from this text."
 
 
@@ -103,6 +106,9 @@ def clean_patient_fields(data: dict, *, today: date, partial: bool = False) -> d
         fail(name, "This field is not part of a patient record.")
     for name in with_control_characters(data):
         fail(name, CONTROL_CHARACTERS_MESSAGE)
+    for name in NAME_FIELDS:
+        if isinstance(data.get(name), str) and has_invisible_formatting(data[name]):
+            fail(name, INVISIBLE_FORMATTING_MESSAGE)
 
     if not partial:
         for name in REQUIRED:

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from glabella.core.decorators import patient_page, staff_page
 from glabella.core.errors import ValidationFailed
@@ -22,6 +23,7 @@ from glabella.patients.forms import (
 )
 
 
+@vary_on_headers("HX-Request")  # the same URL answers HTMX with a fragment
 @require_GET
 @staff_page(Capability.VIEW_PATIENT)
 def search(request):

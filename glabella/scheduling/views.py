@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
 
 from glabella.clinic.models import Location, Service
 from glabella.clinic.services import locations_serving
@@ -58,6 +59,7 @@ def _local_times(slots, zone):
     return [(s, s.start.astimezone(zone)) for s in slots]
 
 
+@vary_on_headers("HX-Request")  # the same URL answers HTMX with a fragment
 @require_http_methods(["GET", "POST"])
 def book(request):
     """Online booking of a consultation, no account needed: where and when, then who."""
@@ -268,6 +270,7 @@ def _calendar_location(request):
     return (qs.filter(slug=slug).first() if slug else None) or qs.first()
 
 
+@vary_on_headers("HX-Request")  # the same URL answers HTMX with a fragment
 @require_GET
 @staff_page(Capability.VIEW_PATIENT)
 def calendar(request):

@@ -16,6 +16,7 @@ from glabella.core.access import Actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Forbidden
 from glabella.core.roles import Capability
+from glabella.core.text import csv_cell
 from glabella.inventory.models import Lot
 from glabella.treatments.models import InjectionPoint
 
@@ -75,9 +76,15 @@ def recall_csv(treated: list[Treated]) -> str:
     writer.writerow(["patient", "phone", "email", "treated_on", "units", "areas"])
     for t in treated:
         areas = "; ".join(f"{area} {units.normalize():f} U" for area, units in t.areas.items())
-        writer.writerow(
-            [t.name, t.phone, t.email, t.treated_on.isoformat(), f"{t.units.normalize():f}", areas]
-        )
+        row = [
+            t.name,
+            t.phone,
+            t.email,
+            t.treated_on.isoformat(),
+            f"{t.units.normalize():f}",
+            areas,
+        ]
+        writer.writerow([csv_cell(cell) for cell in row])
     return out.getvalue()
 
 
