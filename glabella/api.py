@@ -4,7 +4,7 @@ from ninja import NinjaAPI
 
 from glabella.aftercare.api import router as aftercare_router
 from glabella.clinic.api import router as clinic_router
-from glabella.core.api import AUTH, install_error_handlers
+from glabella.core.api import AUTH, PublicApiThrottle, install_error_handlers
 from glabella.outcomes.api import router as outcomes_router
 from glabella.patients.api import router as patients_router
 from glabella.scheduling.api import router as scheduling_router
@@ -19,6 +19,7 @@ api = NinjaAPI(
     "Authenticate with the "
     "browser session or an `Authorization: Bearer glb_...` token.",
     auth=AUTH,
+    throttle=[PublicApiThrottle()],
     urls_namespace="api",
     docs_url="/docs",
 )

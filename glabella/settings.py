@@ -241,6 +241,9 @@ QUIET_HOURS = env_hour_range("QUIET_HOURS", (20, 9))
 # address, as uses/seconds; more are refused for the rest of the window.
 THROTTLE_EMAIL = env_rate("THROTTLE_EMAIL", (10, 600))
 THROTTLE_ADDRESS = env_rate("THROTTLE_ADDRESS", (100, 600))
+# The API's operations without authentication (availability, locations, services, check-ins),
+# per client address, as uses/seconds (decision 0026).
+THROTTLE_PUBLIC_API = env_rate("THROTTLE_PUBLIC_API", (120, 60))
 # The portal: how long an emailed sign-in link works (once).
 SIGN_IN_LINK_MINUTES = env_int("SIGN_IN_LINK_MINUTES", 30, minimum=5)
 

@@ -14,7 +14,7 @@ from django.urls import path
 
 from glabella.core.access import client_ip
 from glabella.core.audit import Action, Kind, record
-from glabella.core.models import AccessLog
+from glabella.core.models import AccessLog, ApiToken
 
 ROOT = Path(__file__).resolve().parent.parent
 CLEARED = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "BEHIND_HTTPS_PROXY", "DATABASE_URL"}
@@ -259,3 +259,27 @@ def test_an_error_outside_the_api_views_still_answers_json():
 def test_the_log_keeps_a_valid_address_only(actor_of):
     record(actor_of("front_desk"), Action.READ, Kind.PATIENT, "x")
     assert AccessLog.objects.order_by("-pk").first().ip == "127.0.0.1"
+
+
+# ------------------------------------------------------------------ public API rate limit
+
+
+@pytest.mark.django_db
+@override_settings(THROTTLE_PUBLIC_API=(3, 60))
+def test_the_public_api_is_rate_limited_per_address(client, users):
+    url = "/api/v1/clinic/services"
+    for _ in range(3):
+        assert client.get(url, REMOTE_ADDR="198.51.100.1").status_code == 200
+    refused = client.get(url, REMOTE_ADDR="198.51.100.1")
+    assert refused.status_code == 429
+    assert refused.json()["error"]["code"] == "throttled"
+    assert 1 <= int(refused["Retry-After"]) <= 60
+    # Another address is not slowed, nor is a signed-in caller from the same one.
+    assert client.get(url, REMOTE_ADDR="198.51.100.2").status_code == 200
+    token = ApiToken.issue(users["front_desk"], "rate test")[1]
+    signed_in = client.get(
+        "/api/v1/scheduling/appointments",
+        REMOTE_ADDR="198.51.100.1",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    assert signed_in.status_code == 200

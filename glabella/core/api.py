@@ -5,15 +5,19 @@ Every error the API returns has one JSON shape:
 """
 
 import logging
+import threading
 
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils import timezone
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import Throttled as NinjaThrottled
 from ninja.security import HttpBearer, SessionAuth
+from ninja.throttling import BaseThrottle
 
-from glabella.core.access import Actor, actor_from_request
+from glabella.core import throttle
+from glabella.core.access import Actor, actor_from_request, client_ip
 from glabella.core.errors import DomainError, Forbidden, ValidationFailed
 from glabella.core.models import ApiToken
 from glabella.core.roles import Capability
@@ -86,6 +90,34 @@ def requires(capability: Capability) -> list:
     return [TokenAuth(capability), BrowserSession(capability)]
 
 
+class PublicApiThrottle(BaseThrottle):
+    """Anonymous calls (availability, locations, services, a check-in's answer: every operation
+    without authentication) are counted per client address (`core.access.client_ip`) in the
+    database, so every web process sees one count: `THROTTLE_PUBLIC_API` uses per window.
+    More are answered 429 in the API's shape with Retry-After. Authenticated calls pass."""
+
+    SCOPE = "api:ip"
+
+    def __init__(self):
+        self._local = threading.local()  # one throttle object serves every thread
+
+    def allow_request(self, request) -> bool:
+        self._local.wait = None
+        if getattr(request, "auth", None) is not None:
+            return True
+        ip = client_ip(request)
+        if ip is None:
+            return True
+        limit, seconds = settings.THROTTLE_PUBLIC_API
+        if throttle.allow(self.SCOPE, ip, limit=limit, seconds=seconds):
+            return True
+        self._local.wait = throttle.seconds_until_free(self.SCOPE, ip, seconds=seconds)
+        return False
+
+    def wait(self):
+        return getattr(self._local, "wait", None)
+
+
 def api_actor(request) -> Actor:
     return actor_from_request(request, channel="api")
 
@@ -138,6 +170,8 @@ def install_error_handlers(api) -> None:
     def http_error(request, exc: HttpError):
         code = "unauthorised" if isinstance(exc, AuthenticationError) else f"http_{exc.status_code}"
         message = "Sign in or send a valid API token." if exc.status_code == 401 else str(exc)
+        if isinstance(exc, NinjaThrottled):
+            code, message = "throttled", throttle.MESSAGE
         return api.create_response(request, error_body(code, message), status=exc.status_code)
 
     def too_big(request, exc: RequestDataTooBig):

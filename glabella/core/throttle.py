@@ -8,6 +8,7 @@ so every web process sees the same count. The limits are settings (`THROTTLE_EMA
 """
 
 import hashlib
+import math
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -51,11 +52,29 @@ def check_public_form(scope: str, *, email: str = "", ip: str | None = None, now
             raise Throttled(MESSAGE)
 
 
+def seconds_until_free(scope: str, key: str, *, seconds: int, now: datetime | None = None) -> int:
+    """How long until the oldest use of `scope` by `key` in the window falls out of it."""
+    now = now or timezone.now()
+    oldest = (
+        Attempt.objects.filter(
+            scope=scope, key=digest(key), at__gt=now - timedelta(seconds=seconds)
+        )
+        .order_by("at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    if oldest is None:
+        return 1
+    return max(1, math.ceil((oldest + timedelta(seconds=seconds) - now).total_seconds()))
+
+
 def sweep(now: datetime) -> int:
     """Drops the counts older than the longest window, keys never seen again included (the
     scheduler runs it at the top of each hour); returns how many went."""
     if now.minute != 0:
         return 0
-    longest = max(settings.THROTTLE_EMAIL[1], settings.THROTTLE_ADDRESS[1])
+    longest = max(
+        settings.THROTTLE_EMAIL[1], settings.THROTTLE_ADDRESS[1], settings.THROTTLE_PUBLIC_API[1]
+    )
     gone, _ = Attempt.objects.filter(at__lt=now - timedelta(seconds=longest)).delete()
     return gone
