@@ -5,13 +5,23 @@ from ninja import NinjaAPI
 from glabella.aftercare.api import router as aftercare_router
 from glabella.clinic.api import router as clinic_router
 from glabella.core.api import AUTH, PublicApiThrottle, install_error_handlers
+from glabella.core.openapi import declare_errors
 from glabella.outcomes.api import router as outcomes_router
 from glabella.patients.api import router as patients_router
 from glabella.scheduling.api import router as scheduling_router
 from glabella.screening.api import router as screening_router
 from glabella.treatments.api import router as treatments_router
 
-api = NinjaAPI(
+
+class GlabellaAPI(NinjaAPI):
+    """The spec ninja draws, with every error the API answers declared (core/openapi.py)."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        drawn = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        return declare_errors(drawn)
+
+
+api = GlabellaAPI(
     title="glabella API",
     version="1",
     description="Patients, clinic set-up, scheduling and candidacy screening for a "

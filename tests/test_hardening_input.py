@@ -214,3 +214,10 @@ def test_the_clinical_photo_api_refuses_a_49_megapixel_png(client_for, treated):
     assert response.status_code == 422, response.content
     assert "million pixels" in response.json()["error"]["fields"]["photo"][0]
     assert Photo.objects.count() == before
+
+
+def test_a_photo_with_characters_outside_base64_is_refused_on_its_field():
+    for text in ("\U00048cc2", "ab\u00e9=", "not base64!"):
+        with pytest.raises(ValidationFailed) as refused:
+            photos.from_base64(text)
+        assert "photo" in refused.value.fields

@@ -89,5 +89,5 @@ def from_base64(text: str) -> bytes:
     """A photo sent base64-encoded in the API's JSON."""
     try:
         return base64.b64decode(text, validate=True)
-    except binascii.Error:
+    except (binascii.Error, ValueError):  # ValueError: characters outside ASCII
         raise _refuse("Send the photo base64-encoded.") from None

@@ -12,6 +12,7 @@ from uuid import UUID
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
+from pydantic import WithJsonSchema
 
 from glabella.clinic.areas import area_key
 from glabella.clinic.models import Location, Room, Service
@@ -25,10 +26,24 @@ router = Router(tags=["clinic"])
 STAFF = requires(Capability.VIEW_CLINIC)
 
 
+# A time on the location's wall clock, without an offset: JSON Schema's "time" format asks
+# for one, so the spec says what it is instead.
+WallClock = Annotated[
+    time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^\d{2}:\d{2}(:\d{2})?$",
+            "description": "Wall-clock time in the location's zone, e.g. 09:00:00",
+        }
+    ),
+]
+
+
 class HoursOut(Schema):
     weekday: int = Field(description="0 = Monday ... 6 = Sunday")
-    opens: time
-    closes: time
+    opens: WallClock
+    closes: WallClock
 
 
 class AreaOut(Schema):

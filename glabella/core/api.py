@@ -160,9 +160,14 @@ def install_error_handlers(api) -> None:
 
     def domain(request, exc: DomainError):
         fields = exc.fields if isinstance(exc, ValidationFailed) else None
-        return api.create_response(
+        response = api.create_response(
             request, error_body(exc.code, exc.message, fields, exc.extra), status=exc.status
         )
+        if exc.status == 429:
+            # A throttled form's window is the longest it may have to wait.
+            wait = max(settings.THROTTLE_EMAIL[1], settings.THROTTLE_ADDRESS[1])
+            response["Retry-After"] = str(wait)
+        return response
 
     def not_found(request, exc):
         return api.create_response(request, error_body("not_found", "Not found."), status=404)

@@ -14,7 +14,7 @@ from uuid import UUID
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Header, Query, Router, Schema, Status
 
 from glabella.clinic.models import Location, Room, Service
 from glabella.clinic.services import locations_serving
@@ -228,6 +228,17 @@ def availability(
 # ---------------------------------------------------------------- idempotency
 
 
+# Declared on the routes that honour it, so the spec says what `_idempotent` reads.
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        max_length=200,
+        description="Any unique text: a retry with the same key and body gets the first answer",
+    ),
+]
+
+
 def _idempotent(request: HttpRequest, run):
     """Runs `run()` once per Idempotency-Key (per caller); replays the stored answer after."""
     key = request.headers.get("Idempotency-Key", "").strip()
@@ -287,7 +298,7 @@ def _open(request, public_id: UUID, action: str = "view") -> Appointment:
     auth=AUTH,
     summary="Book an appointment",
 )
-def book(request: HttpRequest, payload: BookIn):
+def book(request: HttpRequest, payload: BookIn, idempotency_key: IdempotencyKey = None):
     actor = api_actor(request)
 
     def run():
@@ -354,7 +365,9 @@ def read_appointment(request: HttpRequest, public_id: UUID):
 @router.post(
     "/appointments/{public_id}/reschedule", response=AppointmentOut, auth=AUTH, summary="Move"
 )
-def reschedule(request: HttpRequest, public_id: UUID, payload: MoveIn):
+def reschedule(
+    request: HttpRequest, public_id: UUID, payload: MoveIn, idempotency_key: IdempotencyKey = None
+):
     appointment = _open(request, public_id, "change")
 
     def run():

@@ -58,7 +58,7 @@ class EvaluateIn(Strict):
     )
 
 
-class FindingOut(Schema):
+class ScreeningFindingOut(Schema):
     rule: str
     severity: str = Field(description="contraindication, precaution, warning or information")
     message: str
@@ -70,7 +70,7 @@ class FindingOut(Schema):
 class VerdictOut(Schema):
     product: str
     outcome: str
-    findings: list[FindingOut]
+    findings: list[ScreeningFindingOut]
     unrecognised: list[str]
 
 

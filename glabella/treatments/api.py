@@ -87,7 +87,7 @@ class CheckIn(Strict):
     )
 
 
-class FindingOut(Schema):
+class DoseFindingOut(Schema):
     code: str
     level: str
     message: str
@@ -99,7 +99,7 @@ class FindingOut(Schema):
 
 class CheckOut(Schema):
     level: str
-    findings: list[FindingOut]
+    findings: list[DoseFindingOut]
     area_totals: dict[str, Decimal]
     total: Decimal
     clearance_checked: bool = Field(
