@@ -70,6 +70,7 @@ def edit(request, public_id):
             messages.success(request, "Saved." if changed else "Nothing had changed.")
             return redirect("patients:record", public_id=patient.public_id)
     status = 422 if request.method == "POST" else 200
+    services.log_shown(request.actor, patient)  # the form shows the patient's details
     return render(request, "patients/form.html", {"form": form, "patient": patient}, status=status)
 
 
