@@ -89,6 +89,7 @@ class Kind(StrEnum):
     CONTACT_MESSAGE = "contact-message"  # a message sent through the public contact form
     CONTACT_INBOX = "contact-inbox"
     # the log itself
+    ACCESS_LOG = "access-log"  # the staff page of the log: who looked at which patients
     REFUSAL = "refusal"  # a page or API call refused for the person's role (a 403)
     CHANGE_HISTORY = "change-history"  # a patient's changes, old and new values
     WHO_LOOKED = "who-looked"  # a patient's own page of who viewed or changed their record
