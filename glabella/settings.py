@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "glabella.demo",
     "django_tasks",
     "django_tasks_db",
+    "simple_history",  # old and new values of every change to patient data (decision 0024)
 ]
 
 MIDDLEWARE = [
@@ -79,6 +80,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The signed-in person is the history's user for every change a request makes (0024).
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "glabella.core.middleware.ContentSecurityPolicyMiddleware",

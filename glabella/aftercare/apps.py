@@ -1,5 +1,7 @@
 from django.apps import AppConfig
 
+from glabella.core.roles import Capability
+
 
 class AftercareConfig(AppConfig):
     name = "glabella.aftercare"
@@ -17,3 +19,17 @@ class AftercareConfig(AppConfig):
         # Each minute: an alert nobody acknowledged in time goes to the medical director, then
         # the owner.
         periodic.register("alerts_escalated", alerts.escalate_unacknowledged)
+        # Adverse events and their follow-ups on the patient's change-history page.
+        from glabella.aftercare.models import AdverseEvent
+        from glabella.core import history
+
+        history.register(
+            history.Source(
+                "adverse-event",
+                Capability.VIEW_CLINICAL,
+                lambda pk: AdverseEvent.history.filter(patient_id=pk).select_related(
+                    "history_user__staff"
+                ),
+                lambda row: "Adverse event",
+            )
+        )

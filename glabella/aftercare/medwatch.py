@@ -159,7 +159,7 @@ def revise_event(actor: Actor, event: AdverseEvent, data: dict, *, now=None) -> 
     if not changed:
         return event
     with write_transaction():
-        AdverseEvent.objects.filter(pk=event.pk).update(**changed)
+        _save_with_history(actor, event, changed)
         audit.record_patient(
             actor,
             audit.Action.UPDATE,
@@ -268,7 +268,7 @@ def mark_reported(actor: Actor, event: AdverseEvent, to: str, on: date) -> Adver
         raise ValidationFailed({"on": ["This is before the event began."]})
     field = "reported_to_fda_on" if to == "fda" else "reported_to_maker_on"
     with write_transaction():
-        AdverseEvent.objects.filter(pk=event.pk).update(**{field: on})
+        _save_with_history(actor, event, {field: on})
         audit.record_patient(
             actor,
             audit.Action.UPDATE,
@@ -488,3 +488,13 @@ def export_pdf(event: AdverseEvent, *, now=None) -> bytes:
             pages.text(f"{name}: {words}", size=9.5)
         pages.y -= 6
     return pages.bytes()
+
+
+def _save_with_history(actor: Actor, event: AdverseEvent, changed: dict) -> None:
+    """Writes the changed fields with a save, not a queryset update, so the change history keeps
+    the old and new values and who made the change (decision 0024)."""
+    current = AdverseEvent.objects.select_for_update().get(pk=event.pk)
+    for name, value in changed.items():
+        setattr(current, name, value)
+    current._history_user = actor.saved_user
+    current.save(update_fields=list(changed))

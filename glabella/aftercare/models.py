@@ -10,6 +10,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from glabella.aftercare.form3500 import CHALLENGE_LABELS, OUTCOME_LABELS
 from glabella.catalogue.areas import PLAIN_AREA_NAMES, both_sides
@@ -315,6 +316,7 @@ class AdverseEvent(models.Model):
     reported_to_maker_on = models.DateField(null=True, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
+    history = HistoricalRecords()  # its follow-ups, old and new values (decision 0024)
     access_rule = CLINICAL
 
     class Meta:

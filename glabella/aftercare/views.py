@@ -344,6 +344,14 @@ def new_event(request, treatment_id):
         }
     else:
         values = medwatch.draft(treatment, report)
+    # The form is filled from the patient's treatment (and report): a read of their record.
+    audit.record_patient(
+        request.actor,
+        audit.Action.READ,
+        treatment.patient,
+        object_type=audit.Kind.TREATMENT,
+        object_id=treatment.public_id,
+    )
     context = {
         "treatment": treatment,
         "report": report,

@@ -8,6 +8,11 @@ class CoreConfig(AppConfig):
 
     def ready(self) -> None:
         # Each minute: the public forms' throttle counts past their window are swept.
+        from django.db.backends.signals import connection_created
+
         from glabella.core import periodic, throttle
+        from glabella.core.db import register_maintenance_function
 
         periodic.register("throttle_counts_swept", throttle.sweep)
+        # SQLite: the function the access log's DELETE trigger asks (core/db.py).
+        connection_created.connect(register_maintenance_function, dispatch_uid="glabella-audit")

@@ -6,12 +6,16 @@ the log (Medplum's typed audit events). The model field stays a CharField: old r
 
 from __future__ import annotations
 
+import logging
 from enum import StrEnum
+
+from django.db import DatabaseError, transaction
 
 from glabella.core.access import Actor
 from glabella.core.models import AccessLog
 
 Action = AccessLog.Action
+logger = logging.getLogger(__name__)
 
 
 class Kind(StrEnum):
@@ -84,6 +88,11 @@ class Kind(StrEnum):
     SITE_TEXT = "site-text"  # an editable text on the public site
     CONTACT_MESSAGE = "contact-message"  # a message sent through the public contact form
     CONTACT_INBOX = "contact-inbox"
+    # the log itself
+    ACCESS_LOG = "access-log"  # the staff page of the log: who looked at which patients
+    REFUSAL = "refusal"  # a page or API call refused for the person's role (a 403)
+    CHANGE_HISTORY = "change-history"  # a patient's changes, old and new values
+    WHO_LOOKED = "who-looked"  # a patient's own page of who viewed or changed their record
 
 
 def as_kind(object_type) -> Kind:
@@ -136,9 +145,33 @@ def record_patient(
     )
 
 
-def record_listing(actor: Actor, object_type: Kind, patient_public_ids) -> AccessLog:
-    """One row for a list that shows several patients' records (a board, a search, a report):
-    which patients it showed."""
+def record_listing(
+    actor: Actor,
+    object_type: Kind,
+    patient_public_ids,
+    *,
+    action: str = AccessLog.Action.READ,
+    object_id: object = "",
+    detail: dict | None = None,
+) -> AccessLog:
+    """One row for a list that shows several patients' records (a board, a search, a report,
+    an export): which patients it showed."""
     kind = as_kind(object_type)  # before the ids are read: a bad kind fails without side effects
     shown = list(dict.fromkeys(str(p) for p in patient_public_ids))
-    return record(actor, AccessLog.Action.READ, kind, detail={"patients": shown})
+    return record(actor, action, kind, object_id, detail={**(detail or {}), "patients": shown})
+
+
+def record_refusal(actor: Actor, path: str, method: str = "") -> AccessLog | None:
+    """A refused attempt (a 403): who tried which path. Never lets the refusal itself fail: a
+    log that cannot be written (a broken transaction) is reported, and the 403 still answers."""
+    try:
+        with transaction.atomic():
+            return record(
+                actor,
+                AccessLog.Action.REFUSED,
+                Kind.REFUSAL,
+                detail={"path": path[:500], "method": method[:10]},
+            )
+    except DatabaseError:
+        logger.exception("could not log a refused request to %s", path[:200])
+        return None

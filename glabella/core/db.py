@@ -34,3 +34,43 @@ def write_transaction():
     else:
         with transaction.atomic(durable=True):
             yield
+
+
+# The access log refuses DELETE and TRUNCATE (core/migrations/0007). Only this switch, held by
+# one connection for the length of a `with`, lets a restore or a test's table flush through.
+MAINTENANCE_SETTING = "glabella.audit_maintenance"  # PostgreSQL: a custom setting, per session
+MAINTENANCE_FUNCTION = "glabella_audit_maintenance"  # SQLite: a function the triggers ask
+
+
+def register_maintenance_function(sender=None, connection=None, **kwargs) -> None:
+    """On each new SQLite connection: the function the log's triggers call, answering 1 only
+    while `audit_maintenance` holds this connection (a connection without it refuses too)."""
+    if connection is None or connection.vendor != "sqlite":
+        return
+    wrapper = connection
+    connection.connection.create_function(
+        MAINTENANCE_FUNCTION, 0, lambda: int(getattr(wrapper, "_glabella_audit_maintenance", 0))
+    )
+
+
+@contextmanager
+def audit_maintenance(conn=None):
+    """Lets `conn` (default: the default connection) delete or truncate access-log rows inside
+    the block: for `glabella restore` and for a test's flush, nothing else."""
+    conn = conn or connection
+    conn.ensure_connection()
+    if conn.vendor == "postgresql":
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT set_config(%s, 'on', false)", [MAINTENANCE_SETTING])
+        try:
+            yield conn
+        finally:
+            if not conn.needs_rollback and conn.connection is not None:
+                with conn.cursor() as cursor:
+                    cursor.execute("SELECT set_config(%s, '', false)", [MAINTENANCE_SETTING])
+    else:
+        conn._glabella_audit_maintenance = 1
+        try:
+            yield conn
+        finally:
+            conn._glabella_audit_maintenance = 0

@@ -152,6 +152,7 @@ class AccessLog(models.Model):
         DELETE = "delete", "Removed"
         SEARCH = "search", "Searched"
         EXPORT = "export", "Exported"
+        REFUSED = "refused", "Refused"
 
     class Channel(models.TextChoices):
         WEB = "web", "Web"

@@ -13,6 +13,8 @@ from django.forms import Form
 from django.http import Http404
 from django.shortcuts import redirect, render
 
+from glabella.core import audit
+from glabella.core.access import actor_from_request
 from glabella.core.errors import DomainError, Forbidden, NotFound, describe
 from glabella.core.forms import show_refusal
 
@@ -34,13 +36,19 @@ def answer(request, exc: DomainError):
 
 
 class RefusalMiddleware:
-    """Answers every page's escaped DomainError (the API's handlers answer its own first)."""
+    """Answers every page's escaped DomainError (the API's handlers answer its own first), and
+    logs every 403 that leaves the app: staff_page's, a Forbidden answered here or by the API's
+    handlers, a view's own. Sits innermost, so every refusal passes back through it."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        return self.get_response(request)
+        response = self.get_response(request)
+        if response.status_code == 403:
+            actor = getattr(request, "_glabella_actor", None) or actor_from_request(request)
+            audit.record_refusal(actor, request.get_full_path(), request.method)
+        return response
 
     def process_exception(self, request, exc):
         return answer(request, exc) if isinstance(exc, DomainError) else None

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from glabella.core.audit import Action, Kind, record
+from glabella.core.audit import Action, Kind, record, record_listing
 from glabella.core.decorators import staff_page
 from glabella.core.roles import Capability
 from glabella.messaging import delivery
@@ -28,7 +28,13 @@ def outbox(request):
         .order_by("-created_at", "-id")
     )
     page = Paginator(rows, 50).get_page(request.GET.get("page"))
-    record(request.actor, Action.READ, Kind.OUTBOX, status, detail={"count": len(page.object_list)})
+    record_listing(
+        request.actor,
+        Kind.OUTBOX,
+        (m.patient.public_id for m in page.object_list if m.patient_id),
+        object_id=status,
+        detail={"count": len(page.object_list)},
+    )
     counts = dict(
         Message.objects.restrict(request.actor)
         .values_list("status")

@@ -72,4 +72,15 @@ class MedicationForm(forms.Form):
     notes = forms.CharField(max_length=500, required=False)
 
 
+class PageForm(forms.Form):
+    """?page= on a long list: a page number, or nothing for the first page."""
+
+    page = forms.IntegerField(
+        min_value=1,
+        max_value=1_000_000,
+        required=False,
+        error_messages={"invalid": "Use a page number: 1, 2, 3..."},
+    )
+
+
 CLINICAL_FORMS = {"allergy": AllergyForm, "condition": ConditionForm, "medication": MedicationForm}

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from django.db import transaction
 from django.http import Http404
+from simple_history.utils import bulk_create_with_history
 
 from glabella.clinic.clock import local_today
 from glabella.core import audit
@@ -143,9 +144,15 @@ def record_intake_history(
                 first.setdefault(fold(name), name)
             new = [name for folded, name in first.items() if folded not in known]
             source, by = ClinicalEntry.Source.INTAKE, actor.saved_user
-            model.objects.bulk_create(
-                model(patient=patient, name=name, source=source, recorded_at=now, recorded_by=by)
-                for name in new
+            bulk_create_with_history(  # each new entry gets its history row (decision 0024)
+                [
+                    model(
+                        patient=patient, name=name, source=source, recorded_at=now, recorded_by=by
+                    )
+                    for name in new
+                ],
+                model,
+                default_user=by,
             )
             added[key] = len(new)
         changes = {}
@@ -157,9 +164,13 @@ def record_intake_history(
                 changes[f"{field}_status"] = yes if answer else no
                 changes[f"{field}_recorded_on"] = today
         if changes:
-            Patient.objects.filter(pk=patient.pk).update(updated_at=now, **changes)
-            for name, value in changes.items():
+            # Saved field by field (not a queryset update) so the history keeps old and new values.
+            current = Patient.objects.select_for_update().get(pk=patient.pk)
+            for name, value in {**changes, "updated_at": now}.items():
+                setattr(current, name, value)
                 setattr(patient, name, value)
+            current._history_user = actor.saved_user
+            current.save(update_fields=[*changes, "updated_at"])
     return added
 
 

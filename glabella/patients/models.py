@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from glabella.core import phones
 from glabella.core.access import AccessRule, RestrictedQuerySet
@@ -111,6 +112,8 @@ class Patient(models.Model):
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = RestrictedQuerySet.as_manager()
+    # Old and new values of every change (decision 0024); the derived search keys are left out.
+    history = HistoricalRecords(excluded_fields=["search_text", "family_sort", "given_sort"])
     access_rule = PATIENT_RULE
 
     class Meta:
@@ -171,6 +174,7 @@ class ClinicalEntry(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = CLINICAL_RULE
+    history = HistoricalRecords(inherit=True)  # each allergy, condition, medication (0024)
 
     class Meta:
         abstract = True

@@ -414,6 +414,11 @@ def open_patient(actor: Actor, public_id, *, action: str = "view") -> Patient:
     return patient
 
 
+def log_shown(actor: Actor, patient: Patient) -> None:
+    """A page opened for a change (the edit form) shows the patient's details too: a read."""
+    audit.record_patient(actor, Action.READ, patient)
+
+
 def search_patients(actor: Actor, text: str, *, limit: int = SEARCH_LIMIT) -> list[Patient]:
     """Patients matching a name, phone, email or birth date; the disclosure is logged."""
     query = parse_query(text)

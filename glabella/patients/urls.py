@@ -9,6 +9,7 @@ urlpatterns = [
     path("staff/patients/<uuid:public_id>/", views.record, name="record"),
     path("staff/patients/<uuid:public_id>/edit/", views.edit, name="edit"),
     path("staff/patients/<uuid:public_id>/status/", views.update_status, name="status"),
+    path("staff/patients/<uuid:public_id>/changes/", views.changes, name="changes"),
     path("staff/patients/<uuid:public_id>/<slug:kind>/", views.add_entry, name="add-entry"),
     path(
         "staff/patients/<uuid:public_id>/<slug:kind>/<uuid:entry_id>/active/",
@@ -17,4 +18,5 @@ urlpatterns = [
     ),
     path("staff/access-log/", views.access_log, name="access-log"),
     path("portal/me/", views.portal_me, name="portal-me"),
+    path("portal/me/who-looked/", views.portal_who_looked, name="portal-who-looked"),
 ]

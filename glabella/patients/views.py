@@ -10,14 +10,18 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from glabella.clinic.clock import clinic_zone, local_zone
 from glabella.core.decorators import patient_page, staff_page
 from glabella.core.errors import ValidationFailed
 from glabella.core.models import AccessLog
 from glabella.core.pages import refusal_on
+from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
-from glabella.patients import history, services
+from glabella.patients import history, looked, services
+from glabella.patients.changes import change_history
 from glabella.patients.forms import (
     CLINICAL_FORMS,
+    PageForm,
     PatientForm,
     ReproductiveStatusForm,
 )
@@ -72,7 +76,18 @@ def edit(request, public_id):
             messages.success(request, "Saved." if changed else "Nothing had changed.")
             return redirect("patients:record", public_id=patient.public_id)
     status = 422 if request.method == "POST" else 200
+    services.log_shown(request.actor, patient)  # the form shows the patient's details
     return render(request, "patients/form.html", {"form": form, "patient": patient}, status=status)
+
+
+@require_GET
+@staff_page(Capability.VIEW_PATIENT)
+def changes(request, public_id):
+    """Every change to the patient's record: who, when, old and new values."""
+    patient = services.open_patient(request.actor, public_id)
+    found = change_history(request.actor, patient)
+    context = {"patient": patient, "changes": found}
+    return render_in(request, "patients/changes.html", context, local_zone())
 
 
 @require_POST
@@ -172,9 +187,32 @@ def access_log(request):
     patient_ref = request.GET.get("patient", "").strip()
     if patient_ref:
         patient = services.open_patient(request.actor, _uuid_or_404(patient_ref))
-        rows = rows.filter(patient_public_id=patient.public_id)
-    page = Paginator(rows, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "patients/access_log.html", {"page": page, "patient": patient})
+        rows = looked.rows_about(patient.public_id).select_related("user")
+    wanted = PageForm(request.GET)
+    if not wanted.is_valid():
+        context = {"page": [], "patient": patient, "form": wanted}
+        return render_in(request, "patients/access_log.html", context, local_zone(), 422)
+    page = Paginator(rows, AUDIT_PAGE_SIZE).get_page(wanted.cleaned_data["page"])
+    looked.log_page_shown(request.actor, page.object_list)
+    context = {"page": page, "patient": patient, "form": wanted}
+    return render_in(request, "patients/access_log.html", context, local_zone())
+
+
+@require_GET
+@patient_page
+def portal_who_looked(request):
+    """The signed-in patient's own page: who at the clinic viewed or changed their record."""
+    patient = request.user.patient_record
+    wanted = PageForm(request.GET)
+    if not wanted.is_valid():
+        context = {"page": None, "lines": [], "form": wanted}
+        zone = clinic_zone(patient)
+        return render_in(request, "patients/portal_who_looked.html", context, zone, 422)
+    rows = looked.looks_at(patient)
+    page = Paginator(rows, AUDIT_PAGE_SIZE).get_page(wanted.cleaned_data["page"])
+    lines = looked.who_looked(request.actor, patient, page.object_list)
+    context = {"page": page, "lines": lines, "form": wanted}
+    return render_in(request, "patients/portal_who_looked.html", context, clinic_zone(patient))
 
 
 def _uuid_or_404(text: str) -> uuid.UUID:

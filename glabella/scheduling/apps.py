@@ -5,3 +5,9 @@ class SchedulingConfig(AppConfig):
     name = "glabella.scheduling"
     label = "scheduling"
     verbose_name = "Scheduling"
+
+    def ready(self) -> None:
+        # Appointments and waitlist entries on the patient's change-history page.
+        from glabella.scheduling.history import register_sources
+
+        register_sources()

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from django.db import DatabaseError, IntegrityError
 from django.db.models import Q
 from django.utils import timezone
+from simple_history.utils import bulk_update_with_history
 
 from glabella.clinic.models import Location, Service
 from glabella.core.access import Actor
@@ -106,9 +107,15 @@ def book(
             booked_at=now,
             booked_by=actor.staff,
         )
-        WaitlistEntry.objects.filter(
-            patient=patient, service=service, state__in=["waiting", "offered"]
-        ).update(state=WaitlistEntry.State.BOOKED)
+        waiting = list(
+            WaitlistEntry.objects.filter(
+                patient=patient, service=service, state__in=["waiting", "offered"]
+            )
+        )
+        for entry in waiting:
+            entry.state = WaitlistEntry.State.BOOKED
+        # One statement for all, each with its history row (decision 0024).
+        bulk_update_with_history(waiting, WaitlistEntry, ["state"], default_user=actor.saved_user)
         record_patient(
             actor,
             Action.CREATE,

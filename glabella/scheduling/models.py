@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from glabella.clinic.models import Location, OpeningHours, Room, Service
 from glabella.core.access import AccessRule, RestrictedQuerySet
@@ -196,6 +197,7 @@ class Appointment(models.Model):
     times_rescheduled = models.PositiveSmallIntegerField(default=0)
 
     objects = AppointmentQuerySet.as_manager()
+    history = HistoricalRecords()  # old and new values of every change (decision 0024)
     access_rule = APPOINTMENT_RULE
 
     class Meta:
@@ -257,6 +259,7 @@ class WaitlistEntry(models.Model):
     offered_start = models.DateTimeField(null=True, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
+    history = HistoricalRecords()  # old and new values of every change (decision 0024)
     access_rule = APPOINTMENT_RULE
 
     class Meta:

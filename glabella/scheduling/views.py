@@ -22,7 +22,7 @@ from glabella.core.access import (
     client_ip,
     get_restricted_or_404,
 )
-from glabella.core.audit import Action, Kind, record, record_patient
+from glabella.core.audit import Action, Kind, record, record_listing, record_patient
 from glabella.core.bounds import day_in_range
 from glabella.core.decorators import staff_page
 from glabella.core.errors import DomainError, ValidationFailed, describe
@@ -305,6 +305,7 @@ def calendar(request):
             "room__name",
         )
     )
+    record_listing(request.actor, Kind.CALENDAR, (row[6] for row in rows if row[6]))
     providers = list(
         location.staff.filter(active=True, role__in=["medical_director", "injector"]).order_by(
             "full_name"

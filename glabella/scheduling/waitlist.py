@@ -80,7 +80,10 @@ def offer_to_waitlist(appointment: Appointment, freed_start: datetime, now: date
     entry = candidates.first()
     if entry is None:
         return
-    WaitlistEntry.objects.filter(pk=entry.pk).update(
-        state=WaitlistEntry.State.OFFERED, offered_at=now, offered_start=freed_start
+    entry.state, entry.offered_at, entry.offered_start = (
+        WaitlistEntry.State.OFFERED,
+        now,
+        freed_start,
     )
+    entry.save(update_fields=["state", "offered_at", "offered_start"])  # with its history row
     notices.slot_offered(entry, freed_start, now)

@@ -120,6 +120,7 @@ def forms_intake(request, token):
                 messages.success(request, "Thank you: your answers are with the clinic.")
                 return redirect("screening:forms", token=token)
     context = _forms_context(token, patient, mode, form=form)
+    audit.record_patient(actor, Action.READ, patient, object_type=audit.Kind.INTAKE)
     return _show(request, "screening/forms_intake.html", context, status, patient)
 
 
@@ -162,6 +163,7 @@ def forms_consent(request, token, kind):
     context = _forms_context(
         token, patient, mode, form=form, document=document, body=text.body, error=error
     )
+    audit.record_patient(actor, Action.READ, patient, object_type=audit.Kind.CONSENT_DOCUMENT)
     return _show(request, "screening/forms_consent.html", context, status, patient)
 
 

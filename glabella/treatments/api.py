@@ -520,8 +520,13 @@ def recall(request: HttpRequest, public_id: UUID):
             "pk", "public_id"
         )
     )
-    audit.record(
-        actor, Action.EXPORT, audit.Kind.RECALL, lot.public_id, detail={"patients": len(treated)}
+    audit.record_listing(
+        actor,
+        audit.Kind.RECALL,
+        (t.patient_public_id for t in treated),
+        action=Action.EXPORT,
+        object_id=lot.public_id,
+        detail={"count": len(treated)},
     )
     return [{**t.__dict__, "patient": ids[t.patient_id]} for t in treated]
 

@@ -38,12 +38,13 @@ def recall(request, lot_id):
         return redirect("treatments:recall", lot_id=lot.public_id)
     treated = lot_recall.recall(lot)
     export = request.GET.get("format") == "csv"
-    audit.record(
+    audit.record_listing(
         request.actor,
-        audit.Action.EXPORT if export else audit.Action.READ,
         audit.Kind.RECALL,
-        lot.public_id,
-        detail={"patients": len(treated)},
+        (t.patient_public_id for t in treated),
+        action=audit.Action.EXPORT if export else audit.Action.READ,
+        object_id=lot.public_id,
+        detail={"count": len(treated)},
     )
     if export:
         response = HttpResponse(lot_recall.recall_csv(treated), content_type="text/csv")

@@ -8,6 +8,7 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from uuid import UUID
 
 from django.utils import timezone
 
@@ -26,6 +27,7 @@ Action = audit.Action
 @dataclass(frozen=True)
 class Treated:
     patient_id: int
+    patient_public_id: UUID
     name: str
     phone: str
     email: str
@@ -43,6 +45,7 @@ def recall(lot: Lot) -> list[Treated]:
             "record_id",
             "record__locked_at",
             "record__patient_id",
+            "record__patient__public_id",
             "record__patient__given_name",
             "record__patient__family_name",
             "record__patient__phone",
@@ -58,6 +61,7 @@ def recall(lot: Lot) -> list[Treated]:
             r["record_id"],
             {
                 "patient_id": r["record__patient_id"],
+                "patient_public_id": r["record__patient__public_id"],
                 "name": f"{r['record__patient__given_name']} {r['record__patient__family_name']}",
                 "phone": r["record__patient__phone"],
                 "email": r["record__patient__email"],

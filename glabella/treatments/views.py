@@ -77,6 +77,12 @@ def _show_day(request, locations, location, shown, *, failed=None, errors=None, 
         r.appointment_id: r
         for r in TreatmentRecord.objects.filter(appointment__in=appointments, amends__isnull=True)
     }
+    audit.record_listing(
+        request.actor,
+        audit.Kind.APPOINTMENT_LIST,
+        (a.patient.public_id for a in appointments if a.patient_id),
+        object_id=f"treatments:{location.slug}:{shown.isoformat()}",
+    )
     context = {
         "location": location,
         "locations": locations,
@@ -226,6 +232,14 @@ def record(request, public_id):
         current = charting.open_record(actor, public_id)
     except DomainError:
         raise Http404 from None
+    if request.method == "GET":
+        audit.record_patient(
+            actor,
+            audit.Action.READ,
+            current.patient,
+            object_type=audit.Kind.TREATMENT,
+            object_id=current.public_id,
+        )
     may_chart = (
         actor.can(Capability.CHART)
         and not current.locked
