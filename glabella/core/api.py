@@ -4,6 +4,8 @@ Every error the API returns has one JSON shape:
     {"error": {"code": "validation_error", "message": "...", "fields": {"phone": ["..."]}}}
 """
 
+import dataclasses
+
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
@@ -11,13 +13,14 @@ from django.utils import timezone
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
-from glabella.core.access import Actor, actor_from_request
+from glabella.core.access import Actor, actor_for, actor_from_request, client_ip
 from glabella.core.errors import DomainError, Forbidden, ValidationFailed
 from glabella.core.models import ApiToken
-from glabella.core.roles import Capability
+from glabella.core.roles import READ_CAPABILITIES, Capability
 
 # last_used_at is written at most this often per token, not on every request.
 TOKEN_TOUCH_SECONDS = 60
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def _admit(request, user, capability: Capability | None):
@@ -48,6 +51,12 @@ class TokenAuth(HttpBearer):
         )
         if found is None:
             return None
+        # The token acts as its user, with what both its scope and the user's role hold today.
+        actor = actor_for(found.user, channel="api", ip=client_ip(request))
+        actor = dataclasses.replace(actor, capabilities=actor.capabilities & set(found.scope))
+        request._glabella_actor = actor
+        if request.method not in SAFE_METHODS and actor.capabilities <= READ_CAPABILITIES:
+            raise Forbidden("This API token may only read.")
         now = timezone.now()
         stale = (
             found.last_used_at is None
