@@ -257,3 +257,46 @@ def test_clinical_access_is_for_an_owner_and_never_self_granted(actor_of, clinic
     with pytest.raises(Forbidden):
         set_clinical_access(actor_of("owner"), staff_of("owner"), True)
     assert not rows("clinical-access").exists()
+
+
+def test_unknown_people_tokens_and_links_are_answered_without_a_write(client_for, client, clinic):
+    import uuid
+
+    owner = client_for("owner")
+    logged = AccessLog.objects.count()
+    nobody = uuid.uuid4()
+    assert owner.get(reverse("clinic:team-member", args=[nobody])).status_code == 404
+    assert owner.post(reverse("clinic:team-member", args=[nobody]), {}).status_code == 404
+    action = reverse("clinic:team-member-action", args=[nobody, "deactivate"])
+    assert owner.post(action).status_code == 404
+    assert owner.post(reverse("clinic:api-token-revoke", args=[nobody])).status_code == 404
+    assert owner.get("/staff/team/not-a-uuid/").status_code == 404
+    forged = reverse("clinic:welcome", args=["OTk5OTk5OTk5OTk5OTk5OTk5OTk5OTk5", "zz-zz"])
+    assert client.get(forged).status_code == 410
+    weak = {
+        "new_password1": "violet-harbour-ledger-91",
+        "new_password2": "violet-harbour-ledger-91",
+    }
+    assert client.post(forged, weak).status_code == 410
+    # A link for someone who has a password already (not invited) does not open either.
+    injector = staff_of("injector")
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from glabella.core.staff import invitation_tokens
+
+    uid = urlsafe_base64_encode(force_bytes(injector.user.pk))
+    token = invitation_tokens.make_token(injector.user)
+    injector.user.set_password("something-else-entirely-77")
+    injector.user.save()
+    assert client.get(reverse("clinic:welcome", args=[uid, token])).status_code == 410
+    assert AccessLog.objects.count() == logged
+
+
+def test_django_admin_shows_staff_but_changes_them_only_on_the_team_pages(client_for, clinic):
+    owner = client_for("owner")
+    assert owner.get("/admin/core/staffmember/").status_code == 200
+    injector = staff_of("injector")
+    page = owner.get(f"/admin/core/staffmember/{injector.pk}/change/")
+    assert page.status_code == 200 and b'name="role"' not in page.content
+    assert owner.get("/admin/core/staffmember/add/").status_code == 403

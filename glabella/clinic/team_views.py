@@ -5,7 +5,6 @@ set-password page. Thin: forms parse, `core.staff` and `core.tokens` decide and 
 import uuid
 
 from django.contrib import messages
-from django.contrib.auth import logout
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -215,8 +214,6 @@ def clinical_access(request):
 @require_http_methods(["GET", "POST"])
 def welcome(request, uidb64, token):
     """The invited person chooses a password; the link works once, for STAFF_INVITE_HOURS."""
-    if request.user.is_authenticated:
-        logout(request)  # the link is for the invited person, whoever was signed in here
     user = staff_service.open_invitation(uidb64, token)
     if user is None:
         return render(request, "clinic/team/welcome.html", {"expired": True}, status=410)
