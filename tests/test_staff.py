@@ -180,11 +180,15 @@ def test_deactivation_ends_a_live_session_and_a_token_at_the_next_request(client
     assert refused.status_code == 401 and refused.json()["error"]["code"] == "unauthorised"
     injector.refresh_from_db()
     assert not injector.active and not injector.user.is_active
-    assert rows("staff-member").get().detail == {"active": False}
+    assert rows("staff-member").get().detail == {"active": False, "tokens_revoked": 1}
 
+    # Switched on again, the person signs in afresh; the old token stays revoked.
     again = reverse("clinic:team-member-action", args=[injector.public_id, "reactivate"])
     assert client_for("owner").post(again).status_code == 302
-    assert client_for("anonymous").get(api, headers=bearer).status_code == 200
+    injector.refresh_from_db()
+    assert injector.active and injector.user.is_active
+    assert client_for("injector").get(reverse("patients:search")).status_code == 200
+    assert client_for("anonymous").get(api, headers=bearer).status_code == 401
 
 
 def test_the_owner_cannot_switch_off_their_own_account_or_a_supervisor(client_for, clinic):

@@ -123,7 +123,9 @@ ACTIONS = {
     ),
 }
 DONE = {
-    "deactivate": "{name}'s account is switched off: their sessions and API tokens stop now.",
+    "deactivate": (
+        "{name}'s account is switched off: they are signed out and their API tokens are revoked."
+    ),
     "reactivate": "{name}'s account is on again.",
     "reset-two-factor": "{name}'s second factor is removed: they set one up at their next sign-in.",
     "unlock": "{name} may sign in again.",

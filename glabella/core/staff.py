@@ -31,7 +31,7 @@ from glabella.core.access import Actor
 from glabella.core.audit import Action, Kind
 from glabella.core.db import write_transaction
 from glabella.core.errors import Conflict, Forbidden, ValidationFailed
-from glabella.core.models import StaffMember
+from glabella.core.models import ApiToken, StaffMember
 from glabella.core.roles import PRESCRIBING_CREDENTIALS, Capability, Credential, Role
 
 # A licence expiry date a person can record: within ten years either side of today.
@@ -357,7 +357,7 @@ def _shown(value) -> str:
 
 def set_active(actor: Actor, staff: StaffMember, active: bool) -> None:
     """Switches an account off (its sessions and API tokens stop at their next request: Django
-    drops the session of an inactive user, and live tokens need an active one) or on again."""
+    drops the session of an inactive user, and its tokens are revoked) or on again."""
     _require(actor)
     if not active:
         if actor.staff is not None and actor.staff.pk == staff.pk:
@@ -376,13 +376,12 @@ def set_active(actor: Actor, staff: StaffMember, active: bool) -> None:
         user.save(update_fields=["is_active"])
         StaffMember.objects.filter(pk=staff.pk).update(active=active)
         staff.active = active
-        audit.record(
-            actor,
-            Action.UPDATE,
-            Kind.STAFF_MEMBER,
-            staff.public_id,
-            detail={"active": active},
-        )
+        detail: dict = {"active": active}
+        if not active:
+            # Its tokens are revoked too: an account switched on again gets new ones.
+            revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True)
+            detail["tokens_revoked"] = revoked.update(revoked_at=timezone.now())
+        audit.record(actor, Action.UPDATE, Kind.STAFF_MEMBER, staff.public_id, detail=detail)
 
 
 def reset_two_factor(actor: Actor, staff: StaffMember) -> int:
