@@ -4,6 +4,7 @@ set-password page. Thin: forms parse, `core.staff` and `core.tokens` decide and 
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -32,8 +33,10 @@ def _member(public_id) -> StaffMember:
 
 
 def _link_for(request):
+    """Links in emails point to SITE_URL, like every other message's, never to the Host sent."""
+
     def link(uid: str, token: str) -> str:
-        return request.build_absolute_uri(reverse("clinic:welcome", args=[uid, token]))
+        return settings.SITE_URL + reverse("clinic:welcome", args=[uid, token])
 
     return link
 
