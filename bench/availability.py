@@ -358,12 +358,17 @@ def clear_for_treatment(patients) -> None:
 def book_over_http(database_url: str, locations, service, today, now) -> tuple[float, float, dict]:
     from django.contrib.auth import get_user_model
 
-    from glabella.core.models import ApiToken, StaffMember
+    from glabella.core.models import StaffMember
     from glabella.patients.models import Patient
     from glabella.scheduling.search import search_slots
 
     desk = get_user_model().objects.get(username="desk@demo.glabella.test")
-    _, token = ApiToken.issue(desk, "bench")
+    from glabella.core import tokens
+    from glabella.core.access import system_actor
+
+    _, token = tokens.issue(
+        system_actor("bench"), desk.staff, "bench", tokens.scope_for(desk.staff, "write"), 1
+    )
     # Candidate times: each location's free times (the engine has picked a provider and
     # checked a room for each), on the half hour like the history, so no two overlap.
     candidates = []

@@ -68,6 +68,10 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "simple_history",  # old and new values of every change to patient data (decision 0024)
+    # staff (issue 18): second-factor devices, which the staff pages list and reset
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -249,6 +253,20 @@ THROTTLE_ADDRESS = env_rate("THROTTLE_ADDRESS", (100, 600))
 THROTTLE_PUBLIC_API = env_rate("THROTTLE_PUBLIC_API", (120, 60))
 # The portal: how long an emailed sign-in link works (once).
 SIGN_IN_LINK_MINUTES = env_int("SIGN_IN_LINK_MINUTES", 30, minimum=5)
+
+# Staff management (issue 18): how long an invitation's set-password link works (once); API
+# tokens' default and longest life in days; days before a licence expires when its holder and the
+# owner are reminded (each once; the day it expires too).
+STAFF_INVITE_HOURS = env_int("STAFF_INVITE_HOURS", 72, minimum=1)
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90, minimum=1)
+API_TOKEN_MAX_DAYS = env_int("API_TOKEN_MAX_DAYS", 365, minimum=1)
+LICENCE_REMINDER_DAYS = env_int_list("LICENCE_REMINDER_DAYS", [60, 30, 7], minimum=1)
+if API_TOKEN_DAYS > API_TOKEN_MAX_DAYS:
+    raise ImproperlyConfigured("API_TOKEN_DAYS must not be more than API_TOKEN_MAX_DAYS.")
+if max(LICENCE_REMINDER_DAYS) > 365 or STAFF_INVITE_HOURS > 24 * 30:
+    raise ImproperlyConfigured(
+        "LICENCE_REMINDER_DAYS must be at most 365 and STAFF_INVITE_HOURS at most 720."
+    )
 
 # A check-in's photo may come base64-encoded in the API's JSON (up to 15 MB before encoding).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 21 * 2**20

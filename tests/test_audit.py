@@ -4,6 +4,8 @@ import pytest
 from django.db import DatabaseError, transaction
 from django.urls import reverse
 
+from glabella.core import tokens
+from glabella.core.access import system_actor
 from glabella.core.models import AccessLog, ApiToken
 from glabella.patients.models import Patient
 
@@ -81,7 +83,10 @@ def test_an_update_that_changes_nothing_logs_no_update(client_for, patient):
 
 
 def test_api_reads_with_a_token_are_logged_as_the_tokens_user(users, client, patient):
-    _, raw = ApiToken.issue(users["medical_director"], "EHR bridge")
+    staff = users["medical_director"].staff
+    _, raw = tokens.issue(
+        system_actor("test"), staff, "EHR bridge", ["patient.view", "patient.view_clinical"], 9
+    )
     response = client.get(
         f"/api/v1/patients/{patient.public_id}/clinical", headers={"authorization": f"Bearer {raw}"}
     )

@@ -317,9 +317,13 @@ def test_session_writes_need_the_csrf_token(users, patient):
 def test_a_revoked_token_is_refused(users, client, patient):
     from django.utils import timezone
 
-    from glabella.core.models import ApiToken
+    from glabella.core import tokens
+    from glabella.core.access import system_actor
 
-    token, raw = ApiToken.issue(users["injector"], "old")
+    staff = users["injector"].staff
+    token, raw = tokens.issue(
+        system_actor("test"), staff, "old", tokens.scope_for(staff, "write"), 9
+    )
     token.revoked_at = timezone.now()
     token.save()
     response = client.get(

@@ -68,6 +68,8 @@ def test_debug_off_with_a_real_secret_starts():
         ({"EMAIL_PORT": "twenty-five"}, "EMAIL_PORT"),
         ({"DEBUG": "false", "SECRET_KEY": "short"}, "SECRET_KEY"),
         ({"SECRET_KEY": "  "}, "SECRET_KEY"),
+        ({"LICENCE_REMINDER_DAYS": "400"}, "LICENCE_REMINDER_DAYS"),
+        ({"API_TOKEN_DAYS": "500"}, "API_TOKEN_DAYS"),
     ],
 )
 def test_bad_configuration_names_the_variable(env, named):

@@ -18,7 +18,9 @@ from glabella.screening.links import forms_actor, forms_token
 from tests.conftest import PERSONAS, future_appointment, receive_lot
 
 ALL_STAFF = {"owner", "medical_director", "injector", "front_desk"}
-CLINICIANS = {"owner", "medical_director", "injector"}
+# The owner sees clinical data only when the medical director grants it (not in the demo).
+CLINICIANS = {"medical_director", "injector"}
+STOCK_HANDLERS = {"owner", "medical_director", "injector"}
 AUDITORS = {"owner", "medical_director"}
 SIGNERS = {"medical_director", "injector"}  # a candidacy decision is a clinician's act
 EVERYONE = set(PERSONAS)
@@ -113,6 +115,25 @@ MATRIX = [
     ("patients:portal-who-looked", "get", {}, None, portal()),
     ("clinic:overview", "get", {}, None, page(ALL_STAFF)),
     ("clinic:on-call", "get", {}, None, page(ALL_STAFF)),
+    # Staff management: the owner's; the owner's clinical access is the medical director's.
+    ("clinic:team", "get", {}, None, page({"owner"})),
+    ("clinic:team-invite", "get", {}, None, page({"owner"})),
+    ("clinic:team-invite", "post", {}, {}, page({"owner"}, ok=422)),
+    ("clinic:team-member", "get", {"public_id": "<staff>"}, None, page({"owner"})),
+    ("clinic:team-member", "post", {"public_id": "<staff>"}, {}, page({"owner"}, ok=422)),
+    (
+        "clinic:team-member-action",
+        "post",
+        {"public_id": "<staff>", "action": "reset-two-factor"},
+        {},
+        page({"owner"}, ok=302),
+    ),
+    ("clinic:api-tokens", "get", {}, None, page({"owner"})),
+    ("clinic:api-tokens", "post", {}, {}, page({"owner"}, ok=422)),
+    ("clinic:api-token-revoke", "post", {"public_id": "<token>"}, {}, page({"owner"}, ok=302)),
+    ("clinic:clinical-access", "get", {}, None, page({"medical_director"})),
+    ("clinic:clinical-access", "post", {}, {}, page({"medical_director"}, ok=422)),
+    ("clinic:welcome", "get", {"uidb64": "MQ", "token": "x-y"}, None, public(410)),
     ("api:openapi-json", "get", {}, None, public()),
     ("api:openapi-view", "get", {}, None, public()),
     ("api:api-root", "get", {}, None, public(404)),
@@ -240,8 +261,14 @@ MATRIX = [
     ("api:cosign_record", "post", TREATMENT, {}, api({"medical_director"}, ok=422, denied=403)),
     ("api:house_limits", "get", {}, None, api(CLINICIANS, denied=403)),
     ("api:set_house_limit", "post", {}, {}, api({"medical_director"}, ok=422, denied=403)),
-    ("api:receive", "post", {}, {}, api(CLINICIANS, ok=422, denied=403)),
-    ("api:reconstitute", "post", {"public_id": "<vial>"}, {}, api(CLINICIANS, ok=422, denied=403)),
+    ("api:receive", "post", {}, {}, api(STOCK_HANDLERS, ok=422, denied=403)),
+    (
+        "api:reconstitute",
+        "post",
+        {"public_id": "<vial>"},
+        {},
+        api(STOCK_HANDLERS, ok=422, denied=403),
+    ),
     ("api:recall", "get", {"public_id": "<lot>"}, None, api(CLINICIANS, denied=403)),
     ("treatments:day", "get", {}, None, page(CLINICIANS)),
     # Aftercare: the check-in opens with its link; the board is for clinicians.
@@ -358,16 +385,16 @@ MATRIX = [
     ("treatments:recall", "get", {"lot_id": "<lot>"}, None, page(CLINICIANS)),
     ("treatments:recall", "post", {"lot_id": "<lot>"}, {}, page(CLINICIANS, ok=302)),
     ("inventory:stock", "get", {}, None, page(ALL_STAFF)),
-    ("inventory:stock", "post", {}, {}, page(CLINICIANS, ok=422)),
+    ("inventory:stock", "post", {}, {}, page(STOCK_HANDLERS, ok=422)),
     ("inventory:lot", "get", {"public_id": "<lot>"}, None, page(ALL_STAFF)),
-    ("inventory:reconstitution", "get", {"public_id": "<vial>"}, None, page(CLINICIANS)),
-    ("inventory:reconstitution", "post", {"public_id": "<vial>"}, {}, page(CLINICIANS, ok=422)),
+    ("inventory:reconstitution", "get", {"public_id": "<vial>"}, None, page(STOCK_HANDLERS)),
+    ("inventory:reconstitution", "post", {"public_id": "<vial>"}, {}, page(STOCK_HANDLERS, ok=422)),
     (
         "inventory:vial-action",
         "post",
         {"public_id": "<vial>", "action": "reconstitute"},
         {},
-        page(CLINICIANS, ok=302),
+        page(STOCK_HANDLERS, ok=302),
     ),
 ]
 
@@ -537,6 +564,16 @@ def _signed_photo_consent(patient):
     )
 
 
+def _staff_objects() -> dict:
+    from glabella.core import tokens
+    from glabella.core.access import system_actor
+    from glabella.core.models import StaffMember
+
+    desk = StaffMember.objects.get(role="front_desk")
+    token, _ = tokens.issue(system_actor("test"), desk, "x", ["patient.view"], 5)
+    return {"<staff>": desk.public_id, "<token>": token.public_id}
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize(
     ("name", "method", "kwargs", "body", "expected"), MATRIX, ids=[f"{m[0]}-{m[1]}" for m in MATRIX]
@@ -563,6 +600,7 @@ def test_route_answers_each_persona(
             name="Ann", email="ann@example.com", message="Hello"
         ).public_id,
         **_treatment_objects(patient, clinic),
+        **_staff_objects(),
     }
     url = reverse(name, kwargs=_resolve(kwargs, objects))
     client = client_for(persona)

@@ -119,6 +119,13 @@ def test_reports_add_up_units_waste_and_stock_value(client_for, patient, clinic,
         {"product": "botox_cosmetic", "drawn": 20, "wasted": 5, "percent": D("20.0")}
     ]
     assert found.stock_value == [{"lot__product": "botox_cosmetic", "vials": 2, "value": 1000}]
+    # The reports read treatment records: the owner opens them once clinical access is granted.
+    assert client_for("owner").get(reverse("treatments:reports")).status_code == 403
+    from glabella.core.models import StaffMember
+    from glabella.core.staff import set_clinical_access
+
+    owner = StaffMember.objects.get(role="owner")
+    set_clinical_access(actor_of("medical_director"), owner, True)
     page = client_for("owner").get(reverse("treatments:reports"))
     assert page.status_code == 200 and b"20.0 %" in page.content and b"$1000.00" in page.content
 

@@ -67,7 +67,9 @@ def actor_for(user, *, channel: str = "web", ip: str | None = None) -> Actor:
         return Actor(
             user,
             staff.role,
-            capabilities_of(staff.role),
+            capabilities_of(
+                staff.role, clinical_granted=staff.clinical_access_granted_at is not None
+            ),
             f"{staff.full_name} <{user.get_username()}>",
             channel,
             ip,

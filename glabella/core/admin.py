@@ -1,4 +1,5 @@
-"""Django admin for staff accounts (owner only)."""
+"""Django admin for staff accounts (owner only): read-only, since every change is made on the
+Team pages (`clinic:team`), where it is checked and written to the access log."""
 
 from django.contrib import admin
 
@@ -10,3 +11,12 @@ class StaffMemberAdmin(admin.ModelAdmin):
     list_display = ["full_name", "role", "credential", "licence_state", "licence_expires", "active"]
     list_filter = ["role", "active"]
     raw_id_fields = ["user", "supervising_prescriber"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -4,6 +4,7 @@ Every error the API returns has one JSON shape:
     {"error": {"code": "validation_error", "message": "...", "fields": {"phone": ["..."]}}}
 """
 
+import dataclasses
 import logging
 import threading
 
@@ -17,10 +18,10 @@ from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import BaseThrottle
 
 from glabella.core import throttle
-from glabella.core.access import Actor, actor_from_request, client_ip
+from glabella.core.access import Actor, actor_for, actor_from_request, client_ip
 from glabella.core.errors import DomainError, Forbidden, ValidationFailed
 from glabella.core.models import ApiToken
-from glabella.core.roles import Capability
+from glabella.core.roles import READ_CAPABILITIES, Capability
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ UNEXPECTED_MESSAGE = (
 
 # last_used_at is written at most this often per token, not on every request.
 TOKEN_TOUCH_SECONDS = 60
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def _admit(request, user, capability: Capability | None):
@@ -60,6 +62,12 @@ class TokenAuth(HttpBearer):
         )
         if found is None:
             return None
+        # The token acts as its user, with what both its scope and the user's role hold today.
+        actor = actor_for(found.user, channel="api", ip=client_ip(request))
+        actor = dataclasses.replace(actor, capabilities=actor.capabilities & set(found.scope))
+        request._glabella_actor = actor
+        if request.method not in SAFE_METHODS and actor.capabilities <= READ_CAPABILITIES:
+            raise Forbidden("This API token may only read.")
         now = timezone.now()
         stale = (
             found.last_used_at is None

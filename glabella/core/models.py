@@ -44,6 +44,16 @@ class StaffMember(models.Model):
     )
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
+    # Minimum necessary: an owner sees clinical data only while the medical director grants it.
+    clinical_access_granted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    clinical_access_granted_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
 
     class Meta:
         ordering = ["full_name"]
@@ -101,8 +111,13 @@ class StaffMember(models.Model):
 
 
 class ApiTokenQuerySet(models.QuerySet):
-    def live(self):
-        return self.filter(revoked_at__isnull=True, user__is_active=True)
+    def live(self, now=None):
+        """Tokens that still open the API: not revoked, not expired, their user still active."""
+        return self.filter(
+            revoked_at__isnull=True,
+            expires_at__gt=now or timezone.now(),
+            user__is_active=True,
+        )
 
 
 class ApiToken(models.Model):
@@ -120,6 +135,9 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # What the token may do: capability values, never more than its user's role holds.
+    scope = models.JSONField(default=list, blank=True)
+    expires_at = models.DateTimeField(null=True)  # null only on tokens from before expiry
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -131,11 +149,46 @@ class ApiToken(models.Model):
         return hashlib.sha256(raw.encode()).hexdigest()
 
     @classmethod
-    def issue(cls, user, name: str) -> tuple["ApiToken", str]:
-        """Creates a token and returns it with the raw secret, which is shown once only."""
+    def issue(cls, user, name: str, *, scope: list[str], expires_at) -> tuple["ApiToken", str]:
+        """Creates a token and returns it with the raw secret, which is shown once only.
+        The rules (scope within the role, expiry bounds) are `core.tokens.issue`'s."""
         raw = cls.PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(user=user, name=name, digest=cls.digest_of(raw), hint=raw[:10])
+        token = cls.objects.create(
+            user=user,
+            name=name,
+            digest=cls.digest_of(raw),
+            hint=raw[:10],
+            scope=sorted(scope),
+            expires_at=expires_at,
+        )
         return token, raw
+
+    def state_on(self, now) -> str:
+        if self.revoked_at:
+            return "revoked"
+        if self.expires_at is None or self.expires_at <= now:
+            return "expired"
+        return "live"
+
+
+class LicenceReminder(models.Model):
+    """A reminder sent that a staff member's licence expires: one per licence expiry date and
+    number of days before it, so each threshold is reminded once (a renewed licence anew)."""
+
+    staff = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="+")
+    expires_on = models.DateField()
+    days_before = models.PositiveIntegerField()  # 0: the licence has expired
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["staff", "expires_on", "days_before"], name="core_licence_reminder_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.staff}: {self.days_before} days before {self.expires_on}"
 
 
 class AccessLog(models.Model):

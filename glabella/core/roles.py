@@ -43,6 +43,8 @@ class Capability(StrEnum):
     MANAGE_STOCK = "inventory.manage"  # receive stock, reconstitute, draw, waste, discard
     CHART = "treatments.chart"  # chart and sign treatments (a clinician's act)
     SET_PROTOCOL = "treatments.set_protocol"  # the clinic's house doses
+    # staff management (issue 18): the medical director grants the owner clinical access
+    GRANT_CLINICAL_ACCESS = "clinic.grant_clinical_access"
 
 
 _FRONT_DESK = {
@@ -65,7 +67,7 @@ _CLINICAL_ACTS = {
 }
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    Role.OWNER: frozenset(Capability) - _CLINICAL_ACTS,
+    Role.OWNER: frozenset(Capability) - _CLINICAL_ACTS - {Capability.GRANT_CLINICAL_ACCESS},
     Role.MEDICAL_DIRECTOR: frozenset(
         _CLINICIAN
         | {
@@ -75,6 +77,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.MANAGE_CONSENT_FORMS,
             Capability.CHART,
             Capability.SET_PROTOCOL,
+            Capability.GRANT_CLINICAL_ACCESS,
         }
     ),
     Role.INJECTOR: frozenset(_CLINICIAN | {Capability.SIGN_DECISION, Capability.CHART}),
@@ -82,5 +85,22 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
 }
 
 
-def capabilities_of(role: str | None) -> frozenset[Capability]:
-    return ROLE_CAPABILITIES.get(role or "", frozenset())
+# Minimum necessary: the owner runs the clinic but reads (and so changes) clinical data only
+# while the medical director grants it (core.staff.set_clinical_access).
+GRANTED_TO_OWNER = frozenset({Capability.VIEW_CLINICAL, Capability.CHANGE_CLINICAL})
+# What a read-only API token may hold: the capabilities that only look.
+READ_CAPABILITIES = frozenset(
+    {
+        Capability.VIEW_PATIENT,
+        Capability.VIEW_CLINICAL,
+        Capability.VIEW_CLINIC,
+        Capability.VIEW_AUDIT,
+    }
+)
+
+
+def capabilities_of(role: str | None, *, clinical_granted: bool = False) -> frozenset[Capability]:
+    found = ROLE_CAPABILITIES.get(role or "", frozenset())
+    if role == Role.OWNER and not clinical_granted:
+        found = found - GRANTED_TO_OWNER
+    return found
