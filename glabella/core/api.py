@@ -11,6 +11,7 @@ from django.utils import timezone
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, SessionAuth
 
+from glabella.core import two_factor
 from glabella.core.access import Actor, actor_from_request
 from glabella.core.errors import DomainError, Forbidden, ValidationFailed
 from glabella.core.models import ApiToken
@@ -67,7 +68,10 @@ class BrowserSession(SessionAuth):
         self.capability = capability
 
     def authenticate(self, request, key):
-        return _admit(request, super().authenticate(request, key), self.capability)
+        user = super().authenticate(request, key)
+        if user is not None and two_factor.pending(api_actor(request), request.user):
+            return None  # a staff session before its second factor is not signed in yet
+        return _admit(request, user, self.capability)
 
 
 AUTH = [TokenAuth(), BrowserSession()]

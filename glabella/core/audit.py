@@ -84,6 +84,12 @@ class Kind(StrEnum):
     SITE_TEXT = "site-text"  # an editable text on the public site
     CONTACT_MESSAGE = "contact-message"  # a message sent through the public contact form
     CONTACT_INBOX = "contact-inbox"
+    # two-factor sign-in (staff)
+    TWO_FACTOR_ENROLMENT = "two-factor-enrolment"  # an authenticator app or a passkey set up
+    TWO_FACTOR_RESET = "two-factor-reset"  # every second factor of a staff member removed
+    SECOND_FACTOR_FAILURE = "second-factor-failure"  # a wrong code, a refused passkey, a throttle
+    BACKUP_CODES = "backup-codes"  # a new set of backup codes made (the old set stops working)
+    BACKUP_CODE_USE = "backup-code-use"  # a backup code used up to sign in
 
 
 def as_kind(object_type) -> Kind:
