@@ -68,10 +68,10 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "simple_history",  # old and new values of every change to patient data (decision 0024)
-    # staff (issue 18): second-factor devices, which the staff pages list and reset
+    # Two-factor sign-in for staff: authenticator apps (TOTP) and passkeys (WebAuthn).
     "django_otp",
     "django_otp.plugins.otp_totp",
-    "django_otp.plugins.otp_static",
+    "django_otp_webauthn",
 ]
 
 MIDDLEWARE = [
@@ -86,6 +86,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # The signed-in person is the history's user for every change a request makes (0024).
     "simple_history.middleware.HistoryRequestMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor
+    "glabella.core.two_factor_middleware.SecondFactorMiddleware",  # no staff URL before it
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "glabella.core.middleware.ContentSecurityPolicyMiddleware",
@@ -270,6 +272,26 @@ if max(LICENCE_REMINDER_DAYS) > 365 or STAFF_INVITE_HOURS > 24 * 30:
 
 # A check-in's photo may come base64-encoded in the API's JSON (up to 15 MB before encoding).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 21 * 2**20
+
+# Two-factor sign-in: who must pass a second factor after the password. "clinical": every staff
+# role that sees clinical data (the owner, the medical director, injectors); "all": every staff
+# role. Staff who set up a second factor of their own are asked for it whatever this says.
+TWO_FACTOR_FOR = env_choice("TWO_FACTOR_FOR", "clinical", {"clinical": "clinical", "all": "all"})
+# The name an authenticator app shows beside the six-digit code.
+OTP_TOTP_ISSUER = env_str("TWO_FACTOR_ISSUER", "glabella")
+# Wrong codes: django-otp makes each device wait 1, 2, 4, 8... seconds (times this) after each.
+OTP_TOTP_THROTTLE_FACTOR = env_int("TWO_FACTOR_THROTTLE_FACTOR", 1, minimum=1)
+# Passkeys (django-otp-webauthn), a second factor only: never a sign-in without the password.
+# The relying party is the site's host name (a passkey works only there; not an IP address, so
+# the demo's passkeys work at http://localhost:8000); the origins are where the pages are served.
+_SITE_HOST = SITE_URL.split("://", 1)[-1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")
+_SITE_IS_IP = _SITE_HOST.replace(".", "").isdigit() or ":" in _SITE_HOST
+OTP_WEBAUTHN_RP_ID = env_str("PASSKEY_RP_ID", "localhost" if _SITE_IS_IP else _SITE_HOST)
+OTP_WEBAUTHN_RP_NAME = env_str("PASSKEY_RP_NAME", "glabella")
+OTP_WEBAUTHN_ALLOWED_ORIGINS = env_list(
+    "PASSKEY_ORIGINS", ["http://localhost:8000"] if _SITE_IS_IP else [SITE_URL]
+)
+OTP_WEBAUTHN_ALLOW_PASSWORDLESS_LOGIN = False
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)

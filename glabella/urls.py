@@ -5,6 +5,7 @@ from glabella.api import api
 
 urlpatterns = [
     path("", include("glabella.core.urls")),
+    path("sign-in/passkey/", include("glabella.core.passkey_urls")),  # staff passkeys
     # Before patients: its staff/patients/<id>/<kind>/ would otherwise take .../forms/.
     path("", include("glabella.screening.urls")),
     path("", include("glabella.outcomes.urls")),  # .../photos/ and .../outcomes/ likewise

@@ -143,9 +143,40 @@ def client_for(users):
         c = Client(**kwargs)
         if users[persona] is not None:
             c.force_login(users[persona])
+            pass_second_factor(c, users[persona])
         return c
 
     return make
+
+
+# --- two-factor sign-in: a staff session in the tests has passed its second factor --------
+def pass_second_factor(client: Client, user) -> None:
+    """Marks the client's session as django-otp's `login` does after a code from the user's
+    authenticator app (the demo staff have one); nothing for a user without one."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        session = client.session
+        session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+        session.save()
+
+
+def totp_code_now(user) -> str:
+    """The code the user's authenticator app shows now, computed from its key as the app does
+    (the next one if this one was used already: a code works once)."""
+    import time
+    from binascii import unhexlify
+
+    from django_otp.oath import hotp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.get(user=user, confirmed=True)
+    now = (int(time.time()) - device.t0) // device.step + device.drift
+    step = max(now, device.last_t + 1)
+    assert step <= now + 1, "this app's codes for now and the next 30 seconds are used up"
+    return f"{hotp(unhexlify(device.key), step, device.digits):0{device.digits}d}"
 
 
 @pytest.fixture

@@ -304,8 +304,11 @@ def test_the_service_area_check_needs_a_city_or_zip(client, clinic, q):
 def test_session_writes_need_the_csrf_token(users, patient):
     from django.test import Client
 
+    from tests.conftest import pass_second_factor
+
     client = Client(enforce_csrf_checks=True)
     client.force_login(users["injector"])
+    pass_second_factor(client, users["injector"])
     before = snapshot()
     response = client.patch(
         f"/api/v1/patients/{patient.public_id}", {"city": "Ojai"}, content_type="application/json"

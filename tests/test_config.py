@@ -70,6 +70,7 @@ def test_debug_off_with_a_real_secret_starts():
         ({"SECRET_KEY": "  "}, "SECRET_KEY"),
         ({"LICENCE_REMINDER_DAYS": "400"}, "LICENCE_REMINDER_DAYS"),
         ({"API_TOKEN_DAYS": "500"}, "API_TOKEN_DAYS"),
+        ({"TWO_FACTOR_FOR": "nobody"}, "TWO_FACTOR_FOR"),
     ],
 )
 def test_bad_configuration_names_the_variable(env, named):
@@ -132,3 +133,10 @@ def test_the_database_check_passes_for_a_database_that_answers(tmp_path):
         check=False,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_passkeys_refuse_an_origin_that_is_not_https():
+    # django-otp-webauthn's own check: a passkey over plain http only on localhost.
+    result = start(PASSKEY_ORIGINS="http://clinic.example.com")
+    assert result.returncode != 0
+    assert "otp_webauthn.E031" in result.stderr

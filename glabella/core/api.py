@@ -17,7 +17,7 @@ from ninja.errors import Throttled as NinjaThrottled
 from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import BaseThrottle
 
-from glabella.core import throttle
+from glabella.core import throttle, two_factor
 from glabella.core.access import Actor, actor_for, actor_from_request, client_ip
 from glabella.core.errors import DomainError, Forbidden, ValidationFailed
 from glabella.core.models import ApiToken
@@ -87,7 +87,10 @@ class BrowserSession(SessionAuth):
         self.capability = capability
 
     def authenticate(self, request, key):
-        return _admit(request, super().authenticate(request, key), self.capability)
+        user = super().authenticate(request, key)
+        if user is not None and two_factor.pending(api_actor(request), request.user):
+            return None  # a staff session before its second factor is not signed in yet
+        return _admit(request, user, self.capability)
 
 
 AUTH = [TokenAuth(), BrowserSession()]

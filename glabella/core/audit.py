@@ -101,6 +101,12 @@ class Kind(StrEnum):
     CLINICAL_ACCESS = "clinical-access"  # the owner's access to clinical data, granted or not
     API_TOKEN = "api-token"  # noqa: S105 (a word, not a secret): a token issued or revoked
     LICENCE_REMINDER = "licence-reminder"  # a licence's coming expiry, emailed
+    # two-factor sign-in (staff)
+    TWO_FACTOR_ENROLMENT = "two-factor-enrolment"  # an authenticator app or a passkey set up
+    TWO_FACTOR_RESET = "two-factor-reset"  # every second factor of a staff member removed
+    SECOND_FACTOR_FAILURE = "second-factor-failure"  # a wrong code, a refused passkey, a throttle
+    BACKUP_CODES = "backup-codes"  # a new set of backup codes made (the old set stops working)
+    BACKUP_CODE_USE = "backup-code-use"  # a backup code used up to sign in
 
 
 def as_kind(object_type) -> Kind:

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 from glabella.core import phones
 from glabella.core.roles import CLINICAL_ROLES, PRESCRIBING_CREDENTIALS, Credential, Role
@@ -258,3 +259,47 @@ class Attempt(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} at {self.at:%Y-%m-%d %H:%M:%S}"
+
+
+# --- Two-factor sign-in: backup codes -------------------------------------------------------
+# django-otp's own static tokens are stored as typed; these are kept as SHA-256 digests only
+# (each code carries 80 random bits, so a digest is as safe as the API tokens' above).
+
+
+class BackupCodes(TimestampMixin, ThrottlingMixin, Device):
+    """A staff member's one-use backup codes, as one django-otp device: each code signs in
+    once, when the app or passkey is not at hand."""
+
+    class Meta:
+        verbose_name = "backup codes"
+        verbose_name_plural = "backup codes"
+
+    def get_throttle_factor(self) -> int:
+        return getattr(settings, "OTP_TOTP_THROTTLE_FACTOR", 1)
+
+    @staticmethod
+    def digest_of(code: str) -> str:
+        folded = "".join(ch for ch in code.lower() if ch.isalnum())
+        return hashlib.sha256(folded.encode()).hexdigest()
+
+    def verify_token(self, token) -> bool:
+        """Uses up the matching code (django-otp's contract: a token verifies once)."""
+        allowed, _ = self.verify_is_allowed()
+        if not allowed:
+            return False
+        used = self.codes.filter(digest=self.digest_of(str(token))).delete()[0]
+        if used:
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+        else:
+            self.throttle_increment()
+        return bool(used)
+
+
+class BackupCode(models.Model):
+    device = models.ForeignKey(BackupCodes, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(max_length=64)
+
+    def __str__(self) -> str:
+        return f"backup code {self.digest[:8]}…"

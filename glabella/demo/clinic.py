@@ -3,6 +3,7 @@
 `ensure_demo_clinic()` creates only what is missing, so running it twice changes nothing.
 """
 
+from base64 import b32decode
 from dataclasses import dataclass
 from datetime import date, time
 from decimal import Decimal
@@ -10,6 +11,7 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from glabella.clinic.models import Location, OpeningHours, Organisation, Room, Service, ServiceArea
 from glabella.core.models import StaffMember
@@ -20,6 +22,9 @@ from glabella.screening.consents import ensure_default_consents
 
 DEMO_PASSWORD = "glabella-demo"  # noqa: S105 - printed for the demo; never a real account
 DEMO_DOMAIN = "demo.glabella.test"
+# Every demo staff account signs in in two steps, the second with an authenticator app set up
+# with this published key (demo only: anyone may read it), or `glabella demo-code`.
+DEMO_TOTP_KEY = "GLABELLADEMOSTAFFSECONDFACTORKEY"
 SERVED = [
     "Westlake Village",
     "Agoura Hills",
@@ -84,6 +89,18 @@ def _user(email: str, *, admin: bool = False):
         user.is_staff = user.is_superuser = admin  # Django admin: the owner only
         user.save()
     return user
+
+
+def demo_totp_hex() -> str:
+    return b32decode(DEMO_TOTP_KEY).hex()
+
+
+def _demo_authenticator(user) -> None:
+    """The demo staff member's authenticator app, unless they have one (or set up their own)."""
+    if not TOTPDevice.objects.filter(user=user).exists():
+        TOTPDevice.objects.create(
+            user=user, name="Demo authenticator", key=demo_totp_hex(), confirmed=True
+        )
 
 
 def _working_week(member: StaffMember, location: Location, *, saturday: bool) -> None:
@@ -233,6 +250,7 @@ def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
             if member.is_clinical:
                 _working_week(member, location, saturday=spec.key == "injector")
         members[spec.key] = member
+        _demo_authenticator(user)
         logins.append(
             DemoLogin(
                 email,

@@ -124,3 +124,18 @@ def looks_right(page, label: str) -> None:
     assert problems == [], f"{label}: {problems}"
     fits_the_screen(page)
     assert page.foreign == [], f"{label}: {page.foreign}"
+
+
+def pass_the_second_step(page, email: str) -> None:
+    """After the password: the second-factor step, answered with the code the person's
+    authenticator app shows now (computed from the app's key, as the app itself does)."""
+    from django.contrib.auth import get_user_model
+    from django.urls import reverse
+
+    from tests.conftest import totp_code_now
+
+    if reverse("core:second-factor") not in page.url:
+        return  # this person is not asked (no second factor set up, none required)
+    page.fill("input[name=code]", totp_code_now(get_user_model().objects.get(username=email)))
+    with page.expect_navigation():
+        page.click("main button[type=submit]")

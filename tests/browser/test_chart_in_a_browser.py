@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from glabella.core.access import actor_for
 from glabella.inventory import services as stock
 from glabella.treatments.models import TreatmentRecord
+from tests.browser.conftest import pass_the_second_step
 from tests.browser.test_forms_in_a_browser import fits_the_screen, tab_to
 from tests.conftest import STAFF_EMAILS, clear_for_treatment, future_appointment, receive_lot
 from tests.test_treatments import sign_consent
@@ -36,7 +37,9 @@ def tablet(browser, live_server, patient, clinic, actor_of, client_for):
     page.goto(live_server.url + reverse("core:sign-in"))
     page.fill("input[name=username]", STAFF_EMAILS["injector"])
     page.fill("input[name=password]", "glabella-demo")
-    page.click("main button[type=submit]")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    pass_the_second_step(page, STAFF_EMAILS["injector"])
     page.goto(live_server.url + reverse("treatments:day"))
     page.click("text=Chart")
     page.wait_for_url("**/staff/treatments/*/")

@@ -41,7 +41,7 @@ from glabella.patients.models import Patient
 from glabella.scheduling.models import Appointment, ScheduleException
 from glabella.screening.models import CandidacyDecision, IntakeResponse, SignedConsent
 from glabella.treatments.models import TreatmentRecord
-from tests.browser.conftest import looks_right, watched_page
+from tests.browser.conftest import looks_right, pass_the_second_step, watched_page
 from tests.browser.test_forms_in_a_browser import QUESTIONS
 from tests.conftest import STAFF_EMAILS, receive_lot
 
@@ -98,6 +98,7 @@ def staff_page(browser, live_server, who: str):
     page.fill("input[name=password]", PASSWORD)
     with page.expect_navigation():
         page.click("main button[type=submit]")
+    pass_the_second_step(page, STAFF_EMAILS[who])
     return page
 
 

@@ -13,7 +13,7 @@ from glabella.clinic.clock import local_today
 from glabella.core import audit
 from glabella.core.access import system_actor
 from glabella.demo.aftercare import load_demo_aftercare
-from glabella.demo.clinic import DEMO_PASSWORD, ensure_demo_clinic
+from glabella.demo.clinic import DEMO_PASSWORD, DEMO_TOTP_KEY, ensure_demo_clinic
 from glabella.demo.outcomes import load_demo_outcomes
 from glabella.demo.patients import load_patients
 from glabella.demo.portal import load_portal_patient_history
@@ -109,3 +109,8 @@ class Command(BaseCommand):
             )
             for login in logins:
                 self.stdout.write(f"  {login.email:32} {login.what}")
+            key = " ".join(DEMO_TOTP_KEY[i : i + 4] for i in range(0, len(DEMO_TOTP_KEY), 4))
+            self.stdout.write(
+                "Staff then give a second step: the six-digit code of an authenticator app set "
+                f"up with the key {key} (time-based, 30 s), or run `glabella demo-code`."
+            )
