@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from glabella.core.forms import AdminSignInForm
 from glabella.core.models import StaffMember
 
 
@@ -10,3 +11,7 @@ class StaffMemberAdmin(admin.ModelAdmin):
     list_display = ["full_name", "role", "credential", "licence_state", "licence_expires", "active"]
     list_filter = ["role", "active"]
     raw_id_fields = ["user", "supervising_prescriber"]
+
+
+# Sign-ins to the admin are counted and locked like the staff form's (issue 18).
+admin.site.login_form = AdminSignInForm

@@ -11,3 +11,5 @@ class CoreConfig(AppConfig):
         from glabella.core import periodic, throttle
 
         periodic.register("throttle_counts_swept", throttle.sweep)
+        # Sign-ins, sign-outs, failures and lockouts to the access log (issue 18).
+        from glabella.core import receivers  # noqa: F401

@@ -84,6 +84,12 @@ class Kind(StrEnum):
     SITE_TEXT = "site-text"  # an editable text on the public site
     CONTACT_MESSAGE = "contact-message"  # a message sent through the public contact form
     CONTACT_INBOX = "contact-inbox"
+    # signing in (issue 18): create = signed in, delete = signed out (detail says why)
+    SIGN_IN = "sign-in"
+    SIGN_IN_FAILURE = "sign-in-failure"  # a wrong password, or an account the form refuses
+    ACCOUNT_LOCK = "account-lock"  # create = locked after failures, delete = unlocked
+    PASSWORD = "password"  # noqa: S105 (a word, not a secret): a staff password changed or reset
+    PASSWORD_RESET_REQUEST = "password-reset-request"  # noqa: S105 (a word): a reset link asked
 
 
 def as_kind(object_type) -> Kind:

@@ -8,4 +8,14 @@ urlpatterns = [
     path("home/", views.home, name="home"),
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="sign-out"),
+    # Issue 18: the idle warning's "stay signed in", password reset and change.
+    path("still-here/", views.still_here, name="still-here"),
+    path("password/reset/", views.PasswordResetView.as_view(), name="password-reset"),
+    path("password/reset/sent/", views.PasswordResetSentView.as_view(), name="password-reset-sent"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path("password/change/", views.PasswordChangeView.as_view(), name="password-change"),
 ]
