@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp_webauthn",
+    "axes",  # sign-in lockout (issue 18): counts failed sign-ins per account and per address
 ]
 
 MIDDLEWARE = [
@@ -92,6 +93,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "glabella.core.middleware.ContentSecurityPolicyMiddleware",
     "glabella.core.pages.RefusalMiddleware",
+    # Sign-in (issue 18): staff signed out after a quiet time; axes answers a locked sign-in.
+    "glabella.core.idle.IdleLogoffMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "glabella.urls"
@@ -129,6 +133,34 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in lockout (issue 18, decision 0021): django-axes refuses an account after
+# SIGN_IN_ACCOUNT_FAILURES wrong passwords and an address after SIGN_IN_ADDRESS_FAILURES, for
+# SIGN_IN_COOLOFF_MINUTES after the last one counted (or until the owner unlocks the account).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+SIGN_IN_ACCOUNT_FAILURES = env_int("SIGN_IN_ACCOUNT_FAILURES", 5, minimum=3, maximum=100)
+SIGN_IN_ADDRESS_FAILURES = env_int(
+    "SIGN_IN_ADDRESS_FAILURES", 30, minimum=SIGN_IN_ACCOUNT_FAILURES, maximum=10_000
+)
+SIGN_IN_COOLOFF_MINUTES = env_int("SIGN_IN_COOLOFF_MINUTES", 15, minimum=1, maximum=24 * 60)
+AXES_HANDLER = "glabella.core.lockout.ClinicLockoutHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = SIGN_IN_ACCOUNT_FAILURES
+AXES_COOLOFF_TIME = "glabella.core.lockout.cool_off"
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "glabella.core.access.client_ip"
+AXES_USERNAME_CALLABLE = "glabella.core.lockout.username_of"
+AXES_LOCKOUT_CALLABLE = "glabella.core.lockout.lockout_response"
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in glabella's own access log
+AXES_VERBOSE = False
+# Staff are signed out after this many quiet minutes (HIPAA's automatic logoff).
+IDLE_LOGOFF_MINUTES = env_int("IDLE_LOGOFF_MINUTES", 15, minimum=2, maximum=480)
+# A password reset link works once, for this long.
+PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_MINUTES", 60, minimum=10) * 60
+
 LOGIN_URL = "core:sign-in"
 LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "core:sign-in"

@@ -3,6 +3,7 @@ Team pages (`clinic:team`), where it is checked and written to the access log.""
 
 from django.contrib import admin
 
+from glabella.core.forms import AdminSignInForm
 from glabella.core.models import StaffMember
 
 
@@ -20,3 +21,7 @@ class StaffMemberAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# Sign-ins to the admin are counted and locked like the staff form's (issue 18).
+admin.site.login_form = AdminSignInForm

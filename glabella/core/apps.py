@@ -16,3 +16,5 @@ class CoreConfig(AppConfig):
         periodic.register("throttle_counts_swept", throttle.sweep)
         # SQLite: the function the access log's DELETE trigger asks (core/db.py).
         connection_created.connect(register_maintenance_function, dispatch_uid="glabella-audit")
+        # Sign-ins, sign-outs, failures and lockouts to the access log (issue 18).
+        from glabella.core import receivers  # noqa: F401

@@ -107,6 +107,12 @@ class Kind(StrEnum):
     SECOND_FACTOR_FAILURE = "second-factor-failure"  # a wrong code, a refused passkey, a throttle
     BACKUP_CODES = "backup-codes"  # a new set of backup codes made (the old set stops working)
     BACKUP_CODE_USE = "backup-code-use"  # a backup code used up to sign in
+    # signing in (issue 18): create = signed in, delete = signed out (detail says why)
+    SIGN_IN = "sign-in"
+    SIGN_IN_FAILURE = "sign-in-failure"  # a wrong password, or an account the form refuses
+    ACCOUNT_LOCK = "account-lock"  # create = locked after failures, delete = unlocked
+    PASSWORD = "password"  # noqa: S105 (a word, not a secret): a staff password changed or reset
+    PASSWORD_RESET_REQUEST = "password-reset-request"  # noqa: S105 (a word): a reset link asked
 
 
 def as_kind(object_type) -> Kind:

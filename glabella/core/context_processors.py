@@ -1,9 +1,15 @@
 """Puts the current Actor in every template, so pages show only what the person may use."""
 
+from django.conf import settings
+
 from glabella.core.access import actor_from_request
 from glabella.core.roles import Capability
 
 
 def actor(request):
     who = actor_from_request(request)
-    return {"actor": who, "caps": {c.name: who.can(c) for c in Capability}}
+    return {
+        "actor": who,
+        "caps": {c.name: who.can(c) for c in Capability},
+        "idle_logoff_minutes": settings.IDLE_LOGOFF_MINUTES,  # the staff pages' idle warning
+    }

@@ -1,13 +1,45 @@
 """Forms shared by every app's pages: sign-in, and putting a service's refusal on a form."""
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.admin.forms import AdminAuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import ValidationError
 
+from glabella.core import lockout
+from glabella.core.access import actor_for
 from glabella.core.bounds import DAY_MESSAGE, day_in_range
 from glabella.core.errors import DomainError
 
 
-class SignInForm(AuthenticationForm):
+class LockoutAware:
+    """A sign-in form that says so when axes has locked the account or address (code `locked`,
+    answered at 429), and counts an account the form refuses as a failed sign-in."""
+
+    def clean(self):
+        try:
+            return super().clean()
+        except ValidationError:
+            if lockout.locked_out(self.request):
+                raise ValidationError(lockout.locked_message(), code="locked") from None
+            raise
+
+    def refuse(self):
+        """Refuses a right password for an account this form is not for, exactly like a wrong
+        one, and counts it: the account's password cannot be tried here around its own form."""
+        user_login_failed.send(
+            sender=type(self),
+            credentials={"username": self.cleaned_data.get("username")},
+            request=self.request,
+        )
+        raise self.get_invalid_login_error()
+
+    @property
+    def is_locked(self) -> bool:
+        return any(e.code == "locked" for e in self.errors.as_data().get("__all__", []))
+
+
+class SignInForm(LockoutAware, AuthenticationForm):
     username = forms.CharField(
         label="Email",
         max_length=254,
@@ -18,6 +50,35 @@ class SignInForm(AuthenticationForm):
         "invalid_login": "That email and password do not match an account.",
         "inactive": "This account is switched off; ask the clinic's administrator.",
     }
+
+    def confirm_login_allowed(self, user):
+        """Staff only: a patient's account (or a switched-off staff member's) is refused here
+        with the same words as a wrong password."""
+        super().confirm_login_allowed(user)
+        if not (actor_for(user).is_staff or user.is_superuser):
+            self.refuse()
+
+
+class AdminSignInForm(LockoutAware, AdminAuthenticationForm):
+    """The admin's sign-in, counted and locked like the others (only the owner gets past it)."""
+
+    def confirm_login_allowed(self, user):
+        if not user.is_staff:
+            self.refuse()
+        super().confirm_login_allowed(user)
+
+
+class StaffPasswordResetForm(PasswordResetForm):
+    """The reset link goes to staff only (patients sign in with an emailed link instead)."""
+
+    email = forms.EmailField(
+        label="Email",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}),
+    )
+
+    def get_users(self, email):
+        return (user for user in super().get_users(email) if actor_for(user).is_staff)
 
 
 def show_refusal(form: forms.Form, exc: DomainError) -> int:

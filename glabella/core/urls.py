@@ -18,4 +18,14 @@ urlpatterns = [
         two_factor_views.backup_codes,
         name="two-factor-backup-codes",
     ),
+    # Issue 18: the idle warning's "stay signed in", password reset and change.
+    path("still-here/", views.still_here, name="still-here"),
+    path("password/reset/", views.PasswordResetView.as_view(), name="password-reset"),
+    path("password/reset/sent/", views.PasswordResetSentView.as_view(), name="password-reset-sent"),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        views.PasswordResetConfirmView.as_view(),
+        name="password-reset-confirm",
+    ),
+    path("password/change/", views.PasswordChangeView.as_view(), name="password-change"),
 ]

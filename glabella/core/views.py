@@ -1,11 +1,21 @@
-"""Sign-in, and the home page that sends each person where they work."""
+"""Sign-in, password reset and change, and the home page that sends each person where they work."""
 
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth import views as auth_views
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.urls import reverse_lazy
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_GET, require_POST
 
-from glabella.core.access import actor_from_request
-from glabella.core.forms import SignInForm
+from glabella.core import passwords
+from glabella.core.access import actor_for, actor_from_request, client_ip
+from glabella.core.decorators import staff_page
+from glabella.core.forms import SignInForm, StaffPasswordResetForm
+from glabella.core.pages import refusal_on
+from glabella.core.roles import Capability
 
 
 class SignInView(auth_views.LoginView):
@@ -14,8 +24,10 @@ class SignInView(auth_views.LoginView):
     redirect_authenticated_user = True
 
     def form_invalid(self, form):
-        # Like every other form here: a refused submission is a 4xx, with the fields named.
-        return self.render_to_response(self.get_context_data(form=form), status=422)
+        # Like every other form here: a refused submission is a 4xx, with the fields named;
+        # a locked account or address is 429 (axes's middleware keeps this page).
+        status = 429 if form.is_locked else 422
+        return self.render_to_response(self.get_context_data(form=form), status=status)
 
 
 @require_GET
@@ -28,3 +40,89 @@ def home(request):
     if actor.is_patient:
         return redirect("portal:me")
     return render(request, "core/forbidden.html", status=403)
+
+
+@require_POST
+@staff_page(Capability.VIEW_CLINIC)
+def still_here(request):
+    """The idle warning's "stay signed in" button: the request itself is the activity."""
+    return HttpResponse(status=204)
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Asks for a staff member's email and sends a one-time link (the same page whether or not
+    an account has that address)."""
+
+    template_name = "core/password_reset.html"
+    email_template_name = "core/password_reset_email.txt"
+    subject_template_name = "core/password_reset_subject.txt"
+    form_class = StaffPasswordResetForm
+    success_url = reverse_lazy("core:password-reset-sent")
+
+    @property
+    def extra_email_context(self):
+        return {"site_url": settings.SITE_URL, "minutes": settings.PASSWORD_RESET_TIMEOUT // 60}
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), **self.extra_email_context}
+
+    def form_valid(self, form):
+        actor = actor_from_request(self.request)
+        with refusal_on(form) as refused:
+            passwords.request_reset(actor, form.cleaned_data["email"])
+        if refused:
+            return self.render_to_response(self.get_context_data(form=form), status=refused.status)
+        return super().form_valid(form)
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=422)
+
+
+class PasswordResetSentView(auth_views.PasswordResetDoneView):
+    template_name = "core/password_reset_sent.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """The emailed link: a new password, checked by the site's password rules; the link then
+    stops working (its token was made from the old password)."""
+
+    template_name = "core/password_reset_confirm.html"
+    success_url = reverse_lazy("core:sign-in")
+
+    def render_to_response(self, context, **kwargs):
+        if not context.get("validlink"):
+            kwargs["status"] = 410  # used, too old or altered
+        return super().render_to_response(context, **kwargs)
+
+    def form_valid(self, form):
+        actor = actor_for(form.user, ip=client_ip(self.request))
+        passwords.set_password(actor, form.user, form.cleaned_data["new_password1"], how="reset")
+        del self.request.session[auth_views.INTERNAL_RESET_SESSION_TOKEN]
+        messages.success(self.request, "Your new password is set. Sign in with it.")
+        return HttpResponseRedirect(self.get_success_url())
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=422)
+
+
+@method_decorator(staff_page(Capability.VIEW_CLINIC), name="dispatch")
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """A signed-in staff member changes their password; their other sessions end, this one
+    goes on."""
+
+    template_name = "core/password_change.html"
+    success_url = reverse_lazy("core:home")
+
+    def form_valid(self, form):
+        actor = actor_from_request(self.request)
+        passwords.set_password(actor, form.user, form.cleaned_data["new_password1"], how="change")
+        update_session_auth_hash(self.request, form.user)
+        messages.success(
+            self.request,
+            "Your password is changed. You stay signed in here; everywhere else, you are "
+            "signed out.",
+        )
+        return HttpResponseRedirect(self.get_success_url())
+
+    def form_invalid(self, form):
+        return self.render_to_response(self.get_context_data(form=form), status=422)

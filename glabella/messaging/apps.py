@@ -5,3 +5,7 @@ class MessagingConfig(AppConfig):
     name = "glabella.messaging"
     label = "messaging"
     verbose_name = "Messaging"
+
+    def ready(self) -> None:
+        # Listens to core's account_locked: the alert to the locked account's owner.
+        from glabella.messaging import receivers  # noqa: F401

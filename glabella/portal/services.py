@@ -22,10 +22,10 @@ from django.utils import timezone
 from glabella.clinic.areas import area_key
 from glabella.clinic.models import Location
 from glabella.clinic.services import locations_serving
-from glabella.core import audit, phones, throttle
-from glabella.core.access import Actor
+from glabella.core import audit, lockout, phones, throttle
+from glabella.core.access import Actor, client_ip
 from glabella.core.db import write_transaction
-from glabella.core.errors import Forbidden, ValidationFailed
+from glabella.core.errors import Forbidden, Throttled, ValidationFailed
 from glabella.core.roles import Capability
 from glabella.core.text import CONTROL
 from glabella.messaging.models import Channel
@@ -291,8 +291,11 @@ def user_for(patient: Patient):
     return patient.user
 
 
-def password_sign_in(data: dict, *, ip: str | None, now=None):
-    """The user for an email and password, or ValidationFailed on the password field."""
+def password_sign_in(request, data: dict, *, now=None):
+    """The user for an email and password, or a refusal on the password field: ValidationFailed
+    for a wrong one, Throttled when the email or address is over the public forms' limit or
+    axes has locked the account or the address (every failure is counted by axes, through the
+    request it needs)."""
     errors: dict[str, list[str]] = {}
     email = _clean_email(data.get("email"), errors)
     password = str(data.get("password") or "")
@@ -300,11 +303,13 @@ def password_sign_in(data: dict, *, ip: str | None, now=None):
         errors["password"] = ["Enter your password, or choose to have a link emailed."]
     if errors:
         raise ValidationFailed(errors)
-    throttle.check_public_form("sign-in", email=email, ip=ip, now=now)
+    throttle.check_public_form("sign-in", email=email, ip=client_ip(request), now=now)
     for patient in patients_with_email(email):
         user = patient.user
-        if user is not None and authenticate(username=user.username, password=password):
+        if user is not None and authenticate(request, username=user.username, password=password):
             return user
+    if lockout.locked_out(request):
+        raise Throttled(lockout.locked_message(), field="password")
     raise ValidationFailed(
         {
             "password": [

@@ -132,7 +132,7 @@ def sign_in(request):
             data = form.cleaned_data
             with refusal_on(form, kinds=(DomainError,)) as refused:
                 if data.get("method") == "password":
-                    user = services.password_sign_in(data, ip=client_ip(request))
+                    user = services.password_sign_in(request, data)
                     login(request, user, backend=BACKEND)
                     return redirect("portal:me")
                 services.request_link(data, ip=client_ip(request))

@@ -1,0 +1,7 @@
+"""Signals core sends; listeners connect in their own receivers.py."""
+
+from django.dispatch import Signal
+
+# An account was locked after repeated failed sign-ins (sent once per lock, inside the write of
+# its access-log row): `user`, `lock_id` (that row's id), `minutes` (how long the lock lasts).
+account_locked = Signal()

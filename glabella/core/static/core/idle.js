@@ -1,0 +1,66 @@
+// Idle logoff on staff pages: a minute before the quiet time runs out, a notice with a
+// "stay signed in" button; when it has run out, the page goes to sign-in (the server signs the
+// person out at that request and says why). Each request to the server restarts the count.
+(function () {
+  "use strict";
+  var body = document.body;
+  var minutes = Number(body.getAttribute("data-idle-minutes"));
+  if (!minutes) { return; }
+  var signIn = body.getAttribute("data-idle-sign-in");
+  var stillHere = body.getAttribute("data-idle-still-here");
+  var quiet = minutes * 60 * 1000;
+  var warnBefore = Math.min(60 * 1000, quiet / 2);
+  var timers = [];
+  var notice = null;
+
+  function csrfToken() {
+    var found = document.querySelector("input[name=csrfmiddlewaretoken]");
+    if (found) { return found.value; }
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return match ? decodeURIComponent(match[1]) : "";
+  }
+
+  function hideNotice() {
+    if (notice) { notice.remove(); notice = null; }
+  }
+
+  function warn() {
+    hideNotice();
+    notice = document.createElement("div");
+    notice.className = "banner warning idle-warning";
+    notice.setAttribute("role", "alert");
+    var text = document.createElement("p");
+    text.textContent = "You will be signed out in a minute without activity, to keep patients' records private. ";
+    var button = document.createElement("button");
+    button.type = "button";
+    button.textContent = "Stay signed in";
+    button.addEventListener("click", function () {
+      fetch(stillHere, {
+        method: "POST",
+        credentials: "same-origin",
+        redirect: "manual",
+        headers: { "X-CSRFToken": csrfToken() }
+      }).then(function (response) {
+        if (response.ok) { restart(); } else { window.location.assign(signIn); }
+      });
+    });
+    text.appendChild(button);
+    notice.appendChild(text);
+    var main = document.getElementById("main") || body;
+    main.insertBefore(notice, main.firstChild);
+  }
+
+  function signOut() {
+    window.location.assign(signIn + "?next=" + encodeURIComponent(window.location.pathname + window.location.search));
+  }
+
+  function restart() {
+    hideNotice();
+    timers.forEach(clearTimeout);
+    // The server counts from its last request; a few seconds' margin so the page never leaves first.
+    timers = [setTimeout(warn, quiet - warnBefore), setTimeout(signOut, quiet + 5000)];
+  }
+
+  document.addEventListener("htmx:afterRequest", restart);
+  restart();
+})();
