@@ -84,6 +84,10 @@ class Kind(StrEnum):
     SITE_TEXT = "site-text"  # an editable text on the public site
     CONTACT_MESSAGE = "contact-message"  # a message sent through the public contact form
     CONTACT_INBOX = "contact-inbox"
+    # signing and the clinic's tablet (issue 18: re-authentication, the locked tablet)
+    SIGNING_CHECK = "signing-check"  # a signer's PIN or password checked at signing
+    SIGNING_PIN = "signing-pin"  # a staff member set their own signing PIN
+    TABLET_RELEASE = "tablet-release"  # a staff member unlocked the tablet from a patient's forms
 
 
 def as_kind(object_type) -> Kind:

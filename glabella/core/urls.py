@@ -8,4 +8,5 @@ urlpatterns = [
     path("home/", views.home, name="home"),
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="sign-out"),
+    path("staff/signing-pin/", views.signing_pin, name="signing-pin"),
 ]

@@ -1,11 +1,16 @@
 """Sign-in, and the home page that sends each person where they work."""
 
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
+from glabella.core import signing
 from glabella.core.access import actor_from_request
-from glabella.core.forms import SignInForm
+from glabella.core.decorators import staff_page
+from glabella.core.forms import SignInForm, SigningPinForm
+from glabella.core.pages import refusal_on
+from glabella.core.roles import Capability
 
 
 class SignInView(auth_views.LoginView):
@@ -28,3 +33,22 @@ def home(request):
     if actor.is_patient:
         return redirect("portal:me")
     return render(request, "core/forbidden.html", status=403)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(Capability.SIGN_DECISION)
+def signing_pin(request):
+    """A clinician sets their own signing PIN, typed instead of the password when signing."""
+    form = SigningPinForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            with refusal_on(form) as refused:
+                signing.set_pin(request.actor, **form.cleaned_data)
+            if not refused:
+                messages.success(request, "Your signing PIN is set.")
+                return redirect("core:signing-pin")
+            status = refused.status
+    context = {"form": form, "has_pin": signing.has_pin(request.actor.staff)}
+    return render(request, "core/signing_pin.html", context, status=status)
