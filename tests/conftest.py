@@ -187,6 +187,24 @@ def actor_of(users):
     return make
 
 
+# ---- signing: re-authentication (issue 18, point 4)
+
+
+def proof_for(actor):
+    """The signer re-enters their password, as the sign pages ask: a real check through
+    core.signing, for a demo account (whose password is the demo's)."""
+    from glabella.core import signing
+    from glabella.demo.clinic import DEMO_PASSWORD
+
+    return signing.prove(actor, DEMO_PASSWORD)
+
+
+@pytest.fixture
+def signing_proof():
+    """signing_proof(actor) -> the proof the signing services ask for (see proof_for)."""
+    return proof_for
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """The demo clinic is built once per run; each test's changes are rolled back around it."""
@@ -242,7 +260,8 @@ def clear_for_treatment(patient, *, product="botox_cosmetic", area="glabellar", 
     director = StaffMember.objects.get(user__username=STAFF_EMAILS["medical_director"])
     actor = actor_for(director.user, ip="127.0.0.1")
     submit_intake(actor, patient, intake_answers(**answers), via="staff")
-    return sign_decision(actor, patient, [{"product": product, "area": area, "allowed": True}])
+    lines = [{"product": product, "area": area, "allowed": True}]
+    return sign_decision(actor, patient, lines, proof=proof_for(actor))
 
 
 def receive_lot(clinic, product="botox_cosmetic", vial_units=100, **changes):
@@ -282,7 +301,7 @@ def treated(patient, clinic, actor_of):
     vial = stock.reconstitute(actor_of("injector"), lot.vials.get(), "2.5")
     record = charting.start(actor_of("injector"), appointment, "botox_cosmetic")
     charting.save_draft(actor_of("injector"), record, points=GLABELLAR, vial=vial)
-    return charting.lock(actor_of("injector"), record)
+    return charting.lock(actor_of("injector"), record, proof=proof_for(actor_of("injector")))
 
 
 # --- audit: the tests' table flush may empty the access log -----------------------------------

@@ -16,7 +16,7 @@ from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.messaging import delivery
 from glabella.messaging.models import Message
 from glabella.treatments import charting, cosign
-from tests.conftest import clinic_today, make_patient
+from tests.conftest import clinic_today, make_patient, proof_for
 from tests.test_treatments import GLABELLAR
 
 
@@ -45,8 +45,13 @@ def test_an_amendment_schedules_nothing_more(treated, actor_of):
     amendment = charting.amend(actor_of("injector"), treated)
     charting.save_draft(actor_of("injector"), amendment, points=GLABELLAR[:1], vial=treated.vial)
     # 24 U between the brows in the session: above the label, so the medical director co-signs
-    cosign.cosign(actor_of("medical_director"), amendment, note="Touch-up")
-    charting.lock(actor_of("injector"), amendment)
+    cosign.cosign(
+        actor_of("medical_director"),
+        amendment,
+        note="Touch-up",
+        proof=proof_for(actor_of("medical_director")),
+    )
+    charting.lock(actor_of("injector"), amendment, proof=proof_for(actor_of("injector")))
     assert CheckIn.objects.count() == 2 and Message.objects.filter(topic="aftercare").count() == 1
 
 

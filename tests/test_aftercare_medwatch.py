@@ -17,6 +17,7 @@ from glabella.aftercare.form3500 import Available, VialNow
 from glabella.aftercare.models import AdverseEvent
 from glabella.clinic.clock import clinic_today
 from glabella.core.models import AccessLog
+from tests.conftest import proof_for
 from tests.test_aftercare import EVENTS_API, post_json
 from tests.test_aftercare import event_data as base_data
 
@@ -208,7 +209,7 @@ def test_a_discarded_vial_whose_lot_has_a_sealed_vial_left_reads_available(
     used = stock.reconstitute(injector, lot.vials.order_by("number").first(), "2.5")
     record = charting.start(injector, appointment, "botox_cosmetic")
     charting.save_draft(injector, record, points=GLABELLAR, vial=used)
-    record = charting.lock(injector, record)
+    record = charting.lock(injector, record, proof=proof_for(injector))
     event = medwatch.open_event(injector, record, event_data())
     stock.discard(injector, used, "Set aside after the adverse event, then discarded")
     section = medwatch.export(event)["C_product_availability"]

@@ -14,7 +14,7 @@ from glabella.core.errors import Conflict, Forbidden, ValidationFailed
 from glabella.core.models import AccessLog
 from glabella.messaging.models import Message
 from glabella.treatments import charting
-from tests.conftest import clinic_today, make_patient
+from tests.conftest import clinic_today, make_patient, proof_for
 from tests.test_treatments import GLABELLAR
 
 
@@ -124,7 +124,7 @@ def test_a_signed_treatment_sends_its_products_text_and_area_notes_and_keeps_the
     vial = stock.reconstitute(actor_of("injector"), lot.vials.get(), "2.5")
     record = charting.start(actor_of("injector"), appointment, "botox_cosmetic")
     charting.save_draft(actor_of("injector"), record, points=GLABELLAR, vial=vial)
-    charting.lock(actor_of("injector"), record)
+    charting.lock(actor_of("injector"), record, proof=proof_for(actor_of("injector")))
 
     message = Message.objects.get(topic="aftercare")
     assert message.subject == "After BOTOX Cosmetic"

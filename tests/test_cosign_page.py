@@ -4,10 +4,11 @@ bands saved with the draft and read by the live panel, the co-sign form, and sig
 import pytest
 from django.urls import reverse
 
+from glabella.demo.clinic import DEMO_PASSWORD as SECRET
 from glabella.inventory import services as stock
 from glabella.treatments import cosign
 from glabella.treatments.models import TreatmentRecord
-from tests.conftest import clear_for_treatment, future_appointment, receive_lot
+from tests.conftest import clear_for_treatment, future_appointment, proof_for, receive_lot
 from tests.test_treatments import sign_consent
 from tests.test_treatments_pages import rows
 
@@ -86,20 +87,20 @@ def test_the_medical_director_cosigns_from_the_page_and_the_injector_then_signs(
 ):
     client, url, record = neck
     client.post(url, rows(*NECK, vial=vial, extra=bands(1, 1)))
-    refused = client.post(url, {"action": "sign"})
+    refused = client.post(url, {"action": "sign", "secret": SECRET})
     assert refused.status_code == 422 and b"Sign and lock" in refused.content
     assert b"co-signature is needed" in client.get(url).content
     assert b'value="cosign"' not in client.get(url).content
     director = client_for("medical_director")
     assert b"Co-sign above the ceiling" in director.get(url).content
-    too_long = director.post(url, {"action": "cosign", "note": "x" * 301})
+    too_long = director.post(url, {"action": "cosign", "secret": SECRET, "note": "x" * 301})
     assert too_long.status_code == 422 and b"300 plain characters" in too_long.content
     assert not record.cosignatures.exists()
-    done = director.post(url, {"action": "cosign", "note": "Strong bands"})
+    done = director.post(url, {"action": "cosign", "secret": SECRET, "note": "Strong bands"})
     assert done.status_code == 302
     shown = client.get(url).content
     assert b"Co-signed by" in shown and b"Strong bands" in shown
-    assert client.post(url, {"action": "sign"}).status_code == 302
+    assert client.post(url, {"action": "sign", "secret": SECRET}).status_code == 302
     record.refresh_from_db()
     assert record.locked and record.guard[0]["code"] == "area-above-label"
 
@@ -109,19 +110,21 @@ def test_only_the_medical_director_cosigns_on_the_page(neck, vial, client_for, p
     client, url, record = neck
     client.post(url, rows(*NECK, vial=vial, extra=bands(1, 1)))
     other = client_for(persona)
-    assert other.post(url, {"action": "cosign"}).status_code in (403, 404)
+    assert other.post(url, {"action": "cosign", "secret": SECRET}).status_code in (403, 404)
     assert not record.cosignatures.exists()
 
 
 def test_a_cosignature_for_another_plan_is_not_shown_as_valid(neck, vial, client_for, actor_of):
     client, url, record = neck
     client.post(url, rows(*NECK, vial=vial, extra=bands(1, 1)))
-    cosign.cosign(actor_of("medical_director"), record)
+    cosign.cosign(
+        actor_of("medical_director"), record, proof=proof_for(actor_of("medical_director"))
+    )
     assert b"Co-signed by" in client.get(url).content
     client.post(url, rows(*NECK, ("platysma", "2"), vial=vial, extra=bands(1, 1)))  # 38 U
     shown = client.get(url).content
     assert b"Co-signed by" not in shown and b"An earlier co-signature covered" in shown
-    assert client.post(url, {"action": "sign"}).status_code == 422
+    assert client.post(url, {"action": "sign", "secret": SECRET}).status_code == 422
 
 
 def test_the_neck_bands_are_asked_only_for_botox_cosmetic(client_for, patient, clinic):

@@ -10,7 +10,7 @@ from glabella.core.errors import Forbidden
 from glabella.core.models import AccessLog
 from glabella.outcomes import forecast, services
 from glabella.outcomes.models import Forecast
-from tests.conftest import future_appointment, make_patient
+from tests.conftest import future_appointment, make_patient, proof_for
 
 
 def test_signing_a_treatment_forecasts_its_wear_off_never_before_the_minimum_interval(treated):
@@ -39,8 +39,13 @@ def test_an_amendment_refreshes_the_forecast_of_its_session(treated, actor_of):
         vial=treated.vial,
     )
     # 24 U between the brows in the session: above the label, so the medical director co-signs
-    cosign.cosign(actor_of("medical_director"), amendment, note="Asymmetry")
-    charting.lock(actor_of("injector"), amendment)
+    cosign.cosign(
+        actor_of("medical_director"),
+        amendment,
+        note="Asymmetry",
+        proof=proof_for(actor_of("medical_director")),
+    )
+    charting.lock(actor_of("injector"), amendment, proof=proof_for(actor_of("injector")))
     assert Forecast.objects.count() == 1
     (course,) = services.session_courses(treated)
     assert course.dose_ratio == pytest.approx(1.2)

@@ -9,7 +9,7 @@ import pytest
 from glabella.screening.decisions import sign_decision
 from glabella.screening.intake import submit_intake
 from glabella.screening.models import SignedConsent
-from tests.conftest import intake_answers
+from tests.conftest import intake_answers, proof_for
 from tests.test_treatments import sign_consent
 
 WHY = "Bruxism with masseter hypertrophy; risks and options discussed"
@@ -33,7 +33,12 @@ def test_the_masseter_is_held_until_the_decision_has_it_as_an_off_label_line(
     director, patient, client_for, product, units
 ):
     submit_intake(director, patient, intake_answers(), via="staff")
-    sign_decision(director, patient, [{"product": product, "area": "glabellar", "allowed": True}])
+    sign_decision(
+        director,
+        patient,
+        [{"product": product, "area": "glabellar", "allowed": True}],
+        proof=proof_for(director),
+    )
     sign_consent(patient)
     injector = client_for("injector")
     level, codes = check(injector, patient, product, {"masseter": units})
@@ -52,6 +57,7 @@ def test_the_masseter_is_held_until_the_decision_has_it_as_an_off_label_line(
                 "rationale": WHY,
             },
         ],
+        proof=proof_for(director),
     )
     # The consent signed before the decision has no off-label paragraph: it does not cover it.
     level, codes = check(injector, patient, product, {"masseter": units})

@@ -7,6 +7,7 @@ that is added without an entry makes test_every_route_has_an_entry fail.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from glabella.demo.clinic import DEMO_PASSWORD as SECRET
 from glabella.messaging.models import Message
 from glabella.portal import services as portal_services
 from glabella.portal.models import ContactMessage
@@ -114,6 +115,9 @@ MATRIX = [
     ("core:password-reset-confirm", "get", {"uidb64": "MQ", "token": "forged"}, None, public(410)),
     ("core:password-change", "get", {}, None, page(ALL_STAFF)),
     ("core:password-change", "post", {}, {}, page(ALL_STAFF, ok=422)),
+    # A clinician's own signing PIN (issue 18): an empty form is refused field by field.
+    ("core:signing-pin", "get", {}, None, page(SIGNERS)),
+    ("core:signing-pin", "post", {}, {}, page(SIGNERS, ok=422)),
     ("patients:access-log", "get", {}, None, page(AUDITORS)),
     ("patients:search", "get", {}, None, page(ALL_STAFF)),
     ("patients:register", "get", {}, None, page(ALL_STAFF)),
@@ -408,7 +412,7 @@ MATRIX = [
         "treatments:record",
         "post",
         TREATMENT,
-        {"action": "cosign"},
+        {"action": "cosign", "secret": SECRET},
         page({"medical_director"}, ok=422),
     ),
     ("treatments:note-pdf", "get", TREATMENT, None, page(CLINICIANS)),

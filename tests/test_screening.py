@@ -52,7 +52,13 @@ from glabella.screening.models import (
 )
 from glabella.screening.policy import needs_review, policy_states, set_policy, set_review
 from glabella.screening.questionnaire import QUESTIONS
-from tests.conftest import STAFF_EMAILS, clear_for_treatment, intake_answers, make_patient
+from tests.conftest import (
+    STAFF_EMAILS,
+    clear_for_treatment,
+    intake_answers,
+    make_patient,
+    proof_for,
+)
 
 LA = ZoneInfo("America/Los_Angeles")
 
@@ -212,6 +218,7 @@ def test_a_decision_is_signed_per_product_and_area_and_runs_twelve_months(direct
             {"product": "dysport", "area": "glabellar", "allowed": False, "reason": "Prefers"},
         ],
         now=now,
+        proof=proof_for(director),
     )
     assert decision.expires_on == a_year_on
     assert decision.signer_label == "Dr. Daniel Reyes, MD"
@@ -230,12 +237,20 @@ def test_a_contraindicated_product_cannot_be_allowed(director, patient):
     before = counts()
     with pytest.raises(ValidationFailed) as failed:
         sign_decision(
-            director, patient, [{"product": "dysport", "area": "glabellar", "allowed": True}]
+            director,
+            patient,
+            [{"product": "dysport", "area": "glabellar", "allowed": True}],
+            proof=proof_for(director),
         )
     assert "contraindicated" in failed.value.fields["lines.0.allowed"][0]
     assert counts() == before
     sign_decision(  # BOTOX Cosmetic has no milk protein
-        director, patient, [{"product": "botox_cosmetic", "area": "glabellar", "allowed": True}]
+        director,
+        patient,
+        [{"product": "botox_cosmetic", "area": "glabellar", "allowed": True}],
+        proof=proof_for(  # BOTOX Cosmetic has no milk protein
+            director
+        ),
     )
 
 
@@ -267,7 +282,7 @@ def test_bad_decisions_are_refused_field_by_field_and_write_nothing(
     submit_intake(director, patient, intake_answers(), via="staff")
     before = counts()
     with pytest.raises(ValidationFailed) as failed:
-        sign_decision(director, patient, lines)
+        sign_decision(director, patient, lines, proof=proof_for(director))
     assert field in failed.value.fields
     assert counts() == before
 
@@ -277,25 +292,25 @@ def test_only_a_prescriber_with_a_current_licence_signs(actor_of, director, pati
     line = [{"product": "botox_cosmetic", "area": "glabellar", "allowed": True}]
     for actor in (actor_of("front_desk"), actor_of("owner"), nurse_actor()):
         with pytest.raises(Forbidden):
-            sign_decision(actor, patient, line)
+            sign_decision(actor, patient, line, proof=proof_for(actor))
     staff = StaffMember.objects.get(user__username=STAFF_EMAILS["injector"])
     StaffMember.objects.filter(pk=staff.pk).update(licence_expires="2020-01-01")
     with pytest.raises(Forbidden):
-        sign_decision(actor_of("injector"), patient, line)
+        sign_decision(actor_of("injector"), patient, line, proof=proof_for(actor_of("injector")))
     assert not CandidacyDecision.objects.exists()
 
 
 def test_a_decision_needs_answers_and_the_findings_the_signer_saw(director, patient):
     line = [{"product": "botox_cosmetic", "area": "glabellar", "allowed": True}]
     with pytest.raises(ValidationFailed) as failed:
-        sign_decision(director, patient, line)
+        sign_decision(director, patient, line, proof=proof_for(director))
     assert "intake" in failed.value.fields
     submit_intake(director, patient, intake_answers(), via="staff")
     today = clinic_today(patient)
     shown = signature_key(signature_of(evaluate_patient(patient, today)))
     patient.medications.create(name="warfarin")  # the record changes while the signer reads
     with pytest.raises(Conflict):
-        sign_decision(director, patient, line, shown=shown)
+        sign_decision(director, patient, line, shown=shown, proof=proof_for(director))
 
 
 def test_changed_answers_invalidate_the_decision_and_same_answers_do_not(director, patient):
@@ -399,6 +414,7 @@ def test_a_decision_that_declines_everything_does_not_clear_a_booking(actor_of, 
         director,
         patient,
         [{"product": "botox_cosmetic", "area": "glabellar", "allowed": False, "reason": "Later"}],
+        proof=proof_for(director),
     )
     book(actor_of("front_desk"), clinic, patient, at(2, 10), "consultation")
     with pytest.raises(ValidationFailed) as failed:
@@ -544,7 +560,12 @@ def test_an_off_label_area_is_cleared_only_when_decided_as_an_off_label_line(
     from glabella.catalogue.areas import ChartArea
 
     submit_intake(director, patient, intake_answers(), via="staff")
-    sign_decision(director, patient, [{"product": product, "area": "glabellar", "allowed": True}])
+    sign_decision(
+        director,
+        patient,
+        [{"product": product, "area": "glabellar", "allowed": True}],
+        proof=proof_for(director),
+    )
     today = clinic_today(patient)
     _, cleared = clearance(patient, product, today)
     assert "glabellar" in cleared and ChartArea.MASSETER not in cleared
@@ -562,6 +583,7 @@ def test_an_off_label_area_is_cleared_only_when_decided_as_an_off_label_line(
                 "rationale": WHY,
             },
         ],
+        proof=proof_for(director),
     )
     _, cleared = clearance(patient, product, today)
     assert ChartArea.MASSETER in cleared and ChartArea.GLABELLAR in cleared
@@ -598,6 +620,7 @@ def test_every_off_label_chart_area_can_be_decided_and_none_is_cleared_without_i
             }
             for area in sorted(off_chart)
         ],
+        proof=proof_for(director),
     )
     _, cleared = clearance(patient, "xeomin", clinic_today(patient))
     assert {a.value for a in cleared} == off_chart
@@ -619,6 +642,7 @@ def test_a_label_area_of_another_product_is_off_label_for_this_one(director, pat
                 "rationale": "Crow's feet, dosed by the house protocol",
             }
         ],
+        proof=proof_for(director),
     )
     line = decision.lines.get()
     assert line.off_label and line.verdict == "eligible"
@@ -648,7 +672,12 @@ def test_bad_off_label_lines_are_refused_at_their_field_and_write_nothing(
     submit_intake(director, patient, intake_answers(), via="staff")
     before = counts()
     with pytest.raises(ValidationFailed) as failed:
-        sign_decision(director, patient, [{"product": "botox_cosmetic", "allowed": True, **line}])
+        sign_decision(
+            director,
+            patient,
+            [{"product": "botox_cosmetic", "allowed": True, **line}],
+            proof=proof_for(director),
+        )
     assert field in failed.value.fields
     assert counts() == before
 
@@ -669,6 +698,7 @@ def test_a_contraindicated_product_cannot_be_allowed_off_label_either(director, 
                     "rationale": WHY,
                 }
             ],
+            proof=proof_for(director),
         )
     assert "contraindicated" in failed.value.fields["lines.0.allowed"][0]
     assert counts() == before

@@ -14,6 +14,7 @@ from glabella.catalogue.areas import Area
 from glabella.catalogue.products import Product, label_areas
 from glabella.clinic.clock import clinic_today
 from glabella.core.models import AccessLog
+from glabella.demo.clinic import DEMO_PASSWORD as SECRET
 from glabella.messaging.models import Message
 from glabella.screening.consents import consent_text, current_documents, sha256, text_of
 from glabella.screening.decisions import offered_products, sign_decision
@@ -28,7 +29,7 @@ from glabella.screening.models import (
     SignedConsent,
 )
 from glabella.screening.policy import needs_review, policies_off
-from tests.conftest import PERSONAS, clear_for_treatment, intake_answers
+from tests.conftest import PERSONAS, clear_for_treatment, intake_answers, proof_for
 
 QUESTIONS = list(intake_answers()["answers"])
 
@@ -150,7 +151,8 @@ def test_a_bad_signature_is_shown_at_its_field_and_a_stale_text_is_refused(clien
     response = client.post(url, {"shown": shown, "typed_name": "Grace Holloway"})
     assert response.status_code == 422 and b"Draw your signature in the box" in response.content
     response = client.post(
-        url, {"shown": "0" * 64, "typed_name": "Grace Holloway", "adopt_typed": "on"}
+        url,
+        {"shown": "0" * 64, "typed_name": "Grace Holloway", "adopt_typed": "on"},
     )
     assert response.status_code == 409 and b"newer version" in response.content
     assert not SignedConsent.objects.exists()
@@ -249,14 +251,17 @@ def test_the_decision_page_signs_and_refuses_what_the_label_rules_out(
     client = client_for("injector")
     url = reverse("screening:sign-decision", args=[patient.public_id])
     shown = shown_value(client.get(url))
-    refused = client.post(url, {"shown": shown, "d_dysport__glabellar": "allow"})
+    refused = client.post(url, {"secret": SECRET, "shown": shown, "d_dysport__glabellar": "allow"})
     assert refused.status_code == 422 and b"cannot be allowed" in refused.content
-    stale = client.post(url, {"shown": "stale", "d_botox_cosmetic__glabellar": "allow"})
+    stale = client.post(
+        url, {"secret": SECRET, "shown": "stale", "d_botox_cosmetic__glabellar": "allow"}
+    )
     assert stale.status_code == 409 and b"changed while you were deciding" in stale.content
     assert not CandidacyDecision.objects.exists()
     signed = client.post(
         url,
         {
+            "secret": SECRET,
             "shown": shown,
             "d_botox_cosmetic__glabellar": "allow",
             "d_botox_cosmetic__forehead": "decline",
@@ -398,12 +403,16 @@ def test_intake_and_decisions_through_the_api(client_for, patient):
     client = client_for("injector")
     key = client.get(f"{base}/screening").json()["signature_key"]
     line = {"product": "xeomin", "area": "glabellar", "allowed": True}
-    signed = post(client, f"{base}/decisions", {"lines": [line], "shown": key})
+    signed = post(client, f"{base}/decisions", {"secret": SECRET, "lines": [line], "shown": key})
     assert signed.status_code == 201 and signed.json()["lines"][0]["verdict"] == "eligible"
-    wrong = post(client, f"{base}/decisions", {"lines": [{**line, "area": "jawline"}]})
+    wrong = post(
+        client, f"{base}/decisions", {"secret": SECRET, "lines": [{**line, "area": "jawline"}]}
+    )
     assert wrong.status_code == 422 and "lines.0.area" in wrong.json()["error"]["fields"]
     # Platysma is off Xeomin's label: only as an off-label line with its rationale.
-    off = post(client, f"{base}/decisions", {"lines": [{**line, "area": "platysma"}]})
+    off = post(
+        client, f"{base}/decisions", {"secret": SECRET, "lines": [{**line, "area": "platysma"}]}
+    )
     assert off.status_code == 422 and "lines.0.off_label" in off.json()["error"]["fields"]
     listed = client_for("patient").get(f"{base}/decisions").json()
     assert [d["status"] for d in listed] == ["current"]
@@ -599,12 +608,14 @@ def test_an_off_label_line_through_the_api_returns_its_record(client_for, patien
     client = client_for("medical_director")
     line = {"product": "botox_cosmetic", "area": "masseter", "allowed": True}
     before = written()
-    bad = post(client, f"{base}/decisions", {"lines": [line]})
+    bad = post(client, f"{base}/decisions", {"secret": SECRET, "lines": [line]})
     assert bad.status_code == 422 and set(bad.json()["error"]["fields"]) == {"lines.0.off_label"}
     assert written() == before
     why = "Jaw clenching; examined, risks discussed"
     signed = post(
-        client, f"{base}/decisions", {"lines": [{**line, "off_label": True, "rationale": why}]}
+        client,
+        f"{base}/decisions",
+        {"secret": SECRET, "lines": [{**line, "off_label": True, "rationale": why}]},
     )
     assert signed.status_code == 201
     body = signed.json()
@@ -624,12 +635,17 @@ def test_the_decision_page_signs_an_off_label_line_with_its_rationale(
     client = client_for("injector")
     page = client.get(url)
     assert b"Off-label areas" in page.content and b"Jaw (masseter)" in page.content
-    data = {"shown": shown_value(page), "ol_product_0": "xeomin", "ol_area_0": "perioral"}
+    data = {
+        "secret": SECRET,
+        "shown": shown_value(page),
+        "ol_product_0": "xeomin",
+        "ol_area_0": "perioral",
+    }
     before = written()
     missing = client.post(url, data)
     assert missing.status_code == 422
     assert "ol_rationale_0" in missing.context["form"].errors
-    half = client.post(url, {"shown": data["shown"], "ol_product_0": "xeomin"})
+    half = client.post(url, {"secret": SECRET, "shown": data["shown"], "ol_product_0": "xeomin"})
     assert half.status_code == 422 and "ol_area_0" in half.context["form"].errors
     assert written()[:-1] == before[:-1]  # the page's own reads are logged; nothing else
     why = "Lip lines; low dose per house protocol"
@@ -650,6 +666,7 @@ def test_the_decision_page_signs_an_off_label_line_with_its_rationale(
 
 def consent_post(page, **extra):
     return {
+        "secret": SECRET,
         "shown": shown_value(page),
         "typed_name": "Grace Holloway",
         "adopt_typed": "on",
@@ -724,6 +741,7 @@ def test_the_consent_has_an_off_label_paragraph_when_the_decision_has_off_label_
                 "rationale": "Jaw clenching, examined",
             },
         ],
+        proof=proof_for(director),
     )
     page = client.get(url)
     assert b"Use outside the label" in page.content and b"jaw (masseter)" in page.content

@@ -20,7 +20,13 @@ from glabella.scheduling.models import Appointment
 from glabella.treatments import charting as treatments
 from glabella.treatments.models import TreatmentRecord
 from glabella.treatments.signals import treatment_signed
-from tests.conftest import clear_for_treatment, future_appointment, make_patient, receive_lot
+from tests.conftest import (
+    clear_for_treatment,
+    future_appointment,
+    make_patient,
+    proof_for,
+    receive_lot,
+)
 from tests.test_screening import at, book
 from tests.test_treatments import GLABELLAR, sign_consent
 
@@ -154,7 +160,9 @@ def drafted(patient, clinic, actor_of):
 
 def test_a_signed_treatment_sets_off_aftercare_then_the_forecast(drafted, actor_of):
     with connected(treatment_signed, listen):
-        record = treatments.lock(actor_of("injector"), drafted)
+        record = treatments.lock(
+            actor_of("injector"), drafted, proof=proof_for(actor_of("injector"))
+        )
         assert [kw["record"].pk for _, kw in heard] == [record.pk]
     assert Sent.objects.filter(treatment=record).exists()
     assert CheckIn.objects.filter(treatment=record).count() == 2
@@ -163,7 +171,7 @@ def test_a_signed_treatment_sets_off_aftercare_then_the_forecast(drafted, actor_
 
 def test_a_failing_receiver_of_a_signing_leaves_the_record_a_draft(drafted, actor_of):
     with connected(treatment_signed, refuse_later), pytest.raises(Refused):
-        treatments.lock(actor_of("injector"), drafted)
+        treatments.lock(actor_of("injector"), drafted, proof=proof_for(actor_of("injector")))
     assert TreatmentRecord.objects.get(pk=drafted.pk).locked_at is None
     assert not Sent.objects.exists() and not CheckIn.objects.exists()
     assert not Course.objects.exists()

@@ -10,7 +10,13 @@ from glabella.core.models import AccessLog
 from glabella.inventory.models import Lot, Movement, Vial
 from glabella.messaging.models import Message
 from glabella.treatments import charting
-from tests.conftest import clear_for_treatment, clinic_today, future_appointment, receive_lot
+from tests.conftest import (
+    clear_for_treatment,
+    clinic_today,
+    future_appointment,
+    proof_for,
+    receive_lot,
+)
 from tests.test_treatments import GLABELLAR, sign_consent
 
 
@@ -81,7 +87,7 @@ def test_the_recall_page_lists_exports_and_notifies_once(client_for, patient, cl
     stock.reconstitute(actor_of("injector"), vial, "2.5")
     record = charting.start(actor_of("injector"), appointment, "botox_cosmetic")
     charting.save_draft(actor_of("injector"), record, points=GLABELLAR, vial=vial)
-    charting.lock(actor_of("injector"), record)
+    charting.lock(actor_of("injector"), record, proof=proof_for(actor_of("injector")))
     client = client_for("medical_director")
     url = reverse("treatments:recall", args=[lot.public_id])
     page = client.get(url)
@@ -109,7 +115,7 @@ def test_reports_add_up_units_waste_and_stock_value(client_for, patient, clinic,
     vial = stock.reconstitute(actor_of("injector"), lot.vials.order_by("number").first(), "2.5")
     record = charting.start(actor_of("injector"), appointment, "botox_cosmetic")
     charting.save_draft(actor_of("injector"), record, points=GLABELLAR, vial=vial)
-    charting.lock(actor_of("injector"), record)
+    charting.lock(actor_of("injector"), record, proof=proof_for(actor_of("injector")))
     stock.waste(actor_of("injector"), vial, "5", "Spilled")
     from glabella.treatments.reports import figures
 

@@ -14,6 +14,7 @@ from django.urls import reverse
 from glabella.clinic import clock
 from glabella.clinic.clock import clinic_zone
 from glabella.core.errors import Forbidden, ValidationFailed
+from glabella.demo.clinic import DEMO_PASSWORD as SECRET
 from glabella.inventory import services as stock
 from glabella.inventory.models import Movement, Vial
 from glabella.screening import consents
@@ -29,6 +30,7 @@ from tests.conftest import (
     future_appointment,
     intake_answers,
     make_patient,
+    proof_for,
     receive_lot,
 )
 
@@ -84,7 +86,7 @@ def draft(injector, ready):
 def test_a_treatment_is_charted_checked_and_signed(injector, draft, vial):
     charting.save_draft(injector, draft, points=GLABELLAR, vial=vial, notes_before="Frowns hard")
     assert guard.check(draft, at=NOW).ok
-    locked = charting.lock(injector, draft, now=NOW)
+    locked = charting.lock(injector, draft, now=NOW, proof=proof_for(injector))
     locked.refresh_from_db()
     assert locked.status == "locked" and locked.guard == [] and locked.decision is not None
     assert locked.consent is not None
@@ -149,7 +151,7 @@ def test_signing_stops_at_a_block_and_draws_nothing(injector, clinic, vial):
     crows = [{"area": "lateral_canthal_left", "x": "0.2", "y": "0.4", "units": "4"}] * 3
     charting.save_draft(injector, record, points=GLABELLAR + crows, vial=vial)
     with pytest.raises(ValidationFailed) as failed:
-        charting.lock(injector, record, now=NOW)
+        charting.lock(injector, record, now=NOW, proof=proof_for(injector))
     guard = " ".join(failed.value.fields["guard"])
     assert "No current signed consent" in guard and "crow's feet" in guard
     vial.refresh_from_db()
@@ -161,10 +163,10 @@ def test_a_warning_needs_a_reason_which_is_kept(injector, clinic, vial):
     record = reported_toxin_draft(injector, clinic, [{"product": "Dysport", "date": days_ago(30)}])
     charting.save_draft(injector, record, points=GLABELLAR, vial=vial)
     with pytest.raises(ValidationFailed) as failed:
-        charting.lock(injector, record, now=NOW)
+        charting.lock(injector, record, now=NOW, proof=proof_for(injector))
     assert {"reasons.interval", "reasons.cumulative-other"} <= set(failed.value.fields)
     reasons = {"interval": "Dysport 30 days ago", "cumulative-other": "Cosmetic, 50 U"}
-    locked = charting.lock(injector, record, reasons=reasons, now=NOW)
+    locked = charting.lock(injector, record, reasons=reasons, now=NOW, proof=proof_for(injector))
     locked.refresh_from_db()
     assert locked.reasons == reasons
     assert {f["code"] for f in locked.guard} == {"interval", "cumulative-other"}
@@ -177,15 +179,27 @@ def test_a_dose_above_the_label_signs_only_with_the_medical_directors_cosignatur
     charting.save_draft(injector, draft, points=heavy, vial=vial)
     typed = {"area-above-label": "Strong corrugators"}
     with pytest.raises(ValidationFailed) as failed:  # a typed reason never lifts a ceiling
-        charting.lock(injector, draft, reasons=typed, now=NOW)
+        charting.lock(injector, draft, reasons=typed, now=NOW, proof=proof_for(injector))
     assert "above the label's 20 U" in failed.value.fields["cosign"][0]
     for persona in ("injector", "owner", "front_desk"):
         with pytest.raises(Forbidden):
-            cosign.cosign(actor_of(persona), draft, note="Fine by me", now=NOW)
-    cosigned = cosign.cosign(actor_of("medical_director"), draft, note="Strong frown", now=NOW)
+            cosign.cosign(
+                actor_of(persona),
+                draft,
+                note="Fine by me",
+                now=NOW,
+                proof=proof_for(actor_of(persona)),
+            )
+    cosigned = cosign.cosign(
+        actor_of("medical_director"),
+        draft,
+        note="Strong frown",
+        now=NOW,
+        proof=proof_for(actor_of("medical_director")),
+    )
     assert cosigned.staff.role == "medical_director"
     assert [c["code"] for c in cosigned.ceilings] == ["area-above-label"]
-    locked = charting.lock(injector, draft, now=NOW)
+    locked = charting.lock(injector, draft, now=NOW, proof=proof_for(injector))
     locked.refresh_from_db()
     assert locked.locked and locked.guard[0]["code"] == "area-above-label"
     assert locked.reasons == {}
@@ -195,10 +209,12 @@ def test_a_dose_above_the_label_signs_only_with_the_medical_directors_cosignatur
 
 def test_a_cosignature_covers_the_plan_it_saw_and_no_other(actor_of, injector, draft, vial):
     charting.save_draft(injector, draft, points=[{**GLABELLAR[0], "units": "6"}] * 4, vial=vial)
-    cosign.cosign(actor_of("medical_director"), draft, now=NOW)  # 24 U
+    cosign.cosign(
+        actor_of("medical_director"), draft, now=NOW, proof=proof_for(actor_of("medical_director"))
+    )  # 24 U
     charting.save_draft(injector, draft, points=[{**GLABELLAR[0], "units": "6"}] * 5, vial=vial)
     with pytest.raises(ValidationFailed) as failed:
-        charting.lock(injector, draft, now=NOW)
+        charting.lock(injector, draft, now=NOW, proof=proof_for(injector))
     assert "cosign" in failed.value.fields  # 30 U was never co-signed
     assert draft.points.filter(movement__isnull=False).count() == 0
 
@@ -209,20 +225,39 @@ def test_60_units_glabellar_with_44_in_one_point_needs_the_medical_director(
     points = [{**GLABELLAR[0], "units": "44"}, *GLABELLAR[1:]]
     charting.save_draft(injector, draft, points=points, vial=vial)
     with pytest.raises(ValidationFailed) as failed:
-        charting.lock(injector, draft, reasons={"area-above-label": "x" * 20}, now=NOW)
+        charting.lock(
+            injector,
+            draft,
+            reasons={"area-above-label": "x" * 20},
+            now=NOW,
+            proof=proof_for(injector),
+        )
     messages = " ".join(failed.value.fields["cosign"])
     assert "60 U is above the label's 20 U" in messages and "44 U in one point" in messages
-    cosign.cosign(actor_of("medical_director"), draft, now=NOW)
-    assert charting.lock(injector, draft, now=NOW).locked
+    cosign.cosign(
+        actor_of("medical_director"), draft, now=NOW, proof=proof_for(actor_of("medical_director"))
+    )
+    assert charting.lock(injector, draft, now=NOW, proof=proof_for(injector)).locked
 
 
 def test_a_plan_within_every_ceiling_needs_no_cosignature(actor_of, draft, injector, vial):
     charting.save_draft(injector, draft, points=GLABELLAR, vial=vial)
     with pytest.raises(ValidationFailed) as failed:
-        cosign.cosign(actor_of("medical_director"), draft, now=NOW)
+        cosign.cosign(
+            actor_of("medical_director"),
+            draft,
+            now=NOW,
+            proof=proof_for(actor_of("medical_director")),
+        )
     assert "record" in failed.value.fields
     with pytest.raises(ValidationFailed) as failed:
-        cosign.cosign(actor_of("medical_director"), draft, note="x" * 301, now=NOW)
+        cosign.cosign(
+            actor_of("medical_director"),
+            draft,
+            note="x" * 301,
+            now=NOW,
+            proof=proof_for(actor_of("medical_director")),
+        )
     assert "note" in failed.value.fields
 
 
@@ -230,18 +265,24 @@ def test_an_off_label_area_without_its_decision_holds_signing(injector, draft, v
     chin = [{"area": "mentalis", "x": "0.5", "y": "0.9", "units": "2"}] * 2
     charting.save_draft(injector, draft, points=GLABELLAR + chin, vial=vial)
     with pytest.raises(ValidationFailed) as failed:
-        charting.lock(injector, draft, reasons={"off-label": "Chin dimpling"}, now=NOW)
+        charting.lock(
+            injector,
+            draft,
+            reasons={"off-label": "Chin dimpling"},
+            now=NOW,
+            proof=proof_for(injector),
+        )
     assert "no candidacy decision records it" in " ".join(failed.value.fields["guard"])
 
 
 def test_a_locked_record_never_changes_by_any_path(injector, draft, vial):
     charting.save_draft(injector, draft, points=GLABELLAR, vial=vial)
-    charting.lock(injector, draft, now=NOW)
+    charting.lock(injector, draft, now=NOW, proof=proof_for(injector))
     record = TreatmentRecord.objects.get(pk=draft.pk)
     with pytest.raises(ValidationFailed):
         charting.save_draft(injector, record, points=GLABELLAR[:1], vial=vial)
     with pytest.raises(ValidationFailed):
-        charting.lock(injector, record, now=NOW)
+        charting.lock(injector, record, now=NOW, proof=proof_for(injector))
     record.notes_after = "changed"
     with pytest.raises(RecordLocked):
         record.save()
@@ -261,16 +302,23 @@ def test_a_locked_record_never_changes_by_any_path(injector, draft, vial):
 
 def test_an_amendment_adds_to_the_session_and_leaves_the_original(actor_of, injector, draft, vial):
     charting.save_draft(injector, draft, points=GLABELLAR, vial=vial)
-    original = charting.lock(injector, draft, now=NOW)
+    original = charting.lock(injector, draft, now=NOW, proof=proof_for(injector))
     amendment = charting.amend(injector, TreatmentRecord.objects.get(pk=original.pk))
     touch_up = [{"area": "glabellar", "x": "0.5", "y": "0.32", "units": "2"}]
     charting.save_draft(injector, amendment, points=touch_up, vial=vial, notes_after="Asymmetry")
     with pytest.raises(ValidationFailed) as failed:  # 22 U between the brows in the session
-        charting.lock(injector, amendment, now=NOW + timedelta(minutes=5))
+        charting.lock(
+            injector, amendment, now=NOW + timedelta(minutes=5), proof=proof_for(injector)
+        )
     assert "22 U is above the label's 20 U" in failed.value.fields["cosign"][0]
     assert "reasons.interval" not in failed.value.fields  # the session is not its own past
-    cosign.cosign(actor_of("medical_director"), amendment, now=NOW + timedelta(minutes=4))
-    charting.lock(injector, amendment, now=NOW + timedelta(minutes=5))
+    cosign.cosign(
+        actor_of("medical_director"),
+        amendment,
+        now=NOW + timedelta(minutes=4),
+        proof=proof_for(actor_of("medical_director")),
+    )
+    charting.lock(injector, amendment, now=NOW + timedelta(minutes=5), proof=proof_for(injector))
     vial.refresh_from_db()
     assert vial.units_left == D(78)
     assert [a.pk for a in TreatmentRecord.objects.get(pk=original.pk).amendments.all()] == [
@@ -335,7 +383,7 @@ def test_a_recall_finds_everyone_treated_from_the_lot_in_one_query(
     injector, draft, vial, django_assert_num_queries
 ):
     charting.save_draft(injector, draft, points=GLABELLAR, vial=vial)
-    charting.lock(injector, draft, now=NOW)
+    charting.lock(injector, draft, now=NOW, proof=proof_for(injector))
     with django_assert_num_queries(1):
         treated = recall.recall(vial.lot)
     assert len(treated) == 1
@@ -413,7 +461,7 @@ def test_charting_signing_and_amending_through_the_api(client_for, ready, vial):
     assert bad.status_code == 422 and "points.0.x" in bad.json()["error"]["fields"]
     saved = post(client, f"{url}/draft", {"points": GLABELLAR, "vial": str(vial.public_id)})
     assert saved.status_code == 200 and len(saved.json()["points"]) == 5
-    signed = post(client, f"{url}/sign", {})
+    signed = post(client, f"{url}/sign", {"secret": SECRET})
     assert signed.status_code == 200 and signed.json()["status"] == "locked"
     assert signed.json()["lot"] == "C7777"
     for method in ("put", "patch", "delete"):
@@ -433,7 +481,7 @@ def test_no_role_changes_a_locked_record_through_any_endpoint(
     client_for, injector, draft, vial, persona
 ):
     charting.save_draft(injector, draft, points=GLABELLAR, vial=vial)
-    charting.lock(injector, draft, now=NOW)
+    charting.lock(injector, draft, now=NOW, proof=proof_for(injector))
     before = list(InjectionPoint.objects.filter(record=draft).values_list("units", flat=True))
     client = client_for(persona)
     url = f"/api/v1/treatments/records/{draft.public_id}"
@@ -443,7 +491,7 @@ def test_no_role_changes_a_locked_record_through_any_endpoint(
         )
     changed = post(client, f"{url}/draft", {"points": [{**GLABELLAR[0], "units": "40"}]})
     assert changed.status_code in (403, 404, 422)
-    signed_again = post(client, f"{url}/sign", {})
+    signed_again = post(client, f"{url}/sign", {"secret": SECRET})
     assert signed_again.status_code in (403, 404, 422)
     page = client.post(
         reverse("treatments:record", args=[draft.public_id]),
@@ -592,13 +640,14 @@ def test_platysma_bands_are_recorded_on_the_draft_and_sign_the_neck(
         actor_of("medical_director"),
         record.patient,
         [{"product": "botox_cosmetic", "area": "platysma", "allowed": True}],
+        proof=proof_for(actor_of("medical_director")),
     )
     client = client_for("injector")
     url = f"/api/v1/treatments/records/{record.public_id}"
     neck = [{"area": "platysma", "x": "0.4", "y": "0.95", "units": "2"}] * 13  # 26 U
     saved = post(client, f"{url}/draft", {"points": neck, "vial": str(vial.public_id)})
     assert saved.json()["platysma_bands_left"] is None
-    refused = post(client, f"{url}/sign", {})
+    refused = post(client, f"{url}/sign", {"secret": SECRET})
     assert refused.status_code == 422 and "guard" in refused.json()["error"]["fields"]
     bands = {"left": 1, "right": 1}
     saved = post(
@@ -609,7 +658,7 @@ def test_platysma_bands_are_recorded_on_the_draft_and_sign_the_neck(
     assert (saved.json()["platysma_bands_left"], saved.json()["platysma_bands_right"]) == (1, 1)
     kept = post(client, f"{url}/draft", {"points": neck, "vial": str(vial.public_id)})
     assert kept.json()["platysma_bands_right"] == 1  # left out: kept as they were
-    signed = post(client, f"{url}/sign", {})
+    signed = post(client, f"{url}/sign", {"secret": SECRET})
     assert signed.status_code == 200 and signed.json()["status"] == "locked"
 
 
@@ -618,17 +667,25 @@ def test_the_medical_director_cosigns_through_the_api_and_no_one_else(
 ):
     charting.save_draft(injector, draft, points=[{**GLABELLAR[0], "units": "6"}] * 5, vial=vial)
     url = f"/api/v1/treatments/records/{draft.public_id}"
-    typed = post(client_for("injector"), f"{url}/sign", {"reasons": {"area-above-label": "Big"}})
+    typed = post(
+        client_for("injector"),
+        f"{url}/sign",
+        {"secret": SECRET, "reasons": {"area-above-label": "Big"}},
+    )
     assert typed.status_code == 422 and "cosign" in typed.json()["error"]["fields"]
-    assert post(client_for("injector"), f"{url}/cosign", {}).status_code == 403
-    assert post(client_for("owner"), f"{url}/cosign", {}).status_code == 403
-    bad = post(client_for("medical_director"), f"{url}/cosign", {"note": "x" * 301})
+    assert post(client_for("injector"), f"{url}/cosign", {"secret": SECRET}).status_code == 403
+    assert post(client_for("owner"), f"{url}/cosign", {"secret": SECRET}).status_code == 403
+    bad = post(
+        client_for("medical_director"), f"{url}/cosign", {"secret": SECRET, "note": "x" * 301}
+    )
     assert bad.status_code == 422 and "note" in bad.json()["error"]["fields"]
     assert not draft.cosignatures.exists()
-    cosigned = post(client_for("medical_director"), f"{url}/cosign", {"note": "Strong frown"})
+    cosigned = post(
+        client_for("medical_director"), f"{url}/cosign", {"secret": SECRET, "note": "Strong frown"}
+    )
     assert cosigned.status_code == 201
     assert cosigned.json()["ceilings"][0]["code"] == "area-above-label"
-    signed = post(client_for("injector"), f"{url}/sign", {})
+    signed = post(client_for("injector"), f"{url}/sign", {"secret": SECRET})
     assert signed.status_code == 200 and signed.json()["status"] == "locked"
 
 
@@ -703,7 +760,9 @@ def test_a_reported_toxin_we_charted_ourselves_is_not_counted_twice(
 ):
     record = reported_toxin_draft(injector, clinic, [])
     charting.save_draft(injector, record, points=GLABELLAR, vial=vial)
-    signed = charting.lock(injector, record, now=NOW - timedelta(days=30))
+    signed = charting.lock(
+        injector, record, now=NOW - timedelta(days=30), proof=proof_for(injector)
+    )
     day = signed.locked_at.astimezone(clinic_zone(signed.patient)).date()
     told = {"product": "BOTOX Cosmetic", "date": day.isoformat(), "units": "20"}
     submit_intake(

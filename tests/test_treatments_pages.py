@@ -8,11 +8,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from glabella.demo.clinic import DEMO_PASSWORD as SECRET
 from glabella.inventory import services as stock
 from glabella.screening.decisions import sign_decision
 from glabella.treatments import cosign
 from glabella.treatments.models import TreatmentRecord
-from tests.conftest import clear_for_treatment, future_appointment, receive_lot
+from tests.conftest import clear_for_treatment, future_appointment, proof_for, receive_lot
 from tests.test_treatments import sign_consent
 
 D = Decimal
@@ -106,11 +107,16 @@ def test_signing_asks_a_reason_for_each_warning_then_locks(page, vial, actor_of)
             {"product": "botox_cosmetic", "area": area, "allowed": True}
             for area in ("glabellar", "forehead")
         ],
+        proof=proof_for(actor_of("medical_director")),
     )
     client.post(url, rows(*[("forehead", "4")] * 5, vial=vial, extra={"action": "save"}))
-    asked = client.post(url, {"action": "sign"})  # forehead without glabellar: a drooping brow
+    asked = client.post(
+        url, {"action": "sign", "secret": SECRET}
+    )  # forehead without glabellar: a drooping brow
     assert asked.status_code == 422 and b"Give a reason to proceed" in asked.content
-    signed = client.post(url, {"action": "sign", "reason_companion": "Brows sit high"})
+    signed = client.post(
+        url, {"action": "sign", "secret": SECRET, "reason_companion": "Brows sit high"}
+    )
     assert signed.status_code == 302
     record.refresh_from_db()
     assert record.locked and record.reasons == {"companion": "Brows sit high"}
@@ -128,12 +134,19 @@ def test_a_dose_above_the_label_waits_on_the_page_for_the_medical_directors_cosi
 ):
     client, url, record = page
     client.post(url, rows(*[("glabellar", "6")] * 5, vial=vial, extra={"action": "save"}))
-    asked = client.post(url, {"action": "sign", "reason_area-above-label": "Strong frown"})
+    asked = client.post(
+        url, {"action": "sign", "secret": SECRET, "reason_area-above-label": "Strong frown"}
+    )
     assert asked.status_code == 422 and b"medical director&#x27;s co-signature" in asked.content
     record.refresh_from_db()
     assert not record.locked
-    cosign.cosign(actor_of("medical_director"), record, note="Strong corrugators")
-    assert client.post(url, {"action": "sign"}).status_code == 302
+    cosign.cosign(
+        actor_of("medical_director"),
+        record,
+        note="Strong corrugators",
+        proof=proof_for(actor_of("medical_director")),
+    )
+    assert client.post(url, {"action": "sign", "secret": SECRET}).status_code == 302
     record.refresh_from_db()
     assert record.locked
 
@@ -159,7 +172,7 @@ def test_the_printable_note_holds_the_chart_points_lot_and_signature(page, vial)
 
     client, url, record = page
     client.post(url, rows(vial=vial, extra={"action": "pattern", "pattern_area": "glabellar"}))
-    client.post(url, {"action": "sign"})
+    client.post(url, {"action": "sign", "secret": SECRET})
     response = client.get(reverse("treatments:note-pdf", args=[record.public_id]))
     assert response["Content-Type"] == "application/pdf"
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from glabella.core.access import actor_for
 from glabella.core.errors import ValidationFailed
 from glabella.core.models import AccessLog, StaffMember
+from glabella.demo.clinic import DEMO_PASSWORD as SECRET
 from glabella.inventory import services as stock
 from glabella.inventory.models import Movement
 from glabella.messaging.models import Message
@@ -32,6 +33,7 @@ from tests.conftest import (
     future_appointment,
     intake_answers,
     make_patient,
+    proof_for,
     receive_lot,
 )
 from tests.test_treatments import sign_consent
@@ -52,6 +54,7 @@ def cleared_patient(n: int = 0):
         actor,
         patient,
         [{"product": "botox_cosmetic", "area": a, "allowed": True} for a in CLEARED],
+        proof=proof_for(actor),
     )
     sign_consent(patient)
     return patient
@@ -149,7 +152,7 @@ def test_the_page_the_api_and_the_signed_record_give_one_verdict(
         return
     reasons = {f"reason_{f['code']}": "Agreed with the patient" for f in api.json()["findings"]}
     drawn = Movement.objects.count()
-    signed = client.post(url, {"action": "sign", **reasons})
+    signed = client.post(url, {"action": "sign", "secret": SECRET, **reasons})
     record.refresh_from_db()
     if verdict[0] == "block":
         assert signed.status_code == 422 and not record.locked
@@ -172,7 +175,7 @@ def test_a_clean_44_unit_record_signed_reads_ok_and_never_counts_its_own_units(
     points += [{"area": "lateral_canthal_left", "x": "0.8", "y": "0.4", "units": "4"}] * 3
     points += [{"area": "lateral_canthal_right", "x": "0.2", "y": "0.4", "units": "4"}] * 3
     charting.save_draft(injector, record, points=points, vial=vial)
-    charting.lock(injector, record)
+    charting.lock(injector, record, proof=proof_for(injector))
     record.refresh_from_db()
     assert record.guard_level == "ok" and record.guard == []
     # Today the vial is used up: the signed record still reads as it was signed.
@@ -194,7 +197,12 @@ def test_a_signed_record_with_a_warning_shows_it_with_its_reason(
     # Forehead lines without the frown lines: a warning (brows may drop), signed with a reason.
     points = [{"area": "forehead", "x": "0.5", "y": "0.2", "units": "4"}] * 5
     charting.save_draft(injector, record, points=points, vial=vial)
-    charting.lock(injector, record, reasons={"companion": "Frown lines treated elsewhere"})
+    charting.lock(
+        injector,
+        record,
+        reasons={"companion": "Frown lines treated elsewhere"},
+        proof=proof_for(injector),
+    )
     response = client_for("medical_director").get(
         reverse("treatments:record", args=[record.public_id])
     )
@@ -213,7 +221,7 @@ def test_an_amendment_is_checked_with_its_original_in_the_session(
     original = draft_for(patient, clinic, injector)
     points = [{"area": "glabellar", "x": "0.5", "y": "0.3", "units": "4"}] * 5
     charting.save_draft(injector, original, points=points, vial=vial)
-    original = charting.lock(injector, original)
+    original = charting.lock(injector, original, proof=proof_for(injector))
     amendment = charting.amend(injector, original)
     page = client_for("injector").post(
         reverse("treatments:check", args=[amendment.public_id]),
@@ -305,7 +313,7 @@ def test_the_api_check_refuses_a_bad_record_field_by_field(
             points=[{"area": "glabellar", "x": "0.5", "y": "0.3", "units": "4"}],
             vial=vial,
         )
-        charting.lock(injector, record)
+        charting.lock(injector, record, proof=proof_for(injector))
     elif change.get("patient") == "other":
         change = {"patient": str(other_patient.public_id)}
     before = AccessLog.objects.count()
@@ -393,7 +401,12 @@ def test_a_record_for_a_visit_never_checked_in_is_not_signed_and_sends_no_afterc
     )
     before = (Message.objects.count(), Movement.objects.count())
     with pytest.raises(ValidationFailed) as refused:
-        charting.lock(injector, record, now=datetime.combine(day, time(2, 17), zone))
+        charting.lock(
+            injector,
+            record,
+            now=datetime.combine(day, time(2, 17), zone),
+            proof=proof_for(injector),
+        )
     assert "appointment" in refused.value.fields
     record.refresh_from_db()
     assert not record.locked
@@ -411,7 +424,7 @@ def test_a_visit_charted_with_a_reason_is_signed_and_its_aftercare_goes_out(clin
         points=[{"area": "glabellar", "x": "0.5", "y": "0.3", "units": "4"}] * 5,
         vial=vial,
     )
-    charting.lock(injector, record, now=now)
+    charting.lock(injector, record, now=now, proof=proof_for(injector))
     assert Message.objects.filter(about=f"treatment:{record.public_id}").exists()
 
 

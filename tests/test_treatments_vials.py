@@ -17,13 +17,14 @@ from glabella.catalogue.labels import LABELS, measurable_step
 from glabella.catalogue.products import Product
 from glabella.core.errors import ValidationFailed
 from glabella.core.models import AccessLog
+from glabella.demo.clinic import DEMO_PASSWORD as SECRET
 from glabella.inventory import services as stock
 from glabella.inventory.models import Lot, Movement, Vial
 from glabella.treatments import charting, draws, recall
 from glabella.treatments.dosing import Level, Plan, Point, VialState, check
 from glabella.treatments.guard import record_vials
 from glabella.treatments.models import InjectionPoint, RecordVial, TreatmentRecord
-from tests.conftest import clear_for_treatment, future_appointment, receive_lot
+from tests.conftest import clear_for_treatment, future_appointment, proof_for, receive_lot
 from tests.test_treatments import GLABELLAR, NOW, sign_consent
 
 D = Decimal
@@ -346,7 +347,7 @@ def test_a_record_draws_from_the_next_vial_when_the_first_runs_out(injector, dra
     first, second = two_vials
     charting.save_draft(injector, draft, points=GLABELLAR, vial=first, vials=[second])
     assert [rv.vial for rv in RecordVial.objects.filter(record=draft)] == [first, second]
-    locked = charting.lock(injector, draft, now=NOW)
+    locked = charting.lock(injector, draft, now=NOW, proof=proof_for(injector))
     drawn = [p.movement.vial_id for p in locked.points.order_by("id")]
     assert drawn == [first.pk, second.pk, second.pk, second.pk, second.pk]
     assert ledger_adds_up(first) and ledger_adds_up(second)
@@ -361,7 +362,7 @@ def test_a_record_whose_vials_are_short_together_is_not_signed(injector, draft, 
     charting.save_draft(injector, draft, points=GLABELLAR, vials=[first])
     before = Movement.objects.count()
     with pytest.raises(ValidationFailed) as failed:
-        charting.lock(injector, draft, now=NOW)
+        charting.lock(injector, draft, now=NOW, proof=proof_for(injector))
     assert "vial has 6 U left" in " ".join(failed.value.fields["guard"])
     assert Movement.objects.count() == before
     assert TreatmentRecord.objects.get(pk=draft.pk).status == "draft"
@@ -370,7 +371,7 @@ def test_a_record_whose_vials_are_short_together_is_not_signed(injector, draft, 
 def test_a_locked_records_vials_never_change(injector, draft, two_vials):
     first, second = two_vials
     charting.save_draft(injector, draft, points=GLABELLAR, vial=second)
-    charting.lock(injector, draft, now=NOW)
+    charting.lock(injector, draft, now=NOW, proof=proof_for(injector))
     with pytest.raises(Exception, match="never changes"):
         RecordVial.objects.create(record=draft, vial=first, position=1)
 
@@ -378,7 +379,7 @@ def test_a_locked_records_vials_never_change(injector, draft, two_vials):
 def test_an_amendment_keeps_the_records_vials(injector, draft, two_vials):
     first, second = two_vials
     charting.save_draft(injector, draft, points=GLABELLAR[:1], vial=first, vials=[second])
-    locked = charting.lock(injector, draft, now=NOW)
+    locked = charting.lock(injector, draft, now=NOW, proof=proof_for(injector))
     amendment = charting.amend(injector, locked, now=NOW)
     assert record_vials(amendment) == [first, second]
 
@@ -438,7 +439,7 @@ def test_the_api_charts_and_signs_from_several_vials(client_for, ready, two_vial
     assert [v["id"] for v in saved.json()["vials"]] == [str(first.public_id), str(second.public_id)]
     assert saved.json()["vial"] == str(first.public_id)  # the single field: the first vial
     assert saved.json()["vials"][0]["units_per_01ml"] == "4.00"
-    signed = post(client, f"{url}/sign", {})
+    signed = post(client, f"{url}/sign", {"secret": SECRET})
     assert signed.status_code == 200, signed.content
     drawn_from = [p["vial"] for p in signed.json()["points"]]
     assert drawn_from == [str(first.public_id)] + [str(second.public_id)] * 4
@@ -504,7 +505,7 @@ def test_the_chart_page_picks_more_than_one_vial(client_for, draft, two_vials):
     assert record_vials(draft) == [first, second]
     page = client.get(url).content.decode()
     assert "lot C2020, vial 1" in page and "lot C2020, vial 2" in page
-    signed = client.post(url, {"action": "sign"})
+    signed = client.post(url, {"action": "sign", "secret": SECRET})
     assert signed.status_code == 302
     assert ledger_adds_up(first) and ledger_adds_up(second)
     note = client.get(reverse("treatments:note-pdf", args=[draft.public_id]))
@@ -568,7 +569,12 @@ def test_records_sharing_vials_signed_at_once_never_overdraw_and_never_deadlock(
     def sign(record):
         try:
             start.wait()
-            charting.lock(injector, TreatmentRecord.objects.get(pk=record.pk), now=NOW)
+            charting.lock(
+                injector,
+                TreatmentRecord.objects.get(pk=record.pk),
+                now=NOW,
+                proof=proof_for(injector),
+            )
             outcomes.append("signed")
         except ValidationFailed as exc:
             outcomes.append(" ".join(m for ms in exc.fields.values() for m in ms))

@@ -129,6 +129,13 @@ class PublicApiThrottle(BaseThrottle):
         return getattr(self._local, "wait", None)
 
 
+def secret_field():
+    """The signer's PIN or password in a signing request's body (core.signing checks it)."""
+    from ninja import Field
+
+    return Field("", max_length=128, description="The signer's signing PIN or password")
+
+
 def api_actor(request) -> Actor:
     return actor_from_request(request, channel="api")
 

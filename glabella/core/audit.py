@@ -113,6 +113,10 @@ class Kind(StrEnum):
     ACCOUNT_LOCK = "account-lock"  # create = locked after failures, delete = unlocked
     PASSWORD = "password"  # noqa: S105 (a word, not a secret): a staff password changed or reset
     PASSWORD_RESET_REQUEST = "password-reset-request"  # noqa: S105 (a word): a reset link asked
+    # signing and the clinic's tablet (issue 18: re-authentication, the locked tablet)
+    SIGNING_CHECK = "signing-check"  # a signer's PIN or password checked at signing
+    SIGNING_PIN = "signing-pin"  # a staff member set their own signing PIN
+    TABLET_RELEASE = "tablet-release"  # a staff member unlocked the tablet from a patient's forms
 
 
 def as_kind(object_type) -> Kind:

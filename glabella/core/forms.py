@@ -81,6 +81,29 @@ class StaffPasswordResetForm(PasswordResetForm):
         return (user for user in super().get_users(email) if actor_for(user).is_staff)
 
 
+class SigningPinForm(forms.Form):
+    """A staff member's own signing PIN, typed twice, confirmed with their password."""
+
+    pin = forms.CharField(
+        label="New signing PIN (4 to 8 digits)",
+        max_length=8,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    again = forms.CharField(
+        label="The same PIN again",
+        max_length=8,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+    )
+    password = forms.CharField(
+        label="Your password",
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+
 def show_refusal(form: forms.Form, exc: DomainError) -> int:
     """Puts a service's refusal on the form (field by field, or a throttled email on its field,
     or at the top) and returns the status to answer with."""

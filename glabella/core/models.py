@@ -303,3 +303,18 @@ class BackupCode(models.Model):
 
     def __str__(self) -> str:
         return f"backup code {self.digest[:8]}…"
+
+
+# ---- signing: re-authentication to sign (issue 18, point 4) ----
+
+
+class SigningPin(models.Model):
+    """A staff member's own short signing PIN, stored only as a hash (Django's hashers): what
+    they may type instead of their password when they sign (`core.signing`)."""
+
+    staff = models.OneToOneField(StaffMember, on_delete=models.CASCADE, related_name="signing_pin")
+    pin_hash = models.CharField(max_length=256)
+    set_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Signing PIN of {self.staff}"

@@ -28,4 +28,5 @@ urlpatterns = [
         name="password-reset-confirm",
     ),
     path("password/change/", views.PasswordChangeView.as_view(), name="password-change"),
+    path("staff/signing-pin/", views.signing_pin, name="signing-pin"),
 ]

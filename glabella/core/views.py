@@ -8,12 +8,12 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from glabella.core import passwords
+from glabella.core import passwords, signing
 from glabella.core.access import actor_for, actor_from_request, client_ip
 from glabella.core.decorators import staff_page
-from glabella.core.forms import SignInForm, StaffPasswordResetForm
+from glabella.core.forms import SignInForm, SigningPinForm, StaffPasswordResetForm
 from glabella.core.pages import refusal_on
 from glabella.core.roles import Capability
 
@@ -126,3 +126,22 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_invalid(self, form):
         return self.render_to_response(self.get_context_data(form=form), status=422)
+
+
+@require_http_methods(["GET", "POST"])
+@staff_page(Capability.SIGN_DECISION)
+def signing_pin(request):
+    """A clinician sets their own signing PIN, typed instead of the password when signing."""
+    form = SigningPinForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if form.is_valid():
+            with refusal_on(form) as refused:
+                signing.set_pin(request.actor, **form.cleaned_data)
+            if not refused:
+                messages.success(request, "Your signing PIN is set.")
+                return redirect("core:signing-pin")
+            status = refused.status
+    context = {"form": form, "has_pin": signing.has_pin(request.actor.staff)}
+    return render(request, "core/signing_pin.html", context, status=status)

@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef
 
 from glabella.catalogue.products import label_areas
 from glabella.clinic.clock import clinic_today
+from glabella.core import signing
 from glabella.core.access import actor_for
 from glabella.core.models import StaffMember
 from glabella.core.roles import Role
@@ -62,7 +63,10 @@ def load_demo_screening(now: datetime) -> int:
     director = StaffMember.objects.filter(role=Role.MEDICAL_DIRECTOR, active=True).first()
     if director is None:
         return 0
-    staff = actor_for(director.user, ip="127.0.0.1")
+    # The demo-data command writes the history in the director's name: the command channel's
+    # signing proof (core.signing.command_proof) stands for the PIN a page would ask.
+    staff = actor_for(director.user, channel="command", ip="127.0.0.1")
+    proof = signing.command_proof(staff)
     treated = Appointment.objects.filter(
         patient=OuterRef("pk"),
         service__kind="neuromodulator",
@@ -83,7 +87,7 @@ def load_demo_screening(now: datetime) -> int:
         submit_intake(staff, patient, _answers(patient), via="staff", now=now)
         today = clinic_today(patient, now)
         verdicts = evaluate_patient(patient, today)
-        sign_decision(staff, patient, _lines(verdicts), now=now)
+        sign_decision(staff, patient, _lines(verdicts), proof=proof, now=now)
         if consent is not None:
             sign_consent(
                 forms_actor(patient, "tablet", "127.0.0.1"),

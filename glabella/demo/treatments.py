@@ -25,12 +25,14 @@ from django.db.models import F
 from glabella.catalogue.areas import Area, ChartArea
 from glabella.catalogue.labels import LABELS
 from glabella.catalogue.products import Product
+from glabella.core import signing
 from glabella.core.models import StaffMember
 from glabella.core.roles import Role
 from glabella.inventory.models import Lot, Movement, Vial
 from glabella.inventory.services import write_off_expired
 from glabella.scheduling.models import Appointment, Status
 from glabella.treatments import chart, dosing
+from glabella.treatments.charting import SIGNED_WORDS
 from glabella.treatments.models import InjectionPoint, RecordVial, TreatmentRecord
 
 VIALS_PER_LOT = 30
@@ -228,6 +230,9 @@ def load_demo_treatments(today: date, seed: int = 1) -> int:
                         f.code: REASONS.get(f.code, "Discussed with the patient.")
                         for f in verdict.findings
                     },
+                    # History is written, not signed page by page: it carries the words a
+                    # signature on the chart page means.
+                    attestation=signing.statement(appointment.provider, SIGNED_WORDS),
                 )
             )
             plans.append((plan, vial, shelf, appointment))

@@ -14,8 +14,8 @@ from ninja import Field, Router, Schema, Status
 from pydantic import ConfigDict
 
 from glabella.clinic.clock import clinic_today
-from glabella.core import audit
-from glabella.core.api import api_actor, requires
+from glabella.core import audit, signing
+from glabella.core.api import api_actor, requires, secret_field
 from glabella.core.bounds import Day
 from glabella.core.roles import Capability
 from glabella.patients.models import Patient
@@ -203,6 +203,7 @@ class DecisionIn(Strict):
     shown: str | None = Field(
         None, description="signature_key of the findings the signer reviewed (from /screening)"
     )
+    secret: str = secret_field()
 
 
 class LineOut(Schema):
@@ -238,6 +239,9 @@ class DecisionOut(Schema):
     )
     status: str = ""
     status_reason: str = ""
+    attestation: str | None = Field(
+        None, description="What the signature means, in the words shown at signing"
+    )
 
 
 def _decision_out(decision: CandidacyDecision, state) -> dict:
@@ -252,6 +256,7 @@ def _decision_out(decision: CandidacyDecision, state) -> dict:
         "off_label": off_label_records(decision),
         "status": state.status if state else "",
         "status_reason": state.reason if state else "",
+        "attestation": decision.attestation,
     }
 
 
@@ -320,8 +325,9 @@ def sign_decision(request: HttpRequest, public_id: UUID, payload: DecisionIn):
     which stays on record."""
     actor = api_actor(request)
     patient = _patient(request, public_id)
+    proof = signing.typed(payload.secret)  # checked by the service
     decision = decisions.sign_decision(
-        actor, patient, payload.lines, note=payload.note, shown=payload.shown
+        actor, patient, payload.lines, proof=proof, note=payload.note, shown=payload.shown
     )
     return Status(201, _decision_out(decision, DecisionState("current")))
 

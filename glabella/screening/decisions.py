@@ -17,7 +17,7 @@ from glabella.catalogue.areas import Area, OffLabelArea, area_name
 from glabella.catalogue.products import Product, label_areas, off_label_areas
 from glabella.clinic.clock import clinic_today, clinic_zone
 from glabella.clinic.models import Service
-from glabella.core import audit
+from glabella.core import audit, signing
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Conflict, Forbidden, ValidationFailed
@@ -203,18 +203,30 @@ def require_treatment_clearance(service: Service, patient: Patient, start: datet
         )
 
 
+DECIDED_WORDS = (
+    "I examined this patient in good faith, reviewed their answers and the findings shown, and "
+    "decide their candidacy for each product and area as listed."
+)
+
+
+def attestation(staff) -> str:
+    """What signing a candidacy decision means, shown above the PIN and kept on the decision."""
+    return signing.statement(staff, DECIDED_WORDS)
+
+
 def sign_decision(
     actor: Actor,
     patient: Patient,
     lines: object,
     *,
+    proof: signing.SigningProof | None = None,
     note: str = "",
     shown: str | None = None,
     now: datetime | None = None,
 ) -> CandidacyDecision:
     """A prescriber's decision per product and area, on the findings as they stand now.
     `shown` is the signature_key of the findings the signer was shown: if the answers changed
-    in between, nothing is signed."""
+    in between, nothing is signed. `proof`: the signer's PIN or password (`core.signing`)."""
     staff = actor.staff
     if staff is None or not actor.can(Capability.SIGN_DECISION):
         raise Forbidden("Only a clinician signs a candidacy decision.")
@@ -227,6 +239,7 @@ def sign_decision(
         )
     if not staff.licence_current_on(today):
         raise Forbidden("Your licence on file is not current; the decision cannot be signed.")
+    proved = signing.require(actor, proof)
     response = latest_intake(patient)
     if response is None:
         raise ValidationFailed(
@@ -262,6 +275,7 @@ def sign_decision(
             policies_off=sorted(policies_off()),
             supersedes=previous,
             ip=actor.ip,
+            attestation=attestation(staff),
         )
         DecisionLine.objects.bulk_create(
             DecisionLine(decision=decision, **line) for line in cleaned
@@ -281,6 +295,7 @@ def sign_decision(
                     if x["off_label"]
                 ],
                 "supersedes": str(previous.public_id) if previous else None,
+                "signed_with": proved.method,
             },
         )
     return decision

@@ -181,6 +181,9 @@ class CandidacyDecision(SignedRecord):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="amended_by"
     )
     ip = models.GenericIPAddressField(null=True, blank=True)
+    # What the signature means, in the words shown at signing (core.signing.statement); nullable
+    # so the column is added without rebuilding the signed table (SQLite would drop its trigger).
+    attestation = models.TextField(null=True, blank=True)
 
     access_rule = DECISION_RULE
 

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from glabella.clinic.clock import clinic_today, clinic_zone
 from glabella.core import audit
+from glabella.core import signing as reauth
 from glabella.core.access import client_ip
 from glabella.core.decorators import patient_page, staff_page
 from glabella.core.errors import Conflict, DomainError, Throttled, ValidationFailed
@@ -285,21 +286,28 @@ def sign_decision(request, public_id):
     ruled_out = {p for p in offered if verdicts[p].outcome == Outcome.NOT_ELIGIBLE}
     options = {"products": offered, "contraindicated": ruled_out}
     form = DecisionForm(_posted(request), initial={"shown": shown}, **options)
-    status, error = 200, None
+    status, error, secret_errors = 200, None, []
     if request.method == "POST":
         status = 422
         lines = form.to_lines() if form.is_valid() else []
         if form.is_valid():  # to_lines refuses a half-filled off-label row on its field
             try:
+                # The signer's PIN or password, checked now (core.signing); its refusal goes
+                # on its own field, and nothing is signed.
+                proof = reauth.typed(request.POST.get("secret"))  # checked by the service
                 decisions.sign_decision(
                     request.actor,
                     patient,
                     lines,
+                    proof=proof,
                     note=form.cleaned_data["note"],
                     shown=form.cleaned_data["shown"],
                 )
             except ValidationFailed as exc:
+                secret_errors = exc.fields.pop(reauth.FIELD, [])
                 form.show_errors(exc.fields, lines)
+            except Throttled as exc:
+                status, secret_errors = exc.status, [exc.message]
             except DomainError as exc:
                 status, error = exc.status, exc.message
                 form = DecisionForm(initial={"shown": shown}, **options)
@@ -312,6 +320,8 @@ def sign_decision(request, public_id):
         "verdicts": {p.value: verdicts[p] for p in offered},
         "error": error,
         "has_intake": intake.latest_intake(patient) is not None,
+        "attestation": decisions.attestation(request.actor.staff),
+        "secret_errors": secret_errors,
     }
     return _show(request, "screening/decision.html", context, status=status)
 

@@ -18,8 +18,8 @@ from glabella.catalogue.areas import ChartArea
 from glabella.catalogue.labels import DILUENTS, LABEL_DILUENT
 from glabella.catalogue.products import Product
 from glabella.clinic.models import Location
-from glabella.core import audit
-from glabella.core.api import api_actor, requires
+from glabella.core import audit, signing
+from glabella.core.api import api_actor, requires, secret_field
 from glabella.core.bounds import Day, Instant
 from glabella.core.errors import ValidationFailed
 from glabella.core.roles import Capability
@@ -261,6 +261,9 @@ class RecordOut(Schema):
     platysma_bands_left: int | None
     platysma_bands_right: int | None
     vials: list[RecordVialOut] = Field(description="Every vial drawn from, in order")
+    attestation: str | None = Field(
+        None, description="What the signature means, in the words shown at signing"
+    )
 
     @staticmethod
     def resolve_vials(record) -> list:
@@ -366,18 +369,21 @@ class SignIn(Strict):
     reasons: dict[str, str] = Field(
         default_factory=dict, description="A reason for each warning, by its code"
     )
+    secret: str = secret_field()
 
 
 @router.post("/records/{public_id}/sign", response=RecordOut, auth=CHART, summary="Sign and lock")
 def sign_record(request: HttpRequest, public_id: UUID, payload: SignIn):
     actor = api_actor(request)
     record = charting.open_record(actor, public_id, "change")
-    charting.lock(actor, record, reasons=payload.reasons)
+    proof = signing.typed(payload.secret)  # checked by the service
+    charting.lock(actor, record, proof=proof, reasons=payload.reasons)
     return _out(record)
 
 
 class CosignIn(Strict):
     note: str = Field("", max_length=300)
+    secret: str = secret_field()
 
 
 class CosignOut(Schema):
@@ -387,6 +393,7 @@ class CosignOut(Schema):
     at: datetime
     ceilings: list[dict[str, Any]]
     note: str
+    attestation: str | None = Field(None, description="What the co-signature means")
 
 
 @router.post(
@@ -399,7 +406,8 @@ def cosign_record(request: HttpRequest, public_id: UUID, payload: CosignIn):
     """Only the medical director: the co-signature covers the draft's plan as it stands."""
     actor = api_actor(request)
     record = charting.open_record(actor, public_id)
-    return Status(201, cosign.cosign(actor, record, note=payload.note))
+    proof = signing.typed(payload.secret)  # checked by the service
+    return Status(201, cosign.cosign(actor, record, proof=proof, note=payload.note))
 
 
 @router.post("/records/{public_id}/amend", response={201: RecordOut}, auth=CHART, summary="Amend")

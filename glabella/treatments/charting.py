@@ -16,7 +16,7 @@ from glabella.catalogue.areas import ChartArea
 from glabella.catalogue.labels import LABELS
 from glabella.catalogue.products import Product
 from glabella.clinic.models import Service
-from glabella.core import audit
+from glabella.core import audit, signing
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Forbidden, NotFound, ValidationFailed
@@ -270,13 +270,37 @@ def _clean_vials(record, vial, vials) -> tuple[list[Vial], dict[str, list[str]]]
     return chosen, errors
 
 
+SIGNED_WORDS = (
+    "I gave this treatment myself, as charted here (these points, units and vials), after "
+    "checking the patient's candidacy decision and consent."
+)
+AMENDED_WORDS = (
+    "this amendment adds to or corrects my signed record of this treatment; what it charts is "
+    "what was given."
+)
+
+
+def attestation(record: TreatmentRecord, staff) -> str:
+    """What signing this record (or this amendment) means, shown above the PIN and kept."""
+    return signing.statement(staff, AMENDED_WORDS if record.amends_id else SIGNED_WORDS)
+
+
 def lock(
-    actor: Actor, record: TreatmentRecord, *, reasons: dict | None = None, now=None
+    actor: Actor,
+    record: TreatmentRecord,
+    *,
+    proof: signing.SigningProof | None = None,
+    reasons: dict | None = None,
+    now=None,
 ) -> TreatmentRecord:
-    """Signs the record: the guard runs again; a block stops it, each warning needs a reason;
-    then every point's units are drawn from the vial and the record is locked, in one
+    """Signs the record: the signer's PIN or password (`proof`, from `core.signing`) first;
+    the guard runs again; a block stops it, each warning needs a reason; then every point's
+    units are drawn from the vial and the record is locked with its attestation, in one
     transaction."""
     _require_chart(actor)
+    if record.injector_id != actor.staff.pk:  # asked again under the row lock below
+        raise Forbidden("Only the injector who charted it signs this record.")
+    proved = signing.require(actor, proof)
     now = now or timezone.now()
     reasons = {k: " ".join(str(v).split()) for k, v in (reasons or {}).items() if str(v).strip()}
     with write_transaction():
@@ -345,6 +369,7 @@ def lock(
         current.guard_level = result.level.value
         current.decision = ctx.decision
         current.consent = ctx.consent
+        current.attestation = attestation(current, actor.staff)
         # The save checks the stored row, which is still a draft: this is the one allowed change.
         TreatmentRecord.objects.filter(pk=current.pk).update(
             status=current.status,
@@ -354,6 +379,7 @@ def lock(
             guard_level=result.level.value,
             decision=current.decision,
             consent=current.consent,
+            attestation=current.attestation,
         )
         audit.record_patient(
             actor,
@@ -366,6 +392,7 @@ def lock(
                 "total": str(result.total),
                 "lot": ", ".join(dict.fromkeys(v.lot.lot_number for v in vials)),
                 "cosignature": str(cosigned.public_id) if cosigned else None,
+                "signed_with": proved.method,
             },
         )
         signals.treatment_signed.send(TreatmentRecord, record=current, now=now)

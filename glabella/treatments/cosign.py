@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from django.utils import timezone
 
-from glabella.core import audit
+from glabella.core import audit, signing
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Forbidden, ValidationFailed
@@ -50,12 +50,32 @@ def standing_cosignature(record: TreatmentRecord, result: dosing.Check):
     return cosignature_for(record, list(record.points.all()), result)
 
 
-def cosign(actor: Actor, record: TreatmentRecord, *, note: str = "", now=None) -> CoSignature:
+COSIGNED_WORDS = (
+    "as medical director I reviewed this plan above the ceiling (the label's dose or the house "
+    "maximum) for this patient and approve it as it stands."
+)
+
+
+def attestation(staff) -> str:
+    """What a co-signature means, shown above the PIN and kept with it."""
+    return signing.statement(staff, COSIGNED_WORDS)
+
+
+def cosign(
+    actor: Actor,
+    record: TreatmentRecord,
+    *,
+    proof: signing.SigningProof | None = None,
+    note: str = "",
+    now=None,
+) -> CoSignature:
     """The medical director co-signs a draft whose plan is above a ceiling (the label's dose or
-    a house maximum): the co-signature covers the plan as it stands now; a change to the points
-    or the bands needs a new one. A typed reason never stands in for it."""
+    a house maximum), with their PIN or password (`proof`): the co-signature covers the plan as
+    it stands now; a change to the points or the bands needs a new one. A typed reason never
+    stands in for it."""
     if actor.staff is None or actor.role != Role.MEDICAL_DIRECTOR:
         raise Forbidden("Only the medical director co-signs a dose above the ceiling.")
+    proved = signing.require(actor, proof)
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
     note = " ".join(note.split()) if isinstance(note, str) else None
@@ -88,6 +108,7 @@ def cosign(actor: Actor, record: TreatmentRecord, *, note: str = "", now=None) -
             ],
             note=note,
             at=now,
+            attestation=attestation(actor.staff),
         )
         audit.record_patient(
             actor,
@@ -95,6 +116,6 @@ def cosign(actor: Actor, record: TreatmentRecord, *, note: str = "", now=None) -
             current.patient,
             object_type=audit.Kind.TREATMENT_COSIGNATURE,
             object_id=current.public_id,
-            detail={"ceilings": [f.code for f in result.ceilings]},
+            detail={"ceilings": [f.code for f in result.ceilings], "signed_with": proved.method},
         )
     return cosigned

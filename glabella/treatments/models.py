@@ -124,6 +124,9 @@ class TreatmentRecord(models.Model):
     # the service: a check constraint would make SQLite rebuild the table and lose its trigger.
     platysma_bands_left = models.PositiveSmallIntegerField(null=True, blank=True)
     platysma_bands_right = models.PositiveSmallIntegerField(null=True, blank=True)
+    # What the signature means, in the words shown at signing (core.signing.statement). Nullable
+    # so the column is added without rebuilding the table; records signed before it hold none.
+    attestation = models.TextField(null=True, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = TREATMENT_RULE
@@ -249,6 +252,7 @@ class CoSignature(models.Model):
     ceilings = models.JSONField(default=list, help_text="The findings co-signed")
     note = models.CharField(max_length=300, blank=True)
     at = models.DateTimeField(default=timezone.now)
+    attestation = models.TextField(null=True, blank=True)  # what the co-signature means
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = AccessRule(

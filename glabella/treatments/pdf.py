@@ -131,6 +131,8 @@ def render(record, clinic: str, amendments=()) -> bytes:
             font="F2",
             size=9.5,
         )
+        if record.attestation:  # what the signature means, in the words shown at signing
+            pages.text(record.attestation, size=9.5)
     for a in amendments:
         given = ", ".join(
             f"{p.area.replace('_', ' ')} {p.units.normalize():f} U" for p in a.points.all()
@@ -139,4 +141,6 @@ def render(record, clinic: str, amendments=()) -> bytes:
         pages.text(
             f"Amendment {when} by {a.injector}: {given or 'no points'}. {a.notes_after}", size=9.5
         )
+        if a.locked and a.attestation:
+            pages.text(a.attestation, size=9.5)
     return pages.bytes()

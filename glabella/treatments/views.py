@@ -23,9 +23,9 @@ from glabella.catalogue.labels import LABELS
 from glabella.catalogue.products import Product
 from glabella.clinic.clock import local_zone
 from glabella.clinic.models import Location
-from glabella.core import audit
+from glabella.core import audit, signing
 from glabella.core.decorators import staff_page
-from glabella.core.errors import DomainError, ValidationFailed, describe
+from glabella.core.errors import DomainError, Throttled, ValidationFailed, describe
 from glabella.core.pages import refusal_on
 from glabella.core.rendering import render_in
 from glabella.core.roles import Capability, Role
@@ -262,12 +262,14 @@ def record(request, public_id):
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "cosign":  # the medical director's, who does not chart this record
-            with refusal_on(kinds=(ValidationFailed,)) as refused:
-                cosign.cosign(actor, current, note=request.POST.get("note", ""))
+            with refusal_on(kinds=(ValidationFailed, Throttled)) as refused:
+                proof = signing.typed(request.POST.get("secret"))  # checked by the service
+                cosign.cosign(actor, current, proof=proof, note=request.POST.get("note", ""))
             if not refused:
                 messages.success(request, "Co-signed above the ceiling.")
                 return redirect("treatments:record", public_id=current.public_id)
-            cosign_errors, status = refused.fields, refused.status
+            cosign_errors = refused.fields or {signing.FIELD: [refused.message]}
+            status = refused.status
         elif action == "amend":
             if not actor.can(Capability.CHART):
                 return render(request, "core/forbidden.html", status=403)
@@ -314,11 +316,13 @@ def record(request, public_id):
                 if key.startswith("reason_")
             }
             with refusal_on(kinds=(DomainError,)) as refused:
-                charting.lock(actor, current, reasons=reasons)
+                proof = signing.typed(request.POST.get("secret"))  # checked by the service
+                charting.lock(actor, current, proof=proof, reasons=reasons)
             if not refused:
                 messages.success(request, "Signed and locked.")
                 return redirect("treatments:record", public_id=current.public_id)
-            sign_errors = refused.fields or {"guard": [refused.message]}
+            field = signing.FIELD if isinstance(refused.error, Throttled) else "guard"
+            sign_errors = dict(refused.fields) or {field: [refused.message]}
             status = refused.status
         else:
             sign_errors = {"action": ["Choose to save, add a pattern, or sign."]}
@@ -347,7 +351,11 @@ def record(request, public_id):
         "draft_form": draft_form,
         "record_vials": guard.record_vials(current),
         "warnings": [f for f in result.findings if f.level == "warn"] if result else [],
-        "sign_errors": sign_errors,
+        "sign_errors": {k: v for k, v in sign_errors.items() if k != signing.FIELD},
+        "secret_errors": sign_errors.get(signing.FIELD, []),
+        "cosign_secret_errors": cosign_errors.get(signing.FIELD, []),
+        "attestation": charting.attestation(current, actor.staff) if may_chart else "",
+        "cosign_attestation": cosign.attestation(actor.staff) if actor.staff else "",
         "ceilings": ceilings,
         "cosignature": cosign.standing_cosignature(current, result) if ceilings else None,
         "cosigned_before": bool(ceilings) and current.cosignatures.exists(),
