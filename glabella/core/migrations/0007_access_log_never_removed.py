@@ -19,7 +19,7 @@ END $$;
 
 
 class Migration(migrations.Migration):
-    dependencies = [("core", "0004_staff_mobile_phone")]
+    dependencies = [('core', '0006_staff_management')]
 
     operations = [
         migrations.AlterField(

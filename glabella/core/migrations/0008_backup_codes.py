@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0004_staff_mobile_phone'),
+        ('core', '0007_access_log_never_removed'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

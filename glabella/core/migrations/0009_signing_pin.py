@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0004_staff_mobile_phone'),
+        ('core', '0008_backup_codes'),
     ]
 
     operations = [

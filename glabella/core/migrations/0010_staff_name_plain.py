@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('core', '0004_staff_mobile_phone'),
+        ('core', '0009_signing_pin'),
     ]
 
     operations = [
