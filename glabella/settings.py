@@ -313,6 +313,8 @@ TWO_FACTOR_FOR = env_choice("TWO_FACTOR_FOR", "clinical", {"clinical": "clinical
 OTP_TOTP_ISSUER = env_str("TWO_FACTOR_ISSUER", "glabella")
 # Wrong codes: django-otp makes each device wait 1, 2, 4, 8... seconds (times this) after each.
 OTP_TOTP_THROTTLE_FACTOR = env_int("TWO_FACTOR_THROTTLE_FACTOR", 1, minimum=1)
+# Django admin never shows an app's key or its QR code: only its owner saw it, once, at set-up.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 # Passkeys (django-otp-webauthn), a second factor only: never a sign-in without the password.
 # The relying party is the site's host name (a passkey works only there; not an IP address, so
 # the demo's passkeys work at http://localhost:8000); the origins are where the pages are served.

@@ -363,3 +363,35 @@ def test_every_demo_staff_member_has_the_demo_authenticator(users):
         device = TOTPDevice.objects.get(user=users[persona])
         assert device.key == demo_totp_hex()
         assert unhexlify(device.key)
+
+
+def test_django_admin_never_shows_an_apps_key(client_for, users):
+    device = TOTPDevice.objects.get(user=users["injector"])
+    owner = client_for("owner")
+    page = owner.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
+    assert page.status_code == 200
+    assert device.key not in page.content.decode()
+    assert owner.get(f"/admin/otp_totp/totpdevice/{device.pk}/qrcode/").status_code == 403
+
+
+def test_demo_code_prints_the_code_the_demo_staff_accounts_accept(users, clinic):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    with time_machine.travel(timezone.now(), tick=False):
+        out = StringIO()
+        call_command("demo-code", stdout=out, stderr=StringIO())
+        code = out.getvalue().strip()
+        assert re.fullmatch(r"\d{6}", code)
+        assert code == totp_code_now(users["owner"])
+        assert password_only(users["owner"]).post(STEP, {"code": code}).status_code == 302
+
+
+def test_sign_out_and_the_step_itself_stay_open_before_the_second_factor(users, clinic):
+    client = password_only(users["injector"])
+    assert client.get(STEP).status_code == 200
+    assert client.post(reverse("core:sign-out")).status_code == 302
+    assert client.get(reverse("patients:search"))["Location"].startswith(reverse("core:sign-in"))
+    newcomer = password_only(new_staff().user)
+    assert newcomer.get(STEP)["Location"].startswith(SETUP)

@@ -15,6 +15,7 @@ from django.urls import reverse
 
 from glabella.core import two_factor
 from glabella.core.access import actor_from_request
+from glabella.core.api import error_body
 
 # Route names (namespace:name) open before the second factor.
 OPEN_ROUTES = frozenset(
@@ -55,16 +56,12 @@ class SecondFactorMiddleware:
         if request.path.startswith("/api/"):
             if request.headers.get("Authorization"):
                 return None  # a bearer token; the session is refused in core.api as well
-            return JsonResponse(
-                {
-                    "error": {
-                        "code": "second_factor_required",
-                        "message": "Finish signing in with your second factor first.",
-                        "second_factor_url": reverse("core:second-factor"),
-                    }
-                },
-                status=401,
+            body = error_body(
+                "second_factor_required",
+                "Finish signing in with your second factor first.",
+                extra={"second_factor_url": reverse("core:second-factor")},
             )
+            return JsonResponse(body, status=401)
         step = (
             "core:second-factor" if two_factor.has_second_factor(user) else "core:two-factor-setup"
         )
