@@ -82,10 +82,11 @@ def users_with_second_factor(user_ids) -> set[int]:
     """Which of these users have a confirmed django-otp device (one query per device kind)."""
     from django_otp import device_classes
 
+    ids = list(user_ids)  # read once: it may be a generator, and each device kind asks again
     found: set[int] = set()
     for model in device_classes():
         found.update(
-            model.objects.filter(user_id__in=list(user_ids), confirmed=True).values_list(
+            model.objects.filter(user_id__in=ids, confirmed=True).values_list(
                 "user_id", flat=True
             )
         )
