@@ -304,3 +304,17 @@ def test_django_admin_shows_staff_but_changes_them_only_on_the_team_pages(client
     page = owner.get(f"/admin/core/staffmember/{injector.pk}/change/")
     assert page.status_code == 200 and b'name="role"' not in page.content
     assert owner.get("/admin/core/staffmember/add/").status_code == 403
+
+
+def test_the_last_owner_keeps_the_owners_role(client_for, clinic):
+    owner_staff = staff_of("owner")
+    url = reverse("clinic:team-member", args=[owner_staff.public_id])
+    owner = client_for("owner")
+    data = dict(owner.get(url).context["form"].initial)
+    data.update(role="front_desk", licence_expires="", supervising_prescriber="")
+    refused = owner.post(url, data)
+    assert refused.status_code == 422
+    assert "needs an owner" in refused.context["form"].errors["role"][0]
+    owner_staff.refresh_from_db()
+    assert owner_staff.role == "owner"
+    assert not rows("staff-member").exists()
