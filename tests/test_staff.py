@@ -8,14 +8,14 @@ import pytest
 import time_machine
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
-from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from glabella.core import tokens
+from glabella.core import lockout, tokens, two_factor
 from glabella.core.access import actor_for, system_actor
-from glabella.core.models import AccessLog, StaffMember
+from glabella.core.models import AccessLog, BackupCodes, StaffMember
 from tests.conftest import STAFF_EMAILS, clinic_today
 
 INVITE = {
@@ -55,6 +55,7 @@ def test_the_team_page_lists_everyone_with_licence_warnings(client_for, clinic):
     director.licence_expires = clinic_today() - timedelta(days=1)
     director.save()
     TOTPDevice.objects.create(user=injector.user, name="phone", confirmed=True)
+    two_factor.reset(system_actor("test"), staff_of("front_desk").user)
     page = client_for("owner").get(reverse("clinic:team"))
     assert page.status_code == 200
     text = page.content.decode()
@@ -91,7 +92,8 @@ def test_an_invited_person_sets_a_password_once_and_signs_in(client_for, client,
     good = "violet-harbour-ledger-91"
     done = client.post(link, {"new_password1": good, "new_password2": good})
     assert done.status_code == 302 and done["Location"] == reverse("core:sign-in")
-    assert client.login(username=INVITE["email"], password=good)
+    client.post(reverse("core:sign-in"), {"username": INVITE["email"], "password": good})
+    assert client.session.get("_auth_user_id") == str(user.pk)
     client.logout()
     # Once only.
     assert client.get(link).status_code == 410
@@ -211,14 +213,15 @@ def test_the_owner_cannot_switch_off_their_own_account_or_a_supervisor(client_fo
 def test_resetting_the_second_factor_removes_every_device(client_for, clinic):
     injector = staff_of("injector")
     TOTPDevice.objects.create(user=injector.user, name="phone", confirmed=True)
-    StaticDevice.objects.create(user=injector.user, name="backup codes", confirmed=True)
+    BackupCodes.objects.create(user=injector.user, name="backup codes", confirmed=True)
+    devices = TOTPDevice.objects.filter(user=injector.user).count() + 1
     TOTPDevice.objects.create(user=staff_of("front_desk").user, name="phone", confirmed=True)
     url = reverse("clinic:team-member-action", args=[injector.public_id, "reset-two-factor"])
     assert client_for("owner").post(url).status_code == 302
     assert not TOTPDevice.objects.filter(user=injector.user).exists()
-    assert not StaticDevice.objects.filter(user=injector.user).exists()
+    assert not BackupCodes.objects.filter(user=injector.user).exists()
     assert TOTPDevice.objects.filter(user=staff_of("front_desk").user).exists()
-    assert rows("staff-two-factor").get().detail == {"devices": 2}
+    assert rows("two-factor-reset").get().detail == {"devices": devices}
 
 
 def test_the_owner_sees_clinical_records_only_while_the_medical_director_grants_it(
@@ -318,3 +321,21 @@ def test_the_last_owner_keeps_the_owners_role(client_for, clinic):
     owner_staff.refresh_from_db()
     assert owner_staff.role == "owner"
     assert not rows("staff-member").exists()
+
+
+def test_the_owner_unlocks_a_locked_sign_in_on_the_persons_page(client_for, clinic, settings):
+    desk = staff_of("front_desk")
+    attacker = Client(REMOTE_ADDR="203.0.113.7")
+    for n in range(settings.SIGN_IN_ACCOUNT_FAILURES):
+        attacker.post(reverse("core:sign-in"), {"username": desk.user.email, "password": f"x{n}"})
+    owner = client_for("owner")
+    page = owner.get(reverse("clinic:team-member", args=[desk.public_id])).content.decode()
+    assert "Sign-in is locked" in page
+    url = reverse("clinic:team-member-action", args=[desk.public_id, "unlock"])
+    assert client_for("medical_director").post(url).status_code == 403
+    assert lockout.is_locked(desk.user)
+    assert owner.post(url).status_code == 302
+    assert not lockout.is_locked(desk.user)
+    assert rows("account-lock").filter(action="delete", user=staff_of("owner").user).exists()
+    page = owner.get(reverse("clinic:team-member", args=[desk.public_id])).content.decode()
+    assert "Sign-in is locked" not in page

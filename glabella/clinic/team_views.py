@@ -56,7 +56,7 @@ def _invite_message(request, staff, sent: bool) -> None:
 @staff_page(Capability.MANAGE_CLINIC)
 def team(request):
     rows = staff_service.team(request.actor, local_today())
-    context = {"rows": rows, "lock_available": staff_service.sign_in_lock_available()}
+    context = {"rows": rows}
     return render_in(request, "clinic/team/list.html", context, local_zone())
 
 
@@ -110,7 +110,7 @@ def member(request, public_id):
         "licence_days": days,
         "two_factor": staff.user_id in staff_service.users_with_second_factor([staff.user_id]),
         "invited": not staff.user.has_usable_password(),
-        "lock_available": staff_service.sign_in_lock_available(),
+        "locked": staff_service.sign_in_locked(staff),
         "is_me": request.actor.staff is not None and request.actor.staff.pk == staff.pk,
     }
     return render_in(request, "clinic/team/member.html", context, local_zone(), status=status)

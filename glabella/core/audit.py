@@ -96,8 +96,6 @@ class Kind(StrEnum):
     # staff management (issue 18)
     STAFF_MEMBER = "staff-member"  # a staff account: invited, changed, switched off or on
     STAFF_INVITATION = "staff-invitation"  # the set-password link sent, and its use
-    STAFF_TWO_FACTOR = "staff-two-factor"  # a person's second-factor devices removed
-    STAFF_SIGN_IN_LOCK = "staff-sign-in-lock"  # a locked sign-in opened again by the owner
     CLINICAL_ACCESS = "clinical-access"  # the owner's access to clinical data, granted or not
     API_TOKEN = "api-token"  # noqa: S105 (a word, not a secret): a token issued or revoked
     LICENCE_REMINDER = "licence-reminder"  # a licence's coming expiry, emailed

@@ -13,7 +13,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
@@ -26,7 +25,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base64_encode
 
-from glabella.core import audit
+from glabella.core import audit, lockout, two_factor
 from glabella.core.access import Actor
 from glabella.core.audit import Action, Kind
 from glabella.core.db import write_transaction
@@ -86,9 +85,7 @@ def users_with_second_factor(user_ids) -> set[int]:
     found: set[int] = set()
     for model in device_classes():
         found.update(
-            model.objects.filter(user_id__in=ids, confirmed=True).values_list(
-                "user_id", flat=True
-            )
+            model.objects.filter(user_id__in=ids, confirmed=True).values_list("user_id", flat=True)
         )
     return found
 
@@ -386,47 +383,21 @@ def set_active(actor: Actor, staff: StaffMember, active: bool) -> None:
 
 
 def reset_two_factor(actor: Actor, staff: StaffMember) -> int:
-    """Removes every second-factor device of the person (they enrol again at next sign-in)."""
-    from django_otp import devices_for_user
-
+    """Removes every second factor of the person (they set one up again at their next sign-in);
+    `core.two_factor.reset` does it and writes the access-log row."""
     _require(actor)
-    with write_transaction():
-        devices = list(devices_for_user(staff.user, confirmed=None))
-        for device in devices:
-            device.delete()
-        audit.record(
-            actor,
-            Action.DELETE,
-            Kind.STAFF_TWO_FACTOR,
-            staff.public_id,
-            detail={"devices": len(devices)},
-        )
-    return len(devices)
+    return two_factor.reset(actor, staff.user)
 
 
-# ---- sign-in lockout: the "signin" engineer's django-axes work provides `unlock(actor, user)`.
-# This is the one place the staff pages call; until axes is installed it is not offered.
+def sign_in_locked(staff: StaffMember) -> bool:
+    """Whether the person's sign-in is locked now after wrong passwords (`core.lockout`)."""
+    return lockout.is_locked(staff.user)
 
 
-def sign_in_lock_available() -> bool:
-    return apps.is_installed("axes")
-
-
-def unlock_sign_in(actor: Actor, staff: StaffMember) -> None:
+def unlock_sign_in(actor: Actor, staff: StaffMember) -> int:
+    """Opens a locked sign-in before its time; `core.lockout.unlock` writes the access-log row."""
     _require(actor)
-    if not sign_in_lock_available():
-        raise Conflict("Sign-in lockout is not set up here, so there is nothing to unlock.")
-    from axes.utils import reset  # django-axes: clears the failures that lock this sign-in
-
-    with write_transaction():
-        cleared = reset(username=staff.user.get_username())
-        audit.record(
-            actor,
-            Action.UPDATE,
-            Kind.STAFF_SIGN_IN_LOCK,
-            staff.public_id,
-            detail={"cleared": cleared},
-        )
+    return lockout.unlock(actor, staff.user)
 
 
 # ---------------------------------------------------------------- the owner's clinical access
