@@ -155,6 +155,9 @@ AXES_CLIENT_IP_CALLABLE = "glabella.core.access.client_ip"
 AXES_USERNAME_CALLABLE = "glabella.core.lockout.username_of"
 AXES_LOCKOUT_CALLABLE = "glabella.core.lockout.lockout_response"
 AXES_DISABLE_ACCESS_LOG = True  # sign-ins are in glabella's own access log
+# The portal's form names the account "email": masked like the username in what axes keeps.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "email"]
+AXES_ENABLE_ADMIN = False  # a lock is lifted through core.lockout.unlock, which is audited
 AXES_VERBOSE = False
 # Staff are signed out after this many quiet minutes (HIPAA's automatic logoff).
 IDLE_LOGOFF_MINUTES = env_int("IDLE_LOGOFF_MINUTES", 15, minimum=2, maximum=480)

@@ -262,3 +262,35 @@ def test_the_sign_in_form_refuses_bad_input_field_by_field(client, clinic):
     assert response.status_code == 422
     assert set(response.context["form"].errors) == {"username", "password"}
     assert (AccessLog.objects.count(), AccessAttempt.objects.count()) == before
+
+
+def test_a_switched_off_staff_member_is_refused_like_a_wrong_password(clinic, users):
+    staff = users["front_desk"].staff
+    staff.active = False
+    staff.save()
+    client = at("198.51.100.9")
+    answer = staff_sign_in(client, DESK, RIGHT)
+    assert answer.status_code == 422 and not signed_in(client)
+    assert "do not match" in answer.content.decode()
+    assert AccessAttempt.objects.filter(username=DESK).exists()
+
+
+def test_the_access_log_page_shows_sign_ins_and_failures(clinic, client_for, settings):
+    for n in range(settings.SIGN_IN_ACCOUNT_FAILURES):
+        staff_sign_in(at("203.0.113.7"), DESK, f"guess-{n}")
+    staff_sign_in(at("198.51.100.9"), INJECTOR, RIGHT)
+    page = client_for("owner").get(reverse("patients:access-log"))
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "sign in failure" in html and "account lock" in html and "203.0.113.7" in html
+
+
+def test_what_axes_keeps_has_no_password_and_no_email_in_clear(clinic, patient, portal_password):
+    attacker = at("203.0.113.7")
+    attacker.post(
+        reverse("portal:sign-in"),
+        {"email": patient.email, "method": "password", "password": "secret-guess-1"},
+    )
+    staff_sign_in(attacker, DESK, "secret-guess-2")
+    kept = " ".join(AccessAttempt.objects.values_list("post_data", flat=True))
+    assert "secret-guess" not in kept and patient.email not in kept and DESK not in kept
