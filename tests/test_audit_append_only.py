@@ -85,3 +85,28 @@ def test_a_transactional_test_writes_log_rows_and_is_flushed_after(clinic):
 @pytest.mark.django_db(transaction=True)
 def test_the_log_was_flushed_after_the_transactional_test(clinic):
     assert AccessLog.objects.count() == 0
+
+
+def test_a_plain_flush_cannot_empty_the_log(clinic):
+    """Django's own `flush` (the one a production `glabella flush` runs) is refused: it would
+    empty the log. Only the tests' flush runs under the maintenance switch (conftest.py)."""
+    from django.core.management import CommandError
+    from django.core.management.commands import flush
+
+    _two_rows()
+    command = flush.Command()
+    with pytest.raises(CommandError) as refused, transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:  # see _raw: pending checks would stop it first
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        flush.Command.handle.plain(
+            command,
+            database="default",
+            interactive=False,
+            verbosity=0,
+            reset_sequences=False,
+            allow_cascade=False,
+            inhibit_post_migrate=True,
+        )
+    assert "never removed" in str(refused.value.__cause__)
+    assert AccessLog.objects.count() == 2

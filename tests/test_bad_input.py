@@ -14,7 +14,8 @@ def snapshot():
         Allergy.objects.count(),
         Condition.objects.count(),
         Medication.objects.count(),
-        AccessLog.objects.exclude(action__in=["read", "search"]).count(),
+        # A refused attempt is logged (issue 18), but it writes nothing to the record.
+        AccessLog.objects.exclude(action__in=["read", "search", "refused"]).count(),
     )
 
 

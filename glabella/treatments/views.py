@@ -81,7 +81,8 @@ def _show_day(request, locations, location, shown, *, failed=None, errors=None, 
         request.actor,
         audit.Kind.APPOINTMENT_LIST,
         (a.patient.public_id for a in appointments if a.patient_id),
-        object_id=f"treatments:{location.slug}:{shown.isoformat()}",
+        object_id=shown.isoformat(),
+        detail={"location": location.slug[:60], "page": "treatments"},
     )
     context = {
         "location": location,
