@@ -128,7 +128,8 @@ def fuzz(args) -> int:
         status_code_conformance,
     )
 
-    from glabella.core.models import ApiToken
+    from glabella.core import tokens
+    from glabella.core.access import system_actor
     from glabella.demo.clinic import DEMO_DOMAIN
 
     checks = {
@@ -138,7 +139,13 @@ def fuzz(args) -> int:
         "response_headers_conformance": response_headers_conformance,
     }
     director = get_user_model().objects.get(username=f"director@{DEMO_DOMAIN}")
-    token = ApiToken.issue(director, "api fuzz")[1]
+    token = tokens.issue(
+        system_actor("api fuzz"),
+        director.staff,
+        "api fuzz",
+        tokens.scope_for(director.staff, tokens.WRITE),
+        None,
+    )[1]
     headers = {"Authorization": f"Bearer {token}"}
 
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())

@@ -150,6 +150,18 @@ def client_for(users):
 
 
 # --- two-factor sign-in: a staff session in the tests has passed its second factor --------
+def issue_token(user, name: str = "test token", preset: str = "write") -> str:
+    """An API token for a staff user, issued as the owner's page does (its role's reach, the
+    default life); returns the raw token."""
+    from glabella.core import tokens
+    from glabella.core.access import system_actor
+
+    staff = user.staff
+    return tokens.issue(system_actor("tests"), staff, name, tokens.scope_for(staff, preset), None)[
+        1
+    ]
+
+
 def pass_second_factor(client: Client, user) -> None:
     """Marks the client's session as django-otp's `login` does after a code from the user's
     authenticator app (the demo staff have one); nothing for a user without one."""

@@ -7,8 +7,8 @@ import pytest
 from django.test import Client
 
 from glabella.core import bounds
-from glabella.core.models import ApiToken
 from glabella.urls import api
+from tests.conftest import issue_token
 
 EXTREME_DAYS = ["0001-01-01", "9999-12-31", "1899-12-31", "2101-01-01", "0000-00-00"]
 EXTREME_INSTANTS = [
@@ -97,7 +97,7 @@ def test_the_spec_names_date_parameters():
 @pytest.mark.django_db
 @pytest.mark.parametrize(("path", "name"), sorted(set(_date_parameters())))
 def test_api_answers_extreme_values_in_its_error_shape(users, path, name):
-    token = ApiToken.issue(users["owner"], "bounds test")[1]
+    token = issue_token(users["owner"], "bounds test")
     client = Client(raise_request_exception=False)
     base = {"service": "consultation", "location": "thousand-oaks"}
     for value in EXTREMES:

@@ -14,7 +14,8 @@ from django.urls import path
 
 from glabella.core.access import client_ip
 from glabella.core.audit import Action, Kind, record
-from glabella.core.models import AccessLog, ApiToken
+from glabella.core.models import AccessLog
+from tests.conftest import issue_token
 
 ROOT = Path(__file__).resolve().parent.parent
 CLEARED = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "BEHIND_HTTPS_PROXY", "DATABASE_URL"}
@@ -276,7 +277,7 @@ def test_the_public_api_is_rate_limited_per_address(client, users):
     assert 1 <= int(refused["Retry-After"]) <= 60
     # Another address is not slowed, nor is a signed-in caller from the same one.
     assert client.get(url, REMOTE_ADDR="198.51.100.2").status_code == 200
-    token = ApiToken.issue(users["front_desk"], "rate test")[1]
+    token = issue_token(users["front_desk"], "rate test")
     signed_in = client.get(
         "/api/v1/scheduling/appointments",
         REMOTE_ADDR="198.51.100.1",

@@ -21,11 +21,11 @@ from django_otp_webauthn.models import WebAuthnCredential
 from glabella.core import two_factor
 from glabella.core.access import actor_for
 from glabella.core.audit import Kind
-from glabella.core.models import AccessLog, ApiToken, BackupCode, BackupCodes, StaffMember
+from glabella.core.models import AccessLog, BackupCode, BackupCodes, StaffMember
 from glabella.core.roles import Credential, Role
 from glabella.core.two_factor_middleware import OPEN_NAMESPACES, OPEN_ROUTES
 from glabella.demo.clinic import DEMO_PASSWORD
-from tests.conftest import STAFF_EMAILS, pass_second_factor, totp_code_now
+from tests.conftest import STAFF_EMAILS, issue_token, pass_second_factor, totp_code_now
 from tests.test_permissions import routes
 
 STEP = reverse("core:second-factor")
@@ -137,7 +137,7 @@ def test_the_api_with_a_session_answers_401_until_verified_but_a_token_works(use
     refused = client.get(url)
     assert refused.status_code == 401
     assert refused.json()["error"]["code"] == "second_factor_required"
-    _, raw = ApiToken.issue(users["injector"], "lab")
+    raw = issue_token(users["injector"], "lab")
     assert client.get(url, headers={"Authorization": f"Bearer {raw}"}).status_code == 200
     # A bad token with that session behind it is not let in by the session either.
     bad = client.get(url, headers={"Authorization": "Bearer glb_nonsense"})
