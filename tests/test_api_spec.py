@@ -101,9 +101,9 @@ def test_the_spec_reads_as_valid_openapi():
     assert len([r.ok() for r in schema.get_all_operations()]) == len(list(operations()))
 
 
-# A short run here (about 4 cases per operation, on both databases); bench/api_fuzz.py is the
+# A short run here (about 8 cases per operation, on both databases); bench/api_fuzz.py is the
 # long one, with the demo clinic's data.
-EXAMPLES = 4
+EXAMPLES = 8
 
 
 @pytest.fixture
