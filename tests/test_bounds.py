@@ -125,3 +125,47 @@ def test_the_house_range_reads_an_instant_in_its_own_offset():
     assert bounds.day_in_range(date(1900, 1, 1))
     with pytest.raises(ValueError, match="between"):
         bounds.parse_day("9999-12-31")
+
+
+BOOKING_FORM = {
+    "location": "thousand-oaks",
+    "service": "consultation",
+    "start": "2030-01-07T10:00:00-08:00",
+    "given_name": "Ana",
+    "family_name": "Ruiz",
+    "birth_date": "1990-05-01",
+    "email": "ana@example.com",
+    "phone": "805 555 0123",
+    "postal_code": "91360",
+    "preferred_channel": "email",
+}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["start", "birth_date"])
+def test_the_booking_form_refuses_extreme_dates_on_their_field(client, clinic, field):
+    from glabella.scheduling.models import Appointment
+
+    before = Appointment.objects.count()
+    for value in EXTREME_DAYS + EXTREME_INSTANTS:
+        response = Client(raise_request_exception=False).post(
+            "/book/", {**BOOKING_FORM, field: value}
+        )
+        assert 400 <= response.status_code < 500, (field, value)
+    assert Appointment.objects.count() == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field", ["birth_date"])
+def test_the_staff_patient_form_refuses_extreme_dates(client_for, field):
+    from glabella.patients.models import Patient
+
+    client = client_for("front_desk", raise_request_exception=False)
+    before = Patient.objects.count()
+    for value in EXTREME_DAYS:
+        response = client.post(
+            "/staff/patients/new/",
+            {"given_name": "Ana", "family_name": "Ruiz", "sex": "female", field: value},
+        )
+        assert response.status_code == 422, value
+    assert Patient.objects.count() == before

@@ -284,3 +284,11 @@ def test_the_public_api_is_rate_limited_per_address(client, users):
         headers={"Authorization": f"Bearer {token}"},
     )
     assert signed_in.status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_treatment_note_pdf_is_not_stored(client_for, treated):
+    response = client_for("injector").get(f"/staff/treatments/{treated.public_id}/note.pdf")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert "no-store" in response["Cache-Control"]

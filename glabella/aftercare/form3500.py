@@ -14,7 +14,6 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from glabella.core.bounds import parse_day
 from glabella.core.text import CONTROL
 from glabella.screening.rules import Question
 
@@ -244,7 +243,7 @@ def _day(value) -> date | None:
         return value
     if isinstance(value, str):
         try:
-            return parse_day(value)
+            return date.fromisoformat(value.strip())
         except ValueError:
             return None
     return None

@@ -23,7 +23,6 @@ from glabella.catalogue.products import Product
 from glabella.clinic.clock import clinic_zone
 from glabella.core import audit
 from glabella.core.access import Actor
-from glabella.core.bounds import parse_day
 from glabella.core.db import write_transaction
 from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.core.pdf import Pages
@@ -48,7 +47,7 @@ def open_event(actor: Actor, treatment, data: dict, *, report: Report | None = N
     onset = data.get("onset_on")
     if isinstance(onset, str):
         try:
-            onset = parse_day(onset)
+            onset = date.fromisoformat(onset)
         except ValueError:
             onset = None
     if not isinstance(onset, date):

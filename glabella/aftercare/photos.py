@@ -49,8 +49,7 @@ def clean(raw: bytes) -> Photo:
                 raise _refuse("Send a JPEG, PNG or WebP photo.")
             if image.width * image.height > MAX_PIXELS:
                 raise _refuse(
-                    f"The photo has more than {MAX_PIXELS // 1_000_000} million pixels; "
-                    "send a smaller one."
+                    f"The photo has too many pixels (over {MAX_PIXELS:,}); send a smaller one."
                 )
             image.load()
     except ValidationFailed:

@@ -17,7 +17,6 @@ from glabella.aftercare.models import CheckIn, Report, ReportPhoto
 from glabella.clinic.clock import clinic_zone
 from glabella.core import audit
 from glabella.core.access import Actor, link_actor
-from glabella.core.bounds import parse_day
 from glabella.core.db import write_transaction
 from glabella.core.errors import Conflict, Forbidden, ValidationFailed
 
@@ -53,7 +52,7 @@ def clean_report(raw: object, *, day: int | None, treated_on: date | None, today
     started_on = None
     if started not in (None, ""):
         try:
-            started_on = parse_day(str(started))
+            started_on = date.fromisoformat(str(started))
         except ValueError:
             errors["started_on"] = ["Give the date as YYYY-MM-DD."]
         else:

@@ -5,7 +5,9 @@ set of handlers in `core/api.py` in one shape, so they are declared here once fo
 operations, after ninja has drawn the spec:
 
 - 400 and 413 where a body is read (a body that is not JSON; one over the upload limit);
-- 401 and 403 on operations that need a token or a session;
+- 401 on operations that need a token or a session;
+- 403 everywhere (a role without the capability; a service's refusal, e.g. a link's holder
+  reporting on another's treatment);
 - 404 everywhere (an object outside what the caller may see, an unknown id in the body);
 - 409 on writes (a slot just taken, an Idempotency-Key still being answered);
 - 422 everywhere (a field that breaks a rule, field by field);
@@ -43,7 +45,7 @@ RETRY_AFTER = {
 DESCRIPTIONS = {
     400: "The body is not JSON",
     401: "No valid token or session",
-    403: "The caller's role may not do this",
+    403: "The caller may not do this",
     404: "Not found, or not the caller's to see",
     409: "A conflict with the current state; nothing was written",
     413: "The body is too large",
@@ -66,9 +68,9 @@ def _error_response(status: int) -> dict:
 
 
 def statuses_for(method: str, operation: dict, has_security: bool) -> list[int]:
-    statuses = [404, 422, 429]
+    statuses = [403, 404, 422, 429]
     if has_security:
-        statuses += [401, 403]
+        statuses.append(401)
     if "requestBody" in operation:
         statuses += [400, 413]
     if method in WRITES:

@@ -15,7 +15,6 @@ from django.utils import timezone
 from glabella.clinic.clock import clinic_zone
 from glabella.core import audit, links
 from glabella.core.access import Actor
-from glabella.core.bounds import parse_day
 from glabella.core.db import write_transaction
 from glabella.core.errors import Conflict, ValidationFailed
 from glabella.messaging import quiet
@@ -210,7 +209,7 @@ def clean_answer(raw: object, areas: list[str], *, treated: date, today: date) -
     returned_on = today
     if raw.get("returned_on") not in (None, ""):
         try:
-            returned_on = parse_day(str(raw["returned_on"]))
+            returned_on = date.fromisoformat(str(raw["returned_on"]))
         except ValueError:
             errors["returned_on"] = ["Give the day as YYYY-MM-DD."]
         else:

@@ -19,7 +19,6 @@ from glabella.clinic.clock import clinic_zone
 from glabella.clinic.models import Service
 from glabella.core import audit
 from glabella.core.access import Actor
-from glabella.core.bounds import parse_day
 from glabella.core.db import write_transaction
 from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.core.roles import Capability
@@ -44,7 +43,7 @@ def day_after_treatment(
     BASELINE_DAYS before the treatment, a result within LATEST_DAYS after it. A problem is added
     to `errors` under `field`."""
     try:
-        day = raw if isinstance(raw, date) else parse_day(str(raw or ""))
+        day = raw if isinstance(raw, date) else date.fromisoformat(str(raw or ""))
     except ValueError:
         errors[field] = [f"Give the day of the {what} as YYYY-MM-DD."]
         return None

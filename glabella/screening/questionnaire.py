@@ -26,7 +26,6 @@ from decimal import Decimal, InvalidOperation
 from enum import StrEnum
 
 from glabella.catalogue.areas import Area
-from glabella.core.bounds import parse_day
 from glabella.core.text import CONTROL
 from glabella.screening.rules import Intake, Question
 
@@ -340,7 +339,7 @@ def parse_date(value: object) -> date | None:
     if not isinstance(value, str):
         return None
     try:
-        return parse_day(value)
+        return date.fromisoformat(value.strip())
     except ValueError:
         return None
 
