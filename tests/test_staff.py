@@ -129,6 +129,7 @@ def test_an_invitation_link_expires(client_for, client, clinic, settings):
         ({"credential": "", "role": "medical_director"}, "credential"),
         ({"mobile_phone": "12"}, "mobile_phone"),
         ({"full_name": "  "}, "full_name"),
+        ({"full_name": "Dana \u202eziuR"}, "full_name"),  # a right-to-left override
     ],
 )
 def test_a_bad_invitation_is_refused_field_by_field(client_for, clinic, changes, field):

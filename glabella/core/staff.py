@@ -32,6 +32,7 @@ from glabella.core.db import write_transaction
 from glabella.core.errors import Conflict, Forbidden, ValidationFailed
 from glabella.core.models import ApiToken, StaffMember
 from glabella.core.roles import PRESCRIBING_CREDENTIALS, Capability, Credential, Role
+from glabella.core.text import INVISIBLE_FORMATTING_MESSAGE, has_invisible_formatting
 
 # A licence expiry date a person can record: within ten years either side of today.
 LICENCE_YEARS = 10
@@ -135,6 +136,8 @@ def _apply(staff: StaffMember, data: dict, today: date) -> dict[str, list[str]]:
         errors["full_name"] = ["Enter the person's name."]
     elif len(staff.full_name) > 150:
         errors["full_name"] = ["Keep the name to 150 characters."]
+    elif has_invisible_formatting(staff.full_name):
+        errors["full_name"] = [INVISIBLE_FORMATTING_MESSAGE]
     if staff.role not in Role.values:
         errors["role"] = ["Choose one of the roles listed."]
     if staff.credential and staff.credential not in Credential.values:
