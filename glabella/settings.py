@@ -77,6 +77,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "glabella.core.middleware.ContentSecurityPolicyMiddleware",
     "glabella.core.pages.RefusalMiddleware",
+    # The clinic's tablet handed to a patient: nothing but their forms until staff unlock it.
+    "glabella.core.tablet.TabletLockMiddleware",
 ]
 
 ROOT_URLCONF = "glabella.urls"

@@ -6,4 +6,10 @@ from glabella.core.roles import Capability
 
 def actor(request):
     who = actor_from_request(request)
-    return {"actor": who, "caps": {c.name: who.can(c) for c in Capability}}
+    session = getattr(request, "session", None)
+    locked = bool(session is not None and session.get("glabella_tablet_lock"))  # core/tablet.py
+    return {
+        "actor": who,
+        "caps": {c.name: who.can(c) for c in Capability},
+        "tablet_locked": locked,
+    }

@@ -9,4 +9,5 @@ urlpatterns = [
     path("sign-in/", views.SignInView.as_view(), name="sign-in"),
     path("sign-out/", auth_views.LogoutView.as_view(), name="sign-out"),
     path("staff/signing-pin/", views.signing_pin, name="signing-pin"),
+    path("tablet/unlock/", views.tablet_release, name="tablet-release"),
 ]
