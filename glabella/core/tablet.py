@@ -10,6 +10,8 @@ wrong tries count towards the same pause as signing, and every release or refusa
 
 from __future__ import annotations
 
+from urllib.parse import unquote
+
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.shortcuts import render
@@ -17,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from glabella.core import audit, signing, throttle
-from glabella.core.access import actor_for
+from glabella.core.access import actor_for, client_ip
 from glabella.core.db import write_transaction
 from glabella.core.errors import Throttled, ValidationFailed
 
@@ -27,7 +29,7 @@ SESSION_KEY = "glabella_tablet_lock"
 def lock(request, *, path: str, patient_public_id, by: str) -> None:
     """Locks this browser's session (already signed out) to `path` and what lies under it."""
     request.session[SESSION_KEY] = {
-        "path": path,
+        "path": unquote(path),  # compared with request.path, which is decoded
         "patient": str(patient_public_id),
         "by": by[:200],
         "at": timezone.now().isoformat(),
@@ -45,7 +47,7 @@ def release(request, *, email: object, secret: object) -> None:
     held = locked_to(request)
     if held is None:
         return
-    ip = request.META.get("REMOTE_ADDR")
+    ip = client_ip(request)
     limit, seconds = settings.THROTTLE_ADDRESS
     if ip and not throttle.allow("tablet:ip", ip, limit=limit, seconds=seconds):
         raise Throttled(throttle.MESSAGE, field="secret")
