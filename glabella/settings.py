@@ -93,6 +93,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "glabella.core.middleware.ContentSecurityPolicyMiddleware",
     "glabella.core.pages.RefusalMiddleware",
+    # The clinic's tablet handed to a patient: nothing but their forms until staff unlock it.
+    "glabella.core.tablet.TabletLockMiddleware",
     # Sign-in (issue 18): staff signed out after a quiet time; axes answers a locked sign-in.
     "glabella.core.idle.IdleLogoffMiddleware",
     "axes.middleware.AxesMiddleware",

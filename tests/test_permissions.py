@@ -118,6 +118,8 @@ MATRIX = [
     # A clinician's own signing PIN (issue 18): an empty form is refused field by field.
     ("core:signing-pin", "get", {}, None, page(SIGNERS)),
     ("core:signing-pin", "post", {}, {}, page(SIGNERS, ok=422)),
+    # Unlocking the tablet handed to a patient: open to whoever holds it; unlocked, it says so.
+    ("core:tablet-release", "get", {}, None, public(200)),
     ("patients:access-log", "get", {}, None, page(AUDITORS)),
     ("patients:search", "get", {}, None, page(ALL_STAFF)),
     ("patients:register", "get", {}, None, page(ALL_STAFF)),

@@ -187,8 +187,9 @@ def test_the_desk_hands_over_the_tablet_signed_out(client_for, patient):
     response = desk.post(url, {"action": "tablet"})
     assert response.status_code == 302
     assert unquote(response["Location"]).startswith("/forms/tablet:")
-    assert desk.get(reverse("patients:search")).status_code == 302  # signed out
     assert desk.get(response["Location"]).status_code == 200
+    # Signed out and locked to the forms (tests/test_tablet.py): staff pages are refused.
+    assert desk.get(reverse("patients:search")).status_code == 403
 
 
 def test_the_desk_sends_the_forms_link(client_for, patient):

@@ -8,8 +8,11 @@ from glabella.core.roles import Capability
 
 def actor(request):
     who = actor_from_request(request)
+    session = getattr(request, "session", None)
+    locked = bool(session is not None and session.get("glabella_tablet_lock"))  # core/tablet.py
     return {
         "actor": who,
         "caps": {c.name: who.can(c) for c in Capability},
         "idle_logoff_minutes": settings.IDLE_LOGOFF_MINUTES,  # the staff pages' idle warning
+        "tablet_locked": locked,
     }

@@ -104,6 +104,20 @@ class SigningPinForm(forms.Form):
     )
 
 
+class TabletReleaseForm(forms.Form):
+    """A staff member unlocks the tablet a patient had: their email and signing PIN or password."""
+
+    email = forms.CharField(
+        label="Staff email", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "off"})
+    )
+    secret = forms.CharField(
+        label="Your signing PIN or password",
+        max_length=128,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "off"}),
+    )
+
+
 def show_refusal(form: forms.Form, exc: DomainError) -> int:
     """Puts a service's refusal on the form (field by field, or a throttled email on its field,
     or at the top) and returns the status to answer with."""

@@ -29,4 +29,5 @@ urlpatterns = [
     ),
     path("password/change/", views.PasswordChangeView.as_view(), name="password-change"),
     path("staff/signing-pin/", views.signing_pin, name="signing-pin"),
+    path("tablet/unlock/", views.tablet_release, name="tablet-release"),
 ]

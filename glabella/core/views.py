@@ -10,10 +10,15 @@ from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from glabella.core import passwords, signing
+from glabella.core import passwords, signing, tablet
 from glabella.core.access import actor_for, actor_from_request, client_ip
 from glabella.core.decorators import staff_page
-from glabella.core.forms import SignInForm, SigningPinForm, StaffPasswordResetForm
+from glabella.core.forms import (
+    SignInForm,
+    SigningPinForm,
+    StaffPasswordResetForm,
+    TabletReleaseForm,
+)
 from glabella.core.pages import refusal_on
 from glabella.core.roles import Capability
 
@@ -145,3 +150,22 @@ def signing_pin(request):
             status = refused.status
     context = {"form": form, "has_pin": signing.has_pin(request.actor.staff)}
     return render(request, "core/signing_pin.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def tablet_release(request):
+    """On the tablet handed to a patient: a staff member unlocks it (core/tablet.py)."""
+    held = tablet.locked_to(request)
+    form = TabletReleaseForm(request.POST or None)
+    status = 200
+    if request.method == "POST" and held is not None:
+        status = 422
+        if form.is_valid():
+            with refusal_on(form) as refused:
+                tablet.release(request, **form.cleaned_data)
+            if not refused:
+                messages.success(request, "The tablet is unlocked and the patient's forms closed.")
+                return redirect("core:sign-in")
+            status = refused.status
+    context = {"form": form, "held": held, "forms_path": held["path"] if held else None}
+    return render(request, "core/tablet_release.html", context, status=status)

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from glabella.clinic.clock import clinic_today, clinic_zone
-from glabella.core import audit
+from glabella.core import audit, tablet
 from glabella.core import signing as reauth
 from glabella.core.access import client_ip
 from glabella.core.decorators import patient_page, staff_page
@@ -346,8 +346,11 @@ def patient_forms(request, public_id):
                 request.actor, Action.CREATE, patient, object_type=audit.Kind.FORMS_TABLET
             )
             url = reverse("screening:forms", args=[links.forms_token(patient, Via.TABLET)])
-            # The tablet goes to the patient signed out, so that it opens nothing but their forms.
+            # The tablet goes to the patient signed out, locked to their forms until a staff
+            # member unlocks it with their PIN or password (core/tablet.py).
+            handed_by = request.actor.label
             logout(request)
+            tablet.lock(request, path=url, patient_public_id=patient.public_id, by=handed_by)
             return redirect(url)
         messages.error(request, "Choose to send the link or to hand over the tablet.")
         return _show(request, "screening/patient_forms.html", _desk_context(patient), status=422)

@@ -7,6 +7,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from glabella.core.access import actor_for
+from glabella.demo.clinic import DEMO_PASSWORD
 from glabella.inventory import services as stock
 from glabella.treatments.models import TreatmentRecord
 from tests.browser.conftest import pass_the_second_step
@@ -78,12 +79,15 @@ def test_a_treatment_charted_and_signed_by_keyboard_alone(tablet):
     with page.expect_navigation():
         page.keyboard.press("Enter")
     assert "Dose guard: ok" in page.content()
+    tab_to(page, "#sign-secret")  # signing asks the password (or PIN) again
+    page.keyboard.type(DEMO_PASSWORD)
     tab_to(page, "button[value=sign]")
     with page.expect_navigation():
         page.keyboard.press("Enter")
     record = TreatmentRecord.objects.get(appointment=appointment)
     assert record.status == "locked" and record.points.count() == 5
     assert record.vial.units_left == 80
+    expect(page.locator("#attestation")).to_contain_text("I gave this treatment myself")
 
 
 def test_over_label_points_turn_the_panel_before_any_save(tablet):
@@ -133,6 +137,13 @@ def test_a_signed_on_label_record_shows_ok_and_the_verdict_it_was_signed_under(t
     with page.expect_navigation():
         page.get_by_role("button", name="Save").click()
     expect(page.locator("#sign-button")).to_be_enabled()
+    expect(page.locator("#sign-attestation")).to_contain_text("Signed by ")
+    page.fill("#sign-secret", "0000")  # a wrong PIN: refused on its field, nothing signed
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign and lock").click()
+    expect(page.locator(".sign-secret .error")).to_contain_text("not yours")
+    assert not TreatmentRecord.objects.get(appointment=appointment).locked
+    page.fill("#sign-secret", DEMO_PASSWORD)
     with page.expect_navigation():
         page.get_by_role("button", name="Sign and lock").click()
     record = TreatmentRecord.objects.get(appointment=appointment)

@@ -194,6 +194,7 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     assert injector.is_visible("text=Aspirin")  # the finding she will weigh
     injector.goto(url + reverse("screening:sign-decision", args=[rosa.public_id]))
     injector.check("input[name=d_botox_cosmetic__glabellar][value=allow]")
+    injector.fill("#decision-secret", PASSWORD)  # signing asks the password (or PIN) again
     with injector.expect_navigation():
         injector.click("text=Sign the decision")
     decision = CandidacyDecision.objects.get(patient=rosa)
@@ -257,6 +258,7 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
         injector.click("button[value=save]")
     assert injector.is_visible("text=Dose guard: ok")
     shot(injector, "face-chart")
+    injector.fill("#sign-secret", PASSWORD)
     with injector.expect_navigation():
         injector.click("button[value=sign]")
     record = TreatmentRecord.objects.get(appointment=treatment_visit)
