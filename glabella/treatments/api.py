@@ -27,8 +27,9 @@ from glabella.inventory import services as stock
 from glabella.inventory.models import Lot, Vial
 from glabella.patients.models import Patient
 from glabella.scheduling.models import Appointment
-from glabella.treatments import charting, cosign, dosing, guard, protocol, verdict
+from glabella.treatments import charting, cosign, dosing, guard, verdict
 from glabella.treatments import recall as lot_recall
+from glabella.treatments.house_limits_api import router as house_limits_router
 from glabella.treatments.models import TreatmentRecord
 
 router = Router(tags=["treatments"])
@@ -539,63 +540,5 @@ def recall(request: HttpRequest, public_id: UUID):
     return [{**t.__dict__, "patient": ids[t.patient_id]} for t in treated]
 
 
-# ---------------------------------------------------------------- house maximums
-
-
-class HouseLimitOut(Schema):
-    product: str
-    area: str
-    off_label: bool
-    label_max: Decimal | None
-    area_max: Decimal
-    point_max: Decimal
-    default_area_max: Decimal
-    default_point_max: Decimal
-
-
-class HouseLimitIn(Strict):
-    product: str = Field(max_length=30)
-    area: str = Field(max_length=30)
-    area_max: Decimal | None = Field(None, description="Empty: the shipped default")
-    point_max: Decimal | None = Field(None, description="Empty: the shipped default")
-    reason: str = Field(max_length=300)
-
-
-def _limit_out(row: protocol.HouseRow) -> dict:
-    return {**row.__dict__, "product": row.product.value, "off_label": row.off_label}
-
-
-@router.get(
-    "/house-limits",
-    response=list[HouseLimitOut],
-    auth=CLINICAL,
-    summary="The clinic's house maximums",
-)
-def house_limits(request: HttpRequest):
-    """Every product's ceiling in every area (label and off-label), in force and as shipped."""
-    return [_limit_out(row) for row in protocol.house_limits()]
-
-
-@router.post(
-    "/house-limits",
-    response={201: HouseLimitOut},
-    auth=requires(Capability.SET_PROTOCOL),
-    summary="Set a house maximum",
-)
-def set_house_limit(request: HttpRequest, payload: HouseLimitIn):
-    """The medical director sets a product's maximum for an area and for one point."""
-    actor = api_actor(request)
-    protocol.set_house_dose(
-        actor,
-        payload.product,
-        payload.area,
-        payload.area_max,
-        payload.reason,
-        point_max=payload.point_max,
-    )
-    row = next(
-        r
-        for r in protocol.house_limits()
-        if r.product.value == payload.product and r.area == payload.area
-    )
-    return Status(201, _limit_out(row))
+# The clinic's house maximums: their own module, on this router's path.
+router.add_router("", house_limits_router)
