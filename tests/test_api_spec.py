@@ -8,9 +8,9 @@ import pytest
 from django.core.wsgi import get_wsgi_application
 
 from glabella.core import errors
-from glabella.core.models import ApiToken
 from glabella.core.openapi import ERROR_SCHEMA_NAME
 from glabella.urls import api
+from tests.conftest import issue_token
 
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -139,7 +139,7 @@ def test_a_short_schemathesis_run_finds_no_server_error_nor_violation(
         response_schema_conformance,
         response_headers_conformance,
     ]
-    token = ApiToken.issue(users["medical_director"], "spec test")[1]
+    token = issue_token(users["medical_director"], "spec test")
     headers = {"Authorization": f"Bearer {token}"}
     schema = schemathesis.openapi.from_wsgi("/api/openapi.json", get_wsgi_application())
     failures: list[str] = []

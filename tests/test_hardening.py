@@ -18,7 +18,15 @@ from glabella.core.models import AccessLog
 from tests.conftest import issue_token
 
 ROOT = Path(__file__).resolve().parent.parent
-CLEARED = {"DEBUG", "SECRET_KEY", "ALLOWED_HOSTS", "BEHIND_HTTPS_PROXY", "DATABASE_URL"}
+# DJANGO_ALLOW_ASYNC_UNSAFE is set by the browser tests in this process, never in production.
+CLEARED = {
+    "DEBUG",
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "BEHIND_HTTPS_PROXY",
+    "DATABASE_URL",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}
 
 
 def production_env(**more) -> dict:

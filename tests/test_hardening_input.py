@@ -4,6 +4,7 @@
 import csv
 import io
 import time
+import uuid
 from datetime import date
 from decimal import Decimal
 
@@ -47,6 +48,7 @@ def test_the_recall_csv_escapes_every_cell():
     treated = [
         recall.Treated(
             patient_id=1,
+            patient_public_id=uuid.uuid4(),
             name='=HYPERLINK("http://evil.example","Grace") Holloway',
             phone="+18055550177",
             email="@grace@example.com",

@@ -11,6 +11,9 @@ from tests.conftest import make_patient
 
 
 def queries(client, url, data=None) -> int:
+    """The queries of a second look at the page: the first of a session also notes the staff
+    member's activity (idle logoff), at most every half minute, whatever the data."""
+    client.get(url, data or {})
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url, data or {})
     assert response.status_code == 200, response.status_code

@@ -197,6 +197,7 @@ def test_every_app_registers_its_own_jobs_under_their_old_names():
         "movement_checks_followed_up": "glabella.outcomes.durations",
         "duration_model_refit": "glabella.outcomes.refit",
         "invitations_sent": "glabella.outcomes.invitations",
+        "licence_reminders": "glabella.clinic.apps",
     }
 
 
