@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from glabella.core import licences, periodic, tokens
+from glabella.core import staff as staff_service
 from glabella.core.access import system_actor
 from glabella.core.models import AccessLog, ApiToken, LicenceReminder, StaffMember
 from tests.conftest import STAFF_EMAILS, clinic_today
@@ -33,9 +34,24 @@ def issue_on_page(client, person, **changes):
     return client.post(reverse("clinic:api-tokens"), data)
 
 
-def test_a_token_is_shown_once_listed_with_its_last_use_and_revoked(client_for, client, patient):
+def test_a_token_never_holds_what_the_issuers_own_role_does_not(client_for, actor_of):
+    # The owner, without the medical director's grant, cannot lend themselves a clinician's
+    # reach through a token acting as the injector.
+    owner = client_for("owner")
+    refused = issue_on_page(owner, staff_of("injector"))
+    assert refused.status_code == 422
+    assert "Your own role does not allow" in refused.context["form"].errors["scope"][0]
+    assert not ApiToken.objects.exists()
+    staff_service.set_clinical_access(actor_of("medical_director"), staff_of("owner"), True)
+    assert issue_on_page(owner, staff_of("injector")).status_code == 201
+
+
+def test_a_token_is_shown_once_listed_with_its_last_use_and_revoked(
+    client_for, client, patient, actor_of
+):
     owner = client_for("owner")
     injector = staff_of("injector")
+    staff_service.set_clinical_access(actor_of("medical_director"), staff_of("owner"), True)
     issued = issue_on_page(owner, injector)
     assert issued.status_code == 201
     raw = issued.context["raw"]
@@ -44,6 +60,7 @@ def test_a_token_is_shown_once_listed_with_its_last_use_and_revoked(client_for, 
     assert token.scope == sorted(["patient.view", "patient.view_clinical", "clinic.view"])
     assert token.expires_at == pytest.approx(timezone.now() + timedelta(days=30), abs=MINUTE)
     row = AccessLog.objects.get(object_type="api-token", action="create")
+    # What the token reads is logged as the injector's, through this token.
     assert row.detail["name"] == "EHR bridge" and raw not in str(row.detail)
 
     listing = owner.get(reverse("clinic:api-tokens"))
@@ -52,6 +69,8 @@ def test_a_token_is_shown_once_listed_with_its_last_use_and_revoked(client_for, 
     assert client.get(url, headers=bearer(raw)).status_code == 200
     token.refresh_from_db()
     assert token.last_used_at is not None
+    read = AccessLog.objects.filter(object_type="patient", action="read", channel="api").last()
+    assert read.user == injector.user and f"(API token {token.hint}" in read.actor_label
 
     revoked = owner.post(reverse("clinic:api-token-revoke", args=[token.public_id]))
     assert revoked.status_code == 302

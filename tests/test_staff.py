@@ -14,7 +14,9 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from glabella.core import lockout, tokens, two_factor
+from glabella.core import staff as staff_service
 from glabella.core.access import actor_for, system_actor
+from glabella.core.errors import ValidationFailed
 from glabella.core.models import AccessLog, BackupCodes, StaffMember
 from tests.conftest import STAFF_EMAILS, clinic_today
 
@@ -310,7 +312,7 @@ def test_django_admin_shows_staff_but_changes_them_only_on_the_team_pages(client
     assert owner.get("/admin/core/staffmember/add/").status_code == 403
 
 
-def test_the_last_owner_keeps_the_owners_role(client_for, clinic):
+def test_nobody_changes_their_own_role_and_the_last_owner_stays_one(client_for, clinic):
     owner_staff = staff_of("owner")
     url = reverse("clinic:team-member", args=[owner_staff.public_id])
     owner = client_for("owner")
@@ -318,10 +320,16 @@ def test_the_last_owner_keeps_the_owners_role(client_for, clinic):
     data.update(role="front_desk", licence_expires="", supervising_prescriber="")
     refused = owner.post(url, data)
     assert refused.status_code == 422
-    assert "needs an owner" in refused.context["form"].errors["role"][0]
+    assert "your own role" in refused.context["form"].errors["role"][0]
     owner_staff.refresh_from_db()
     assert owner_staff.role == "owner"
     assert not rows("staff-member").exists()
+    # The system (a command) may change anyone's role, but never the last owner's away.
+    with pytest.raises(ValidationFailed) as refused_by_service:
+        staff_service.change(
+            system_actor("test"), owner_staff, {"role": "front_desk"}, today=clinic_today()
+        )
+    assert "needs an owner" in refused_by_service.value.fields["role"][0]
 
 
 def test_the_owner_unlocks_a_locked_sign_in_on_the_persons_page(client_for, clinic, settings):

@@ -365,13 +365,32 @@ def test_every_demo_staff_member_has_the_demo_authenticator(users):
         assert unhexlify(device.key)
 
 
-def test_django_admin_never_shows_an_apps_key(client_for, users):
+def test_django_admin_shows_no_account_nor_second_factor(client_for, users):
+    # They change only on the audited pages: the Team pages and the two-step set-up.
     device = TOTPDevice.objects.get(user=users["injector"])
     owner = client_for("owner")
-    page = owner.get(f"/admin/otp_totp/totpdevice/{device.pk}/change/")
-    assert page.status_code == 200
-    assert device.key not in page.content.decode()
-    assert owner.get(f"/admin/otp_totp/totpdevice/{device.pk}/qrcode/").status_code == 403
+    assert owner.get("/admin/").status_code == 200
+    for url in (
+        f"/admin/otp_totp/totpdevice/{device.pk}/change/",
+        f"/admin/otp_totp/totpdevice/{device.pk}/qrcode/",
+        "/admin/auth/user/",
+        f"/admin/auth/user/{users['injector'].pk}/change/",
+        "/admin/auth/group/",
+        "/admin/django_otp_webauthn/webauthncredential/",
+    ):
+        answer = owner.get(url)
+        assert answer.status_code == 404, url
+        assert device.key not in answer.content.decode()
+
+
+def test_a_superuser_without_a_staff_record_owes_the_second_factor_for_admin(client, db):
+    from django.contrib.auth import get_user_model
+
+    root = get_user_model().objects.create_superuser("root@example.com", "root@example.com", "x")
+    client.force_login(root)
+    answer = client.get("/admin/")
+    assert answer.status_code == 302
+    assert answer["Location"].startswith(reverse("core:two-factor-setup"))
 
 
 def test_demo_code_prints_the_code_the_demo_staff_accounts_accept(users, clinic):

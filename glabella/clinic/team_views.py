@@ -32,13 +32,13 @@ def _member(public_id) -> StaffMember:
         raise NotFound("No such staff member.") from None
 
 
-def _link_for(request):
+def invitation_link(uid: str, token: str) -> str:
     """Links in emails point to SITE_URL, like every other message's, never to the Host sent."""
+    return settings.SITE_URL + reverse("clinic:welcome", args=[uid, token])
 
-    def link(uid: str, token: str) -> str:
-        return settings.SITE_URL + reverse("clinic:welcome", args=[uid, token])
 
-    return link
+def _link_for(request):
+    return invitation_link
 
 
 def _invite_message(request, staff, sent: bool) -> None:

@@ -64,7 +64,11 @@ class TokenAuth(HttpBearer):
             return None
         # The token acts as its user, with what both its scope and the user's role hold today.
         actor = actor_for(found.user, channel="api", ip=client_ip(request))
-        actor = dataclasses.replace(actor, capabilities=actor.capabilities & set(found.scope))
+        actor = dataclasses.replace(
+            actor,
+            capabilities=actor.capabilities & set(found.scope),
+            label=f"{actor.label} (API token {found.hint}…)",  # the log says which token acted
+        )
         request._glabella_actor = actor
         if request.method not in SAFE_METHODS and actor.capabilities <= READ_CAPABILITIES:
             raise Forbidden("This API token may only read.")

@@ -17,4 +17,16 @@ class CoreConfig(AppConfig):
         # SQLite: the function the access log's DELETE trigger asks (core/db.py).
         connection_created.connect(register_maintenance_function, dispatch_uid="glabella-audit")
         # Sign-ins, sign-outs, failures and lockouts to the access log (issue 18).
+        # Accounts and second factors change only on the audited pages (the Team pages, the
+        # two-step sign-in set-up): Django admin shows none of them. Admin's ready() has
+        # registered them by now (it comes first in INSTALLED_APPS).
+        from django.contrib import admin
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.models import Group
+
         from glabella.core import receivers  # noqa: F401
+        from glabella.core.two_factor import admin_hidden_models
+
+        for model in (get_user_model(), Group, *admin_hidden_models()):
+            if admin.site.is_registered(model):
+                admin.site.unregister(model)

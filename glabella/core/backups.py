@@ -157,7 +157,9 @@ def backup(path: Path, *, key: bytes | None = None) -> dict:
         else:
             _pg(["pg_dump", "--format=custom", "--no-owner", "--file", str(dump)], dbname=True)
         partial = path.with_name(path.name + ".partial")
-        with open(partial, "wb") as target, open(dump, "rb") as source:
+        # Only the account that runs glabella may read a backup: it holds every patient's record.
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as target, open(dump, "rb") as source:
             target.write(MAGIC + line)
             if key is None:
                 shutil.copyfileobj(source, target, CHUNK)

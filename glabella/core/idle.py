@@ -38,7 +38,10 @@ class IdleLogoffMiddleware:
             now = timezone.now().timestamp()
             last = request.session.get(LAST_SEEN)
             minutes = settings.IDLE_LOGOFF_MINUTES
-            if isinstance(last, (int, float)) and now - last > minutes * 60:
+            # Activity is noted at most every REWRITE_AFTER_SECONDS, so the quiet time counts
+            # from up to that much later than the last note: never a sign-out too early.
+            quiet = now - last - REWRITE_AFTER_SECONDS if isinstance(last, (int, float)) else 0
+            if isinstance(last, (int, float)) and quiet > minutes * 60:
                 answer = self._sign_out(request, minutes)
                 if answer is not None:
                     return answer

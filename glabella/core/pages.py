@@ -47,7 +47,9 @@ class RefusalMiddleware:
         response = self.get_response(request)
         if response.status_code == 403:
             actor = getattr(request, "_glabella_actor", None) or actor_from_request(request)
-            audit.record_refusal(actor, request.get_full_path(), request.method)
+            # Anonymous refusals are not kept: anyone could fill the never-emptied log with them.
+            if actor.saved_user is not None or actor.is_patient:
+                audit.record_refusal(actor, request.get_full_path(), request.method)
         return response
 
     def process_exception(self, request, exc):

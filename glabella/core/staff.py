@@ -329,7 +329,9 @@ def change(actor: Actor, staff: StaffMember, data: dict, *, today: date) -> Staf
     before = {name: _shown(getattr(staff, name)) for name in EDITABLE}
     fresh = StaffMember.objects.get(pk=staff.pk)
     errors = _apply(fresh, data, today)
-    if fresh.role != staff.role and staff.role == Role.OWNER and not _other_active_owners(staff):
+    if fresh.role != staff.role and actor.staff is not None and actor.staff.pk == staff.pk:
+        errors.setdefault("role", []).append("You cannot change your own role: ask another owner.")
+    elif fresh.role != staff.role and staff.role == Role.OWNER and not _other_active_owners(staff):
         errors.setdefault("role", []).append("The clinic needs an owner: make someone else one.")
     supervising = fresh.supervisees.filter(active=True).exists()
     if supervising and fresh.credential not in PRESCRIBING_CREDENTIALS:

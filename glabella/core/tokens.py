@@ -101,6 +101,13 @@ def issue(
                 + ", ".join(_words(c) for c in beyond)
                 + "."
             ]
+    if "scope" not in errors:
+        # Nor beyond the issuer's own role: the owner cannot lend themselves a clinician's reach.
+        unheld = [c for c in scope if not actor.can(c)]
+        if unheld:
+            errors["scope"] = [
+                "Your own role does not allow: " + ", ".join(_words(c) for c in unheld) + "."
+            ]
     if errors:
         raise ValidationFailed(errors)
     expires_at = now + timedelta(days=days)

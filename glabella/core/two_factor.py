@@ -45,8 +45,21 @@ NOT_A_CODE = (
 )
 
 
+def admin_hidden_models() -> tuple:
+    """The second-factor devices, kept out of Django admin (a device added there would be a
+    second factor nobody logged)."""
+    return (TOTPDevice, WebAuthnCredential, BackupCodes)
+
+
+def _admin_user(user) -> bool:
+    """Whoever may open Django admin (with or without a staff record)."""
+    return bool(getattr(user, "is_staff", False) or getattr(user, "is_superuser", False))
+
+
 def required_for(actor: Actor) -> bool:
     """Whether the clinic requires a second factor of this staff member's role."""
+    if _admin_user(actor.user):
+        return True
     if not actor.is_staff:
         return False  # patients in the portal are not asked
     return settings.TWO_FACTOR_FOR == "all" or actor.can(Capability.VIEW_CLINICAL)
@@ -63,7 +76,7 @@ def is_verified(user) -> bool:
 
 def pending(actor: Actor, user) -> bool:
     """A signed-in staff member who still owes the second factor for this session."""
-    if not actor.is_staff or is_verified(user):
+    if not (actor.is_staff or _admin_user(user)) or is_verified(user):
         return False
     return required_for(actor) or has_second_factor(user)
 

@@ -54,7 +54,7 @@ class SecondFactorMiddleware:
         if not two_factor.pending(actor_from_request(request), user):
             return None
         if request.path.startswith("/api/"):
-            if request.headers.get("Authorization"):
+            if request.headers.get("Authorization", "").startswith("Bearer glb_"):
                 return None  # a bearer token; the session is refused in core.api as well
             body = error_body(
                 "second_factor_required",
