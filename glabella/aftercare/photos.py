@@ -51,7 +51,11 @@ def clean(raw: bytes) -> Photo:
                 raise _refuse(
                     f"The photo has too many pixels (over {MAX_PIXELS:,}); send a smaller one."
                 )
+            if image.format == "JPEG":
+                image.draft("RGB", (LONG_EDGE, LONG_EDGE))  # decode at a fraction of the size
             image.load()
+            # Shrunk before any copy is made (turning, flattening): one full-size image at most.
+            image.thumbnail((LONG_EDGE, LONG_EDGE))
     except ValidationFailed:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
@@ -63,7 +67,6 @@ def clean(raw: bytes) -> Photo:
         rgba = image.convert("RGBA")
         background.paste(rgba, mask=rgba.getchannel("A"))
         image = background
-    image.thumbnail((LONG_EDGE, LONG_EDGE))
     out = io.BytesIO()
     image.save(out, "JPEG", quality=85, optimize=True)
     return Photo(out.getvalue(), image.width, image.height)
