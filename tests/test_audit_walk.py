@@ -37,6 +37,9 @@ def demo_objects(patient, clinic) -> dict:
     them (Grace Holloway's own visits), written directly where it has not."""
     from glabella.aftercare import check_ins, reports
     from glabella.aftercare.models import AdverseEvent, Alert, CheckIn, ReportPhoto
+    from glabella.core import tokens
+    from glabella.core.access import system_actor
+    from glabella.core.models import StaffMember
     from glabella.messaging.models import Message
     from glabella.outcomes import durations, invitations
     from glabella.outcomes.models import Invitation, MovementCheck
@@ -90,7 +93,11 @@ def demo_objects(patient, clinic) -> dict:
     consent = _signed_photo_consent(patient)
     appointment = Appointment.objects.filter(patient=patient).order_by("-starts_at").first()
     allergy = patient.allergies.first() or patient.allergies.create(name="Latex")
+    desk = StaffMember.objects.filter(role="front_desk").order_by("id").first()
+    token, _ = tokens.issue(system_actor("test"), desk, "x", ["patient.view"], 5)
     return {
+        "<staff>": desk.public_id,
+        "<token>": token.public_id,
         "<patient>": patient.public_id,
         "<allergy>": allergy.public_id,
         "<location>": clinic.public_id,
@@ -222,7 +229,8 @@ def test_the_walk_sees_patients_on_the_pages_it_opens(demo):
     clients, objects = demo
     ways = signatures().values()
     lot_url = reverse("treatments:recall", kwargs={"lot_id": objects["<lot>"]})
-    csv_text = text_of(clients["owner"].get(lot_url, {"format": "csv"}))
+    # A clinician's export: the owner sees clinical data only when granted (not in the demo).
+    csv_text = text_of(clients["medical_director"].get(lot_url, {"format": "csv"}))
     assert sum(any(s in csv_text for s in signs) for signs in ways) >= 2
     calendar = text_of(clients["front_desk"].get(reverse("scheduling:calendar"), {"view": "week"}))
     assert sum(any(s in calendar for s in signs) for signs in ways) >= 2

@@ -86,11 +86,16 @@ def test_the_forms_link_lets_the_patient_answer_and_sign_but_not_read(client, pa
 
 def test_an_empty_questionnaire_gets_a_message_at_every_question(client, patient):
     before = written()
+    last_log = AccessLog.objects.order_by("-id").values_list("id", flat=True).first() or 0
     token = forms_token(patient)
     response = client.post(reverse("screening:forms-intake", args=[token]), {})
     assert response.status_code == 422
     assert response.content.count(b"Please answer this question.") == len(QUESTIONS)
-    assert written() == before
+    assert written()[:-1] == before[:-1]  # nothing saved
+    # The form shown back is a read of her forms, logged like any page that shows a patient.
+    logged = AccessLog.objects.filter(id__gt=last_log)
+    assert [(r.action, r.object_type) for r in logged] == [("read", "intake")]
+    assert logged.get().patient_public_id == patient.public_id
 
 
 def test_impossible_dates_are_shown_at_their_field(client, patient):

@@ -2,10 +2,11 @@
 
 When the desk hands the tablet over, the staff member is signed out and the browser's session
 is locked to one path (the patient's forms, `lock`). While it is locked, `TabletLockMiddleware`
-refuses every other address with a bare page (403) that leads back to the forms; the pages drawn
-in it show no site menu and no links out (`tablet_locked` in templates). Only a staff member
-unlocks it, on the tablet, with their email and their signing PIN or password (`release`);
-wrong tries count towards the same pause as signing, and every release or refusal is logged.
+refuses every other address with a bare page (403) that leads back to the forms (under /api/,
+the API's JSON error, code `tablet_locked`); the pages drawn in it show no site menu and no links
+out (`tablet_locked` in templates). Only a staff member unlocks it, on the tablet, with their
+email and their signing PIN or password (`release`); wrong tries count towards the same pause as
+signing, and every release or refusal is logged.
 """
 
 from __future__ import annotations
@@ -14,16 +15,18 @@ from urllib.parse import unquote
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from glabella.core import audit, signing, throttle
+from glabella.core import audit, lockout, signing, throttle
 from glabella.core.access import actor_for, client_ip
 from glabella.core.db import write_transaction
 from glabella.core.errors import Throttled, ValidationFailed
 
 SESSION_KEY = "glabella_tablet_lock"
+LOCKED = "This tablet is for a patient's forms; a staff member unlocks it at the front desk."
 
 
 def lock(request, *, path: str, patient_public_id, by: str) -> None:
@@ -60,6 +63,8 @@ def release(request, *, email: object, secret: object) -> None:
         )
     if staff_user is None:
         raise ValidationFailed({"email": ["Give the email of a staff member of the clinic."]})
+    if lockout.is_locked(staff_user):
+        raise Throttled(lockout.locked_message(), field="secret")
     actor = actor_for(staff_user, channel="web", ip=ip)
     proof = signing.prove(actor, secret)  # counted, logged and paused like signing
     with write_transaction():
@@ -93,6 +98,11 @@ class TabletLockMiddleware:
     def __call__(self, request):
         held = locked_to(request)
         if held is not None and not allowed(request, held):
+            if request.path.startswith("/api/"):
+                # The API answers in its own JSON shape (core.api), the lock's refusal too.
+                return JsonResponse(
+                    {"error": {"code": "tablet_locked", "message": LOCKED}}, status=403
+                )
             context = {"forms_path": held["path"], "tablet_locked": True}
             return render(request, "core/tablet_refused.html", context, status=403)
         return self.get_response(request)
