@@ -76,6 +76,14 @@ def test_backup_then_restore_gives_back_every_table(tmp_path, monkeypatch, patie
         cursor.execute("DELETE FROM core_accesslog")  # restored with the schema, trigger too
 
 
+def test_only_the_account_that_made_a_backup_may_read_it(tmp_path, monkeypatch, clinic):
+    # It holds every patient's record, encrypted or not.
+    monkeypatch.delenv("BACKUP_KEY", raising=False)
+    file = tmp_path / "clinic.backup"
+    call_command("backup", "--plain", str(file))
+    assert file.stat().st_mode & 0o777 == 0o600
+
+
 def test_a_file_that_cannot_be_read_or_decrypted_is_refused(tmp_path, monkeypatch, clinic):
     monkeypatch.setenv("BACKUP_KEY", backups.new_key())
     file = tmp_path / "clinic.backup"

@@ -3,6 +3,7 @@ with no site menu nor links out, every other address refused, and unlocked only 
 member's signing PIN or password typed on the tablet; each unlock and wrong try is logged."""
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from glabella.core import signing
@@ -100,3 +101,15 @@ def test_a_signing_pin_unlocks_it_and_wrong_tries_pause(handed, actor_of):
 def test_an_unlocked_browser_is_not_refused_anything(client_for):
     assert client_for("front_desk").get(reverse("patients:search")).status_code == 200
     assert client_for("anonymous").get(UNLOCK).status_code == 200
+
+
+def test_a_locked_account_cannot_unlock_the_tablet(handed, settings):
+    # Guesses at the tablet never reach an account that wrong passwords have locked.
+    tablet, _ = handed
+    attacker = Client(REMOTE_ADDR="203.0.113.9")
+    desk = STAFF_EMAILS["front_desk"]
+    for n in range(settings.SIGN_IN_ACCOUNT_FAILURES):
+        attacker.post(reverse("core:sign-in"), {"username": desk, "password": f"guess-{n}"})
+    refused = tablet.post(UNLOCK, {"email": desk, "secret": DEMO_PASSWORD})
+    assert refused.status_code == 429
+    assert not AccessLog.objects.filter(object_type="tablet-release").exists()
