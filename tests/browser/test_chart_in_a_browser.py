@@ -67,6 +67,37 @@ def test_tapping_the_chart_adds_points_and_the_totals_follow(tablet):
     assert page.foreign == []
 
 
+# A tap a few milliseconds after the panel was swapped in (HTMX arms new content only when it
+# settles, 20 ms later): the page must still ask again, so the totals count the new point.
+TAP_JUST_AFTER_A_SWAP = """([x, y]) => {
+  document.body.addEventListener("htmx:afterSwap", () => {
+    setTimeout(() => document.getElementById("face-chart").dispatchEvent(
+      new MouseEvent("click", {clientX: x, clientY: y, bubbles: true})), 5);
+  }, {once: true});
+}"""
+
+
+def test_a_tap_just_after_the_panel_changed_is_counted(tablet):
+    page, _ = tablet
+    page.select_option("#tap-area", "glabellar")
+    chart = page.locator("#face-chart").bounding_box()
+    y = chart["y"] + chart["height"] * 0.32
+    page.evaluate(TAP_JUST_AFTER_A_SWAP, [chart["x"] + chart["width"] * 0.5, y])
+    page.touchscreen.tap(chart["x"] + chart["width"] * 0.45, y)
+    expect(page.locator("#chart-points circle.new")).to_have_count(2)
+    expect(page.locator("#totals")).to_contain_text("8 U of 20 U on the label")
+    # A number typed just after a swap is asked about too.
+    page.evaluate(
+        """() => document.body.addEventListener("htmx:afterSwap", () => setTimeout(() => {
+             const units = document.getElementById("id_p-0-units");
+             units.value = "6";
+             units.dispatchEvent(new Event("input", {bubbles: true}));
+           }, 5), {once: true})"""
+    )
+    page.fill("#id_p-1-units", "3")
+    expect(page.locator("#totals")).to_contain_text("9 U of 20 U on the label")
+
+
 def test_a_treatment_charted_and_signed_by_keyboard_alone(tablet):
     page, appointment = tablet
     tab_to(page, "#pattern_area")  # the glabellar pattern is the first choice

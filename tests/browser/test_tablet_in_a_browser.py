@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from glabella.core.models import AccessLog
 from glabella.demo.clinic import DEMO_PASSWORD
+from tests.browser.conftest import pass_the_second_step
 from tests.conftest import STAFF_EMAILS
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -20,7 +21,9 @@ def test_the_tablet_keeps_to_her_forms_until_staff_unlock_it(browser, live_serve
     page.goto(url + reverse("core:sign-in"))
     page.fill("input[name=username]", STAFF_EMAILS["front_desk"])
     page.fill("input[name=password]", DEMO_PASSWORD)
-    page.click("main button[type=submit]")
+    with page.expect_navigation():
+        page.click("main button[type=submit]")
+    pass_the_second_step(page, STAFF_EMAILS["front_desk"])  # the code from her app
     page.goto(url + reverse("screening:patient-forms", args=[patient.public_id]))
     with page.expect_navigation():
         page.click("button[value=tablet]")
