@@ -185,6 +185,8 @@ def test_a_wrong_code_is_refused_logged_and_throttled_then_the_right_one_works(u
         passed = client.post(STEP, {"code": totp_code_now(user)})
         assert passed.status_code == 302
         assert client.get(reverse("patients:search")).status_code == 200
+    row = AccessLog.objects.get(object_type="second-factor", object_id=str(user.pk))
+    assert row.detail == {"method": "app"} and row.user == user
 
 
 def test_a_code_works_once(users, clinic):

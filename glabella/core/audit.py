@@ -102,6 +102,7 @@ class Kind(StrEnum):
     # two-factor sign-in (staff)
     TWO_FACTOR_ENROLMENT = "two-factor-enrolment"  # an authenticator app or a passkey set up
     TWO_FACTOR_RESET = "two-factor-reset"  # every second factor of a staff member removed
+    SECOND_FACTOR = "second-factor"  # the second step passed with the app or a passkey
     SECOND_FACTOR_FAILURE = "second-factor-failure"  # a wrong code, a refused passkey, a throttle
     BACKUP_CODES = "backup-codes"  # a new set of backup codes made (the old set stops working)
     BACKUP_CODE_USE = "backup-code-use"  # a backup code used up to sign in

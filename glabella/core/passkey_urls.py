@@ -29,7 +29,7 @@ urlpatterns = [
     path(
         "authentication/complete/",
         passkey_ceremony(
-            webauthn.CompleteCredentialAuthenticationView.as_view(), records="failure"
+            webauthn.CompleteCredentialAuthenticationView.as_view(), records="authentication"
         ),
         name="credential-authentication-complete",
     ),

@@ -11,7 +11,6 @@ Patients in the portal are never asked. Passing it is django-otp's mark on the s
 from __future__ import annotations
 
 import secrets
-import time
 from base64 import b32encode
 from binascii import unhexlify
 from dataclasses import dataclass
@@ -155,7 +154,15 @@ def check_code(actor: Actor, user, code: str) -> Passed:
                 user.pk,
                 detail={"method": kind, "reason": "throttled" if locked_until else "wrong code"},
             )
-        elif kind == "backup":
+        elif kind == "app":
+            audit.record(
+                actor,
+                audit.Action.READ,
+                audit.Kind.SECOND_FACTOR,
+                user.pk,
+                detail={"method": "app"},
+            )
+        else:
             audit.record(
                 actor,
                 audit.Action.UPDATE,
@@ -197,7 +204,7 @@ def app_setup(user, secret_hex: str) -> AppSetup:
 def _totp_match(secret_hex: str, code: str) -> tuple[int, int] | None:
     """(time step, drift) at which `code` is right for the secret (one step either way)."""
     totp = TOTP(unhexlify(secret_hex), step=30, t0=0, digits=6, drift=0)
-    totp.time = time.time()
+    totp.time = timezone.now().timestamp()  # the clinic's clock, which tests can move
     return (totp.t(), totp.drift) if totp.verify(int(code), tolerance=1) else None
 
 
@@ -277,10 +284,19 @@ def has_passkey(user) -> bool:
     return WebAuthnCredential.objects.filter(user=user, confirmed=True).exists()
 
 
-def record_passkey(actor: Actor, user, *, enrolled: bool) -> None:
-    """The access-log row for a passkey set up or refused (django-otp-webauthn did the check)."""
+def record_passkey(actor: Actor, user, *, outcome: str) -> None:
+    """The access-log row for a passkey set up ("enrolled"), signed in with ("passed") or refused
+    ("refused"); django-otp-webauthn did the check."""
     with transaction.atomic():
-        if enrolled:
+        if outcome == "passed":
+            audit.record(
+                actor,
+                audit.Action.READ,
+                audit.Kind.SECOND_FACTOR,
+                user.pk,
+                detail={"method": "passkey"},
+            )
+        elif outcome == "enrolled":
             audit.record(
                 actor,
                 audit.Action.CREATE,

@@ -208,7 +208,8 @@ def _show_codes(request, codes: list[str], set_up: str = ""):
 
 def passkey_ceremony(view, *, records: str = ""):
     """django-otp-webauthn's view, answered only after the password step and only for staff;
-    `records`: "enrolment" writes the passkey set up, "failure" a refused passkey."""
+    `records`: "enrolment" writes the passkey set up, "authentication" the passkey signed in
+    with or refused."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
@@ -224,9 +225,10 @@ def passkey_ceremony(view, *, records: str = ""):
             )
         response = view(request, *args, **kwargs)
         if records == "enrolment" and response.status_code == 200:
-            two_factor.record_passkey(actor, request.user, enrolled=True)
-        elif records == "failure" and response.status_code >= 400:
-            two_factor.record_passkey(actor, request.user, enrolled=False)
+            two_factor.record_passkey(actor, request.user, outcome="enrolled")
+        elif records == "authentication":
+            outcome = "passed" if response.status_code == 200 else "refused"
+            two_factor.record_passkey(actor, request.user, outcome=outcome)
         return response
 
     return wrapper

@@ -73,6 +73,9 @@ def test_a_passkey_is_set_up_then_signs_in(browser, live_server, clinic, setting
     page.wait_for_load_state("load")
     page.click("#passkey-verification-button")
     page.wait_for_url(re.compile(r".*/staff/patients/.*"))
+    assert AccessLog.objects.filter(
+        object_type=Kind.SECOND_FACTOR, object_id=staff.user.pk, detail__method="passkey"
+    ).exists()
     assert page.is_visible("text=Lena Park")
     assert page.foreign == []
     context.close()

@@ -8,11 +8,11 @@
   if (!minutes) { return; }
   var signIn = body.getAttribute("data-idle-sign-in");
   var stillHere = body.getAttribute("data-idle-still-here");
-  // The server notes activity at most every 30 seconds (core/idle.py's REWRITE_AFTER_SECONDS)
-  // and so signs out only once the quiet time has passed since up to 30 seconds after its last
-  // note: the page leaves that much later, or the server would still count the person here and
-  // the visit to sign-in would itself be noted as activity, over and over.
-  var noted = 30 * 1000;
+  // The server notes activity at most every data-idle-noted seconds (core/idle.py's
+  // REWRITE_AFTER_SECONDS) and so signs out only once the quiet time has passed since that long
+  // after its last note: the page leaves that much later, or the server would still count the
+  // person here and the visit to sign-in would itself be noted as activity, over and over.
+  var noted = Number(body.getAttribute("data-idle-noted") || 30) * 1000;
   var quiet = minutes * 60 * 1000;
   var warnBefore = Math.min(60 * 1000, quiet / 2);
   var timers = [];
