@@ -85,6 +85,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Every instant on a page in the clinic's zone, not UTC (issue 19).
+    "glabella.clinic.middleware.ClinicClockMiddleware",
     # The signed-in person is the history's user for every change a request makes (0024).
     "simple_history.middleware.HistoryRequestMiddleware",
     "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): the second factor
@@ -174,6 +176,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"  # instants are stored in UTC; each location has its own IANA zone
 USE_I18N = True
 USE_TZ = True
+# The house's date styles ("Dec 1, 2026", "Dec 1, 2026, 10:13 AM"): glabella/formats/en/formats.py
+FORMAT_MODULE_PATH = ["glabella.formats"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"

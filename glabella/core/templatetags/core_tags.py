@@ -1,6 +1,11 @@
 """Template filters and tags every app's pages may use."""
 
+from decimal import ROUND_HALF_UP, Decimal
+
 from django import template
+from django.utils.dateformat import format as date_format
+from django.utils.html import format_html
+from django.utils.timezone import localtime
 
 from glabella.catalogue import urgent
 from glabella.core import phones
@@ -24,3 +29,31 @@ def urgent_help(form: str = "line") -> str:
     if form == "line":
         return urgent.one_line()
     return urgent.if_you_have(waiting=form == "hint-waiting")
+
+
+@register.filter
+def phone_link(e164: str) -> str:
+    """A stored number as a link a phone can dial: <a href="tel:+18055550100">(805) 555-0100</a>."""
+    if not e164:
+        return ""
+    return format_html('<a href="tel:{}">{}</a>', e164, phones.display(e164))
+
+
+@register.filter
+def money(amount) -> str:
+    """An amount in dollars as people read it: $17,980.00 (and -$5.00). Empty for None."""
+    if amount is None or amount == "":
+        return ""
+    value = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    sign = "-" if value < 0 else ""
+    return f"{sign}${abs(value):,.2f}"
+
+
+@register.filter
+def longdate(value) -> str:
+    """A day as a heading: Tuesday, December 1, 2026 (an instant in the active zone)."""
+    if not value:
+        return ""
+    if getattr(value, "tzinfo", None) is not None:
+        value = localtime(value)
+    return date_format(value, "l, F j, Y")
