@@ -117,6 +117,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "glabella.core.context_processors.actor",
                 "glabella.clinic.context_processors.on_call",
+                "glabella.clinic.context_processors.brand",
             ],
         },
     }

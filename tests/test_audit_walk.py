@@ -97,6 +97,8 @@ def demo_objects(patient, clinic) -> dict:
     token, _ = tokens.issue(system_actor("test"), desk, "x", ["patient.view"], 5)
     return {
         "<staff>": desk.public_id,
+        "<injector>": injector.public_id,
+        "<service>": invitations.default_service().public_id,
         "<token>": token.public_id,
         "<patient>": patient.public_id,
         "<allergy>": allergy.public_id,

@@ -7,6 +7,7 @@ that is added without an entry makes test_every_route_has_an_entry fail.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from glabella.demo.clinic import DEMO_DOMAIN
 from glabella.demo.clinic import DEMO_PASSWORD as SECRET
 from glabella.messaging.models import Message
 from glabella.portal import services as portal_services
@@ -154,6 +155,50 @@ MATRIX = [
     ("patients:portal-who-looked", "get", {}, None, portal()),
     ("clinic:overview", "get", {}, None, page(ALL_STAFF)),
     ("clinic:on-call", "get", {}, None, page(ALL_STAFF)),
+    # the owner's set-up (issue 19); the brand's stylesheet and logo are public
+    ("clinic:setup", "get", {}, None, page({"owner"})),
+    ("clinic:setup-identity", "get", {}, None, page({"owner"})),
+    ("clinic:setup-identity", "post", {}, {}, page({"owner"}, ok=422)),
+    ("clinic:setup-policies", "get", {}, None, page({"owner"})),
+    ("clinic:setup-policies", "post", {}, {}, page({"owner"}, ok=422)),
+    ("clinic:setup-location-new", "get", {}, None, page({"owner"})),
+    ("clinic:setup-location-new", "post", {}, {}, page({"owner"}, ok=422)),
+    ("clinic:setup-location", "get", {"public_id": "<location>"}, None, page({"owner"})),
+    ("clinic:setup-location", "post", {"public_id": "<location>"}, {}, page({"owner"}, ok=422)),
+    (
+        "clinic:setup-location-hours",
+        "post",
+        {"public_id": "<location>"},
+        {"0_opens_1": "late"},
+        page({"owner"}, ok=422),
+    ),
+    (
+        "clinic:setup-location-areas",
+        "post",
+        {"public_id": "<location>"},
+        {"areas": "!!"},
+        page({"owner"}, ok=422),
+    ),
+    (
+        "clinic:setup-location-closed",
+        "post",
+        {"public_id": "<location>"},
+        {},
+        page({"owner"}, ok=422),
+    ),
+    (
+        "clinic:setup-location-rooms",
+        "post",
+        {"public_id": "<location>"},
+        {},
+        page({"owner"}, ok=422),
+    ),
+    ("clinic:setup-service-new", "get", {}, None, page({"owner"})),
+    ("clinic:setup-service-new", "post", {}, {}, page({"owner"}, ok=422)),
+    ("clinic:setup-service", "get", {"public_id": "<service>"}, None, page({"owner"})),
+    ("clinic:setup-service", "post", {"public_id": "<service>"}, {}, page({"owner"}, ok=422)),
+    ("clinic:brand-css", "get", {}, None, public()),
+    ("clinic:brand-logo", "get", {}, None, public(404)),
     # Staff management: the owner's; the owner's clinical access is the medical director's.
     ("clinic:team", "get", {}, None, page({"owner"})),
     ("clinic:team-invite", "get", {}, None, page({"owner"})),
@@ -214,6 +259,29 @@ MATRIX = [
     ("scheduling:calendar", "get", {}, None, page(ALL_STAFF)),
     ("scheduling:my-feed", "get", {}, None, page(ALL_STAFF)),
     ("scheduling:my-feed", "post", {}, {}, page(ALL_STAFF, ok=422)),
+    # providers' hours and time off (issue 19): the owner for anyone, a clinician for themself
+    (
+        "scheduling:hours",
+        "get",
+        {},
+        None,
+        {**page({"owner"}), "injector": 302, "medical_director": 302},
+    ),
+    ("scheduling:hours-for", "get", {"public_id": "<injector>"}, None, page({"owner", "injector"})),
+    (
+        "scheduling:hours-for",
+        "post",
+        {"public_id": "<injector>"},
+        {},
+        page({"owner", "injector"}, ok=422),
+    ),
+    (
+        "scheduling:time-off",
+        "post",
+        {"public_id": "<injector>"},
+        {},
+        page({"owner", "injector"}, ok=422),
+    ),
     ("messaging:outbox", "get", {}, None, page(ALL_STAFF)),
     ("messaging:retry", "post", {"public_id": "<message>"}, {}, page(ALL_STAFF, ok=302)),
     ("scheduling:staff-book", "get", {}, None, page(ALL_STAFF)),
@@ -604,13 +672,19 @@ def _signed_photo_consent(patient):
 
 
 def _staff_objects() -> dict:
+    from glabella.clinic.models import Service
     from glabella.core import tokens
     from glabella.core.access import system_actor
     from glabella.core.models import StaffMember
 
     desk = StaffMember.objects.get(role="front_desk")
     token, _ = tokens.issue(system_actor("test"), desk, "x", ["patient.view"], 5)
-    return {"<staff>": desk.public_id, "<token>": token.public_id}
+    return {
+        "<staff>": desk.public_id,
+        "<token>": token.public_id,
+        "<injector>": StaffMember.objects.get(user__username=f"injector@{DEMO_DOMAIN}").public_id,
+        "<service>": Service.objects.get(slug="consultation").public_id,
+    }
 
 
 @pytest.mark.parametrize("persona", PERSONAS)

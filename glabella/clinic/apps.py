@@ -7,6 +7,8 @@ class ClinicConfig(AppConfig):
     verbose_name = "Clinic"
 
     def ready(self) -> None:
+        from glabella.clinic import receivers  # noqa: F401  (answers brand_requested)
+
         # Each hour: staff licences about to expire are reminded, on the clinic's calendar.
         from glabella.clinic.clock import local_today
         from glabella.core import licences, periodic

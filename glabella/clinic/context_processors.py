@@ -10,3 +10,13 @@ def on_call(request):
         return {}
     # A callable: the template asks only when it renders the banner (one query).
     return {"locations_without_on_call": services.locations_without_on_call}
+
+
+def brand(request):
+    """The clinic's name, colors and logo for every page's title and top bar (one query, only
+    when a template reads it)."""
+    from django.utils.functional import SimpleLazyObject
+
+    from glabella.core import brand as core_brand
+
+    return {"brand": SimpleLazyObject(core_brand.current)}

@@ -5,7 +5,7 @@ import zoneinfo
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import F, Q
 
@@ -30,10 +30,36 @@ def validate_time_zone(value: str) -> None:
         raise ValidationError(f"{value!r} is not an IANA time zone (e.g. America/Los_Angeles).")
 
 
+HEX_COLOR = RegexValidator(
+    r"^#[0-9a-fA-F]{6}$", "Enter a color as # and six hex digits, e.g. #2f5d62."
+)
+DEFAULT_MAIN_COLOR = "#2f5d62"
+DEFAULT_TEXT_COLOR = "#ffffff"
+
+
 class Organisation(models.Model):
+    """The clinic itself: its name and brand on every page, message and PDF."""
+
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(max_length=150)
     website = models.URLField(blank=True)
+    phone = models.CharField(max_length=20, blank=True, help_text="E.164, e.g. +18055550100")
+    sender_name = models.CharField(
+        max_length=100, blank=True, help_text="Whom the clinic's emails say they are from."
+    )
+    sender_email = models.EmailField(
+        blank=True, help_text="The address the clinic's emails come from."
+    )
+    main_color = models.CharField(max_length=7, default=DEFAULT_MAIN_COLOR, validators=[HEX_COLOR])
+    text_color = models.CharField(
+        max_length=7,
+        default=DEFAULT_TEXT_COLOR,
+        validators=[HEX_COLOR],
+        help_text="Text on the main color (the top bar, buttons).",
+    )
+    logo = models.BinaryField(blank=True, default=b"")
+    logo_type = models.CharField(max_length=20, blank=True)
+    logo_version = models.CharField(max_length=16, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = CLINIC_PUBLIC
@@ -134,6 +160,27 @@ class OpeningHours(models.Model):
         return f"{self.get_weekday_display()} {self.opens:%H:%M}-{self.closes:%H:%M}"
 
 
+class ClosedDay(models.Model):
+    """A date a location is closed (a holiday): nobody is booked there that day."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="closed_days")
+    day = models.DateField()
+    reason = models.CharField(max_length=100, blank=True)
+
+    objects = RestrictedQuerySet.as_manager()
+    access_rule = CLINIC_PUBLIC
+
+    class Meta:
+        ordering = ["day"]
+        constraints = [
+            models.UniqueConstraint(fields=["location", "day"], name="closed_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location} closed {self.day}"
+
+
 class ServiceArea(models.Model):
     """A city or ZIP code that a location serves."""
 
@@ -232,6 +279,9 @@ class Service(models.Model):
         null=True,
         blank=True,
         help_text="If set, the patient needs a completed consultation within this many days.",
+    )
+    deposit_required = models.BooleanField(
+        default=False, help_text="Whether booking it will ask for a deposit."
     )
     active = models.BooleanField(default=True)
 

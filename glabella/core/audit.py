@@ -69,6 +69,8 @@ class Kind(StrEnum):
     FOLLOW_UP_BOARD = "follow-up-board"  # the staff board of patients to follow up
     ADVERSE_EVENT = "adverse-event"
     LOCATION_ON_CALL = "location-on-call"  # who a location's patients reach out of hours
+    CLINIC_SET_UP = "clinic-set-up"  # the clinic's identity, a location, room or service changed
+    WORKING_HOURS = "working-hours"  # a provider's weekly hours, breaks or time off changed
     # outcomes
     WRINKLE_GRADES = "wrinkle-grades"  # one set of wrinkle-severity grades
     MOVEMENT_CHECK = "movement-check"  # did the muscle move again: the end of an effect

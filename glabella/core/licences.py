@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.mail import send_mail
 
-from glabella.core import audit
+from glabella.core import audit, brand
 from glabella.core.access import system_actor
 from glabella.core.audit import Action, Kind
 from glabella.core.db import write_transaction
@@ -78,7 +78,8 @@ def send_reminders(now: datetime, today: date) -> int:
             continue
         subject, body = _body(staff, days_before)
         try:
-            send_mail(subject, body, None, to)
+            clinic = brand.current()
+            send_mail(subject, clinic.signed(body), clinic.from_email, to)
         except Exception:  # the mail server is down: tried again next hour
             log.warning("Licence reminder for %s not sent", staff.public_id, exc_info=True)
             continue

@@ -11,6 +11,8 @@ import io
 
 import pydyf
 
+from glabella.core import brand
+
 # Advance widths of Helvetica and Helvetica-Bold for characters 32-126 (Adobe's AFM files), in
 # thousandths of the font size; other characters are measured as 556 (the digit width).
 _HELVETICA = [
@@ -82,8 +84,11 @@ class Pages:
             self.document.add_object(font)
             self.fonts[name] = font
         self.document.info["Title"] = pydyf.String(title.encode("cp1252", "replace"))
+        self.brand = brand.current()
         self.document.info["Producer"] = pydyf.String(b"glabella")
-        self.footer = footer
+        self.document.info["Author"] = pydyf.String(self.brand.name.encode("cp1252", "replace"))
+        # Every page's footer names the clinic and its phone.
+        self.footer = f"{self.brand.letterhead} - {footer}" if self.brand.letterhead else footer
         self.streams: list[pydyf.Stream] = []
         self.y = 0.0
         self._new_page()

@@ -25,7 +25,7 @@ from django.utils.crypto import constant_time_compare
 from django.utils.encoding import force_bytes, force_str
 from django.utils.http import base36_to_int, urlsafe_base64_decode, urlsafe_base64_encode
 
-from glabella.core import audit, lockout, two_factor
+from glabella.core import audit, brand, lockout, two_factor
 from glabella.core.access import Actor
 from glabella.core.audit import Action, Kind
 from glabella.core.db import write_transaction
@@ -209,15 +209,18 @@ def _send_invitation(staff: StaffMember, link_for: LinkFor) -> bool:
     user = staff.user
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     link = link_for(uid, invitation_tokens.make_token(user))
+    clinic = brand.current()
     body = (
         f"Hello {staff.full_name},\n\n"
-        "You have been given an account on the clinic's glabella. Choose your password here:\n\n"
+        f"You have been given an account at {clinic.name}. Choose your password here:\n\n"
         f"{link}\n\n"
         f"The link works once, for {settings.STAFF_INVITE_HOURS} hours. Your sign-in name is "
         f"this email address. If you did not expect this, ignore this email.\n"
     )
     try:
-        send_mail("Your glabella account", body, None, [user.email])
+        send_mail(
+            f"Your {clinic.name} account", clinic.signed(body), clinic.from_email, [user.email]
+        )
     except Exception:  # the account stands; the page offers to send the link again
         return False
     return True

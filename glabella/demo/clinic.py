@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from glabella.clinic.areas import area_key
 from glabella.clinic.models import Location, OpeningHours, Organisation, Room, Service, ServiceArea
 from glabella.core.models import StaffMember
 from glabella.core.roles import Credential, Role
@@ -51,7 +52,12 @@ SERVED = [
     "93001",
     "93003",
     "93030",
+    "93033",
+    "93035",
     "93036",
+    "Port Hueneme",
+    "93041",
+    "93004",
 ]
 ALL_CLINICIANS = [c.value for c in Credential]
 
@@ -126,7 +132,15 @@ def _working_week(member: StaffMember, location: Location, *, saturday: bool) ->
 @transaction.atomic
 def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
     org, _ = Organisation.objects.get_or_create(
-        name="Conejo Aesthetic Medicine", defaults={"website": "https://example.com"}
+        name="Conejo Aesthetic Medicine",
+        defaults={
+            "website": "https://example.com",
+            "phone": "+18055550100",
+            "sender_name": "Conejo Aesthetic Medicine",
+            "sender_email": f"hello@{DEMO_DOMAIN}",
+            "main_color": "#5b3a6b",
+            "text_color": "#ffffff",
+        },
     )
     location, created = Location.objects.get_or_create(
         slug="thousand-oaks",
@@ -151,8 +165,11 @@ def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
                 location=location, weekday=weekday, opens=time(9), closes=time(18)
             )
         OpeningHours.objects.create(location=location, weekday=5, opens=time(9), closes=time(14))
-        for city in SERVED:
-            ServiceArea.objects.create(location=location, label=city)
+    # Every town and ZIP listed, added to a demo clinic made before the list grew.
+    served = {(a.kind, a.key) for a in location.service_areas.all()}
+    for label in SERVED:
+        if area_key(label) not in served:
+            ServiceArea.objects.create(location=location, label=label)
     rooms = {}
     for name in ("Consultation room", "Treatment room 1", "Treatment room 2"):
         rooms[name], _ = Room.objects.get_or_create(location=location, name=name)

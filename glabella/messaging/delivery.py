@@ -26,7 +26,7 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
-from glabella.core import periodic
+from glabella.core import brand, periodic
 from glabella.messaging.models import Channel, Message, SchedulerTick
 from glabella.messaging.sms import send_sms
 
@@ -55,9 +55,11 @@ def send_now(message: Message) -> str:
     """Hand one message to its channel; returns the channel's reference for it."""
     if message.channel == Channel.SMS:
         return send_sms(message.to, message.body)
+    clinic = brand.current()  # from the clinic's sender, signed with its name and phone
     email = EmailMessage(
         subject=message.subject,
-        body=message.body,
+        body=clinic.signed(message.body),
+        from_email=clinic.from_email,
         to=[message.to],
         headers={"Message-ID": f"<{message.public_id}@glabella>"},
     )

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from glabella.clinic.models import Location, Service
+from glabella.clinic.models import ClosedDay, Location, Service
 from glabella.core.access import Actor
 from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.core.roles import Capability
@@ -115,6 +115,12 @@ def choose_slot(
     if provider is not None and not eligible_providers(service, location, day, provider):
         raise ValidationFailed(
             {"provider": [f"{provider.full_name} does not perform {service.name} here."]}
+        )
+    closed = ClosedDay.objects.filter(location=location, day=day).first()
+    if closed is not None:
+        why = f" ({closed.reason})" if closed.reason else ""
+        raise ValidationFailed(
+            {"start": [f"{location.name} is closed on {day:%B} {day.day}, {day.year}{why}."]}
         )
     open_ = search_slots(service, [location], include_busy=False, **common)
     if not any(s.start == start for s in open_):

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.db import connection
 from django.db.models import CharField, F, FloatField, Func, Q
 
-from glabella.clinic.models import Location, OpeningHours, Service
+from glabella.clinic.models import ClosedDay, Location, OpeningHours, Service
 from glabella.core.errors import Conflict
 from glabella.core.models import StaffMember
 from glabella.patients.models import Patient
@@ -112,7 +112,8 @@ def _plans(
     provider: StaffMember | None,
 ) -> list[_LocationPlan]:
     """What the search needs from the set-up tables, in five queries for any number of
-    locations: who may perform the service where, their hours and exceptions, rooms, opening."""
+    locations: who may perform the service where, their hours and exceptions, rooms, opening
+    (and one more for the locations' closed days)."""
     location_ids = [loc.pk for loc in locations]
     staff_at = _performers(service, locations, first_day, provider)
     ids = {s.pk for people in staff_at.values() for s in people}
@@ -134,6 +135,12 @@ def _plans(
         location_id__in=location_ids
     ).values_list("location_id", "weekday", "opens", "closes"):
         opening[loc_id][weekday].append(engine.DayHours(opens, closes))
+    # A location's closed days (holidays) are a day off for everyone working there.
+    closed: dict[int, list] = defaultdict(list)
+    for loc_id, day in ClosedDay.objects.filter(
+        location_id__in=location_ids, day__range=(first_day, last_day)
+    ).values_list("location_id", "day"):
+        closed[loc_id].append(engine.DateException(day, True))
     plans = []
     for loc in locations:
         weeks = [
@@ -142,7 +149,9 @@ def _plans(
                 hours={d: tuple(v) for d, v in hours[(loc.pk, p.pk, "work")].items()},
                 breaks={d: tuple(v) for d, v in hours[(loc.pk, p.pk, "break")].items()},
                 # Time off with no location applies everywhere; extra hours are per location.
-                exceptions=tuple(exceptions[(None, p.pk)] + exceptions[(loc.pk, p.pk)]),
+                exceptions=tuple(
+                    exceptions[(None, p.pk)] + exceptions[(loc.pk, p.pk)] + closed[loc.pk]
+                ),
                 last_day=p.licence_expires,
             )
             for p in staff_at[loc.pk]

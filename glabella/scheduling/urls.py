@@ -1,6 +1,6 @@
 from django.urls import path
 
-from glabella.scheduling import views
+from glabella.scheduling import hours_views, views
 
 app_name = "scheduling"
 
@@ -14,4 +14,8 @@ urlpatterns = [
     ),
     path("staff/calendar/feed/", views.my_feed, name="my-feed"),
     path("calendar/<str:token>.ics", views.feed, name="feed"),
+    # providers' hours and time off (issue 19)
+    path("staff/hours/", hours_views.index, name="hours"),
+    path("staff/hours/<uuid:public_id>/", hours_views.person, name="hours-for"),
+    path("staff/hours/<uuid:public_id>/time-off/", hours_views.time_off, name="time-off"),
 ]

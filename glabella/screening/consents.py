@@ -313,12 +313,11 @@ def sign_consent(
         medication_guide=medication_guide if guide_version else "",
         medication_guide_version=guide_version,
     )
-    from glabella.clinic.models import Organisation
+    from glabella.core import brand
 
-    org = Organisation.objects.order_by("id").first()
     consent.pdf = pdf.render(
         pdf.ConsentRecord(
-            clinic=org.name if org else "",
+            clinic=brand.current().letterhead,
             title=document.title,
             version=document.version,
             body=text.body,

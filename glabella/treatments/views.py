@@ -550,19 +550,18 @@ def _site_units(product: str) -> dict[str, str]:
 @staff_page(Capability.VIEW_CLINICAL)
 def note_pdf(request, public_id):
     """The printable treatment note (made from the record as it stands)."""
-    from glabella.clinic.models import Organisation
+    from glabella.core import brand
     from glabella.treatments import pdf
 
     try:
         current = charting.open_record(request.actor, public_id)
     except DomainError:
         raise Http404 from None
-    org = Organisation.objects.order_by("id").first()
     amendments = list(
         current.amendments.select_related("injector").prefetch_related("points").order_by("id")
     )
     with timezone.override(current.appointment.location.zone):
-        data = pdf.render(current, org.name if org else "", amendments)
+        data = pdf.render(current, brand.current().letterhead, amendments)
     audit.record_patient(
         request.actor,
         audit.Action.EXPORT,

@@ -1,0 +1,27 @@
+"""What the clinic answers other floors: its identity (`core.signals.brand_requested`)."""
+
+from django.dispatch import receiver
+
+from glabella.core import signals
+from glabella.core.brand import Brand
+
+
+def brand_of(org) -> Brand:
+    if org is None:
+        return Brand()
+    return Brand(
+        name=org.name,
+        phone=org.phone,
+        sender_name=org.sender_name,
+        sender_email=org.sender_email,
+        main_color=org.main_color,
+        text_color=org.text_color,
+        logo_version=org.logo_version if org.logo_type else "",
+    )
+
+
+@receiver(signals.brand_requested)
+def clinic_brand(sender, **kwargs) -> Brand:
+    from glabella.clinic.models import Organisation
+
+    return brand_of(Organisation.objects.defer("logo").order_by("id").first())
