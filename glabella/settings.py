@@ -171,6 +171,9 @@ PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_MINUTES", 60, minimum=10) * 60
 
 LOGIN_URL = "core:sign-in"
 LOGIN_REDIRECT_URL = "core:home"
+# Where staff land (core:home redirects there): today's schedule. A URL name, since core cannot
+# import the app that draws it.
+STAFF_HOME = "scheduling:calendar"
 LOGOUT_REDIRECT_URL = "core:sign-in"
 
 LANGUAGE_CODE = "en-us"

@@ -28,11 +28,9 @@ def test_the_calendar_shows_a_day_with_providers_as_columns_in_constant_queries(
     client = client_for("front_desk")
     start = weekday_ahead()
     url = f"{reverse('scheduling:calendar')}?location={clinic.slug}&day={start.date()}"
-    client.get(url)  # warm the session
-    with CaptureQueriesContext(connection) as few:
-        assert client.get(url).status_code == 200
     providers = list(clinic.staff.filter(role__in=["injector", "medical_director"]))
-    for i in range(12):
+
+    def visit(i):
         s = start + timedelta(minutes=30 * (i // len(providers)))
         Appointment.objects.create(
             location=clinic,
@@ -44,12 +42,19 @@ def test_the_calendar_shows_a_day_with_providers_as_columns_in_constant_queries(
             blocked_from=s,
             blocked_until=s + timedelta(minutes=30),
         )
+
+    visit(0)
+    client.get(url)  # warm the session
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(url).status_code == 200
+    for i in range(1, 12):
+        visit(i)
     with CaptureQueriesContext(connection) as many:
         response = client.get(url)
     assert response.status_code == 200
     assert len(many) == len(few)
     assert response.content.count(b'class="appt ') == 12
-    assert b'/cancel/" class="link">Cancel</button>' in response.content
+    assert response.content.count(b'/cancel/">Cancel</a>') == 12  # the reason is asked first
     for p in providers:
         assert p.full_name.encode() in response.content
     week = client.get(f"{url}&view=week")
@@ -156,7 +161,7 @@ def test_a_free_time_on_the_calendar_leads_to_booking_it_for_a_patient_found_by_
     calendar = client.get(
         reverse("scheduling:calendar"), {"location": clinic.slug, "day": start.date()}
     )
-    assert b"free for consultation" in calendar.content
+    assert b'class="tg-cell free' in calendar.content
     provider = clinic.staff.get(user__username="injector@demo.glabella.test")
     link = {
         "location": clinic.slug,

@@ -1,5 +1,5 @@
-"""Which actions a visit may take now is asked of one place: the calendar card offers exactly the
-actions whose write succeeds, and every other is refused with its reason."""
+"""Which actions a visit may take now is asked of one place: the calendar block offers exactly
+the actions whose write succeeds (moving it too), and every other is refused with its reason."""
 
 from datetime import timedelta
 
@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from glabella.core.errors import ValidationFailed
-from glabella.scheduling import bookings
+from glabella.scheduling import bookings, search
 from glabella.scheduling.models import Appointment
 from glabella.scheduling.visit_actions import ON_THE_CARD, VisitAction, allowed
 from tests.conftest import future_appointment
@@ -20,7 +20,21 @@ WRITES = {
     VisitAction.COMPLETE: bookings.complete,
     VisitAction.NO_SHOW: bookings.mark_no_show,
     VisitAction.CANCEL: bookings.cancel,
+    VisitAction.MOVE: lambda actor, visit, now: bookings.reschedule(
+        actor, visit, start=_free_start(visit, now), now=now
+    ),
 }
+
+
+def _free_start(visit, now):
+    """A free time a week ahead for the visit's service (where a move could go)."""
+    day = now.astimezone(visit.location.zone).date() + timedelta(days=7)
+    slots = search.search_slots(
+        visit.service, [visit.location], first_day=day, last_day=day + timedelta(days=7), now=now
+    )
+    return slots[0].start
+
+
 # (days ahead on the clinic's calendar, minutes from now on that day, checked in)
 VISITS = [
     (0, -30, False),  # today, started half an hour ago
@@ -78,6 +92,8 @@ def test_the_calendar_shows_the_buttons_the_service_offers(client_for, clinic, p
         html = page.content.decode()
         base = reverse("scheduling:appointment-action", args=[here.public_id, "x"])[:-2]
         assert f'formaction="{base}complete/"' in html
-        assert f'formaction="{base}cancel/"' in html
+        cancel = reverse("scheduling:cancel-visit", args=[here.public_id])
+        assert f'href="{cancel}"' in html  # the reason is asked on its own page
+        assert f'formaction="{base}cancel/"' not in html
         assert f'formaction="{base}no-show/"' not in html
         assert f'formaction="{base}check-in/"' not in html

@@ -41,7 +41,7 @@ def home(request):
         return redirect("core:sign-in")
     actor = actor_from_request(request)
     if actor.is_staff:
-        return redirect("patients:search")
+        return redirect(settings.STAFF_HOME)  # today's schedule
     if actor.is_patient:
         return redirect("portal:me")
     return render(request, "core/forbidden.html", status=403)

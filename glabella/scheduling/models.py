@@ -257,6 +257,8 @@ class WaitlistEntry(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     offered_at = models.DateTimeField(null=True, blank=True)
     offered_start = models.DateTimeField(null=True, blank=True)
+    removed_at = models.DateTimeField(null=True, blank=True)
+    removed_reason = models.CharField(max_length=300, blank=True)
 
     objects = RestrictedQuerySet.as_manager()
     history = HistoricalRecords()  # old and new values of every change (decision 0024)

@@ -1,14 +1,28 @@
 from django.urls import path
 
-from glabella.scheduling import hours_views, views
+from glabella.scheduling import calendar_views, hours_views, views, waitlist_views
 
 app_name = "scheduling"
 
 urlpatterns = [
     path("book/", views.book, name="book"),
     path("book/manage/<str:token>/", views.manage, name="manage"),
-    path("staff/calendar/", views.calendar, name="calendar"),
+    path("staff/calendar/", calendar_views.calendar, name="calendar"),
     path("staff/calendar/book/", views.staff_book, name="staff-book"),
+    path("staff/calendar/new/", calendar_views.book_at, name="book-at"),
+    path(
+        "staff/calendar/visits/<uuid:public_id>/move/",
+        calendar_views.move_visit,
+        name="move-visit",
+    ),
+    path(
+        "staff/calendar/visits/<uuid:public_id>/cancel/",
+        calendar_views.cancel_visit,
+        name="cancel-visit",
+    ),
+    path("staff/waitlist/", waitlist_views.waitlist_page, name="waitlist"),
+    path("staff/waitlist/<uuid:public_id>/offer/", waitlist_views.offer, name="waitlist-offer"),
+    path("staff/waitlist/<uuid:public_id>/remove/", waitlist_views.remove, name="waitlist-remove"),
     path(
         "staff/appointments/<uuid:public_id>/<slug:action>/", views.act, name="appointment-action"
     ),

@@ -1,7 +1,6 @@
 """Public online booking, the manage-my-booking link, the staff calendar and calendar feeds."""
 
-from datetime import time, timedelta
-from uuid import UUID
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core import signing
@@ -22,7 +21,7 @@ from glabella.core.access import (
     client_ip,
     get_restricted_or_404,
 )
-from glabella.core.audit import Action, Kind, record, record_listing, record_patient
+from glabella.core.audit import Action, Kind, record, record_patient
 from glabella.core.bounds import day_in_range
 from glabella.core.decorators import staff_page
 from glabella.core.errors import DomainError, ValidationFailed, describe
@@ -33,10 +32,9 @@ from glabella.core.roles import Capability
 from glabella.patients.models import Patient
 from glabella.patients.services import search_patients
 from glabella.scheduling import bookings, calendars, feeds, notices, online, search
-from glabella.scheduling.availability import to_instant
 from glabella.scheduling.forms import CancelForm, DayForm, DetailsForm, FindTimesForm, MoveForm
 from glabella.scheduling.models import Appointment, CalendarFeed, Status
-from glabella.scheduling.visit_actions import LABELS, VisitAction, allowed
+from glabella.scheduling.visit_actions import VisitAction
 
 PUBLIC_PAGE_SLOTS = 40
 
@@ -268,139 +266,6 @@ def _calendar_location(request):
     slug = request.GET.get("location") or request.POST.get("location")
     qs = Location.objects.filter(active=True).order_by("name")
     return (qs.filter(slug=slug).first() if slug else None) or qs.first()
-
-
-@vary_on_headers("HX-Request")  # the same URL answers HTMX with a fragment
-@require_GET
-@staff_page(Capability.VIEW_PATIENT)
-def calendar(request):
-    """A location's day (providers as columns) or week, with today's appointments to act on."""
-    location = _calendar_location(request)
-    if location is None:
-        raise Http404
-    now = timezone.now()
-    today = now.astimezone(location.zone).date()
-    day = DayForm(request.GET or None).day_or(today)
-    view = "week" if request.GET.get("view") == "week" else "day"
-    first = day - timedelta(days=day.weekday()) if view == "week" else day
-    last = first + timedelta(days=6 if view == "week" else 0)
-    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
-    start = to_instant(first, time(0), location.zone)
-    end = to_instant(last + timedelta(days=1), time(0), location.zone)
-    rows = (
-        Appointment.objects.restrict(request.actor)
-        .attending(start, end)
-        .filter(location=location)
-        .order_by("starts_at")
-        .values_list(
-            "public_id",
-            "provider_id",
-            "starts_at",
-            "ends_at",
-            "status",
-            "service__name",
-            "patient__public_id",
-            "patient__given_name",
-            "patient__family_name",
-            "room__name",
-        )
-    )
-    record_listing(request.actor, Kind.CALENDAR, (row[6] for row in rows if row[6]))
-    providers = list(
-        location.staff.filter(active=True, role__in=["medical_director", "injector"]).order_by(
-            "full_name"
-        )
-    )
-    cells: dict[tuple, list] = {}
-    seen_providers = set()
-    action_base = _url_pattern("scheduling:appointment-action", "x").removesuffix("x/")
-    patient_url = _url_pattern("patients:record")
-    for row in rows:
-        item = _calendar_item(row, location.zone, now, action_base, patient_url)
-        seen_providers.add(row[1])
-        cells.setdefault((item["day"], row[1]), []).append(item)
-    missing = seen_providers - {p.pk for p in providers}
-    if missing:  # someone no longer on the location's staff still has appointments here
-        providers += list(StaffMember.objects.filter(pk__in=missing).order_by("full_name"))
-    booking_service = (
-        Service.objects.filter(active=True, slug=request.GET.get("service", "")).first()
-        or Service.objects.filter(active=True, kind=Service.Kind.CONSULTATION).first()
-    )
-    free: dict[int, list] = {}
-    if view == "day" and booking_service and request.actor.can(Capability.CHANGE_PATIENT):
-        for slot in search.search_slots(
-            booking_service,
-            [location],
-            first_day=day,
-            last_day=day,
-            now=now,
-            limit=2000,
-            online=False,
-            one_per_time=False,
-        ):
-            free.setdefault(slot.provider_id, []).append(slot.start.astimezone(location.zone))
-    grid = [
-        (d, [(p, cells.get((d, p.pk), []), free.get(p.pk, [])) for p in providers]) for d in days
-    ]
-    appointments = [item for items in cells.values() for item in items]
-    record(
-        request.actor,
-        Action.READ,
-        Kind.CALENDAR,
-        location.slug,
-        detail={"from": str(first), "to": str(last), "appointments": len(appointments)},
-    )
-    context = {
-        "location": location,
-        "locations": Location.objects.filter(active=True).order_by("name"),
-        "day": day,
-        "days": days,
-        "view": view,
-        "today": today,
-        "previous": first - timedelta(days=7 if view == "week" else 1),
-        "next": first + timedelta(days=7 if view == "week" else 1),
-        "providers": providers,
-        "grid": grid,
-        "appointments": appointments,
-        "can_act": request.actor.can(Capability.CHANGE_PATIENT) and view == "day",
-        "booking_service": booking_service,
-        "services": Service.objects.filter(active=True).order_by("name"),
-    }
-    template = (
-        "scheduling/_calendar.html"
-        if request.headers.get("HX-Request")
-        else "scheduling/calendar.html"
-    )
-    return _render_at(request, template, context, location)
-
-
-STATUS_LABELS = dict(Status.choices)
-_ZERO = UUID(int=0)
-
-
-def _url_pattern(name: str, *args) -> str:
-    """A URL with `{}` where the object's public id goes, reversed once per page."""
-    return reverse(name, args=[_ZERO, *args]).replace(str(_ZERO), "{}")
-
-
-def _calendar_item(row, zone, now, action_base: str, patient_url: str) -> dict:
-    """One appointment as the calendar shows it, built from a values row: a full day of thirty
-    providers is hundreds of these, so no model instances and no URL reversing per item."""
-    public_id, _, starts_at, ends_at, status, service, patient_id, given, family, room = row
-    start, end = starts_at.astimezone(zone), ends_at.astimezone(zone)
-    actions = [(a.value, LABELS[a]) for a in allowed(status, starts_at, now, zone)]
-    return {
-        "day": start.date(),
-        "time": f"{start:%-I:%M}-{end:%-I:%M %p}",
-        "service": service,
-        "patient": f"{given} {family}",
-        "patient_url": patient_url.format(patient_id),
-        "room": room,
-        "status": status,
-        "status_label": STATUS_LABELS[status],
-        "action_base": action_base.format(public_id),
-        "actions": actions,
-    }
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,4 +1,4 @@
-"""Which actions a visit may take now, at the desk: check in, complete, no-show, cancel.
+"""Which actions a visit may take now, at the desk: check in, complete, no-show, move, cancel.
 
 One answer for both sides: the calendar offers exactly these buttons, and each write refuses any
 other with the reason below (asked again under the appointment's row lock, so two desks acting at
@@ -20,6 +20,7 @@ class VisitAction(StrEnum):
     NO_SHOW = "no-show"
     CANCEL = "cancel"
     PATIENT_CANCELLED = "patient-cancelled"  # the patient called: counts as their cancellation
+    MOVE = "move"  # another time, day, provider (the calendar's move page and its drag)
 
 
 LABELS = {
@@ -27,7 +28,8 @@ LABELS = {
     VisitAction.COMPLETE: "Complete",
     VisitAction.NO_SHOW: "No-show",
     VisitAction.CANCEL: "Cancel",
-    VisitAction.PATIENT_CANCELLED: "Patient cancelled",
+    VisitAction.PATIENT_CANCELLED: "Patient canceled",
+    VisitAction.MOVE: "Move",
 }
 # From which states each action may be taken, and the state it leads to.
 FROM = {
@@ -36,14 +38,19 @@ FROM = {
     VisitAction.NO_SHOW: (Status.BOOKED,),
     VisitAction.CANCEL: (Status.BOOKED, Status.CHECKED_IN),
     VisitAction.PATIENT_CANCELLED: (Status.BOOKED,),
+    VisitAction.MOVE: (Status.BOOKED,),
 }
 # What the calendar card offers, in its order (a patient's call is recorded from the record).
 ON_THE_CARD = (
     VisitAction.CHECK_IN,
     VisitAction.NO_SHOW,
     VisitAction.COMPLETE,
+    VisitAction.MOVE,
     VisitAction.CANCEL,
 )
+# The actions that ask something first (the new time; the reason), so the calendar links them to
+# their own page instead of posting at once.
+WITH_A_FORM = frozenset({VisitAction.MOVE, VisitAction.CANCEL})
 
 
 def refusal(

@@ -3,6 +3,7 @@
 - scheduling's `booking_requested`: a neuromodulator booking needs a current candidacy decision;
   the receiver raises ValidationFailed when there is none, which refuses the booking.
 - scheduling's `appointment_booked`: a booked consultation sends the forms link.
+- scheduling's `describe_visits`: the calendar's blocks show whether each visit's forms are done.
 
 Receivers connect here, on import by ScreeningConfig.ready (scheduling never imports screening);
 they are module-level functions, so the signals' weak references hold.
@@ -10,8 +11,8 @@ they are module-level functions, so the signals' weak references hold.
 
 from django.dispatch import receiver
 
-from glabella.scheduling.signals import appointment_booked, booking_requested
-from glabella.screening import decisions, links
+from glabella.scheduling.signals import appointment_booked, booking_requested, describe_visits
+from glabella.screening import decisions, links, visit_forms
 
 
 @receiver(booking_requested, dispatch_uid="screening.require_treatment_clearance")
@@ -22,3 +23,8 @@ def require_treatment_clearance(sender, service, patient, start, **kwargs) -> No
 @receiver(appointment_booked, dispatch_uid="screening.after_booking")
 def send_forms_link(sender, appointment, now, **kwargs) -> None:
     links.after_booking(appointment, now)
+
+
+@receiver(describe_visits, dispatch_uid="screening.forms_status")
+def forms_status(sender, appointments, today, **kwargs) -> dict:
+    return visit_forms.forms_status(appointments, today)
