@@ -129,7 +129,7 @@ def test_time_off_over_booked_visits_lists_them_and_waits_for_a_yes(
     response = client.post(url, body)
     assert response.status_code == 409
     page = response.content.decode()
-    assert "1 booked visit fall" in page and "Grace Holloway" in page
+    assert "1 booked visit falls" in page and "Grace Holloway" in page
     assert "Add the time off anyway" in page and "Go back" in page
     assert state(injector) == before  # nothing written until confirmed
     # The visit listed is in the access log, as every list of patients is.

@@ -121,7 +121,7 @@ def bad_cases(clinic):
             {},
             {**GOOD_LOCATION, "time_zone": "Pacific/Nowhere"},
             "time_zone",
-            "IANA",
+            "valid choice",
         ),
         ("setup-location-new", {}, {**GOOD_LOCATION, "postal_code": "9301"}, "postal_code", "ZIP"),
         ("setup-location-new", {}, {**GOOD_LOCATION, "state": "C1"}, "state", "two letters"),
@@ -376,3 +376,8 @@ def test_a_logo_is_uploaded_served_by_the_app_and_shown_in_the_top_bar(owner, cl
     data = {**IDENTITY, "remove_logo": "on"}
     assert owner.post(reverse("clinic:setup-identity"), data).status_code == 302
     assert client.get(reverse("clinic:brand-logo")).status_code == 404
+
+
+@pytest.mark.parametrize("typed", ["Oxnard", "93030", "93033", "93035", "Port Hueneme", "93041"])
+def test_the_demo_serves_every_zip_of_oxnard_and_port_hueneme(clinic, typed):
+    assert clinic in locations_serving(typed)

@@ -2,7 +2,15 @@
 
 from django.contrib import admin
 
-from glabella.clinic.models import Location, OpeningHours, Organisation, Room, Service, ServiceArea
+from glabella.clinic.models import (
+    ClosedDay,
+    Location,
+    OpeningHours,
+    Organisation,
+    Room,
+    Service,
+    ServiceArea,
+)
 
 
 class OpeningHoursInline(admin.TabularInline):
@@ -16,6 +24,12 @@ class ServiceAreaInline(admin.TabularInline):
     extra = 0
 
 
+class ClosedDayInline(admin.TabularInline):
+    model = ClosedDay
+    fields = ["day", "reason"]
+    extra = 0
+
+
 class RoomInline(admin.TabularInline):
     model = Room
     extra = 0
@@ -24,7 +38,7 @@ class RoomInline(admin.TabularInline):
 @admin.register(Location)
 class LocationAdmin(admin.ModelAdmin):
     list_display = ["name", "city", "time_zone", "active"]
-    inlines = [OpeningHoursInline, ServiceAreaInline, RoomInline]
+    inlines = [OpeningHoursInline, ClosedDayInline, ServiceAreaInline, RoomInline]
     filter_horizontal = ["staff", "on_call"]
 
 

@@ -149,6 +149,8 @@ class OpeningHours(models.Model):
 
     class Meta:
         ordering = ["weekday", "opens"]
+        verbose_name = "opening hours"
+        verbose_name_plural = "opening hours"
         constraints = [
             models.CheckConstraint(
                 condition=Q(opens__lt=F("closes")), name="opening_hours_opens_before_closes"

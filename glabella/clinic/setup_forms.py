@@ -1,8 +1,11 @@
 """The owner's set-up forms: they parse types only; `clinic.setup` decides what is allowed."""
 
+import zoneinfo
+
 from django import forms
 
 from glabella.clinic.models import OpeningHours, Room, Service
+from glabella.core.forms import DateField
 from glabella.core.roles import Credential
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -41,6 +44,28 @@ class IdentityForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if k not in ("logo", "remove_logo")}
 
 
+US_ZONES = [
+    ("America/New_York", "Eastern time"),
+    ("America/Chicago", "Central time"),
+    ("America/Denver", "Mountain time"),
+    ("America/Phoenix", "Mountain time, Arizona (no daylight saving)"),
+    ("America/Los_Angeles", "Pacific time"),
+    ("America/Anchorage", "Alaska time"),
+    ("Pacific/Honolulu", "Hawaii time"),
+]
+ZONE_CHOICES = [
+    ("United States", US_ZONES),
+    (
+        "Everywhere",
+        [
+            (z, z.replace("_", " ").replace("/", ": ", 1))
+            for z in sorted(zoneinfo.available_timezones())
+            if "/" in z and not z.startswith(("Etc/", "SystemV/", "US/"))
+        ],
+    ),
+]
+
+
 class LocationForm(forms.Form):
     name = forms.CharField(label="Name", max_length=150)
     address_line1 = forms.CharField(
@@ -52,9 +77,7 @@ class LocationForm(forms.Form):
     postal_code = forms.CharField(label="ZIP code", max_length=10)
     phone = forms.CharField(label="Phone", max_length=30)
     email = forms.EmailField(label="Email", max_length=254, required=False)
-    time_zone = forms.CharField(
-        label="Time zone", max_length=64, help_text="e.g. America/Los_Angeles"
-    )
+    time_zone = forms.ChoiceField(label="Time zone", choices=())
     directions = forms.CharField(
         label="How to find the door",
         max_length=1000,
@@ -65,6 +88,10 @@ class LocationForm(forms.Form):
         label="Patients may cancel online up to (hours before)", initial=24, min_value=0
     )
     active = forms.BooleanField(label="Open (shown and bookable)", required=False, initial=True)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = ZONE_CHOICES
 
     FIELDS = [
         "name",
@@ -147,7 +174,7 @@ class AreasForm(forms.Form):
 
 
 class ClosedDayForm(forms.Form):
-    day = forms.DateField(label="Closed on", widget=DATE)
+    day = DateField(label="Closed on", widget=DATE)
     reason = forms.CharField(
         label="Why (shown to staff)", max_length=100, required=False, help_text="e.g. Thanksgiving"
     )

@@ -27,9 +27,9 @@ class VisitsInside(Conflict):
 
     def __init__(self, visits: list[Appointment]):
         super().__init__(
-            f"{len(visits)} booked visit{'s' if len(visits) != 1 else ''} fall inside this time "
-            "off. Confirm to add it anyway (the visits stay booked: move or cancel them), or go "
-            "back.",
+            f"{len(visits)} booked visit{'s fall' if len(visits) != 1 else ' falls'} inside this "
+            "time off. Confirm to add it anyway (the visits stay booked: move or cancel "
+            "them), or go back.",
             {"visits": [str(v.public_id) for v in visits]},
         )
         self.visits = visits

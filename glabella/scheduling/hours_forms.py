@@ -3,6 +3,7 @@
 from django import forms
 
 from glabella.clinic.models import OpeningHours
+from glabella.core.forms import DateField
 
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -46,8 +47,8 @@ class WeekForm(forms.Form):
 
 
 class TimeOffForm(forms.Form):
-    first_day = forms.DateField(label="First day off", widget=DATE)
-    last_day = forms.DateField(
+    first_day = DateField(label="First day off", widget=DATE)
+    last_day = DateField(
         label="Last day off", required=False, widget=DATE, help_text="Empty for one day"
     )
     starts = forms.TimeField(

@@ -59,6 +59,8 @@ class WeeklyHours(models.Model):
 
     class Meta:
         ordering = ["staff", "weekday", "starts"]
+        verbose_name = "weekly hours"
+        verbose_name_plural = "weekly hours"
         indexes = [models.Index(fields=["location", "staff"], name="weekly_hours_lookup")]
         constraints = [
             models.CheckConstraint(
