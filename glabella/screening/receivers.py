@@ -3,6 +3,8 @@
 - scheduling's `booking_requested`: a neuromodulator booking needs a current candidacy decision;
   the receiver raises ValidationFailed when there is none, which refuses the booking.
 - scheduling's `appointment_booked`: a booked consultation sends the forms link.
+- patients' `record_sections`: the forms and consents, and the candidacy decisions, on the
+  patient record (`record_sections.py`).
 
 Receivers connect here, on import by ScreeningConfig.ready (scheduling never imports screening);
 they are module-level functions, so the signals' weak references hold.
@@ -10,8 +12,10 @@ they are module-level functions, so the signals' weak references hold.
 
 from django.dispatch import receiver
 
+from glabella.patients.signals import record_sections
 from glabella.scheduling.signals import appointment_booked, booking_requested
 from glabella.screening import decisions, links
+from glabella.screening import record_sections as sections
 
 
 @receiver(booking_requested, dispatch_uid="screening.require_treatment_clearance")
@@ -22,3 +26,15 @@ def require_treatment_clearance(sender, service, patient, start, **kwargs) -> No
 @receiver(appointment_booked, dispatch_uid="screening.after_booking")
 def send_forms_link(sender, appointment, now, **kwargs) -> None:
     links.after_booking(appointment, now)
+
+
+@receiver(record_sections, dispatch_uid="screening.record_sections")
+def add_record_sections(sender, actor, patient, now, **kwargs) -> list:
+    return [
+        s
+        for s in (
+            sections.forms_section(actor, patient, now),
+            sections.decisions_section(actor, patient, now),
+        )
+        if s is not None
+    ]
