@@ -27,6 +27,7 @@ class Kind(StrEnum):
     ALLERGY = "allergy"
     CONDITION = "condition"
     MEDICATION = "medication"
+    STAFF_NOTE = "staff-note"  # a staff member's free-text note on a patient
     # scheduling
     APPOINTMENT = "appointment"
     APPOINTMENT_LIST = "appointment-list"  # one patient's appointments, through the API
@@ -79,6 +80,7 @@ class Kind(StrEnum):
     CLINICAL_PHOTO = "clinical-photo"  # a before/after photo taken by the clinic
     OUTCOME_TIMELINE = "outcome-timeline"
     DUE_LIST = "due-list"  # patients whose effect is wearing off
+    INVITATION = "invitation"  # the invitation back, sent by staff from the due list
     PRACTICE_ANALYTICS = "practice-analytics"
     # messaging
     OUTBOX = "outbox"
@@ -90,6 +92,7 @@ class Kind(StrEnum):
     SITE_TEXT = "site-text"  # an editable text on the public site
     CONTACT_MESSAGE = "contact-message"  # a message sent through the public contact form
     CONTACT_INBOX = "contact-inbox"
+    CONTACT_REPLY = "contact-reply"  # an answer to a website message, by email or text
     # the log itself
     ACCESS_LOG = "access-log"  # the staff page of the log: who looked at which patients
     REFUSAL = "refusal"  # a page or API call refused for the person's role (a 403)

@@ -1,5 +1,6 @@
 """What messaging listens to: core's `account_locked`, answered with an email to the person whose
-account it is (through the outbox, so it is sent, retried and kept like every message)."""
+account it is (through the outbox, so it is sent, retried and kept like every message); and
+patients' `record_sections`, answered with the messages sent to the patient."""
 
 from django.conf import settings
 from django.dispatch import receiver
@@ -8,6 +9,8 @@ from django.urls import reverse
 from glabella.core.signals import account_locked
 from glabella.messaging.models import Channel
 from glabella.messaging.outbox import queue_message
+from glabella.messaging.record_sections import messages_section
+from glabella.patients.signals import record_sections
 
 LOCKED_SUBJECT = "Your glabella sign-in was paused"
 LOCKED_BODY = """Hello,
@@ -41,3 +44,8 @@ def alert_locked_account(sender, user, lock_id: int, minutes: int, **kwargs):
         ),
         dedupe_key=f"account-locked:{lock_id}",
     )
+
+
+@receiver(record_sections, dispatch_uid="messaging.record_sections")
+def add_messages(sender, actor, patient, now, **kwargs):
+    return messages_section(actor, patient, now)

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from glabella.clinic.models import Location, Service
-from glabella.core.access import link_actor
+from glabella.core import audit
+from glabella.core.access import Actor, link_actor
 from glabella.core.db import write_transaction
 from glabella.messaging import quiet
 from glabella.messaging.models import Channel
@@ -113,15 +114,20 @@ def send_due(now: datetime | None = None) -> int:
     return done
 
 
-def invite(found: Forecast, location, now: datetime) -> Invitation | None:
+def invite(
+    found: Forecast, location, now: datetime, *, actor: Actor | None = None
+) -> Invitation | None:
     """Record the one invitation for this forecast's treatment and queue its message (or record
-    that it could not be sent for want of consent), in one transaction."""
+    that it could not be sent for want of consent), in one transaction. `actor`: the staff member
+    who asked for it from the due list (logged with it; in the quiet hours it waits for morning)."""
     patient = found.patient
     where = usual(patient.pk) or (found.location_id, found.injector_id)
     route = invite_route(patient)
+    due_at = quiet.next_allowed(now, location.zone, settings.QUIET_HOURS) if actor else now
     try:
         with write_transaction():
             invitation = Invitation.objects.create(
+                sent_by=actor.staff if actor else None,
                 treatment=found.treatment,
                 patient=patient,
                 location_id=where[0],
@@ -133,7 +139,15 @@ def invite(found: Forecast, location, now: datetime) -> Invitation | None:
                 created_at=now,
             )
             if route is not None:
-                _queue(invitation, route, now)
+                _queue(invitation, route, now, due_at=due_at)
+            if actor is not None:
+                audit.record_patient(
+                    actor,
+                    audit.Action.CREATE,
+                    patient,
+                    object_type=audit.Kind.INVITATION,
+                    object_id=invitation.public_id,
+                )
     except IntegrityError:
         return None  # another worker invited for this treatment first
     return invitation
@@ -170,7 +184,9 @@ def open_from_portal(found: Forecast, now: datetime) -> Invitation | None:
         return Invitation.objects.filter(treatment_id=found.treatment_id).first()
 
 
-def _queue(invitation: Invitation, route: tuple[str, str], now: datetime) -> None:
+def _queue(
+    invitation: Invitation, route: tuple[str, str], now: datetime, due_at: datetime | None = None
+) -> None:
     patient = invitation.patient
     channel, to = route
     zone = invitation.location.zone
@@ -193,6 +209,7 @@ def _queue(invitation: Invitation, route: tuple[str, str], now: datetime) -> Non
         body=body,
         about=f"invitation:{invitation.public_id}",
         dedupe_key=f"invitation:{invitation.treatment.public_id}",
+        due_at=due_at,
         now=now,
     )
 

@@ -294,6 +294,10 @@ class Invitation(models.Model):
         "scheduling.Appointment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # The staff member who invited from the due list; none when the scheduler sent it.
+    sent_by = models.ForeignKey(
+        "core.StaffMember", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = CLINICAL_RULE

@@ -5,6 +5,7 @@
   as before; it reads none of aftercare's rows.
 - aftercare's `report_recorded`: the day-14 answer "the effect shows" records the onset of the
   treatment's courses.
+- patients' `record_sections`: re-treatment and outcome photos on the patient record.
 
 Receivers connect here, on import by OutcomesConfig.ready; they are module-level functions, so the
 signals' weak references hold.
@@ -14,6 +15,8 @@ from django.dispatch import receiver
 
 from glabella.aftercare.signals import report_recorded
 from glabella.outcomes import durations, services
+from glabella.outcomes.record_sections import outcomes_section
+from glabella.patients.signals import record_sections
 from glabella.treatments.signals import treatment_signed
 
 
@@ -25,3 +28,8 @@ def refresh_forecast(sender, record, now, **kwargs) -> None:
 @receiver(report_recorded, dispatch_uid="outcomes.after_report")
 def record_onset(sender, report, now, **kwargs) -> None:
     durations.after_report(report, now)
+
+
+@receiver(record_sections, dispatch_uid="outcomes.record_sections")
+def add_outcomes(sender, actor, patient, now, **kwargs):
+    return outcomes_section(actor, patient, now)

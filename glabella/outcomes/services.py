@@ -328,7 +328,7 @@ def due(actor: Actor, location, today: date, *, ahead: int = 14, overdue: int = 
             invite_from__gte=today - timedelta(days=overdue),
             invite_from__lte=today + timedelta(days=ahead),
         )
-        .select_related("patient", "injector")
+        .select_related("patient", "injector", "treatment")
         .order_by("invite_from", "id")
     )
     rows: list[Forecast] = []

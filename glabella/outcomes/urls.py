@@ -1,6 +1,6 @@
 from django.urls import path
 
-from glabella.outcomes import views
+from glabella.outcomes import due_views, views
 
 app_name = "outcomes"
 urlpatterns = [
@@ -10,6 +10,8 @@ urlpatterns = [
     path("staff/patients/<uuid:public_id>/outcomes/", views.patient_outcomes, name="patient"),
     path("staff/photos/<uuid:public_id>/", views.photo, name="photo"),
     path("staff/photos/<uuid:public_id>/thumbnail/", views.thumbnail, name="thumbnail"),
-    path("staff/due/", views.due, name="due"),
+    path("staff/due/", due_views.due, name="due"),
+    path("staff/due/invite/", due_views.invite, name="invite"),
+    path("staff/due/invite-all/", due_views.invite_all, name="invite-all"),
     path("staff/outcomes/", views.practice, name="practice"),
 ]

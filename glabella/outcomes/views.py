@@ -17,7 +17,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from glabella.catalogue.products import PRODUCT_NAMES
 from glabella.clinic.clock import clinic_zone
-from glabella.clinic.models import Location
 from glabella.core import audit
 from glabella.core.access import get_restricted_or_404, link_actor
 from glabella.core.bounds import parse_day, parse_instant
@@ -27,7 +26,7 @@ from glabella.core.pages import refusal_on
 from glabella.core.rendering import private_bytes, render_in
 from glabella.core.roles import Capability
 from glabella.outcomes import analytics, charts, durations, invitations, photos, services
-from glabella.outcomes.models import Invitation, MovementCheck, Photo, View
+from glabella.outcomes.models import MovementCheck, Photo, View
 from glabella.outcomes.scores import AREAS, GRADES
 from glabella.patients.models import Patient
 from glabella.scheduling import search
@@ -310,39 +309,7 @@ def _grading_from(post) -> dict:
 # ---------------------------------------------------------------- the due list
 
 
-@require_GET
-@staff_page(Capability.VIEW_PATIENT)
-def due(request):
-    """Patients due at a location in the next two weeks (or overdue), one click to book."""
-    locations = list(Location.objects.filter(active=True).order_by("name"))
-    slug = request.GET.get("location") or ""
-    location = next((loc for loc in locations if loc.slug == slug), None) or (
-        locations[0] if locations else None
-    )
-    if location is None:
-        raise Http404
-    try:
-        ahead = min(max(int(request.GET.get("ahead", 14)), 0), 90)
-    except ValueError:
-        ahead = 14
-    today = timezone.now().astimezone(location.zone).date()
-    rows = services.due(request.actor, location, today, ahead=ahead)
-    sent = dict(
-        Invitation.objects.filter(treatment_id__in=[r.treatment_id for r in rows]).values_list(
-            "treatment_id", "status"
-        )
-    )
-    service = invitations.default_service()
-    context = {
-        "locations": locations,
-        "location": location,
-        "ahead": ahead,
-        "rows": [(r, sent.get(r.treatment_id)) for r in rows],
-        "service": service,
-        "today": today,
-        "statuses": dict(Invitation.Status.choices),
-    }
-    return render_in(request, "outcomes/due.html", context, location.zone)
+# The due list, its invite and invite all: due_views.py.
 
 
 # ---------------------------------------------------------------- practice analytics

@@ -84,3 +84,13 @@ class PageForm(forms.Form):
 
 
 CLINICAL_FORMS = {"allergy": AllergyForm, "condition": ConditionForm, "medication": MedicationForm}
+
+
+class StaffNoteForm(forms.Form):
+    # Length and content are the service's to judge (notes.add_note), so its words show.
+    text = forms.CharField(
+        label="Note",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+    )

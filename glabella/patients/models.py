@@ -214,3 +214,38 @@ class Medication(ClinicalEntry):
 
 
 CLINICAL_KINDS = {"allergy": Allergy, "condition": Condition, "medication": Medication}
+
+STAFF_NOTE_RULE = AccessRule(
+    # A note by staff for staff: the desk reads and writes it; patients never see it.
+    staff={
+        "view": Capability.VIEW_PATIENT,
+        "create": Capability.CHANGE_PATIENT,
+    },
+    patient_actions=frozenset(),
+)
+
+
+class StaffNote(models.Model):
+    """A short free-text note by a staff member on a patient ("prefers mornings", "call before
+    4 pm"): who wrote it and when. Never edited; a correction is a new note."""
+
+    MAX_LENGTH = 1000
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="staff_notes")
+    text = models.TextField(max_length=MAX_LENGTH)
+    author = models.ForeignKey(
+        "core.StaffMember", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_name = models.CharField(max_length=200, help_text="The author's name when writing")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+    access_rule = STAFF_NOTE_RULE
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["patient", "-created_at"], name="staff_note_patient")]
+
+    def __str__(self) -> str:
+        return f"Note by {self.author_name} ({self.created_at:%Y-%m-%d})"

@@ -10,6 +10,7 @@ urlpatterns = [
     path("staff/patients/<uuid:public_id>/edit/", views.edit, name="edit"),
     path("staff/patients/<uuid:public_id>/status/", views.update_status, name="status"),
     path("staff/patients/<uuid:public_id>/changes/", views.changes, name="changes"),
+    path("staff/patients/<uuid:public_id>/notes/", views.add_note, name="add-note"),
     path("staff/patients/<uuid:public_id>/<slug:kind>/", views.add_entry, name="add-entry"),
     path(
         "staff/patients/<uuid:public_id>/<slug:kind>/<uuid:entry_id>/active/",

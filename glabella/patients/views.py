@@ -7,6 +7,8 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -17,13 +19,14 @@ from glabella.core.models import AccessLog
 from glabella.core.pages import refusal_on
 from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
-from glabella.patients import history, looked, services
+from glabella.patients import history, looked, notes, sections, services
 from glabella.patients.changes import change_history
 from glabella.patients.forms import (
     CLINICAL_FORMS,
     PageForm,
     PatientForm,
     ReproductiveStatusForm,
+    StaffNoteForm,
 )
 
 
@@ -56,11 +59,30 @@ def register(request):
 @require_GET
 @staff_page(Capability.VIEW_PATIENT)
 def record(request, public_id):
+    """The desk's hub: details, allergies at the top, staff notes, and the sections the apps
+    above add (visits, forms, decisions, treatments, photos, messages), each as the actor may."""
     patient = services.open_patient(request.actor, public_id)
-    context = {"patient": patient}
-    if request.actor.can(Capability.VIEW_CLINICAL):
-        context.update(_clinical_context(request, patient))
-    return render(request, "patients/record.html", context)
+    return render(request, "patients/record.html", _record_context(request, patient))
+
+
+@require_POST
+@staff_page(Capability.CHANGE_PATIENT)
+def add_note(request, public_id):
+    patient = services.open_patient(request.actor, public_id, action="change")
+    form = StaffNoteForm(request.POST)
+    if form.is_valid():
+        with refusal_on(form, kinds=(ValidationFailed,)) as refused:
+            notes.add_note(request.actor, patient, form.cleaned_data["text"])
+        if not refused:
+            messages.success(request, "Note added.")
+            return redirect(f"{reverse('patients:record', args=[patient.public_id])}#notes")
+    services.log_shown(request.actor, patient)  # the page shown again is a read
+    return render(
+        request,
+        "patients/record.html",
+        _record_context(request, patient, note_form=form),
+        status=422,
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -159,11 +181,24 @@ def _clinical_context(request, patient, *, kind=None, form=None, status_form=Non
     }
 
 
-def _record_with_errors(request, patient, *, kind=None, form=None, status_form=None):
+def _record_context(request, patient, *, note_form=None, **clinical) -> dict:
+    """Everything the record page draws; `clinical` are the forms to show again with errors."""
+    shown_notes, older_notes = notes.recent_notes(request.actor, patient)
     context = {
         "patient": patient,
-        **_clinical_context(request, patient, kind=kind, form=form, status_form=status_form),
+        "notes": shown_notes,
+        "older_notes": older_notes,
+        "note_form": note_form or StaffNoteForm(),
+        "sections": sections.gather(request.actor, patient, timezone.now()),
     }
+    if request.actor.can(Capability.VIEW_CLINICAL):
+        context.update(_clinical_context(request, patient, **clinical))
+    return context
+
+
+def _record_with_errors(request, patient, *, kind=None, form=None, status_form=None):
+    services.log_shown(request.actor, patient)  # the page shown again is a read
+    context = _record_context(request, patient, kind=kind, form=form, status_form=status_form)
     return render(request, "patients/record.html", context, status=422)
 
 

@@ -103,3 +103,20 @@ class SiteTextForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 24}),
         help_text="A blank line starts a paragraph; '## ' starts a heading; '- ' a list item.",
     )
+
+
+class ReplyForm(forms.Form):
+    """The desk's answer to a website message; what may be sent is the service's to judge."""
+
+    channel = forms.ChoiceField(
+        label="Send by",
+        required=False,
+        choices=[("email", "Email"), ("sms", "Text message")],
+        widget=forms.RadioSelect,
+    )
+    body = forms.CharField(
+        label="Answer",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": 3000}),
+    )

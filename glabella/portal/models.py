@@ -57,6 +57,15 @@ class ContactMessage(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    # The patient who wrote, once an answer found them on file (their email or phone): the
+    # message and its answers then belong to the patient's thread on their record.
+    patient = models.ForeignKey(
+        "patients.Patient",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="contact_messages",
+    )
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = AccessRule(
@@ -70,3 +79,41 @@ class ContactMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+
+class ContactReply(models.Model):
+    """The desk's answer to a website message, sent by email or text through the outbox; kept
+    with the message, and in the patient's thread when the sender is a patient on file."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "Email"
+        SMS = "sms", "Text message"
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    contact = models.ForeignKey(ContactMessage, on_delete=models.CASCADE, related_name="replies")
+    patient = models.ForeignKey(
+        "patients.Patient", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    channel = models.CharField(max_length=5, choices=Channel.choices)
+    to = models.CharField(max_length=254)
+    body = models.TextField()
+    sent_by = models.ForeignKey(
+        "core.StaffMember", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_by_name = models.CharField(max_length=200)
+    sent_at = models.DateTimeField(default=timezone.now)
+    message = models.ForeignKey(
+        "messaging.Message", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = RestrictedQuerySet.as_manager()
+    access_rule = AccessRule(
+        staff={"view": Capability.VIEW_PATIENT, "create": Capability.CHANGE_PATIENT},
+        patient_actions=frozenset(),
+    )
+
+    class Meta:
+        ordering = ["sent_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Answer by {self.channel} to {self.to} ({self.sent_at:%Y-%m-%d %H:%M})"

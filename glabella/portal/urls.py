@@ -1,6 +1,6 @@
 from django.urls import path
 
-from glabella.portal import views
+from glabella.portal import inbox_views, views
 
 app_name = "portal"
 
@@ -19,8 +19,9 @@ urlpatterns = [
     path("portal/preferences/", views.preferences, name="preferences"),
     path("portal/password/", views.password, name="password"),
     path("portal/my-data.<slug:fmt>", views.my_data, name="my-data"),
-    path("staff/inbox/", views.inbox, name="inbox"),
-    path("staff/inbox/<uuid:public_id>/handled/", views.handled, name="handled"),
+    path("staff/inbox/", inbox_views.inbox, name="inbox"),
+    path("staff/inbox/<uuid:public_id>/reply/", inbox_views.reply, name="reply"),
+    path("staff/inbox/<uuid:public_id>/handled/", inbox_views.handled, name="handled"),
     path("staff/site/", views.site_pages, name="site-pages"),
     path("staff/site/<slug:slug>/", views.site_page, name="site-page"),
     # One page per entry of the site's menu: how-it-works/, areas/, faq/...

@@ -35,7 +35,6 @@ from glabella.portal.forms import (
     SignInForm,
     SiteTextForm,
 )
-from glabella.portal.models import ContactMessage
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 MENU = ("how-it-works", "areas", "what-to-expect", "side-effects", "candidates", "compared", "faq")
@@ -300,23 +299,7 @@ def my_data(request, fmt):
 # ---------------------------------------------------------------- staff: the site and the inbox
 
 
-@require_GET
-@staff_page(Capability.VIEW_PATIENT)
-def inbox(request):
-    handled = request.GET.get("handled") == "1"
-    rows = list(services.inbox(request.actor, handled=handled)[:100])
-    audit.record(
-        request.actor, audit.Action.READ, audit.Kind.CONTACT_INBOX, detail={"shown": len(rows)}
-    )
-    return render(request, "portal/inbox.html", {"rows": rows, "handled": handled})
-
-
-@require_POST
-@staff_page(Capability.CHANGE_PATIENT)
-def handled(request, public_id):
-    message = get_restricted_or_404(ContactMessage.objects, request.actor, public_id=public_id)
-    services.mark_handled(request.actor, message)
-    return redirect("portal:inbox")
+# The inbox and its answers: inbox_views.py.
 
 
 @require_GET

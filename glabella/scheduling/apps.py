@@ -11,3 +11,5 @@ class SchedulingConfig(AppConfig):
         from glabella.scheduling.history import register_sources
 
         register_sources()
+        # Listens to patients' record_sections: the visits on the patient record.
+        from glabella.scheduling import receivers  # noqa: F401

@@ -4,6 +4,8 @@
   the receiver raises ValidationFailed when there is none, which refuses the booking.
 - scheduling's `appointment_booked`: a booked consultation sends the forms link.
 - scheduling's `describe_visits`: the calendar's blocks show whether each visit's forms are done.
+- patients' `record_sections`: the forms and consents, and the candidacy decisions, on the
+  patient record (`record_sections.py`).
 
 Receivers connect here, on import by ScreeningConfig.ready (scheduling never imports screening);
 they are module-level functions, so the signals' weak references hold.
@@ -11,8 +13,10 @@ they are module-level functions, so the signals' weak references hold.
 
 from django.dispatch import receiver
 
+from glabella.patients.signals import record_sections
 from glabella.scheduling.signals import appointment_booked, booking_requested, describe_visits
 from glabella.screening import decisions, links, visit_forms
+from glabella.screening import record_sections as sections
 
 
 @receiver(booking_requested, dispatch_uid="screening.require_treatment_clearance")
@@ -28,3 +32,13 @@ def send_forms_link(sender, appointment, now, **kwargs) -> None:
 @receiver(describe_visits, dispatch_uid="screening.forms_status")
 def forms_status(sender, appointments, today, **kwargs) -> dict:
     return visit_forms.forms_status(appointments, today)
+@receiver(record_sections, dispatch_uid="screening.record_sections")
+def add_record_sections(sender, actor, patient, now, **kwargs) -> list:
+    return [
+        s
+        for s in (
+            sections.forms_section(actor, patient, now),
+            sections.decisions_section(actor, patient, now),
+        )
+        if s is not None
+    ]

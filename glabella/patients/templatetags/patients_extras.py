@@ -20,3 +20,9 @@ def has_errors(form) -> bool:
 @register.filter
 def age_today(patient) -> int:
     return patient.age_on(local_today(patient.preferred_location))
+
+
+@register.filter
+def active_entries(entries) -> list:
+    """The entries still current (an allergy marked no longer current leaves the banner)."""
+    return [e for e in entries or () if e.active]

@@ -14,6 +14,7 @@ from glabella.core import audit
 from glabella.core.access import system_actor
 from glabella.demo.aftercare import load_demo_aftercare
 from glabella.demo.clinic import DEMO_PASSWORD, DEMO_TOTP_KEY, ensure_demo_clinic
+from glabella.demo.desk import load_demo_desk
 from glabella.demo.outcomes import load_demo_outcomes
 from glabella.demo.patients import load_patients
 from glabella.demo.portal import load_portal_patient_history
@@ -92,6 +93,7 @@ class Command(BaseCommand):
         screened = load_demo_screening(timezone.now())
         followed = load_demo_aftercare(timezone.now(), seed)
         forecast = load_demo_outcomes(timezone.now(), seed)
+        load_demo_desk(timezone.now())
         seconds = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
