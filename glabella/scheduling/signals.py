@@ -39,3 +39,12 @@ kwargs: `appointment` (the cancelled Appointment, its status saying by whom), `n
 the cancellation's transaction, after the row, its audit entry and the patient's notice are
 written; a receiver that raises rolls the cancellation back.
 """
+
+forms_for_visit = Signal()
+"""What the patient still has to fill in before a booked visit (the confirmation page's
+"fill in your forms now" step), asked of whoever knows the forms.
+
+kwargs: `appointment` (the Appointment), `now`. A receiver answers a dict: `url` (a path on
+this site that opens the patient's forms, already signed for them) and `done` (True when
+nothing is left to fill in), or None when it has nothing to say. It writes nothing.
+"""

@@ -1,12 +1,13 @@
 from django.urls import path
 
-from glabella.scheduling import views
+from glabella.scheduling import public_views, views
 
 app_name = "scheduling"
 
 urlpatterns = [
-    path("book/", views.book, name="book"),
-    path("book/manage/<str:token>/", views.manage, name="manage"),
+    path("book/", public_views.book, name="book"),
+    path("book/manage/<str:token>/", public_views.manage, name="manage"),
+    path("book/manage/<str:token>/visit.ics", public_views.visit_ics, name="manage-ics"),
     path("staff/calendar/", views.calendar, name="calendar"),
     path("staff/calendar/book/", views.staff_book, name="staff-book"),
     path(
