@@ -122,3 +122,46 @@ def test_a_patient_books_on_a_phone_with_her_provider_and_adds_it_to_her_calenda
 
     assert visited and not [u for u in visited if "/admin/" in u]
     assert reverse("scheduling:book") in " ".join(visited)
+
+
+def test_a_patient_treated_before_finds_her_desk_forms_behind_the_folded_portal_menu(
+    audited, live_server, patient, actor_of
+):
+    """Grace's answers were entered at the desk and her consent signed on the clinic's tablet;
+    on her phone the portal's menu is one line until she opens it, and her forms say they were
+    given at the clinic."""
+    from django.conf import settings
+    from django.test import Client
+
+    from glabella.screening.intake import submit_intake
+    from tests.conftest import intake_answers
+    from tests.test_treatments import sign_consent
+
+    submit_intake(actor_of("injector"), patient, intake_answers(), via="staff")
+    sign_consent(patient)
+    signed_in = Client()
+    signed_in.force_login(patient.user)
+    phone = audited
+    phone.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": signed_in.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
+    phone.goto(live_server.url + reverse("portal:me"))
+    bar = phone.locator("header.topbar").bounding_box()
+    assert bar["height"] < 130, bar  # the menu folded (it took 230 px)
+    assert not phone.is_visible("nav[aria-label='Portal menu'] >> text=My forms")
+    looks_right(phone, "the portal on a phone")
+    phone.click("details.portal-menu summary")
+    with phone.expect_navigation():
+        phone.click("nav[aria-label='Portal menu'] >> text=My forms")
+    assert phone.locator("h1").inner_text() == "Your forms"
+    assert phone.is_visible("text=Answered at the clinic with our staff on")
+    assert phone.is_visible("text=Signed at the clinic on our tablet on")
+    assert not phone.is_visible("text=Not answered yet")
+    looks_right(phone, "her forms given at the desk")
+    shot(phone, "portal-forms")
