@@ -256,6 +256,7 @@ MATRIX = [
     ("scheduling:book", "post", {}, {}, public(422)),
     ("scheduling:manage", "get", {"token": "<manage>"}, None, public()),
     ("scheduling:manage", "post", {"token": "<manage>"}, {}, public(422)),
+    ("scheduling:manage-ics", "get", {"token": "<manage>"}, None, public()),
     ("scheduling:feed", "get", {"token": "<feed>"}, None, public()),
     ("scheduling:calendar", "get", {}, None, page(ALL_STAFF)),
     ("scheduling:my-feed", "get", {}, None, page(ALL_STAFF)),

@@ -182,10 +182,11 @@ def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
             "Consultation",
             Service.Kind.CONSULTATION,
             30,
-            "0.00",
+            "75.00",  # credited toward a treatment booked within 30 days (the description says)
             True,
             [rooms["Consultation room"], *treatment_rooms],
-            "A conversation about your goals, your health history and whether treatment suits you.",
+            "A conversation about your goals, your health history and whether treatment suits "
+            "you; its price is credited toward a treatment booked within 30 days.",
             (0, 5, None),
         ),
         (

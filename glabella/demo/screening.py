@@ -1,6 +1,8 @@
 """Candidacy records for the demo patients who have a neuromodulator treatment ahead: their
 answers (from what their record already holds), the medical director's decision and a signed
-consent, so that the desk can book and the injector can see a screened patient in `make run`.
+consent, so that the desk can book and the injector can see a screened patient in `make run`;
+and for patients treated before (the portal's patient among them), the health answers and the
+consent they gave at the desk on the day of their latest treatment, which their portal shows.
 
 Made through the screening services, as a clinic would make them; idempotent (a patient who
 already has a decision is left alone).
@@ -8,7 +10,7 @@ already has a decision is left alone).
 
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, F, OuterRef
 
 from glabella.catalogue.products import label_areas
 from glabella.clinic.clock import clinic_today
@@ -19,12 +21,15 @@ from glabella.core.roles import Role
 from glabella.patients.models import Patient
 from glabella.scheduling.models import Appointment
 from glabella.screening import rules
-from glabella.screening.consents import current_documents, sign_consent
+from glabella.screening.consents import consent_text, current_documents, sign_consent
 from glabella.screening.decisions import offered_products, sign_decision
 from glabella.screening.evaluation import evaluate_patient
 from glabella.screening.intake import submit_intake
 from glabella.screening.links import forms_actor
-from glabella.screening.models import CandidacyDecision
+from glabella.screening.models import CandidacyDecision, IntakeResponse
+from glabella.treatments.models import TreatmentRecord
+
+DESK_FORMS = 12  # treated patients whose desk-given forms the demo records (each signs a PDF)
 
 
 def _answers(patient: Patient) -> dict:
@@ -99,6 +104,48 @@ def load_demo_screening(now: datetime) -> int:
                 shown_sha256=consent.text_sha256,
                 via="tablet",
                 now=now,
+            )
+        made += 1
+    _desk_forms(staff, consent, now)  # not counted: no decision is made
+    return made
+
+
+def _desk_forms(staff, consent, now: datetime) -> int:
+    """Treated patients without answers on file: the answers the desk entered and the consent
+    signed on the clinic's tablet on the day of their latest treatment (the portal's patient
+    first), so a patient treated twice sees her forms given at the desk in her portal."""
+    treated = TreatmentRecord.objects.filter(patient=OuterRef("pk"))
+    answered = IntakeResponse.objects.filter(patient=OuterRef("pk"))
+    patients = (
+        Patient.objects.filter(Exists(treated))
+        .exclude(Exists(answered))
+        .select_related("preferred_location")
+        .order_by(F("user").asc(nulls_last=True), "id")[:DESK_FORMS]
+    )
+    made = 0
+    for patient in patients:
+        latest = (
+            TreatmentRecord.objects.filter(patient=patient, appointment__starts_at__lte=now)
+            .select_related("appointment")
+            .order_by("-appointment__starts_at")
+            .first()
+        )
+        if latest is None:
+            continue
+        at = latest.appointment.starts_at
+        submit_intake(staff, patient, _answers(patient), via="staff", now=at)
+        if consent is not None:
+            text = consent_text(consent, patient, clinic_today(patient, at))
+            sign_consent(
+                forms_actor(patient, "tablet", "127.0.0.1"),
+                patient,
+                consent,
+                typed_name=f"{patient.given_name} {patient.family_name}",
+                strokes=[],
+                adopt_typed=True,
+                shown_sha256=text.text_sha256,
+                via="tablet",
+                now=at,
             )
         made += 1
     return made

@@ -6,6 +6,7 @@ from django import forms
 
 from glabella.clinic.models import Location, Service
 from glabella.core import forms as house
+from glabella.core.models import StaffMember
 from glabella.patients.models import Channel
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -24,7 +25,20 @@ class FindTimesForm(forms.Form):
         required=False,
         empty_label=None,
     )
+    provider = forms.UUIDField(required=False)
     day = house.DateField(widget=DATE_INPUT, required=False)
+
+
+SMS_WORDS = (
+    "Choosing text message below is your consent to texts from us at this number: your "
+    "booking confirmation, reminders before your visit and the link to your forms, never "
+    "anything about your treatment. Message and data rates may apply. Reply STOP to any text "
+    "to stop them (HELP for help); we then write by email."
+)
+
+
+def _typed(autocomplete: str, **attrs) -> dict:
+    return {"autocomplete": autocomplete, **attrs}
 
 
 class DetailsForm(forms.Form):
@@ -41,16 +55,39 @@ class DetailsForm(forms.Form):
         widget=forms.HiddenInput,
     )
     start = house.DateTimeField(widget=forms.HiddenInput)
-    given_name = forms.CharField(label="First name", max_length=100)
-    family_name = forms.CharField(label="Last name", max_length=100)
-    birth_date = house.DateField(label="Date of birth", widget=DATE_INPUT)
+    provider = forms.UUIDField(required=False, widget=forms.HiddenInput)
+    given_name = forms.CharField(
+        label="First name",
+        max_length=100,
+        widget=forms.TextInput(attrs=_typed("given-name", autocapitalize="words")),
+    )
+    family_name = forms.CharField(
+        label="Last name",
+        max_length=100,
+        widget=forms.TextInput(attrs=_typed("family-name", autocapitalize="words")),
+    )
+    birth_date = house.DateField(
+        label="Date of birth",
+        widget=forms.DateInput(attrs={"type": "date", **_typed("bday")}, format="%Y-%m-%d"),
+    )
     email = forms.CharField(
-        max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        max_length=254, widget=forms.EmailInput(attrs=_typed("email", inputmode="email"))
     )
     phone = forms.CharField(
-        label="Mobile phone", max_length=30, widget=forms.TextInput(attrs={"type": "tel"})
+        label="Mobile phone",
+        max_length=30,
+        widget=forms.TextInput(
+            attrs=_typed(
+                "tel", type="tel", inputmode="tel", **{"aria-describedby": "id_phone_hint"}
+            )
+        ),
+        help_text=SMS_WORDS,
     )
-    postal_code = forms.CharField(label="Home ZIP code", max_length=10)
+    postal_code = forms.CharField(
+        label="Home ZIP code",
+        max_length=10,
+        widget=forms.TextInput(attrs=_typed("postal-code", inputmode="numeric")),
+    )
     preferred_channel = forms.ChoiceField(
         label="Send my confirmation and reminders by",
         choices=Channel.choices,
@@ -64,9 +101,34 @@ class DetailsForm(forms.Form):
             raise forms.ValidationError("Choose a time from the list.")
         return start
 
+    def clean_provider(self):
+        """The chosen provider (None: any); whether they perform the service there is the
+        booking service's question."""
+        public_id = self.cleaned_data.get("provider")
+        if public_id is None:
+            return None
+        found = StaffMember.objects.filter(public_id=public_id, active=True).first()
+        if found is None:
+            raise forms.ValidationError("Choose one of the listed providers, or any provider.")
+        return found
+
 
 class MoveForm(forms.Form):
     start = house.DateTimeField()
+
+
+class MoveChoiceForm(forms.Form):
+    """The manage page's query string: which days to show, and a time tapped to move to
+    (asked to confirm before anything moves)."""
+
+    day = house.DateField(required=False)
+    move_to = house.DateTimeField(required=False)
+
+    def clean_move_to(self):
+        value = self.cleaned_data.get("move_to")
+        if value is not None and value.tzinfo is None:
+            raise forms.ValidationError("Choose a new time from the list.")
+        return value
 
 
 class CancelForm(forms.Form):

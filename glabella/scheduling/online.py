@@ -52,6 +52,7 @@ def book_online(actor: Actor, data: dict, *, now: datetime | None = None) -> App
         location=location,
         start=start,
         patient=patient,
+        provider=data.get("provider"),  # None: whoever is free
         source=Appointment.Source.ONLINE,
         now=now,
         register=register,

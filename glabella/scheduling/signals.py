@@ -49,3 +49,12 @@ mapping an appointment's public_id to a dict of what it adds (screening: `forms`
 (label, done) pairs for the health questions and the consent the visit needs). Receivers read in
 a fixed number of queries whatever the number of visits; the calendar merges their answers.
 """
+
+forms_for_visit = Signal()
+"""What the patient still has to fill in before a booked visit (the confirmation page's
+"fill in your forms now" step), asked of whoever knows the forms.
+
+kwargs: `appointment` (the Appointment), `now`. A receiver answers a dict: `url` (a path on
+this site that opens the patient's forms, already signed for them) and `done` (True when
+nothing is left to fill in), or None when it has nothing to say. It writes nothing.
+"""

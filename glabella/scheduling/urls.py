@@ -1,12 +1,13 @@
 from django.urls import path
 
-from glabella.scheduling import calendar_views, hours_views, views, waitlist_views
+from glabella.scheduling import calendar_views, hours_views, public_views, views, waitlist_views
 
 app_name = "scheduling"
 
 urlpatterns = [
-    path("book/", views.book, name="book"),
-    path("book/manage/<str:token>/", views.manage, name="manage"),
+    path("book/", public_views.book, name="book"),
+    path("book/manage/<str:token>/", public_views.manage, name="manage"),
+    path("book/manage/<str:token>/visit.ics", public_views.visit_ics, name="manage-ics"),
     path("staff/calendar/", calendar_views.calendar, name="calendar"),
     path("staff/calendar/book/", views.staff_book, name="staff-book"),
     path("staff/calendar/new/", calendar_views.book_at, name="book-at"),

@@ -1,9 +1,9 @@
-"""Public online booking, the manage-my-booking link, the staff calendar and calendar feeds."""
+"""The staff calendar, booking from it, visit actions and calendar feeds (the patient's booking
+pages are in `public_views.py`)."""
 
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core import signing
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,29 +11,26 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django.views.decorators.vary import vary_on_headers
 
 from glabella.clinic.models import Location, Service
-from glabella.clinic.services import locations_serving
 from glabella.core.access import (
     actor_for,
-    actor_from_request,
     client_ip,
     get_restricted_or_404,
 )
-from glabella.core.audit import Action, Kind, record, record_patient
+from glabella.core.audit import Action, Kind, record
 from glabella.core.bounds import day_in_range
 from glabella.core.decorators import staff_page
-from glabella.core.errors import DomainError, ValidationFailed, describe
+from glabella.core.errors import DomainError, describe
 from glabella.core.models import StaffMember
 from glabella.core.pages import refusal_on
 from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
 from glabella.patients.models import Patient
 from glabella.patients.services import search_patients
-from glabella.scheduling import bookings, calendars, feeds, notices, online, search
-from glabella.scheduling.forms import CancelForm, DayForm, DetailsForm, FindTimesForm, MoveForm
-from glabella.scheduling.models import Appointment, CalendarFeed, Status
+from glabella.scheduling import bookings, calendars, feeds, notices, search
+from glabella.scheduling.forms import CancelForm, DayForm, MoveForm
+from glabella.scheduling.models import Appointment, CalendarFeed
 from glabella.scheduling.visit_actions import VisitAction
 
 PUBLIC_PAGE_SLOTS = 40
@@ -57,76 +54,6 @@ def _local_times(slots, zone):
     return [(s, s.start.astimezone(zone)) for s in slots]
 
 
-@vary_on_headers("HX-Request")  # the same URL answers HTMX with a fragment
-@require_http_methods(["GET", "POST"])
-def book(request):
-    """Online booking of a consultation, no account needed: where and when, then who."""
-    now = timezone.now()
-    if request.method == "POST":
-        return _book_post(request, now)
-    find = FindTimesForm(request.GET or None)
-    find.is_valid()
-    data = getattr(find, "cleaned_data", {})
-    area = (data.get("area") or "").strip()
-    location = data.get("location")
-    service = (
-        data.get("service")
-        or Service.objects.filter(active=True, bookable_online=True).order_by("name").first()
-    )
-    area_answer = None
-    if area and location is None:
-        serving = locations_serving(area)
-        if len(serving) == 1:
-            location = serving[0]
-        elif serving:
-            area_answer = serving
-        else:
-            area_answer = []
-    context = {
-        "find": find,
-        "area": area,
-        "area_answer": area_answer,
-        "location": location,
-        "service": service,
-        "locations": Location.objects.filter(active=True).order_by("name"),
-    }
-    if location is not None and service is not None:
-        today = now.astimezone(location.zone).date()
-        day = data.get("day") or today
-        day = min(max(day, today), today + timedelta(days=service.horizon_days))
-        slots = _slots_for_day(service, location, day, now)
-        if not slots and not data.get("day"):
-            # Nothing left today: show the first day with free times.
-            upcoming = search.search_slots(
-                service,
-                [location],
-                first_day=day,
-                last_day=day + timedelta(days=30),
-                now=now,
-                limit=1,
-            )
-            if upcoming:
-                day = upcoming[0].start.astimezone(location.zone).date()
-                slots = _slots_for_day(service, location, day, now)
-        context.update(
-            day=day,
-            previous_day=day - timedelta(days=1) if day > today else None,
-            next_day=day + timedelta(days=1),
-            slots=_local_times(slots, location.zone),
-            today=today,
-        )
-    chosen = request.GET.get("start")
-    if chosen and location is not None and service is not None:
-        context["details"] = DetailsForm(
-            initial={"location": location.slug, "service": service.slug, "start": chosen}
-        )
-        context["chosen"] = _parse_instant(chosen, location)
-    template = (
-        "scheduling/_times.html" if request.headers.get("HX-Request") else "scheduling/book.html"
-    )
-    return _render_at(request, template, context, location)
-
-
 def _render_at(request, template, context, location, status=200):
     """Renders with the location's zone active, so the template's date and time filters show
     the clinic's wall-clock time, not UTC."""
@@ -141,122 +68,6 @@ def _parse_instant(text, location):
     if value is None or value.tzinfo is None or not day_in_range(value):
         return None
     return value.astimezone(location.zone)
-
-
-def _book_post(request, now):
-    form = DetailsForm(request.POST)
-    valid = form.is_valid()
-    with refusal_on(form) as refused:  # throttled, slot taken, fields refused
-        appointment = online.book_from_public_page(
-            actor_from_request(request),
-            request.POST.get("email", ""),
-            form.cleaned_data if valid else None,
-            now=now,
-        )
-    if not refused and appointment is not None:
-        messages.success(
-            request, "You are booked. We have sent the time, the place and this page's link."
-        )
-        return redirect("scheduling:manage", token=notices.manage_token(appointment))
-    status = refused.status if refused else 422
-    alternatives = getattr(refused.error, "alternatives", [])
-    location = form.cleaned_data.get("location") if hasattr(form, "cleaned_data") else None
-    zone = location.zone if location else None
-    context = {
-        "details": form,
-        "location": location,
-        "service": form.cleaned_data.get("service") if hasattr(form, "cleaned_data") else None,
-        "alternatives": _local_times(alternatives, zone) if zone else [],
-        "chosen": _parse_instant(request.POST.get("start", ""), location) if location else None,
-        "locations": Location.objects.filter(active=True).order_by("name"),
-        "find": FindTimesForm(),
-    }
-    return _render_at(request, "scheduling/book.html", context, location, status)
-
-
-def _appointment_from_token(token: str) -> Appointment:
-    try:
-        public_id = notices.read_manage_token(token)
-    except signing.BadSignature:
-        raise Http404 from None
-    try:
-        return Appointment.objects.select_related("location", "service", "patient").get(
-            public_id=public_id
-        )
-    except (Appointment.DoesNotExist, ValueError):
-        raise Http404 from None
-
-
-@require_http_methods(["GET", "POST"])
-def manage(request, token):
-    """The link in every confirmation: see, move or cancel that one booking."""
-    appointment = _appointment_from_token(token)
-    actor = online.manage_actor(appointment, client_ip(request))
-    now = timezone.now()
-    status = 200
-    error = None
-    if request.method == "POST":
-        action = request.POST.get("action")
-        with refusal_on(kinds=(DomainError,)) as refused:
-            if action == "cancel":
-                form = CancelForm(request.POST)
-                reason = form.cleaned_data["reason"] if form.is_valid() else ""
-                bookings.cancel(actor, appointment, reason=reason, now=now)
-                messages.success(request, "Your appointment is cancelled.")
-            elif action == "move":
-                form = MoveForm(request.POST)
-                if not form.is_valid():
-                    raise ValidationFailed({"start": ["Choose a new time from the list."]})
-                bookings.reschedule(actor, appointment, start=form.cleaned_data["start"], now=now)
-                messages.success(request, "Your appointment has moved.")
-            else:
-                raise ValidationFailed({"action": ["Choose to move or to cancel."]})
-        if not refused:
-            return redirect("scheduling:manage", token=token)
-        status, error = refused.status, describe(refused.error)
-        appointment.refresh_from_db()
-    else:
-        record_patient(
-            actor,
-            Action.READ,
-            appointment.patient,
-            object_type=Kind.APPOINTMENT,
-            object_id=appointment.public_id,
-        )
-    zone = appointment.location.zone
-    day_form = DayForm(request.GET or None)
-    day = day_form.day_or(appointment.local_start.date())
-    today = now.astimezone(zone).date()
-    day = max(day, today)
-    slots = []
-    if appointment.status == Status.BOOKED:
-        slots = [
-            slot
-            for slot in _slots_for_day(
-                appointment.service,
-                appointment.location,
-                day,
-                now,
-                patient=appointment.patient,
-                ignore=appointment,
-            )
-            if slot.start != appointment.starts_at  # its own time is no move
-        ]
-    context = {
-        "appointment": appointment,
-        "token": token,
-        "error": error,
-        "when": notices.when(appointment),
-        "place": notices.place(appointment),
-        "may_change": appointment.status == Status.BOOKED
-        and appointment.starts_at - now
-        >= timedelta(hours=appointment.location.cancellation_window_hours),
-        "day": day,
-        "next_day": day + timedelta(days=1),
-        "previous_day": day - timedelta(days=1) if day > today else None,
-        "slots": _local_times(slots, zone),
-    }
-    return _render_at(request, "scheduling/manage.html", context, appointment.location, status)
 
 
 # ---------------------------------------------------------------- staff calendar

@@ -1,6 +1,7 @@
 """Forms links: the signed link (emailed, or opened on the desk's tablet or the portal) that
 lets a patient fill in their questionnaire and consents, the actor who holds it, and
-`after_booking`, which sends the link when a consultation is booked.
+`after_booking`, which sends the link when a consultation is booked, and `forms_for_visit`,
+the confirmation page's forms step.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
-from glabella.clinic.clock import clinic_today
 from glabella.clinic.models import Service
 from glabella.core import audit
 from glabella.core.access import Actor, link_actor
@@ -21,12 +21,8 @@ from glabella.core.roles import Capability
 from glabella.patients.models import (
     Patient,
 )
-from glabella.screening.consents import current_consent
-from glabella.screening.intake import latest_intake
-from glabella.screening.models import (
-    ConsentKind,
-    Via,
-)
+from glabella.screening import fitting
+from glabella.screening.models import Via
 
 Action = audit.Action
 
@@ -101,16 +97,21 @@ def send_forms_link(
     return message
 
 
+def forms_for_visit(appointment, now: datetime) -> dict:
+    """The confirmation page's forms step: a link signed for this patient (as the emailed one
+    is), and whether anything is left to fill in for this kind of visit."""
+    patient = appointment.patient
+    url = reverse("screening:forms", args=[forms_token(patient, Via.LINK)])
+    return {"url": url, "done": not fitting.forms_left(patient, appointment.service.kind, now)}
+
+
 def after_booking(appointment, now: datetime) -> None:
     """A booked consultation: send the forms link, unless the patient's intake is recent and
-    their treatment consent current (they have nothing to fill in)."""
+    the consents its kind asks for are current (they have nothing to fill in)."""
     if appointment.service.kind != Service.Kind.CONSULTATION:
         return
     patient = appointment.patient
-    today = clinic_today(patient, now)
-    latest = latest_intake(patient)
-    recent = latest is not None and latest.submitted_at >= now - timedelta(days=180)
-    if recent and current_consent(patient, ConsentKind.NEUROMODULATOR, today) is not None:
+    if not fitting.forms_left(patient, appointment.service.kind, now):
         return
     from glabella.core.access import system_actor
 

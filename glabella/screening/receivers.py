@@ -6,6 +6,8 @@
 - scheduling's `describe_visits`: the calendar's blocks show whether each visit's forms are done.
 - patients' `record_sections`: the forms and consents, and the candidacy decisions, on the
   patient record (`record_sections.py`).
+- scheduling's `forms_for_visit`: the confirmation page's "fill in your forms now" step (the
+  link, and whether anything is left for the booked service's kind).
 
 Receivers connect here, on import by ScreeningConfig.ready (scheduling never imports screening);
 they are module-level functions, so the signals' weak references hold.
@@ -14,7 +16,12 @@ they are module-level functions, so the signals' weak references hold.
 from django.dispatch import receiver
 
 from glabella.patients.signals import record_sections
-from glabella.scheduling.signals import appointment_booked, booking_requested, describe_visits
+from glabella.scheduling.signals import (
+    appointment_booked,
+    booking_requested,
+    describe_visits,
+    forms_for_visit,
+)
 from glabella.screening import decisions, links, visit_forms
 from glabella.screening import record_sections as sections
 
@@ -32,6 +39,8 @@ def send_forms_link(sender, appointment, now, **kwargs) -> None:
 @receiver(describe_visits, dispatch_uid="screening.forms_status")
 def forms_status(sender, appointments, today, **kwargs) -> dict:
     return visit_forms.forms_status(appointments, today)
+
+
 @receiver(record_sections, dispatch_uid="screening.record_sections")
 def add_record_sections(sender, actor, patient, now, **kwargs) -> list:
     return [
@@ -42,3 +51,8 @@ def add_record_sections(sender, actor, patient, now, **kwargs) -> list:
         )
         if s is not None
     ]
+
+
+@receiver(forms_for_visit, dispatch_uid="screening.forms_for_visit")
+def answer_forms_for_visit(sender, appointment, now, **kwargs) -> dict:
+    return links.forms_for_visit(appointment, now)

@@ -14,6 +14,7 @@ from django.core import signing
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from glabella.clinic.clock import clinic_today, clinic_zone
@@ -29,7 +30,16 @@ from glabella.core.roles import Capability
 from glabella.patients import history as patient_history
 from glabella.patients import services as patient_services
 from glabella.patients.models import Patient
-from glabella.screening import consents, decisions, evaluation, intake, links, policy, public
+from glabella.screening import (
+    consents,
+    decisions,
+    evaluation,
+    fitting,
+    intake,
+    links,
+    policy,
+    public,
+)
 from glabella.screening.forms import (
     ConsentDocumentForm,
     ConsentForm,
@@ -95,12 +105,16 @@ def forms_hub(request, token):
     today = clinic_today(patient)
     latest = intake.latest_intake(patient)
     audit.record_patient(actor, Action.READ, patient, object_type=audit.Kind.FORMS)
+    # Only the consents that fit the visits ahead; forms given at the desk count as any other.
+    asked = fitting.asked_kinds(patient, timezone.now())
     context = _forms_context(
         token,
         patient,
         mode,
         intake_done=latest.submitted_at if latest else None,
-        consents=consents.consent_overview(patient, today),
+        intake_given=fitting.intake_given(latest),
+        consents=fitting.forms_overview(patient, today, asked),
+        consent_valid_months=settings.CONSENT_VALID_MONTHS,
     )
     return _show(request, "screening/forms_hub.html", context, patient=patient)
 

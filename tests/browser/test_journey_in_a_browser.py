@@ -161,7 +161,7 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     looks_right(phone, "booking details")
     with phone.expect_navigation():
         phone.click("main form[method=post] button[type=submit]")
-    assert phone.is_visible("text=You are booked.")
+    assert phone.is_visible("text=You are booked."), phone.inner_text("main")
     looks_right(phone, "booked")
     rosa = Patient.objects.get(email="rosa@example.com")
     consultation = Appointment.objects.get(patient=rosa)
@@ -210,7 +210,7 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     looks_right(phone, "consent")
     with phone.expect_navigation():
         phone.click("#consent-form button[type=submit]")
-    assert phone.is_visible("text=Signed on")
+    assert phone.is_visible("text=Signed online on")
     looks_right(phone, "forms after the consent")
     signed = SignedConsent.objects.get(patient=rosa, document__kind="neuromodulator")
     assert signed.medication_guide == "botox_cosmetic" and signed.medication_guide_version

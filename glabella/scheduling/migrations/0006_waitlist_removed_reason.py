@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('scheduling', '0004_change_history'),
+        ('scheduling', '0005_weekly_hours_names'),
     ]
 
     operations = [
