@@ -16,6 +16,7 @@ from glabella.aftercare import form3500, medwatch
 from glabella.aftercare.form3500 import Available, VialNow
 from glabella.aftercare.models import AdverseEvent
 from glabella.clinic.clock import clinic_today
+from glabella.core import styles
 from glabella.core.models import AccessLog
 from tests.conftest import proof_for
 from tests.test_aftercare import EVENTS_API, post_json
@@ -267,8 +268,8 @@ def test_every_outcome_dechallenge_rechallenge_tests_and_history_reach_json_and_
         "Congenital anomaly or birth defect",
         "Required intervention to prevent permanent impairment or damage (devices)",
         "Hospitalization, initial or prolonged",
-        f"Date of death: {today.isoformat()}",
-        f"Chest X-ray: clear ({today.isoformat()})",
+        f"Date of death: {styles.day(today)}",  # the PDF in the house's style, the JSON in ISO
+        f"Chest X-ray: clear ({styles.day(today)})",
         "Smokes 10 cigarettes a day",
         "Event abated after use stopped or dose reduced: Doesn't apply",
         "Event reappeared after reintroduction: Yes",
@@ -343,7 +344,7 @@ def test_age_at_the_event_is_sent_unless_the_clinic_chooses_the_date_of_birth(
     assert section["date_of_birth"] == patient.birth_date.isoformat()
     assert "age_at_event" not in section
     text = " ".join(pdf_text(client_for("injector").get(url, {"format": "pdf"}).content).split())
-    assert f"Date of birth: {patient.birth_date.isoformat()}" in text and "Age at" not in text
+    assert f"Date of birth: {styles.day(patient.birth_date)}" in text and "Age at" not in text
 
 
 def test_the_clinics_choice_of_age_or_birth_date_is_checked_at_start(monkeypatch):

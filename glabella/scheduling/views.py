@@ -204,7 +204,7 @@ def manage(request, token):
                 form = CancelForm(request.POST)
                 reason = form.cleaned_data["reason"] if form.is_valid() else ""
                 bookings.cancel(actor, appointment, reason=reason, now=now)
-                messages.success(request, "Your appointment is cancelled.")
+                messages.success(request, "Your appointment is canceled.")
             elif action == "move":
                 form = MoveForm(request.POST)
                 if not form.is_valid():

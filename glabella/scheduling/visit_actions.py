@@ -27,7 +27,7 @@ LABELS = {
     VisitAction.COMPLETE: "Complete",
     VisitAction.NO_SHOW: "No-show",
     VisitAction.CANCEL: "Cancel",
-    VisitAction.PATIENT_CANCELLED: "Patient cancelled",
+    VisitAction.PATIENT_CANCELLED: "Patient canceled",
 }
 # From which states each action may be taken, and the state it leads to.
 FROM = {

@@ -14,6 +14,7 @@ from django.core import signing
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from glabella.clinic.clock import clinic_today, clinic_zone
@@ -194,7 +195,7 @@ def _pdf_response(actor, consent: SignedConsent) -> HttpResponse:
         object_id=consent.public_id,
     )
     response = HttpResponse(bytes(consent.pdf), content_type="application/pdf")
-    signed_on = consent.signed_at.date().isoformat()
+    signed_on = timezone.localtime(consent.signed_at).date().isoformat()  # the clinic's day
     response["Content-Disposition"] = (
         f'attachment; filename="consent-{consent.document.kind}-{signed_on}.pdf"'
     )

@@ -76,7 +76,7 @@ _BRITISH = re.compile(r"\b(" + "|".join(sorted(BRITISH, key=len, reverse=True)) 
 
 # An internal key: two or more lowercase words joined by underscores (lateral_canthal_right,
 # bleeding_problems, a rule id), not inside an email address or a path.
-_KEY = re.compile(r"(?<![\w@./:-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w@-])")
+_KEY = re.compile(r"(?<![\w@./:{-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w@}-])")
 _SOURCE_TAG = re.compile(r"\bSource:\s*glabella\b|\bglabella[-_ ]?(?:policy|house)\b", re.I)
 _ISO_DATE = re.compile(r"(?<![\w/-])\d{4}-\d{2}(?:-\d{2})?(?![\w/])")
 _ISO_TIME = re.compile(r"(?<=\d)T\d{2}:\d{2}|(?<![\w:])T\d{2}:\d{2}")
