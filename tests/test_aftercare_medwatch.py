@@ -119,10 +119,10 @@ def test_other_relevant_history_is_read_from_what_the_record_holds():
     assert form3500.history_from(facts) == [
         "Allergy: Penicillin (rash, Moderate)",
         "Allergy: Latex",
-        "Condition: Asthma (since 2010-03-01)",
+        "Condition: Asthma (since Mar 1, 2010)",
         "Condition: Migraine",
-        "Pregnancy: Not pregnant (recorded 2026-06-01)",
-        "At the intake of 2026-06-01 the patient reported heart disease or a heart rhythm problem",
+        "Pregnancy: Not pregnant (recorded Jun 1, 2026)",
+        "At the intake of Jun 1, 2026 the patient reported heart disease or a heart rhythm problem",
         "Earlier botulinum toxin: Dysport, 2026-03-01, medical",
     ]
     assert form3500.history_from(form3500.RecordFacts()) == []
@@ -293,7 +293,7 @@ def test_history_is_filled_from_the_patients_record_when_the_clinician_gives_non
     event = medwatch.open_event(actor_of("injector"), treated, event_data())
     history = medwatch.export(event)["B_event"]["relevant_history"]
     assert "Allergy: Penicillin (hives, Moderate)" in history
-    assert "Condition: Asthma (since 2012-05-01)" in history
+    assert "Condition: Asthma (since May 1, 2012)" in history
     assert not any("Old fracture" in line for line in history)
     assert any(line.startswith("Pregnancy: Not pregnant") for line in history)
     assert event.relevant_history == history  # kept with the event as it stood

@@ -65,7 +65,7 @@ def _face(pages: Pages, points: list) -> None:
 
 
 def _vial_line(vial) -> str:
-    line = f"{vial.lot.lot_number}, expires {vial.lot.expires_on}, vial {vial.number}"
+    line = f"{vial.lot.lot_number}, expires {styles.day(vial.lot.expires_on)}, vial {vial.number}"
     if vial.units_per_01ml is not None:
         line += (
             f" ({vial.diluent_ml.normalize():f} mL, {vial.units_per_01ml.normalize():f} U/0.1 mL)"

@@ -189,7 +189,7 @@ def text_of(response) -> tuple[str, list[str]]:
 
 def crawl(client, seeds, *, limit=250, per_shape=3, per_path=4, sample=()):
     """Breadth-first from the seeds over same-site links (GET only). Returns
-    {url: [problems]} for every URL opened with a problem, and the number of URLs opened.
+    {url: [problems]} for every URL opened with a problem, and the URLs opened in order.
     Bounded: at most `limit` URLs, `per_shape` instances of a path with ids in it (three
     patients' record pages, not thirty; every page of the `sample`'s ids is opened), `per_path`
     query strings per path (a calendar's days)."""
@@ -198,10 +198,10 @@ def crawl(client, seeds, *, limit=250, per_shape=3, per_path=4, sample=()):
     shapes: dict[str, int] = {}
     paths: dict[str, int] = {}
     problems: dict[str, list[str]] = {}
-    opened = 0
-    while queue and opened < limit:
+    opened: list[str] = []
+    while queue and len(opened) < limit:
         url = queue.popleft()
-        opened += 1
+        opened.append(url)
         response = client.get(url)
         if response.status_code >= 500:
             problems.setdefault(url, []).append(f"server error {response.status_code}")
