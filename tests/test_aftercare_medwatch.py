@@ -16,6 +16,7 @@ from glabella.aftercare import form3500, medwatch
 from glabella.aftercare.form3500 import Available, VialNow
 from glabella.aftercare.models import AdverseEvent
 from glabella.clinic.clock import clinic_today
+from glabella.core import styles
 from glabella.core.models import AccessLog
 from tests.conftest import proof_for
 from tests.test_aftercare import EVENTS_API, post_json
@@ -118,10 +119,10 @@ def test_other_relevant_history_is_read_from_what_the_record_holds():
     assert form3500.history_from(facts) == [
         "Allergy: Penicillin (rash, Moderate)",
         "Allergy: Latex",
-        "Condition: Asthma (since 2010-03-01)",
+        "Condition: Asthma (since Mar 1, 2010)",
         "Condition: Migraine",
-        "Pregnancy: Not pregnant (recorded 2026-06-01)",
-        "At the intake of 2026-06-01 the patient reported heart disease or a heart rhythm problem",
+        "Pregnancy: Not pregnant (recorded Jun 1, 2026)",
+        "At the intake of Jun 1, 2026 the patient reported heart disease or a heart rhythm problem",
         "Earlier botulinum toxin: Dysport, 2026-03-01, medical",
     ]
     assert form3500.history_from(form3500.RecordFacts()) == []
@@ -267,8 +268,8 @@ def test_every_outcome_dechallenge_rechallenge_tests_and_history_reach_json_and_
         "Congenital anomaly or birth defect",
         "Required intervention to prevent permanent impairment or damage (devices)",
         "Hospitalization, initial or prolonged",
-        f"Date of death: {today.isoformat()}",
-        f"Chest X-ray: clear ({today.isoformat()})",
+        f"Date of death: {styles.day(today)}",  # the PDF in the house's style, the JSON in ISO
+        f"Chest X-ray: clear ({styles.day(today)})",
         "Smokes 10 cigarettes a day",
         "Event abated after use stopped or dose reduced: Doesn't apply",
         "Event reappeared after reintroduction: Yes",
@@ -292,7 +293,7 @@ def test_history_is_filled_from_the_patients_record_when_the_clinician_gives_non
     event = medwatch.open_event(actor_of("injector"), treated, event_data())
     history = medwatch.export(event)["B_event"]["relevant_history"]
     assert "Allergy: Penicillin (hives, Moderate)" in history
-    assert "Condition: Asthma (since 2012-05-01)" in history
+    assert "Condition: Asthma (since May 1, 2012)" in history
     assert not any("Old fracture" in line for line in history)
     assert any(line.startswith("Pregnancy: Not pregnant") for line in history)
     assert event.relevant_history == history  # kept with the event as it stood
@@ -343,7 +344,7 @@ def test_age_at_the_event_is_sent_unless_the_clinic_chooses_the_date_of_birth(
     assert section["date_of_birth"] == patient.birth_date.isoformat()
     assert "age_at_event" not in section
     text = " ".join(pdf_text(client_for("injector").get(url, {"format": "pdf"}).content).split())
-    assert f"Date of birth: {patient.birth_date.isoformat()}" in text and "Age at" not in text
+    assert f"Date of birth: {styles.day(patient.birth_date)}" in text and "Age at" not in text
 
 
 def test_the_clinics_choice_of_age_or_birth_date_is_checked_at_start(monkeypatch):

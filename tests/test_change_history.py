@@ -38,7 +38,7 @@ def test_a_change_on_the_edit_page_is_kept_and_shown_with_old_and_new(client_for
     page = client_for("owner").get(reverse("patients:changes", args=[patient.public_id]))
     text = page.content.decode()
     assert page.status_code == 200
-    assert "+18055550188" in text and "Frank Desmond" in text
+    assert "(805) 555-0188" in text and "Frank Desmond" in text
     row = AccessLog.objects.filter(object_type="change-history").get()
     assert row.patient_public_id == patient.public_id and row.actor_role == "owner"
 

@@ -372,7 +372,7 @@ def test_the_portal_shows_history_and_the_next_treatment(client_for, treated):
     assert "Frown lines between the brows" in html and "<td>20</td>" in html
     home = me.get(reverse("portal:me")).content.decode()
     forecast = Forecast.objects.get(treatment=treated)
-    assert f"{forecast.wear_off_on:%-d %B %Y}" in home
+    assert f"{forecast.wear_off_on:%b %-d, %Y}" in home
     assert "We will send you a link to book from" in home
     # Once the invitation would go out, the portal opens it: the usual injector's free times.
     Forecast.objects.filter(pk=forecast.pk).update(invite_from=timezone.now().date())

@@ -91,7 +91,9 @@ def test_the_recall_page_lists_exports_and_notifies_once(client_for, patient, cl
     client = client_for("medical_director")
     url = reverse("treatments:recall", args=[lot.public_id])
     page = client.get(url)
-    assert b"Grace Holloway" in page.content and b"glabellar 20 U" in page.content
+    assert (
+        b"Grace Holloway" in page.content and b"Frown lines between the brows 20 U" in page.content
+    )
     csv = client.get(url, {"format": "csv"})
     assert csv["Content-Type"] == "text/csv"
     assert csv.content.decode().splitlines()[1].startswith("Grace Holloway,")
@@ -133,7 +135,7 @@ def test_reports_add_up_units_waste_and_stock_value(client_for, patient, clinic,
     owner = StaffMember.objects.get(role="owner")
     set_clinical_access(actor_of("medical_director"), owner, True)
     page = client_for("owner").get(reverse("treatments:reports"))
-    assert page.status_code == 200 and b"20.0 %" in page.content and b"$1000.00" in page.content
+    assert page.status_code == 200 and b"20.0 %" in page.content and b"$1,000.00" in page.content
 
 
 def test_house_doses_are_set_on_their_page_by_the_medical_director(client_for):

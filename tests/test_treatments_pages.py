@@ -177,4 +177,4 @@ def test_the_printable_note_holds_the_chart_points_lot_and_signature(page, vial)
     assert response["Content-Type"] == "application/pdf"
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(response.content)).pages)
     assert "Signed and locked" in text and "C9" in text and "Grace Holloway" in text
-    assert "1. glabellar: 4 U" in text and "Session: 20 U." in text
+    assert "1. Frown lines between the brows: 4 U" in text and "Session: 20 U." in text

@@ -170,6 +170,11 @@ def age_on(birth_date: date, day: date) -> int:
     return day.year - birth_date.year - ((day.month, day.day) < (birth_date.month, birth_date.day))
 
 
+def _shown_day(d: date) -> str:
+    """A day in the house's style (a page and the PDF read it): Dec 1, 2026."""
+    return f"{d:%b} {d.day}, {d.year}"
+
+
 def age_or_birth(birth_date: date, event_on: date, send: AgeOrBirth) -> dict[str, str | int]:
     """A2 asks for one of them: the age in years when the event began, unless the clinic sends
     the date of birth."""
@@ -217,15 +222,15 @@ def history_from(facts: RecordFacts) -> list[str]:
         said = ", ".join(part for part in (reaction, severity) if part)
         lines.append(f"Allergy: {name}" + (f" ({said})" if said else ""))
     for name, since in facts.conditions:
-        lines.append(f"Condition: {name}" + (f" (since {since.isoformat()})" if since else ""))
+        lines.append(f"Condition: {name}" + (f" (since {_shown_day(since)})" if since else ""))
     for what, recorded in (("Pregnancy", facts.pregnancy), ("Breastfeeding", facts.breastfeeding)):
         if recorded is not None:
             status, on = recorded
-            lines.append(f"{what}: {status}" + (f" (recorded {on.isoformat()})" if on else ""))
+            lines.append(f"{what}: {status}" + (f" (recorded {_shown_day(on)})" if on else ""))
     answers = facts.intake_answers or {}
     yes = [text for question, text in INTAKE_HISTORY.items() if answers.get(question) is True]
     if yes:
-        on = f" of {facts.intake_on.isoformat()}" if facts.intake_on else ""
+        on = f" of {_shown_day(facts.intake_on)}" if facts.intake_on else ""
         lines.append(f"At the intake{on} the patient reported " + "; ".join(yes))
     for product, day, purpose in facts.recent_toxin:
         lines.append(

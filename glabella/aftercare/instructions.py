@@ -18,7 +18,7 @@ from django.db.models import Max
 from glabella.aftercare.models import AREAS, Instructions, area_of
 from glabella.catalogue import urgent
 from glabella.catalogue.products import PRODUCT_NAMES
-from glabella.core import audit
+from glabella.core import audit, phones
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Forbidden, ValidationFailed
@@ -125,7 +125,7 @@ def values_for(record) -> dict[str, str]:
     return {
         "first_name": patient.preferred_name or patient.given_name,
         "clinic_name": location.organisation.name,
-        "clinic_phone": location.phone,
+        "clinic_phone": phones.display(location.phone),
         "product": PRODUCT_NAMES.get(record.product, record.product),
     }
 

@@ -8,11 +8,12 @@ history from the patient's record unless the clinician kept their own lines.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from glabella.aftercare import form3500
 from glabella.aftercare.models import AdverseEvent, Report
@@ -21,7 +22,7 @@ from glabella.catalogue.areas import both_sides
 from glabella.catalogue.labels import LABELS
 from glabella.catalogue.products import Product
 from glabella.clinic.clock import clinic_zone
-from glabella.core import audit
+from glabella.core import audit, phones
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Forbidden, ValidationFailed
@@ -443,10 +444,20 @@ def _words(value) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{k} {v}" for k, v in value.items()) or "-"
     if isinstance(value, list):
-        return "; ".join(value) or "none"
+        return "; ".join(_words(v) for v in value) or "none"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if isinstance(value, str) and _E164.fullmatch(value):
+        return phones.display(value)
+    if isinstance(value, str):  # the export's ISO days, as a person reads them
+        return _ISO_DAY.sub(
+            lambda m: formats.date_format(date.fromisoformat(m.group(0)), "DATE_FORMAT"), value
+        )
     return "-" if value in (None, "") else str(value)
+
+
+_ISO_DAY = re.compile(r"\b\d{4}-\d{2}-\d{2}\b")
+_E164 = re.compile(r"\+\d{8,15}")
 
 
 # Where a key read as words would not do (initialisms, units, who).

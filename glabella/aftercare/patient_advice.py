@@ -12,6 +12,7 @@ from glabella.aftercare import escalation, triage
 from glabella.aftercare.models import Alert, Report
 from glabella.catalogue import urgent
 from glabella.clinic.clock import clinic_zone
+from glabella.core import phones
 from glabella.messaging.models import Channel
 
 
@@ -63,7 +64,7 @@ def told(alert: Alert | None) -> Told:
 
 def urgent_advice(done: Told, phone: str) -> str:
     """The urgent answer in words that are true: call 911 first, then what the clinic did."""
-    call_us = f" on {phone}" if phone else ""
+    call_us = f" on {phones.display(phone)}" if phone else ""
     first = (
         "What you describe can be a serious reaction to the toxin spreading, or an allergic "
         f"reaction, and needs {urgent.HELP}. {urgent.CALL_NOW} (or your local emergency "
@@ -85,7 +86,7 @@ def urgent_advice(done: Told, phone: str) -> str:
 
 def review_advice(alert: Alert | None, phone: str, zone) -> str:
     """The same-day answer, true to who was told and when they are due to call."""
-    call_us = f" on {phone}" if phone else ""
+    call_us = f" on {phones.display(phone)}" if phone else ""
     worse = " " + urgent.if_you_get()
     done = told(alert)
     if alert is None or not done.anyone:
@@ -129,5 +130,5 @@ def answer_for(report: Report) -> Answer:
     elif report.urgency == triage.Urgency.REVIEW:
         advice = review_advice(alert, phone, clinic_zone(report.patient))
     else:
-        advice = SELF_CARE_ADVICE.format(call_us=f" on {phone}" if phone else "")
+        advice = SELF_CARE_ADVICE.format(call_us=f" on {phones.display(phone)}" if phone else "")
     return Answer(report.urgency, advice, done, alert.due_by if alert else None)

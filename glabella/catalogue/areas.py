@@ -135,3 +135,15 @@ PLAIN_AREA_NAMES: dict[str, str] = {k: n.plain for k, n in NAMES.items() if k !=
 
 def area_name(value: str) -> str:
     return ALL_AREA_NAMES.get(value, value)
+
+
+def any_area_name(value: str) -> str:
+    """Any stored area key in people's words: a chart area with its side, a label or off-label
+    area, both sides of the eyes as one; an unknown key as it is (never expected)."""
+    try:
+        return CHART_AREA_NAMES[ChartArea(value)]
+    except ValueError:
+        pass
+    if value in ALL_AREA_NAMES:
+        return ALL_AREA_NAMES[value]
+    return HOUSE_AREA_NAMES.get(value, value)

@@ -123,3 +123,11 @@ MEDICATION_GUIDES: dict[Product, MedicationGuide] = {
     Product.DAXXIFY: MedicationGuide(Product.DAXXIFY, "as printed (to verify)", verify=True),
     Product.LETYBO: MedicationGuide(Product.LETYBO, "as printed (to verify)", verify=True),
 }
+
+
+def product_name(value: str) -> str:
+    """A stored product key as its label names it ("BOTOX Cosmetic (onabotulinumtoxinA)")."""
+    try:
+        return PRODUCT_NAMES[Product(value)]
+    except ValueError:
+        return value

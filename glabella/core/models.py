@@ -85,11 +85,11 @@ class StaffMember(models.Model):
             if not self.credential:
                 errors["credential"] = "A clinician needs a credential (MD, DO, NP, PA or RN)."
             if not self.licence_number:
-                errors["licence_number"] = "A clinician needs a licence number."
+                errors["licence_number"] = "A clinician needs a license number."
             if not self.licence_state:
-                errors["licence_state"] = "A clinician needs the licence's state."
+                errors["licence_state"] = "A clinician needs the license's state."
             if not self.licence_expires:
-                errors["licence_expires"] = "A clinician needs the licence's expiry date."
+                errors["licence_expires"] = "A clinician needs the license's expiry date."
         if self.role == Role.MEDICAL_DIRECTOR and self.credential not in {
             Credential.MD,
             Credential.DO,
@@ -132,7 +132,7 @@ class ApiToken(models.Model):
     )
     name = models.CharField(max_length=100)
     digest = models.CharField(max_length=64, unique=True)
-    hint = models.CharField(max_length=12, help_text="The first characters, to recognise it by.")
+    hint = models.CharField(max_length=12, help_text="The first characters, to recognize it by.")
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)

@@ -143,7 +143,7 @@ def _apply(staff: StaffMember, data: dict, today: date) -> dict[str, list[str]]:
     if staff.credential and staff.credential not in Credential.values:
         errors["credential"] = ["Choose one of the credentials listed."]
     if len(staff.licence_number) > 40:
-        errors["licence_number"] = ["Keep the licence number to 40 characters."]
+        errors["licence_number"] = ["Keep the license number to 40 characters."]
     staff.licence_state = staff.licence_state.upper()
     date_error = _licence_date_error(staff.licence_expires, today)
     if date_error:
@@ -237,7 +237,7 @@ def invite(actor: Actor, email: str, data: dict, *, today: date, link_for: LinkF
     if email_errors:
         errors["email"] = email_errors
     if staff.licence_expires and staff.licence_expires < today and staff.is_clinical:
-        errors.setdefault("licence_expires", []).append("This licence has expired.")
+        errors.setdefault("licence_expires", []).append("This license has expired.")
     if errors:
         raise ValidationFailed(errors)
     User = get_user_model()

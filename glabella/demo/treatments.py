@@ -80,7 +80,7 @@ class _Shelf:
             expires_on=day + timedelta(days=240),
             vial_units=SIZE[self.product],
             vials_received=VIALS_PER_LOT,
-            supplier="Authorised distributor",
+            supplier="Authorized distributor",
             unit_cost=Decimal(COST[self.product]),
             received_on=day,
             received_by=self.receiver,

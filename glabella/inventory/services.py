@@ -96,8 +96,8 @@ def receive(actor: Actor, location, data: dict, *, now: datetime | None = None) 
         errors["vials_received"] = [f"Give the number of vials, 1 to {MAX_VIALS_PER_DELIVERY}."]
     supplier = " ".join(str(data.get("supplier") or "").split())
     if not supplier or len(supplier) > 150:
-        errors["supplier"] = ["Name the supplier (an authorised distributor)."]
-    for check, what in (("seal_checked", "seal"), ("licence_checked", "US licence number")):
+        errors["supplier"] = ["Name the supplier (an authorized distributor)."]
+    for check, what in (("seal_checked", "seal"), ("licence_checked", "US license number")):
         if data.get(check) is not True:
             errors[check] = [
                 f"Check the {what} on the carton before accepting it: a missing or broken one "
@@ -466,7 +466,7 @@ def alerts(location, *, now: datetime | None = None) -> list[Alert]:
         out.append(
             Alert(
                 "expiring",
-                f"{lot} expires on {lot.expires_on.isoformat()} with "
+                f"{lot} expires on {lot.expires_on:%b %-d, %Y} with "
                 f"{unused[lot.pk].normalize():f} U unused.",
             )
         )

@@ -47,7 +47,7 @@ class ReceiveForm(forms.Form):
     received_on = house.DateField(widget=DATE, required=False, label="Received on")
     seal_checked = forms.BooleanField(required=False, label="The seal is intact")
     licence_checked = forms.BooleanField(
-        required=False, label="The carton carries the US licence number"
+        required=False, label="The carton carries the US license number"
     )
 
 

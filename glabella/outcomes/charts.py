@@ -8,7 +8,25 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from html import escape
 
+from glabella.catalogue.areas import NAMES, any_area_name
+
 INK, MUTED, ACCENT, SOFT, GOOD = "#1f2933", "#6b7785", "#2f6f8f", "#cfe3ec", "#3c8d5a"
+
+
+def _day(d: date) -> str:
+    """A day in the house's style: Dec 1, 2026."""
+    return f"{d:%b} {d.day}, {d.year}"
+
+
+def _area(key: str) -> str:
+    """An area's plain name (Crow's feet, patient's right), never its key."""
+    return NAMES[key].plain if key in NAMES else any_area_name(key)
+
+
+def _label_width(labels: list[str], font_size: int) -> int:
+    """Room for the longest label at this size (about 0.55 em a character), so none is cut."""
+    longest = max((len(label) for label in labels), default=0)
+    return max(110, min(360, int(longest * font_size * 0.56) + 16))
 
 
 @dataclass(frozen=True)
@@ -20,7 +38,8 @@ class Bar:
 
 def bars(rows: list[Bar], *, maximum: float, unit: str = "", title: str = "") -> str:
     """A horizontal bar per row, labelled, scaled to `maximum`."""
-    width, label_w, row_h = 640, 200, 26
+    label_w, row_h = _label_width([r.label for r in rows], 13), 26
+    width = label_w + 440
     height = row_h * max(len(rows), 1) + 10
     span = width - label_w - 110
     parts = [
@@ -102,8 +121,9 @@ def timeline(
     first = min(days) - timedelta(days=10)
     last = max(days) + timedelta(days=10)
     total = max((last - first).days, 1)
-    width, left, right = 760, 110, 20
     areas = sorted({s.area for s in spans})
+    left, right = _label_width([_area(a) for a in areas] + ["forecast"], 12), 20
+    width = left + 650
     lanes = len(areas) + (1 if predicted else 0)
     top = 40
     lane_h = 24
@@ -143,19 +163,19 @@ def timeline(
         tx = x(t.on)
         out.append(
             f'<path d="M{tx:.1f} {top - 12} l5 -8 h-10 z" fill="{ACCENT}"><title>'
-            f"{escape(t.on.isoformat())}: {escape(t.label)}</title></path>"
+            f"{escape(_day(t.on))}: {escape(t.label)}</title></path>"
         )
     for n, area in enumerate(areas):
         y = top + n * lane_h
         out.append(
             f'<text x="{left - 8}" y="{y + 15}" text-anchor="end" font-size="12" '
-            f'fill="{INK}">{escape(area.replace("_", " "))}</text>'
+            f'fill="{INK}">{escape(_area(area))}</text>'
         )
         for s in (s for s in spans if s.area == area):
             x1, x2 = x(s.start), max(x(s.end), x(s.start) + 2)
             out.append(
                 f'<rect x="{x1:.1f}" y="{y + 4}" width="{x2 - x1:.1f}" height="14" '
-                f'fill="{GOOD if not s.open_end else SOFT}" rx="2"><title>{escape(area)}: '
+                f'fill="{GOOD if not s.open_end else SOFT}" rx="2"><title>{escape(_area(area))}: '
                 f"{(s.end - s.start).days} days{' or more' if s.open_end else ''}</title></rect>"
             )
             if s.open_end:
@@ -175,8 +195,8 @@ def timeline(
             f'x2="{xl:.1f}" y2="{y + 17}" stroke="{ACCENT}"/><line x1="{xh:.1f}" y1="{y + 5}" '
             f'x2="{xh:.1f}" y2="{y + 17}" stroke="{ACCENT}"/><circle cx="{xm:.1f}" '
             f'cy="{y + 11}" r="5" fill="{ACCENT}"><title>Expected to wear off '
-            f"{escape(predicted.median.isoformat())} (80%: {escape(predicted.low.isoformat())}"
-            f" to {escape(predicted.high.isoformat())})</title></circle>"
+            f"{escape(_day(predicted.median))} (80%: {escape(_day(predicted.low))}"
+            f" to {escape(_day(predicted.high))})</title></circle>"
         )
     out.append(
         f'<text x="{left - 8}" y="{grade_top + 28}" text-anchor="end" font-size="12" '
@@ -193,7 +213,7 @@ def timeline(
         fill = ACCENT if p.rater == "injector" else "#ffffff"
         out.append(
             f'<circle cx="{x(p.on):.1f}" cy="{gy}" r="4" fill="{fill}" stroke="{ACCENT}">'
-            f"<title>{escape(p.on.isoformat())}: grade {p.grade} by the {escape(p.rater)}"
+            f"<title>{escape(_day(p.on))}: grade {p.grade} by the {escape(p.rater)}"
             f"</title></circle>"
         )
     out.append("</svg>")

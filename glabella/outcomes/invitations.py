@@ -219,7 +219,7 @@ def slots_from(invitation: Invitation, today: date) -> date:
 
 
 def _day(d: date) -> str:
-    return f"{d.day} {d:%B}"
+    return f"{d:%B} {d.day}"
 
 
 def default_service() -> Service | None:

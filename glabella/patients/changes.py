@@ -4,10 +4,12 @@ history rows django-simple-history keeps (decision 0024), for the staff page."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from itertools import groupby
 
-from glabella.core import audit
+from django.utils import formats, timezone
+
+from glabella.core import audit, phones
 from glabella.core import history as sources
 from glabella.core.access import Actor
 from glabella.core.roles import Capability
@@ -56,6 +58,14 @@ def _shown(model_field, value) -> str:
         return str(found) if found is not None else "(removed)"
     if isinstance(value, bool):
         return "yes" if value else "no"
+    # Instants on the clinic's clock, days and phones in the house's styles (issue 19).
+    if isinstance(value, datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        return formats.date_format(value, "DATETIME_FORMAT")
+    if isinstance(value, date):
+        return formats.date_format(value, "DATE_FORMAT")
+    if isinstance(value, str) and value.startswith("+") and value[1:].isdigit():
+        return phones.display(value)
     return str(value)
 
 

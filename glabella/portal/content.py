@@ -43,7 +43,7 @@ does, the appointment itself takes minutes and you can go back to your day strai
 
 ## Why patients choose us
 - A licensed clinician examines you before any treatment.
-- Every dose is charted and checked against the product's labelling.
+- Every dose is charted and checked against the product's labeling.
 - We ask how you are the day after and again at two weeks.
 - We remind you when the effect is likely to be wearing off, not before.""",
         "Home",
@@ -180,7 +180,7 @@ neuromodulator for the frown, a filler for the fold that remains at rest.
 
 ## Neuromodulators and surgery
 A surgical lift tightens skin and tissue and lasts for years, but it means an operation,
-anaesthesia, scars and weeks of recovery. Neuromodulator treatment involves no incision and no
+anesthesia, scars and weeks of recovery. Neuromodulator treatment involves no incision and no
 downtime. Its effect is temporary, which is also its strength: each treatment can be adjusted
 to how your face has changed since the last one.
 

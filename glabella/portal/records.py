@@ -14,9 +14,9 @@ from decimal import Decimal
 from django.utils import timezone
 
 from glabella.aftercare.models import CheckIn, Report
-from glabella.catalogue.areas import PLAIN_AREA_NAMES
+from glabella.catalogue.areas import PLAIN_AREA_NAMES, any_area_name
 from glabella.catalogue.products import PRODUCT_NAMES
-from glabella.core import audit
+from glabella.core import audit, phones, styles
 from glabella.core.access import Actor
 from glabella.core.pdf import Pages
 from glabella.outcomes.models import Forecast, Photo, Score
@@ -269,14 +269,22 @@ def my_data_pdf(data: dict, zone) -> bytes:
     """The same data laid out for reading and printing, times on the clinic's clock."""
 
     def local(instant: str) -> str:
-        return f"{datetime.fromisoformat(instant).astimezone(zone):%Y-%m-%d %H:%M}"
+        return styles.instant(datetime.fromisoformat(instant), zone)
+
+    def on(value: str | None) -> str:
+        """An ISO day or instant of the export, as the day it was on the clinic's clock."""
+        if not value:
+            return "-"
+        if len(value) == 10:
+            return styles.day(date.fromisoformat(value))
+        return styles.day(datetime.fromisoformat(value), zone)
 
     person = data["patient"]
     name = f"{person['given_name']} {person['family_name']}"
-    pages = Pages(f"{name}: records", f"{name}, exported {data['exported_at'][:10]}")
+    pages = Pages(f"{name}: records", f"{name}, exported {on(data['exported_at'])}")
     pages.text(f"Your records: {name}", font="F2", size=16, gap=6)
-    pages.text(f"Born {person['birth_date']}. Email {person['email'] or '-'}.", gap=4)
-    pages.text(f"Phone {person['phone'] or '-'}.", gap=8)
+    pages.text(f"Born {on(person['birth_date'])}. Email {person['email'] or '-'}.", gap=4)
+    pages.text(f"Phone {phones.display(person['phone']) or '-'}.", gap=8)
 
     def section(title: str, lines: list[str]) -> None:
         pages.text(title, font="F2", size=12.5, gap=2)
@@ -314,8 +322,8 @@ def my_data_pdf(data: dict, zone) -> bytes:
     section(
         "Treatments",
         [
-            f"{t['day']}: {t['product']}, lot {t['lot'] or '-'}; "
-            + "; ".join(f"{a['area']} {a['units']} U" for a in t["areas"])
+            f"{on(t['day'])}: {t['product']}, lot {t['lot'] or '-'}; "
+            + "; ".join(f"{any_area_name(a['area'])} {a['units']} U" for a in t["areas"])
             + f" (total {t['total_units']} U)"
             for t in data["treatments"]
         ],
@@ -323,15 +331,15 @@ def my_data_pdf(data: dict, zone) -> bytes:
     section(
         "Consents",
         [
-            f"{c['document']} (version {c['version']}), signed {c['signed_at'][:10]}"
-            + (f", withdrawn {c['withdrawn_at'][:10]}" if c["withdrawn_at"] else "")
+            f"{c['document']} (version {c['version']}), signed {on(c['signed_at'])}"
+            + (f", withdrawn {on(c['withdrawn_at'])}" if c["withdrawn_at"] else "")
             for c in data["consents"]
         ],
     )
     section(
         "Your reports after treatment",
         [
-            f"{r['submitted_at'][:10]}: "
+            f"{on(r['submitted_at'])}: "
             + (", ".join(r["symptoms"]) or "no symptoms")
             + f"; advice given: {ADVICE.get(r['advice'], r['advice'])}"
             for r in data["reports"]
@@ -340,21 +348,22 @@ def my_data_pdf(data: dict, zone) -> bytes:
     section(
         "Wrinkle grades",
         [
-            f"{g['scored_on']} {g['area']} ({g['state']}, by the {g['rater']}): grade {g['grade']}"
+            f"{on(g['scored_on'])} {any_area_name(g['area'])} ({g['state']}, by the {g['rater']}): "
+            f"grade {g['grade']}"
             for g in data["wrinkle_grades"]
         ],
     )
     section(
         "Intake questionnaires",
-        [f"Answered {r['submitted_at'][:10]} ({r['via']})" for r in data["intake_answers"]],
+        [f"Answered {on(r['submitted_at'])} ({r['via']})" for r in data["intake_answers"]],
     )
     section(
         "Photos",
-        [f"{p['taken_on']}: {p['view']} view" for p in data["photos"]],
+        [f"{on(p['taken_on'])}: {p['view']} view" for p in data["photos"]],
     )
     nxt = data["next_treatment"]
     section(
         "Next treatment",
-        [f"Likely due around {nxt['expected_on']}."] if nxt else [],
+        [f"Likely due around {on(nxt['expected_on'])}."] if nxt else [],
     )
     return pages.bytes()

@@ -196,7 +196,7 @@ def cancel(
     now = now or timezone.now()
     by_patient = require_may_change(actor, appointment)
     if by_patient:
-        check_patient_window(actor, appointment, now, "cancelled")
+        check_patient_window(actor, appointment, now, "canceled")
     status = Status.CANCELLED_BY_PATIENT if by_patient else Status.CANCELLED_BY_CLINIC
     return _transition(actor, appointment, VisitAction.CANCEL, to=status, now=now, reason=reason)
 

@@ -122,8 +122,8 @@ class Status(models.TextChoices):
     BOOKED = "booked", "Booked"
     CHECKED_IN = "checked_in", "Checked in"
     COMPLETED = "completed", "Completed"
-    CANCELLED_BY_PATIENT = "cancelled_by_patient", "Cancelled by patient"
-    CANCELLED_BY_CLINIC = "cancelled_by_clinic", "Cancelled by clinic"
+    CANCELLED_BY_PATIENT = "cancelled_by_patient", "Canceled by patient"
+    CANCELLED_BY_CLINIC = "cancelled_by_clinic", "Canceled by clinic"
     NO_SHOW = "no_show", "No-show"
 
 
@@ -222,7 +222,8 @@ class Appointment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.service} for {self.patient} at {self.starts_at:%Y-%m-%d %H:%M}Z"
+        at = self.starts_at.astimezone(self.location.zone)  # the location's clock, as people read
+        return f"{self.service} for {self.patient}, {at:%b} {at.day}, {at.year}, {at:%-I:%M %p}"
 
     @property
     def is_live(self) -> bool:

@@ -133,8 +133,8 @@ def cancelled(appointment, now) -> None:
     _send(
         appointment,
         "cancellation",
-        f"Your appointment at {appointment.location.name} is cancelled",
-        f"Your appointment on {when(appointment)} at {place(appointment)} is cancelled.\n"
+        f"Your appointment at {appointment.location.name} is canceled",
+        f"Your appointment on {when(appointment)} at {place(appointment)} is canceled.\n"
         f"To book another time: {settings.SITE_URL}{reverse('scheduling:book')}\n",
         now=now,
     )

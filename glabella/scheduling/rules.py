@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from django.utils import timezone
 
 from glabella.clinic.models import ClosedDay, Location, Service
+from glabella.core import phones
 from glabella.core.access import Actor
 from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.core.roles import Capability
@@ -140,7 +141,7 @@ def check_patient_window(actor: Actor, appointment: Appointment, now: datetime, 
             {
                 "appointment": [
                     f"Bookings can be {verb} online up to {hours} hours before; "
-                    f"please call us on {appointment.location.phone}."
+                    f"please call us on {phones.display(appointment.location.phone)}."
                 ]
             }
         )

@@ -69,7 +69,7 @@ Swelling, redness, tenderness, bruising or small lumps at the injection sites, u
 within one to two weeks.
 
 Rare but serious effects
-Filler can block a blood vessel. Signs are pain, blanching or a dusky colour of the skin, or a \
+Filler can block a blood vessel. Signs are pain, blanching or a dusky color of the skin, or a \
 change in vision, during or soon after treatment. These need urgent treatment: I will tell my \
 injector at once, or call the clinic or emergency services after I leave. Infection and \
 allergic reactions are also possible.

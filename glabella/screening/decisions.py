@@ -100,7 +100,7 @@ def decision_state(
         return DecisionState("superseded", "A later decision replaces it.")
     if today > decision.expires_on:
         ended = decision.expires_on
-        return DecisionState("expired", f"Expired on {ended:%B} {ended.day}, {ended.year}.")
+        return DecisionState("expired", f"Expired on {ended:%b} {ended.day}, {ended.year}.")
     if list(decision.signature) != list(signature):
         return DecisionState("invalidated", _changes(decision.signature, signature))
     return DecisionState("current")
@@ -196,7 +196,7 @@ def require_treatment_clearance(service: Service, patient: Patient, start: datet
         raise ValidationFailed(
             {
                 "service": [
-                    f"The candidacy decision runs until {ends:%B} {ends.day}, {ends.year}, "
+                    f"The candidacy decision runs until {ends:%b} {ends.day}, {ends.year}, "
                     "before this treatment: book a consultation to renew it first."
                 ]
             }
@@ -238,7 +238,7 @@ def sign_decision(
             "ask your supervising prescriber to sign it."
         )
     if not staff.licence_current_on(today):
-        raise Forbidden("Your licence on file is not current; the decision cannot be signed.")
+        raise Forbidden("Your license on file is not current; the decision cannot be signed.")
     proved = signing.require(actor, proof)
     response = latest_intake(patient)
     if response is None:

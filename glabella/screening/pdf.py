@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from glabella.core import styles
 from glabella.core.pdf import MARGIN, TEXT_W, Pages
 
 SIGNATURE_BOX = (TEXT_W, 110)  # the drawn signature is scaled into this box
@@ -75,9 +76,12 @@ def render(record: ConsentRecord) -> bytes:
     pages.room(200)
     pages.text("Signed", font="F2", size=12, gap=4)
     for label, value in (
-        ("Patient", f"{record.patient_name}, born {record.birth_date}"),
+        ("Patient", f"{record.patient_name}, born {styles.day(record.birth_date)}"),
         ("Typed name", record.typed_name),
-        ("Signed at", f"{record.signed_at:%Y-%m-%d %H:%M %Z}"),
+        (
+            "Signed at",
+            f"{styles.instant(record.signed_at, record.signed_at.tzinfo)} {record.signed_at:%Z}",
+        ),
         ("From", f"{record.ip or 'address not known'} ({record.via})"),
         ("Text SHA-256", record.text_sha256),
         *(

@@ -77,11 +77,11 @@ def _note(approach: Approach, label_area, options) -> str:
         return "Lines at rest: a filler softens them; a neuromodulator alone would not."
     if label_area is None:
         return (
-            "No neuromodulator is labelled for this area: any use here is off-label, for the "
+            "No neuromodulator is labeled for this area: any use here is off-label, for the "
             "injector to weigh."
         )
     if not options:
-        return "None of the neuromodulators the clinic offers is labelled for this area."
+        return "None of the neuromodulators the clinic offers is labeled for this area."
     if approach == Approach.COMBINATION:
         return (
             "Lines with expression and at rest: a neuromodulator for the movement, a filler for "

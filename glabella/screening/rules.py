@@ -141,6 +141,8 @@ class Verdict:
 
 
 LABEL = "US prescribing information"
+# The source of a finding about the answers themselves (one not given, an entry not known).
+SCREENING = "The clinic's screening questions"
 RULES: tuple[Rule, ...] = (
     # Contraindications (label, section 4)
     Rule(
@@ -373,7 +375,7 @@ def _matches(when: When, intake: Intake, typed: dict[Kind, list[Recognition]]):
     if when.kind == "toxin_within_days":
         last = intake.last_toxin_on
         if last is not None and 0 <= (intake.today - last).days < when.arg:
-            yield f"botulinum toxin on {last.isoformat()}", []
+            yield f"botulinum toxin on {last:%b} {last.day}, {last.year}", []
         return
     raise ValueError(f"Rule condition of unknown kind {when.kind!r}")
 
@@ -398,13 +400,13 @@ def _unknowns(intake: Intake, typed: dict[Kind, list[Recognition]]) -> list[Find
                     Severity.PRECAUTION,
                     f"Not answered, or not sure: {question.value.replace('_', ' ')}. "
                     "Ask before deciding.",
-                    "glabella",
+                    SCREENING,
                     question.value,
                 )
             )
     if intake.birth_date is None:
         findings.append(
-            Finding("unanswered", Severity.PRECAUTION, "Age not known.", "glabella", "birth_date")
+            Finding("unanswered", Severity.PRECAUTION, "Age not known.", SCREENING, "birth_date")
         )
     for kind, items in typed.items():
         for r in items:
@@ -414,7 +416,7 @@ def _unknowns(intake: Intake, typed: dict[Kind, list[Recognition]]) -> list[Find
                         "unrecognised-entry",
                         Severity.PRECAUTION,
                         f"Not in the vocabulary: {kind.value} {r.text!r}. Check what it is.",
-                        "glabella",
+                        SCREENING,
                         f"{kind.value}: {r.text}",
                     )
                 )

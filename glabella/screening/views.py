@@ -208,7 +208,7 @@ def _pdf_response(actor, consent: SignedConsent) -> HttpResponse:
         object_id=consent.public_id,
     )
     response = HttpResponse(bytes(consent.pdf), content_type="application/pdf")
-    signed_on = consent.signed_at.date().isoformat()
+    signed_on = timezone.localtime(consent.signed_at).date().isoformat()  # the clinic's day
     response["Content-Disposition"] = (
         f'attachment; filename="consent-{consent.document.kind}-{signed_on}.pdf"'
     )

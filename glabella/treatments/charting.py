@@ -71,7 +71,7 @@ def start(
     if appointment.service.kind != Service.Kind.NEUROMODULATOR:
         errors["appointment"] = ["Only a neuromodulator treatment appointment is charted here."]
     elif appointment.status not in (Status.BOOKED, Status.CHECKED_IN, Status.COMPLETED):
-        errors["appointment"] = ["This appointment was cancelled or missed."]
+        errors["appointment"] = ["This appointment was canceled or missed."]
     elif appointment.status == Status.BOOKED:
         if reason is None or not 5 <= len(reason) <= 300 or CONTROL.search(reason):
             errors["reason"] = [
@@ -81,7 +81,7 @@ def start(
         elif not visit_took_place(appointment, reason, now):
             errors["appointment"] = ["This visit has not begun: chart it once the patient is here."]
     if not appointment.service.can_be_performed_by(staff, now.date()):
-        errors["injector"] = ["Your credential or licence does not cover this treatment."]
+        errors["injector"] = ["Your credential or license does not cover this treatment."]
     supervisor = staff.supervising_prescriber if staff.credential == Credential.RN else None
     if staff.credential == Credential.RN and supervisor is None:
         errors["injector"] = ["An RN injector needs a supervising prescriber on file."]

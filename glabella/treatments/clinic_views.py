@@ -2,6 +2,7 @@
 a lot (and the recall notice), the reports, and the house maximums the medical director sets."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods
@@ -62,13 +63,24 @@ def recall(request, lot_id):
 @staff_page(Capability.VIEW_CLINICAL)
 def reports(request):
     """Units by month, product, area and injector; waste; the value of sealed stock."""
-    from glabella.treatments.reports import figures
+    from glabella.treatments.reports import figures, months, units_csv
 
     locations = list(Location.objects.filter(active=True).order_by("name"))
     location = next((loc for loc in locations if loc.slug == request.GET.get("location")), None)
     found = figures(location)
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(units_csv(found.units_by), content_type="text/csv")
+        name = f"units-{location.slug if location else 'all-locations'}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+    # One month of the units table per page, newest first; the totals of every month above it.
+    by_month = months(found.units_by)
+    page = Paginator(by_month, 1).get_page(request.GET.get("page"))
     context = {
         "figures": found,
+        "months": by_month,
+        "page": page,
+        "shown": page.object_list[0] if page.object_list else None,
         "locations": locations,
         "location": location,
         "names": {p.value: p.label for p in Product},

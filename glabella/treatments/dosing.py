@@ -389,7 +389,7 @@ def _history(label, plan, total) -> list[Finding]:
                     "interval",
                     Level.WARN,
                     f"{days} days since the last botulinum toxin ({_named(last)}, "
-                    f"{last.day.isoformat()}): sessions less than {label.min_interval_days} days "
+                    f"{_on(last.day)}): sessions less than {label.min_interval_days} days "
                     "apart have not been studied.",
                 )
             )
@@ -411,7 +411,7 @@ def _history(label, plan, total) -> list[Finding]:
     others = [s for s in window if s not in same or s.units is None or s.reported]
     if others:
         listed = "; ".join(
-            f"{_named(s)}, {s.day.isoformat()}: "
+            f"{_named(s)}, {_on(s.day)}: "
             f"{_u(s.units) if s.units is not None else 'units not known'}"
             f"{' (reported)' if s.reported else ''}"
             for s in sorted(others, key=lambda s: s.day)
@@ -426,6 +426,11 @@ def _history(label, plan, total) -> list[Finding]:
             )
         )
     return out
+
+
+def _on(day) -> str:
+    """A day as the house writes it: Dec 1, 2026."""
+    return f"{day:%b} {day.day}, {day.year}"
 
 
 def _named(session: PastSession) -> str:
@@ -452,7 +457,7 @@ def _vial(label, plan, total) -> list[Finding]:
             Finding(
                 "vial-expired",
                 Level.BLOCK,
-                f"The vial expired on {vial.expires_on.isoformat()}.",
+                f"The vial expired on {_on(vial.expires_on)}.",
             )
         )
     if vial.reconstituted_at is None:

@@ -147,7 +147,8 @@ class TreatmentRecord(models.Model):
         indexes = [models.Index(fields=["patient", "-created_at"], name="treatment_patient")]
 
     def __str__(self) -> str:
-        return f"{self.get_product_display()} on {self.created_at:%Y-%m-%d}"
+        on = timezone.localtime(self.created_at)  # the active zone: the clinic's on a page
+        return f"{self.get_product_display()} on {on:%b} {on.day}, {on.year}"
 
     def save(self, *args, **kwargs):
         if (

@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections import defaultdict
 from decimal import Decimal
 
-from django.utils.timezone import localtime
-
+from glabella.catalogue.areas import any_area_name
+from glabella.core import styles
 from glabella.core.pdf import MARGIN, Pages
 from glabella.treatments import chart
 
@@ -65,12 +65,23 @@ def _face(pages: Pages, points: list) -> None:
 
 
 def _vial_line(vial) -> str:
-    line = f"{vial.lot.lot_number}, expires {vial.lot.expires_on}, vial {vial.number}"
+    line = f"{vial.lot.lot_number}, expires {styles.day(vial.lot.expires_on)}, vial {vial.number}"
     if vial.units_per_01ml is not None:
         line += (
             f" ({vial.diluent_ml.normalize():f} mL, {vial.units_per_01ml.normalize():f} U/0.1 mL)"
         )
     return line
+
+
+def _at(instant, zone) -> str:
+    """An instant on a location's clock with its zone's abbreviation: Dec 1, 2026, 10:13 AM PST."""
+    return f"{styles.instant(instant, zone)} {instant.astimezone(zone):%Z}"
+
+
+def _when(appointment) -> str:
+    """The visit's start on its location's clock, in the house's style, with the zone's
+    abbreviation (a PDF is read away from the page): Dec 1, 2026, 10:13 AM PST."""
+    return _at(appointment.starts_at, appointment.location.zone)
 
 
 def render(record, clinic: str, amendments=()) -> bytes:
@@ -83,8 +94,11 @@ def render(record, clinic: str, amendments=()) -> bytes:
     vials = [rv.vial for rv in record.drawn.select_related("vial__lot").order_by("position")]
     vials = vials or ([record.vial] if record.vial_id else [])
     lines = [
-        ("Patient", f"{patient.given_name} {patient.family_name}, born {patient.birth_date}"),
-        ("Date", f"{localtime(record.appointment.starts_at):%Y-%m-%d %H:%M %Z}"),
+        (
+            "Patient",
+            f"{patient.given_name} {patient.family_name}, born {styles.day(patient.birth_date)}",
+        ),
+        ("Date", _when(record.appointment)),
         ("Product", record.get_product_display()),
         (
             "Lot" if len(vials) < 2 else "Lots",
@@ -105,13 +119,13 @@ def render(record, clinic: str, amendments=()) -> bytes:
     totals: dict[str, Decimal] = defaultdict(Decimal)
     for n, p in enumerate(points, 1):
         depth = f", {p.depth}" if p.depth else ""
-        pages.text(f"{n}. {p.area.replace('_', ' ')}: {p.units.normalize():f} U{depth}", size=9.5)
+        pages.text(f"{n}. {any_area_name(p.area)}: {p.units.normalize():f} U{depth}", size=9.5)
         key = "lateral canthal" if p.area.startswith("lateral_canthal") else p.area
         totals[key] += p.units
     session = sum(totals.values(), Decimal(0))
     pages.y -= 4
     summary = "; ".join(
-        f"{area.replace('_', ' ')} {units.normalize():f} U" for area, units in totals.items()
+        f"{any_area_name(area)} {units.normalize():f} U" for area, units in totals.items()
     )
     pages.text(f"Totals: {summary or 'none'}. Session: {session.normalize():f} U.", size=9.5, gap=6)
     if record.guard:
@@ -127,7 +141,7 @@ def render(record, clinic: str, amendments=()) -> bytes:
     if record.locked:
         pages.text(
             f"Signed and locked by {record.injector} at "
-            f"{localtime(record.locked_at):%Y-%m-%d %H:%M %Z}.",
+            f"{_at(record.locked_at, record.appointment.location.zone)}.",
             font="F2",
             size=9.5,
         )
@@ -135,9 +149,10 @@ def render(record, clinic: str, amendments=()) -> bytes:
             pages.text(record.attestation, size=9.5)
     for a in amendments:
         given = ", ".join(
-            f"{p.area.replace('_', ' ')} {p.units.normalize():f} U" for p in a.points.all()
+            f"{any_area_name(p.area)} {p.units.normalize():f} U" for p in a.points.all()
         )
-        when = f"{localtime(a.locked_at):%Y-%m-%d %H:%M}" if a.locked_at else "draft"
+        zone = record.appointment.location.zone
+        when = _at(a.locked_at, zone) if a.locked_at else "draft"
         pages.text(
             f"Amendment {when} by {a.injector}: {given or 'no points'}. {a.notes_after}", size=9.5
         )

@@ -12,7 +12,8 @@ from uuid import UUID
 
 from django.utils import timezone
 
-from glabella.core import audit
+from glabella.catalogue.areas import any_area_name
+from glabella.core import audit, phones, styles
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Forbidden
@@ -56,6 +57,7 @@ def recall(lot: Lot) -> list[Treated]:
         .order_by("record__locked_at", "record_id")
     )
     by_record: dict[int, dict] = {}
+    zone = lot.location.zone  # the day of the treatment on the clinic's clock, not UTC's
     for r in rows:
         entry = by_record.setdefault(
             r["record_id"],
@@ -65,7 +67,7 @@ def recall(lot: Lot) -> list[Treated]:
                 "name": f"{r['record__patient__given_name']} {r['record__patient__family_name']}",
                 "phone": r["record__patient__phone"],
                 "email": r["record__patient__email"],
-                "treated_on": r["record__locked_at"].date(),
+                "treated_on": r["record__locked_at"].astimezone(zone).date(),
                 "areas": {},
             },
         )
@@ -77,14 +79,16 @@ def recall_csv(treated: list[Treated]) -> str:
     """The recall list as CSV: one row per treatment."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["patient", "phone", "email", "treated_on", "units", "areas"])
+    writer.writerow(["Patient", "Phone", "Email", "Treated on", "Units", "Areas"])
     for t in treated:
-        areas = "; ".join(f"{area} {units.normalize():f} U" for area, units in t.areas.items())
+        areas = "; ".join(
+            f"{any_area_name(area)} {units.normalize():f} U" for area, units in t.areas.items()
+        )
         row = [
             t.name,
-            t.phone,
+            phones.display(t.phone),
             t.email,
-            t.treated_on.isoformat(),
+            styles.short_day(t.treated_on),
             f"{t.units.normalize():f}",
             areas,
         ]
@@ -104,7 +108,7 @@ def notify_recall(actor: Actor, lot: Lot, *, now: datetime | None = None) -> int
     now = now or timezone.now()
     treated = recall(lot)
     patients = Patient.objects.in_bulk({t.patient_id for t in treated})
-    phone = lot.location.phone
+    phone = phones.display(lot.location.phone)
     queued = 0
     with write_transaction():
         for t in treated:

@@ -1,15 +1,23 @@
 """The clinic's figures: units by product, area, injector and month; waste; stock value. Each is
-one aggregate query over signed records or the stock ledger."""
+one aggregate query over signed records or the stock ledger. Months and days are the clinic's
+(the location's zone, or the clinic's first location's for all of them), never UTC's: a
+treatment on the evening of Nov 30 in California is November's."""
 
 from __future__ import annotations
 
+import csv
+import io
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.db.models import Count, DecimalField, ExpressionWrapper, F, Sum
 from django.db.models.functions import TruncMonth
 
+from glabella.catalogue.areas import any_area_name
+from glabella.catalogue.products import product_name
+from glabella.clinic.clock import local_zone
+from glabella.core.text import csv_cell
 from glabella.inventory.models import Movement, Vial
 from glabella.treatments.models import InjectionPoint
 
@@ -24,6 +32,7 @@ class Figures:
 
 
 def figures(location=None, *, since: date | None = None, until: date | None = None) -> Figures:
+    zone = local_zone(location)
     points = InjectionPoint.objects.filter(record__status="locked")
     movements = Movement.objects.all()
     vials = Vial.objects.filter(state="sealed")
@@ -32,13 +41,15 @@ def figures(location=None, *, since: date | None = None, until: date | None = No
         movements = movements.filter(vial__lot__location=location)
         vials = vials.filter(lot__location=location)
     if since:
-        points = points.filter(record__locked_at__date__gte=since)
-        movements = movements.filter(at__date__gte=since)
+        start = datetime.combine(since, time(), tzinfo=zone)
+        points = points.filter(record__locked_at__gte=start)
+        movements = movements.filter(at__gte=start)
     if until:
-        points = points.filter(record__locked_at__date__lte=until)
-        movements = movements.filter(at__date__lte=until)
+        end = datetime.combine(until + timedelta(days=1), time(), tzinfo=zone)
+        points = points.filter(record__locked_at__lt=end)
+        movements = movements.filter(at__lt=end)
     units_by = list(
-        points.annotate(month=TruncMonth("record__locked_at"))
+        points.annotate(month=TruncMonth("record__locked_at", tzinfo=zone))
         .values("month", "record__product", "area", "record__injector__full_name")
         .annotate(units=Sum("units"), points=Count("id"))
         .order_by("-month", "record__product", "area", "record__injector__full_name")
@@ -74,3 +85,38 @@ def figures(location=None, *, since: date | None = None, until: date | None = No
         .order_by("lot__product")
     )
     return Figures(units_by, waste, stock_value)
+
+
+def months(units_by: list[dict]) -> list[dict]:
+    """The units table's months, newest first, each with its rows and totals (a page each)."""
+    found: dict = {}
+    for row in units_by:
+        month = row["month"].date() if isinstance(row["month"], datetime) else row["month"]
+        entry = found.setdefault(month, {"month": month, "rows": [], "units": ZERO, "points": 0})
+        entry["rows"].append(row)
+        entry["units"] += row["units"] or ZERO
+        entry["points"] += row["points"]
+    return list(found.values())
+
+
+def units_csv(units_by: list[dict]) -> str:
+    """The units table as CSV, every month, in the words the page uses."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["Month", "Product", "Area", "Injector", "Points", "Units"])
+    for row in units_by:
+        month = row["month"]
+        writer.writerow(
+            [
+                csv_cell(cell)
+                for cell in (
+                    f"{month:%B} {month.year}",
+                    product_name(row["record__product"]),
+                    any_area_name(row["area"]),
+                    row["record__injector__full_name"],
+                    row["points"],
+                    f"{row['units'].normalize():f}",
+                )
+            ]
+        )
+    return out.getvalue()

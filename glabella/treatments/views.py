@@ -570,6 +570,6 @@ def note_pdf(request, public_id):
         object_id=current.public_id,
     )
     response = HttpResponse(data, content_type="application/pdf")
-    day = current.appointment.starts_at.date().isoformat()
+    day = timezone.localtime(current.appointment.starts_at).date().isoformat()
     response["Content-Disposition"] = f'attachment; filename="treatment-{day}.pdf"'
     return response

@@ -7,8 +7,9 @@ from django.utils.dateformat import format as date_format
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 
-from glabella.catalogue import urgent
+from glabella.catalogue import areas, products, urgent
 from glabella.core import phones
+from glabella.core.roles import Role
 
 register = template.Library()
 
@@ -57,3 +58,38 @@ def longdate(value) -> str:
     if getattr(value, "tzinfo", None) is not None:
         value = localtime(value)
     return date_format(value, "l, F j, Y")
+
+
+@register.filter
+def area(key: str) -> str:
+    """A stored area key in people's words: lateral_canthal_right -> "Crow's feet, patient's
+    right" (never the key itself on a page)."""
+    return areas.any_area_name(key) if key else ""
+
+
+@register.filter
+def product(key: str) -> str:
+    """A stored product key as its label names it: botox_cosmetic -> "BOTOX Cosmetic (...)"."""
+    return products.product_name(key) if key else ""
+
+
+_WHO = {"patient": "Patient", "anonymous": "Visitor", "system": "The system"}
+
+
+@register.filter
+def role_name(value: str) -> str:
+    """A stored role as people say it: medical_director -> "Medical director"."""
+    return dict(Role.choices).get(value) or _WHO.get(value, (value or "").replace("_", " "))
+
+
+@register.filter
+def iso_day(value) -> str:
+    """A day stored as ISO text (in answers kept as JSON) in the house's style: Dec 1, 2026."""
+    from datetime import date
+
+    if not value:
+        return ""
+    try:
+        return date_format(date.fromisoformat(str(value)[:10]), "M j, Y")
+    except ValueError:
+        return str(value)

@@ -27,3 +27,17 @@ OUTCOMES = {"eligible": "Eligible", "review": "Review", "not_eligible": "Not eli
 @register.filter
 def outcome_label(outcome) -> str:
     return OUTCOMES.get(str(outcome), str(outcome))
+
+
+@register.filter
+def because(value: str) -> str:
+    """What set a finding off, in words: a question not answered is named by its text, never
+    by its key (earlier_toxin_reaction)."""
+    from glabella.screening.questionnaire import QUESTIONS
+
+    asked = {q.question.value: q.text for q in QUESTIONS}
+    if value in asked:
+        return f"Not answered: {asked[value]}"
+    if value == "birth_date":
+        return "Date of birth not given"
+    return value
