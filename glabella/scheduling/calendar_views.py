@@ -190,7 +190,8 @@ def book_at(request):
     """The confirm step after tapping a free time: choose the patient, check the service and the
     provider, then book."""
     params = request.POST if request.method == "POST" else request.GET
-    location = Location.objects.filter(active=True, slug=params.get("location", "")).first()
+    locations = Location.objects.filter(active=True).order_by("name")
+    location = locations.filter(slug=params.get("location", "")).first() or locations.first()
     if location is None:
         raise Http404
     zone = location.zone

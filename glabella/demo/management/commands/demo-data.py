@@ -17,7 +17,7 @@ from glabella.demo.clinic import DEMO_PASSWORD, DEMO_TOTP_KEY, ensure_demo_clini
 from glabella.demo.outcomes import load_demo_outcomes
 from glabella.demo.patients import load_patients
 from glabella.demo.portal import load_portal_patient_history
-from glabella.demo.schedule import load_demo_history
+from glabella.demo.schedule import load_demo_history, load_demo_waitlist
 from glabella.demo.screening import load_demo_screening
 from glabella.demo.treatments import load_demo_treatments
 
@@ -81,6 +81,7 @@ class Command(BaseCommand):
             today = local_today(location)
             visits = load_demo_history(location, seed, today, days=days)
             visits += load_portal_patient_history(location, today)
+            load_demo_waitlist(location, seed, today)
             if visits:
                 audit.record(
                     system_actor("demo-data"),
