@@ -35,7 +35,8 @@ from glabella.scheduling.calendar_forms import (
     MoveVisitForm,
     providers_at,
 )
-from glabella.scheduling.models import Appointment, Status
+from glabella.scheduling.models import Appointment
+from glabella.scheduling.visit_actions import VisitAction, refusal
 
 FREE_LIMIT = 3000
 
@@ -319,7 +320,9 @@ def move_visit(request, public_id):
         "appointment": appointment,
         "form": form,
         "location": location,
-        "movable": appointment.status == Status.BOOKED,
+        "why_not": refusal(
+            VisitAction.MOVE, appointment.status, appointment.starts_at, timezone.now(), zone
+        ),
         "alternatives": alternatives[:6],
         "back": day_url(location, appointment.local_start.date()),
     }
