@@ -22,7 +22,14 @@ from pypdf import PdfReader
 from glabella.core.models import AccessLog
 from glabella.patients.models import Patient
 from tests.conftest import PERSONAS
-from tests.test_permissions import MATRIX, _resolve, _signed_photo_consent, routes, stored_photo
+from tests.test_permissions import (
+    MATRIX,
+    _resolve,
+    _signed_photo_consent,
+    routes,
+    stored_photo,
+    waitlist_entry,
+)
 
 
 def load_demo():
@@ -104,6 +111,7 @@ def demo_objects(patient, clinic) -> dict:
         "<allergy>": allergy.public_id,
         "<location>": clinic.public_id,
         "<appointment>": appointment.public_id,
+        "<waitlist>": waitlist_entry(patient, clinic).public_id,
         "<manage>": manage_token(appointment),
         "<feed>": CalendarFeed.issue(appointment.provider)[1],
         "<message>": Message.objects.filter(patient=patient).first().public_id,

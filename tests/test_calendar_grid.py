@@ -323,3 +323,20 @@ def test_a_patient_is_removed_from_the_waitlist_with_a_reason(client_for, clinic
     assert "Booked elsewhere" in page.content.decode()
     again = client.post(url, {"reason": "Twice"})
     assert again.status_code == 422
+
+
+def test_a_visit_that_has_begun_does_not_move(client_for, clinic, patient):
+    start = weekday_ahead()
+    here = visit(clinic, patient, start, status="checked_in", checked_in_at=start)
+    client = client_for("front_desk")
+    url = reverse("scheduling:move-visit", args=[here.public_id])
+    assert b"This appointment is checked in" in client.get(url).content
+    answer = client.post(
+        url, {"day": start.date(), "time": "11:00", "provider": here.provider.public_id}
+    )
+    assert answer.status_code == 422
+    here.refresh_from_db()
+    assert here.starts_at == start and here.status == "checked_in"
+    calendar = client.get(day_of(clinic, start))
+    (block,) = [b for c in calendar.context["grid"].columns for b in c.blocks]
+    assert block["move_url"] == "" and "move" not in {a["slug"] for a in block["actions"]}

@@ -4,8 +4,11 @@ The expectations are written out here, not derived from the code's own role tabl
 that is added without an entry makes test_every_route_has_an_entry fail.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from glabella.demo.clinic import DEMO_DOMAIN
 from glabella.demo.clinic import DEMO_PASSWORD as SECRET
@@ -294,6 +297,29 @@ MATRIX = [
         {"public_id": "<appointment>", "action": "check-in"},
         {},
         page(ALL_STAFF, ok=302),
+    ),
+    ("scheduling:book-at", "get", {}, None, page(ALL_STAFF)),
+    ("scheduling:book-at", "post", {}, {}, page(ALL_STAFF, ok=422)),
+    ("scheduling:move-visit", "get", APPOINTMENT, None, page(ALL_STAFF)),
+    ("scheduling:move-visit", "post", APPOINTMENT, {}, page(ALL_STAFF, ok=422)),
+    ("scheduling:cancel-visit", "get", APPOINTMENT, None, page(ALL_STAFF)),
+    ("scheduling:cancel-visit", "post", APPOINTMENT, {}, page(ALL_STAFF, ok=422)),
+    ("scheduling:waitlist", "get", {}, None, page(ALL_STAFF)),
+    ("scheduling:waitlist-offer", "get", {"public_id": "<waitlist>"}, None, page(ALL_STAFF)),
+    (
+        "scheduling:waitlist-offer",
+        "post",
+        {"public_id": "<waitlist>"},
+        {},
+        page(ALL_STAFF, ok=422),
+    ),
+    ("scheduling:waitlist-remove", "get", {"public_id": "<waitlist>"}, None, page(ALL_STAFF)),
+    (
+        "scheduling:waitlist-remove",
+        "post",
+        {"public_id": "<waitlist>"},
+        {},
+        page(ALL_STAFF, ok=422),
     ),
     # Screening: the patient's forms open with a signed link; staff pages by role.
     ("screening:forms", "get", FORMS, None, public()),
@@ -676,6 +702,20 @@ def _signed_photo_consent(patient):
     )
 
 
+def waitlist_entry(patient, clinic):
+    from glabella.clinic.models import Service
+    from glabella.scheduling.models import WaitlistEntry
+
+    today = timezone.now().astimezone(clinic.zone).date()
+    return WaitlistEntry.objects.create(
+        patient=patient,
+        service=Service.objects.get(slug="consultation"),
+        location=clinic,
+        earliest=today,
+        latest=today + timedelta(days=14),
+    )
+
+
 def _staff_objects() -> dict:
     from glabella.clinic.models import Service
     from glabella.core import tokens
@@ -717,6 +757,7 @@ def test_route_answers_each_persona(
         "<contact>": ContactMessage.objects.create(
             name="Ann", email="ann@example.com", message="Hello"
         ).public_id,
+        "<waitlist>": waitlist_entry(patient, clinic).public_id,
         **_treatment_objects(patient, clinic),
         **_staff_objects(),
     }

@@ -261,3 +261,41 @@ def load_demo_history(location: Location, seed: int, today: date, days: int = 73
             fill=0.35,
         )
     )
+
+
+def load_demo_waitlist(location: Location, seed: int, today: date) -> int:
+    """A few patients waiting for an earlier time, so the waitlist page has someone on it (once:
+    skipped when the location already has entries)."""
+    from glabella.core.models import StaffMember
+    from glabella.patients.models import Patient
+    from glabella.scheduling.models import WaitlistEntry
+
+    if WaitlistEntry.objects.filter(location=location).exists():
+        return 0
+    patients = list(
+        Patient.objects.filter(user__isnull=True).order_by("pk").values_list("pk", flat=True)[:40]
+    )
+    services = {s.slug: s for s in Service.objects.filter(active=True)}
+    providers = list(StaffMember.objects.filter(locations=location, role="injector", active=True))
+    if not patients or not services:
+        return 0
+    rng = random.Random(f"waitlist-{seed}")
+    wanted = [
+        (services.get("neuromodulator"), None, 1, 10),
+        (services.get("consultation"), None, 0, 5),
+        (services.get("neuromodulator"), providers[0] if providers else None, 2, 14),
+    ]
+    entries = [
+        WaitlistEntry(
+            patient_id=rng.choice(patients),
+            service=service,
+            location=location,
+            provider=provider,
+            earliest=today + timedelta(days=first),
+            latest=today + timedelta(days=last),
+        )
+        for service, provider, first, last in wanted
+        if service is not None
+    ]
+    WaitlistEntry.objects.bulk_create(entries)
+    return len(entries)

@@ -62,6 +62,7 @@ class Column:
     provider: object  # the StaffMember
     cells: list = field(default_factory=list)
     blocks: list = field(default_factory=list)
+    index: int = 0  # its grid column (the times are column 1)
 
 
 @dataclass
@@ -85,7 +86,7 @@ def hours_span(opening_rows, days: list[date], visits: list[tuple[datetime, date
         s, e = start.astimezone(zone), end.astimezone(zone)
         first_minutes = min(first_minutes, s.hour * 60)
         last_minutes = max(last_minutes, 24 * 60 if e.date() > s.date() else e.hour * 60 + e.minute)
-    last_minutes = min(24 * 60, -(-last_minutes // 60) * 60)
+    last_minutes = min(24 * 60, max(-(-last_minutes // 60) * 60, first_minutes + 60))
     return first_minutes, last_minutes
 
 
@@ -202,7 +203,8 @@ def _item(row, zone, now, first_minutes, describe, urls) -> dict:
         "actions": actions,
         "post_actions": [a for a in actions if not a["page"]],
         "page_actions": [a for a in actions if a["page"]],
-        "move_url": move_url.format(public_id) if status == Status.BOOKED else "",
+        # A drag is the Move action by other means: offered exactly when the action is.
+        "move_url": next((a["url"] for a in actions if a["slug"] == VisitAction.MOVE), ""),
         "forms_known": bool(forms),
         "forms_done": bool(forms) and not missing,
         "forms_words": (

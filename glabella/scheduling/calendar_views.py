@@ -35,7 +35,8 @@ from glabella.scheduling.calendar_forms import (
     MoveVisitForm,
     providers_at,
 )
-from glabella.scheduling.models import Appointment, Status
+from glabella.scheduling.models import Appointment
+from glabella.scheduling.visit_actions import VisitAction, refusal
 
 FREE_LIMIT = 3000
 
@@ -190,7 +191,8 @@ def book_at(request):
     """The confirm step after tapping a free time: choose the patient, check the service and the
     provider, then book."""
     params = request.POST if request.method == "POST" else request.GET
-    location = Location.objects.filter(active=True, slug=params.get("location", "")).first()
+    locations = Location.objects.filter(active=True).order_by("name")
+    location = locations.filter(slug=params.get("location", "")).first() or locations.first()
     if location is None:
         raise Http404
     zone = location.zone
@@ -318,7 +320,9 @@ def move_visit(request, public_id):
         "appointment": appointment,
         "form": form,
         "location": location,
-        "movable": appointment.status == Status.BOOKED,
+        "why_not": refusal(
+            VisitAction.MOVE, appointment.status, appointment.starts_at, timezone.now(), zone
+        ),
         "alternatives": alternatives[:6],
         "back": day_url(location, appointment.local_start.date()),
     }

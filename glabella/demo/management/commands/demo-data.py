@@ -18,7 +18,7 @@ from glabella.demo.desk import load_demo_desk
 from glabella.demo.outcomes import load_demo_outcomes
 from glabella.demo.patients import load_patients
 from glabella.demo.portal import load_portal_patient_history
-from glabella.demo.schedule import load_demo_history
+from glabella.demo.schedule import load_demo_history, load_demo_waitlist
 from glabella.demo.screening import load_demo_screening
 from glabella.demo.treatments import load_demo_treatments
 
@@ -82,6 +82,7 @@ class Command(BaseCommand):
             today = local_today(location)
             visits = load_demo_history(location, seed, today, days=days)
             visits += load_portal_patient_history(location, today)
+            load_demo_waitlist(location, seed, today)
             if visits:
                 audit.record(
                     system_actor("demo-data"),
