@@ -1,6 +1,6 @@
 from django.urls import path
 
-from glabella.scheduling import views
+from glabella.scheduling import treat_views, views
 
 app_name = "scheduling"
 
@@ -9,6 +9,12 @@ urlpatterns = [
     path("book/manage/<str:token>/", views.manage, name="manage"),
     path("staff/calendar/", views.calendar, name="calendar"),
     path("staff/calendar/book/", views.staff_book, name="staff-book"),
+    # Before the desk's actions below, whose <slug:action> would take this path.
+    path(
+        "staff/appointments/<uuid:public_id>/treat-now/",
+        treat_views.treat_in_visit,
+        name="treat-now",
+    ),
     path(
         "staff/appointments/<uuid:public_id>/<slug:action>/", views.act, name="appointment-action"
     ),

@@ -32,7 +32,7 @@ from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
 from glabella.patients.models import Patient
 from glabella.patients.services import search_patients
-from glabella.scheduling import bookings, calendars, feeds, notices, online, search
+from glabella.scheduling import bookings, calendars, feeds, notices, online, search, treat_now
 from glabella.scheduling.availability import to_instant
 from glabella.scheduling.forms import CancelForm, DayForm, DetailsForm, FindTimesForm, MoveForm
 from glabella.scheduling.models import Appointment, CalendarFeed, Status
@@ -343,6 +343,8 @@ def calendar(request):
         (d, [(p, cells.get((d, p.pk), []), free.get(p.pk, [])) for p in providers]) for d in days
     ]
     appointments = [item for items in cells.values() for item in items]
+    if view == "day" and day == today and request.actor.can(Capability.CHANGE_PATIENT):
+        treat_now.mark_treatable(appointments, location, now)
     record(
         request.actor,
         Action.READ,

@@ -14,6 +14,7 @@ from django.core import signing
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from glabella.clinic.clock import clinic_today, clinic_zone
@@ -29,6 +30,7 @@ from glabella.core.roles import Capability
 from glabella.patients import history as patient_history
 from glabella.patients import services as patient_services
 from glabella.patients.models import Patient
+from glabella.scheduling import treat_now
 from glabella.screening import consents, decisions, evaluation, intake, links, policy, public
 from glabella.screening.forms import (
     ConsentDocumentForm,
@@ -241,6 +243,8 @@ def patient_screening(request, public_id):
         "advice": ADVICE,
         "may_sign": request.actor.can(Capability.SIGN_DECISION),
         "may_enter": request.actor.can(Capability.CHANGE_CLINICAL),
+        # A decision signed during today's consultation: the visit may go on as the treatment.
+        "treat_rows": treat_now.consultations_of_the_day(timezone.now(), patient=patient),
     }
     return _show(request, "screening/patient.html", context)
 

@@ -25,6 +25,12 @@ def appointment_card(context, item: dict, can_act: bool):
             context["csrf_token"],
             buttons,
         )
+    if can_act and item.get("treat_url"):  # a decision was signed during this consultation
+        actions += format_html(
+            '<p class="actions"><a class="button primary" href="{}">{}</a></p>',
+            item["treat_url"],
+            "Treat in this visit",
+        )
     room = format_html(" · {}", item["room"]) if item["room"] else ""
     return format_html(
         '<article class="appt status-{}"><p><strong>{}</strong> {}</p>'
