@@ -180,10 +180,11 @@ def treat_now(
 
 
 def consultations_of_the_day(
-    now: datetime, *, patient=None, location=None, day=None
+    now: datetime, *, patient=None, location=None, treatable: bool = False
 ) -> list[tuple[Appointment, str | None]]:
-    """The day's live consultations (a patient's, or a location's on `day`), each with why it may
-    not go on as a treatment now (None: it may), for the pages that offer the action."""
+    """Today's live consultations (a patient's, or a location's), each with why it may not go on
+    as a treatment now (None: it may), for the pages that offer the action; `treatable`: only
+    those that may."""
     found = Appointment.objects.live().filter(
         service__kind=Service.Kind.CONSULTATION,
         status__in=[Status.BOOKED, Status.CHECKED_IN, Status.COMPLETED],
@@ -197,19 +198,18 @@ def consultations_of_the_day(
     rows = []
     for appointment in found.select_related("location", "service", "patient", "provider"):
         local = appointment.starts_at.astimezone(appointment.location.zone).date()
-        if local == (day or now.astimezone(appointment.location.zone).date()):
-            rows.append((appointment, refusal(appointment, now)))
+        if local == now.astimezone(appointment.location.zone).date():
+            why = refusal(appointment, now)
+            if why is None or not treatable:
+                rows.append((appointment, why))
     return rows
 
 
 def mark_treatable(items: list[dict], location, now: datetime) -> None:
     """Gives the calendar's cards of consultations that may go on as a treatment now their
     `treat_url` (the action's page, back to this day's calendar after)."""
-    ids = {
-        str(a.public_id)
-        for a, why in consultations_of_the_day(now, location=location)
-        if why is None
-    }
+    treatable = consultations_of_the_day(now, location=location, treatable=True)
+    ids = {str(a.public_id) for a, _ in treatable}
     if not ids:
         return
     back = quote(f"{reverse('scheduling:calendar')}?location={location.slug}")

@@ -81,7 +81,11 @@ def _show_day(request, locations, location, shown, *, failed=None, errors=None, 
     now = timezone.now()
     today = now.astimezone(location.zone).date()
     # Today's consultations that may go on as a treatment (a decision signed during them).
-    consults = treat_now.consultations_of_the_day(now, location=location) if shown == today else []
+    consults = (
+        treat_now.consultations_of_the_day(now, location=location, treatable=True)
+        if shown == today
+        else []
+    )
     shown_patients = [a.patient for a in appointments] + [a.patient for a, _ in consults]
     audit.record_listing(
         request.actor,
