@@ -105,7 +105,7 @@ def test_reconstituting_from_the_chart_with_htmx_brings_the_vial_menu_again(
     lot = receive_lot(clinic, lot_number="R1", vials_received=3)
     first = lot.vials.order_by("number").first()
     answer = client_for("injector").post(
-        _url(record), {"vial": str(first.public_id), "diluent_ml": "2.5"}, HTTP_HX_REQUEST="true"
+        _url(record), {"sealed_vial": str(first.public_id), "diluent_ml": "2.5"}, HTTP_HX_REQUEST="true"
     )
     assert answer.status_code == 200
     first.refresh_from_db()
@@ -119,7 +119,7 @@ def test_reconstituting_from_the_chart_with_htmx_brings_the_vial_menu_again(
 def test_reconstituting_without_javascript_goes_back_to_the_chart(record, clinic, client_for):
     lot = receive_lot(clinic, lot_number="R2")
     answer = client_for("injector").post(
-        _url(record), {"vial": str(lot.vials.get().public_id), "diluent_ml": "2.5"}
+        _url(record), {"sealed_vial": str(lot.vials.get().public_id), "diluent_ml": "2.5"}
     )
     assert answer.status_code == 302
     assert answer["Location"] == reverse("treatments:record", args=[record.public_id])
@@ -146,7 +146,7 @@ def test_a_volume_off_the_label_list_is_refused_on_its_field(record, clinic, cli
     vial = str(lot.vials.get().public_id)
     client = client_for("injector")
     for wrong in ("3", "", "abc", "1e3", "-2.5"):
-        text = _refused(client, record, {"vial": vial, "diluent_ml": wrong})
+        text = _refused(client, record, {"sealed_vial": vial, "diluent_ml": wrong})
         assert "Choose the label&#x27;s volume for a 100 U vial: 2.5 mL." in text
 
 
@@ -155,7 +155,7 @@ def test_a_vial_of_another_product_is_refused(record, clinic, client_for):
     text = _refused(
         client_for("injector"),
         record,
-        {"vial": str(other.vials.get().public_id), "diluent_ml": "2.5"},
+        {"sealed_vial": str(other.vials.get().public_id), "diluent_ml": "2.5"},
     )
     assert f"That vial holds {DYSPORT}; this record charts {BOTOX}." in text
 
@@ -166,7 +166,7 @@ def test_a_vial_at_another_location_is_refused(record, clinic, client_for):
     text = _refused(
         client_for("injector"),
         record,
-        {"vial": str(other.vials.get().public_id), "diluent_ml": "2.5"},
+        {"sealed_vial": str(other.vials.get().public_id), "diluent_ml": "2.5"},
     )
     assert "That vial is at another location." in text
 
@@ -176,16 +176,16 @@ def test_a_vial_that_is_no_vial_or_not_sealed_is_refused(record, clinic, client_
     opened = stock.reconstitute(actor_of("injector"), lot.vials.get(), "2.5")
     client = client_for("injector")
     assert "not sealed" in _refused(
-        client, record, {"vial": str(opened.public_id), "diluent_ml": "2.5"}
+        client, record, {"sealed_vial": str(opened.public_id), "diluent_ml": "2.5"}
     )
     assert "Choose one of the sealed vials listed." in _refused(
-        client, record, {"vial": "not-a-vial", "diluent_ml": "2.5"}
+        client, record, {"sealed_vial": "not-a-vial", "diluent_ml": "2.5"}
     )
 
 
 def test_only_the_injector_charting_the_record_reconstitutes_for_it(record, clinic, client_for):
     lot = receive_lot(clinic, lot_number="B5")
-    data = {"vial": str(lot.vials.get().public_id), "diluent_ml": "2.5"}
+    data = {"sealed_vial": str(lot.vials.get().public_id), "diluent_ml": "2.5"}
     assert client_for("front_desk").post(_url(record), data).status_code == 403
     assert client_for("medical_director").post(_url(record), data).status_code == 403
     assert lot.vials.get().state == Vial.State.SEALED

@@ -48,7 +48,7 @@ def vials(request, public_id):
     if record.locked or record.injector_id != getattr(actor.staff, "pk", None):
         return render(request, "core/forbidden.html", status=403)
     status, errors, done = 200, {}, None
-    chosen = request.POST.get("vial") or request.GET.get("vial") or ""
+    chosen = request.POST.get("sealed_vial") or request.GET.get("sealed_vial") or ""
     if request.method == "POST":
         try:
             done = chart_vials.reconstitute_for(
@@ -82,6 +82,7 @@ def vials(request, public_id):
         "done_text": text if done else "",
     }
     if done is not None:  # the chart's vial menu again, the new vial chosen
+        context["vial_oob"] = True
         context["draft_form"] = DraftForm(
             initial={"vial": str(done.public_id)}, vials=context["vial_menu"].open
         )
