@@ -105,7 +105,9 @@ def test_reconstituting_from_the_chart_with_htmx_brings_the_vial_menu_again(
     lot = receive_lot(clinic, lot_number="R1", vials_received=3)
     first = lot.vials.order_by("number").first()
     answer = client_for("injector").post(
-        _url(record), {"sealed_vial": str(first.public_id), "diluent_ml": "2.5"}, HTTP_HX_REQUEST="true"
+        _url(record),
+        {"sealed_vial": str(first.public_id), "diluent_ml": "2.5"},
+        HTTP_HX_REQUEST="true",
     )
     assert answer.status_code == 200
     first.refresh_from_db()
