@@ -132,7 +132,7 @@ def test_a_provider_busy_after_the_consultation_is_refused_by_the_booking_rules(
     consultation, patient, other_patient, clinic, actor_of
 ):
     clear_for_treatment(patient)
-    other = future_appointment(other_patient, clinic, days=0)
+    other = future_appointment(other_patient, clinic, days=1)  # then moved next to it
     start = consultation.ends_at + timedelta(minutes=10)
     Appointment.objects.filter(pk=other.pk).update(
         provider=consultation.provider,

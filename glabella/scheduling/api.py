@@ -19,7 +19,7 @@ from ninja import Field, Header, Query, Router, Schema, Status
 from glabella.clinic.models import Location, Room, Service
 from glabella.clinic.services import locations_serving
 from glabella.core.access import get_restricted_or_404
-from glabella.core.api import AUTH, api_actor, error_body
+from glabella.core.api import AUTH, api_actor, error_body, requires
 from glabella.core.audit import Action, Kind, record_patient
 from glabella.core.bounds import Day, Instant
 from glabella.core.errors import Conflict, DomainError, ValidationFailed
@@ -438,7 +438,7 @@ class TreatNowIn(Strict):
 @router.post(
     "/appointments/{public_id}/treat-now",
     response={201: AppointmentOut},
-    auth=AUTH,
+    auth=requires(Capability.CHANGE_PATIENT),  # 403 before the body is read
     summary="Treat in this visit",
 )
 def treat_in_visit(request: HttpRequest, public_id: UUID, payload: TreatNowIn):
