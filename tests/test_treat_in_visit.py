@@ -223,3 +223,27 @@ def test_the_action_shows_where_the_injector_is_only_once_a_decision_is_signed(
     clear_for_treatment(patient)
     for url in (screening, chart_list, calendar):
         assert link in client.get(url).content.decode(), url
+
+
+def test_the_demo_shows_a_consultation_that_may_go_on_as_the_treatment(clinic):
+    from glabella.demo.visit import NOTE, load_demo_visit
+    from tests.conftest import make_patient
+
+    open_day = next(
+        timezone.now().astimezone(clinic.zone).date() + timedelta(days=d)
+        for d in range(7)
+        if clinic.opening_hours.filter(
+            weekday=(timezone.now().astimezone(clinic.zone).date() + timedelta(days=d)).weekday()
+        ).exists()
+    )
+    hours = clinic.opening_hours.filter(weekday=open_day.weekday()).order_by("opens").first()
+    opened = timezone.datetime.combine(open_day, hours.opens, tzinfo=clinic.zone)
+    make_patient(preferred_location=clinic)
+    with time_machine.travel(opened + timedelta(hours=1), tick=False):
+        Appointment.objects.filter(starts_at__date=open_day).delete()  # a free morning
+        now = timezone.now()
+        assert load_demo_visit(clinic, now) == 1
+        consultation = Appointment.objects.get(note=NOTE)
+        assert consultation.status == Status.CHECKED_IN
+        assert treat_now.refusal(consultation, now) is None
+        assert load_demo_visit(clinic, now) == 0  # once
