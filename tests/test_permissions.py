@@ -422,8 +422,8 @@ MATRIX = [
         page({"medical_director"}, ok=422),
     ),
     ("treatments:note-pdf", "get", TREATMENT, None, page(CLINICIANS)),
-    # The chart's vial panel is the charting injector's; nothing picked, nothing written (422).
-    ("treatments:vials", "get", TREATMENT, None, page({"injector"})),
+    # The chart's vial panel: clinicians look; the charting injector reconstitutes (422: none).
+    ("treatments:vials", "get", TREATMENT, None, page(CLINICIANS)),
     ("treatments:vials", "post", TREATMENT, {}, page({"injector"}, ok=422)),
     ("treatments:reports", "get", {}, None, page(CLINICIANS)),
     ("treatments:protocol", "get", {}, None, page(CLINICIANS)),

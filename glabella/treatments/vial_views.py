@@ -22,7 +22,7 @@ from glabella.treatments import chart_vials, charting
 from glabella.treatments.forms import DraftForm
 
 
-def panel(record, *, chosen: str = "", menu=None) -> dict:
+def panel(record, *, chosen: str = "", menu=None, may: bool = True) -> dict:
     """What the vial panel shows for this record: its menu, the sealed vial chosen to
     reconstitute, and the label's volumes for that vial's size."""
     menu = menu or chart_vials.menu(record)
@@ -34,6 +34,7 @@ def panel(record, *, chosen: str = "", menu=None) -> dict:
         "sealed_choice": vial,
         "volumes": chart_vials.volumes(vial) if vial is not None else [],
         "sealed_rows": [(v, menu.sealed_counts.get(v.lot_id, 0)) for v in menu.sealed],
+        "may_reconstitute": may,
     }
 
 
@@ -45,7 +46,9 @@ def vials(request, public_id):
         record = charting.open_record(actor, public_id)
     except DomainError:
         raise Http404 from None
-    if record.locked or record.injector_id != getattr(actor.staff, "pk", None):
+    # Whoever charts may look; only the injector charting this draft reconstitutes for it.
+    may = not record.locked and record.injector_id == getattr(actor.staff, "pk", None)
+    if request.method == "POST" and not may:
         return render(request, "core/forbidden.html", status=403)
     status, errors, done = 200, {}, None
     chosen = request.POST.get("sealed_vial") or request.GET.get("sealed_vial") or ""
@@ -74,7 +77,7 @@ def vials(request, public_id):
             detail={"part": "vials"},
         )
     context = {
-        **panel(record, chosen=chosen if errors or request.method == "GET" else ""),
+        **panel(record, chosen=chosen if errors or request.method == "GET" else "", may=may),
         "record": record,
         "vial_errors": errors,
         "chosen_ml": request.POST.get("diluent_ml", ""),
