@@ -254,6 +254,8 @@ MATRIX = [
     ("api:check_in", "post", APPOINTMENT, {}, api(ALL_STAFF, ok=422, denied=403)),
     ("api:complete", "post", APPOINTMENT, {}, api(ALL_STAFF, ok=422, denied=403)),
     ("api:no_show", "post", APPOINTMENT, {}, api(ALL_STAFF, ok=422, denied=403)),
+    # The MATRIX appointment is a consultation in ten days: it goes on as no treatment (422).
+    ("api:treat_in_visit", "post", APPOINTMENT, {}, api(ALL_STAFF, ok=422, denied=403)),
     ("api:join_waitlist", "post", {}, {}, api(ALL_STAFF | {"patient"}, ok=422)),
     ("scheduling:book", "get", {}, None, public()),
     ("scheduling:book", "post", {}, {}, public(422)),
@@ -321,6 +323,8 @@ MATRIX = [
         {},
         page(ALL_STAFF, ok=422),
     ),
+    ("scheduling:treat-now", "get", APPOINTMENT, None, page(ALL_STAFF)),
+    ("scheduling:treat-now", "post", APPOINTMENT, {}, page(ALL_STAFF, ok=422)),
     # Screening: the patient's forms open with a signed link; staff pages by role.
     ("screening:forms", "get", FORMS, None, public()),
     ("screening:forms-intake", "get", FORMS, None, public()),
@@ -517,6 +521,9 @@ MATRIX = [
         page({"medical_director"}, ok=422),
     ),
     ("treatments:note-pdf", "get", TREATMENT, None, page(CLINICIANS)),
+    # The chart's vial panel: clinicians look; the charting injector reconstitutes (422: none).
+    ("treatments:vials", "get", TREATMENT, None, page(CLINICIANS)),
+    ("treatments:vials", "post", TREATMENT, {}, page({"injector"}, ok=422)),
     ("treatments:reports", "get", {}, None, page(CLINICIANS)),
     ("treatments:protocol", "get", {}, None, page(CLINICIANS)),
     ("treatments:protocol", "post", {}, {}, page({"medical_director"}, ok=422)),
@@ -533,6 +540,13 @@ MATRIX = [
         {"public_id": "<vial>", "action": "reconstitute"},
         {},
         page(STOCK_HANDLERS, ok=302),
+    ),
+    (
+        "inventory:lot-action",
+        "post",
+        {"public_id": "<lot>", "action": "reconstitute"},
+        {},
+        page(STOCK_HANDLERS, ok=422),
     ),
 ]
 

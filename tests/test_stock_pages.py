@@ -46,7 +46,8 @@ def test_a_delivery_is_received_by_form_and_refused_field_by_field(client_for, c
     assert good.status_code == 302
     assert Lot.objects.get().vials.count() == 4
     page = client.get(url)
-    assert b"C5150" in page.content and b"4 of 4" in page.content
+    assert b"C5150" in page.content and b"4 sealed, 0 reconstituted" in page.content
+    assert b"(of 4 received)" in page.content
     assert client_for("front_desk").post(url, delivery(lot_number="X")).status_code == 403
 
 

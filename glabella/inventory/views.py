@@ -83,6 +83,8 @@ def stock(request):
         .filter(location=location)
         .annotate(
             open_vials=Count("vials", filter=open_states),
+            sealed=Count("vials", filter=Q(vials__state=Vial.State.SEALED)),
+            in_use=Count("vials", filter=Q(vials__state=Vial.State.RECONSTITUTED)),
             units_left=Sum("vials__units_left", filter=open_states),
         )
         .order_by("expires_on", "lot_number")
@@ -97,31 +99,6 @@ def stock(request):
         "may_manage": request.actor.can(Capability.MANAGE_STOCK),
     }
     return render_in(request, "inventory/stock.html", context, location.zone, status)
-
-
-def _lot(request, public_id) -> Lot:
-    lot = (
-        Lot.objects.restrict(request.actor)
-        .select_related("location", "received_by")
-        .filter(public_id=public_id)
-        .first()
-    )
-    if lot is None:
-        raise Http404
-    return lot
-
-
-@require_http_methods(["GET"])
-@staff_page(Capability.VIEW_CLINIC)
-def lot(request, public_id):
-    current = _lot(request, public_id)
-    context = {
-        "lot": current,
-        "vials": current.vials.order_by("number"),
-        "may_manage": request.actor.can(Capability.MANAGE_STOCK),
-        "may_recall": request.actor.can(Capability.VIEW_CLINICAL),
-    }
-    return render_in(request, "inventory/lot.html", context, current.location.zone)
 
 
 @require_POST

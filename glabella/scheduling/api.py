@@ -19,14 +19,14 @@ from ninja import Field, Header, Query, Router, Schema, Status
 from glabella.clinic.models import Location, Room, Service
 from glabella.clinic.services import locations_serving
 from glabella.core.access import get_restricted_or_404
-from glabella.core.api import AUTH, api_actor, error_body
+from glabella.core.api import AUTH, api_actor, error_body, requires
 from glabella.core.audit import Action, Kind, record_patient
 from glabella.core.bounds import Day, Instant
 from glabella.core.errors import Conflict, DomainError, ValidationFailed
 from glabella.core.models import StaffMember
 from glabella.core.roles import Capability
 from glabella.patients.models import Patient
-from glabella.scheduling import bookings, search, waitlist
+from glabella.scheduling import bookings, search, treat_now, waitlist
 from glabella.scheduling.models import Appointment, IdempotentRequest
 
 router = Router(tags=["scheduling"])
@@ -429,3 +429,23 @@ def join_waitlist(request: HttpRequest, payload: WaitlistIn):
         provider=_provider(payload.provider),
     )
     return Status(201, entry)
+
+
+class TreatNowIn(Strict):
+    service: str = Field(max_length=50, description="The treatment's service slug")
+
+
+@router.post(
+    "/appointments/{public_id}/treat-now",
+    response={201: AppointmentOut},
+    auth=requires(Capability.CHANGE_PATIENT),  # 403 before the body is read
+    summary="Treat in this visit",
+)
+def treat_in_visit(request: HttpRequest, public_id: UUID, payload: TreatNowIn):
+    """A consultation during which a candidacy decision was signed goes on as the treatment: a
+    new appointment from the consultation's end, same provider and patient, checked in; the
+    consultation completed. The same refusals as the staff page's (422), 409 when taken."""
+    consultation = _open(request, public_id, "change")
+    service = Service.objects.filter(slug=payload.service, active=True).first()
+    treatment = treat_now.treat_now(api_actor(request), consultation, service=service)
+    return Status(201, AppointmentOut.of(_open(request, treatment.public_id)))

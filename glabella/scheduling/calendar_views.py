@@ -26,7 +26,7 @@ from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
 from glabella.patients.models import Patient
 from glabella.patients.services import search_patients
-from glabella.scheduling import bookings, calendar_grid, notices, search, signals
+from glabella.scheduling import bookings, calendar_grid, notices, search, signals, treat_now
 from glabella.scheduling.availability import to_instant
 from glabella.scheduling.calendar_forms import (
     BookAtForm,
@@ -137,6 +137,8 @@ def calendar(request):
         now=now,
         week=week,
     )
+    if not week and day == today and can_book:  # a decision signed in a consultation: treat now
+        treat_now.mark_treatable([b for c in grid.columns for b in c.blocks], location, now)
     record(
         request.actor,
         Action.READ,

@@ -16,6 +16,15 @@ transaction opens, after scheduling's own checks. A receiver refuses by raising 
 nothing is then written and the caller sees the error (screening: a current candidacy decision).
 """
 
+treatment_clearance_asked = Signal()
+"""Was a decision signed for this visit that lets it go on as a treatment? (a question, no write)
+
+kwargs: `appointment` (a consultation Appointment), `now`. Each receiver answers None when a
+decision it knows of covers the visit, or a sentence saying why not; scheduling reads the answers
+from `send`'s return value, and with no answer at all the visit is not cleared (screening: a
+current candidacy decision signed on the consultation's day that allows a treatment).
+"""
+
 appointment_booked = Signal()
 """An appointment was booked.
 

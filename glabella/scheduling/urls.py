@@ -1,6 +1,13 @@
 from django.urls import path
 
-from glabella.scheduling import calendar_views, hours_views, public_views, views, waitlist_views
+from glabella.scheduling import (
+    calendar_views,
+    hours_views,
+    public_views,
+    treat_views,
+    views,
+    waitlist_views,
+)
 
 app_name = "scheduling"
 
@@ -24,6 +31,12 @@ urlpatterns = [
     path("staff/waitlist/", waitlist_views.waitlist_page, name="waitlist"),
     path("staff/waitlist/<uuid:public_id>/offer/", waitlist_views.offer, name="waitlist-offer"),
     path("staff/waitlist/<uuid:public_id>/remove/", waitlist_views.remove, name="waitlist-remove"),
+    # Before the desk's actions below, whose <slug:action> would take this path.
+    path(
+        "staff/appointments/<uuid:public_id>/treat-now/",
+        treat_views.treat_in_visit,
+        name="treat-now",
+    ),
     path(
         "staff/appointments/<uuid:public_id>/<slug:action>/", views.act, name="appointment-action"
     ),

@@ -7,7 +7,7 @@ once cannot both succeed). It reads only the visit's status and start, the clini
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
@@ -21,6 +21,7 @@ class VisitAction(StrEnum):
     CANCEL = "cancel"
     PATIENT_CANCELLED = "patient-cancelled"  # the patient called: counts as their cancellation
     MOVE = "move"  # another time, day, provider (the calendar's move page and its drag)
+    TREAT_NOW = "treat-now"  # a consultation goes on as the treatment (scheduling/treat_now.py)
 
 
 LABELS = {
@@ -30,6 +31,7 @@ LABELS = {
     VisitAction.CANCEL: "Cancel",
     VisitAction.PATIENT_CANCELLED: "Patient canceled",
     VisitAction.MOVE: "Move",
+    VisitAction.TREAT_NOW: "Treat in this visit",
 }
 # From which states each action may be taken, and the state it leads to.
 FROM = {
@@ -39,6 +41,7 @@ FROM = {
     VisitAction.CANCEL: (Status.BOOKED, Status.CHECKED_IN),
     VisitAction.PATIENT_CANCELLED: (Status.BOOKED,),
     VisitAction.MOVE: (Status.BOOKED,),
+    VisitAction.TREAT_NOW: (Status.BOOKED, Status.CHECKED_IN, Status.COMPLETED),
 }
 # What the calendar card offers, in its order (a patient's call is recorded from the record).
 ON_THE_CARD = (
@@ -73,3 +76,20 @@ def refusal(
 def allowed(status: str, starts_at: datetime, now: datetime, zone: ZoneInfo) -> list[VisitAction]:
     """The actions the calendar card offers for this visit now."""
     return [a for a in ON_THE_CARD if refusal(a, status, starts_at, now, zone) is None]
+
+
+def treat_refusal(
+    kind: str, status: str, starts_at: datetime, now: datetime, zone: ZoneInfo, decided: str | None
+) -> str | None:
+    """Why this visit may not go on as a treatment now; None when it may. `kind` is the
+    service's kind; `decided` is why no signed decision covers the visit (None: one does), as the
+    apps listening to `treatment_clearance_asked` answered."""
+    if kind != "consultation":
+        return "Only a consultation goes on as a treatment."
+    if status not in FROM[VisitAction.TREAT_NOW]:
+        return f"This consultation is {Status(status).label.lower()}."
+    if starts_at.astimezone(zone).date() != now.astimezone(zone).date():
+        return "A consultation goes on as a treatment on its own day only."
+    if now < starts_at - timedelta(hours=1):
+        return "This consultation has not begun."
+    return decided

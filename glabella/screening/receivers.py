@@ -8,6 +8,8 @@
   patient record (`record_sections.py`).
 - scheduling's `forms_for_visit`: the confirmation page's "fill in your forms now" step (the
   link, and whether anything is left for the booked service's kind).
+- scheduling's `treatment_clearance_asked`: whether a decision signed during a consultation
+  lets the visit go on as a treatment (`visit_clearance.py`); answers, never raises.
 
 Receivers connect here, on import by ScreeningConfig.ready (scheduling never imports screening);
 they are module-level functions, so the signals' weak references hold.
@@ -21,8 +23,9 @@ from glabella.scheduling.signals import (
     booking_requested,
     describe_visits,
     forms_for_visit,
+    treatment_clearance_asked,
 )
-from glabella.screening import decisions, links, visit_forms
+from glabella.screening import decisions, links, visit_clearance, visit_forms
 from glabella.screening import record_sections as sections
 
 
@@ -56,3 +59,8 @@ def add_record_sections(sender, actor, patient, now, **kwargs) -> list:
 @receiver(forms_for_visit, dispatch_uid="screening.forms_for_visit")
 def answer_forms_for_visit(sender, appointment, now, **kwargs) -> dict:
     return links.forms_for_visit(appointment, now)
+
+
+@receiver(treatment_clearance_asked, dispatch_uid="screening.visit_clearance")
+def decision_for_visit(sender, appointment, now, **kwargs) -> str | None:
+    return visit_clearance.refusal(appointment, now)

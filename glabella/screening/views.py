@@ -30,6 +30,7 @@ from glabella.core.roles import Capability
 from glabella.patients import history as patient_history
 from glabella.patients import services as patient_services
 from glabella.patients.models import Patient
+from glabella.scheduling import treat_now
 from glabella.screening import (
     consents,
     decisions,
@@ -255,6 +256,8 @@ def patient_screening(request, public_id):
         "advice": ADVICE,
         "may_sign": request.actor.can(Capability.SIGN_DECISION),
         "may_enter": request.actor.can(Capability.CHANGE_CLINICAL),
+        # A decision signed during today's consultation: the visit may go on as the treatment.
+        "treat_rows": treat_now.consultations_of_the_day(timezone.now(), patient=patient),
     }
     return _show(request, "screening/patient.html", context)
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from glabella.treatments import clinic_views, views
+from glabella.treatments import clinic_views, vial_views, views
 
 app_name = "treatments"
 urlpatterns = [
@@ -10,6 +10,7 @@ urlpatterns = [
     path("staff/treatments/start/<uuid:appointment_id>/", views.start, name="start"),
     path("staff/treatments/<uuid:public_id>/", views.record, name="record"),
     path("staff/treatments/<uuid:public_id>/check/", views.check, name="check"),
+    path("staff/treatments/<uuid:public_id>/vials/", vial_views.vials, name="vials"),
     path("staff/treatments/<uuid:public_id>/note.pdf", views.note_pdf, name="note-pdf"),
     path("staff/stock/lots/<uuid:lot_id>/recall/", clinic_views.recall, name="recall"),
 ]

@@ -30,10 +30,11 @@ from glabella.core.pages import refusal_on
 from glabella.core.rendering import render_in
 from glabella.core.roles import Capability, Role
 from glabella.inventory.models import Vial
+from glabella.scheduling import treat_now
 from glabella.scheduling.forms import DayForm
 from glabella.scheduling.models import Appointment
 from glabella.screening.decisions import offered_products
-from glabella.treatments import chart, charting, cosign, guard, verdict
+from glabella.treatments import chart, chart_vials, charting, cosign, guard, verdict, vial_views
 from glabella.treatments.forms import AREA_CHOICES, DraftForm, PointFormSet
 from glabella.treatments.models import TreatmentRecord
 
@@ -77,10 +78,19 @@ def _show_day(request, locations, location, shown, *, failed=None, errors=None, 
         r.appointment_id: r
         for r in TreatmentRecord.objects.filter(appointment__in=appointments, amends__isnull=True)
     }
+    now = timezone.now()
+    today = now.astimezone(location.zone).date()
+    # Today's consultations that may go on as a treatment (a decision signed during them).
+    consults = (
+        treat_now.consultations_of_the_day(now, location=location, treatable=True)
+        if shown == today
+        else []
+    )
+    shown_patients = [a.patient for a in appointments] + [a.patient for a, _ in consults]
     audit.record_listing(
         request.actor,
         audit.Kind.APPOINTMENT_LIST,
-        (a.patient.public_id for a in appointments if a.patient_id),
+        (p.public_id for p in shown_patients),
         object_id=shown.isoformat(),
         detail={"location": location.slug[:60], "page": "treatments"},
     )
@@ -89,6 +99,7 @@ def _show_day(request, locations, location, shown, *, failed=None, errors=None, 
         "locations": locations,
         "day": shown,
         "rows": [(a, records.get(a.pk)) for a in appointments],
+        "treat_rows": consults,
         "products": [(p.value, p.label) for p in offered_products()],
         "may_chart": request.actor.can(Capability.CHART),
         "previous_day": shown - timedelta(days=1),
@@ -137,16 +148,8 @@ def start(request, appointment_id):
 
 
 def _vials(record: TreatmentRecord) -> list[Vial]:
-    return list(
-        Vial.objects.filter(
-            lot__location_id=record.appointment.location_id,
-            lot__product=record.product,
-            state=Vial.State.RECONSTITUTED,
-            discard_by__gt=timezone.now(),
-        )
-        .select_related("lot")
-        .order_by("discard_by")
-    )
+    """The open vials the chart may draw from (`chart_vials`: in date, within hours of use)."""
+    return chart_vials.menu(record).open
 
 
 def _more_vials(draft_form, vials: list[Vial]) -> list[Vial]:
@@ -246,7 +249,8 @@ def record(request, public_id):
         and not current.locked
         and current.injector_id == getattr(actor.staff, "pk", None)
     )
-    vials = _vials(current) if not current.locked else []
+    menu = chart_vials.menu(current) if not current.locked else None
+    vials = menu.open if menu else []
     formset = PointFormSet(initial=_initial_rows(current), prefix="p")
     draft_form = DraftForm(
         initial={
@@ -364,6 +368,7 @@ def record(request, public_id):
         "cosign_errors": cosign_errors,
         "shows_bands": bool(LABELS[Product(current.product)].band_doses),
         "may_chart": may_chart,
+        **(vial_views.panel(current, menu=menu) if may_chart else {}),
         "may_amend": actor.can(Capability.CHART) and current.locked,
         "area_choices": AREA_CHOICES,
         "pattern_areas": [

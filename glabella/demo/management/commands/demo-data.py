@@ -21,6 +21,7 @@ from glabella.demo.portal import load_portal_patient_history
 from glabella.demo.schedule import load_demo_history, load_demo_waitlist
 from glabella.demo.screening import load_demo_screening
 from glabella.demo.treatments import load_demo_treatments
+from glabella.demo.visit import load_demo_visit
 
 
 class Command(BaseCommand):
@@ -92,6 +93,7 @@ class Command(BaseCommand):
                 )
         charted = load_demo_treatments(local_today(location), seed)
         screened = load_demo_screening(timezone.now())
+        screened += load_demo_visit(location, timezone.now())  # consult and treat in one visit
         followed = load_demo_aftercare(timezone.now(), seed)
         forecast = load_demo_outcomes(timezone.now(), seed)
         load_demo_desk(timezone.now())
