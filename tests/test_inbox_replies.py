@@ -139,3 +139,15 @@ def test_only_staff_who_change_patients_answer(client_for, clinic):
         404,
     )
     assert not ContactReply.objects.exists()
+
+
+def test_a_phone_number_typed_on_the_website_does_not_tie_a_message_to_a_patient(
+    client_for, clinic
+):
+    make_patient(email="ana@example.com", phone="+18055550123", sms_consent=True)
+    contact(email="someone.else@example.com", phone="+18055550123")
+    page = client_for("front_desk").get(reverse("portal:inbox")).content.decode()
+    assert "A patient on file" not in page
+    contact()  # the same email as the patient's: that does
+    page = client_for("front_desk").get(reverse("portal:inbox")).content.decode()
+    assert page.count("A patient on file") == 1

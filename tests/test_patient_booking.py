@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -171,6 +172,18 @@ def test_the_confirmation_asks_for_the_forms_until_they_are_done(client, clinic)
     sign_consent(patient)
     page = client.get(url).content.decode()
     assert "Your forms are done" in page and "Fill in your forms now" not in page
+
+
+def test_the_manage_link_alone_does_not_open_the_patients_forms(client, clinic):
+    """Whoever holds the manage link (a forwarded email, a shared calendar entry) is told the
+    forms link is in the email; only the browser that booked gets the signed forms link."""
+    appointment, url = booked(client)
+    assert re.search(r'href="/forms/[^"]+/"', client.get(url).content.decode())
+    other = Client()
+    page = other.get(url).content.decode()
+    assert "Fill in your forms now" in page  # the step is still named
+    assert not re.search(r'href="/forms/', page)
+    assert "The link to your forms is in the email we sent when you booked." in page
 
 
 # ---------------------------------------------------------------- moving, confirmed first

@@ -56,13 +56,10 @@ def test_the_visits_section_offers_book_and_move_to_the_desk_only(client_for, cl
     visit = future_appointment(patient, clinic, days=3)
     page = record_page(client_for("front_desk"), patient)
     assert f"{reverse('scheduling:staff-book')}?patient={patient.public_id}" in page
-    assert f"appointment={visit.public_id}" in page  # move: the calendar on the visit's day
-    assert reverse("scheduling:appointment-action", args=[visit.public_id, "cancel"]) in page
-    # The patient's call is recorded from the record (the calendar card leaves it here).
-    assert (
-        reverse("scheduling:appointment-action", args=[visit.public_id, "patient-cancelled"])
-        in page
-    )
+    # Move and cancel open the calendar's own pages: a new time confirmed; who cancels and why.
+    assert reverse("scheduling:move-visit", args=[visit.public_id]) in page
+    assert reverse("scheduling:cancel-visit", args=[visit.public_id]) in page
+    assert reverse("scheduling:appointment-action", args=[visit.public_id, "cancel"]) not in page
 
 
 def test_a_patient_without_history_shows_empty_sections(client_for, other_patient):

@@ -21,8 +21,11 @@ NO_DECISION = "No candidacy decision was signed during this consultation."
 
 @pytest.fixture
 def noon(clinic):
-    """Midday at the clinic, so the consultation and what follows it fall on one day."""
+    """Midday at the clinic on a weekday (open all day), so the consultation and what follows
+    it fall on one day inside the opening hours."""
     moment = timezone.now().astimezone(clinic.zone).replace(hour=12, minute=0, second=0)
+    while moment.weekday() >= 5:  # the demo clinic closes early on Saturday and on Sunday
+        moment += timedelta(days=1)
     with time_machine.travel(moment, tick=False):
         yield timezone.now()
 
@@ -247,3 +250,33 @@ def test_the_demo_shows_a_consultation_that_may_go_on_as_the_treatment(clinic):
         assert consultation.status == Status.CHECKED_IN
         assert treat_now.refusal(consultation, now) is None
         assert load_demo_visit(clinic, now) == 0  # once
+
+
+def test_the_treatment_must_fit_the_locations_hours_and_not_a_closed_day(
+    consultation, patient, actor_of, noon, clinic
+):
+    """Treat in this visit is held to the location's day like any booking: a day closed since
+    the consultation was booked, or a treatment running past closing, is refused unwritten."""
+    from glabella.clinic.models import ClosedDay, OpeningHours
+
+    clear_for_treatment(patient)
+    before = _counts()
+    closed = ClosedDay.objects.create(location=clinic, day=noon.astimezone(clinic.zone).date())
+    with pytest.raises(ValidationFailed) as refused:
+        treat_now.treat_now(
+            actor_of("injector"), consultation, service=treatment_service(), now=noon
+        )
+    assert "closed that day" in str(refused.value.fields["appointment"])
+    closed.delete()
+    local_end = consultation.ends_at.astimezone(clinic.zone)
+    OpeningHours.objects.filter(location=clinic, weekday=local_end.weekday()).update(
+        closes=local_end.time()
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        treat_now.treat_now(
+            actor_of("injector"), consultation, service=treatment_service(), now=noon
+        )
+    assert "opening hours" in str(refused.value.fields["appointment"])
+    assert _counts() == before
+    consultation.refresh_from_db()
+    assert consultation.status == Status.CHECKED_IN

@@ -37,6 +37,18 @@ DEFAULT_MAIN_COLOR = "#2f5d62"
 DEFAULT_TEXT_COLOR = "#ffffff"
 
 
+# The zones of the United States by the names people use; any other zone reads as its IANA name.
+US_ZONES = {
+    "America/New_York": "Eastern time",
+    "America/Chicago": "Central time",
+    "America/Denver": "Mountain time",
+    "America/Phoenix": "Mountain time, Arizona (no daylight saving)",
+    "America/Los_Angeles": "Pacific time",
+    "America/Anchorage": "Alaska time",
+    "Pacific/Honolulu": "Hawaii time",
+}
+
+
 class Organisation(models.Model):
     """The clinic itself: its name and brand on every page, message and PDF."""
 
@@ -117,6 +129,12 @@ class Location(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def zone_name(self) -> str:
+        """The zone as people say it: "Pacific time" (else "Europe: London")."""
+        name = US_ZONES.get(self.time_zone)
+        return name or self.time_zone.replace("_", " ").replace("/", ": ", 1)
 
     def serves(self, city_or_zip: str) -> bool:
         """Whether this location serves the city or ZIP code a visitor typed."""

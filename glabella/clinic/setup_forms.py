@@ -4,7 +4,7 @@ import zoneinfo
 
 from django import forms
 
-from glabella.clinic.models import OpeningHours, Room, Service
+from glabella.clinic.models import US_ZONES, OpeningHours, Room, Service
 from glabella.core.forms import DateField
 from glabella.core.roles import Credential
 
@@ -44,17 +44,8 @@ class IdentityForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if k not in ("logo", "remove_logo")}
 
 
-US_ZONES = [
-    ("America/New_York", "Eastern time"),
-    ("America/Chicago", "Central time"),
-    ("America/Denver", "Mountain time"),
-    ("America/Phoenix", "Mountain time, Arizona (no daylight saving)"),
-    ("America/Los_Angeles", "Pacific time"),
-    ("America/Anchorage", "Alaska time"),
-    ("Pacific/Honolulu", "Hawaii time"),
-]
 ZONE_CHOICES = [
-    ("United States", US_ZONES),
+    ("United States", list(US_ZONES.items())),
     (
         "Everywhere",
         [

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -44,32 +43,24 @@ class Route:
 
 def senders(messages: list[ContactMessage]) -> dict[int, Patient]:
     """The patient on file behind each message (by id): the one already linked, else the one
-    patient with the sender's email, else the one with the sender's phone. One query."""
+    patient with the sender's email. A phone number typed on a website form proves nothing about
+    who typed it, so it never ties a message to a record. One query."""
     found = {m.pk: m.patient for m in messages if m.patient_id}
     open_ = [m for m in messages if not m.patient_id]
     emails = {m.email.lower() for m in open_ if m.email}
-    phones = {m.phone for m in open_ if m.phone}
-    if not emails and not phones:
+    if not emails:
         return found
-    candidates = list(
-        Patient.objects.annotate(email_folded=Lower("email"))
-        .filter(Q(email_folded__in=emails) | Q(phone__in=phones))
-        .order_by("id")
-    )
     by_email: dict[str, list[Patient]] = {}
-    by_phone: dict[str, list[Patient]] = {}
-    for p in candidates:
-        if p.email:
-            by_email.setdefault(p.email.lower(), []).append(p)
-        if p.phone:
-            by_phone.setdefault(p.phone, []).append(p)
+    for p in (
+        Patient.objects.annotate(email_folded=Lower("email"))
+        .filter(email_folded__in=emails)
+        .order_by("id")
+    ):
+        by_email.setdefault(p.email.lower(), []).append(p)
     for m in open_:
         same_email = by_email.get(m.email.lower(), []) if m.email else []
-        same_phone = by_phone.get(m.phone, []) if m.phone else []
         if len(same_email) == 1:
             found[m.pk] = same_email[0]
-        elif not same_email and len(same_phone) == 1:
-            found[m.pk] = same_phone[0]
     return found
 
 

@@ -82,10 +82,12 @@ class BookAtForm(forms.Form):
         error_messages={"required": "Choose a time.", "invalid": "Choose a time."},
     )
 
-    def __init__(self, *args, location=None, **kwargs):
+    def __init__(self, *args, location=None, actor=None, **kwargs):
         super().__init__(*args, **kwargs)
         if location is not None:
             self.fields["provider"].queryset = providers_at(location)
+        if actor is not None:  # only the patients this person may book for
+            self.fields["patient"].queryset = Patient.objects.restrict(actor, "change")
 
     def clean_start(self):
         start = self.cleaned_data["start"]

@@ -121,7 +121,7 @@ def calendar(request):
         for r in rows
     ]
     for _, answer in signals.describe_visits.send(
-        Appointment, appointments=visit_facts, today=today
+        Appointment, appointments=visit_facts, today=today, zone=zone
     ):
         for public_id, facts in (answer or {}).items():
             describe.setdefault(public_id, {}).update(facts)
@@ -201,7 +201,7 @@ def book_at(request):
     now = timezone.now()
     status = 200
     if request.method == "POST":
-        form = BookAtForm(request.POST, location=location)
+        form = BookAtForm(request.POST, location=location, actor=request.actor)
         valid = form.is_valid()
         if valid:
             data = form.cleaned_data

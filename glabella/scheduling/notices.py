@@ -35,7 +35,7 @@ def manage_url(appointment) -> str:
 
 def when(appointment) -> str:
     local = appointment.local_start
-    return f"{local:%A %B} {local.day}, {local:%Y} at {local:%-I:%M %p} ({local.tzname()})"
+    return f"{local:%A}, {local:%B} {local.day}, {local:%Y} at {local:%-I:%M %p} ({local.tzname()})"
 
 
 def place(appointment) -> str:
@@ -149,7 +149,7 @@ def slot_offered(entry, start: datetime, now) -> None:
         topic="waitlist_offer",
         subject=f"A time has opened at {entry.location.name}",
         body=(
-            f"A time has opened at {entry.location.name} on {local:%A %B} {local.day} at "
+            f"A time has opened at {entry.location.name} on {local:%A}, {local:%B} {local.day}, at "
             f"{local:%-I:%M %p}. It goes to whoever books it first: {link}\n"
         ),
         about=f"waitlist:{entry.public_id}",

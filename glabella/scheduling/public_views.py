@@ -189,6 +189,9 @@ def _book_post(request, now):
         messages.success(
             request, "You are booked. We have sent the time, the place and this page's link."
         )
+        # The forms link is offered on this browser only, to whoever just booked; the manage
+        # link in an email or a calendar entry does not open the patient's forms.
+        request.session[JUST_BOOKED] = str(appointment.public_id)
         return redirect("scheduling:manage", token=notices.manage_token(appointment))
     status = refused.status if refused else 422
     alternatives = getattr(refused.error, "alternatives", [])
@@ -224,12 +227,20 @@ def _appointment_from_token(token: str) -> Appointment:
         raise Http404 from None
 
 
-def _forms_step(appointment, now) -> dict | None:
-    """What the forms app answers about this visit's forms (None: nobody answered)."""
+JUST_BOOKED = "glabella_just_booked"
+
+
+def _forms_step(request, appointment, now) -> dict | None:
+    """What the forms app answers about this visit's forms (None: nobody answered). The signed
+    forms link is given only to the browser that just made the booking; anyone else holding the
+    manage link is told the link is in the email."""
     if appointment.status != Status.BOOKED:
         return None
     answers = signals.forms_for_visit.send(Appointment, appointment=appointment, now=now)
-    return next((answer for _, answer in answers if answer), None)
+    answer = next((answer for _, answer in answers if answer), None)
+    if answer and request.session.get(JUST_BOOKED) != str(appointment.public_id):
+        answer = {**answer, "url": None}
+    return answer
 
 
 @require_http_methods(["GET", "POST"])
@@ -305,7 +316,7 @@ def manage(request, token):
             _query(day=max(day - timedelta(days=WEEK), today)) if day > today else None
         ),
         "move_to": move_to.astimezone(zone) if move_to and may_change else None,
-        "forms": _forms_step(appointment, now),
+        "forms": _forms_step(request, appointment, now),
         "calendar_file": reverse("scheduling:manage-ics", args=[token]),
     }
     return _render_at(request, "scheduling/manage.html", context, appointment.location, status)

@@ -16,10 +16,9 @@ from glabella.scheduling.visit_actions import LABELS, VisitAction, refusal
 
 SHOWN = 10
 STATUS_LABELS = dict(Status.choices)
-MOVABLE = (Status.BOOKED,)
-# What the record offers on a visit: check in on the day, and the two ways of cancelling (the
-# patient's call is recorded here, as the calendar card leaves it to the record).
-ON_THE_RECORD = (VisitAction.CHECK_IN, VisitAction.PATIENT_CANCELLED, VisitAction.CANCEL)
+# What the record posts at once on a visit: check in on the day. Moving and canceling open the
+# calendar's own pages (a new time confirmed; who cancels and why), as the calendar does.
+ON_THE_RECORD = (VisitAction.CHECK_IN,)
 
 
 def visits_section(actor: Actor, patient: Patient, now: datetime) -> Section | None:
@@ -59,12 +58,20 @@ def _visit(appointment: Appointment, now: datetime, may_act: bool) -> dict:
             for a in ON_THE_RECORD
             if refusal(a, appointment.status, appointment.starts_at, now, zone) is None
         ]
+
+    def may(action: VisitAction) -> bool:
+        return (
+            may_act
+            and refusal(action, appointment.status, appointment.starts_at, now, zone) is None
+        )
+
     return {
         "appointment": appointment,
         "zone": zone,
         "status": STATUS_LABELS.get(appointment.status, ""),
         "actions": actions,
-        "movable": may_act and appointment.status in MOVABLE and appointment.starts_at > now,
+        "movable": may(VisitAction.MOVE) and appointment.starts_at > now,
+        "cancelable": may(VisitAction.CANCEL),
         "day": appointment.starts_at.astimezone(zone).date(),
     }
 

@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from glabella.clinic.models import Service
+from glabella.clinic.models import ClosedDay, OpeningHours, Service
 from glabella.core.access import Actor
 from glabella.core.audit import Action, Kind, record_patient
 from glabella.core.errors import ValidationFailed
@@ -120,6 +120,7 @@ def treat_now(
     end = start + timedelta(minutes=service.duration_minutes)
     blocked_until = end + timedelta(minutes=service.buffer_after_minutes)
     patient = consultation.patient
+    _require_open(consultation.location, start, end)
     check_prerequisites(service, patient, start)  # the booking's own: consultation and decision
     room_id = _room_for(service, consultation, start, blocked_until)
     with _booking_write(list):
@@ -203,6 +204,26 @@ def consultations_of_the_day(
             if why is None or not treatable:
                 rows.append((appointment, why))
     return rows
+
+
+def _require_open(location, start: datetime, end: datetime) -> None:
+    """The location is open for the whole treatment: not a closed day, within its hours."""
+    local_start, local_end = start.astimezone(location.zone), end.astimezone(location.zone)
+    if ClosedDay.objects.filter(location=location, day=local_start.date()).exists():
+        raise ValidationFailed({"appointment": [f"{location.name} is closed that day."]})
+    hours = OpeningHours.objects.filter(location=location, weekday=local_start.weekday())
+    fits = local_start.date() == local_end.date() and any(
+        h.opens <= local_start.time() and local_end.time() <= h.closes for h in hours
+    )
+    if not fits:
+        raise ValidationFailed(
+            {
+                "appointment": [
+                    f"The treatment would run past {location.name}'s opening hours; "
+                    "book it on another day from the calendar."
+                ]
+            }
+        )
 
 
 def mark_treatable(items: list[dict], location, now: datetime) -> None:

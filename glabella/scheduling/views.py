@@ -18,7 +18,7 @@ from glabella.core.access import (
     client_ip,
     get_restricted_or_404,
 )
-from glabella.core.audit import Action, Kind, record
+from glabella.core.audit import Action, Kind, record, record_patient
 from glabella.core.bounds import day_in_range
 from glabella.core.decorators import staff_page
 from glabella.core.errors import DomainError, describe
@@ -95,6 +95,8 @@ def staff_book(request):
             patient = Patient.objects.restrict(request.actor).get(public_id=params["patient"])
         except (Patient.DoesNotExist, ValueError, DjangoValidationError):
             patient = None
+    if patient is not None and request.method == "GET":  # the page names the chosen patient
+        record_patient(request.actor, Action.READ, patient)
     query = (params.get("q") or "").strip()[:100]
     found = search_patients(request.actor, query) if query and patient is None else []
     errors: dict[str, list[str]] = {}

@@ -40,8 +40,10 @@ def send_forms_link(sender, appointment, now, **kwargs) -> None:
 
 
 @receiver(describe_visits, dispatch_uid="screening.forms_status")
-def forms_status(sender, appointments, today, **kwargs) -> dict:
-    return visit_forms.forms_status(appointments, today)
+def forms_status(sender, appointments, today, zone=None, **kwargs) -> dict:
+    if zone is None:
+        return visit_forms.forms_status(appointments, today)
+    return visit_forms.forms_status(appointments, today, zone)
 
 
 @receiver(record_sections, dispatch_uid="screening.record_sections")

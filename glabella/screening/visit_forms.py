@@ -5,33 +5,34 @@ CONSENT_VALID_MONTHS). Read for a whole calendar page in two queries, whatever i
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.conf import settings
 from django.db.models import OuterRef, Subquery
 
-from glabella.clinic.models import Service
+from glabella.screening.consents import current_documents
 from glabella.screening.decisions import add_months
-from glabella.screening.models import ConsentDocument, ConsentKind, IntakeResponse, SignedConsent
+from glabella.screening.fitting import CONSENTS_FOR, INTAKE_FRESH_DAYS, OPTIONAL
+from glabella.screening.models import ConsentDocument, IntakeResponse, SignedConsent
 
-# The consent each kind of visit needs signed before the injector treats (a consultation for a
-# neuromodulator is where the patient reads and signs it; a review needs none).
-CONSENT_FOR = {
-    Service.Kind.CONSULTATION: ConsentKind.NEUROMODULATOR,
-    Service.Kind.NEUROMODULATOR: ConsentKind.NEUROMODULATOR,
-    Service.Kind.FILLER: ConsentKind.FILLER,
+# The consents each kind of visit needs signed: the ones the patient's forms page asks for
+# (screening/fitting.py), less the optional photo consent. One rule for the desk and the patient.
+REQUIRED_FOR = {
+    service_kind: tuple(kind for kind in kinds if kind not in OPTIONAL)
+    for service_kind, kinds in CONSENTS_FOR.items()
 }
 HEALTH_QUESTIONS = "Health questions"
 CONSENT = "Consent"
 
 
-def forms_status(visits: list[dict], today: date) -> dict:
+def forms_status(visits: list[dict], today: date, zone=UTC) -> dict:
     """public_id -> {"forms": [(label, done), ...], "forms_done": bool} for each visit."""
     patient_ids = {v["patient_id"] for v in visits}
     if not patient_ids:
         return {}
-    answered = set(
-        IntakeResponse.objects.filter(patient_id__in=patient_ids)
+    fresh_since = datetime.combine(today - timedelta(days=INTAKE_FRESH_DAYS), time(0), tzinfo=zone)
+    answered = set(  # answers older than the forms page accepts must be given again
+        IntakeResponse.objects.filter(patient_id__in=patient_ids, submitted_at__gte=fresh_since)
         .values_list("patient_id", flat=True)
         .distinct()
     )
@@ -40,7 +41,10 @@ def forms_status(visits: list[dict], today: date) -> dict:
         .order_by("-version")
         .values("version")[:1]
     )
-    since = datetime.combine(add_months(today, -settings.CONSENT_VALID_MONTHS), time(0), tzinfo=UTC)
+    since = datetime.combine(
+        add_months(today, -settings.CONSENT_VALID_MONTHS), time(0), tzinfo=zone
+    )
+    published = set(current_documents())  # a kind with no text published asks no signature
     signed = set(
         SignedConsent.objects.filter(
             patient_id__in=patient_ids,
@@ -55,9 +59,10 @@ def forms_status(visits: list[dict], today: date) -> dict:
     for visit in visits:
         patient = visit["patient_id"]
         forms = [(HEALTH_QUESTIONS, patient in answered)]
-        kind = CONSENT_FOR.get(visit["service_kind"])
-        if kind is not None:
-            forms.append((CONSENT, (patient, kind.value) in signed))
+        for kind in REQUIRED_FOR.get(visit["service_kind"], ()):
+            if kind not in published:
+                continue
+            forms.append((CONSENT, (patient, str(kind)) in signed))
         answers[visit["public_id"]] = {
             "forms": forms,
             "forms_done": all(done for _, done in forms),

@@ -17,7 +17,7 @@ from glabella.screening.intake import submit_intake
 from glabella.treatments.models import TreatmentRecord
 from tests.browser.conftest import AXE, audit_page, pass_the_second_step, watched_page
 from tests.browser.test_forms_in_a_browser import fits_the_screen
-from tests.browser.test_journey_in_a_browser import PASSWORD, clinic_at_nine
+from tests.browser.test_journey_in_a_browser import PASSWORD, clinic_at_nine, shot
 from tests.conftest import STAFF_EMAILS, future_appointment, intake_answers, receive_lot
 from tests.test_treatments import sign_consent
 
@@ -124,6 +124,7 @@ def test_the_injector_consults_treats_and_signs_in_one_visit(
     # The chart's vial menu came back with the new vial chosen; nothing else reloaded.
     expect(injector.locator("select[name=vial]")).to_have_value(str(opened.public_id))
     expect(injector.locator("#open-vials")).to_contain_text("100 U left")
+    shot(injector, "chart-vial")
 
     # ------------------------------------------------ the label's pattern, the guard, the signature
     injector.select_option("#pattern_area", "glabellar")

@@ -16,7 +16,7 @@ from django_otp.oath import totp
 
 from glabella.clinic.models import Location, Service
 from tests.browser.conftest import watched_page
-from tests.browser.test_journey_in_a_browser import PASSWORD
+from tests.browser.test_journey_in_a_browser import PASSWORD, shot
 from tests.browser.test_team_in_a_browser import accessible, desk_context, signed_in
 from tests.conftest import STAFF_EMAILS
 
@@ -93,6 +93,7 @@ def test_the_owner_sets_up_the_clinic_and_invites_a_colleague(browser, live_serv
     owner.fill("#rooms input[name=name]", "Harbor room")
     click(owner, "text=Add the room")
     accessible(owner, "location")
+    shot(owner, "owner-set-up")
     harbor = Location.objects.get(name="Oxnard Harbor")
     assert harbor.opening_hours.count() == 6 and harbor.rooms.count() == 1
     assert harbor.serves("93033") and harbor.serves("Port Hueneme")

@@ -7,6 +7,7 @@ from django.urls import reverse
 from glabella.patients.models import StaffNote
 from tests.browser.conftest import audit_page, pass_the_second_step
 from tests.browser.test_forms_in_a_browser import fits_the_screen
+from tests.browser.test_journey_in_a_browser import shot
 from tests.conftest import future_appointment
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -47,6 +48,7 @@ def test_the_desk_and_the_injector_use_the_record_on_a_phone(audited, live_serve
     banner = audited.locator("#allergies-banner")
     assert "Human albumin" in banner.inner_text()
     assert banner.bounding_box()["y"] < audited.locator("#details").bounding_box()["y"]
+    shot(audited, "patient-record")
     assert audited.is_visible("#treatments >> text=Signed")
     assert audit_page(audited) == []
     fits_the_screen(audited)

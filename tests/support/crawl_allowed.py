@@ -6,12 +6,4 @@ page is merged and the crawl passes without it; an entry nothing matches any mor
 shrinks.
 """
 
-ALLOWED: list[tuple[str, str, str]] = [
-    # lane visit (Deliver 5) rewrites the stock page's words: the hint says "US licence number"
-    # and "authorised distributors", and lots' expiry shows as ISO (inventory/stock.html).
-    (r"^/staff/stock/(\?.*)?$", r"^(British spelling|ISO date)", "lane visit: stock.html"),
-    # lane visit owns the lot page (inventory/lot.html): "US licence number checked", ISO days.
-    (r"^/staff/stock/lots/[^/]+/$", r"^(British spelling|ISO date)", "lane visit: lot.html"),
-    # lane setup rewrites the clinic overview (clinic/overview.html): the location's phone.
-    (r"^/staff/clinic/$", r"^phone not in national format", "lane setup: overview.html"),
-]
+ALLOWED: list[tuple[str, str, str]] = []
