@@ -56,6 +56,13 @@ def test_a_provider_sets_their_own_week_and_the_owner_anyones(client_for, clinic
     assert client_for("owner").get(url).status_code == 200
     assert client_for("medical_director").post(url, data).status_code == 403
     assert client_for("front_desk").get(reverse("scheduling:hours")).status_code == 403
+    # The desk keeps no working hours: not even its own page takes a week or time off.
+    desk = StaffMember.objects.get(user__username=f"desk@{DEMO_DOMAIN}")
+    own = reverse("scheduling:hours-for", args=[desk.public_id])
+    assert client_for("front_desk").post(own, data).status_code == 403
+    time_off = reverse("scheduling:time-off", args=[desk.public_id])
+    assert client_for("front_desk").post(time_off, {"starts_on": "2030-01-02"}).status_code == 403
+    assert not WeeklyHours.objects.filter(staff=desk).exists()
     # The injector's own menu entry leads to their own page.
     response = client_for("injector").get(reverse("scheduling:hours"))
     assert response.status_code == 302 and response["Location"] == url

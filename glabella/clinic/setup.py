@@ -12,6 +12,7 @@ from datetime import date, time
 from itertools import pairwise
 
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError
 from django.utils.text import slugify
 
 from glabella.clinic.areas import area_key
@@ -294,17 +295,21 @@ def add_closed_day(
         raise ValidationFailed({"day": ["That date has passed; choose today or a later date."]})
     if len(reason) > 100:
         raise ValidationFailed({"reason": ["Keep the reason under 100 characters."]})
+    already = ValidationFailed({"day": ["The location is already closed on that date."]})
     if location.closed_days.filter(day=day).exists():
-        raise ValidationFailed({"day": ["The location is already closed on that date."]})
-    with write_transaction():
-        closed = ClosedDay.objects.create(location=location, day=day, reason=reason)
-        _record(
-            actor,
-            audit.Action.CREATE,
-            "closed day",
-            location.public_id,
-            {"day": str(day), "reason": reason},
-        )
+        raise already
+    try:
+        with write_transaction():
+            closed = ClosedDay.objects.create(location=location, day=day, reason=reason)
+            _record(
+                actor,
+                audit.Action.CREATE,
+                "closed day",
+                location.public_id,
+                {"day": str(day), "reason": reason},
+            )
+    except IntegrityError:  # the same day added at once from another page
+        raise already from None
     return closed
 
 

@@ -87,7 +87,8 @@ def identity(request):
             setup.save_identity(
                 request.actor,
                 form.details(),
-                logo=logo.read() if logo else None,
+                # No more than one byte past the limit is read: the service refuses the size.
+                logo=logo.read(setup.MAX_LOGO_BYTES + 1) if logo else None,
                 remove_logo=form.cleaned_data["remove_logo"],
             )
 

@@ -97,7 +97,7 @@ def calendar(request):
             calendar_grid.Column(key=p.pk, heading=p.full_name, day=day, provider=p)
             for p in providers
         ]
-    service = form.value("service") or _default_service()
+    service = form.value("service") or search.default_service()
     can_book = request.actor.can(Capability.CHANGE_PATIENT)
     free: dict[tuple, set[datetime]] = {}
     if can_book and service is not None and (providers if not week else provider):
@@ -170,13 +170,6 @@ def calendar(request):
     return render_in(request, template, context, zone)
 
 
-def _default_service():
-    return (
-        Service.objects.filter(active=True, kind=Service.Kind.CONSULTATION).order_by("name").first()
-        or Service.objects.filter(active=True).order_by("name").first()
-    )
-
-
 def _instant(text: str):
     try:
         value = parse_datetime(text or "")
@@ -226,7 +219,7 @@ def book_at(request):
         form = BookAtForm(
             initial={
                 "location": location.slug,
-                "service": params.get("service") or getattr(_default_service(), "slug", None),
+                "service": params.get("service") or getattr(search.default_service(), "slug", None),
                 "provider": params.get("provider"),
                 "start": params.get("start"),
                 "patient": params.get("patient"),

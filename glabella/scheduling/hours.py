@@ -36,7 +36,10 @@ class VisitsInside(Conflict):
 
 
 def may_edit(actor: Actor, staff: StaffMember) -> bool:
-    """The owner for anyone; a provider for themself."""
+    """The owner for any provider; a provider for themself (the desk and the owner keep no
+    working hours of their own: they book nobody's time)."""
+    if staff.role not in CLINICAL_ROLES:
+        return False
     if actor.can(Capability.MANAGE_CLINIC):
         return True
     return actor.staff is not None and actor.staff.pk == staff.pk

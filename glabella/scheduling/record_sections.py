@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import datetime, time
 
 from glabella.clinic.clock import clinic_zone
-from glabella.clinic.models import Service
 from glabella.core.access import Actor
 from glabella.core.roles import Capability
 from glabella.patients.models import Patient
 from glabella.patients.sections import Section
+from glabella.scheduling import search
 from glabella.scheduling.models import LIVE_Q, Appointment, Status
 from glabella.scheduling.visit_actions import LABELS, VisitAction, refusal
 
@@ -44,7 +44,7 @@ def visits_section(actor: Actor, patient: Patient, now: datetime) -> Section | N
             "past": [_visit(a, now, False) for a in past[:SHOWN]],
             "more_past": len(past) > SHOWN,
             "may_book": may_act,
-            "book_service": _default_service() if may_act else None,
+            "book_service": search.default_service() if may_act else None,
         },
     )
 
@@ -74,8 +74,3 @@ def _visit(appointment: Appointment, now: datetime, may_act: bool) -> dict:
         "cancelable": may(VisitAction.CANCEL),
         "day": appointment.starts_at.astimezone(zone).date(),
     }
-
-
-def _default_service() -> Service | None:
-    """The service the book button starts with: a consultation, as the calendar does."""
-    return Service.objects.filter(active=True, kind=Service.Kind.CONSULTATION).first()

@@ -338,3 +338,11 @@ def next_slots(service, location, start, *, now, provider=None, patient=None, li
         after=start - timedelta(microseconds=1),
         online=False,
     )
+
+
+def default_service():
+    """The service staff booking starts with: a consultation, else the first active service."""
+    return (
+        Service.objects.filter(active=True, kind=Service.Kind.CONSULTATION).order_by("name").first()
+        or Service.objects.filter(active=True).order_by("name").first()
+    )

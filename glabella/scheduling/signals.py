@@ -53,10 +53,11 @@ describe_visits = Signal()
 """The calendar is about to show these visits: what do the apps above know about each?
 
 kwargs: `appointments` (a list of dicts with `public_id`, `patient_id` (the patient's row id),
-`service_kind` and `starts_at`), `today` (the location's date), `zone` (its zone). Each receiver returns a dict
-mapping an appointment's public_id to a dict of what it adds (screening: `forms`, a list of
-(label, done) pairs for the health questions and the consent the visit needs). Receivers read in
-a fixed number of queries whatever the number of visits; the calendar merges their answers.
+`service_kind` and `starts_at`), `today` (the location's date), `zone` (its zone). Each
+receiver returns a dict mapping an appointment's public_id to a dict of what it adds
+(screening: `forms`, a list of (label, done) pairs for the health questions and the consents
+the visit needs). Receivers read in a fixed number of queries whatever the number of visits;
+the calendar merges their answers.
 """
 
 forms_for_visit = Signal()

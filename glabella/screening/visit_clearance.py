@@ -31,5 +31,7 @@ def refusal(appointment, now: datetime) -> str | None:
     if not state.current:
         return "The decision signed during this consultation is no longer current."
     if not any(line.allowed for line in decision.lines.all()):
-        return "The decision signed during this consultation allows no treatment."
+        return (
+            "The decision signed during this consultation clears no treatment; ask the prescriber."
+        )
     return None

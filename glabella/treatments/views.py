@@ -575,6 +575,10 @@ def note_pdf(request, public_id):
         object_id=current.public_id,
     )
     response = HttpResponse(data, content_type="application/pdf")
-    day = timezone.localtime(current.appointment.starts_at).date().isoformat()
+    day = (
+        current.appointment.starts_at.astimezone(current.appointment.location.zone)
+        .date()
+        .isoformat()
+    )
     response["Content-Disposition"] = f'attachment; filename="treatment-{day}.pdf"'
     return response
