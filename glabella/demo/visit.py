@@ -4,8 +4,9 @@ a quarter of an hour ago (checked in), and the director signed her decision duri
 in this visit" shows on her screening page, on the day's treatments and on the calendar.
 
 Outside opening hours, or when the director or the patient is not free for the consultation and
-a treatment after it, nothing is made: the demo stays valid at any hour. Made once a day (a
-consultation with the demo's note today is left alone).
+a treatment after it, nothing is made: the demo stays valid at any hour. `demo-data` makes it
+only when it lays down the demo's history (a new database), so running it again minutes later
+adds nothing; here, a consultation with the demo's note today is left alone.
 """
 
 from __future__ import annotations

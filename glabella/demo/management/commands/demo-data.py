@@ -93,7 +93,9 @@ class Command(BaseCommand):
                 )
         charted = load_demo_treatments(local_today(location), seed)
         screened = load_demo_screening(timezone.now())
-        screened += load_demo_visit(location, timezone.now())  # consult and treat in one visit
+        if visits:  # consult and treat in one visit: laid down with the history, so a second
+            # run minutes later (the provider's or the patient's time seen anew) adds nothing
+            screened += load_demo_visit(location, timezone.now())
         followed = load_demo_aftercare(timezone.now(), seed)
         forecast = load_demo_outcomes(timezone.now(), seed)
         load_demo_desk(timezone.now())
