@@ -47,7 +47,8 @@ def test_from_the_portal_a_patient_reads_her_aftercare_and_sends_a_photo(
     phone.fill("input[name=password]", "glabella-demo")
     with phone.expect_navigation():
         phone.click("main button[type=submit]")
-    phone.click("nav >> text=After my treatment")
+    phone.click("details.portal-menu summary")  # the portal's menu folds on a phone
+    phone.click("details.portal-menu nav >> text=After my treatment")
     fits_the_screen(phone)
     assert phone.is_visible("text=Keep your hands off the treated area")
     phone.click("text=Tell us how you are")
