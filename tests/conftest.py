@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.test import Client
+from django.conf import settings as django_settings
+from django.test import Client, override_settings
 from django.utils import timezone
 from hypothesis import settings as hypothesis_settings
 
@@ -58,6 +59,19 @@ STAFF_EMAILS = {
     "front_desk": f"desk@{DEMO_DOMAIN}",
 }
 PERSONAS = ("anonymous", "patient", "front_desk", "injector", "medical_director", "owner")
+
+
+# Argon2 spends a quarter of a second on each hash by design, and every test's demo clinic makes
+# six accounts. The suite hashes with MD5, as Django advises for tests; the production list is kept
+# here, and test_bad_input signs in under it to prove the stored hash becomes Argon2.
+PRODUCTION_HASHERS = list(django_settings.PASSWORD_HASHERS)
+TEST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def quick_password_hashes():
+    with override_settings(PASSWORD_HASHERS=TEST_HASHERS):
+        yield
 
 
 @pytest.fixture

@@ -239,7 +239,8 @@ def test_text_is_wrapped_to_the_width_with_real_font_metrics():
     assert "".join(long) == "x" * 500
 
 
-def test_the_pdf_holds_the_text_the_signer_and_the_hash():
+def test_the_pdf_holds_the_text_the_signer_and_the_hash(clinic):
+    """The PDF is the clinic's paper: every page's footer carries its name from the set-up."""
     body = ("Heading\n" + "A sentence about the treatment. " * 30 + "\n\n") * 8
     record = pdf.ConsentRecord(
         clinic="Conejo Aesthetic Medicine",
@@ -265,6 +266,8 @@ def test_the_pdf_holds_the_text_the_signer_and_the_hash():
     assert "Zoë Ng" in text  # ë is in Windows-1252
     assert hashlib.sha256(b"x").hexdigest() in text
     assert "203.0.113.9" in text and "page 2 of" in text
+    # The clinic's name heads the first page, then closes every page's footer.
+    assert text.count(clinic.organisation.name) == 1 + len(reader.pages)
 
 
 def test_a_reported_toxin_keeps_its_units_when_the_patient_knows_them():

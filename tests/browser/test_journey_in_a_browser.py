@@ -283,7 +283,8 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     urgent = injector.locator("section.alert-urgent", has_text="Rosa Alvarez")
     assert urgent.is_visible()
     opened = alert.opened_at.astimezone(zone)  # on the clinic's clock
-    assert f"Reported {opened:%b} {opened.day} {opened:%-I:%M %p}" in urgent.inner_text()
+    reported = f"Reported {opened:%b} {opened.day}, {opened.year}, {opened:%-I:%M %p}"
+    assert reported in urgent.inner_text()
     shot(injector, "follow-up-board")
 
     # ---------------------------------------------------------------- day 14: the result
@@ -302,7 +303,10 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     # ---------------------------------------------------------------- the forecast
     forecast = Forecast.objects.get(treatment=record, current=True)
     injector.goto(url + reverse("outcomes:patient", args=[rosa.public_id]))
-    assert injector.is_visible(f"text={forecast.wear_off_on:%b} {forecast.wear_off_on.day}, ")
+    wear_off = forecast.wear_off_on
+    expect(injector.locator("main p", has_text="Expected to wear off about")).to_contain_text(
+        f"{wear_off:%b} {wear_off.day}, {wear_off.year}"
+    )
     shot(injector, "patient-timeline")
     phone.goto(url + reverse("portal:sign-in"))
     phone.fill("input[name=email]", "rosa@example.com")
@@ -313,7 +317,9 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     with phone.expect_navigation():
         phone.click("main button[type=submit]")
     assert phone.is_visible("h1:has-text('Hello, Rosa')")
-    assert phone.is_visible(f"text={forecast.wear_off_on.day} {forecast.wear_off_on:%B %Y}")
+    expect(phone.locator("main p", has_text="likely to wear off around")).to_contain_text(
+        f"{wear_off:%b} {wear_off.day}, {wear_off.year}"
+    )
     looks_right(phone, "portal home")
 
     # ---------------------------------------------------------------- the invitation back

@@ -153,7 +153,7 @@ def test_a_patient_treated_before_finds_her_desk_forms_behind_the_folded_portal_
     )
     phone.goto(live_server.url + reverse("portal:me"))
     bar = phone.locator("header.topbar").bounding_box()
-    assert bar["height"] < 130, bar  # the menu folded (it took 230 px)
+    assert bar["height"] < 130, bar  # the menu folded beside "Sign out" (open, it takes 230 px)
     assert not phone.is_visible("nav[aria-label='Portal menu'] >> text=My forms")
     looks_right(phone, "the portal on a phone")
     phone.click("details.portal-menu summary")

@@ -64,7 +64,7 @@ def test_a_passkey_is_set_up_then_signs_in(browser, live_server, clinic, setting
     assert page.locator("ul.backup-codes li").count() == 10
     with page.expect_navigation():
         page.click("text=I have kept them, continue")
-    assert reverse("patients:search") in page.url
+    assert reverse("scheduling:calendar") in page.url  # the staff's home
     # Signed out and in again: the password, then the passkey.
     with page.expect_navigation():
         page.click("header .signout button")
@@ -72,7 +72,7 @@ def test_a_passkey_is_set_up_then_signs_in(browser, live_server, clinic, setting
     assert reverse("core:second-factor") in page.url
     page.wait_for_load_state("load")
     page.click("#passkey-verification-button")
-    page.wait_for_url(re.compile(r".*/staff/patients/.*"))
+    page.wait_for_url(re.compile(r".*/staff/calendar/.*"))
     assert AccessLog.objects.filter(
         object_type=Kind.SECOND_FACTOR, object_id=staff.user.pk, detail__method="passkey"
     ).exists()
