@@ -166,6 +166,8 @@ AXES_ENABLE_ADMIN = False  # a lock is lifted through core.lockout.unlock, which
 AXES_VERBOSE = False
 # Staff are signed out after this many quiet minutes (HIPAA's automatic logoff).
 IDLE_LOGOFF_MINUTES = env_int("IDLE_LOGOFF_MINUTES", 15, minimum=2, maximum=480)
+# A staff member's activity is noted in the session at most this often (core.idle).
+IDLE_NOTED_SECONDS = 30
 # A password reset link works once, for this long.
 PASSWORD_RESET_TIMEOUT = env_int("PASSWORD_RESET_MINUTES", 60, minimum=10) * 60
 

@@ -2,7 +2,6 @@
 
 from django.conf import settings
 
-from glabella.core import idle
 from glabella.core.access import actor_from_request
 from glabella.core.roles import Capability
 
@@ -15,6 +14,6 @@ def actor(request):
         "actor": who,
         "caps": {c.name: who.can(c) for c in Capability},
         "idle_logoff_minutes": settings.IDLE_LOGOFF_MINUTES,  # the staff pages' idle warning
-        "idle_noted_seconds": idle.REWRITE_AFTER_SECONDS,  # how often activity is noted
+        "idle_noted_seconds": settings.IDLE_NOTED_SECONDS,  # how often activity is noted
         "tablet_locked": locked,
     }

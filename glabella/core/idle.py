@@ -1,11 +1,12 @@
 """Idle logoff on staff pages (HIPAA's automatic logoff): a staff member quiet for longer than
 IDLE_LOGOFF_MINUTES is signed out at their next request and sent to sign in, told why.
 
-The session keeps the time of the last request (rewritten at most every 30 seconds, so a busy
-page does not write the session on every request). Every request a person makes counts: the
-project has no polling requests (a live search is someone typing). `static/core/idle.js` warns a
-minute before and then sends the page to sign-in. Patients' portal pages are not timed out:
-they show a patient their own records, on their own device (decision 0021).
+The session keeps the time of the last request (rewritten at most every IDLE_NOTED_SECONDS,
+30, so a busy page does not write the session on every request). Every request a person makes
+counts: the project has no polling requests (a live search is someone typing).
+`static/core/idle.js` warns a minute before and then sends the page to sign-in. Patients' portal
+pages are not timed out: they show a patient their own records, on their own device (decision
+0021).
 """
 
 from django.conf import settings
@@ -19,7 +20,6 @@ from django.utils import timezone
 from glabella.core.access import actor_from_request
 
 LAST_SEEN = "glabella_last_seen"
-REWRITE_AFTER_SECONDS = 30
 
 
 def idle_message(minutes: int) -> str:
@@ -38,14 +38,15 @@ class IdleLogoffMiddleware:
             now = timezone.now().timestamp()
             last = request.session.get(LAST_SEEN)
             minutes = settings.IDLE_LOGOFF_MINUTES
-            # Activity is noted at most every REWRITE_AFTER_SECONDS, so the quiet time counts
+            noted_every = settings.IDLE_NOTED_SECONDS
+            # Activity is noted at most every IDLE_NOTED_SECONDS, so the quiet time counts
             # from up to that much later than the last note: never a sign-out too early.
-            quiet = now - last - REWRITE_AFTER_SECONDS if isinstance(last, (int, float)) else 0
+            quiet = now - last - noted_every if isinstance(last, (int, float)) else 0
             if isinstance(last, (int, float)) and quiet > minutes * 60:
                 answer = self._sign_out(request, minutes)
                 if answer is not None:
                     return answer
-            elif not isinstance(last, (int, float)) or now - last >= REWRITE_AFTER_SECONDS:
+            elif not isinstance(last, (int, float)) or now - last >= noted_every:
                 request.session[LAST_SEEN] = now
         return self.get_response(request)
 
