@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "glabella.screening",
     "glabella.inventory",
     "glabella.treatments",
+    "glabella.billing",
     "glabella.aftercare",
     "glabella.outcomes",
     "glabella.portal",

@@ -74,8 +74,10 @@ def test_each_signal_reaches_its_listeners_in_installed_apps_order():
     assert receivers(signals.appointment_booked, Appointment) == [
         "glabella.screening.receivers.send_forms_link"
     ]
-    # aftercare before outcomes, as the hooks ran (outcomes reads none of aftercare's rows).
+    # billing, then aftercare before outcomes, as the hooks ran (outcomes reads none of
+    # aftercare's rows; billing reads only the record).
     assert receivers(treatment_signed, TreatmentRecord) == [
+        "glabella.billing.receivers.open_invoice",
         "glabella.aftercare.receivers.send_aftercare",
         "glabella.outcomes.receivers.refresh_forecast",
     ]

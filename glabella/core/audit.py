@@ -28,6 +28,10 @@ class Kind(StrEnum):
     CONDITION = "condition"
     MEDICATION = "medication"
     STAFF_NOTE = "staff-note"  # a staff member's free-text note on a patient
+    # billing
+    INVOICE = "invoice"
+    PAYMENT = "payment"
+    REFUND = "refund"
     # scheduling
     APPOINTMENT = "appointment"
     APPOINTMENT_LIST = "appointment-list"  # one patient's appointments, through the API

@@ -45,6 +45,11 @@ class Capability(StrEnum):
     SET_PROTOCOL = "treatments.set_protocol"  # the clinic's house doses
     # staff management (issue 18): the medical director grants the owner clinical access
     GRANT_CLINICAL_ACCESS = "clinic.grant_clinical_access"
+    # money (issue 20): the desk takes payments; refunds, prices and reports are the owner's
+    TAKE_PAYMENT = "billing.take_payment"  # invoices, checkout, payments (card last four)
+    REFUND = "billing.refund"
+    SET_PRICES = "billing.set_prices"  # prices, tax, promotion codes, packages, memberships
+    VIEW_REVENUE = "billing.view_revenue"  # the day's close and the money reports
 
 
 _FRONT_DESK = {
@@ -81,7 +86,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         }
     ),
     Role.INJECTOR: frozenset(_CLINICIAN | {Capability.SIGN_DECISION, Capability.CHART}),
-    Role.FRONT_DESK: frozenset(_FRONT_DESK),
+    Role.FRONT_DESK: frozenset(_FRONT_DESK | {Capability.TAKE_PAYMENT}),
 }
 
 

@@ -3,7 +3,7 @@ signals).
 
 Sent with `Signal.send` (never `send_robust`), the TreatmentRecord model as sender, so a
 receiver's exception propagates. Receivers connect in their own app's `receivers.py`, imported by
-its AppConfig.ready, and run in INSTALLED_APPS order (aftercare, then outcomes).
+its AppConfig.ready, and run in INSTALLED_APPS order (billing, aftercare, then outcomes).
 """
 
 from django.dispatch import Signal
@@ -14,6 +14,6 @@ treatment_signed = Signal()
 kwargs: `record` (the locked TreatmentRecord; `record.amends` is set for an amendment), `now`.
 Sent by `lock` inside its transaction, after the record and its audit entry are
 written, so what receivers write is committed with the record; a receiver that raises rolls the
-signing back (aftercare sends instructions and schedules check-ins; outcomes opens courses and
-refreshes the forecast).
+signing back (billing opens the invoice of the units charted; aftercare sends instructions and
+schedules check-ins; outcomes opens courses and refreshes the forecast).
 """
