@@ -104,8 +104,37 @@ def test_demo_data_charts_its_history_with_a_stock_ledger_that_adds_up(db):
         "at", "vial__lot__received_on", "vial__lot__expires_on", "vial__lot__location__time_zone"
     ):
         assert received <= drawn_at.astimezone(ZoneInfo(zone)).date() <= expires
+    # Money: every treatment of the history has a paid invoice whose units are the units
+    # charted, but the one seeded difference (fewer billed, with its reason).
+    from django.db.models import Sum
+
+    from glabella.billing.models import Invoice, InvoiceLine, Payment
+
+    invoices = Invoice.objects.filter(treatment__isnull=False)
+    assert invoices.count() == records and f"{records:,} invoices" in out
+    assert not invoices.exclude(status="finalized").exists()
+    charted = dict(
+        InjectionPoint.objects.values_list("record")
+        .annotate(s=Sum("units"))
+        .values_list("record", "s")
+    )
+    differ = []
+    for record_id, billed, said, reason in InvoiceLine.objects.filter(kind="units").values_list(
+        "invoice__treatment", "quantity", "charted_units", "reason"
+    ):
+        assert said == charted[record_id]
+        if billed != said:
+            differ.append((said - billed, bool(reason)))
+    assert differ == [(2, True)]
+    paid = dict(
+        Payment.objects.values_list("invoice").annotate(s=Sum("amount")).values_list("invoice", "s")
+    )
+    for invoice in invoices:
+        assert paid.get(invoice.pk, 0) == invoice.total
+    numbers = list(Invoice.objects.values_list("number", flat=True))
+    assert len(set(numbers)) == len(numbers)
     run("--patients", "120", "--seed", "5", "--quiet-logins")
-    assert TreatmentRecord.objects.count() == records
+    assert TreatmentRecord.objects.count() == records == Invoice.objects.count()
 
 
 def test_demo_data_follows_up_the_last_three_weeks_of_treatments(db):

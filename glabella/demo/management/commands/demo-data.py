@@ -13,6 +13,7 @@ from glabella.clinic.clock import local_today
 from glabella.core import audit
 from glabella.core.access import system_actor
 from glabella.demo.aftercare import load_demo_aftercare
+from glabella.demo.billing import load_demo_billing
 from glabella.demo.clinic import DEMO_PASSWORD, DEMO_TOTP_KEY, ensure_demo_clinic
 from glabella.demo.desk import load_demo_desk
 from glabella.demo.outcomes import load_demo_outcomes
@@ -99,13 +100,14 @@ class Command(BaseCommand):
         followed = load_demo_aftercare(timezone.now(), seed)
         forecast = load_demo_outcomes(timezone.now(), seed)
         load_demo_desk(timezone.now())
+        invoiced = load_demo_billing(local_today(location), seed)
         seconds = time.monotonic() - started
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo clinic ready: {location.organisation.name}, {location.name} "
                 f"({made:,} new synthetic patients of {patients:,}, {visits:,} appointments, "
                 f"{charted:,} charted treatments, {followed:,} check-in reports, "
-                f"{forecast:,} forecasts, "
+                f"{forecast:,} forecasts, {invoiced:,} invoices, "
                 f"{screened:,} candidacy decisions, seed {seed}, "
                 f"{seconds:.1f} s)."
             )
