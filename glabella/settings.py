@@ -325,8 +325,17 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 21 * 2**20
 # role that sees clinical data (the owner, the medical director, injectors); "all": every staff
 # role. Staff who set up a second factor of their own are asked for it whatever this says.
 TWO_FACTOR_FOR = env_choice("TWO_FACTOR_FOR", "clinical", {"clinical": "clinical", "all": "all"})
-# The name an authenticator app shows beside the six-digit code.
-OTP_TOTP_ISSUER = env_str("TWO_FACTOR_ISSUER", "glabella")
+
+
+def _clinic_name(device) -> str:
+    from glabella.core.brand import current  # read when a code is set up, not at start
+
+    return current().name
+
+
+# The name an authenticator app shows beside the six-digit code: TWO_FACTOR_ISSUER, else the
+# clinic's own name from its set-up.
+OTP_TOTP_ISSUER = env_str("TWO_FACTOR_ISSUER", "") or _clinic_name
 # Wrong codes: django-otp makes each device wait 1, 2, 4, 8... seconds (times this) after each.
 OTP_TOTP_THROTTLE_FACTOR = env_int("TWO_FACTOR_THROTTLE_FACTOR", 1, minimum=1)
 # Django admin never shows an app's key or its QR code: only its owner saw it, once, at set-up.

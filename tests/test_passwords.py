@@ -36,6 +36,8 @@ def test_a_reset_link_sets_a_new_password_once_and_ends_other_sessions(clinic, c
     asked = client.post(reverse("core:password-reset"), {"email": DESK})
     assert asked.status_code == 302 and asked["Location"] == reverse("core:password-reset-sent")
     assert mail.outbox[0].to == [DESK]
+    org = clinic.organisation  # from the clinic's sender, as its other emails
+    assert mail.outbox[0].from_email == f"{org.sender_name} <{org.sender_email}>"
     link = reset_link()
     form_page = client.get(link, follow=True)
     assert form_page.status_code == 200 and "new_password1" in form_page.content.decode()

@@ -265,7 +265,9 @@ def test_setting_up_an_app_round_trip_with_a_real_code(clinic):
     secret = re.search(r'<code id="app-secret">([A-Z2-7 ]+)</code>', page).group(1)
     assert 'src="data:image/svg+xml' in page  # the QR code is drawn here, not fetched
     setup = two_factor.app_setup(staff.user, b32decode(secret.replace(" ", "")).hex())
-    assert f"secret={secret.replace(' ', '')}" in setup.link and "issuer=glabella" in setup.link
+    assert f"secret={secret.replace(' ', '')}" in setup.link
+    assert "issuer=Conejo%20Aesthetic%20Medicine" in setup.link  # the clinic's own name
+    assert 'alt="QR code that adds your Conejo Aesthetic Medicine account' in page
     # The same secret until it is confirmed, however often the page is opened.
     assert secret in client.get(reverse("core:two-factor-app")).content.decode()
     before = AccessLog.objects.count()

@@ -10,7 +10,7 @@ from django.urls import reverse_lazy
 from django.utils.decorators import method_decorator
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from glabella.core import passwords, signing, tablet
+from glabella.core import brand, passwords, signing, tablet
 from glabella.core.access import actor_for, actor_from_request, client_ip
 from glabella.core.decorators import staff_page
 from glabella.core.forms import (
@@ -67,6 +67,10 @@ class PasswordResetView(auth_views.PasswordResetView):
     @property
     def extra_email_context(self):
         return {"site_url": settings.SITE_URL, "minutes": settings.PASSWORD_RESET_TIMEOUT // 60}
+
+    @property
+    def from_email(self) -> str:
+        return brand.current().from_email  # the clinic's sender, as its other emails
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), **self.extra_email_context}
