@@ -36,9 +36,13 @@ class PromotionForm(forms.Form):
 
 
 class CloseForm(forms.Form):
-    card = forms.CharField(label="Card: the terminal's batch total ($)", max_length=20)
-    cash = forms.CharField(label="Cash: counted in the drawer ($)", max_length=20)
-    gift_card = forms.CharField(label="Gift cards: the slips' total ($)", max_length=20)
+    card = forms.CharField(
+        label="Card: the terminal's batch total ($)", max_length=20, required=False
+    )
+    cash = forms.CharField(label="Cash: counted in the drawer ($)", max_length=20, required=False)
+    gift_card = forms.CharField(
+        label="Gift cards: the slips' total ($)", max_length=20, required=False
+    )
     note = forms.CharField(
         label="Note (needed when the counts differ)",
         max_length=500,
