@@ -138,13 +138,17 @@ def test_the_reconciliation_page_and_csv_list_the_difference(
 ):
     invoice = Invoice.objects.get(treatment=treated)
     invoices.set_units(actor_of("front_desk"), invoice, invoice.lines.get().pk, "22", "Touch-up")
+    stock.draw(
+        actor_of("injector"), treated.vial, "2", product="botox_cosmetic", patient=treated.patient
+    )
     owner = client_for("owner")
     url = reverse("close:reconciliation")
     query = {"location": clinic.slug, "start": clinic_today().isoformat()}
     page = owner.get(url, query)
     assert page.status_code == 200
-    assert b"1 difference" in page.content and b"Touch-up" in page.content
-    assert b"Grace" in page.content  # the treated patient is named with the treatment
+    assert b"2 differences" in page.content and b"Touch-up" in page.content
+    assert b"Grace Holloway, signed" in page.content  # the treatment names its patient
+    assert b"drawn or billed for Grace Holloway" in page.content  # so does the draw
     exported = owner.get(url, {**query, "format": "csv"})
     assert exported["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(exported.content.decode())))
@@ -156,12 +160,14 @@ def test_the_reconciliation_page_and_csv_list_the_difference(
         "Waste",
         "Agrees",
     ]
-    assert rows[1][1:4] == ["22", "20", "20"] and rows[1][5] == "No"
+    assert rows[1][1:4] == ["22", "20", "22"] and rows[1][5] == "No"
     header = rows.index(
         ["Difference", "Product", "Billed", "Charted", "Drawn", "Treatment signed", "Invoice"]
     )
     assert "2 units more billed than charted" in rows[header + 1][0]
     assert rows[header + 1][6] == "Open"
+    assert "no charted point" in rows[header + 2][0] and rows[header + 2][4] == "2"
+    assert len(rows) == header + 3
 
 
 def test_revenue_by_product_provider_and_month(priced, treated, clinic, actor_of, client_for):

@@ -174,6 +174,7 @@ def reconciliation(request):
             "difference": d,
             "treatment": found.treatments.get(d.treatment or ""),
             "invoice": found.invoices.get(d.invoice or ""),
+            "patient": found.patients.get(d.patient),
         }
         for d in found.result.differences
     ]

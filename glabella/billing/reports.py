@@ -198,6 +198,7 @@ class Reconciled:
     result: reconcile.Reconciliation
     treatments: dict[str, TreatmentRecord]
     invoices: dict[str, Invoice]
+    patients: dict[str, object]  # public id -> Patient, for the rows that name one
 
 
 def reconciliation(actor: Actor, location, period: Period) -> Reconciled:
@@ -279,7 +280,11 @@ def reconciliation(actor: Actor, location, period: Period) -> Reconciled:
         .distinct()
     )
     drawn = []
+    named = {str(r.patient.public_id): r.patient for r in records}
+    named.update({str(i.patient.public_id): i.patient for i in invoices.values()})
     for m in movements:
+        if m.patient_id:
+            named[str(m.patient.public_id)] = m.patient
         point = getattr(m, "point", None)
         record = point.record if point is not None else None
         original = None
@@ -308,7 +313,7 @@ def reconciliation(actor: Actor, location, period: Period) -> Reconciled:
         object_id=location.public_id,
         detail={"start": period.start.isoformat(), "end": period.end.isoformat()},
     )
-    return Reconciled(period, location, result, {keys[r.pk]: r for r in records}, invoices)
+    return Reconciled(period, location, result, {keys[r.pk]: r for r in records}, invoices, named)
 
 
 def reconciliation_csv(found: Reconciled) -> str:
