@@ -224,6 +224,13 @@ def test_the_desk_closes_the_day_on_its_page(invoice, clinic, client_for, actor_
     shown = desk.get(done["Location"])
     assert b"Batch short" in shown.content and b"-$10.00" in shown.content
     assert b"Record the close" not in shown.content
+    assert b"after it was closed" not in shown.content
+    # A payment recorded for the day after its close: the close keeps its figures, and says so.
+    pay(actor_of("front_desk"), invoice, at(day, 18), "card", "45.00")
+    later = desk.get(done["Location"])
+    assert b"after it was closed" in later.content
+    assert b"$245.00" in later.content  # today's takings for the day, in the total
+    assert DayClose.objects.get().takings_card == D("200.00")
 
     listed = client_for("owner").get(reverse("close:closes"))
     assert listed.status_code == 200 and b"Batch short" in listed.content
