@@ -17,6 +17,8 @@ urlpatterns = [
     path("", include("glabella.inventory.urls")),
     path("", include("glabella.aftercare.urls")),
     path("", include("glabella.portal.urls")),
+    path("staff/billing/prices/", include("glabella.billing.price_urls")),
+    path("staff/billing/", include("glabella.billing.close_urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

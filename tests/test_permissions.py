@@ -548,6 +548,19 @@ MATRIX = [
         {},
         page(STOCK_HANDLERS, ok=422),
     ),
+    # Money (issue 20): the owner's prices; the desk closes the day; the owner's reports.
+    ("prices:home", "get", {}, None, page({"owner"})),
+    ("prices:product", "post", {}, {}, page({"owner"}, ok=422)),
+    ("prices:sales-tax", "post", {"public_id": "<location>"}, {}, page({"owner"}, ok=422)),
+    ("prices:promotion-new", "get", {}, None, page({"owner"})),
+    ("prices:promotion-new", "post", {}, {}, page({"owner"}, ok=422)),
+    ("prices:promotion", "get", {"code": "NO-SUCH-CODE"}, None, page({"owner"}, ok=404)),
+    ("prices:promotion", "post", {"code": "NO-SUCH-CODE"}, {}, page({"owner"}, ok=404)),
+    ("close:day", "get", {}, None, page({"owner", "front_desk"})),
+    ("close:day", "post", {}, {}, page({"owner", "front_desk"}, ok=422)),
+    ("close:closes", "get", {}, None, page({"owner"})),
+    ("close:revenue", "get", {}, None, page({"owner"})),
+    ("close:reconciliation", "get", {}, None, page({"owner"})),
 ]
 
 

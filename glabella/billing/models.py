@@ -371,3 +371,67 @@ class Refund(models.Model):
 
     def __str__(self) -> str:
         return f"Refund {self.amount}"
+
+
+class DayCloseChanged(Exception):
+    """A recorded close never changes."""
+
+
+DAY_CLOSE_RULE = AccessRule(
+    staff={"view": Capability.TAKE_PAYMENT, "change": Capability.TAKE_PAYMENT},
+    patient_actions=frozenset(),
+)
+
+
+class DayClose(models.Model):
+    """The desk's close of one location's day: what the card terminal's batch and the cash
+    drawer (and the gift card slips) say, beside the takings the system holds for that day in
+    the location's zone (payments less refunds, by method), and the differences. Recorded once
+    and never changed."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    location = models.ForeignKey("clinic.Location", on_delete=models.PROTECT, related_name="+")
+    day = models.DateField()
+    counted_card = models.DecimalField(max_digits=10, decimal_places=2)
+    counted_cash = models.DecimalField(max_digits=10, decimal_places=2)
+    counted_gift_card = models.DecimalField(max_digits=10, decimal_places=2)
+    takings_card = models.DecimalField(max_digits=10, decimal_places=2)
+    takings_cash = models.DecimalField(max_digits=10, decimal_places=2)
+    takings_gift_card = models.DecimalField(max_digits=10, decimal_places=2)
+    # Takings by the methods nobody counts at the desk (online card, package units, membership
+    # credit): {method: "amount"}, shown beside the counts.
+    takings_other = models.JSONField(default=dict, blank=True)
+    difference_card = models.DecimalField(max_digits=10, decimal_places=2)
+    difference_cash = models.DecimalField(max_digits=10, decimal_places=2)
+    difference_gift_card = models.DecimalField(max_digits=10, decimal_places=2)
+    note = models.CharField(max_length=500, blank=True)
+    closed_by = models.ForeignKey("core.StaffMember", on_delete=models.PROTECT, related_name="+")
+    closed_at = models.DateTimeField(default=timezone.now)
+
+    objects = RestrictedQuerySet.as_manager()
+    access_rule = DAY_CLOSE_RULE
+
+    class Meta:
+        ordering = ["-day", "location"]
+        constraints = [
+            models.UniqueConstraint(fields=["location", "day"], name="one_close_a_day"),
+            models.CheckConstraint(
+                condition=Q(counted_card__gte=0, counted_cash__gte=0, counted_gift_card__gte=0),
+                name="day_close_counts_not_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.location} closed {self.day}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise DayCloseChanged("A recorded close never changes.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise DayCloseChanged("A recorded close is never deleted.")
+
+    @property
+    def has_difference(self) -> bool:
+        return any((self.difference_card, self.difference_cash, self.difference_gift_card))

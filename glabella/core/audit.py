@@ -32,6 +32,10 @@ class Kind(StrEnum):
     INVOICE = "invoice"
     PAYMENT = "payment"
     REFUND = "refund"
+    PRICES = "prices"  # a product's price, a location's sales tax or a promotion code set
+    DAY_CLOSE = "day-close"  # a location's day closed: counted against the takings
+    MONEY_REPORT = "money-report"  # revenue by product, provider or month
+    RECONCILIATION = "reconciliation"  # units billed, charted and drawn, and the differences
     # scheduling
     APPOINTMENT = "appointment"
     APPOINTMENT_LIST = "appointment-list"  # one patient's appointments, through the API

@@ -1,0 +1,356 @@
+"""The owner's money reports: revenue, units sold and the average price per unit by product, by
+provider (the treatment's injector) and by month, in the clinic's zone; and the reconciliation of
+units billed, charted and drawn (`reconcile.py` decides, this feeds it). Each has its CSV.
+
+Revenue is what finalized invoices charged, net of their discounts (shared over the lines in
+proportion to their amounts, as `money.totals` shares them for tax) and before tax; a voided or
+open invoice is no revenue. An invoice falls in the period and month of the day it was finalized,
+in its location's zone. Periods are bounded: `MAX_REPORT_DAYS` for revenue, `MAX_RECONCILE_DAYS`
+for the reconciliation.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Q
+
+from glabella.billing import money, reconcile
+from glabella.billing.close import day_bounds
+from glabella.billing.models import Invoice, InvoiceLine
+from glabella.catalogue.products import product_name
+from glabella.clinic.models import Location
+from glabella.core import audit, styles
+from glabella.core.access import Actor
+from glabella.core.bounds import day_in_range
+from glabella.core.errors import ValidationFailed
+from glabella.core.roles import Capability
+from glabella.core.text import csv_cell
+from glabella.inventory.models import Movement
+from glabella.patients.services import require_capability
+from glabella.treatments.models import InjectionPoint, TreatmentRecord
+
+MAX_REPORT_DAYS = 366
+MAX_RECONCILE_DAYS = 31
+ZERO = money.ZERO
+NO_PROVIDER = "Sold at the desk (no treatment)"
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date
+    end: date  # inclusive
+
+
+def parse_period(start: object, end: object, *, today: date, longest: int) -> Period:
+    """Two days from outside (ISO), in order, within the house's range, at most `longest` days
+    apart; a missing one is today (the end) or the start of the end's month (the start)."""
+    errors: dict[str, list[str]] = {}
+
+    def day(value, field, default):
+        text = str(value or "").strip()
+        if not text:
+            return default
+        try:
+            found = date.fromisoformat(text)
+        except ValueError:
+            errors[field] = ["Enter a date, such as 2026-12-01."]
+            return None
+        if not day_in_range(found):
+            errors[field] = ["Enter a date between 1900 and 2100."]
+            return None
+        return found
+
+    last = day(end, "end", today)
+    first = day(start, "start", (last or today).replace(day=1))
+    if first and last:
+        if first > last:
+            errors["end"] = ["The end comes on or after the start."]
+        elif (last - first).days + 1 > longest:
+            errors["end"] = [f"Choose at most {longest} days."]
+    if errors:
+        raise ValidationFailed(errors)
+    return Period(first, last)
+
+
+def _in_period(period: Period, field: str, location_field: str, locations) -> Q:
+    found = Q(pk__in=[])
+    for location in locations:
+        start, _ = day_bounds(location, period.start)
+        _, end = day_bounds(location, period.end)
+        found |= Q(**{f"{field}__gte": start, f"{field}__lt": end, location_field: location.pk})
+    return found
+
+
+def _locations(location) -> list[Location]:
+    return [location] if location is not None else list(Location.objects.order_by("id"))
+
+
+# ---------------------------------------------------------------- revenue
+
+
+@dataclass
+class Row:
+    key: str  # the product, the provider or the month (what the first column says)
+    label: str
+    invoices: int = 0
+    units: Decimal = ZERO
+    units_revenue: Decimal = ZERO
+    revenue: Decimal = ZERO
+
+    @property
+    def per_unit(self) -> Decimal | None:
+        return money.cents(self.units_revenue / self.units) if self.units else None
+
+
+def _net(line: InvoiceLine) -> Decimal:
+    """The line's amount less its share of the invoice's discounts."""
+    invoice = line.invoice
+    if line.amount <= 0 or invoice.charges <= 0:
+        return ZERO
+    return money.cents(line.amount - invoice.discounts * line.amount / invoice.charges)
+
+
+def _lines(period: Period, location):
+    locations = _locations(location)
+    return (
+        InvoiceLine.objects.filter(
+            invoice__status=Invoice.Status.FINALIZED,
+            kind__in=[InvoiceLine.Kind.UNITS, InvoiceLine.Kind.SERVICE],
+        )
+        .filter(_in_period(period, "invoice__finalized_at", "invoice__location", locations))
+        .select_related("invoice__location", "invoice__treatment__injector")
+        .order_by("invoice__finalized_at", "invoice_id", "position")
+    )
+
+
+def revenue(actor: Actor, by: str, period: Period, location=None) -> list[Row]:
+    """Revenue by `by` ("product", "provider" or "month")."""
+    require_capability(actor, Capability.VIEW_REVENUE, "see the money reports")
+    if by not in {"product", "provider", "month"}:
+        raise ValidationFailed({"by": ["Choose product, provider or month."]})
+    rows: dict[str, Row] = {}
+    seen: dict[str, set[int]] = defaultdict(set)
+    for line in _lines(period, location):
+        invoice = line.invoice
+        if by == "product":
+            if line.kind != InvoiceLine.Kind.UNITS:
+                continue
+            key, label = line.product, product_name(line.product)
+        elif by == "provider":
+            treatment = invoice.treatment
+            if treatment is not None:
+                key, label = str(treatment.injector.public_id), treatment.injector.full_name
+            else:
+                key, label = "", NO_PROVIDER
+        else:
+            month = invoice.finalized_at.astimezone(invoice.location.zone).date().replace(day=1)
+            key, label = month.isoformat(), f"{month:%B} {month.year}"
+        row = rows.setdefault(key, Row(key, label))
+        net = _net(line)
+        row.revenue += net
+        if line.kind == InvoiceLine.Kind.UNITS:
+            row.units += line.quantity
+            row.units_revenue += net
+        seen[key].add(invoice.pk)
+    for key, row in rows.items():
+        row.invoices = len(seen[key])
+    audit.record(
+        actor,
+        audit.Action.READ,
+        audit.Kind.MONEY_REPORT,
+        detail={"by": by, "start": period.start.isoformat(), "end": period.end.isoformat()},
+    )
+    ordered = sorted(rows.values(), key=lambda r: r.key if by == "month" else r.label)
+    return ordered
+
+
+def revenue_csv(by: str, rows: list[Row]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    first = {"product": "Product", "provider": "Provider", "month": "Month"}[by]
+    writer.writerow([first, "Invoices", "Units sold", "Revenue", "Average price per unit"])
+    for row in rows:
+        writer.writerow(
+            [
+                csv_cell(row.label),
+                row.invoices,
+                f"{row.units.normalize():f}",
+                f"{row.revenue:.2f}",
+                f"{row.per_unit:.2f}" if row.per_unit is not None else "",
+            ]
+        )
+    return out.getvalue()
+
+
+# ---------------------------------------------------------------- reconciliation
+
+
+@dataclass
+class Reconciled:
+    period: Period
+    location: Location
+    result: reconcile.Reconciliation
+    treatments: dict[str, TreatmentRecord]
+    invoices: dict[str, Invoice]
+    patients: dict[str, object]  # public id -> Patient, for the rows that name one
+
+
+def reconciliation(actor: Actor, location, period: Period) -> Reconciled:
+    """The plain rows of a location's days, read from the database and handed to the engine.
+
+    A signed treatment (not an amendment) belongs to the day it was signed; its invoice's lines
+    and the draws for its points and its amendments' points go with it, whenever they were
+    made. Units billed with no treatment, draws with no point and waste belong to their own day.
+    """
+    require_capability(actor, Capability.VIEW_REVENUE, "see the reconciliation")
+    start, _ = day_bounds(location, period.start)
+    _, end = day_bounds(location, period.end)
+    records = list(
+        TreatmentRecord.objects.filter(
+            status=TreatmentRecord.Status.LOCKED,
+            amends__isnull=True,
+            appointment__location=location,
+            locked_at__gte=start,
+            locked_at__lt=end,
+        ).select_related("patient", "injector")
+    )
+    keys = {r.pk: str(r.public_id) for r in records}
+    charted: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for point in InjectionPoint.objects.filter(record__in=records).only("record_id", "units"):
+        charted[point.record_id] += point.units
+    treatments = [
+        reconcile.Treatment(
+            keys[r.pk],
+            r.product,
+            charted[r.pk],
+            patient=str(r.patient.public_id),
+            label=r.get_product_display(),
+        )
+        for r in records
+    ]
+    lines = (
+        InvoiceLine.objects.filter(kind=InvoiceLine.Kind.UNITS)
+        .exclude(invoice__status=Invoice.Status.VOID)
+        .filter(
+            Q(invoice__treatment__in=records)
+            | Q(
+                invoice__treatment__isnull=True,
+                invoice__location=location,
+                invoice__created_at__gte=start,
+                invoice__created_at__lt=end,
+            )
+        )
+        .select_related("invoice__patient")
+    )
+    invoices: dict[str, Invoice] = {}
+    billed = []
+    for line in lines:
+        invoice = line.invoice
+        name = str(invoice.public_id)
+        invoices[name] = invoice
+        billed.append(
+            reconcile.Billed(
+                name,
+                line.product,
+                line.quantity,
+                keys.get(invoice.treatment_id) if invoice.treatment_id else None,
+                line.reason,
+                str(invoice.patient.public_id),
+            )
+        )
+    movements = (
+        Movement.objects.filter(kind__in=[Movement.Kind.DRAW, Movement.Kind.WASTE])
+        .filter(
+            Q(point__record__in=records)
+            | Q(point__record__amends__in=records)
+            | Q(
+                point__isnull=True,
+                vial__lot__location=location,
+                at__gte=start,
+                at__lt=end,
+            )
+        )
+        .select_related("vial__lot", "point__record", "patient")
+        .distinct()
+    )
+    drawn = []
+    named = {str(r.patient.public_id): r.patient for r in records}
+    named.update({str(i.patient.public_id): i.patient for i in invoices.values()})
+    for m in movements:
+        if m.patient_id:
+            named[str(m.patient.public_id)] = m.patient
+        point = getattr(m, "point", None)
+        record = point.record if point is not None else None
+        original = None
+        amendment = None
+        if record is not None:
+            original = keys.get(record.amends_id or record.pk)
+            amendment = str(record.public_id) if record.amends_id else None
+        drawn.append(
+            reconcile.Drawn(
+                str(m.pk),
+                m.vial.lot.product,
+                m.units,
+                "waste" if m.kind == Movement.Kind.WASTE else "draw",
+                original,
+                amendment,
+                str(m.patient.public_id) if m.patient_id else "",
+            )
+        )
+    result = reconcile.reconcile(treatments, billed, drawn)
+    patients = [t.patient for t in treatments] + [b.patient for b in billed]
+    patients += [d.patient for d in drawn if d.patient]
+    audit.record_listing(
+        actor,
+        audit.Kind.RECONCILIATION,
+        patients,
+        object_id=location.public_id,
+        detail={"start": period.start.isoformat(), "end": period.end.isoformat()},
+    )
+    return Reconciled(period, location, result, {keys[r.pk]: r for r in records}, invoices, named)
+
+
+def reconciliation_csv(found: Reconciled) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["Product", "Units billed", "Units charted", "Units drawn less waste", "Waste", "Agrees"]
+    )
+    for t in found.result.totals:
+        writer.writerow(
+            [
+                csv_cell(product_name(t.product)),
+                f"{t.billed.normalize():f}",
+                f"{t.charted.normalize():f}",
+                f"{t.drawn.normalize():f}",
+                f"{t.waste.normalize():f}",
+                "Yes" if t.agrees else "No",
+            ]
+        )
+    writer.writerow([])
+    writer.writerow(
+        ["Difference", "Product", "Billed", "Charted", "Drawn", "Treatment signed", "Invoice"]
+    )
+    zone = found.location.zone
+    for d in found.result.differences:
+        record = found.treatments.get(d.treatment or "")
+        invoice = found.invoices.get(d.invoice or "")
+        signed = styles.short_instant(record.locked_at, zone) if record is not None else ""
+        writer.writerow(
+            [
+                csv_cell(d.why),
+                csv_cell(product_name(d.product)),
+                f"{d.billed.normalize():f}",
+                f"{d.charted.normalize():f}",
+                f"{d.drawn.normalize():f}",
+                signed,
+                csv_cell(invoice.number or "Open") if invoice is not None else "",
+            ]
+        )
+    return out.getvalue()
