@@ -6,7 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from glabella.billing import invoices, money, payments
@@ -31,6 +31,7 @@ D = Decimal
 amounts = st.decimals(min_value=D("0.01"), max_value=D("5000"), places=2)
 
 
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])  # two cores, shared
 @given(
     charges=st.lists(st.tuples(amounts, st.booleans()), min_size=1, max_size=6),
     discounts=st.lists(amounts, max_size=3),
