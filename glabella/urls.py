@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("glabella.treatments.urls")),
     path("", include("glabella.inventory.urls")),
     path("", include("glabella.aftercare.urls")),
+    path("", include("glabella.billing.urls")),
     path("", include("glabella.portal.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
