@@ -355,3 +355,33 @@ def test_the_signed_chart_tells_the_injector_the_invoice_waits_at_the_desk(
     payments.take_payment(actor_of("front_desk"), waiting, method="cash", amount="10")
     page = client_for("injector").get(url).content.decode()
     assert "The desk has checked this treatment out." in page
+
+
+def test_the_record_and_the_checkout_list_run_a_fixed_number_of_queries(
+    client_for, waiting, actor_of, clinic
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from glabella.clinic.models import Service
+
+    desk = client_for("front_desk")
+    urls = [
+        reverse("patients:record", args=[waiting.patient.public_id]),
+        reverse("billing:checkout"),
+    ]
+
+    def count(url):
+        with CaptureQueriesContext(connection) as seen:
+            assert desk.get(url).status_code == 200
+        return len(seen)
+
+    [count(url) for url in urls]  # warm: the first request fills the caches
+    few = [count(url) for url in urls]
+    service = Service.objects.get(slug="consultation")
+    for i in range(4):
+        more = invoices.open_invoice(actor_of("front_desk"), waiting.patient, clinic)
+        invoices.add_service(actor_of("front_desk"), more, service)
+        if i % 2:
+            payments.take_payment(actor_of("front_desk"), more, method="cash", amount="1")
+    assert [count(url) for url in urls] == few
