@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from glabella.billing import invoices, payments
+from glabella.billing import invoices, payments, receipts
 from glabella.billing.models import (
     Invoice,
     InvoiceLine,
@@ -233,6 +233,16 @@ def test_the_owner_refunds_within_what_was_paid(client_for, waiting, actor_of):
     assert Refund.objects.get().amount == D("20.00")
     page = owner.get(reverse("billing:invoice", args=[waiting.public_id])).content.decode()
     assert "Bruising, goodwill" in page and "$20.00" in page
+    pdf = owner.get(reverse("billing:receipt", args=[waiting.public_id])).content
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Refunded" in text and "Bruising, goodwill" in text and "-$20.00" in text
+    owed = invoices.totals_of(Invoice.objects.get(pk=waiting.pk)).total - D("30.00")
+    assert f"${owed:,.2f}" in text.split("Balance due")[1]
+
+
+def test_the_receipt_prints_a_reward_s_accented_name_without_its_accent():
+    assert receipts.printable("Allē (Allergan Aesthetics)") == "Alle (Allergan Aesthetics)"
+    assert receipts.printable("Café Zoë") == "Café Zoë"  # both letters are in the PDF's set
 
 
 def test_voiding_an_open_invoice_with_a_reason(client_for, waiting):
