@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("glabella.treatments.urls")),
     path("", include("glabella.inventory.urls")),
     path("", include("glabella.aftercare.urls")),
+    path("", include("glabella.billing.urls")),
     path("", include("glabella.portal.urls")),
     path("staff/billing/prices/", include("glabella.billing.price_urls")),
     path("staff/billing/", include("glabella.billing.close_urls")),

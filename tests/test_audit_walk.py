@@ -26,6 +26,7 @@ from tests.test_permissions import (
     MATRIX,
     _resolve,
     _signed_photo_consent,
+    billing_objects,
     routes,
     stored_photo,
     waitlist_entry,
@@ -134,6 +135,7 @@ def demo_objects(patient, clinic) -> dict:
         "<movement>": durations.movement_token(movement),
         "<invitation>": invitations.token(invitation),
         "<clinical-photo>": stored_photo(patient, signed, injector, consent).public_id,
+        **billing_objects(patient, clinic),
     }
 
 

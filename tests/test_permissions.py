@@ -28,6 +28,7 @@ CLINICIANS = {"medical_director", "injector"}
 STOCK_HANDLERS = {"owner", "medical_director", "injector"}
 AUDITORS = {"owner", "medical_director"}
 SIGNERS = {"medical_director", "injector"}  # a candidacy decision is a clinician's act
+DESK = {"owner", "front_desk"}  # who takes payments; refunds are the owner's
 EVERYONE = set(PERSONAS)
 
 
@@ -56,6 +57,7 @@ PATIENT = {"public_id": "<patient>"}
 APPOINTMENT = {"public_id": "<appointment>"}
 FORMS = {"token": "<forms>"}
 TREATMENT = {"public_id": "<treatment>"}
+INVOICE = {"public_id": "<invoice>"}
 MATRIX = [
     (
         "core:home",
@@ -529,6 +531,14 @@ MATRIX = [
     ("treatments:protocol", "post", {}, {}, page({"medical_director"}, ok=422)),
     ("treatments:recall", "get", {"lot_id": "<lot>"}, None, page(CLINICIANS)),
     ("treatments:recall", "post", {"lot_id": "<lot>"}, {}, page(CLINICIANS, ok=302)),
+    # Checkout (issue 20): the desk's; clinicians and patients see no invoice; refunds the owner's.
+    ("billing:checkout", "get", {}, None, page(DESK)),
+    ("billing:invoice", "get", INVOICE, None, page(DESK)),
+    ("billing:invoice-action", "post", {**INVOICE, "action": "payment"}, {}, page(DESK, ok=422)),
+    ("billing:invoice-action", "post", {**INVOICE, "action": "void"}, {}, page(DESK, ok=422)),
+    ("billing:receipt", "get", {"public_id": "<paid-invoice>"}, None, page(DESK)),
+    ("billing:refund", "get", {"public_id": "<payment>"}, None, page({"owner"})),
+    ("billing:refund", "post", {"public_id": "<payment>"}, {}, page({"owner"}, ok=422)),
     ("inventory:stock", "get", {}, None, page(ALL_STAFF)),
     ("inventory:stock", "post", {}, {}, page(STOCK_HANDLERS, ok=422)),
     ("inventory:lot", "get", {"public_id": "<lot>"}, None, page(ALL_STAFF)),
@@ -743,6 +753,28 @@ def waitlist_entry(patient, clinic):
     )
 
 
+def billing_objects(patient, clinic) -> dict:
+    """An open invoice with a service on it, and another paid in part by cash (finalized)."""
+    from glabella.billing import invoices, payments
+    from glabella.clinic.models import Service
+    from glabella.core.access import actor_for
+    from glabella.core.models import StaffMember
+
+    desk = actor_for(StaffMember.objects.filter(role="front_desk").order_by("id").first().user)
+    service = Service.objects.get(slug="consultation")
+    made = []
+    for _ in range(2):
+        invoice = invoices.open_invoice(desk, patient, clinic)
+        invoices.add_service(desk, invoice, service)
+        made.append(invoice)
+    paid = payments.take_payment(desk, made[1], method="cash", amount="1.00")
+    return {
+        "<invoice>": made[0].public_id,
+        "<paid-invoice>": made[1].public_id,
+        "<payment>": paid.public_id,
+    }
+
+
 def _staff_objects() -> dict:
     from glabella.clinic.models import Service
     from glabella.core import tokens
@@ -787,6 +819,7 @@ def test_route_answers_each_persona(
         "<waitlist>": waitlist_entry(patient, clinic).public_id,
         **_treatment_objects(patient, clinic),
         **_staff_objects(),
+        **billing_objects(patient, clinic),
     }
     url = reverse(name, kwargs=_resolve(kwargs, objects))
     client = client_for(persona)

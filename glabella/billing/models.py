@@ -218,8 +218,10 @@ class Invoice(models.Model):
                 condition=Q(number__isnull=False),
                 name="invoice_number_once",
             ),
+            # A finalized invoice has its number; an open one, or one voided while open, none.
             models.CheckConstraint(
-                condition=Q(status="open") | Q(number__isnull=False, finalized_at__isnull=False),
+                condition=Q(status__in=["open", "void"])
+                | Q(number__isnull=False, finalized_at__isnull=False),
                 name="finalized_invoice_has_number",
             ),
             models.CheckConstraint(condition=Q(total__gte=0), name="invoice_total_not_negative"),

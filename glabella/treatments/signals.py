@@ -17,3 +17,11 @@ written, so what receivers write is committed with the record; a receiver that r
 signing back (billing opens the invoice of the units charted; aftercare sends instructions and
 schedules check-ins; outcomes opens courses and refreshes the forecast).
 """
+
+chart_notices = Signal()
+"""A treatment record's chart page is being drawn: what do you tell the clinician about it?
+
+kwargs: `actor` (the Actor looking), `record` (the TreatmentRecord). A receiver returns a short
+sentence for the page, or "" (billing says whether the invoice waits at the desk, never an
+amount). Read-only: a receiver writes nothing.
+"""

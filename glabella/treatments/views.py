@@ -37,6 +37,7 @@ from glabella.screening.decisions import offered_products
 from glabella.treatments import chart, chart_vials, charting, cosign, guard, verdict, vial_views
 from glabella.treatments.forms import AREA_CHOICES, DraftForm, PointFormSet
 from glabella.treatments.models import TreatmentRecord
+from glabella.treatments.signals import chart_notices
 
 
 def show(request, template, context, status=200, location=None):
@@ -370,6 +371,14 @@ def record(request, public_id):
         "may_chart": may_chart,
         **(vial_views.panel(current, menu=menu) if may_chart else {}),
         "may_amend": actor.can(Capability.CHART) and current.locked,
+        # What the apps above say about this record (billing: the invoice waits at the desk).
+        "notices": [
+            said
+            for _receiver, said in chart_notices.send(
+                sender=TreatmentRecord, actor=actor, record=current
+            )
+            if said
+        ],
         "area_choices": AREA_CHOICES,
         "pattern_areas": [
             (a.value, CHART_AREA_NAMES[a], _pattern_text(current.product, a))

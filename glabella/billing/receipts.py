@@ -1,0 +1,180 @@
+"""Receipts of a finalized invoice: the PDF (laid out with `core.pdf`: the clinic's name and
+phone in every page's footer, the invoice's number, its lines, tax, total, the payments with a
+card's last four, the refunds and the balance) and the email the desk queues through the
+outbox.
+
+The email carries the receipt's lines in its body and says the PDF is available from the
+clinic: the outbox keeps attachments as text (JSON), so a PDF is not attached (decision 0033).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import datetime
+
+from django.utils import timezone
+
+from glabella.billing import desk, invoices
+from glabella.billing.desk import InvoiceView
+from glabella.billing.models import Invoice, Payment
+from glabella.core import audit, brand, styles
+from glabella.core.access import Actor
+from glabella.core.db import write_transaction
+from glabella.core.errors import Conflict, ValidationFailed
+from glabella.core.pdf import MARGIN, PAGE_W, Pages, text_width, wrap
+from glabella.core.roles import Capability
+from glabella.messaging.models import Channel, Message
+from glabella.messaging.outbox import queue_message
+from glabella.patients.services import require_capability
+
+TOPIC = "receipt"
+RIGHT = PAGE_W - MARGIN
+
+
+def money_text(amount) -> str:
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(amount):,.2f}"
+
+
+def _quantity(value) -> str:
+    return f"{value.normalize():f}"
+
+
+def line_text(line) -> str:
+    if line.kind == "units":
+        return f"{line.description}: {_quantity(line.quantity)} at {money_text(line.unit_price)}"
+    if line.code:
+        return f"{line.description} (code {line.code})"
+    return line.description
+
+
+def payment_text(payment: Payment, zone) -> str:
+    how = payment.get_method_display()
+    if payment.method == Payment.Method.CARD:
+        how = f"Card ending {payment.card_last4}, authorization {payment.authorization}"
+    elif payment.method == Payment.Method.GIFT_CARD and payment.reference:
+        how = f"Gift card ending {payment.reference[-4:]}"
+    return f"{how}, {styles.instant(payment.taken_at, zone)}"
+
+
+def summary(view: InvoiceView, zone) -> list[tuple[str, str]]:
+    """The receipt as (label, amount) rows: what the PDF and the email both say."""
+    rows = [(line_text(line), money_text(line.amount)) for line in view.lines]
+    rows.append(("Subtotal", money_text(view.totals.charges)))
+    if view.totals.discounts:
+        rows.append(("Discounts", money_text(-view.totals.discounts)))
+    rows.append((f"Sales tax ({view.tax_percent}%)", money_text(view.totals.tax)))
+    rows.append(("Total", money_text(view.totals.total)))
+    for row in view.payments:
+        rows.append((f"Paid: {payment_text(row.payment, zone)}", money_text(row.payment.amount)))
+        for given in row.refunds:
+            when = styles.instant(given.refunded_at, zone)
+            rows.append((f"Refunded, {when}: {given.reason}", money_text(-given.amount)))
+    rows.append(("Balance due", money_text(view.balance)))
+    return rows
+
+
+def render_pdf(view: InvoiceView) -> bytes:
+    invoice = view.invoice
+    zone = invoice.location.zone
+    clinic = brand.current()
+    pages = Pages(f"Receipt {invoice.number}", f"Invoice {invoice.number}")
+    pages.text(printable(clinic.name), font="F2", size=12, gap=2)
+    pages.text(printable(invoice.location.name), size=9.5, gap=10)
+    pages.text(f"Receipt for invoice {invoice.number}", font="F2", size=16, gap=4)
+    patient = invoice.patient
+    pages.text(printable(f"Patient: {patient.given_name} {patient.family_name}"), size=10)
+    pages.text(f"Date: {styles.instant(invoice.finalized_at, zone)}", size=10, gap=12)
+    for label, amount in summary(view, zone):
+        strong = label in ("Total", "Balance due")
+        font = "F2" if strong else "F1"
+        pages.room(16)
+        lines = _fit(label, font, RIGHT - MARGIN - 90)
+        for n, text in enumerate(lines):
+            pages.room(14)
+            pages.y -= 14
+            pages.show(MARGIN, pages.y, text, font, 10)
+            if n == 0:
+                pages.show(RIGHT - text_width(amount, font, 10), pages.y, amount, font, 10)
+        if strong:
+            pages.y -= 4
+    note = invoices.settings_of(invoice.organisation).receipt_note
+    if note:
+        pages.y -= 10
+        pages.text(printable(note), size=9.5)
+    return pages.bytes()
+
+
+def _fit(text: str, font: str, width: float) -> list[str]:
+    return wrap(printable(text), font, 10, width)
+
+
+def printable(text: str) -> str:
+    """The text in the PDF's character set: a letter with a mark it lacks (the ē of Allē)
+    loses the mark rather than printing as "?"."""
+    out = []
+    for char in text:
+        try:
+            char.encode("cp1252")
+            out.append(char)
+        except UnicodeEncodeError:
+            out.append("".join(c for c in unicodedata.normalize("NFKD", char) if c.isascii()))
+    return "".join(out)
+
+
+def receipt_for(actor: Actor, invoice: Invoice) -> bytes:
+    """The PDF of a finalized invoice for the desk; its export logged."""
+    if invoice.status != Invoice.Status.FINALIZED:
+        raise Conflict("Only a finalized invoice has a receipt; take a payment first.")
+    view = desk.read_invoice(actor, invoice, audit.Action.EXPORT)
+    with timezone.override(invoice.location.zone):
+        return render_pdf(view)
+
+
+def email_body(view: InvoiceView) -> str:
+    invoice = view.invoice
+    zone = invoice.location.zone
+    clinic = brand.current()
+    rows = "\n".join(f"{label}: {amount}" for label, amount in summary(view, zone))
+    return (
+        f"Hello {invoice.patient.given_name},\n\n"
+        f"Here is your receipt from {clinic.name} for invoice {invoice.number} "
+        f"({styles.day(invoice.finalized_at, zone)}, {invoice.location.name}).\n\n"
+        f"{rows}\n\n"
+        "The receipt as a PDF is available from the clinic, and in your patient portal if you "
+        "have an account."
+    )
+
+
+def email_receipt(actor: Actor, invoice: Invoice, now: datetime | None = None) -> Message:
+    """Queues the receipt by email to the patient (the outbox sends it); logged."""
+    require_capability(actor, Capability.TAKE_PAYMENT, "send receipts")
+    if invoice.status != Invoice.Status.FINALIZED:
+        raise ValidationFailed({"invoice": ["Only a finalized invoice has a receipt to send."]})
+    patient = invoice.patient
+    if not patient.email:
+        raise ValidationFailed(
+            {"email": ["The patient has no email address on the record; add one first."]}
+        )
+    now = now or timezone.now()
+    view = desk.describe(invoice)
+    with write_transaction():
+        message = queue_message(
+            patient=patient,
+            channel=Channel.EMAIL,
+            to=patient.email,
+            topic=TOPIC,
+            subject=f"Your receipt from {brand.current().name}",
+            body=email_body(view),
+            about=f"invoice:{invoice.public_id}",
+            now=now,
+        )
+        audit.record_patient(
+            actor,
+            audit.Action.EXPORT,
+            patient,
+            object_type=audit.Kind.INVOICE,
+            object_id=invoice.public_id,
+            detail={"receipt": invoice.number, "sent": "email"},
+        )
+    return message
