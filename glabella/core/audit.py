@@ -32,6 +32,8 @@ class Kind(StrEnum):
     INVOICE = "invoice"
     PAYMENT = "payment"
     REFUND = "refund"
+    PACKAGE = "package"  # a prepaid package: sold, paid, redeemed, adjusted, expired
+    MEMBERSHIP = "membership"  # a membership: enrolled, renewed, credit spent, paused, cancelled
     # scheduling
     APPOINTMENT = "appointment"
     APPOINTMENT_LIST = "appointment-list"  # one patient's appointments, through the API
