@@ -88,7 +88,7 @@ def bought(desk, patient, clinic, plan) -> PatientPackage:
 def assert_ledger_adds_up(package: PatientPackage) -> None:
     package.refresh_from_db()
     assert package.balance == packages.ledger_sum(package)
-    entries = list(package.entries.order_by("at", "id"))
+    entries = list(package.entries.order_by("id"))  # the order they were written in
     if entries:
         assert entries[-1].balance_after == package.balance
 
@@ -652,3 +652,29 @@ def test_twenty_threads_redeeming_from_one_package_never_take_it_below_zero(clin
     assert Payment.objects.filter(method="package").count() == 12
     paid = [i for i in checkouts if invoices.balance_of(Invoice.objects.get(pk=i.pk)) == 0]
     assert len(paid) == 12
+
+
+# ---------------------------------------------------------------- the patient record
+
+
+def test_the_record_lists_her_packages_and_membership_for_the_desk_only(
+    client_for, priced, plan, club, desk, patient, clinic, other_patient
+):
+    from django.urls import reverse
+
+    package = bought(desk, patient, clinic, plan)
+    invoice = units_invoice(desk, patient, clinic, units="30")
+    packages.redeem(desk, invoice, package, invoice.lines.get().pk, "30")
+    memberships.enrol(desk, patient, club, clinic)
+    url = reverse("patients:record", args=[patient.public_id])
+    page = client_for("front_desk").get(url).content.decode()
+    assert "Packages and membership" in page
+    assert "Botox 100" in page and "70 of 100 units" in page
+    expires = package.expires_on
+    assert f"{expires:%b} {expires.day}, {expires.year}" in page
+    assert "Glow Club, a member since" in page and "$99.00 a month" in page
+    assert "Credit left: 10 units of BOTOX Cosmetic" in page
+    for persona in ("injector", "medical_director"):
+        assert "Packages and membership" not in client_for(persona).get(url).content.decode()
+    nothing = reverse("patients:record", args=[other_patient.public_id])
+    assert "Packages and membership" not in client_for("front_desk").get(nothing).content.decode()

@@ -220,7 +220,7 @@ def enrol(
     actor: Actor, patient, plan: MembershipPlan, location, now: datetime | None = None
 ) -> Membership:
     """Starts a membership today at `location`: the first month's credit and fee at once."""
-    require_capability(actor, Capability.TAKE_PAYMENT, "enrol members")
+    require_capability(actor, Capability.TAKE_PAYMENT, "enroll members")
     errors: dict[str, list[str]] = {}
     if plan is None or not plan.active:
         errors["plan"] = ["Choose one of the clinic's memberships."]

@@ -35,7 +35,7 @@ from glabella.billing.models import (
 from glabella.catalogue.products import PRODUCT_NAMES, Product
 from glabella.clinic.clock import local_today
 from glabella.core import audit
-from glabella.core.access import Actor
+from glabella.core.access import Actor, system_actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Conflict, ValidationFailed
 from glabella.core.roles import Capability
@@ -403,8 +403,6 @@ def adjust(
 def expire_due(now: datetime | None = None) -> int:
     """Active packages past their last day lapse: their balance goes out as an `expired` row.
     Returns how many (the scheduler runs it once a minute)."""
-    from glabella.core.access import system_actor
-
     now = now or timezone.now()
     actor = system_actor("package expiry")
     done = 0
