@@ -200,6 +200,8 @@ def test_every_app_registers_its_own_jobs_under_their_old_names():
         "duration_model_refit": "glabella.outcomes.refit",
         "invitations_sent": "glabella.outcomes.invitations",
         "licence_reminders": "glabella.clinic.apps",
+        "packages_expired": "glabella.billing.packages",
+        "memberships_renewed": "glabella.billing.memberships",
     }
 
 

@@ -9,6 +9,7 @@ invoice never changes (`models.InvoiceFinalized`); `payments.py` takes money and
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -21,10 +22,13 @@ from glabella.billing.models import (
     BillingSettings,
     Invoice,
     InvoiceLine,
+    Membership,
+    MembershipPlan,
     ProductPrice,
     Promotion,
     SalesTax,
 )
+from glabella.billing.signals import invoice_settled
 from glabella.catalogue.products import PRODUCT_NAMES, Product
 from glabella.core import audit
 from glabella.core.access import Actor
@@ -91,8 +95,48 @@ def tax_percent(location) -> Decimal:
     return found if found is not None else Decimal("0")
 
 
-def unit_price(organisation, product: str, *, member: bool = False) -> ProductPrice | None:
-    return ProductPrice.objects.filter(organisation=organisation, product=product).first()
+@dataclass(frozen=True)
+class UnitPrice:
+    """What a unit of `product` is charged at: the list price, or a member's price."""
+
+    product: str
+    per_unit: Decimal
+    taxable: bool
+    member: bool = False
+
+
+def member_plan(organisation, patient) -> MembershipPlan | None:
+    """The plan of the patient's active membership at the organisation (a paused or cancelled
+    one gives no member prices)."""
+    found = (
+        Membership.objects.filter(
+            patient=patient,
+            status=Membership.Status.ACTIVE,
+            plan__organisation=organisation,
+        )
+        .select_related("plan")
+        .first()
+    )
+    return found.plan if found else None
+
+
+def unit_price(
+    organisation, product: str, *, member: bool | MembershipPlan | None = False
+) -> UnitPrice | None:
+    """A unit's price (None: the owner has not priced the product). For a member (`member`
+    true, or the member's plan): the product's member price if it has one, else the plan's
+    percent off the list price, else the list price."""
+    price = ProductPrice.objects.filter(organisation=organisation, product=product).first()
+    if price is None:
+        return None
+    if not member:
+        return UnitPrice(product, price.per_unit, price.taxable)
+    if price.member_per_unit is not None:
+        return UnitPrice(product, price.member_per_unit, price.taxable, member=True)
+    if isinstance(member, MembershipPlan) and member.percent_off:
+        off = money.cents(price.per_unit * (100 - member.percent_off) / 100)
+        return UnitPrice(product, off, price.taxable, member=True)
+    return UnitPrice(product, price.per_unit, price.taxable)
 
 
 def lines_of(invoice: Invoice) -> list[InvoiceLine]:
@@ -127,6 +171,11 @@ def balance_of(invoice: Invoice) -> Decimal:
 # ---------------------------------------------------------------- opening
 
 
+def _units_label(product: str, price: UnitPrice | None) -> str:
+    label = f"{Product(product).label}, units"
+    return f"{label} (member price)" if price is not None and price.member else label
+
+
 def open_for_treatment(record, now: datetime | None = None) -> Invoice | None:
     """The invoice of a signed treatment: one line of the units charted, at the product's
     price (none when the product has no price yet: the desk adds it). An amendment opens none;
@@ -148,13 +197,15 @@ def open_for_treatment(record, now: datetime | None = None) -> Invoice | None:
             tax_percent=tax_percent(location),
             created_at=now or timezone.now(),
         )
-        price = unit_price(organisation, record.product)
+        price = unit_price(
+            organisation, record.product, member=member_plan(organisation, record.patient)
+        )
         if units > 0:
             InvoiceLine.objects.create(
                 invoice=invoice,
                 position=0,
                 kind=Kind.UNITS,
-                description=f"{Product(record.product).label}, units",
+                description=_units_label(record.product, price),
                 product=record.product,
                 quantity=units,
                 unit_price=price.per_unit if price else money.ZERO,
@@ -263,7 +314,11 @@ def add_units(actor: Actor, invoice: Invoice, product: object, quantity: object)
     if str(product) not in {str(p) for p in PRODUCT_NAMES}:
         raise ValidationFailed({"product": ["Choose a product from the list."]})
     units = parse_units(quantity)
-    price = unit_price(invoice.organisation, str(product))
+    price = unit_price(
+        invoice.organisation,
+        str(product),
+        member=member_plan(invoice.organisation, invoice.patient),
+    )
     if price is None:
         raise ValidationFailed({"product": ["This product has no price yet: the owner sets it."]})
     with write_transaction():
@@ -272,7 +327,7 @@ def add_units(actor: Actor, invoice: Invoice, product: object, quantity: object)
             invoice=current,
             position=_next_position(current),
             kind=Kind.UNITS,
-            description=f"{Product(str(product)).label}, units",
+            description=_units_label(str(product), price),
             product=str(product),
             quantity=units,
             unit_price=price.per_unit,
@@ -429,9 +484,13 @@ def finalize_locked(actor: Actor, current: Invoice, now: datetime) -> Invoice:
 
 def finalize(actor: Actor, invoice: Invoice, now: datetime | None = None) -> Invoice:
     require_capability(actor, Capability.TAKE_PAYMENT, "finalize invoices")
+    now = now or timezone.now()
     with write_transaction():
         current = _locked(invoice)
-        return finalize_locked(actor, current, now or timezone.now())
+        done = finalize_locked(actor, current, now)
+        if done.total == 0:  # nothing owed: settled as it is finalized
+            invoice_settled.send(sender=Invoice, invoice=done, now=now, actor=actor)
+        return done
 
 
 def void(actor: Actor, invoice: Invoice, reason: object) -> Invoice:

@@ -3,7 +3,8 @@
 An invoice is open while the desk builds it (lines change); the first payment, or the desk's
 "finalize", gives it a number and freezes it: a finalized invoice never changes, and a refund is
 a new row pointing at the payment it gives back. Amounts are Decimal with two places, in the
-organisation's currency; `money.py` does the arithmetic.
+organisation's currency; `money.py` does the arithmetic. Prepaid packages and memberships
+live in `prepaid_models.py`, imported here.
 """
 
 from __future__ import annotations
@@ -16,9 +17,37 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from glabella.billing.prepaid_models import (  # packages and memberships, kept apart for length
+    MAX_VALID_DAYS,
+    Membership,
+    MembershipEntry,
+    MembershipPlan,
+    PackageEntry,
+    PackagePlan,
+    PatientPackage,
+)
 from glabella.catalogue.products import PRODUCT_NAMES
 from glabella.core.access import AccessRule, RestrictedQuerySet
 from glabella.core.roles import Capability
+
+__all__ = [
+    "MAX_VALID_DAYS",
+    "BillingSettings",
+    "Invoice",
+    "InvoiceFinalized",
+    "InvoiceLine",
+    "Membership",
+    "MembershipEntry",
+    "MembershipPlan",
+    "PackageEntry",
+    "PackagePlan",
+    "PatientPackage",
+    "Payment",
+    "ProductPrice",
+    "Promotion",
+    "Refund",
+    "SalesTax",
+]
 
 # The desk takes payments and sees invoices; the owner sees reports; a patient sees her own.
 INVOICE_RULE = AccessRule(

@@ -4,8 +4,9 @@ A payment is taken at the desk by card on the clinic's own terminal (its last fo
 authorization code recorded, never the card number), in cash or by gift card, split across as
 many as the patient likes; never more than is owed. The first payment finalizes an open
 invoice. A refund gives back part or all of one payment, with a reason, never more than that
-payment less what it already gave back. Both run under the invoice's row lock, so two desks
-posting at once cannot overpay or over-refund.
+payment less what it already gave back (package units and membership credit go back to their
+balance as an adjustment with a reason, not as money). Both run under the invoice's row lock,
+so two desks posting at once cannot overpay or over-refund.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from glabella.billing import invoices, money
 from glabella.billing.models import Invoice, Payment, Refund
+from glabella.billing.signals import invoice_settled
 from glabella.core import audit
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
@@ -74,32 +76,61 @@ def take_payment(
     details = _details(method, card_last4, authorization, reference)
     now = now or timezone.now()
     with write_transaction():
-        current = Invoice.objects.select_for_update().get(pk=invoice.pk)
-        if current.status == Invoice.Status.VOID:
-            raise Conflict("This invoice was voided; it takes no payment.")
-        if current.is_open:
-            current = invoices.finalize_locked(actor, current, now)
+        current = locked_for_payment(actor, invoice, now)
         owed = invoices.balance_of(current)
         if owed <= 0:
             raise ValidationFailed({"amount": ["Nothing is owed on this invoice."]})
         if value > owed:
             raise ValidationFailed({"amount": [f"Only {owed:,.2f} is owed; take at most that."]})
-        payment = Payment.objects.create(
-            invoice=current,
-            method=method,
-            amount=value,
-            taken_by=actor.staff,
-            taken_at=now,
-            **details,
-        )
-        audit.record_patient(
-            actor,
-            audit.Action.CREATE,
-            current.patient,
-            object_type=audit.Kind.PAYMENT,
-            object_id=payment.public_id,
-            detail={"invoice": current.number, "method": method, "amount": str(value)},
-        )
+        payment = record_locked(actor, current, method, value, now, **details)
+    return payment
+
+
+def locked_for_payment(actor: Actor, invoice: Invoice, now: datetime) -> Invoice:
+    """The invoice's row, locked, finalized if it was open (the first payment finalizes);
+    inside the caller's write transaction. A voided invoice takes no payment."""
+    current = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if current.status == Invoice.Status.VOID:
+        raise Conflict("This invoice was voided; it takes no payment.")
+    if current.is_open:
+        current = invoices.finalize_locked(actor, current, now)
+    return current
+
+
+def record_locked(
+    actor: Actor,
+    current: Invoice,
+    method: str,
+    value,
+    now: datetime,
+    *,
+    card_last4: str = "",
+    authorization: str = "",
+    reference: str = "",
+) -> Payment:
+    """Records a payment on the locked, finalized invoice (the caller checked `value` against
+    what is owed), its access-log row, and announces the invoice settled when nothing is owed
+    any more. Package units and membership credit are paid this way too."""
+    payment = Payment.objects.create(
+        invoice=current,
+        method=method,
+        amount=value,
+        taken_by=actor.staff,
+        taken_at=now,
+        card_last4=card_last4,
+        authorization=authorization,
+        reference=reference,
+    )
+    audit.record_patient(
+        actor,
+        audit.Action.CREATE,
+        current.patient,
+        object_type=audit.Kind.PAYMENT,
+        object_id=payment.public_id,
+        detail={"invoice": current.number, "method": method, "amount": str(value)},
+    )
+    if invoices.balance_of(current) == 0:
+        invoice_settled.send(sender=Invoice, invoice=current, now=now, actor=actor)
     return payment
 
 
@@ -124,6 +155,15 @@ def refund(
         raise ValidationFailed({"reason": ["Say why the money is given back."]})
     if len(why) > invoices.REASON_MAX:
         raise ValidationFailed({"reason": [f"Use at most {invoices.REASON_MAX} characters."]})
+    if payment.method in (Method.PACKAGE, Method.MEMBERSHIP):
+        raise ValidationFailed(
+            {
+                "payment": [
+                    "Units paid from a package or membership go back to it as an adjustment, "
+                    "not as money."
+                ]
+            }
+        )
     with write_transaction():
         Invoice.objects.select_for_update().get(pk=payment.invoice_id)
         left = money.refundable(payment.amount, [refunded_on(payment)])

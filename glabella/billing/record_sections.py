@@ -1,16 +1,21 @@
-"""Billing's section of the patient record (patients' `record_sections`): the patient's latest
-invoices with their totals and what each still owes, linked to the desk's invoice page. Only for
-those who take payments (clinicians see no amounts). Four queries, whatever the history."""
+"""Billing's sections of the patient record (patients' `record_sections`), for whoever takes
+payments (clinicians see no amounts): her latest invoices with their totals and what each still
+owes, linked to the desk's invoice page (four queries, whatever the history); and her prepaid
+packages and membership with their balances (two queries; nothing when she holds neither)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from glabella.billing import desk
+from glabella.billing.models import Membership, PatientPackage
+from glabella.billing.packages import units_text
 from glabella.core.access import Actor
 from glabella.core.roles import Capability
 from glabella.patients.models import Patient
 from glabella.patients.sections import Section
+
+SHOWN = 10
 
 
 def invoices_section(actor: Actor, patient: Patient, now: datetime) -> Section | None:
@@ -24,3 +29,50 @@ def invoices_section(actor: Actor, patient: Patient, now: datetime) -> Section |
         template="billing/record_invoices.html",
         context={"rows": rows, "more": more},
     )
+
+
+def prepaid_section(actor: Actor, patient: Patient, now: datetime) -> Section | None:
+    if not actor.can(Capability.TAKE_PAYMENT):
+        return None
+    held = list(
+        PatientPackage.objects.restrict(actor, "view")
+        .filter(patient=patient)
+        .select_related("plan", "plan__service")
+        .order_by("-sold_at", "-id")[: SHOWN + 1]
+    )
+    membership = (
+        Membership.objects.restrict(actor, "view")
+        .filter(patient=patient)
+        .select_related("plan")
+        .order_by("-started_on", "-id")
+        .first()
+    )
+    if not held and membership is None:
+        return None
+    return Section(
+        key="prepaid",
+        title="Packages and membership",
+        order=15,
+        template="billing/record_prepaid.html",
+        context={
+            "packages": [_package(p) for p in held[:SHOWN]],
+            "more": len(held) > SHOWN,
+            "membership": membership,
+            "credit": units_text(membership.credit_balance) if membership else "",
+            "credit_product": membership.plan.get_credit_product_display() if membership else "",
+        },
+    )
+
+
+def _package(package: PatientPackage) -> dict:
+    plan = package.plan
+    what = plan.get_product_display() if plan.product else plan.service.name
+    return {
+        "name": plan.name,
+        "what": what,
+        "unit": "units" if plan.product else "visits",
+        "balance": units_text(package.balance),
+        "bought": units_text(package.units),
+        "status": package.get_status_display(),
+        "expires_on": package.expires_on,
+    }

@@ -36,6 +36,8 @@ class Kind(StrEnum):
     DAY_CLOSE = "day-close"  # a location's day closed: counted against the takings
     MONEY_REPORT = "money-report"  # revenue by product, provider or month
     RECONCILIATION = "reconciliation"  # units billed, charted and drawn, and the differences
+    PACKAGE = "package"  # a prepaid package: sold, paid, redeemed, adjusted, expired
+    MEMBERSHIP = "membership"  # a membership: enrolled, renewed, credit spent, paused, cancelled
     # scheduling
     APPOINTMENT = "appointment"
     APPOINTMENT_LIST = "appointment-list"  # one patient's appointments, through the API

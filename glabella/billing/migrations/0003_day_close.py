@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0001_initial'),
+        ('billing', '0002_packages_memberships'),
         ('clinic', '0005_setup_and_brand'),
         ('core', '0011_us_spelling'),
     ]
