@@ -10,6 +10,8 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from glabella.billing.models import (
     Invoice,
@@ -615,3 +617,52 @@ def test_one_payment_posted_by_many_threads_with_one_key_is_recorded_once(clinic
     assert IdempotentRequest.objects.filter(key="race-1").count() == 1
     invoice = Invoice.objects.get(public_id=found["id"])
     assert invoice.status == "finalized"
+
+
+# ---------------------------------------------------------------- anything typed, never a 500
+
+typed = st.one_of(
+    st.text(max_size=20),
+    st.from_regex(r"-?[0-9]{0,7}(\.[0-9]{0,4})?(e-?[0-9]{1,7})?", fullmatch=True),
+    st.sampled_from(["NaN", "-Infinity", "sNaN", "1e999999", "0.00", "$1,000.00", " 7 "]),
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(amount=typed, route=st.sampled_from(["take_payment", "add_discount", "add_units"]))
+def test_any_amount_or_quantity_typed_is_answered_on_its_field(desk, invoice, amount, route):
+    body = {
+        "take_payment": {"method": "cash", "amount": amount},
+        "add_discount": {"amount": amount},
+        "add_units": {"product": "botox_cosmetic", "quantity": amount},
+    }[route]
+    before = written()
+    response = post(desk, route, body, public_id=invoice["id"])
+    assert response.status_code in (200, 201, 409, 422), (body, response.content)
+    if response.status_code == 409:  # a payment taken earlier in the run finalized the invoice
+        assert Invoice.objects.get(public_id=invoice["id"]).status == "finalized"
+    if response.status_code in (409, 422):
+        fields = set(response.json()["error"]["fields"])
+        assert fields & {"amount", "quantity", "invoice"}, response.json()
+        assert written() == before
+
+
+def test_every_billing_write_declares_the_idempotency_key_and_amounts_as_strings():
+    from glabella.urls import api
+
+    spec = api.get_openapi_schema(path_prefix="/api")
+    writes = [
+        (path, method, operation)
+        for path, item in spec["paths"].items()
+        if path.startswith("/api/v1/billing/")
+        for method, operation in item.items()
+        if method in {"post", "delete"}
+    ]
+    assert len(writes) == 12
+    for path, method, operation in writes:
+        (header,) = [p for p in operation["parameters"] if p["in"] == "header"]
+        assert header["name"] == "Idempotency-Key" and header["required"] is False, (method, path)
+    payment = spec["components"]["schemas"]["PaymentIn"]["properties"]["amount"]
+    assert payment["type"] == "string"
