@@ -10,18 +10,36 @@ owner (TAKE_PAYMENT) see invoices and the card's last four digits; refunds are t
 """
 
 from datetime import datetime, time, timedelta
-from decimal import Decimal
 from typing import Annotated, Literal
 from uuid import UUID
 
 from django.db.models import Q
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from ninja import Field, Path, Query, Router, Schema
-from pydantic import ConfigDict
+from ninja import Path, Query, Router
 
-from glabella.billing import invoices, money, payments
-from glabella.billing.models import Invoice, InvoiceLine, Payment
+from glabella.billing import invoices, payments
+from glabella.billing.api_schemas import (
+    DiscountIn,
+    InvoiceOut,
+    InvoiceSummaryOut,
+    OpenIn,
+    PaymentIn,
+    PaymentOut,
+    ProductUnitsIn,
+    PromotionIn,
+    RefundIn,
+    RefundOut,
+    RewardIn,
+    ServiceIn,
+    UnitsIn,
+    VoidIn,
+    invoice_out,
+    payment_out,
+    refund_out,
+    summary,
+)
+from glabella.billing.models import Invoice, Payment
 from glabella.clinic.models import Location, Service
 from glabella.core.access import get_restricted_or_404
 from glabella.core.api import AUTH, api_actor, requires
@@ -41,196 +59,6 @@ DEFAULT_RANGE_DAYS = 31
 # A second post with the same key while the first is still running waits this long for its
 # answer (then 409), so two desks sending one payment both read the one answer.
 WAIT_SECONDS = 10.0
-
-AMOUNT_TEXT = 'A string of a decimal, to the cent, such as "120.00" (never a JSON number)'
-
-
-class Strict(Schema):
-    model_config = ConfigDict(extra="forbid")
-
-
-def amount_field(description: str = AMOUNT_TEXT):
-    return Field(..., min_length=1, max_length=20, description=description)
-
-
-# ---------------------------------------------------------------- answers
-
-
-class LineOut(Schema):
-    id: int = Field(description="The line's number on this invoice's routes")
-    position: int
-    kind: str
-    description: str
-    product: str
-    service: str | None = Field(description="The service's slug")
-    quantity: str
-    unit_price: str
-    amount: str = Field(description="Negative for a discount, a reward or a promotion")
-    taxable: bool
-    charted_units: str | None = Field(description="For charted product units: what was charted")
-    reason: str = Field(description="Why other units than charted are billed")
-    program: str
-    code: str
-
-
-class RefundOut(Schema):
-    id: UUID
-    payment: UUID
-    amount: str
-    reason: str
-    refunded_at: datetime
-    refunded_by: str | None
-
-
-class PaymentOut(Schema):
-    id: UUID
-    invoice: UUID
-    method: str
-    amount: str
-    card_last4: str
-    authorization: str
-    reference: str
-    taken_at: datetime
-    taken_by: str | None
-    refunded: str
-    refundable: str
-    refunds: list[RefundOut]
-
-
-class TotalsOut(Schema):
-    charges: str
-    discounts: str
-    tax: str
-    total: str
-
-
-class InvoiceSummaryOut(Schema):
-    id: UUID
-    number: str | None = Field(description="Given when the invoice is finalized")
-    status: str
-    currency: str
-    patient: UUID
-    patient_name: str
-    location: str = Field(description="The location's slug")
-    created_at: datetime
-    finalized_at: datetime | None
-    total: str
-    paid: str
-    refunded: str
-    balance: str = Field(description="What is still owed")
-
-
-class InvoiceOut(InvoiceSummaryOut):
-    appointment: UUID | None
-    treatment: UUID | None
-    tax_percent: str
-    totals: TotalsOut
-    lines: list[LineOut]
-    payments: list[PaymentOut]
-
-
-def _text(value: Decimal | None) -> str | None:
-    return None if value is None else f"{money.cents(value):.2f}"
-
-
-def _quantity(value: Decimal | None) -> str | None:
-    return None if value is None else f"{value.quantize(money.CENT):.2f}"
-
-
-def _refund_out(r) -> dict:
-    return {
-        "id": r.public_id,
-        "payment": r.payment.public_id,
-        "amount": _text(r.amount),
-        "reason": r.reason,
-        "refunded_at": r.refunded_at,
-        "refunded_by": r.refunded_by.full_name if r.refunded_by else None,
-    }
-
-
-def _payment_out(p: Payment) -> dict:
-    refunds = list(p.refunds.select_related("refunded_by", "payment").order_by("refunded_at"))
-    given = money.cents(sum((r.amount for r in refunds), money.ZERO))
-    return {
-        "id": p.public_id,
-        "invoice": p.invoice.public_id,
-        "method": p.method,
-        "amount": _text(p.amount),
-        "card_last4": p.card_last4,
-        "authorization": p.authorization,
-        "reference": p.reference,
-        "taken_at": p.taken_at,
-        "taken_by": p.taken_by.full_name if p.taken_by else None,
-        "refunded": _text(given),
-        "refundable": _text(money.refundable(p.amount, [given])),
-        "refunds": [_refund_out(r) for r in refunds],
-    }
-
-
-def _summary(invoice: Invoice, found: money.Totals) -> dict:
-    paid, refunded = invoices.paid_and_refunded(invoice)
-    return {
-        "id": invoice.public_id,
-        "number": invoice.number,
-        "status": invoice.status,
-        "currency": invoice.currency,
-        "patient": invoice.patient.public_id,
-        "patient_name": invoice.patient.full_name,
-        "location": invoice.location.slug,
-        "created_at": invoice.created_at,
-        "finalized_at": invoice.finalized_at,
-        "total": _text(found.total),
-        "paid": _text(paid),
-        "refunded": _text(refunded),
-        "balance": _text(money.balance(found.total, [paid], [refunded])),
-    }
-
-
-def _line_out(line: InvoiceLine) -> dict:
-    return {
-        "id": line.pk,
-        "position": line.position,
-        "kind": line.kind,
-        "description": line.description,
-        "product": line.product,
-        "service": line.service.slug if line.service_id else None,
-        "quantity": _quantity(line.quantity),
-        "unit_price": _text(line.unit_price),
-        "amount": _text(line.amount),
-        "taxable": line.taxable,
-        "charted_units": _quantity(line.charted_units),
-        "reason": line.reason,
-        "program": line.program,
-        "code": line.code,
-    }
-
-
-def invoice_out(invoice: Invoice) -> dict:
-    invoice = _fresh(invoice.pk)
-    lines = list(invoice.lines.select_related("service").order_by("position"))
-    found = invoices.totals_of(invoice, lines)
-    taken = invoice.payments.select_related("taken_by", "invoice").order_by("taken_at", "id")
-    return {
-        **_summary(invoice, found),
-        "appointment": invoice.appointment.public_id if invoice.appointment_id else None,
-        "treatment": invoice.treatment.public_id if invoice.treatment_id else None,
-        "tax_percent": f"{invoice.tax_percent:.3f}",
-        "totals": {
-            "charges": _text(found.charges),
-            "discounts": _text(found.discounts),
-            "tax": _text(found.tax),
-            "total": _text(found.total),
-        },
-        "lines": [_line_out(line) for line in lines],
-        "payments": [_payment_out(p) for p in taken],
-    }
-
-
-def _fresh(pk: int) -> Invoice:
-    return Invoice.objects.select_related("patient", "location", "appointment", "treatment").get(
-        pk=pk
-    )
-
 
 # ---------------------------------------------------------------- finding
 
@@ -323,7 +151,7 @@ def list_invoices(
     found = list(qs.select_related("patient", "location").order_by("-created_at", "-id")[:limit])
     answer = []
     for invoice in found:
-        answer.append(_summary(invoice, invoices.totals_of(invoice)))
+        answer.append(summary(invoice, invoices.totals_of(invoice)))
     for p in {i.patient for i in found}:
         record_patient(actor, Action.READ, p, object_type=Kind.INVOICE)
     return answer
@@ -344,49 +172,6 @@ def read_invoice(request: HttpRequest, public_id: UUID):
 
 
 # ---------------------------------------------------------------- building
-
-
-class OpenIn(Strict):
-    patient: UUID
-    location: str = Field(max_length=50, description="Location slug")
-    appointment: UUID | None = Field(None, description="The patient's visit it bills, if any")
-
-
-class UnitsIn(Strict):
-    quantity: str = Field(
-        ..., min_length=1, max_length=20, description='Units to bill, such as "18" or "0.5"'
-    )
-    reason: str = Field(
-        "", max_length=300, description="Needed when other units than charted are billed"
-    )
-
-
-class ServiceIn(Strict):
-    service: str = Field(max_length=50, description="The service's slug")
-
-
-class ProductUnitsIn(Strict):
-    product: str = Field(max_length=30, description="A product value, e.g. botox_cosmetic")
-    quantity: str = Field(..., min_length=1, max_length=20, description='Units, such as "20"')
-
-
-class DiscountIn(Strict):
-    amount: str = amount_field()
-    description: str = Field("", max_length=200)
-
-
-class RewardIn(Strict):
-    program: Literal["alle", "evolus", "aspire"]
-    code: str = Field(min_length=1, max_length=60, description="The code from the patient's app")
-    amount: str = amount_field()
-
-
-class PromotionIn(Strict):
-    code: str = Field(min_length=1, max_length=30)
-
-
-class VoidIn(Strict):
-    reason: str = Field(min_length=1, max_length=300)
 
 
 @router.post("/invoices", response={201: InvoiceOut}, auth=DESK, summary="Open an invoice")
@@ -583,21 +368,6 @@ def void(
 # ---------------------------------------------------------------- money
 
 
-class PaymentIn(Strict):
-    method: Literal["card", "cash", "gift_card"] = Field(
-        description="Card on the clinic's own terminal, cash or a gift card"
-    )
-    amount: str = amount_field()
-    card_last4: str = Field("", max_length=4, description="Card: the slip's last four digits")
-    authorization: str = Field("", max_length=40, description="Card: the slip's code")
-    reference: str = Field("", max_length=60, description="Gift card: its number")
-
-
-class RefundIn(Strict):
-    amount: str = amount_field()
-    reason: str = Field(min_length=1, max_length=300)
-
-
 @router.post(
     "/invoices/{public_id}/payments",
     response={201: PaymentOut},
@@ -626,7 +396,7 @@ def take_payment(
                 reference=payload.reference,
             )
         )
-        return 201, _payment_out(
+        return 201, payment_out(
             Payment.objects.select_related("invoice", "taken_by").get(pk=taken.pk)
         )
 
@@ -650,6 +420,6 @@ def refund_payment(
 
     def run():
         given = payments.refund(actor, payment, amount=payload.amount, reason=payload.reason)
-        return 201, _refund_out(given)
+        return 201, refund_out(given)
 
     return idempotent(request, run, wait_seconds=WAIT_SECONDS)
