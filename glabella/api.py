@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from glabella.aftercare.api import router as aftercare_router
+from glabella.billing.api import router as billing_router
 from glabella.clinic.api import router as clinic_router
 from glabella.core.api import AUTH, PublicApiThrottle, install_error_handlers
 from glabella.core.openapi import declare_errors
@@ -24,7 +25,7 @@ class GlabellaAPI(NinjaAPI):
 api = GlabellaAPI(
     title="glabella API",
     version="1",
-    description="Patients, clinic set-up, scheduling and candidacy screening for a "
+    description="Patients, clinic set-up, scheduling, candidacy screening and billing for a "
     "botulinum-toxin service. "
     "Authenticate with the "
     "browser session or an `Authorization: Bearer glb_...` token.",
@@ -41,3 +42,4 @@ api.add_router("/v1/screening", screening_router)
 api.add_router("/v1/treatments", treatments_router)
 api.add_router("/v1/aftercare", aftercare_router)
 api.add_router("/v1/outcomes", outcomes_router)
+api.add_router("/v1/billing", billing_router)

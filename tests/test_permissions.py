@@ -29,6 +29,7 @@ STOCK_HANDLERS = {"owner", "medical_director", "injector"}
 AUDITORS = {"owner", "medical_director"}
 SIGNERS = {"medical_director", "injector"}  # a candidacy decision is a clinician's act
 DESK = {"owner", "front_desk"}  # who takes payments; refunds are the owner's
+CASHIERS = DESK  # the API's invoices, payments and the card's last four
 EVERYONE = set(PERSONAS)
 
 
@@ -58,6 +59,9 @@ APPOINTMENT = {"public_id": "<appointment>"}
 FORMS = {"token": "<forms>"}
 TREATMENT = {"public_id": "<treatment>"}
 INVOICE = {"public_id": "<invoice>"}
+# The API's entries use their own invoice: charted units without a price yet (422s).
+API_INVOICE = {"public_id": "<api-invoice>"}
+INVOICE_LINE = {"public_id": "<api-invoice>", "line_id": "<invoice-line>"}
 MATRIX = [
     (
         "core:home",
@@ -411,6 +415,30 @@ MATRIX = [
         api(STOCK_HANDLERS, ok=422, denied=403),
     ),
     ("api:recall", "get", {"public_id": "<lot>"}, None, api(CLINICIANS, denied=403)),
+    # Money (issue 20): the desk and the owner see invoices and take payments; refunds are the
+    # owner's. A clinician or a patient is told 404 for an invoice (hidden), 403 at the door of
+    # the list and of every write. The MATRIX invoice is open with its charted units unpriced:
+    # it cannot be finalized, and the charted line cannot be removed (422).
+    ("api:list_invoices", "get", {}, None, api(CASHIERS, denied=403)),
+    ("api:read_invoice", "get", API_INVOICE, None, api(CASHIERS)),
+    ("api:open_invoice", "post", {}, {}, api(CASHIERS, ok=422, denied=403)),
+    ("api:set_line_units", "post", INVOICE_LINE, {}, api(CASHIERS, ok=422, denied=403)),
+    ("api:remove_line", "delete", INVOICE_LINE, {}, api(CASHIERS, ok=422, denied=403)),
+    ("api:add_service", "post", API_INVOICE, {}, api(CASHIERS, ok=422, denied=403)),
+    ("api:add_units", "post", API_INVOICE, {}, api(CASHIERS, ok=422, denied=403)),
+    ("api:add_discount", "post", API_INVOICE, {}, api(CASHIERS, ok=422, denied=403)),
+    ("api:add_reward", "post", API_INVOICE, {}, api(CASHIERS, ok=422, denied=403)),
+    ("api:apply_promotion", "post", API_INVOICE, {}, api(CASHIERS, ok=422, denied=403)),
+    ("api:finalize", "post", API_INVOICE, {}, api(CASHIERS, ok=422, denied=403)),
+    ("api:void", "post", API_INVOICE, {}, api(CASHIERS, ok=422, denied=403)),
+    ("api:take_payment", "post", API_INVOICE, {}, api(CASHIERS, ok=422, denied=403)),
+    (
+        "api:refund_payment",
+        "post",
+        {"public_id": "<api-payment>"},
+        {},
+        api({"owner"}, ok=422, denied=403),
+    ),
     ("treatments:day", "get", {}, None, page(CLINICIANS)),
     # Aftercare: the check-in opens with its link; the board is for clinicians.
     ("aftercare:check-in", "get", {"token": "<check-in>"}, None, public()),
@@ -791,6 +819,45 @@ def _staff_objects() -> dict:
     }
 
 
+def _billing_objects(patient, clinic) -> dict:
+    """An open invoice whose charted units have no price yet, and a payment on a finalized one
+    (rows written directly: the door is what is tested)."""
+    from decimal import Decimal
+
+    from glabella.billing.models import Invoice, InvoiceLine, Payment
+
+    invoice = Invoice.objects.create(
+        organisation=clinic.organisation, location=clinic, patient=patient
+    )
+    line = InvoiceLine.objects.create(
+        invoice=invoice,
+        position=0,
+        kind="units",
+        description="BOTOX Cosmetic, units",
+        product="botox_cosmetic",
+        quantity=Decimal("20"),
+        unit_price=Decimal("0"),
+        amount=Decimal("0"),
+        charted_units=Decimal("20"),
+    )
+    paid = Invoice.objects.create(
+        organisation=clinic.organisation,
+        location=clinic,
+        patient=patient,
+        status="finalized",
+        number="MATRIX-1",
+        finalized_at=timezone.now(),
+        charges=Decimal("50.00"),
+        total=Decimal("50.00"),
+    )
+    payment = Payment.objects.create(invoice=paid, method="cash", amount=Decimal("50.00"))
+    return {
+        "<api-invoice>": invoice.public_id,
+        "<invoice-line>": line.pk,
+        "<api-payment>": payment.public_id,
+    }
+
+
 @pytest.mark.parametrize("persona", PERSONAS)
 @pytest.mark.parametrize(
     ("name", "method", "kwargs", "body", "expected"), MATRIX, ids=[f"{m[0]}-{m[1]}" for m in MATRIX]
@@ -820,6 +887,7 @@ def test_route_answers_each_persona(
         **_treatment_objects(patient, clinic),
         **_staff_objects(),
         **billing_objects(patient, clinic),
+        **_billing_objects(patient, clinic),
     }
     url = reverse(name, kwargs=_resolve(kwargs, objects))
     client = client_for(persona)

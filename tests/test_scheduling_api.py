@@ -11,7 +11,7 @@ from django.utils import timezone
 from glabella.core.models import AccessLog
 from glabella.messaging.models import Message
 from glabella.patients.models import Patient
-from glabella.scheduling.models import Appointment
+from glabella.scheduling.models import Appointment, IdempotentRequest
 from glabella.scheduling.notices import manage_token
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -94,6 +94,21 @@ def test_a_retried_booking_with_the_same_idempotency_key_books_once(client_for, 
     )
     assert other.status_code == 422
     assert "Idempotency-Key" in other.json()["error"]["fields"]
+
+
+def test_a_retried_refusal_is_answered_as_the_first_time(client_for, patient):
+    """A booking refused (here: a time in the past) and retried with its key gets the same
+    refusal again, in the API's error shape, not a server error."""
+    client = client_for("front_desk")
+    payload = body(patient, next_weekday_at(10) - timedelta(days=30))
+    headers = {"HTTP_IDEMPOTENCY_KEY": "booking-refused"}
+    url = reverse("api:book")
+    first = client.post(url, payload, content_type="application/json", **headers)
+    again = client.post(url, payload, content_type="application/json", **headers)
+    assert first.status_code == again.status_code == 422
+    assert first.json() == again.json() and first.json()["error"]["fields"]
+    assert IdempotentRequest.objects.get(key="booking-refused").status_code == 422
+    assert not Appointment.objects.filter(patient=patient).exists()
 
 
 def test_a_lost_race_answers_409_with_alternatives(client_for, patient, other_patient):

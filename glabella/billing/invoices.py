@@ -52,12 +52,13 @@ def parse_amount(value: object, field: str, *, maximum: Decimal = money.MAX_AMOU
         raise ValidationFailed({field: ["Enter an amount, such as 120.00."]}) from None
     if not amount.is_finite():
         raise ValidationFailed({field: ["Enter an amount, such as 120.00."]})
-    if amount != amount.quantize(money.CENT):
-        raise ValidationFailed({field: ["Use at most two decimal places."]})
+    # The bounds first: quantizing 1e999999 to the cent raises rather than answers.
     if amount <= 0:
         raise ValidationFailed({field: ["Enter an amount above zero."]})
     if amount > maximum:
         raise ValidationFailed({field: [f"Enter at most {maximum:,.2f}."]})
+    if amount != amount.quantize(money.CENT):
+        raise ValidationFailed({field: ["Use at most two decimal places."]})
     return money.cents(amount)
 
 
@@ -68,10 +69,10 @@ def parse_units(value: object, field: str = "quantity") -> Decimal:
         raise ValidationFailed({field: ["Enter a number of units, such as 20."]}) from None
     if not units.is_finite() or units <= 0:
         raise ValidationFailed({field: ["Enter a number of units above zero."]})
-    if units != units.quantize(Decimal("0.01")):
-        raise ValidationFailed({field: ["Use at most two decimal places."]})
     if units > money.MAX_UNITS:
         raise ValidationFailed({field: [f"Enter at most {money.MAX_UNITS:,} units."]})
+    if units != units.quantize(Decimal("0.01")):
+        raise ValidationFailed({field: ["Use at most two decimal places."]})
     return units
 
 
@@ -493,14 +494,24 @@ def finalize(actor: Actor, invoice: Invoice, now: datetime | None = None) -> Inv
         return done
 
 
-def void(actor: Actor, invoice: Invoice, reason: object) -> Invoice:
-    """An open invoice that should not be paid (a treatment billed elsewhere); never deleted."""
+def void(actor: Actor, invoice: Invoice, reason: object, now: datetime | None = None) -> Invoice:
+    """An open invoice that should not be paid (a treatment billed elsewhere); never deleted.
+    It is closed with the next number, as a finalized one (the numbers have no gaps), and owes
+    nothing."""
     require_capability(actor, Capability.TAKE_PAYMENT, "void invoices")
     why = _reason(reason)
     if not why:
         raise ValidationFailed({"reason": ["Say why the invoice is voided."]})
+    now = now or timezone.now()
     with write_transaction():
         current = _locked(invoice)
-        Invoice.objects.filter(pk=current.pk).update(status=Invoice.Status.VOID)
-        _log(actor, current, audit.Action.UPDATE, voided=why)
+        billing = BillingSettings.objects.select_for_update().get(
+            pk=settings_of(current.organisation).pk
+        )
+        number = f"{now.year}-{billing.next_number:06d}"
+        BillingSettings.objects.filter(pk=billing.pk).update(next_number=F("next_number") + 1)
+        Invoice.objects.filter(pk=current.pk).update(
+            status=Invoice.Status.VOID, number=number, finalized_at=now, finalized_by=actor.staff
+        )
+        _log(actor, current, audit.Action.UPDATE, voided=why, number=number)
     return Invoice.objects.get(pk=current.pk)

@@ -5,29 +5,27 @@ booking for themselves. A POST that carries an `Idempotency-Key` header is answe
 with the same key and body gets the first answer again, never a second appointment.
 """
 
-import hashlib
-import json
 from datetime import date, datetime, timedelta
 from typing import Annotated
 from uuid import UUID
 
-from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Header, Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from glabella.clinic.models import Location, Room, Service
 from glabella.clinic.services import locations_serving
 from glabella.core.access import get_restricted_or_404
-from glabella.core.api import AUTH, api_actor, error_body, requires
+from glabella.core.api import AUTH, api_actor, requires
 from glabella.core.audit import Action, Kind, record_patient
 from glabella.core.bounds import Day, Instant
-from glabella.core.errors import Conflict, DomainError, ValidationFailed
+from glabella.core.errors import ValidationFailed
 from glabella.core.models import StaffMember
 from glabella.core.roles import Capability
 from glabella.patients.models import Patient
 from glabella.scheduling import bookings, search, treat_now, waitlist
-from glabella.scheduling.models import Appointment, IdempotentRequest
+from glabella.scheduling.idempotency import IdempotencyKey, idempotent
+from glabella.scheduling.models import Appointment
 
 router = Router(tags=["scheduling"])
 MAX_RANGE_DAYS = search.MAX_SEARCH_DAYS
@@ -225,61 +223,6 @@ def availability(
     }
 
 
-# ---------------------------------------------------------------- idempotency
-
-
-# Declared on the routes that honour it, so the spec says what `_idempotent` reads.
-IdempotencyKey = Annotated[
-    str | None,
-    Header(
-        alias="Idempotency-Key",
-        max_length=200,
-        description="Any unique text: a retry with the same key and body gets the first answer",
-    ),
-]
-
-
-def _idempotent(request: HttpRequest, run):
-    """Runs `run()` once per Idempotency-Key (per caller); replays the stored answer after."""
-    key = request.headers.get("Idempotency-Key", "").strip()
-    if not key:
-        return Status(*run())
-    if len(key) > 200:
-        raise ValidationFailed({"Idempotency-Key": ["Use at most 200 characters."]})
-    scope = f"user:{request.user.pk}"
-    fingerprint = hashlib.sha256(
-        request.method.encode() + request.path.encode() + request.body
-    ).hexdigest()
-    try:
-        with transaction.atomic():
-            held = IdempotentRequest.objects.create(
-                scope=scope, key=key, fingerprint=fingerprint, status_code=0, body={}
-            )
-    except IntegrityError:
-        earlier = IdempotentRequest.objects.get(scope=scope, key=key)
-        if earlier.fingerprint != fingerprint:
-            raise ValidationFailed(
-                {"Idempotency-Key": ["This key was used for a different request."]}
-            ) from None
-        if earlier.status_code == 0:
-            raise Conflict("A request with this Idempotency-Key is still being handled.") from None
-        return Status(earlier.status_code, earlier.body)
-    try:
-        status, body = run()
-    except DomainError as exc:
-        fields = exc.fields if isinstance(exc, ValidationFailed) else None
-        stored = error_body(exc.code, exc.message, fields, exc.extra)
-        IdempotentRequest.objects.filter(pk=held.pk).update(status_code=exc.status, body=stored)
-        raise
-    except Exception:
-        IdempotentRequest.objects.filter(pk=held.pk).delete()
-        raise
-    IdempotentRequest.objects.filter(pk=held.pk).update(
-        status_code=status, body=json.loads(json.dumps(body, default=str))
-    )
-    return Status(status, body)
-
-
 # ---------------------------------------------------------------- appointments
 
 
@@ -316,7 +259,7 @@ def book(request: HttpRequest, payload: BookIn, idempotency_key: IdempotencyKey 
         )
         return 201, AppointmentOut.of(appointment)
 
-    return _idempotent(request, run)
+    return idempotent(request, run)
 
 
 @router.get("/appointments", response=list[AppointmentOut], auth=AUTH, summary="Appointments")
@@ -379,7 +322,7 @@ def reschedule(
         )
         return 200, AppointmentOut.of(moved)
 
-    return _idempotent(request, run)
+    return idempotent(request, run)
 
 
 @router.post("/appointments/{public_id}/cancel", response=AppointmentOut, auth=AUTH)
