@@ -26,6 +26,7 @@ from tests.test_permissions import (
     MATRIX,
     _resolve,
     _signed_photo_consent,
+    api_billing_objects,
     billing_objects,
     routes,
     stored_photo,
@@ -136,6 +137,7 @@ def demo_objects(patient, clinic) -> dict:
         "<invitation>": invitations.token(invitation),
         "<clinical-photo>": stored_photo(patient, signed, injector, consent).public_id,
         **billing_objects(patient, clinic),
+        **api_billing_objects(patient, clinic),
     }
 
 

@@ -819,7 +819,7 @@ def _staff_objects() -> dict:
     }
 
 
-def _billing_objects(patient, clinic) -> dict:
+def api_billing_objects(patient, clinic) -> dict:
     """An open invoice whose charted units have no price yet, and a payment on a finalized one
     (rows written directly: the door is what is tested)."""
     from decimal import Decimal
@@ -887,7 +887,7 @@ def test_route_answers_each_persona(
         **_treatment_objects(patient, clinic),
         **_staff_objects(),
         **billing_objects(patient, clinic),
-        **_billing_objects(patient, clinic),
+        **api_billing_objects(patient, clinic),
     }
     url = reverse(name, kwargs=_resolve(kwargs, objects))
     client = client_for(persona)
