@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("glabella.inventory.urls")),
     path("", include("glabella.aftercare.urls")),
     path("", include("glabella.portal.urls")),
+    path("", include("glabella.billing.card_urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

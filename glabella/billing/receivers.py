@@ -1,14 +1,28 @@
 """What billing listens to.
 
 - treatments' `treatment_signed`: a signed treatment opens its invoice with the units charted.
+- scheduling's `booking_policy`: the clinic's cancellation policy on the booking pages (with
+  the deposit or saved card only while card payments are on).
+- scheduling's `payment_for_visit`: the confirmation page's deposit or card step (`cards.py`).
 """
 
 from django.dispatch import receiver
 
-from glabella.billing import invoices
+from glabella.billing import cards, invoices
+from glabella.scheduling.signals import booking_policy, payment_for_visit
 from glabella.treatments.signals import treatment_signed
 
 
 @receiver(treatment_signed, dispatch_uid="billing.open_invoice")
 def open_invoice(sender, record, now, **kwargs) -> None:
     invoices.open_for_treatment(record, now)
+
+
+@receiver(booking_policy, dispatch_uid="billing.booking_policy")
+def answer_booking_policy(sender, service, location, **kwargs) -> dict | None:
+    return cards.policy(service, location)
+
+
+@receiver(payment_for_visit, dispatch_uid="billing.payment_for_visit")
+def answer_payment_for_visit(sender, appointment, now, **kwargs) -> dict | None:
+    return cards.payment_step(appointment, now)

@@ -32,6 +32,9 @@ class Kind(StrEnum):
     INVOICE = "invoice"
     PAYMENT = "payment"
     REFUND = "refund"
+    SAVED_CARD = "saved-card"  # a card kept by the card provider for later charges
+    ONLINE_CHECKOUT = "online-checkout"  # a deposit or a card saved through the provider's page
+    FEE = "fee"  # a no-show or late-cancel fee charged to a saved card
     # scheduling
     APPOINTMENT = "appointment"
     APPOINTMENT_LIST = "appointment-list"  # one patient's appointments, through the API

@@ -1,0 +1,151 @@
+"""Card pages: the button on a booking's confirmation that sends the patient to Stripe
+Checkout, the page Stripe sends them back to, the webhook Stripe posts to, and the staff page
+that confirms and charges a no-show or late-cancel fee. Without keys every one answers 404."""
+
+from django.contrib import messages
+from django.core import signing
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect
+from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from glabella.billing import cards
+from glabella.billing.models import FeeCharge, SavedCard
+from glabella.core.access import client_ip, get_restricted_or_404
+from glabella.core.audit import Action, Kind, record_patient
+from glabella.core.decorators import staff_page
+from glabella.core.errors import DomainError, describe
+from glabella.core.pages import refusal_on
+from glabella.core.rendering import render_in
+from glabella.core.roles import Capability
+from glabella.scheduling import notices, online
+from glabella.scheduling.models import Appointment
+
+
+def _require_enabled() -> None:
+    if not cards.enabled():
+        raise Http404
+
+
+def _appointment_from_token(token: str) -> Appointment:
+    try:
+        public_id = notices.read_manage_token(token)
+    except signing.BadSignature:
+        raise Http404 from None
+    found = (
+        Appointment.objects.select_related("location__organisation", "service", "patient")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if found is None:
+        raise Http404
+    return found
+
+
+@require_POST
+def start(request, token):
+    """The confirmation page's button: a Checkout Session for the deposit or the card, then
+    a redirect to Stripe's page (303). A refusal goes back to the confirmation with its
+    message."""
+    _require_enabled()
+    appointment = _appointment_from_token(token)
+    actor = online.manage_actor(appointment, client_ip(request))
+    with refusal_on(kinds=(DomainError,)) as refused:
+        address = cards.start_checkout(actor, appointment, timezone.now())
+    if refused:
+        messages.error(request, describe(refused.error))
+        return redirect("scheduling:manage", token=token)
+    return _see_other(address)
+
+
+def _see_other(address: str) -> HttpResponse:
+    response = HttpResponse(status=303)
+    response["Location"] = address
+    return response
+
+
+@require_GET
+def checkout_return(request, public_id):
+    """Where Stripe sends the patient back: whether the deposit or card has reached us yet
+    (the webhook records it), and the way back to the booking."""
+    _require_enabled()
+    checkout = cards.checkout_of(public_id)
+    if checkout is None:
+        raise Http404
+    appointment = checkout.appointment
+    actor = online.manage_actor(appointment, client_ip(request))
+    record_patient(
+        actor,
+        Action.READ,
+        checkout.patient,
+        object_type=Kind.ONLINE_CHECKOUT,
+        object_id=checkout.public_id,
+    )
+    context = {
+        "checkout": checkout,
+        "appointment": appointment,
+        "manage_url": notices.manage_url(appointment),
+    }
+    return render_in(request, "billing/cards/return.html", context, appointment.location.zone)
+
+
+@csrf_exempt
+@require_POST
+def webhook(request):
+    """Stripe's events: verified by the Stripe-Signature header, each event applied once."""
+    _require_enabled()
+    try:
+        outcome = cards.handle_webhook(request.body, request.headers.get("Stripe-Signature"))
+    except cards.BadSignature:
+        return HttpResponseBadRequest("The signature does not verify.", content_type="text/plain")
+    return HttpResponse(outcome, content_type="text/plain")
+
+
+@staff_page(Capability.TAKE_PAYMENT)
+@require_http_methods(["GET", "POST"])
+def fee(request, public_id):
+    """A missed visit's or late cancellation's fee: the policy, the saved card, and a confirm
+    before it is charged; the charge's outcome (paid, or the bank's refusal) shown here."""
+    _require_enabled()
+    actor = request.actor
+    appointment = get_restricted_or_404(
+        Appointment.objects.select_related("location__organisation", "patient", "service"),
+        actor,
+        public_id=public_id,
+    )
+    status = 200
+    error = None
+    if request.method == "POST":
+        with refusal_on(kinds=(DomainError,)) as refused:
+            charged = cards.charge_fee(
+                actor, appointment, confirmed=request.POST.get("confirm") == "yes"
+            )
+        if not refused:
+            if charged.status == charged.Status.PAID:
+                messages.success(request, f"The fee of ${charged.amount:,.2f} is paid.")
+            else:
+                messages.error(request, f"The card was refused: {charged.message}")
+            return redirect("cards:fee", public_id=public_id)
+        status, error = refused.status, describe(refused.error)
+    else:
+        record_patient(
+            actor,
+            Action.READ,
+            appointment.patient,
+            object_type=Kind.FEE,
+            object_id=appointment.public_id,
+        )
+    due = cards.fee_due(appointment)
+    context = {
+        "appointment": appointment,
+        "due": due,
+        "reason_label": dict(FeeCharge.Reason.choices).get(due[0]) if due else "",
+        "card": SavedCard.objects.filter(patient=appointment.patient)
+        .exclude(payment_method_id="")
+        .first(),
+        "fees": cards.fees_of(appointment),
+        "policy": cards.policy(appointment.service, appointment.location),
+        "error": error,
+    }
+    return render_in(request, "billing/cards/fee.html", context, appointment.location.zone, status)

@@ -1,0 +1,600 @@
+"""Cards online with Stripe: the cancellation policy, a deposit or a saved card at online
+booking through Stripe Checkout (a redirect: no script of theirs on our pages), the verified
+webhook, and a no-show or late-cancel fee charged off-session after a staff member confirms it.
+
+Off until the clinic sets STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET: `enabled()` is False and
+nothing here shows or asks anything about cards. Calls to Stripe go through the official
+library's `StripeClient` (STRIPE_API_BASE points it at the tests' local server) and never run
+inside a database transaction: a row is written first (with the idempotency key the call
+carries), the call made, then its outcome written.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+import stripe
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from glabella.billing import invoices, money
+from glabella.billing.models import (
+    BillingSettings,
+    FeeCharge,
+    Invoice,
+    InvoiceLine,
+    OnlineCheckout,
+    Payment,
+    SavedCard,
+    StripeEvent,
+)
+from glabella.core import audit, styles
+from glabella.core.access import Actor, system_actor
+from glabella.core.db import write_transaction
+from glabella.core.errors import Conflict, ValidationFailed
+from glabella.core.roles import Capability
+from glabella.patients.services import require_capability
+from glabella.scheduling import notices
+from glabella.scheduling.models import Appointment, Status
+
+UNREACHABLE = (
+    "Card payments could not be reached just now; nothing was charged. Please try again in a "
+    "few minutes."
+)
+
+
+class BadSignature(Exception):
+    """A webhook whose Stripe-Signature does not verify (or whose body is no event)."""
+
+
+def enabled() -> bool:
+    return bool(settings.STRIPE_SECRET_KEY and settings.STRIPE_WEBHOOK_SECRET)
+
+
+def client() -> stripe.StripeClient:
+    base = {"api": settings.STRIPE_API_BASE} if settings.STRIPE_API_BASE else None
+    return stripe.StripeClient(
+        settings.STRIPE_SECRET_KEY, base_addresses=base, max_network_retries=1
+    )
+
+
+def to_cents(amount: Decimal) -> int:
+    return int(money.cents(amount) * 100)
+
+
+def from_cents(value: int) -> Decimal:
+    return money.cents(Decimal(int(value)) / 100)
+
+
+def billing_of(organisation) -> BillingSettings:
+    """The organisation's money settings, read only (unsaved defaults when it has none yet)."""
+    found = BillingSettings.objects.filter(organisation=organisation).first()
+    return found or BillingSettings(organisation=organisation)
+
+
+# ---------------------------------------------------------------- what patients are told
+
+
+def policy(service=None, location=None) -> dict | None:
+    """The clinic's cancellation policy as patients read it: its text, the fees it names, and
+    (only while card payments are on) what is asked by card at booking. None when the clinic
+    has written no policy and charges nothing."""
+    organisation = (location or service).organisation if (location or service) else None
+    if organisation is None:
+        return None
+    found = billing_of(organisation)
+    lines = []
+    hours = location.cancellation_window_hours if location is not None else None
+    if found.late_cancel_fee > 0:
+        within = f" within {hours} hours of the time" if hours else " at short notice"
+        lines.append(
+            f"Canceling{within} costs {found.currency} {found.late_cancel_fee:,.2f}."
+            if found.currency != "USD"
+            else f"Canceling{within} costs ${found.late_cancel_fee:,.2f}."
+        )
+    if found.no_show_fee > 0:
+        lines.append(f"Missing the visit without telling us costs ${found.no_show_fee:,.2f}.")
+    cards = []
+    if enabled():
+        if service is not None and asks_deposit(service, found):
+            cards.append(
+                f"A deposit of ${found.deposit_amount:,.2f}, paid by card after you book, holds "
+                "your time; it counts toward your visit."
+            )
+        if found.card_on_file:
+            cards.append(
+                "We ask for a card after you book; it is kept by our card processor and charged "
+                "only for a fee above, after a staff member confirms it."
+            )
+    if not found.cancellation_policy.strip() and not lines and not cards:
+        return None
+    return {"text": found.cancellation_policy.strip(), "fees": lines, "cards": cards}
+
+
+def asks_deposit(service, found: BillingSettings) -> bool:
+    return bool(service.deposit_required and found.deposit_amount > 0)
+
+
+def _completed(appointment, purpose) -> bool:
+    return OnlineCheckout.objects.filter(
+        appointment=appointment, purpose=purpose, status=OnlineCheckout.Status.COMPLETE
+    ).exists()
+
+
+def has_card(patient) -> bool:
+    return SavedCard.objects.filter(patient=patient).exclude(payment_method_id="").exists()
+
+
+def asked_of(appointment) -> str | None:
+    """What card step this booking asks (deposit or card), or None."""
+    if not enabled() or appointment.status != Status.BOOKED:
+        return None
+    found = billing_of(appointment.location.organisation)
+    if asks_deposit(appointment.service, found):
+        return OnlineCheckout.Purpose.DEPOSIT
+    if found.card_on_file:
+        return OnlineCheckout.Purpose.CARD
+    return None
+
+
+def payment_step(appointment, now: datetime) -> dict | None:
+    """The confirmation page's card step: a deposit to pay or a card to save (or done)."""
+    purpose = asked_of(appointment)
+    if purpose is None:
+        return None
+    found = billing_of(appointment.location.organisation)
+    action = reverse("cards:start", args=[notices.manage_token(appointment)])
+    if purpose == OnlineCheckout.Purpose.DEPOSIT:
+        done = _completed(appointment, purpose)
+        return {
+            "heading": "Your deposit is paid" if done else "Pay your deposit",
+            "text": (
+                f"We have your deposit of ${found.deposit_amount:,.2f}; it counts toward your "
+                "visit."
+                if done
+                else f"A deposit of ${found.deposit_amount:,.2f} holds your time. You pay it "
+                "on our card processor's secure page and come back here."
+            ),
+            "done": done,
+            "action": action,
+            "button": f"Pay the ${found.deposit_amount:,.2f} deposit",
+        }
+    done = has_card(appointment.patient)
+    return {
+        "heading": "Your card is saved" if done else "Save a card for your booking",
+        "text": (
+            "We have a card for your booking; it is charged only as our cancellation policy "
+            "says, after a staff member confirms it."
+            if done
+            else "Please save a card on our card processor's secure page. Nothing is charged "
+            "now; it is charged only as our cancellation policy says."
+        ),
+        "done": done,
+        "action": action,
+        "button": "Save a card",
+    }
+
+
+# ---------------------------------------------------------------- Stripe Checkout
+
+
+def _customer(actor: Actor, patient, api: stripe.StripeClient) -> SavedCard:
+    """The patient's Stripe customer, created once (the idempotency key is the patient's)."""
+    found = SavedCard.objects.filter(patient=patient).first()
+    if found is not None:
+        return found
+    customer = api.v1.customers.create(
+        params={
+            "name": f"{patient.given_name} {patient.family_name}".strip(),
+            "email": patient.email or None,
+            "metadata": {"glabella_patient": str(patient.public_id)},
+        },
+        options={"idempotency_key": f"glabella-customer-{patient.public_id}"},
+    )
+    with write_transaction():
+        card, _ = SavedCard.objects.get_or_create(
+            patient=patient, defaults={"customer_id": customer.id}
+        )
+        audit.record_patient(actor, audit.Action.CREATE, patient, object_type=audit.Kind.SAVED_CARD)
+    return card
+
+
+def start_checkout(actor: Actor, appointment: Appointment, now: datetime | None = None) -> str:
+    """Starts a Stripe Checkout Session for the booking's card step; returns the address of
+    Stripe's page to send the patient to."""
+    now = now or timezone.now()
+    purpose = asked_of(appointment)
+    if purpose is None:
+        raise ValidationFailed({"action": ["This booking asks for no card."]})
+    if purpose == OnlineCheckout.Purpose.DEPOSIT and _completed(appointment, purpose):
+        raise ValidationFailed({"action": ["Your deposit is already paid."]})
+    if purpose == OnlineCheckout.Purpose.CARD and has_card(appointment.patient):
+        raise ValidationFailed({"action": ["We already have a card for your booking."]})
+    found = billing_of(appointment.location.organisation)
+    api = client()
+    try:
+        customer = _customer(actor, appointment.patient, api)
+        with write_transaction():
+            checkout = OnlineCheckout.objects.create(
+                appointment=appointment,
+                patient=appointment.patient,
+                purpose=purpose,
+                amount=found.deposit_amount if purpose == "deposit" else money.ZERO,
+                currency=found.currency,
+                created_at=now,
+            )
+            audit.record_patient(
+                actor,
+                audit.Action.CREATE,
+                appointment.patient,
+                object_type=audit.Kind.ONLINE_CHECKOUT,
+                object_id=checkout.public_id,
+                detail={"purpose": purpose},
+            )
+        session = api.v1.checkout.sessions.create(
+            params=_session_params(checkout, customer, found),
+            options={"idempotency_key": f"glabella-checkout-{checkout.public_id}"},
+        )
+    except stripe.StripeError:
+        raise Conflict(UNREACHABLE) from None
+    OnlineCheckout.objects.filter(pk=checkout.pk).update(session_id=session.id)
+    return session.url
+
+
+def _session_params(checkout: OnlineCheckout, customer: SavedCard, found) -> dict:
+    appointment = checkout.appointment
+    site = settings.SITE_URL
+    metadata = {"glabella_checkout": str(checkout.public_id)}
+    params = {
+        "customer": customer.customer_id,
+        "client_reference_id": str(checkout.public_id),
+        "metadata": metadata,
+        "success_url": site + reverse("cards:return", args=[checkout.public_id]),
+        "cancel_url": notices.manage_url(appointment),
+    }
+    day = styles.day(appointment.starts_at, appointment.location.zone)
+    if checkout.purpose == OnlineCheckout.Purpose.DEPOSIT:
+        payment_data = {"metadata": metadata}
+        if found.card_on_file:
+            payment_data["setup_future_usage"] = "off_session"
+        params.update(
+            mode="payment",
+            line_items=[
+                {
+                    "price_data": {
+                        "currency": checkout.currency.lower(),
+                        "unit_amount": to_cents(checkout.amount),
+                        "product_data": {"name": f"Deposit for your visit on {day}"},
+                    },
+                    "quantity": 1,
+                }
+            ],
+            payment_intent_data=payment_data,
+        )
+    else:
+        params.update(
+            mode="setup",
+            currency=checkout.currency.lower(),
+            setup_intent_data={"metadata": metadata},
+        )
+    return params
+
+
+# ---------------------------------------------------------------- the webhook
+
+
+def handle_webhook(payload: bytes, signature: str | None) -> str:
+    """Verifies and applies one webhook delivery; returns what it did. A bad signature raises
+    BadSignature and writes nothing; an event already stored changes nothing."""
+    try:
+        event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
+    except (stripe.SignatureVerificationError, ValueError, UnicodeDecodeError):
+        raise BadSignature from None
+    if StripeEvent.objects.filter(event_id=event.id).exists():
+        return "replayed"
+    obj = event.data.object.to_dict()  # plain dicts from here on
+    details = None
+    if event.type in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+        details = _intent_details(obj)  # a call to Stripe, outside any transaction
+    try:
+        with write_transaction():
+            StripeEvent.objects.create(event_id=event.id, type=event.type)
+            outcome = _apply(event, obj, details)
+            StripeEvent.objects.filter(event_id=event.id).update(outcome=outcome[:200])
+    except IntegrityError:
+        return "replayed"  # another delivery of the same event won the race
+    return outcome
+
+
+def _intent_details(session) -> dict | None:
+    """The card behind a completed session: its payment or setup intent, with the payment
+    method expanded (brand, last four, expiry)."""
+    api = client()
+    options = {"expand": ["payment_method"]}
+    if session.get("mode") == "payment" and session.get("payment_intent"):
+        intent = api.v1.payment_intents.retrieve(session["payment_intent"], params=options)
+    elif session.get("mode") == "setup" and session.get("setup_intent"):
+        intent = api.v1.setup_intents.retrieve(session["setup_intent"], params=options)
+    else:
+        return None
+    intent = intent.to_dict()
+    method = intent.get("payment_method") or {}
+    if isinstance(method, str):  # not expanded
+        method = {"id": method}
+    card = method.get("card") or {}
+    return {
+        "intent_id": intent["id"],
+        "payment_method_id": method.get("id", ""),
+        "brand": card.get("brand", ""),
+        "last4": card.get("last4", ""),
+        "exp_month": card.get("exp_month"),
+        "exp_year": card.get("exp_year"),
+        "setup_future_usage": intent.get("setup_future_usage"),
+    }
+
+
+def _apply(event, obj, details) -> str:
+    if event.type == "checkout.session.expired":
+        changed = OnlineCheckout.objects.filter(
+            session_id=obj.get("id"), status=OnlineCheckout.Status.OPEN
+        ).update(status=OnlineCheckout.Status.EXPIRED)
+        return "expired" if changed else "nothing to expire"
+    if event.type not in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
+        return "not used"
+    checkout = (
+        OnlineCheckout.objects.select_for_update()
+        .select_related("appointment__location", "patient")
+        .filter(session_id=obj.get("id"))
+        .first()
+    )
+    if checkout is None:
+        return "unknown session"
+    if checkout.status == OnlineCheckout.Status.COMPLETE:
+        return "already complete"
+    actor = system_actor("card processor")
+    if checkout.purpose == OnlineCheckout.Purpose.DEPOSIT:
+        if obj.get("payment_status") != "paid":
+            return "not paid yet"
+        paid = from_cents(obj.get("amount_total") or 0)
+        if paid != checkout.amount or str(obj.get("currency", "")).upper() != checkout.currency:
+            return f"amount differs: {paid} {obj.get('currency')}"
+        payment = _record_deposit(actor, checkout, details or {}, event)
+        if details and details.get("setup_future_usage") == "off_session":
+            _save_card(actor, checkout.patient, obj.get("customer"), details)
+        OnlineCheckout.objects.filter(pk=checkout.pk).update(
+            status=OnlineCheckout.Status.COMPLETE, payment=payment, completed_at=timezone.now()
+        )
+        return "deposit recorded"
+    if not details or not details.get("payment_method_id"):
+        return "no card in the session"
+    _save_card(actor, checkout.patient, obj.get("customer"), details)
+    OnlineCheckout.objects.filter(pk=checkout.pk).update(
+        status=OnlineCheckout.Status.COMPLETE, completed_at=timezone.now()
+    )
+    return "card saved"
+
+
+def _save_card(actor: Actor, patient, customer_id, details: dict) -> None:
+    card = SavedCard.objects.select_for_update().filter(patient=patient).first()
+    if card is None:
+        card = SavedCard(patient=patient, customer_id=customer_id or "")
+    card.customer_id = customer_id or card.customer_id
+    card.payment_method_id = details["payment_method_id"]
+    card.brand = str(details.get("brand") or "")[:30]
+    card.last4 = str(details.get("last4") or "")[:4]
+    card.exp_month = details.get("exp_month")
+    card.exp_year = details.get("exp_year")
+    card.saved_at = timezone.now()
+    card.save()
+    audit.record_patient(
+        actor,
+        audit.Action.UPDATE,
+        patient,
+        object_type=audit.Kind.SAVED_CARD,
+        detail={"last4": card.last4},
+    )
+
+
+def _visit_invoice(actor: Actor, appointment, description: str, amount: Decimal, now) -> Invoice:
+    """A finalized invoice for the visit with one line (a deposit or a fee): inside a
+    transaction, paid at once by the caller."""
+    organisation = appointment.location.organisation
+    invoice = Invoice.objects.create(
+        organisation=organisation,
+        location=appointment.location,
+        patient=appointment.patient,
+        appointment=appointment,
+        currency=billing_of(organisation).currency,
+        created_at=now,
+    )
+    InvoiceLine.objects.create(
+        invoice=invoice,
+        position=0,
+        kind=InvoiceLine.Kind.SERVICE,
+        description=description,
+        quantity=Decimal("1"),
+        unit_price=amount,
+        amount=amount,
+    )
+    locked = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    return invoices.finalize_locked(actor, locked, now)
+
+
+def _online_payment(actor, invoice, amount, last4, reference, taken_by, now) -> Payment:
+    payment = Payment.objects.create(
+        invoice=invoice,
+        method=Payment.Method.ONLINE_CARD,
+        amount=amount,
+        card_last4=str(last4 or "")[:4],
+        reference=str(reference or "")[:60],
+        taken_by=taken_by,
+        taken_at=now,
+    )
+    audit.record_patient(
+        actor,
+        audit.Action.CREATE,
+        invoice.patient,
+        object_type=audit.Kind.PAYMENT,
+        object_id=payment.public_id,
+        detail={"invoice": invoice.number, "method": payment.method, "amount": str(amount)},
+    )
+    return payment
+
+
+def _record_deposit(actor, checkout: OnlineCheckout, details: dict, event) -> Payment:
+    now = timezone.now()
+    with transaction.atomic():
+        invoice = _visit_invoice(actor, checkout.appointment, "Deposit", checkout.amount, now)
+        return _online_payment(
+            actor,
+            invoice,
+            checkout.amount,
+            details.get("last4"),
+            details.get("intent_id") or event.id,
+            None,
+            now,
+        )
+
+
+def checkout_of(public_id) -> OnlineCheckout | None:
+    return (
+        OnlineCheckout.objects.select_related("appointment__location")
+        .filter(public_id=public_id)
+        .first()
+    )
+
+
+# ---------------------------------------------------------------- fees
+
+
+def fee_due(appointment: Appointment, now: datetime | None = None) -> tuple[str, Decimal] | None:
+    """The fee the clinic's policy names for this visit: a missed visit, or a cancellation by
+    the patient within the location's cancellation window; None when no fee applies."""
+    found = billing_of(appointment.location.organisation)
+    if appointment.status == Status.NO_SHOW and found.no_show_fee > 0:
+        return FeeCharge.Reason.NO_SHOW, found.no_show_fee
+    if (
+        appointment.status == Status.CANCELLED_BY_PATIENT
+        and appointment.cancelled_at is not None
+        and appointment.starts_at - appointment.cancelled_at
+        < timedelta(hours=appointment.location.cancellation_window_hours)
+        and found.late_cancel_fee > 0
+    ):
+        return FeeCharge.Reason.LATE_CANCEL, found.late_cancel_fee
+    return None
+
+
+def fees_of(appointment) -> list[FeeCharge]:
+    return list(FeeCharge.objects.filter(appointment=appointment).order_by("-confirmed_at", "-id"))
+
+
+def charge_fee(
+    actor: Actor, appointment: Appointment, *, confirmed: bool, now: datetime | None = None
+) -> FeeCharge:
+    """Charges the visit's fee to the patient's saved card, off-session, once a staff member
+    has confirmed it. Returns the FeeCharge: paid (with its payment) or refused (with the
+    bank's reason). A charge whose answer never came stays pending and is asked again with the
+    same idempotency key, so it is never taken twice."""
+    require_capability(actor, Capability.TAKE_PAYMENT, "charge fees")
+    if not enabled():
+        raise Conflict("Card payments are not set up.")
+    now = now or timezone.now()
+    due = fee_due(appointment, now)
+    if due is None:
+        raise ValidationFailed({"confirm": ["No fee applies to this visit."]})
+    if not confirmed:
+        raise ValidationFailed({"confirm": ["Tick the box to confirm the fee."]})
+    card = SavedCard.objects.filter(patient=appointment.patient).exclude(payment_method_id="")
+    card = card.first()
+    if card is None:
+        raise ValidationFailed({"confirm": ["The patient has no saved card."]})
+    reason, amount = due
+    try:
+        with write_transaction():
+            fee = (
+                FeeCharge.objects.select_for_update()
+                .filter(appointment=appointment, status__in=["pending", "paid"])
+                .first()
+            )
+            if fee is not None and fee.status == FeeCharge.Status.PAID:
+                raise ValidationFailed({"confirm": ["This visit's fee is already paid."]})
+            if fee is None:
+                fee = FeeCharge.objects.create(
+                    appointment=appointment,
+                    patient=appointment.patient,
+                    reason=reason,
+                    amount=amount,
+                    confirmed_by=actor.staff,
+                    confirmed_at=now,
+                )
+            audit.record_patient(
+                actor,
+                audit.Action.CREATE,
+                appointment.patient,
+                object_type=audit.Kind.FEE,
+                object_id=fee.public_id,
+                detail={"reason": reason, "amount": str(amount)},
+            )
+    except IntegrityError:
+        raise Conflict("Another staff member is charging this fee now.") from None
+    currency = billing_of(appointment.location.organisation).currency
+    try:
+        intent = client().v1.payment_intents.create(
+            params={
+                "amount": to_cents(fee.amount),
+                "currency": currency.lower(),
+                "customer": card.customer_id,
+                "payment_method": card.payment_method_id,
+                "off_session": True,
+                "confirm": True,
+                "description": fee.get_reason_display(),
+                "metadata": {"glabella_fee": str(fee.public_id)},
+            },
+            options={"idempotency_key": f"glabella-fee-{fee.public_id}"},
+        )
+    except stripe.CardError as error:
+        message = error.user_message or "The card was declined."
+        with write_transaction():
+            FeeCharge.objects.filter(pk=fee.pk).update(
+                status=FeeCharge.Status.REFUSED,
+                message=str(message)[:300],
+                payment_intent_id=_intent_of(error),
+            )
+            audit.record_patient(
+                actor,
+                audit.Action.UPDATE,
+                appointment.patient,
+                object_type=audit.Kind.FEE,
+                object_id=fee.public_id,
+                detail={"refused": str(getattr(error, "code", "") or "declined")},
+            )
+        return FeeCharge.objects.get(pk=fee.pk)
+    except stripe.StripeError:
+        raise Conflict(UNREACHABLE.replace("nothing was charged", "ask again")) from None
+    if intent.status != "succeeded":
+        with write_transaction():
+            FeeCharge.objects.filter(pk=fee.pk).update(
+                status=FeeCharge.Status.REFUSED,
+                payment_intent_id=intent.id,
+                message="The bank asks the patient to confirm this charge; ask them to pay "
+                "at the desk.",
+            )
+        return FeeCharge.objects.get(pk=fee.pk)
+    with write_transaction():
+        invoice = _visit_invoice(actor, appointment, fee.get_reason_display(), fee.amount, now)
+        payment = _online_payment(
+            actor, invoice, fee.amount, card.last4, intent.id, actor.staff, now
+        )
+        FeeCharge.objects.filter(pk=fee.pk).update(
+            status=FeeCharge.Status.PAID, payment=payment, payment_intent_id=intent.id
+        )
+    return FeeCharge.objects.get(pk=fee.pk)
+
+
+def _intent_of(error: stripe.StripeError) -> str:
+    body = error.json_body or {}
+    intent = (body.get("error") or {}).get("payment_intent") or {}
+    return str(intent.get("id", ""))[:255] if isinstance(intent, dict) else ""
