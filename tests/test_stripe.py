@@ -400,3 +400,18 @@ def test_the_policy_is_in_the_confirmation_and_the_reminders(clinic, patient, po
         assert "Our cancellation policy: " + POLICY in sent[topic]
         assert "costs $75.00" in sent[topic]
         assert "card" not in sent[topic].lower()
+
+
+def test_the_record_shows_the_card_and_the_fee_to_review(
+    client, client_for, clinic, patient, card_on_file, keys, settings
+):
+    appointment = future_appointment(patient, clinic, days=1)
+    _saved_card(client, keys, appointment)
+    type(appointment).objects.filter(pk=appointment.pk).update(status="no_show")
+    record = reverse("patients:record", args=[patient.public_id])
+    page = client_for("front_desk").get(record).content.decode()
+    assert "Visa card ending 4242" in page
+    assert reverse("cards:fee", args=[appointment.public_id]) in page
+    assert "ending 4242" not in client_for("injector").get(record).content.decode()
+    settings.STRIPE_SECRET_KEY = settings.STRIPE_WEBHOOK_SECRET = ""
+    assert "Card on file" not in client_for("front_desk").get(record).content.decode()

@@ -598,3 +598,38 @@ def _intent_of(error: stripe.StripeError) -> str:
     body = error.json_body or {}
     intent = (body.get("error") or {}).get("payment_intent") or {}
     return str(intent.get("id", ""))[:255] if isinstance(intent, dict) else ""
+
+
+# ---------------------------------------------------------------- the desk's view
+
+
+FEE_LOOKBACK_DAYS = 90
+
+
+def record_section(actor: Actor, patient, now: datetime):
+    """The patient record's "Card on file" section for the desk (TAKE_PAYMENT), only while
+    card payments are on: the saved card (brand, last four, expiry) and the visits of the last
+    90 days whose policy fee may be charged, each linking to its confirm page. Two queries."""
+    from glabella.patients.sections import Section
+
+    if not enabled() or not actor.can(Capability.TAKE_PAYMENT):
+        return None
+    card = SavedCard.objects.filter(patient=patient).exclude(payment_method_id="").first()
+    visits = (
+        Appointment.objects.filter(
+            patient=patient,
+            status__in=[Status.NO_SHOW, Status.CANCELLED_BY_PATIENT],
+            starts_at__gte=now - timedelta(days=FEE_LOOKBACK_DAYS),
+            starts_at__lte=now + timedelta(days=FEE_LOOKBACK_DAYS),
+        )
+        .select_related("location__organisation")
+        .order_by("-starts_at")
+    )
+    owed = [(visit, due) for visit in visits if (due := fee_due(visit, now)) is not None]
+    return Section(
+        key="card-on-file",
+        title="Card on file",
+        order=65,
+        template="billing/cards/record_section.html",
+        context={"card": card, "owed": owed},
+    )
