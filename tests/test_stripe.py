@@ -415,3 +415,39 @@ def test_the_record_shows_the_card_and_the_fee_to_review(
     assert "ending 4242" not in client_for("injector").get(record).content.decode()
     settings.STRIPE_SECRET_KEY = settings.STRIPE_WEBHOOK_SECRET = ""
     assert "Card on file" not in client_for("front_desk").get(record).content.decode()
+
+
+def test_a_fee_whose_answer_was_lost_is_settled_by_the_webhook(
+    client, client_for, clinic, patient, card_on_file, keys, settings
+):
+    appointment = future_appointment(patient, clinic, days=5)
+    _saved_card(client, keys, appointment)
+    type(appointment).objects.filter(pk=appointment.pk).update(status="no_show")
+    desk = client_for("front_desk")
+    url = reverse("cards:fee", args=[appointment.public_id])
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"  # the answer never comes
+    lost = desk.post(url, {"confirm": "yes"})
+    assert lost.status_code == 409
+    fee = FeeCharge.objects.get()
+    assert fee.status == "pending" and Payment.objects.count() == 0
+    # Stripe tells us later that the charge went through.
+    intent = {
+        "id": "pi_test_late",
+        "object": "payment_intent",
+        "amount": 7500,
+        "currency": "usd",
+        "status": "succeeded",
+        "metadata": {"glabella_fee": str(fee.public_id)},
+    }
+    payload = event_of("payment_intent.succeeded", intent)
+    assert post_event(client, payload, signed(payload)).content == b"fee recorded"
+    fee.refresh_from_db()
+    assert fee.status == "paid" and fee.payment.reference == "pi_test_late"
+    again = event_of("payment_intent.succeeded", intent)
+    assert post_event(client, again, signed(again)).content == b"fee already settled"
+    assert Payment.objects.count() == 1
+    # and the desk is told it is paid, not charged again
+    settings.STRIPE_API_BASE = keys.base
+    calls = len(keys.requests)
+    assert desk.post(url, {"confirm": "yes"}).status_code == 422
+    assert len(keys.requests) == calls

@@ -342,6 +342,8 @@ def _apply(event, obj, details) -> str:
             session_id=obj.get("id"), status=OnlineCheckout.Status.OPEN
         ).update(status=OnlineCheckout.Status.EXPIRED)
         return "expired" if changed else "nothing to expire"
+    if event.type == "payment_intent.succeeded":
+        return _fee_settled(obj)
     if event.type not in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
         return "not used"
     checkout = (
@@ -375,6 +377,51 @@ def _apply(event, obj, details) -> str:
         status=OnlineCheckout.Status.COMPLETE, completed_at=timezone.now()
     )
     return "card saved"
+
+
+def _fee_settled(intent: dict) -> str:
+    """A fee whose answer never reached the desk (left pending) is recorded when Stripe reports
+    its PaymentIntent succeeded; a fee already paid or refused is left as it is."""
+    fee_id = (intent.get("metadata") or {}).get("glabella_fee")
+    fee = (
+        FeeCharge.objects.select_for_update()
+        .select_related("appointment__location__organisation", "confirmed_by")
+        .filter(public_id=fee_id if _is_uuid(fee_id) else None)
+        .first()
+    )
+    if fee is None:
+        return "not used"
+    if fee.status != FeeCharge.Status.PENDING:
+        return "fee already settled"
+    if intent.get("amount") != to_cents(fee.amount):
+        return "amount differs"
+    actor = system_actor("card processor")
+    now = timezone.now()
+    card = SavedCard.objects.filter(patient_id=fee.patient_id).first()
+    invoice = _visit_invoice(actor, fee.appointment, fee.get_reason_display(), fee.amount, now)
+    payment = _online_payment(
+        actor,
+        invoice,
+        fee.amount,
+        card.last4 if card else "",
+        intent.get("id"),
+        fee.confirmed_by,
+        now,
+    )
+    FeeCharge.objects.filter(pk=fee.pk).update(
+        status=FeeCharge.Status.PAID, payment=payment, payment_intent_id=intent.get("id", "")
+    )
+    return "fee recorded"
+
+
+def _is_uuid(value) -> bool:
+    import uuid
+
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
 
 
 def _save_card(actor: Actor, patient, customer_id, details: dict) -> None:
