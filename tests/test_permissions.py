@@ -276,6 +276,8 @@ MATRIX = [
     ("cards:webhook", "post", {}, {}, public(404)),
     ("cards:fee", "get", APPOINTMENT, None, page({"owner", "front_desk"}, ok=404)),
     ("cards:fee", "post", APPOINTMENT, {}, page({"owner", "front_desk"}, ok=404)),
+    ("cards:policy", "get", {}, None, page({"owner"})),
+    ("cards:policy", "post", {}, {}, page({"owner"}, ok=422)),
     ("scheduling:calendar", "get", {}, None, page(ALL_STAFF)),
     ("scheduling:my-feed", "get", {}, None, page(ALL_STAFF)),
     ("scheduling:my-feed", "post", {}, {}, page(ALL_STAFF, ok=422)),

@@ -451,3 +451,93 @@ def test_a_fee_whose_answer_was_lost_is_settled_by_the_webhook(
     calls = len(keys.requests)
     assert desk.post(url, {"confirm": "yes"}).status_code == 422
     assert len(keys.requests) == calls
+
+
+def test_stripe_out_of_reach_at_the_webhook_is_503_and_stores_nothing(
+    client, clinic, patient, policy, keys, settings
+):
+    appointment = future_appointment(patient, clinic, days=5)
+    start_checkout(client, appointment)
+    completed = keys.complete(OnlineCheckout.objects.get().session_id)
+    payload = event_of("checkout.session.completed", completed)
+    settings.STRIPE_API_BASE = "http://127.0.0.1:9"
+    assert post_event(client, payload, signed(payload)).status_code == 503
+    assert counts() == (0, 0, 0, 0, 0)
+    settings.STRIPE_API_BASE = keys.base  # Stripe delivers it again: now it is applied
+    assert post_event(client, payload, signed(payload)).content == b"deposit recorded"
+
+
+def test_the_checkout_button_is_throttled(client, clinic, patient, policy, keys, settings):
+    settings.THROTTLE_EMAIL = (2, 600)
+    appointment = future_appointment(patient, clinic, days=5)
+    assert start_checkout(client, appointment).status_code == 303
+    assert start_checkout(client, appointment).status_code == 303
+    refused = start_checkout(client, appointment)
+    assert refused.status_code == 302
+    assert "Too many tries" in client.get(refused["Location"]).content.decode()
+    assert OnlineCheckout.objects.count() == 2
+
+
+# ---------------------------------------------------------------- the owner's policy page
+
+
+def test_the_owner_sets_the_policy(client_for, clinic):
+    owner = client_for("owner")
+    url = reverse("cards:policy")
+    page = owner.get(url).content.decode()
+    assert "Cancellation policy" in page
+    words = re.sub(r"<[^>]+>", " ", page.split("<main", 1)[-1]).lower()
+    assert "card" not in words and "deposit" not in words  # off without keys
+    saved = owner.post(
+        url,
+        {"cancellation_policy": POLICY, "late_cancel_fee": "40", "no_show_fee": "$75.00"},
+    )
+    assert saved.status_code == 302
+    found = settings_of(clinic.organisation)
+    assert (found.cancellation_policy, found.late_cancel_fee, found.no_show_fee) == (
+        POLICY,
+        Decimal("40.00"),
+        Decimal("75.00"),
+    )
+    assert AccessLog.objects.filter(object_type="cancellation-policy").count() == 1
+    assert client_for("front_desk").get(url).status_code == 403
+    assert client_for("injector").post(url, {}).status_code == 403
+
+
+@pytest.mark.parametrize(
+    "field,value,message",
+    [
+        ("late_cancel_fee", "-5", "above zero"),
+        ("no_show_fee", "abc", "Enter an amount"),
+        ("no_show_fee", "10000.01", "at most"),
+        ("late_cancel_fee", "", "0 for none"),
+        ("late_cancel_fee", "1.005", "two decimal places"),
+        ("cancellation_policy", "x" * 1001, "at most 1000"),
+    ],
+)
+def test_a_bad_policy_is_refused_on_its_field_and_writes_nothing(
+    client_for, clinic, field, value, message
+):
+    data = {"cancellation_policy": "", "late_cancel_fee": "0", "no_show_fee": "0"}
+    data[field] = value
+    answer = client_for("owner").post(reverse("cards:policy"), data)
+    assert answer.status_code == 422
+    assert message in answer.content.decode()
+    assert not settings_of(clinic.organisation).cancellation_policy
+    assert AccessLog.objects.filter(object_type="cancellation-policy").count() == 0
+
+
+def test_with_keys_the_owner_sets_the_deposit_and_card_on_file(client_for, clinic, keys):
+    answer = client_for("owner").post(
+        reverse("cards:policy"),
+        {
+            "cancellation_policy": "",
+            "late_cancel_fee": "0",
+            "no_show_fee": "0",
+            "deposit_amount": "50",
+            "card_on_file": "on",
+        },
+    )
+    assert answer.status_code == 302
+    found = settings_of(clinic.organisation)
+    assert found.deposit_amount == Decimal("50.00") and found.card_on_file

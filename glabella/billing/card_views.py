@@ -2,6 +2,7 @@
 Checkout, the page Stripe sends them back to, the webhook Stripe posts to, and the staff page
 that confirms and charges a no-show or late-cancel fee. Without keys every one answers 404."""
 
+from django import forms
 from django.contrib import messages
 from django.core import signing
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from glabella.billing import cards
 from glabella.billing.models import FeeCharge, SavedCard
+from glabella.clinic.models import Organisation
 from glabella.core.access import client_ip, get_restricted_or_404
 from glabella.core.audit import Action, Kind, record_patient
 from glabella.core.decorators import staff_page
@@ -99,6 +101,8 @@ def webhook(request):
         outcome = cards.handle_webhook(request.body, request.headers.get("Stripe-Signature"))
     except cards.BadSignature:
         return HttpResponseBadRequest("The signature does not verify.", content_type="text/plain")
+    except cards.Unavailable:  # nothing written: Stripe sends the event again later
+        return HttpResponse("Try again later.", status=503, content_type="text/plain")
     return HttpResponse(outcome, content_type="text/plain")
 
 
@@ -149,3 +153,64 @@ def fee(request, public_id):
         "error": error,
     }
     return render_in(request, "billing/cards/fee.html", context, appointment.location.zone, status)
+
+
+class PolicyForm(forms.Form):
+    """Parses types only; `cards.set_policy` decides what is allowed."""
+
+    cancellation_policy = forms.CharField(
+        label="Your cancellation policy, in your words",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "maxlength": cards.POLICY_MAX}),
+    )
+    late_cancel_fee = forms.CharField(
+        label="Fee for a late cancellation (0 for none)", required=False, max_length=20
+    )
+    no_show_fee = forms.CharField(
+        label="Fee for a missed visit (0 for none)", required=False, max_length=20
+    )
+    deposit_amount = forms.CharField(
+        label="Deposit for services that ask one, paid by card at online booking",
+        required=False,
+        max_length=20,
+    )
+    card_on_file = forms.BooleanField(
+        label="Ask every online booking to save a card", required=False
+    )
+
+    def __init__(self, *args, cards_on: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not cards_on:
+            del self.fields["deposit_amount"]
+            del self.fields["card_on_file"]
+
+
+@staff_page(Capability.SET_PRICES)
+@require_http_methods(["GET", "POST"])
+def policy(request):
+    """The owner's cancellation policy: shown at booking, in the confirmation and reminders."""
+    organisation = Organisation.objects.order_by("pk").first()
+    if organisation is None:
+        raise Http404
+    found = cards.billing_of(organisation)
+    cards_on = cards.enabled()
+    initial = {
+        "cancellation_policy": found.cancellation_policy,
+        "late_cancel_fee": found.late_cancel_fee,
+        "no_show_fee": found.no_show_fee,
+        "deposit_amount": found.deposit_amount,
+        "card_on_file": found.card_on_file,
+    }
+    status = 200
+    if request.method == "POST":
+        form = PolicyForm(request.POST, cards_on=cards_on)
+        form.is_valid()
+        with refusal_on(form) as refused:
+            cards.set_policy(request.actor, organisation, request.POST)
+        if not refused:
+            messages.success(request, "The cancellation policy is saved.")
+            return redirect("cards:policy")
+        status = refused.status
+    else:
+        form = PolicyForm(initial=initial, cards_on=cards_on)
+    return render_in(request, "billing/cards/policy.html", {"form": form}, None, status)

@@ -31,7 +31,7 @@ from glabella.billing.models import (
     SavedCard,
     StripeEvent,
 )
-from glabella.core import audit, styles
+from glabella.core import audit, styles, throttle
 from glabella.core.access import Actor, system_actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Conflict, ValidationFailed
@@ -48,6 +48,10 @@ UNREACHABLE = (
 
 class BadSignature(Exception):
     """A webhook whose Stripe-Signature does not verify (or whose body is no event)."""
+
+
+class Unavailable(Exception):
+    """Stripe could not be asked what a verified event needs; Stripe delivers it again."""
 
 
 def enabled() -> bool:
@@ -90,19 +94,17 @@ def policy(service=None, location=None) -> dict | None:
     hours = location.cancellation_window_hours if location is not None else None
     if found.late_cancel_fee > 0:
         within = f" within {hours} hours of the time" if hours else " at short notice"
-        lines.append(
-            f"Canceling{within} costs {found.currency} {found.late_cancel_fee:,.2f}."
-            if found.currency != "USD"
-            else f"Canceling{within} costs ${found.late_cancel_fee:,.2f}."
-        )
+        lines.append(f"Canceling{within} costs {_money(found, found.late_cancel_fee)}.")
     if found.no_show_fee > 0:
-        lines.append(f"Missing the visit without telling us costs ${found.no_show_fee:,.2f}.")
+        lines.append(
+            f"Missing the visit without telling us costs {_money(found, found.no_show_fee)}."
+        )
     cards = []
     if enabled():
         if service is not None and asks_deposit(service, found):
             cards.append(
-                f"A deposit of ${found.deposit_amount:,.2f}, paid by card after you book, holds "
-                "your time; it counts toward your visit."
+                f"A deposit of {_money(found, found.deposit_amount)}, paid by card after you "
+                "book, holds your time; it counts toward your visit."
             )
         if found.card_on_file:
             cards.append(
@@ -112,6 +114,11 @@ def policy(service=None, location=None) -> dict | None:
     if not found.cancellation_policy.strip() and not lines and not cards:
         return None
     return {"text": found.cancellation_policy.strip(), "fees": lines, "cards": cards}
+
+
+def _money(found: BillingSettings, amount: Decimal) -> str:
+    """An amount as patients read it: $75.00, or the currency's code before it."""
+    return f"${amount:,.2f}" if found.currency == "USD" else f"{found.currency} {amount:,.2f}"
 
 
 def asks_deposit(service, found: BillingSettings) -> bool:
@@ -152,15 +159,15 @@ def payment_step(appointment, now: datetime) -> dict | None:
         return {
             "heading": "Your deposit is paid" if done else "Pay your deposit",
             "text": (
-                f"We have your deposit of ${found.deposit_amount:,.2f}; it counts toward your "
-                "visit."
+                f"We have your deposit of {_money(found, found.deposit_amount)}; it counts "
+                "toward your visit."
                 if done
-                else f"A deposit of ${found.deposit_amount:,.2f} holds your time. You pay it "
-                "on our card processor's secure page and come back here."
+                else f"A deposit of {_money(found, found.deposit_amount)} holds your time. You "
+                "pay it on our card processor's secure page and come back here."
             ),
             "done": done,
             "action": action,
-            "button": f"Pay the ${found.deposit_amount:,.2f} deposit",
+            "button": f"Pay the {_money(found, found.deposit_amount)} deposit",
         }
     done = has_card(appointment.patient)
     return {
@@ -213,6 +220,10 @@ def start_checkout(actor: Actor, appointment: Appointment, now: datetime | None 
         raise ValidationFailed({"action": ["Your deposit is already paid."]})
     if purpose == OnlineCheckout.Purpose.CARD and has_card(appointment.patient):
         raise ValidationFailed({"action": ["We already have a card for your booking."]})
+    # Each press creates a session at Stripe: counted per booking and per address.
+    throttle.check_public_form(
+        "card-checkout", email=f"{appointment.public_id}@booking", ip=actor.ip, now=now
+    )
     found = billing_of(appointment.location.organisation)
     api = client()
     try:
@@ -298,7 +309,10 @@ def handle_webhook(payload: bytes, signature: str | None) -> str:
     obj = event.data.object.to_dict()  # plain dicts from here on
     details = None
     if event.type in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
-        details = _intent_details(obj)  # a call to Stripe, outside any transaction
+        try:
+            details = _intent_details(obj)  # a call to Stripe, outside any transaction
+        except stripe.StripeError:
+            raise Unavailable from None
     try:
         with write_transaction():
             StripeEvent.objects.create(event_id=event.id, type=event.type)
@@ -680,3 +694,58 @@ def record_section(actor: Actor, patient, now: datetime):
         template="billing/cards/record_section.html",
         context={"card": card, "owed": owed},
     )
+
+
+# ---------------------------------------------------------------- the owner's policy
+
+POLICY_MAX = 1000
+FEE_MAX = Decimal("10000.00")
+
+
+def _fee_amount(value: object, field: str, errors: dict) -> Decimal:
+    text = str(value if value is not None else "").strip()
+    if not text:
+        errors[field] = ["Enter an amount, or 0 for none."]
+        return money.ZERO
+    if text in {"0", "0.0", "0.00", "$0", "$0.00"}:
+        return money.ZERO
+    try:
+        return invoices.parse_amount(text, field, maximum=FEE_MAX)
+    except ValidationFailed as refused:
+        errors.update(refused.fields)
+        return money.ZERO
+
+
+def set_policy(actor: Actor, organisation, data: dict) -> BillingSettings:
+    """The owner's cancellation policy: its text, the late-cancel and no-show fees, and (only
+    while card payments are on) the deposit amount and whether every booking saves a card."""
+    require_capability(actor, Capability.SET_PRICES, "set the cancellation policy")
+    errors: dict[str, list[str]] = {}
+    text = str(data.get("cancellation_policy") or "").strip().replace("\r\n", "\n")
+    if len(text) > POLICY_MAX:
+        errors["cancellation_policy"] = [f"Use at most {POLICY_MAX} characters."]
+    late = _fee_amount(data.get("late_cancel_fee"), "late_cancel_fee", errors)
+    no_show = _fee_amount(data.get("no_show_fee"), "no_show_fee", errors)
+    changes = {"cancellation_policy": text, "late_cancel_fee": late, "no_show_fee": no_show}
+    if enabled():
+        changes["deposit_amount"] = _fee_amount(
+            data.get("deposit_amount"), "deposit_amount", errors
+        )
+        changes["card_on_file"] = str(data.get("card_on_file") or "") in {"on", "true", "1"}
+    if errors:
+        raise ValidationFailed(errors)
+    with write_transaction():
+        found, _ = BillingSettings.objects.select_for_update().get_or_create(
+            organisation=organisation
+        )
+        for name, value in changes.items():
+            setattr(found, name, value)
+        found.save()
+        audit.record(
+            actor,
+            audit.Action.UPDATE,
+            audit.Kind.CANCELLATION_POLICY,
+            found.pk,
+            detail={k: str(v) for k, v in changes.items() if k != "cancellation_policy"},
+        )
+    return found

@@ -35,6 +35,7 @@ class Kind(StrEnum):
     SAVED_CARD = "saved-card"  # a card kept by the card provider for later charges
     ONLINE_CHECKOUT = "online-checkout"  # a deposit or a card saved through the provider's page
     FEE = "fee"  # a no-show or late-cancel fee charged to a saved card
+    CANCELLATION_POLICY = "cancellation-policy"  # the policy's text, fees, deposit, card on file
     # scheduling
     APPOINTMENT = "appointment"
     APPOINTMENT_LIST = "appointment-list"  # one patient's appointments, through the API
