@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from glabella.billing import cards
+from glabella.billing import card_events, card_fees, cards
 from glabella.billing.models import FeeCharge, SavedCard
 from glabella.clinic.models import Organisation
 from glabella.core.access import client_ip, get_restricted_or_404
@@ -98,10 +98,10 @@ def webhook(request):
     """Stripe's events: verified by the Stripe-Signature header, each event applied once."""
     _require_enabled()
     try:
-        outcome = cards.handle_webhook(request.body, request.headers.get("Stripe-Signature"))
-    except cards.BadSignature:
+        outcome = card_events.handle_webhook(request.body, request.headers.get("Stripe-Signature"))
+    except card_events.BadSignature:
         return HttpResponseBadRequest("The signature does not verify.", content_type="text/plain")
-    except cards.Unavailable:  # nothing written: Stripe sends the event again later
+    except card_events.Unavailable:  # nothing written: Stripe sends the event again later
         return HttpResponse("Try again later.", status=503, content_type="text/plain")
     return HttpResponse(outcome, content_type="text/plain")
 
@@ -122,7 +122,7 @@ def fee(request, public_id):
     error = None
     if request.method == "POST":
         with refusal_on(kinds=(DomainError,)) as refused:
-            charged = cards.charge_fee(
+            charged = card_fees.charge_fee(
                 actor, appointment, confirmed=request.POST.get("confirm") == "yes"
             )
         if not refused:
@@ -148,7 +148,7 @@ def fee(request, public_id):
         "card": SavedCard.objects.filter(patient=appointment.patient)
         .exclude(payment_method_id="")
         .first(),
-        "fees": cards.fees_of(appointment),
+        "fees": card_fees.fees_of(appointment),
         "policy": cards.policy(appointment.service, appointment.location),
         "error": error,
     }

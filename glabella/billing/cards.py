@@ -16,7 +16,6 @@ from decimal import Decimal
 
 import stripe
 from django.conf import settings
-from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,10 +28,9 @@ from glabella.billing.models import (
     OnlineCheckout,
     Payment,
     SavedCard,
-    StripeEvent,
 )
 from glabella.core import audit, styles, throttle
-from glabella.core.access import Actor, system_actor
+from glabella.core.access import Actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Conflict, ValidationFailed
 from glabella.core.roles import Capability
@@ -44,14 +42,6 @@ UNREACHABLE = (
     "Card payments could not be reached just now; nothing was charged. Please try again in a "
     "few minutes."
 )
-
-
-class BadSignature(Exception):
-    """A webhook whose Stripe-Signature does not verify (or whose body is no event)."""
-
-
-class Unavailable(Exception):
-    """Stripe could not be asked what a verified event needs; Stripe delivers it again."""
 
 
 def enabled() -> bool:
@@ -294,172 +284,7 @@ def _session_params(checkout: OnlineCheckout, customer: SavedCard, found) -> dic
     return params
 
 
-# ---------------------------------------------------------------- the webhook
-
-
-def handle_webhook(payload: bytes, signature: str | None) -> str:
-    """Verifies and applies one webhook delivery; returns what it did. A bad signature raises
-    BadSignature and writes nothing; an event already stored changes nothing."""
-    try:
-        event = stripe.Webhook.construct_event(payload, signature, settings.STRIPE_WEBHOOK_SECRET)
-    except (stripe.SignatureVerificationError, ValueError, UnicodeDecodeError):
-        raise BadSignature from None
-    if StripeEvent.objects.filter(event_id=event.id).exists():
-        return "replayed"
-    obj = event.data.object.to_dict()  # plain dicts from here on
-    details = None
-    if event.type in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
-        try:
-            details = _intent_details(obj)  # a call to Stripe, outside any transaction
-        except stripe.StripeError:
-            raise Unavailable from None
-    try:
-        with write_transaction():
-            StripeEvent.objects.create(event_id=event.id, type=event.type)
-            outcome = _apply(event, obj, details)
-            StripeEvent.objects.filter(event_id=event.id).update(outcome=outcome[:200])
-    except IntegrityError:
-        return "replayed"  # another delivery of the same event won the race
-    return outcome
-
-
-def _intent_details(session) -> dict | None:
-    """The card behind a completed session: its payment or setup intent, with the payment
-    method expanded (brand, last four, expiry)."""
-    api = client()
-    options = {"expand": ["payment_method"]}
-    if session.get("mode") == "payment" and session.get("payment_intent"):
-        intent = api.v1.payment_intents.retrieve(session["payment_intent"], params=options)
-    elif session.get("mode") == "setup" and session.get("setup_intent"):
-        intent = api.v1.setup_intents.retrieve(session["setup_intent"], params=options)
-    else:
-        return None
-    intent = intent.to_dict()
-    method = intent.get("payment_method") or {}
-    if isinstance(method, str):  # not expanded
-        method = {"id": method}
-    card = method.get("card") or {}
-    return {
-        "intent_id": intent["id"],
-        "payment_method_id": method.get("id", ""),
-        "brand": card.get("brand", ""),
-        "last4": card.get("last4", ""),
-        "exp_month": card.get("exp_month"),
-        "exp_year": card.get("exp_year"),
-        "setup_future_usage": intent.get("setup_future_usage"),
-    }
-
-
-def _apply(event, obj, details) -> str:
-    if event.type == "checkout.session.expired":
-        changed = OnlineCheckout.objects.filter(
-            session_id=obj.get("id"), status=OnlineCheckout.Status.OPEN
-        ).update(status=OnlineCheckout.Status.EXPIRED)
-        return "expired" if changed else "nothing to expire"
-    if event.type == "payment_intent.succeeded":
-        return _fee_settled(obj)
-    if event.type not in ("checkout.session.completed", "checkout.session.async_payment_succeeded"):
-        return "not used"
-    checkout = (
-        OnlineCheckout.objects.select_for_update()
-        .select_related("appointment__location", "patient")
-        .filter(session_id=obj.get("id"))
-        .first()
-    )
-    if checkout is None:
-        return "unknown session"
-    if checkout.status == OnlineCheckout.Status.COMPLETE:
-        return "already complete"
-    actor = system_actor("card processor")
-    if checkout.purpose == OnlineCheckout.Purpose.DEPOSIT:
-        if obj.get("payment_status") != "paid":
-            return "not paid yet"
-        paid = from_cents(obj.get("amount_total") or 0)
-        if paid != checkout.amount or str(obj.get("currency", "")).upper() != checkout.currency:
-            return f"amount differs: {paid} {obj.get('currency')}"
-        payment = _record_deposit(actor, checkout, details or {}, event)
-        if details and details.get("setup_future_usage") == "off_session":
-            _save_card(actor, checkout.patient, obj.get("customer"), details)
-        OnlineCheckout.objects.filter(pk=checkout.pk).update(
-            status=OnlineCheckout.Status.COMPLETE, payment=payment, completed_at=timezone.now()
-        )
-        return "deposit recorded"
-    if not details or not details.get("payment_method_id"):
-        return "no card in the session"
-    _save_card(actor, checkout.patient, obj.get("customer"), details)
-    OnlineCheckout.objects.filter(pk=checkout.pk).update(
-        status=OnlineCheckout.Status.COMPLETE, completed_at=timezone.now()
-    )
-    return "card saved"
-
-
-def _fee_settled(intent: dict) -> str:
-    """A fee whose answer never reached the desk (left pending) is recorded when Stripe reports
-    its PaymentIntent succeeded; a fee already paid or refused is left as it is."""
-    fee_id = (intent.get("metadata") or {}).get("glabella_fee")
-    fee = (
-        FeeCharge.objects.select_for_update()
-        .select_related("appointment__location__organisation", "confirmed_by")
-        .filter(public_id=fee_id if _is_uuid(fee_id) else None)
-        .first()
-    )
-    if fee is None:
-        return "not used"
-    if fee.status != FeeCharge.Status.PENDING:
-        return "fee already settled"
-    if intent.get("amount") != to_cents(fee.amount):
-        return "amount differs"
-    actor = system_actor("card processor")
-    now = timezone.now()
-    card = SavedCard.objects.filter(patient_id=fee.patient_id).first()
-    invoice = _visit_invoice(actor, fee.appointment, fee.get_reason_display(), fee.amount, now)
-    payment = _online_payment(
-        actor,
-        invoice,
-        fee.amount,
-        card.last4 if card else "",
-        intent.get("id"),
-        fee.confirmed_by,
-        now,
-    )
-    FeeCharge.objects.filter(pk=fee.pk).update(
-        status=FeeCharge.Status.PAID, payment=payment, payment_intent_id=intent.get("id", "")
-    )
-    return "fee recorded"
-
-
-def _is_uuid(value) -> bool:
-    import uuid
-
-    try:
-        uuid.UUID(str(value))
-    except ValueError:
-        return False
-    return True
-
-
-def _save_card(actor: Actor, patient, customer_id, details: dict) -> None:
-    card = SavedCard.objects.select_for_update().filter(patient=patient).first()
-    if card is None:
-        card = SavedCard(patient=patient, customer_id=customer_id or "")
-    card.customer_id = customer_id or card.customer_id
-    card.payment_method_id = details["payment_method_id"]
-    card.brand = str(details.get("brand") or "")[:30]
-    card.last4 = str(details.get("last4") or "")[:4]
-    card.exp_month = details.get("exp_month")
-    card.exp_year = details.get("exp_year")
-    card.saved_at = timezone.now()
-    card.save()
-    audit.record_patient(
-        actor,
-        audit.Action.UPDATE,
-        patient,
-        object_type=audit.Kind.SAVED_CARD,
-        detail={"last4": card.last4},
-    )
-
-
-def _visit_invoice(actor: Actor, appointment, description: str, amount: Decimal, now) -> Invoice:
+def visit_invoice(actor: Actor, appointment, description: str, amount: Decimal, now) -> Invoice:
     """A finalized invoice for the visit with one line (a deposit or a fee): inside a
     transaction, paid at once by the caller."""
     organisation = appointment.location.organisation
@@ -484,7 +309,7 @@ def _visit_invoice(actor: Actor, appointment, description: str, amount: Decimal,
     return invoices.finalize_locked(actor, locked, now)
 
 
-def _online_payment(actor, invoice, amount, last4, reference, taken_by, now) -> Payment:
+def online_payment(actor, invoice, amount, last4, reference, taken_by, now) -> Payment:
     payment = Payment.objects.create(
         invoice=invoice,
         method=Payment.Method.ONLINE_CARD,
@@ -503,21 +328,6 @@ def _online_payment(actor, invoice, amount, last4, reference, taken_by, now) -> 
         detail={"invoice": invoice.number, "method": payment.method, "amount": str(amount)},
     )
     return payment
-
-
-def _record_deposit(actor, checkout: OnlineCheckout, details: dict, event) -> Payment:
-    now = timezone.now()
-    with transaction.atomic():
-        invoice = _visit_invoice(actor, checkout.appointment, "Deposit", checkout.amount, now)
-        return _online_payment(
-            actor,
-            invoice,
-            checkout.amount,
-            details.get("last4"),
-            details.get("intent_id") or event.id,
-            None,
-            now,
-        )
 
 
 def checkout_of(public_id) -> OnlineCheckout | None:
@@ -546,119 +356,6 @@ def fee_due(appointment: Appointment, now: datetime | None = None) -> tuple[str,
     ):
         return FeeCharge.Reason.LATE_CANCEL, found.late_cancel_fee
     return None
-
-
-def fees_of(appointment) -> list[FeeCharge]:
-    return list(FeeCharge.objects.filter(appointment=appointment).order_by("-confirmed_at", "-id"))
-
-
-def charge_fee(
-    actor: Actor, appointment: Appointment, *, confirmed: bool, now: datetime | None = None
-) -> FeeCharge:
-    """Charges the visit's fee to the patient's saved card, off-session, once a staff member
-    has confirmed it. Returns the FeeCharge: paid (with its payment) or refused (with the
-    bank's reason). A charge whose answer never came stays pending and is asked again with the
-    same idempotency key, so it is never taken twice."""
-    require_capability(actor, Capability.TAKE_PAYMENT, "charge fees")
-    if not enabled():
-        raise Conflict("Card payments are not set up.")
-    now = now or timezone.now()
-    due = fee_due(appointment, now)
-    if due is None:
-        raise ValidationFailed({"confirm": ["No fee applies to this visit."]})
-    if not confirmed:
-        raise ValidationFailed({"confirm": ["Tick the box to confirm the fee."]})
-    card = SavedCard.objects.filter(patient=appointment.patient).exclude(payment_method_id="")
-    card = card.first()
-    if card is None:
-        raise ValidationFailed({"confirm": ["The patient has no saved card."]})
-    reason, amount = due
-    try:
-        with write_transaction():
-            fee = (
-                FeeCharge.objects.select_for_update()
-                .filter(appointment=appointment, status__in=["pending", "paid"])
-                .first()
-            )
-            if fee is not None and fee.status == FeeCharge.Status.PAID:
-                raise ValidationFailed({"confirm": ["This visit's fee is already paid."]})
-            if fee is None:
-                fee = FeeCharge.objects.create(
-                    appointment=appointment,
-                    patient=appointment.patient,
-                    reason=reason,
-                    amount=amount,
-                    confirmed_by=actor.staff,
-                    confirmed_at=now,
-                )
-            audit.record_patient(
-                actor,
-                audit.Action.CREATE,
-                appointment.patient,
-                object_type=audit.Kind.FEE,
-                object_id=fee.public_id,
-                detail={"reason": reason, "amount": str(amount)},
-            )
-    except IntegrityError:
-        raise Conflict("Another staff member is charging this fee now.") from None
-    currency = billing_of(appointment.location.organisation).currency
-    try:
-        intent = client().v1.payment_intents.create(
-            params={
-                "amount": to_cents(fee.amount),
-                "currency": currency.lower(),
-                "customer": card.customer_id,
-                "payment_method": card.payment_method_id,
-                "off_session": True,
-                "confirm": True,
-                "description": fee.get_reason_display(),
-                "metadata": {"glabella_fee": str(fee.public_id)},
-            },
-            options={"idempotency_key": f"glabella-fee-{fee.public_id}"},
-        )
-    except stripe.CardError as error:
-        message = error.user_message or "The card was declined."
-        with write_transaction():
-            FeeCharge.objects.filter(pk=fee.pk).update(
-                status=FeeCharge.Status.REFUSED,
-                message=str(message)[:300],
-                payment_intent_id=_intent_of(error),
-            )
-            audit.record_patient(
-                actor,
-                audit.Action.UPDATE,
-                appointment.patient,
-                object_type=audit.Kind.FEE,
-                object_id=fee.public_id,
-                detail={"refused": str(getattr(error, "code", "") or "declined")},
-            )
-        return FeeCharge.objects.get(pk=fee.pk)
-    except stripe.StripeError:
-        raise Conflict(UNREACHABLE.replace("nothing was charged", "ask again")) from None
-    if intent.status != "succeeded":
-        with write_transaction():
-            FeeCharge.objects.filter(pk=fee.pk).update(
-                status=FeeCharge.Status.REFUSED,
-                payment_intent_id=intent.id,
-                message="The bank asks the patient to confirm this charge; ask them to pay "
-                "at the desk.",
-            )
-        return FeeCharge.objects.get(pk=fee.pk)
-    with write_transaction():
-        invoice = _visit_invoice(actor, appointment, fee.get_reason_display(), fee.amount, now)
-        payment = _online_payment(
-            actor, invoice, fee.amount, card.last4, intent.id, actor.staff, now
-        )
-        FeeCharge.objects.filter(pk=fee.pk).update(
-            status=FeeCharge.Status.PAID, payment=payment, payment_intent_id=intent.id
-        )
-    return FeeCharge.objects.get(pk=fee.pk)
-
-
-def _intent_of(error: stripe.StripeError) -> str:
-    body = error.json_body or {}
-    intent = (body.get("error") or {}).get("payment_intent") or {}
-    return str(intent.get("id", ""))[:255] if isinstance(intent, dict) else ""
 
 
 # ---------------------------------------------------------------- the desk's view
