@@ -230,6 +230,21 @@ SMS_BACKEND = env_choice_or_path(
 # Where links in messages point (the manage-booking link, the calendar feed).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Card payments online (Stripe Checkout, saved cards, off-session fees): off until the clinic sets
+# its secret key and its webhook's signing secret. STRIPE_API_BASE points the library elsewhere
+# (the tests' local server); it must be an http(s) address.
+STRIPE_SECRET_KEY = env_str("STRIPE_SECRET_KEY", "").strip()
+STRIPE_WEBHOOK_SECRET = env_str("STRIPE_WEBHOOK_SECRET", "").strip()
+STRIPE_API_BASE = env_str("STRIPE_API_BASE", "").strip().rstrip("/")
+if STRIPE_API_BASE and not STRIPE_API_BASE.startswith(("https://", "http://")):
+    raise ImproperlyConfigured(
+        f"STRIPE_API_BASE must start with https:// or http:// (got {STRIPE_API_BASE!r})."
+    )
+if bool(STRIPE_SECRET_KEY) != bool(STRIPE_WEBHOOK_SECRET):
+    raise ImproperlyConfigured(
+        "Set both STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET for card payments, or neither."
+    )
+
 # Background work: Django's Tasks API (django-tasks backport) on the database backend.
 TASKS = {
     "default": {

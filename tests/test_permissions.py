@@ -269,6 +269,21 @@ MATRIX = [
     ("scheduling:manage", "post", {"token": "<manage>"}, {}, public(422)),
     ("scheduling:manage-ics", "get", {"token": "<manage>"}, None, public()),
     ("scheduling:feed", "get", {"token": "<feed>"}, None, public()),
+    # Cards online (Stripe): off without keys, so every route answers 404 past the door; with
+    # keys, tests/test_stripe.py walks them (the desk and the owner charge fees, clinicians 403).
+    ("cards:start", "post", {"token": "<manage>"}, {}, public(404)),
+    (
+        "cards:return",
+        "get",
+        {"public_id": "00000000-0000-4000-8000-000000000000"},
+        None,
+        public(404),
+    ),
+    ("cards:webhook", "post", {}, {}, public(404)),
+    ("cards:fee", "get", APPOINTMENT, None, page({"owner", "front_desk"}, ok=404)),
+    ("cards:fee", "post", APPOINTMENT, {}, page({"owner", "front_desk"}, ok=404)),
+    ("cards:policy", "get", {}, None, page({"owner"})),
+    ("cards:policy", "post", {}, {}, page({"owner"}, ok=422)),
     ("scheduling:calendar", "get", {}, None, page(ALL_STAFF)),
     ("scheduling:my-feed", "get", {}, None, page(ALL_STAFF)),
     ("scheduling:my-feed", "post", {}, {}, page(ALL_STAFF, ok=422)),

@@ -4,7 +4,7 @@ An invoice is open while the desk builds it (lines change); the first payment, o
 "finalize", gives it a number and freezes it: a finalized invoice never changes, and a refund is
 a new row pointing at the payment it gives back. Amounts are Decimal with two places, in the
 organisation's currency; `money.py` does the arithmetic. Prepaid packages and memberships
-live in `prepaid_models.py`, imported here.
+live in `prepaid_models.py`, cards online in `card_models.py`, both imported here.
 """
 
 from __future__ import annotations
@@ -17,6 +17,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from glabella.billing.card_models import (  # cards online (Stripe), kept apart for length
+    FeeCharge,
+    OnlineCheckout,
+    SavedCard,
+    StripeEvent,
+)
 from glabella.billing.prepaid_models import (  # packages and memberships, kept apart for length
     MAX_VALID_DAYS,
     Membership,
@@ -33,12 +39,14 @@ from glabella.core.roles import Capability
 __all__ = [
     "MAX_VALID_DAYS",
     "BillingSettings",
+    "FeeCharge",
     "Invoice",
     "InvoiceFinalized",
     "InvoiceLine",
     "Membership",
     "MembershipEntry",
     "MembershipPlan",
+    "OnlineCheckout",
     "PackageEntry",
     "PackagePlan",
     "PatientPackage",
@@ -47,6 +55,8 @@ __all__ = [
     "Promotion",
     "Refund",
     "SalesTax",
+    "SavedCard",
+    "StripeEvent",
 ]
 
 # The desk takes payments and sees invoices; the owner sees reports; a patient sees her own.
@@ -78,6 +88,28 @@ class BillingSettings(models.Model):
     currency = models.CharField(max_length=3, default="USD")
     receipt_note = models.CharField(max_length=300, blank=True)
     next_number = models.PositiveIntegerField(default=1)  # the next finalized invoice's
+    # The cancellation policy patients are shown at booking, in the confirmation and reminders;
+    # the fees it names are charged to a saved card only when a staff member confirms one.
+    cancellation_policy = models.TextField(max_length=1000, blank=True)
+    late_cancel_fee = models.DecimalField(
+        max_digits=8, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)]
+    )
+    no_show_fee = models.DecimalField(
+        max_digits=8, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)]
+    )
+    # Online booking of a service that asks a deposit takes this amount by Stripe Checkout.
+    deposit_amount = models.DecimalField(
+        max_digits=8, decimal_places=2, default=Decimal("0"), validators=[MinValueValidator(0)]
+    )
+    card_on_file = models.BooleanField(default=False)  # ask every online booking for a card
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(late_cancel_fee__gte=0, no_show_fee__gte=0, deposit_amount__gte=0),
+                name="billing_fees_not_negative",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.organisation} ({self.currency})"

@@ -38,6 +38,10 @@ class Kind(StrEnum):
     RECONCILIATION = "reconciliation"  # units billed, charted and drawn, and the differences
     PACKAGE = "package"  # a prepaid package: sold, paid, redeemed, adjusted, expired
     MEMBERSHIP = "membership"  # a membership: enrolled, renewed, credit spent, paused, cancelled
+    SAVED_CARD = "saved-card"  # a card kept by the card provider for later charges
+    ONLINE_CHECKOUT = "online-checkout"  # a deposit or a card saved through the provider's page
+    FEE = "fee"  # a no-show or late-cancel fee charged to a saved card
+    CANCELLATION_POLICY = "cancellation-policy"  # the policy's text, fees, deposit, card on file
     # scheduling
     APPOINTMENT = "appointment"
     APPOINTMENT_LIST = "appointment-list"  # one patient's appointments, through the API

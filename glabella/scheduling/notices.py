@@ -12,7 +12,7 @@ from django.core import signing
 from django.urls import reverse
 
 from glabella.messaging.outbox import Attachment, cancel_pending, queue_to_patient
-from glabella.scheduling import calendars
+from glabella.scheduling import calendars, signals
 
 MANAGE_SALT = "glabella.scheduling.manage-booking"
 REMINDER = "reminder"
@@ -82,6 +82,19 @@ def _send(
     )
 
 
+def policy_text(appointment) -> str:
+    """The clinic's cancellation policy for a message ("" when it has none), from whoever
+    takes payments (scheduling's `booking_policy` question)."""
+    answers = signals.booking_policy.send(
+        type(appointment), service=appointment.service, location=appointment.location
+    )
+    found = next((answer for _, answer in answers if answer), None)
+    if not found:
+        return ""
+    words = " ".join([found.get("text", ""), *found.get("fees", [])]).strip()
+    return f"Our cancellation policy: {words}\n" if words else ""
+
+
 def _schedule_reminders(appointment, now) -> None:
     for hours in settings.REMINDER_HOURS:
         due = reminder_instant(appointment.starts_at, hours, appointment.location.zone)
@@ -92,7 +105,7 @@ def _schedule_reminders(appointment, now) -> None:
             REMINDER,
             f"Reminder: your appointment on {_short_day(appointment)}",
             f"A reminder of your appointment on {when(appointment)} at {place(appointment)}.\n"
-            f"To change or cancel it: {manage_url(appointment)}\n",
+            f"To change or cancel it: {manage_url(appointment)}\n" + policy_text(appointment),
             now=now,
             due_at=due,
             # One per booking, lead and move: moving back to an earlier time (whose reminders
@@ -107,7 +120,7 @@ def booked(appointment, now) -> None:
         "confirmation",
         f"Your appointment at {appointment.location.name} is booked",
         f"You are booked for {when(appointment)} at {place(appointment)}.\n"
-        f"To change or cancel it: {manage_url(appointment)}\n",
+        f"To change or cancel it: {manage_url(appointment)}\n" + policy_text(appointment),
         now=now,
         ics=True,
     )
@@ -121,7 +134,7 @@ def rescheduled(appointment, now) -> None:
         "rescheduled",
         f"Your appointment at {appointment.location.name} has moved",
         f"Your appointment is now on {when(appointment)} at {place(appointment)}.\n"
-        f"To change or cancel it: {manage_url(appointment)}\n",
+        f"To change or cancel it: {manage_url(appointment)}\n" + policy_text(appointment),
         now=now,
         ics=True,
     )

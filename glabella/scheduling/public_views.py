@@ -77,6 +77,18 @@ def _first_week(service, location, today, now, provider):
     return upcoming[0].start.astimezone(location.zone).date() if upcoming else today
 
 
+def _answer(signal, **kwargs):
+    """The first answer any app gives to one of scheduling's questions (None: nobody)."""
+    return next((answer for _, answer in signal.send(Appointment, **kwargs) if answer), None)
+
+
+def _policy(service, location):
+    """The clinic's cancellation policy for this visit, from whoever takes payments."""
+    if service is None or location is None:
+        return None
+    return _answer(signals.booking_policy, service=service, location=location)
+
+
 def _query(**params) -> str:
     return "?" + urlencode({k: v for k, v in params.items() if v not in (None, "")})
 
@@ -129,6 +141,7 @@ def book(request):
             }
         )
         context["chosen"] = _parse_instant(chosen, location)
+        context["policy"] = _policy(service, location)
     template = (
         "scheduling/_times.html" if request.headers.get("HX-Request") else "scheduling/book.html"
     )
@@ -207,6 +220,7 @@ def _book_post(request, now):
         "chosen": _parse_instant(request.POST.get("start", ""), location) if location else None,
         "locations": Location.objects.filter(active=True).order_by("name"),
         "find": FindTimesForm(),
+        "policy": _policy(cleaned.get("service"), location),
     }
     return _render_at(request, "scheduling/book.html", context, location, status)
 
@@ -317,6 +331,12 @@ def manage(request, token):
         ),
         "move_to": move_to.astimezone(zone) if move_to and may_change else None,
         "forms": _forms_step(request, appointment, now),
+        "policy": _policy(appointment.service, appointment.location),
+        "payment": (
+            _answer(signals.payment_for_visit, appointment=appointment, now=now)
+            if appointment.status == Status.BOOKED
+            else None
+        ),
         "calendar_file": reverse("scheduling:manage-ics", args=[token]),
     }
     return _render_at(request, "scheduling/manage.html", context, appointment.location, status)

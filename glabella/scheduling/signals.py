@@ -68,3 +68,23 @@ kwargs: `appointment` (the Appointment), `now`. A receiver answers a dict: `url`
 this site that opens the patient's forms, already signed for them) and `done` (True when
 nothing is left to fill in), or None when it has nothing to say. It writes nothing.
 """
+
+booking_policy = Signal()
+"""What the clinic asks a patient to agree to when booking (its cancellation policy), asked by
+the booking page, the confirmation page and the booking messages.
+
+kwargs: `service` (the clinic Service, or None), `location` (the Location, or None). A receiver
+answers a dict: `text` (the clinic's own words, may be empty), `fees` (sentences naming the
+fees) and `cards` (sentences about a deposit or a saved card; empty while card payments are
+off), or None when it has nothing to say. It writes nothing.
+"""
+
+payment_for_visit = Signal()
+"""The confirmation page's card step (a deposit to pay or a card to save), asked of whoever
+takes payments.
+
+kwargs: `appointment`, `now`. A receiver answers a dict: `heading`, `text`, `done` (True when
+nothing is left to do), `action` (a path on this site the page's button posts to) and
+`button`, or None when it asks nothing (always None while card payments are off). It writes
+nothing.
+"""

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('billing', '0003_day_close'),
+        ('billing', '0004_stripe'),
         ('clinic', '0005_setup_and_brand'),
         ('core', '0011_us_spelling'),
         ('patients', '0004_staff_note'),
