@@ -451,6 +451,14 @@ def remove_line(actor: Actor, invoice: Invoice, line_id: int) -> None:
 # ---------------------------------------------------------------- finalizing
 
 
+def next_number(organisation, now: datetime) -> str:
+    """The organisation's next invoice number ("2026-000123"), taken under its settings' row
+    lock so the numbers have no gaps and no repeats; inside a transaction."""
+    billing = BillingSettings.objects.select_for_update().get(pk=settings_of(organisation).pk)
+    BillingSettings.objects.filter(pk=billing.pk).update(next_number=F("next_number") + 1)
+    return f"{now.year}-{billing.next_number:06d}"
+
+
 def finalize_locked(actor: Actor, current: Invoice, now: datetime) -> Invoice:
     """Gives the (locked, open) invoice its number and stored totals; inside a transaction."""
     lines = lines_of(current)
@@ -461,11 +469,7 @@ def finalize_locked(actor: Actor, current: Invoice, now: datetime) -> Invoice:
             {"invoice": ["A product on this invoice has no price yet: the owner sets it."]}
         )
     found = totals_of(current, lines)
-    billing = BillingSettings.objects.select_for_update().get(
-        pk=settings_of(current.organisation).pk
-    )
-    number = f"{now.year}-{billing.next_number:06d}"
-    BillingSettings.objects.filter(pk=billing.pk).update(next_number=F("next_number") + 1)
+    number = next_number(current.organisation, now)
     for line in lines:
         if line.promotion_id:
             Promotion.objects.filter(pk=line.promotion_id).update(uses=F("uses") + 1)
@@ -505,11 +509,7 @@ def void(actor: Actor, invoice: Invoice, reason: object, now: datetime | None = 
     now = now or timezone.now()
     with write_transaction():
         current = _locked(invoice)
-        billing = BillingSettings.objects.select_for_update().get(
-            pk=settings_of(current.organisation).pk
-        )
-        number = f"{now.year}-{billing.next_number:06d}"
-        BillingSettings.objects.filter(pk=billing.pk).update(next_number=F("next_number") + 1)
+        number = next_number(current.organisation, now)
         Invoice.objects.filter(pk=current.pk).update(
             status=Invoice.Status.VOID, number=number, finalized_at=now, finalized_by=actor.staff
         )
