@@ -173,7 +173,9 @@ def test_the_command_issues_with_a_scope_and_days(users, client, patient):
         stdout=out,
     )
     token = ApiToken.objects.get()
-    assert token.scope == sorted(["patient.view", "patient.change", "clinic.view"])
+    assert token.scope == sorted(
+        ["patient.view", "patient.change", "clinic.view", "billing.take_payment"]
+    )
     assert token.expires_at == pytest.approx(timezone.now() + timedelta(days=10), abs=MINUTE)
     assert AccessLog.objects.get(object_type="api-token").actor_role == "system"
     desk = STAFF_EMAILS["front_desk"]
@@ -231,3 +233,10 @@ def test_licence_reminders_run_with_the_scheduler(clinic):
     assert "licence_reminders" in periodic.JOBS
     now = datetime(2031, 5, 4, 17, 30, tzinfo=UTC)
     assert periodic.JOBS["licence_reminders"](now) == 0
+
+
+def test_every_permission_has_words_for_the_token_pages():
+    from glabella.core.roles import Capability
+    from glabella.core.tokens import CAPABILITY_WORDS
+
+    assert set(CAPABILITY_WORDS) == set(Capability)

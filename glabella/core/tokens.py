@@ -41,6 +41,10 @@ CAPABILITY_WORDS = {
     Capability.CHART: "Chart treatments",
     Capability.SET_PROTOCOL: "Set house doses",
     Capability.GRANT_CLINICAL_ACCESS: "Grant the owner clinical access",
+    Capability.TAKE_PAYMENT: "Check out and take payments",
+    Capability.REFUND: "Give refunds",
+    Capability.SET_PRICES: "Set prices and policies",
+    Capability.VIEW_REVENUE: "See the money reports",
 }
 
 
