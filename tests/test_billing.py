@@ -200,6 +200,17 @@ def test_tax_discount_reward_and_promotion_come_off_in_order(priced, treated, ac
         (lambda d, i, ln: payments.take_payment(d, i, method="bitcoin", amount="5"), "method"),
         (lambda d, i, ln: payments.take_payment(d, i, method="card", amount="5"), "card_last4"),
         (
+            lambda d, i, ln: payments.take_payment(
+                d,
+                i,
+                method="card",
+                amount="5",
+                card_last4="\u0664\u0662\u0664\u0662",
+                authorization="A1",
+            ),
+            "card_last4",
+        ),
+        (
             lambda d, i, ln: payments.take_payment(d, i, method="gift_card", amount="5"),
             "reference",
         ),

@@ -30,7 +30,7 @@ from glabella.patients.services import require_capability
 Method = Payment.Method
 # What the desk may record by hand; online card payments come from the card provider only.
 AT_THE_DESK = (Method.CARD, Method.CASH, Method.GIFT_CARD)
-LAST_FOUR = re.compile(r"\d{4}")
+LAST_FOUR = re.compile(r"[0-9]{4}")  # ASCII digits only (\d takes any script's)
 AUTHORIZATION = re.compile(r"[A-Za-z0-9-]{2,40}")
 GIFT_CARD = re.compile(r"[A-Za-z0-9-]{4,60}")
 
