@@ -120,6 +120,8 @@ def test_a_claim_left_by_a_dead_worker_is_handed_on(db, settings):
         "invitations_sent": 0,
         "throttle_counts_swept": 0,
         "licence_reminders": 0,
+        "packages_expired": 0,
+        "memberships_renewed": 0,
     }
     assert delivery.deliver_message(message.pk, worker="alive") == "sent"
 
