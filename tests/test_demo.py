@@ -46,7 +46,8 @@ def test_the_same_seed_makes_the_same_people_and_more_patients_extend_the_list(d
 def test_synthetic_patients_are_plausible_and_reach_no_real_person(db):
     run("--patients", "200", "--seed", "5", "--quiet-logins")
     synthetic = Patient.objects.exclude(user__isnull=False)
-    assert synthetic.count() == 200
+    # The 200 made up, and Lena, the membership's demo member (glabella.demo.billing).
+    assert synthetic.count() == 201 and synthetic.filter(given_name="Lena").count() == 1
     for p in synthetic:
         assert 18 <= p.age_on(p.created_at.date()) <= 90
         assert p.email.endswith("@example.com")
@@ -133,8 +134,26 @@ def test_demo_data_charts_its_history_with_a_stock_ledger_that_adds_up(db):
         assert paid.get(invoice.pk, 0) == invoice.total
     numbers = list(Invoice.objects.values_list("number", flat=True))
     assert len(set(numbers)) == len(numbers)
+    # A package and a membership on sale; Grace bought the package with her first treatment
+    # and paid her second's units from it; a member has paid each month's fee since joining.
+    from glabella.billing import memberships, packages
+    from glabella.billing.models import Membership, PackagePlan, PatientPackage
+    from glabella.demo.clinic import DEMO_DOMAIN
+
+    plan = PackagePlan.objects.get()
+    grace = PatientPackage.objects.get(patient__user__username=f"patient@{DEMO_DOMAIN}")
+    assert grace.plan == plan and grace.status == "active"
+    assert 0 < grace.balance < plan.units and grace.balance == packages.ledger_sum(grace)
+    assert Payment.objects.filter(method="package").count() == 1
+    member = Membership.objects.get()
+    assert member.status == "active" and member.credit_balance == memberships.ledger_sum(member)
+    fees = Invoice.objects.filter(treatment__isnull=True, lines__description__contains="Smooth")
+    assert fees.count() in (3, 4) and not fees.exclude(status="finalized").exists()
+    assert member.credit_balance == 5 * fees.count()
+    before = (Invoice.objects.count(), Payment.objects.count(), PatientPackage.objects.count())
     run("--patients", "120", "--seed", "5", "--quiet-logins")
-    assert TreatmentRecord.objects.count() == records == Invoice.objects.count()
+    assert TreatmentRecord.objects.count() == records == invoices.count()
+    assert Membership.objects.count() == 1 and PatientPackage.objects.count() == before[2]
 
 
 def test_demo_data_follows_up_the_last_three_weeks_of_treatments(db):

@@ -14,10 +14,18 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from glabella.billing import desk, invoices, payments, receipts
-from glabella.billing.models import PRODUCT_CHOICES, Invoice, InvoiceLine
+from glabella.billing import desk, invoices, memberships, packages, payments, receipts
+from glabella.billing.models import (
+    PRODUCT_CHOICES,
+    Invoice,
+    InvoiceLine,
+    Membership,
+    PackagePlan,
+    PatientPackage,
+)
 from glabella.clinic.clock import local_today
 from glabella.clinic.models import Location, Service
 from glabella.core.decorators import staff_page
@@ -106,6 +114,58 @@ class PaymentForm(forms.Form):
     reference = forms.CharField(label="Gift card number", max_length=60, required=False)
 
 
+class SellPackageForm(forms.Form):
+    plan = forms.TypedChoiceField(label="Package", coerce=int)
+
+    def __init__(self, *args, view, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].choices = [
+            (plan.pk, f"{plan.name} (${plan.price:,.2f})")
+            for plan in PackagePlan.objects.filter(
+                organisation=view.invoice.organisation, active=True
+            ).order_by("name")
+        ]
+
+
+def _line_choices(view, prepaid_lines=("units", "service")):
+    return [
+        (line.pk, f"{line.description}: {packages.units_text(line.quantity)}")
+        for line in view.lines
+        if line.kind in prepaid_lines
+    ]
+
+
+class RedeemPackageForm(forms.Form):
+    package = forms.TypedChoiceField(label="Package", coerce=int)
+    line = forms.TypedChoiceField(label="Pays for", coerce=int)
+    units = forms.CharField(
+        label="Units (or visits) from the package", max_length=12, required=False, widget=UNITS
+    )
+
+    def __init__(self, *args, view, prepaid, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["package"].choices = [
+            (
+                held.pk,
+                f"{held.plan.name}: {packages.units_text(held.balance)} left, "
+                f"good through {date_format(held.expires_on)}",
+            )
+            for held in prepaid.packages
+        ]
+        self.fields["line"].choices = _line_choices(view)
+
+
+class RedeemMembershipForm(forms.Form):
+    line = forms.TypedChoiceField(label="Pays for", coerce=int)
+    units = forms.CharField(
+        label="Units from the membership's credit", max_length=12, required=False, widget=UNITS
+    )
+
+    def __init__(self, *args, view, prepaid, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["line"].choices = _line_choices(view, ("units",))
+
+
 class VoidForm(forms.Form):
     reason = forms.CharField(
         label="Why is it voided?",
@@ -129,6 +189,20 @@ class RefundForm(forms.Form):
 def _service(invoice, data):
     found = Service.objects.filter(pk=data["service"], organisation=invoice.organisation).first()
     return found
+
+
+def _plan(invoice, data):
+    return PackagePlan.objects.filter(pk=data["plan"], organisation=invoice.organisation).first()
+
+
+def _package(invoice, data):
+    return PatientPackage.objects.filter(pk=data["package"], patient=invoice.patient).first()
+
+
+def _membership(invoice):
+    return Membership.objects.filter(
+        patient=invoice.patient, status=Membership.Status.ACTIVE
+    ).first()
 
 
 # slug: (form, needs the invoice's lines, what the service does, what the desk is told)
@@ -172,6 +246,21 @@ ACTIONS = {
         lambda a, inv, d: invoices.remove_line(a, inv, d["line"]),
         "Line removed.",
     ),
+    "sell-package": (
+        SellPackageForm,
+        lambda a, inv, d: packages.sell(a, inv, _plan(inv, d)),
+        "Package added: it is ready to use once this invoice is paid.",
+    ),
+    "redeem-package": (
+        RedeemPackageForm,
+        lambda a, inv, d: packages.redeem(a, inv, _package(inv, d), d["line"], d["units"]),
+        "Paid from the package.",
+    ),
+    "redeem-membership": (
+        RedeemMembershipForm,
+        lambda a, inv, d: memberships.redeem(a, inv, _membership(inv), d["line"], d["units"]),
+        "Paid from the membership's credit.",
+    ),
     "payment": (
         PaymentForm,
         lambda a, inv, d: payments.take_payment(a, inv, **d),
@@ -184,12 +273,15 @@ ACTIONS = {
         "The receipt is on its way by email.",
     ),
 }
-NEEDS_VIEW = {BillUnitsForm, AddServiceForm, RemoveLineForm}
+NEEDS_VIEW = {BillUnitsForm, AddServiceForm, RemoveLineForm, SellPackageForm}
+NEEDS_PREPAID = {RedeemPackageForm, RedeemMembershipForm}
 
 
-def _form(slug: str, view, data=None):
+def _form(slug: str, view, prepaid, data=None):
     form_class = ACTIONS[slug][0]
     extra = {"view": view} if form_class in NEEDS_VIEW else {}
+    if form_class in NEEDS_PREPAID:
+        extra = {"view": view, "prepaid": prepaid}
     initial = {}
     if slug == "payment" and view.balance > 0:
         initial = {"amount": f"{view.balance:.2f}"}
@@ -198,13 +290,15 @@ def _form(slug: str, view, data=None):
 
 def _page(request, invoice: Invoice, status: int = 200, sent: tuple[str, forms.Form] | None = None):
     view = desk.read_invoice(request.actor, invoice)
-    found = {slug.replace("-", "_"): _form(slug, view) for slug in ACTIONS}
+    prepaid = desk.prepaid_for(invoice, local_today(invoice.location))
+    found = {slug.replace("-", "_"): _form(slug, view, prepaid) for slug in ACTIONS}
     if sent:
         found[sent[0].replace("-", "_")] = sent[1]
     context = {
         "view": view,
         "invoice": invoice,
         "forms": found,
+        "prepaid": prepaid,
         "may_refund": request.actor.can(Capability.REFUND),
     }
     return render_in(request, "billing/invoice.html", context, invoice.location.zone, status)
@@ -246,7 +340,8 @@ def invoice_action(request, public_id, action):
         raise Http404
     found = desk.find_invoice(request.actor, public_id, "change")
     view = desk.describe(found)
-    form = _form(action, view, request.POST)
+    prepaid = desk.prepaid_for(found, local_today(found.location))
+    form = _form(action, view, prepaid, request.POST)
     if not form.is_valid():
         return _page(request, found, 422, (action, form))
     with refusal_on(form) as refused:

@@ -14,8 +14,17 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from glabella.billing import invoices, money
-from glabella.billing.models import Invoice, InvoiceLine, Payment, Refund
+from glabella.billing import invoices, money, packages
+from glabella.billing.models import (
+    Invoice,
+    InvoiceLine,
+    Membership,
+    MembershipEntry,
+    PackageEntry,
+    PatientPackage,
+    Payment,
+    Refund,
+)
 from glabella.core import audit
 from glabella.core.access import Actor
 from glabella.core.errors import NotFound
@@ -30,6 +39,7 @@ class PaymentRow:
     payment: Payment
     refunds: list[Refund]
     refundable: Decimal
+    how: str = ""  # how it was paid, as the page and the receipt say it
 
 
 @dataclass(frozen=True)
@@ -81,16 +91,56 @@ def find_payment(actor: Actor, public_id) -> Payment:
     return found
 
 
+def _units(value: Decimal) -> str:
+    return f"{Decimal(value).normalize():f}"
+
+
+def payment_words(payment: Payment, prepaid: dict[int, tuple[str, Decimal]]) -> str:
+    """How a payment was made, in the desk's words: the card's last four and authorization,
+    the gift card's last four, or the package or membership and how many units it gave
+    (`prepaid`: payment id -> (plan's name, units))."""
+    method = Payment.Method
+    if payment.method == method.CARD:
+        return f"Card ending {payment.card_last4}, authorization {payment.authorization}"
+    if payment.method == method.ONLINE_CARD:
+        return f"Card online, ending {payment.card_last4}" if payment.card_last4 else "Card online"
+    if payment.method == method.GIFT_CARD and payment.reference:
+        return f"Gift card ending {payment.reference[-4:]}"
+    if payment.pk in prepaid:
+        name, units = prepaid[payment.pk]
+        what = "Package" if payment.method == method.PACKAGE else "Membership credit"
+        return f"{what}: {name}, {_units(units)} units"
+    return payment.get_method_display()
+
+
+def _prepaid_of(paid_rows: list[Payment]) -> dict[int, tuple[str, Decimal]]:
+    prepaid_methods = (Payment.Method.PACKAGE, Payment.Method.MEMBERSHIP)
+    ids = [p.pk for p in paid_rows if p.method in prepaid_methods]
+    if not ids:
+        return {}
+    found = {}
+    for entry in PackageEntry.objects.filter(payment_id__in=ids).select_related("package__plan"):
+        found[entry.payment_id] = (entry.package.plan.name, -entry.units)
+    for entry in MembershipEntry.objects.filter(payment_id__in=ids).select_related(
+        "membership__plan"
+    ):
+        found[entry.payment_id] = (entry.membership.plan.name, -entry.units)
+    return found
+
+
 def describe(invoice: Invoice) -> InvoiceView:
     """The invoice as a page or a receipt shows it (a fixed number of queries)."""
     lines = invoices.lines_of(invoice)
     paid_rows = list(Payment.objects.filter(invoice=invoice).select_related("taken_by"))
     refunds = list(Refund.objects.filter(payment__invoice=invoice).order_by("refunded_at", "id"))
+    prepaid = _prepaid_of(paid_rows)
     rows = []
     for payment in paid_rows:
         given = [r for r in refunds if r.payment_id == payment.pk]
         left = money.refundable(payment.amount, [r.amount for r in given])
-        rows.append(PaymentRow(payment, given, left))
+        if payment.method in (Payment.Method.PACKAGE, Payment.Method.MEMBERSHIP):
+            left = money.ZERO  # units go back to the package as an adjustment, not as money
+        rows.append(PaymentRow(payment, given, left, payment_words(payment, prepaid)))
     paid = money.cents(sum((p.amount for p in paid_rows), money.ZERO))
     refunded = money.cents(sum((r.amount for r in refunds), money.ZERO))
     found = invoices.totals_of(invoice, lines)
@@ -112,6 +162,32 @@ def read_invoice(actor: Actor, invoice: Invoice, action=audit.Action.READ) -> In
         actor, action, invoice.patient, object_type=audit.Kind.INVOICE, object_id=invoice.public_id
     )
     return describe(invoice)
+
+
+@dataclass(frozen=True)
+class Prepaid:
+    """What the patient may pay from at checkout: her packages usable today (soonest to expire
+    first) and her active membership with credit left."""
+
+    packages: list[PatientPackage]
+    membership: Membership | None
+
+    def __bool__(self) -> bool:
+        return bool(self.packages) or self.membership is not None
+
+
+def prepaid_for(invoice: Invoice, today) -> Prepaid:
+    """The patient's packages and membership the desk may redeem from on `invoice` today."""
+    held = packages.usable(invoice.patient, today=today)
+    member = (
+        Membership.objects.filter(
+            patient=invoice.patient, status=Membership.Status.ACTIVE, credit_balance__gt=0
+        )
+        .exclude(plan__credit_product="")
+        .select_related("plan")
+        .first()
+    )
+    return Prepaid(held, member)
 
 
 def day_bounds(zone, day) -> tuple[datetime, datetime]:

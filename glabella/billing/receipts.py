@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from glabella.billing import desk, invoices
 from glabella.billing.desk import InvoiceView
-from glabella.billing.models import Invoice, Payment
+from glabella.billing.models import Invoice
 from glabella.core import audit, brand, styles
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
@@ -48,13 +48,8 @@ def line_text(line) -> str:
     return line.description
 
 
-def payment_text(payment: Payment, zone) -> str:
-    how = payment.get_method_display()
-    if payment.method == Payment.Method.CARD:
-        how = f"Card ending {payment.card_last4}, authorization {payment.authorization}"
-    elif payment.method == Payment.Method.GIFT_CARD and payment.reference:
-        how = f"Gift card ending {payment.reference[-4:]}"
-    return f"{how}, {styles.instant(payment.taken_at, zone)}"
+def payment_text(row: desk.PaymentRow, zone) -> str:
+    return f"{row.how}, {styles.instant(row.payment.taken_at, zone)}"
 
 
 def summary(view: InvoiceView, zone) -> list[tuple[str, str]]:
@@ -66,7 +61,7 @@ def summary(view: InvoiceView, zone) -> list[tuple[str, str]]:
     rows.append((f"Sales tax ({view.tax_percent}%)", money_text(view.totals.tax)))
     rows.append(("Total", money_text(view.totals.total)))
     for row in view.payments:
-        rows.append((f"Paid: {payment_text(row.payment, zone)}", money_text(row.payment.amount)))
+        rows.append((f"Paid: {payment_text(row, zone)}", money_text(row.payment.amount)))
         for given in row.refunds:
             when = styles.instant(given.refunded_at, zone)
             rows.append((f"Refunded, {when}: {given.reason}", money_text(-given.amount)))

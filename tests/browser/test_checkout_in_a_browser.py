@@ -58,13 +58,10 @@ def in_the_treatment_room(clinic_at_nine, patient):
     return visit, vial
 
 
-def test_the_injector_signs_and_the_desk_checks_out(
-    browser, live_server, in_the_treatment_room, patient
-):
-    visit, vial = in_the_treatment_room
+def chart_and_sign(browser, live_server, visit, vial):
+    """The injector charts the label's frown-line pattern from `vial` on the day's page and
+    signs; she is told the invoice waits at the desk, and sees no amount and no checkout."""
     url = live_server.url
-
-    # ------------------------------------------------ the injector charts and signs
     injector = staff_page(browser, live_server, "injector")
     day = visit.local_start.date()
     injector.goto(url + reverse("treatments:day") + f"?location={visit.location.slug}&day={day}")
@@ -82,11 +79,22 @@ def test_the_injector_signs_and_the_desk_checks_out(
     with injector.expect_navigation():
         injector.click("#sign-button")
     record = TreatmentRecord.objects.get(appointment=visit)
-    assert record.locked
+    assert record.locked, injector.locator("main").inner_text()
     notice = injector.locator("#chart-notice-1")
     expect(notice).to_have_text("The invoice for this treatment is waiting at the desk.")
     assert "$" not in injector.locator("main").inner_text()  # no amounts for clinicians
     assert injector.locator("nav a", has_text="Checkout").count() == 0
+    return injector, record
+
+
+def test_the_injector_signs_and_the_desk_checks_out(
+    browser, live_server, in_the_treatment_room, patient
+):
+    visit, vial = in_the_treatment_room
+    url = live_server.url
+
+    # ------------------------------------------------ the injector charts and signs
+    injector, record = chart_and_sign(browser, live_server, visit, vial)
 
     invoice = Invoice.objects.get(treatment=record)
     units = sum(p.units for p in record.points.all())
