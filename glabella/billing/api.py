@@ -412,7 +412,11 @@ def take_payment(
 def refund_payment(
     request: HttpRequest, public_id: UUID, payload: RefundIn, idempotency_key: IdempotencyKey = None
 ):
-    """Part or all of one payment, with a reason; never more than it paid less its refunds."""
+    """Part or all of one payment, with a reason; never more than it paid less its refunds.
+    An online card payment is given back to the card by Stripe first and recorded only once
+    Stripe accepted it: Stripe's refusal is a 422 on `amount`, Stripe out of reach (or card
+    payments switched off) a 409, and nothing is written. Asked again, the same refund is
+    never given back twice, whatever the Idempotency-Key."""
     actor = api_actor(request)
     payment = get_restricted_or_404(
         Payment.objects.select_related("invoice__patient"), actor, "change", public_id=public_id

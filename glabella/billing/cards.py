@@ -1,6 +1,8 @@
 """Cards online with Stripe: the cancellation policy, a deposit or a saved card at online
 booking through Stripe Checkout (a redirect: no script of theirs on our pages), the verified
-webhook, and a no-show or late-cancel fee charged off-session after a staff member confirms it.
+webhook, a no-show or late-cancel fee charged off-session after a staff member confirms it, and
+an online card payment given back to the card (`refund_at_stripe`, called by
+`payments.refund`, which says in what order).
 
 Off until the clinic sets STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET: `enabled()` is False and
 nothing here shows or asks anything about cards. Calls to Stripe go through the official
@@ -11,6 +13,7 @@ carries), the call made, then its outcome written.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -41,6 +44,24 @@ from glabella.scheduling.models import Appointment, Status
 UNREACHABLE = (
     "Card payments could not be reached just now; nothing was charged. Please try again in a "
     "few minutes."
+)
+
+NOT_SET_UP_FOR_REFUNDS = (
+    "Card payments online are switched off here (the clinic's Stripe keys are not set), so "
+    "this online card payment cannot be given back from glabella: nothing was refunded or "
+    "recorded. Set the Stripe keys again to refund it to the patient's card."
+)
+REFUND_UNREACHABLE = (
+    "Stripe could not be reached just now: nothing was recorded. Try the same refund again in "
+    "a few minutes; the card is never refunded twice for it."
+)
+KEYS_REFUSED = (
+    "Stripe did not accept the clinic's Stripe keys: nothing was refunded or recorded. Check "
+    "the keys, then try again."
+)
+NO_INTENT = (
+    "We hold no Stripe reference for this online card payment, so it cannot be given back from "
+    "glabella: nothing was refunded or recorded."
 )
 
 
@@ -328,6 +349,71 @@ def online_payment(actor, invoice, amount, last4, reference, taken_by, now) -> P
         detail={"invoice": invoice.number, "method": payment.method, "amount": str(amount)},
     )
     return payment
+
+
+def intent_of(payment: Payment) -> str:
+    """The Stripe PaymentIntent behind an online card payment: its reference (a deposit's or a
+    fee's intent), else its fee's record of it; "" when none is held."""
+    if payment.reference.startswith("pi_"):
+        return payment.reference
+    held = FeeCharge.objects.filter(payment=payment).values_list("payment_intent_id", flat=True)
+    found = held.first() or ""
+    return found if found.startswith("pi_") else ""
+
+
+def refund_at_stripe(payment: Payment, intent_id: str, amount: Decimal, identity: uuid.UUID):
+    """Asks Stripe to give `amount` of the PaymentIntent back to the card it came from, with an
+    idempotency key made of our refund's identity (the same refund asked again gets Stripe's
+    first answer, never a second refund). Returns Stripe's Refund. Stripe's refusal is a
+    ValidationFailed on the amount; no answer (or keys Stripe refuses) is a Conflict. Called
+    outside any database transaction."""
+    try:
+        found = client().v1.refunds.create(
+            params={
+                "payment_intent": intent_id,
+                "amount": to_cents(amount),
+                # Only what the key stands for: Stripe refuses a key reused with other params.
+                "metadata": {
+                    "glabella_refund": str(identity),
+                    "glabella_payment": str(payment.public_id),
+                },
+            },
+            options={"idempotency_key": f"glabella-refund-{identity}"},
+        )
+    except (stripe.InvalidRequestError, stripe.CardError) as error:
+        raise ValidationFailed({"amount": [_refund_refused(error)]}) from None
+    except (stripe.AuthenticationError, stripe.PermissionError):
+        raise Conflict(KEYS_REFUSED) from None
+    except stripe.StripeError:
+        raise Conflict(REFUND_UNREACHABLE) from None
+    if found.status not in ("succeeded", "pending"):
+        raise ValidationFailed(
+            {
+                "amount": [
+                    "Stripe could not give this back to the card: nothing was recorded. "
+                    "Give it back another way (cash, or the clinic's terminal) and record that."
+                ]
+            }
+        )
+    return found
+
+
+def _refund_refused(error: stripe.StripeError) -> str:
+    """Stripe's refusal of a refund in the owner's words."""
+    code = getattr(error, "code", None) or ""
+    if code == "charge_already_refunded":
+        text = "Stripe says this card payment was already refunded in full (in Stripe itself)."
+    elif code == "charge_disputed":
+        text = (
+            "The patient disputed this card payment with their bank, so Stripe does not "
+            "refund it; the dispute settles it."
+        )
+    elif code == "resource_missing":
+        text = "Stripe does not know this card payment (it may be another Stripe account's)."
+    else:
+        said = str(error.user_message or "no reason given").strip().rstrip(".")
+        text = f"Stripe refused this refund: {said}."
+    return f"{text} Nothing was refunded or recorded."
 
 
 def checkout_of(public_id) -> OnlineCheckout | None:

@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from glabella.billing import desk, invoices, memberships, packages, payments, receipts
+from glabella.billing import cards, desk, invoices, memberships, packages, payments, receipts
 from glabella.billing.models import (
     PRODUCT_CHOICES,
     Invoice,
@@ -25,6 +25,7 @@ from glabella.billing.models import (
     Membership,
     PackagePlan,
     PatientPackage,
+    Payment,
 )
 from glabella.clinic.clock import local_today
 from glabella.clinic.models import Location, Service
@@ -355,9 +356,11 @@ def invoice_action(request, public_id, action):
 @require_http_methods(["GET", "POST"])
 @staff_page(Capability.REFUND)
 def refund(request, public_id):
-    """Money given back on one payment, with a reason (the owner's)."""
+    """Money given back on one payment, with a reason (the owner's). An online card payment is
+    given back to the card by Stripe through the same service, then recorded."""
     payment = desk.find_payment(request.actor, public_id)
     invoice = payment.invoice
+    online = payment.method == Payment.Method.ONLINE_CARD
     form = RefundForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -366,12 +369,24 @@ def refund(request, public_id):
             with refusal_on(form) as refused:
                 payments.refund(request.actor, payment, **form.cleaned_data)
             if not refused:
-                messages.success(request, "Refund recorded.")
+                messages.success(
+                    request,
+                    "Refunded to the patient's card by Stripe, and recorded."
+                    if online
+                    else "Refund recorded.",
+                )
                 return redirect("billing:invoice", public_id=invoice.public_id)
             status = refused.status
     view = desk.read_invoice(request.actor, invoice)
     row = next(r for r in view.payments if r.payment.pk == payment.pk)
-    context = {"view": view, "invoice": invoice, "row": row, "form": form}
+    context = {
+        "view": view,
+        "invoice": invoice,
+        "row": row,
+        "form": form,
+        "online": online,
+        "cards_on": cards.enabled(),
+    }
     return render_in(request, "billing/refund.html", context, invoice.location.zone, status)
 
 

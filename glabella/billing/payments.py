@@ -7,17 +7,46 @@ invoice. A refund gives back part or all of one payment, with a reason, never mo
 payment less what it already gave back (package units and membership credit go back to their
 balance as an adjustment with a reason, not as money). Both run under the invoice's row lock,
 so two desks posting at once cannot overpay or over-refund.
+
+A refund at the desk (cash, gift card, the clinic's terminal) only records what the desk
+handed back. A refund of an online card payment (a deposit through Stripe Checkout, an
+off-session fee) is money Stripe gives back to the card, so it is recorded only once Stripe
+has accepted it, in this order:
+
+1. Lock the invoice's row, check the limit (what is left of the payment on our books), and let
+   the lock go. The refund's identity is fixed here: a UUID made of the payment, what our books
+   had given back of it before, and the amount (`refund_identity`). It is the Refund row's
+   public id and, as `glabella-refund-<identity>`, the idempotency key of the call.
+2. Ask Stripe (`cards.refund_at_stripe`), holding no lock and no transaction: a call can take
+   seconds, and on SQLite a write transaction stops every other writer of the clinic. Stripe
+   refusing (a ValidationFailed on the amount) or not answering (a Conflict) writes nothing.
+3. Lock the invoice's row again and write the Refund and its access-log row (with Stripe's
+   refund id). A row with the same identity already there (the same refund sent twice at once)
+   is answered instead of a second one, and the unique public id backs that up.
+
+The same refund asked again (the answer was lost, the owner presses again, the API is called
+again with a new Idempotency-Key) has the same identity while our books are unchanged, so
+Stripe answers its first refund again and one row is written: the card is never refunded twice
+for it. Between 1 and 3 no lock is held, so two different refunds of one payment may both pass
+step 1; Stripe refuses whichever would give back more than is left of the charge, so what goes
+back to the card never exceeds the payment, and a refund Stripe accepted is always written in
+3 (the money has moved; our books follow it). What stays open: a lost answer followed by a
+refund of another amount (another identity) gives back both; Stripe forgets a key after 24
+hours. Stripe's keys off: an online card payment cannot be refunded from here, and says so.
 """
 
 from __future__ import annotations
 
 import re
+import uuid
 from datetime import datetime
+from decimal import Decimal
 
+from django.db import IntegrityError
 from django.db.models import Sum
 from django.utils import timezone
 
-from glabella.billing import invoices, money
+from glabella.billing import cards, invoices, money
 from glabella.billing.models import Invoice, Payment, Refund
 from glabella.billing.signals import invoice_settled
 from glabella.core import audit
@@ -140,6 +169,17 @@ def refunded_on(payment: Payment):
     )
 
 
+# Online refunds' identities are UUIDs in this namespace (see the module's docstring).
+REFUND_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://glabella.invalid/billing/refund")
+
+
+def refund_identity(payment: Payment, given_before: Decimal, value: Decimal) -> uuid.UUID:
+    """An online refund's identity: the payment, what was given back of it before, and the
+    amount. As unguessable as the payment's own random public id."""
+    name = f"{payment.public_id}:{cards.to_cents(given_before)}:{cards.to_cents(value)}"
+    return uuid.uuid5(REFUND_NAMESPACE, name)
+
+
 def refund(
     actor: Actor,
     payment: Payment,
@@ -148,6 +188,9 @@ def refund(
     reason: object,
     now: datetime | None = None,
 ) -> Refund:
+    """Gives back part or all of one payment, with a reason: recorded at once for money handed
+    back at the desk; for an online card payment, given back to the card by Stripe first and
+    recorded only once Stripe accepted it (the module's docstring says in what order)."""
     require_capability(actor, Capability.REFUND, "give refunds")
     value = invoices.parse_amount(amount, "amount")
     why = " ".join(str(reason or "").split())
@@ -164,26 +207,71 @@ def refund(
                 ]
             }
         )
+    now = now or timezone.now()
+    online = payment.method == Method.ONLINE_CARD
+    if online:
+        if not cards.enabled():
+            raise Conflict(cards.NOT_SET_UP_FOR_REFUNDS)
+        intent_id = cards.intent_of(payment)
+        if not intent_id:
+            raise Conflict(cards.NO_INTENT)
     with write_transaction():
         Invoice.objects.select_for_update().get(pk=payment.invoice_id)
-        left = money.refundable(payment.amount, [refunded_on(payment)])
+        given_before = refunded_on(payment)
+        left = money.refundable(payment.amount, [given_before])
         if value > left:
             raise ValidationFailed(
                 {"amount": [f"At most {left:,.2f} of this payment may still be given back."]}
             )
-        given = Refund.objects.create(
-            payment=payment,
-            amount=value,
-            reason=why,
-            refunded_by=actor.staff,
-            refunded_at=now or timezone.now(),
-        )
-        audit.record_patient(
-            actor,
-            audit.Action.CREATE,
-            payment.invoice.patient,
-            object_type=audit.Kind.REFUND,
-            object_id=given.public_id,
-            detail={"payment": str(payment.public_id), "amount": str(value)},
-        )
+        if not online:
+            return _record_refund(actor, payment, value, why, now)
+    identity = refund_identity(payment, given_before, value)
+    stripe_refund = cards.refund_at_stripe(payment, intent_id, value, identity)
+    try:
+        with write_transaction():
+            Invoice.objects.select_for_update().get(pk=payment.invoice_id)
+            found = Refund.objects.filter(public_id=identity).first()
+            if found is not None:
+                return found
+            return _record_refund(
+                actor, payment, value, why, now, public_id=identity, stripe_id=stripe_refund.id
+            )
+    except IntegrityError:  # the same refund written at the same moment by another request
+        found = Refund.objects.filter(public_id=identity).first()
+        if found is None:
+            raise
+        return found
+
+
+def _record_refund(
+    actor: Actor,
+    payment: Payment,
+    value: Decimal,
+    why: str,
+    now: datetime,
+    *,
+    public_id: uuid.UUID | None = None,
+    stripe_id: str = "",
+) -> Refund:
+    """The Refund row and its access-log row, inside the caller's write under the invoice's
+    lock. Stripe's refund id has no column on Refund: it is kept in the log row's detail."""
+    given = Refund.objects.create(
+        public_id=public_id or uuid.uuid4(),
+        payment=payment,
+        amount=value,
+        reason=why,
+        refunded_by=actor.staff,
+        refunded_at=now,
+    )
+    detail = {"payment": str(payment.public_id), "amount": str(value)}
+    if stripe_id:
+        detail["stripe_refund"] = stripe_id
+    audit.record_patient(
+        actor,
+        audit.Action.CREATE,
+        payment.invoice.patient,
+        object_type=audit.Kind.REFUND,
+        object_id=given.public_id,
+        detail=detail,
+    )
     return given
