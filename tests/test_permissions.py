@@ -534,6 +534,8 @@ MATRIX = [
     ("portal:book-next", "post", {}, {}, portal(404)),
     ("portal:treatments", "get", {}, None, portal()),
     ("portal:photos", "get", {}, None, portal()),
+    ("portal:receipts", "get", {}, None, portal()),
+    ("portal:receipt", "get", {"public_id": "<paid-invoice>"}, None, portal()),
     ("portal:photo", "get", {"public_id": "<clinical-photo>", "size": "thumbnail"}, None, portal()),
     ("portal:preferences", "get", {}, None, portal()),
     ("portal:preferences", "post", {}, {}, portal(422)),

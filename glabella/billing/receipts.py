@@ -11,16 +11,17 @@ from __future__ import annotations
 
 import unicodedata
 from datetime import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 
 from glabella.billing import desk, invoices
 from glabella.billing.desk import InvoiceView
-from glabella.billing.models import Invoice
+from glabella.billing.models import Invoice, Membership, PatientPackage
 from glabella.core import audit, brand, styles
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
-from glabella.core.errors import Conflict, ValidationFailed
+from glabella.core.errors import Conflict, NotFound, ValidationFailed
 from glabella.core.pdf import MARGIN, PAGE_W, Pages, text_width, wrap
 from glabella.core.roles import Capability
 from glabella.messaging.models import Channel, Message
@@ -173,3 +174,63 @@ def email_receipt(actor: Actor, invoice: Invoice, now: datetime | None = None) -
             detail={"receipt": invoice.number, "sent": "email"},
         )
     return message
+
+
+# ---------------------------------------------------------------- the patient's own
+
+
+def own_receipts(actor: Actor, patient, limit: int = 50) -> list[tuple[Invoice, Decimal, Decimal]]:
+    """The patient's finalized invoices, newest first, with each one's total and what it still
+    owes: what the portal lists (read through the access door: her own and nothing else)."""
+    rows = list(
+        Invoice.objects.restrict(actor, "view")
+        .filter(patient=patient, status=Invoice.Status.FINALIZED)
+        .select_related("location")
+        .order_by("-finalized_at", "-id")[:limit]
+    )
+    if rows:
+        audit.record_patient(actor, audit.Action.READ, patient, object_type=audit.Kind.INVOICE)
+    owed = desk.balances(rows)
+    return [(invoice, *owed[invoice.pk]) for invoice in rows]
+
+
+def own_receipt_pdf(actor: Actor, public_id) -> tuple[Invoice, bytes]:
+    """The PDF of one of the patient's own finalized invoices (NotFound for any other); its
+    export logged."""
+    invoice = (
+        Invoice.objects.restrict(actor, "view")
+        .select_related("patient", "location", "organisation")
+        .filter(public_id=public_id, status=Invoice.Status.FINALIZED)
+        .first()
+    )
+    if invoice is None:
+        raise NotFound("There is no such receipt.")
+    audit.record_patient(
+        actor,
+        audit.Action.EXPORT,
+        invoice.patient,
+        object_type=audit.Kind.INVOICE,
+        object_id=invoice.public_id,
+        detail={"receipt": invoice.number},
+    )
+    with timezone.override(invoice.location.zone):
+        return invoice, render_pdf(desk.describe(invoice))
+
+
+def own_prepaid(actor: Actor, patient) -> tuple[list[PatientPackage], Membership | None]:
+    """The patient's packages that are paid for (active or used up, not expired) and her
+    membership unless canceled: what the portal shows beside her receipts."""
+    held = list(
+        PatientPackage.objects.restrict(actor, "view")
+        .filter(patient=patient, status__in=("active", "used_up"))
+        .select_related("plan", "plan__service")
+        .order_by("expires_on", "id")[:20]
+    )
+    member = (
+        Membership.objects.restrict(actor, "view")
+        .filter(patient=patient)
+        .exclude(status=Membership.Status.CANCELLED)
+        .select_related("plan")
+        .first()
+    )
+    return held, member

@@ -13,12 +13,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from glabella.billing import receipts as billing_receipts
 from glabella.catalogue.products import LABEL_DOSES, PRODUCT_NAMES
 from glabella.clinic.clock import clinic_zone
 from glabella.core import audit
 from glabella.core.access import actor_from_request, client_ip, get_restricted_or_404
 from glabella.core.decorators import patient_page, staff_page
-from glabella.core.errors import DomainError, ValidationFailed
+from glabella.core.errors import DomainError, NotFound, ValidationFailed
 from glabella.core.forms import show_refusal
 from glabella.core.pages import refusal_on
 from glabella.core.rendering import private_bytes, render_in
@@ -206,6 +207,33 @@ def treatments(request):
     return render_in(
         request, "portal/treatments.html", {"sessions": sessions}, clinic_zone(patient)
     )
+
+
+@require_GET
+@patient_page
+def receipts(request):
+    """The patient's receipts, each as a PDF, and what is left on her packages and membership."""
+    patient = _mine(request)
+    held, member = billing_receipts.own_prepaid(request.actor, patient)
+    context = {
+        "rows": billing_receipts.own_receipts(request.actor, patient),
+        "packages": held,
+        "membership": member,
+    }
+    return render_in(request, "portal/receipts.html", context, clinic_zone(patient))
+
+
+@require_GET
+@patient_page
+def receipt(request, public_id):
+    """One of the patient's own receipts as a PDF (404 for anyone else's)."""
+    try:
+        invoice, data = billing_receipts.own_receipt_pdf(request.actor, public_id)
+    except NotFound:
+        raise Http404 from None
+    response = private_bytes(data, "application/pdf")
+    response["Content-Disposition"] = f'inline; filename="receipt-{invoice.number}.pdf"'
+    return response
 
 
 @require_GET

@@ -81,6 +81,7 @@ def test_every_portal_page_passes_axe_after_signing_in_by_link(
         "aftercare:portal",
         "portal:treatments",
         "portal:photos",
+        "portal:receipts",
         "portal:preferences",
         "patients:portal-me",
     ):
