@@ -115,3 +115,26 @@ def test_her_package_and_membership_balances_show(client_for, clinic, patient, a
     assert "Smooth Club membership, since" in page and "$79.00 a month" in page
     assert "Credit left: 5 units of BOTOX Cosmetic" in page
     assert "4242" not in page  # the card stays at the desk
+
+
+def test_her_download_carries_her_invoices_and_not_anothers(client_for, clinic, paid, actor_of):
+    desk = actor_of("front_desk")
+    other = invoices.open_invoice(desk, make_patient(email="other@example.com"), clinic)
+    other.lines.create(
+        position=0,
+        kind="service",
+        description="Consultation",
+        quantity=1,
+        unit_price=D("10.00"),
+        amount=D("10.00"),
+    )
+    payments.take_payment(desk, other, method="cash", amount="10.00")
+    other.refresh_from_db()
+    client = client_for("patient")
+    data = client.get(reverse("portal:my-data", args=["json"])).json()
+    assert [i["number"] for i in data["invoices"]] == [paid.number]
+    assert data["invoices"][0]["total"] == "150.00"
+    assert data["invoices"][0]["payments"][0]["method"] == "Cash"
+    pdf = client.get(reverse("portal:my-data", args=["pdf"]))
+    words = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
+    assert f"Invoice {paid.number} (finalized)" in words and other.number not in words

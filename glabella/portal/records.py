@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.utils import timezone
 
 from glabella.aftercare.models import CheckIn, Report
+from glabella.billing.models import Invoice, Membership, PatientPackage
 from glabella.catalogue.areas import PLAIN_AREA_NAMES, any_area_name
 from glabella.catalogue.products import PRODUCT_NAMES
 from glabella.core import audit, phones, styles
@@ -251,6 +252,7 @@ def my_data(actor: Actor, patient: Patient, now: datetime | None = None) -> dict
         {"view": p.view, "taken_on": p.taken_on.isoformat(), "day_after_treatment": p.day}
         for p in Photo.objects.restrict(actor).defer("data", "thumbnail").order_by("taken_on")
     ]
+    data.update(_money(actor))
     found = next_treatment(actor)
     data["next_treatment"] = (
         {
@@ -263,6 +265,63 @@ def my_data(actor: Actor, patient: Patient, now: datetime | None = None) -> dict
     )
     audit.record_patient(actor, audit.Action.EXPORT, patient, object_type=audit.Kind.MY_DATA)
     return data
+
+
+def _money(actor: Actor) -> dict:
+    """Her invoices (with their lines and payments; a card's last four, never more), her
+    packages and her memberships, as the export carries them."""
+    invoices = list(
+        Invoice.objects.restrict(actor)
+        .exclude(status=Invoice.Status.OPEN)
+        .select_related("location")
+        .prefetch_related("lines", "payments")
+        .order_by("created_at", "id")
+    )
+    return {
+        "invoices": [
+            {
+                "number": i.number,
+                "status": i.status,
+                "location": i.location.name,
+                "finalized_at": i.finalized_at.isoformat() if i.finalized_at else None,
+                "currency": i.currency,
+                "total": str(i.total),
+                "lines": [
+                    {"description": line.description, "amount": str(line.amount)}
+                    for line in i.lines.all()
+                ],
+                "payments": [
+                    {
+                        "method": p.get_method_display(),
+                        "amount": str(p.amount),
+                        "card_last4": p.card_last4,
+                        "taken_at": p.taken_at.isoformat(),
+                    }
+                    for p in i.payments.all()
+                ],
+            }
+            for i in invoices
+        ],
+        "packages": [
+            {
+                "name": p.plan.name,
+                "bought": _units(p.units),
+                "left": _units(p.balance),
+                "status": p.status,
+                "expires_on": p.expires_on.isoformat() if p.expires_on else None,
+            }
+            for p in PatientPackage.objects.restrict(actor).select_related("plan").order_by("id")
+        ],
+        "memberships": [
+            {
+                "name": m.plan.name,
+                "status": m.status,
+                "started_on": m.started_on.isoformat(),
+                "credit_left": _units(m.credit_balance),
+            }
+            for m in Membership.objects.restrict(actor).select_related("plan").order_by("id")
+        ],
+    }
 
 
 def my_data_pdf(data: dict, zone) -> bytes:
@@ -360,6 +419,26 @@ def my_data_pdf(data: dict, zone) -> bytes:
     section(
         "Photos",
         [f"{on(p['taken_on'])}: {p['view']} view" for p in data["photos"]],
+    )
+    section(
+        "Invoices",
+        [
+            f"Invoice {i['number']} ({i['status']}), {on(i['finalized_at'])} at {i['location']}: "
+            f"${Decimal(i['total']):,.2f}"
+            for i in data["invoices"]
+        ],
+    )
+    section(
+        "Packages and membership",
+        [
+            f"{p['name']}: {p['left']} of {p['bought']} left ({p['status'].replace('_', ' ')})"
+            for p in data["packages"]
+        ]
+        + [
+            f"{m['name']} membership since {on(m['started_on'])} ({m['status']}): "
+            f"{m['credit_left']} units of credit left"
+            for m in data["memberships"]
+        ],
     )
     nxt = data["next_treatment"]
     section(
