@@ -141,6 +141,18 @@ def test_removing_the_sale_from_the_open_invoice_takes_the_pending_package_with_
     assert not PatientPackage.objects.filter(pk=package.pk).exists()
 
 
+def test_voiding_the_invoice_takes_the_pending_package_with_it(priced, plan, desk, patient, clinic):
+    from glabella.core.models import AccessLog
+
+    invoice = invoices.open_invoice(desk, patient, clinic)
+    package = packages.sell(desk, invoice, plan)
+    invoices.void(desk, invoice, "She changed her mind")
+    assert not PatientPackage.objects.filter(pk=package.pk).exists()
+    assert AccessLog.objects.filter(
+        object_type="package", action="delete", object_id=str(package.public_id)
+    ).exists()
+
+
 def test_a_package_of_visits_pays_a_line_of_its_service(clinic, owner, desk, patient):
     consultation = Service.objects.get(slug="consultation")
     visits = packages.create_plan(

@@ -24,6 +24,7 @@ from glabella.billing.models import (
     InvoiceLine,
     Membership,
     MembershipPlan,
+    PatientPackage,
     ProductPrice,
     Promotion,
     SalesTax,
@@ -514,4 +515,17 @@ def void(actor: Actor, invoice: Invoice, reason: object, now: datetime | None = 
             status=Invoice.Status.VOID, number=number, finalized_at=now, finalized_by=actor.staff
         )
         _log(actor, current, audit.Action.UPDATE, voided=why, number=number)
+        # A package sold on it was never paid: it goes with the sale, as when its line is removed.
+        for package in PatientPackage.objects.filter(
+            invoice=current, status=PatientPackage.Status.PENDING
+        ):
+            audit.record_patient(
+                actor,
+                audit.Action.DELETE,
+                current.patient,
+                object_type=audit.Kind.PACKAGE,
+                object_id=package.public_id,
+                detail={"invoice_voided": number},
+            )
+            package.delete()
     return Invoice.objects.get(pk=current.pk)
