@@ -32,6 +32,21 @@ def paid(clinic, patient, actor_of):
     return invoice
 
 
+def anothers_paid(desk, clinic):
+    """Another patient's $10.00 paid in cash."""
+    other = invoices.open_invoice(desk, make_patient(email="other@example.com"), clinic)
+    other.lines.create(
+        position=0,
+        kind="service",
+        description="Consultation",
+        quantity=1,
+        unit_price=D("10.00"),
+        amount=D("10.00"),
+    )
+    payments.take_payment(desk, other, method="cash", amount="10.00")
+    return other
+
+
 def test_the_patient_lists_her_receipts_and_opens_one_as_a_pdf(client_for, paid, patient):
     client = client_for("patient")
     me = client.get(reverse("portal:me")).content.decode()
@@ -58,16 +73,7 @@ def test_an_open_invoice_or_another_patients_has_no_receipt_here(
 ):
     desk = actor_of("front_desk")
     still_open = invoices.open_invoice(desk, patient, clinic)
-    other = invoices.open_invoice(desk, make_patient(email="other@example.com"), clinic)
-    other.lines.create(
-        position=0,
-        kind="service",
-        description="Consultation",
-        quantity=1,
-        unit_price=D("10.00"),
-        amount=D("10.00"),
-    )
-    payments.take_payment(desk, other, method="cash", amount="10.00")
+    other = anothers_paid(desk, clinic)
     client = client_for("patient")
     for invoice in (still_open, other):
         assert client.get(reverse("portal:receipt", args=[invoice.public_id])).status_code == 404
@@ -119,16 +125,7 @@ def test_her_package_and_membership_balances_show(client_for, clinic, patient, a
 
 def test_her_download_carries_her_invoices_and_not_anothers(client_for, clinic, paid, actor_of):
     desk = actor_of("front_desk")
-    other = invoices.open_invoice(desk, make_patient(email="other@example.com"), clinic)
-    other.lines.create(
-        position=0,
-        kind="service",
-        description="Consultation",
-        quantity=1,
-        unit_price=D("10.00"),
-        amount=D("10.00"),
-    )
-    payments.take_payment(desk, other, method="cash", amount="10.00")
+    other = anothers_paid(desk, clinic)
     other.refresh_from_db()
     client = client_for("patient")
     data = client.get(reverse("portal:my-data", args=["json"])).json()
