@@ -4,6 +4,7 @@ from ninja import NinjaAPI
 
 from glabella.aftercare.api import router as aftercare_router
 from glabella.billing.api import router as billing_router
+from glabella.billing.prepaid_api import router as prepaid_router
 from glabella.clinic.api import router as clinic_router
 from glabella.core.api import AUTH, PublicApiThrottle, install_error_handlers
 from glabella.core.openapi import declare_errors
@@ -43,3 +44,4 @@ api.add_router("/v1/treatments", treatments_router)
 api.add_router("/v1/aftercare", aftercare_router)
 api.add_router("/v1/outcomes", outcomes_router)
 api.add_router("/v1/billing", billing_router)
+api.add_router("/v1/billing", prepaid_router)  # packages and memberships

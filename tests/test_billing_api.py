@@ -660,9 +660,21 @@ def test_every_billing_write_declares_the_idempotency_key_and_amounts_as_strings
         for method, operation in item.items()
         if method in {"post", "delete"}
     ]
-    assert len(writes) == 12
+    assert len(writes) == 20  # invoices, payments, refunds; packages and memberships
     for path, method, operation in writes:
         (header,) = [p for p in operation["parameters"] if p["in"] == "header"]
         assert header["name"] == "Idempotency-Key" and header["required"] is False, (method, path)
     payment = spec["components"]["schemas"]["PaymentIn"]["properties"]["amount"]
     assert payment["type"] == "string"
+    schemas = spec["components"]["schemas"]
+    for body in ("PackageRedemptionIn", "MembershipRedemptionIn", "AdjustmentIn"):
+        assert schemas[body]["properties"]["units"]["type"] == "string", body
+    for answer, fields in [
+        ("PackageOut", ("units", "balance")),
+        ("MembershipOut", ("credit_balance",)),
+        ("PackagePlanOut", ("units", "price")),
+        ("MembershipPlanOut", ("monthly_fee", "monthly_credit")),
+        ("PackageEntryOut", ("units", "balance_after")),
+    ]:
+        for name in fields:
+            assert schemas[answer]["properties"][name]["type"] == "string", (answer, name)

@@ -62,6 +62,8 @@ INVOICE = {"public_id": "<invoice>"}
 # The API's entries use their own invoice: charted units without a price yet (422s).
 API_INVOICE = {"public_id": "<api-invoice>"}
 INVOICE_LINE = {"public_id": "<api-invoice>", "line_id": "<invoice-line>"}
+API_PACKAGE = {"public_id": "<api-package>"}
+API_MEMBERSHIP = {"public_id": "<api-membership>"}
 MATRIX = [
     (
         "core:home",
@@ -454,6 +456,23 @@ MATRIX = [
         {},
         api({"owner"}, ok=422, denied=403),
     ),
+    # Packages and memberships: the desk's, adjusting a balance the owner's. The MATRIX package
+    # is paid and the membership active: pausing and cancelling it go through (200), resuming
+    # an active one is a conflict (409); every other write's empty body is refused (422).
+    ("api:list_package_plans", "get", {}, None, api(CASHIERS, denied=403)),
+    ("api:list_membership_plans", "get", {}, None, api(CASHIERS, denied=403)),
+    ("api:list_packages", "get", {}, None, api(CASHIERS, denied=403)),
+    ("api:read_package", "get", API_PACKAGE, None, api(CASHIERS)),
+    ("api:sell_package", "post", API_INVOICE, {}, api(CASHIERS, ok=422, denied=403)),
+    ("api:redeem_package", "post", API_INVOICE, {}, api(CASHIERS, ok=422, denied=403)),
+    ("api:adjust_package", "post", API_PACKAGE, {}, api({"owner"}, ok=422, denied=403)),
+    ("api:list_memberships", "get", {}, None, api(CASHIERS, denied=403)),
+    ("api:read_membership", "get", API_MEMBERSHIP, None, api(CASHIERS)),
+    ("api:enrol_member", "post", {}, {}, api(CASHIERS, ok=422, denied=403)),
+    ("api:pause_membership", "post", API_MEMBERSHIP, {}, api(CASHIERS, denied=403)),
+    ("api:resume_membership", "post", API_MEMBERSHIP, {}, api(CASHIERS, ok=409, denied=403)),
+    ("api:cancel_membership", "post", API_MEMBERSHIP, {}, api(CASHIERS, denied=403)),
+    ("api:redeem_membership", "post", API_INVOICE, {}, api(CASHIERS, ok=422, denied=403)),
     ("treatments:day", "get", {}, None, page(CLINICIANS)),
     # Aftercare: the check-in opens with its link; the board is for clinicians.
     ("aftercare:check-in", "get", {"token": "<check-in>"}, None, public()),
@@ -837,11 +856,20 @@ def _staff_objects() -> dict:
 
 
 def api_billing_objects(patient, clinic) -> dict:
-    """An open invoice whose charted units have no price yet, and a payment on a finalized one
-    (rows written directly: the door is what is tested)."""
+    """An open invoice whose charted units have no price yet, a payment on a finalized one, a
+    paid package of 50 units and an active membership (rows written directly: the door is what
+    is tested)."""
     from decimal import Decimal
 
-    from glabella.billing.models import Invoice, InvoiceLine, Payment
+    from glabella.billing.models import (
+        Invoice,
+        InvoiceLine,
+        Membership,
+        MembershipPlan,
+        PackagePlan,
+        PatientPackage,
+        Payment,
+    )
 
     invoice = Invoice.objects.create(
         organisation=clinic.organisation, location=clinic, patient=patient
@@ -868,10 +896,37 @@ def api_billing_objects(patient, clinic) -> dict:
         total=Decimal("50.00"),
     )
     payment = Payment.objects.create(invoice=paid, method="cash", amount=Decimal("50.00"))
+    plan = PackagePlan.objects.create(
+        organisation=clinic.organisation,
+        name="MATRIX 50",
+        product="botox_cosmetic",
+        units=Decimal("50"),
+        price=Decimal("600"),
+        valid_days=365,
+    )
+    today = timezone.now().astimezone(clinic.zone).date()
+    package = PatientPackage.objects.create(
+        patient=patient,
+        plan=plan,
+        units=Decimal("50"),
+        balance=Decimal("50"),
+        invoice=paid,
+        status="active",
+        activated_on=today,
+        expires_on=today + timedelta(days=365),
+    )
+    club = MembershipPlan.objects.create(
+        organisation=clinic.organisation, name="MATRIX club", monthly_fee=Decimal("99")
+    )
+    membership = Membership.objects.create(
+        patient=patient, plan=club, location=clinic, started_on=today
+    )
     return {
         "<api-invoice>": invoice.public_id,
         "<invoice-line>": line.pk,
         "<api-payment>": payment.public_id,
+        "<api-package>": package.public_id,
+        "<api-membership>": membership.public_id,
     }
 
 

@@ -139,6 +139,11 @@ def payment_out(p: Payment) -> dict:
 
 def summary(invoice: Invoice, found: money.Totals) -> dict:
     paid, refunded = invoices.paid_and_refunded(invoice)
+    return listed(invoice, found.total, paid, refunded)
+
+
+def listed(invoice: Invoice, total: Decimal, paid: Decimal, refunded: Decimal) -> dict:
+    """An invoice as the list shows it (the list sums its money for every row at once)."""
     return {
         "id": invoice.public_id,
         "number": invoice.number,
@@ -149,10 +154,10 @@ def summary(invoice: Invoice, found: money.Totals) -> dict:
         "location": invoice.location.slug,
         "created_at": invoice.created_at,
         "finalized_at": invoice.finalized_at,
-        "total": _text(found.total),
+        "total": _text(total),
         "paid": _text(paid),
         "refunded": _text(refunded),
-        "balance": _text(money.balance(found.total, [paid], [refunded])),
+        "balance": _text(money.balance(total, [paid], [refunded])),
     }
 
 

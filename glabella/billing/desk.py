@@ -226,8 +226,19 @@ def checkout_list(actor: Actor, location, day) -> dict:
     }
 
 
-def balances(rows: list[Invoice]) -> dict[int, tuple[Decimal, Decimal]]:
-    """Each invoice's total and what it still owes, in three queries whatever their number."""
+@dataclass(frozen=True)
+class Owed:
+    """An invoice's money at a glance: what it comes to, was paid, was refunded, still owes."""
+
+    total: Decimal
+    paid: Decimal
+    refunded: Decimal
+    balance: Decimal
+
+
+def amounts(rows: list[Invoice]) -> dict[int, Owed]:
+    """Each invoice's total, paid, refunded and balance, in three queries whatever their
+    number (the open ones' totals from their lines now, the others' as stored)."""
     ids = [i.pk for i in rows]
     lines: dict[int, list[money.Charge]] = {}
     for inv_id, amount, taxable in InvoiceLine.objects.filter(
@@ -251,9 +262,15 @@ def balances(rows: list[Invoice]) -> dict[int, tuple[Decimal, Decimal]]:
         total = (
             money.totals(lines.get(inv.pk, []), inv.tax_percent).total if inv.is_open else inv.total
         )
-        owed = money.balance(total, [paid.get(inv.pk) or money.ZERO], [back.get(inv.pk) or 0])
-        found[inv.pk] = (total, owed)
+        given = money.cents(paid.get(inv.pk) or money.ZERO)
+        returned = money.cents(back.get(inv.pk) or money.ZERO)
+        found[inv.pk] = Owed(total, given, returned, money.balance(total, [given], [returned]))
     return found
+
+
+def balances(rows: list[Invoice]) -> dict[int, tuple[Decimal, Decimal]]:
+    """Each invoice's total and what it still owes, in three queries whatever their number."""
+    return {pk: (o.total, o.balance) for pk, o in amounts(rows).items()}
 
 
 def patient_invoices(actor: Actor, patient, limit: int = 10) -> tuple[list[tuple], bool]:

@@ -72,12 +72,15 @@ def _signed_units(value: object, field: str = "units") -> Decimal:
         units = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
         raise ValidationFailed({field: ["Enter a number of units, such as -5 or 10."]}) from None
-    if not units.is_finite() or units == 0:
+    if not units.is_finite():
+        raise ValidationFailed({field: ["Enter a number of units, such as -5 or 10."]})
+    if units == 0:
         raise ValidationFailed({field: ["Enter a number of units other than zero."]})
+    # The bound first: quantizing 1e30 to the hundredth raises rather than answers.
+    if units.copy_abs() > money.MAX_UNITS:  # abs() would round, and overflow at 1e1000000
+        raise ValidationFailed({field: [f"Enter at most {money.MAX_UNITS:,} units."]})
     if units != units.quantize(Decimal("0.01")):
         raise ValidationFailed({field: ["Use at most two decimal places."]})
-    if abs(units) > money.MAX_UNITS:
-        raise ValidationFailed({field: [f"Enter at most {money.MAX_UNITS:,} units."]})
     return units
 
 
