@@ -153,6 +153,16 @@ def test_voiding_the_invoice_takes_the_pending_package_with_it(priced, plan, des
     ).exists()
 
 
+def test_a_voided_invoice_sells_nothing_and_says_it_was_voided(plan, desk, patient, clinic):
+    from glabella.core.errors import Conflict
+
+    invoice = invoices.open_invoice(desk, patient, clinic)
+    invoices.void(desk, invoice, "Opened by mistake")
+    with pytest.raises(Conflict, match="was voided"):
+        packages.sell(desk, invoice, plan)
+    assert not PatientPackage.objects.exists()
+
+
 def test_a_package_of_visits_pays_a_line_of_its_service(clinic, owner, desk, patient):
     consultation = Service.objects.get(slug="consultation")
     visits = packages.create_plan(
@@ -664,6 +674,46 @@ def test_twenty_threads_redeeming_from_one_package_never_take_it_below_zero(clin
     assert Payment.objects.filter(method="package").count() == 12
     paid = [i for i in checkouts if invoices.balance_of(Invoice.objects.get(pk=i.pk)) == 0]
     assert len(paid) == 12
+
+
+@pytest.mark.django_db(transaction=True)
+def test_eight_desks_enrolling_one_patient_at_once_make_one_membership(clinic):
+    from glabella.core.models import StaffMember
+
+    desk = actor_for(StaffMember.objects.get(user__username=STAFF_EMAILS["front_desk"]).user)
+    owner = actor_for(StaffMember.objects.get(user__username=STAFF_EMAILS["owner"]).user)
+    patient = make_patient(email="joiner@example.com")
+    club = memberships.create_plan(
+        owner, clinic.organisation, name="Race Club", monthly_fee="50.00"
+    )
+    start = threading.Barrier(8)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def one() -> None:
+        try:
+            start.wait()
+            memberships.enrol(desk, patient, club, clinic)
+            result = "enrolled"
+        except ValidationFailed as exc:
+            result = exc.fields.get("plan", ["?"])[0]
+        except Exception as exc:  # a 500 to the desk
+            result = f"error {type(exc).__name__}: {exc}"
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=one) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert sorted(set(outcomes)) == ["This patient is a member already.", "enrolled"], outcomes
+    assert outcomes.count("enrolled") == 1
+    member = Membership.objects.get(patient=patient)
+    assert_credit_adds_up(member)
+    assert Invoice.objects.filter(patient=patient).count() == 1  # one month's fee
 
 
 # ---------------------------------------------------------------- the patient record

@@ -239,6 +239,8 @@ def open_invoice(actor: Actor, patient, location, appointment=None) -> Invoice:
 
 def _locked(invoice: Invoice) -> Invoice:
     current = Invoice.objects.select_for_update().get(pk=invoice.pk)
+    if current.status == Invoice.Status.VOID:
+        raise Conflict("This invoice was voided and never changes; open a new invoice instead.")
     if not current.is_open:
         raise Conflict(
             "This invoice is finalized and never changes; refund a payment or open a new "

@@ -231,11 +231,16 @@ def enrol(
     now = now or timezone.now()
     today = local_today(location, now)
     with write_transaction():
+        already = ValidationFailed({"plan": ["This patient is a member already."]})
         if Membership.objects.filter(patient=patient).exclude(status=Status.CANCELLED).exists():
-            raise ValidationFailed({"plan": ["This patient is a member already."]})
-        membership = Membership.objects.create(
-            patient=patient, plan=plan, location=location, started_on=today
-        )
+            raise already
+        try:
+            with transaction.atomic():  # two desks at once: the one live membership is unique
+                membership = Membership.objects.create(
+                    patient=patient, plan=plan, location=location, started_on=today
+                )
+        except IntegrityError:
+            raise already from None
         _log(actor, membership, audit.Action.CREATE, plan=plan.name)
         _grant_month(actor, _locked(membership), month_of(today), now)
     return membership
