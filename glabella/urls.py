@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include("glabella.portal.urls")),
     path("staff/billing/prices/", include("glabella.billing.price_urls")),
     path("staff/billing/", include("glabella.billing.close_urls")),
+    path("staff/billing/prepaid/", include("glabella.billing.prepaid_urls")),
     path("", include("glabella.billing.card_urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),

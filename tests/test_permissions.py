@@ -64,6 +64,8 @@ API_INVOICE = {"public_id": "<api-invoice>"}
 INVOICE_LINE = {"public_id": "<api-invoice>", "line_id": "<invoice-line>"}
 API_PACKAGE = {"public_id": "<api-package>"}
 API_MEMBERSHIP = {"public_id": "<api-membership>"}
+PACKAGE = {"public_id": "<package>"}
+MEMBERSHIP = {"public_id": "<membership>"}
 MATRIX = [
     (
         "core:home",
@@ -630,6 +632,23 @@ MATRIX = [
     ("prices:promotion-new", "post", {}, {}, page({"owner"}, ok=422)),
     ("prices:promotion", "get", {"code": "NO-SUCH-CODE"}, None, page({"owner"}, ok=404)),
     ("prices:promotion", "post", {"code": "NO-SUCH-CODE"}, {}, page({"owner"}, ok=404)),
+    # Prepaid (issue 20): the owner's packages and memberships on the price page; the desk
+    # enrolls, pauses, cancels and reads the ledgers; adjusting a package is the owner's.
+    ("prices:package-plan", "post", {}, {}, page({"owner"}, ok=422)),
+    ("prices:membership-plan", "post", {}, {}, page({"owner"}, ok=422)),
+    ("prices:plan-on-sale", "post", {}, {}, page({"owner"}, ok=422)),
+    ("prepaid:enrol", "get", PATIENT, None, page(DESK)),
+    ("prepaid:enrol", "post", PATIENT, {}, page(DESK, ok=422)),
+    ("prepaid:membership", "get", MEMBERSHIP, None, page(DESK)),
+    (
+        "prepaid:membership-action",
+        "post",
+        {**MEMBERSHIP, "action": "cancel"},
+        {"reason": "x" * 301},
+        page(DESK, ok=422),
+    ),
+    ("prepaid:package", "get", PACKAGE, None, page(DESK)),
+    ("prepaid:package-adjust", "post", PACKAGE, {}, page({"owner"}, ok=422)),
     ("close:day", "get", {}, None, page({"owner", "front_desk"})),
     ("close:day", "post", {}, {}, page({"owner", "front_desk"}, ok=422)),
     ("close:closes", "get", {}, None, page({"owner"})),
@@ -818,13 +837,15 @@ def waitlist_entry(patient, clinic):
 
 
 def billing_objects(patient, clinic) -> dict:
-    """An open invoice with a service on it, and another paid in part by cash (finalized)."""
-    from glabella.billing import invoices, payments
+    """An open invoice with a service on it, and another paid in part by cash (finalized); a
+    package paid in full, and a membership."""
+    from glabella.billing import invoices, memberships, packages, payments
     from glabella.clinic.models import Service
     from glabella.core.access import actor_for
     from glabella.core.models import StaffMember
 
     desk = actor_for(StaffMember.objects.filter(role="front_desk").order_by("id").first().user)
+    owner = actor_for(StaffMember.objects.filter(role="owner").order_by("id").first().user)
     service = Service.objects.get(slug="consultation")
     made = []
     for _ in range(2):
@@ -832,10 +853,25 @@ def billing_objects(patient, clinic) -> dict:
         invoices.add_service(desk, invoice, service)
         made.append(invoice)
     paid = payments.take_payment(desk, made[1], method="cash", amount="1.00")
+    plan = packages.create_plan(
+        owner,
+        clinic.organisation,
+        name="Matrix 10",
+        product="botox_cosmetic",
+        units="10",
+        price="100",
+        valid_days="30",
+    )
+    sold_on = invoices.open_invoice(desk, patient, clinic)
+    package = packages.sell(desk, sold_on, plan)
+    payments.take_payment(desk, sold_on, method="cash", amount="100.00")
+    club = memberships.create_plan(owner, clinic.organisation, name="Matrix Club", monthly_fee="10")
     return {
         "<invoice>": made[0].public_id,
         "<paid-invoice>": made[1].public_id,
         "<payment>": paid.public_id,
+        "<package>": package.public_id,
+        "<membership>": memberships.enrol(desk, patient, club, clinic).public_id,
     }
 
 
@@ -918,7 +954,9 @@ def api_billing_objects(patient, clinic) -> dict:
     club = MembershipPlan.objects.create(
         organisation=clinic.organisation, name="MATRIX club", monthly_fee=Decimal("99")
     )
-    membership = Membership.objects.create(
+    # One live membership a patient: the pages' objects may have enrolled her already.
+    membership = Membership.objects.filter(patient=patient, status="active").first()
+    membership = membership or Membership.objects.create(
         patient=patient, plan=club, location=clinic, started_on=today
     )
     return {

@@ -10,6 +10,7 @@ credited; resuming grants the month if it has not had it; cancelling ends it for
 credit lapses. Member prices are applied as an invoice is opened (`invoices.unit_price`), and
 credit pays units at checkout (`redeem`, a payment of method "membership"). Every change is a
 ledger row; the credit balance always equals their sum.
+The owner stops enrolling in a plan, or opens it again (`set_plan_active`); its members stay.
 """
 
 from __future__ import annotations
@@ -118,6 +119,23 @@ def create_plan(
         audit.record(
             actor, audit.Action.CREATE, audit.Kind.MEMBERSHIP, plan.pk, detail={"plan": words}
         )
+    return plan
+
+
+def set_plan_active(actor: Actor, plan: MembershipPlan, active: bool) -> MembershipPlan:
+    """Stops enrolling in a membership (`active` False) or opens it again. Its members stay
+    members: renewed, paused, resumed and cancelled as before."""
+    require_capability(actor, Capability.SET_PRICES, "set up memberships")
+    with write_transaction():
+        MembershipPlan.objects.filter(pk=plan.pk).update(active=bool(active))
+        audit.record(
+            actor,
+            audit.Action.UPDATE,
+            audit.Kind.MEMBERSHIP,
+            plan.pk,
+            detail={"plan": plan.name, "on_sale": bool(active)},
+        )
+    plan.active = bool(active)
     return plan
 
 

@@ -10,6 +10,7 @@ at the line's price, and a `redeemed` row, under the invoice's and then the pack
 so twenty desks at once never take the balance below zero (the check constraint is the
 backstop). The owner adjusts a balance with a reason (`adjust`); the scheduler expires
 packages past their date (`expire_due`). The balance always equals the sum of the ledger.
+The owner stops selling a plan, or sells it again (`set_plan_active`); packages sold stay good.
 """
 
 from __future__ import annotations
@@ -144,6 +145,23 @@ def create_plan(
         audit.record(
             actor, audit.Action.CREATE, audit.Kind.PACKAGE, plan.pk, detail={"plan": words}
         )
+    return plan
+
+
+def set_plan_active(actor: Actor, plan: PackagePlan, active: bool) -> PackagePlan:
+    """Stops selling a package (`active` False) or puts it on sale again. Packages already sold
+    stay good: they keep their balance and their days."""
+    require_capability(actor, Capability.SET_PRICES, "set up packages")
+    with write_transaction():
+        PackagePlan.objects.filter(pk=plan.pk).update(active=bool(active))
+        audit.record(
+            actor,
+            audit.Action.UPDATE,
+            audit.Kind.PACKAGE,
+            plan.pk,
+            detail={"plan": plan.name, "on_sale": bool(active)},
+        )
+    plan.active = bool(active)
     return plan
 
 

@@ -1,18 +1,26 @@
 """The owner's price pages (SET_PRICES): a price and member price per product, whether it is
-taxed, each location's sales tax, and the promotion codes. Thin: forms parse, `prices.py`
-decides and audits."""
+taxed, each location's sales tax, the promotion codes, and the prepaid packages and memberships
+the clinic sells (added, and taken off sale). Thin: forms parse, `prices.py`, `packages.py` and
+`memberships.py` decide and audit."""
 
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from glabella.billing import prices
+from glabella.billing import memberships, packages, prepaid, prices
 from glabella.billing.models import Promotion, SalesTax
-from glabella.billing.page_forms import PriceForm, PromotionForm, SalesTaxForm
+from glabella.billing.page_forms import (
+    MembershipPlanForm,
+    PackagePlanForm,
+    PlanOnSaleForm,
+    PriceForm,
+    PromotionForm,
+    SalesTaxForm,
+)
 from glabella.catalogue.products import product_name
 from glabella.clinic import setup
-from glabella.clinic.models import Location
+from glabella.clinic.models import Location, Service
 from glabella.core.decorators import staff_page
 from glabella.core.errors import NotFound
 from glabella.core.pages import refusal_on
@@ -33,7 +41,11 @@ def _location(public_id) -> Location:
     return found
 
 
-def _home(request, status=200, bound=None, bound_tax=None):
+def _services(org):
+    return list(Service.objects.filter(organisation=org).order_by("name"))
+
+
+def _home(request, status=200, bound=None, bound_tax=None, package_form=None, membership_form=None):
     org = _organisation()
     rows = []
     for row in prices.price_list(org):
@@ -67,6 +79,10 @@ def _home(request, status=200, bound=None, bound_tax=None):
         "rows": rows,
         "locations": locations,
         "promotions": Promotion.objects.filter(organisation=org).order_by("-active", "code"),
+        "package_plans": prepaid.package_plans(org),
+        "membership_plans": prepaid.membership_plans(org),
+        "package_form": package_form or PackagePlanForm(services=_services(org)),
+        "membership_form": membership_form or MembershipPlanForm(),
     }
     return render(request, "billing/prices.html", context, status=status)
 
@@ -165,3 +181,70 @@ def promotion(request, code):
         }
     )
     return _promotion_page(request, found, form)
+
+
+@require_POST
+@staff_page(Capability.SET_PRICES)
+def package_plan(request):
+    """A prepaid package the clinic sells: units of a product or visits of a service."""
+    org = _organisation()
+    services = _services(org)
+    form = PackagePlanForm(request.POST, services=services)
+    status = 422
+    if form.is_valid():
+        data = form.cleaned_data
+        service = next((s for s in services if s.pk == data["service"]), None)
+        with refusal_on(form) as refused:
+            plan = packages.create_plan(
+                request.actor,
+                org,
+                name=data["name"],
+                product=data["product"],
+                service=service,
+                units=data["units"],
+                price=data["price"],
+                valid_days=data["valid_days"],
+            )
+        if not refused:
+            messages.success(request, f"The package {plan.name} is on sale.")
+            return redirect("prices:home")
+        status = refused.status
+    return _home(request, status, package_form=form)
+
+
+@require_POST
+@staff_page(Capability.SET_PRICES)
+def membership_plan(request):
+    """A membership: its monthly fee, members' percent off, a monthly credit of units."""
+    org = _organisation()
+    form = MembershipPlanForm(request.POST)
+    status = 422
+    if form.is_valid():
+        with refusal_on(form) as refused:
+            plan = memberships.create_plan(request.actor, org, **form.cleaned_data)
+        if not refused:
+            messages.success(request, f"The membership {plan.name} is open to new members.")
+            return redirect("prices:home")
+        status = refused.status
+    return _home(request, status, membership_form=form)
+
+
+@require_POST
+@staff_page(Capability.SET_PRICES)
+def plan_on_sale(request):
+    """Stops selling a package or enrolling in a membership, or starts again; what patients
+    hold already is not touched."""
+    form = PlanOnSaleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a package or membership from the list.")
+        return _home(request, 422)
+    data = form.cleaned_data
+    plan = prepaid.find_plan(_organisation(), data["kind"], data["plan"])
+    service = packages if data["kind"] == "package" else memberships
+    service.set_plan_active(request.actor, plan, data["on_sale"])
+    if data["kind"] == "package":
+        said = "is on sale again" if data["on_sale"] else "is no longer sold"
+    else:
+        said = "is open to new members again" if data["on_sale"] else "takes no new members"
+    messages.success(request, f"{plan.name} {said}.")
+    return redirect("prices:home")

@@ -1,15 +1,19 @@
 """Billing's sections of the patient record (patients' `record_sections`), for whoever takes
 payments (clinicians see no amounts): her latest invoices with their totals and what each still
 owes, linked to the desk's invoice page (four queries, whatever the history); and her prepaid
-packages and membership with their balances (two queries; nothing when she holds neither)."""
+packages and membership with their balances, each linked to its ledger, with enrolling, pausing,
+resuming and canceling (five queries at most; nothing when she holds neither and the clinic
+sells no package or membership)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
-from glabella.billing import desk
-from glabella.billing.models import Membership, PatientPackage
+from glabella.billing import desk, prepaid
+from glabella.billing.models import Membership, MembershipPlan, PackagePlan, PatientPackage
 from glabella.billing.packages import units_text
+from glabella.billing.page_forms import CancelMembershipForm, EnrolForm
+from glabella.clinic import setup
 from glabella.core.access import Actor
 from glabella.core.roles import Capability
 from glabella.patients.models import Patient
@@ -47,19 +51,35 @@ def prepaid_section(actor: Actor, patient: Patient, now: datetime) -> Section | 
         .order_by("-started_on", "-id")
         .first()
     )
-    if not held and membership is None:
+    clinic = setup.organisation()  # one clinic an installation
+    plans = list(MembershipPlan.objects.filter(organisation=clinic, active=True).order_by("name"))
+    packages_on_sale = PackagePlan.objects.filter(organisation=clinic, active=True).exists()
+    if not held and membership is None and not plans and not packages_on_sale:
         return None
+    live = membership is not None and membership.status in prepaid.LIVE
+    enrol = None
+    if plans and not live:
+        enrol = EnrolForm(
+            plans=plans,
+            locations=prepaid.locations(clinic),
+            initial={"location": patient.preferred_location_id},
+        )
     return Section(
         key="prepaid",
         title="Packages and membership",
         order=15,
         template="billing/record_prepaid.html",
         context={
+            "patient_id": patient.public_id,
             "packages": [_package(p) for p in held[:SHOWN]],
             "more": len(held) > SHOWN,
             "membership": membership,
+            "live": live,
             "credit": units_text(membership.credit_balance) if membership else "",
             "credit_product": membership.plan.get_credit_product_display() if membership else "",
+            "enrol": enrol,
+            "cancel": CancelMembershipForm() if live else None,
+            "packages_on_sale": packages_on_sale,
         },
     )
 
@@ -68,6 +88,7 @@ def _package(package: PatientPackage) -> dict:
     plan = package.plan
     what = plan.get_product_display() if plan.product else plan.service.name
     return {
+        "public_id": package.public_id,
         "name": plan.name,
         "what": what,
         "unit": "units" if plan.product else "visits",
