@@ -246,3 +246,54 @@ def test_the_close_page_refuses_a_day_not_yet_begun(clinic, client_for):
     assert response.status_code == 422
     assert b"A day is closed once it has begun" in response.content
     assert not DayClose.objects.exists()
+
+
+def test_payments_from_prepaid_balances_are_listed_apart_and_in_no_total(
+    invoice, clinic, patient, actor_of, client_for, day_before
+):
+    """A package sold for cash is money taken; its units paying an invoice later move no money
+    that day: listed apart, left out of "All methods" and of the recorded close."""
+    from glabella.billing import packages
+
+    desk = actor_of("front_desk")
+    day, _ = day_before
+    plan = packages.create_plan(
+        actor_of("owner"),
+        clinic.organisation,
+        name="BOTOX Cosmetic 20",
+        product="botox_cosmetic",
+        units="20",
+        price="180.00",
+        valid_days="365",
+    )
+    with time_machine.travel(at(day, 9), tick=False):
+        sale = invoices.open_invoice(desk, patient, clinic)
+        packages.sell(desk, sale, plan)
+    pay(desk, sale, at(day, 9, 5), "cash", "180.00")
+    (held,) = packages.usable(patient, today=day)
+    line = invoice.lines.get()
+    with time_machine.travel(at(day, 11), tick=False):
+        packages.redeem(desk, invoice, held, line.pk, "20")  # 20 units at $10.00
+    pay(desk, invoice, at(day, 11, 5), "card", "300.00")
+
+    found = close.takings(clinic, day)
+    assert found.of("package") == D("200.00") and found.prepaid == {"package": D("200.00")}
+    assert (found.of("cash"), found.of("card")) == (D("180.00"), D("300.00"))
+    assert found.total == D("480.00") and found.payments == 2  # money only
+    assert found.other == {}
+
+    desk_client = client_for("front_desk")
+    url = reverse("close:day")
+    query = {"location": clinic.slug, "day": day.isoformat()}
+    page = desk_client.get(url, query).content.decode()
+    money_table, prepaid_part = page.split("Paid from prepaid balances, not money taken today")
+    assert "Package units" not in money_table and "$480.00" in money_table
+    assert "$680.00" not in page
+    assert "Package units" in prepaid_part and "$200.00" in prepaid_part
+    done = desk_client.post(url, {**query, "card": "300", "cash": "180", "gift_card": "0"})
+    assert done.status_code == 302
+    closed = DayClose.objects.get()
+    assert not closed.has_difference and closed.takings_other == {}
+    shown = desk_client.get(done["Location"]).content.decode()
+    assert "The counts agree with the takings." in shown
+    assert "after it was closed" not in shown

@@ -378,3 +378,51 @@ def test_the_price_pages(clinic, client_for):
         reverse("prices:home").encode()
         not in client_for("front_desk").get(reverse("close:day")).content
     )
+
+
+def test_a_package_sold_and_redeemed_is_counted_once(
+    priced, treated, clinic, patient, actor_of, client_for
+):
+    """The package's sale is prepaid sold, not revenue; the units it pays for are revenue when
+    billed: $280.00 of revenue, not $480.00."""
+    from glabella.billing import packages
+
+    desk, owner = actor_of("front_desk"), actor_of("owner")
+    plan = packages.create_plan(
+        owner,
+        clinic.organisation,
+        name="BOTOX Cosmetic 20",
+        product="botox_cosmetic",
+        units="20",
+        price="200.00",
+        valid_days="365",
+    )
+    sale = invoices.open_invoice(desk, patient, clinic)
+    packages.sell(desk, sale, plan)
+    payments.take_payment(desk, sale, method="cash", amount="200.00")
+    (held,) = packages.usable(patient, today=clinic_today())
+    invoice = Invoice.objects.get(treatment=treated)
+    packages.redeem(desk, invoice, held, invoice.lines.get().pk, "20")  # pays the $280.00
+    period = _today_period()
+    (month,) = reports.revenue(owner, "month", period)
+    assert month.revenue == D("280.00") and month.invoices == 1
+    assert [r.revenue for r in reports.revenue(owner, "provider", period)] == [D("280.00")]
+    sold = reports.prepaid_sold(owner, period)
+    assert (sold.packages, sold.package_invoices, sold.deposits, sold.total) == (
+        D("200.00"),
+        1,
+        D("0.00"),
+        D("200.00"),
+    )
+    with pytest.raises(Forbidden):
+        reports.prepaid_sold(desk, period)
+
+    page = client_for("owner").get(reverse("close:revenue"), {"by": "month"}).content.decode()
+    shown, prepaid = page.split("<h2>Prepaid sold</h2>")
+    assert "$280.00" in shown and "$480.00" not in page and "$200.00" in prepaid
+    exported = client_for("owner").get(reverse("close:revenue"), {"by": "month", "format": "csv"})
+    rows = list(csv.reader(io.StringIO(exported.content.decode())))
+    assert rows[1][3] == "280.00"
+    start = rows.index(["Prepaid sold (not revenue until used)", "Invoices", "Amount"])
+    assert rows[start + 1] == ["Packages", "1", "200.00"]
+    assert rows[start + 2] == ["Deposits paid online", "0", "0.00"]

@@ -602,6 +602,13 @@ MATRIX = [
     ("billing:invoice", "get", INVOICE, None, page(DESK)),
     ("billing:invoice-action", "post", {**INVOICE, "action": "payment"}, {}, page(DESK, ok=422)),
     ("billing:invoice-action", "post", {**INVOICE, "action": "void"}, {}, page(DESK, ok=422)),
+    (
+        "billing:invoice-action",
+        "post",
+        {**INVOICE, "action": "apply-deposit"},
+        {},
+        page(DESK, ok=422),
+    ),
     ("billing:receipt", "get", {"public_id": "<paid-invoice>"}, None, page(DESK)),
     ("billing:refund", "get", {"public_id": "<payment>"}, None, page({"owner"})),
     ("billing:refund", "post", {"public_id": "<payment>"}, {}, page({"owner"}, ok=422)),

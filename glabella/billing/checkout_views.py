@@ -1,6 +1,7 @@
 """The desk's checkout pages: the location's open invoices, an invoice (its lines, units billed
 against units charted, services, units, discounts, manufacturer rewards, a promotion code,
-payments, voiding), a refund on a payment, the receipt as a PDF and by email.
+payments, the visit's deposit paid online applied, voiding), a refund on a payment, the
+receipt as a PDF and by email.
 
 Thin: the forms parse types only; `invoices.py`, `payments.py` and `receipts.py` decide, and a
 refusal goes on the form that was sent (`refusal_on`), the page drawn again at its status (422
@@ -17,7 +18,16 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from glabella.billing import cards, desk, invoices, memberships, packages, payments, receipts
+from glabella.billing import (
+    cards,
+    deposits,
+    desk,
+    invoices,
+    memberships,
+    packages,
+    payments,
+    receipts,
+)
 from glabella.billing.models import (
     PRODUCT_CHOICES,
     Invoice,
@@ -167,6 +177,10 @@ class RedeemMembershipForm(forms.Form):
         self.fields["line"].choices = _line_choices(view, ("units",))
 
 
+class ApplyDepositForm(forms.Form):
+    """No fields: what is left of the visit's deposit, at most what the invoice owes."""
+
+
 class VoidForm(forms.Form):
     reason = forms.CharField(
         label="Why is it voided?",
@@ -262,6 +276,11 @@ ACTIONS = {
         lambda a, inv, d: memberships.redeem(a, inv, _membership(inv), d["line"], d["units"]),
         "Paid from the membership's credit.",
     ),
+    "apply-deposit": (
+        ApplyDepositForm,
+        lambda a, inv, d: deposits.apply_deposit(a, inv),
+        "The deposit paid online is applied.",
+    ),
     "payment": (
         PaymentForm,
         lambda a, inv, d: payments.take_payment(a, inv, **d),
@@ -300,6 +319,7 @@ def _page(request, invoice: Invoice, status: int = 200, sent: tuple[str, forms.F
         "invoice": invoice,
         "forms": found,
         "prepaid": prepaid,
+        "deposit_left": deposits.unapplied(invoice) if view.balance > 0 else 0,
         "may_refund": request.actor.can(Capability.REFUND),
     }
     return render_in(request, "billing/invoice.html", context, invoice.location.zone, status)
@@ -361,6 +381,7 @@ def refund(request, public_id):
     payment = desk.find_payment(request.actor, public_id)
     invoice = payment.invoice
     online = payment.method == Payment.Method.ONLINE_CARD
+    applied = payment.method == Payment.Method.DEPOSIT
     form = RefundForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST":
@@ -373,6 +394,8 @@ def refund(request, public_id):
                     request,
                     "Refunded to the patient's card by Stripe, and recorded."
                     if online
+                    else "Given back to the deposit paid online."
+                    if applied
                     else "Refund recorded.",
                 )
                 return redirect("billing:invoice", public_id=invoice.public_id)
@@ -385,6 +408,7 @@ def refund(request, public_id):
         "row": row,
         "form": form,
         "online": online,
+        "applied": applied,
         "cards_on": cards.enabled(),
     }
     return render_in(request, "billing/refund.html", context, invoice.location.zone, status)

@@ -3,8 +3,10 @@ what the card terminal's batch, the cash drawer and the gift card slips say agai
 
 A day is the location's day, in its zone: from its midnight to the next (23 or 25 hours across a
 daylight-saving change). Takings are payments taken that day less refunds given that day,
-whatever day the invoice was made. The desk (TAKE_PAYMENT) closes the day, once; the owner
-(VIEW_REVENUE) reads the closes and the reports.
+whatever day the invoice was made. Takings are money taken: payments from prepaid balances
+(package units, membership credit, a deposit paid online at booking and applied at the visit)
+move no money that day, so they are listed apart and are in no total (decision 0040). The desk
+(TAKE_PAYMENT) closes the day, once; the owner (VIEW_REVENUE) reads the closes and the reports.
 """
 
 from __future__ import annotations
@@ -31,6 +33,8 @@ from glabella.patients.services import require_capability
 Method = Payment.Method
 # What the desk counts: the terminal's batch, the drawer, the gift card slips.
 COUNTED = (Method.CARD, Method.CASH, Method.GIFT_CARD)
+# Paid from a balance bought earlier: no money moves the day they pay.
+PREPAID = (Method.PACKAGE, Method.MEMBERSHIP, Method.DEPOSIT)
 NOTE_MAX = 500
 
 
@@ -45,7 +49,7 @@ def day_bounds(location, day: date) -> tuple[datetime, datetime]:
 @dataclass(frozen=True)
 class Takings:
     by_method: dict[str, money.Decimal]  # every method, payments less refunds
-    payments: int
+    payments: int  # of money (not from prepaid balances)
     refunds: int
 
     def of(self, method: str):
@@ -53,12 +57,20 @@ class Takings:
 
     @property
     def total(self):
-        return money.cents(sum(self.by_method.values(), money.ZERO))
+        """Money taken, by every method but the prepaid ones."""
+        return money.cents(
+            sum((v for m, v in self.by_method.items() if m not in PREPAID), money.ZERO)
+        )
 
     @property
     def other(self) -> dict[str, money.Decimal]:
-        """The methods nobody counts at the desk, where anything was taken."""
-        return {m: v for m, v in self.by_method.items() if m not in COUNTED and v}
+        """Money taken by the methods nobody counts at the desk (card online), where any was."""
+        return {m: v for m, v in self.by_method.items() if m not in COUNTED + PREPAID and v}
+
+    @property
+    def prepaid(self) -> dict[str, money.Decimal]:
+        """Paid from prepaid balances that day (no money taken), where anything was."""
+        return {m: v for m, v in self.by_method.items() if m in PREPAID and v}
 
 
 def takings(location, day: date) -> Takings:
@@ -81,12 +93,18 @@ def takings(location, day: date) -> Takings:
         found[row["method"]] += row["s"]
     for row in given:
         found[row["payment__method"]] -= row["s"]
-    count_paid = Payment.objects.filter(
-        invoice__location=location, taken_at__gte=start, taken_at__lt=end
-    ).count()
-    count_given = Refund.objects.filter(
-        payment__invoice__location=location, refunded_at__gte=start, refunded_at__lt=end
-    ).count()
+    count_paid = (
+        Payment.objects.filter(invoice__location=location, taken_at__gte=start, taken_at__lt=end)
+        .exclude(method__in=PREPAID)
+        .count()
+    )
+    count_given = (
+        Refund.objects.filter(
+            payment__invoice__location=location, refunded_at__gte=start, refunded_at__lt=end
+        )
+        .exclude(payment__method__in=PREPAID)
+        .count()
+    )
     return Takings({m: money.cents(v) for m, v in found.items()}, count_paid, count_given)
 
 

@@ -86,6 +86,12 @@ def day(request):
     methods = [
         {"label": label, "amount": found.of(value), "counted": value in close.COUNTED}
         for value, label in Payment.Method.choices
+        if value not in close.PREPAID
+    ]
+    prepaid = [
+        {"label": label, "amount": found.of(value)}
+        for value, label in Payment.Method.choices
+        if value in close.PREPAID and found.of(value)
     ]
     changed = recorded is not None and any(
         getattr(recorded, f"takings_{m}") != found.of(m) for m in close.COUNTED
@@ -97,6 +103,7 @@ def day(request):
         "today": today,
         "takings": found,
         "methods": methods,
+        "prepaid": prepaid,
         "recorded": recorded,
         "changed": changed,
         "form": form,
@@ -138,10 +145,11 @@ def revenue(request):
         )
         return render_in(request, "billing/revenue.html", context, None, 422)
     rows = reports.revenue(request.actor, by, period, location)
+    prepaid = reports.prepaid_sold(request.actor, period, location)
     if request.GET.get("format") == "csv":
         name = f"revenue-by-{by}-{period.start.isoformat()}-{period.end.isoformat()}.csv"
-        return _csv(reports.revenue_csv(by, rows), name)
-    context.update(period=period, rows=rows, start=period.start, end=period.end)
+        return _csv(reports.revenue_csv(by, rows, prepaid), name)
+    context.update(period=period, rows=rows, prepaid=prepaid, start=period.start, end=period.end)
     return render_in(request, "billing/revenue.html", context, location.zone if location else None)
 
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 
 from django.db.models import Sum
 
-from glabella.billing import invoices, money, packages
+from glabella.billing import invoices, money, packages, payments
 from glabella.billing.models import (
     Invoice,
     InvoiceLine,
@@ -25,7 +25,7 @@ from glabella.billing.models import (
     Payment,
     Refund,
 )
-from glabella.core import audit
+from glabella.core import audit, styles
 from glabella.core.access import Actor
 from glabella.core.errors import NotFound
 from glabella.core.roles import Capability
@@ -95,11 +95,19 @@ def _units(value: Decimal) -> str:
     return f"{Decimal(value).normalize():f}"
 
 
-def payment_words(payment: Payment, prepaid: dict[int, tuple[str, Decimal]]) -> str:
+def payment_words(
+    payment: Payment,
+    prepaid: dict[int, tuple[str, Decimal]],
+    deposits: dict[int, str] | None = None,
+) -> str:
     """How a payment was made, in the desk's words: the card's last four and authorization,
-    the gift card's last four, or the package or membership and how many units it gave
-    (`prepaid`: payment id -> (plan's name, units))."""
+    the gift card's last four, the package or membership and how many units it gave
+    (`prepaid`: payment id -> (plan's name, units)), or the day the deposit applied was paid
+    online (`deposits`: payment id -> that day, in the location's words)."""
     method = Payment.Method
+    if payment.method == method.DEPOSIT:
+        day = (deposits or {}).get(payment.pk)
+        return f"Deposit paid online on {day}" if day else payment.get_method_display()
     if payment.method == method.CARD:
         return f"Card ending {payment.card_last4}, authorization {payment.authorization}"
     if payment.method == method.ONLINE_CARD:
@@ -128,19 +136,41 @@ def _prepaid_of(paid_rows: list[Payment]) -> dict[int, tuple[str, Decimal]]:
     return found
 
 
+def _deposits_of(paid_rows: list[Payment], zone) -> dict[int, str]:
+    """For each deposit applied, the day its online card payment was taken, in `zone`."""
+    applied = {p.pk: p.reference for p in paid_rows if p.method == Payment.Method.DEPOSIT}
+    if not applied:
+        return {}
+    taken = dict(
+        Payment.objects.filter(public_id__in=list(applied.values())).values_list(
+            "public_id", "taken_at"
+        )
+    )
+    found = {}
+    for pk, reference in applied.items():
+        when = next((at for key, at in taken.items() if str(key) == reference), None)
+        if when is not None:
+            found[pk] = styles.day(when, zone)
+    return found
+
+
 def describe(invoice: Invoice) -> InvoiceView:
     """The invoice as a page or a receipt shows it (a fixed number of queries)."""
     lines = invoices.lines_of(invoice)
     paid_rows = list(Payment.objects.filter(invoice=invoice).select_related("taken_by"))
     refunds = list(Refund.objects.filter(payment__invoice=invoice).order_by("refunded_at", "id"))
     prepaid = _prepaid_of(paid_rows)
+    deposits = _deposits_of(paid_rows, invoice.location.zone)
     rows = []
     for payment in paid_rows:
         given = [r for r in refunds if r.payment_id == payment.pk]
         left = money.refundable(payment.amount, [r.amount for r in given])
         if payment.method in (Payment.Method.PACKAGE, Payment.Method.MEMBERSHIP):
             left = money.ZERO  # units go back to the package as an adjustment, not as money
-        rows.append(PaymentRow(payment, given, left, payment_words(payment, prepaid)))
+        elif payment.method == Payment.Method.ONLINE_CARD and left > 0:
+            left = max(money.ZERO, left - payments.applied_of(payment))  # a deposit applied
+        words = payment_words(payment, prepaid, deposits)
+        rows.append(PaymentRow(payment, given, left, words))
     paid = money.cents(sum((p.amount for p in paid_rows), money.ZERO))
     refunded = money.cents(sum((r.amount for r in refunds), money.ZERO))
     found = invoices.totals_of(invoice, lines)

@@ -382,6 +382,9 @@ class Payment(models.Model):
         PACKAGE = "package", "Package units"
         MEMBERSHIP = "membership", "Membership credit"
         ONLINE_CARD = "online_card", "Card online"
+        # The visit's deposit, paid online at booking, applied to its invoice (no money moves;
+        # `reference` is the deposit's own online card payment's public id).
+        DEPOSIT = "deposit", "Deposit paid online"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
@@ -461,8 +464,9 @@ class DayClose(models.Model):
     takings_card = models.DecimalField(max_digits=10, decimal_places=2)
     takings_cash = models.DecimalField(max_digits=10, decimal_places=2)
     takings_gift_card = models.DecimalField(max_digits=10, decimal_places=2)
-    # Takings by the methods nobody counts at the desk (online card, package units, membership
-    # credit): {method: "amount"}, shown beside the counts.
+    # Money taken by the methods nobody counts at the desk (card online): {method: "amount"}.
+    # Payments from prepaid balances (package units, membership credit, a deposit applied) move
+    # no money that day and are not takings (decision 0040).
     takings_other = models.JSONField(default=dict, blank=True)
     difference_card = models.DecimalField(max_digits=10, decimal_places=2)
     difference_cash = models.DecimalField(max_digits=10, decimal_places=2)

@@ -8,6 +8,11 @@ payment less what it already gave back (package units and membership credit go b
 balance as an adjustment with a reason, not as money). Both run under the invoice's row lock,
 so two desks posting at once cannot overpay or over-refund.
 
+A deposit paid online at booking is applied to the visit's invoice as a payment of method
+"deposit" (`deposits.py`), which moves no money: refunding it gives the amount back to the
+deposit, and the deposit's own online card payment may be refunded only as far as none of it is
+applied (checked under the deposit invoice's row lock, which applying a deposit takes too).
+
 A refund at the desk (cash, gift card, the clinic's terminal) only records what the desk
 handed back. A refund of an online card payment (a deposit through Stripe Checkout, an
 off-session fee) is money Stripe gives back to the card, so it is recorded only once Stripe
@@ -32,7 +37,10 @@ step 1; Stripe refuses whichever would give back more than is left of the charge
 back to the card never exceeds the payment, and a refund Stripe accepted is always written in
 3 (the money has moved; our books follow it). What stays open: a lost answer followed by a
 refund of another amount (another identity) gives back both; Stripe forgets a key after 24
-hours. Stripe's keys off: an online card payment cannot be refunded from here, and says so.
+hours. A deposit applied to the visit's invoice while its refund is at Stripe (between 1 and 3)
+is not seen by either; the refund is written as Stripe accepted it, and the deposit's invoice
+then shows more given back than was left unapplied. Stripe's keys off: an online card payment
+cannot be refunded from here, and says so.
 """
 
 from __future__ import annotations
@@ -163,6 +171,25 @@ def record_locked(
     return payment
 
 
+def applied_of(deposit: Payment) -> Decimal:
+    """What of a deposit paid online (its online card payment) has paid the visit's invoices:
+    the payments of method "deposit" drawn from it, less what was given back to it."""
+    drawn = Payment.objects.filter(method=Method.DEPOSIT, reference=str(deposit.public_id))
+    taken = drawn.aggregate(s=Sum("amount"))["s"] or money.ZERO
+    back = Refund.objects.filter(payment__in=drawn).aggregate(s=Sum("amount"))["s"]
+    return money.cents(taken - (back or money.ZERO))
+
+
+def _beyond(left: Decimal, applied: Decimal) -> str:
+    if applied <= 0:
+        return f"At most {left:,.2f} of this payment may still be given back."
+    most = max(money.ZERO, left - applied)
+    return (
+        f"At most {most:,.2f} of this deposit may still be given back: {applied:,.2f} of it "
+        "paid the visit's invoice. Give that back on the visit's invoice first."
+    )
+
+
 def refunded_on(payment: Payment):
     return money.cents(
         Refund.objects.filter(payment=payment).aggregate(s=Sum("amount"))["s"] or money.ZERO
@@ -219,10 +246,9 @@ def refund(
         Invoice.objects.select_for_update().get(pk=payment.invoice_id)
         given_before = refunded_on(payment)
         left = money.refundable(payment.amount, [given_before])
-        if value > left:
-            raise ValidationFailed(
-                {"amount": [f"At most {left:,.2f} of this payment may still be given back."]}
-            )
+        applied = applied_of(payment) if online else money.ZERO
+        if value > left - applied:
+            raise ValidationFailed({"amount": [_beyond(left, applied)]})
         if not online:
             return _record_refund(actor, payment, value, why, now)
     identity = refund_identity(payment, given_before, value)

@@ -2,9 +2,13 @@
 provider (the treatment's injector) and by month, in the clinic's zone; and the reconciliation of
 units billed, charted and drawn (`reconcile.py` decides, this feeds it). Each has its CSV.
 
-Revenue is what finalized invoices charged, net of their discounts (shared over the lines in
-proportion to their amounts, as `money.totals` shares them for tax) and before tax; a voided or
-open invoice is no revenue. An invoice falls in the period and month of the day it was finalized,
+Revenue is what finalized invoices charged for units and services, net of their discounts
+(shared over the lines in proportion to their amounts, as `money.totals` shares them for tax) and
+before tax; a voided or open invoice is no revenue. Prepaid value sold (a package's sale line, a
+deposit paid online at booking) is not revenue when sold: the units and services it later pays
+for are billed, and counted, then. It is shown apart as "Prepaid sold" (`prepaid_sold`), so
+nothing is counted twice. A membership's monthly fee is a fee, not prepaid units: revenue
+(decision 0040). An invoice falls in the period and month of the day it was finalized,
 in its location's zone. Periods are bounded: `MAX_REPORT_DAYS` for revenue, `MAX_RECONCILE_DAYS`
 for the reconciliation.
 """
@@ -18,11 +22,12 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from django.db import models
 from django.db.models import Q
 
 from glabella.billing import money, reconcile
 from glabella.billing.close import day_bounds
-from glabella.billing.models import Invoice, InvoiceLine
+from glabella.billing.models import Invoice, InvoiceLine, OnlineCheckout, PatientPackage, Payment
 from glabella.catalogue.products import product_name
 from glabella.clinic.models import Location
 from glabella.core import audit, styles
@@ -116,7 +121,16 @@ def _net(line: InvoiceLine) -> Decimal:
     return money.cents(line.amount - invoice.discounts * line.amount / invoice.charges)
 
 
-def _lines(period: Period, location):
+def _prepaid() -> tuple[Q, Q]:
+    """Lines selling prepaid value: a package's sale line; the line of a deposit's invoice."""
+    sold = PatientPackage.objects.filter(invoice_line__isnull=False).values("invoice_line_id")
+    deposits = Payment.objects.filter(
+        online_checkout__purpose=OnlineCheckout.Purpose.DEPOSIT
+    ).values("invoice_id")
+    return Q(pk__in=sold), Q(invoice_id__in=deposits)
+
+
+def _finalized(period: Period, location):
     locations = _locations(location)
     return (
         InvoiceLine.objects.filter(
@@ -127,6 +141,53 @@ def _lines(period: Period, location):
         .select_related("invoice__location", "invoice__treatment__injector")
         .order_by("invoice__finalized_at", "invoice_id", "position")
     )
+
+
+def _lines(period: Period, location):
+    """The lines that are revenue: units and services billed, not prepaid value sold."""
+    package, deposit = _prepaid()
+    return _finalized(period, location).exclude(package).exclude(deposit)
+
+
+@dataclass
+class PrepaidSold:
+    """Prepaid value sold in a period, net of discounts, before tax: not revenue until used."""
+
+    packages: Decimal = ZERO
+    package_invoices: int = 0
+    deposits: Decimal = ZERO
+    deposit_invoices: int = 0
+
+    @property
+    def total(self) -> Decimal:
+        return money.cents(self.packages + self.deposits)
+
+
+def prepaid_sold(actor: Actor, period: Period, location=None) -> PrepaidSold:
+    """Packages and deposits sold on invoices finalized in the period (the revenue report's
+    "Prepaid sold", read with it)."""
+    require_capability(actor, Capability.VIEW_REVENUE, "see the money reports")
+    package, deposit = _prepaid()
+    found = PrepaidSold()
+    packages: set[int] = set()
+    deposits: set[int] = set()
+    for line in (
+        _finalized(period, location)
+        .filter(package | deposit)
+        .annotate(
+            is_package=models.Exists(
+                PatientPackage.objects.filter(invoice_line_id=models.OuterRef("pk"))
+            )
+        )
+    ):
+        if line.is_package:
+            found.packages += _net(line)
+            packages.add(line.invoice_id)
+        else:
+            found.deposits += _net(line)
+            deposits.add(line.invoice_id)
+    found.package_invoices, found.deposit_invoices = len(packages), len(deposits)
+    return found
 
 
 def revenue(actor: Actor, by: str, period: Period, location=None) -> list[Row]:
@@ -170,7 +231,7 @@ def revenue(actor: Actor, by: str, period: Period, location=None) -> list[Row]:
     return ordered
 
 
-def revenue_csv(by: str, rows: list[Row]) -> str:
+def revenue_csv(by: str, rows: list[Row], prepaid: PrepaidSold | None = None) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     first = {"product": "Product", "provider": "Provider", "month": "Month"}[by]
@@ -184,6 +245,13 @@ def revenue_csv(by: str, rows: list[Row]) -> str:
                 f"{row.revenue:.2f}",
                 f"{row.per_unit:.2f}" if row.per_unit is not None else "",
             ]
+        )
+    if prepaid is not None:
+        writer.writerow([])
+        writer.writerow(["Prepaid sold (not revenue until used)", "Invoices", "Amount"])
+        writer.writerow(["Packages", prepaid.package_invoices, f"{prepaid.packages:.2f}"])
+        writer.writerow(
+            ["Deposits paid online", prepaid.deposit_invoices, f"{prepaid.deposits:.2f}"]
         )
     return out.getvalue()
 
