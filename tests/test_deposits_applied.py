@@ -1,10 +1,10 @@
 """A deposit paid online at booking is applied to the visit's invoice (issue 20, decision 0040).
 
 The deposit is paid through Stripe Checkout and recorded by the verified webhook, exactly as the
-Stripe tests do it (the local Stripe-speaking server in `tests/support/stripe_server.py`). When
-the visit's treatment is signed, what is left of the deposit pays its invoice, once and never
-beyond what is left; the desk applies it by hand to an invoice that owed nothing when opened;
-refunding the deposit is limited to what is not applied. Bad input writes nothing.
+Stripe tests do it (the local Stripe-speaking server in `tests/support/stripe_server.py`).
+Signing the visit's treatment opens its invoice and leaves it open; the desk applies what is
+left of the deposit from the invoice page, once and never beyond what is left; refunding the
+deposit is limited to what is not applied. Bad input writes nothing.
 """
 
 import io
@@ -84,6 +84,13 @@ def treat(appointment, clinic, actor_of):
     return charting.lock(injector, record, proof=proof_for(injector))
 
 
+def treat_and_apply(appointment, clinic, actor_of):
+    """`treat`, then the desk applies the visit's deposit to the treatment's invoice."""
+    record = treat(appointment, clinic, actor_of)
+    deposits.apply_deposit(actor_of("front_desk"), Invoice.objects.get(treatment=record))
+    return record
+
+
 def applied():
     return list(Payment.objects.filter(method="deposit").order_by("id"))
 
@@ -107,16 +114,22 @@ def page_of(client, invoice) -> str:
     return response.content.decode()
 
 
-# ---------------------------------------------------------------- applied at signing
+# ---------------------------------------------------------------- the desk applies it
 
 
-def test_the_deposit_pays_the_visits_invoice_when_the_treatment_is_signed(
-    visit, clinic, actor_of, client_for
-):
+def test_the_desk_applies_the_deposit_to_the_visits_invoice(visit, clinic, actor_of, client_for):
     appointment, deposit = visit
     price(clinic, "14.00")
     record = treat(appointment, clinic, actor_of)
     invoice = Invoice.objects.get(treatment=record)
+    # Signing opens the invoice and leaves it open: the desk may still build it.
+    assert invoice.is_open and applied() == [] and invoices.balance_of(invoice) == D("280.00")
+    desk = client_for("front_desk")
+    page = page_of(desk, invoice)
+    assert "$50.00 of the deposit paid online" in page and "Apply the deposit" in page
+    assert page.index('id="apply-deposit"') < page.index('id="take-payment"')
+    assert act(desk, invoice, "apply-deposit").status_code == 302
+    invoice.refresh_from_db()
     assert invoice.status == "finalized" and invoice.total == D("280.00")  # 20 units at $14
     (used,) = applied()
     assert used.invoice == invoice and used.amount == D("50.00")
@@ -124,7 +137,6 @@ def test_the_deposit_pays_the_visits_invoice_when_the_treatment_is_signed(
     assert invoices.balance_of(invoice) == D("230.00")
     assert deposits.unapplied(invoice) == 0 and deposits.left_of(deposit) == 0
 
-    desk = client_for("front_desk")
     page = page_of(desk, invoice)
     day = styles.day(deposit.taken_at, clinic.zone)
     assert f"Deposit paid online on {day}" in page
@@ -151,17 +163,13 @@ def test_the_deposit_pays_the_visits_invoice_when_the_treatment_is_signed(
     assert (sold.deposits, sold.deposit_invoices, sold.packages) == (D("50.00"), 1, D("0.00"))
 
 
-def test_applied_once_signing_or_opening_again_does_nothing_more(
-    visit, clinic, actor_of, client_for
-):
+def test_applied_once_applying_again_does_nothing_more(visit, clinic, actor_of, client_for):
     appointment, _deposit = visit
     price(clinic, "14.00")
-    record = treat(appointment, clinic, actor_of)
+    record = treat_and_apply(appointment, clinic, actor_of)
     invoice = Invoice.objects.get(treatment=record)
     before = written()
     assert invoices.open_for_treatment(record) is None  # the signal again: one invoice a treatment
-    assert deposits.apply_on_open(invoice) == []
-    assert deposits.apply_on_open(invoices.open_for_treatment(record)) == []
     answer = act(client_for("front_desk"), invoice, "apply-deposit")
     assert answer.status_code == 422
     assert "This visit has no deposit left to apply." in answer.content.decode()
@@ -176,7 +184,7 @@ def test_never_more_than_is_left_after_a_refund_and_never_more_than_owed(
     payments.refund(owner, deposit, amount="15.00", reason="Part given back")
     assert deposits.left_of(deposit) == D("35.00")
     price(clinic, "1.00")  # 20 units: $20.00, less than the deposit left
-    record = treat(appointment, clinic, actor_of)
+    record = treat_and_apply(appointment, clinic, actor_of)
     invoice = Invoice.objects.get(treatment=record)
     (used,) = applied()
     assert used.amount == D("20.00") and invoices.balance_of(invoice) == 0
@@ -201,7 +209,7 @@ def test_never_more_than_is_left_after_a_refund_and_never_more_than_owed(
 def test_the_refund_page_refuses_beyond_what_is_unapplied(visit, clinic, actor_of, client_for):
     appointment, deposit = visit
     price(clinic, "1.00")
-    treat(appointment, clinic, actor_of)  # $20.00 applied, $30.00 left
+    treat_and_apply(appointment, clinic, actor_of)  # $20.00 applied, $30.00 left
     owner = client_for("owner")
     url = reverse("billing:refund", args=[deposit.public_id])
     before = written()
@@ -216,7 +224,7 @@ def test_the_refund_page_refuses_beyond_what_is_unapplied(visit, clinic, actor_o
 def test_giving_an_applied_deposit_back_returns_it_to_the_deposit(visit, clinic, actor_of, keys):
     appointment, deposit = visit
     price(clinic, "14.00")
-    treat(appointment, clinic, actor_of)
+    treat_and_apply(appointment, clinic, actor_of)
     (used,) = applied()
     owner = actor_of("owner")
     payments.refund(owner, used, amount="50.00", reason="Billed twice")  # no money moves
@@ -313,7 +321,7 @@ def test_the_deposit_paid_yesterday_is_named_on_its_day(visit, clinic, actor_of)
     Payment.objects.filter(pk=deposit.pk).update(taken_at=deposit.taken_at - timedelta(days=1))
     deposit.refresh_from_db()
     price(clinic, "14.00")
-    record = treat(appointment, clinic, actor_of)
+    record = treat_and_apply(appointment, clinic, actor_of)
     from glabella.billing import desk
 
     view = desk.describe(Invoice.objects.get(treatment=record))

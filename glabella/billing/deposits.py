@@ -1,12 +1,11 @@
 """A deposit paid online at booking, applied to the visit's invoice (decision 0040).
 
 The deposit itself is its own finalized invoice, paid by card online (`card_events.py`). When
-the visit's treatment is signed, its invoice is opened with the units charted and, in the same
-transaction, whatever is left of the visit's deposit pays it (`apply_on_open`): a payment of
-method "deposit", at most what is owed, whose reference is the deposit's online card payment;
-like any first payment it finalizes the invoice. An invoice that owes nothing yet (no price
-set, or opened empty by the desk) is left alone, and the desk applies the deposit when it has
-built the invoice (`apply_deposit`, the invoice page's button).
+the desk checks the visit out, the invoice page says how much of the visit's deposit is left
+and the desk applies it (`apply_deposit`): a payment of method "deposit", at most what is owed,
+whose reference is the deposit's online card payment; like any first payment it finalizes the
+invoice. It is not applied as the treatment is signed: that would finalize the invoice before
+the desk had billed other units, added a service or recorded a manufacturer's reward.
 
 What is left of a deposit: what was paid, less what was refunded of it to the card, less what
 is applied and not given back (`payments.applied_of`). Applying takes the invoice's row lock and
@@ -20,13 +19,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.db import transaction
 from django.utils import timezone
 
 from glabella.billing import invoices, money, payments
 from glabella.billing.models import Invoice, OnlineCheckout, Payment
 from glabella.core import audit
-from glabella.core.access import Actor, system_actor
+from glabella.core.access import Actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Conflict, ValidationFailed
 from glabella.core.roles import Capability
@@ -101,23 +99,6 @@ def _apply_locked(actor: Actor, current: Invoice, now: datetime) -> list[Payment
             )
         )
     return made
-
-
-def apply_on_open(invoice: Invoice | None, now: datetime | None = None) -> list[Payment]:
-    """Inside the transaction that opened a treatment's invoice (`treatment_signed`): pays it
-    from the visit's deposit when it owes something and can be finalized; otherwise nothing
-    (the desk applies it once the invoice is built). Never fails the signing."""
-    if invoice is None or invoice.appointment_id is None:
-        return []
-    now = now or timezone.now()
-    try:
-        with transaction.atomic():
-            current = Invoice.objects.select_for_update().get(pk=invoice.pk)
-            if not current.is_open or invoices.balance_of(current) <= 0:
-                return []
-            return _apply_locked(system_actor("deposit applied at signing"), current, now)
-    except ValidationFailed:  # a line with no price yet: the desk applies it when priced
-        return []
 
 
 def apply_deposit(actor: Actor, invoice: Invoice, now: datetime | None = None) -> list[Payment]:

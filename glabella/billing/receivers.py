@@ -1,7 +1,7 @@
 """What billing listens to.
 
-- treatments' `treatment_signed`: a signed treatment opens its invoice with the units charted,
-  and what is left of the visit's deposit paid online pays it (`deposits.apply_on_open`).
+- treatments' `treatment_signed`: a signed treatment opens its invoice with the units charted
+  (the desk applies the visit's deposit paid online when it checks the visit out).
 - treatments' `chart_notices`: the signed chart tells the injector where its invoice stands
   (waiting at the desk, checked out, voided), with no amount.
 - its own `invoice_settled`: packages sold on an invoice paid in full become usable.
@@ -14,7 +14,7 @@
 
 from django.dispatch import receiver
 
-from glabella.billing import cards, deposits, desk, invoices, packages
+from glabella.billing import cards, desk, invoices, packages
 from glabella.billing.record_sections import invoices_section, prepaid_section
 from glabella.billing.signals import invoice_settled
 from glabella.patients.signals import record_sections
@@ -24,7 +24,7 @@ from glabella.treatments.signals import chart_notices, treatment_signed
 
 @receiver(treatment_signed, dispatch_uid="billing.open_invoice")
 def open_invoice(sender, record, now, **kwargs) -> None:
-    deposits.apply_on_open(invoices.open_for_treatment(record, now), now)
+    invoices.open_for_treatment(record, now)
 
 
 @receiver(chart_notices, dispatch_uid="billing.chart_notices")
