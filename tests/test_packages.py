@@ -463,6 +463,49 @@ def test_pause_resume_and_cancel_with_their_dates_and_ledger_rows(
     assert again.status == "active"
 
 
+def test_the_owner_adjusts_a_members_credit_never_below_zero_with_a_reason(
+    priced, member, desk, owner, patient, clinic
+):
+    member.refresh_from_db()
+    assert member.credit_balance == D("10")
+    with pytest.raises(Forbidden):
+        memberships.adjust(desk, member, "5", "given back")
+    entry = memberships.adjust(owner, member, "5", "Treatment refunded: credit given back")
+    assert entry.kind == "adjusted" and entry.units == D("5") and entry.balance_after == D("15")
+    assert entry.by == owner.staff and entry.reason == "Treatment refunded: credit given back"
+    before = (MembershipEntry.objects.count(), AccessLog.objects.count())
+    with pytest.raises(ValidationFailed) as below:
+        memberships.adjust(owner, member, "-16", "too much")
+    assert "Only 15 units of credit are left" in below.value.fields["units"][0]
+    assert (MembershipEntry.objects.count(), AccessLog.objects.count()) == before
+    memberships.adjust(owner, member, "-15", "Counted twice")
+    member.refresh_from_db()
+    assert member.credit_balance == 0
+    assert_credit_adds_up(member)
+    # Spent to zero, the desk can redeem nothing more.
+    invoice = units_invoice(desk, patient, clinic, units="1")
+    with pytest.raises(ValidationFailed):
+        memberships.redeem(desk, invoice, member, invoice.lines.get().pk, "1")
+    # The database refuses a negative credit and an adjustment of nothing.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MembershipEntry.objects.create(
+            membership=member, kind="adjusted", units=D("-1"), balance_after=D("-1")
+        )
+    with pytest.raises(IntegrityError), transaction.atomic():
+        MembershipEntry.objects.create(
+            membership=member, kind="adjusted", units=D("0"), balance_after=D("0")
+        )
+    # Paused, the credit may still be corrected; canceled, it has lapsed.
+    memberships.pause(desk, member)
+    memberships.adjust(owner, member, "2", "Paused by mistake: the month's visit")
+    memberships.cancel(desk, member)
+    with pytest.raises(Conflict):
+        memberships.adjust(owner, member, "2", "too late")
+    assert_credit_adds_up(member)
+    kinds = [e.kind for e in member.entries.order_by("id")]
+    assert kinds == ["credit", "fee", "adjusted", "adjusted", "paused", "adjusted", "cancelled"]
+
+
 def test_clinicians_sell_redeem_and_enrol_nothing(priced, plan, club, actor_of, patient, clinic):
     desk = actor_of("front_desk")
     invoice = invoices.open_invoice(desk, patient, clinic)
@@ -580,6 +623,25 @@ BAD = [
         "units",
     ),
     ("cancel long reason", lambda s: memberships.cancel(s.desk, s.member, "x" * 301), "reason"),
+    (
+        "adjust credit no reason",
+        lambda s: memberships.adjust(s.owner, s.member, "5", " "),
+        "reason",
+    ),
+    (
+        "adjust credit long reason",
+        lambda s: memberships.adjust(s.owner, s.member, "5", "x" * 301),
+        "reason",
+    ),
+    ("adjust credit zero", lambda s: memberships.adjust(s.owner, s.member, "0", "why"), "units"),
+    ("adjust credit words", lambda s: memberships.adjust(s.owner, s.member, "ten", "why"), "units"),
+    ("adjust credit NaN", lambda s: memberships.adjust(s.owner, s.member, "NaN", "why"), "units"),
+    ("adjust credit huge", lambda s: memberships.adjust(s.owner, s.member, "1e6", "why"), "units"),
+    (
+        "adjust credit below zero",
+        lambda s: memberships.adjust(s.owner, s.member, "-11", "x"),
+        "units",
+    ),
 ]
 
 

@@ -654,6 +654,7 @@ MATRIX = [
         {"reason": "x" * 301},
         page(DESK, ok=422),
     ),
+    ("prepaid:membership-adjust", "post", MEMBERSHIP, {}, page({"owner"}, ok=422)),
     ("prepaid:package", "get", PACKAGE, None, page(DESK)),
     ("prepaid:package-adjust", "post", PACKAGE, {}, page({"owner"}, ok=422)),
     ("close:day", "get", {}, None, page({"owner", "front_desk"})),

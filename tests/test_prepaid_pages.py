@@ -558,6 +558,60 @@ def test_a_pending_package_is_not_adjusted(client_for, plan, patient, clinic, de
     assert counts() == before
 
 
+def test_the_owner_adjusts_a_members_credit_on_the_membership_page(
+    client_for, club, patient, clinic, desk
+):
+    membership = memberships.enrol(desk, patient, club, clinic)
+    url = reverse("prepaid:membership", args=[membership.public_id])
+    assert "Adjust the credit" not in main_of(client_for("front_desk").get(url))
+    owner = client_for("owner")
+    assert "Adjust the credit" in main_of(owner.get(url))
+    adjust = reverse("prepaid:membership-adjust", args=[membership.public_id])
+    response = owner.post(adjust, {"units": "-4", "reason": "Counted twice"})
+    assert response.status_code == 302 and response["Location"] == url
+    page = main_of(owner.get(url))
+    assert "The credit is 6 units now." in page
+    assert "Credit adjusted" in page and "Counted twice" in page and "-4" in page
+    membership.refresh_from_db()
+    assert membership.credit_balance == D("6") == memberships.ledger_sum(membership)
+    assert client_for("front_desk").post(adjust, {"units": "1", "reason": "x"}).status_code == 403
+
+
+CREDIT_BAD = [
+    ({"units": "5", "reason": ""}, "reason", "Say why the credit changes"),
+    ({"units": "0", "reason": "why"}, "units", "other than zero"),
+    ({"units": "-11", "reason": "why"}, "units", "Only 10 units of credit are left"),
+    ({"units": "x", "reason": "why"}, "units", "Enter a number of units"),
+]
+
+
+@pytest.mark.parametrize(("data", "field", "says"), CREDIT_BAD, ids=[b[2] for b in CREDIT_BAD])
+def test_a_bad_credit_adjustment_is_refused_on_its_field_at_422_and_nothing_is_written(
+    client_for, club, patient, clinic, desk, data, field, says
+):
+    membership = memberships.enrol(desk, patient, club, clinic)
+    before = counts()
+    response = client_for("owner").post(
+        reverse("prepaid:membership-adjust", args=[membership.public_id]), data
+    )
+    assert response.status_code == 422
+    page = main_of(response)
+    assert f'id="adjust-{field}_error"' in page and says in page
+    assert counts() == before
+
+
+def test_a_canceled_memberships_credit_is_not_adjusted(client_for, club, patient, clinic, desk):
+    membership = memberships.cancel(desk, memberships.enrol(desk, patient, club, clinic))
+    before = counts()
+    response = client_for("owner").post(
+        reverse("prepaid:membership-adjust", args=[membership.public_id]),
+        {"units": "5", "reason": "why"},
+    )
+    assert response.status_code == 409
+    assert "credit has lapsed" in main_of(response)
+    assert counts() == before
+
+
 # ---------------------------------------------------------------- who may
 
 

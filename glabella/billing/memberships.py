@@ -11,6 +11,7 @@ credit lapses. Member prices are applied as an invoice is opened (`invoices.unit
 credit pays units at checkout (`redeem`, a payment of method "membership"). Every change is a
 ledger row; the credit balance always equals their sum.
 The owner stops enrolling in a plan, or opens it again (`set_plan_active`); its members stay.
+The owner adjusts a member's credit with a reason (`adjust`), never below zero.
 """
 
 from __future__ import annotations
@@ -410,4 +411,55 @@ def redeem(
             at=now,
         )
         _log(actor, locked, audit.Action.UPDATE, spent=str(amount), invoice=current.number)
+    return entry
+
+
+# ---------------------------------------------------------------- the owner's corrections
+
+
+def adjust(
+    actor: Actor,
+    membership: Membership,
+    units: object,
+    reason: object,
+    now: datetime | None = None,
+) -> MembershipEntry:
+    """Adds units to (positive) or takes them off (negative) a member's credit, with a reason:
+    credit given back after a treatment paid from it was refunded, or a correction. Never below
+    zero; a canceled membership's credit has lapsed and is not adjusted."""
+    require_capability(actor, Capability.REFUND, "adjust membership credit")
+    amount = packages.signed_units(units)
+    why = " ".join(str(reason or "").split())
+    if not why:
+        raise ValidationFailed({"reason": ["Say why the credit changes."]})
+    if len(why) > invoices.REASON_MAX:
+        raise ValidationFailed({"reason": [f"Use at most {invoices.REASON_MAX} characters."]})
+    now = now or timezone.now()
+    with write_transaction():
+        locked = _locked(membership)
+        if locked.status == Status.CANCELLED:
+            raise Conflict("This membership is canceled; its credit has lapsed.")
+        if not locked.plan.credit_product:
+            raise ValidationFailed({"units": ["This membership gives no unit credit."]})
+        after = locked.credit_balance + amount
+        if after < 0:
+            raise ValidationFailed(
+                {
+                    "units": [
+                        f"Only {packages.units_text(locked.credit_balance)} units of credit are "
+                        "left."
+                    ]
+                }
+            )
+        Membership.objects.filter(pk=locked.pk).update(credit_balance=after)
+        entry = MembershipEntry.objects.create(
+            membership=locked,
+            kind=Entry.ADJUSTED,
+            units=amount,
+            balance_after=after,
+            reason=why,
+            by=actor.staff,
+            at=now,
+        )
+        _log(actor, locked, audit.Action.UPDATE, adjusted=str(amount), reason=why)
     return entry

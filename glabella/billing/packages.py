@@ -68,7 +68,7 @@ def _whole_days(value: object, field: str, maximum: int) -> int:
     return days
 
 
-def _signed_units(value: object, field: str = "units") -> Decimal:
+def signed_units(value: object, field: str = "units") -> Decimal:
     try:
         units = Decimal(str(value).strip())
     except (InvalidOperation, ValueError):
@@ -395,7 +395,7 @@ def adjust(
     given back after a redemption refunded, or a correction. Never below zero, never above
     what was bought."""
     require_capability(actor, Capability.REFUND, "adjust packages")
-    amount = _signed_units(units)
+    amount = signed_units(units)
     why = " ".join(str(reason or "").split())
     if not why:
         raise ValidationFailed({"reason": ["Say why the balance changes."]})

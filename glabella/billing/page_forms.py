@@ -169,3 +169,19 @@ class PackageAdjustForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("auto_id", "adjust-%s")
         super().__init__(*args, **kwargs)
+
+
+class MembershipAdjustForm(forms.Form):
+    units = forms.CharField(
+        label="Units of credit to add (or take off, with a minus: -5)",
+        max_length=12,
+        required=False,
+        widget=UNITS,
+    )
+    reason = forms.CharField(
+        label="Reason", max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "adjust-%s")
+        super().__init__(*args, **kwargs)

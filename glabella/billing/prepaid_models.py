@@ -274,7 +274,8 @@ class Membership(models.Model):
 
 class MembershipEntry(models.Model):
     """One change to a membership: the month's credit granted and fee charged (once a month:
-    the unique `period`), credit spent on an invoice line, paused, resumed, cancelled."""
+    the unique `period`), credit spent on an invoice line, paused, resumed, cancelled, credit
+    adjusted by the owner with a reason."""
 
     class Kind(models.TextChoices):
         CREDIT_GRANTED = "credit", "Monthly credit granted"
@@ -283,6 +284,7 @@ class MembershipEntry(models.Model):
         PAUSED = "paused", "Paused"
         RESUMED = "resumed", "Resumed"
         CANCELLED = "cancelled", "Canceled"
+        ADJUSTED = "adjusted", "Credit adjusted"
 
     membership = models.ForeignKey(Membership, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(max_length=10, choices=Kind.choices)
@@ -329,7 +331,8 @@ class MembershipEntry(models.Model):
             models.CheckConstraint(
                 condition=Q(kind="credit", units__gte=0)
                 | Q(kind__in=["spent", "cancelled"], units__lte=0)
-                | Q(kind__in=["fee", "paused", "resumed"], units=0),
+                | Q(kind__in=["fee", "paused", "resumed"], units=0)
+                | Q(kind="adjusted") & ~Q(units=0),
                 name="membership_entry_sign",
             ),
         ]

@@ -9,6 +9,11 @@ urlpatterns = [
     path("patients/<uuid:public_id>/enroll/", prepaid_views.enrol, name="enrol"),
     path("memberships/<uuid:public_id>/", prepaid_views.membership, name="membership"),
     path(
+        "memberships/<uuid:public_id>/adjust/",
+        prepaid_views.membership_adjust,
+        name="membership-adjust",
+    ),
+    path(
         "memberships/<uuid:public_id>/<slug:action>/",
         prepaid_views.membership_action,
         name="membership-action",

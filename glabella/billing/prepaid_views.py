@@ -1,7 +1,7 @@
 """The desk's pages of a patient's prepaid packages and membership (TAKE_PAYMENT): enrolling in
 a membership (then the first month's fee at checkout), pausing, resuming and canceling it, and
-the ledger of each package and membership; the owner (REFUND) adjusts a package's balance with
-a reason.
+the ledger of each package and membership; the owner (REFUND) adjusts a package's balance or a
+member's credit with a reason.
 
 Thin: the forms parse types only; `memberships.py` and `packages.py` decide, `prepaid.py` reads
 and logs each read. A refusal goes on the form that was sent and the page is drawn again at its
@@ -20,7 +20,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from glabella.billing import memberships, packages, prepaid
 from glabella.billing.models import Membership, PatientPackage
 from glabella.billing.packages import units_text
-from glabella.billing.page_forms import CancelMembershipForm, EnrolForm, PackageAdjustForm
+from glabella.billing.page_forms import (
+    CancelMembershipForm,
+    EnrolForm,
+    MembershipAdjustForm,
+    PackageAdjustForm,
+)
 from glabella.clinic import setup
 from glabella.core.access import get_restricted_or_404
 from glabella.core.decorators import staff_page
@@ -93,9 +98,12 @@ def enrol(request, public_id):
 # ---------------------------------------------------------------- a membership
 
 
-def _membership_page(request, membership: Membership, status=200, *, cancel=None, refused=""):
+def _membership_page(
+    request, membership: Membership, status=200, *, cancel=None, adjust=None, refused=""
+):
     rows = prepaid.read_membership(request.actor, membership)
     live = membership.status in prepaid.LIVE
+    may_adjust = live and request.actor.can(Capability.REFUND) and membership.plan.credit_product
     context = {
         "membership": membership,
         "patient": membership.patient,
@@ -104,6 +112,7 @@ def _membership_page(request, membership: Membership, status=200, *, cancel=None
         "live": live,
         "credit": units_text(membership.credit_balance),
         "cancel": cancel or (CancelMembershipForm() if live else None),
+        "adjust": adjust or (MembershipAdjustForm() if may_adjust else None),
         "refused": refused,
     }
     zone = membership.location.zone
@@ -149,6 +158,25 @@ def membership_action(request, public_id, action):
     messages.success(request, said)
     if request.POST.get("back") == "record":
         return redirect(reverse("patients:record", args=[found.patient.public_id]) + "#prepaid")
+    return redirect("prepaid:membership", public_id=found.public_id)
+
+
+@require_POST
+@staff_page(Capability.REFUND)
+def membership_adjust(request, public_id):
+    """The owner adds units to a member's credit or takes them off, with a reason."""
+    found = prepaid.find_membership(request.actor, public_id, "refund")
+    form = MembershipAdjustForm(request.POST)
+    if not form.is_valid():
+        return _membership_page(request, found, 422, adjust=form)
+    data = form.cleaned_data
+    with refusal_on(form) as refused:
+        entry = memberships.adjust(request.actor, found, data["units"], data["reason"])
+    if refused:
+        again = prepaid.find_membership(request.actor, public_id)
+        message = "" if refused.fields else refused.message
+        return _membership_page(request, again, refused.status, adjust=form, refused=message)
+    messages.success(request, f"The credit is {units_text(entry.balance_after)} units now.")
     return redirect("prepaid:membership", public_id=found.public_id)
 
 
