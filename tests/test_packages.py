@@ -806,3 +806,38 @@ def test_the_record_lists_her_packages_and_membership_for_the_desk_only(
     memberships.set_plan_active(owner, club, False)
     nothing = reverse("patients:record", args=[other_patient.public_id])
     assert "Packages and membership" not in client_for("front_desk").get(nothing).content.decode()
+
+
+# ---------------------------------------------------------------- what the review found
+
+
+def test_voiding_a_months_fee_takes_back_its_unspent_credit(club, patient, clinic, desk):
+    member = memberships.enrol(desk, patient, club, clinic)
+    member.refresh_from_db()
+    assert member.credit_balance == D("10")
+    fee = Invoice.objects.get(patient=patient, status="open")
+    invoices.void(desk, fee, "The member never paid the month")
+    member.refresh_from_db()
+    assert member.credit_balance == 0
+    assert_credit_adds_up(member)
+    row = member.entries.get(kind="adjusted")
+    assert row.units == D("-10") and "voided" in row.reason
+
+
+def test_a_package_sale_is_not_refunded_while_its_units_are_unused(
+    priced, plan, desk, owner, patient, clinic
+):
+    from glabella.billing.models import Refund
+
+    package = bought(desk, patient, clinic, plan)  # $1,200.00 in cash
+    cash = Payment.objects.get(invoice=package.invoice)
+    with pytest.raises(ValidationFailed) as refused:
+        payments.refund(owner, cash, amount="1200.00", reason="Changed her mind")
+    assert "unused units are worth 1,200.00" in refused.value.fields["amount"][0]
+    assert not Refund.objects.exists()
+    # Half the units taken off the package: half the price may go back, no more.
+    packages.adjust(owner, package, "-50", "Refunding half")
+    with pytest.raises(ValidationFailed):
+        payments.refund(owner, cash, amount="600.01", reason="Half")
+    payments.refund(owner, cash, amount="600.00", reason="Half")
+    assert Refund.objects.get().amount == D("600.00")

@@ -135,3 +135,14 @@ def test_her_download_carries_her_invoices_and_not_anothers(client_for, clinic, 
     pdf = client.get(reverse("portal:my-data", args=["pdf"]))
     words = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf.content)).pages)
     assert f"Invoice {paid.number} (finalized)" in words and other.number not in words
+
+
+def test_money_given_back_is_not_shown_as_owed(client_for, paid, actor_of):
+    from glabella.billing.models import Payment
+
+    payments.refund(
+        actor_of("owner"), Payment.objects.get(invoice=paid), amount="50.00", reason="Goodwill"
+    )
+    page = client_for("patient").get(reverse("portal:receipts")).content.decode()
+    row = page.split(f"Invoice {paid.number} (PDF)")[0].rsplit("<tr>", 1)[1]
+    assert "$150.00" in row and "$50.00 given back" in row and "Nothing" in row

@@ -55,7 +55,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from glabella.billing import cards, invoices, money
-from glabella.billing.models import Invoice, Payment, Refund
+from glabella.billing.models import Invoice, PatientPackage, Payment, Refund
 from glabella.billing.signals import invoice_settled
 from glabella.core import audit
 from glabella.core.access import Actor
@@ -249,6 +249,7 @@ def refund(
         applied = applied_of(payment) if online else money.ZERO
         if value > left - applied:
             raise ValidationFailed({"amount": [_beyond(left, applied)]})
+        _keep_what_packages_hold(payment.invoice_id, value)
         if not online:
             return _record_refund(actor, payment, value, why, now)
     identity = refund_identity(payment, given_before, value)
@@ -267,6 +268,35 @@ def refund(
         if found is None:
             raise
         return found
+
+
+def _keep_what_packages_hold(invoice_id: int, value: Decimal) -> None:
+    """Under the invoice's lock: a package sold on this invoice is worth its unused units (its
+    price in proportion); the money given back on the invoice never takes that with it. The
+    owner takes the units off the package first (an adjustment with its reason), then refunds."""
+    held = money.ZERO
+    for price, units, balance in PatientPackage.objects.filter(
+        invoice_id=invoice_id, balance__gt=0
+    ).values_list("plan__price", "units", "balance"):
+        held += money.cents(price * balance / units)
+    if held <= 0:
+        return
+    money_methods = Payment.objects.filter(invoice_id=invoice_id).exclude(
+        method__in=(Method.PACKAGE, Method.MEMBERSHIP, Method.DEPOSIT)
+    )
+    paid = money_methods.aggregate(s=Sum("amount"))["s"] or money.ZERO
+    back = Refund.objects.filter(payment__in=money_methods).aggregate(s=Sum("amount"))["s"]
+    room = money.cents(paid - (back or money.ZERO) - held)
+    if value > room:
+        raise ValidationFailed(
+            {
+                "amount": [
+                    f"This invoice sold a package whose unused units are worth {held:,.2f}: at "
+                    f"most {max(room, money.ZERO):,.2f} may be given back until the owner takes "
+                    "those units off the package."
+                ]
+            }
+        )
 
 
 def _record_refund(

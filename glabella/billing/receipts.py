@@ -10,12 +10,13 @@ clinic: the outbox keeps attachments as text (JSON), so a PDF is not attached (d
 from __future__ import annotations
 
 import unicodedata
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal
 
 from django.utils import timezone
 
-from glabella.billing import desk, invoices
+from glabella.billing import desk, invoices, money
 from glabella.billing.desk import InvoiceView
 from glabella.billing.models import Invoice, Membership, PatientPackage
 from glabella.core import audit, brand, styles
@@ -179,19 +180,42 @@ def email_receipt(actor: Actor, invoice: Invoice, now: datetime | None = None) -
 # ---------------------------------------------------------------- the patient's own
 
 
-def own_receipts(actor: Actor, patient, limit: int = 50) -> list[tuple[Invoice, Decimal, Decimal]]:
-    """The patient's finalized invoices, newest first, with each one's total and what it still
-    owes: what the portal lists (read through the access door: her own and nothing else)."""
+@dataclass(frozen=True)
+class OwnReceipt:
+    invoice: Invoice
+    day: date  # the day it was paid, on its location's clock
+    total: Decimal
+    paid: Decimal
+    refunded: Decimal
+
+    @property
+    def owed(self) -> Decimal:
+        """What is still to pay: money given back is not owed again."""
+        return max(money.ZERO, money.cents(self.total - self.paid))
+
+
+def own_receipts(actor: Actor, patient, limit: int = 50) -> list[OwnReceipt]:
+    """The patient's finalized invoices, newest first, with what each came to, what was paid,
+    what was given back: what the portal lists (read through the access door: her own and
+    nothing else). The read is logged."""
     rows = list(
         Invoice.objects.restrict(actor, "view")
         .filter(patient=patient, status=Invoice.Status.FINALIZED)
         .select_related("location")
         .order_by("-finalized_at", "-id")[:limit]
     )
-    if rows:
-        audit.record_patient(actor, audit.Action.READ, patient, object_type=audit.Kind.INVOICE)
-    owed = desk.balances(rows)
-    return [(invoice, *owed[invoice.pk]) for invoice in rows]
+    audit.record_patient(actor, audit.Action.READ, patient, object_type=audit.Kind.INVOICE)
+    sums = desk.amounts(rows)
+    return [
+        OwnReceipt(
+            invoice,
+            invoice.finalized_at.astimezone(invoice.location.zone).date(),
+            sums[invoice.pk].total,
+            sums[invoice.pk].paid,
+            sums[invoice.pk].refunded,
+        )
+        for invoice in rows
+    ]
 
 
 def own_receipt_pdf(actor: Actor, public_id) -> tuple[Invoice, bytes]:
@@ -233,4 +257,6 @@ def own_prepaid(actor: Actor, patient) -> tuple[list[PatientPackage], Membership
         .select_related("plan")
         .first()
     )
+    audit.record_patient(actor, audit.Action.READ, patient, object_type=audit.Kind.PACKAGE)
+    audit.record_patient(actor, audit.Action.READ, patient, object_type=audit.Kind.MEMBERSHIP)
     return held, member

@@ -423,7 +423,8 @@ def my_data_pdf(data: dict, zone) -> bytes:
     section(
         "Invoices",
         [
-            f"Invoice {i['number']} ({i['status']}), {on(i['finalized_at'])} at {i['location']}: "
+            f"Invoice {i['number']} ({Invoice.Status(i['status']).label.lower()}), "
+            f"{on(i['finalized_at'])} at {i['location']}: "
             f"${Decimal(i['total']):,.2f}"
             for i in data["invoices"]
         ],
@@ -431,11 +432,13 @@ def my_data_pdf(data: dict, zone) -> bytes:
     section(
         "Packages and membership",
         [
-            f"{p['name']}: {p['left']} of {p['bought']} left ({p['status'].replace('_', ' ')})"
+            f"{p['name']}: {p['left']} of {p['bought']} left "
+            f"({PatientPackage.Status(p['status']).label.lower()})"
             for p in data["packages"]
         ]
         + [
-            f"{m['name']} membership since {on(m['started_on'])} ({m['status']}): "
+            f"{m['name']} membership since {on(m['started_on'])} "
+            f"({Membership.Status(m['status']).label.lower()}): "
             f"{m['credit_left']} units of credit left"
             for m in data["memberships"]
         ],
