@@ -61,6 +61,7 @@ bench: install
 	$(BIN)/python bench/recall.py
 	$(BIN)/python bench/forecast.py
 	$(BIN)/python bench/due_list.py
+	$(BIN)/python bench/money.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache tests/browser/axe/node_modules
