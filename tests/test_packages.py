@@ -33,6 +33,7 @@ from glabella.core.access import actor_for
 from glabella.core.errors import Conflict, Forbidden, ValidationFailed
 from glabella.core.models import AccessLog
 from tests.conftest import STAFF_EMAILS, clinic_today, make_patient
+from tests.support.prepaid import bought, fees_paid, units_invoice
 
 D = Decimal
 LA = ZoneInfo("America/Los_Angeles")
@@ -69,20 +70,6 @@ def plan(clinic, owner):
         price="1200.00",
         valid_days="365",
     )
-
-
-def units_invoice(desk, patient, clinic, units="20", product="botox_cosmetic") -> Invoice:
-    invoice = invoices.open_invoice(desk, patient, clinic)
-    invoices.add_units(desk, invoice, product, units)
-    return invoice
-
-
-def bought(desk, patient, clinic, plan) -> PatientPackage:
-    """The package sold and paid in full in cash."""
-    invoice = invoices.open_invoice(desk, patient, clinic)
-    package = packages.sell(desk, invoice, plan)
-    payments.take_payment(desk, invoice, method="cash", amount=str(plan.price))
-    return PatientPackage.objects.get(pk=package.pk)
 
 
 def assert_ledger_adds_up(package: PatientPackage) -> None:
@@ -328,7 +315,7 @@ def club(clinic, owner):
 
 @pytest.fixture
 def member(club, patient, clinic, desk):
-    return memberships.enrol(desk, patient, club, clinic)
+    return fees_paid(desk, memberships.enrol(desk, patient, club, clinic))
 
 
 def test_the_members_price_is_the_products_member_price_else_the_plans_percent_off(
@@ -364,7 +351,7 @@ def test_enrolling_grants_the_first_month_and_credit_pays_units_at_checkout(
     assert fee.amount == D("99.00") and fee.period == clinic_today().replace(day=1)
     fee_line = fee.invoice.lines.get()
     assert fee_line.amount == D("99.00") and "Glow Club" in fee_line.description
-    assert fee.invoice.is_open  # the desk takes the fee like any invoice
+    assert fee.invoice.status == "finalized"  # the desk took the fee like any invoice
 
     invoice = units_invoice(desk, patient, clinic, units="12")  # at the member price, 12.60
     line = invoice.lines.get()
@@ -659,7 +646,7 @@ def test_bad_input_names_its_field_and_writes_nothing(
     s = Scene()
     s.desk, s.owner, s.patient, s.clinic = desk, owner, patient, clinic
     s.package = bought(desk, patient, clinic, plan)
-    s.member = memberships.enrol(desk, patient, club, clinic)
+    s.member = fees_paid(desk, memberships.enrol(desk, patient, club, clinic))
     s.invoice = units_invoice(desk, patient, clinic, units="20")
     s.line = s.invoice.lines.get().pk
     s.dysport_line = invoices.add_units(desk, s.invoice, "dysport", "10").pk

@@ -31,6 +31,7 @@ from glabella.clinic.models import Service
 from glabella.core.models import AccessLog
 from glabella.scheduling.models import IdempotentRequest
 from tests.conftest import clinic_today, issue_token, make_patient
+from tests.support.prepaid import bought, fees_paid, units_invoice
 
 D = Decimal
 JSON = "application/json"
@@ -100,20 +101,6 @@ def post(client, name, body=None, key=None, **kwargs):
 
 def get(client, name, params=None, **kwargs):
     return client.get(reverse(f"api:{name}", kwargs=kwargs), params or {})
-
-
-def units_invoice(cashier, patient, clinic, units="20", product="botox_cosmetic") -> Invoice:
-    invoice = invoices.open_invoice(cashier, patient, clinic)
-    invoices.add_units(cashier, invoice, product, units)
-    return invoice
-
-
-def bought(cashier, patient, clinic, plan) -> PatientPackage:
-    """The package sold and paid in full in cash (through the services)."""
-    invoice = invoices.open_invoice(cashier, patient, clinic)
-    package = packages.sell(cashier, invoice, plan)
-    payments.take_payment(cashier, invoice, method="cash", amount=str(plan.price))
-    return PatientPackage.objects.get(pk=package.pk)
 
 
 def written() -> tuple:
@@ -328,6 +315,11 @@ def test_enrolling_reading_spending_pausing_resuming_and_cancelling_a_membership
 
     checkout = units_invoice(cashier, patient, clinic, units="12")  # member price 12.60
     spend = {"membership": public_id, "line": checkout.lines.get().pk, "units": "10"}
+    # The month's fee is not paid yet: its credit waits (422 on the membership, nothing spent).
+    early = post(desk, "redeem_membership", spend, public_id=str(checkout.public_id))
+    assert early.status_code == 422, early.json()
+    assert "fee is not paid yet" in early.json()["error"]["fields"]["membership"][0]
+    fees_paid(cashier, Membership.objects.get(public_id=public_id))
     spent = post(desk, "redeem_membership", spend, public_id=checkout.public_id)
     assert spent.status_code == 200, spent.json()
     (payment,) = spent.json()["payments"]
@@ -397,7 +389,7 @@ class Scene:
         self.package = bought(cashier, patient, clinic, plan)
         self.small = bought(cashier, patient, clinic, small)
         self.pending = packages.sell(cashier, invoices.open_invoice(cashier, patient, clinic), plan)
-        self.member = memberships.enrol(cashier, patient, club, clinic)
+        self.member = fees_paid(cashier, memberships.enrol(cashier, patient, club, clinic))
         self.invoice = units_invoice(cashier, patient, clinic, units="20")
         self.line = self.invoice.lines.get().pk
         self.dysport_line = invoices.add_units(cashier, self.invoice, "dysport", "10").pk

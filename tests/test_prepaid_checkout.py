@@ -22,6 +22,7 @@ from glabella.billing.models import (
     ProductPrice,
 )
 from tests.conftest import make_patient
+from tests.support.prepaid import fees_paid
 
 D = Decimal
 
@@ -172,7 +173,15 @@ def test_membership_credit_pays_units_at_checkout(client_for, clinic, patient, w
     desk = client_for("front_desk")
     page = page_of(desk, waiting)
     assert "Glow Club: 5 units of BOTOX Cosmetic (onabotulinumtoxinA) left." in page
+    # The month's fee waits at checkout: the credit is spent once it is paid.
+    assert "monthly fee is not paid yet" in page and "redeem-membership-button" not in page
     line = waiting.lines.get()
+    before = snapshot()
+    refused = act(desk, waiting, "redeem-membership", {"line": line.pk, "units": "5"})
+    assert refused.status_code == 422 and "monthly fee is not paid yet" in refused.content.decode()
+    assert snapshot() == before
+    fees_paid(actor_of("front_desk"), member)
+    assert "redeem-membership-button" in page_of(desk, waiting)
     response = act(desk, waiting, "redeem-membership", {"line": line.pk, "units": "5"})
     assert response.status_code == 302
     member.refresh_from_db()

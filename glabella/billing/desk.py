@@ -197,10 +197,12 @@ def read_invoice(actor: Actor, invoice: Invoice, action=audit.Action.READ) -> In
 @dataclass(frozen=True)
 class Prepaid:
     """What the patient may pay from at checkout: her packages usable today (soonest to expire
-    first) and her active membership with credit left."""
+    first) and her active membership with credit left (`fee_owed`: a monthly fee of it is not
+    paid yet, so its credit waits)."""
 
     packages: list[PatientPackage]
     membership: Membership | None
+    fee_owed: bool = False
 
     def __bool__(self) -> bool:
         return bool(self.packages) or self.membership is not None
@@ -217,7 +219,17 @@ def prepaid_for(invoice: Invoice, today) -> Prepaid:
         .select_related("plan")
         .first()
     )
-    return Prepaid(held, member)
+    return Prepaid(held, member, member is not None and fees_owed(member))
+
+
+def fees_owed(membership: Membership) -> bool:
+    """Whether a monthly fee of the membership is still owed (its invoice open, or finalized and
+    not paid in full): its credit is spent only once the fees that granted it are paid."""
+    fees = MembershipEntry.objects.filter(
+        membership=membership, kind=MembershipEntry.Kind.FEE_CHARGED
+    ).values("invoice")
+    rows = list(Invoice.objects.filter(pk__in=fees).exclude(status=Invoice.Status.VOID))
+    return any(owed.balance > 0 for owed in amounts(rows).values())
 
 
 def day_bounds(zone, day) -> tuple[datetime, datetime]:

@@ -23,7 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from glabella.billing import invoices, money, packages, payments
+from glabella.billing import desk, invoices, money, packages, payments
 from glabella.billing.models import (
     Invoice,
     InvoiceLine,
@@ -341,6 +341,9 @@ def cancel(
     )
 
 
+FEE_FIRST = "The membership's monthly fee is not paid yet: take it first, then spend the credit."
+
+
 def redeem(
     actor: Actor,
     invoice: Invoice,
@@ -380,6 +383,8 @@ def redeem(
             raise ValidationFailed(
                 {"membership": [f"This membership is {locked.get_status_display().lower()}."]}
             )
+        if desk.fees_owed(locked):
+            raise ValidationFailed({"membership": [FEE_FIRST]})
         if amount > locked.credit_balance:
             raise ValidationFailed(
                 {
