@@ -8,10 +8,11 @@ deposit is limited to what is not applied. Bad input writes nothing.
 """
 
 import io
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -47,7 +48,17 @@ def price(clinic, per_unit: str) -> ProductPrice:
 
 
 @pytest.fixture
-def visit(client, clinic, patient, keys):
+def at_noon(clinic):
+    """Noon at the clinic today, the clock running on from there: the deposit, the visit, the
+    desk's payments and the day's close all fall on one of the clinic's days, whatever the hour
+    the suite runs."""
+    today = timezone.localtime(timezone.now(), clinic.zone).date()
+    with time_machine.travel(datetime.combine(today, time(12), tzinfo=clinic.zone), tick=True):
+        yield
+
+
+@pytest.fixture
+def visit(at_noon, client, clinic, patient, keys):
     """Grace's neuromodulator visit today, its $50.00 deposit paid through Stripe Checkout and
     recorded by the verified webhook. Returns the visit and the deposit's payment."""
     found = settings_of(clinic.organisation)

@@ -23,14 +23,12 @@ from glabella.billing.models import (
     Invoice,
     InvoiceLine,
     Membership,
-    MembershipEntry,
     MembershipPlan,
-    PatientPackage,
     ProductPrice,
     Promotion,
     SalesTax,
 )
-from glabella.billing.signals import invoice_settled
+from glabella.billing.signals import invoice_settled, invoice_voided
 from glabella.catalogue.products import PRODUCT_NAMES, Product
 from glabella.core import audit
 from glabella.core.access import Actor
@@ -502,48 +500,6 @@ def finalize(actor: Actor, invoice: Invoice, now: datetime | None = None) -> Inv
         return done
 
 
-def _take_back_unpaid_month(actor: Actor, invoice: Invoice, number: str, now: datetime) -> None:
-    """A membership's monthly fee invoice voided: the month's credit was granted with it and is
-    taken back as far as it is unspent (never below zero), as a ledger row with the reason."""
-    fee = (
-        MembershipEntry.objects.filter(invoice=invoice, kind=MembershipEntry.Kind.FEE_CHARGED)
-        .select_related("membership")
-        .first()
-    )
-    if fee is None:
-        return
-    member = Membership.objects.select_for_update().get(pk=fee.membership_id)
-    granted = (
-        MembershipEntry.objects.filter(
-            membership=member, kind=MembershipEntry.Kind.CREDIT_GRANTED, period=fee.period
-        )
-        .values_list("units", flat=True)
-        .first()
-    ) or Decimal("0")
-    back = min(granted, member.credit_balance)
-    if back <= 0:
-        return
-    after = member.credit_balance - back
-    Membership.objects.filter(pk=member.pk).update(credit_balance=after)
-    MembershipEntry.objects.create(
-        membership=member,
-        kind=MembershipEntry.Kind.ADJUSTED,
-        units=-back,
-        balance_after=after,
-        reason=f"The month's fee was not paid: invoice {number} voided",
-        by=actor.staff,
-        at=now,
-    )
-    audit.record_patient(
-        actor,
-        audit.Action.UPDATE,
-        member.patient,
-        object_type=audit.Kind.MEMBERSHIP,
-        object_id=member.public_id,
-        detail={"adjusted": str(-back), "invoice_voided": number},
-    )
-
-
 def void(actor: Actor, invoice: Invoice, reason: object, now: datetime | None = None) -> Invoice:
     """An open invoice that should not be paid (a treatment billed elsewhere); never deleted.
     It is closed with the next number, as a finalized one (the numbers have no gaps), and owes
@@ -560,18 +516,6 @@ def void(actor: Actor, invoice: Invoice, reason: object, now: datetime | None = 
             status=Invoice.Status.VOID, number=number, finalized_at=now, finalized_by=actor.staff
         )
         _log(actor, current, audit.Action.UPDATE, voided=why, number=number)
-        _take_back_unpaid_month(actor, current, number, now)
-        # A package sold on it was never paid: it goes with the sale, as when its line is removed.
-        for package in PatientPackage.objects.filter(
-            invoice=current, status=PatientPackage.Status.PENDING
-        ):
-            audit.record_patient(
-                actor,
-                audit.Action.DELETE,
-                current.patient,
-                object_type=audit.Kind.PACKAGE,
-                object_id=package.public_id,
-                detail={"invoice_voided": number},
-            )
-            package.delete()
+        # What the invoice sold or granted unpaid goes with it (packages, memberships answer).
+        invoice_voided.send(sender=Invoice, invoice=current, number=number, now=now, actor=actor)
     return Invoice.objects.get(pk=current.pk)

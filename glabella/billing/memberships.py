@@ -79,13 +79,9 @@ def create_plan(
 ) -> MembershipPlan:
     require_capability(actor, Capability.SET_PRICES, "set up memberships")
     errors: dict[str, list[str]] = {}
-    words = " ".join(str(name or "").split())
-    if not words:
-        errors["name"] = ["Name the membership, such as “Glow Club”."]
-    elif len(words) > packages.NAME_MAX:
-        errors["name"] = [f"Use at most {packages.NAME_MAX} characters."]
-    elif MembershipPlan.objects.filter(organisation=organisation, name=words).exists():
-        errors["name"] = ["The clinic has a membership of this name already."]
+    words = packages.plan_name(
+        MembershipPlan, organisation, name, "membership", "Glow Club", errors
+    )
     fee = percent = credit = None
     try:
         fee = invoices.parse_amount(monthly_fee, "monthly_fee")
@@ -468,3 +464,39 @@ def adjust(
         )
         _log(actor, locked, audit.Action.UPDATE, adjusted=str(amount), reason=why)
     return entry
+
+
+def on_voided(invoice: Invoice, number: str, now: datetime, actor: Actor) -> None:
+    """`signals.invoice_voided`, inside its transaction: a month's fee invoice voided takes back
+    the credit granted with it, as far as it is unspent (never below zero), as a ledger row with
+    the reason."""
+    fee = (
+        MembershipEntry.objects.filter(invoice=invoice, kind=Entry.FEE_CHARGED)
+        .select_related("membership")
+        .first()
+    )
+    if fee is None:
+        return
+    member = _locked(fee.membership)
+    granted = (
+        MembershipEntry.objects.filter(
+            membership=member, kind=Entry.CREDIT_GRANTED, period=fee.period
+        )
+        .values_list("units", flat=True)
+        .first()
+    ) or Decimal("0")
+    back = min(granted, member.credit_balance)
+    if back <= 0:
+        return
+    after = member.credit_balance - back
+    Membership.objects.filter(pk=member.pk).update(credit_balance=after)
+    MembershipEntry.objects.create(
+        membership=member,
+        kind=Entry.ADJUSTED,
+        units=-back,
+        balance_after=after,
+        reason=f"The month's fee was not paid: invoice {number} voided",
+        by=actor.staff,
+        at=now,
+    )
+    _log(actor, member, audit.Action.UPDATE, adjusted=str(-back), invoice_voided=number)

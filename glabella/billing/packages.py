@@ -93,6 +93,18 @@ def units_text(value: Decimal) -> str:
 # ---------------------------------------------------------------- the owner's plans
 
 
+def plan_name(model, organisation, name: object, what: str, example: str, errors: dict) -> str:
+    """A plan's name in single spaces; a missing, long or taken one is put on `errors`."""
+    words = " ".join(str(name or "").split())
+    if not words:
+        errors["name"] = [f"Name the {what}, such as “{example}”."]
+    elif len(words) > NAME_MAX:
+        errors["name"] = [f"Use at most {NAME_MAX} characters."]
+    elif model.objects.filter(organisation=organisation, name=words).exists():
+        errors["name"] = [f"The clinic has a {what} of this name already."]
+    return words
+
+
 def create_plan(
     actor: Actor,
     organisation,
@@ -107,13 +119,7 @@ def create_plan(
     """A package the clinic sells: `units` of `product`, or `units` visits of `service`."""
     require_capability(actor, Capability.SET_PRICES, "set up packages")
     errors: dict[str, list[str]] = {}
-    words = " ".join(str(name or "").split())
-    if not words:
-        errors["name"] = ["Name the package, such as “Botox 100”."]
-    elif len(words) > NAME_MAX:
-        errors["name"] = [f"Use at most {NAME_MAX} characters."]
-    elif PackagePlan.objects.filter(organisation=organisation, name=words).exists():
-        errors["name"] = ["The clinic has a package of this name already."]
+    words = plan_name(PackagePlan, organisation, name, "package", "Botox 100", errors)
     product = str(product or "")
     if bool(product) == (service is not None):
         errors["product"] = ["Choose a product or a service, one of the two."]
@@ -449,3 +455,11 @@ def on_settled(invoice: Invoice, now: datetime, actor: Actor) -> int:
     """`signals.invoice_settled`: inside its transaction."""
     with transaction.atomic():
         return activate_paid(actor, invoice, now)
+
+
+def on_voided(invoice: Invoice, number: str, now: datetime, actor: Actor) -> None:
+    """`signals.invoice_voided`, inside its transaction: a package sold on the invoice was never
+    paid; it goes with the sale, as when its line is removed."""
+    for package in PatientPackage.objects.filter(invoice=invoice, status=Status.PENDING):
+        _log(actor, package, audit.Action.DELETE, invoice_voided=number)
+        package.delete()

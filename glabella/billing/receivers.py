@@ -5,6 +5,8 @@
 - treatments' `chart_notices`: the signed chart tells the injector where its invoice stands
   (waiting at the desk, checked out, voided), with no amount.
 - its own `invoice_settled`: packages sold on an invoice paid in full become usable.
+- its own `invoice_voided`: an unpaid package sold on it goes; a month's fee takes back its
+  unspent credit.
 - scheduling's `booking_policy`: the clinic's cancellation policy on the booking pages (with
   the deposit or saved card only while card payments are on).
 - scheduling's `payment_for_visit`: the confirmation page's deposit or card step (`cards.py`).
@@ -14,9 +16,9 @@
 
 from django.dispatch import receiver
 
-from glabella.billing import cards, desk, invoices, packages
+from glabella.billing import cards, desk, invoices, memberships, packages
 from glabella.billing.record_sections import invoices_section, prepaid_section
-from glabella.billing.signals import invoice_settled
+from glabella.billing.signals import invoice_settled, invoice_voided
 from glabella.patients.signals import record_sections
 from glabella.scheduling.signals import booking_policy, payment_for_visit
 from glabella.treatments.signals import chart_notices, treatment_signed
@@ -50,6 +52,16 @@ def card_on_file_section(sender, actor, patient, now, **kwargs):
 @receiver(invoice_settled, dispatch_uid="billing.activate_packages")
 def activate_packages(sender, invoice, now, actor, **kwargs) -> None:
     packages.on_settled(invoice, now, actor)
+
+
+@receiver(invoice_voided, dispatch_uid="billing.voided_packages")
+def drop_unpaid_packages(sender, invoice, number, now, actor, **kwargs) -> None:
+    packages.on_voided(invoice, number, now, actor)
+
+
+@receiver(invoice_voided, dispatch_uid="billing.voided_month")
+def take_back_unpaid_month(sender, invoice, number, now, actor, **kwargs) -> None:
+    memberships.on_voided(invoice, number, now, actor)
 
 
 @receiver(booking_policy, dispatch_uid="billing.booking_policy")
