@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1:8000
 DEMO_PATIENTS ?= 300
 export DJANGO_SETTINGS_MODULE := glabella.settings
 
-.PHONY: run test lint format install lock demo bench clean
+.PHONY: run test lint format install lock demo bench clean messages
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -49,6 +49,10 @@ lint: install
 format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+# The Spanish catalogues: new strings extracted (needs GNU gettext), every .po compiled (Babel).
+messages: install
+	$(BIN)/python scripts/messages.py
 
 # Re-pins every dependency (with hashes) after a change to pyproject.toml.
 lock: install

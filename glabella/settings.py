@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "glabella.core.middleware.ApiErrorShapeMiddleware",
     "glabella.core.middleware.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The page's language from its address: English unprefixed, Spanish under /es/ (issue 21).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -119,6 +121,7 @@ TEMPLATES = [
                 "glabella.core.context_processors.actor",
                 "glabella.clinic.context_processors.on_call",
                 "glabella.clinic.context_processors.brand",
+                "glabella.core.context_processors.languages",
             ],
         },
     }
@@ -179,7 +182,12 @@ LOGIN_REDIRECT_URL = "core:home"
 STAFF_HOME = "scheduling:calendar"
 LOGOUT_REDIRECT_URL = "core:sign-in"
 
-LANGUAGE_CODE = "en-us"
+# English and US-Latino Spanish for patients (issue 21, decision 0041): a page's language is its
+# address (English unprefixed, Spanish under /es/); a patient's messages and documents follow the
+# language on her record (glabella.core.language).
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("es", "Spanish")]
+LOCALE_PATHS = [BASE_DIR / "glabella" / "locale"]
 TIME_ZONE = "UTC"  # instants are stored in UTC; each location has its own IANA zone
 USE_I18N = True
 USE_TZ = True

@@ -1,9 +1,13 @@
+"""Every app's pages in English (unprefixed) and in Spanish (under /es/); the API and the owner's
+admin once, outside the languages."""
+
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
 from glabella.api import api
 
-urlpatterns = [
+pages = i18n_patterns(
     path("", include("glabella.core.urls")),
     path("sign-in/passkey/", include("glabella.core.passkey_urls")),  # staff passkeys
     # Before patients: its staff/patients/<id>/<kind>/ would otherwise take .../forms/.
@@ -22,6 +26,10 @@ urlpatterns = [
     path("staff/billing/", include("glabella.billing.close_urls")),
     path("staff/billing/prepaid/", include("glabella.billing.prepaid_urls")),
     path("", include("glabella.billing.card_urls")),
+    prefix_default_language=False,
+)
+urlpatterns = [
+    *pages,
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -1,7 +1,9 @@
-"""Puts the current Actor in every template, so pages show only what the person may use."""
+"""What every template is given: the current Actor (pages show only what the person may use) and
+the page's language with its other-language addresses."""
 
 from django.conf import settings
 
+from glabella.core import language
 from glabella.core.access import actor_from_request
 from glabella.core.roles import Capability
 
@@ -16,4 +18,22 @@ def actor(request):
         "idle_logoff_minutes": settings.IDLE_LOGOFF_MINUTES,  # the staff pages' idle warning
         "idle_noted_seconds": settings.IDLE_NOTED_SECONDS,  # how often activity is noted
         "tablet_locked": locked,
+    }
+
+
+def languages(request):
+    """The page's language and the same page in the others: `lang`, `hreflang` and the switch."""
+    here = language.current()
+    path = request.get_full_path()
+    return {
+        "page_language": here,
+        "page_alternates": [
+            {
+                "code": code,
+                "name": name,
+                "url": url,
+                "current": code == here,
+            }
+            for code, name, url in language.alternates(path)
+        ],
     }

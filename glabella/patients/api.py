@@ -42,6 +42,7 @@ class PatientOut(PatientSummary):
     emergency_contact_phone: str
     preferred_location: UUID | None = Field(None, alias="preferred_location.public_id")
     preferred_channel: str
+    language: str
     email_consent: bool
     sms_consent: bool
     marketing_consent: bool
@@ -66,6 +67,7 @@ class PatientChange(Strict):
     emergency_contact_phone: str | None = Field(None, max_length=30)
     preferred_location: UUID | None = None
     preferred_channel: Literal["email", "sms"] | None = None
+    language: Literal["en", "es"] | None = None
     email_consent: bool | None = None
     sms_consent: bool | None = None
     marketing_consent: bool | None = None

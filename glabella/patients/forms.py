@@ -1,6 +1,7 @@
 """Forms for the staff pages: they parse what was typed; the services decide what is allowed."""
 
 from django import forms
+from django.conf import settings
 
 from glabella.clinic.models import Location
 from glabella.core import forms as house
@@ -42,6 +43,11 @@ class PatientForm(forms.Form):
         queryset=Location.objects.filter(active=True), required=False, to_field_name="public_id"
     )
     preferred_channel = forms.ChoiceField(label="Preferred channel", choices=Channel.choices)
+    language = forms.ChoiceField(
+        label="Language for messages and documents",
+        choices=settings.LANGUAGES,
+        initial=settings.LANGUAGE_CODE,
+    )
     email_consent = forms.BooleanField(label="Agrees to email", required=False)
     sms_consent = forms.BooleanField(label="Agrees to text messages", required=False)
     marketing_consent = forms.BooleanField(label="Agrees to offers and news", required=False)

@@ -99,6 +99,11 @@ class Patient(models.Model):
     preferred_channel = models.CharField(
         max_length=5, choices=Channel.choices, default=Channel.EMAIL
     )
+    # The language her messages and documents are written in (issue 21): chosen when she books or
+    # in the portal, changed by the desk.
+    language = models.CharField(
+        max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     email_consent = models.BooleanField(default=False)
     email_consent_at = models.DateTimeField(null=True, blank=True)
     sms_consent = models.BooleanField(default=False)

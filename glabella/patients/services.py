@@ -23,6 +23,7 @@ from glabella.core import audit, phones
 from glabella.core.access import Actor, get_restricted_or_404
 from glabella.core.db import write_transaction
 from glabella.core.errors import Forbidden, ValidationFailed
+from glabella.core.language import CODES as LANGUAGE_CODES
 from glabella.core.roles import Capability
 from glabella.core.text import INVISIBLE_FORMATTING_MESSAGE, has_invisible_formatting
 from glabella.patients.models import (
@@ -53,6 +54,7 @@ CONTACT_FIELDS = (
     "emergency_contact_phone",
     "preferred_location",
     "preferred_channel",
+    "language",
     "email_consent",
     "sms_consent",
     "marketing_consent",
@@ -190,6 +192,11 @@ def clean_patient_fields(data: dict, *, today: date, partial: bool = False) -> d
             fail("preferred_channel", "Choose email or sms.")
         else:
             cleaned["preferred_channel"] = data["preferred_channel"]
+    if "language" in data:
+        if data["language"] not in LANGUAGE_CODES:
+            fail("language", "Choose English or Spanish.")
+        else:
+            cleaned["language"] = data["language"]
     for name in ("email_consent", "sms_consent", "marketing_consent"):
         if name in data:
             if not isinstance(data[name], bool):
@@ -302,6 +309,7 @@ ONLINE_FIELDS = (
     "phone",
     "postal_code",
     "preferred_channel",
+    "language",
 )
 
 
@@ -376,7 +384,13 @@ def _write(actor: Actor, patient: Patient, cleaned: dict, today: date, *, checks
     return changed
 
 
-PREFERENCE_FIELDS = ("preferred_channel", "email_consent", "sms_consent", "marketing_consent")
+PREFERENCE_FIELDS = (
+    "preferred_channel",
+    "language",
+    "email_consent",
+    "sms_consent",
+    "marketing_consent",
+)
 
 
 def update_own_preferences(actor: Actor, patient: Patient, data: dict) -> list[str]:

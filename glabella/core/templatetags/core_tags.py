@@ -3,12 +3,11 @@
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import template
-from django.utils.dateformat import format as date_format
+from django.utils import formats
 from django.utils.html import format_html
-from django.utils.timezone import localtime
 
 from glabella.catalogue import areas, products, urgent
-from glabella.core import phones
+from glabella.core import language, phones
 from glabella.core.roles import Role
 
 register = template.Library()
@@ -52,12 +51,11 @@ def money(amount) -> str:
 
 @register.filter
 def longdate(value) -> str:
-    """A day as a heading: Tuesday, December 1, 2026 (an instant in the active zone)."""
+    """A day as a heading: Tuesday, December 1, 2026 / martes 1 de diciembre de 2026 (an instant
+    in the active zone)."""
     if not value:
         return ""
-    if getattr(value, "tzinfo", None) is not None:
-        value = localtime(value)
-    return date_format(value, "l, F j, Y")
+    return language.long_date(value)
 
 
 @register.filter
@@ -90,6 +88,6 @@ def iso_day(value) -> str:
     if not value:
         return ""
     try:
-        return date_format(date.fromisoformat(str(value)[:10]), "M j, Y")
+        return formats.date_format(date.fromisoformat(str(value)[:10]))
     except ValueError:
         return str(value)
