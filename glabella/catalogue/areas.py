@@ -4,7 +4,8 @@ Three views of the same areas: the label areas (`Area`, as the US labels name th
 no label (`OffLabelArea`), and the face chart's (`ChartArea`, crow's feet per side). Every page,
 message and record names an area from `NAMES`, in one of three forms: plain ("Crow's feet"), full
 with the clinical term ("Crow's feet (lateral canthal)"), or on the chart (plain, per side,
-marked off-label). Pure data: no database.
+marked off-label). Pure data: no database. The names are kept in English (`NAMES`) and in
+US-Latino Spanish (`NAMES_ES`, issue 21); `any_area_name` and `plain_name` take the language.
 """
 
 from __future__ import annotations
@@ -37,6 +38,30 @@ NAMES: dict[str, AreaName] = {
     "lateral_brow": AreaName("Brow lift", "lateral brow"),
     "other": AreaName("Another area"),
 }
+
+NAMES_ES: dict[str, AreaName] = {
+    "glabellar": AreaName("Líneas del entrecejo", "glabelar"),
+    "forehead": AreaName("Líneas de la frente"),
+    "lateral_canthal": AreaName("Patas de gallo", "cantal lateral"),
+    "platysma": AreaName("Bandas del cuello", "platisma"),
+    "nasalis": AreaName("Arrugas de la nariz", "nasal"),
+    "perioral": AreaName("Líneas alrededor de los labios", "perioral"),
+    "dao": AreaName("Comisuras de la boca", "depresor del ángulo de la boca"),
+    "mentalis": AreaName("Barbilla con hoyuelos", "mentoniano"),
+    "masseter": AreaName("Mandíbula", "masetero"),
+    "lateral_brow": AreaName("Elevación de la ceja", "ceja lateral"),
+    "other": AreaName("Otra área"),
+}
+# The chart's words around an area's name, per language.
+_SIDES = {
+    "en": ("{name}, patient's right", "{name}, patient's left", "{name}, off-label"),
+    "es": ("{name}, lado derecho", "{name}, lado izquierdo", "{name}, fuera de indicación"),
+}
+
+
+def names(lang: str = "en") -> dict[str, AreaName]:
+    """The table of names in `lang` (English for a language we do not speak)."""
+    return NAMES_ES if lang == "es" else NAMES
 
 
 class Area(StrEnum):
@@ -112,13 +137,15 @@ def both_sides(area: str) -> str:
     return "lateral_canthal" if area.startswith("lateral_canthal") else area
 
 
-def _chart_name(area: ChartArea) -> str:
+def _chart_name(area: ChartArea, lang: str = "en") -> str:
+    right, left, off = _SIDES["es" if lang == "es" else "en"]
+    table = names(lang)
     if area is ChartArea.LATERAL_CANTHAL_RIGHT:
-        return f"{NAMES['lateral_canthal'].plain}, patient's right"
+        return right.format(name=table["lateral_canthal"].plain)
     if area is ChartArea.LATERAL_CANTHAL_LEFT:
-        return f"{NAMES['lateral_canthal'].plain}, patient's left"
-    name = NAMES[area.value].plain  # the chart's select stays narrow enough for a tablet
-    return f"{name}, off-label" if area.off_label else name
+        return left.format(name=table["lateral_canthal"].plain)
+    name = table[area.value].plain  # the chart's select stays narrow enough for a tablet
+    return off.format(name=name) if area.off_label else name
 
 
 AREA_NAMES: dict[Area, str] = {a: NAMES[a.value].full for a in Area}
@@ -137,13 +164,26 @@ def area_name(value: str) -> str:
     return ALL_AREA_NAMES.get(value, value)
 
 
-def any_area_name(value: str) -> str:
+def any_area_name(value: str, lang: str = "en") -> str:
     """Any stored area key in people's words: a chart area with its side, a label or off-label
     area, both sides of the eyes as one; an unknown key as it is (never expected)."""
     try:
-        return CHART_AREA_NAMES[ChartArea(value)]
+        chart = ChartArea(value)
     except ValueError:
-        pass
+        chart = None
+    if lang == "es":
+        if chart is not None:
+            return _chart_name(chart, "es")
+        return NAMES_ES[value].full if value in NAMES_ES else value
+    if chart is not None:
+        return CHART_AREA_NAMES[chart]
     if value in ALL_AREA_NAMES:
         return ALL_AREA_NAMES[value]
     return HOUSE_AREA_NAMES.get(value, value)
+
+
+def plain_name(value: str, lang: str = "en") -> str:
+    """An area as a patient calls it, without the clinical term ("Crow's feet", "Patas de
+    gallo"); both sides of the eyes as one."""
+    entry = names(lang).get(both_sides(value))
+    return entry.plain if entry else value

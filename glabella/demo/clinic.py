@@ -298,6 +298,30 @@ def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
         patient.refresh_search_text()
         patient.save()
     logins.append(DemoLogin(patient_email, "Patient (portal)"))
+    # A patient who reads Spanish (issue 21): her portal, messages and documents are in Spanish.
+    spanish_email = f"paciente@{DEMO_DOMAIN}"
+    user = _user(spanish_email)
+    if not Patient.objects.filter(user=user).exists():
+        patient = Patient(
+            user=user,
+            given_name="María José",
+            family_name="Núñez",
+            birth_date=date(1984, 9, 3),
+            sex=Sex.FEMALE,
+            email=spanish_email,
+            phone="+18055550177",
+            city="Oxnard",
+            state="CA",
+            postal_code="93030",
+            preferred_location=location,
+            preferred_channel=Channel.EMAIL,
+            language="es",
+            email_consent=True,
+            email_consent_at=timezone.now(),
+        )
+        patient.refresh_search_text()
+        patient.save()
+    logins.append(DemoLogin(spanish_email, "Patient (portal, in Spanish)"))
     # The shipped consent texts (a migration publishes them; a test database emptied between
     # tests needs them again).
     ensure_default_consents()

@@ -105,6 +105,9 @@ def build_patient(
         postal_code=postal,
         preferred_location=location,
         preferred_channel=Channel.SMS if sms and rng.random() < 0.5 else Channel.EMAIL,
+        # About 3 in 10 read Spanish (Ventura County); drawn from the id, so that the names,
+        # contacts and history drawn from `rng` stay what they were.
+        language="es" if public_id.int % 10 < 3 else "en",
         email_consent=True,
         email_consent_at=created,
         sms_consent=sms,

@@ -192,7 +192,7 @@ def clean_patient_fields(data: dict, *, today: date, partial: bool = False) -> d
             fail("preferred_channel", "Choose email or sms.")
         else:
             cleaned["preferred_channel"] = data["preferred_channel"]
-    if "language" in data:
+    if data.get("language") is not None:  # a form without the question keeps the language
         if data["language"] not in LANGUAGE_CODES:
             fail("language", "Choose English or Spanish.")
         else:

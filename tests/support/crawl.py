@@ -162,7 +162,7 @@ def offences(text: str) -> list[str]:
 # API (ISO 8601 by contract), Django's admin, static files, or a calendar feed (iCalendar's own
 # UTC format).
 SKIP = re.compile(
-    r"^/(?:api/|admin/|static/|sign-out/|still-here/|portal/sign-in/.+|welcome/|calendar/.+\.ics"
+    r"^/(?:es/)?(?:api/|admin/|static/|sign-out/|still-here/|portal/sign-in/.+|welcome/|calendar/.+\.ics"
     r"|registration/|authentication/|jsi18n/)"
 )
 
@@ -187,12 +187,13 @@ def text_of(response) -> tuple[str, list[str]]:
     return "", []  # images, JSON, calendars: not words a page shows
 
 
-def crawl(client, seeds, *, limit=250, per_shape=3, per_path=4, sample=()):
+def crawl(client, seeds, *, limit=250, per_shape=3, per_path=4, sample=(), within="/"):
     """Breadth-first from the seeds over same-site links (GET only). Returns
     {url: [problems]} for every URL opened with a problem, and the URLs opened in order.
     Bounded: at most `limit` URLs, `per_shape` instances of a path with ids in it (three
     patients' record pages, not thirty; every page of the `sample`'s ids is opened), `per_path`
-    query strings per path (a calendar's days)."""
+    query strings per path (a calendar's days). Only paths under `within` are followed (the
+    Spanish pages: "/es/")."""
     queue = deque(seeds)
     seen: set[str] = set(seeds)
     shapes: dict[str, int] = {}
@@ -222,7 +223,7 @@ def crawl(client, seeds, *, limit=250, per_shape=3, per_path=4, sample=()):
             if parts.scheme not in ("", "http") or parts.netloc not in ("", "testserver"):
                 continue
             here = parts.path + (f"?{parts.query}" if parts.query else "")
-            if here in seen or SKIP.match(parts.path):
+            if here in seen or SKIP.match(parts.path) or not parts.path.startswith(within):
                 continue
             shape = _shape(parts.path)
             if any(str(s) in parts.path for s in sample):

@@ -24,11 +24,12 @@ def urgent_help(form: str = "line") -> str:
     """The urgent advice as the catalogue words it: "line" for a footer, "hint" on a page where
     a patient tells us how they are, "hint-waiting" where they also wait for our answer,
     "call-now" as a heading."""
+    lang = language.current()
     if form == "call-now":
-        return urgent.CALL_NOW
+        return urgent.words(lang).CALL_NOW
     if form == "line":
-        return urgent.one_line()
-    return urgent.if_you_have(waiting=form == "hint-waiting")
+        return urgent.one_line(lang)
+    return urgent.if_you_have(waiting=form == "hint-waiting", lang=lang)
 
 
 @register.filter
@@ -62,7 +63,7 @@ def longdate(value) -> str:
 def area(key: str) -> str:
     """A stored area key in people's words: lateral_canthal_right -> "Crow's feet, patient's
     right" (never the key itself on a page)."""
-    return areas.any_area_name(key) if key else ""
+    return areas.any_area_name(key, language.current()) if key else ""
 
 
 @register.filter
