@@ -169,3 +169,10 @@ def test_the_staff_patient_form_refuses_extreme_dates(client_for, field):
         )
         assert response.status_code == 422, value
     assert Patient.objects.count() == before
+
+
+def test_the_range_in_words_is_the_range():
+    from glabella.core.bounds import DAY_MESSAGE, EARLIEST_DAY, LATEST_DAY
+
+    for day in (EARLIEST_DAY, LATEST_DAY):
+        assert f"{day:%B} {day.day}, {day.year}" in DAY_MESSAGE

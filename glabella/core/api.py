@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.errors import Throttled as NinjaThrottled
 from ninja.security import HttpBearer, SessionAuth
@@ -198,7 +199,7 @@ def install_error_handlers(api) -> None:
         code = "unauthorised" if isinstance(exc, AuthenticationError) else f"http_{exc.status_code}"
         message = "Sign in or send a valid API token." if exc.status_code == 401 else str(exc)
         if isinstance(exc, NinjaThrottled):
-            code, message = "throttled", throttle.MESSAGE
+            code, message = "throttled", gettext(throttle.MESSAGE)
         return api.create_response(request, error_body(code, message), status=exc.status_code)
 
     def too_big(request, exc: RequestDataTooBig):

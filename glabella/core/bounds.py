@@ -11,16 +11,16 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
+from glabella.core.text import gettext_noop
+
 EARLIEST_DAY = date(1900, 1, 1)
 LATEST_DAY = date(2100, 12, 31)
 # The largest whole number a person or client may send where the API or a form takes a count
 # (units, vials, minutes); what a field means may hold it lower.
 LARGEST_COUNT = 1_000_000
 
-DAY_MESSAGE = (
-    f"Enter a date between {EARLIEST_DAY:%B} {EARLIEST_DAY.day}, {EARLIEST_DAY.year} and "
-    f"{LATEST_DAY:%B} {LATEST_DAY.day}, {LATEST_DAY.year}."
-)
+# The range in words (a form shows it in the page's language; tests/test_bounds.py checks it).
+DAY_MESSAGE = gettext_noop("Enter a date between January 1, 1900 and December 31, 2100.")
 COUNT_MESSAGE = f"Enter a whole number from 0 to {LARGEST_COUNT:,}."
 
 

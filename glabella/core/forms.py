@@ -5,6 +5,7 @@ from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 
 from glabella.core import lockout
 from glabella.core.access import actor_for
@@ -139,7 +140,7 @@ def apply_errors(form: forms.Form, fields: dict[str, list[str]]) -> None:
 
 def _within_house_range(value) -> None:
     if value is not None and not day_in_range(value):
-        raise forms.ValidationError(DAY_MESSAGE, code="out_of_range")
+        raise forms.ValidationError(gettext(DAY_MESSAGE), code="out_of_range")
 
 
 class DateField(forms.DateField):

@@ -1,6 +1,7 @@
 """Phone numbers: parse what a person typed and store it in E.164 (+18055550134)."""
 
 import phonenumbers
+from django.utils.translation import gettext
 
 DEFAULT_REGION = "US"
 
@@ -13,15 +14,17 @@ def to_e164(raw: str, region: str = DEFAULT_REGION) -> str:
     """The E.164 form of `raw`, or InvalidPhone with a message a person can act on."""
     text = (raw or "").strip()
     if not text:
-        raise InvalidPhone("Enter a phone number.")
+        raise InvalidPhone(gettext("Enter a phone number."))
     try:
         number = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException:
         raise InvalidPhone(
-            "We cannot read this phone number; enter it like (805) 555-0134 or +1 805 555 0134."
+            gettext(
+                "We cannot read this phone number; enter it like (805) 555-0134 or +1 805 555 0134."
+            )
         ) from None
     if not phonenumbers.is_valid_number(number):
-        raise InvalidPhone("This phone number does not exist; please check the digits.")
+        raise InvalidPhone(gettext("This phone number does not exist; please check the digits."))
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 

@@ -19,6 +19,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from glabella.core import audit, lockout, signing, throttle
 from glabella.core.access import actor_for, client_ip
@@ -26,7 +27,9 @@ from glabella.core.db import write_transaction
 from glabella.core.errors import Throttled, ValidationFailed
 
 SESSION_KEY = "glabella_tablet_lock"
-LOCKED = "This tablet is for a patient's forms; a staff member unlocks it at the front desk."
+LOCKED = gettext_noop(
+    "This tablet is for a patient's forms; a staff member unlocks it at the front desk."
+)
 
 
 def lock(request, *, path: str, patient_public_id, by: str) -> None:
@@ -53,7 +56,7 @@ def release(request, *, email: object, secret: object) -> None:
     ip = client_ip(request)
     limit, seconds = settings.THROTTLE_ADDRESS
     if ip and not throttle.allow("tablet:ip", ip, limit=limit, seconds=seconds):
-        raise Throttled(throttle.MESSAGE, field="secret")
+        raise Throttled(gettext(throttle.MESSAGE), field="secret")
     staff_user = None
     if isinstance(email, str) and 0 < len(email) <= 254:
         staff_user = (
@@ -101,7 +104,7 @@ class TabletLockMiddleware:
             if request.path.startswith("/api/"):
                 # The API answers in its own JSON shape (core.api), the lock's refusal too.
                 return JsonResponse(
-                    {"error": {"code": "tablet_locked", "message": LOCKED}}, status=403
+                    {"error": {"code": "tablet_locked", "message": gettext(LOCKED)}}, status=403
                 )
             context = {"forms_path": held["path"], "tablet_locked": True}
             return render(request, "core/tablet_refused.html", context, status=403)

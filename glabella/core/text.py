@@ -18,7 +18,15 @@ def fold(text: str) -> str:
 # make a name read differently from what it holds, on a page, a label or a CSV. ZWNJ and ZWJ
 # stay: Persian and Indic names are spelled with them (decision 0026).
 KEPT_FORMATTING = frozenset({"\u200c", "\u200d"})
-INVISIBLE_FORMATTING_MESSAGE = (
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a message for the catalogues (makemessages reads the name) without importing
+    Django: this module stays pure; whoever shows the message translates it."""
+    return message
+
+
+INVISIBLE_FORMATTING_MESSAGE = gettext_noop(
     "Remove the invisible formatting characters (such as a right-to-left mark) from this name."
 )
 

@@ -13,12 +13,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from glabella.core.db import write_transaction
 from glabella.core.errors import Throttled
 from glabella.core.models import Attempt
 
-MESSAGE = "Too many tries in a few minutes. Please wait a little and try again."
+MESSAGE = gettext_noop("Too many tries in a few minutes. Please wait a little and try again.")
 
 
 def digest(key: str) -> str:
@@ -45,11 +46,11 @@ def check_public_form(scope: str, *, email: str = "", ip: str | None = None, now
     if email:
         limit, seconds = settings.THROTTLE_EMAIL
         if not allow(f"{scope}:email", email, limit=limit, seconds=seconds, now=now):
-            raise Throttled(MESSAGE, field="email")
+            raise Throttled(gettext(MESSAGE), field="email")
     if ip:
         limit, seconds = settings.THROTTLE_ADDRESS
         if not allow(f"{scope}:ip", ip, limit=limit, seconds=seconds, now=now):
-            raise Throttled(MESSAGE)
+            raise Throttled(gettext(MESSAGE))
 
 
 def seconds_until_free(scope: str, key: str, *, seconds: int, now: datetime | None = None) -> int:

@@ -47,6 +47,7 @@ class PatientForm(forms.Form):
         label="Language for messages and documents",
         choices=settings.LANGUAGES,
         initial=settings.LANGUAGE_CODE,
+        required=False,
     )
     email_consent = forms.BooleanField(label="Agrees to email", required=False)
     sms_consent = forms.BooleanField(label="Agrees to text messages", required=False)

@@ -16,6 +16,7 @@ from django.core.validators import validate_email
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from glabella.clinic.clock import local_today
 from glabella.clinic.models import Location
@@ -110,7 +111,7 @@ def clean_patient_fields(data: dict, *, today: date, partial: bool = False) -> d
         fail(name, CONTROL_CHARACTERS_MESSAGE)
     for name in NAME_FIELDS:
         if isinstance(data.get(name), str) and has_invisible_formatting(data[name]):
-            fail(name, INVISIBLE_FORMATTING_MESSAGE)
+            fail(name, gettext(INVISIBLE_FORMATTING_MESSAGE))
 
     if not partial:
         for name in REQUIRED:
@@ -192,7 +193,7 @@ def clean_patient_fields(data: dict, *, today: date, partial: bool = False) -> d
             fail("preferred_channel", "Choose email or sms.")
         else:
             cleaned["preferred_channel"] = data["preferred_channel"]
-    if data.get("language") is not None:  # a form without the question keeps the language
+    if data.get("language"):  # a form without the question keeps the language
         if data["language"] not in LANGUAGE_CODES:
             fail("language", "Choose English or Spanish.")
         else:
