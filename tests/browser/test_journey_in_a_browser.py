@@ -22,11 +22,12 @@ both be today whatever the time and the day CI runs.
 import re
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from playwright.sync_api import expect
 
 from glabella.aftercare.models import Alert, CheckIn, Report
@@ -69,6 +70,33 @@ def deliver(now=None) -> list:
     return mail.outbox[before:]
 
 
+# What each page says, in each language the journey is taken in.
+SAYS = {
+    "en": {
+        "home": "/",
+        "headline": "Wrinkle-relaxing treatment with botulinum toxin",
+        "we serve": "Yes, we serve Camarillo.",
+        "from": "From {clinic}",
+        "book at": "Book a consultation at {clinic}",
+        "booked": "You are booked.",
+        "answers sent": "your answers are with the clinic",
+        "read and sign": "Read and sign",
+        "signed online": "Signed online on",
+        "call 911": "Call 911 now",
+        "thank you": "Thank you",
+        "hello": "Hello, Rosa",
+        "wears off": "likely to wear off around",
+        "next visit": "Your next visit, Rosa",
+        "with injector": "with {injector}",
+    },
+}
+
+
+def path_of(link: str) -> str:
+    """The path of a link in a message (its language prefix kept), to open on the test server."""
+    return urlsplit(link).path
+
+
 def link_in(emails, pattern: str) -> str:
     for email in emails:
         found = re.search(pattern, email.body)
@@ -80,7 +108,7 @@ def link_in(emails, pattern: str) -> str:
 def open_when_due(phone, url: str, check_in) -> None:
     """The check-in's message, sent when it is due, and its link opened on the phone."""
     link = link_in(deliver(check_in.due_at + timedelta(minutes=1)), r"https?://\S+/check-in/\S+/")
-    phone.goto(url + link[link.index("/check-in/") :])
+    phone.goto(url + path_of(link))
 
 
 def shot(page, name: str) -> None:
@@ -125,7 +153,9 @@ def clinic_at_nine(clinic, settings):
     return clinic
 
 
-def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_of):
+@pytest.mark.parametrize("lang", ["en"])
+def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_of, lang):
+    says = SAYS[lang]
     phone = audited  # Rosa's phone, with axe-core in every page she sees
     clinic = clinic_at_nine
     zone = clinic.zone
@@ -134,19 +164,19 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     vial = stock.reconstitute(actor_of("injector"), lot.vials.get(), "2.5")
 
     # ---------------------------------------------------------------- Rosa finds the clinic
-    phone.goto(url + "/")
-    assert phone.locator("h1").inner_text() == "Wrinkle-relaxing treatment with botulinum toxin"
+    phone.goto(url + says["home"])
+    assert phone.locator("h1").inner_text() == says["headline"]
     shot(phone, "public-home")
     phone.fill("#id_area", "Camarillo")
     with phone.expect_navigation():
         phone.click("form[role=search] button")
-    assert phone.is_visible("text=Yes, we serve Camarillo.")
-    assert phone.is_visible(f"text=From {clinic.name}")
+    assert phone.is_visible(f"text={says['we serve']}")
+    assert phone.is_visible("text=" + says["from"].format(clinic=clinic.name))
     looks_right(phone, "service-area answer")
 
     # ---------------------------------------------------------------- she books a consultation
     with phone.expect_navigation():
-        phone.click(f"text=Book a consultation at {clinic.name}")
+        phone.click("text=" + says["book at"].format(clinic=clinic.name))
     phone.wait_for_selector("ul.slots a.button")
     looks_right(phone, "booking times")
     shot(phone, "booking")
@@ -161,7 +191,7 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     looks_right(phone, "booking details")
     with phone.expect_navigation():
         phone.click("main form[method=post] button[type=submit]")
-    assert phone.is_visible("text=You are booked."), phone.inner_text("main")
+    assert phone.is_visible(f"text={says['booked']}"), phone.inner_text("main")
     looks_right(phone, "booked")
     rosa = Patient.objects.get(email="rosa@example.com")
     consultation = Appointment.objects.get(patient=rosa)
@@ -173,7 +203,7 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     forms_link = link_in(emails, r"https?://\S+/forms/[^/\s]+/")
 
     # ---------------------------------------------------------------- the intake
-    phone.goto(url + forms_link[forms_link.index("/forms/") :])
+    phone.goto(url + path_of(forms_link))
     with phone.expect_navigation():
         phone.click("main a.button.primary")
     for key in QUESTIONS:
@@ -184,7 +214,7 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     shot(phone, "intake")
     with phone.expect_navigation():
         phone.click("main button[type=submit]")
-    assert phone.is_visible("text=your answers are with the clinic")
+    assert phone.is_visible(f"text={says['answers sent']}")
     looks_right(phone, "forms after the intake")
     assert IntakeResponse.objects.filter(patient=rosa).exists()
 
@@ -201,16 +231,16 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     assert any(line.allowed for line in decision.lines.all())
 
     # ---------------------------------------------------------------- Rosa signs the consent
-    phone.goto(url + forms_link[forms_link.index("/forms/") :])
+    phone.goto(url + path_of(forms_link))
     with phone.expect_navigation():
-        phone.click("a.button.primary:has-text('Read and sign')")
+        phone.click(f"a.button.primary:has-text('{says['read and sign']}')")
     phone.fill("input[name=typed_name]", "Rosa Alvarez")
     phone.check("input[name=adopt_typed]")
     phone.check("input[name=medication_guide][value=botox_cosmetic]")  # the guide she was given
     looks_right(phone, "consent")
     with phone.expect_navigation():
         phone.click("#consent-form button[type=submit]")
-    assert phone.is_visible("text=Signed online on")
+    assert phone.is_visible(f"text={says['signed online']}")
     looks_right(phone, "forms after the consent")
     signed = SignedConsent.objects.get(patient=rosa, document__kind="neuromodulator")
     assert signed.medication_guide == "botox_cosmetic" and signed.medication_guide_version
@@ -275,7 +305,7 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     looks_right(phone, "day-1 check-in")
     with phone.expect_navigation():
         phone.click("main button[type=submit]")
-    assert phone.locator("h1").inner_text() == "Call 911 now"
+    assert phone.locator("h1").inner_text() == says["call 911"]
     looks_right(phone, "urgent advice")
     alert = Alert.objects.get(patient=rosa)
     assert alert.urgency == "urgent"
@@ -295,7 +325,7 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     looks_right(phone, "day-14 check-in")
     with phone.expect_navigation():
         phone.click("main button[type=submit]")
-    assert phone.locator("h1").inner_text() == "Thank you"
+    assert phone.locator("h1").inner_text() == says["thank you"]
     looks_right(phone, "day-14 thanks")
     result = Report.objects.get(check_in=day_14)
     assert result.effect_shows and result.satisfied
@@ -308,16 +338,17 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
         f"{wear_off:%b} {wear_off.day}, {wear_off.year}"
     )
     shot(injector, "patient-timeline")
-    phone.goto(url + reverse("portal:sign-in"))
+    with translation.override(lang):
+        phone.goto(url + reverse("portal:sign-in"))
     phone.fill("input[name=email]", "rosa@example.com")
     with phone.expect_navigation():
         phone.click("main button[type=submit]")
     sign_in = link_in(deliver(), r"https?://\S+/portal/sign-in/\S+")
-    phone.goto(url + sign_in[sign_in.index("/portal/") :])
+    phone.goto(url + path_of(sign_in))
     with phone.expect_navigation():
         phone.click("main button[type=submit]")
-    assert phone.is_visible("h1:has-text('Hello, Rosa')")
-    expect(phone.locator("main p", has_text="likely to wear off around")).to_contain_text(
+    assert phone.is_visible(f"h1:has-text('{says['hello']}')")
+    expect(phone.locator("main p", has_text=says["wears off"])).to_contain_text(
         f"{wear_off:%b} {wear_off.day}, {wear_off.year}"
     )
     looks_right(phone, "portal home")
@@ -326,9 +357,11 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     noon = datetime.combine(invitations.opens_on(forecast), time(12), tzinfo=zone)
     assert invitations.send_due(noon) == 1
     invitation_link = link_in(deliver(noon), r"https?://\S+/book/again/[^/\s]+/")
-    phone.goto(url + invitation_link[invitation_link.index("/book/again/") :])
-    assert phone.locator("h1").inner_text() == "Your next visit, Rosa"
-    assert phone.is_visible(f"text=with {record.injector.full_name}")
+    phone.goto(url + path_of(invitation_link))
+    assert phone.locator("h1").inner_text() == says["next visit"]
+    assert phone.is_visible(
+        "text=" + says["with injector"].format(injector=record.injector.full_name)
+    )
     looks_right(phone, "the invitation's times")
     for page in (phone, injector, desk):
         assert page.foreign == []
