@@ -5,7 +5,7 @@ anonymous visitor starts at /es/ and at the Spanish pages a message links to (fo
 manage, movement, book again); Grace starts at her portal in Spanish. Each follows every
 same-site link (tests/support/crawl.py, GET only, bounded), and every HTML page found is opened
 in Chromium, where it must say `lang="es"`, pass axe-core (no serious or critical WCAG 2.1 A/AA
-violation), and show no English: no sentence of the English catalogue (the msgids of every
+violation), and show no English (nor may a PDF found on the way): no sentence of the English catalogue (the msgids of every
 .po) and no line that reads as English (two or more English-only words such as "the", "your",
 "with"), names, addresses and brand names aside.
 """
@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from tests.browser.conftest import audit_page
-from tests.support.crawl import crawl
+from tests.support.crawl import crawl, text_of
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -170,9 +170,14 @@ def test_every_page_a_patient_sees_is_spanish_in_chromium(
                 ]
             )
         for url in pages:
-            response = audited.goto(live_server.url + url)
-            if response is None or "text/html" not in response.headers.get("content-type", ""):
+            kind = client.get(url).get("Content-Type", "")
+            if kind.startswith("application/pdf"):  # a document she receives: Spanish too
+                text, _links = text_of(client.get(url))
+                for line in english_left(text, sentences):
+                    problems.append(f"{persona} {url}: English: {line}")
+            if not kind.startswith("text/html"):
                 continue
+            response = audited.goto(live_server.url + url)
             if response.status >= 500:
                 problems.append(f"{persona} {url}: {response.status}")
                 continue
