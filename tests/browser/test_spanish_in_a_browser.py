@@ -5,9 +5,9 @@ anonymous visitor starts at /es/ and at the Spanish pages a message links to (fo
 manage, movement, book again); Grace starts at her portal in Spanish. Each follows every
 same-site link (tests/support/crawl.py, GET only, bounded), and every HTML page found is opened
 in Chromium, where it must say `lang="es"`, pass axe-core (no serious or critical WCAG 2.1 A/AA
-violation), and show no English (nor may a PDF found on the way): no sentence of the English catalogue (the msgids of every
-.po) and no line that reads as English (two or more English-only words such as "the", "your",
-"with"), names, addresses and brand names aside.
+violation), and show no English (nor may a PDF found on the way): no sentence of the English
+catalogue (the msgids of every .po) and no line that reads as English (two or more English-only
+words such as "the", "your", "with"), names, addresses and brand names aside.
 """
 
 import re
