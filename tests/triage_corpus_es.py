@@ -28,6 +28,9 @@ RED_FLAGS_BY_SIGN = {
         "me sale el agua por la nariz cuando tomo",
         "batallo para tragar",
         "me cuesta trabajo pasar la comida",
+        "se me dificulta tragar",
+        "estoy babeando",
+        "se me sale el agua de la boca al tomar",
     ],
     "trouble_speaking": [
         "me cuesta hablar",
@@ -300,6 +303,7 @@ MILD_BY_SIGN = {
         "tomé un Tylenol y se me quitó el dolor de cabeza",
         "respiro bien, nomás un moretón",
         "¡Todo bien! ¿Es normal un poco de comezón?",
+        "no tengo nada malo, nomás me pica la frente",
     ],
 }
 MILD = [text for texts in MILD_BY_SIGN.values() for text in texts]
@@ -354,6 +358,13 @@ NEGATION = [
     ("nunca me había sentido tan mareada", URGENT),
     ("sin poder tragar desde anoche", URGENT),
     ("sin hinchazón, sin fiebre, pero veo todo doble", URGENT),
+    ("no tengo fiebre tengo ronchas", URGENT),
+    ("no me siento bien tengo la vista borrosa", URGENT),
+    ("no tengo moretones siento la lengua hinchada", URGENT),
+    ("no estoy mareada estoy viendo doble", URGENT),
+    ("no puedo tragar ni respirar", URGENT),
+    ("no he tenido mareos ni desmayos", SELF),
+    ("no siento que me falte el aire", SELF),
     ("no creo que tenga problemas para respirar", SAME_DAY),
     ("la hinchazón no baja", SAME_DAY),
     ("el moretón no se quita", SAME_DAY),

@@ -171,7 +171,7 @@ PLAIN |= es.words(
     "okay claro oiga disculpe perdón cosa cosas comida agua bebida bebidas beber dos tres "
     "unidades resultado resultados diferencia cambio cambios efecto suena suenan salieron "
     "brotaron brotó oye oigo escucho tocar tocarla tocarme toco trabajo vida sonrisa tenga "
-    "tengas sea esté haya preguntar acuesto acostarme gente presento presenta"
+    "tengas sea esté haya preguntar acuesto acostarme gente presento presenta pone ando"
 )
 
 
@@ -259,7 +259,7 @@ def _norm(text: str) -> str:
     return plain
 
 
-KNOWN = PLAIN | SYMPTOM_WORDS | NEGATORS | TERMINATORS | CLAUSE_BREAKS | HEDGES
+KNOWN = PLAIN | SYMPTOM_WORDS | NEGATORS | TERMINATORS | CLAUSE_BREAKS | HEDGES | DENIABLE
 # Spanish words that carry no symptom yet are held in a phrase ("me duele la cabeza"): as a
 # mild word, a misspelling is read as one only when very close ("door" is not "dolor").
 SPANISH_PLAIN = es.WORDS & PLAIN
@@ -382,6 +382,9 @@ def _matches(words: list[str], pattern: tuple[frozenset[str], ...], gap: int) ->
 
 # A denial does not reach past these: "no tengo fiebre mi ojo está seco".
 NEW_STATEMENT = word_set("i im ive id my its theres") | es.words("yo mi")
+# Nor past a second verb of saying how one is: "no tengo fiebre tengo ronchas", "no me siento
+# bien tengo la vista borrosa" (the first, "no tengo fiebre", is what is denied).
+SAYING = es.words("tengo siento estoy noto")
 # "nothing wrong", "nada que reportar", "no me duele para nada": said in full.
 COMPLETE = word_set("report wrong complaints concerns worries") | es.words(
     "reportar novedad novedades quejas paranada"
@@ -418,6 +421,8 @@ def _negations(words: list[str]) -> list[tuple[int, int, bool]]:
                 break  # "no swelling and a rash": what follows "and" is said, not denied
             if words[j] in NEW_STATEMENT and not hedged:
                 break  # "nothing to report I can't breathe": a new statement
+            if words[j] in SAYING and any(x not in CLITICS for x in words[n + 1 : j]):
+                break
             end = j
             if words[j] in COMPLETE or words[j - 1 : j + 1] == ["at", "all"]:
                 break  # "no problems at all": the denial is complete

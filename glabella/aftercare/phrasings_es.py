@@ -33,7 +33,8 @@ def P(*parts: str) -> tuple[frozenset[str], ...]:  # a pattern, as in `phrasings
 # ---------------------------------------------------------------- the word sets, in Spanish
 
 DIFF = words(
-    "cuesta cuestan costaba costó dificultad dificultades difícil batallo batallando batallar "
+    "cuesta cuestan costaba costó dificultad dificultades dificulta difícil batallo batallando "
+    "batallar "
     "problema problemas apenas nopuedo duele duelen duela dolor"
 )
 PAIN_WORDS = words("duele duelen duela dolor")  # pain there is not inability: "me duele al caminar"
@@ -136,7 +137,8 @@ CHOKING = (
     P(FOOD, "otro", "lado camino"),
     P("va fue van fueron", "por", "otro", "lado camino"),
     P("agua líquido líquidos bebida", "nariz"),
-    P("babeo babeando babea escurre escurren", "boca"),
+    P("sale salió salen escurre escurren", "agua líquido bebida comida", "boca"),
+    P("babeo babeando babea"),
 )
 SPEAKING = (
     P("DIFF", "SPEAK"),
