@@ -189,6 +189,8 @@ def test_an_unknown_spanish_word_is_quoted_as_typed_accents_and_all():
     assert result.urgency == REVIEW and result.same_day
     assert result.unread == ("hormigueo", "extraño", "náuseas")
     assert "\u201cextraño\u201d" in result.reasons[0].why
+    # A word made of two is quoted as two: "no puedo" is read as one word of difficulty.
+    assert triage(Report(free_text="No puedo dormir")).unread == ("no puedo", "dormir")
 
 
 @pytest.mark.parametrize(

@@ -131,48 +131,8 @@ PLAIN = word_set(
     "painkillers ice pack compress arnica helped helps sits sit "
     "clearly your symptoms symptom report otherwise goes come comes came coming make makes made"
 )
-# The same in Spanish (and the words `_norm` joins that carry no symptom: "nomás", "dudo").
-PLAIN |= es.words(
-    "a al el la lo los las un una unos unas uno de del en con por para que qué y e o u pero "
-    "como cómo cuando cuándo donde dónde desde hasta entre sobre bajo debajo arriba abajo "
-    "encima alrededor cerca dentro fuera hacia mientras porque pues si sí ya aún todavía "
-    "también además muy mucho mucha muchos muchas poco poca pocos pocas poquito poquita "
-    "algo algún alguna algunos algunas más menos tan tanto tanta bastante demasiado medio casi "
-    "solo sólo solamente nomás apenas bien así mismo misma igual otro otra otros otras cada "
-    "todo toda todos todas ambos ambas yo me mi mis tú tu te se le les nos usted ustedes él "
-    "ella ellos ellas esto esta este estos estas eso esa ese esos esas aquí ahí allí acá allá "
-    "es son era eran fue fueron ser sido estoy está estás están estaba estaban estado estar "
-    "estuve estuvo tengo tiene tienes tienen tenía tuve tuvo tener tenido hay había he ha han "
-    "has hemos hice hizo hace hacer hecho siento sientes siente sienten sentía sentí sentir "
-    "sentido noto nota notado notando notar veo ve ven ver vi visto viendo parece parecen "
-    "parecía puedo puede pueden podía pude pudo poder quiero quería necesito sé sabe saber "
-    "creo pienso dice dijo dijeron pusieron puso poner puse aplicaron aplicó tomé tomo toma "
-    "tomar tomando come comer comí va voy vas van ir iba vino viene vengo empezó empezaron "
-    "comenzó comenzaron empecé sigue siguen seguir sigo queda quedó quedé quedan pasa pasó "
-    "pasar pasado salió sale dio da dan duró dura lleva llevo mejor mejora mejoran mejorando "
-    "mejorado bajando bajó baja quitando quitó desinflamando desinflamó desapareciendo "
-    "desapareció sebajo ayudó ayudan usé uso ponerme desperté levanté hoy ayer mañana "
-    "anoche noche noches tarde tardes día días semana semanas hora horas minuto minutos "
-    "momento rato ratito ratos vez veces antes después luego ahora ahorita primero primera "
-    "primer segundo segunda desde tiempo siempre repente botox tratamiento tratamientos "
-    "inyección inyecciones inyectaron inyectó cita citas doctor doctora enfermera enfermero "
-    "clínica gracias hola buenas buenos buen saludos favor pregunta preguntas duda dudas "
-    "normal normales esperado esperada común mensaje consulta dosis reportar dudo sinparar "
-    "paranada cara rostro frente ceja cejas entrecejo ceño ojo ojos párpado párpados labio "
-    "labios lengua garganta boca pecho brazo brazos pierna piernas cuerpo espalda cuello "
-    "cabeza mano manos pies dedos estómago panza barriga mejilla mejillas cachete cachetes "
-    "mentón barbilla quijada mandíbula nariz sien sienes piel músculo músculos lado lados "
-    "izquierdo izquierda derecho derecha parte partes sitio sitios zona zonas área punto "
-    "puntos piquete piquetes piquetito pinchazo pinchazos aguja agujas patas gallo arrugas "
-    "líneas pequeño pequeña pequeños pequeñas chico chica chiquito chiquita grande grandes "
-    "leve leves ligero ligera ligeramente bueno buena perfecto perfecta nuevo nueva tranquila "
-    "tranquilo contenta contento tylenol paracetamol acetaminofén ibuprofeno advil motrin "
-    "aspirina pastilla pastillas medicina hielo compresa compresas fría frío árnica crema ok "
-    "okay claro oiga disculpe perdón cosa cosas comida agua bebida bebidas beber dos tres "
-    "unidades resultado resultados diferencia cambio cambios efecto suena suenan salieron "
-    "brotaron brotó oye oigo escucho tocar tocarla tocarme toco trabajo vida sonrisa tenga "
-    "tengas sea esté haya preguntar acuesto acostarme gente presento presenta pone ando"
-)
+# The same in Spanish.
+PLAIN |= es.PLAIN
 
 
 _ACCENTED = {"a": "[aá]", "e": "[eé]", "i": "[ií]", "o": "[oó]", "u": "[uúü]", "n": "[nñ]"}
@@ -225,6 +185,8 @@ SPANISH_JOINS = tuple(
         (r"\bse (?:(?:me|le) )?(?:bajo|bajaron)\b", "sebajo"),
     )
 )
+# A joined word quoted in words, should the triage not read it: "no puedo dormir".
+JOINED_AS = {"nopuedo": "no puedo", "noaguanto": "no aguanto", "nosiento": "no siento"}
 
 
 def _norm(text: str) -> str:
@@ -346,7 +308,7 @@ def typed_clauses(text: str) -> list[tuple[list[str], list[str]]]:
                 read, typed = [], []
             else:
                 read.append(_token(w))
-                typed.append(w)
+                typed.append(JOINED_AS.get(w, w))
         if read:
             out.append((read, typed))
     return out

@@ -9,7 +9,7 @@ Words are written here with their accents and read without them (`fold`): "moret
 appear here joined: "nopuedo" ("no puedo", "no me deja", "sin poder"), "noaguanto", "sinaire"
 ("sin aire", "sin aliento"), "sincontrol", "masgrande", "cadavezmas", "portodaspartes".
 `ENGLISH` gives the English of the Spanish words a reason quotes, as reasons are read by
-clinicians in English. Pure data.
+clinicians in English; `PLAIN` holds the Spanish words that carry no symptom. Pure data.
 """
 
 from __future__ import annotations
@@ -348,3 +348,48 @@ def _held(value: object) -> set[str]:
 # Every Spanish word held above (the names of `phrasings`' word sets, in capitals, aside): the
 # words a misspelling is read as when it sounds like one, and a mild one only when very close.
 WORDS = frozenset(w for value in list(globals().values()) for w in _held(value) if w.islower())
+
+# Spanish words that carry no symptom (function words, times, places on the body, medicines),
+# with the words `note_reading` joins that carry none ("nomás", "dudo", "paranada"): a note made
+# of these and of words read into a finding is fully read.
+PLAIN = words(
+    "a al el la lo los las un una unos unas uno de del en con por para que qué y e o u pero "
+    "como cómo cuando cuándo donde dónde desde hasta entre sobre bajo debajo arriba abajo "
+    "encima alrededor cerca dentro fuera hacia mientras porque pues si sí ya aún todavía "
+    "también además muy mucho mucha muchos muchas poco poca pocos pocas poquito poquita "
+    "algo algún alguna algunos algunas más menos tan tanto tanta bastante demasiado medio casi "
+    "solo sólo solamente nomás apenas bien así mismo misma igual otro otra otros otras cada "
+    "todo toda todos todas ambos ambas yo me mi mis tú tu te se le les nos usted ustedes él "
+    "ella ellos ellas esto esta este estos estas eso esa ese esos esas aquí ahí allí acá allá "
+    "es son era eran fue fueron ser sido estoy está estás están estaba estaban estado estar "
+    "estuve estuvo tengo tiene tienes tienen tenía tuve tuvo tener tenido hay había he ha han "
+    "has hemos hice hizo hace hacer hecho siento sientes siente sienten sentía sentí sentir "
+    "sentido noto nota notado notando notar veo ve ven ver vi visto viendo parece parecen "
+    "parecía puedo puede pueden podía pude pudo poder quiero quería necesito sé sabe saber "
+    "creo pienso dice dijo dijeron pusieron puso poner puse aplicaron aplicó tomé tomo toma "
+    "tomar tomando come comer comí va voy vas van ir iba vino viene vengo empezó empezaron "
+    "comenzó comenzaron empecé sigue siguen seguir sigo queda quedó quedé quedan pasa pasó "
+    "pasar pasado salió sale dio da dan duró dura lleva llevo mejor mejora mejoran mejorando "
+    "mejorado bajando bajó baja quitando quitó desinflamando desinflamó desapareciendo "
+    "desapareció sebajo ayudó ayudan usé uso ponerme desperté levanté hoy ayer mañana "
+    "anoche noche noches tarde tardes día días semana semanas hora horas minuto minutos "
+    "momento rato ratito ratos vez veces antes después luego ahora ahorita primero primera "
+    "primer segundo segunda desde tiempo siempre repente botox tratamiento tratamientos "
+    "inyección inyecciones inyectaron inyectó cita citas doctor doctora enfermera enfermero "
+    "clínica gracias hola buenas buenos buen saludos favor pregunta preguntas duda dudas "
+    "normal normales esperado esperada común mensaje consulta dosis reportar dudo sinparar "
+    "paranada cara rostro frente ceja cejas entrecejo ceño ojo ojos párpado párpados labio "
+    "labios lengua garganta boca pecho brazo brazos pierna piernas cuerpo espalda cuello "
+    "cabeza mano manos pies dedos estómago panza barriga mejilla mejillas cachete cachetes "
+    "mentón barbilla quijada mandíbula nariz sien sienes piel músculo músculos lado lados "
+    "izquierdo izquierda derecho derecha parte partes sitio sitios zona zonas área punto "
+    "puntos piquete piquetes piquetito pinchazo pinchazos aguja agujas patas gallo arrugas "
+    "líneas pequeño pequeña pequeños pequeñas chico chica chiquito chiquita grande grandes "
+    "leve leves ligero ligera ligeramente bueno buena perfecto perfecta nuevo nueva tranquila "
+    "tranquilo contenta contento tylenol paracetamol acetaminofén ibuprofeno advil motrin "
+    "aspirina pastilla pastillas medicina hielo compresa compresas fría frío árnica crema ok "
+    "okay claro oiga disculpe perdón cosa cosas comida agua bebida bebidas beber dos tres "
+    "unidades resultado resultados diferencia cambio cambios efecto suena suenan salieron "
+    "brotaron brotó oye oigo escucho tocar tocarla tocarme toco trabajo vida sonrisa tenga "
+    "tengas sea esté haya preguntar acuesto acostarme gente presento presenta pone ando"
+)
