@@ -175,6 +175,66 @@ def test_a_hedged_denial_of_a_red_flag_goes_to_a_clinician_the_same_day():
     assert result.urgency == REVIEW and result.same_day
 
 
+# ---------------------------------------------------------------- Spanish
+
+
+def test_a_note_of_spanish_function_words_is_read_in_full():
+    text = "Hola, pues yo creo que ya está todo bien desde ayer, muchas gracias a usted"
+    result = triage(Report(free_text=text))
+    assert result.urgency == SELF and result.unread == ()
+
+
+def test_an_unknown_spanish_word_is_quoted_as_typed_accents_and_all():
+    result = triage(Report(free_text="Siento un hormigueo extraño y náuseas"))
+    assert result.urgency == REVIEW and result.same_day
+    assert result.unread == ("hormigueo", "extraño", "náuseas")
+    assert "\u201cextraño\u201d" in result.reasons[0].why
+    # A word made of two is quoted as two: "no puedo" is read as one word of difficulty.
+    assert triage(Report(free_text="No puedo dormir")).unread == ("no puedo", "dormir")
+
+
+@pytest.mark.parametrize(
+    ("cannot", "denied"),
+    [
+        ("no puedo tragar", "no me cuesta tragar"),
+        ("no me deja respirar", "no tengo problemas para respirar"),
+        ("sin poder hablar", "sin dificultad para hablar"),
+        ("no me sale la voz", "no tengo la voz ronca"),
+        ("casi no veo", "no veo borroso"),
+        ("las piernas no me responden", "no tengo debilidad"),
+    ],
+)
+def test_a_spanish_no_of_inability_is_a_red_flag_and_a_no_of_denial_is_not(cannot, denied):
+    assert triage(Report(free_text=cannot)).urgency == URGENT
+    result = triage(Report(free_text=denied))
+    assert result.urgency == SELF and "says there is no" in result.reasons[0].why
+
+
+@pytest.mark.parametrize(
+    ("accented", "plain", "expected"),
+    [
+        ("se me cayó el párpado", "se me cayo el parpado", REVIEW),
+        ("Tengo un moretón pequeño", "tengo un moreton pequeno", SELF),
+        ("visión doble", "VISION DOBLE", URGENT),
+        ("Me desmayé", "me desmaye", URGENT),
+        ("no sé si veo borroso", "no se si veo borroso", URGENT),
+    ],
+)
+def test_spanish_is_read_the_same_with_or_without_its_accents(accented, plain, expected):
+    with_accents, without = triage(Report(free_text=accented)), triage(Report(free_text=plain))
+    assert with_accents.urgency == without.urgency == expected
+    assert with_accents.reasons == without.reasons
+
+
+def test_every_word_of_every_phrasing_is_held_without_accents():
+    from glabella.aftercare.phrasings import RULES
+    from glabella.aftercare.phrasings_es import fold
+
+    held = {w for rule in RULES for pattern in rule.patterns for part in pattern for w in part}
+    assert {w for w in held if fold(w) != w} == set()
+    assert {w for w in PLAIN | NEGATORS if fold(w) != w} == set()
+
+
 def test_the_note_escalates_what_the_ticked_symptoms_do_not():
     result = triage(
         Report(symptoms=("bruising",), severity=Severity.MILD, free_text="hard to swallow")
