@@ -248,6 +248,9 @@ def test_moving_and_cancelling_from_the_spanish_page(client, clinic):
     assert "Ahora su cita es el" in sent["rescheduled"].body
     cancelled = client.post(url, {"action": "cancel"}, follow=True)
     assert "Su cita está cancelada." in text(cancelled)
+    again = client.post(url, {"action": "cancel"})  # pressed twice
+    assert again.status_code == 422
+    assert "Esta cita ya no está reservada, así que no se puede cancelar." in text(again)
     notice = messages_about(appointment)["cancellation"]
     assert "está cancelada" in notice.body and "http://127.0.0.1:8000/es/book/" in notice.body
 

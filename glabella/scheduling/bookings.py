@@ -198,6 +198,14 @@ def cancel(
     now = now or timezone.now()
     by_patient = require_may_change(actor, appointment)
     if by_patient:
+        if appointment.status != Status.BOOKED:  # e.g. the cancel button pressed twice
+            raise ValidationFailed(
+                {
+                    "appointment": [
+                        _("This appointment is no longer booked, so it cannot be canceled.")
+                    ]
+                }
+            )
         check_patient_window(actor, appointment, now, "canceled")
     status = Status.CANCELLED_BY_PATIENT if by_patient else Status.CANCELLED_BY_CLINIC
     return _transition(actor, appointment, VisitAction.CANCEL, to=status, now=now, reason=reason)
