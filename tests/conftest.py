@@ -8,7 +8,7 @@ import pytest
 import time_machine
 from django.conf import settings as django_settings
 from django.test import Client, override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 from hypothesis import settings as hypothesis_settings
 
 from glabella.core.access import actor_for
@@ -72,6 +72,15 @@ TEST_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 def quick_password_hashes():
     with override_settings(PASSWORD_HASHERS=TEST_HASHERS):
         yield
+
+
+@pytest.fixture(autouse=True)
+def english_until_asked():
+    """Each test starts in English: a request under /es/ leaves Spanish active in the thread
+    (LocaleMiddleware does not switch back), where it would reach the next test's reverse()."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture

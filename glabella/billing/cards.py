@@ -21,6 +21,8 @@ import stripe
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from glabella.billing import invoices, money
 from glabella.billing.models import (
@@ -32,7 +34,7 @@ from glabella.billing.models import (
     Payment,
     SavedCard,
 )
-from glabella.core import audit, styles, throttle
+from glabella.core import audit, language, styles, throttle
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Conflict, ValidationFailed
@@ -41,7 +43,7 @@ from glabella.patients.services import require_capability
 from glabella.scheduling import notices
 from glabella.scheduling.models import Appointment, Status
 
-UNREACHABLE = (
+UNREACHABLE = gettext_noop(
     "Card payments could not be reached just now; nothing was charged. Please try again in a "
     "few minutes."
 )
@@ -104,23 +106,34 @@ def policy(service=None, location=None) -> dict | None:
     lines = []
     hours = location.cancellation_window_hours if location is not None else None
     if found.late_cancel_fee > 0:
-        within = f" within {hours} hours of the time" if hours else " at short notice"
-        lines.append(f"Canceling{within} costs {_money(found, found.late_cancel_fee)}.")
+        fee = _money(found, found.late_cancel_fee)
+        lines.append(
+            _("Canceling within %(hours)d hours of the time costs %(fee)s.")
+            % {"hours": hours, "fee": fee}
+            if hours
+            else _("Canceling at short notice costs %(fee)s.") % {"fee": fee}
+        )
     if found.no_show_fee > 0:
         lines.append(
-            f"Missing the visit without telling us costs {_money(found, found.no_show_fee)}."
+            _("Missing the visit without telling us costs %(fee)s.")
+            % {"fee": _money(found, found.no_show_fee)}
         )
     cards = []
     if enabled():
         if service is not None and asks_deposit(service, found):
             cards.append(
-                f"A deposit of {_money(found, found.deposit_amount)}, paid by card after you "
-                "book, holds your time; it counts toward your visit."
+                _(
+                    "A deposit of %(amount)s, paid by card after you book, holds your time; it "
+                    "counts toward your visit."
+                )
+                % {"amount": _money(found, found.deposit_amount)}
             )
         if found.card_on_file:
             cards.append(
-                "We ask for a card after you book; it is kept by our card processor and charged "
-                "only for a fee above, after a staff member confirms it."
+                _(
+                    "We ask for a card after you book; it is kept by our card processor and "
+                    "charged only for a fee above, after a staff member confirms it."
+                )
             )
     if not found.cancellation_policy.strip() and not lines and not cards:
         return None
@@ -167,32 +180,39 @@ def payment_step(appointment, now: datetime) -> dict | None:
     action = reverse("cards:start", args=[notices.manage_token(appointment)])
     if purpose == OnlineCheckout.Purpose.DEPOSIT:
         done = _completed(appointment, purpose)
+        amount = {"amount": _money(found, found.deposit_amount)}
         return {
-            "heading": "Your deposit is paid" if done else "Pay your deposit",
+            "heading": _("Your deposit is paid") if done else _("Pay your deposit"),
             "text": (
-                f"We have your deposit of {_money(found, found.deposit_amount)}; it counts "
-                "toward your visit."
+                _("We have your deposit of %(amount)s; it counts toward your visit.") % amount
                 if done
-                else f"A deposit of {_money(found, found.deposit_amount)} holds your time. You "
-                "pay it on our card processor's secure page and come back here."
+                else _(
+                    "A deposit of %(amount)s holds your time. You pay it on our card "
+                    "processor's secure page and come back here."
+                )
+                % amount
             ),
             "done": done,
             "action": action,
-            "button": f"Pay the {_money(found, found.deposit_amount)} deposit",
+            "button": _("Pay the %(amount)s deposit") % amount,
         }
     done = has_card(appointment.patient)
     return {
-        "heading": "Your card is saved" if done else "Save a card for your booking",
+        "heading": _("Your card is saved") if done else _("Save a card for your booking"),
         "text": (
-            "We have a card for your booking; it is charged only as our cancellation policy "
-            "says, after a staff member confirms it."
+            _(
+                "We have a card for your booking; it is charged only as our cancellation policy "
+                "says, after a staff member confirms it."
+            )
             if done
-            else "Please save a card on our card processor's secure page. Nothing is charged "
-            "now; it is charged only as our cancellation policy says."
+            else _(
+                "Please save a card on our card processor's secure page. Nothing is charged "
+                "now; it is charged only as our cancellation policy says."
+            )
         ),
         "done": done,
         "action": action,
-        "button": "Save a card",
+        "button": _("Save a card"),
     }
 
 
@@ -226,11 +246,11 @@ def start_checkout(actor: Actor, appointment: Appointment, now: datetime | None 
     now = now or timezone.now()
     purpose = asked_of(appointment)
     if purpose is None:
-        raise ValidationFailed({"action": ["This booking asks for no card."]})
+        raise ValidationFailed({"action": [_("This booking asks for no card.")]})
     if purpose == OnlineCheckout.Purpose.DEPOSIT and _completed(appointment, purpose):
-        raise ValidationFailed({"action": ["Your deposit is already paid."]})
+        raise ValidationFailed({"action": [_("Your deposit is already paid.")]})
     if purpose == OnlineCheckout.Purpose.CARD and has_card(appointment.patient):
-        raise ValidationFailed({"action": ["We already have a card for your booking."]})
+        raise ValidationFailed({"action": [_("We already have a card for your booking.")]})
     # Each press creates a session at Stripe: counted per booking and per address.
     throttle.check_public_form(
         "card-checkout", email=f"{appointment.public_id}@booking", ip=actor.ip, now=now
@@ -261,7 +281,7 @@ def start_checkout(actor: Actor, appointment: Appointment, now: datetime | None 
             options={"idempotency_key": f"glabella-checkout-{checkout.public_id}"},
         )
     except stripe.StripeError:
-        raise Conflict(UNREACHABLE) from None
+        raise Conflict(_(UNREACHABLE)) from None
     OnlineCheckout.objects.filter(pk=checkout.pk).update(session_id=session.id)
     return session.url
 
@@ -276,6 +296,7 @@ def _session_params(checkout: OnlineCheckout, customer: SavedCard, found) -> dic
         "metadata": metadata,
         "success_url": site + reverse("cards:return", args=[checkout.public_id]),
         "cancel_url": notices.manage_url(appointment),
+        "locale": language.current(),  # Stripe's page in the language of the page she came from
     }
     day = styles.day(appointment.starts_at, appointment.location.zone)
     if checkout.purpose == OnlineCheckout.Purpose.DEPOSIT:
@@ -289,7 +310,9 @@ def _session_params(checkout: OnlineCheckout, customer: SavedCard, found) -> dic
                     "price_data": {
                         "currency": checkout.currency.lower(),
                         "unit_amount": to_cents(checkout.amount),
-                        "product_data": {"name": f"Deposit for your visit on {day}"},
+                        "product_data": {
+                            "name": _("Deposit for your visit on %(day)s") % {"day": day}
+                        },
                     },
                     "quantity": 1,
                 }

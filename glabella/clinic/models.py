@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 
 from glabella.clinic.areas import area_key
+from glabella.core import language
 from glabella.core.access import AccessRule, RestrictedQuerySet
 from glabella.core.models import StaffMember
 from glabella.core.roles import Capability, Credential
@@ -267,6 +268,9 @@ class Service(models.Model):
     slug = models.SlugField(unique=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     description = models.TextField(blank=True)
+    # What Spanish pages show (issue 21); empty: the English above.
+    name_es = models.CharField(max_length=100, blank=True)
+    description_es = models.TextField(blank=True)
     duration_minutes = models.PositiveSmallIntegerField(
         validators=[MinValueValidator(5), MaxValueValidator(480)]
     )
@@ -327,6 +331,16 @@ class Service(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def shown_name(self) -> str:
+        """The name a patient reads in the active language: the Spanish one on a Spanish page
+        (or message) when the clinic gave one, else the name."""
+        return (language.current() == "es" and self.name_es.strip()) or self.name
+
+    @property
+    def shown_description(self) -> str:
+        return (language.current() == "es" and self.description_es.strip()) or self.description
 
     def clean(self) -> None:
         known = set(Credential.values)

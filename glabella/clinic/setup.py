@@ -361,8 +361,9 @@ def save_room(actor: Actor, location: Location, room: Room | None, name: str, ac
 
 
 def save_service(actor: Actor, service: Service | None, data: dict, rooms: list[Room]) -> Service:
-    """A service's name, kind, length, price, buffers, who performs it (credentials), rooms,
-    online booking and its rules (lead time, horizon, consultation within), deposit flag."""
+    """A service's name (and, optionally, its name and description in Spanish), kind, length,
+    price, buffers, who performs it (credentials), rooms, online booking and its rules (lead
+    time, horizon, consultation within), deposit flag."""
     _require(actor)
     data = {k: (v.strip() if isinstance(v, str) else v) for k, v in data.items()}
     errors: dict[str, list[str]] = {}

@@ -186,6 +186,19 @@ class ServiceForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    name_es = forms.CharField(
+        label="Name in Spanish",
+        max_length=100,
+        required=False,
+        help_text="Shown on the Spanish booking pages; empty: the name above.",
+    )
+    description_es = forms.CharField(
+        label="Description in Spanish (public)",
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Empty: the description above.",
+    )
     duration_minutes = forms.IntegerField(label="Length (minutes)", min_value=5, max_value=480)
     price = forms.DecimalField(
         label="Price ($)", min_value=0, max_digits=8, decimal_places=2, initial=0
@@ -225,6 +238,8 @@ class ServiceForm(forms.Form):
         "name",
         "kind",
         "description",
+        "name_es",
+        "description_es",
         "duration_minutes",
         "price",
         "buffer_before_minutes",

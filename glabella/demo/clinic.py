@@ -129,6 +129,29 @@ def _working_week(member: StaffMember, location: Location, *, saturday: bool) ->
         )
 
 
+# The demo services' names and descriptions on the Spanish pages.
+SPANISH = {
+    "consultation": (
+        "Consulta",
+        "Una conversación sobre lo que usted busca, su historial de salud y si el tratamiento "
+        "es para usted; su precio se descuenta de un tratamiento reservado en los 30 días "
+        "siguientes.",
+    ),
+    "neuromodulator": (
+        "Tratamiento con neuromodulador",
+        "BOTOX Cosmetic u otro neuromodulador para las líneas de expresión.",
+    ),
+    "dermal-filler": (
+        "Relleno dérmico",
+        "Relleno de ácido hialurónico para las líneas que se ven con la cara en reposo.",
+    ),
+    "two-week-review": (
+        "Revisión a las dos semanas",
+        "Revisamos el resultado dos semanas después del tratamiento.",
+    ),
+}
+
+
 @transaction.atomic
 def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
     org, _ = Organisation.objects.get_or_create(
@@ -175,7 +198,8 @@ def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
         rooms[name], _ = Room.objects.get_or_create(location=location, name=name)
     treatment_rooms = [rooms["Treatment room 1"], rooms["Treatment room 2"]]
     # slug, name, kind, minutes, price, online, rooms, description, then the booking rules:
-    # (buffer before, buffer after, consultation needed within so many days)
+    # (buffer before, buffer after, consultation needed within so many days); the name and
+    # description in Spanish are in SPANISH below.
     for slug, name, kind, minutes, price, online, where, desc, rules in [
         (
             "consultation",
@@ -237,10 +261,15 @@ def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
                 buffer_before_minutes=rules[0],
                 buffer_after_minutes=rules[1],
                 consultation_within_days=rules[2],
+                name_es=SPANISH[slug][0],
+                description_es=SPANISH[slug][1],
             ),
         )
         if made:
             service.rooms.set(where)
+        elif not service.name_es:  # a demo clinic made before services had Spanish names
+            service.name_es, service.description_es = SPANISH[slug]
+            service.save(update_fields=["name_es", "description_es"])
 
     logins = []
     members = {}

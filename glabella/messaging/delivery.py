@@ -54,6 +54,7 @@ def claim(message_id: int, worker: str, now: datetime) -> Message | None:
 def send_now(message: Message) -> str:
     """Hand one message to its channel; returns the channel's reference for it."""
     if message.channel == Channel.SMS:
+        logger.info("text %s goes in %d part(s)", message.public_id, message.segments)
         return send_sms(message.to, message.body)
     clinic = brand.current()  # from the clinic's sender, signed with its name and phone
     email = EmailMessage(

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from glabella.core.access import AccessRule, RestrictedQuerySet
 from glabella.core.roles import Capability
+from glabella.messaging.sms import segments
 from glabella.patients.models import Patient
 
 MESSAGE_RULE = AccessRule(
@@ -79,6 +80,12 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic} to {self.to} ({self.status})"
+
+    @property
+    def segments(self) -> int | None:
+        """How many parts a text is sent (and billed) as; None for an email. Worked out from
+        the body, which never changes once written."""
+        return segments(self.body) if self.channel == Channel.SMS else None
 
 
 class SchedulerTick(models.Model):

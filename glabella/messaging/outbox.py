@@ -83,9 +83,11 @@ def queue_to_patient(
     due_at: datetime | None = None,
     dedupe_key: str | None = None,
     email_attachments: Callable[[], tuple[Attachment, ...]] | None = None,
+    sms_body: str | None = None,
 ) -> Message | None:
     """One message to a patient in the channel `channel_for` picks (nothing if they cannot be
-    reached); attachments, made only if it is an email."""
+    reached); attachments, made only if it is an email; `sms_body`, if given, is what a text
+    says instead of `body` (a text is kept short: see `sms.segments`)."""
     route = channel_for(patient)
     if route is None:
         return None
@@ -97,7 +99,7 @@ def queue_to_patient(
         to=to,
         topic=topic,
         subject=subject,
-        body=body,
+        body=sms_body if channel == Channel.SMS and sms_body else body,
         about=about,
         due_at=due_at,
         dedupe_key=dedupe_key,

@@ -16,7 +16,8 @@ from django.core.validators import validate_email
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from glabella.clinic.clock import local_today
 from glabella.clinic.models import Location
@@ -80,7 +81,9 @@ MATCH_FENCE = 10**9  # larger than any clinic's patient list: it bounds nothing
 
 # Names a person reads on pages, labels and exports: no invisible formatting (decision 0026).
 NAME_FIELDS = ("given_name", "family_name", "preferred_name")
-CONTROL_CHARACTERS_MESSAGE = "Remove the control characters (such as NUL) from this text."
+CONTROL_CHARACTERS_MESSAGE = gettext_noop(
+    "Remove the control characters (such as NUL) from this text."
+)
 
 
 def with_control_characters(data: dict) -> list[str]:
@@ -106,36 +109,40 @@ def clean_patient_fields(data: dict, *, today: date, partial: bool = False) -> d
 
     unknown = set(data) - set(CONTACT_FIELDS) - set(CLINICAL_STATUS_FIELDS)
     for name in sorted(unknown):
-        fail(name, "This field is not part of a patient record.")
+        fail(name, _("This field is not part of a patient record."))
     for name in with_control_characters(data):
-        fail(name, CONTROL_CHARACTERS_MESSAGE)
+        fail(name, _(CONTROL_CHARACTERS_MESSAGE))
     for name in NAME_FIELDS:
         if isinstance(data.get(name), str) and has_invisible_formatting(data[name]):
-            fail(name, gettext(INVISIBLE_FORMATTING_MESSAGE))
+            fail(name, _(INVISIBLE_FORMATTING_MESSAGE))
 
     if not partial:
         for name in REQUIRED:
             if data.get(name) in (None, ""):
-                fail(name, "This field is required.")
+                fail(name, _("This field is required."))
 
     for name in TEXT_FIELDS:
         if name in data:
             value = plain_text(data[name])
             limit = Patient._meta.get_field(name).max_length
             if name in REQUIRED and not value:
-                fail(name, "This field is required.")
+                fail(name, _("This field is required."))
             elif len(value) > limit:
-                fail(name, f"Use at most {limit} characters.")
+                fail(name, _("Use at most %(limit)d characters.") % {"limit": limit})
             cleaned[name] = value
 
     if data.get("birth_date") not in (None, ""):
         born = data["birth_date"]
         if not isinstance(born, date):
-            fail("birth_date", "Enter a date, for example 1985-03-02.")
+            fail("birth_date", _("Enter a date, for example 1985-03-02."))
         elif born > today:
-            fail("birth_date", "The date of birth cannot be in the future.")
+            fail("birth_date", _("The date of birth cannot be in the future."))
         elif born < _years_before(today, OLDEST_AGE_YEARS):
-            fail("birth_date", f"The date of birth is more than {OLDEST_AGE_YEARS} years ago.")
+            fail(
+                "birth_date",
+                _("The date of birth is more than %(years)d years ago.")
+                % {"years": OLDEST_AGE_YEARS},
+            )
         else:
             cleaned["birth_date"] = born
 
@@ -151,7 +158,7 @@ def clean_patient_fields(data: dict, *, today: date, partial: bool = False) -> d
             try:
                 validate_email(email)
             except ValidationError:
-                fail("email", "Enter an email address like name@example.com.")
+                fail("email", _("Enter an email address like name@example.com."))
         cleaned["email"] = email
 
     for name in ("phone", "emergency_contact_phone"):
@@ -173,7 +180,7 @@ def clean_patient_fields(data: dict, *, today: date, partial: bool = False) -> d
     if "postal_code" in data:
         postal = plain_text(data["postal_code"])
         if postal and not ZIP_RE.match(postal):
-            fail("postal_code", "Enter a five-digit ZIP code, for example 91360.")
+            fail("postal_code", _("Enter a five-digit ZIP code, for example 91360."))
         cleaned["postal_code"] = postal
 
     if "preferred_location" in data:
@@ -190,12 +197,12 @@ def clean_patient_fields(data: dict, *, today: date, partial: bool = False) -> d
 
     if "preferred_channel" in data:
         if data["preferred_channel"] not in Channel.values:
-            fail("preferred_channel", "Choose email or sms.")
+            fail("preferred_channel", _("Choose email or text message."))
         else:
             cleaned["preferred_channel"] = data["preferred_channel"]
     if data.get("language"):  # a form without the question keeps the language
         if data["language"] not in LANGUAGE_CODES:
-            fail("language", "Choose English or Spanish.")
+            fail("language", _("Choose English or Spanish."))
         else:
             cleaned["language"] = data["language"]
     for name in ("email_consent", "sms_consent", "marketing_consent"):
@@ -324,7 +331,7 @@ def patient_for_online_booking(data: dict, *, today: date) -> Patient:
     errors: dict[str, list[str]] = {}
     for name in ("email", "phone", "postal_code"):
         if fields.get(name) in (None, ""):
-            errors[name] = ["This field is required."]
+            errors[name] = [_("This field is required.")]
     try:
         cleaned = clean_patient_fields(
             {k: v for k, v in fields.items() if v not in (None, "")}, today=today
@@ -347,6 +354,21 @@ def patient_for_online_booking(data: dict, *, today: date) -> Patient:
         return match
     patient = Patient(email_consent=True, email_consent_at=timezone.now())
     _apply(Actor(None, "anonymous", frozenset(), "online booking"), patient, cleaned, today)
+    return patient
+
+
+def remember_language(actor: Actor, patient: Patient, code: str | None) -> Patient:
+    """The language a known patient chose on the booking form becomes her record's (her
+    messages and forms follow it); call inside the booking's transaction. Nothing changes when
+    it is hers already or not one we speak."""
+    if code not in LANGUAGE_CODES or patient.language == code:
+        return patient
+    patient.language = code
+    patient.updated_at = timezone.now()
+    patient.save(update_fields=["language", "updated_at"])
+    audit.record_patient(
+        actor, Action.UPDATE, patient, detail={"fields": ["language"], "source": "online booking"}
+    )
     return patient
 
 
@@ -409,13 +431,18 @@ def update_own_preferences(actor: Actor, patient: Patient, data: dict) -> list[s
 
 def _check_own_channel(patient: Patient) -> None:
     if patient.preferred_channel == Channel.SMS and not (patient.sms_consent and patient.phone):
-        end = "." if patient.phone else " and give us a mobile number at the desk."
-        raise ValidationFailed(
-            {"preferred_channel": ["To hear from us by text, allow text messages" + end]}
+        why = (
+            _("To hear from us by text, allow text messages.")
+            if patient.phone
+            else _(
+                "To hear from us by text, allow text messages and give us a mobile number at "
+                "the desk."
+            )
         )
+        raise ValidationFailed({"preferred_channel": [why]})
     if patient.preferred_channel == Channel.EMAIL and not patient.email:
         raise ValidationFailed(
-            {"preferred_channel": ["We have no email address for you; ask the desk to add one."]}
+            {"preferred_channel": [_("We have no email address for you; ask the desk to add one.")]}
         )
 
 

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from django.db import DatabaseError, IntegrityError
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from glabella.clinic.models import Location, Service
@@ -143,7 +144,8 @@ def reschedule(
         raise ValidationFailed(
             {
                 "appointment": [
-                    f"A {appointment.get_status_display().lower()} appointment cannot move."
+                    _("This appointment is no longer booked (%(status)s), so it cannot move.")
+                    % {"status": appointment.get_status_display().lower()}
                 ]
             }
         )
@@ -166,7 +168,7 @@ def reschedule(
     with _booking_write(lambda: next_slots(service, location, start, now=now, patient=patient)):
         locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
         if locked.status != Status.BOOKED:
-            raise ValidationFailed({"appointment": ["This appointment has just changed."]})
+            raise ValidationFailed({"appointment": [_("This appointment has just changed.")]})
         if _overlaps(slot, service, patient, ignore=appointment):
             raise SlotTaken([])
         locked.provider_id = slot.provider_id
@@ -196,6 +198,14 @@ def cancel(
     now = now or timezone.now()
     by_patient = require_may_change(actor, appointment)
     if by_patient:
+        if appointment.status != Status.BOOKED:  # e.g. the cancel button pressed twice
+            raise ValidationFailed(
+                {
+                    "appointment": [
+                        _("This appointment is no longer booked, so it cannot be canceled.")
+                    ]
+                }
+            )
         check_patient_window(actor, appointment, now, "canceled")
     status = Status.CANCELLED_BY_PATIENT if by_patient else Status.CANCELLED_BY_CLINIC
     return _transition(actor, appointment, VisitAction.CANCEL, to=status, now=now, reason=reason)

@@ -8,7 +8,10 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from icalendar import Calendar, Event, Timezone
+
+from glabella.core.language import speaking
 
 PRODID = "-//glabella//scheduling//EN"
 
@@ -52,19 +55,17 @@ def _address(location) -> str:
 
 
 def patient_ics(appointment, manage_url: str, now: datetime) -> str:
-    """One appointment for the patient's calendar: time, place and the link, nothing clinical."""
+    """One appointment for the patient's calendar: time, place and the link, nothing clinical;
+    its words in the patient's language (the link is the caller's, in hers too)."""
     cal = _calendar()
     cal.add("method", "PUBLISH")
     start = appointment.starts_at
     _add_zones(cal, {appointment.location.time_zone}, start - timedelta(days=1), start)
+    with speaking(appointment.patient):
+        summary = _("Appointment at %(clinic)s") % {"clinic": appointment.location.name}
+        description = _("Change or cancel: %(link)s") % {"link": manage_url}
     cal.add_component(
-        _event(
-            appointment,
-            summary=f"Appointment at {appointment.location.name}",
-            description=f"Change or cancel: {manage_url}",
-            url=manage_url,
-            now=now,
-        )
+        _event(appointment, summary=summary, description=description, url=manage_url, now=now)
     )
     return cal.to_ical().decode()
 

@@ -2,16 +2,25 @@
 
 Every message carries only the time, the place and a link: no service name, no clinical word,
 since a text or an email can be read by whoever holds the phone. The link carries a signed token
-that expires (MANAGE_LINK_DAYS).
+that expires (MANAGE_LINK_DAYS). Each is written in the patient's language (`speaking`): its
+words, its dates and its links (under /es/ in Spanish). A text is a shorter wording than the
+email, kept within three parts (`messaging.sms.fitting`): without the clinic's name when the name
+would make it longer; the cancellation policy is in the email and on the link's page.
 """
 
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
+from glabella.core import language
+from glabella.core.language import day_and_time, short_day, speaking
 from glabella.messaging.outbox import Attachment, cancel_pending, queue_to_patient
+from glabella.messaging.sms import fitting
 from glabella.scheduling import calendars, signals
 
 MANAGE_SALT = "glabella.scheduling.manage-booking"
@@ -34,13 +43,24 @@ def manage_url(appointment) -> str:
 
 
 def when(appointment) -> str:
+    """The visit's day and time in words, in the active language, with the zone's abbreviation."""
     local = appointment.local_start
-    return f"{local:%A}, {local:%B} {local.day}, {local:%Y} at {local:%-I:%M %p} ({local.tzname()})"
+    return f"{day_and_time(local, local.tzinfo)} ({local.tzname()})"
 
 
 def place(appointment) -> str:
     loc = appointment.location
     return f"{loc.name}, {loc.address_line1}, {loc.city}"
+
+
+# A text's day and time, short: "Tue Dec 1, 10:30 AM" / "1 de dic., 10:30 a.m." (in Spanish
+# without the weekday: "sábado" would turn the whole text into 70-character parts).
+SMS_WHEN = {"en": "D M j, g:i A", "es": r"j \d\e N, g:i a"}
+
+
+def _sms_when(start: datetime, zone) -> str:
+    local = start.astimezone(zone)
+    return date_format(local, SMS_WHEN.get(language.current(), SMS_WHEN[language.DEFAULT]))
 
 
 def reminder_instant(start: datetime, hours: int, zone) -> datetime:
@@ -54,8 +74,7 @@ def reminder_instant(start: datetime, hours: int, zone) -> datetime:
 
 
 def _short_day(appointment) -> str:
-    local = appointment.local_start
-    return f"{local:%b} {local.day}"
+    return short_day(appointment.local_start)
 
 
 def _about(appointment) -> str:
@@ -63,8 +82,20 @@ def _about(appointment) -> str:
 
 
 def _send(
-    appointment, topic: str, subject: str, text: str, *, now, due_at=None, key=None, ics=False
+    appointment,
+    topic: str,
+    subject: str,
+    text: str,
+    sms: list[str],
+    *,
+    now,
+    due_at=None,
+    key=None,
+    ics=False,
 ):
+    """Queues one message (built by the caller in the patient's language): `text` for an
+    email, the first of `sms` that fits in three parts for a text."""
+
     def calendar_file():
         ics_text = calendars.patient_ics(appointment, manage_url(appointment), now)
         return (Attachment("appointment.ics", "text/calendar", ics_text),)
@@ -74,6 +105,7 @@ def _send(
         topic=topic,
         subject=subject,
         body=text,
+        sms_body=fitting(sms),
         about=_about(appointment),
         now=now,
         due_at=due_at,
@@ -84,7 +116,8 @@ def _send(
 
 def policy_text(appointment) -> str:
     """The clinic's cancellation policy for a message ("" when it has none), from whoever
-    takes payments (scheduling's `booking_policy` question)."""
+    takes payments (scheduling's `booking_policy` question). The clinic writes the policy in its
+    own words (kept as written); the fees are said in the active language."""
     answers = signals.booking_policy.send(
         type(appointment), service=appointment.service, location=appointment.location
     )
@@ -92,7 +125,18 @@ def policy_text(appointment) -> str:
     if not found:
         return ""
     words = " ".join([found.get("text", ""), *found.get("fees", [])]).strip()
-    return f"Our cancellation policy: {words}\n" if words else ""
+    return _("Our cancellation policy: %(words)s") % {"words": words} + "\n" if words else ""
+
+
+def _texts(appointment, link: str, lines: dict[str, str]) -> list[str]:
+    """A text's candidates, most helpful first: with the clinic's name, then without it (a
+    long name, or one that forces the whole text into 70-character parts)."""
+    loc = appointment.location
+    values = {"when": _sms_when(appointment.starts_at, loc.zone), "link": link}
+    return [
+        lines["with_place"] % {**values, "place": loc.name},
+        lines["without_place"] % values,
+    ]
 
 
 def _schedule_reminders(appointment, now) -> None:
@@ -100,71 +144,145 @@ def _schedule_reminders(appointment, now) -> None:
         due = reminder_instant(appointment.starts_at, hours, appointment.location.zone)
         if due <= now:
             continue
-        _send(
-            appointment,
-            REMINDER,
-            f"Reminder: your appointment on {_short_day(appointment)}",
-            f"A reminder of your appointment on {when(appointment)} at {place(appointment)}.\n"
-            f"To change or cancel it: {manage_url(appointment)}\n" + policy_text(appointment),
-            now=now,
-            due_at=due,
-            # One per booking, lead and move: moving back to an earlier time (whose reminders
-            # were cancelled) must schedule them afresh, not find the old key taken.
-            key=f"{_about(appointment)}:{REMINDER}:{hours}h:{appointment.times_rescheduled}",
-        )
+        with speaking(appointment.patient):
+            link = manage_url(appointment)
+            values = {"when": when(appointment), "place": place(appointment), "link": link}
+            _send(
+                appointment,
+                REMINDER,
+                _("Reminder: your appointment on %(day)s") % {"day": _short_day(appointment)},
+                _(
+                    "A reminder of your appointment on %(when)s at %(place)s.\n"
+                    "To change or cancel it: %(link)s\n"
+                )
+                % values
+                + policy_text(appointment),
+                _texts(
+                    appointment,
+                    link,
+                    {
+                        "with_place": _(
+                            "Reminder: %(when)s at %(place)s.\nChange or cancel: %(link)s"
+                        ),
+                        "without_place": _(
+                            "Reminder: your visit %(when)s\nChange or cancel: %(link)s"
+                        ),
+                    },
+                ),
+                now=now,
+                due_at=due,
+                # One per booking, lead and move: moving back to an earlier time (whose reminders
+                # were cancelled) must schedule them afresh, not find the old key taken.
+                key=f"{_about(appointment)}:{REMINDER}:{hours}h:{appointment.times_rescheduled}",
+            )
 
 
 def booked(appointment, now) -> None:
-    _send(
-        appointment,
-        "confirmation",
-        f"Your appointment at {appointment.location.name} is booked",
-        f"You are booked for {when(appointment)} at {place(appointment)}.\n"
-        f"To change or cancel it: {manage_url(appointment)}\n" + policy_text(appointment),
-        now=now,
-        ics=True,
-    )
+    with speaking(appointment.patient):
+        link = manage_url(appointment)
+        values = {"when": when(appointment), "place": place(appointment), "link": link}
+        _send(
+            appointment,
+            "confirmation",
+            _("Your appointment at %(clinic)s is booked") % {"clinic": appointment.location.name},
+            _("You are booked for %(when)s at %(place)s.\nTo change or cancel it: %(link)s\n")
+            % values
+            + policy_text(appointment),
+            _texts(
+                appointment,
+                link,
+                {
+                    "with_place": _("Booked: %(when)s at %(place)s.\nChange or cancel: %(link)s"),
+                    "without_place": _("Booked: %(when)s\nChange or cancel: %(link)s"),
+                },
+            ),
+            now=now,
+            ics=True,
+        )
     _schedule_reminders(appointment, now)
 
 
 def rescheduled(appointment, now) -> None:
     cancel_pending(_about(appointment), topics=(REMINDER,))
-    _send(
-        appointment,
-        "rescheduled",
-        f"Your appointment at {appointment.location.name} has moved",
-        f"Your appointment is now on {when(appointment)} at {place(appointment)}.\n"
-        f"To change or cancel it: {manage_url(appointment)}\n" + policy_text(appointment),
-        now=now,
-        ics=True,
-    )
+    with speaking(appointment.patient):
+        link = manage_url(appointment)
+        values = {"when": when(appointment), "place": place(appointment), "link": link}
+        _send(
+            appointment,
+            "rescheduled",
+            _("Your appointment at %(clinic)s has moved") % {"clinic": appointment.location.name},
+            _(
+                "Your appointment is now on %(when)s at %(place)s.\n"
+                "To change or cancel it: %(link)s\n"
+            )
+            % values
+            + policy_text(appointment),
+            _texts(
+                appointment,
+                link,
+                {
+                    "with_place": _(
+                        "Moved: now %(when)s at %(place)s.\nChange or cancel: %(link)s"
+                    ),
+                    "without_place": _("Moved: now %(when)s\nChange or cancel: %(link)s"),
+                },
+            ),
+            now=now,
+            ics=True,
+        )
     _schedule_reminders(appointment, now)
 
 
 def cancelled(appointment, now) -> None:
     cancel_pending(_about(appointment))
-    _send(
-        appointment,
-        "cancellation",
-        f"Your appointment at {appointment.location.name} is canceled",
-        f"Your appointment on {when(appointment)} at {place(appointment)} is canceled.\n"
-        f"To book another time: {settings.SITE_URL}{reverse('scheduling:book')}\n",
-        now=now,
-    )
+    with speaking(appointment.patient):
+        link = f"{settings.SITE_URL}{reverse('scheduling:book')}"
+        values = {"when": when(appointment), "place": place(appointment), "link": link}
+        _send(
+            appointment,
+            "cancellation",
+            _("Your appointment at %(clinic)s is canceled") % {"clinic": appointment.location.name},
+            _(
+                "Your appointment on %(when)s at %(place)s is canceled.\n"
+                "To book another time: %(link)s\n"
+            )
+            % values,
+            _texts(
+                appointment,
+                link,
+                {
+                    "with_place": _("Canceled: %(when)s at %(place)s.\nTo book again: %(link)s"),
+                    "without_place": _("Canceled: your visit %(when)s\nTo book again: %(link)s"),
+                },
+            ),
+            now=now,
+        )
 
 
 def slot_offered(entry, start: datetime, now) -> None:
     """A waitlisted patient hears that a time has opened; first to book it has it."""
     local = start.astimezone(entry.location.zone)
-    link = f"{settings.SITE_URL}{reverse('scheduling:book')}?location={entry.location.slug}"
-    queue_to_patient(
-        entry.patient,
-        topic="waitlist_offer",
-        subject=f"A time has opened at {entry.location.name}",
-        body=(
-            f"A time has opened at {entry.location.name} on {local:%A}, {local:%B} {local.day}, at "
-            f"{local:%-I:%M %p}. It goes to whoever books it first: {link}\n"
-        ),
-        about=f"waitlist:{entry.public_id}",
-        now=now,
-    )
+    with speaking(entry.patient):
+        query = urlencode({"location": entry.location.slug})
+        link = f"{settings.SITE_URL}{reverse('scheduling:book')}?{query}"
+        values = {"clinic": entry.location.name, "when": day_and_time(local, local.tzinfo)}
+        short = {"when": _sms_when(start, entry.location.zone), "link": link}
+        queue_to_patient(
+            entry.patient,
+            topic="waitlist_offer",
+            subject=_("A time has opened at %(clinic)s") % values,
+            body=_(
+                "A time has opened at %(clinic)s on %(when)s. It goes to whoever books it "
+                "first: %(link)s\n"
+            )
+            % {**values, "link": link},
+            sms_body=fitting(
+                [
+                    _("Free time at %(clinic)s: %(when)s\nFirst to book it has it: %(link)s")
+                    % {**short, "clinic": entry.location.name},
+                    _("A time is free: %(when)s\nFirst to book it has it: %(link)s") % short,
+                ]
+            ),
+            about=f"waitlist:{entry.public_id}",
+            now=now,
+        )

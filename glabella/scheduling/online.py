@@ -1,5 +1,6 @@
 """Public online booking: every field of the booking page checked at once, then the patient
-created or matched and booked in one transaction; and the actor a manage link stands for.
+created or matched (a known patient's language updated to the one chosen) and booked in one
+transaction; and the actor a manage link stands for.
 """
 
 from __future__ import annotations
@@ -7,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from glabella.core import throttle
 from glabella.core.access import Actor, link_actor
@@ -19,7 +21,11 @@ from glabella.scheduling.rules import validate_service
 def book_online(actor: Actor, data: dict, *, now: datetime | None = None) -> Appointment:
     """A booking from the public page: checks every field at once (the patient's details, the
     area served, the time), then creates or matches the patient and books in one transaction."""
-    from glabella.patients.services import patient_for_online_booking, save_new_patient
+    from glabella.patients.services import (
+        patient_for_online_booking,
+        remember_language,
+        save_new_patient,
+    )
 
     now = now or timezone.now()
     location, service, start = data.get("location"), data.get("service"), data.get("start")
@@ -29,7 +35,7 @@ def book_online(actor: Actor, data: dict, *, now: datetime | None = None) -> App
     except ValidationFailed as failed:
         errors.update(failed.fields)
     if start is None:
-        errors["start"] = ["Choose a time."]
+        errors["start"] = [_("Choose a time.")]
     today = now.astimezone(location.zone).date() if location else now.date()
     patient = None
     try:
@@ -40,12 +46,21 @@ def book_online(actor: Actor, data: dict, *, now: datetime | None = None) -> App
     served = location is None or not zip_code or location.serves(zip_code)
     if not served and "postal_code" not in errors:
         errors["postal_code"] = [
-            f"Our {location.name} clinic does not serve ZIP code {zip_code}. "
-            "Please call us and we will suggest the nearest clinic."
+            _(
+                "Our %(clinic)s clinic does not serve ZIP code %(zip)s. Please call us and we "
+                "will suggest the nearest clinic."
+            )
+            % {"clinic": location.name, "zip": zip_code}
         ]
     if errors:
         raise ValidationFailed(errors)
-    register = (lambda: save_new_patient(actor, patient)) if patient.pk is None else None
+
+    def register():
+        """Inside the booking's transaction: a new patient saved, or a known one's language."""
+        if patient.pk is None:
+            return save_new_patient(actor, patient)
+        return remember_language(actor, patient, data.get("language"))
+
     return book(
         actor,
         service=service,

@@ -11,6 +11,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
@@ -19,6 +20,7 @@ from glabella.clinic.services import locations_serving
 from glabella.core.access import actor_from_request, client_ip
 from glabella.core.audit import Action, Kind, record_patient
 from glabella.core.errors import DomainError, ValidationFailed, describe
+from glabella.core.language import speaking
 from glabella.core.pages import refusal_on
 from glabella.scheduling import bookings, calendars, notices, online, search, signals
 from glabella.scheduling.forms import (
@@ -158,7 +160,9 @@ def _add_week(context, data, find, service, location, now) -> int | None:
     status = None
     if asked is not None and provider is None:
         find.add_error(
-            "provider", f"Choose one of the providers who offer {service.name} here, or any."
+            "provider",
+            _("Choose one of the providers who offer %(service)s here, or any.")
+            % {"service": service.shown_name},
         )
         status = 422
     last = today + timedelta(days=service.horizon_days)
@@ -200,7 +204,7 @@ def _book_post(request, now):
         )
     if not refused and appointment is not None:
         messages.success(
-            request, "You are booked. We have sent the time, the place and this page's link."
+            request, _("You are booked. We have sent the time, the place and this page's link.")
         )
         # The forms link is offered on this browser only, to whoever just booked; the manage
         # link in an email or a calendar entry does not open the patient's forms.
@@ -274,15 +278,15 @@ def manage(request, token):
                 form = CancelForm(request.POST)
                 reason = form.cleaned_data["reason"] if form.is_valid() else ""
                 bookings.cancel(actor, appointment, reason=reason, now=now)
-                messages.success(request, "Your appointment is canceled.")
+                messages.success(request, _("Your appointment is canceled."))
             elif action == "move":
                 form = MoveForm(request.POST)
                 if not form.is_valid():
-                    raise ValidationFailed({"start": ["Choose a new time from the list."]})
+                    raise ValidationFailed({"start": [_("Choose a new time from the list.")]})
                 bookings.reschedule(actor, appointment, start=form.cleaned_data["start"], now=now)
-                messages.success(request, "Your appointment has moved.")
+                messages.success(request, _("Your appointment has moved."))
             else:
-                raise ValidationFailed({"action": ["Choose to move or to cancel."]})
+                raise ValidationFailed({"action": [_("Choose to move or to cancel.")]})
         if not refused:
             return redirect("scheduling:manage", token=token)
         status, error = refused.status, describe(refused.error)
@@ -296,7 +300,7 @@ def manage(request, token):
             object_id=appointment.public_id,
         )
         if choice.is_bound and not choice.is_valid():
-            status, error = 422, "Choose a new time from the list."
+            status, error = 422, _("Choose a new time from the list.")
     picked = getattr(choice, "cleaned_data", {})
     zone = appointment.location.zone
     today = now.astimezone(zone).date()
@@ -345,7 +349,7 @@ def manage(request, token):
 @require_GET
 def visit_ics(request, token):
     """This one visit as a calendar file (time, place and the manage link, nothing clinical),
-    served by the clinic's own site."""
+    served by the clinic's own site, in the patient's language (as the one in her email)."""
     appointment = _appointment_from_token(token)
     actor = online.manage_actor(appointment, client_ip(request))
     record_patient(
@@ -356,7 +360,9 @@ def visit_ics(request, token):
         object_id=appointment.public_id,
         detail={"calendar_file": True},
     )
-    body = calendars.patient_ics(appointment, notices.manage_url(appointment), timezone.now())
+    with speaking(appointment.patient):  # the file's words and its link in her language
+        link = notices.manage_url(appointment)
+    body = calendars.patient_ics(appointment, link, timezone.now())
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="appointment.ics"'
     return response

@@ -9,11 +9,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from glabella.clinic.models import ClosedDay, Location, Service
 from glabella.core import phones
 from glabella.core.access import Actor
 from glabella.core.errors import Forbidden, ValidationFailed
+from glabella.core.language import long_date
 from glabella.core.roles import Capability
 from glabella.patients.models import Patient
 from glabella.scheduling import availability as engine
@@ -29,20 +32,31 @@ def require_staff(actor: Actor) -> None:
 
 def check_start(start, *, now: datetime, service: Service, online: bool) -> None:
     if start is None or timezone.is_naive(start):
-        raise ValidationFailed({"start": ["Give the start time with its time zone."]})
+        raise ValidationFailed({"start": [_("Give the start time with its time zone.")]})
     if start <= now:
-        raise ValidationFailed({"start": ["That time has passed. Choose a time in the future."]})
+        raise ValidationFailed({"start": [_("That time has passed. Choose a time in the future.")]})
     if online:
         if start < now + timedelta(minutes=service.lead_time_minutes):
             hours = service.lead_time_minutes / 60
             raise ValidationFailed(
-                {"start": [f"Online bookings need at least {hours:g} hours' notice."]}
+                {
+                    "start": [
+                        _("Online bookings need at least %(hours)s hours' notice.")
+                        % {"hours": f"{hours:g}"}
+                    ]
+                }
             )
         if start > now + timedelta(days=service.horizon_days):
+            days = service.horizon_days
             raise ValidationFailed(
                 {
                     "start": [
-                        f"Bookings open {service.horizon_days} days ahead; choose an earlier day."
+                        ngettext(
+                            "Bookings open %(days)d day ahead; choose an earlier day.",
+                            "Bookings open %(days)d days ahead; choose an earlier day.",
+                            days,
+                        )
+                        % {"days": days}
                     ]
                 }
             )
@@ -75,8 +89,11 @@ def _consultation_within_window(service: Service, patient: Patient, start: datet
         raise ValidationFailed(
             {
                 "service": [
-                    f"{service.name} needs a consultation within the {days} days before it. "
-                    "Book a consultation first."
+                    _(
+                        "%(service)s needs a consultation within the %(days)d days before it. "
+                        "Book a consultation first."
+                    )
+                    % {"service": service.shown_name, "days": days}
                 ]
             }
         )
@@ -85,11 +102,11 @@ def _consultation_within_window(service: Service, patient: Patient, start: datet
 def validate_service(service: Service | None, location: Location | None, *, online: bool):
     errors = {}
     if service is None or not service.active:
-        errors["service"] = ["Choose a service we offer."]
+        errors["service"] = [_("Choose a service we offer.")]
     elif online and not service.bookable_online:
-        errors["service"] = ["This service is booked by the clinic; please call us."]
+        errors["service"] = [_("This service is booked by the clinic; please call us.")]
     if location is None or not location.active:
-        errors["location"] = ["Choose one of our locations."]
+        errors["location"] = [_("Choose one of our locations.")]
     if errors:
         raise ValidationFailed(errors)
 
@@ -115,18 +132,27 @@ def choose_slot(
             return slot  # found among the provider's slots: so they may perform it here
     if provider is not None and not eligible_providers(service, location, day, provider):
         raise ValidationFailed(
-            {"provider": [f"{provider.full_name} does not perform {service.name} here."]}
+            {
+                "provider": [
+                    _("%(provider)s does not perform %(service)s here.")
+                    % {"provider": provider.full_name, "service": service.shown_name}
+                ]
+            }
         )
     closed = ClosedDay.objects.filter(location=location, day=day).first()
     if closed is not None:
-        why = f" ({closed.reason})" if closed.reason else ""
-        raise ValidationFailed(
-            {"start": [f"{location.name} is closed on {day:%B} {day.day}, {day.year}{why}."]}
+        # The reason is the staff's own words (e.g. Thanksgiving), kept as written.
+        values = {"clinic": location.name, "day": long_date(day), "why": closed.reason}
+        said = (
+            _("%(clinic)s is closed on %(day)s (%(why)s).")
+            if closed.reason
+            else _("%(clinic)s is closed on %(day)s.")
         )
+        raise ValidationFailed({"start": [said % values]})
     open_ = search_slots(service, [location], include_busy=False, **common)
     if not any(s.start == start for s in open_):
         raise ValidationFailed(
-            {"start": ["That time is outside the clinic's hours for this service and provider."]}
+            {"start": [_("That time is outside the clinic's hours for this service and provider.")]}
         )
     raise SlotTaken(
         next_slots(service, location, start, now=now, provider=provider, patient=patient)
@@ -140,8 +166,18 @@ def check_patient_window(actor: Actor, appointment: Appointment, now: datetime, 
         raise ValidationFailed(
             {
                 "appointment": [
-                    f"Bookings can be {verb} online up to {hours} hours before; "
-                    f"please call us on {phones.display(appointment.location.phone)}."
+                    (
+                        _(
+                            "Bookings can be moved online up to %(hours)d hours before; please "
+                            "call us on %(phone)s."
+                        )
+                        if verb == "moved"
+                        else _(
+                            "Bookings can be canceled online up to %(hours)d hours before; please "
+                            "call us on %(phone)s."
+                        )
+                    )
+                    % {"hours": hours, "phone": phones.display(appointment.location.phone)}
                 ]
             }
         )

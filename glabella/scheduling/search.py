@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.db import connection
 from django.db.models import CharField, F, FloatField, Func, Q
+from django.utils.translation import gettext as _
 
 from glabella.clinic.models import ClosedDay, Location, OpeningHours, Service
 from glabella.core.errors import Conflict
@@ -39,7 +40,7 @@ class SlotTaken(Conflict):
 
     def __init__(self, alternatives: Sequence[engine.Slot]):
         super().__init__(
-            "That time was just taken. Please choose another.",
+            _("That time was just taken. Please choose another."),
             {"alternatives": [slot_dict(s) for s in alternatives]},
         )
         self.alternatives = list(alternatives)
