@@ -363,7 +363,8 @@ class ConsentForm(forms.Form):
         if guides:
             self.fields["medication_guide"] = forms.ChoiceField(
                 label=_("The Medication Guide I was given before signing"),
-                choices=guides,
+                # The catalogue's words, translated in its catalogue.
+                choices=[(value, _(version)) for value, version in guides],
                 widget=forms.RadioSelect,
                 error_messages={
                     "required": _(
