@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from glabella.catalogue.areas import AREA_NAMES, OFF_LABEL_NAMES
-from glabella.catalogue.products import Product, label_areas
+from glabella.catalogue.products import MEDICATION_GUIDES, Product, label_areas
 from glabella.screening.models import CONSENT_LANGUAGES, ConsentKind
 from glabella.screening.questionnaire import (
     MAX_TOXIN_ENTRIES,
@@ -363,8 +363,7 @@ class ConsentForm(forms.Form):
         if guides:
             self.fields["medication_guide"] = forms.ChoiceField(
                 label=_("The Medication Guide I was given before signing"),
-                # The catalogue's words, translated in its catalogue.
-                choices=[(value, _(version)) for value, version in guides],
+                choices=[(value, _guide_label(value, version)) for value, version in guides],
                 widget=forms.RadioSelect,
                 error_messages={
                     "required": _(
@@ -373,6 +372,18 @@ class ConsentForm(forms.Form):
                     )
                 },
             )
+
+
+def _guide_label(product: str, version: str) -> str:
+    """A Medication Guide as the patient picks it, in the page's language (the guide's date
+    as the catalogue words it, translated in the catalogue's own catalogue)."""
+    guide = MEDICATION_GUIDES.get(Product(product)) if product in set(Product) else None
+    if guide is None:
+        return version
+    return _("%(product)s Medication Guide, revised %(revised)s") % {
+        "product": guide.product.label,
+        "revised": _(guide.revised),
+    }
 
 
 class ConsentDocumentForm(forms.Form):
