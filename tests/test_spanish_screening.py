@@ -19,17 +19,19 @@ from glabella.clinic.clock import clinic_today
 from glabella.demo.spanish_consents import SPANISH, publish_spanish_consents
 from glabella.messaging.models import Message
 from glabella.screening.consents import (
+    consent_text,
     current_consent,
     document_for,
     publish_consent,
     sha256,
     text_of,
 )
+from glabella.screening.decisions import sign_decision
 from glabella.screening.evaluation import evaluate_patient
-from glabella.screening.intake import latest_intake
+from glabella.screening.intake import latest_intake, submit_intake
 from glabella.screening.links import forms_token, send_forms_link
 from glabella.screening.models import ConsentDocument, IntakeResponse, SignedConsent
-from tests.conftest import intake_answers, make_patient
+from tests.conftest import intake_answers, make_patient, proof_for
 
 QUESTIONS = list(intake_answers()["answers"])
 
@@ -385,3 +387,35 @@ def test_a_newer_spanish_version_asks_her_again_and_leaves_english_signatures_al
     assert current_consent(patient, "photo", today) == theirs
     hub = client.get(spanish("screening:forms", forms_token(hablante))).content.decode()
     assert "Desde entonces actualizamos este formulario" in hub
+
+
+def test_the_off_label_paragraph_is_added_in_spanish_to_the_spanish_text(
+    client, client_for, actor_of, hablante
+):
+    publish_spanish_consents()
+    director = actor_of("medical_director")
+    submit_intake(director, hablante, intake_answers(), via="staff")
+    off_label = {
+        "product": "botox_cosmetic",
+        "area": "masseter",
+        "allowed": True,
+        "off_label": True,
+        "rationale": "Jaw clenching, examined",
+    }
+    glabellar = {"product": "botox_cosmetic", "area": "glabellar", "allowed": True}
+    sign_decision(director, hablante, [glabellar, off_label], proof=proof_for(director))
+    url = spanish("screening:forms-consent", forms_token(hablante), "neuromodulator")
+    page = client.get(url)
+    html = page.content.decode()
+    assert "Uso fuera de la etiqueta" in html and "Use outside the label" not in html
+    assert "uso fuera de la etiqueta: es legal y común" in html
+    assert client.post(url, sign_post(page)).status_code == 302
+    consent = SignedConsent.objects.get()
+    document = document_for("neuromodulator", "es")
+    body = consent_text(document, hablante, clinic_today(hablante)).body
+    assert "\n\nUso fuera de la etiqueta\nLa FDA ha aprobado" in body
+    exact = text_of(document.title, document.version, body, "es")
+    assert consent.text_sha256 == sha256(exact) == shown_value(page)
+    assert consent.language == "es" and consent.off_label_areas == ["masseter"]
+    listed = client_for("injector").get(f"/api/v1/screening/patients/{hablante.public_id}/consents")
+    assert listed.json()[0]["language"] == "es"
