@@ -419,3 +419,11 @@ def test_the_off_label_paragraph_is_added_in_spanish_to_the_spanish_text(
     assert consent.language == "es" and consent.off_label_areas == ["masseter"]
     listed = client_for("injector").get(f"/api/v1/screening/patients/{hablante.public_id}/consents")
     assert listed.json()[0]["language"] == "es"
+
+
+def test_my_forms_in_the_spanish_portal_open_in_spanish(client_for):
+    portal = client_for("patient")
+    response = portal.get(spanish("screening:portal-forms"))
+    assert response.status_code == 302
+    assert unquote(response["Location"]).startswith("/es/forms/portal:")
+    assert "Sus formularios" in portal.get(response["Location"]).content.decode()
