@@ -52,6 +52,14 @@ def shown_value(response) -> str:
     return re.search(rb'name="shown" value="([^"]+)"', response.content).group(1).decode()
 
 
+@pytest.fixture(autouse=True)
+def english_after():
+    """A Spanish page leaves Spanish active in this thread (the test client runs the request
+    here): the next test's reverse() would give /es/ paths. Back to the default after each."""
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def hablante(clinic):
     """A patient whose record says Spanish."""
