@@ -4,8 +4,9 @@ consent, so that the desk can book and the injector can see a screened patient i
 and for patients treated before (the portal's patient among them), the health answers and the
 consent they gave at the desk on the day of their latest treatment, which their portal shows.
 
-Made through the screening services, as a clinic would make them; idempotent (a patient who
-already has a decision is left alone).
+Spanish-speaking patients sign the clinic's Spanish consent (published here first, see
+spanish_consents.py). Made through the screening services, as a clinic would make them;
+idempotent (a patient who already has a decision is left alone).
 """
 
 from datetime import datetime
@@ -16,12 +17,14 @@ from glabella.catalogue.products import label_areas
 from glabella.clinic.clock import clinic_today
 from glabella.core import signing
 from glabella.core.access import actor_for
+from glabella.core.language import language_of
 from glabella.core.models import StaffMember
 from glabella.core.roles import Role
+from glabella.demo.spanish_consents import publish_spanish_consents
 from glabella.patients.models import Patient
 from glabella.scheduling.models import Appointment
 from glabella.screening import rules
-from glabella.screening.consents import consent_text, current_documents, sign_consent
+from glabella.screening.consents import consent_text, document_for, sign_consent
 from glabella.screening.decisions import offered_products, sign_decision
 from glabella.screening.evaluation import evaluate_patient
 from glabella.screening.intake import submit_intake
@@ -65,6 +68,7 @@ def _lines(verdicts) -> list[dict]:
 
 
 def load_demo_screening(now: datetime) -> int:
+    publish_spanish_consents()  # the clinic's consents in Spanish, for its Spanish speakers
     director = StaffMember.objects.filter(role=Role.MEDICAL_DIRECTOR, active=True).first()
     if director is None:
         return 0
@@ -85,10 +89,9 @@ def load_demo_screening(now: datetime) -> int:
         .select_related("preferred_location")
         .order_by("id")
     )
-    documents = current_documents()
-    consent = documents.get("neuromodulator")
     made = 0
     for patient in patients:
+        consent = document_for("neuromodulator", language_of(patient))  # in her language
         submit_intake(staff, patient, _answers(patient), via="staff", now=now)
         today = clinic_today(patient, now)
         verdicts = evaluate_patient(patient, today)
@@ -106,11 +109,11 @@ def load_demo_screening(now: datetime) -> int:
                 now=now,
             )
         made += 1
-    _desk_forms(staff, consent, now)  # not counted: no decision is made
+    _desk_forms(staff, now)  # not counted: no decision is made
     return made
 
 
-def _desk_forms(staff, consent, now: datetime) -> int:
+def _desk_forms(staff, now: datetime) -> int:
     """Treated patients without answers on file: the answers the desk entered and the consent
     signed on the clinic's tablet on the day of their latest treatment (the portal's patient
     first), so a patient treated twice sees her forms given at the desk in her portal."""
@@ -134,6 +137,7 @@ def _desk_forms(staff, consent, now: datetime) -> int:
             continue
         at = latest.appointment.starts_at
         submit_intake(staff, patient, _answers(patient), via="staff", now=at)
+        consent = document_for("neuromodulator", language_of(patient))
         if consent is not None:
             text = consent_text(consent, patient, clinic_today(patient, at))
             sign_consent(

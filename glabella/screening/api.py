@@ -337,6 +337,7 @@ class ConsentOut(Schema):
     kind: str = Field(alias="document.kind")
     version: int = Field(alias="document.version")
     title: str = Field(alias="document.title")
+    language: str = Field(description="The language of the text signed (en, es)")
     signed_at: datetime
     typed_name: str
     method: str

@@ -1,5 +1,11 @@
 """The consent documents glabella ships with: a starting point each clinic's medical director
-reads, adapts and publishes as its own version. Written for glabella, in plain words."""
+reads, adapts and publishes as its own version. Written for glabella, in plain words.
+
+The documents are the clinic's texts, published per language (a Spanish version is a document of
+its own); only the off-label paragraph, which glabella adds to a text, is translated here (its
+catalogue), into the language of the text it is added to."""
+
+from django.utils.translation import gettext_noop
 
 NEUROMODULATOR = (
     "Consent to neuromodulator treatment",
@@ -109,12 +115,14 @@ DEFAULTS = {"neuromodulator": NEUROMODULATOR, "filler": FILLER, "photo": PHOTO}
 # allows an area off the product's label; {areas} names them. Kept apart from the documents'
 # texts, which the medical director may publish anew.
 OFF_LABEL = (
-    "Use outside the label",
-    """\
+    gettext_noop("Use outside the label"),
+    gettext_noop(
+        """\
 The FDA has approved these products for certain facial areas only. My prescriber has decided, \
 after examining me, that I may also be treated in: {areas}. This is called off-label use: it is \
 legal and common, but the product's maker has not studied it for these areas and the FDA has \
 not reviewed it there, so less is known about the right dose and how often side effects happen. \
 My prescriber has explained why it suits me, what else I could choose, and that the same \
-serious effects described above can happen. I agree to off-label treatment in these areas.""",
+serious effects described above can happen. I agree to off-label treatment in these areas."""
+    ),
 )

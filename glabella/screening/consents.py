@@ -1,7 +1,9 @@
-"""Consent: the documents a patient signs (`publish_consent` adds a version of a consent text)
-and their signatures: `sign_consent` records the patient's signature on the current version,
-as shown to them, with the PDF; `withdraw_consent` withdraws it; `current_consent` is the
-signature that still holds. Each write is one transaction with its audit row.
+"""Consent: the documents a patient signs (`publish_consent` adds a version of a consent text in
+one language; versions are counted per kind and language) and their signatures: `sign_consent`
+records the patient's signature on the newest version in the language she read, as shown to
+her, with the PDF in that language; `withdraw_consent` withdraws it; `current_consent` is the
+signature that still holds. `document_for` is the text a patient is shown: the newest of the
+kind in her language, else the English one. Each write is one transaction with its audit row.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from datetime import date, datetime
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from glabella.catalogue.areas import area_name
 from glabella.catalogue.products import MEDICATION_GUIDES
@@ -25,6 +28,7 @@ from glabella.core import audit
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from glabella.core.language import CODES, DEFAULT, speaking
 from glabella.core.roles import Capability
 from glabella.core.text import CONTROL, fold
 from glabella.patients.models import (
@@ -45,46 +49,97 @@ from glabella.screening.models import (
 Action = audit.Action
 
 
-def text_of(title: str, version: int, body: str) -> str:
-    """The exact text a patient signs, as hashed."""
-    return f"{title}\nVersion {version}\n\n{body}"
+# The line under the title in the text hashed, per language (the hash is of the exact text the
+# patient reads, so this line is in her language too).
+VERSION_LINE = {"en": "Version {version}", "es": "Versión {version}"}
+
+
+def version_line(version: int, language: str = DEFAULT) -> str:
+    """ "Version 2" / "Versión 2": the line under a consent's title, in the text's language."""
+    return VERSION_LINE.get(language, VERSION_LINE[DEFAULT]).format(version=version)
+
+
+def text_of(title: str, version: int, body: str, language: str = DEFAULT) -> str:
+    """The exact text a patient signs, as hashed: title, version line and body, all in the
+    text's language."""
+    return f"{title}\n{version_line(version, language)}\n\n{body}"
 
 
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def ensure_default_consents(now: datetime | None = None) -> None:
-    """Publishes the shipped consent texts as version 1 of each kind that has none yet."""
-    for kind, (title, body) in DEFAULTS.items():
-        if ConsentDocument.objects.filter(kind=kind).exists():
+def ensure_default_consents(
+    now: datetime | None = None,
+    *,
+    texts: dict[str, tuple[str, str]] = DEFAULTS,
+    language: str = DEFAULT,
+    label: str = "glabella default text",
+) -> None:
+    """Publishes consent texts (the shipped English ones unless `texts` says otherwise) as
+    version 1 of each kind that has none yet in `language`."""
+    for kind, (title, body) in texts.items():
+        if ConsentDocument.objects.filter(kind=kind, language=language).exists():
             continue
         # Another process may publish it meanwhile: then the unique version refuses this one.
         with contextlib.suppress(IntegrityError), transaction.atomic():
             ConsentDocument.objects.create(
                 kind=kind,
+                language=language,
                 version=1,
                 title=title,
                 body=body,
-                text_sha256=sha256(text_of(title, 1, body)),
+                text_sha256=sha256(text_of(title, 1, body, language)),
                 published_at=now or timezone.now(),
-                actor_label="glabella default text",
+                actor_label=label,
             )
 
 
-def current_documents() -> dict[str, ConsentDocument]:
-    latest: dict[str, ConsentDocument] = {}
-    for doc in ConsentDocument.objects.order_by("kind", "-version"):
-        latest.setdefault(doc.kind, doc)
+def newest_documents() -> dict[tuple[str, str], ConsentDocument]:
+    """The newest version of each kind in each language it is published in."""
+    latest: dict[tuple[str, str], ConsentDocument] = {}
+    for doc in ConsentDocument.objects.order_by("kind", "language", "-version"):
+        latest.setdefault((doc.kind, doc.language), doc)
     return latest
 
 
-def publish_consent(actor: Actor, kind: str, title: str, body: str, *, now=None) -> ConsentDocument:
+def current_documents(language: str = DEFAULT, *, newest=None) -> dict[str, ConsentDocument]:
+    """Per kind, the text a reader of `language` is shown: the newest in her language, else
+    the newest English one (else, for a kind published only in another language, that one)."""
+    newest = newest_documents() if newest is None else newest
+    out: dict[str, ConsentDocument] = {}
+    for kind in ConsentKind.values:
+        for code in (language, DEFAULT, *CODES):
+            if (kind, code) in newest:
+                out[kind] = newest[(kind, code)]
+                break
+    return out
+
+
+def document_for(kind: str, language: str) -> ConsentDocument | None:
+    """The consent text of this kind a reader of `language` is shown (see current_documents);
+    whether it is in her language is `document.language == language`."""
+    return current_documents(language).get(kind)
+
+
+def is_newest(document: ConsentDocument, newest=None) -> bool:
+    """Whether no later version of this kind has been published in this document's language."""
+    newest = newest_documents() if newest is None else newest
+    return newest.get((document.kind, document.language)) == document
+
+
+def publish_consent(
+    actor: Actor, kind: str, title: str, body: str, *, language: str = DEFAULT, now=None
+) -> ConsentDocument:
+    """A new version of the consent of this kind in `language` (numbered after the newest in
+    that language)."""
     if not actor.can(Capability.MANAGE_CONSENT_FORMS):
         raise Forbidden("Only the medical director or the owner publishes consent documents.")
     errors: dict[str, list[str]] = {}
     if kind not in ConsentKind.values:
         errors["kind"] = ["Choose the treatment the consent is for."]
+    if language not in CODES:
+        errors["language"] = ["Choose the language the text is written in."]
     title = " ".join((title or "").split())
     body = (body or "").replace("\r\n", "\n").replace("\r", "\n").strip() + "\n"
     if not 3 <= len(title) <= 200 or CONTROL.search(title):
@@ -97,14 +152,19 @@ def publish_consent(actor: Actor, kind: str, title: str, body: str, *, now=None)
         raise ValidationFailed(errors)
     try:
         with write_transaction():
-            last = ConsentDocument.objects.filter(kind=kind).order_by("-version").first()
+            last = (
+                ConsentDocument.objects.filter(kind=kind, language=language)
+                .order_by("-version")
+                .first()
+            )
             version = (last.version if last else 0) + 1
             doc = ConsentDocument.objects.create(
                 kind=kind,
+                language=language,
                 version=version,
                 title=title,
                 body=body,
-                text_sha256=sha256(text_of(title, version, body)),
+                text_sha256=sha256(text_of(title, version, body, language)),
                 published_at=now or timezone.now(),
                 published_by=actor.saved_user,
                 actor_label=actor_label(actor),
@@ -114,7 +174,7 @@ def publish_consent(actor: Actor, kind: str, title: str, body: str, *, now=None)
                 Action.CREATE,
                 audit.Kind.CONSENT_DOCUMENT,
                 doc.public_id,
-                detail={"kind": kind, "version": version},
+                detail={"kind": kind, "language": language, "version": version},
             )
     except IntegrityError:
         raise Conflict(
@@ -143,10 +203,15 @@ def consent_text(document: ConsentDocument, patient: Patient, today: date) -> Co
                     areas.append(line.area)
     if not areas:
         return ConsentText(document.body, (), document.text_sha256)
+    # The off-label paragraph in the document's language, the areas named in it too (the
+    # catalogue's names, translated in its catalogue).
     heading, paragraph = OFF_LABEL
-    names = ", ".join(area_name(a).lower() for a in areas)
+    with speaking(document.language):
+        heading, paragraph = _(heading), _(paragraph)
+        names = ", ".join(_(area_name(a)).lower() for a in areas)
     body = document.body.rstrip("\n") + f"\n\n{heading}\n{paragraph.format(areas=names)}\n"
-    return ConsentText(body, tuple(areas), sha256(text_of(document.title, document.version, body)))
+    shown = text_of(document.title, document.version, body, document.language)
+    return ConsentText(body, tuple(areas), sha256(shown))
 
 
 def medication_guides() -> list[tuple[str, str]]:
@@ -155,15 +220,19 @@ def medication_guides() -> list[tuple[str, str]]:
 
 
 def current_consent(
-    patient: Patient, kind: str, today: date, *, documents: dict | None = None
+    patient: Patient, kind: str, today: date, *, newest: dict | None = None
 ) -> SignedConsent | None:
-    """The patient's signature on the current version of this consent, if it is not withdrawn
-    and not older than CONSENT_VALID_MONTHS. `documents`: current_documents(), if already read."""
-    document = (documents if documents is not None else current_documents()).get(kind)
-    if document is None or patient.pk is None:
+    """The patient's signature on the newest version of this consent in the language she signed
+    it in (English or Spanish, each counts), if it is not withdrawn and not older than
+    CONSENT_VALID_MONTHS. `newest`: newest_documents(), if already read."""
+    newest = newest_documents() if newest is None else newest
+    documents = [doc for (k, _code), doc in newest.items() if k == kind]
+    if not documents or patient.pk is None:
         return None
     signed = (
-        SignedConsent.objects.filter(patient=patient, document=document, withdrawal__isnull=True)
+        SignedConsent.objects.filter(
+            patient=patient, document__in=documents, withdrawal__isnull=True
+        )
         .order_by("-signed_at", "-id")
         .first()
     )
@@ -176,14 +245,15 @@ def current_consent(
 
 
 def consent_overview(patient: Patient, today: date) -> list[dict]:
-    """Per kind: the current document, the current signature (or None)."""
-    docs = current_documents()
+    """Per kind: the current (English) document, the current signature (or None)."""
+    newest = newest_documents()
+    docs = current_documents(newest=newest)
     return [
         {
             "kind": kind,
             "label": label,
             "document": docs.get(kind),
-            "signed": current_consent(patient, kind, today, documents=docs),
+            "signed": current_consent(patient, kind, today, newest=newest),
         }
         for kind, label in ConsentKind.choices
     ]
@@ -200,13 +270,13 @@ def clean_strokes(raw: object) -> list[list[list[int]]]:
         try:
             raw = json.loads(raw) if raw.strip() else []
         except ValueError:
-            raise ValueError("The signature could not be read; please draw it again.") from None
+            raise ValueError(_("The signature could not be read; please draw it again.")) from None
     if not isinstance(raw, list) or len(raw) > MAX_STROKES:
-        raise ValueError("The signature could not be read; please draw it again.")
+        raise ValueError(_("The signature could not be read; please draw it again."))
     strokes, total = [], 0
     for stroke in raw:
         if not isinstance(stroke, list):
-            raise ValueError("The signature could not be read; please draw it again.")
+            raise ValueError(_("The signature could not be read; please draw it again."))
         points = []
         for point in stroke:
             if (
@@ -215,18 +285,18 @@ def clean_strokes(raw: object) -> list[list[list[int]]]:
                 or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in point)
                 or not all(math.isfinite(v) and 0 <= v <= 1000 for v in point)
             ):
-                raise ValueError("The signature could not be read; please draw it again.")
+                raise ValueError(_("The signature could not be read; please draw it again."))
             points.append([round(point[0]), round(point[1])])
         total += len(points)
         if points:
             strokes.append(points)
     if total > MAX_POINTS:
-        raise ValueError("The signature has too many points; please draw it again, simply.")
+        raise ValueError(_("The signature has too many points; please draw it again, simply."))
     if strokes:
         xs = [p[0] for s in strokes for p in s]
         ys = [p[1] for s in strokes for p in s]
         if max(xs) - min(xs) < 30 and max(ys) - min(ys) < 30:
-            raise ValueError("Please draw your signature across the box; a dot is not enough.")
+            raise ValueError(_("Please draw your signature across the box; a dot is not enough."))
     return strokes
 
 
@@ -252,51 +322,56 @@ def sign_consent(
     medication_guide: object = None,
     now: datetime | None = None,
 ) -> SignedConsent:
-    """The patient signs the current version of a consent document (never staff for them), as
-    shown to them (`consent_text`: with the off-label paragraph when their decision has
-    off-label lines). `medication_guide`: the product whose Medication Guide they were given,
-    recorded with its version (the treatment consent's form asks for it)."""
+    """The patient signs the newest version of a consent document in its language (never staff
+    for them), as shown to them (`consent_text`: with the off-label paragraph when their
+    decision has off-label lines); the signature keeps that language and the text's SHA-256,
+    and its PDF is in that language. `medication_guide`: the product whose Medication Guide they
+    were given, recorded with its version (the treatment consent's form asks for it). Messages
+    are in the active language (the page's)."""
     if not is_the_patient(actor, patient):
         raise Forbidden("Only the patient signs their consent.")
     now = now or timezone.now()
-    current = current_documents().get(document.kind)
     text = consent_text(document, patient, clinic_today(patient, now))
-    if current is None or current.pk != document.pk or shown_sha256 != text.text_sha256:
-        raise Conflict("The clinic has published a newer version of this form: please read it.")
+    if not is_newest(document) or shown_sha256 != text.text_sha256:
+        raise Conflict(_("The clinic has published a newer version of this form: please read it."))
     errors: dict[str, list[str]] = {}
     guide_version = ""
     if medication_guide not in (None, ""):
         guides = dict(medication_guides())
         if document.kind != ConsentKind.NEUROMODULATOR:
-            errors["medication_guide"] = ["A Medication Guide goes with a treatment consent."]
+            errors["medication_guide"] = [_("A Medication Guide goes with a treatment consent.")]
         elif not isinstance(medication_guide, str) or medication_guide not in guides:
             errors["medication_guide"] = [
-                "Choose the Medication Guide you were given, from the products the clinic offers."
+                _(
+                    "Choose the Medication Guide you were given, from the products the clinic "
+                    "offers."
+                )
             ]
         else:
             guide_version = guides[medication_guide]
     typed = " ".join((typed_name or "").split())
     if not typed:
-        errors["typed_name"] = ["Type your full name."]
+        errors["typed_name"] = [_("Type your full name.")]
     elif len(typed) > 200 or CONTROL.search(typed):
-        errors["typed_name"] = ["Type your name in at most 200 plain characters."]
+        errors["typed_name"] = [_("Type your name in at most 200 plain characters.")]
     elif not _name_matches(typed, patient):
-        errors["typed_name"] = ["Type your full name as the clinic has it on your record."]
+        errors["typed_name"] = [_("Type your full name as the clinic has it on your record.")]
     try:
         drawn = clean_strokes(strokes)
     except ValueError as exc:
         errors["signature"] = [str(exc)]
         drawn = []
     if adopt_typed and drawn:
-        errors["signature"] = ["Either draw your signature or sign with your typed name, not both."]
+        errors["signature"] = [
+            _("Either draw your signature or sign with your typed name, not both.")
+        ]
     elif not adopt_typed and not drawn and "signature" not in errors:
         errors["signature"] = [
-            "Draw your signature in the box, or choose to sign with your typed name."
+            _("Draw your signature in the box, or choose to sign with your typed name.")
         ]
     if errors:
         raise ValidationFailed(errors)
     method = SignedConsent.Method.TYPED if adopt_typed else SignedConsent.Method.DRAWN
-    zone = clinic_zone(patient)
     consent = SignedConsent(
         patient=patient,
         document=document,
@@ -308,32 +383,14 @@ def sign_consent(
         ip=actor.ip,
         user_agent=(user_agent or "")[:300],
         text_sha256=text.text_sha256,
+        language=document.language,
         actor_label=actor_label(actor),
         off_label_areas=list(text.off_label_areas),
         medication_guide=medication_guide if guide_version else "",
         medication_guide_version=guide_version,
     )
-    from glabella.core import brand
-
-    consent.pdf = pdf.render(
-        pdf.ConsentRecord(
-            clinic=brand.current().letterhead,
-            title=document.title,
-            version=document.version,
-            body=text.body,
-            patient_name=f"{patient.given_name} {patient.family_name}",
-            birth_date=patient.birth_date.isoformat(),
-            typed_name=typed,
-            method=method,
-            strokes=drawn,
-            signed_at=now.astimezone(zone),
-            ip=actor.ip or "",
-            via=Via(via).label,
-            text_sha256=text.text_sha256,
-            consent_id=str(consent.public_id),
-            medication_guide=guide_version,
-        )
-    )
+    with speaking(document.language):  # the PDF's words in the language signed
+        consent.pdf = _consent_pdf(consent, document, patient, text, guide_version, now)
     consent.pdf_sha256 = hashlib.sha256(consent.pdf).hexdigest()
     with write_transaction():
         consent.save()
@@ -345,6 +402,7 @@ def sign_consent(
             object_id=consent.public_id,
             detail={
                 "kind": document.kind,
+                "language": document.language,
                 "version": document.version,
                 "method": method,
                 "medication_guide": guide_version,
@@ -352,6 +410,32 @@ def sign_consent(
             },
         )
     return consent
+
+
+def _consent_pdf(consent, document, patient, text, guide_version, now) -> bytes:
+    from glabella.core import brand
+
+    zone = clinic_zone(patient)
+    typed, method, drawn, via = consent.typed_name, consent.method, consent.strokes, consent.via
+    return pdf.render(
+        pdf.ConsentRecord(
+            clinic=brand.current().letterhead,
+            title=document.title,
+            version=document.version,
+            body=text.body,
+            patient_name=f"{patient.given_name} {patient.family_name}",
+            birth_date=patient.birth_date.isoformat(),
+            typed_name=typed,
+            method=method,
+            strokes=drawn,
+            signed_at=now.astimezone(zone),
+            ip=consent.ip or "",
+            via=str(Via(via).label),
+            text_sha256=text.text_sha256,
+            consent_id=str(consent.public_id),
+            medication_guide=guide_version,
+        )
+    )
 
 
 def withdraw_consent(actor: Actor, consent: SignedConsent, *, reason: str = "", via: str, now=None):

@@ -2,16 +2,20 @@
 
 They only parse what was typed into the shape the services take (`to_raw`) and put the
 services' field errors back where the person will see them (`show_errors`); every rule lives in
-the questionnaire module and the services.
+the questionnaire module and the services. What a patient reads is in the page's language: the
+questionnaire's words and errors (marked in the pure questionnaire module) are translated here,
+while the answers keep their one shape (keys, booleans) in every language.
 """
 
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from glabella.catalogue.areas import AREA_NAMES, OFF_LABEL_NAMES
-from glabella.catalogue.products import Product, label_areas
-from glabella.screening.models import ConsentKind
+from glabella.catalogue.products import MEDICATION_GUIDES, Product, label_areas
+from glabella.screening.models import CONSENT_LANGUAGES, ConsentKind
 from glabella.screening.questionnaire import (
     MAX_TOXIN_ENTRIES,
     QUESTIONS,
@@ -19,7 +23,11 @@ from glabella.screening.questionnaire import (
     Purpose,
 )
 
-ANSWER_CHOICES = [("yes", "Yes"), ("no", "No"), ("unsure", "Not sure")]
+ANSWER_CHOICES = [
+    ("yes", gettext_lazy("Yes")),
+    ("no", gettext_lazy("No")),
+    ("unsure", gettext_lazy("Not sure")),
+]
 ANSWER_VALUES = {"yes": True, "no": False, "unsure": None}
 TOXIN_ROWS = 3
 assert TOXIN_ROWS <= MAX_TOXIN_ENTRIES
@@ -29,32 +37,46 @@ def _lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
+def translated(message: str) -> str:
+    """A questionnaire error in the active language: its marked template translated, then its
+    values put in (questionnaire.Message); any other message as it came."""
+    template = getattr(message, "template", None)
+    if template is None:
+        return message
+    params = getattr(message, "params", {})
+    return _(template) % params if params else _(template)
+
+
 class IntakeForm(forms.Form):
     """The questionnaire, built from its definition. Radio answers are optional here, so that
     a missing answer gets the questionnaire's own message."""
 
     allergies = forms.CharField(
-        label="Allergies",
+        label=gettext_lazy("Allergies"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One per line: medicines, foods (for example cow's milk), human albumin, any "
-        "botulinum toxin product, latex. Write what happened if you know.",
+        help_text=gettext_lazy(
+            "One per line: medicines, foods (for example cow's milk), human albumin, any "
+            "botulinum toxin product, latex. Write what happened if you know."
+        ),
     )
     medications = forms.CharField(
-        label="Medicines you take",
+        label=gettext_lazy("Medicines you take"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One per line, including blood thinners, aspirin, antibiotics, muscle "
-        "relaxants and supplements.",
+        help_text=gettext_lazy(
+            "One per line, including blood thinners, aspirin, antibiotics, muscle "
+            "relaxants and supplements."
+        ),
     )
     conditions = forms.CharField(
-        label="Other health conditions",
+        label=gettext_lazy("Other health conditions"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="One per line.",
+        help_text=gettext_lazy("One per line."),
     )
     notes = forms.CharField(
-        label="Anything else we should know",
+        label=gettext_lazy("Anything else we should know"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -64,40 +86,40 @@ class IntakeForm(forms.Form):
         super().__init__(*args, **kwargs)
         for q in QUESTIONS:
             self.fields[f"q_{q.question.value}"] = forms.ChoiceField(
-                label=q.text,
-                help_text=q.hint,
+                label=_(q.text),
+                help_text=_(q.hint) if q.hint else "",
                 choices=ANSWER_CHOICES,
                 required=False,
                 widget=forms.RadioSelect,
             )
         for i in range(TOXIN_ROWS):
             self.fields[f"toxin_{i}_product"] = forms.CharField(
-                label="Product", required=False, max_length=100
+                label=_("Product"), required=False, max_length=100
             )
             self.fields[f"toxin_{i}_date"] = forms.CharField(
-                label="Date", required=False, widget=forms.DateInput(attrs={"type": "date"})
+                label=_("Date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
             )
             self.fields[f"toxin_{i}_units"] = forms.CharField(
-                label="Units, if you know",
+                label=_("Units, if you know"),
                 required=False,
                 max_length=10,
                 widget=forms.TextInput(attrs={"inputmode": "decimal"}),
             )
             self.fields[f"toxin_{i}_purpose"] = forms.ChoiceField(
-                label="For",
+                label=_("For"),
                 required=False,
                 choices=[
-                    (Purpose.COSMETIC, "Lines and wrinkles"),
-                    (Purpose.MEDICAL, "A medical reason"),
-                    (Purpose.UNSURE, "Not sure"),
+                    (Purpose.COSMETIC, _("Lines and wrinkles")),
+                    (Purpose.MEDICAL, _("A medical reason")),
+                    (Purpose.UNSURE, _("Not sure")),
                 ],
             )
         for area in ConcernArea:
             self.fields[f"rest_{area.value}"] = forms.BooleanField(
-                label="Shows at rest", required=False
+                label=_("Shows at rest"), required=False
             )
             self.fields[f"moving_{area.value}"] = forms.BooleanField(
-                label="Shows when I move my face", required=False
+                label=_("Shows when I move my face"), required=False
             )
 
     # The template lays the questionnaire out in groups.
@@ -117,8 +139,10 @@ class IntakeForm(forms.Form):
         ]
 
     def concern_rows(self):
+        """(the area's name in the page's language, at rest, with expression) per area."""
         return [
-            (area, self[f"rest_{area.value}"], self[f"moving_{area.value}"]) for area in ConcernArea
+            (_(area.label), self[f"rest_{area.value}"], self[f"moving_{area.value}"])
+            for area in ConcernArea
         ]
 
     def to_raw(self) -> dict:
@@ -161,7 +185,7 @@ class IntakeForm(forms.Form):
         for name, messages in errors.items():
             field = _field_for(name)
             for message in messages:
-                self.add_error(field if field in self.fields else None, message)
+                self.add_error(field if field in self.fields else None, translated(message))
 
 
 def _field_for(name: str) -> str | None:
@@ -317,16 +341,18 @@ class DecisionForm(forms.Form):
 
 class ConsentForm(forms.Form):
     typed_name = forms.CharField(
-        label="Your full name",
+        label=gettext_lazy("Your full name"),
         max_length=200,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
     )
     strokes = forms.CharField(required=False, widget=forms.HiddenInput)
     adopt_typed = forms.BooleanField(
-        label="Sign with my typed name instead of drawing",
+        label=gettext_lazy("Sign with my typed name instead of drawing"),
         required=False,
-        help_text="For example if you use a keyboard. Your typed name is then your signature.",
+        help_text=gettext_lazy(
+            "For example if you use a keyboard. Your typed name is then your signature."
+        ),
     )
     shown = forms.CharField(widget=forms.HiddenInput)
 
@@ -336,18 +362,40 @@ class ConsentForm(forms.Form):
         super().__init__(*args, **kwargs)
         if guides:
             self.fields["medication_guide"] = forms.ChoiceField(
-                label="The Medication Guide I was given before signing",
-                choices=guides,
+                label=_("The Medication Guide I was given before signing"),
+                choices=[(value, _guide_label(value, version)) for value, version in guides],
                 widget=forms.RadioSelect,
                 error_messages={
-                    "required": "Say which Medication Guide you were given. If you were not "
-                    "given one, ask the clinic for it before you sign."
+                    "required": _(
+                        "Say which Medication Guide you were given. If you were not given one, "
+                        "ask the clinic for it before you sign."
+                    )
                 },
             )
 
 
+def _guide_label(product: str, version: str) -> str:
+    """A Medication Guide as the patient picks it, in the page's language (the guide's date
+    as the catalogue words it, translated in the catalogue's own catalogue)."""
+    guide = MEDICATION_GUIDES.get(Product(product)) if product in set(Product) else None
+    if guide is None:
+        return version
+    return _("%(product)s Medication Guide, revised %(revised)s") % {
+        "product": guide.product.label,
+        "revised": _(guide.revised),
+    }
+
+
 class ConsentDocumentForm(forms.Form):
     kind = forms.ChoiceField(choices=ConsentKind.choices, label="For")
+    language = forms.ChoiceField(
+        choices=CONSENT_LANGUAGES,
+        initial="en",
+        required=False,  # English unless chosen
+        label="Language",
+        help_text="Patients read the newest version in their language; with none in Spanish, "
+        "they read the English one.",
+    )
     title = forms.CharField(max_length=200)
     body = forms.CharField(
         label="Text",
@@ -376,43 +424,59 @@ class ReviewForm(forms.Form):
 class SelfCheckForm(forms.Form):
     """The public pre-check: a handful of questions, nothing identifying."""
 
-    YES_NO = [("no", "No"), ("yes", "Yes"), ("unsure", "Not sure")]
+    YES_NO = [
+        ("no", gettext_lazy("No")),
+        ("yes", gettext_lazy("Yes")),
+        ("unsure", gettext_lazy("Not sure")),
+    ]
     age = forms.ChoiceField(
-        label="How old are you?",
-        choices=[("adult", "18 to 64"), ("senior", "65 or older"), ("minor", "Under 18")],
+        label=gettext_lazy("How old are you?"),
+        choices=[
+            ("adult", gettext_lazy("18 to 64")),
+            ("senior", gettext_lazy("65 or older")),
+            ("minor", gettext_lazy("Under 18")),
+        ],
         widget=forms.RadioSelect,
     )
     allergy = forms.ChoiceField(
-        label="Are you allergic to any botulinum toxin product, to human albumin, or to cow's "
-        "milk protein?",
+        label=gettext_lazy(
+            "Are you allergic to any botulinum toxin product, to human albumin, or to cow's "
+            "milk protein?"
+        ),
         choices=YES_NO,
         widget=forms.RadioSelect,
     )
     nerves = forms.ChoiceField(
-        label="Do you have a condition affecting your nerves and muscles, or trouble "
-        "swallowing or breathing?",
+        label=gettext_lazy(
+            "Do you have a condition affecting your nerves and muscles, or trouble "
+            "swallowing or breathing?"
+        ),
         choices=YES_NO,
         widget=forms.RadioSelect,
     )
     infection = forms.ChoiceField(
-        label="Do you have an infection or inflamed skin where you would like treatment?",
+        label=gettext_lazy(
+            "Do you have an infection or inflamed skin where you would like treatment?"
+        ),
         choices=YES_NO,
         widget=forms.RadioSelect,
     )
     pregnant = forms.ChoiceField(
-        label="Are you pregnant or breastfeeding?", choices=YES_NO, widget=forms.RadioSelect
+        label=gettext_lazy("Are you pregnant or breastfeeding?"),
+        choices=YES_NO,
+        widget=forms.RadioSelect,
     )
     recent = forms.ChoiceField(
-        label="Have you had a botulinum toxin treatment in the last 4 months?",
+        label=gettext_lazy("Have you had a botulinum toxin treatment in the last 4 months?"),
         choices=YES_NO,
         widget=forms.RadioSelect,
     )
     lines = forms.ChoiceField(
-        label="When do the lines that bother you show?",
+        label=gettext_lazy("When do the lines that bother you show?"),
         choices=[
-            ("moving", "When I frown, smile or raise my brows"),
-            ("rest", "All the time, even when my face is still"),
-            ("both", "Both"),
+            ("moving", gettext_lazy("When I frown, smile or raise my brows")),
+            ("rest", gettext_lazy("All the time, even when my face is still")),
+            ("both", gettext_lazy("Both")),
         ],
         widget=forms.RadioSelect,
     )

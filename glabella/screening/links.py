@@ -12,11 +12,13 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from glabella.clinic.models import Service
 from glabella.core import audit
 from glabella.core.access import Actor, link_actor
 from glabella.core.errors import Forbidden
+from glabella.core.language import speaking
 from glabella.core.roles import Capability
 from glabella.patients.models import (
     Patient,
@@ -64,24 +66,31 @@ def forms_url(patient: Patient, mode: str = Via.LINK) -> str:
 def send_forms_link(
     actor: Actor, patient: Patient, *, now: datetime | None = None, dedupe_key: str | None = None
 ):
-    """Email or text the patient a link to their questionnaire and consents. Like every
-    message to a patient it names no treatment: only that there are forms to fill in."""
+    """Email or text the patient a link to their questionnaire and consents, in her language
+    (the link opens the forms in it). Like every message to a patient it names no treatment:
+    only that there are forms to fill in."""
     from glabella.messaging.outbox import queue_to_patient
 
     if not (actor.can(Capability.VIEW_PATIENT) or actor.role == "system"):
         raise Forbidden("Your role may not send forms to patients.")
     now = now or timezone.now()
-    url = forms_url(patient)
-    body = (
-        f"Hello {patient.preferred_name or patient.given_name},\n\n"
-        "Before your visit, please answer a few health questions and read the forms we will ask "
-        f"you to sign. It takes about five minutes:\n{url}\n\n"
-        f"The link works for {settings.FORMS_LINK_DAYS} days."
-    )
+    with speaking(patient):
+        url = forms_url(patient)
+        body = _(
+            "Hello %(name)s,\n\n"
+            "Before your visit, please answer a few health questions and read the forms we will "
+            "ask you to sign. It takes about five minutes:\n%(url)s\n\n"
+            "The link works for %(days)s days."
+        ) % {
+            "name": patient.preferred_name or patient.given_name,
+            "url": url,
+            "days": settings.FORMS_LINK_DAYS,
+        }
+        subject = _("Your forms before your visit")
     message = queue_to_patient(
         patient,
         topic="forms",
-        subject="Your forms before your visit",
+        subject=subject,
         body=body,
         about=f"patient:{patient.public_id}",
         now=now,

@@ -11,6 +11,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from glabella.catalogue.areas import ALL_AREA_NAMES
 from glabella.catalogue.products import PRODUCT_NAMES
@@ -46,11 +47,12 @@ class SignedRecord(models.Model):
 
 
 class Via(models.TextChoices):
-    PORTAL = "portal", "Patient portal"
-    LINK = "link", "Link sent to the patient"
-    TABLET = "tablet", "Clinic tablet"
-    STAFF = "staff", "Entered by staff"
-    API = "api", "API"
+    # The labels print on the signed consent's PDF, in the language signed.
+    PORTAL = "portal", _("Patient portal")
+    LINK = "link", _("Link sent to the patient")
+    TABLET = "tablet", _("Clinic tablet")
+    STAFF = "staff", _("Entered by staff")
+    API = "api", _("API")
 
 
 INTAKE_RULE = AccessRule(
@@ -245,11 +247,17 @@ class ConsentKind(models.TextChoices):
     PHOTO = "photo", "Clinical photographs"
 
 
+# The languages a consent text is published in (settings.LANGUAGES' codes).
+CONSENT_LANGUAGES = [(code, name) for code, name in settings.LANGUAGES]
+
+
 class ConsentDocument(SignedRecord):
-    """One published version of a consent text. A new version is a new row."""
+    """One published version of a consent text in one language. A new version is a new row;
+    versions are counted per kind and language."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(max_length=20, choices=ConsentKind.choices)
+    language = models.CharField(max_length=5, choices=CONSENT_LANGUAGES, default="en")
     version = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     body = models.TextField()
@@ -266,9 +274,11 @@ class ConsentDocument(SignedRecord):
     )
 
     class Meta:
-        ordering = ["kind", "-version"]
+        ordering = ["kind", "language", "-version"]
         constraints = [
-            models.UniqueConstraint(fields=["kind", "version"], name="consent_document_version")
+            models.UniqueConstraint(
+                fields=["kind", "language", "version"], name="consent_document_version"
+            )
         ]
 
     def __str__(self) -> str:
@@ -293,6 +303,8 @@ class SignedConsent(SignedRecord):
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=300, blank=True)
     text_sha256 = models.CharField(max_length=64, help_text="SHA-256 of the exact text signed")
+    # The language of the text actually signed (the document's, with its off-label paragraph).
+    language = models.CharField(max_length=5, choices=CONSENT_LANGUAGES, default="en")
     pdf = models.BinaryField()
     pdf_sha256 = models.CharField(max_length=64)
     actor_label = models.CharField(max_length=200)

@@ -1,13 +1,16 @@
 """The PDF of a signed consent: the exact text signed, who signed it, when, from where, the
 drawn signature as vector strokes, and the SHA-256 of the text. Laid out with `core.pdf`; a
 character outside Windows-1252 prints as "?" in the PDF, while the text hash and the database
-keep the exact Unicode text.
+keep the exact Unicode text. Its words are in the active language: the consent service renders
+it in the language of the text signed (`speaking(document.language)`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+
+from django.utils.translation import gettext as _
 
 from glabella.core import styles
 from glabella.core.pdf import MARGIN, TEXT_W, Pages
@@ -62,40 +65,43 @@ def draw_signature(pages: Pages, strokes: list) -> None:
 
 
 def render(record: ConsentRecord) -> bytes:
-    pages = Pages(record.title, f"Consent {record.consent_id}")
+    pages = Pages(record.title, _("Consent %(id)s") % {"id": record.consent_id})
     pages.text(record.clinic, font="F2", size=10, gap=6)
     pages.text(record.title, font="F2", size=16, gap=2)
-    pages.text(f"Version {record.version}", size=9, gap=10)
+    pages.text(_("Version %(number)s") % {"number": record.version}, size=9, gap=10)
     for paragraph in record.body.strip().split("\n\n"):
-        heading, _, rest = paragraph.partition("\n")
+        heading, _sep, rest = paragraph.partition("\n")
         if rest:
             pages.text(heading, font="F2", size=11, gap=1)
             pages.text(rest.replace("\n", " "), gap=8)
         else:
             pages.text(paragraph.replace("\n", " "), gap=8)
     pages.room(200)
-    pages.text("Signed", font="F2", size=12, gap=4)
+    pages.text(_("Signed"), font="F2", size=12, gap=4)
+    born = {"name": record.patient_name, "day": styles.day(record.birth_date)}
+    where = {"address": record.ip or _("address not known"), "via": record.via}
     for label, value in (
-        ("Patient", f"{record.patient_name}, born {styles.day(record.birth_date)}"),
-        ("Typed name", record.typed_name),
+        (_("Patient"), _("%(name)s, born %(day)s") % born),
+        (_("Typed name"), record.typed_name),
         (
-            "Signed at",
+            _("Signed at"),
             f"{styles.instant(record.signed_at, record.signed_at.tzinfo)} {record.signed_at:%Z}",
         ),
-        ("From", f"{record.ip or 'address not known'} ({record.via})"),
-        ("Text SHA-256", record.text_sha256),
+        (_("From"), _("%(address)s (%(via)s)") % where),
+        (_("Text SHA-256"), record.text_sha256),
         *(
-            (("Medication Guide given", record.medication_guide),)
+            ((_("Medication Guide given"), record.medication_guide),)
             if record.medication_guide
             else ()
         ),
     ):
-        pages.text(f"{label}: {value}", size=9.5)
+        pages.text(_("%(label)s: %(value)s") % {"label": label, "value": value}, size=9.5)
     if record.method == "drawn":
-        pages.text("Drawn signature:", size=9.5, gap=2)
+        pages.text(_("Drawn signature:"), size=9.5, gap=2)
         draw_signature(pages, record.strokes)
     else:
         pages.text(
-            "Signature: the patient adopted the typed name above as their signature.", size=9.5
+            _("Signature: the patient adopted the typed name above as their signature."),
+            size=9.5,
         )
     return pages.bytes()

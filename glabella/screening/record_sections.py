@@ -56,7 +56,8 @@ def forms_section(actor: Actor, patient: Patient, now: datetime) -> Section | No
         .only("submitted_at", "via")
         .first()
     )
-    documents = consents.current_documents()
+    newest = consents.newest_documents()
+    documents = consents.current_documents(newest=newest)
     history = list(
         SignedConsent.objects.restrict(actor, "view")
         .filter(patient=patient)
@@ -69,7 +70,7 @@ def forms_section(actor: Actor, patient: Patient, now: datetime) -> Section | No
         rows.append(
             {
                 "consent": signed,
-                "status": _consent_status(signed, documents, today, zone),
+                "status": _consent_status(signed, newest, today, zone),
                 "how": HOW_GIVEN.get(signed.via, ""),
             }
         )
@@ -96,10 +97,10 @@ def forms_section(actor: Actor, patient: Patient, now: datetime) -> Section | No
     )
 
 
-def _consent_status(signed: SignedConsent, documents: dict, today, zone) -> str:
+def _consent_status(signed: SignedConsent, newest: dict, today, zone) -> str:
     if hasattr(signed, "withdrawal"):
         return "Withdrawn"
-    if documents.get(signed.document.kind) != signed.document:
+    if not consents.is_newest(signed.document, newest):
         return "A newer version needs signing"
     signed_on = signed.signed_at.astimezone(zone).date()
     if add_months(signed_on, settings.CONSENT_VALID_MONTHS) < today:

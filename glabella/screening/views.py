@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from glabella.clinic.clock import clinic_today, clinic_zone
@@ -24,6 +25,7 @@ from glabella.core.access import client_ip
 from glabella.core.decorators import patient_page, staff_page
 from glabella.core.errors import Conflict, DomainError, Throttled, ValidationFailed
 from glabella.core.forms import apply_errors
+from glabella.core.language import current, speaking
 from glabella.core.pages import refusal_on
 from glabella.core.rendering import render_in
 from glabella.core.roles import Capability
@@ -83,7 +85,7 @@ def _forms_patient(request, token: str):
     try:
         mode, public_id = links.read_forms_token(token)
     except signing.BadSignature:
-        raise Http404("This link is not valid or has expired.") from None
+        raise Http404(_("This link is not valid or has expired.")) from None
     patient = Patient.objects.filter(public_id=public_id).first()
     if patient is None:
         raise Http404
@@ -108,13 +110,15 @@ def forms_hub(request, token):
     audit.record_patient(actor, Action.READ, patient, object_type=audit.Kind.FORMS)
     # Only the consents that fit the visits ahead; forms given at the desk count as any other.
     asked = fitting.asked_kinds(patient, timezone.now())
+    zone = clinic_zone(patient)
     context = _forms_context(
         token,
         patient,
         mode,
         intake_done=latest.submitted_at if latest else None,
-        intake_given=fitting.intake_given(latest),
-        consents=fitting.forms_overview(patient, today, asked),
+        intake_given=fitting.intake_given(latest, zone),
+        # The texts in the page's language (hers, on the link she was sent), else English.
+        consents=fitting.forms_overview(patient, today, asked, current(), zone),
         consent_valid_months=settings.CONSENT_VALID_MONTHS,
     )
     return _show(request, "screening/forms_hub.html", context, patient=patient)
@@ -133,7 +137,7 @@ def forms_intake(request, token):
             except ValidationFailed as exc:
                 form.show_errors(exc.fields)
             else:
-                messages.success(request, "Thank you: your answers are with the clinic.")
+                messages.success(request, _("Thank you: your answers are with the clinic."))
                 return redirect("screening:forms", token=token)
     context = _forms_context(token, patient, mode, form=form)
     audit.record_patient(actor, Action.READ, patient, object_type=audit.Kind.INTAKE)
@@ -145,7 +149,10 @@ def forms_consent(request, token, kind):
     patient, mode, actor = _forms_patient(request, token)
     if kind not in ConsentKind.values:
         raise Http404
-    document = consents.current_documents().get(kind)
+    # The newest text in the page's language (hers, on the link she was sent, or the tablet
+    # handed over in it), else the English one, which the page then says.
+    language = current()
+    document = consents.document_for(kind, language)
     if document is None:
         raise Http404
     text = consents.consent_text(document, patient, clinic_today(patient))
@@ -172,12 +179,22 @@ def forms_consent(request, token, kind):
             if isinstance(refused.error, Conflict):
                 status, error = 409, refused.message
             if not refused:
-                messages.success(request, f"Signed: {document.title}. Thank you.")
+                messages.success(
+                    request, _("Signed: %(title)s. Thank you.") % {"title": document.title}
+                )
                 return redirect("screening:forms", token=token)
         else:
-            error = "The form was incomplete; please try again."
+            error = _("The form was incomplete; please try again.")
     context = _forms_context(
-        token, patient, mode, form=form, document=document, body=text.body, error=error
+        token,
+        patient,
+        mode,
+        form=form,
+        document=document,
+        body=text.body,
+        error=error,
+        version_line=consents.version_line(document.version, document.language),
+        not_in_language=document.language != language,
     )
     audit.record_patient(actor, Action.READ, patient, object_type=audit.Kind.CONSENT_DOCUMENT)
     return _show(request, "screening/forms_consent.html", context, status, patient)
@@ -362,7 +379,8 @@ def patient_forms(request, public_id):
             audit.record_patient(
                 request.actor, Action.CREATE, patient, object_type=audit.Kind.FORMS_TABLET
             )
-            url = reverse("screening:forms", args=[links.forms_token(patient, Via.TABLET)])
+            with speaking(patient):  # the tablet opens in the patient's language
+                url = reverse("screening:forms", args=[links.forms_token(patient, Via.TABLET)])
             # The tablet goes to the patient signed out, locked to their forms until a staff
             # member unlocks it with their PIN or password (core/tablet.py).
             handed_by = request.actor.label
@@ -461,14 +479,18 @@ def consent_documents(request):
                     form.cleaned_data["kind"],
                     form.cleaned_data["title"],
                     form.cleaned_data["body"],
+                    language=form.cleaned_data["language"] or "en",
                 )
             status = refused.status if refused else status
             if not refused:
-                messages.success(request, f"Published: {doc.title}, version {doc.version}.")
+                language = doc.get_language_display()
+                messages.success(
+                    request, f"Published: {doc.title}, version {doc.version} in {language}."
+                )
                 return redirect("screening:consent-documents")
     context = {
-        "documents": ConsentDocument.objects.order_by("kind", "-version"),
-        "current": {d.pk for d in consents.current_documents().values()},
+        "documents": ConsentDocument.objects.order_by("kind", "language", "-version"),
+        "current": {d.pk for d in consents.newest_documents().values()},
         "form": form,
         "may_publish": request.actor.can(Capability.MANAGE_CONSENT_FORMS),
     }

@@ -37,7 +37,9 @@ def forms_status(visits: list[dict], today: date, zone=UTC) -> dict:
         .distinct()
     )
     current_version = (
-        ConsentDocument.objects.filter(kind=OuterRef("document__kind"))
+        ConsentDocument.objects.filter(
+            kind=OuterRef("document__kind"), language=OuterRef("document__language")
+        )
         .order_by("-version")
         .values("version")[:1]
     )
