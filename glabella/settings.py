@@ -122,6 +122,7 @@ TEMPLATES = [
                 "glabella.clinic.context_processors.on_call",
                 "glabella.clinic.context_processors.brand",
                 "glabella.core.context_processors.languages",
+                "glabella.portal.context_processors.language_switch",  # after languages
             ],
         },
     }

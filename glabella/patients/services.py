@@ -16,6 +16,7 @@ from django.core.validators import validate_email
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from glabella.clinic.clock import local_today
 from glabella.clinic.models import Location
@@ -406,15 +407,29 @@ def update_own_preferences(actor: Actor, patient: Patient, data: dict) -> list[s
     return _write(actor, patient, cleaned, today, checks=(_check_own_channel, _check_contact_rules))
 
 
+def update_own_language(actor: Actor, patient: Patient, language: str) -> list[str]:
+    """The patient's own choice of language (the portal's switch): her messages and documents
+    are written in it from now on. Nothing else of her preferences is checked again."""
+    if not actor.is_patient or actor.patient_id != patient.pk:
+        raise Forbidden("Patients change their own preferences.")
+    today = local_today(patient.preferred_location)
+    cleaned = clean_patient_fields({"language": language}, today=today, partial=True)
+    return _write(actor, patient, cleaned, today, checks=())
+
+
 def _check_own_channel(patient: Patient) -> None:
     if patient.preferred_channel == Channel.SMS and not (patient.sms_consent and patient.phone):
-        end = "." if patient.phone else " and give us a mobile number at the desk."
-        raise ValidationFailed(
-            {"preferred_channel": ["To hear from us by text, allow text messages" + end]}
-        )
+        if patient.phone:
+            said = _("To hear from us by text, allow text messages.")
+        else:
+            said = _(
+                "To hear from us by text, allow text messages and give us a mobile number at "
+                "the desk."
+            )
+        raise ValidationFailed({"preferred_channel": [said]})
     if patient.preferred_channel == Channel.EMAIL and not patient.email:
         raise ValidationFailed(
-            {"preferred_channel": ["We have no email address for you; ask the desk to add one."]}
+            {"preferred_channel": [_("We have no email address for you; ask the desk to add one.")]}
         )
 
 
