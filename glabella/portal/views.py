@@ -11,8 +11,9 @@ from django.core import signing
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, translate_url
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language_from_path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -356,7 +357,8 @@ def language(request, code):
     if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
         with speaking(code):
             return redirect(reverse("portal:me"))
-    return redirect(translate_url(back, code))
+    with translation.override(get_language_from_path(back) or settings.LANGUAGE_CODE):
+        return redirect(translate_url(back, code))  # `back` read in its own language
 
 
 # ---------------------------------------------------------------- staff: the site and the inbox
