@@ -386,3 +386,22 @@ def test_her_records_pdf_is_in_her_language(client_for, patient):
     words = _pdf_text(pdf.content)
     assert "Su expediente: Grace" in words and "Cómo nos comunicamos con usted" in words
     assert "Your records" not in words
+
+
+def test_the_portal_switch_as_a_form_posts_her_choice_with_the_page(client_for, patient):
+    """The form offered to the base template for a patient's pages (portal/_language_switch)."""
+    from django.template.loader import render_to_string
+    from django.test import RequestFactory
+
+    from glabella.core.context_processors import languages
+
+    request = RequestFactory().get(reverse("portal:photos"))
+    request.user = patient.user
+    html = render_to_string("portal/_language_switch.html", languages(request), request=request)
+    action = re.search(r'formaction="([^"]+)"', html).group(1)
+    assert action == reverse("portal:language", args=["es"]) and "Español" in html
+    assert 'name="next" value="/portal/photos/"' in html
+    moved = client_for("patient").post(action, {"next": "/portal/photos/"})
+    assert moved["Location"] == es("portal:photos")
+    patient.refresh_from_db()
+    assert patient.language == "es"

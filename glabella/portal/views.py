@@ -132,7 +132,7 @@ def contact(request):
 @require_http_methods(["GET", "POST"])
 def sign_in(request):
     if request.user.is_authenticated and actor_from_request(request).is_patient:
-        return redirect("portal:me")
+        return _portal_home(request.user.patient_record)
     form = SignInForm(request.POST or None)
     status = 200
     if request.method == "POST":
