@@ -177,7 +177,7 @@ def test_the_service_area_check_answers_in_spanish(client, clinic):
     bad = client.get(es("portal:service-area"), {"area": "!!"}).content.decode()
     assert "Escriba el nombre de una ciudad" in bad
     served = client.get(es("portal:service-area"), {"area": clinic.city}).content.decode()
-    assert f"Sí, atendemos {clinic.city}." in served
+    assert f"Sí, atendemos a pacientes de {clinic.city}." in served
 
 
 # ---------------------------------------------------------------- the contact form
