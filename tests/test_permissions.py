@@ -562,6 +562,8 @@ MATRIX = [
     ("portal:preferences", "post", {}, {}, portal(422)),
     ("portal:password", "post", {}, {}, portal(422)),
     ("portal:my-data", "get", {"fmt": "json"}, None, portal()),
+    # The switch to the language she already reads: the door is the point, nothing changes.
+    ("portal:language", "post", {"code": "en"}, {}, portal(302)),
     ("portal:inbox", "get", {}, None, page(ALL_STAFF)),
     ("portal:handled", "post", {"public_id": "<contact>"}, {}, page(ALL_STAFF, ok=302)),
     ("portal:reply", "post", {"public_id": "<contact>"}, {}, page(ALL_STAFF, ok=422)),

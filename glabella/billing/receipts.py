@@ -3,6 +3,8 @@ phone in every page's footer, the invoice's number, its lines, tax, total, the p
 card's last four, the refunds and the balance) and the email the desk queues through the
 outbox.
 
+Both are written in the patient's language (`speaking(patient)`), whoever asks for them.
+
 The email carries the receipt's lines in its body and says the PDF is available from the
 clinic: the outbox keeps attachments as text (JSON), so a PDF is not attached (decision 0033).
 """
@@ -15,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from glabella.billing import desk, invoices, money
 from glabella.billing.desk import InvoiceView
@@ -23,6 +26,7 @@ from glabella.core import audit, brand, styles
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Conflict, NotFound, ValidationFailed
+from glabella.core.language import speaking
 from glabella.core.pdf import MARGIN, PAGE_W, Pages, text_width, wrap
 from glabella.core.roles import Capability
 from glabella.messaging.models import Channel, Message
@@ -44,9 +48,13 @@ def _quantity(value) -> str:
 
 def line_text(line) -> str:
     if line.kind == "units":
-        return f"{line.description}: {_quantity(line.quantity)} at {money_text(line.unit_price)}"
+        return _("%(what)s: %(quantity)s at %(price)s") % {
+            "what": line.description,
+            "quantity": _quantity(line.quantity),
+            "price": money_text(line.unit_price),
+        }
     if line.code:
-        return f"{line.description} (code {line.code})"
+        return _("%(what)s (code %(code)s)") % {"what": line.description, "code": line.code}
     return line.description
 
 
@@ -57,17 +65,20 @@ def payment_text(row: desk.PaymentRow, zone) -> str:
 def summary(view: InvoiceView, zone) -> list[tuple[str, str]]:
     """The receipt as (label, amount) rows: what the PDF and the email both say."""
     rows = [(line_text(line), money_text(line.amount)) for line in view.lines]
-    rows.append(("Subtotal", money_text(view.totals.charges)))
+    rows.append((_("Subtotal"), money_text(view.totals.charges)))
     if view.totals.discounts:
-        rows.append(("Discounts", money_text(-view.totals.discounts)))
-    rows.append((f"Sales tax ({view.tax_percent}%)", money_text(view.totals.tax)))
-    rows.append(("Total", money_text(view.totals.total)))
+        rows.append((_("Discounts"), money_text(-view.totals.discounts)))
+    tax = _("Sales tax (%(percent)s%%)") % {"percent": view.tax_percent}
+    rows.append((tax, money_text(view.totals.tax)))
+    rows.append((_("Total"), money_text(view.totals.total)))
     for row in view.payments:
-        rows.append((f"Paid: {payment_text(row, zone)}", money_text(row.payment.amount)))
+        paid = _("Paid: %(how)s") % {"how": payment_text(row, zone)}
+        rows.append((paid, money_text(row.payment.amount)))
         for given in row.refunds:
             when = styles.instant(given.refunded_at, zone)
-            rows.append((f"Refunded, {when}: {given.reason}", money_text(-given.amount)))
-    rows.append(("Balance due", money_text(view.balance)))
+            back = _("Refunded, %(when)s: %(reason)s") % {"when": when, "reason": given.reason}
+            rows.append((back, money_text(-given.amount)))
+    rows.append((_("Balance due"), money_text(view.balance)))
     return rows
 
 
@@ -75,15 +86,18 @@ def render_pdf(view: InvoiceView) -> bytes:
     invoice = view.invoice
     zone = invoice.location.zone
     clinic = brand.current()
-    pages = Pages(f"Receipt {invoice.number}", f"Invoice {invoice.number}")
+    number = {"number": invoice.number}
+    pages = Pages(_("Receipt %(number)s") % number, _("Invoice %(number)s") % number)
     pages.text(printable(clinic.name), font="F2", size=12, gap=2)
     pages.text(printable(invoice.location.name), size=9.5, gap=10)
-    pages.text(f"Receipt for invoice {invoice.number}", font="F2", size=16, gap=4)
+    pages.text(_("Receipt for invoice %(number)s") % number, font="F2", size=16, gap=4)
     patient = invoice.patient
-    pages.text(printable(f"Patient: {patient.given_name} {patient.family_name}"), size=10)
-    pages.text(f"Date: {styles.instant(invoice.finalized_at, zone)}", size=10, gap=12)
+    who = {"name": f"{patient.given_name} {patient.family_name}"}
+    pages.text(printable(_("Patient: %(name)s") % who), size=10)
+    day = {"day": styles.instant(invoice.finalized_at, zone)}
+    pages.text(printable(_("Date: %(day)s") % day), size=10, gap=12)
     for label, amount in summary(view, zone):
-        strong = label in ("Total", "Balance due")
+        strong = label in (_("Total"), _("Balance due"))
         font = "F2" if strong else "F1"
         pages.room(16)
         lines = _fit(label, font, RIGHT - MARGIN - 90)
@@ -124,7 +138,7 @@ def receipt_for(actor: Actor, invoice: Invoice) -> bytes:
     if invoice.status != Invoice.Status.FINALIZED:
         raise Conflict("Only a finalized invoice has a receipt; take a payment first.")
     view = desk.read_invoice(actor, invoice, audit.Action.EXPORT)
-    with timezone.override(invoice.location.zone):
+    with timezone.override(invoice.location.zone), speaking(invoice.patient):
         return render_pdf(view)
 
 
@@ -133,14 +147,18 @@ def email_body(view: InvoiceView) -> str:
     zone = invoice.location.zone
     clinic = brand.current()
     rows = "\n".join(f"{label}: {amount}" for label, amount in summary(view, zone))
-    return (
-        f"Hello {invoice.patient.given_name},\n\n"
-        f"Here is your receipt from {clinic.name} for invoice {invoice.number} "
-        f"({styles.day(invoice.finalized_at, zone)}, {invoice.location.name}).\n\n"
-        f"{rows}\n\n"
-        "The receipt as a PDF is available from the clinic, and in your patient portal if you "
-        "have an account."
-    )
+    return _(
+        "Hello %(name)s,\n\nHere is your receipt from %(clinic)s for invoice %(number)s "
+        "(%(day)s, %(location)s).\n\n%(rows)s\n\nThe receipt as a PDF is available from the "
+        "clinic, and in your patient portal if you have an account."
+    ) % {
+        "name": invoice.patient.given_name,
+        "clinic": clinic.name,
+        "number": invoice.number,
+        "day": styles.day(invoice.finalized_at, zone),
+        "location": invoice.location.name,
+        "rows": rows,
+    }
 
 
 def email_receipt(actor: Actor, invoice: Invoice, now: datetime | None = None) -> Message:
@@ -154,15 +172,18 @@ def email_receipt(actor: Actor, invoice: Invoice, now: datetime | None = None) -
             {"email": ["The patient has no email address on the record; add one first."]}
         )
     now = now or timezone.now()
-    view = desk.describe(invoice)
+    with speaking(patient):  # the receipt in her language
+        view = desk.describe(invoice)
+        subject = _("Your receipt from %(clinic)s") % {"clinic": brand.current().name}
+        body = email_body(view)
     with write_transaction():
         message = queue_message(
             patient=patient,
             channel=Channel.EMAIL,
             to=patient.email,
             topic=TOPIC,
-            subject=f"Your receipt from {brand.current().name}",
-            body=email_body(view),
+            subject=subject,
+            body=body,
             about=f"invoice:{invoice.public_id}",
             now=now,
         )
@@ -237,7 +258,7 @@ def own_receipt_pdf(actor: Actor, public_id) -> tuple[Invoice, bytes]:
         object_id=invoice.public_id,
         detail={"receipt": invoice.number},
     )
-    with timezone.override(invoice.location.zone):
+    with timezone.override(invoice.location.zone), speaking(invoice.patient):
         return invoice, render_pdf(desk.describe(invoice))
 
 

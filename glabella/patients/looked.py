@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from glabella.core import audit
 from glabella.core.access import Actor
@@ -18,38 +20,38 @@ STAFF_ROLES = frozenset(Role.values)
 
 # What a row is about, as a patient would say it ("your ..."); other kinds read as their words.
 PLAIN = {
-    audit.Kind.PATIENT: "your details",
-    audit.Kind.CLINICAL_HISTORY: "your allergies, conditions and medications",
-    audit.Kind.ALLERGY: "an allergy on your record",
-    audit.Kind.CONDITION: "a condition on your record",
-    audit.Kind.MEDICATION: "a medication on your record",
-    audit.Kind.APPOINTMENT: "an appointment of yours",
-    audit.Kind.APPOINTMENT_LIST: "a list of the day's visits that included you",
-    audit.Kind.CALENDAR: "the clinic's calendar, which showed your visit",
-    audit.Kind.INTAKE: "your medical-history answers",
-    audit.Kind.SCREENING: "your screening result",
-    audit.Kind.CANDIDACY_DECISION: "the decision on whether a treatment suits you",
-    audit.Kind.CONSENT: "a consent you signed",
-    audit.Kind.TREATMENT: "a treatment record of yours",
-    audit.Kind.TREATMENT_NOTE: "a printed note of one of your treatments",
-    audit.Kind.RECALL: "a list of patients treated from one batch of product",
-    audit.Kind.AFTERCARE_REPORT: "a report you sent after a treatment",
-    audit.Kind.AFTERCARE_ALERT: "a report of yours that needed a clinician",
-    audit.Kind.FOLLOW_UP_BOARD: "the list of patients to follow up",
-    audit.Kind.ADVERSE_EVENT: "a record of a reaction to a treatment",
-    audit.Kind.CLINICAL_PHOTO: "your clinical photos",
-    audit.Kind.OUTBOX: "the list of messages sent to patients",
-    audit.Kind.DUE_LIST: "the list of patients due for a visit",
-    audit.Kind.CHANGE_HISTORY: "the history of changes to your record",
-    audit.Kind.ACCESS_LOG: "the clinic's record of who looked at patient files",
+    audit.Kind.PATIENT: gettext_lazy("your details"),
+    audit.Kind.CLINICAL_HISTORY: gettext_lazy("your allergies, conditions and medications"),
+    audit.Kind.ALLERGY: gettext_lazy("an allergy on your record"),
+    audit.Kind.CONDITION: gettext_lazy("a condition on your record"),
+    audit.Kind.MEDICATION: gettext_lazy("a medication on your record"),
+    audit.Kind.APPOINTMENT: gettext_lazy("an appointment of yours"),
+    audit.Kind.APPOINTMENT_LIST: gettext_lazy("a list of the day's visits that included you"),
+    audit.Kind.CALENDAR: gettext_lazy("the clinic's calendar, which showed your visit"),
+    audit.Kind.INTAKE: gettext_lazy("your medical-history answers"),
+    audit.Kind.SCREENING: gettext_lazy("your screening result"),
+    audit.Kind.CANDIDACY_DECISION: gettext_lazy("the decision on whether a treatment suits you"),
+    audit.Kind.CONSENT: gettext_lazy("a consent you signed"),
+    audit.Kind.TREATMENT: gettext_lazy("a treatment record of yours"),
+    audit.Kind.TREATMENT_NOTE: gettext_lazy("a printed note of one of your treatments"),
+    audit.Kind.RECALL: gettext_lazy("a list of patients treated from one batch of product"),
+    audit.Kind.AFTERCARE_REPORT: gettext_lazy("a report you sent after a treatment"),
+    audit.Kind.AFTERCARE_ALERT: gettext_lazy("a report of yours that needed a clinician"),
+    audit.Kind.FOLLOW_UP_BOARD: gettext_lazy("the list of patients to follow up"),
+    audit.Kind.ADVERSE_EVENT: gettext_lazy("a record of a reaction to a treatment"),
+    audit.Kind.CLINICAL_PHOTO: gettext_lazy("your clinical photos"),
+    audit.Kind.OUTBOX: gettext_lazy("the list of messages sent to patients"),
+    audit.Kind.DUE_LIST: gettext_lazy("the list of patients due for a visit"),
+    audit.Kind.CHANGE_HISTORY: gettext_lazy("the history of changes to your record"),
+    audit.Kind.ACCESS_LOG: gettext_lazy("the clinic's record of who looked at patient files"),
 }
 VERBS = {
-    AccessLog.Action.READ: "looked at",
-    AccessLog.Action.SEARCH: "found you in a search of",
-    AccessLog.Action.EXPORT: "printed or exported",
-    AccessLog.Action.CREATE: "added",
-    AccessLog.Action.UPDATE: "changed",
-    AccessLog.Action.DELETE: "removed",
+    AccessLog.Action.READ: gettext_lazy("looked at"),
+    AccessLog.Action.SEARCH: gettext_lazy("found you in a search of"),
+    AccessLog.Action.EXPORT: gettext_lazy("printed or exported"),
+    AccessLog.Action.CREATE: gettext_lazy("added"),
+    AccessLog.Action.UPDATE: gettext_lazy("changed"),
+    AccessLog.Action.DELETE: gettext_lazy("removed"),
 }
 
 
@@ -103,8 +105,11 @@ def looks_at(patient: Patient) -> QuerySet[AccessLog]:
 def in_words(row: AccessLog) -> Look:
     kind = next((k for k in audit.Kind if k.value == row.object_type), None)
     what = PLAIN.get(kind) or row.object_words
-    verb = VERBS.get(row.action, "looked at")
-    return Look(row.at, _name(row), Role(row.actor_role).label, f"{verb.capitalize()} {what}")
+    verb = str(VERBS.get(row.action, VERBS[AccessLog.Action.READ]))
+    # What was done, then to what: the same order in English and Spanish ("Looked at your
+    # details", "Consultó sus datos").
+    did = _("%(verb)s %(what)s") % {"verb": verb, "what": what}
+    return Look(row.at, _name(row), Role(row.actor_role).label, did[:1].upper() + did[1:])
 
 
 def who_looked(actor: Actor, patient: Patient, rows) -> list[Look]:

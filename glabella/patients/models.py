@@ -5,6 +5,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from glabella.core import phones
@@ -33,30 +34,30 @@ CLINICAL_RULE = AccessRule(
 class Sex(models.TextChoices):
     """Administrative sex, as FHIR's AdministrativeGender."""
 
-    FEMALE = "female", "Female"
-    MALE = "male", "Male"
-    OTHER = "other", "Other"
-    UNKNOWN = "unknown", "Not stated"
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    OTHER = "other", _("Other")
+    UNKNOWN = "unknown", _("Not stated")
 
 
 class PregnancyStatus(models.TextChoices):
-    UNKNOWN = "unknown", "Not asked"
-    NOT_PREGNANT = "not_pregnant", "Not pregnant"
-    PREGNANT = "pregnant", "Pregnant"
-    TRYING = "trying", "Trying to conceive"
-    NOT_APPLICABLE = "not_applicable", "Not applicable"
+    UNKNOWN = "unknown", _("Not asked")
+    NOT_PREGNANT = "not_pregnant", _("Not pregnant")
+    PREGNANT = "pregnant", _("Pregnant")
+    TRYING = "trying", _("Trying to conceive")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
 
 
 class BreastfeedingStatus(models.TextChoices):
-    UNKNOWN = "unknown", "Not asked"
-    NO = "no", "Not breastfeeding"
-    YES = "yes", "Breastfeeding"
-    NOT_APPLICABLE = "not_applicable", "Not applicable"
+    UNKNOWN = "unknown", _("Not asked")
+    NO = "no", _("Not breastfeeding")
+    YES = "yes", _("Breastfeeding")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
 
 
 class Channel(models.TextChoices):
-    EMAIL = "email", "Email"
-    SMS = "sms", "Text message"
+    EMAIL = "email", _("Email")
+    SMS = "sms", _("Text message")
 
 
 class Patient(models.Model):

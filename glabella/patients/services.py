@@ -429,6 +429,16 @@ def update_own_preferences(actor: Actor, patient: Patient, data: dict) -> list[s
     return _write(actor, patient, cleaned, today, checks=(_check_own_channel, _check_contact_rules))
 
 
+def update_own_language(actor: Actor, patient: Patient, language: str) -> list[str]:
+    """The patient's own choice of language (the portal's switch): her messages and documents
+    are written in it from now on. Nothing else of her preferences is checked again."""
+    if not actor.is_patient or actor.patient_id != patient.pk:
+        raise Forbidden("Patients change their own preferences.")
+    today = local_today(patient.preferred_location)
+    cleaned = clean_patient_fields({"language": language}, today=today, partial=True)
+    return _write(actor, patient, cleaned, today, checks=())
+
+
 def _check_own_channel(patient: Patient) -> None:
     if patient.preferred_channel == Channel.SMS and not (patient.sms_consent and patient.phone):
         why = (

@@ -1,8 +1,10 @@
-"""The public pages' words: the shipped text of each page, and the small markup it is written in.
+"""The public pages' words: the shipped text of each page in English and in Spanish, and the
+small markup it is written in.
 
-Pure: no database. A clinic replaces any page's text from the staff pages (`SiteText` rows, the
-newest per page in force); until it does, these are shown. The facts come from
-../shared/CLINICAL.md; the sentences are our own.
+Pure: no database. A clinic replaces any page's text, language by language, from the staff pages
+(`SiteText` rows, the newest per page and language in force); until it does, these are shown.
+The facts come from ../shared/CLINICAL.md; the sentences are our own, in each language (the
+Spanish is written for patients here, not translated line by line).
 
 Markup, one rule per line: a blank line ends a paragraph, a line starting `## ` is a heading, a
 line starting `- ` is an item of a list. Everything is escaped; there is no raw HTML.
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
@@ -226,6 +230,233 @@ online.""",
 )
 
 BY_SLUG: dict[str, PageText] = {page.slug: page for page in DEFAULTS}
+
+
+def _spanish() -> tuple[PageText, ...]:
+    """The shipped text in Spanish (the list of urgent signs in the catalogue's Spanish, so it is
+    built when asked for, with Spanish active)."""
+    with translation.override("es"):
+        urgent_section = urgent.as_a_section()
+    return (
+        PageText(
+            "home",
+            "Tratamiento con toxina botulínica para relajar las arrugas",
+            "Una clínica dirigida por médicos para BOTOX Cosmetic y otros neuromoduladores: "
+            "primero una consulta, un tratamiento de minutos y resultados en pocos días que duran "
+            "de tres a seis meses más o menos.",
+            """Las líneas que aparecen y desaparecen con los gestos, como el ceño entre las cejas,
+las patas de gallo junto a los ojos y las líneas de la frente, se pueden suavizar con unas pocas
+inyecciones pequeñas de un neuromodulador como BOTOX Cosmetic.
+
+Todo tratamiento aquí empieza con una consulta: le preguntamos por su salud y sus medicinas,
+vemos cómo se mueve su cara y le decimos con honestidad si el tratamiento le conviene. Si le
+conviene, la cita misma dura unos minutos y puede volver a sus actividades enseguida.
+
+## Por qué nos eligen nuestros pacientes
+- Un profesional con licencia revisa su caso antes de cualquier tratamiento.
+- Anotamos cada dosis y la comparamos con lo que indica la etiqueta del producto.
+- Le preguntamos cómo se siente al día siguiente y otra vez a las dos semanas.
+- Le avisamos cuando es probable que el efecto se esté pasando, no antes.""",
+            "Inicio",
+        ),
+        PageText(
+            "how-it-works",
+            "Cómo funcionan las inyecciones que relajan las arrugas",
+            "La toxina botulínica relaja el pequeño músculo que está debajo de una línea de "
+            "expresión al calmar la señal del nervio, y así la piel de encima se arruga menos.",
+            """Muchas líneas de la parte de arriba de la cara se forman con el movimiento. Cada vez
+que frunce el ceño, entrecierra los ojos o levanta las cejas, unos músculos pequeños jalan la piel
+y la doblan; con los años, esos pliegues se hacen más profundos.
+
+Un neuromodulador como BOTOX Cosmetic se inyecta en cantidades muy pequeñas en esos músculos.
+Bloquea el mensaje químico que le dice al músculo que se contraiga: el músculo se relaja y la
+piel de encima se alisa. Ni los nervios ni el músculo sufren daño: en unos meses las terminaciones
+de los nervios se recuperan, el movimiento vuelve y las líneas regresan poco a poco.
+
+## Usos cosméticos y médicos
+BOTOX Cosmetic se usa para las líneas de la cara desde 2002. El mismo tipo de medicina trata más
+de veinte problemas de salud; por eso sus efectos están tan bien estudiados.
+
+## Líneas con movimiento, líneas en reposo
+Los neuromoduladores actúan sobre las líneas dinámicas, las que aparecen con los gestos. Las
+arrugas que se quedan cuando la cara está quieta (líneas estáticas) suelen responder mejor a un
+relleno dérmico; muchas veces se combinan los dos. Quien le trate le dirá qué tipo de líneas
+tiene.""",
+            "Cómo funciona",
+        ),
+        PageText(
+            "areas",
+            "Áreas que tratamos",
+            "Las líneas del entrecejo, las patas de gallo y las líneas de la frente son las áreas "
+            "que nombran las etiquetas de los productos; vea la dosis aprobada de cada producto.",
+            """Las tres áreas que más se tratan son las líneas verticales entre las cejas (el
+entrecejo o líneas glabelares), las patas de gallo en la esquina de los ojos (líneas cantales
+laterales) y las líneas horizontales de la frente. BOTOX Cosmetic también está aprobado para las
+bandas del cuello.
+
+La etiqueta de cada producto nombra las áreas para las que está aprobado y la dosis de cada una.
+Quien le trate planea la dosis para su cara dentro de esos límites; otras áreas se tratan solo
+después de hablar con usted de lo que la etiqueta incluye y lo que no.
+
+Abajo están las dosis de la etiqueta, en las unidades propias de cada producto. Las unidades de
+productos distintos no se pueden cambiar unas por otras.""",
+            "Áreas",
+        ),
+        PageText(
+            "what-to-expect",
+            "Qué esperar: la cita, los resultados y cuánto duran",
+            "El tratamiento dura minutos, el efecto se nota en unos días y está completo a las dos "
+            "semanas más o menos; suele durar de tres a seis meses antes de repetirlo.",
+            """## El día de la cita
+Quien le trate repasa sus respuestas sobre su salud, marca los puntos a tratar y pone unas
+inyecciones rápidas con una aguja muy fina. La mayoría de las personas siente un pellizco breve.
+Las inyecciones duran unos minutos; no hay tiempo de recuperación y puede volver al trabajo o a
+sus actividades.
+
+## Las primeras dos semanas
+El efecto empieza a notarse en pocos días y llega a su punto máximo a las dos semanas más o
+menos. Es entonces cuando le preguntamos cómo le fue y, si usted quiere, revisamos juntos el
+resultado.
+
+## Cuánto dura
+Para la mayoría de las personas el efecto dura de tres a seis meses; con casi todos los productos
+se acerca más a tres o cuatro meses, y con DAXXIFY muchas veces a unos seis. El movimiento vuelve
+poco a poco, no de un día para otro.
+
+## Volver a tratarse
+Cuando note que las líneas regresan, puede tratarse otra vez. Entre un tratamiento y otro pasan
+por lo menos tres meses. Con el tiempo, el tratamiento regular puede evitar que las líneas se
+marquen tanto. Anotamos cuánto le dura el efecto y le invitamos a volver cuando es probable que
+se esté pasando.""",
+            "Qué esperar",
+        ),
+        PageText(
+            "side-effects",
+            "Efectos secundarios y cuidados después del tratamiento",
+            "Los efectos comunes son leves y se quitan solos; algunas señales necesitan a un "
+            "profesional el mismo día, y otras, ayuda médica de inmediato. Qué hacer después de su "
+            "tratamiento.",
+            """La mayoría de las personas no siente más que un poco de molestia donde entró la
+aguja. Los efectos comunes son leves y se quitan solos en unos días:
+- dolor o sensibilidad en los puntos de inyección
+- enrojecimiento o un poco de hinchazón, también de los párpados
+- un moretón pequeño
+- dolor de cabeza, o sentirse como cuando viene un resfriado
+
+## Llámenos el mismo día si nota
+- un párpado caído o una ceja caída, o un ojo que no se cierra
+- una sonrisa torcida, o un lado de la cara que se mueve distinto del otro
+- ojos secos o irritados
+- hinchazón que crece o que viene con fiebre
+- dolor fuerte o un dolor de cabeza fuerte
+
+"""
+            + urgent_section
+            + """
+
+## Cuidados después del tratamiento
+- No se toque, no se frote y no se dé masaje en el área tratada por el resto del día.
+- No hay tiempo de recuperación: puede volver al trabajo y a sus actividades de siempre.
+
+Después de su tratamiento le enviamos sus propias instrucciones de cuidado y le preguntamos cómo
+se siente al día siguiente y a las dos semanas. También puede avisarnos en cualquier momento desde
+el portal del paciente.""",
+            "Efectos secundarios",
+        ),
+        PageText(
+            "candidates",
+            "Quién es buen candidato",
+            "Los adultos sanos con líneas que aparecen al mover la cara suelen ser buenos "
+            "candidatos; una autoevaluación corta le dice qué mencionar en su consulta.",
+            """Son buenos candidatos los adultos sanos con líneas que aparecen con los gestos, que
+no tienen alergia al producto ni a sus ingredientes y que esperan resultados realistas.
+
+Puede que el tratamiento no sea para usted, o que haya que revisarlo con más cuidado primero, si
+usted:
+- ha tenido una reacción a un producto de toxina botulínica, o tiene alergia a alguno de sus
+  ingredientes (algunos productos contienen albúmina humana y uno contiene proteína de leche de
+  vaca)
+- tiene una enfermedad de los músculos o de los nervios, como la miastenia gravis
+- tiene dificultad para tragar o para respirar, o una enfermedad del corazón
+- toma ciertos antibióticos, relajantes musculares o medicinas para hacer la sangre más ligera
+  (anticoagulantes)
+- recibió un tratamiento con toxina botulínica en los últimos cuatro meses
+- está embarazada o dando pecho (esperamos hasta después)
+- tiene una infección donde irían las inyecciones
+
+Nada de esto se decide en línea: lo decide su consulta, con un profesional que conoce toda su
+historia. La autoevaluación de abajo hace siete preguntas y le dice qué mencionar.""",
+            "Candidatos",
+        ),
+        PageText(
+            "compared",
+            "Neuromoduladores comparados con rellenos y cirugía",
+            "En qué se diferencian las inyecciones que relajan las arrugas de los rellenos "
+            "dérmicos y de un estiramiento con cirugía: qué trata cada uno, cuánto dura y qué se "
+            "gana y se pierde con cada uno.",
+            """## Neuromoduladores y rellenos dérmicos
+Un neuromodulador relaja el músculo que forma una línea cuando usted mueve la cara. Un relleno
+dérmico es un gel que se pone debajo de la piel para llenar un pliegue o devolver volumen; por eso
+sirve para las líneas que siguen ahí aunque la cara esté quieta. Funcionan de forma distinta y
+muchas veces se usan juntos: un neuromodulador para el ceño y un relleno para el pliegue que queda
+en reposo.
+
+## Neuromoduladores y cirugía
+Un estiramiento con cirugía tensa la piel y los tejidos y dura años, pero significa una
+operación, anestesia, cicatrices y semanas de recuperación. El tratamiento con un neuromodulador
+no lleva cortes ni tiempo de recuperación. Su efecto es temporal, y eso también es una ventaja:
+cada tratamiento se puede ajustar a cómo ha cambiado su cara desde el anterior.
+
+## Cuál le conviene
+Depende del tipo de líneas que tenga y de lo que usted busque. Lo hablamos en su consulta.""",
+            "Comparación",
+        ),
+        PageText(
+            "faq",
+            "Preguntas de los pacientes",
+            "Respuestas sobre el dolor, cuándo se notan y cuánto duran los resultados, los efectos "
+            "secundarios, el costo de la consulta y qué pasa si está embarazada o toma medicinas.",
+            """## ¿Duele?
+La mayoría de las personas siente un pellizco rápido en cada punto. La aguja es muy fina y todo el
+tratamiento dura unos minutos.
+
+## ¿Cuándo voy a notar la diferencia?
+En pocos días, y el efecto completo a las dos semanas más o menos.
+
+## ¿Cuánto dura?
+Por lo general de tres a seis meses, según el producto, el área y la persona. Anotamos cuánto le
+dura a usted para invitarle a volver en el momento que le conviene.
+
+## ¿Mi cara se va a ver congelada?
+Lo que buscamos son líneas más suaves, no quitar todo el movimiento. Quien le trate elige la dosis
+con usted, dentro de lo que indica la etiqueta del producto.
+
+## ¿Puedo volver al trabajo?
+Sí. No hay tiempo de recuperación; solo no se toque ni se frote el área tratada por el resto del
+día.
+
+## Estoy embarazada o dando pecho. ¿Me pueden tratar?
+Esperamos hasta que ya no esté embarazada ni dando pecho.
+
+## Hace poco me trataron en otro lugar.
+Díganos cuándo fue y qué producto le pusieron. Entre un tratamiento y otro pasan por lo menos tres
+meses.
+
+## ¿Necesito una consulta primero?
+Sí. Todo paciente nuevo ve a un profesional antes de recibir un tratamiento. Puede hacer su cita
+para la consulta en línea.""",
+            "Preguntas",
+        ),
+    )
+
+
+def defaults(language: str = settings.LANGUAGE_CODE) -> dict[str, PageText]:
+    """Our own text of each page, by slug, in `language` (English for a language we have not
+    written)."""
+    if language == "es":
+        return {page.slug: page for page in _spanish()}
+    return BY_SLUG
+
 
 # Limits a clinic's own text is checked against.
 TITLE_MAX = 120

@@ -1,14 +1,17 @@
 """The public and portal forms: type parsing only; the services decide what is allowed."""
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from glabella.clinic.models import Location
+from glabella.core.language import NATIVE
 from glabella.patients.models import Channel
 
 
 class AreaForm(forms.Form):
     area = forms.CharField(
-        label="Your city or ZIP code",
+        label=_("Your city or ZIP code"),
         required=False,  # the service says what is missing, in its words
         widget=forms.TextInput(attrs={"autocomplete": "postal-code", "inputmode": "text"}),
     )
@@ -16,47 +19,47 @@ class AreaForm(forms.Form):
 
 class ContactForm(forms.Form):
     # Lengths and choices are the service's to check, with its messages.
-    name = forms.CharField(label="Your name", required=False)
+    name = forms.CharField(label=_("Your name"), required=False)
     email = forms.CharField(
-        label="Email",
+        label=_("Email"),
         required=False,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
     phone = forms.CharField(
-        label="Phone (optional)",
+        label=_("Phone (optional)"),
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
     )
-    location = forms.CharField(label="Location", required=False, widget=forms.Select)
+    location = forms.CharField(label=_("Location"), required=False, widget=forms.Select)
     message = forms.CharField(
-        label="Your message",
+        label=_("Your message"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 6, "maxlength": 3000}),
-        help_text="Please do not send medical details here; we will call you back.",
+        help_text=_("Please do not send medical details here; we will call you back."),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["location"].widget.choices = [("", "Any location")] + [
+        self.fields["location"].widget.choices = [("", _("Any location"))] + [
             (loc.slug, loc.name) for loc in Location.objects.filter(active=True).order_by("name")
         ]
 
 
 class SignInForm(forms.Form):
     email = forms.CharField(
-        label="Email",
+        label=_("Email"),
         required=False,
         widget=forms.EmailInput(attrs={"autocomplete": "username"}),
     )
     method = forms.ChoiceField(
-        label="How would you like to sign in?",
-        choices=[("link", "Email me a link"), ("password", "Use my password")],
+        label=_("How would you like to sign in?"),
+        choices=[("link", _("Email me a link")), ("password", _("Use my password"))],
         initial="link",
         required=False,  # none chosen: the link
         widget=forms.RadioSelect,
     )
     password = forms.CharField(
-        label="Password (only if you chose one)",
+        label=_("Password (only if you chose one)"),
         required=False,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
@@ -65,27 +68,34 @@ class SignInForm(forms.Form):
 
 class PreferencesForm(forms.Form):
     preferred_channel = forms.ChoiceField(
-        label="For appointments and care, reach me by",
+        label=_("For appointments and care, reach me by"),
         choices=Channel.choices,
         widget=forms.RadioSelect,
     )
-    email_consent = forms.BooleanField(label="Email may be used", required=False)
-    sms_consent = forms.BooleanField(label="Text messages may be used", required=False)
+    # Each language named in itself: a patient who reads only one of them finds hers.
+    language = forms.ChoiceField(
+        label=_("Write to me and give me my documents in"),
+        choices=[(code, NATIVE.get(code, name)) for code, name in settings.LANGUAGES],
+        required=False,  # none chosen: the one on her record stays
+        widget=forms.RadioSelect,
+    )
+    email_consent = forms.BooleanField(label=_("Email may be used"), required=False)
+    sms_consent = forms.BooleanField(label=_("Text messages may be used"), required=False)
     marketing_consent = forms.BooleanField(
-        label="Send me news and offers now and then (separate from care messages)",
+        label=_("Send me news and offers now and then (separate from care messages)"),
         required=False,
     )
 
 
 class PasswordForm(forms.Form):
     password = forms.CharField(
-        label="New password",
+        label=_("New password"),
         strip=False,
         required=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
     repeat = forms.CharField(
-        label="The same again",
+        label=_("The same again"),
         strip=False,
         required=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),

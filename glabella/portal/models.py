@@ -12,9 +12,14 @@ from glabella.portal import content
 
 
 class SiteText(models.Model):
-    """One saved version of a public page's words; the newest per page is shown."""
+    """One saved version of a public page's words in one language; the newest per page and
+    language is shown."""
 
     slug = models.CharField(max_length=40, choices=[(p.slug, p.nav) for p in content.DEFAULTS])
+    # The language the words are written in (issue 21): each language keeps its own versions.
+    language = models.CharField(
+        max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     title = models.CharField(max_length=content.TITLE_MAX)
     description = models.CharField(max_length=content.DESCRIPTION_MAX)
     body = models.TextField(max_length=content.BODY_MAX)
@@ -31,10 +36,13 @@ class SiteText(models.Model):
     )
 
     class Meta:
-        indexes = [models.Index(fields=["slug", "-saved_at"], name="portal_text_newest")]
+        indexes = [
+            models.Index(fields=["slug", "-saved_at"], name="portal_text_newest"),
+            models.Index(fields=["language", "slug", "-saved_at"], name="portal_text_language"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.slug} ({self.saved_at:%Y-%m-%d %H:%M})"
+        return f"{self.slug} [{self.language}] ({self.saved_at:%Y-%m-%d %H:%M})"
 
 
 class ContactMessage(models.Model):
@@ -48,6 +56,10 @@ class ContactMessage(models.Model):
         "clinic.Location", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     message = models.TextField(max_length=3000)
+    # The language of the page the form was sent from (issue 21): the desk answers in it.
+    language = models.CharField(
+        max_length=5, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
     received_at = models.DateTimeField(default=timezone.now)
     handled_at = models.DateTimeField(null=True, blank=True)
     handled_by = models.ForeignKey(

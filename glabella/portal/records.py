@@ -12,6 +12,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from glabella.aftercare.models import CheckIn, Report
 from glabella.billing.models import Invoice, Membership, PatientPackage
@@ -22,7 +24,7 @@ from glabella.core.access import Actor
 from glabella.core.pdf import Pages
 from glabella.outcomes.models import Forecast, Photo, Score
 from glabella.outcomes.services import session_units, treated_on
-from glabella.patients.models import Allergy, Condition, Medication, Patient
+from glabella.patients.models import Allergy, Channel, Condition, Medication, Patient
 from glabella.scheduling import notices
 from glabella.scheduling.models import Appointment, Status
 from glabella.screening.models import ConsentWithdrawal, IntakeResponse, SignedConsent
@@ -129,9 +131,9 @@ def _units(value: Decimal) -> str:
 
 
 ADVICE = {
-    "self_care": "care at home",
-    "review": "a clinician to call the same day",
-    "urgent": "urgent care",
+    "self_care": gettext_lazy("care at home"),
+    "review": gettext_lazy("a clinician to call the same day"),
+    "urgent": gettext_lazy("urgent care"),
 }
 
 
@@ -324,8 +326,17 @@ def _money(actor: Actor) -> dict:
     }
 
 
+def _label(choices, value: str) -> str:
+    """A stored choice in words (lower case, as it runs in a sentence); an unknown one as is."""
+    try:
+        return str(choices(value).label).lower()
+    except ValueError:
+        return value
+
+
 def my_data_pdf(data: dict, zone) -> bytes:
-    """The same data laid out for reading and printing, times on the clinic's clock."""
+    """The same data laid out for reading and printing, times on the clinic's clock, in the
+    language active (the view builds it in the patient's)."""
 
     def local(instant: str) -> str:
         return styles.instant(datetime.fromisoformat(instant), zone)
@@ -340,112 +351,181 @@ def my_data_pdf(data: dict, zone) -> bytes:
 
     person = data["patient"]
     name = f"{person['given_name']} {person['family_name']}"
-    pages = Pages(f"{name}: records", f"{name}, exported {on(data['exported_at'])}")
-    pages.text(f"Your records: {name}", font="F2", size=16, gap=6)
-    pages.text(f"Born {on(person['birth_date'])}. Email {person['email'] or '-'}.", gap=4)
-    pages.text(f"Phone {phones.display(person['phone']) or '-'}.", gap=8)
+    exported = on(data["exported_at"])
+    pages = Pages(
+        _("%(name)s: records") % {"name": name},
+        _("%(name)s, exported %(day)s") % {"name": name, "day": exported},
+    )
+    pages.text(_("Your records: %(name)s") % {"name": name}, font="F2", size=16, gap=6)
+    pages.text(
+        _("Born %(day)s. Email %(email)s.")
+        % {"day": on(person["birth_date"]), "email": person["email"] or "-"},
+        gap=4,
+    )
+    pages.text(_("Phone %(phone)s.") % {"phone": phones.display(person["phone"]) or "-"}, gap=8)
 
     def section(title: str, lines: list[str]) -> None:
         pages.text(title, font="F2", size=12.5, gap=2)
-        for line in lines or ["None."]:
+        for line in lines or [_("None.")]:
             pages.text(line, gap=1)
         pages.y -= 8
 
     prefs = data["communication"]
+    channel = _label(Channel, prefs["preferred_channel"])
+    allowed, refused = _("allowed"), _("not allowed")
     section(
-        "How we contact you",
+        _("How we contact you"),
         [
-            f"Preferred: {prefs['preferred_channel']}; email "
-            f"{'allowed' if prefs['email_allowed'] else 'not allowed'}; texts "
-            f"{'allowed' if prefs['texts_allowed'] else 'not allowed'}; news and offers "
-            f"{'yes' if prefs['marketing_allowed'] else 'no'}."
+            _(
+                "Preferred: %(channel)s; email %(email)s; texts %(texts)s; news and offers "
+                "%(offers)s."
+            )
+            % {
+                "channel": channel,
+                "email": allowed if prefs["email_allowed"] else refused,
+                "texts": allowed if prefs["texts_allowed"] else refused,
+                "offers": _("yes") if prefs["marketing_allowed"] else _("no"),
+            }
         ],
     )
     for key, title in (
-        ("allergies", "Allergies"),
-        ("conditions", "Conditions"),
-        ("medications", "Medications"),
+        ("allergies", _("Allergies")),
+        ("conditions", _("Conditions")),
+        ("medications", _("Medications")),
     ):
         section(
             title,
-            [f"{row['name']}{'' if row['active'] else ' (no longer)'}" for row in data[key]],
+            [
+                row["name"] if row["active"] else _("%(name)s (no longer)") % {"name": row["name"]}
+                for row in data[key]
+            ],
         )
     section(
-        "Appointments",
+        _("Appointments"),
         [
-            f"{local(a['starts_at'])} - {a['service']} at {a['location']} "
-            f"({a['status'].replace('_', ' ')})"
+            _("%(when)s - %(service)s at %(location)s (%(status)s)")
+            % {
+                "when": local(a["starts_at"]),
+                "service": a["service"],
+                "location": a["location"],
+                "status": _label(Status, a["status"]),
+            }
             for a in data["appointments"]
         ],
     )
     section(
-        "Treatments",
+        _("Treatments"),
         [
-            f"{on(t['day'])}: {t['product']}, lot {t['lot'] or '-'}; "
-            + "; ".join(f"{any_area_name(a['area'])} {a['units']} U" for a in t["areas"])
-            + f" (total {t['total_units']} U)"
+            _("%(day)s: %(product)s, lot %(lot)s; %(areas)s (total %(total)s U)")
+            % {
+                "day": on(t["day"]),
+                "product": t["product"],
+                "lot": t["lot"] or "-",
+                "areas": "; ".join(
+                    f"{any_area_name(a['area'])} {a['units']} U" for a in t["areas"]
+                ),
+                "total": t["total_units"],
+            }
             for t in data["treatments"]
         ],
     )
     section(
-        "Consents",
+        _("Consents"),
         [
-            f"{c['document']} (version {c['version']}), signed {on(c['signed_at'])}"
-            + (f", withdrawn {on(c['withdrawn_at'])}" if c["withdrawn_at"] else "")
+            (
+                _("%(document)s (version %(version)s), signed %(signed)s, withdrawn %(withdrawn)s")
+                if c["withdrawn_at"]
+                else _("%(document)s (version %(version)s), signed %(signed)s")
+            )
+            % {
+                "document": c["document"],
+                "version": c["version"],
+                "signed": on(c["signed_at"]),
+                "withdrawn": on(c["withdrawn_at"]),
+            }
             for c in data["consents"]
         ],
     )
     section(
-        "Your reports after treatment",
+        _("Your reports after treatment"),
         [
-            f"{on(r['submitted_at'])}: "
-            + (", ".join(r["symptoms"]) or "no symptoms")
-            + f"; advice given: {ADVICE.get(r['advice'], r['advice'])}"
+            _("%(day)s: %(symptoms)s; advice given: %(advice)s")
+            % {
+                "day": on(r["submitted_at"]),
+                "symptoms": ", ".join(r["symptoms"]) or _("no symptoms"),
+                "advice": ADVICE.get(r["advice"], r["advice"]),
+            }
             for r in data["reports"]
         ],
     )
     section(
-        "Wrinkle grades",
+        _("Wrinkle grades"),
         [
-            f"{on(g['scored_on'])} {any_area_name(g['area'])} ({g['state']}, by the {g['rater']}): "
-            f"grade {g['grade']}"
+            _("%(day)s %(area)s (%(state)s, by the %(rater)s): grade %(grade)s")
+            % {
+                "day": on(g["scored_on"]),
+                "area": any_area_name(g["area"]),
+                "state": g["state"],
+                "rater": g["rater"],
+                "grade": g["grade"],
+            }
             for g in data["wrinkle_grades"]
         ],
     )
     section(
-        "Intake questionnaires",
-        [f"Answered {on(r['submitted_at'])} ({r['via']})" for r in data["intake_answers"]],
-    )
-    section(
-        "Photos",
-        [f"{on(p['taken_on'])}: {p['view']} view" for p in data["photos"]],
-    )
-    section(
-        "Invoices",
+        _("Intake questionnaires"),
         [
-            f"Invoice {i['number']} ({Invoice.Status(i['status']).label.lower()}), "
-            f"{on(i['finalized_at'])} at {i['location']}: "
-            f"${Decimal(i['total']):,.2f}"
+            _("Answered %(day)s (%(via)s)") % {"day": on(r["submitted_at"]), "via": r["via"]}
+            for r in data["intake_answers"]
+        ],
+    )
+    section(
+        _("Photos"),
+        [
+            _("%(day)s: %(view)s view") % {"day": on(p["taken_on"]), "view": p["view"]}
+            for p in data["photos"]
+        ],
+    )
+    section(
+        _("Invoices"),
+        [
+            _("Invoice %(number)s (%(status)s), %(day)s at %(location)s: %(total)s")
+            % {
+                "number": i["number"],
+                "status": _label(Invoice.Status, i["status"]),
+                "day": on(i["finalized_at"]),
+                "location": i["location"],
+                "total": f"${Decimal(i['total']):,.2f}",
+            }
             for i in data["invoices"]
         ],
     )
     section(
-        "Packages and membership",
+        _("Packages and membership"),
         [
-            f"{p['name']}: {p['left']} of {p['bought']} left "
-            f"({PatientPackage.Status(p['status']).label.lower()})"
+            _("%(name)s: %(left)s of %(bought)s left (%(status)s)")
+            % {
+                "name": p["name"],
+                "left": p["left"],
+                "bought": p["bought"],
+                "status": _label(PatientPackage.Status, p["status"]),
+            }
             for p in data["packages"]
         ]
         + [
-            f"{m['name']} membership since {on(m['started_on'])} "
-            f"({Membership.Status(m['status']).label.lower()}): "
-            f"{m['credit_left']} units of credit left"
+            _("%(name)s membership since %(day)s (%(status)s): %(left)s units of credit left")
+            % {
+                "name": m["name"],
+                "day": on(m["started_on"]),
+                "status": _label(Membership.Status, m["status"]),
+                "left": m["credit_left"],
+            }
             for m in data["memberships"]
         ],
     )
     nxt = data["next_treatment"]
     section(
-        "Next treatment",
-        [f"Likely due around {on(nxt['expected_on'])}."] if nxt else [],
+        _("Next treatment"),
+        [_("Likely due around %(day)s.") % {"day": on(nxt["expected_on"])}] if nxt else [],
     )
     return pages.bytes()

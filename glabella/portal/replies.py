@@ -4,7 +4,8 @@ phone; several patients sharing one address are not guessed between).
 
 Texts go only to a patient who agreed to texts, at the number on their record; an email goes
 to the address the visitor wrote from (they asked us to answer). The patient's preferred channel
-is the one the form offers first."""
+is the one the form offers first. The words around the desk's text are in the language the
+sender reads (the patient's on file, else the page they wrote from)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,13 @@ from datetime import datetime
 
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from glabella.core import audit
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Forbidden, ValidationFailed
+from glabella.core.language import speaking
 from glabella.core.roles import Capability
 from glabella.core.text import CONTROL, INVISIBLE_FORMATTING_MESSAGE, has_invisible_formatting
 from glabella.messaging.models import Channel
@@ -115,13 +118,17 @@ def send_reply(
     to = route.text_to if channel == Channel.SMS else contact.email
     where = contact.location
     sign_off = f"\n\n{where.name}" if where else ""
+    # The subject in the language the answer is read in: the patient's on file, else the one
+    # the visitor wrote from (the desk's own text is theirs to write in it).
+    with speaking(patient if patient is not None else contact.language):
+        subject = _("Our answer to your message")
     with write_transaction():
         message = queue_message(
             patient=patient,
             channel=channel,
             to=to,
             topic=TOPIC,
-            subject="Our answer to your message",
+            subject=subject,
             body=body + sign_off,
             about=f"contact:{contact.public_id}",
             now=now,

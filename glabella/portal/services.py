@@ -18,6 +18,8 @@ from django.core import signing
 from django.core.validators import validate_email
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from glabella.clinic.areas import area_key
 from glabella.clinic.models import Location
@@ -26,6 +28,9 @@ from glabella.core import audit, lockout, phones, throttle
 from glabella.core.access import Actor, client_ip
 from glabella.core.db import write_transaction
 from glabella.core.errors import Forbidden, Throttled, ValidationFailed
+from glabella.core.language import CODES as LANGUAGE_CODES
+from glabella.core.language import current as current_language
+from glabella.core.language import speaking
 from glabella.core.roles import Capability
 from glabella.core.text import CONTROL
 from glabella.messaging.models import Channel
@@ -36,41 +41,49 @@ from glabella.portal import content
 from glabella.portal.models import ContactMessage, SiteText
 
 SIGN_IN_SALT = "glabella.portal.sign-in"
-CONTROL_MESSAGE = "Remove the invisible control characters from this text."
+CONTROL_MESSAGE = gettext_noop("Remove the invisible control characters from this text.")
 
 
 # ---------------------------------------------------------------- the public pages' words
 
 
-def pages() -> dict[str, content.PageText]:
-    """Every public page's text in force: the clinic's newest saved version, else ours."""
-    found = dict(content.BY_SLUG)
-    newest = SiteText.objects.order_by("slug", "-saved_at", "-id")
+def pages(language: str | None = None) -> dict[str, content.PageText]:
+    """Every public page's text in force in `language` (the page's, by default): the clinic's
+    newest saved version in that language, else ours in that language."""
+    language = language or current_language()
+    found = dict(content.defaults(language))
+    newest = SiteText.objects.filter(language=language).order_by("slug", "-saved_at", "-id")
     seen = set()
-    for row in newest.only("slug", "title", "description", "body"):
+    for row in newest.only("slug", "language", "title", "description", "body"):
         if row.slug in found and row.slug not in seen:
             seen.add(row.slug)
             found[row.slug] = _in_force(row)
     return found
 
 
-def page(slug: str) -> content.PageText:
-    row = SiteText.objects.filter(slug=slug).order_by("-saved_at", "-id").first()
-    return _in_force(row) if row is not None else content.BY_SLUG[slug]
+def page(slug: str, language: str | None = None) -> content.PageText:
+    language = language or current_language()
+    row = SiteText.objects.filter(slug=slug, language=language).order_by("-saved_at", "-id").first()
+    return _in_force(row) if row is not None else content.defaults(language)[slug]
 
 
 def _in_force(row: SiteText) -> content.PageText:
     """A saved version as the page shows it (the menu's short name stays ours)."""
-    nav = content.BY_SLUG[row.slug].nav
+    nav = content.defaults(row.language)[row.slug].nav
     return content.PageText(row.slug, row.title, row.description, row.body, nav)
 
 
-def save_page(actor: Actor, slug: str, data: dict) -> SiteText:
-    """A new version of a public page's words (the owner's; older versions are kept)."""
+def save_page(
+    actor: Actor, slug: str, data: dict, language: str = settings.LANGUAGE_CODE
+) -> SiteText:
+    """A new version of a public page's words in one language (the owner's; older versions are
+    kept)."""
     if not actor.can(Capability.MANAGE_CLINIC):
         raise Forbidden("Only the clinic's owner changes the public pages.")
     if slug not in content.BY_SLUG:
         raise ValidationFailed({"slug": ["There is no such page."]})
+    if language not in LANGUAGE_CODES:
+        raise ValidationFailed({"language": ["Choose English or Spanish."]})
     errors: dict[str, list[str]] = {}
     cleaned = {}
     limits = {
@@ -92,9 +105,15 @@ def save_page(actor: Actor, slug: str, data: dict) -> SiteText:
     if errors:
         raise ValidationFailed(errors)
     with write_transaction():
-        row = SiteText.objects.create(slug=slug, saved_by=actor.saved_user, **cleaned)
+        row = SiteText.objects.create(
+            slug=slug, language=language, saved_by=actor.saved_user, **cleaned
+        )
         audit.record(
-            actor, audit.Action.UPDATE, audit.Kind.SITE_TEXT, slug, detail={"version": row.pk}
+            actor,
+            audit.Action.UPDATE,
+            audit.Kind.SITE_TEXT,
+            slug,
+            detail={"version": row.pk, "language": language},
         )
     return row
 
@@ -116,10 +135,14 @@ def check_area(text: str) -> AreaAnswer:
     """Whether the clinic serves a city or ZIP code, and from which locations."""
     asked = " ".join((text or "").split())
     if not asked:
-        raise ValidationFailed({"area": ["Type your city or your 5-digit ZIP code."]})
+        raise ValidationFailed({"area": [_("Type your city or your 5-digit ZIP code.")]})
     if len(asked) > 100 or CONTROL.search(asked) or area_key(asked) is None:
         raise ValidationFailed(
-            {"area": ["Type a city name (such as Ventura) or a 5-digit ZIP code (such as 93001)."]}
+            {
+                "area": [
+                    _("Type a city name (such as Ventura) or a 5-digit ZIP code (such as 93001).")
+                ]
+            }
         )
     return AreaAnswer(asked, locations_serving(asked))
 
@@ -139,12 +162,12 @@ def public_locations():
 def _clean_email(value, errors: dict, field: str = "email") -> str:
     email = " ".join(str(value or "").split())
     if not email:
-        errors[field] = ["Enter your email address."]
+        errors[field] = [_("Enter your email address.")]
         return ""
     try:
         validate_email(email)
     except Exception:
-        errors[field] = ["Enter an email address like name@example.com."]
+        errors[field] = [_("Enter an email address like name@example.com.")]
     return email
 
 
@@ -154,9 +177,9 @@ def receive_contact(data: dict, *, ip: str | None, now: datetime | None = None) 
     errors: dict[str, list[str]] = {}
     name = " ".join(str(data.get("name") or "").split())
     if not name:
-        errors["name"] = ["Tell us your name."]
+        errors["name"] = [_("Tell us your name.")]
     elif len(name) > 150:
-        errors["name"] = ["Use at most 150 characters."]
+        errors["name"] = [_("Use at most 150 characters.")]
     email = _clean_email(data.get("email"), errors)
     phone = ""
     if str(data.get("phone") or "").strip():
@@ -166,17 +189,19 @@ def receive_contact(data: dict, *, ip: str | None, now: datetime | None = None) 
             errors["phone"] = [str(exc)]
     message = str(data.get("message") or "").strip()
     if not message:
-        errors["message"] = ["Write your message."]
+        errors["message"] = [_("Write your message.")]
     elif len(message) > 3000:
-        errors["message"] = [f"Use at most 3,000 characters (this has {len(message):,})."]
+        errors["message"] = [
+            _("Use at most 3,000 characters (this has %(count)s).") % {"count": f"{len(message):,}"}
+        ]
     for field, value in (("name", name), ("message", message)):
         if CONTROL.search(value):
-            errors[field] = [CONTROL_MESSAGE]
+            errors[field] = [_(CONTROL_MESSAGE)]
     location = None
     if data.get("location"):
         location = Location.objects.filter(active=True, slug=str(data["location"])).first()
         if location is None:
-            errors["location"] = ["Choose one of our locations."]
+            errors["location"] = [_("Choose one of our locations.")]
     if errors:
         raise ValidationFailed(errors)
     throttle.check_public_form("contact", email=email, ip=ip, now=now)
@@ -187,6 +212,7 @@ def receive_contact(data: dict, *, ip: str | None, now: datetime | None = None) 
             phone=phone,
             location=location,
             message=message,
+            language=current_language(),
             received_at=now,
         )
 
@@ -245,18 +271,21 @@ def request_link(data: dict, *, ip: str | None, now: datetime | None = None) -> 
     with write_transaction():
         for patient in patients_with_email(email):
             first = patient.preferred_name or patient.given_name
+            with speaking(patient):  # her language, and the link to the portal in it
+                subject = _("Your sign-in link")
+                body = _(
+                    "Hello %(name)s,\n\nHere is your link to sign in to the patient portal. It "
+                    "works once, within %(minutes)s minutes:\n\n%(link)s\n\n"
+                    "If you did not ask for it, you can ignore this email: nobody can sign in "
+                    "without the link."
+                ) % {"name": first, "minutes": minutes, "link": sign_in_url(patient)}
             queue_message(
                 patient=patient,
                 channel=Channel.EMAIL,
                 to=patient.email,
                 topic="sign_in_link",
-                subject="Your sign-in link",
-                body=(
-                    f"Hello {first},\n\nHere is your link to sign in to the patient portal. It "
-                    f"works once, within {minutes} minutes:\n\n{sign_in_url(patient)}\n\n"
-                    "If you did not ask for it, you can ignore this email: nobody can sign in "
-                    "without the link."
-                ),
+                subject=subject,
+                body=body,
                 now=now,
             )
             sent += 1
@@ -267,7 +296,7 @@ def read_link(token: str) -> Patient:
     """The patient a sign-in link names; BadSignature when it is forged, used or too old."""
     max_age = timedelta(minutes=settings.SIGN_IN_LINK_MINUTES)
     value = signing.TimestampSigner(salt=SIGN_IN_SALT).unsign(token, max_age=max_age)
-    public_id, _, state = value.rpartition(":")
+    public_id, _sep, state = value.rpartition(":")
     patient = Patient.objects.filter(public_id=public_id).select_related("user").first()
     if patient is None or state != _state(patient):
         raise signing.BadSignature("this link has been used or replaced")
@@ -300,7 +329,7 @@ def password_sign_in(request, data: dict, *, now=None):
     email = _clean_email(data.get("email"), errors)
     password = str(data.get("password") or "")
     if not password:
-        errors["password"] = ["Enter your password, or choose to have a link emailed."]
+        errors["password"] = [_("Enter your password, or choose to have a link emailed.")]
     if errors:
         raise ValidationFailed(errors)
     throttle.check_public_form("sign-in", email=email, ip=client_ip(request), now=now)
@@ -313,8 +342,10 @@ def password_sign_in(request, data: dict, *, now=None):
     raise ValidationFailed(
         {
             "password": [
-                "That email and password do not match. Check them, or have a sign-in link "
-                "emailed to you instead."
+                _(
+                    "That email and password do not match. Check them, or have a sign-in link "
+                    "emailed to you instead."
+                )
             ]
         }
     )
@@ -328,14 +359,14 @@ def set_password(actor: Actor, user, data: dict) -> None:
     first, second = str(data.get("password") or ""), str(data.get("repeat") or "")
     errors: dict[str, list[str]] = {}
     if not first:
-        errors["password"] = ["Choose a password."]
+        errors["password"] = [_("Choose a password.")]
     else:
         try:
             validate_password(first, user)
         except ValidationError as exc:
             errors["password"] = list(exc.messages)
     if first and first != second:
-        errors["repeat"] = ["The two passwords differ."]
+        errors["repeat"] = [_("The two passwords differ.")]
     if errors:
         raise ValidationFailed(errors)
     with write_transaction():

@@ -1,11 +1,12 @@
 """schema.org data for search engines: each location as a MedicalClinic, written into the public
-pages as JSON-LD."""
+pages as JSON-LD, its words for people in the page's language."""
 
 import json
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 # What may not appear raw inside a <script> element.
@@ -46,7 +47,7 @@ def clinic(location) -> dict:
         "medicalSpecialty": "https://schema.org/Dermatology",
         "availableService": {
             "@type": "MedicalProcedure",
-            "name": "Botulinum toxin injections for facial lines",
+            "name": _("Botulinum toxin injections for facial lines"),
             "procedureType": "https://schema.org/NoninvasiveProcedure",
         },
     }

@@ -21,6 +21,7 @@ urlpatterns = [
     path("portal/preferences/", views.preferences, name="preferences"),
     path("portal/password/", views.password, name="password"),
     path("portal/my-data.<slug:fmt>", views.my_data, name="my-data"),
+    path("portal/language/<slug:code>/", views.language, name="language"),
     path("staff/inbox/", inbox_views.inbox, name="inbox"),
     path("staff/inbox/<uuid:public_id>/reply/", inbox_views.reply, name="reply"),
     path("staff/inbox/<uuid:public_id>/handled/", inbox_views.handled, name="handled"),

@@ -4,13 +4,17 @@ them (the public pages' words, the contact inbox). Thin: each parses, calls a se
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core import signing
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
-from django.utils import timezone
+from django.urls import reverse, translate_url
+from django.utils import timezone, translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language_from_path
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from glabella.billing import receipts as billing_receipts
@@ -21,12 +25,17 @@ from glabella.core.access import actor_from_request, client_ip, get_restricted_o
 from glabella.core.decorators import patient_page, staff_page
 from glabella.core.errors import DomainError, NotFound, ValidationFailed
 from glabella.core.forms import show_refusal
+from glabella.core.language import CODES, speaking
 from glabella.core.pages import refusal_on
 from glabella.core.rendering import private_bytes, render_in
 from glabella.core.roles import Capability
 from glabella.outcomes import invitations
 from glabella.outcomes.models import Photo
-from glabella.patients.services import PREFERENCE_FIELDS, update_own_preferences
+from glabella.patients.services import (
+    PREFERENCE_FIELDS,
+    update_own_language,
+    update_own_preferences,
+)
 from glabella.portal import content, records, services, structured
 from glabella.portal.forms import (
     AreaForm,
@@ -112,7 +121,7 @@ def contact(request):
                 services.receive_contact(form.cleaned_data, ip=client_ip(request))
             status = refused.status if refused else status
             if not refused:
-                messages.success(request, "Thank you. Your message is with our front desk.")
+                messages.success(request, _("Thank you. Your message is with our front desk."))
                 return redirect("portal:contact")
     return _public(request, "portal/contact.html", {"form": form}, status)
 
@@ -123,7 +132,7 @@ def contact(request):
 @require_http_methods(["GET", "POST"])
 def sign_in(request):
     if request.user.is_authenticated and actor_from_request(request).is_patient:
-        return redirect("portal:me")
+        return _portal_home(request.user.patient_record)
     form = SignInForm(request.POST or None)
     status = 200
     if request.method == "POST":
@@ -134,7 +143,7 @@ def sign_in(request):
                 if data.get("method") == "password":
                     user = services.password_sign_in(request, data)
                     login(request, user, backend=BACKEND)
-                    return redirect("portal:me")
+                    return _portal_home(user.patient_record)
                 services.request_link(data, ip=client_ip(request))
             status = refused.status if refused else status
             if not refused:
@@ -151,9 +160,16 @@ def sign_in_link(request, token):
         return _public(request, "portal/link_used.html", {}, status=410)
     if request.method == "POST":
         login(request, services.user_for(patient), backend=BACKEND)
-        return redirect("portal:me")
+        return _portal_home(patient)
     first = patient.preferred_name or patient.given_name
     return _public(request, "portal/link.html", {"first_name": first})
+
+
+def _portal_home(patient):
+    """The portal's home in the patient's own language (/es/portal/ for Spanish), whatever page
+    she signed in from."""
+    with speaking(patient):
+        return redirect(reverse("portal:me"))
 
 
 # ---------------------------------------------------------------- the portal
@@ -194,7 +210,7 @@ def book_next(request):
         raise Http404
     invitation = invitations.open_from_portal(found, timezone.now())
     if invitation is None:
-        messages.info(request, "It is a little early to book; we will send you a link.")
+        messages.info(request, _("It is a little early to book; we will send you a link."))
         return redirect("portal:me")
     return redirect("outcomes:book-again", token=invitations.token(invitation))
 
@@ -273,12 +289,15 @@ def preferences(request):
     if request.method == "POST":
         status = 422
         if form.is_valid():
+            data = dict(form.cleaned_data)
+            data["language"] = data["language"] or patient.language  # none chosen: hers stays
             with refusal_on(form, kinds=(DomainError,)) as refused:
-                update_own_preferences(request.actor, patient, form.cleaned_data)
+                update_own_preferences(request.actor, patient, data)
             status = refused.status if refused else status
             if not refused:
-                messages.success(request, "Saved. We will contact you as you chose.")
-                return redirect("portal:preferences")
+                with speaking(data["language"]):  # the page in her new language
+                    messages.success(request, _("Saved. We will contact you as you chose."))
+                    return redirect(reverse("portal:preferences"))
     return _preferences_page(request, patient, form, PasswordForm(), status)
 
 
@@ -304,7 +323,7 @@ def password(request):
         preferences_form = PreferencesForm(initial=_preferences_of(patient))
         return _preferences_page(request, patient, preferences_form, form, status)
     login(request, request.user, backend=BACKEND)
-    messages.success(request, "Your password is set. You can sign in with it or with a link.")
+    messages.success(request, _("Your password is set. You can sign in with it or with a link."))
     return redirect("portal:preferences")
 
 
@@ -318,10 +337,28 @@ def my_data(request, fmt):
         body = json.dumps(data, indent=2, ensure_ascii=False).encode()
         response = private_bytes(body, "application/json")
     else:
-        pdf = records.my_data_pdf(data, clinic_zone(_mine(request)))
+        with speaking(_mine(request)):
+            pdf = records.my_data_pdf(data, clinic_zone(_mine(request)))
         response = private_bytes(pdf, "application/pdf")
     response["Content-Disposition"] = f'attachment; filename="my-records.{fmt}"'
     return response
+
+
+@require_POST
+@patient_page
+def language(request, code):
+    """The portal's language switch (a form on every page she sees signed in): the language
+    chosen is kept on the patient's record (her messages and documents follow it), then the same
+    page is shown in it. It changes nothing but her own language."""
+    if code not in CODES:
+        raise Http404
+    update_own_language(request.actor, _mine(request), code)
+    back = request.POST.get("next") or ""
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        with speaking(code):
+            return redirect(reverse("portal:me"))
+    with translation.override(get_language_from_path(back) or settings.LANGUAGE_CODE):
+        return redirect(translate_url(back, code))  # `back` read in its own language
 
 
 # ---------------------------------------------------------------- staff: the site and the inbox
@@ -330,12 +367,20 @@ def my_data(request, fmt):
 # The inbox and its answers: inbox_views.py.
 
 
+def _edited_language(request) -> str:
+    """The language version the owner looks at or edits (?language=es), English by default."""
+    code = request.GET.get("language") or settings.LANGUAGE_CODE
+    return code if code in CODES else settings.LANGUAGE_CODE
+
+
 @require_GET
 @staff_page(Capability.VIEW_CLINIC)
 def site_pages(request):
-    texts = services.pages()
+    code = _edited_language(request)
+    texts = services.pages(code)
     rows = [(slug, texts[slug]) for slug in ("home", *MENU)]
-    return render(request, "portal/site_pages.html", {"rows": rows})
+    context = {"rows": rows, "language": code, "languages": settings.LANGUAGES}
+    return render(request, "portal/site_pages.html", context)
 
 
 @require_http_methods(["GET", "POST"])
@@ -343,7 +388,8 @@ def site_pages(request):
 def site_page(request, slug):
     if slug not in content.BY_SLUG:
         raise Http404
-    text = services.page(slug)
+    code = _edited_language(request)
+    text = services.page(slug, code)
     form = SiteTextForm(
         request.POST or None,
         initial={"title": text.title, "description": text.description, "body": text.body},
@@ -354,14 +400,21 @@ def site_page(request, slug):
         if form.is_valid():
             data = form.cleaned_data
             if request.POST.get("restore") == "1":
-                default = content.BY_SLUG[slug]
+                default = content.defaults(code)[slug]
                 data = {"title": default.title, "description": default.description}
                 data["body"] = default.body
             with refusal_on(form, kinds=(DomainError,)) as refused:
-                services.save_page(request.actor, slug, data)
+                services.save_page(request.actor, slug, data, code)
             status = refused.status if refused else status
             if not refused:
                 messages.success(request, "Saved; the public page shows the new text.")
-                return redirect("portal:site-pages")
-    context = {"form": form, "slug": slug, "nav": content.BY_SLUG[slug].nav}
+                return redirect(reverse("portal:site-pages") + f"?language={code}")
+    context = {
+        "form": form,
+        "slug": slug,
+        "nav": content.BY_SLUG[slug].nav,
+        "language": code,
+        "language_name": dict(settings.LANGUAGES)[code],
+        "languages": settings.LANGUAGES,
+    }
     return render(request, "portal/site_page.html", context, status=status)
