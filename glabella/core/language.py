@@ -27,7 +27,7 @@ DEFAULT = settings.LANGUAGE_CODE
 # A day in words, as a heading or in a message: the order of its parts differs by language.
 LONG_DATE = {"en": "l, F j, Y", "es": r"l j \d\e F \d\e Y"}
 DAY_AND_TIME = {"en": "l, F j, Y \\a\\t g:i A", "es": r"l j \d\e F \d\e Y, \a \l\a\s g:i a"}
-SHORT_DAY = {"en": "M j", "es": r"j \d\e N"}
+SHORT_DAY = {"en": "M j", "es": r"j \d\e F"}
 
 
 def language_of(person) -> str:
@@ -71,7 +71,7 @@ def day_and_time(value: datetime, zone=None) -> str:
 
 
 def short_day(value: date | datetime) -> str:
-    """Dec 1 / 1 de dic. (a subject line's day)."""
+    """Dec 1 / 1 de diciembre (a subject line's day)."""
     return date_format(value, _style(SHORT_DAY))
 
 
