@@ -7,8 +7,8 @@ Each app keeps its own catalogue (glabella/<app>/locale/es/LC_MESSAGES/django.po
 templates, core and the catalogue app share glabella/locale. Extraction is Django's makemessages
 (it needs GNU gettext's xgettext); compiling is Babel's, so that a machine without gettext still
 builds the .mo files, which are committed beside their .po. The check finds: a string marked in
-the code but missing from its catalogue, an entry untranslated or fuzzy, and a .mo that does not
-hold what its .po says.
+the code but missing from its catalogue, an entry untranslated or fuzzy, the same English put
+two ways in two catalogues, and a .mo that does not hold what its .po says.
 """
 
 from __future__ import annotations
@@ -116,6 +116,24 @@ def problems(root: Path = ROOT) -> list[str]:
     return found
 
 
+def disagreements(root: Path = ROOT) -> list[str]:
+    """The same English translated two ways in two catalogues: Django shows one app's words on
+    every page (the app listed first wins), so the catalogues must agree."""
+    said: dict[tuple, dict[str, list[str]]] = {}
+    for po in catalogues(root):
+        for message in read(po):
+            if message.id:
+                key = (message.context, str(message.id))
+                said.setdefault(key, {}).setdefault(str(message.string), []).append(
+                    str(po.relative_to(root))
+                )
+    return [
+        f"translated {len(ways)} ways: {key[1]!r}: {ways}"
+        for key, ways in said.items()
+        if len(ways) > 1
+    ]
+
+
 def missing(root: Path = ROOT) -> list[str]:
     """Strings marked in the code that are not in their catalogue: extraction is run on a copy
     of the code and its catalogues compared with the ones kept."""
@@ -139,7 +157,7 @@ def missing(root: Path = ROOT) -> list[str]:
 
 def main(argv: list[str]) -> int:
     if "--check" in argv:
-        found = problems() + missing()
+        found = problems() + disagreements() + missing()
         for line in found:
             print(line)
         print(f"{len(found)} problems in {len(catalogues())} catalogues")

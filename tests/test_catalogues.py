@@ -27,6 +27,19 @@ def test_no_entry_is_untranslated_or_fuzzy_and_every_mo_is_current():
     assert messages.problems() == []
 
 
+def test_the_catalogues_agree_on_every_english_sentence_they_share():
+    assert messages.disagreements() == []
+
+
+def test_the_agreement_check_finds_two_translations_of_one_sentence(tmp_path):
+    for app, said in (("a", "Reserve una consulta"), ("b", "Hacer una cita")):
+        po = tmp_path / "glabella" / app / "locale" / "es" / "LC_MESSAGES" / "django.po"
+        po.parent.mkdir(parents=True)
+        po.write_text(f'msgid "Book a consultation"\nmsgstr "{said}"\n', encoding="utf-8")
+    found = messages.disagreements(tmp_path)
+    assert len(found) == 1 and "Book a consultation" in found[0]
+
+
 def test_every_marked_string_is_in_its_catalogue():
     if shutil.which("xgettext") is None:
         if os.environ.get("CI") == "true":

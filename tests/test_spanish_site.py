@@ -318,7 +318,7 @@ def test_she_chooses_spanish_in_her_preferences(client_for, patient):
     assert patient.language == "es"
     refused = me.post(es("portal:preferences"), {"preferred_channel": "sms", "email_consent": "on"})
     assert refused.status_code == 422
-    assert "permita los mensajes de texto" in refused.content.decode()
+    assert "acepte los mensajes de texto" in refused.content.decode()
 
 
 def test_the_switch_on_a_portal_page_keeps_her_choice(client_for, patient):
