@@ -101,6 +101,11 @@ class Location(models.Model):
         help_text="How to find the door, in words (parking, entrance, floor): the public pages "
         "show no map.",
     )
+    directions_es = models.TextField(
+        blank=True,
+        max_length=1000,
+        help_text="The same in Spanish, for the Spanish pages (the English is shown if blank).",
+    )
     time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
     cancellation_window_hours = models.PositiveSmallIntegerField(
         default=24,
@@ -126,6 +131,12 @@ class Location(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def shown_directions(self) -> str:
+        """The directions in the active language: the Spanish ones on a Spanish page when the
+        clinic wrote them, else the English."""
+        return (language.current() == "es" and self.directions_es.strip()) or self.directions
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

@@ -75,6 +75,12 @@ class LocationForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    directions_es = forms.CharField(
+        label="How to find the door, in Spanish (optional)",
+        max_length=1000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
     cancellation_window_hours = forms.IntegerField(
         label="Patients may cancel online up to (hours before)", initial=24, min_value=0
     )
@@ -95,6 +101,7 @@ class LocationForm(forms.Form):
         "email",
         "time_zone",
         "directions",
+        "directions_es",
         "cancellation_window_hours",
         "active",
     ]

@@ -179,6 +179,8 @@ def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
             email=f"hello@{DEMO_DOMAIN}",
             directions="Free parking behind the building, entered from Hodencamp Road. The "
             "entrance faces the courtyard; take the lift or the stairs to the second floor.",
+            directions_es="Estacionamiento gratis detrás del edificio, con entrada por Hodencamp "
+            "Road. La puerta da al patio; suba al segundo piso por el elevador o las escaleras.",
             time_zone="America/Los_Angeles",
         ),
     )

@@ -236,7 +236,7 @@ def _spanish() -> tuple[PageText, ...]:
     """The shipped text in Spanish (the list of urgent signs in the catalogue's Spanish, so it is
     built when asked for, with Spanish active)."""
     with translation.override("es"):
-        urgent_section = urgent.as_a_section()
+        urgent_section = urgent.as_a_section("es")
     return (
         PageText(
             "home",

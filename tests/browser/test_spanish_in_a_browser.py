@@ -1,6 +1,6 @@
 """Every page a patient sees, in Spanish, in Chromium (issue 21, acceptance point 1).
 
-The demo clinic's history is loaded and its portal patient (Grace Holloway) reads Spanish. An
+The demo clinic's portal patient (Grace Holloway) reads Spanish, and its history is loaded. An
 anonymous visitor starts at /es/ and at the Spanish pages a message links to (forms, check-in,
 manage, movement, book again); Grace starts at her portal in Spanish. Each follows every
 same-site link (tests/support/crawl.py, GET only, bounded), and every HTML page found is opened
@@ -129,10 +129,10 @@ def test_every_page_a_patient_sees_is_spanish_in_chromium(
 ):
     from tests.test_audit_walk import demo_objects, load_demo
 
+    patient.language = "es"  # before the demo's history: her forms and texts in Spanish
+    patient.save(update_fields=["language"])
     load_demo()
     patient.refresh_from_db()
-    patient.language = "es"
-    patient.save(update_fields=["language"])
     objects = demo_objects(patient, clinic)
     visitor = Client(raise_request_exception=False)
     grace = Client(raise_request_exception=False)
