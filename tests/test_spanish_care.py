@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from glabella.aftercare import check_ins, instructions, symptom_words
 from glabella.aftercare.models import Alert, CheckIn, Instructions, Report, Sent
@@ -22,6 +23,14 @@ from glabella.treatments import recall
 from tests.test_invitations import at_ten, due_patient
 
 SPANISH_GENERAL = {"title": "Después de su tratamiento", "body": "Llámenos al {clinic_phone}."}
+
+
+@pytest.fixture(autouse=True)
+def english_after():
+    """A page under /es/ leaves Spanish active in this thread (LocaleMiddleware activates a
+    language and nothing deactivates it); the next test's reverse() would give /es/ paths."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
@@ -124,6 +133,9 @@ def test_the_staff_texts_page_publishes_a_version_in_the_chosen_language(client_
     assert b"Spanish" in page.content and "Después de su tratamiento".encode() in page.content
     editing = client.get(url, {"language": "es"})
     assert editing.context["current"] == text
+    # Beside it, the English text it should say the same as.
+    assert editing.context["english"] == instructions.ensure_default()
+    assert b"The English text it should say the same as" in editing.content
     bad = client.post(url, {"language": "xx", **SPANISH_GENERAL})
     assert bad.status_code == 422 and b"Choose the language" in bad.content
     assert Instructions.objects.filter(language="es").count() == 1

@@ -201,6 +201,12 @@ def texts(request):
     english = editing["language"] == instructions.ENGLISH
     if current is None and not editing["product"] and not editing["area"] and english:
         current = instructions.ensure_default()
+    # Beside a text in another language, the English one it should say the same as.
+    beside = None
+    if not english:
+        beside = instructions.current(editing["product"], editing["area"])
+        if beside is None and not editing["product"] and not editing["area"]:
+            beside = instructions.ensure_default()
     context = {
         "rows": instructions.overview(),
         "may_edit": may_edit,
@@ -208,6 +214,7 @@ def texts(request):
         "posted": posted,
         "editing": editing,
         "current": current,
+        "english": beside,
         "products": PRODUCT_NAMES,
         "areas": AREAS,
         "languages": instructions.LANGUAGES,
