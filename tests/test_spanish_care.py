@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from glabella.aftercare import check_ins, instructions, symptom_words
 from glabella.aftercare.models import Alert, CheckIn, Instructions, Report, Sent
@@ -23,14 +22,6 @@ from glabella.treatments import recall
 from tests.test_invitations import at_ten, due_patient
 
 SPANISH_GENERAL = {"title": "Después de su tratamiento", "body": "Llámenos al {clinic_phone}."}
-
-
-@pytest.fixture(autouse=True)
-def english_after():
-    """A page under /es/ leaves Spanish active in this thread (LocaleMiddleware activates a
-    language and nothing deactivates it); the next test's reverse() would give /es/ paths."""
-    yield
-    translation.deactivate()
 
 
 @pytest.fixture
@@ -152,7 +143,7 @@ def test_the_demo_publishes_the_general_text_in_spanish_once(clinic):
 # ---------------------------------------------------------------- what a Spanish patient is sent
 
 
-def test_a_spanish_patient_is_sent_her_aftercare_and_check_ins_in_spanish(treated_es):
+def test_a_spanish_patient_is_sent_her_aftercare_and_check_ins_in_spanish(treated_es, settings):
     sent = Sent.objects.get(treatment=treated_es)
     assert [t.language for t in sent.texts.all()] == ["es"]
     aftercare = Message.objects.get(topic="aftercare")
@@ -163,7 +154,10 @@ def test_a_spanish_patient_is_sent_her_aftercare_and_check_ins_in_spanish(treate
         assert "Hola, Grace:" in message.body and "Cuéntenos" in message.body
         assert "/es/check-in/" in message.body
     day_one = CheckIn.objects.get(treatment=treated_es, day=1)
-    assert link(day_one, "es") in Message.objects.get(about=f"check-in:{day_one.public_id}").body
+    body = Message.objects.get(about=f"check-in:{day_one.public_id}").body
+    path = body.split(settings.SITE_URL, 1)[1].split()[0]
+    assert path.startswith("/es/check-in/")
+    assert check_ins.read_check_in_token(path.split("/")[3]) == day_one.public_id
 
 
 def test_with_no_spanish_text_she_is_sent_the_english_one(spanish, treated):
@@ -230,7 +224,7 @@ def test_a_spanish_page_shows_its_errors_in_spanish_and_keeps_nothing(client, tr
     page = client.post(link(day_one, "es"), {"group_self_care": ["bruising"], "severity": ""})
     html = page.content.decode()
     assert page.status_code == 422 and "Díganos qué tan fuerte es" in html
-    assert "Por favor revise lo que está marcado abajo." in html
+    assert "Por favor, revise lo que está marcado abajo." in html
     assert not Report.objects.exists()
 
 
@@ -329,7 +323,7 @@ def test_a_recall_notice_is_in_her_language(treated_es, actor_of):
     lot = treated_es.vial.lot
     assert recall.notify_recall(actor_of("injector"), lot) == 1
     notice = Message.objects.get(topic="recall")
-    assert notice.subject == "Por favor llame a la clínica"
+    assert notice.subject == "Por favor, llame a la clínica"
     treated_on = treated_es.locked_at.astimezone(lot.location.zone).date()
     months = ["enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto"]
     months += ["septiembre", "octubre", "noviembre", "diciembre"]

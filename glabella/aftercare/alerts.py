@@ -12,12 +12,11 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from glabella.aftercare import escalation, triage
 from glabella.aftercare.models import Alert, Notice, Report
 from glabella.aftercare.patient_advice import location_of, told, urgent_advice
-from glabella.catalogue.urgent import CALL_NOW
+from glabella.catalogue.urgent import words as urgent_words
 from glabella.clinic import services as clinic_services
 from glabella.core.db import write_transaction
 from glabella.core.language import speaking
@@ -57,11 +56,11 @@ def raise_alert(report: Report, result, now: datetime, zone) -> Alert:
     Alert.objects.filter(pk=alert.pk).update(level=alert.level, escalate_at=alert.escalate_at)
     if urgent:
         phone = location.phone if location else ""
-        with speaking(patient):  # her language, whatever page she reported from
+        with speaking(patient) as lang:  # her language, whatever page she reported from
             queue_to_patient(
                 patient,
                 topic="urgent-advice",
-                subject=_(CALL_NOW),
+                subject=urgent_words(lang).CALL_NOW,
                 body=urgent_advice(told(alert), phone),
                 about=f"alert:{alert.public_id}",
                 now=now,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from glabella.aftercare import photos, symptom_words
 from glabella.aftercare.symptoms import SYMPTOMS, Urgency
 from glabella.catalogue import urgent
+from glabella.core import language
 
 YES_NO = [("yes", _("Yes")), ("no", _("No")), ("", _("Not sure"))]
 TO_BOOL = {"yes": True, "no": False, "": None}
@@ -22,9 +23,10 @@ GROUPS = [
 def _group_label(label, urgency: Urgency) -> str:
     if label is not None:
         return str(label)
+    words = urgent.words(language.current())
     return gettext("Serious: %(get_help)s (%(call)s)") % {
-        "get_help": gettext(urgent.GET_HELP),
-        "call": gettext(urgent.CALL),
+        "get_help": words.GET_HELP,
+        "call": words.CALL,
     }
 
 

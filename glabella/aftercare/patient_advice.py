@@ -74,22 +74,23 @@ def told(alert: Alert | None) -> Told:
 
 
 # The catalogue's words (glabella.catalogue.urgent, one source for every page) in the active
-# language: the project's catalogue translates them.
+# language.
 def _urgent() -> dict[str, str]:
+    lang = language.current()
+    w = urgent.words(lang)
     return {
-        "help": _(urgent.HELP),
-        "call": _(urgent.CALL),
-        "call_now": _(urgent.CALL_NOW),
-        "say_toxin": _(urgent.SAY_TOXIN),
-        "signs": _(urgent.in_a_sentence()),
-        "do_not_drive_yourself": _(urgent.DO_NOT_DRIVE_YOURSELF),
-        "do_not_drive": _(urgent.DO_NOT_DRIVE),
+        "help": w.HELP,
+        "call": w.CALL,
+        "call_now": w.CALL_NOW,
+        "say_toxin": w.SAY_TOXIN,
+        "do_not_drive_yourself": w.DO_NOT_DRIVE_YOURSELF,
+        "do_not_drive": w.DO_NOT_DRIVE,
     }
 
 
 def if_you_get() -> str:
     """The last line of a same-day or self-care answer: when to call 911 instead."""
-    return _("If you get %(signs)s, %(call)s at once.") % _urgent()
+    return urgent.if_you_get(language.current())
 
 
 def _call_us(phone: str) -> str:

@@ -21,7 +21,7 @@ from glabella.core import audit, links
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Conflict, ValidationFailed
-from glabella.core.language import speaking
+from glabella.core.language import current, speaking
 from glabella.messaging import quiet
 from glabella.messaging.outbox import cancel_pending, queue_to_patient
 from glabella.outcomes import forecast
@@ -46,7 +46,7 @@ def question(area: str) -> str:
         return str(MOVES[area])
     # An area on no label: named as people say it (the catalogue's words, translated).
     return _("Can you move the treated area (%(area)s) fully again?") % {
-        "area": _(any_area_name(area))
+        "area": any_area_name(area, current())
     }
 
 
