@@ -12,6 +12,7 @@ from django.urls import reverse
 from glabella.aftercare import check_ins, instructions, symptom_words
 from glabella.aftercare.models import Alert, CheckIn, Instructions, Report, Sent
 from glabella.aftercare.symptoms import SYMPTOMS
+from glabella.catalogue import urgent
 from glabella.core.errors import ValidationFailed
 from glabella.core.language import speaking
 from glabella.demo.aftercare import SPANISH_BODY, publish_spanish_texts
@@ -138,6 +139,8 @@ def test_the_demo_publishes_the_general_text_in_spanish_once(clinic):
     text = instructions.current("", "", "es")
     assert text.body == SPANISH_BODY.strip() and "{clinic_phone}" in text.body
     assert "911" in text.body and "párpado" in text.body
+    # Every sign to call 911 for, as the catalogue says it in Spanish (as the English text does).
+    assert all(sign in text.body for sign in urgent.as_a_list("es"))
 
 
 # ---------------------------------------------------------------- what a Spanish patient is sent

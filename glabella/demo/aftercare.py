@@ -15,6 +15,7 @@ from django.db.models import F
 from glabella.aftercare import alerts, check_ins, follow_up_board, instructions
 from glabella.aftercare import reports as aftercare_reports
 from glabella.aftercare.models import Alert, CheckIn
+from glabella.catalogue import urgent
 from glabella.core.access import actor_for, system_actor
 from glabella.core.models import StaffMember
 from glabella.core.roles import Role
@@ -43,7 +44,7 @@ URGENT = {
 
 
 # glabella's default text (instructions.DEFAULT_BODY) in plain US-Latino Spanish: the same advice,
-# the same signs to call 911 for, the same fields.
+# the same signs to call 911 for (the catalogue's), the same fields.
 SPANISH_TITLE = "Después de su tratamiento"
 SPANISH_BODY = """\
 Hoy
@@ -66,19 +67,15 @@ dispareja, siente los ojos secos o irritados, la hinchazón crece o viene con fi
 dolor fuerte o un dolor de cabeza fuerte. Llámenos al {clinic_phone}, o avísenos desde el portal \
 del paciente.
 
-Busque atención médica de inmediato: llame al 911 si
-Tiene dificultad para tragar, o se atraganta con la comida o la bebida; dificultad para hablar o \
-para respirar, le falta el aire o siente el pecho apretado; debilidad en todo el cuerpo, o le \
-cuesta sostener la cabeza; visión doble o borrosa; ronquera, o un cambio en la voz o pérdida de \
-la voz; pérdida del control de la orina; urticaria o ronchas; sarpullido lejos de donde le \
-pusieron las inyecciones; hinchazón de los labios, la lengua, la cara o la garganta; silbido al \
-respirar; mareo; desmayo, o casi se desmaya; o dolor en el pecho. Diga que le pusieron una \
-inyección de toxina botulínica. Esto puede pasar desde horas hasta semanas después del \
-tratamiento. Después, avísenos.
-
-Mientras se sienta débil o su vista haya cambiado, no maneje ni haga nada que pueda ser \
-peligroso, como subirse a una escalera o usar máquinas.
 """
+# What needs help right away is worded once, in the catalogue (in Spanish), as in the English text.
+_URGENT = urgent.words("es")
+SPANISH_BODY += (
+    f"{_URGENT.GET_HELP[0].upper()}{_URGENT.GET_HELP[1:]}: {_URGENT.CALL} si\n"
+    f"Tiene {urgent.in_full('es')}. {_URGENT.SAY_TOXIN[0].upper()}{_URGENT.SAY_TOXIN[1:]}. "
+    "Esto puede pasar desde horas hasta semanas después del tratamiento. Después, avísenos.\n\n"
+    f"{_URGENT.DO_NOT_DRIVE}\n"
+)
 
 
 def publish_spanish_texts() -> int:
