@@ -1,5 +1,6 @@
 """Alerts that bring a patient's report to a clinician: who is reached now (each notice
-recorded), and, when urgent, the patient's own message saying what the clinic has done.
+recorded), and, when urgent, the patient's own message saying what the clinic has done (in her
+language).
 `escalate_unacknowledged` (each minute) takes an alert nobody has acknowledged on to the
 medical director, then the owner (`escalation` says when).
 """
@@ -15,9 +16,10 @@ from django.utils import timezone
 from glabella.aftercare import escalation, triage
 from glabella.aftercare.models import Alert, Notice, Report
 from glabella.aftercare.patient_advice import location_of, told, urgent_advice
-from glabella.catalogue.urgent import CALL_NOW
+from glabella.catalogue.urgent import words as urgent_words
 from glabella.clinic import services as clinic_services
 from glabella.core.db import write_transaction
+from glabella.core.language import speaking
 from glabella.messaging.models import Channel
 from glabella.messaging.outbox import queue_message, queue_to_patient
 
@@ -54,22 +56,24 @@ def raise_alert(report: Report, result, now: datetime, zone) -> Alert:
     Alert.objects.filter(pk=alert.pk).update(level=alert.level, escalate_at=alert.escalate_at)
     if urgent:
         phone = location.phone if location else ""
-        queue_to_patient(
-            patient,
-            topic="urgent-advice",
-            subject=CALL_NOW,
-            body=urgent_advice(told(alert), phone),
-            about=f"alert:{alert.public_id}",
-            now=now,
-            dedupe_key=f"urgent-advice:{alert.public_id}",
-        )
+        with speaking(patient) as lang:  # her language, whatever page she reported from
+            queue_to_patient(
+                patient,
+                topic="urgent-advice",
+                subject=urgent_words(lang).CALL_NOW,
+                body=urgent_advice(told(alert), phone),
+                about=f"alert:{alert.public_id}",
+                now=now,
+                dedupe_key=f"urgent-advice:{alert.public_id}",
+            )
     return alert
 
 
 def _reach(alert: Alert, location, levels, now: datetime, *, texts: bool, first: bool) -> str:
     """Tell the first of `levels` that has someone to reach; returns that level ('' if none).
     Every message is written to the outbox and recorded as a notice, in this transaction."""
-    board = settings.SITE_URL + reverse("aftercare:board")
+    with speaking(settings.LANGUAGE_CODE):  # staff pages are in English, whatever page reported
+        board = settings.SITE_URL + reverse("aftercare:board")
     urgent = alert.urgency == triage.Urgency.URGENT
     if urgent and first:
         subject = "URGENT: a patient's report after a treatment needs a clinician now"

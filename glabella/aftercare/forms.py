@@ -1,40 +1,57 @@
-"""The check-in form: parses what the patient ticked and typed into the report's shape."""
+"""The check-in form: parses what the patient ticked and typed into the report's shape. Its
+words are in the page's language; its values (symptom codes, yes and no) are the same in every
+language, so the triage reads the same report."""
 
 from django import forms
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
-from glabella.aftercare import photos
+from glabella.aftercare import photos, symptom_words
 from glabella.aftercare.symptoms import SYMPTOMS, Urgency
 from glabella.catalogue import urgent
+from glabella.core import language
 
-YES_NO = [("yes", "Yes"), ("no", "No"), ("", "Not sure")]
+YES_NO = [("yes", _("Yes")), ("no", _("No")), ("", _("Not sure"))]
 TO_BOOL = {"yes": True, "no": False, "": None}
 GROUPS = [
-    ("Common after treatment", Urgency.SELF_CARE),
-    ("A clinician should see this today", Urgency.REVIEW),
-    (f"Serious: {urgent.GET_HELP} ({urgent.CALL})", Urgency.URGENT),
+    (_("Common after treatment"), Urgency.SELF_CARE),
+    (_("A clinician should see this today"), Urgency.REVIEW),
+    (None, Urgency.URGENT),  # the catalogue's words: `_group_label`
 ]
+
+
+def _group_label(label, urgency: Urgency) -> str:
+    if label is not None:
+        return str(label)
+    words = urgent.words(language.current())
+    return gettext("Serious: %(get_help)s (%(call)s)") % {
+        "get_help": words.GET_HELP,
+        "call": words.CALL,
+    }
 
 
 class CheckInForm(forms.Form):
     severity = forms.ChoiceField(
-        label="How bad is it?",
+        label=_("How bad is it?"),
         required=False,
-        choices=[("mild", "Mild"), ("moderate", "Moderate"), ("severe", "Severe")],
+        choices=[("mild", _("Mild")), ("moderate", _("Moderate")), ("severe", _("Severe"))],
         widget=forms.RadioSelect,
     )
     started_on = forms.CharField(
-        label="When did it start?", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("When did it start?"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
     getting_better = forms.ChoiceField(
-        label="Is it getting better?", required=False, choices=YES_NO, widget=forms.RadioSelect
+        label=_("Is it getting better?"), required=False, choices=YES_NO, widget=forms.RadioSelect
     )
     photo = forms.FileField(
-        label="A photo, if it helps (optional)",
+        label=_("A photo, if it helps (optional)"),
         required=False,
         widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
     )
     free_text = forms.CharField(
-        label="Anything else? In your own words",
+        label=_("Anything else? In your own words"),
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
@@ -45,20 +62,20 @@ class CheckInForm(forms.Form):
         self.day = day
         for label, urgency in GROUPS:
             self.fields[f"group_{urgency.value}"] = forms.MultipleChoiceField(
-                label=label,
+                label=_group_label(label, urgency),
                 required=False,
-                choices=[(s.code, s.label) for s in SYMPTOMS if s.urgency == urgency],
+                choices=[(s.code, symptom_words.name(s)) for s in SYMPTOMS if s.urgency == urgency],
                 widget=forms.CheckboxSelectMultiple,
             )
         if day >= 14:
             self.fields["effect_shows"] = forms.ChoiceField(
-                label="Can you see the effect?",
+                label=_("Can you see the effect?"),
                 required=False,
                 choices=YES_NO,
                 widget=forms.RadioSelect,
             )
             self.fields["satisfied"] = forms.ChoiceField(
-                label="Are you happy with the result?",
+                label=_("Are you happy with the result?"),
                 required=False,
                 choices=YES_NO,
                 widget=forms.RadioSelect,
@@ -70,7 +87,7 @@ class CheckInForm(forms.Form):
     def clean_photo(self):
         upload = self.cleaned_data.get("photo")
         if upload and upload.size > photos.MAX_BYTES:  # refused before it is read
-            raise forms.ValidationError(photos.TOO_LARGE)
+            raise forms.ValidationError(photos.too_large())
         return upload
 
     def photo_bytes(self) -> bytes | None:

@@ -3,8 +3,10 @@ the clinic publishes a new version.
 
 A treatment is sent one general text (the product's own, else the one for any neuromodulator,
 else glabella's default) and a note for each treated area that has one (the product's own for
-that area, else the one for any product). Texts may name a few fields in braces, such as
-{first_name} or {clinic_phone}; anything else in braces is refused when the text is published.
+that area, else the one for any product). Each is looked for in the patient's language first;
+where the clinic has no text in it, the English one is sent (glabella's default is English).
+Texts may name a few fields in braces, such as {first_name} or {clinic_phone}; anything else in
+braces is refused when the text is published.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 
@@ -63,39 +66,72 @@ FIELDS = {
 PLACEHOLDER = re.compile(r"\{([^{}]*)\}")
 MAX_TITLE = 200
 MAX_BODY = 8000
+ENGLISH = "en"
+LANGUAGES = dict(settings.LANGUAGES)
 
 
 def ensure_default() -> Instructions:
     """The text for any neuromodulator, published from glabella's default on first use."""
-    found = Instructions.objects.filter(product="", area="").order_by("-version").first()
+    found = (
+        Instructions.objects.filter(product="", area="", language=ENGLISH)
+        .order_by("-version")
+        .first()
+    )
     if found is None:
         try:
             with transaction.atomic():
                 found = Instructions.objects.create(
                     product="",
                     area="",
+                    language=ENGLISH,
                     version=1,
                     title=DEFAULT_TITLE,
                     body=DEFAULT_BODY,
                     actor_label="glabella default text",
                 )
         except IntegrityError:
-            found = Instructions.objects.get(product="", area="", version=1)
+            found = Instructions.objects.get(product="", area="", language=ENGLISH, version=1)
     return found
 
 
-def current(product: str, area: str) -> Instructions | None:
-    """The newest version for exactly this product and area, unless it was withdrawn."""
-    newest = Instructions.objects.filter(product=product, area=area).order_by("-version").first()
+def current(product: str, area: str, language: str = ENGLISH) -> Instructions | None:
+    """The newest version for exactly this product, area and language, unless it was
+    withdrawn."""
+    newest = (
+        Instructions.objects.filter(product=product, area=area, language=language)
+        .order_by("-version")
+        .first()
+    )
     return newest if newest is not None and newest.active else None
 
 
-def texts_for(product: str, chart_areas) -> list[Instructions]:
-    """The general text first, then one note per treated area that has one."""
-    general = current(product, "") or current("", "") or ensure_default()
+def _languages(language: str) -> list[str]:
+    """Where to look, in order: the patient's language, then English."""
+    return list(dict.fromkeys([language if language in LANGUAGES else ENGLISH, ENGLISH]))
+
+
+def texts_for(product: str, chart_areas, language: str = ENGLISH) -> list[Instructions]:
+    """The general text first, then one note per treated area that has one; each the most
+    particular in `language`, else the most particular in English."""
+    looks = _languages(language)
+    general = (
+        next(
+            (t for lang in looks for t in (current(product, "", lang), current("", "", lang)) if t),
+            None,
+        )
+        or ensure_default()
+    )
     notes = []
     for area in dict.fromkeys(a for a in map(area_of, chart_areas) if a):
-        note = current(product, area) or current("", area)
+        note = next(
+            (
+                t
+                for lang in looks
+                for t in (current(product, area, lang), current("", area, lang))
+                if t
+            ),
+            None,
+        )
         if note is not None:
             notes.append(note)
     return [general, *notes]
@@ -131,10 +167,18 @@ def values_for(record) -> dict[str, str]:
 
 
 def publish(
-    actor: Actor, *, product: str, area: str, title: str, body: str, active: bool = True
+    actor: Actor,
+    *,
+    product: str,
+    area: str,
+    title: str,
+    body: str,
+    active: bool = True,
+    language: str = ENGLISH,
 ) -> Instructions:
     """A new version of the text for `product` (blank: any) and `area` (blank: the general
-    text). With `active` False it withdraws that text, so the more general one applies."""
+    text) in `language`. With `active` False it withdraws that text, so the more general one
+    applies (or, for a Spanish text, the English one)."""
     if not actor.can(Capability.MANAGE_CONSENT_FORMS):
         raise Forbidden("Your role may not change the aftercare texts.")
     errors: dict[str, list[str]] = {}
@@ -142,6 +186,8 @@ def publish(
         errors["product"] = ["Choose a product, or any."]
     if area not in ("", *AREAS):
         errors["area"] = ["Choose an area, or the general text."]
+    if language not in LANGUAGES:
+        errors["language"] = ["Choose the language the text is written in."]
     title = " ".join(str(title or "").split())
     body = str(body or "").replace("\r\n", "\n").strip()
     if active:
@@ -159,17 +205,20 @@ def publish(
                     + ", ".join(f"{{{f}}}" for f in FIELDS)
                     + "."
                 ]
-    elif not product and not area:
+    elif not product and not area and language == ENGLISH:
         errors["active"] = ["The text for any neuromodulator is always used; edit it instead."]
     if errors:
         raise ValidationFailed(errors)
     with write_transaction():
         if not product and not area:
             ensure_default()
-        last = Instructions.objects.filter(product=product, area=area).aggregate(n=Max("version"))
+        last = Instructions.objects.filter(product=product, area=area, language=language).aggregate(
+            n=Max("version")
+        )
         text = Instructions.objects.create(
             product=product,
             area=area,
+            language=language,
             version=(last["n"] or 0) + 1,
             title=title if active else "",
             body=body if active else "",
@@ -181,24 +230,37 @@ def publish(
             audit.Action.CREATE,
             audit.Kind.AFTERCARE_TEXT,
             text.pk,
-            detail={"product": product, "area": area, "version": text.version, "active": active},
+            detail={
+                "product": product,
+                "area": area,
+                "language": language,
+                "version": text.version,
+                "active": active,
+            },
         )
     return text
 
 
 def overview() -> list[dict]:
-    """Every text the clinic has, current version first, for the editing page."""
+    """Every text the clinic has, current version first, for the editing page: each product and
+    area with its English text, then its text in each other language."""
     ensure_default()
-    newest: dict[tuple[str, str], Instructions] = {}
-    for text in Instructions.objects.order_by("product", "area", "-version"):
-        newest.setdefault((text.product, text.area), text)
+    newest: dict[tuple[str, str, str], Instructions] = {}
+    for text in Instructions.objects.order_by("product", "area", "language", "-version"):
+        newest.setdefault((text.product, text.area, text.language), text)
+    order = list(LANGUAGES)
     return [
         {
             "product": product,
             "area": area,
+            "language": language,
             "product_name": PRODUCT_NAMES.get(product, "Any neuromodulator"),
             "area_name": AREAS.get(area, "General text"),
+            "language_name": LANGUAGES[language],
             "text": text,
         }
-        for (product, area), text in newest.items()
+        for (product, area, language), text in sorted(
+            newest.items(),
+            key=lambda item: (item[0][0], item[0][1], order.index(item[0][2])),
+        )
     ]

@@ -34,13 +34,16 @@ def area_of(chart_area: str) -> str | None:
 
 
 class Instructions(models.Model):
-    """A version of an aftercare text: the general text (no area) for a product or for any
-    neuromodulator (blank product), or a note added for an area. Versions are never changed; a
-    new one replaces the last, and a version that is not `active` withdraws a product's or an
-    area's own text so that the more general one applies."""
+    """A version of an aftercare text in one language: the general text (no area) for a product
+    or for any neuromodulator (blank product), or a note added for an area. Versions are never
+    changed; a new one replaces the last of its product, area and language, and a version that is
+    not `active` withdraws a product's or an area's own text so that the more general one
+    applies."""
 
     product = models.CharField(max_length=20, choices=list(PRODUCT_NAMES.items()), blank=True)
     area = models.CharField(max_length=20, choices=list(AREAS.items()), blank=True)
+    # The language it is written in: a patient is sent the versions in hers (issue 21).
+    language = models.CharField(max_length=5, choices=list(settings.LANGUAGES), default="en")
     version = models.PositiveIntegerField()
     title = models.CharField(max_length=200)
     body = models.TextField()
@@ -55,10 +58,10 @@ class Instructions(models.Model):
     )
 
     class Meta:
-        ordering = ["product", "area", "-version"]
+        ordering = ["product", "area", "language", "-version"]
         constraints = [
             models.UniqueConstraint(
-                fields=["product", "area", "version"], name="instructions_version"
+                fields=["product", "area", "language", "version"], name="instructions_version"
             )
         ]
 

@@ -1,6 +1,7 @@
 """A photo sent with a check-in or taken in the clinic: checked to be a real image, turned
 upright, scaled down and saved again as JPEG without its metadata (a phone's photo can carry
-where it was taken). Pure: bytes in, bytes out, or ValidationFailed naming the `photo` field.
+where it was taken). Pure: bytes in, bytes out, or ValidationFailed naming the `photo` field
+(its message in the active language: a patient sends photos from the check-in page).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import io
 import warnings
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from glabella.core.errors import ValidationFailed
@@ -21,7 +23,12 @@ MAX_BYTES = 15 * 1024 * 1024
 MAX_PIXELS = 24_000_000
 LONG_EDGE = 2048
 FORMATS = {"JPEG", "PNG", "WEBP"}
-TOO_LARGE = f"The photo is larger than {MAX_BYTES // (1024 * 1024)} MB; send a smaller one."
+
+
+def too_large() -> str:
+    return _("The photo is larger than %(mb)s MB; send a smaller one.") % {
+        "mb": MAX_BYTES // (1024 * 1024)
+    }
 
 
 @dataclass(frozen=True)
@@ -38,18 +45,19 @@ def _refuse(message: str) -> ValidationFailed:
 
 def clean(raw: bytes) -> Photo:
     if not raw:
-        raise _refuse("The photo is empty; choose it again.")
+        raise _refuse(_("The photo is empty; choose it again."))
     if len(raw) > MAX_BYTES:
-        raise _refuse(TOO_LARGE)
+        raise _refuse(too_large())
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(raw))
             if image.format not in FORMATS:
-                raise _refuse("Send a JPEG, PNG or WebP photo.")
+                raise _refuse(_("Send a JPEG, PNG or WebP photo."))
             if image.width * image.height > MAX_PIXELS:
                 raise _refuse(
-                    f"The photo has too many pixels (over {MAX_PIXELS:,}); send a smaller one."
+                    _("The photo has too many pixels (over %(pixels)s); send a smaller one.")
+                    % {"pixels": f"{MAX_PIXELS:,}"}
                 )
             if image.format == "JPEG":
                 image.draft("RGB", (LONG_EDGE, LONG_EDGE))  # decode at a fraction of the size
@@ -60,7 +68,9 @@ def clean(raw: bytes) -> Photo:
         raise
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError,
             Image.DecompressionBombWarning):  # fmt: skip
-        raise _refuse("This file is not a photo we can open; send a JPEG, PNG or WebP.") from None
+        raise _refuse(
+            _("This file is not a photo we can open; send a JPEG, PNG or WebP.")
+        ) from None
     image = ImageOps.exif_transpose(image)
     if image.mode not in ("RGB", "L"):
         background = Image.new("RGB", image.size, "white")
@@ -92,4 +102,4 @@ def from_base64(text: str) -> bytes:
     try:
         return base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):  # ValueError: characters outside ASCII
-        raise _refuse("Send the photo base64-encoded.") from None
+        raise _refuse(_("Send the photo base64-encoded.")) from None

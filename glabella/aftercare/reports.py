@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from glabella.aftercare import photos, signals, triage
 from glabella.aftercare.alerts import raise_alert
@@ -28,53 +29,53 @@ REPORT_WINDOW_DAYS = 180
 
 def clean_report(raw: object, *, day: int | None, treated_on: date | None, today: date) -> dict:
     if not isinstance(raw, dict):
-        raise ValidationFailed({"report": ["Send the answers as an object."]})
+        raise ValidationFailed({"report": [_("Send the answers as an object.")]})
     errors: dict[str, list[str]] = {}
     allowed = {
         "symptoms", "severity", "started_on", "getting_better", "free_text", "effect_shows",
         "satisfied",
     }  # fmt: skip
     for key in sorted(set(raw) - allowed):
-        errors[key] = ["This is not a question of the check-in."]
+        errors[key] = [_("This is not a question of the check-in.")]
     symptoms = raw.get("symptoms", [])
     if not isinstance(symptoms, list) or not all(isinstance(s, str) for s in symptoms):
-        errors["symptoms"] = ["Choose from the list of symptoms."]
+        errors["symptoms"] = [_("Choose from the list of symptoms.")]
         symptoms = []
     unknown = [s for s in symptoms if s not in triage.BY_CODE]
     if unknown:
-        errors["symptoms"] = [f"Not on the list: {', '.join(unknown[:3])}."]
+        errors["symptoms"] = [_("Not on the list: %(codes)s.") % {"codes": ", ".join(unknown[:3])}]
     severity = raw.get("severity") or ""
     if severity and (not isinstance(severity, str) or severity not in set(triage.Severity)):
-        errors["severity"] = ["Choose mild, moderate or severe."]
+        errors["severity"] = [_("Choose mild, moderate or severe.")]
     if symptoms and not severity:
-        errors.setdefault("severity", ["Say how bad it is: mild, moderate or severe."])
+        errors.setdefault("severity", [_("Say how bad it is: mild, moderate or severe.")])
     started = raw.get("started_on")
     started_on = None
     if started not in (None, ""):
         try:
             started_on = date.fromisoformat(str(started))
         except ValueError:
-            errors["started_on"] = ["Give the date as YYYY-MM-DD."]
+            errors["started_on"] = [_("Give the date as YYYY-MM-DD.")]
         else:
             if started_on > today:
-                errors["started_on"] = ["This date is in the future."]
+                errors["started_on"] = [_("This date is in the future.")]
             elif treated_on and started_on < treated_on:
-                errors["started_on"] = ["This is before your treatment; give the day it began."]
+                errors["started_on"] = [_("This is before your treatment; give the day it began.")]
     flags = {}
     for key in ("getting_better", "effect_shows", "satisfied"):
         value = raw.get(key)
         if value is not None and not isinstance(value, bool):
-            errors[key] = ["Answer yes or no."]
+            errors[key] = [_("Answer yes or no.")]
         flags[key] = value
     if (
         day is not None
         and day < 14
         and (flags["effect_shows"] is not None or flags["satisfied"] is not None)
     ):
-        errors["effect_shows"] = ["We ask about the result at two weeks."]
+        errors["effect_shows"] = [_("We ask about the result at two weeks.")]
     text = raw.get("free_text", "") or ""
     if not isinstance(text, str) or len(text) > MAX_TEXT:
-        errors["free_text"] = [f"Keep it to {MAX_TEXT} characters."]
+        errors["free_text"] = [_("Keep it to %(count)s characters.") % {"count": MAX_TEXT}]
         text = ""
     if errors:
         raise ValidationFailed(errors)
@@ -117,7 +118,7 @@ def report_between(
     if not actor.is_patient or actor.patient_id != treatment.patient_id:
         raise Forbidden("Only the patient reports on their own treatment.")
     if not may_report_on(treatment, now):
-        raise Conflict("This treatment is too long ago to report on here; please call us.")
+        raise Conflict(_("This treatment is too long ago to report on here; please call us."))
     due = (
         CheckIn.objects.filter(
             treatment=treatment,
@@ -171,7 +172,7 @@ def _record(actor: Actor, record, raw: object, *, check_in, via: str, photo, now
         if check_in is not None:
             locked = CheckIn.objects.select_for_update().get(pk=check_in.pk)
             if locked.status == CheckIn.Status.SUBMITTED:
-                raise Conflict("This check-in has been answered. Thank you.")
+                raise Conflict(_("This check-in has been answered. Thank you."))
             CheckIn.objects.filter(pk=locked.pk).update(status=CheckIn.Status.SUBMITTED)
         report = Report.objects.create(
             check_in=check_in,

@@ -178,18 +178,35 @@ def texts(request):
                 title=posted.get("title", ""),
                 body=posted.get("body", ""),
                 active=posted.get("withdraw") != "yes",
+                language=posted.get("language", instructions.ENGLISH),
             )
         errors, status = refused.fields, refused.status
         if not refused:
+            language = instructions.LANGUAGES[text.language]
             messages.success(
                 request,
-                f"Version {text.version} published." if text.active else "Withdrawn.",
+                f"Version {text.version} in {language} published."
+                if text.active
+                else f"The {language} text withdrawn.",
             )
             return redirect("aftercare:texts")
-    editing = {"product": request.GET.get("product", ""), "area": request.GET.get("area", "")}
-    current = instructions.current(editing["product"], editing["area"])
-    if current is None and not editing["product"] and not editing["area"]:
+    editing = {
+        "product": request.GET.get("product", ""),
+        "area": request.GET.get("area", ""),
+        "language": request.GET.get("language", instructions.ENGLISH),
+    }
+    if editing["language"] not in instructions.LANGUAGES:
+        editing["language"] = instructions.ENGLISH
+    current = instructions.current(editing["product"], editing["area"], editing["language"])
+    english = editing["language"] == instructions.ENGLISH
+    if current is None and not editing["product"] and not editing["area"] and english:
         current = instructions.ensure_default()
+    # Beside a text in another language, the English one it should say the same as.
+    beside = None
+    if not english:
+        beside = instructions.current(editing["product"], editing["area"])
+        if beside is None and not editing["product"] and not editing["area"]:
+            beside = instructions.ensure_default()
     context = {
         "rows": instructions.overview(),
         "may_edit": may_edit,
@@ -197,8 +214,10 @@ def texts(request):
         "posted": posted,
         "editing": editing,
         "current": current,
+        "english": beside,
         "products": PRODUCT_NAMES,
         "areas": AREAS,
+        "languages": instructions.LANGUAGES,
         "fields": instructions.FIELDS,
     }
     return render(request, "aftercare/texts.html", context, status=status)

@@ -1,7 +1,9 @@
 """Demo aftercare: the last three weeks of signed treatments followed up as the clinic would have
 done it. Aftercare sent, check-ins answered (most with the expected mild effects, a few for a
 clinician, one urgent and still open), the rest left to be reminded or missed. Goes through the
-aftercare services, so the board, the portal and the safety report show what they would show."""
+aftercare services, so the board, the portal and the safety report show what they would show.
+The clinic's general aftercare text is published in Spanish too (the same advice as glabella's
+English default), so that a Spanish-speaking patient is sent hers in Spanish."""
 
 from __future__ import annotations
 
@@ -10,10 +12,11 @@ from datetime import datetime, timedelta
 
 from django.db.models import F
 
-from glabella.aftercare import alerts, check_ins, follow_up_board
+from glabella.aftercare import alerts, check_ins, follow_up_board, instructions
 from glabella.aftercare import reports as aftercare_reports
 from glabella.aftercare.models import Alert, CheckIn
-from glabella.core.access import actor_for
+from glabella.catalogue import urgent
+from glabella.core.access import actor_for, system_actor
 from glabella.core.models import StaffMember
 from glabella.core.roles import Role
 from glabella.messaging.models import Message
@@ -40,8 +43,61 @@ URGENT = {
 }
 
 
+# glabella's default text (instructions.DEFAULT_BODY) in plain US-Latino Spanish: the same advice,
+# the same signs to call 911 for (the catalogue's), the same fields.
+SPANISH_TITLE = "Después de su tratamiento"
+SPANISH_BODY = """\
+Hoy
+No se toque la zona tratada: no la toque, no la frote ni le dé masaje, para que el producto se \
+quede donde se puso. No se acueste durante cuatro horas, y evite el ejercicio fuerte, los saunas \
+y los faciales hasta mañana.
+
+Lo que es normal
+Un poco de dolor, enrojecimiento, hinchazón o un moretón pequeño donde entró la aguja, dolor de \
+cabeza o sentirse como con gripe. Todo esto se quita solo en unos días. Una compresa fría, puesta \
+con cuidado, ayuda.
+
+Cuándo hace efecto
+Va a notar el efecto en unos días; se ve completo más o menos a las dos semanas. Le vamos a \
+escribir para saber cómo está al día siguiente y a las dos semanas.
+
+Llámenos el mismo día si
+Se le cae un párpado o una ceja, un ojo no le cierra, su sonrisa se ve chueca o su cara se ve \
+dispareja, siente los ojos secos o irritados, la hinchazón crece o viene con fiebre, o tiene un \
+dolor fuerte o un dolor de cabeza fuerte. Llámenos al {clinic_phone}, o avísenos desde el portal \
+del paciente.
+
+"""
+# What needs help right away is worded once, in the catalogue (in Spanish), as in the English text.
+_URGENT = urgent.words("es")
+SPANISH_BODY += (
+    f"{_URGENT.GET_HELP[0].upper()}{_URGENT.GET_HELP[1:]}: {_URGENT.CALL} si\n"
+    f"Tiene {urgent.in_full('es')}. {_URGENT.SAY_TOXIN[0].upper()}{_URGENT.SAY_TOXIN[1:]}. "
+    "Esto puede pasar desde horas hasta semanas después del tratamiento. Después, avísenos.\n\n"
+    f"{_URGENT.DO_NOT_DRIVE}\n"
+)
+
+
+def publish_spanish_texts() -> int:
+    """The general aftercare text in Spanish, once (the medical director publishes it, as the
+    clinic would). Returns how many versions were published."""
+    if instructions.current("", "", "es") is not None:
+        return 0
+    director = (
+        StaffMember.objects.filter(role=Role.MEDICAL_DIRECTOR, active=True)
+        .select_related("user")
+        .first()
+    )
+    actor = actor_for(director.user) if director else system_actor("demo-data")
+    instructions.publish(
+        actor, product="", area="", language="es", title=SPANISH_TITLE, body=SPANISH_BODY
+    )
+    return 1
+
+
 def load_demo_aftercare(now: datetime, seed: int = 1) -> int:
     """Returns how many reports were written."""
+    publish_spanish_texts()
     if CheckIn.objects.exists():
         return 0
     rng = random.Random(f"demo-aftercare-{seed}")

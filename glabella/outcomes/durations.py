@@ -2,6 +2,7 @@
 from the day-14 check-in, monthly light questions from month 2 ("can you frown fully again?")
 until movement returns, and a re-treatment closing the courses it cuts short (still working then:
 a censored observation, kept). The clinic's duration model is fitted from these courses nightly.
+The question is written in the patient's language, its link to the page in that language.
 """
 
 from __future__ import annotations
@@ -11,12 +12,16 @@ from datetime import date, datetime, time, timedelta
 from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
+from glabella.catalogue.areas import any_area_name
 from glabella.clinic.clock import clinic_zone
 from glabella.core import audit, links
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Conflict, ValidationFailed
+from glabella.core.language import current, speaking
 from glabella.messaging import quiet
 from glabella.messaging.outbox import cancel_pending, queue_to_patient
 from glabella.outcomes import forecast
@@ -25,10 +30,10 @@ from glabella.outcomes.models import Course, Forecast, ModelFit, MovementCheck
 MOVEMENT_SALT = "glabella.outcomes.movement"
 # What each area does when it moves again: the question the monthly check asks.
 MOVES = {
-    "glabellar": "frown",
-    "forehead": "raise your brows",
-    "lateral_canthal": "smile with your eyes (crow's feet)",
-    "platysma": "tense your neck",
+    "glabellar": gettext_lazy("Can you frown fully again?"),
+    "forehead": gettext_lazy("Can you raise your brows fully again?"),
+    "lateral_canthal": gettext_lazy("Can you smile with your eyes (crow's feet) fully again?"),
+    "platysma": gettext_lazy("Can you tense your neck fully again?"),
 }
 RETURNED, WORKING = "returned", "working"
 # A forecast that gave way to what the patient told us; the model's refresh leaves it alone.
@@ -36,8 +41,13 @@ OBSERVED = "movement returned, as the patient told us"
 
 
 def question(area: str) -> str:
-    move = MOVES.get(area, f"move the treated area ({area.replace('_', ' ')})")
-    return f"Can you {move} fully again?"
+    """The monthly question for an area, in the active language."""
+    if area in MOVES:
+        return str(MOVES[area])
+    # An area on no label: named as people say it (the catalogue's words, translated).
+    return _("Can you move the treated area (%(area)s) fully again?") % {
+        "area": any_area_name(area, current())
+    }
 
 
 # ---------------------------------------------------------------- courses
@@ -49,7 +59,7 @@ def open_courses(record, subjects: list[forecast.Course], now: datetime) -> list
     question is scheduled."""
     made = []
     for s in subjects:
-        course, _ = Course.objects.update_or_create(
+        course, _made = Course.objects.update_or_create(
             treatment=record,
             area=s.area,
             defaults={
@@ -166,22 +176,34 @@ def schedule_check(record, day: int, treated: date, now: datetime) -> MovementCh
     areas = Course.objects.filter(treatment=record, end=Course.End.OPEN).values_list(
         "area", flat=True
     )
-    asks = " ".join(question(a) for a in areas) or "Has the movement come back?"
-    url = settings.SITE_URL + reverse("outcomes:movement", args=[movement_token(check)])
-    queue_to_patient(
-        patient,
-        topic="movement-check",
-        subject="How is your treatment holding up?",
-        body=(
-            f"Hello {patient.preferred_name or patient.given_name},\n\nIt has been about "
-            f"{round(day / 30)} months since your treatment. {asks} One tap tells us, and helps "
-            f"us plan your next visit at the right time:\n{url}"
-        ),
-        about=f"movement-check:{check.public_id}",
-        due_at=due,
-        now=now,
-        dedupe_key=f"movement-check:{check.public_id}",
-    )
+    with speaking(patient):
+        asks = " ".join(question(a) for a in areas) or _("Has the movement come back?")
+        url = settings.SITE_URL + reverse("outcomes:movement", args=[movement_token(check)])
+        months = round(day / 30)
+        body = ngettext(
+            "Hello %(name)s,\n\nIt has been about %(months)s month since your treatment. "
+            "%(asks)s One tap tells us, and helps us plan your next visit at the right time:"
+            "\n%(link)s",
+            "Hello %(name)s,\n\nIt has been about %(months)s months since your treatment. "
+            "%(asks)s One tap tells us, and helps us plan your next visit at the right time:"
+            "\n%(link)s",
+            months,
+        ) % {
+            "name": patient.preferred_name or patient.given_name,
+            "months": months,
+            "asks": asks,
+            "link": url,
+        }
+        queue_to_patient(
+            patient,
+            topic="movement-check",
+            subject=_("How is your treatment holding up?"),
+            body=body,
+            about=f"movement-check:{check.public_id}",
+            due_at=due,
+            now=now,
+            dedupe_key=f"movement-check:{check.public_id}",
+        )
     return check
 
 
@@ -196,27 +218,27 @@ def open_areas(check: MovementCheck) -> list[str]:
 def clean_answer(raw: object, areas: list[str], *, treated: date, today: date) -> dict:
     """{area: "returned" | "working", ..., "returned_on": YYYY-MM-DD (optional, default today)}."""
     if not isinstance(raw, dict):
-        raise ValidationFailed({"answers": ["Send the answers as an object."]})
+        raise ValidationFailed({"answers": [_("Send the answers as an object.")]})
     errors: dict[str, list[str]] = {}
     for key in sorted(set(raw) - {*areas, "returned_on"}):
-        errors[key] = ["This is not a question of this check."]
+        errors[key] = [_("This is not a question of this check.")]
     answers = {}
     for area in areas:
         value = raw.get(area)
         if value not in (RETURNED, WORKING):
-            errors[area] = ["Answer yes (it moves fully again) or not yet."]
+            errors[area] = [_("Answer yes (it moves fully again) or not yet.")]
         answers[area] = value
     returned_on = today
     if raw.get("returned_on") not in (None, ""):
         try:
             returned_on = date.fromisoformat(str(raw["returned_on"]))
         except ValueError:
-            errors["returned_on"] = ["Give the day as YYYY-MM-DD."]
+            errors["returned_on"] = [_("Give the day as YYYY-MM-DD.")]
         else:
             if returned_on > today:
-                errors["returned_on"] = ["This day is in the future."]
+                errors["returned_on"] = [_("This day is in the future.")]
             elif returned_on < treated + timedelta(days=14):
-                errors["returned_on"] = ["This is before the treatment could have taken effect."]
+                errors["returned_on"] = [_("This is before the treatment could have taken effect.")]
     if errors:
         raise ValidationFailed(errors)
     return {"answers": answers, "returned_on": returned_on}
@@ -236,7 +258,7 @@ def answer(check: MovementCheck, raw: object, *, actor: Actor, now=None) -> Move
     with write_transaction():
         locked = MovementCheck.objects.select_for_update().get(pk=check.pk)
         if locked.status != MovementCheck.Status.SCHEDULED:
-            raise Conflict("This question has been answered. Thank you.")
+            raise Conflict(_("This question has been answered. Thank you."))
         stored = dict(cleaned["answers"])
         if RETURNED in stored.values():
             stored["returned_on"] = cleaned["returned_on"].isoformat()
@@ -349,7 +371,7 @@ def refit(day: date, now: datetime | None = None, refresh=None) -> ModelFit:
     whose invitation is still to come (soon), so they use it."""
     now = now or timezone.now()
     model = forecast.fit(known_courses()) if Course.objects.exists() else forecast.Model()
-    fit, _ = ModelFit.objects.get_or_create(day=day, defaults={"started_at": now})
+    fit, _made = ModelFit.objects.get_or_create(day=day, defaults={"started_at": now})
     fit.beta = list(model.beta) if model.courses else []
     fit.tau2, fit.sigma2 = model.tau2, model.sigma2
     fit.courses, fit.patients = model.courses, model.patients

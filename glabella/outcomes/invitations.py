@@ -1,7 +1,8 @@
 """The invitation back: INVITE_DAYS_BEFORE days before a treatment's forecast invite date, once
 per treatment (the database holds one row per treatment), only to a patient who agreed to
 messages in that channel and never in the quiet hours; its link books the patient's usual
-injector at their usual location, from the invite date on (never before the label allows)."""
+injector at their usual location, from the invite date on (never before the label allows). The
+message is written in the patient's language, its link to the page in that language."""
 
 from __future__ import annotations
 
@@ -13,11 +14,14 @@ from django.core import signing
 from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
 
 from glabella.clinic.models import Location, Service
-from glabella.core import audit
+from glabella.core import audit, phones
 from glabella.core.access import Actor, link_actor
 from glabella.core.db import write_transaction
+from glabella.core.language import current, speaking
 from glabella.messaging import quiet
 from glabella.messaging.models import Channel
 from glabella.messaging.outbox import queue_message
@@ -192,26 +196,33 @@ def _queue(
     zone = invitation.location.zone
     local_from = max(invitation.book_from, now.astimezone(zone).date())
     injector = invitation.injector
-    body = (
-        f"Hello {patient.preferred_name or patient.given_name},\n\n"
-        f"The effect of your last treatment with us is likely to fade around "
-        f"{_day(invitation.book_from)}. {injector.full_name} has times at "
-        f"{invitation.location.name} from {_day(local_from)}; choose one here:\n"
-        f"{url(invitation)}\n\nIf you would rather not hear from us about this, reply and tell "
-        f"us, or call {invitation.location.phone}."
-    )
-    queue_message(
-        patient=patient,
-        channel=channel,
-        to=to,
-        topic="invitation",
-        subject="Time for your next visit?",
-        body=body,
-        about=f"invitation:{invitation.public_id}",
-        dedupe_key=f"invitation:{invitation.treatment.public_id}",
-        due_at=due_at,
-        now=now,
-    )
+    with speaking(patient):
+        body = _(
+            "Hello %(name)s,\n\nThe effect of your last treatment with us is likely to fade "
+            "around %(fades)s. %(injector)s has times at %(place)s from %(from)s; choose one "
+            "here:\n%(link)s\n\nIf you would rather not hear from us about this, reply and tell "
+            "us, or call %(phone)s."
+        ) % {
+            "name": patient.preferred_name or patient.given_name,
+            "fades": _day(invitation.book_from),
+            "injector": injector.full_name,
+            "place": invitation.location.name,
+            "from": _day(local_from),
+            "link": url(invitation),
+            "phone": phones.display(invitation.location.phone),
+        }
+        queue_message(
+            patient=patient,
+            channel=channel,
+            to=to,
+            topic="invitation",
+            subject=_("Time for your next visit?"),
+            body=body,
+            about=f"invitation:{invitation.public_id}",
+            dedupe_key=f"invitation:{invitation.treatment.public_id}",
+            due_at=due_at,
+            now=now,
+        )
 
 
 def slots_from(invitation: Invitation, today: date) -> date:
@@ -219,7 +230,11 @@ def slots_from(invitation: Invitation, today: date) -> date:
 
 
 def _day(d: date) -> str:
-    return f"{d:%B} {d.day}"
+    """A day in the active language, without its year: December 1 / 1 de diciembre."""
+    return date_format(d, DAY_IN_WORDS.get(current(), DAY_IN_WORDS["en"]))
+
+
+DAY_IN_WORDS = {"en": "F j", "es": r"j \d\e F"}
 
 
 def default_service() -> Service | None:

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from glabella.catalogue.products import PRODUCT_NAMES
@@ -96,17 +97,18 @@ def book_again(request, token):
             if start.tzinfo is None:
                 raise ValueError
         except ValueError:
-            error, status = "Choose a time from the list.", 422
+            error, status = _("Choose a time from the list."), 422
         else:
             if start.astimezone(location.zone).date() < earliest:
-                error, status = "Choose a time from the list.", 422
+                error, status = _("Choose a time from the list."), 422
             else:
                 try:
                     appointment = invitations.book(invitation, start, provider, now)
                 except DomainError as exc:
                     error, status = describe(exc), exc.status
                 else:
-                    return render(request, "outcomes/booked.html", {"appointment": appointment})
+                    context = {"appointment": appointment}
+                    return render_in(request, "outcomes/booked.html", context, location.zone)
     if invitation.appointment_id is not None:
         appointment = Appointment.objects.get(pk=invitation.appointment_id)
         context = {"appointment": appointment}

@@ -1,5 +1,5 @@
 """The recall of a lot: everyone treated from its vials (day, areas, units, how to reach them),
-the list as CSV, and one notice to each asking them to call the clinic."""
+the list as CSV, and one notice to each asking them to call the clinic, in their language."""
 
 from __future__ import annotations
 
@@ -11,12 +11,15 @@ from decimal import Decimal
 from uuid import UUID
 
 from django.utils import timezone
+from django.utils.dateformat import format as date_format
+from django.utils.translation import gettext as _
 
 from glabella.catalogue.areas import any_area_name
 from glabella.core import audit, phones, styles
 from glabella.core.access import Actor
 from glabella.core.db import write_transaction
 from glabella.core.errors import Forbidden
+from glabella.core.language import current, speaking
 from glabella.core.roles import Capability
 from glabella.core.text import csv_cell
 from glabella.inventory.models import Lot
@@ -113,21 +116,24 @@ def notify_recall(actor: Actor, lot: Lot, *, now: datetime | None = None) -> int
     with write_transaction():
         for t in treated:
             patient = patients[t.patient_id]
-            body = (
-                f"Hello {patient.preferred_name or patient.given_name},\n\n"
-                f"Please call us on {phone} about the treatment you had with us on "
-                f"{t.treated_on:%B} {t.treated_on.day}, {t.treated_on.year}. "
-                "It is important, and it will only take a few minutes."
-            )
-            message = queue_to_patient(
-                patient,
-                topic="recall",
-                subject="Please call the clinic",
-                body=body,
-                about=f"lot:{lot.public_id}",
-                dedupe_key=f"recall:{lot.public_id}:{patient.public_id}",
-                now=now,
-            )
+            with speaking(patient):
+                body = _(
+                    "Hello %(name)s,\n\nPlease call us on %(phone)s about the treatment you had "
+                    "with us on %(day)s. It is important, and it will only take a few minutes."
+                ) % {
+                    "name": patient.preferred_name or patient.given_name,
+                    "phone": phone,
+                    "day": _treated_on(t.treated_on),
+                }
+                message = queue_to_patient(
+                    patient,
+                    topic="recall",
+                    subject=_("Please call the clinic"),
+                    body=body,
+                    about=f"lot:{lot.public_id}",
+                    dedupe_key=f"recall:{lot.public_id}:{patient.public_id}",
+                    now=now,
+                )
             queued += message is not None
         audit.record(
             actor,
@@ -137,3 +143,11 @@ def notify_recall(actor: Actor, lot: Lot, *, now: datetime | None = None) -> int
             detail={"treated": len(treated), "queued": queued},
         )
     return queued
+
+
+def _treated_on(day: date) -> str:
+    """The day in words without the weekday: December 1, 2026 / 1 de diciembre de 2026."""
+    return date_format(day, TREATED_ON.get(current(), TREATED_ON["en"]))
+
+
+TREATED_ON = {"en": "F j, Y", "es": r"j \d\e F \d\e Y"}
