@@ -819,7 +819,7 @@ def stored_photo(patient, treatment, taken_by, consent):
 
 
 def _signed_photo_consent(patient):
-    document = current_documents()["photo"]
+    document = current_documents(patient.language)["photo"]  # in her language
     return sign_consent(
         forms_actor(patient, "link"),
         patient,
