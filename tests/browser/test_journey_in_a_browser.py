@@ -27,12 +27,13 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
 from playwright.sync_api import expect
 
 from glabella.aftercare.models import Alert, CheckIn, Report
 from glabella.clinic.models import OpeningHours
 from glabella.core.models import StaffMember
+from glabella.demo.spanish_consents import publish_spanish_consents
 from glabella.inventory import services as stock
 from glabella.messaging.delivery import deliver_message, release_due
 from glabella.messaging.models import Message
@@ -40,6 +41,7 @@ from glabella.outcomes import invitations
 from glabella.outcomes.models import Forecast
 from glabella.patients.models import Patient
 from glabella.scheduling.models import Appointment, ScheduleException
+from glabella.screening import consents
 from glabella.screening.models import CandidacyDecision, IntakeResponse, SignedConsent
 from glabella.treatments.models import TreatmentRecord
 from tests.browser.conftest import looks_right, pass_the_second_step, watched_page
@@ -89,7 +91,26 @@ SAYS = {
         "next visit": "Your next visit, Rosa",
         "with injector": "with {injector}",
     },
+    "es": {
+        "home": "/es/",
+        "headline": "Tratamiento con toxina botulínica para relajar las arrugas",
+        "we serve": "Sí, atendemos a pacientes de Camarillo.",
+        "from": "Desde {clinic}",
+        "book at": "Hacer una cita de consulta en {clinic}",
+        "booked": "Su cita está reservada.",
+        "answers sent": "la clínica ya tiene sus respuestas",
+        "read and sign": "Leer y firmar",
+        "signed online": "Firmado en línea el",
+        "call 911": "Llame al 911 ahora",
+        "thank you": "Gracias",
+        "hello": "Hola, Rosa",
+        "wears off": "Es probable que el efecto de su tratamiento",
+        "next visit": "Su próxima cita, Rosa",
+        "with injector": "con {injector}",
+    },
 }
+# Her day-1 report in Spanish, in her own words only (no box ticked): a red flag, urgent.
+SPANISH_RED_FLAG = "Desde anoche casi no puedo tragar y siento la lengua pesada"
 
 
 def path_of(link: str) -> str:
@@ -153,20 +174,22 @@ def clinic_at_nine(clinic, settings):
     return clinic
 
 
-@pytest.mark.parametrize("lang", ["en"])
+@pytest.mark.parametrize("lang", ["en", "es"])
 def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_of, lang):
     says = SAYS[lang]
     phone = audited  # Rosa's phone, with axe-core in every page she sees
     clinic = clinic_at_nine
     zone = clinic.zone
     url = live_server.url
+    if lang == "es":
+        publish_spanish_consents()  # the clinic's consent texts in Spanish, as the demo's
     lot = receive_lot(clinic, lot_number="J1")
     vial = stock.reconstitute(actor_of("injector"), lot.vials.get(), "2.5")
 
     # ---------------------------------------------------------------- Rosa finds the clinic
     phone.goto(url + says["home"])
     assert phone.locator("h1").inner_text() == says["headline"]
-    shot(phone, "public-home")
+    shot(phone, "public-home" if lang == "en" else "public-home-es")
     phone.fill("#id_area", "Camarillo")
     with phone.expect_navigation():
         phone.click("form[role=search] button")
@@ -179,7 +202,8 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
         phone.click("text=" + says["book at"].format(clinic=clinic.name))
     phone.wait_for_selector("ul.slots a.button")
     looks_right(phone, "booking times")
-    shot(phone, "booking")
+    if lang == "en":  # the README's pictures are of the English pages
+        shot(phone, "booking")
     with phone.expect_navigation():
         phone.locator("ul.slots a.button").first.click()
     phone.fill("input[name=given_name]", "Rosa")
@@ -194,6 +218,7 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     assert phone.is_visible(f"text={says['booked']}"), phone.inner_text("main")
     looks_right(phone, "booked")
     rosa = Patient.objects.get(email="rosa@example.com")
+    assert rosa.language == lang  # the booking form's language is the page's unless she changes it
     consultation = Appointment.objects.get(patient=rosa)
 
     # ---------------------------------------------------------------- the confirmation email
@@ -211,7 +236,8 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     phone.fill("textarea[name=medications]", "Aspirin 81 mg")
     phone.check("input[name=moving_between_brows]")
     looks_right(phone, "intake")
-    shot(phone, "intake")
+    if lang == "en":  # the README's pictures are of the English pages
+        shot(phone, "intake")
     with phone.expect_navigation():
         phone.click("main button[type=submit]")
     assert phone.is_visible(f"text={says['answers sent']}")
@@ -244,6 +270,11 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     looks_right(phone, "forms after the consent")
     signed = SignedConsent.objects.get(patient=rosa, document__kind="neuromodulator")
     assert signed.medication_guide == "botox_cosmetic" and signed.medication_guide_version
+    # The text she read is the one whose language and hash are kept with her signature.
+    assert signed.language == signed.document.language == lang
+    document = signed.document
+    shown = consents.text_of(document.title, document.version, document.body, document.language)
+    assert signed.text_sha256 == consents.sha256(shown) == document.text_sha256
 
     # ---------------------------------------------------------------- the desk books the treatment
     desk = staff_page(browser, live_server, "front_desk")
@@ -261,7 +292,8 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     treatment_visit = Appointment.objects.get(patient=rosa, service__slug="neuromodulator")
     desk.goto(url + reverse("scheduling:calendar") + f"?location={clinic.slug}&day={today}")
     assert desk.locator(".appt", has_text="Rosa Alvarez").count() == 2
-    shot(desk, "staff-calendar")
+    if lang == "en":
+        shot(desk, "staff-calendar")
     # Rosa arrives for her treatment: the desk checks her in, and charting opens.
     card = desk.locator(".appt", has_text="Rosa Alvarez").filter(has_text="euromodulator")
     with desk.expect_navigation():
@@ -287,7 +319,8 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     with injector.expect_navigation():
         injector.click("button[value=save]")
     assert injector.is_visible("text=Dose guard: ok")
-    shot(injector, "face-chart")
+    if lang == "en":
+        shot(injector, "face-chart")
     injector.fill("#sign-secret", PASSWORD)
     with injector.expect_navigation():
         injector.click("button[value=sign]")
@@ -300,8 +333,11 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     emails = [e for e in deliver() if e.to == ["rosa@example.com"]]
     assert any("aftercare" in e.subject.lower() or "after" in e.subject.lower() for e in emails)
     open_when_due(phone, url, CheckIn.objects.get(treatment=record, day=1))
-    phone.check("input[value=trouble_swallowing]")
-    phone.check("input[name=severity][value=severe]")
+    if lang == "es":
+        phone.fill("textarea[name=free_text]", SPANISH_RED_FLAG)
+    else:
+        phone.check("input[value=trouble_swallowing]")
+        phone.check("input[name=severity][value=severe]")
     looks_right(phone, "day-1 check-in")
     with phone.expect_navigation():
         phone.click("main button[type=submit]")
@@ -309,13 +345,16 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     looks_right(phone, "urgent advice")
     alert = Alert.objects.get(patient=rosa)
     assert alert.urgency == "urgent"
+    if lang == "es":
+        assert Report.objects.get(check_in__treatment=record, check_in__day=1).symptoms == []
     injector.goto(url + reverse("aftercare:board"))
     urgent = injector.locator("section.alert-urgent", has_text="Rosa Alvarez")
     assert urgent.is_visible()
     opened = alert.opened_at.astimezone(zone)  # on the clinic's clock
     reported = f"Reported {opened:%b} {opened.day}, {opened.year}, {opened:%-I:%M %p}"
     assert reported in urgent.inner_text()
-    shot(injector, "follow-up-board")
+    if lang == "en":
+        shot(injector, "follow-up-board")
 
     # ---------------------------------------------------------------- day 14: the result
     day_14 = CheckIn.objects.get(treatment=record, day=14)
@@ -337,7 +376,8 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     expect(injector.locator("main p", has_text="Expected to wear off about")).to_contain_text(
         f"{wear_off:%b} {wear_off.day}, {wear_off.year}"
     )
-    shot(injector, "patient-timeline")
+    if lang == "en":
+        shot(injector, "patient-timeline")
     with translation.override(lang):
         phone.goto(url + reverse("portal:sign-in"))
     phone.fill("input[name=email]", "rosa@example.com")
@@ -348,15 +388,16 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     with phone.expect_navigation():
         phone.click("main button[type=submit]")
     assert phone.is_visible(f"h1:has-text('{says['hello']}')")
-    expect(phone.locator("main p", has_text=says["wears off"])).to_contain_text(
-        f"{wear_off:%b} {wear_off.day}, {wear_off.year}"
-    )
+    with translation.override(lang):  # the day as her language writes it
+        wear_off_day = formats.date_format(wear_off)
+    expect(phone.locator("main p", has_text=says["wears off"])).to_contain_text(wear_off_day)
     looks_right(phone, "portal home")
 
     # ---------------------------------------------------------------- the invitation back
     noon = datetime.combine(invitations.opens_on(forecast), time(12), tzinfo=zone)
     assert invitations.send_due(noon) == 1
     invitation_link = link_in(deliver(noon), r"https?://\S+/book/again/[^/\s]+/")
+    assert path_of(invitation_link).startswith(says["home"])  # in her language
     phone.goto(url + path_of(invitation_link))
     assert phone.locator("h1").inner_text() == says["next visit"]
     assert phone.is_visible(
