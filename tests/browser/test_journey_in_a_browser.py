@@ -10,6 +10,12 @@ trouble swallowing and is told to call 911 while the urgent alert opens on the f
 at day 14 she records the result; the forecast shows on her timeline and in her portal, and the
 invitation back arrives when it is due, with free times with her injector.
 
+The journey is taken twice, in English and in Spanish (issue 21): in Spanish Rosa starts at
+/es/, her record keeps Spanish, she reads and signs the clinic's Spanish consent (its language
+and hash are kept with her signature), her day-1 report is a red flag written in Spanish with
+no box ticked, and the invitation back links to a Spanish page; every page she sees is checked
+for English left (tests/browser/test_spanish_in_a_browser.py's detector).
+
 Messages are delivered as the worker would deliver them: released when due, then sent through
 Django's email backend into the outbox that the test reads. Screenshots of the key pages go to
 docs/screenshots/ on every run, so the README's pictures stay current.
@@ -46,6 +52,7 @@ from glabella.screening.models import CandidacyDecision, IntakeResponse, SignedC
 from glabella.treatments.models import TreatmentRecord
 from tests.browser.conftest import looks_right, pass_the_second_step, watched_page
 from tests.browser.test_forms_in_a_browser import QUESTIONS
+from tests.browser.test_spanish_in_a_browser import catalogue_sentences, english_left
 from tests.conftest import STAFF_EMAILS, receive_lot
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -177,6 +184,14 @@ def clinic_at_nine(clinic, settings):
 @pytest.mark.parametrize("lang", ["en", "es"])
 def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_of, lang):
     says = SAYS[lang]
+    english = catalogue_sentences() if lang == "es" else set()
+
+    def seen_right(page, label: str) -> None:
+        """What Rosa sees passes axe-core on her phone, and in Spanish has no English left."""
+        looks_right(page, label)
+        if lang == "es":
+            assert english_left(page.inner_text("body"), english) == [], label
+
     phone = audited  # Rosa's phone, with axe-core in every page she sees
     clinic = clinic_at_nine
     zone = clinic.zone
@@ -195,13 +210,13 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
         phone.click("form[role=search] button")
     assert phone.is_visible(f"text={says['we serve']}")
     assert phone.is_visible("text=" + says["from"].format(clinic=clinic.name))
-    looks_right(phone, "service-area answer")
+    seen_right(phone, "service-area answer")
 
     # ---------------------------------------------------------------- she books a consultation
     with phone.expect_navigation():
         phone.click("text=" + says["book at"].format(clinic=clinic.name))
     phone.wait_for_selector("ul.slots a.button")
-    looks_right(phone, "booking times")
+    seen_right(phone, "booking times")
     if lang == "en":  # the README's pictures are of the English pages
         shot(phone, "booking")
     with phone.expect_navigation():
@@ -212,11 +227,11 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     phone.fill("input[name=email]", "rosa@example.com")
     phone.fill("input[name=phone]", "(805) 555-0199")
     phone.fill("input[name=postal_code]", "93010")
-    looks_right(phone, "booking details")
+    seen_right(phone, "booking details")
     with phone.expect_navigation():
         phone.click("main form[method=post] button[type=submit]")
     assert phone.is_visible(f"text={says['booked']}"), phone.inner_text("main")
-    looks_right(phone, "booked")
+    seen_right(phone, "booked")
     rosa = Patient.objects.get(email="rosa@example.com")
     assert rosa.language == lang  # the booking form's language is the page's unless she changes it
     consultation = Appointment.objects.get(patient=rosa)
@@ -235,13 +250,13 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
         phone.check(f"input[name=q_{key}][value=no]")
     phone.fill("textarea[name=medications]", "Aspirin 81 mg")
     phone.check("input[name=moving_between_brows]")
-    looks_right(phone, "intake")
+    seen_right(phone, "intake")
     if lang == "en":  # the README's pictures are of the English pages
         shot(phone, "intake")
     with phone.expect_navigation():
         phone.click("main button[type=submit]")
     assert phone.is_visible(f"text={says['answers sent']}")
-    looks_right(phone, "forms after the intake")
+    seen_right(phone, "forms after the intake")
     assert IntakeResponse.objects.filter(patient=rosa).exists()
 
     # ---------------------------------------------------------------- the injector decides
@@ -263,11 +278,11 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     phone.fill("input[name=typed_name]", "Rosa Alvarez")
     phone.check("input[name=adopt_typed]")
     phone.check("input[name=medication_guide][value=botox_cosmetic]")  # the guide she was given
-    looks_right(phone, "consent")
+    seen_right(phone, "consent")
     with phone.expect_navigation():
         phone.click("#consent-form button[type=submit]")
     assert phone.is_visible(f"text={says['signed online']}")
-    looks_right(phone, "forms after the consent")
+    seen_right(phone, "forms after the consent")
     signed = SignedConsent.objects.get(patient=rosa, document__kind="neuromodulator")
     assert signed.medication_guide == "botox_cosmetic" and signed.medication_guide_version
     # The text she read is the one whose language and hash are kept with her signature.
@@ -338,11 +353,11 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     else:
         phone.check("input[value=trouble_swallowing]")
         phone.check("input[name=severity][value=severe]")
-    looks_right(phone, "day-1 check-in")
+    seen_right(phone, "day-1 check-in")
     with phone.expect_navigation():
         phone.click("main button[type=submit]")
     assert phone.locator("h1").inner_text() == says["call 911"]
-    looks_right(phone, "urgent advice")
+    seen_right(phone, "urgent advice")
     alert = Alert.objects.get(patient=rosa)
     assert alert.urgency == "urgent"
     if lang == "es":
@@ -361,11 +376,11 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     open_when_due(phone, url, day_14)
     phone.check("input[name=effect_shows][value=yes]")
     phone.check("input[name=satisfied][value=yes]")
-    looks_right(phone, "day-14 check-in")
+    seen_right(phone, "day-14 check-in")
     with phone.expect_navigation():
         phone.click("main button[type=submit]")
     assert phone.locator("h1").inner_text() == says["thank you"]
-    looks_right(phone, "day-14 thanks")
+    seen_right(phone, "day-14 thanks")
     result = Report.objects.get(check_in=day_14)
     assert result.effect_shows and result.satisfied
 
@@ -391,7 +406,7 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     with translation.override(lang):  # the day as her language writes it
         wear_off_day = formats.date_format(wear_off)
     expect(phone.locator("main p", has_text=says["wears off"])).to_contain_text(wear_off_day)
-    looks_right(phone, "portal home")
+    seen_right(phone, "portal home")
 
     # ---------------------------------------------------------------- the invitation back
     noon = datetime.combine(invitations.opens_on(forecast), time(12), tzinfo=zone)
@@ -403,6 +418,6 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     assert phone.is_visible(
         "text=" + says["with injector"].format(injector=record.injector.full_name)
     )
-    looks_right(phone, "the invitation's times")
+    seen_right(phone, "the invitation's times")
     for page in (phone, injector, desk):
         assert page.foreign == []
