@@ -340,7 +340,10 @@ def my_data_pdf(data: dict, zone) -> bytes:
 
     person = data["patient"]
     name = f"{person['given_name']} {person['family_name']}"
-    pages = Pages(f"{name}: records", f"{name}, exported {on(data['exported_at'])}")
+    exported = datetime.fromisoformat(data["exported_at"])
+    pages = Pages(
+        f"{name}: records", f"{name}, exported {on(data['exported_at'])}", created=exported
+    )
     pages.text(f"Your records: {name}", font="F2", size=16, gap=6)
     pages.text(f"Born {on(person['birth_date'])}. Email {person['email'] or '-'}.", gap=4)
     pages.text(f"Phone {phones.display(person['phone']) or '-'}.", gap=8)
