@@ -60,6 +60,7 @@ def render(record: ConsentRecord) -> bytes:
     for paragraph in record.body.strip().split("\n\n"):
         heading, _, rest = paragraph.partition("\n")
         if rest:
+            pages.room(45)  # a heading starts a page rather than end one without its first lines
             pages.text(heading, font="F2", size=11, gap=1)
             pages.text(rest.replace("\n", " "), gap=8)
         else:
