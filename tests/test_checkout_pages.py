@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from glabella.billing import invoices, payments, receipts
+from glabella.billing import invoices, payments
 from glabella.billing.models import (
     Invoice,
     InvoiceLine,
@@ -240,9 +240,16 @@ def test_the_owner_refunds_within_what_was_paid(client_for, waiting, actor_of):
     assert f"${owed:,.2f}" in text.split("Balance due")[1]
 
 
-def test_the_receipt_prints_a_reward_s_accented_name_without_its_accent():
-    assert receipts.printable("Allē (Allergan Aesthetics)") == "Alle (Allergan Aesthetics)"
-    assert receipts.printable("Café Zoë") == "Café Zoë"  # both letters are in the PDF's set
+def test_the_receipt_prints_a_reward_s_name_with_its_accent(client_for, waiting):
+    desk = client_for("front_desk")
+    reward = {"program": "alle", "code": "ALLE-123", "amount": "20"}
+    assert act(desk, waiting, "reward", reward).status_code == 302
+    total = invoices.totals_of(Invoice.objects.get(pk=waiting.pk)).total
+    paid = act(desk, waiting, "payment", {"method": "cash", "amount": f"{total:.2f}"})
+    assert paid.status_code == 302
+    pdf = desk.get(reverse("billing:receipt", args=[waiting.public_id])).content
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Allē (Allergan Aesthetics) (code ALLE-123)" in text and "-$20.00" in text
 
 
 def test_voiding_an_open_invoice_with_a_reason(client_for, waiting):

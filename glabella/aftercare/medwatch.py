@@ -489,8 +489,9 @@ def sections(data: dict) -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 def export_pdf(event: AdverseEvent, *, now=None) -> bytes:
+    now = now or timezone.now()
     data = export(event, now=now)
-    pages = Pages("MedWatch 3500 draft", f"Adverse event {data['report_id']}")
+    pages = Pages("MedWatch 3500 draft", f"Adverse event {data['report_id']}", created=now)
     pages.text(data["form"], font="F2", size=13, gap=6)
     for title, lines in sections(data):
         pages.text(title, font="F2", size=11, gap=2)

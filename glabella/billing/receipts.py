@@ -11,7 +11,6 @@ clinic: the outbox keeps attachments as text (JSON), so a PDF is not attached (d
 
 from __future__ import annotations
 
-import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -88,19 +87,19 @@ def render_pdf(view: InvoiceView) -> bytes:
     clinic = brand.current()
     number = {"number": invoice.number}
     pages = Pages(_("Receipt %(number)s") % number, _("Invoice %(number)s") % number)
-    pages.text(printable(clinic.name), font="F2", size=12, gap=2)
-    pages.text(printable(invoice.location.name), size=9.5, gap=10)
+    pages.text(clinic.name, font="F2", size=12, gap=2)
+    pages.text(invoice.location.name, size=9.5, gap=10)
     pages.text(_("Receipt for invoice %(number)s") % number, font="F2", size=16, gap=4)
     patient = invoice.patient
     who = {"name": f"{patient.given_name} {patient.family_name}"}
-    pages.text(printable(_("Patient: %(name)s") % who), size=10)
+    pages.text(_("Patient: %(name)s") % who, size=10)
     day = {"day": styles.instant(invoice.finalized_at, zone)}
-    pages.text(printable(_("Date: %(day)s") % day), size=10, gap=12)
+    pages.text(_("Date: %(day)s") % day, size=10, gap=12)
     for label, amount in summary(view, zone):
         strong = label in (_("Total"), _("Balance due"))
         font = "F2" if strong else "F1"
         pages.room(16)
-        lines = _fit(label, font, RIGHT - MARGIN - 90)
+        lines = wrap(label, font, 10, RIGHT - MARGIN - 90)
         for n, text in enumerate(lines):
             pages.room(14)
             pages.y -= 14
@@ -112,25 +111,8 @@ def render_pdf(view: InvoiceView) -> bytes:
     note = invoices.settings_of(invoice.organisation).receipt_note
     if note:
         pages.y -= 10
-        pages.text(printable(note), size=9.5)
+        pages.text(note, size=9.5)
     return pages.bytes()
-
-
-def _fit(text: str, font: str, width: float) -> list[str]:
-    return wrap(printable(text), font, 10, width)
-
-
-def printable(text: str) -> str:
-    """The text in the PDF's character set: a letter with a mark it lacks (the ē of Allē)
-    loses the mark rather than printing as "?"."""
-    out = []
-    for char in text:
-        try:
-            char.encode("cp1252")
-            out.append(char)
-        except UnicodeEncodeError:
-            out.append("".join(c for c in unicodedata.normalize("NFKD", char) if c.isascii()))
-    return "".join(out)
 
 
 def receipt_for(actor: Actor, invoice: Invoice) -> bytes:

@@ -355,6 +355,7 @@ def my_data_pdf(data: dict, zone) -> bytes:
     pages = Pages(
         _("%(name)s: records") % {"name": name},
         _("%(name)s, exported %(day)s") % {"name": name, "day": exported},
+        created=datetime.fromisoformat(data["exported_at"]),
     )
     pages.text(_("Your records: %(name)s") % {"name": name}, font="F2", size=16, gap=6)
     pages.text(

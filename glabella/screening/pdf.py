@@ -1,8 +1,8 @@
 """The PDF of a signed consent: the exact text signed, who signed it, when, from where, the
-drawn signature as vector strokes, and the SHA-256 of the text. Laid out with `core.pdf`; a
-character outside Windows-1252 prints as "?" in the PDF, while the text hash and the database
-keep the exact Unicode text. Its words are in the active language: the consent service renders
-it in the language of the text signed (`speaking(document.language)`).
+drawn signature as vector strokes, and the SHA-256 of the text. Laid out with `core.pdf`, dated
+the moment of signing (the same record prints the same bytes). Its words are in the active
+language: the consent service renders it in the language of the text signed
+(`speaking(document.language)`).
 """
 
 from __future__ import annotations
@@ -41,37 +41,32 @@ def draw_signature(pages: Pages, strokes: list) -> None:
     width, height = SIGNATURE_BOX
     pages.room(height + 10)
     top = pages.y - 4
-    s = pages.stream
-    s.set_line_width(0.6)
-    s.rectangle(MARGIN, top - height, width, height)
-    s.stroke()
+    pages.rectangle(MARGIN, top - height, width, height, line_width=0.6)
     points = [p for stroke in strokes for p in stroke]
     if points:
         xs, ys = [p[0] for p in points], [p[1] for p in points]
         span = max(max(xs) - min(xs), max(ys) - min(ys), 1)
         scale = min((width - 20) / span, (height - 20) / span)
-        s.set_line_width(1.4)
-        s.set_line_cap(1)
-        s.set_line_join(1)
+
+        def at(x, y):  # the pad's points into the box; the pad's y grows downwards
+            return MARGIN + 10 + (x - min(xs)) * scale, top - 10 - (y - min(ys)) * scale
+
         for stroke in strokes:
-            for i, (x, y) in enumerate(stroke):
-                px = MARGIN + 10 + (x - min(xs)) * scale
-                py = top - 10 - (y - min(ys)) * scale  # screen y grows downwards
-                (s.move_to if i == 0 else s.line_to)(round(px, 2), round(py, 2))
-            if len(stroke) == 1:  # a dot: a tiny line so that it shows
-                s.line_to(round(px + 0.5, 2), round(py, 2))
-            s.stroke()
+            pages.line([at(x, y) for x, y in stroke], line_width=1.4, rounded=True)
     pages.y = top - height - 8
 
 
 def render(record: ConsentRecord) -> bytes:
-    pages = Pages(record.title, _("Consent %(id)s") % {"id": record.consent_id})
+    pages = Pages(
+        record.title, _("Consent %(id)s") % {"id": record.consent_id}, created=record.signed_at
+    )
     pages.text(record.clinic, font="F2", size=10, gap=6)
     pages.text(record.title, font="F2", size=16, gap=2)
     pages.text(_("Version %(number)s") % {"number": record.version}, size=9, gap=10)
     for paragraph in record.body.strip().split("\n\n"):
         heading, _sep, rest = paragraph.partition("\n")
         if rest:
+            pages.room(45)  # a heading starts a page rather than end one without its first lines
             pages.text(heading, font="F2", size=11, gap=1)
             pages.text(rest.replace("\n", " "), gap=8)
         else:

@@ -15,16 +15,8 @@ from glabella.core.pdf import MARGIN, Pages
 from glabella.treatments import chart
 
 SCALE = 0.9  # chart units to points
-KAPPA = 0.5523  # control-point distance for a quarter ellipse in Bezier curves
-
-
-def _ellipse(s, cx, cy, rx, ry) -> None:
-    kx, ky = rx * KAPPA, ry * KAPPA
-    s.move_to(cx + rx, cy)
-    s.curve_to(cx + rx, cy + ky, cx + kx, cy + ry, cx, cy + ry)
-    s.curve_to(cx - kx, cy + ry, cx - rx, cy + ky, cx - rx, cy)
-    s.curve_to(cx - rx, cy - ky, cx - kx, cy - ry, cx, cy - ry)
-    s.curve_to(cx + kx, cy - ry, cx + rx, cy - ky, cx + rx, cy)
+OUTLINE = (0.48, 0.54, 0.56)  # the face's lines
+POINT = (0.7, 0.15, 0.12)  # an injection point
 
 
 def _face(pages: Pages, points: list) -> None:
@@ -32,28 +24,18 @@ def _face(pages: Pages, points: list) -> None:
     height = chart.HEIGHT * SCALE
     pages.room(height + 10)
     top = pages.y
-    s = pages.stream
 
     def at(x, y):  # chart coordinates to the page
         return MARGIN + x * SCALE, top - y * SCALE
 
-    s.set_line_width(0.8)
-    s.set_color_rgb(0.48, 0.54, 0.56, stroke=True)
-    cx, cy = at(100, 112)
-    _ellipse(s, cx, cy, 66 * SCALE, 92 * SCALE)
+    pages.ellipse(*at(100, 112), 66 * SCALE, 92 * SCALE, line_width=0.8, color=OUTLINE)
     for ex in (76, 124):
-        x, y = at(ex, 94)
-        _ellipse(s, x, y, 12 * SCALE, 5 * SCALE)
+        pages.ellipse(*at(ex, 94), 12 * SCALE, 5 * SCALE, line_width=0.8, color=OUTLINE)
     for x1, y1, x2, y2 in ((78, 196, 76, 258), (122, 196, 124, 258), (100, 96, 94, 128)):
-        s.move_to(*at(x1, y1))
-        s.line_to(*at(x2, y2))
-    s.stroke()
-    s.set_color_rgb(0.7, 0.15, 0.12)
+        pages.line([at(x1, y1), at(x2, y2)], line_width=0.8, color=OUTLINE)
     for p in points:
         x, y = at(float(p.x) * chart.WIDTH, float(p.y) * chart.HEIGHT)
-        _ellipse(s, x, y, 3, 3)
-        s.fill()
-    s.set_color_rgb(0, 0, 0)
+        pages.ellipse(x, y, 3, 3, color=None, fill=POINT)
     for n, p in enumerate(points, 1):
         x, y = at(float(p.x) * chart.WIDTH, float(p.y) * chart.HEIGHT)
         pages.show(x + 4, y + 2, str(n), size=6)
