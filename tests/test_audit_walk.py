@@ -212,7 +212,9 @@ def walk(clients, objects, *, only: set[str] | None = None) -> list[str]:
             if response.status_code >= 300:
                 problems.append(f"{persona} GET {url}: {response.status_code}")
                 continue
-            text = text_of(response)
+            # The page's own address, which the visitor already holds (a signed link carries
+            # its patient's id), is not a read: the language switch repeats it (issue 21).
+            text = text_of(response).replace(url, "")
             shown = {pid for pid, signs in ways.items() if any(s in text for s in signs)}
             logged = named_by(AccessLog.objects.filter(id__gt=before))
             if shown - logged:

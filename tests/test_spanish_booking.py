@@ -104,7 +104,7 @@ def test_the_spanish_booking_page_is_in_spanish_with_the_service_s_spanish_name(
     assert page.status_code == 200
     html = text(page)
     assert '<html lang="es">' in html
-    assert "Reserve una consulta" in html and "Book a consultation" not in html
+    assert "Hacer una cita de consulta" in html and "Book a consultation" not in html
     assert "Consulta en" in html  # the demo's Spanish name, then the clinic
     assert "Cualquier profesional (más horas libres)" in html
     assert "30 minutos" in html and "30 minutes" not in html
