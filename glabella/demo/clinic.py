@@ -23,6 +23,35 @@ from glabella.screening.consents import ensure_default_consents
 
 DEMO_PASSWORD = "glabella-demo"  # noqa: S105 - printed for the demo; never a real account
 DEMO_DOMAIN = "demo.glabella.test"
+# The demo's patients with a portal account: Grace, and María José, who reads Spanish (issue 21:
+# her portal, messages and documents are in Spanish).
+PORTAL_PATIENTS = (
+    (
+        "patient",
+        "Patient (portal)",
+        {
+            "given_name": "Grace",
+            "family_name": "Holloway",
+            "birth_date": date(1986, 4, 12),
+            "phone": "+18055550142",
+            "city": "Westlake Village",
+            "postal_code": "91361",
+        },
+    ),
+    (
+        "paciente",
+        "Patient (portal, in Spanish)",
+        {
+            "given_name": "María José",
+            "family_name": "Núñez",
+            "birth_date": date(1984, 9, 3),
+            "phone": "+18055550177",
+            "city": "Oxnard",
+            "postal_code": "93030",
+            "language": "es",
+        },
+    ),
+)
 # Every demo staff account signs in in two steps, the second with an authenticator app set up
 # with this published key (demo only: anyone may read it), or `glabella demo-code`.
 DEMO_TOTP_KEY = "GLABELLADEMOSTAFFSECONDFACTORKEY"
@@ -307,52 +336,24 @@ def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
             )
         )
 
-    patient_email = f"patient@{DEMO_DOMAIN}"
-    user = _user(patient_email)
-    if not Patient.objects.filter(user=user).exists():
-        patient = Patient(
-            user=user,
-            given_name="Grace",
-            family_name="Holloway",
-            birth_date=date(1986, 4, 12),
-            sex=Sex.FEMALE,
-            email=patient_email,
-            phone="+18055550142",
-            city="Westlake Village",
-            state="CA",
-            postal_code="91361",
-            preferred_location=location,
-            preferred_channel=Channel.EMAIL,
-            email_consent=True,
-            email_consent_at=timezone.now(),
-        )
-        patient.refresh_search_text()
-        patient.save()
-    logins.append(DemoLogin(patient_email, "Patient (portal)"))
-    # A patient who reads Spanish (issue 21): her portal, messages and documents are in Spanish.
-    spanish_email = f"paciente@{DEMO_DOMAIN}"
-    user = _user(spanish_email)
-    if not Patient.objects.filter(user=user).exists():
-        patient = Patient(
-            user=user,
-            given_name="María José",
-            family_name="Núñez",
-            birth_date=date(1984, 9, 3),
-            sex=Sex.FEMALE,
-            email=spanish_email,
-            phone="+18055550177",
-            city="Oxnard",
-            state="CA",
-            postal_code="93030",
-            preferred_location=location,
-            preferred_channel=Channel.EMAIL,
-            language="es",
-            email_consent=True,
-            email_consent_at=timezone.now(),
-        )
-        patient.refresh_search_text()
-        patient.save()
-    logins.append(DemoLogin(spanish_email, "Patient (portal, in Spanish)"))
+    for local, label, fields in PORTAL_PATIENTS:
+        email = f"{local}@{DEMO_DOMAIN}"
+        user = _user(email)
+        if not Patient.objects.filter(user=user).exists():
+            patient = Patient(
+                user=user,
+                email=email,
+                sex=Sex.FEMALE,
+                state="CA",
+                preferred_location=location,
+                preferred_channel=Channel.EMAIL,
+                email_consent=True,
+                email_consent_at=timezone.now(),
+                **fields,
+            )
+            patient.refresh_search_text()
+            patient.save()
+        logins.append(DemoLogin(email, label))
     # The shipped consent texts (a migration publishes them; a test database emptied between
     # tests needs them again).
     ensure_default_consents()
