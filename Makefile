@@ -66,6 +66,7 @@ bench: install
 	$(BIN)/python bench/forecast.py
 	$(BIN)/python bench/due_list.py
 	$(BIN)/python bench/money.py
+	$(BIN)/python bench/pdfs.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache tests/browser/axe/node_modules

@@ -163,7 +163,7 @@ def test_the_questionnaire_reads_in_spanish(client, hablante):
 def test_a_spanish_intake_is_stored_and_evaluated_exactly_as_the_english_one(
     client, hablante, other_patient
 ):
-    day = (date.today() - timedelta(days=30)).isoformat()
+    day = (clinic_today(hablante) - timedelta(days=30)).isoformat()
     answers = all_no_form(
         q_recent_toxin="yes",
         q_bleeding_problems="unsure",
@@ -212,7 +212,7 @@ def test_the_questionnaire_s_errors_are_shown_in_spanish(client, hablante):
     told = dict(q_recent_toxin="yes", toxin_0_product="Botox")
     future = client.post(url, all_no_form(**told, toxin_0_date="2199-01-01"))
     assert "Esta fecha todavía no ha llegado." in future.content.decode()
-    day = (date.today() - timedelta(days=10)).isoformat()
+    day = (clinic_today(hablante) - timedelta(days=10)).isoformat()
     units = client.post(url, all_no_form(**told, toxin_0_date=day, toxin_0_units="9000"))
     assert "como un número hasta 1500, o déjelo vacío" in units.content.decode()
     none_told = client.post(url, all_no_form(q_recent_toxin="yes"))
