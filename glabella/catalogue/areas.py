@@ -160,7 +160,11 @@ HOUSE_AREA_NAMES: dict[str, str] = {key: name.full for key, name in NAMES.items(
 PLAIN_AREA_NAMES: dict[str, str] = {k: n.plain for k, n in NAMES.items() if k != "other"}
 
 
-def area_name(value: str) -> str:
+def area_name(value: str, lang: str = "en") -> str:
+    """A label or off-label area with its clinical term ("Jaw (masseter)", "Mandíbula
+    (masetero)"); an unknown key as it is."""
+    if lang == "es":
+        return NAMES_ES[value].full if value in NAMES_ES else value
     return ALL_AREA_NAMES.get(value, value)
 
 

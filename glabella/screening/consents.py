@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from glabella.catalogue.areas import any_area_name
+from glabella.catalogue.areas import area_name
 from glabella.catalogue.products import MEDICATION_GUIDES
 from glabella.clinic.clock import clinic_today, clinic_zone
 from glabella.core import audit
@@ -208,7 +208,7 @@ def consent_text(document: ConsentDocument, patient: Patient, today: date) -> Co
     heading, paragraph = OFF_LABEL
     with speaking(document.language):
         heading, paragraph = _(heading), _(paragraph)
-        names = ", ".join(any_area_name(a, document.language).lower() for a in areas)
+        names = ", ".join(area_name(a, document.language).lower() for a in areas)
     body = document.body.rstrip("\n") + f"\n\n{heading}\n{paragraph.format(areas=names)}\n"
     shown = text_of(document.title, document.version, body, document.language)
     return ConsentText(body, tuple(areas), sha256(shown))
