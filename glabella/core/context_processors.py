@@ -2,6 +2,7 @@
 the page's language with its other-language addresses."""
 
 from django.conf import settings
+from django.utils.functional import SimpleLazyObject
 
 from glabella.core import language
 from glabella.core.access import actor_from_request
@@ -22,18 +23,14 @@ def actor(request):
 
 
 def languages(request):
-    """The page's language and the same page in the others: `lang`, `hreflang` and the switch."""
+    """The page's language and the same page in the others: `lang`, `hreflang` and the switch.
+    The other addresses are worked out only when a page shows them (staff pages do not)."""
     here = language.current()
-    path = request.get_full_path()
-    return {
-        "page_language": here,
-        "page_alternates": [
-            {
-                "code": code,
-                "name": name,
-                "url": url,
-                "current": code == here,
-            }
-            for code, name, url in language.alternates(path)
-        ],
-    }
+
+    def alternates():
+        return [
+            {"code": code, "name": name, "url": url, "current": code == here}
+            for code, name, url in language.alternates(request.get_full_path())
+        ]
+
+    return {"page_language": here, "page_alternates": SimpleLazyObject(alternates)}
