@@ -20,6 +20,25 @@ def env_str(name: str, default: str = "") -> str:
     return os.environ.get(name, default)
 
 
+def env_http_url(name: str) -> str:
+    """An http(s) address without its trailing slash, or "" when the variable is not set."""
+    raw = os.environ.get(name, "").strip().rstrip("/")
+    if raw and (not raw.startswith(("https://", "http://")) or not urlsplit(raw).hostname):
+        raise ImproperlyConfigured(f"{name} must be an https:// or http:// address (got {raw!r}).")
+    return raw
+
+
+def env_all_or_none(what: str, *names: str) -> bool:
+    """True when every one of `names` is set, False when none is; a part of them is refused,
+    naming what is missing (a feature half set up would fail later, out of sight)."""
+    missing = [n for n in names if not os.environ.get(n, "").strip()]
+    if missing and len(missing) < len(names):
+        raise ImproperlyConfigured(
+            f"For {what} set {', '.join(names)}, or none of them (missing: {', '.join(missing)})."
+        )
+    return not missing
+
+
 def env_bool(name: str, default: bool) -> bool:
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":

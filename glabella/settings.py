@@ -6,10 +6,12 @@ from django.core.exceptions import ImproperlyConfigured
 
 from glabella.config import (
     database_from_url,
+    env_all_or_none,
     env_bool,
     env_choice,
     env_choice_or_path,
     env_hour_range,
+    env_http_url,
     env_int,
     env_int_list,
     env_list,
@@ -229,14 +231,45 @@ EMAIL_FILE_PATH = DATA_DIR / "mail"
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "glabella <no-reply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
-# Text messages: "log" writes them to the log (and the message row); a gateway plugs in here.
-SMS_BACKEND = env_choice_or_path(
-    "SMS_BACKEND",
-    "log",
-    {"log": "glabella.messaging.sms.LogBackend", "locmem": "glabella.messaging.sms.LocmemBackend"},
-)
 # Where links in messages point (the manage-booking link, the calendar feed).
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+
+# Two-way texts through Twilio (decision 0044): off until the clinic sets its account, its auth
+# token, the Messaging Service that sends and the public address Twilio calls back (the one its
+# signatures are computed over); all four or none. TWILIO_API_BASE points the library elsewhere
+# (the tests' local server).
+TWILIO_ACCOUNT_SID = env_str("TWILIO_ACCOUNT_SID", "").strip()
+TWILIO_AUTH_TOKEN = env_str("TWILIO_AUTH_TOKEN", "").strip()
+TWILIO_MESSAGING_SERVICE_SID = env_str("TWILIO_MESSAGING_SERVICE_SID", "").strip()
+TWILIO_PUBLIC_URL = env_http_url("TWILIO_PUBLIC_URL")
+TWILIO_API_BASE = env_http_url("TWILIO_API_BASE")
+env_all_or_none(
+    "two-way texts",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_MESSAGING_SERVICE_SID",
+    "TWILIO_PUBLIC_URL",
+)
+# How many texts one number may send us in a window (uses/seconds); beyond it they are refused.
+THROTTLE_INBOUND_TEXTS = env_rate("THROTTLE_INBOUND_TEXTS", (20, 600))
+
+# Text messages: "log" writes them to the log (and the message row); "twilio" (the default once
+# Twilio is set) sends through the clinic's Messaging Service; a gateway of one's own plugs in
+# by its dotted path.
+SMS_BACKEND = env_choice_or_path(
+    "SMS_BACKEND",
+    "twilio" if TWILIO_ACCOUNT_SID else "log",
+    {
+        "log": "glabella.messaging.sms.LogBackend",
+        "locmem": "glabella.messaging.sms.LocmemBackend",
+        "twilio": "glabella.messaging.twilio_gateway.TwilioBackend",
+    },
+)
+if SMS_BACKEND.endswith(".TwilioBackend") and not TWILIO_ACCOUNT_SID:
+    raise ImproperlyConfigured(
+        "SMS_BACKEND is twilio, but Twilio is not set: set TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN, "
+        "TWILIO_MESSAGING_SERVICE_SID and TWILIO_PUBLIC_URL."
+    )
 
 # Card payments online (Stripe Checkout, saved cards, off-session fees): off until the clinic sets
 # its secret key and its webhook's signing secret. STRIPE_API_BASE points the library elsewhere

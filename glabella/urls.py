@@ -31,5 +31,6 @@ pages = i18n_patterns(
 urlpatterns = [
     *pages,
     path("api/", api.urls),
+    path("texts/twilio/", include("glabella.messaging.twilio_urls")),
     path("admin/", admin.site.urls),
 ]

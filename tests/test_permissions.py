@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from glabella.demo.clinic import DEMO_DOMAIN
 from glabella.demo.clinic import DEMO_PASSWORD as SECRET
-from glabella.messaging.models import Message
+from glabella.messaging.models import InboundText, Message
 from glabella.portal import services as portal_services
 from glabella.portal.models import ContactMessage
 from glabella.portal.views import MENU
@@ -284,6 +284,10 @@ MATRIX = [
         public(404),
     ),
     ("cards:webhook", "post", {}, {}, public(404)),
+    # Twilio's callbacks: off (404) until the clinic sets Twilio; tests/test_texts_twilio.py
+    # signs requests to them (a forged one is 403 for everyone).
+    ("texts:inbound", "post", {}, {}, public(404)),
+    ("texts:status", "post", {"public_id": "<message>"}, {}, public(404)),
     ("cards:fee", "get", APPOINTMENT, None, page({"owner", "front_desk"}, ok=404)),
     ("cards:fee", "post", APPOINTMENT, {}, page({"owner", "front_desk"}, ok=404)),
     ("cards:policy", "get", {}, None, page({"owner"})),
@@ -567,6 +571,9 @@ MATRIX = [
     ("portal:inbox", "get", {}, None, page(ALL_STAFF)),
     ("portal:handled", "post", {"public_id": "<contact>"}, {}, page(ALL_STAFF, ok=302)),
     ("portal:reply", "post", {"public_id": "<contact>"}, {}, page(ALL_STAFF, ok=422)),
+    # A text a patient sent: answered by text (422 here: no consent to texts) or marked read.
+    ("portal:text-answer", "post", {"public_id": "<text>"}, {}, page(ALL_STAFF, ok=422)),
+    ("portal:text-read", "post", {"public_id": "<text>"}, {}, page(ALL_STAFF, ok=302)),
     ("portal:site-pages", "get", {}, None, page(ALL_STAFF)),
     ("portal:site-page", "get", {"slug": "faq"}, None, page({"owner"})),
     ("portal:site-page", "post", {"slug": "faq"}, {}, page({"owner"}, ok=422)),
@@ -1002,6 +1009,9 @@ def test_route_answers_each_persona(
         "<sign-in>": portal_services.sign_in_token(patient),
         "<contact>": ContactMessage.objects.create(
             name="Ann", email="ann@example.com", message="Hello"
+        ).public_id,
+        "<text>": InboundText.objects.create(
+            message_sid="SM" + "0" * 32, from_number=patient.phone, body="Hi", patient=patient
         ).public_id,
         "<waitlist>": waitlist_entry(patient, clinic).public_id,
         **_treatment_objects(patient, clinic),

@@ -96,6 +96,22 @@ def after_treatment(record, now: datetime) -> None:
             )
 
 
+def open_check_in(patient, now: datetime) -> CheckIn | None:
+    """Her check-in that is asking now: sent, not yet answered, its link still alive (the
+    latest, when two are)."""
+    return (
+        CheckIn.objects.select_related("treatment__patient", "patient")
+        .filter(
+            patient=patient,
+            status=CheckIn.Status.SCHEDULED,
+            due_at__lte=now,
+            due_at__gte=now - timedelta(days=settings.CHECK_IN_LINK_DAYS),
+        )
+        .order_by("-due_at")
+        .first()
+    )
+
+
 def remind_and_mark_missed(now: datetime | None = None) -> int:
     """A check-in a day past due is reminded once; one past its link's life is missed (and so
     listed for staff). Run by the scheduler every minute."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -105,6 +106,17 @@ def submit(
     return _record(actor, check_in.treatment, raw, check_in=check_in, via=via, photo=photo, now=now)
 
 
+def answer_by_text(actor: Actor, check_in: CheckIn, words: str, now: datetime):
+    """Her text while a check-in is open is its answer: the note of the web form, triaged by
+    the same engine, its alert and messages raised the same way; inside the text's transaction
+    (messaging's `text_received`)."""
+    raw = {"free_text": words[:MAX_TEXT]}
+    return _record(
+        actor, check_in.treatment, raw, check_in=check_in, via="text", photo=None, now=now,
+        inside=True,
+    )  # fmt: skip
+
+
 def may_report_on(treatment, now: datetime) -> bool:
     return treatment.locked_at is not None and days_since(treatment, now) <= REPORT_WINDOW_DAYS
 
@@ -136,7 +148,8 @@ def days_since(treatment, now: datetime) -> int:
     return (now.astimezone(zone).date() - treatment.locked_at.astimezone(zone).date()).days
 
 
-def _record(actor: Actor, record, raw: object, *, check_in, via: str, photo, now):
+def _record(actor: Actor, record, raw: object, *, check_in, via: str, photo, now, inside=False):
+    """`inside`: called within another service's transaction (a signal's receiver)."""
     now = now or timezone.now()
     patient = record.patient
     zone = clinic_zone(patient)
@@ -168,7 +181,7 @@ def _record(actor: Actor, record, raw: object, *, check_in, via: str, photo, now
             days_since=day,
         )
     )
-    with write_transaction():
+    with transaction.atomic() if inside else write_transaction():
         if check_in is not None:
             locked = CheckIn.objects.select_for_update().get(pk=check_in.pk)
             if locked.status == CheckIn.Status.SUBMITTED:

@@ -99,6 +99,8 @@ class Kind(StrEnum):
     # messaging
     OUTBOX = "outbox"
     MESSAGE = "message"
+    INBOUND_TEXT = "inbound-text"  # a text a patient sent the clinic's number
+    TEXT_CALLBACK = "text-callback"  # a request to Twilio's callbacks (logged when refused)
     # portal
     PORTAL_HOME = "portal-home"
     PORTAL_PASSWORD = "portal-password"  # noqa: S105 (a word, not a secret): a password set or reset

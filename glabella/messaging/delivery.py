@@ -27,8 +27,9 @@ from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
 from glabella.core import brand, periodic
-from glabella.messaging.models import Channel, Message, SchedulerTick
+from glabella.messaging.models import URGENT_TOPICS, Channel, Message, SchedulerTick
 from glabella.messaging.sms import send_sms
+from glabella.patients.models import Patient
 
 logger = logging.getLogger("glabella.messaging")
 
@@ -51,11 +52,24 @@ def claim(message_id: int, worker: str, now: datetime) -> Message | None:
     return Message.objects.get(pk=message_id) if won else None
 
 
+STOPPED = "Not sent: the patient stopped texts (STOP) before it was due."
+
+
+def _still_allowed(message: Message) -> bool:
+    """A text written while she allowed texts is not sent once she has stopped them (checked
+    as it goes, since a reminder is written days before), unless its topic is urgent."""
+    if message.channel != Channel.SMS or message.patient_id is None:
+        return True
+    if message.topic in URGENT_TOPICS:
+        return True
+    return Patient.objects.filter(pk=message.patient_id, sms_consent=True).exists()
+
+
 def send_now(message: Message) -> str:
     """Hand one message to its channel; returns the channel's reference for it."""
     if message.channel == Channel.SMS:
         logger.info("text %s goes in %d part(s)", message.public_id, message.segments)
-        return send_sms(message.to, message.body)
+        return send_sms(message.to, message.body, str(message.public_id))
     clinic = brand.current()  # from the clinic's sender, signed with its name and phone
     email = EmailMessage(
         subject=message.subject,
@@ -81,6 +95,9 @@ def deliver_message(message_id: int, worker: str = "", now: datetime | None = No
     if message is None:
         return "not claimed"
     mine = Message.objects.filter(pk=message.pk, status=Message.Status.SENDING, claimed_by=worker)
+    if not _still_allowed(message):
+        mine.update(status=Message.Status.CANCELLED, last_error=STOPPED)
+        return "cancelled: texts stopped"
     try:
         reference = send_now(message)
     except Exception as exc:  # a channel may raise anything; it must not lose the message

@@ -5,6 +5,7 @@ transaction: if that transaction rolls back, the message was never written, and 
 the message will be delivered. Nothing here sends anything; `delivery` does.
 """
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -12,8 +13,10 @@ from datetime import datetime
 from django.utils import timezone
 
 from glabella.messaging.delivery import enqueue_delivery
-from glabella.messaging.models import Channel, Message
+from glabella.messaging.models import URGENT_TOPICS, Channel, Message
 from glabella.patients.models import Patient
+
+logger = logging.getLogger("glabella.messaging")
 
 
 @dataclass(frozen=True)
@@ -23,12 +26,23 @@ class Attachment:
     content: str
 
 
-def channel_for(patient: Patient) -> tuple[str, str] | None:
-    """The patient's preferred channel and address, falling back to the other one; texts only
-    with the patient's consent to them. None when the patient cannot be reached."""
-    sms = (Channel.SMS, patient.phone) if patient.phone and patient.sms_consent else None
+def may_text(patient: Patient | None, topic: str) -> bool:
+    """Whether a text on `topic` may go to `patient` now (a text to staff always may)."""
+    return patient is None or patient.sms_consent or topic in URGENT_TOPICS
+
+
+def channel_for(
+    patient: Patient, topic: str = "", prefer: str | None = None
+) -> tuple[str, str] | None:
+    """The patient's preferred channel (or `prefer`) and address, falling back to the other
+    one; texts only with the patient's consent to them, or on an urgent topic. None when the
+    patient cannot be reached."""
+    texts = patient.phone and may_text(patient, topic)
+    sms = (Channel.SMS, patient.phone) if texts else None
     email = (Channel.EMAIL, patient.email) if patient.email else None
-    first, second = (sms, email) if patient.preferred_channel == Channel.SMS else (email, sms)
+    first, second = (
+        (sms, email) if (prefer or patient.preferred_channel) == Channel.SMS else (email, sms)
+    )
     return first or second
 
 
@@ -47,8 +61,12 @@ def queue_message(
     now: datetime | None = None,
 ) -> Message | None:
     """Write one message; due now, its delivery task is written in the same transaction, else
-    the scheduler releases it at `due_at`. With a `dedupe_key` already used, writes nothing."""
+    the scheduler releases it at `due_at`. With a `dedupe_key` already used, writes nothing; a
+    text to a patient who stopped texts, on a topic that is not urgent, is refused (None)."""
     now = now or timezone.now()
+    if channel == Channel.SMS and not may_text(patient, topic):
+        logger.info("No %s text to patient %s: she stopped texts.", topic, patient.public_id)
+        return None
     due_at = due_at or now
     if dedupe_key and Message.objects.filter(dedupe_key=dedupe_key).exists():
         return None
@@ -84,11 +102,13 @@ def queue_to_patient(
     dedupe_key: str | None = None,
     email_attachments: Callable[[], tuple[Attachment, ...]] | None = None,
     sms_body: str | None = None,
+    prefer: str | None = None,
 ) -> Message | None:
     """One message to a patient in the channel `channel_for` picks (nothing if they cannot be
     reached); attachments, made only if it is an email; `sms_body`, if given, is what a text
-    says instead of `body` (a text is kept short: see `sms.segments`)."""
-    route = channel_for(patient)
+    says instead of `body` (a text is kept short: see `sms.segments`); `prefer`, a channel to
+    try first instead of hers (a text answering her text)."""
+    route = channel_for(patient, topic, prefer)
     if route is None:
         return None
     channel, to = route

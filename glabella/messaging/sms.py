@@ -1,8 +1,10 @@
-"""Text messages behind one small interface: `send_sms(to, body) -> reference`; and how many
-parts (segments) a text is sent as.
+"""Text messages behind one small interface: `send_sms(to, body, message_id) -> reference`;
+and how many parts (segments) a text is sent as.
 
 SMS_BACKEND picks the class. `LogBackend` (the default) writes the text to the log; a gateway
-backend implements `send` and raises `SmsError` when the gateway refuses, so the outbox retries.
+backend (`twilio_gateway.TwilioBackend`) implements `send` and raises `SmsError` when the
+gateway refuses, so the outbox retries. `message_id` is the outbox's public id of the message,
+which a gateway may name in its delivery callbacks.
 
 A text goes in the GSM-7 alphabet when every character is in it (its extension table's
 characters take two places), else in UCS-2 (UTF-16): one part holds 160 GSM-7 places or 70 UCS-2
@@ -28,12 +30,12 @@ class SmsError(Exception):
 
 class BaseBackend(ABC):
     @abstractmethod
-    def send(self, to: str, body: str) -> str:
+    def send(self, to: str, body: str, message_id: str = "") -> str:
         """Send one text to an E.164 number; return the gateway's reference for it."""
 
 
 class LogBackend(BaseBackend):
-    def send(self, to: str, body: str) -> str:
+    def send(self, to: str, body: str, message_id: str = "") -> str:
         reference = f"log-{uuid.uuid4()}"
         logger.info("SMS to %s (%s): %s", to, reference, body)
         return reference
@@ -44,7 +46,7 @@ class LocmemBackend(BaseBackend):
 
     outbox: list[tuple[str, str]] = []
 
-    def send(self, to: str, body: str) -> str:
+    def send(self, to: str, body: str, message_id: str = "") -> str:
         LocmemBackend.outbox.append((to, body))
         return f"locmem-{len(LocmemBackend.outbox)}"
 
@@ -102,5 +104,5 @@ def fitting(candidates: Sequence[str], parts: int = MOST_PARTS) -> str:
     return candidates[-1]
 
 
-def send_sms(to: str, body: str) -> str:
-    return import_string(settings.SMS_BACKEND)().send(to, body)
+def send_sms(to: str, body: str, message_id: str = "") -> str:
+    return import_string(settings.SMS_BACKEND)().send(to, body, message_id)

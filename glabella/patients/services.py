@@ -456,6 +456,28 @@ def _check_own_channel(patient: Patient) -> None:
         )
 
 
+def record_text_consent(
+    actor: Actor, patient: Patient, allowed: bool, *, source: str, now=None
+) -> bool:
+    """The patient's own word by text (STOP or START to the clinic's number): her consent to
+    texts turned off or on, dated, with its audit row and its change in her history. Call inside
+    the caller's transaction (the text's). Returns whether anything changed."""
+    now = now or timezone.now()
+    locked = Patient.objects.select_for_update().get(pk=patient.pk)
+    if locked.sms_consent == allowed:
+        return False
+    locked.sms_consent = allowed
+    locked.sms_consent_at = now if allowed else None
+    locked.updated_at = now
+    locked._change_reason = source  # the history's reason for the change (simple-history)
+    locked.save(update_fields=["sms_consent", "sms_consent_at", "updated_at"])
+    audit.record_patient(
+        actor, Action.UPDATE, locked, detail={"fields": ["sms_consent"], "source": source}
+    )
+    patient.sms_consent, patient.sms_consent_at = locked.sms_consent, locked.sms_consent_at
+    return True
+
+
 def open_patient(actor: Actor, public_id, *, action: str = "view") -> Patient:
     """The patient `actor` may see, with the read logged; 404 for anyone else."""
     patient = get_restricted_or_404(

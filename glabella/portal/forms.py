@@ -130,3 +130,14 @@ class ReplyForm(forms.Form):
         strip=False,
         widget=forms.Textarea(attrs={"rows": 4, "maxlength": 3000}),
     )
+
+
+class TextAnswerForm(forms.Form):
+    """The desk's text back to a patient who texted the clinic."""
+
+    body = forms.CharField(
+        label="Text back",
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 3, "maxlength": 480}),
+    )

@@ -1,5 +1,6 @@
 """The staff inbox of website messages: read, answer by email or text (through the outbox, kept
-in the patient's thread when the sender is a patient on file), mark answered."""
+in the patient's thread when the sender is a patient on file), mark answered; and above them the
+texts patients sent that nobody has read yet: answer by text, or mark read."""
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -11,8 +12,10 @@ from glabella.core.decorators import staff_page
 from glabella.core.errors import ValidationFailed
 from glabella.core.pages import refusal_on
 from glabella.core.roles import Capability
+from glabella.messaging import texts
+from glabella.messaging.models import InboundText
 from glabella.portal import replies, services
-from glabella.portal.forms import ReplyForm
+from glabella.portal.forms import ReplyForm, TextAnswerForm
 from glabella.portal.models import ContactMessage
 
 SHOWN = 100
@@ -31,6 +34,10 @@ def _inbox(request, *, handled: bool, failed=None, status: int = 200):
         .select_related("patient")
         .prefetch_related("replies__message")[:SHOWN]
     )
+    if failed is not None and not isinstance(failed[0], ContactMessage):
+        failed_text, failed = failed, None
+    else:
+        failed_text = None
     if failed is not None and all(m.pk != failed[0].pk for m in rows):
         rows.insert(0, failed[0])
     found = replies.senders(rows)
@@ -50,8 +57,55 @@ def _inbox(request, *, handled: bool, failed=None, status: int = 200):
         else:
             form = ReplyForm(initial={"channel": route.preferred}, prefix=f"r{m.pk}")
         items.append({"m": m, "patient": patient, "route": route, "form": form})
-    context = {"items": items, "handled": handled}
+    shown_texts = [] if handled else _unread_texts(request, failed_text)
+    context = {"items": items, "handled": handled, "texts": shown_texts}
     return render(request, "portal/inbox.html", context, status=status)
+
+
+def _unread_texts(request, failed) -> list[dict]:
+    """The texts waiting for the desk (none on the answered view), each with its answer form;
+    the page names their patients, so it logs them."""
+    found = list(texts.unread(request.actor)[:SHOWN])
+    if failed is not None and all(t.pk != failed[0].pk for t in found):
+        found.insert(0, failed[0])
+    named = [t.patient.public_id for t in found if t.patient_id]
+    if named:
+        audit.record_listing(request.actor, audit.Kind.INBOUND_TEXT, named)
+    rows = []
+    for t in found:
+        if failed is not None and failed[0] == t:
+            form = failed[1]
+        else:
+            form = TextAnswerForm(prefix=f"t{t.pk}")
+        rows.append({"t": t, "route": replies.route_for(t.patient), "form": form})
+    return rows
+
+
+@require_POST
+@staff_page(Capability.CHANGE_PATIENT)
+def text_answer(request, public_id):
+    text = get_restricted_or_404(
+        InboundText.objects.select_related("patient__preferred_location"),
+        request.actor,
+        "change",
+        public_id=public_id,
+    )
+    form = TextAnswerForm(request.POST, prefix=f"t{text.pk}")
+    if form.is_valid():
+        with refusal_on(form, kinds=(ValidationFailed,)) as refused:
+            replies.answer_text(request.actor, text, form.cleaned_data)
+        if not refused:
+            messages.success(request, f"Your text to {text.patient.full_name} is on its way.")
+            return redirect("portal:inbox")
+    return _inbox(request, handled=False, failed=(text, form), status=422)
+
+
+@require_POST
+@staff_page(Capability.CHANGE_PATIENT)
+def text_read(request, public_id):
+    text = get_restricted_or_404(InboundText.objects, request.actor, "change", public_id=public_id)
+    texts.mark_read(request.actor, text)
+    return redirect("portal:inbox")
 
 
 @require_POST

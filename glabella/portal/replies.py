@@ -1,4 +1,5 @@
-"""The desk's answer to a website message, by email or text, sent through the outbox and kept in
+"""The desk's answer to a website message, by email or text (and to a text a patient sent, by
+text: `answer_text`), sent through the outbox and kept in
 the patient's thread when the sender is a patient on file (found by their email, else their
 phone; several patients sharing one address are not guessed between).
 
@@ -23,7 +24,8 @@ from glabella.core.errors import Forbidden, ValidationFailed
 from glabella.core.language import speaking
 from glabella.core.roles import Capability
 from glabella.core.text import CONTROL, INVISIBLE_FORMATTING_MESSAGE, has_invisible_formatting
-from glabella.messaging.models import Channel
+from glabella.messaging import texts
+from glabella.messaging.models import Channel, InboundText, Message
 from glabella.messaging.outbox import queue_message
 from glabella.patients.models import Patient
 from glabella.portal.models import ContactMessage, ContactReply
@@ -82,6 +84,59 @@ def route_for(patient: Patient | None) -> Route:
     return Route(patient, "" if refusal else patient.phone, refusal, preferred)
 
 
+def _body_errors(channel: str, body: str) -> dict[str, list[str]]:
+    limit = TEXT_MAX if channel == Channel.SMS else EMAIL_MAX
+    if not body:
+        return {"body": ["Write the answer."]}
+    if len(body) > limit:
+        what = "A text" if channel == Channel.SMS else "An answer"
+        return {"body": [f"{what} holds at most {limit:,} characters (this has {len(body):,})."]}
+    if CONTROL.search(body.replace("\n", " ")):
+        return {"body": [CONTROL_MESSAGE]}
+    if has_invisible_formatting(body):
+        return {"body": [INVISIBLE_FORMATTING_MESSAGE]}
+    return {}
+
+
+def answer_text(
+    actor: Actor, text: InboundText, data: dict, now: datetime | None = None
+) -> Message:
+    """The desk's answer to a text a patient sent: a text back to her record's number, through
+    the outbox (only while she allows texts), kept in her thread; her text is then read.
+    ValidationFailed per field, nothing written."""
+    if not actor.can(Capability.CHANGE_PATIENT):
+        raise Forbidden("Only the front desk and clinicians answer texts.")
+    now = now or timezone.now()
+    route = route_for(text.patient)
+    body = str(data.get("body") or "").replace("\r\n", "\n").strip()
+    errors = {}
+    if text.patient is None:
+        errors["body"] = [
+            "This number is on no single patient's record, so there is no consent to text it: "
+            "call the number."
+        ]
+    elif route.text_refusal:
+        errors["body"] = [route.text_refusal.replace("answer by email", "call or email her")]
+    else:
+        errors.update(_body_errors(Channel.SMS, body))
+    if errors:
+        raise ValidationFailed(errors)
+    where = text.patient.preferred_location
+    sign_off = f"\n{where.name}" if where else ""
+    with write_transaction():
+        message = queue_message(
+            patient=text.patient,
+            channel=Channel.SMS,
+            to=route.text_to,
+            topic=TOPIC,
+            body=body + sign_off,
+            about=f"text:{text.public_id}",
+            now=now,
+        )
+        texts.answered(actor, text, message, now)
+    return message
+
+
 def send_reply(
     actor: Actor,
     contact: ContactMessage,
@@ -103,16 +158,7 @@ def send_reply(
         errors["channel"] = ["Choose email or text message."]
     elif channel == Channel.SMS and route.text_refusal:
         errors["channel"] = [route.text_refusal]
-    limit = TEXT_MAX if channel == Channel.SMS else EMAIL_MAX
-    if not body:
-        errors["body"] = ["Write the answer."]
-    elif len(body) > limit:
-        what = "A text" if channel == Channel.SMS else "An answer"
-        errors["body"] = [f"{what} holds at most {limit:,} characters (this has {len(body):,})."]
-    elif CONTROL.search(body.replace("\n", " ")):
-        errors["body"] = [CONTROL_MESSAGE]
-    elif has_invisible_formatting(body):
-        errors["body"] = [INVISIBLE_FORMATTING_MESSAGE]
+    errors.update(_body_errors(channel, body))
     if errors:
         raise ValidationFailed(errors)
     to = route.text_to if channel == Channel.SMS else contact.email

@@ -25,6 +25,8 @@ urlpatterns = [
     path("staff/inbox/", inbox_views.inbox, name="inbox"),
     path("staff/inbox/<uuid:public_id>/reply/", inbox_views.reply, name="reply"),
     path("staff/inbox/<uuid:public_id>/handled/", inbox_views.handled, name="handled"),
+    path("staff/inbox/texts/<uuid:public_id>/answer/", inbox_views.text_answer, name="text-answer"),
+    path("staff/inbox/texts/<uuid:public_id>/read/", inbox_views.text_read, name="text-read"),
     path("staff/site/", views.site_pages, name="site-pages"),
     path("staff/site/<slug:slug>/", views.site_page, name="site-page"),
     # One page per entry of the site's menu: how-it-works/, areas/, faq/...

@@ -177,6 +177,7 @@ def reschedule(
         locked.blocked_from = slot.start - timedelta(minutes=service.buffer_before_minutes)
         locked.blocked_until = slot.end + timedelta(minutes=service.buffer_after_minutes)
         locked.times_rescheduled += 1
+        locked.confirmed_at = None  # she confirmed the old time, not this one
         locked.save()
         record_patient(
             actor,

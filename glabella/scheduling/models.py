@@ -197,6 +197,8 @@ class Appointment(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     cancel_reason = models.CharField(max_length=300, blank=True)
     times_rescheduled = models.PositiveSmallIntegerField(default=0)
+    # The patient said she is coming (a reply "C" to a text); a move asks her again.
+    confirmed_at = models.DateTimeField(null=True, blank=True)
 
     objects = AppointmentQuerySet.as_manager()
     history = HistoricalRecords()  # old and new values of every change (decision 0024)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from glabella.core import language
 from glabella.core.language import day_and_time, short_day, speaking
+from glabella.messaging import twilio_gateway
 from glabella.messaging.outbox import Attachment, cancel_pending, queue_to_patient
 from glabella.messaging.sms import fitting
 from glabella.scheduling import calendars, signals
@@ -61,6 +62,11 @@ SMS_WHEN = {"en": "D M j, g:i A", "es": r"j \d\e N, g:i a"}
 def _sms_when(start: datetime, zone) -> str:
     local = start.astimezone(zone)
     return date_format(local, SMS_WHEN.get(language.current(), SMS_WHEN[language.DEFAULT]))
+
+
+def sms_when(appointment) -> str:
+    """The visit's day and time as a text says it, in the active language."""
+    return _sms_when(appointment.starts_at, appointment.location.zone)
 
 
 def reminder_instant(start: datetime, hours: int, zone) -> datetime:
@@ -139,6 +145,15 @@ def _texts(appointment, link: str, lines: dict[str, str]) -> list[str]:
     ]
 
 
+def _asking_to_confirm(texts: list[str]) -> list[str]:
+    """A reminder's texts ask for a "C" back while texts reach us (Twilio set up): each
+    candidate with the question, then the plain ones, so one still fits in three parts."""
+    if not twilio_gateway.enabled():
+        return texts
+    ask = _("Reply C to confirm.")
+    return [f"{t}\n{ask}" for t in texts] + texts
+
+
 def _schedule_reminders(appointment, now) -> None:
     for hours in settings.REMINDER_HOURS:
         due = reminder_instant(appointment.starts_at, hours, appointment.location.zone)
@@ -157,17 +172,19 @@ def _schedule_reminders(appointment, now) -> None:
                 )
                 % values
                 + policy_text(appointment),
-                _texts(
-                    appointment,
-                    link,
-                    {
-                        "with_place": _(
-                            "Reminder: %(when)s at %(place)s.\nChange or cancel: %(link)s"
-                        ),
-                        "without_place": _(
-                            "Reminder: your visit %(when)s\nChange or cancel: %(link)s"
-                        ),
-                    },
+                _asking_to_confirm(
+                    _texts(
+                        appointment,
+                        link,
+                        {
+                            "with_place": _(
+                                "Reminder: %(when)s at %(place)s.\nChange or cancel: %(link)s"
+                            ),
+                            "without_place": _(
+                                "Reminder: your visit %(when)s\nChange or cancel: %(link)s"
+                            ),
+                        },
+                    )
                 ),
                 now=now,
                 due_at=due,
