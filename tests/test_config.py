@@ -71,6 +71,9 @@ def test_debug_off_with_a_real_secret_starts():
         ({"LICENCE_REMINDER_DAYS": "400"}, "LICENCE_REMINDER_DAYS"),
         ({"API_TOKEN_DAYS": "500"}, "API_TOKEN_DAYS"),
         ({"TWO_FACTOR_FOR": "nobody"}, "TWO_FACTOR_FOR"),
+        ({"TWILIO_ACCOUNT_SID": "AC" + "1" * 32}, "TWILIO_AUTH_TOKEN"),  # all four or none
+        ({"TWILIO_PUBLIC_URL": "clinic.example.com"}, "TWILIO_PUBLIC_URL"),
+        ({"SMS_BACKEND": "twilio"}, "SMS_BACKEND"),
     ],
 )
 def test_bad_configuration_names_the_variable(env, named):

@@ -288,6 +288,7 @@ MATRIX = [
     # signs requests to them (a forged one is 403 for everyone).
     ("texts:inbound", "post", {}, {}, public(404)),
     ("texts:status", "post", {"public_id": "<message>"}, {}, public(404)),
+    ("texts:service-status", "post", {}, {}, public(404)),
     ("cards:fee", "get", APPOINTMENT, None, page({"owner", "front_desk"}, ok=404)),
     ("cards:fee", "post", APPOINTMENT, {}, page({"owner", "front_desk"}, ok=404)),
     ("cards:policy", "get", {}, None, page({"owner"})),

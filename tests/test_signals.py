@@ -13,6 +13,8 @@ from glabella.core import periodic
 from glabella.core.errors import ValidationFailed
 from glabella.inventory import services as stock
 from glabella.messaging import delivery
+from glabella.messaging.models import InboundText
+from glabella.messaging.signals import text_received
 from glabella.outcomes.models import Course
 from glabella.scheduling import bookings as scheduling
 from glabella.scheduling import signals
@@ -82,6 +84,11 @@ def test_each_signal_reaches_its_listeners_in_installed_apps_order():
         "glabella.outcomes.receivers.refresh_forecast",
     ]
     assert receivers(report_recorded, Report) == ["glabella.outcomes.receivers.record_onset"]
+    # a patient's text: scheduling ("C" confirms a visit) before aftercare (a check-in's answer)
+    assert receivers(text_received, InboundText) == [
+        "glabella.scheduling.receivers.confirm_visit",
+        "glabella.aftercare.receivers.answer_check_in",
+    ]
 
 
 # ---------------------------------------------------------------- scheduling

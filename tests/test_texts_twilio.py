@@ -246,6 +246,16 @@ def test_a_text_goes_through_the_messaging_service_and_its_status_comes_back(
     assert late.status_code == 200
     message.refresh_from_db()
     assert message.delivery == "delivered" and message.delivery_at is not None
+    # the Messaging Service's own callback finds the text by its SID
+    service = {**base, "MessageStatus": "undelivered", "ErrorCode": "30003"}
+    other_message = Message.objects.create(
+        patient=grace, channel="sms", to=grace.phone, topic="reply", body="x", status="sent",
+        provider_reference="SM" + "e" * 32,
+    )  # fmt: skip
+    service["MessageSid"] = other_message.provider_reference
+    assert signed_post(client, reverse("texts:service-status"), service).status_code == 200
+    other_message.refresh_from_db()
+    assert (other_message.delivery, other_message.delivery_error) == ("undelivered", "30003")
     # another text's status cannot be written onto this one
     other = {"MessageSid": "SM" + "f" * 32, "MessageStatus": "failed", "ErrorCode": "30007"}
     signed_post(client, path, other)

@@ -77,9 +77,10 @@ def keyword_of(body: str, opt_out_type: str = "") -> str:
 # ---------------------------------------------------------------- delivery status
 
 
-def record_status(message_id: str, params, now: datetime | None = None) -> str:
+def record_status(message_id: str | None, params, now: datetime | None = None) -> str:
     """Twilio's word on one of our texts (MessageStatus, ErrorCode), kept on the message when it
-    is the same text (its MessageSid) and moves it on; returns what was done."""
+    is the same text (its MessageSid) and moves it on; returns what was done. Without
+    `message_id` (the Messaging Service's own callback) the message is found by its SID."""
     status = str(params.get("MessageStatus") or params.get("SmsStatus") or "").lower()
     sid = str(params.get("MessageSid") or "")
     code = str(params.get("ErrorCode") or "")
@@ -94,7 +95,11 @@ def record_status(message_id: str, params, now: datetime | None = None) -> str:
         raise ValidationFailed(errors)
     now = now or timezone.now()
     with write_transaction():
-        message = Message.objects.select_for_update().filter(public_id=message_id).first()
+        found = Message.objects.select_for_update()
+        if message_id is None:
+            message = found.filter(provider_reference=sid, channel="sms").first()
+        else:
+            message = found.filter(public_id=message_id).first()
         if message is None or message.provider_reference not in ("", sid):
             return "not ours"
         if DELIVERY_RANK.get(message.delivery, 0) > DELIVERY_RANK[status]:

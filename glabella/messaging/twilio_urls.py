@@ -8,5 +8,6 @@ app_name = "texts"
 
 urlpatterns = [
     path("inbound/", twilio_views.inbound, name="inbound"),
+    path("status/", twilio_views.status, name="service-status"),
     path("status/<uuid:public_id>/", twilio_views.status, name="status"),
 ]

@@ -50,12 +50,14 @@ def _twiml(reply: str = "") -> HttpResponse:
 
 @csrf_exempt
 @require_POST
-def status(request, public_id):
+def status(request, public_id=None):
+    """A text's delivery status: at its own address (given when it was sent), or at the
+    Messaging Service's status callback (found by its MessageSid)."""
     refused = _verified(request)
     if refused is not None:
         return refused
     try:
-        outcome = texts.record_status(str(public_id), request.POST)
+        outcome = texts.record_status(str(public_id) if public_id else None, request.POST)
     except ValidationFailed as failed:
         return HttpResponse(str(failed.fields), status=400, content_type="text/plain")
     return HttpResponse(outcome, content_type="text/plain")
