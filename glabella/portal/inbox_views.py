@@ -77,7 +77,7 @@ def _unread_texts(request, failed) -> list[dict]:
             form = failed[1]
         else:
             form = TextAnswerForm(prefix=f"t{t.pk}")
-        rows.append({"t": t, "route": replies.route_for(t.patient), "form": form})
+        rows.append({"t": t, "refusal": replies.text_refusal(t), "form": form})
     return rows
 
 

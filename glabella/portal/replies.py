@@ -98,6 +98,20 @@ def _body_errors(channel: str, body: str) -> dict[str, list[str]]:
     return {}
 
 
+def text_refusal(text: InboundText) -> str:
+    """Why the desk may not text back to this text ("" when it may)."""
+    if text.patient is None:
+        return (
+            "This number is on no single patient's record, so there is no consent to text it: "
+            "call the number."
+        )
+    if not text.patient.phone:
+        return "There is no mobile number on the patient's record now: call or email her."
+    if not text.patient.sms_consent:
+        return "The patient has stopped text messages (or never agreed to them): call or email her."
+    return ""
+
+
 def answer_text(
     actor: Actor, text: InboundText, data: dict, now: datetime | None = None
 ) -> Message:
@@ -107,20 +121,12 @@ def answer_text(
     if not actor.can(Capability.CHANGE_PATIENT):
         raise Forbidden("Only the front desk and clinicians answer texts.")
     now = now or timezone.now()
-    route = route_for(text.patient)
     body = str(data.get("body") or "").replace("\r\n", "\n").strip()
-    errors = {}
-    if text.patient is None:
-        errors["body"] = [
-            "This number is on no single patient's record, so there is no consent to text it: "
-            "call the number."
-        ]
-    elif route.text_refusal:
-        errors["body"] = [route.text_refusal.replace("answer by email", "call or email her")]
-    else:
-        errors.update(_body_errors(Channel.SMS, body))
+    refusal = text_refusal(text)
+    errors = {"body": [refusal]} if refusal else _body_errors(Channel.SMS, body)
     if errors:
         raise ValidationFailed(errors)
+    route = route_for(text.patient)
     where = text.patient.preferred_location
     sign_off = f"\n{where.name}" if where else ""
     with write_transaction():
