@@ -169,7 +169,7 @@ def receive(params, now: datetime | None = None) -> Received:
 
 
 def _store(fields: dict, now: datetime) -> Received:
-    same_phone = list(Patient.objects.filter(phone=fields["from_number"]).order_by("id")[:5])
+    same_phone = list(Patient.objects.filter(phone=fields["from_number"]).order_by("id"))
     patient = same_phone[0] if len(same_phone) == 1 else None
     keyword = keyword_of(fields["body"], fields["opt_out_type"])
     text = InboundText.objects.create(
@@ -201,7 +201,8 @@ def _store(fields: dict, now: datetime) -> Received:
             if patient_services.record_text_consent(_sender(p), p, allowed, source=source, now=now)
         ]
         what = "Texts started again" if allowed else "Texts stopped"
-        text.handled_as = f"{what} ({len(changed)} record(s) changed)." if same_phone else what
+        records = "record" if len(same_phone) == 1 else "records"
+        text.handled_as = f"{what} ({len(changed)} of {len(same_phone)} {records} changed)."
         text.read_at = now  # nothing for the desk to answer
         text.read_by_name = "automatic"
     elif keyword == InboundText.Keyword.HELP:
