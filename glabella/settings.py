@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "glabella.billing",
     "glabella.aftercare",
     "glabella.outcomes",
+    "glabella.fhir",
     "glabella.portal",
     "glabella.demo",
     "django_tasks",

@@ -31,5 +31,6 @@ pages = i18n_patterns(
 urlpatterns = [
     *pages,
     path("api/", api.urls),
+    path("fhir/R4/", include("glabella.fhir.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -232,6 +232,16 @@ MATRIX = [
     ("clinic:clinical-access", "get", {}, None, page({"medical_director"})),
     ("clinic:clinical-access", "post", {}, {}, page({"medical_director"}, ok=422)),
     ("clinic:welcome", "get", {"uidb64": "MQ", "token": "x-y"}, None, public(410)),
+    # The FHIR API: its statement is public; a patient reads her own record, staff their reach.
+    ("fhir:metadata", "get", {}, None, public()),
+    ("fhir:search", "get", {"resource_type": "Patient"}, None, api(ALL_STAFF | {"patient"})),
+    (
+        "fhir:read",
+        "get",
+        {"resource_type": "Patient", "resource_id": "<patient>"},
+        None,
+        api(ALL_STAFF | {"patient"}),
+    ),
     ("api:openapi-json", "get", {}, None, public()),
     ("api:openapi-view", "get", {}, None, public()),
     ("api:api-root", "get", {}, None, public(404)),

@@ -73,6 +73,8 @@ class Kind(StrEnum):
     TREATMENT_HISTORY = "treatment-history"  # a patient's own list of treatments, in the portal
     TREATMENT_PROTOCOL = "treatment-protocol"  # the house dose limits for a product and area
     RECALL = "recall"  # which patients were treated from a lot
+    # interoperability
+    FHIR = "fhir"  # a FHIR resource of the clinic's set-up, or a search, read through /fhir/R4/
     RECALL_NOTICE = "recall-notice"  # the message sent to those patients
     # aftercare
     AFTERCARE = "aftercare"  # a patient's own aftercare page, in the portal

@@ -81,18 +81,9 @@ def issue(
         raise Forbidden("Only the clinic's owner issues API tokens.")
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
-    name = (name or "").strip()
-    if not name:
-        errors["name"] = ["Say what the token is for."]
-    elif len(name) > 100:
-        errors["name"] = ["Keep the name to 100 characters."]
+    name, days = _name_and_days(name, days, errors, "Say what the token is for.")
     if staff is None or not staff.active or not staff.user.is_active:
         errors["staff"] = ["Choose a person whose account is active."]
-    longest = settings.API_TOKEN_MAX_DAYS
-    if days is None:
-        days = settings.API_TOKEN_DAYS
-    if not isinstance(days, int) or not 1 <= days <= longest:
-        errors["days"] = [f"A token lasts from 1 to {longest} days."]
     scope = list(dict.fromkeys(scope or []))
     if not scope:
         errors["scope"] = ["Choose at least one thing the token may do."]
@@ -132,6 +123,21 @@ def issue(
     return token, raw
 
 
+def _name_and_days(name, days, errors: dict, missing: str) -> tuple[str, int]:
+    """A token's name and life checked (errors added to `errors`), the default life filled in."""
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = [missing]
+    elif len(name) > 100:
+        errors["name"] = ["Keep the name to 100 characters."]
+    longest = settings.API_TOKEN_MAX_DAYS
+    if days is None:
+        days = settings.API_TOKEN_DAYS
+    if not isinstance(days, int) or not 1 <= days <= longest:
+        errors["days"] = [f"A token lasts from 1 to {longest} days."]
+    return name, days
+
+
 def _words(capability: str) -> str:
     try:
         return CAPABILITY_WORDS.get(Capability(capability), "another permission").lower()
@@ -162,3 +168,29 @@ def listing(actor: Actor):
 def scope_words(token: ApiToken) -> str:
     kind = "Read only" if is_read_only(token.scope) else "Read and write"
     return f"{kind}: " + ", ".join(_words(c) for c in token.scope)
+
+
+def issue_for_patient(
+    actor: Actor, name: str, days: int | None, *, now: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A token a patient makes for an app of her own (a health record app reading the FHIR
+    API): it reads her records and nothing else, since a patient's actor holds no capability
+    and the access door gives her only her own rows; it never writes."""
+    if not actor.is_patient or actor.saved_user is None:
+        raise Forbidden("Only a signed-in patient makes a token for her own records.")
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    name, days = _name_and_days(name, days, errors, "Say which app the token is for.")
+    if errors:
+        raise ValidationFailed(errors)
+    expires_at = now + timedelta(days=days)
+    with write_transaction():
+        token, raw = ApiToken.issue(actor.saved_user, name, scope=[], expires_at=expires_at)
+        audit.record(
+            actor,
+            Action.CREATE,
+            Kind.API_TOKEN,
+            token.public_id,
+            detail={"for": "self", "name": name, "expires_at": expires_at.isoformat()},
+        )
+    return token, raw

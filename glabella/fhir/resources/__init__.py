@@ -1,0 +1,3 @@
+"""Each module registers the FHIR resources it builds (see `glabella.fhir.registry`)."""
+
+from glabella.fhir.resources import patients  # noqa: F401
