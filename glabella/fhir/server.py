@@ -86,7 +86,7 @@ def _row(actor, kind: ResourceType, resource_id: str):
 
 def _not_found(type_name: str, resource_id: str) -> FhirError:
     # The same answer whether it does not exist or this actor may not read it.
-    return FhirError(404, "not-found", f"No {type_name} {resource_id[:64]!r} that you may read.")
+    return FhirError(404, "not-found", f"There is no {type_name} with this id that you may read.")
 
 
 def finished(kind: ResourceType, row) -> dict:

@@ -11,6 +11,7 @@ import json
 from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 
+from glabella.core import audit
 from glabella.core.access import ANONYMOUS
 from glabella.core.api import AUTH, api_actor
 from glabella.core.errors import DomainError
@@ -57,6 +58,9 @@ def answering(view):
         try:
             return view(request, actor, *args, **kwargs)
         except FhirError as exc:
+            if exc.status == 404 and "resource_id" in kwargs:
+                # A read of something absent or not hers is logged as a refusal: who tried what.
+                audit.record_refusal(actor, request.path, request.method)
             return _refused(exc.status, exc.code, exc.message, exc.parameter)
         except DomainError as exc:
             code = "forbidden" if exc.status == 403 else "invalid"

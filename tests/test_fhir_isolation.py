@@ -1,0 +1,138 @@
+"""The isolation sweep for /fhir/R4/, as for the portal: nothing of Grace's reaches Maya's token,
+nor a staff token whose scope lacks the capability, and every read is in the access log.
+
+The resource types are taken from the registry, not listed by hand, so a new type is swept the
+day it is registered. Grace has a signed treatment with check-ins, a report and its photo, an
+adverse event, a grade, a clinical photo, consents, an appointment and an invitation; a
+clinician's token finds every resource of hers, and each is then read with the other tokens.
+"""
+
+import json
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from glabella.core.models import AccessLog, ApiToken
+from glabella.fhir import registry
+from glabella.outcomes.models import Score
+from tests.conftest import future_appointment, issue_token
+from tests.fhir_support import bearer, fhir_get, patient_token
+from tests.test_permissions import _treatment_objects
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def grace_has_everything(patient, clinic, treated):
+    objects = _treatment_objects(patient, clinic)
+    future_appointment(patient, clinic)
+    Score.objects.create(
+        treatment=treated,
+        patient=patient,
+        area="glabellar",
+        state="frown",
+        rater="clinician",
+        grade=2,
+        scored_on=timezone.now().date(),
+        day=0,
+        via="chart",
+    )
+    return objects
+
+
+@pytest.fixture
+def maya(other_patient):
+    other_patient.user = get_user_model().objects.create_user(username="maya@example.com")
+    other_patient.save()
+    return other_patient
+
+
+def searchable_for_a_patient() -> list[str]:
+    return [n for n in registry.names() if registry.get(n).patient is not None]
+
+
+def graces_resources(users, patient) -> list[tuple[str, str]]:
+    """(type, id) of everything a clinician's token finds of Grace's, through every type."""
+    client = bearer(issue_token(users["medical_director"], preset="read"))
+    found = []
+    for name in searchable_for_a_patient():
+        status, body = fhir_get(client, name, patient=str(patient.public_id), _count=100)
+        assert status == 200, (name, body)
+        found += [(name, e["resource"]["id"]) for e in body.get("entry", [])]
+    return found
+
+
+def set_up_only_token(user) -> str:
+    return ApiToken.issue(
+        user, "set-up only", scope=["clinic.view"], expires_at=timezone.now() + timedelta(days=1)
+    )[1]
+
+
+def test_the_sweep_finds_graces_records_in_many_types(users, patient, grace_has_everything):
+    found = graces_resources(users, patient)
+    types = {name for name, _ in found}
+    assert "Patient" in types
+    # As each type lands it adds itself: at least every patient type registered has a row of hers
+    # (the fixture gives her one of everything).
+    assert types == set(searchable_for_a_patient()), set(searchable_for_a_patient()) - types
+
+
+@pytest.mark.parametrize("whose", ["maya", "set-up only", "front desk"])
+def test_no_token_reads_anything_of_graces_it_may_not(
+    users, patient, grace_has_everything, maya, whose
+):
+    found = graces_resources(users, patient)
+    raw = {
+        "maya": lambda: patient_token(maya),
+        "set-up only": lambda: set_up_only_token(users["medical_director"]),
+        "front desk": lambda: issue_token(users["front_desk"], preset="read"),
+    }[whose]()
+    client = bearer(raw)
+    grace = str(patient.public_id)
+    for name, resource_id in found:
+        if whose == "front desk" and name == "Patient":
+            continue  # the desk sees demographics, never the clinical record
+        before = AccessLog.objects.count()
+        status, body = fhir_get(client, f"{name}/{resource_id}")
+        assert status == 404, (whose, name, body)
+        assert grace not in json.dumps(body)
+        # Every read is in the log, refused ones too: who tried which.
+        row = AccessLog.objects.latest("id")
+        assert AccessLog.objects.count() == before + 1
+        assert row.action == AccessLog.Action.REFUSED
+        assert row.detail["path"] == f"/fhir/R4/{name}/{resource_id}"
+    for name in registry.names():
+        kind = registry.get(name)
+        if kind.listing is not None and kind.patient is None:
+            continue  # worked-out resources of the clinic's set-up (slots, code systems)
+        status, body = fhir_get(client, name, _count=100)
+        if status == 400:
+            continue  # a type that requires a search parameter
+        text = json.dumps(body)
+        if whose == "front desk" and name == "Patient":
+            continue
+        assert grace not in text, (whose, name)
+        if kind.patient is not None:
+            status, body = fhir_get(client, name, patient=grace, _count=100)
+            assert body.get("total", 0) == 0, (whose, name)
+
+
+def test_every_read_and_search_is_in_the_access_log(users, patient, grace_has_everything):
+    found = graces_resources(users, patient)
+    client = bearer(issue_token(users["injector"], preset="read"))
+    for name, resource_id in found:
+        before = AccessLog.objects.count()
+        status, _ = fhir_get(client, f"{name}/{resource_id}")
+        assert status == 200, name
+        row = AccessLog.objects.latest("id")
+        assert AccessLog.objects.count() == before + 1
+        assert row.detail["fhir"] == f"{name}/{resource_id}"
+        assert str(row.patient_public_id) == str(patient.public_id), name
+    for name in searchable_for_a_patient():
+        before = AccessLog.objects.count()
+        fhir_get(client, name, patient=str(patient.public_id))
+        row = AccessLog.objects.latest("id")
+        assert AccessLog.objects.count() == before + 1
+        assert row.detail["fhir"] == name
