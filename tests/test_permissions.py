@@ -572,6 +572,10 @@ MATRIX = [
     ("portal:preferences", "post", {}, {}, portal(422)),
     ("portal:password", "post", {}, {}, portal(422)),
     ("portal:my-data", "get", {"fmt": "json"}, None, portal()),
+    # A patient's tokens for her apps: her own only (an empty name is refused, 422).
+    ("portal:app-tokens", "get", {}, None, portal()),
+    ("portal:app-tokens", "post", {}, {}, portal(422)),
+    ("portal:app-token-revoke", "post", {"public_id": "<app-token>"}, {}, portal(302)),
     # The switch to the language she already reads: the door is the point, nothing changes.
     ("portal:language", "post", {"code": "en"}, {}, portal(302)),
     ("portal:inbox", "get", {}, None, page(ALL_STAFF)),
@@ -911,6 +915,14 @@ def _staff_objects() -> dict:
     }
 
 
+def _app_token(patient):
+    """A token Grace made for an app of hers (the portal's page revokes it)."""
+    from glabella.core import tokens
+    from glabella.core.access import actor_for
+
+    return tokens.issue_for_patient(actor_for(patient.user), "My health app", None)[0]
+
+
 def api_billing_objects(patient, clinic) -> dict:
     """An open invoice whose charted units have no price yet, a payment on a finalized one, a
     paid package of 50 units and an active membership (rows written directly: the door is what
@@ -1014,6 +1026,7 @@ def test_route_answers_each_persona(
             name="Ann", email="ann@example.com", message="Hello"
         ).public_id,
         "<waitlist>": waitlist_entry(patient, clinic).public_id,
+        "<app-token>": _app_token(patient).public_id,
         **_treatment_objects(patient, clinic),
         **_staff_objects(),
         **billing_objects(patient, clinic),
