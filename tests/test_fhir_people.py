@@ -190,6 +190,8 @@ def test_a_schedule_per_clinician_and_location_with_its_horizon(desk, clinic, fr
         "start": "2027-03-01T15:00:00Z",
         "end": "2027-05-30T15:00:00Z",  # the consultation is booked up to 90 days ahead
     }
+    status, read = fhir_get(desk, f"Schedule/{schedule['id']}")
+    assert status == 200 and valid(read) == schedule
     _, there = fhir_get(desk, "Schedule", actor=f"Location/{clinic.public_id}")
     assert there["total"] == 3
     assert fhir_get(desk, "Schedule", actor="Spaceship/1")[0] == 400
@@ -362,6 +364,17 @@ def test_appointment_searches(desk, clinic, patient):
     for bad in ({"status": "pencilled"}, {"practitioner": "Practitioner/x"}):
         status, body = fhir_get(desk, "Appointment", **bad)
         assert status == 400 and valid(body)["issue"][0]["expression"] == list(bad)
+
+
+def test_a_page_of_appointments_takes_the_same_few_queries_however_many(
+    desk, clinic, patient, django_assert_max_num_queries
+):
+    for day in range(2, 8):
+        _visit(patient, clinic, datetime(2027, 3, day, 10, 0, tzinfo=LA))
+    fhir_get(desk, "Appointment", _count=1)  # the token's last use is written once
+    with django_assert_max_num_queries(8):
+        _, body = fhir_get(desk, "Appointment", _count=100)
+    assert body["total"] >= 6
 
 
 def test_a_patients_token_sees_only_her_appointments(clinic, patient):
