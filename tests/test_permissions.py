@@ -572,6 +572,10 @@ MATRIX = [
     ("portal:preferences", "post", {}, {}, portal(422)),
     ("portal:password", "post", {}, {}, portal(422)),
     ("portal:my-data", "get", {"fmt": "json"}, None, portal()),
+    # A patient's tokens for her apps: her own only (an empty name is refused, 422).
+    ("portal:app-tokens", "get", {}, None, portal()),
+    ("portal:app-tokens", "post", {}, {}, portal(422)),
+    ("portal:app-token-revoke", "post", {"public_id": "<app-token>"}, {}, portal(302)),
     # The switch to the language she already reads: the door is the point, nothing changes.
     ("portal:language", "post", {"code": "en"}, {}, portal(302)),
     ("portal:inbox", "get", {}, None, page(ALL_STAFF)),
@@ -911,6 +915,14 @@ def _staff_objects() -> dict:
     }
 
 
+def _app_token(patient):
+    """A token Grace made for an app of hers (the portal's page revokes it)."""
+    from glabella.core import tokens
+    from glabella.core.access import actor_for
+
+    return tokens.issue_for_patient(actor_for(patient.user), "My health app", None)[0]
+
+
 def api_billing_objects(patient, clinic) -> dict:
     """An open invoice whose charted units have no price yet, a payment on a finalized one, a
     paid package of 50 units and an active membership (rows written directly: the door is what
@@ -1043,6 +1055,7 @@ def matrix_objects(patient, clinic, kwargs: dict) -> dict:
             ).public_id
         ),
         "<waitlist>": lambda: waitlist_entry(patient, clinic).public_id,
+        "<app-token>": lambda: _app_token(patient).public_id,
     }
     for key in wanted & set(single):
         objects[key] = single[key]()
@@ -1064,6 +1077,7 @@ def test_every_placeholder_in_the_matrix_is_built():
     named = {v for _, _, kwargs, _, _ in MATRIX for v in kwargs.values() if str(v).startswith("<")}
     known = {"<patient>", "<allergy>", "<location>", "<appointment>", "<manage>", "<feed>"}
     known |= {"<message>", "<forms>", "<consent>", "<sign-in>", "<contact>", "<waitlist>"}
+    known |= {"<app-token>"}
     assert named <= known | TREATMENT_KEYS | STAFF_KEYS | BILLING_KEYS | API_BILLING_KEYS
 
 

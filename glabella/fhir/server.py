@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlencode
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 
@@ -268,8 +269,13 @@ def _when(type_name: str, model, lookup: str, name: str, value: str) -> models.Q
 
 
 def _field(model, lookup: str):
+    """The model field a lookup ends on; None for an annotation (a type's `rows` may annotate
+    the instant it searches, e.g. an appointment's last change), read as an instant."""
     for part in lookup.split("__"):
-        found = model._meta.get_field(part)
+        try:
+            found = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return None
         model = found.related_model or model
     return found
 
