@@ -14,7 +14,9 @@ A claimable row has `status` (scheduled, queued, sending, then its own done word
   row went missing.
 - `resend`: a failed row queued again at once with a fresh count of attempts (staff's choice).
 
-The limits are read from settings each time (the names are given), so a test may change them.
+The limits are read from settings each time, so a test may change them: with the prefix
+"MESSAGE", MESSAGE_MAX_ATTEMPTS, MESSAGE_RETRY_SECONDS (the first retry's delay; it doubles each
+attempt) and MESSAGE_CLAIM_TIMEOUT_SECONDS.
 """
 
 from collections.abc import Callable
@@ -32,12 +34,10 @@ SCHEDULED, QUEUED, SENDING, FAILED = "scheduled", "queued", "sending", "failed"
 class Claims:
     model: type[models.Model]
     enqueue: Callable[[int], None]  # hands a row's id to a worker, in the caller's transaction
-    max_attempts_setting: str
-    retry_seconds_setting: str  # the first retry's delay; it doubles each attempt
-    claim_timeout_setting: str
+    settings_prefix: str
 
     def _setting(self, name: str) -> int:
-        return getattr(settings, name)
+        return getattr(settings, f"{self.settings_prefix}_{name}")
 
     def claim(self, pk: int, worker: str, now: datetime):
         """The row, claimed by `worker` (one attempt more), or None when another worker has it."""
@@ -52,14 +52,14 @@ class Claims:
         return self.model.objects.filter(pk=row.pk, status=SENDING, claimed_by=worker)
 
     def retry_delay(self, attempts: int) -> timedelta:
-        base = self._setting(self.retry_seconds_setting)
+        base = self._setting("RETRY_SECONDS")
         return timedelta(seconds=base * 2 ** max(attempts - 1, 0))
 
     def failed_attempt(self, row, worker: str, now: datetime, error: str, **fields) -> str:
         """Records a failed attempt: "failed" after the last one, else "will retry" (scheduled
         again after the row's doubling delay). `fields` are written with it."""
         error = error[:2000]
-        if row.attempts >= self._setting(self.max_attempts_setting):
+        if row.attempts >= self._setting("MAX_ATTEMPTS"):
             self.mine(row, worker).update(status=FAILED, last_error=error, **fields)
             return "failed"
         due_at = now + self.retry_delay(row.attempts)
@@ -81,7 +81,7 @@ class Claims:
         return released
 
     def _cutoff(self, now: datetime) -> datetime:
-        return now - timedelta(seconds=self._setting(self.claim_timeout_setting))
+        return now - timedelta(seconds=self._setting("CLAIM_TIMEOUT_SECONDS"))
 
     def reclaim_stale(self, now: datetime) -> int:
         """Rows claimed by a worker that stopped answering go back to be sent again."""
@@ -105,3 +105,8 @@ class Claims:
             if won:
                 self.enqueue(pk)
         return bool(won)
+
+
+def worker_of(context) -> str:
+    """The name of the worker running a task (django-tasks' context), for its claim."""
+    return (context.task_result.worker_ids or ["?"])[-1]

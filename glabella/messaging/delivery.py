@@ -25,7 +25,7 @@ from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
 from glabella.core import brand, periodic
-from glabella.core.claims import Claims
+from glabella.core.claims import Claims, worker_of
 from glabella.messaging.models import Channel, Message, SchedulerTick
 from glabella.messaging.sms import send_sms
 
@@ -41,13 +41,7 @@ def enqueue_delivery(message_id: int, run_after: datetime | None = None) -> None
 
 
 # The claim, the backoff and the scheduler's moves, shared with other outboxes (core.claims).
-OUTBOX = Claims(
-    Message,
-    enqueue=lambda pk: enqueue_delivery(pk),
-    max_attempts_setting="MESSAGE_MAX_ATTEMPTS",
-    retry_seconds_setting="MESSAGE_RETRY_SECONDS",
-    claim_timeout_setting="MESSAGE_CLAIM_TIMEOUT_SECONDS",
-)
+OUTBOX = Claims(Message, enqueue=lambda pk: enqueue_delivery(pk), settings_prefix="MESSAGE")
 
 
 def claim(message_id: int, worker: str, now: datetime) -> Message | None:
@@ -92,8 +86,7 @@ def deliver_message(message_id: int, worker: str = "", now: datetime | None = No
 
 @task(queue_name=QUEUE, takes_context=True)
 def deliver(context, message_id: int) -> str:
-    worker = (context.task_result.worker_ids or ["?"])[-1]
-    return deliver_message(message_id, worker=worker)
+    return deliver_message(message_id, worker=worker_of(context))
 
 
 def retry_failed(message: Message, now: datetime | None = None) -> bool:
