@@ -9,10 +9,13 @@ own HMAC code (not the app's `verify`), as an integration would.
 import hashlib
 import hmac
 import json
+import os
+import signal
 import threading
 import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -35,6 +38,7 @@ from glabella.webhooks.models import Delivery, Endpoint
 from glabella.webhooks.signing import SignatureError, sign, verify
 from tests.conftest import STAFF_EMAILS, make_patient
 from tests.test_aftercare import event_data
+from tests.test_messaging import _database_url, _stderr, _worker
 from tests.test_screening import at, book
 
 
@@ -45,6 +49,9 @@ class Receiver(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers["Content-Length"]))
         good = independently_verified(self.server.secret, self.headers["Glabella-Signature"], body)
         self.server.got.append({"headers": dict(self.headers), "body": body, "good": good})
+        if self.server.hang_first and len(self.server.got) == 1:
+            self.server.released.wait(60)  # the worker posting it is killed meanwhile
+            return
         self.send_response(self.server.answer if good else 401)
         self.end_headers()
 
@@ -65,9 +72,11 @@ def receiver(settings):
     settings.WEBHOOK_ALLOW_LOOPBACK_HTTP = True
     server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     server.got, server.answer, server.secret = [], 200, ""
+    server.hang_first, server.released = False, threading.Event()
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield server
+    server.released.set()
     server.shutdown()
     server.server_close()
 
@@ -240,6 +249,52 @@ def test_a_delivery_left_by_a_killed_worker_is_delivered_exactly_once(endpoint, 
     assert len(receiver.got) == 1 and receiver.got[0]["good"]
     made.refresh_from_db()
     assert made.status == "delivered" and made.attempts == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_process_killed_mid_post_loses_nothing(receiver, tmp_path, settings):
+    """Real workers (`glabella worker`, django-tasks' database worker) in their own processes:
+    the first is killed while its POST waits for an answer; the delivery is handed on and the
+    next worker delivers it, the same delivery id both times."""
+    endpoint = services.add(
+        system_actor("test"), "CRM", f"http://127.0.0.1:{receiver.server_port}/in", ["invoice.paid"]
+    )
+    receiver.secret, receiver.hang_first = endpoint.secret, True
+    made = services.send_test(system_actor("test"), endpoint)
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "GLABELLA_DATA_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "glabella.settings",
+        "PYTHONPATH": str(Path(settings.BASE_DIR)),
+    }
+    killed = _worker(env, "worker-killed")
+    workers = [killed]
+    try:
+        deadline = time.monotonic() + 120
+        while not receiver.got and time.monotonic() < deadline and killed.poll() is None:
+            time.sleep(0.05)
+        assert receiver.got, _stderr(workers)
+        os.kill(killed.pid, signal.SIGKILL)  # mid-POST
+        killed.wait(timeout=30)
+        made.refresh_from_db()
+        assert (made.status, made.claimed_by) == ("sending", "worker-killed")
+        later = timezone.now() + timedelta(seconds=settings.WEBHOOK_CLAIM_TIMEOUT_SECONDS + 1)
+        assert delivery.upkeep(later) == 1
+        late = _worker(env, "worker-late")
+        workers.append(late)
+        assert late.wait(timeout=120) == 0, _stderr([late])
+    finally:
+        for w in workers:
+            if w.poll() is None:
+                w.kill()
+                w.wait()
+    made.refresh_from_db()
+    assert (made.status, made.claimed_by, made.attempts) == ("delivered", "worker-late", 2)
+    assert [t.status_code for t in made.tries.all()] == [200]  # the killed one recorded nothing
+    assert len(receiver.got) == 2 and all(r["good"] for r in receiver.got)
+    ids = {r["headers"]["Glabella-Delivery"] for r in receiver.got}
+    assert ids == {str(made.public_id)}  # the receiver can tell it is the same delivery
 
 
 # ---------------------------------------------------------------- the scheme
