@@ -88,8 +88,8 @@ def post(endpoint: Endpoint, delivery: Delivery, now: datetime) -> tuple[int | N
             status = answer.status
     except urllib.error.HTTPError as exc:
         return exc.code, f"The receiver answered HTTP {exc.code}."
-    except (urllib.error.URLError, OSError, ValueError) as exc:
-        reason = getattr(exc, "reason", exc)
+    except Exception as exc:  # refused, timed out, a broken answer: the delivery must not be lost
+        reason = getattr(exc, "reason", None) or f"{type(exc).__name__}: {exc}"
         return None, f"No answer: {reason}"[:500]
     if 200 <= status < 300:
         return status, ""

@@ -52,11 +52,6 @@ class Endpoint(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.url})"
 
-    @property
-    def hint(self) -> str:
-        """The secret's first characters, to recognize it by."""
-        return self.secret[: len(SECRET_PREFIX) + 4]
-
 
 class Delivery(models.Model):
     """One event to one endpoint, written in the transaction of what happened."""
