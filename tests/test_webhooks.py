@@ -15,7 +15,6 @@ import threading
 import time
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 import time_machine
@@ -38,7 +37,7 @@ from glabella.webhooks.models import Delivery, Endpoint
 from glabella.webhooks.signing import SignatureError, sign, verify
 from tests.conftest import STAFF_EMAILS, make_patient
 from tests.test_aftercare import event_data
-from tests.test_messaging import _database_url, _stderr, _worker
+from tests.test_messaging import _stderr, _worker, one_more_worker, running, worker_env
 from tests.test_screening import at, book
 
 
@@ -261,16 +260,10 @@ def test_a_worker_process_killed_mid_post_loses_nothing(receiver, tmp_path, sett
     )
     receiver.secret, receiver.hang_first = endpoint.secret, True
     made = services.send_test(system_actor("test"), endpoint)
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "GLABELLA_DATA_DIR": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "glabella.settings",
-        "PYTHONPATH": str(Path(settings.BASE_DIR)),
-    }
-    killed = _worker(env, "worker-killed")
-    workers = [killed]
-    try:
+    env = worker_env(tmp_path)
+    with running() as workers:
+        killed = _worker(env, "worker-killed")
+        workers.append(killed)
         deadline = time.monotonic() + 120
         while not receiver.got and time.monotonic() < deadline and killed.poll() is None:
             time.sleep(0.05)
@@ -281,14 +274,7 @@ def test_a_worker_process_killed_mid_post_loses_nothing(receiver, tmp_path, sett
         assert (made.status, made.claimed_by) == ("sending", "worker-killed")
         later = timezone.now() + timedelta(seconds=settings.WEBHOOK_CLAIM_TIMEOUT_SECONDS + 1)
         assert delivery.upkeep(later) == 1
-        late = _worker(env, "worker-late")
-        workers.append(late)
-        assert late.wait(timeout=120) == 0, _stderr([late])
-    finally:
-        for w in workers:
-            if w.poll() is None:
-                w.kill()
-                w.wait()
+        one_more_worker(env, workers)
     made.refresh_from_db()
     assert (made.status, made.claimed_by, made.attempts) == ("delivered", "worker-late", 2)
     assert [t.status_code for t in made.tries.all()] == [200]  # the killed one recorded nothing
