@@ -229,6 +229,21 @@ MATRIX = [
     ("clinic:api-tokens", "get", {}, None, page({"owner"})),
     ("clinic:api-tokens", "post", {}, {}, page({"owner"}, ok=422)),
     ("clinic:api-token-revoke", "post", {"public_id": "<token>"}, {}, page({"owner"}, ok=302)),
+    # Outbound webhooks (issue 22): the owner's. The MATRIX endpoint is on and its delivery
+    # delivered, so switching on and sending again are refused with a message (302).
+    ("webhooks:list", "get", {}, None, page({"owner"})),
+    ("webhooks:new", "get", {}, None, page({"owner"})),
+    ("webhooks:new", "post", {}, {}, page({"owner"}, ok=422)),
+    ("webhooks:endpoint", "get", {"public_id": "<endpoint>"}, None, page({"owner"})),
+    ("webhooks:endpoint", "post", {"public_id": "<endpoint>"}, {}, page({"owner"}, ok=422)),
+    (
+        "webhooks:endpoint-action",
+        "post",
+        {"public_id": "<endpoint>", "action": "switch-on"},
+        {},
+        page({"owner"}, ok=302),
+    ),
+    ("webhooks:resend", "post", {"public_id": "<delivery>"}, {}, page({"owner"}, ok=302)),
     ("clinic:clinical-access", "get", {}, None, page({"medical_director"})),
     ("clinic:clinical-access", "post", {}, {}, page({"medical_director"}, ok=422)),
     ("clinic:welcome", "get", {"uidb64": "MQ", "token": "x-y"}, None, public(410)),
@@ -923,6 +938,21 @@ def _app_token(patient):
     return tokens.issue_for_patient(actor_for(patient.user), "My health app", None)[0]
 
 
+def webhook_objects() -> dict:
+    """An endpoint and one delivered test event (rows written directly: the door is tested)."""
+    import uuid
+
+    from glabella.webhooks.models import Delivery, Endpoint
+
+    endpoint = Endpoint.objects.create(
+        name="Lab", url="https://lab.example.com/in", events=["invoice.paid"]
+    )
+    delivered = Delivery.objects.create(
+        endpoint=endpoint, event_id=uuid.uuid4(), event_type="test", payload={}, status="delivered"
+    )
+    return {"<endpoint>": endpoint.public_id, "<delivery>": delivered.public_id}
+
+
 def api_billing_objects(patient, clinic) -> dict:
     """An open invoice whose charted units have no price yet, a payment on a finalized one, a
     paid package of 50 units and an active membership (rows written directly: the door is what
@@ -1062,6 +1092,7 @@ def matrix_objects(patient, clinic, kwargs: dict) -> dict:
     groups = [
         (TREATMENT_KEYS, lambda: _treatment_objects(patient, clinic)),
         (STAFF_KEYS, _staff_objects),
+        ({"<endpoint>", "<delivery>"}, webhook_objects),
         (BILLING_KEYS, lambda: billing_objects(patient, clinic)),
         (API_BILLING_KEYS, lambda: api_billing_objects(patient, clinic)),
     ]
@@ -1077,7 +1108,7 @@ def test_every_placeholder_in_the_matrix_is_built():
     named = {v for _, _, kwargs, _, _ in MATRIX for v in kwargs.values() if str(v).startswith("<")}
     known = {"<patient>", "<allergy>", "<location>", "<appointment>", "<manage>", "<feed>"}
     known |= {"<message>", "<forms>", "<consent>", "<sign-in>", "<contact>", "<waitlist>"}
-    known |= {"<app-token>"}
+    known |= {"<app-token>", "<endpoint>", "<delivery>"}
     assert named <= known | TREATMENT_KEYS | STAFF_KEYS | BILLING_KEYS | API_BILLING_KEYS
 
 

@@ -120,6 +120,9 @@ class Kind(StrEnum):
     CLINICAL_ACCESS = "clinical-access"  # the owner's access to clinical data, granted or not
     API_TOKEN = "api-token"  # noqa: S105 (a word, not a secret): a token issued or revoked
     LICENCE_REMINDER = "licence-reminder"  # a licence's coming expiry, emailed
+    # outbound webhooks (issue 22)
+    WEBHOOK_ENDPOINT = "webhook-endpoint"  # an endpoint added, changed, switched off or on
+    WEBHOOK_DELIVERY = "webhook-delivery"  # a test event sent, a failed delivery sent again
     # two-factor sign-in (staff)
     TWO_FACTOR_ENROLMENT = "two-factor-enrolment"  # an authenticator app or a passkey set up
     TWO_FACTOR_RESET = "two-factor-reset"  # every second factor of a staff member removed
