@@ -202,6 +202,7 @@ def test_every_app_registers_its_own_jobs_under_their_old_names():
         "licence_reminders": "glabella.clinic.apps",
         "packages_expired": "glabella.billing.packages",
         "memberships_renewed": "glabella.billing.memberships",
+        "fhir_exports_expired": "glabella.fhir.bulk",
     }
 
 

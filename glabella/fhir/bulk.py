@@ -69,15 +69,6 @@ class Cancelled(Exception):
 # -- Kick-off ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Asked:
-    level: str
-    types: list[str]
-    since: datetime | None
-    group_id: str = ""
-    patient: Patient | None = None
-
-
 def kick_off(
     actor,
     level: str,
@@ -110,7 +101,7 @@ def kick_off(
                 parameter=name,
             )
     _output_format(params)
-    asked = Asked(level, _types(level, params), _since(params, now), group_id, patient)
+    types, since = _types(level, params), _since(params, now)
     user = actor.saved_user
     with write_transaction():
         active = BulkExport.objects.filter(
@@ -130,8 +121,8 @@ def kick_off(
             group_id=group_id,
             patient_public_id=patient.public_id if patient else None,
             request_url=url[:2000],
-            types=asked.types,
-            since=asked.since,
+            types=types,
+            since=since,
             created_at=now,
         )
         audit.record(
@@ -142,8 +133,8 @@ def kick_off(
             patient_public_id=job.patient_public_id,
             detail={
                 "request": job.request_url,
-                "types": asked.types,
-                "since": asked.since.isoformat() if asked.since else None,
+                "types": types,
+                "since": since.isoformat() if since else None,
             },
         )
         export_task.enqueue(job.pk)
