@@ -122,6 +122,10 @@ def test_type_and_since_are_honoured(users):
     with time_machine.travel(later, tick=False):
         newer = make_patient(given_name="Newer", email="newer@example.com")
         since = (later - timedelta(seconds=1)).isoformat()
+        # A "+" of an offset left unencoded in the query string is read as meant.
+        raw = f"/fhir/R4/$export?_type=Patient&_since={since}"
+        assert "+00:00" in raw
+        assert client.get(raw, headers=ASYNC).status_code == 202
         _, files = exported(client, kick(client, _type="Patient,Group", _since=since))
     assert [r["id"] for r in files["Patient"]] == [str(newer.public_id)]
     assert len(files["Group"]) == 2  # no change time: a Group is always whole
@@ -343,6 +347,16 @@ def test_groups_read_with_their_size_and_a_locations_group_exports_its_patients(
     mine = bearer(patient_token(Patient.objects.get(user=users["patient"])))
     assert fhir_get(mine, "Group")[1]["total"] == 0
     assert fhir_get(mine, f"Group/{ALL_PATIENTS}")[0] == 404
+
+
+def test_the_capability_statement_declares_the_exports(client):
+    _, body = fhir_get(client, "metadata")
+    valid(body)
+    assert body["instantiates"] == ["http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"]
+    assert body["rest"][0]["operation"][0]["name"] == "export"
+    served = {r["type"]: r for r in body["rest"][0]["resource"]}
+    for name in ("Patient", "Group"):
+        assert served[name]["operation"][0]["definition"].endswith(f"{name.lower()}-export")
 
 
 # -- The FHIR page ----------------------------------------------------------------------------
