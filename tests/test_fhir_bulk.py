@@ -275,6 +275,18 @@ def test_a_running_export_whose_worker_died_fails(users):
     assert "stopped" in valid(failed.json())["issue"][0]["diagnostics"]
 
 
+def test_an_export_asked_by_someone_whose_role_changed_since_fails(users):
+    client = bearer(issue_token(users["injector"], preset="read"))
+    job = job_of(kick(client, _type="Patient"))
+    users["injector"].staff.__class__.objects.filter(user=users["injector"]).update(
+        role="front_desk"
+    )
+    assert bulk.export_task.call(job.pk) == "failed"
+    assert not BulkExportFile.objects.exists()
+    job.refresh_from_db()
+    assert job.status == "failed" and "no longer" in job.error
+
+
 def test_a_read_only_token_cancels_its_export(users):
     client = bearer(issue_token(users["injector"], preset="read"))
     response = kick(client, _type="Patient")
