@@ -353,6 +353,13 @@ if max(LICENCE_REMINDER_DAYS) > 365 or STAFF_INVITE_HOURS > 24 * 30:
         "LICENCE_REMINDER_DAYS must be at most 365 and STAFF_INVITE_HOURS at most 720."
     )
 
+# FHIR Bulk Data export (decision 0042): how long an export's files may be downloaded, and the
+# most resources one NDJSON file holds (a type with more is split across files).
+FHIR_EXPORT_HOURS = env_int("FHIR_EXPORT_HOURS", 24, minimum=1)
+FHIR_EXPORT_FILE_RESOURCES = env_int("FHIR_EXPORT_FILE_RESOURCES", 10_000, minimum=100)
+if FHIR_EXPORT_HOURS > 24 * 7:
+    raise ImproperlyConfigured("FHIR_EXPORT_HOURS must be at most 168 (a week).")
+
 # A check-in's photo may come base64-encoded in the API's JSON (up to 15 MB before encoding).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 21 * 2**20
 

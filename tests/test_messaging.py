@@ -124,6 +124,7 @@ def test_a_claim_left_by_a_dead_worker_is_handed_on(db, settings):
         "packages_expired": 0,
         "memberships_renewed": 0,
         "webhooks_released": 0,
+        "fhir_exports_expired": 0,
     }
     assert delivery.deliver_message(message.pk, worker="alive") == "sent"
 

@@ -66,6 +66,7 @@ API_PACKAGE = {"public_id": "<api-package>"}
 API_MEMBERSHIP = {"public_id": "<api-membership>"}
 PACKAGE = {"public_id": "<package>"}
 MEMBERSHIP = {"public_id": "<membership>"}
+NO_ONE = "00000000-0000-0000-0000-000000000000"  # an id nothing has
 MATRIX = [
     (
         "core:home",
@@ -257,6 +258,27 @@ MATRIX = [
         None,
         api(ALL_STAFF | {"patient"}),
     ),
+    # Bulk export: clinicians (and a patient for her own compartment) get past the door, then
+    # are refused without Prefer: respond-async (400); a job or file of no one answers 404.
+    ("fhir:export", "get", {}, None, api(CLINICIANS, ok=400, denied=403)),
+    ("fhir:patients-export", "get", {}, None, api(CLINICIANS, ok=400, denied=403)),
+    (
+        "fhir:patient-export",
+        "get",
+        {"patient_id": "<patient>"},
+        None,
+        api(CLINICIANS | {"patient"}, ok=400, denied=403),
+    ),
+    (
+        "fhir:group-export",
+        "get",
+        {"group_id": "all-patients"},
+        None,
+        api(CLINICIANS, ok=400, denied=403),
+    ),
+    ("fhir:export-status", "get", {"job_id": NO_ONE}, None, api(set())),
+    ("fhir:export-status", "delete", {"job_id": NO_ONE}, None, api(set())),
+    ("fhir:export-file", "get", {"job_id": NO_ONE, "file_id": NO_ONE}, None, api(set())),
     ("api:openapi-json", "get", {}, None, public()),
     ("api:openapi-view", "get", {}, None, public()),
     ("api:api-root", "get", {}, None, public(404)),

@@ -208,6 +208,7 @@ def test_every_app_registers_its_own_jobs_under_their_old_names():
         "packages_expired": "glabella.billing.packages",
         "memberships_renewed": "glabella.billing.memberships",
         "webhooks_released": "glabella.webhooks.delivery",
+        "fhir_exports_expired": "glabella.fhir.bulk",
     }
 
 

@@ -75,6 +75,7 @@ class Kind(StrEnum):
     RECALL = "recall"  # which patients were treated from a lot
     # interoperability
     FHIR = "fhir"  # a FHIR resource of the clinic's set-up, or a search, read through /fhir/R4/
+    FHIR_EXPORT = "fhir-export"  # a FHIR Bulk export: asked, finished, a file downloaded, canceled
     RECALL_NOTICE = "recall-notice"  # the message sent to those patients
     # aftercare
     AFTERCARE = "aftercare"  # a patient's own aftercare page, in the portal

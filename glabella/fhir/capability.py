@@ -11,6 +11,15 @@ COMMON_SEARCHES = [
 ]
 
 
+# Bulk Data export (glabella.fhir.bulk): for the system, a Group and the patients.
+BULK = "http://hl7.org/fhir/uv/bulkdata"
+EXPORTS = {
+    "": f"{BULK}/OperationDefinition/export",
+    "Group": f"{BULK}/OperationDefinition/group-export",
+    "Patient": f"{BULK}/OperationDefinition/patient-export",
+}
+
+
 def statement() -> dict:
     resources = []
     for name in registry.names():
@@ -37,6 +46,8 @@ def statement() -> dict:
             "interaction": [{"code": "read"}, {"code": "search-type"}],
             "searchParam": params,
         }
+        if name in EXPORTS:
+            entry["operation"] = [{"name": "export", "definition": EXPORTS[name]}]
         if kind.profile:
             entry["supportedProfile"] = [kind.profile]
         if kind.documentation:
@@ -51,6 +62,7 @@ def statement() -> dict:
         "kind": "instance",
         "software": {"name": "glabella"},
         "implementation": {"description": f"{clinic.name}'s records", "url": codes.base_url()},
+        "instantiates": [f"{BULK}/CapabilityStatement/bulk-data"],
         "fhirVersion": codes.FHIR_VERSION,
         "format": ["json"],
         "rest": [
@@ -73,6 +85,7 @@ def statement() -> dict:
                     "what its scope and role allow; a patient's token reads her own records.",
                 },
                 "resource": resources,
+                "operation": [{"name": "export", "definition": EXPORTS[""]}],
             }
         ],
     }

@@ -35,9 +35,9 @@ def _refused(status: int, code: str, message: str, parameter=None) -> HttpRespon
     return response
 
 
-def authenticated(request):
+def authenticated(request, auth_list=AUTH):
     """The actor behind a valid token or a signed-in session, or None."""
-    for auth in AUTH:
+    for auth in auth_list:
         try:
             if auth(request):
                 actor = api_actor(request)
