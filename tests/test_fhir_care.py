@@ -232,6 +232,7 @@ def test_an_area_drawn_from_two_lots_is_two_administrations_and_sides_are_sites(
         "lateral-canthal-left": (12, "S2"),
         "lateral-canthal-right": (12, "S2"),
     }
+    assert given["glabellar-1"]["dosage"]["text"] == "8 U in 2 injection points"
     first = given["glabellar-1"]["contained"][0]["code"]["coding"]
     assert {"system": codes.NDC, "code": "0023-3919-50"} in first
     assert site_codes(given["lateral-canthal-left"]["dosage"]["site"]) == ["lateral_canthal_left"]

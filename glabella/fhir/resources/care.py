@@ -78,6 +78,10 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
+def _points(count: int) -> str:
+    return f"{count} injection point{'' if count == 1 else 's'}"
+
+
 # -- the areas of a record and their administrations -----------------------------------------
 
 
@@ -173,7 +177,7 @@ def procedure(record: TreatmentRecord) -> dict:
     if record.amends_id:
         resource["partOf"] = [codes.reference("Procedure", record.amends.public_id)]
     total = sum((p.units for p in points), Decimal(0))
-    notes = [f"{_number(total)} U of {name} in {len(points)} injection points."]
+    notes = [f"{_number(total)} U of {name} in {_points(len(points))}."]
     notes += [text for text in (record.notes_before, record.notes_after) if text.strip()]
     resource["note"] = [{"text": text} for text in notes]
     return resource
@@ -241,7 +245,6 @@ def administration(point: InjectionPoint) -> dict:
         found for found in administrations(record.points.all()) if point in found[2]
     )
     units = sum((p.units for p in group), Decimal(0))
-    count = len(group)
     return {
         "resourceType": "MedicationAdministration",
         "id": administration_id(record, suffix),
@@ -253,7 +256,7 @@ def administration(point: InjectionPoint) -> dict:
         "effectiveDateTime": instant(record.locked_at),
         "performer": [{"actor": practitioner(record.injector)}],
         "dosage": {
-            "text": f"{_number(units)} U in {count} injection point{'s' if count > 1 else ''}",
+            "text": f"{_number(units)} U in {_points(len(group))}",
             "site": areas.concept(area),
             "route": INTRAMUSCULAR,
             "dose": {"value": _number(units), **UNITS},
