@@ -37,6 +37,9 @@ class ResourceType:
     rows: Callable[[Any], Any] | None = None  # (actor) -> the restricted queryset
     audit_kind: Kind = Kind.FHIR
     id_lookup: str = "public_id"
+    # For rows whose id is not one UUID column (a MedicationAdministration is a treatment's
+    # area): (id) -> the filter that finds it among the rows; ValueError for a malformed id.
+    by_id: Callable[[str], Any] | None = None
     patient: str | None = None  # the lookup from a row to its Patient ("" for Patient itself)
     date: str | None = None  # the field `date` searches
     updated: str | None = None  # the field `_lastUpdated` searches and meta.lastUpdated shows

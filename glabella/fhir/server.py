@@ -76,13 +76,20 @@ def read(actor, type_name: str, resource_id: str) -> dict:
 
 def _row(actor, kind: ResourceType, resource_id: str):
     try:
-        uuid.UUID(resource_id)
+        found = _by_id(kind, resource_id)
     except ValueError:
         raise _not_found(kind.name, resource_id) from None
-    row = kind.rows(actor).filter(**{kind.id_lookup: resource_id}).first()
+    row = kind.rows(actor).filter(found).first()
     if row is None:
         raise _not_found(kind.name, resource_id)
     return row
+
+
+def _by_id(kind: ResourceType, resource_id: str) -> models.Q:
+    """The filter for one id: the type's own (`by_id`), or its UUID column's."""
+    if kind.by_id is not None:
+        return kind.by_id(resource_id)
+    return models.Q(**{kind.id_lookup: uuid.UUID(resource_id)})
 
 
 def _not_found(type_name: str, resource_id: str) -> FhirError:
@@ -173,7 +180,18 @@ def search(actor, type_name: str, query) -> Page:
     rows = kind.rows(actor)
     for value in params.get("_id", []):
         ids = [v.strip() for v in value.split(",")]
-        rows = rows.filter(**{f"{kind.id_lookup}__in": [_uuid("_id", v) for v in ids]})
+        if kind.by_id is None:
+            rows = rows.filter(**{f"{kind.id_lookup}__in": [_uuid("_id", v) for v in ids]})
+        else:
+            wanted = models.Q(pk__in=[])
+            for one in ids:
+                try:
+                    wanted |= kind.by_id(one)
+                except ValueError:
+                    raise FhirError(
+                        400, "invalid", f"_id takes ids of {kind.name}s.", parameter="_id"
+                    ) from None
+            rows = rows.filter(wanted)
     for value in params.get("patient", []):
         wanted = value.strip().removeprefix("Patient/")
         rows = rows.filter(**{kind.patient_lookup("public_id"): _uuid("patient", wanted)})
