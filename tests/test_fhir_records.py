@@ -405,8 +405,11 @@ def test_a_patient_reads_who_looked_at_her_record_and_nothing_else(users, patien
     assert "Patient" not in roles  # her own reads are not listed back to her
     about_other = AccessLog.objects.filter(patient_public_id=other.public_id).latest("id")
     assert fhir_get(mine, f"AuditEvent/{about_other.pk}")[0] == 404
-    status, _ = fhir_get(mine, "AuditEvent", patient=str(patient.public_id))
-    assert status == 200
+    _, own = fhir_get(mine, "AuditEvent", patient=str(patient.public_id), _count=100)
+    assert ids(own) == ids(body)
+    # Nor whether another patient was in a list that showed her.
+    _, theirs = fhir_get(mine, "AuditEvent", patient=str(other.public_id))
+    assert theirs["total"] == 0
 
 
 def test_audit_event_pages_do_not_shift_while_reading_them_logs_more(users, patient, files):
@@ -441,3 +444,21 @@ def test_a_bad_audit_event_search_is_refused_with_the_parameter(users, clinic):
         status, body = fhir_get(auditor, "AuditEvent", **params)
         assert status == 400, body
         assert body["issue"][0]["expression"] == [name]
+
+
+def test_a_page_of_documents_or_audit_events_takes_a_handful_of_queries(
+    users, patient, files, django_assert_max_num_queries
+):
+    for _ in range(3):
+        _signed_photo_consent(patient)  # more rows of one part: no query per row
+    clinician = token_of(users, "injector")
+    with django_assert_max_num_queries(14):
+        status, body = fhir_get(clinician, "DocumentReference", _count=100)
+    assert status == 200 and body["total"] == 7
+    auditor = token_of(users, "medical_director")
+    with django_assert_max_num_queries(8):
+        status, body = fhir_get(auditor, "AuditEvent", _count=100)
+    assert status == 200 and len(body["entry"]) > 10
+    with django_assert_max_num_queries(10):
+        status, body = fhir_get(clinician, "QuestionnaireResponse", _count=100)
+    assert status == 200 and body["total"] >= 1

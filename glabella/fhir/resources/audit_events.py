@@ -135,7 +135,7 @@ def build(row: AccessLog) -> dict:
     fhir = detail.get("fhir")
     if isinstance(fhir, str) and "/" in fhir:
         what["what"] = {"reference": fhir}
-    elif row.object_id and row.object_id != str(row.patient_public_id or ""):
+    elif row.object_id and not fhir and row.object_id != str(row.patient_public_id or ""):
         what["what"] = {
             "identifier": {
                 "system": codes.identifier_system(row.object_type),
@@ -193,7 +193,15 @@ def _by_patient(found, value: str):
         public_id = UUID(wanted)
     except ValueError:
         raise ValueError(f"patient takes a patient's id such as {UUID(int=0)}.") from None
+    if "viewer_patient" in found.query.annotations and str(public_id) != _viewer(found):
+        # A patient asks about her own record only: whether another patient was in a list
+        # that showed her is not hers to learn.
+        return found.none()
     return found.filter(pk__in=looked.rows_about(public_id).values("pk"))
+
+
+def _viewer(found) -> str:
+    return found.query.annotations["viewer_patient"].value
 
 
 register(
