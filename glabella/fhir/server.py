@@ -9,6 +9,8 @@ is bounded: unknown parameters, malformed dates, counts out of range are refused
 Searches: `_id`, `_count` (1..100, default 20) and `_offset` (paging) on every type; `patient`
 (`Patient/<id>` or the id), `date` and `_lastUpdated` (each with the prefixes eq, ge, gt, le, lt;
 a day or an instant with its offset; may repeat to make a range) where the type names the field.
+Ids are parsed per type (`id_parse`: a public id, or the access log's row number). A type with
+`parts` is searched part after part, each in id order; `fetch` reads from the part holding the id.
 """
 
 from __future__ import annotations
