@@ -187,7 +187,7 @@ def exportable(level: str) -> list[str]:
         kind = registry.get(name)
         if not kind.exported:
             continue
-        if level != Level.SYSTEM and (kind.patient is None or kind.rows is None):
+        if level != Level.SYSTEM and (kind.patient is None or not _rows_of(kind)):
             continue
         found.append(name)
     return found
@@ -361,12 +361,23 @@ def _members(job: BulkExport, actor):
     return Patient.objects.restrict(actor, "view")
 
 
+def _rows_of(kind) -> bool:
+    """Whether a type is served from rows (its own or its parts'), not worked out."""
+    return kind.rows is not None or bool(kind.parts)
+
+
 def _resources(kind, actor, job: BulkExport, members):
-    """(resource, its patient's public id) for every row of `kind` the export holds."""
-    if kind.rows is None:
+    """(resource, its patient's public id) for every row of `kind` the export holds: of each
+    model it is served from in turn (`server.sources`)."""
+    if not _rows_of(kind):
         for resource in kind.listing(actor, {}) if kind.listing else []:
             yield resource, None
         return
+    for part in server.sources(kind):
+        yield from _rows_resources(part, actor, job, members)
+
+
+def _rows_resources(kind, actor, job: BulkExport, members):
     rows = kind.rows(actor)
     if members is not None:
         rows = rows.filter(**{kind.patient_lookup("pk__in"): members.values("pk")})

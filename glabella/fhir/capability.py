@@ -24,6 +24,12 @@ def statement() -> dict:
     resources = []
     for name in registry.names():
         kind = registry.get(name)
+        if not kind.searchable:
+            entry = {"type": name, "interaction": [{"code": "read"}]}
+            if kind.documentation:
+                entry["documentation"] = kind.documentation
+            resources.append(entry)
+            continue
         params = [{"name": n, "type": t, "documentation": d} for n, t, d in COMMON_SEARCHES]
         if kind.patient is not None and kind.patient != "":
             params.append(

@@ -9,6 +9,8 @@ is bounded: unknown parameters, malformed dates, counts out of range are refused
 Searches: `_id`, `_count` (1..100, default 20) and `_offset` (paging) on every type; `patient`
 (`Patient/<id>` or the id), `date` and `_lastUpdated` (each with the prefixes eq, ge, gt, le, lt;
 a day or an instant with its offset; may repeat to make a range) where the type names the field.
+Ids are parsed per type (`id_parse`: a public id, or the access log's row number). A type with
+`parts` is searched part after part, each in id order; `fetch` reads from the part holding the id.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from django.utils import timezone
 from glabella.core import audit, bounds
 from glabella.core.models import AccessLog
 from glabella.fhir import codes, registry
-from glabella.fhir.registry import ResourceType
+from glabella.fhir.registry import ResourceType, SearchParam
 
 DEFAULT_COUNT = 20
 MOST_COUNT = 100
@@ -69,27 +71,42 @@ def read(actor, type_name: str, resource_id: str) -> dict:
             raise _not_found(type_name, resource_id)
         _log_read(actor, kind, resource_id, None)
         return found
-    row = _row(actor, kind, resource_id)
-    _log_read(actor, kind, resource_id, patient_public_id(kind, row))
-    return finished(kind, row)
+    part, row = fetch(actor, kind, resource_id)
+    return finished(part, row)
+
+
+def fetch(actor, kind: ResourceType, resource_id: str):
+    """(the part of the type that holds it, the row) that this actor may read, the read logged;
+    else not found. A type of one model is its own part."""
+    for part in sources(kind):
+        row = _row(actor, part, resource_id)
+        if row is not None:
+            _log_read(actor, part, resource_id, row)
+            return part, row
+    raise _not_found(kind.name, resource_id)
+
+
+def sources(kind: ResourceType) -> tuple[ResourceType, ...]:
+    """The models a type is served from, each as a ResourceType with its rows: its parts, or
+    itself."""
+    return kind.parts or (kind,)
 
 
 def _row(actor, kind: ResourceType, resource_id: str):
     try:
-        found = _by_id(kind, resource_id)
+        wanted = _by_id(kind, resource_id)
     except ValueError:
-        raise _not_found(kind.name, resource_id) from None
-    row = kind.rows(actor).filter(found).first()
-    if row is None:
-        raise _not_found(kind.name, resource_id)
-    return row
+        return None
+    return kind.rows(actor).filter(wanted).first()
 
 
 def _by_id(kind: ResourceType, resource_id: str) -> models.Q:
-    """The filter for one id: the type's own (`by_id`), or its UUID column's."""
+    """The filter for one id: the type's own (`by_id`, an id that names several columns), or
+    its id column's with the id parsed as the type holds it (`id_parse`). ValueError: not an id
+    of this type."""
     if kind.by_id is not None:
         return kind.by_id(resource_id)
-    return models.Q(**{kind.id_lookup: uuid.UUID(resource_id)})
+    return models.Q(**{kind.id_lookup: kind.id_parse(resource_id)})
 
 
 def _not_found(type_name: str, resource_id: str) -> FhirError:
@@ -127,14 +144,26 @@ def _value(row, lookup: str):
     return row
 
 
-def _log_read(actor, kind: ResourceType, resource_id: str, patient_id) -> None:
+def patients_named(kind: ResourceType, row) -> list:
+    """The public ids of the patients a row shows (its own patient, or those it names)."""
+    if kind.named is not None:
+        return [p for p in kind.named(row) if p]
+    found = patient_public_id(kind, row)
+    return [found] if found else []
+
+
+def _log_read(actor, kind: ResourceType, resource_id: str, row) -> None:
+    named = patients_named(kind, row) if row is not None else []
+    detail = {"fhir": f"{kind.name}/{resource_id}"}
+    if kind.named is not None:
+        detail["patients"] = [str(p) for p in named]
     audit.record(
         actor,
         AccessLog.Action.READ,
         kind.audit_kind,
         resource_id,
-        patient_public_id=patient_id,
-        detail={"fhir": f"{kind.name}/{resource_id}"},
+        patient_public_id=named[0] if len(named) == 1 else None,
+        detail=detail,
     )
 
 
@@ -170,6 +199,10 @@ def search(actor, type_name: str, query) -> Page:
                 + ".",
                 parameter=name,
             )
+    if not kind.searchable:
+        raise FhirError(
+            405, "not-supported", f"{kind.name} is read by id only (from an attachment's url)."
+        )
     count = _whole(params, "_count", DEFAULT_COUNT, 1, MOST_COUNT)
     offset = _whole(params, "_offset", 0, 0, bounds.LARGEST_COUNT)
     if kind.listing is not None:
@@ -177,39 +210,58 @@ def search(actor, type_name: str, query) -> Page:
         shown = found[offset : offset + count]
         _log_search(actor, kind, params, [])
         return Page(shown, len(found), offset, count)
-    rows = kind.rows(actor)
+    # The parts one after the other, each in the order of its rows' ids: a page that reaches past
+    # one part goes on in the next.
+    total, skip, resources = 0, offset, []
+    for part in sources(kind):
+        rows = _matching(actor, kind, part, params).order_by("pk")
+        found = rows.count()
+        total += found
+        if skip >= found:
+            skip -= found
+            continue
+        page = list(rows[skip : skip + count - len(resources)]) if len(resources) < count else []
+        skip = 0
+        if page:
+            named = [p for r in page for p in patients_named(part, r)]
+            _log_search(actor, part, params, named)
+            resources += [finished(part, r) for r in page]
+    if not resources:
+        _log_search(actor, kind, params, [])
+    return Page(resources, total, offset, count)
+
+
+def _matching(actor, kind: ResourceType, part: ResourceType, params: dict):
+    """The rows of one part that this actor may read and that match the query."""
+    rows = part.rows(actor)
     for value in params.get("_id", []):
-        ids = [v.strip() for v in value.split(",")]
-        if kind.by_id is None:
-            rows = rows.filter(**{f"{kind.id_lookup}__in": [_uuid("_id", v) for v in ids]})
-        else:
-            wanted = models.Q(pk__in=[])
-            for one in ids:
-                try:
-                    wanted |= kind.by_id(one)
-                except ValueError:
-                    raise FhirError(
-                        400, "invalid", f"_id takes ids of {kind.name}s.", parameter="_id"
-                    ) from None
-            rows = rows.filter(wanted)
-    for value in params.get("patient", []):
-        wanted = value.strip().removeprefix("Patient/")
-        rows = rows.filter(**{kind.patient_lookup("public_id"): _uuid("patient", wanted)})
+        wanted = models.Q(pk__in=[])
+        for one in value.split(","):
+            wanted |= _id("_id", part, one.strip())
+        rows = rows.filter(wanted)
+    if part.patient is not None and "patient" not in part.searches:
+        for value in params.get("patient", []):
+            wanted = value.strip().removeprefix("Patient/")
+            rows = rows.filter(**{part.patient_lookup("public_id"): _uuid("patient", wanted)})
     for value in params.get("date", []):
-        rows = rows.filter(_when(kind.name, rows.model, kind.date, "date", value))
+        rows = rows.filter(_when(part.name, rows.model, part.date, "date", value))
     for value in params.get("_lastUpdated", []):
-        rows = rows.filter(_when(kind.name, rows.model, kind.updated, "_lastUpdated", value))
-    for name, param in kind.searches.items():
+        rows = rows.filter(_when(part.name, rows.model, part.updated, "_lastUpdated", value))
+    for name, param in {**kind.searches, **part.searches}.items():
         for value in params.get(name, []):
             try:
                 rows = param.apply(rows, value)
             except ValueError as exc:
                 raise FhirError(400, "invalid", str(exc), parameter=name) from None
-    rows = rows.order_by("pk")
-    total = rows.count()
-    page = list(rows[offset : offset + count])
-    _log_search(actor, kind, params, [patient_public_id(kind, r) for r in page])
-    return Page([finished(kind, r) for r in page], total, offset, count)
+    return rows
+
+
+def _id(name: str, part: ResourceType, value: str):
+    """An id as this part's rows hold it; refused with what an id looks like."""
+    try:
+        return _by_id(part, value)
+    except ValueError as exc:
+        raise FhirError(400, "invalid", f"{name} {exc}.", parameter=name) from None
 
 
 def _params(query) -> dict[str, list[str]]:
@@ -287,8 +339,7 @@ def _when(type_name: str, model, lookup: str, name: str, value: str) -> models.Q
 
 
 def _field(model, lookup: str):
-    """The model field a lookup ends on; None for an annotation (a type's `rows` may annotate
-    the instant it searches, e.g. an appointment's last change), read as an instant."""
+    """The model field a lookup ends on; None for an annotation (a computed instant)."""
     for part in lookup.split("__"):
         try:
             found = model._meta.get_field(part)
@@ -296,6 +347,16 @@ def _field(model, lookup: str):
             return None
         model = found.related_model or model
     return found
+
+
+def date_search(lookup: str, name: str, documentation: str) -> SearchParam:
+    """A search on another date than `date` (QuestionnaireResponse's `authored`), with the same
+    prefixes and bounds."""
+
+    def apply(rows, value: str):
+        return rows.filter(_when("", rows.model, lookup, name, value))
+
+    return SearchParam("date", documentation, apply)
 
 
 def _log_search(actor, kind: ResourceType, params: dict, patient_ids) -> None:

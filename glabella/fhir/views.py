@@ -15,6 +15,7 @@ from glabella.core import audit
 from glabella.core.access import ANONYMOUS
 from glabella.core.api import AUTH, api_actor
 from glabella.core.errors import DomainError
+from glabella.core.rendering import private_bytes
 from glabella.fhir import capability, codes, server
 from glabella.fhir.server import FhirError, outcome
 
@@ -78,7 +79,24 @@ def metadata(request):
 
 @answering
 def read(request, actor, resource_type: str, resource_id: str):
+    kind = server.resource_type(resource_type)
+    if kind.native is not None and not wants_fhir(request):
+        part, row = server.fetch(actor, kind, resource_id)
+        content_type, data, filename = part.native(row)
+        response = private_bytes(data, content_type)
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+        return response
     return fhir_json(server.read(actor, resource_type, resource_id))
+
+
+FHIR_TYPES = ("application/fhir+json", "application/json", "json")
+
+
+def wants_fhir(request) -> bool:
+    """A Binary is answered as itself (a PDF, a JPEG) unless the client asks for FHIR JSON, by
+    Accept or _format, as the specification has it."""
+    asked = request.GET.get("_format", "") + "," + request.headers.get("Accept", "")
+    return any(t.strip().split(";")[0] in FHIR_TYPES for t in asked.split(","))
 
 
 @answering

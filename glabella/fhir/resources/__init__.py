@@ -2,9 +2,12 @@
 
 from glabella.fhir.resources import (  # noqa: F401
     areas,
+    audit_events,
     care,
     clinic,
+    documents,
     groups,
     patients,
+    records,
     schedule,
 )

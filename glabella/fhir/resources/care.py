@@ -116,18 +116,24 @@ def administration_id(record, suffix: str) -> str:
     return f"{record.public_id}-{suffix}"
 
 
+ADMINISTRATION_ID = f"takes an id such as {uuid.UUID(int=0)}-glabellar (a treatment's and an area)"
+
+
 def _administration_filter(resource_id: str) -> Q:
     """The injection point that stands for an administration id, `<treatment id>-<area>` or
     `<treatment id>-<area>-<n>` (the first point of its area and lot)."""
     treatment, dash, rest = resource_id[:36], resource_id[36:37], resource_id[37:]
-    parsed = uuid.UUID(treatment)  # ValueError: not an id of ours
+    try:
+        parsed = uuid.UUID(treatment)
+    except ValueError:
+        raise ValueError(ADMINISTRATION_ID) from None
     if dash != "-" or not rest:
-        raise ValueError(resource_id)
+        raise ValueError(ADMINISTRATION_ID)
     head, _, tail = rest.rpartition("-")
     slug, n = (head, int(tail)) if tail.isdigit() and head else (rest, None)
     area = slug.replace("-", "_")
     if area not in AREA_ORDER:
-        raise ValueError(resource_id)
+        raise ValueError(ADMINISTRATION_ID)
     lots = list(
         InjectionPoint.objects.filter(record__public_id=parsed, area=area)
         .order_by()
