@@ -86,11 +86,46 @@ def main() -> None:
             r50, _, _ = timed(lambda name=name, first=first: client.get(f"/fhir/R4/{name}/{first}"))
             line += f"; read p50 {r50:.0f} ms"
         print(line)
+    bulk_export(client)
 
 
 def extra_search_parameters() -> dict[str, dict]:
-    """The searches a type requires (a Slot search names its schedule and a week)."""
-    return {}
+    """The searches a type requires (a Slot search names a location and a week from tomorrow)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from glabella.clinic.models import Location
+
+    location = Location.objects.filter(active=True).order_by("id").first()
+    start = (timezone.now() + timedelta(days=1)).replace(microsecond=0)
+    return {
+        "Slot": {
+            "location": f"Location/{location.public_id}",
+            "start": [f"ge{start.isoformat()}", f"lt{(start + timedelta(days=7)).isoformat()}"],
+        }
+    }
+
+
+def bulk_export(client) -> None:
+    """The system export, kicked off through the API and run as the worker runs it."""
+    from glabella.fhir import bulk
+    from glabella.fhir.models import BulkExport
+
+    response = client.get("/fhir/R4/$export", headers={"Prefer": "respond-async"})
+    assert response.status_code == 202, response.content[:300]
+    job = BulkExport.objects.get(public_id=response["Content-Location"].rsplit("/", 1)[1])
+    start = time.perf_counter()
+    assert bulk.export_task.call(job.pk) == "complete"
+    took = time.perf_counter() - start
+    status = "/fhir/R4/" + response["Content-Location"].split("/fhir/R4/", 1)[1]
+    outputs = client.get(status).json()["output"]
+    lines = sum(o["count"] for o in outputs)
+    size = sum(len(f.data) for f in job.files.all())
+    print(
+        f"fhir bulk export of the whole clinic {took:.1f} s: {lines:,} resources in "
+        f"{len(outputs)} files, {size / 2**20:.1f} MB"
+    )
 
 
 if __name__ == "__main__":
