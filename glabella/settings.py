@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "glabella.billing",
     "glabella.aftercare",
     "glabella.outcomes",
+    "glabella.fhir",
+    "glabella.webhooks",
     "glabella.portal",
     "glabella.demo",
     "django_tasks",
@@ -290,7 +292,7 @@ if bool(STRIPE_SECRET_KEY) != bool(STRIPE_WEBHOOK_SECRET):
 TASKS = {
     "default": {
         "BACKEND": "django_tasks_db.DatabaseBackend",
-        "QUEUES": ["default", "messages"],
+        "QUEUES": ["default", "messages", "webhooks"],
     }
 }
 # Hours before an appointment at which a reminder goes out, e.g. "48,2".
@@ -299,6 +301,16 @@ MESSAGE_MAX_ATTEMPTS = env_int("MESSAGE_MAX_ATTEMPTS", 6, minimum=1)
 MESSAGE_RETRY_SECONDS = env_int("MESSAGE_RETRY_SECONDS", 60, minimum=1)  # doubles each attempt
 # A message claimed by a worker that then vanished is handed to another after this long.
 MESSAGE_CLAIM_TIMEOUT_SECONDS = env_int("MESSAGE_CLAIM_TIMEOUT_SECONDS", 300, minimum=10)
+# Outbound webhooks (decision 0043): each delivery is tried this many times, the first retry
+# after WEBHOOK_RETRY_SECONDS, doubling; an endpoint is marked failing after a delivery runs out
+# of tries or this many failed attempts in a row. A POST waits this long for its answer.
+WEBHOOK_MAX_ATTEMPTS = env_int("WEBHOOK_MAX_ATTEMPTS", 8, minimum=1, maximum=20)
+WEBHOOK_RETRY_SECONDS = env_int("WEBHOOK_RETRY_SECONDS", 60, minimum=1)
+WEBHOOK_FAILING_AFTER = env_int("WEBHOOK_FAILING_AFTER", 10, minimum=1)
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1, maximum=30)
+WEBHOOK_CLAIM_TIMEOUT_SECONDS = env_int("WEBHOOK_CLAIM_TIMEOUT_SECONDS", 300, minimum=60)
+# Endpoints are https only; plain http to this machine (localhost) only when developing.
+WEBHOOK_ALLOW_LOOPBACK_HTTP = env_bool("WEBHOOK_ALLOW_LOOPBACK_HTTP", DEBUG)
 # How long the link in a booking confirmation lets the patient manage that booking.
 MANAGE_LINK_DAYS = env_int("MANAGE_LINK_DAYS", 120, minimum=1)
 
@@ -373,6 +385,13 @@ if max(LICENCE_REMINDER_DAYS) > 365 or STAFF_INVITE_HOURS > 24 * 30:
     raise ImproperlyConfigured(
         "LICENCE_REMINDER_DAYS must be at most 365 and STAFF_INVITE_HOURS at most 720."
     )
+
+# FHIR Bulk Data export (decision 0042): how long an export's files may be downloaded, and the
+# most resources one NDJSON file holds (a type with more is split across files).
+FHIR_EXPORT_HOURS = env_int("FHIR_EXPORT_HOURS", 24, minimum=1)
+FHIR_EXPORT_FILE_RESOURCES = env_int("FHIR_EXPORT_FILE_RESOURCES", 10_000, minimum=100)
+if FHIR_EXPORT_HOURS > 24 * 7:
+    raise ImproperlyConfigured("FHIR_EXPORT_HOURS must be at most 168 (a week).")
 
 # A check-in's photo may come base64-encoded in the API's JSON (up to 15 MB before encoding).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 21 * 2**20

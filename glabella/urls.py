@@ -21,6 +21,7 @@ pages = i18n_patterns(
     path("", include("glabella.inventory.urls")),
     path("", include("glabella.aftercare.urls")),
     path("", include("glabella.billing.urls")),
+    path("", include("glabella.webhooks.urls")),
     path("", include("glabella.portal.urls")),
     path("staff/billing/prices/", include("glabella.billing.price_urls")),
     path("staff/billing/", include("glabella.billing.close_urls")),
@@ -32,5 +33,6 @@ urlpatterns = [
     *pages,
     path("api/", api.urls),
     path("texts/twilio/", include("glabella.messaging.twilio_urls")),
+    path("fhir/R4/", include("glabella.fhir.urls")),
     path("admin/", admin.site.urls),
 ]

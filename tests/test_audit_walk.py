@@ -31,6 +31,7 @@ from tests.test_permissions import (
     routes,
     stored_photo,
     waitlist_entry,
+    webhook_objects,
 )
 
 
@@ -138,6 +139,7 @@ def demo_objects(patient, clinic) -> dict:
         "<clinical-photo>": stored_photo(patient, signed, injector, consent).public_id,
         **billing_objects(patient, clinic),
         **api_billing_objects(patient, clinic),
+        **webhook_objects(),
     }
 
 

@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -122,6 +123,8 @@ def test_a_claim_left_by_a_dead_worker_is_handed_on(db, settings):
         "licence_reminders": 0,
         "packages_expired": 0,
         "memberships_renewed": 0,
+        "webhooks_released": 0,
+        "fhir_exports_expired": 0,
     }
     assert delivery.deliver_message(message.pk, worker="alive") == "sent"
 
@@ -165,21 +168,46 @@ def _database_url() -> str:
     return f"sqlite:///{db['NAME']}"
 
 
+def worker_env(tmp_path, **extra) -> dict:
+    """The environment of a worker process on this test's database."""
+    return {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "GLABELLA_DATA_DIR": str(tmp_path),
+        "DJANGO_SETTINGS_MODULE": "glabella.settings",
+        "PYTHONPATH": str(Path(settings.BASE_DIR)),
+        **extra,
+    }
+
+
+@contextmanager
+def running():
+    """The worker processes a test starts (it appends them); any still running are killed."""
+    workers = []
+    try:
+        yield workers
+    finally:
+        for w in workers:
+            if w.poll() is None:
+                w.kill()
+                w.wait()
+
+
+def one_more_worker(env, workers) -> None:
+    """A worker run after the scheduler handed a dead worker's claim on: it finishes cleanly."""
+    late = _worker(env, "worker-late")
+    workers.append(late)
+    assert late.wait(timeout=120) == 0, _stderr([late])
+
+
 @pytest.mark.django_db(transaction=True)
 def test_three_workers_deliver_a_thousand_messages_exactly_once_even_when_one_is_killed(tmp_path):
     outbox = tmp_path / "mail"
     slow = queue(subject="[slow] reminder")[0]
     queue(999, subject="reminder")
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(),
-        "EMAIL_BACKEND": "tests.support.slow_mail.RecordingBackend",
-        "GLABELLA_DATA_DIR": str(tmp_path),
-        "DJANGO_SETTINGS_MODULE": "glabella.settings",
-        "PYTHONPATH": str(Path(settings.BASE_DIR)),
-    }
-    workers = [_worker(env, f"worker-{i}") for i in range(3)]
-    try:
+    env = worker_env(tmp_path, EMAIL_BACKEND="tests.support.slow_mail.RecordingBackend")
+    with running() as workers:
+        workers += [_worker(env, f"worker-{i}") for i in range(3)]
         marker = outbox / f"started-{slow.public_id}@glabella"
         deadline = time.monotonic() + 120
         while not marker.exists() and time.monotonic() < deadline:
@@ -197,14 +225,7 @@ def test_three_workers_deliver_a_thousand_messages_exactly_once_even_when_one_is
         # The scheduler hands the stale claim on, and one more worker run delivers it.
         later = timezone.now() + timedelta(seconds=settings.MESSAGE_CLAIM_TIMEOUT_SECONDS + 1)
         assert delivery.tick(later)["reclaimed"] == 1
-        late = _worker(env, "worker-late")
-        workers.append(late)
-        assert late.wait(timeout=120) == 0, _stderr([late])
-    finally:
-        for w in workers:
-            if w.poll() is None:
-                w.kill()
-                w.wait()
+        one_more_worker(env, workers)
 
     sent = [p.name for p in outbox.glob("sent-*")]
     ids = [name.rsplit("-", 1)[0] for name in sent]

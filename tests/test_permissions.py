@@ -66,6 +66,7 @@ API_PACKAGE = {"public_id": "<api-package>"}
 API_MEMBERSHIP = {"public_id": "<api-membership>"}
 PACKAGE = {"public_id": "<package>"}
 MEMBERSHIP = {"public_id": "<membership>"}
+NO_ONE = "00000000-0000-0000-0000-000000000000"  # an id nothing has
 MATRIX = [
     (
         "core:home",
@@ -229,9 +230,55 @@ MATRIX = [
     ("clinic:api-tokens", "get", {}, None, page({"owner"})),
     ("clinic:api-tokens", "post", {}, {}, page({"owner"}, ok=422)),
     ("clinic:api-token-revoke", "post", {"public_id": "<token>"}, {}, page({"owner"}, ok=302)),
+    # Outbound webhooks (issue 22): the owner's. The MATRIX endpoint is on and its delivery
+    # delivered, so switching on and sending again are refused with a message (302).
+    ("webhooks:list", "get", {}, None, page({"owner"})),
+    ("webhooks:new", "get", {}, None, page({"owner"})),
+    ("webhooks:new", "post", {}, {}, page({"owner"}, ok=422)),
+    ("webhooks:endpoint", "get", {"public_id": "<endpoint>"}, None, page({"owner"})),
+    ("webhooks:endpoint", "post", {"public_id": "<endpoint>"}, {}, page({"owner"}, ok=422)),
+    (
+        "webhooks:endpoint-action",
+        "post",
+        {"public_id": "<endpoint>", "action": "switch-on"},
+        {},
+        page({"owner"}, ok=302),
+    ),
+    ("webhooks:resend", "post", {"public_id": "<delivery>"}, {}, page({"owner"}, ok=302)),
     ("clinic:clinical-access", "get", {}, None, page({"medical_director"})),
     ("clinic:clinical-access", "post", {}, {}, page({"medical_director"}, ok=422)),
     ("clinic:welcome", "get", {"uidb64": "MQ", "token": "x-y"}, None, public(410)),
+    # The FHIR API: its statement is public; a patient reads her own record, staff their reach.
+    ("fhir:metadata", "get", {}, None, public()),
+    ("fhir:search", "get", {"resource_type": "Patient"}, None, api(ALL_STAFF | {"patient"})),
+    (
+        "fhir:read",
+        "get",
+        {"resource_type": "Patient", "resource_id": "<patient>"},
+        None,
+        api(ALL_STAFF | {"patient"}),
+    ),
+    # Bulk export: clinicians (and a patient for her own compartment) get past the door, then
+    # are refused without Prefer: respond-async (400); a job or file of no one answers 404.
+    ("fhir:export", "get", {}, None, api(CLINICIANS, ok=400, denied=403)),
+    ("fhir:patients-export", "get", {}, None, api(CLINICIANS, ok=400, denied=403)),
+    (
+        "fhir:patient-export",
+        "get",
+        {"patient_id": "<patient>"},
+        None,
+        api(CLINICIANS | {"patient"}, ok=400, denied=403),
+    ),
+    (
+        "fhir:group-export",
+        "get",
+        {"group_id": "all-patients"},
+        None,
+        api(CLINICIANS, ok=400, denied=403),
+    ),
+    ("fhir:export-status", "get", {"job_id": NO_ONE}, None, api(set())),
+    ("fhir:export-status", "delete", {"job_id": NO_ONE}, None, api(set())),
+    ("fhir:export-file", "get", {"job_id": NO_ONE, "file_id": NO_ONE}, None, api(set())),
     ("api:openapi-json", "get", {}, None, public()),
     ("api:openapi-view", "get", {}, None, public()),
     ("api:api-root", "get", {}, None, public(404)),
@@ -567,6 +614,10 @@ MATRIX = [
     ("portal:preferences", "post", {}, {}, portal(422)),
     ("portal:password", "post", {}, {}, portal(422)),
     ("portal:my-data", "get", {"fmt": "json"}, None, portal()),
+    # A patient's tokens for her apps: her own only (an empty name is refused, 422).
+    ("portal:app-tokens", "get", {}, None, portal()),
+    ("portal:app-tokens", "post", {}, {}, portal(422)),
+    ("portal:app-token-revoke", "post", {"public_id": "<app-token>"}, {}, portal(302)),
     # The switch to the language she already reads: the door is the point, nothing changes.
     ("portal:language", "post", {"code": "en"}, {}, portal(302)),
     ("portal:inbox", "get", {}, None, page(ALL_STAFF)),
@@ -909,6 +960,29 @@ def _staff_objects() -> dict:
     }
 
 
+def _app_token(patient):
+    """A token Grace made for an app of hers (the portal's page revokes it)."""
+    from glabella.core import tokens
+    from glabella.core.access import actor_for
+
+    return tokens.issue_for_patient(actor_for(patient.user), "My health app", None)[0]
+
+
+def webhook_objects() -> dict:
+    """An endpoint and one delivered test event (rows written directly: the door is tested)."""
+    import uuid
+
+    from glabella.webhooks.models import Delivery, Endpoint
+
+    endpoint = Endpoint.objects.create(
+        name="Lab", url="https://lab.example.com/in", events=["invoice.paid"]
+    )
+    delivered = Delivery.objects.create(
+        endpoint=endpoint, event_id=uuid.uuid4(), event_type="test", payload={}, status="delivered"
+    )
+    return {"<endpoint>": endpoint.public_id, "<delivery>": delivered.public_id}
+
+
 def api_billing_objects(patient, clinic) -> dict:
     """An open invoice whose charted units have no price yet, a payment on a finalized one, a
     paid package of 50 units and an active membership (rows written directly: the door is what
@@ -986,13 +1060,36 @@ def api_billing_objects(patient, clinic) -> dict:
     }
 
 
-@pytest.mark.parametrize("persona", PERSONAS)
-@pytest.mark.parametrize(
-    ("name", "method", "kwargs", "body", "expected"), MATRIX, ids=[f"{m[0]}-{m[1]}" for m in MATRIX]
-)
-def test_route_answers_each_persona(
-    client_for, patient, clinic, persona, name, method, kwargs, body, expected
-):
+# The objects a route's URL can name, in groups built together (keys known without building).
+TREATMENT_KEYS = {
+    "<photo>",
+    "<signed>",
+    "<event>",
+    "<check-in>",
+    "<alert>",
+    "<treatment>",
+    "<lot>",
+    "<vial>",
+    "<movement>",
+    "<invitation>",
+    "<clinical-photo>",
+}
+STAFF_KEYS = {"<staff>", "<token>", "<injector>", "<service>"}
+BILLING_KEYS = {"<invoice>", "<paid-invoice>", "<payment>", "<package>", "<membership>"}
+API_BILLING_KEYS = {
+    "<api-invoice>",
+    "<invoice-line>",
+    "<api-payment>",
+    "<api-package>",
+    "<api-membership>",
+}
+
+
+def matrix_objects(patient, clinic, kwargs: dict) -> dict:
+    """Grace's allergy and appointment, and only those other objects the route's URL names: a
+    signed consent's PDF, a treatment or an invoice takes tens of milliseconds, and the matrix
+    makes some two thousand requests."""
+    wanted = {v for v in kwargs.values() if isinstance(v, str) and v.startswith("<")}
     allergy = patient.allergies.create(name="Latex")
     appointment = future_appointment(patient, clinic)
     objects = {
@@ -1000,26 +1097,64 @@ def test_route_answers_each_persona(
         "<allergy>": allergy.public_id,
         "<location>": clinic.public_id,
         "<appointment>": appointment.public_id,
-        "<manage>": manage_token(appointment),
-        "<feed>": CalendarFeed.issue(appointment.provider)[1],
-        "<message>": Message.objects.create(
-            channel="email", to="a@example.com", topic="test", body="x", status="sent"
-        ).public_id,
-        "<forms>": forms_token(patient),
-        "<consent>": _signed_photo_consent(patient).public_id,
-        "<sign-in>": portal_services.sign_in_token(patient),
-        "<contact>": ContactMessage.objects.create(
-            name="Ann", email="ann@example.com", message="Hello"
-        ).public_id,
-        "<text>": InboundText.objects.create(
-            message_sid="SM" + "0" * 32, from_number=patient.phone, body="Hi", patient=patient
-        ).public_id,
-        "<waitlist>": waitlist_entry(patient, clinic).public_id,
-        **_treatment_objects(patient, clinic),
-        **_staff_objects(),
-        **billing_objects(patient, clinic),
-        **api_billing_objects(patient, clinic),
     }
+    single = {
+        "<manage>": lambda: manage_token(appointment),
+        "<feed>": lambda: CalendarFeed.issue(appointment.provider)[1],
+        "<message>": lambda: (
+            Message.objects.create(
+                channel="email", to="a@example.com", topic="test", body="x", status="sent"
+            ).public_id
+        ),
+        "<forms>": lambda: forms_token(patient),
+        "<consent>": lambda: _signed_photo_consent(patient).public_id,
+        "<sign-in>": lambda: portal_services.sign_in_token(patient),
+        "<contact>": lambda: (
+            ContactMessage.objects.create(
+                name="Ann", email="ann@example.com", message="Hello"
+            ).public_id
+        ),
+        "<waitlist>": lambda: waitlist_entry(patient, clinic).public_id,
+        "<app-token>": lambda: _app_token(patient).public_id,
+        "<text>": lambda: (
+            InboundText.objects.create(
+                message_sid="SM" + "0" * 32, from_number=patient.phone, body="Hi", patient=patient
+            ).public_id
+        ),
+    }
+    for key in wanted & set(single):
+        objects[key] = single[key]()
+    groups = [
+        (TREATMENT_KEYS, lambda: _treatment_objects(patient, clinic)),
+        (STAFF_KEYS, _staff_objects),
+        ({"<endpoint>", "<delivery>"}, webhook_objects),
+        (BILLING_KEYS, lambda: billing_objects(patient, clinic)),
+        (API_BILLING_KEYS, lambda: api_billing_objects(patient, clinic)),
+    ]
+    for keys, build in groups:
+        if wanted & keys:
+            built = build()
+            assert set(built) == keys, "a group's keys changed: update them here"
+            objects.update(built)
+    return objects
+
+
+def test_every_placeholder_in_the_matrix_is_built():
+    named = {v for _, _, kwargs, _, _ in MATRIX for v in kwargs.values() if str(v).startswith("<")}
+    known = {"<patient>", "<allergy>", "<location>", "<appointment>", "<manage>", "<feed>"}
+    known |= {"<message>", "<forms>", "<consent>", "<sign-in>", "<contact>", "<waitlist>"}
+    known |= {"<app-token>", "<endpoint>", "<delivery>", "<text>"}
+    assert named <= known | TREATMENT_KEYS | STAFF_KEYS | BILLING_KEYS | API_BILLING_KEYS
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize(
+    ("name", "method", "kwargs", "body", "expected"), MATRIX, ids=[f"{m[0]}-{m[1]}" for m in MATRIX]
+)
+def test_route_answers_each_persona(
+    client_for, patient, clinic, persona, name, method, kwargs, body, expected
+):
+    objects = matrix_objects(patient, clinic, kwargs)
     url = reverse(name, kwargs=_resolve(kwargs, objects))
     client = client_for(persona)
     if method == "get":

@@ -17,6 +17,9 @@ from django.utils import timezone
 
 from glabella.aftercare import check_ins
 from glabella.aftercare.models import CheckIn
+from glabella.core import tokens as api_tokens
+from glabella.core.access import actor_for
+from glabella.core.models import ApiToken
 from glabella.outcomes import durations, invitations
 from glabella.outcomes.models import Invitation, MovementCheck, Photo
 from glabella.portal import services as portal
@@ -90,6 +93,7 @@ def graces_things(treated, patient, clinic):
         status=Invitation.Status.SENT,
     )
     stored_photo(patient, treated, treated.injector, consent)
+    app_token, _ = api_tokens.issue_for_patient(actor_for(patient.user), "Grace's app", None)
     ids = [
         patient.public_id,
         treated.public_id,
@@ -99,6 +103,7 @@ def graces_things(treated, patient, clinic):
         consent.public_id,
         Photo.objects.get(patient=patient).public_id,
         Invitation.objects.get(treatment=treated).public_id,
+        app_token.public_id,
     ]
     tokens = [
         forms_token(patient),
@@ -153,6 +158,8 @@ def test_no_route_shows_grace_anything_to_maya(maya_signed_in, graces_things, pa
                     # Only to a page of Maya's own or a sign-in, never into Grace's things.
                     assert not any(str(i) in response["Location"] for i in graces_things["ids"])
     assert tried > 200
+    # Grace's app token was tried on every route that takes an id: it still works.
+    assert ApiToken.objects.filter(user=patient.user, revoked_at__isnull=True).count() == 1
 
 
 def test_maya_sees_only_her_own_things_on_every_portal_page(maya_signed_in, graces_things, patient):

@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from glabella.aftercare import reports as aftercare
-from glabella.aftercare.models import CheckIn, Report, Sent
-from glabella.aftercare.signals import report_recorded
+from glabella.aftercare.models import AdverseEvent, CheckIn, Report, Sent
+from glabella.aftercare.signals import adverse_event_recorded, report_recorded
 from glabella.core import periodic
 from glabella.core.errors import ValidationFailed
 from glabella.inventory import services as stock
@@ -74,7 +74,8 @@ def test_each_signal_reaches_its_listeners_in_installed_apps_order():
         "glabella.screening.receivers.require_treatment_clearance"
     ]
     assert receivers(signals.appointment_booked, Appointment) == [
-        "glabella.screening.receivers.send_forms_link"
+        "glabella.screening.receivers.send_forms_link",
+        "glabella.webhooks.receivers.on_appointment_booked",
     ]
     # billing, then aftercare before outcomes, as the hooks ran (outcomes reads none of
     # aftercare's rows; billing reads only the record).
@@ -82,12 +83,16 @@ def test_each_signal_reaches_its_listeners_in_installed_apps_order():
         "glabella.billing.receivers.open_invoice",
         "glabella.aftercare.receivers.send_aftercare",
         "glabella.outcomes.receivers.refresh_forecast",
+        "glabella.webhooks.receivers.on_treatment_signed",
     ]
     assert receivers(report_recorded, Report) == ["glabella.outcomes.receivers.record_onset"]
     # a patient's text: scheduling ("C" confirms a visit) before aftercare (a check-in's answer)
     assert receivers(text_received, InboundText) == [
         "glabella.scheduling.receivers.confirm_visit",
         "glabella.aftercare.receivers.answer_check_in",
+    ]
+    assert receivers(adverse_event_recorded, AdverseEvent) == [
+        "glabella.webhooks.receivers.on_adverse_event_recorded"
     ]
 
 
@@ -209,6 +214,8 @@ def test_every_app_registers_its_own_jobs_under_their_old_names():
         "licence_reminders": "glabella.clinic.apps",
         "packages_expired": "glabella.billing.packages",
         "memberships_renewed": "glabella.billing.memberships",
+        "webhooks_released": "glabella.webhooks.delivery",
+        "fhir_exports_expired": "glabella.fhir.bulk",
     }
 
 

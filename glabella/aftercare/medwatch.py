@@ -17,6 +17,7 @@ from django.utils import formats, timezone
 
 from glabella.aftercare import form3500
 from glabella.aftercare.models import AdverseEvent, Report
+from glabella.aftercare.signals import adverse_event_recorded
 from glabella.aftercare.symptoms import BY_CODE
 from glabella.catalogue.areas import both_sides
 from glabella.catalogue.labels import LABELS
@@ -113,6 +114,7 @@ def open_event(actor: Actor, treatment, data: dict, *, report: Report | None = N
             object_type=audit.Kind.ADVERSE_EVENT,
             object_id=event.public_id,
         )
+        adverse_event_recorded.send(AdverseEvent, event=event, now=now)
     return event
 
 

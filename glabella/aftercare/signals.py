@@ -1,4 +1,5 @@
-"""What aftercare tells other apps: `report_recorded`. What it listens to: `receivers.py`."""
+"""What aftercare tells other apps: `report_recorded`, `adverse_event_recorded`. What it listens
+to: `receivers.py`."""
 
 from django.dispatch import Signal
 
@@ -10,4 +11,13 @@ Sent inside the report's transaction, after the report, its photo and any alert 
 before its audit entry; a receiver that raises rolls the report back (outcomes: "the effect
 shows" records the onset of the treatment's courses). Sent with `Signal.send`, so exceptions
 propagate; the sender is the Report model.
+"""
+
+adverse_event_recorded = Signal()
+"""A clinician recorded an adverse event.
+
+kwargs: `event` (the new AdverseEvent), `now`. Sent by `medwatch.open_event` inside its
+transaction, after the event and its audit entry are written; a receiver that raises rolls the
+recording back (webhooks writes its deliveries). Sent with `Signal.send`, so exceptions
+propagate; the sender is the AdverseEvent model.
 """

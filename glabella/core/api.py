@@ -48,9 +48,12 @@ def _admit(request, user, capability: Capability | None):
 class TokenAuth(HttpBearer):
     """Authorization: Bearer glb_... for integrations; the token acts as its user."""
 
-    def __init__(self, capability: Capability | None = None):
+    def __init__(self, capability: Capability | None = None, *, reading=SAFE_METHODS):
         super().__init__()
         self.capability = capability
+        # The methods a read-only token may use: a FHIR export's DELETE cancels only the
+        # token holder's own export, so such a token may send it.
+        self.reading = frozenset(reading)
 
     def authenticate(self, request, token: str):
         if not token.startswith(ApiToken.PREFIX):
@@ -71,7 +74,7 @@ class TokenAuth(HttpBearer):
             label=f"{actor.label} (API token {found.hint}…)",  # the log says which token acted
         )
         request._glabella_actor = actor
-        if request.method not in SAFE_METHODS and actor.capabilities <= READ_CAPABILITIES:
+        if request.method not in self.reading and actor.capabilities <= READ_CAPABILITIES:
             raise Forbidden("This API token may only read.")
         now = timezone.now()
         stale = (

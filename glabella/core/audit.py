@@ -73,6 +73,9 @@ class Kind(StrEnum):
     TREATMENT_HISTORY = "treatment-history"  # a patient's own list of treatments, in the portal
     TREATMENT_PROTOCOL = "treatment-protocol"  # the house dose limits for a product and area
     RECALL = "recall"  # which patients were treated from a lot
+    # interoperability
+    FHIR = "fhir"  # a FHIR resource of the clinic's set-up, or a search, read through /fhir/R4/
+    FHIR_EXPORT = "fhir-export"  # a FHIR Bulk export: asked, finished, a file downloaded, canceled
     RECALL_NOTICE = "recall-notice"  # the message sent to those patients
     # aftercare
     AFTERCARE = "aftercare"  # a patient's own aftercare page, in the portal
@@ -120,6 +123,9 @@ class Kind(StrEnum):
     CLINICAL_ACCESS = "clinical-access"  # the owner's access to clinical data, granted or not
     API_TOKEN = "api-token"  # noqa: S105 (a word, not a secret): a token issued or revoked
     LICENCE_REMINDER = "licence-reminder"  # a licence's coming expiry, emailed
+    # outbound webhooks (issue 22)
+    WEBHOOK_ENDPOINT = "webhook-endpoint"  # an endpoint added, changed, switched off or on
+    WEBHOOK_DELIVERY = "webhook-delivery"  # a test event sent, a failed delivery sent again
     # two-factor sign-in (staff)
     TWO_FACTOR_ENROLMENT = "two-factor-enrolment"  # an authenticator app or a passkey set up
     TWO_FACTOR_RESET = "two-factor-reset"  # every second factor of a staff member removed

@@ -13,12 +13,13 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from glabella.core import audit
 from glabella.core.access import Actor, actor_for
 from glabella.core.audit import Action, Kind
 from glabella.core.db import write_transaction
-from glabella.core.errors import Conflict, Forbidden, ValidationFailed
+from glabella.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from glabella.core.models import ApiToken, StaffMember
 from glabella.core.roles import READ_CAPABILITIES, Capability
 
@@ -81,18 +82,9 @@ def issue(
         raise Forbidden("Only the clinic's owner issues API tokens.")
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
-    name = (name or "").strip()
-    if not name:
-        errors["name"] = ["Say what the token is for."]
-    elif len(name) > 100:
-        errors["name"] = ["Keep the name to 100 characters."]
+    name, days = _name_and_days(name, days, errors, "Say what the token is for.")
     if staff is None or not staff.active or not staff.user.is_active:
         errors["staff"] = ["Choose a person whose account is active."]
-    longest = settings.API_TOKEN_MAX_DAYS
-    if days is None:
-        days = settings.API_TOKEN_DAYS
-    if not isinstance(days, int) or not 1 <= days <= longest:
-        errors["days"] = [f"A token lasts from 1 to {longest} days."]
     scope = list(dict.fromkeys(scope or []))
     if not scope:
         errors["scope"] = ["Choose at least one thing the token may do."]
@@ -132,6 +124,21 @@ def issue(
     return token, raw
 
 
+def _name_and_days(name, days, errors: dict, missing: str) -> tuple[str, int]:
+    """A token's name and life checked (errors added to `errors`), the default life filled in."""
+    name = (name or "").strip()
+    if not name:
+        errors["name"] = [missing]
+    elif len(name) > 100:
+        errors["name"] = [_("Keep the name to 100 characters.")]
+    longest = settings.API_TOKEN_MAX_DAYS
+    if days is None:
+        days = settings.API_TOKEN_DAYS
+    if not isinstance(days, int) or not 1 <= days <= longest:
+        errors["days"] = [_("A token lasts from 1 to %(days)d days.") % {"days": longest}]
+    return name, days
+
+
 def _words(capability: str) -> str:
     try:
         return CAPABILITY_WORDS.get(Capability(capability), "another permission").lower()
@@ -162,3 +169,58 @@ def listing(actor: Actor):
 def scope_words(token: ApiToken) -> str:
     kind = "Read only" if is_read_only(token.scope) else "Read and write"
     return f"{kind}: " + ", ".join(_words(c) for c in token.scope)
+
+
+def issue_for_patient(
+    actor: Actor, name: str, days: int | None, *, now: datetime | None = None
+) -> tuple[ApiToken, str]:
+    """A token a patient makes for an app of her own (a health record app reading the FHIR
+    API): it reads her records and nothing else, since a patient's actor holds no capability
+    and the access door gives her only her own rows; it never writes."""
+    if not actor.is_patient or actor.saved_user is None:
+        raise Forbidden("Only a signed-in patient makes a token for her own records.")
+    now = now or timezone.now()
+    errors: dict[str, list[str]] = {}
+    name, days = _name_and_days(name, days, errors, _("Say which app the token is for."))
+    if errors:
+        raise ValidationFailed(errors)
+    expires_at = now + timedelta(days=days)
+    with write_transaction():
+        token, raw = ApiToken.issue(actor.saved_user, name, scope=[], expires_at=expires_at)
+        audit.record(
+            actor,
+            Action.CREATE,
+            Kind.API_TOKEN,
+            token.public_id,
+            detail={"for": "self", "name": name, "expires_at": expires_at.isoformat()},
+        )
+    return token, raw
+
+
+def _own_patient(actor: Actor) -> None:
+    if not actor.is_patient or actor.saved_user is None:
+        raise Forbidden("Only a signed-in patient sees the tokens for her own records.")
+
+
+def listing_own(actor: Actor):
+    """The tokens a patient made for her apps, newest first (revoked and expired ones too)."""
+    _own_patient(actor)
+    return ApiToken.objects.filter(user=actor.saved_user).order_by("-created_at", "-id")
+
+
+def revoke_own(actor: Actor, token: ApiToken, *, now: datetime | None = None) -> ApiToken:
+    """A patient revokes one of her own tokens; anyone else's is not found, as if it did not
+    exist. Audited like the owner's revocation."""
+    _own_patient(actor)
+    if token is None or token.user_id != actor.saved_user.pk:
+        raise NotFound(_("No such token of yours."))
+    if token.revoked_at is not None:
+        raise Conflict(_("This token was already revoked."))
+    now = now or timezone.now()
+    with write_transaction():
+        ApiToken.objects.filter(pk=token.pk).update(revoked_at=now)
+        token.revoked_at = now
+        audit.record(
+            actor, Action.UPDATE, Kind.API_TOKEN, token.public_id, detail={"revoked": True}
+        )
+    return token

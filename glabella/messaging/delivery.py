@@ -18,15 +18,14 @@ runs every app's own jobs, registered in `glabella.core.periodic`.
 import logging
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
 from glabella.core import brand, periodic
+from glabella.core.claims import Claims, worker_of
 from glabella.messaging.models import URGENT_TOPICS, Channel, Message, SchedulerTick
 from glabella.messaging.sms import send_sms
 from glabella.patients.models import Patient
@@ -42,14 +41,12 @@ def enqueue_delivery(message_id: int, run_after: datetime | None = None) -> None
     job.enqueue(message_id)
 
 
+# The claim, the backoff and the scheduler's moves, shared with other outboxes (core.claims).
+OUTBOX = Claims(Message, enqueue=lambda pk: enqueue_delivery(pk), settings_prefix="MESSAGE")
+
+
 def claim(message_id: int, worker: str, now: datetime) -> Message | None:
-    won = Message.objects.filter(pk=message_id, status=Message.Status.QUEUED).update(
-        status=Message.Status.SENDING,
-        claimed_by=worker,
-        claimed_at=now,
-        attempts=F("attempts") + 1,
-    )
-    return Message.objects.get(pk=message_id) if won else None
+    return OUTBOX.claim(message_id, worker, now)
 
 
 STOPPED = "Not sent: the patient stopped texts (STOP) before it was due."
@@ -84,86 +81,39 @@ def send_now(message: Message) -> str:
     return f"<{message.public_id}@glabella>"
 
 
-def retry_delay(attempts: int) -> timedelta:
-    return timedelta(seconds=settings.MESSAGE_RETRY_SECONDS * 2 ** max(attempts - 1, 0))
-
-
 def deliver_message(message_id: int, worker: str = "", now: datetime | None = None) -> str:
     """Claim, send and record one message. Returns what happened, for the task's result."""
     now = now or timezone.now()
     message = claim(message_id, worker, now)
     if message is None:
         return "not claimed"
-    mine = Message.objects.filter(pk=message.pk, status=Message.Status.SENDING, claimed_by=worker)
     if not _still_allowed(message):
-        mine.update(status=Message.Status.CANCELLED, last_error=STOPPED)
+        OUTBOX.mine(message, worker).update(status=Message.Status.CANCELLED, last_error=STOPPED)
         return "cancelled: texts stopped"
     try:
         reference = send_now(message)
     except Exception as exc:  # a channel may raise anything; it must not lose the message
         logger.warning("Message %s attempt %s failed: %s", message.pk, message.attempts, exc)
-        error = f"{type(exc).__name__}: {exc}"[:2000]
-        if message.attempts >= settings.MESSAGE_MAX_ATTEMPTS:
-            mine.update(status=Message.Status.FAILED, last_error=error)
-            return "failed"
-        mine.update(
-            status=Message.Status.SCHEDULED,
-            due_at=now + retry_delay(message.attempts),
-            last_error=error,
-        )
-        return "will retry"
-    mine.update(status=Message.Status.SENT, sent_at=timezone.now(), provider_reference=reference)
+        return OUTBOX.failed_attempt(message, worker, now, f"{type(exc).__name__}: {exc}")
+    OUTBOX.mine(message, worker).update(
+        status=Message.Status.SENT, sent_at=timezone.now(), provider_reference=reference
+    )
     return "sent"
 
 
 @task(queue_name=QUEUE, takes_context=True)
 def deliver(context, message_id: int) -> str:
-    worker = (context.task_result.worker_ids or ["?"])[-1]
-    return deliver_message(message_id, worker=worker)
+    return deliver_message(message_id, worker=worker_of(context))
 
 
 def retry_failed(message: Message, now: datetime | None = None) -> bool:
     """A failed message, sent again at once with a fresh count of attempts (staff's choice)."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        won = Message.objects.filter(pk=message.pk, status=Message.Status.FAILED).update(
-            status=Message.Status.QUEUED, attempts=0, queued_at=now, due_at=now
-        )
-        if won:
-            enqueue_delivery(message.pk)
-    return bool(won)
+    return OUTBOX.resend(message.pk, now or timezone.now())
 
 
 def release_due(now: datetime, limit: int = 500) -> int:
     """Move due scheduled messages to queued and enqueue each; returns how many it released."""
-    released = 0
-    due = Message.objects.filter(status=Message.Status.SCHEDULED, due_at__lte=now)
-    for message_id in due.order_by("due_at").values_list("pk", flat=True)[:limit]:
-        with transaction.atomic():
-            won = Message.objects.filter(pk=message_id, status=Message.Status.SCHEDULED).update(
-                status=Message.Status.QUEUED, queued_at=now
-            )
-            if won:
-                enqueue_delivery(message_id)
-                released += won
-    return released
-
-
-def reclaim_stale(now: datetime) -> int:
-    """Messages claimed by a worker that stopped answering go back to be sent again."""
-    cutoff = now - timedelta(seconds=settings.MESSAGE_CLAIM_TIMEOUT_SECONDS)
-    return Message.objects.filter(status=Message.Status.SENDING, claimed_at__lt=cutoff).update(
-        status=Message.Status.SCHEDULED, due_at=now, claimed_by=""
-    )
-
-
-def requeue_lost(now: datetime) -> int:
-    """Queued messages whose task row is gone (e.g. pruned) are handed to a worker again; a
-    duplicate task is harmless, since only one can claim the message."""
-    cutoff = now - timedelta(seconds=settings.MESSAGE_CLAIM_TIMEOUT_SECONDS)
-    return Message.objects.filter(status=Message.Status.QUEUED, queued_at__lt=cutoff).update(
-        status=Message.Status.SCHEDULED, due_at=now
-    )
+    return OUTBOX.release_due(now, limit)
 
 
 def schedule_tick(slot: datetime) -> bool:
@@ -192,8 +142,8 @@ def tick(now: datetime) -> dict[str, int]:
     # matters. Kept a week for looking into problems, then dropped, a batch at a time.
     old = DBTaskResult.objects.finished().filter(finished_at__lt=now - timedelta(days=7))
     DBTaskResult.objects.filter(pk__in=list(old.values_list("pk", flat=True)[:5000])).delete()
-    stale = reclaim_stale(now)
-    lost = requeue_lost(now)
+    stale = OUTBOX.reclaim_stale(now)
+    lost = OUTBOX.requeue_lost(now)
     done = {"released": release_due(now), "reclaimed": stale, "requeued": lost}
     # Every app's own upkeep, registered in its AppConfig.ready (messaging knows none of them).
     done.update(periodic.run_all(now))

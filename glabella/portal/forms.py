@@ -141,3 +141,26 @@ class TextAnswerForm(forms.Form):
         strip=False,
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 480}),
     )
+
+
+class AppTokenForm(forms.Form):
+    """A token for one of the patient's apps: its name and how many days it works (the service
+    checks both, in its words)."""
+
+    name = forms.CharField(
+        label=_("Which app is it for?"),
+        required=False,
+        widget=forms.TextInput(attrs={"maxlength": 100, "autocomplete": "off"}),
+    )
+    days = forms.IntegerField(
+        label=_("Works for (days)"),
+        required=False,  # none: the usual life
+        widget=forms.NumberInput(attrs={"min": 1}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        longest = settings.API_TOKEN_MAX_DAYS
+        self.fields["days"].initial = settings.API_TOKEN_DAYS
+        self.fields["days"].widget.attrs["max"] = longest
+        self.fields["days"].help_text = _("From 1 to %(days)d days.") % {"days": longest}

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from glabella.portal import inbox_views, views
+from glabella.portal import inbox_views, token_views, views
 
 app_name = "portal"
 
@@ -21,6 +21,12 @@ urlpatterns = [
     path("portal/preferences/", views.preferences, name="preferences"),
     path("portal/password/", views.password, name="password"),
     path("portal/my-data.<slug:fmt>", views.my_data, name="my-data"),
+    path("portal/apps/", token_views.app_tokens, name="app-tokens"),
+    path(
+        "portal/apps/<uuid:public_id>/revoke/",
+        token_views.app_token_revoke,
+        name="app-token-revoke",
+    ),
     path("portal/language/<slug:code>/", views.language, name="language"),
     path("staff/inbox/", inbox_views.inbox, name="inbox"),
     path("staff/inbox/<uuid:public_id>/reply/", inbox_views.reply, name="reply"),
