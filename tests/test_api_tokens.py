@@ -240,3 +240,13 @@ def test_every_permission_has_words_for_the_token_pages():
     from glabella.core.tokens import CAPABILITY_WORDS
 
     assert set(CAPABILITY_WORDS) == set(Capability)
+
+
+def test_the_owners_list_holds_staff_tokens_only(actor_of, patient):
+    """A patient's tokens for her own apps are hers: the owner's page never lists them."""
+    from glabella.core import tokens
+
+    tokens.issue_for_patient(actor_of("patient"), "My health app", None)
+    listed = tokens.listing(actor_of("owner"))
+    assert ApiToken.objects.filter(user=patient.user).exists()
+    assert not listed.filter(user=patient.user).exists()

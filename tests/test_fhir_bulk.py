@@ -19,7 +19,7 @@ from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
 from glabella.core import periodic
-from glabella.core.models import AccessLog
+from glabella.core.models import AccessLog, ApiToken
 from glabella.fhir import bulk, capability, registry, server
 from glabella.fhir.models import BulkExport, BulkExportFile
 from glabella.fhir.resources.groups import ALL_PATIENTS
@@ -235,9 +235,18 @@ def test_only_the_requester_polls_downloads_or_cancels(users):
     assert injector.delete(status_url).status_code == 404
     assert director.get(status_url).status_code == 200
     assert director.get(file_url).status_code == 200
-    # Another token of the same person is the same requester.
+    # Another token of the same person with the same reach is the same requester; one of less
+    # reach (set-up only) is not.
     again = bearer(issue_token(users["medical_director"], name="another", preset="read"))
     assert again.get(file_url).status_code == 200
+    narrow = ApiToken.issue(
+        users["medical_director"],
+        "set-up only",
+        scope=["clinic.view"],
+        expires_at=timezone.now() + timedelta(days=1),
+    )[1]
+    assert bearer(narrow).get(status_url).status_code == 404
+    assert bearer(narrow).get(file_url).status_code == 404
 
 
 def test_a_person_has_at_most_two_exports_waiting(users):
@@ -397,3 +406,15 @@ def test_the_fhir_page_names_every_type_and_search_the_server_has():
         for param in entry.get("searchParam", []):
             assert f"`{param['name']}`" in sections[name], f"{name}: {param['name']}"
         assert f"$BASE/{name}" in sections[name], f"{name} has no curl example"
+
+
+def test_a_session_without_its_csrf_token_is_not_signed_in_for_a_cancel(client_for):
+    """A DELETE from a browser session without the CSRF token answers 401, never 500."""
+    from django.test import Client
+
+    director = client_for("medical_director")
+    strict = Client(enforce_csrf_checks=True)
+    strict.cookies = director.cookies
+    response = strict.delete("/fhir/R4/$export-status/00000000-0000-0000-0000-000000000000")
+    assert response.status_code == 401
+    valid(response.json())

@@ -134,6 +134,14 @@ def test_no_token_reads_anything_of_graces_it_may_not(
         assert AccessLog.objects.count() == before + 1
         assert row.action == AccessLog.Action.REFUSED
         assert row.detail["path"] == f"/fhir/R4/{name}/{resource_id}"
+    # The files behind her documents (a consent's PDF, her photos), read as files.
+    files = [resource_id for name, resource_id in found if name == "DocumentReference"]
+    assert files
+    for resource_id in files:
+        response = client.get(f"/fhir/R4/Binary/{resource_id}")
+        if hidden_from(whose, "Binary", resource_id):
+            assert response.status_code == 404, (whose, resource_id)
+            assert grace.encode() not in response.content
     for name in registry.names():
         kind = registry.get(name)
         if kind.listing is not None and kind.patient is None:

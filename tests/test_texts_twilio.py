@@ -318,3 +318,28 @@ def test_a_text_is_stored_once_and_bad_fields_are_refused(client, twilio, grace)
 def test_a_number_that_floods_us_is_throttled(client, twilio, grace):
     codes = [text_in(client, f"hello {n}").status_code for n in range(3)]
     assert codes == [200, 200, 429] and InboundText.objects.count() == 2
+
+
+def test_a_receiver_that_fails_keeps_the_text_for_the_desk(client, twilio, grace, clinic):
+    """Twilio never sends a text again: a receiver's failure (a race with the web form, a
+    refusal) rolls back its own work only; the text is kept, unread, and "C" still works after."""
+    from glabella.messaging.signals import text_received
+
+    visit = future_appointment(grace, clinic, days=4)
+
+    def breaks(sender, text, **kwargs):
+        from django.db import transaction
+
+        with transaction.atomic():  # as every receiver does (see the signal)
+            Appointment.objects.filter(pk=visit.pk).update(confirmed_at=timezone.now())
+            raise RuntimeError("the web form answered at the same moment")
+
+    text_received.connect(breaks, dispatch_uid="test-breaks")
+    try:
+        assert text_in(client, "how long until it works?").status_code == 200
+    finally:
+        text_received.disconnect(dispatch_uid="test-breaks")
+    text = InboundText.objects.get()
+    assert text.patient == grace and text.read_at is None and not text.handled_as
+    visit.refresh_from_db()
+    assert visit.confirmed_at is None  # its half-done write went with its savepoint

@@ -9,6 +9,7 @@ Receivers connect here, on import by AftercareConfig.ready (treatments never imp
 they are module-level functions, so the signal's weak references hold.
 """
 
+from django.db import transaction
 from django.dispatch import receiver
 
 from glabella.aftercare import check_ins, reports
@@ -35,7 +36,8 @@ def answer_check_in(sender, text, words, actor, now, **kwargs):
     check_in = check_ins.open_check_in(text.patient, now)
     if check_in is None:
         return None
-    report = reports.answer_by_text(actor, check_in, text.body, now)
+    with transaction.atomic():  # its own savepoint: a failure here keeps the text (see signal)
+        report = reports.answer_by_text(actor, check_in, text.body, now)
     verdict = TRIAGE_WORDS.get(report.urgency, "")
     said = f"Taken as the answer to her day-{check_in.day} check-in: {verdict}."
     text.handled_as = said

@@ -163,7 +163,12 @@ def revoke(actor: Actor, token: ApiToken, *, now: datetime | None = None) -> Non
 def listing(actor: Actor):
     if not actor.can(Capability.MANAGE_CLINIC):
         raise Forbidden("Only the clinic's owner sees API tokens.")
-    return ApiToken.objects.select_related("user", "user__staff").order_by("-created_at")
+    # Staff tokens only: a patient's tokens for her own apps are hers (her portal lists them).
+    return (
+        ApiToken.objects.filter(user__staff__isnull=False)
+        .select_related("user", "user__staff")
+        .order_by("-created_at")
+    )
 
 
 def scope_words(token: ApiToken) -> str:

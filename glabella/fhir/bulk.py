@@ -459,6 +459,10 @@ class _Files:
 def job_of(actor, public_id: str) -> BulkExport:
     """The requester's job, or 404: another person's job is answered as if it did not exist."""
     job = BulkExport.objects.of(actor).filter(public_id=_job_id(public_id)).first()
+    if job is not None and not {str(c) for c in job.capabilities} <= {
+        str(c) for c in actor.capabilities
+    }:
+        job = None  # the same person through a token of less reach than the one that asked
     if job is None or job.status == Status.CANCELLED:
         raise FhirError(404, "not-found", "No export with this address that you asked for.")
     return job

@@ -10,6 +10,7 @@ import json
 
 from django.http import HttpResponse
 from django.views.decorators.http import require_GET
+from ninja.errors import HttpError
 
 from glabella.core import audit
 from glabella.core.access import ANONYMOUS
@@ -43,7 +44,8 @@ def authenticated(request, auth_list=AUTH):
             if auth(request):
                 actor = api_actor(request)
                 return actor if actor.role != ANONYMOUS else None
-        except DomainError:
+        except (DomainError, HttpError):
+            # A refused token, or a session's write without its CSRF token: not signed in.
             return None
     return None
 

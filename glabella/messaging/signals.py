@@ -14,7 +14,10 @@ kwargs: `text` (the new InboundText, `text.patient` the one patient whose phone 
 never sent for a text matched to nobody or for STOP, START and HELP, which messaging answers
 itself), `words` (its body folded: trimmed, spaces squeezed, casefolded), `actor` (the patient
 as the text's sender), `now`. Sent inside the text's transaction, after its row and audit entry
-are written; receivers write in it (`transaction.atomic()`, never `write_transaction`).
+are written, with `send_robust`: the gateway never sends a text again, so a receiver's failure
+must not lose it. Each receiver writes inside its own savepoint (`transaction.atomic()`, never
+`write_transaction`), so a receiver that raises leaves nothing half-written; the failure is
+logged and the text stays unread for the desk.
 
 Each receiver answers None when the text is not for it, or a sentence in the desk's words of what
 it did ("Confirmed her visit on ..."), kept on the text; the first receiver that takes the text

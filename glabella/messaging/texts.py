@@ -212,10 +212,18 @@ def _store(fields: dict, now: datetime) -> Received:
         text.read_at = now
         text.read_by_name = "automatic"
     elif patient is not None:
-        answers = signals.text_received.send(
+        # Robustly: Twilio does not send a text again, so a receiver that fails (a race with the
+        # web form, a refusal) must not lose it; its own savepoint is rolled back, the failure
+        # logged, and the text stays unread for the desk.
+        answers = signals.text_received.send_robust(
             InboundText, text=text, words=fold(fields["body"]), actor=actor, now=now
         )
-        said = [answer for _, answer in answers if answer]
+        for receiver, answer in answers:
+            if isinstance(answer, Exception):
+                logger.error(
+                    "text %s: %s failed: %r", text.public_id, receiver.__qualname__, answer
+                )
+        said = [a for _, a in answers if a and not isinstance(a, Exception)]
         text.handled_as = " ".join(said)[:200]
     InboundText.objects.filter(pk=text.pk).update(
         handled_as=text.handled_as,

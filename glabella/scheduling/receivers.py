@@ -2,6 +2,7 @@
 (`record_sections.py`); messaging's `text_received`, where a reply "C" confirms her next visit
 (`confirmations.py`). Connected on import by SchedulingConfig.ready."""
 
+from django.db import transaction
 from django.dispatch import receiver
 
 from glabella.messaging.signals import text_received
@@ -19,7 +20,8 @@ def add_visits(sender, actor, patient, now, **kwargs):
 def confirm_visit(sender, text, words, actor, now, **kwargs):
     if text.handled_as:
         return None
-    said = confirm_by_text(actor, text.patient, words, now)
+    with transaction.atomic():  # its own savepoint: a failure here keeps the text (see signal)
+        said = confirm_by_text(actor, text.patient, words, now)
     if said:
         text.handled_as = said
     return said

@@ -101,7 +101,11 @@ def _role_name(role: str) -> str:
 
 
 def _named(row: AccessLog) -> list[str]:
-    """The patients a row names: its own, and those a listing showed."""
+    """The patients a row names: its own, and those a listing showed; read by a patient, her
+    own id only (what her resource shows her, so the log says no more than she saw)."""
+    viewer = getattr(row, "viewer_patient", None)
+    if viewer is not None:
+        return [viewer]
     found = [str(row.patient_public_id)] if row.patient_public_id else []
     listed = row.detail.get("patients") if isinstance(row.detail, dict) else None
     if isinstance(listed, list):
