@@ -3,6 +3,7 @@ MedicationAdministration with the lot and expiry drawn, adverse events and wrink
 read them (VIEW_CLINICAL, or the patient herself) and their searches."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -409,8 +410,9 @@ def test_a_patient_reads_her_own_and_nothing_of_anothers(patient, care_records, 
 
 def test_procedures_search_by_date_and_last_change(reader, treated):
     patient = str(treated.patient.public_id)
-    # A day without an offset is the server's (UTC); the clinic's day is never after it.
-    _, body = fhir_get(reader, "Procedure", patient=patient, date=instant(treated.locked_at)[:10])
+    # A day without an offset is the clinic's day.
+    signed_on = treated.locked_at.astimezone(ZoneInfo("America/Los_Angeles")).date()
+    _, body = fhir_get(reader, "Procedure", patient=patient, date=signed_on.isoformat())
     assert body["total"] == 1
     day = clinic_today()
     _, body = fhir_get(reader, "Procedure", patient=patient, date=f"lt{day.isoformat()}")

@@ -24,6 +24,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils import timezone
 
+from glabella.clinic.clock import local_zone
 from glabella.core import audit, bounds
 from glabella.core.models import AccessLog
 from glabella.fhir import codes, registry
@@ -318,7 +319,7 @@ def _when(type_name: str, model, lookup: str, name: str, value: str) -> models.Q
             end = start + timedelta(seconds=1)
         else:
             day = bounds.parse_day(text)
-            zone = timezone.get_default_timezone()
+            zone = local_zone()  # a day is the clinic's day, as on its pages
             start = datetime.combine(day, time.min, zone)
             end = datetime.combine(day + timedelta(days=1), time.min, zone)
     except ValueError as exc:
