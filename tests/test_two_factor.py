@@ -74,6 +74,9 @@ def sample_kwargs(pattern: URLPattern) -> dict:
     for name, converter in pattern.pattern.converters.items():
         kind = type(converter).__name__
         made[name] = {"UUIDConverter": uuid.uuid4(), "IntConverter": 1}.get(kind, "x")
+    # A regular-expression route (the FHIR API's) has named groups, not converters.
+    for name in pattern.pattern.regex.groupindex:
+        made.setdefault(name, "Patient" if name == "resource_type" else str(uuid.uuid4()))
     return made
 
 
