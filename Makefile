@@ -67,6 +67,7 @@ bench: install
 	$(BIN)/python bench/due_list.py
 	$(BIN)/python bench/money.py
 	$(BIN)/python bench/pdfs.py
+	$(BIN)/python bench/fhir.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache tests/browser/axe/node_modules
