@@ -90,6 +90,19 @@ class ResourceType:
         return f"{self.patient}__{suffix}" if self.patient else suffix
 
 
+def name_search(lookup: str, whose: str, prepare: Callable[[str], str] = str) -> Search:
+    """A `name` search: rows whose `lookup` holds some letters of a name (made ready by
+    `prepare`, e.g. folded as a patient's search key is); an empty one is refused."""
+
+    def apply(rows, value: str):
+        words = value.strip()
+        if not words:
+            raise ValueError(f"name takes some letters of the {whose}'s name.")
+        return rows.filter(**{lookup: prepare(words)})
+
+    return apply
+
+
 REGISTRY: dict[str, ResourceType] = {}
 
 

@@ -23,7 +23,7 @@ from glabella.clinic.models import Location, Organisation
 from glabella.core.models import StaffMember
 from glabella.core.roles import CLINICAL_ROLES, Credential, Role
 from glabella.fhir import codes
-from glabella.fhir.registry import ResourceType, SearchParam, register
+from glabella.fhir.registry import ResourceType, SearchParam, name_search, register
 
 V2_0360 = "http://terminology.hl7.org/CodeSystem/v2-0360|2.7"  # degree, licence, certificate
 ROLE_CODES = "http://terminology.hl7.org/CodeSystem/practitioner-role"
@@ -121,20 +121,19 @@ def _organizations(actor):
     )
 
 
-def _by_org_name(rows, value: str):
-    words = value.strip()
-    if not words:
-        raise ValueError("name takes some letters of the organization's name.")
-    return rows.filter(name__icontains=words)
-
-
 register(
     ResourceType(
         name="Organization",
         build=build_organization,
         rows=_organizations,
         profile=f"{codes.US_CORE}/us-core-organization",
-        searches={"name": SearchParam("string", "Some letters of its name.", _by_org_name)},
+        searches={
+            "name": SearchParam(
+                "string",
+                "Some letters of its name.",
+                name_search("name__icontains", "organization"),
+            )
+        },
         documentation="The clinic: its name, phone, email, website and address.",
     )
 )
@@ -317,13 +316,6 @@ def _practitioners(actor):
     return practitioners().filter(locations__in=open_locations).distinct()
 
 
-def _by_practitioner_name(rows, value: str):
-    words = value.strip()
-    if not words:
-        raise ValueError("name takes some letters of the practitioner's name.")
-    return rows.filter(full_name__icontains=words)
-
-
 register(
     ResourceType(
         name="Practitioner",
@@ -331,7 +323,11 @@ register(
         rows=_practitioners,
         profile=f"{codes.US_CORE}/us-core-practitioner",
         searches={
-            "name": SearchParam("string", "Some letters of the name.", _by_practitioner_name)
+            "name": SearchParam(
+                "string",
+                "Some letters of the name.",
+                name_search("full_name__icontains", "practitioner"),
+            )
         },
         documentation="The clinicians who treat: name, credential and state licence.",
     )

@@ -2,7 +2,7 @@
 
 from glabella.core.audit import Kind
 from glabella.fhir import codes
-from glabella.fhir.registry import ResourceType, SearchParam, register
+from glabella.fhir.registry import ResourceType, SearchParam, name_search, register
 from glabella.patients.models import Patient
 from glabella.patients.search import fold
 
@@ -68,13 +68,6 @@ def build(patient: Patient) -> dict:
     return resource
 
 
-def _by_name(rows, value: str):
-    words = value.strip()
-    if not words:
-        raise ValueError("name takes some letters of the patient's name.")
-    return rows.filter(search_text__contains=fold(words))
-
-
 def _by_birthdate(rows, value: str):
     from glabella.core import bounds
 
@@ -94,7 +87,11 @@ register(
         updated="updated_at",
         profile=f"{codes.US_CORE}/us-core-patient",
         searches={
-            "name": SearchParam("string", "Some letters of her name.", _by_name),
+            "name": SearchParam(
+                "string",
+                "Some letters of her name.",
+                name_search("search_text__contains", "patient", fold),
+            ),
             "birthdate": SearchParam("date", "Her date of birth.", _by_birthdate),
         },
         documentation="The clinic's patients; a patient's token reads her own record only.",
