@@ -48,10 +48,12 @@ def test_from_the_portal_a_patient_reads_her_aftercare_and_sends_a_photo(
     with phone.expect_navigation():
         phone.click("main button[type=submit]")
     phone.click("details.portal-menu summary")  # the portal's menu folds on a phone
-    phone.click("details.portal-menu nav >> text=After my treatment")
+    with phone.expect_navigation():
+        phone.click("details.portal-menu nav >> text=After my treatment")
     fits_the_screen(phone)
     assert phone.is_visible("text=Keep your hands off the treated area")
-    phone.click("text=Tell us how you are")
+    with phone.expect_navigation():
+        phone.click("text=Tell us how you are")
     fits_the_screen(phone)
     phone.check("input[value=bruising]")
     phone.check("input[name=severity][value=mild]")

@@ -36,7 +36,9 @@ def tab_to(page, selector: str, limit: int = 300) -> None:
 
 
 def fits_the_screen(page) -> None:
-    """No sideways scrolling, and every control within the screen's width."""
+    """No sideways scrolling, and every control within the screen's width (of a page that has
+    finished loading: a click that navigates must be awaited by the caller)."""
+    page.wait_for_load_state("load")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     too_wide = page.evaluate(
         """() => [...document.querySelectorAll('input, select, textarea, button, a.button')]
