@@ -326,7 +326,7 @@ def test_the_whole_journey(browser, audited, live_server, clinic_at_nine, actor_
     chart = injector.locator("#face-chart").bounding_box()
     for dx, dy in ((0.42, 0.33), (0.46, 0.31), (0.5, 0.32), (0.54, 0.31), (0.58, 0.33)):
         injector.mouse.click(chart["x"] + chart["width"] * dx, chart["y"] + chart["height"] * dy)
-    assert injector.locator("#chart-points circle.new").count() == 5
+    expect(injector.locator("#chart-points circle.new")).to_have_count(5)
     # The guard's answer on the points on the screen comes from the server before any save.
     expect(injector.locator("#totals")).to_contain_text("20 U of 20 U on the label")
     expect(injector.locator("#verdict")).to_have_attribute("data-level", "ok")

@@ -60,7 +60,8 @@ def test_a_passkey_is_set_up_then_signs_in(browser, live_server, clinic, setting
     assert AccessLog.objects.filter(
         object_type=Kind.TWO_FACTOR_ENROLMENT, object_id=staff.user.pk, detail__method="passkey"
     ).exists()
-    page.click("main button[type=submit]")  # make backup codes
+    with page.expect_navigation():
+        page.click("main button[type=submit]")  # make backup codes
     assert page.locator("ul.backup-codes li").count() == 10
     with page.expect_navigation():
         page.click("text=I have kept them, continue")
