@@ -275,6 +275,9 @@ def test_the_board_puts_urgent_first_and_a_clinician_acknowledges(client_for, tr
     content = page.content.decode()
     assert content.index("Urgent") < content.index("Review")
     assert "lot A1" in content
+    # The five glabellar points read as one area with its total, not five lines of 4 U.
+    assert "Frown lines between the brows 20 U (5 points)." in content
+    assert "brows 4 U" not in content
     urgent = Alert.objects.get(urgency="urgent")
     url = reverse("aftercare:acknowledge", args=[urgent.public_id])
     refused = client.post(url, {"contact": ""}, follow=True)

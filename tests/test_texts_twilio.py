@@ -14,7 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 from twilio.request_validator import RequestValidator
 
-from glabella.aftercare.models import Alert, CheckIn, Report
+from glabella.aftercare.models import Alert, CheckIn, Notice, Report
+from glabella.aftercare.receivers import said_of
 from glabella.core.models import AccessLog
 from glabella.messaging import delivery
 from glabella.messaging.models import InboundText, Message
@@ -217,7 +218,39 @@ def test_a_spanish_reply_reporting_a_red_flag_raises_an_urgent_alert(
     assert alert.urgency == "urgent" and alert.notices.exists()  # the on-call clinician is told
     advice = Message.objects.get(topic="urgent-advice", patient=grace)
     assert advice.channel == "sms"
-    assert "urgent" in InboundText.objects.get().handled_as
+    (on_call,) = {(n.name, n.level) for n in alert.notices.all()}  # by text and by email
+    assert on_call[1] == "on_call"
+    assert InboundText.objects.get().handled_as == (
+        f"Urgent: her answer to the day 1 check-in. Told: {on_call[0]} (on call)."
+    )
+
+
+def test_the_desk_reads_a_check_in_answer_as_the_follow_up_board_says_it(
+    client, twilio, grace, treated, clinic
+):
+    """The urgency in the board's word, and who was told from the notices, never a claim: with
+    nobody on call the medical director is told, and the text says so."""
+    clinic.on_call.clear()
+    CheckIn.objects.filter(treatment=treated, day=1).update(
+        due_at=timezone.now() - timedelta(hours=2)
+    )
+    assert text_in(client, "Since last night it is hard to swallow").status_code == 200
+    told = Notice.objects.filter(alert__report__check_in__day=1)
+    (director,) = {n.name for n in told}
+    assert {n.level for n in told} == {"medical_director"}
+    said = InboundText.objects.get().handled_as
+    assert said == (
+        f"Urgent: her answer to the day 1 check-in. Told: {director} (medical director)."
+    )
+    assert "on call" not in said
+    # Nobody reached: the desk is asked to get a clinician; a calm answer says so plainly.
+    quiet = Report.objects.create(patient=grace, treatment=treated, urgency="urgent")
+    assert said_of(quiet, 14) == (
+        "Urgent: her answer to the day 14 check-in. Nobody could be told: ask a clinician to "
+        "call her now."
+    )
+    calm = Report.objects.create(patient=grace, treatment=treated, urgency="self_care")
+    assert said_of(calm, 14) == "Self-care: her answer to the day 14 check-in; no sign of concern."
 
 
 # ---------------------------------------------------------------- sending and its status

@@ -350,6 +350,17 @@ def test_the_owner_switches_off_tests_and_resends_from_the_page(client_for, endp
     assert sum(1 for k, _ in kinds if k == "webhook-delivery") == 2  # the test and the resend
 
 
+def test_the_events_are_a_named_group_of_boxes(client_for):
+    """Ticked boxes of one question are a fieldset whose legend names them (not a label after
+    the list), on the new endpoint's page as on every form drawn by _form_fields.html."""
+    page = client_for("owner").get(reverse("webhooks:new")).content.decode()
+    group = page[page.index('<div class="field choices">') :]
+    group = group[: group.index("</fieldset>")]
+    assert "<fieldset><legend>Events</legend>" in group
+    assert group.count('type="checkbox"') == len(events.EVENTS)
+    assert '<label for="id_events_0">Events' not in page
+
+
 GOOD = {"name": "Lab", "url": "https://lab.example.com/in", "events": ["invoice.paid"]}
 BAD_ENDPOINTS = [
     ({"name": ""}, "name"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from django.utils import timezone
 
@@ -29,6 +30,18 @@ class Waiting:
     notices: list
     next_level: str  # '' when nobody is left to tell
     overdue: bool
+    areas: list  # (area, units, points) of the treatment, in the order charted
+
+
+def by_area(points) -> list[tuple[str, Decimal, int]]:
+    """A treatment's injection points as the board reads them: one line per area with its units
+    and how many points (five glabellar points are "between the brows 20 U, 5 points")."""
+    totals: dict[str, list] = {}
+    for point in points:
+        total = totals.setdefault(point.area, [Decimal(0), 0])
+        total[0] += point.units
+        total[1] += 1
+    return [(area, units, count) for area, (units, count) in totals.items()]
 
 
 LEVEL_NAMES = {
@@ -42,6 +55,7 @@ def waiting(alerts, now: datetime) -> list[Waiting]:
     rows = []
     for alert in alerts:
         after = escalation.levels_after(alert.level)
+        treated = alert.report.treatment
         rows.append(
             Waiting(
                 alert=alert,
@@ -49,6 +63,7 @@ def waiting(alerts, now: datetime) -> list[Waiting]:
                 notices=list(alert.notices.all()),
                 next_level=LEVEL_NAMES[after[0]] if after and alert.escalate_at else "",
                 overdue=alert.due_by < now,
+                areas=by_area(treated.points.all()) if treated else [],
             )
         )
     return rows
