@@ -28,6 +28,8 @@ from django.test import override_settings
 from packaging.requirements import Requirement
 
 from glabella.core.management.commands import serve
+from glabella.messaging.models import Message
+from glabella.messaging.outbox import queue_message
 from glabella.probe import host_header, target
 
 ROOT = Path(settings.BASE_DIR)
@@ -370,6 +372,42 @@ def test_glabella_worker_stops_cleanly_on_sigterm(tmp_path):
         code, _, err = _stop(worker, tmp_path)
     assert code == 0, err[-3000:]
     assert "Received Terminated - shutting down gracefully" in err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_stopped_mid_send_finishes_the_send_first(tmp_path):
+    (message,) = [
+        queue_message(
+            patient=None,
+            channel="email",
+            to="a@example.com",
+            topic="test",
+            body="Hello",
+            subject="[pause] reminder",
+        )
+    ]
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "DJANGO_SETTINGS_MODULE": "glabella.settings",
+        "PYTHONPATH": str(ROOT),
+        "GLABELLA_DATA_DIR": str(tmp_path),
+        "EMAIL_BACKEND": "tests.support.pausing_mail.PausingBackend",
+    }
+    worker = _start(["worker", "--interval", "0.2"], env, tmp_path)
+    started = tmp_path / "mail" / f"started-{message.public_id}@glabella"
+    try:
+        deadline = time.monotonic() + SERVE_START_SECONDS
+        while not started.exists():
+            assert worker.poll() is None, (tmp_path / "err.log").read_text()
+            assert time.monotonic() < deadline, "the worker never began the send"
+            time.sleep(0.05)
+    finally:
+        code, _, err = _stop(worker, tmp_path)
+    assert code == 0, err[-3000:]
+    assert (tmp_path / "mail" / f"sent-{message.public_id}@glabella").exists()
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT
 
 
 def test_serve_takes_its_workers_from_the_cpus_unless_told(monkeypatch):
