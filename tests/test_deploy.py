@@ -426,6 +426,8 @@ def test_serve_takes_its_workers_from_the_cpus_unless_told(monkeypatch):
 )
 def test_serve_refuses_a_bad_worker_count_by_name(monkeypatch, value, said):
     monkeypatch.setenv("WEB_CONCURRENCY", value)
+    # Were the value taken, the test must fail rather than serve for ever.
+    monkeypatch.setattr(serve.GlabellaServer, "run", lambda self: pytest.fail("it served"))
     with pytest.raises(CommandError, match=said):
         call_command("serve", "--bind", "127.0.0.1:9")
 
