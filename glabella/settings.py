@@ -199,7 +199,8 @@ USE_TZ = True
 FORMAT_MODULE_PATH = ["glabella.formats"]
 
 STATIC_URL = "/static/"
-STATIC_ROOT = DATA_DIR / "static"
+# The image collects them at build, apart from the data directory (a volume would hide them).
+STATIC_ROOT = Path(env_str("STATIC_ROOT", "") or DATA_DIR / "static")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
