@@ -194,6 +194,24 @@ class TestAStandby:
         standby_alias.caught_up()
         assert on_replica(unseen) and on_replica(logged)
 
+    def test_every_report_page_draws_from_the_replica_and_says_so(self, standby_alias, client_for):
+        owner, director = client_for("owner"), client_for("medical_director")
+        pages = [
+            (owner, "close:revenue"),
+            (owner, "close:reconciliation"),
+            (owner, "close:closes"),
+            (owner, "patients:access-log"),
+            (director, "treatments:reports"),
+            (director, "outcomes:practice"),
+            (director, "aftercare:safety"),
+        ]
+        for client, name in pages:
+            page = client.get(reverse(name))
+            assert page.status_code == 200, name
+            assert NOTE in page.content.decode(), name
+        # The desk's own pages read the primary and say nothing of the kind.
+        assert NOTE not in owner.get(reverse("close:day")).content.decode()
+
     def test_a_replica_further_behind_than_allowed_is_passed_over(
         self, standby_alias, settings, caplog
     ):
