@@ -114,7 +114,6 @@ class Standby:
             for name in MATCHED_SETTINGS
         }
         _sweep_orphans(self._as_postgres, binaries / "pg_ctl")
-        self.port = free_port()
         self.directory = Path(tempfile.mkdtemp(prefix=PREFIX))
         (self.directory / "owner.pid").write_text(str(os.getpid()))
         target = self.directory / "data"
@@ -140,7 +139,6 @@ class Standby:
             (target / "tablespace_map").write_text(spcmap)
         (target / "standby.signal").write_text("")
         settings = {
-            "port": self.port,
             "listen_addresses": "'127.0.0.1'",
             "unix_socket_directories": f"'{self.directory}'",
             "hot_standby": "on",
@@ -169,24 +167,30 @@ class Standby:
                 os.chown(path, owner.pw_uid, owner.pw_gid, follow_symlinks=False)
         target.chmod(0o700)
         self.pg_ctl = binaries / "pg_ctl"
-        result = subprocess.run(  # noqa: S603 (the cluster's own pg_ctl, our arguments)
-            [
-                *self._as_postgres,
-                str(self.pg_ctl),
-                "-D",
-                str(target),
-                "-l",
-                str(self.directory / "server.log"),
-                "-w",
-                "-t",
-                str(int(timeout)),
-                "start",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=timeout + 10,
-            check=False,
-        )
+        for _attempt in range(3):  # another run may take the same free port first
+            self.port = free_port(first=self.port + 1 if self.port else 5433)
+            result = subprocess.run(  # noqa: S603 (the cluster's own pg_ctl, our arguments)
+                [
+                    *self._as_postgres,
+                    str(self.pg_ctl),
+                    "-D",
+                    str(target),
+                    "-l",
+                    str(self.directory / "server.log"),
+                    "-o",
+                    f"-p {self.port}",
+                    "-w",
+                    "-t",
+                    str(int(timeout)),
+                    "start",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=timeout + 10,
+                check=False,
+            )
+            if result.returncode == 0 or "already in use" not in self.log():
+                break
         if result.returncode != 0:
             raise StandbyUnavailable(
                 f"the standby did not start: {result.stdout}{result.stderr}{self.log()}"
