@@ -77,11 +77,12 @@ class Standby:
     directory: Path | None = None
     keeper: psycopg.Connection | None = None  # holds the temporary slot
     _as_postgres: list[str] = field(default_factory=list)
+    took: dict[str, float] = field(default_factory=dict)  # seconds per step, for failures
 
     # -- set-up ---------------------------------------------------------------------------
 
     @classmethod
-    def start(cls, primary_dsn: str, timeout: float = 60) -> Standby:
+    def start(cls, primary_dsn: str, timeout: float = 120) -> Standby:
         standby = cls(primary_dsn)
         try:
             standby._start(timeout)
@@ -127,6 +128,7 @@ class Standby:
                 " OR datname IN ('template0', 'template1', 'postgres')"
             )
         }
+        began = time.monotonic()
         self.keeper.execute("SELECT pg_backup_start('glabella standby', true)")
         try:
             _copy_data_directory(source, target, kept)
@@ -134,6 +136,7 @@ class Standby:
             label, spcmap = self.keeper.execute(
                 "SELECT labelfile, spcmapfile FROM pg_backup_stop(false)"
             ).fetchone()
+        self.took["base backup"] = time.monotonic() - began
         (target / "backup_label").write_text(label)
         if spcmap:
             (target / "tablespace_map").write_text(spcmap)
@@ -193,8 +196,10 @@ class Standby:
                 break
         if result.returncode != 0:
             raise StandbyUnavailable(
-                f"the standby did not start: {result.stdout}{result.stderr}{self.log()}"
+                f"the standby did not start ({self.took}): {result.stdout}{result.stderr}"
+                f"{self.log()}"
             )
+        self.took["start"] = time.monotonic() - began - self.took["base backup"]
         self.caught_up(timeout)
 
     # -- while it runs --------------------------------------------------------------------
@@ -206,7 +211,7 @@ class Standby:
         path = self.directory / "server.log" if self.directory else None
         return path.read_text(errors="replace")[-3000:] if path and path.exists() else ""
 
-    def caught_up(self, timeout: float = 30) -> None:
+    def caught_up(self, timeout: float = 60) -> None:
         """Waits until the standby has replayed everything the primary has written so far."""
         with psycopg.connect(self.primary_dsn, autocommit=True) as primary:
             target = primary.execute("SELECT pg_current_wal_flush_lsn()").fetchone()[0]
@@ -224,7 +229,7 @@ class Standby:
                 last = exc
             time.sleep(0.05)
         raise StandbyUnavailable(
-            f"the standby did not catch up in {timeout} s ({last}){self.log()}"
+            f"the standby did not catch up in {timeout} s ({last}; {self.took}) {self.log()}"
         )
 
     # -- tear-down ------------------------------------------------------------------------
