@@ -188,7 +188,59 @@ def database_from_url(name: str, default_sqlite_path: Path) -> dict:
     else:
         if not db.get("NAME"):
             raise ImproperlyConfigured(f"{name} names no PostgreSQL database.")
-        db["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
-        db["CONN_HEALTH_CHECKS"] = True
+        _postgres_connections(db)
     db["ATOMIC_REQUESTS"] = False
     return db
+
+
+def _postgres_connections(db: dict) -> None:
+    """How a PostgreSQL alias holds its connections (decision 0048): one kept per thread for
+    DATABASE_CONN_MAX_AGE seconds (the default), or a pool of DATABASE_POOL_MIN_SIZE to
+    DATABASE_POOL_MAX_SIZE per process shared by its threads; DATABASE_PGBOUNCER says a PgBouncer
+    in transaction mode stands between (no server-side cursors: a cursor outlives the
+    transaction, and the next one may run on another server connection)."""
+    pool_max = env_int("DATABASE_POOL_MAX_SIZE", 0, minimum=0, maximum=1000)
+    if pool_max:
+        if env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0):
+            raise ImproperlyConfigured(
+                "DATABASE_CONN_MAX_AGE must be 0 or unset while DATABASE_POOL_MAX_SIZE is set: "
+                "the pool keeps the connections."
+            )
+        db["CONN_MAX_AGE"] = 0  # Django hands the connection back to the pool after each request
+        db["OPTIONS"] = {
+            **db.get("OPTIONS", {}),
+            "pool": {
+                "min_size": env_int("DATABASE_POOL_MIN_SIZE", 1, minimum=0, maximum=pool_max),
+                "max_size": pool_max,
+                # Seconds a thread waits for a free connection before its request fails.
+                "timeout": env_int("DATABASE_POOL_TIMEOUT", 10, minimum=1, maximum=600),
+                "reset": _reset_pooled,
+            },
+        }
+    else:
+        db["CONN_MAX_AGE"] = env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0)
+    # With the pool: a connection is checked as it is handed out, and a dead one replaced.
+    db["CONN_HEALTH_CHECKS"] = True
+    db["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_PGBOUNCER", False)
+
+
+def _reset_pooled(pg_connection) -> None:
+    from glabella.core.db import reset_pooled  # settings are read before the apps load
+
+    reset_pooled(pg_connection)
+
+
+def replica_from_url(name: str, default: dict) -> dict | None:
+    """DATABASES['replica'] from a URL (a PostgreSQL standby of the default database), or None
+    when the variable is not set. Pooling and PgBouncer settings apply to it as to the default;
+    in the tests it mirrors the default database."""
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return None
+    if not default["ENGINE"].endswith("postgresql"):
+        raise ImproperlyConfigured(f"{name} needs DATABASE_URL to be a postgres:// URL too.")
+    if urlsplit(raw).scheme not in {"postgres", "postgresql", "pgsql"}:
+        raise ImproperlyConfigured(f"{name} must be a postgres:// URL.")
+    replica = database_from_url(name, Path("unused"))
+    replica["TEST"] = {"MIRROR": "default"}
+    return replica

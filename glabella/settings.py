@@ -19,6 +19,7 @@ from glabella.config import (
     env_rate,
     env_str,
     env_subset,
+    replica_from_url,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -126,6 +127,7 @@ TEMPLATES = [
                 "glabella.clinic.context_processors.on_call",
                 "glabella.clinic.context_processors.brand",
                 "glabella.core.context_processors.languages",
+                "glabella.core.context_processors.replica_read",
             ],
         },
     }
@@ -134,6 +136,13 @@ TEMPLATES = [
 DATABASES = {"default": database_from_url("DATABASE_URL", DATA_DIR / "glabella.sqlite3")}
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
     Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+# A PostgreSQL standby for reports and exports (decision 0048): read only inside
+# core.replica.reading_from_replica(), and only while it is at most DATABASE_REPLICA_MAX_LAG
+# seconds behind; everything else, and every write, goes to the default database.
+if _replica := replica_from_url("DATABASE_REPLICA_URL", DATABASES["default"]):
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["glabella.core.replica.ReplicaRouter"]
+REPLICA_MAX_LAG_SECONDS = env_int("DATABASE_REPLICA_MAX_LAG", 30, minimum=0, maximum=3600)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 PASSWORD_HASHERS = [

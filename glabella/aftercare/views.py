@@ -43,6 +43,7 @@ from glabella.core.errors import Conflict, DomainError, ValidationFailed, descri
 from glabella.core.forms import apply_errors
 from glabella.core.pages import refusal_on
 from glabella.core.rendering import private_bytes, render_in
+from glabella.core.replica import reading_from_replica
 from glabella.core.roles import Capability
 from glabella.treatments.models import TreatmentRecord
 
@@ -492,6 +493,7 @@ def event(request, public_id):
 
 @require_GET
 @staff_page(Capability.VIEW_CLINICAL)
+@reading_from_replica()
 def safety(request):
     """Side-effect rates by product, area, injector, dose band and lot, and lots that stand out."""
 

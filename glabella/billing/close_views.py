@@ -16,6 +16,7 @@ from glabella.core.decorators import staff_page
 from glabella.core.errors import ValidationFailed
 from glabella.core.pages import refusal_on
 from glabella.core.rendering import render_in
+from glabella.core.replica import reading_from_replica
 from glabella.core.roles import Capability
 
 BY = {"product": "By product", "provider": "By provider", "month": "By month"}
@@ -114,6 +115,7 @@ def day(request):
 
 @require_GET
 @staff_page(Capability.VIEW_REVENUE)
+@reading_from_replica()
 def closes(request):
     locations = _locations()
     location = next((loc for loc in locations if loc.slug == request.GET.get("location")), None)
@@ -127,6 +129,7 @@ def closes(request):
 
 @require_GET
 @staff_page(Capability.VIEW_REVENUE)
+@reading_from_replica()
 def revenue(request):
     locations = _locations()
     location = next((loc for loc in locations if loc.slug == request.GET.get("location")), None)
@@ -155,6 +158,7 @@ def revenue(request):
 
 @require_GET
 @staff_page(Capability.VIEW_REVENUE)
+@reading_from_replica()
 def reconciliation(request):
     locations = _locations()
     location = _chosen(locations, request.GET.get("location"))

@@ -1,10 +1,10 @@
-"""What every template is given: the current Actor (pages show only what the person may use) and
-the page's language with its other-language addresses."""
+"""What every template is given: the current Actor (pages show only what the person may use),
+the page's language with its other-language addresses, and how fresh a report's figures are."""
 
 from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 
-from glabella.core import language
+from glabella.core import language, replica
 from glabella.core.access import actor_from_request
 from glabella.core.roles import Capability
 
@@ -34,3 +34,10 @@ def languages(request):
         ]
 
     return {"page_language": here, "page_alternates": SimpleLazyObject(alternates)}
+
+
+def replica_read(request):
+    """`replica_read`: set while a page is drawn from the replica (core.replica), so that the page
+    says how old its figures may be; None on every page read from the primary."""
+    read = replica.current()
+    return {"replica_read": read if read is not None and read.from_replica else None}

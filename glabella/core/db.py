@@ -53,6 +53,15 @@ def register_maintenance_function(sender=None, connection=None, **kwargs) -> Non
     )
 
 
+def reset_pooled(pg_connection) -> None:
+    """psycopg's pool calls this on every connection handed back (settings: the pool's `reset`):
+    the audit switch is closed again, whatever the last borrower left, so that no other thread
+    borrows a connection that may delete access-log rows."""
+    pg_connection.execute("SELECT set_config(%s, '', false)", [MAINTENANCE_SETTING])
+    if not pg_connection.autocommit:
+        pg_connection.commit()  # the pool discards a connection left inside a transaction
+
+
 @contextmanager
 def audit_maintenance(conn=None):
     """Lets `conn` (default: the default connection) delete or truncate access-log rows inside

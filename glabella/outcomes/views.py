@@ -25,6 +25,7 @@ from glabella.core.decorators import staff_page
 from glabella.core.errors import Conflict, DomainError, ValidationFailed, describe
 from glabella.core.pages import refusal_on
 from glabella.core.rendering import private_bytes, render_in
+from glabella.core.replica import reading_from_replica
 from glabella.core.roles import Capability
 from glabella.outcomes import analytics, charts, durations, invitations, photos, services
 from glabella.outcomes.models import MovementCheck, Photo, View
@@ -319,6 +320,7 @@ def _grading_from(post) -> dict:
 
 @require_GET
 @staff_page(Capability.VIEW_CLINICAL)
+@reading_from_replica()
 def practice(request):
     today = timezone.now().astimezone(clinic_zone()).date()
     try:

@@ -18,6 +18,7 @@ from glabella.core.errors import ValidationFailed
 from glabella.core.models import AccessLog
 from glabella.core.pages import refusal_on
 from glabella.core.rendering import render_in
+from glabella.core.replica import reading_from_replica
 from glabella.core.roles import Capability
 from glabella.patients import history, looked, notes, sections, services
 from glabella.patients.changes import change_history
@@ -215,6 +216,7 @@ AUDIT_PAGE_SIZE = 50
 
 @require_GET
 @staff_page(Capability.VIEW_AUDIT)
+@reading_from_replica()
 def access_log(request):
     """The whole access log, newest first; ?patient=<public id> narrows it to one patient."""
     rows = AccessLog.objects.select_related("user").order_by("-at", "-id")

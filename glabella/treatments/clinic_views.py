@@ -13,6 +13,7 @@ from glabella.core import audit
 from glabella.core.decorators import staff_page
 from glabella.core.errors import ValidationFailed
 from glabella.core.pages import refusal_on
+from glabella.core.replica import reading_from_replica
 from glabella.core.roles import Capability
 from glabella.inventory.models import Lot
 from glabella.treatments import protocol as house
@@ -61,6 +62,7 @@ def recall(request, lot_id):
 
 @require_GET
 @staff_page(Capability.VIEW_CLINICAL)
+@reading_from_replica()
 def reports(request):
     """Units by month, product, area and injector; waste; the value of sealed stock."""
     from glabella.treatments.reports import figures, months, units_csv
