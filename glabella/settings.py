@@ -512,7 +512,7 @@ LOGGING = {
         "django": {"handlers": [], "level": "INFO"},
         "django.db.backends": {"level": "INFO"},
         # The development server's line per request, without the probes' (through the root).
-        "django.server": {"filters": ["quiet_probes"], "level": "INFO"},
+        "django.server": {"filters": ["quiet_probes"], "level": "INFO", "propagate": True},
         # The font library fpdf2 embeds fonts with narrates each subset at INFO.
         "fontTools": {"level": "WARNING"},
     },
