@@ -331,3 +331,32 @@ def test_log_format_json_makes_every_line_one_json_object(tmp_path):
     line = json.loads(done.stderr.strip().splitlines()[-1])
     assert line["message"] == "plain words 1" and line["request_id"] == "-"
     assert line["level"] == "WARNING" and line["time"].endswith("+00:00")
+
+
+def test_several_processes_add_up_their_request_counts_in_multiprocess_mode(tmp_path, db):
+    """Two server processes each answer a request with PROMETHEUS_MULTIPROC_DIR set; a third
+    process's scrape counts both."""
+    folder = tmp_path / "prometheus"
+    folder.mkdir()
+    env = worker_env(tmp_path, PROMETHEUS_MULTIPROC_DIR=str(folder), ALLOWED_HOSTS="testserver")
+    serve_one = (
+        "import django; django.setup(); from django.test import Client; "
+        "assert Client().get('/sign-in/').status_code == 200"
+    )
+    scrape_all = (
+        "import django; django.setup(); from glabella.core import metrics; "
+        "print(metrics.exposition().decode())"
+    )
+    for _ in range(2):
+        subprocess.run([sys.executable, "-c", serve_one], env=env, check=True, timeout=120)  # noqa: S603
+    done = subprocess.run(  # noqa: S603 (our own interpreter and arguments)
+        [sys.executable, "-c", scrape_all],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    route = (("method", "GET"), ("route", "core:sign-in"), ("status", "200"))
+    assert samples(done.stdout)[("glabella_responses_total", route)] == 2
+    assert len(list(folder.iterdir())) >= 2  # each process kept its own file
