@@ -190,6 +190,14 @@ def test_a_database_that_does_not_answer_is_503_and_metrics_say_so(tmp_path):
     assert health()[0] in (200, 503)  # the database answers again
 
 
+def test_a_probe_costs_seven_small_queries(db, django_assert_num_queries):
+    """SELECT 1; the newest beat; the last run and the newest start; the oldest due message,
+    delivery and task."""
+    fresh_worker()
+    with django_assert_num_queries(7):
+        assert health()[0] == 200
+
+
 def test_probes_pass_without_https_an_allowed_host_or_a_session(db, settings, client_for):
     settings.SECURE_SSL_REDIRECT = True
     settings.HEALTH_STARTUP_GRACE_SECONDS = 10**9
