@@ -368,3 +368,18 @@ def test_several_processes_add_up_their_request_counts_in_multiprocess_mode(tmp_
     route = (("method", "GET"), ("route", "core:sign-in"), ("status", "200"))
     assert samples(done.stdout)[("glabella_responses_total", route)] == 2
     assert len(list(folder.iterdir())) >= 2  # each process kept its own file
+
+
+def test_a_bad_network_in_the_metrics_setting_stops_start_up_by_name(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from glabella.config import env_networks
+
+    monkeypatch.setenv("METRICS_ALLOWED_NETWORKS", "10.0.0.0/8, clinic.example.com")
+    with pytest.raises(ImproperlyConfigured, match="METRICS_ALLOWED_NETWORKS"):
+        env_networks("METRICS_ALLOWED_NETWORKS", [])
+    monkeypatch.setenv("METRICS_ALLOWED_NETWORKS", "10.0.0.0/8,192.0.2.7")
+    assert env_networks("METRICS_ALLOWED_NETWORKS", []) == [
+        ip_network("10.0.0.0/8"),
+        ip_network("192.0.2.7/32"),
+    ]
