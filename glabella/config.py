@@ -4,6 +4,7 @@ Each helper raises ImproperlyConfigured with the variable's name and what was wr
 misconfigured server stops at start-up with a message an operator can act on.
 """
 
+import ipaddress
 import os
 import re
 from pathlib import Path
@@ -71,6 +72,20 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None or raw.strip() == "":
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_networks(name: str, default: list[str]) -> list:
+    """A comma-separated list of IP networks (`10.0.0.0/8`) or single addresses."""
+    networks = []
+    for item in env_list(name, default):
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ImproperlyConfigured(
+                f"{name} must be IP networks or addresses separated by commas, e.g. "
+                f"127.0.0.1/32,10.0.0.0/8 (got {item!r})."
+            ) from None
+    return networks
 
 
 def env_subset(name: str, default: list[str], allowed: list[str]) -> list[str]:

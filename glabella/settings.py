@@ -16,6 +16,7 @@ from glabella.config import (
     env_int_list,
     env_list,
     env_mapping,
+    env_networks,
     env_rate,
     env_str,
     env_subset,
@@ -82,6 +83,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Health and metrics (decision 0046): every response and log line carries the request's id;
+    # /healthz and /metrics are answered next, before hosts, HTTPS, sessions and sign-in; every
+    # other request is timed and counted by its route's name.
+    "glabella.core.request_id.RequestIdMiddleware",
+    "glabella.core.health_views.HealthMiddleware",
+    "glabella.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Hardening (decision 0026): the API's errors in its JSON shape; nothing kept in a cache.
@@ -467,13 +474,55 @@ SILENCED_SYSTEM_CHECKS = [
 
 NINJA_PAGINATION_PER_PAGE = 25
 
+# Health and metrics (decision 0046, docs/operations.md). /healthz answers 503 when a check is
+# past its limit in seconds (0 leaves the check out): the newest worker heartbeat, the
+# scheduler's last run, the oldest due and undelivered message, webhook delivery or task. A
+# check that has never had a reading (no worker yet) is fine for the grace after start.
+HEALTH_STARTUP_GRACE_SECONDS = env_int("HEALTH_STARTUP_GRACE_SECONDS", 300, minimum=0)
+HEALTH_WORKER_MAX_AGE_SECONDS = env_int("HEALTH_WORKER_MAX_AGE_SECONDS", 120, minimum=0)
+HEALTH_SCHEDULER_MAX_AGE_SECONDS = env_int("HEALTH_SCHEDULER_MAX_AGE_SECONDS", 300, minimum=0)
+HEALTH_OUTBOX_MAX_LAG_SECONDS = env_int("HEALTH_OUTBOX_MAX_LAG_SECONDS", 900, minimum=0)
+# A worker writes its heartbeat this often.
+WORKER_HEARTBEAT_SECONDS = env_int("WORKER_HEARTBEAT_SECONDS", 15, minimum=1, maximum=300)
+if HEALTH_WORKER_MAX_AGE_SECONDS and HEALTH_WORKER_MAX_AGE_SECONDS <= WORKER_HEARTBEAT_SECONDS:
+    raise ImproperlyConfigured(
+        "HEALTH_WORKER_MAX_AGE_SECONDS must be more than WORKER_HEARTBEAT_SECONDS (or 0)."
+    )
+# Who may read /metrics: these networks (loopback unless set), or whoever sends
+# "Authorization: Bearer <METRICS_TOKEN>" when a token is set; others get 404.
+METRICS_ALLOWED_NETWORKS = env_networks("METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
+METRICS_TOKEN = env_str("METRICS_TOKEN", "").strip()
+if METRICS_TOKEN and len(METRICS_TOKEN) < 32:
+    raise ImproperlyConfigured("METRICS_TOKEN must be at least 32 characters when set.")
+
+# The log: plain text for development (the default), or one JSON object a line (LOG_FORMAT=json)
+# for a log collector. Each line carries the id of the request it was written in (X-Request-ID).
+LOG_FORMAT = env_choice("LOG_FORMAT", "text", {"text": "text", "json": "json"})
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {
+        "request_id": {"()": "glabella.core.request_id.RequestIdFilter"},
+        "quiet_probes": {"()": "glabella.core.request_id.QuietProbes"},
+    },
+    "formatters": {
+        "text": {"format": "%(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "glabella.core.request_id.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": LOG_FORMAT,
+        }
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO").upper()},
     "loggers": {
+        # Django's own console handler (DEBUG only) would print each line again, unformatted.
+        "django": {"handlers": [], "level": "INFO"},
         "django.db.backends": {"level": "INFO"},
+        # The development server's line per request, without the probes' (through the root).
+        "django.server": {"filters": ["quiet_probes"], "level": "INFO", "propagate": True},
         # The font library fpdf2 embeds fonts with narrates each subset at INFO.
         "fontTools": {"level": "WARNING"},
     },

@@ -31,6 +31,7 @@ pages = i18n_patterns(
 )
 urlpatterns = [
     *pages,
+    path("", include("glabella.core.health_urls")),  # /healthz, /metrics: outside the languages
     path("api/", api.urls),
     path("texts/twilio/", include("glabella.messaging.twilio_urls")),
     path("fhir/R4/", include("glabella.fhir.urls")),

@@ -20,6 +20,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from glabella.core.models import AccessLog
+from glabella.messaging import heartbeat
 from glabella.patients.models import Patient
 from tests.conftest import PERSONAS
 from tests.test_permissions import (
@@ -206,6 +207,8 @@ def walk(clients, objects, *, only: set[str] | None = None) -> list[str]:
         if only is not None and name not in only:
             continue
         url = reverse(name, kwargs=_resolve(kwargs, objects))
+        if name.startswith("health:"):  # a worker alive, as beside any running site
+            heartbeat.beat("walk-worker", started_at=timezone.now())
         for persona in PERSONAS:
             if expected[persona] >= 300:
                 continue

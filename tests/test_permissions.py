@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from glabella.demo.clinic import DEMO_DOMAIN
 from glabella.demo.clinic import DEMO_PASSWORD as SECRET
+from glabella.messaging import heartbeat
 from glabella.messaging.models import InboundText, Message
 from glabella.portal import services as portal_services
 from glabella.portal.models import ContactMessage
@@ -331,6 +332,13 @@ MATRIX = [
         public(404),
     ),
     ("cards:webhook", "post", {}, {}, public(404)),
+    # Health and metrics (decision 0046): the probe for everyone (answered before any session;
+    # the test beats for a worker first); metrics for loopback, which the test
+    # client is; both GET only.
+    ("health:healthz", "get", {}, None, public()),
+    ("health:healthz", "post", {}, {}, public(405)),
+    ("health:metrics", "get", {}, None, public()),
+    ("health:metrics", "post", {}, {}, public(405)),
     # Twilio's callbacks: off (404) until the clinic sets Twilio; tests/test_texts_twilio.py
     # signs requests to them (a forged one is 403 for everyone).
     ("texts:inbound", "post", {}, {}, public(404)),
@@ -1155,6 +1163,8 @@ def test_route_answers_each_persona(
     client_for, patient, clinic, persona, name, method, kwargs, body, expected
 ):
     objects = matrix_objects(patient, clinic, kwargs)
+    if name.startswith("health:"):  # a worker alive, as beside any running site
+        heartbeat.beat("matrix-worker", started_at=timezone.now())
     url = reverse(name, kwargs=_resolve(kwargs, objects))
     client = client_for(persona)
     if method == "get":

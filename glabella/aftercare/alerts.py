@@ -154,3 +154,12 @@ def escalate_unacknowledged(now: datetime | None = None) -> int:
             )
             moved += bool(reached)
     return moved
+
+
+def waiting(urgency: str):
+    """How many alerts of `urgency` nobody has acknowledged yet (a count for /metrics)."""
+
+    def count(now: datetime) -> float:
+        return Alert.objects.filter(urgency=urgency, acknowledged_at__isnull=True).count()
+
+    return count

@@ -29,7 +29,8 @@ OPEN_ROUTES = frozenset(
         "core:two-factor-backup-codes",
     }
 )
-OPEN_NAMESPACES = frozenset({"otp_webauthn"})  # the passkey ceremonies check the session themselves
+# The passkey ceremonies check the session themselves; health answers before any session.
+OPEN_NAMESPACES = frozenset({"otp_webauthn", "health"})
 
 
 class SecondFactorMiddleware:

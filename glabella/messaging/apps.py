@@ -8,4 +8,7 @@ class MessagingConfig(AppConfig):
 
     def ready(self) -> None:
         # Listens to core's account_locked: the alert to the locked account's owner.
-        from glabella.messaging import receivers  # noqa: F401
+        from glabella.messaging import heartbeat, receivers  # noqa: F401
+
+        # The worker's heartbeat, the scheduler's last run, the outbox's lag: /healthz, /metrics.
+        heartbeat.register_measures()

@@ -26,6 +26,7 @@ from django_tasks_db.models import DBTaskResult
 
 from glabella.core import brand, periodic
 from glabella.core.claims import Claims, worker_of
+from glabella.messaging import heartbeat
 from glabella.messaging.models import URGENT_TOPICS, Channel, Message, SchedulerTick
 from glabella.messaging.sms import send_sms
 from glabella.patients.models import Patient
@@ -134,10 +135,12 @@ def ensure_scheduler(now: datetime | None = None) -> bool:
     return schedule_tick(now + timedelta(minutes=1))
 
 
-def tick(now: datetime) -> dict[str, int]:
-    """One run of the scheduler's periodic work."""
+def tick(now: datetime, slot: datetime | None = None) -> dict[str, int]:
+    """One run of the scheduler's periodic work; once every job is done, the run is recorded
+    on its minute's row (`slot`, else the minute of `now`) for /healthz."""
     schedule_tick(now + timedelta(minutes=1))
     SchedulerTick.objects.filter(slot__lt=now - timedelta(days=1)).delete()
+    heartbeat.sweep(now)
     # Finished task rows are only a record of the queue's work; the Message rows keep what
     # matters. Kept a week for looking into problems, then dropped, a batch at a time.
     old = DBTaskResult.objects.finished().filter(finished_at__lt=now - timedelta(days=7))
@@ -147,9 +150,11 @@ def tick(now: datetime) -> dict[str, int]:
     done = {"released": release_due(now), "reclaimed": stale, "requeued": lost}
     # Every app's own upkeep, registered in its AppConfig.ready (messaging knows none of them).
     done.update(periodic.run_all(now))
+    minute = (slot or now).replace(second=0, microsecond=0)
+    SchedulerTick.objects.update_or_create(slot=minute, defaults={"ran_at": now})
     return done
 
 
 @task(queue_name=QUEUE)
 def scheduler_tick(slot: str) -> dict[str, int]:
-    return tick(timezone.now())
+    return tick(timezone.now(), datetime.fromisoformat(slot))

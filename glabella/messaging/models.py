@@ -187,10 +187,26 @@ class InboundText(models.Model):
 
 class SchedulerTick(models.Model):
     """One row per minute the scheduler is to run: the unique slot is what stops a second
-    enqueue of the same minute, however many workers or web processes try."""
+    enqueue of the same minute, however many workers or web processes try; `ran_at` says when
+    that minute's run finished."""
 
     slot = models.DateTimeField(unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # When this minute's run finished (every app's jobs done): /healthz reads the latest.
+    ran_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     def __str__(self) -> str:
         return f"tick {self.slot:%Y-%m-%d %H:%M}Z"
+
+
+class WorkerHeartbeat(models.Model):
+    """A running worker's sign of life: written as it starts and every WORKER_HEARTBEAT_SECONDS
+    after, removed when it stops cleanly. A worker killed outright leaves its row, which ages
+    (and is swept by the scheduler after a day); /healthz reads the newest beat."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    started_at = models.DateTimeField()
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"worker {self.worker_id} at {self.beat_at:%Y-%m-%d %H:%M:%S}Z"

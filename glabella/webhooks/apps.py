@@ -14,3 +14,15 @@ class WebhooksConfig(AppConfig):
 
         # Each minute: due retries released, claims of a worker that died handed on.
         periodic.register("webhooks_released", delivery.upkeep)
+        # Their outbox's lag and failed deliveries, for /healthz and /metrics.
+        from glabella.core import health
+
+        health.register(
+            "outbox_lag_seconds",
+            delivery.lag,
+            "Seconds the oldest due, undelivered row of an outbox has waited.",
+            outbox="webhooks",
+        )
+        health.register(
+            "webhook_deliveries_failed", delivery.failed, "Webhook deliveries that failed for good."
+        )

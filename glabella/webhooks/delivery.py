@@ -25,7 +25,7 @@ import urllib.request
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import F
+from django.db.models import F, Min
 from django.utils import timezone
 from django_tasks import task
 
@@ -170,3 +170,16 @@ def upkeep(now: datetime) -> int:
     CLAIMS.reclaim_stale(now)
     CLAIMS.requeue_lost(now)
     return CLAIMS.release_due(now)
+
+
+def lag(now: datetime) -> float:
+    """Seconds the oldest due, undelivered delivery has waited (0 when none waits)."""
+    oldest = Delivery.objects.filter(
+        status__in=[Delivery.Status.SCHEDULED, Delivery.Status.QUEUED, Delivery.Status.SENDING],
+        due_at__lte=now,
+    ).aggregate(at=Min("due_at"))["at"]
+    return 0.0 if oldest is None else max((now - oldest).total_seconds(), 0.0)
+
+
+def failed(now: datetime) -> float:
+    return Delivery.objects.filter(status=Delivery.Status.FAILED).count()

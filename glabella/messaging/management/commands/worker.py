@@ -1,10 +1,13 @@
 """Runs a background worker: django-tasks-db's `db_worker` on every queue, after making sure
-the scheduler's next tick is on the queue (a unique row per minute stops a double enqueue)."""
+the scheduler's next tick is on the queue (a unique row per minute stops a double enqueue), with
+a heartbeat beside it that /healthz reads (`messaging.heartbeat`)."""
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
+from django.utils.crypto import get_random_string
 
 from glabella.messaging.delivery import ensure_scheduler
+from glabella.messaging.heartbeat import Heartbeat
 
 
 class Command(BaseCommand):
@@ -17,6 +20,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, batch, interval, worker_id, verbosity, **options):
         ensure_scheduler()
+        # The same id names the worker's claims and its heartbeat.
+        worker_id = worker_id or get_random_string(32)
         kwargs = dict(
             queue_name="*",
             interval=interval,
@@ -24,7 +29,14 @@ class Command(BaseCommand):
             reload=False,
             startup_delay=not batch,
             verbosity=verbosity,
+            worker_id=worker_id,
         )
-        if worker_id:
-            kwargs["worker_id"] = worker_id
-        call_command("db_worker", **kwargs)
+        if batch:  # a run to empty the queue is not a worker that stays up
+            call_command("db_worker", **kwargs)
+            return
+        heartbeat = Heartbeat(worker_id)
+        heartbeat.start()
+        try:
+            call_command("db_worker", **kwargs)
+        finally:
+            heartbeat.stop()
