@@ -239,10 +239,18 @@ def _postgres_connections(db: dict) -> None:
     db["DISABLE_SERVER_SIDE_CURSORS"] = env_bool("DATABASE_PGBOUNCER", False)
 
 
-def _reset_pooled(pg_connection) -> None:
-    from glabella.core.db import reset_pooled  # settings are read before the apps load
+# The access log's maintenance switch (core.db.audit_maintenance): a PostgreSQL custom setting,
+# per session. It is named here, below core, because the pool's reset below must close it.
+AUDIT_MAINTENANCE_SETTING = "glabella.audit_maintenance"
 
-    reset_pooled(pg_connection)
+
+def _reset_pooled(pg_connection) -> None:
+    """psycopg's pool calls this on every connection handed back (the pool's `reset`): the audit
+    switch is closed again, whatever the last borrower left, so that no other thread borrows a
+    connection that may delete access-log rows."""
+    pg_connection.execute("SELECT set_config(%s, '', false)", [AUDIT_MAINTENANCE_SETTING])
+    if not pg_connection.autocommit:
+        pg_connection.commit()  # the pool discards a connection left inside a transaction
 
 
 def replica_from_url(name: str, default: dict) -> dict | None:

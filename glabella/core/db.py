@@ -12,6 +12,8 @@ from contextlib import contextmanager
 
 from django.db import connection, transaction
 
+from glabella.config import AUDIT_MAINTENANCE_SETTING
+
 _sqlite_writers = threading.Lock()
 _inside = threading.local()
 
@@ -38,7 +40,7 @@ def write_transaction():
 
 # The access log refuses DELETE and TRUNCATE (core/migrations/0007). Only this switch, held by
 # one connection for the length of a `with`, lets a restore or a test's table flush through.
-MAINTENANCE_SETTING = "glabella.audit_maintenance"  # PostgreSQL: a custom setting, per session
+MAINTENANCE_SETTING = AUDIT_MAINTENANCE_SETTING  # PostgreSQL: a custom setting, per session
 MAINTENANCE_FUNCTION = "glabella_audit_maintenance"  # SQLite: a function the triggers ask
 
 
@@ -51,15 +53,6 @@ def register_maintenance_function(sender=None, connection=None, **kwargs) -> Non
     connection.connection.create_function(
         MAINTENANCE_FUNCTION, 0, lambda: int(getattr(wrapper, "_glabella_audit_maintenance", 0))
     )
-
-
-def reset_pooled(pg_connection) -> None:
-    """psycopg's pool calls this on every connection handed back (settings: the pool's `reset`):
-    the audit switch is closed again, whatever the last borrower left, so that no other thread
-    borrows a connection that may delete access-log rows."""
-    pg_connection.execute("SELECT set_config(%s, '', false)", [MAINTENANCE_SETTING])
-    if not pg_connection.autocommit:
-        pg_connection.commit()  # the pool discards a connection left inside a transaction
 
 
 @contextmanager
