@@ -96,7 +96,9 @@ def pools() -> dict:
         )[1]
 
     locations = list(Location.objects.filter(active=True).order_by("slug"))
+    # Today at each location, on its own clock (the range first, so the index is used).
     today_sql = (
+        "a.starts_at BETWEEN now() - interval '1 day' AND now() + interval '1 day' AND "
         "(a.starts_at AT TIME ZONE l.time_zone)::date = (now() AT TIME ZONE l.time_zone)::date"
     )
     with connection.cursor() as cursor:
@@ -173,6 +175,11 @@ def server_env(url: str) -> dict:
     }
 
 
+def worker_name(n: int) -> str:
+    """A task worker's name, new each run (a killed worker's task rows keep its name)."""
+    return f"load-{os.getpid()}-{n}"
+
+
 def start_servers(args, url: str) -> tuple[subprocess.Popen, list[subprocess.Popen]]:
     env = server_env(url)
     logs = ROOT / "var"
@@ -205,7 +212,7 @@ def start_servers(args, url: str) -> tuple[subprocess.Popen, list[subprocess.Pop
     )
     workers = [
         subprocess.Popen(  # noqa: S603
-            [sys.executable, "-m", "glabella", "worker", "--worker-id", f"load-{n}"],
+            [sys.executable, "-m", "glabella", "worker", "--worker-id", worker_name(n)],
             cwd=ROOT,
             env=env,
             stdout=open(logs / f"load_worker_{n}.log", "w"),  # noqa: SIM115
@@ -272,38 +279,60 @@ def run_locust(args, pool_file: Path, result_file: Path, workers) -> tuple[float
         try:
             locust.wait(timeout=args.seconds / 2)
         except subprocess.TimeoutExpired:
-            held = kill_mid_task(workers[0], "load-0")
+            held = kill_mid_task(workers[0], worker_name(0))
             killed_at = time.monotonic() - start
-            print(f"killed task worker load-0 (SIGKILL) at {killed_at:.0f} s, holding {held}")
+            print(f"killed task worker {worker_name(0)} (SIGKILL) at {killed_at:.0f} s: {held}")
     locust.wait()
     return time.monotonic() - start, held
 
 
-def kill_mid_task(worker: subprocess.Popen, name: str, patience: float = 30) -> str:
+def kill_mid_task(worker: subprocess.Popen, name: str, patience: float = 30) -> dict:
     """SIGKILL for `worker` while it runs a task (or after `patience` seconds): what it held
-    then, its running tasks and the messages it had claimed, is what the other worker must
-    take over."""
+    then (its running tasks, and the messages they deliver or it had claimed) is what the other
+    worker must take over."""
     from django.db import connection
 
     held_sql = (
-        "SELECT (SELECT count(*) FROM django_tasks_database_dbtaskresult "
-        "WHERE status = 'RUNNING' AND worker_ids @> %s::jsonb), "
-        "(SELECT count(*) FROM messaging_message WHERE status = 'sending' AND claimed_by = %s)"
+        "SELECT t.task_path, t.args_kwargs FROM django_tasks_database_dbtaskresult t "
+        "WHERE t.status = 'RUNNING' AND t.worker_ids @> %s::jsonb"
     )
-    params = [json.dumps([name]), name]
     deadline = time.monotonic() + patience
     with connection.cursor() as cursor:
         while time.monotonic() < deadline:
-            cursor.execute(held_sql, params)
-            if cursor.fetchone()[0]:
+            cursor.execute(held_sql, [json.dumps([name])])
+            if cursor.fetchone():
                 break
             time.sleep(0.01)
         worker.send_signal(signal.SIGKILL)
         worker.wait()
-        cursor.execute(held_sql, params)
-        tasks, messages = cursor.fetchone()
+        cursor.execute(held_sql, [json.dumps([name])])
+        tasks = cursor.fetchall()
+        cursor.execute(
+            "SELECT id FROM messaging_message WHERE status = 'sending' AND claimed_by = %s", [name]
+        )
+        claimed = [row[0] for row in cursor.fetchall()]
     connection.close()
-    return f"{tasks} running task(s), {messages} claimed message(s)"
+    delivered = [
+        json.loads(args)["args"][0] if isinstance(args, str) else args["args"][0]
+        for path, args in tasks
+        if path.endswith(".deliver")
+    ]
+    return {
+        "tasks": [path.rsplit(".", 1)[1] for path, _ in tasks],
+        "messages": sorted(set(delivered + claimed)),
+    }
+
+
+def held_fate(held: dict) -> str:
+    """What became of the messages the killed worker held."""
+    from glabella.messaging.models import Message
+
+    rows = Message.objects.filter(pk__in=held["messages"]).values_list(
+        "pk", "topic", "status", "claimed_by", "attempts"
+    )
+    return "; ".join(
+        f"message {pk} ({topic}) {status} by {by}, attempt {n}" for pk, topic, status, by, n in rows
+    )
 
 
 def due_messages(run_start):
@@ -378,7 +407,10 @@ def report(seconds: float, result: dict, found: dict, drained: float, held) -> b
     """Prints the table and the checks; whether every check passed."""
     print()
     if held is not None:
-        print(f"one task worker of two killed (SIGKILL) half way through, holding {held}")
+        print(
+            f"one task worker of two killed (SIGKILL) half way through, running "
+            f"{held['tasks'] or 'no task'}; the messages it held: {held_fate(held) or 'none'}"
+        )
     head = (
         f"{'route':<58} {'requests':>8} {'req/s':>6} {'p50':>5} {'p95':>5} {'p99':>5} {'fail':>4}"
     )
