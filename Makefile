@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1:8000
 DEMO_PATIENTS ?= 300
 export DJANGO_SETTINGS_MODULE := glabella.settings
 
-.PHONY: run test lint format install lock demo bench clean messages
+.PHONY: run test lint format install lock demo bench load clean messages
 
 $(VENV)/.installed: requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -68,6 +68,12 @@ bench: install
 	$(BIN)/python bench/money.py
 	$(BIN)/python bench/pdfs.py
 	$(BIN)/python bench/fhir.py
+
+# The load test at chain scale on PostgreSQL (docs/benchmarks.md): the chain is built once (about
+# half an hour on 2 cores) and kept; then a run, and a run with one task worker killed mid-way.
+load: install
+	$(BIN)/python bench/load.py --reuse
+	$(BIN)/python bench/load.py --reuse --kill-worker
 
 clean:
 	rm -rf $(VENV) var .pytest_cache tests/browser/axe/node_modules
