@@ -32,7 +32,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from glabella.core import audit, bounds
-from glabella.core.access import ANONYMOUS, actor_for
+from glabella.core.access import ANONYMOUS, acting_for, actor_for
 from glabella.core.audit import Action, Kind
 from glabella.core.db import write_transaction
 from glabella.core.roles import Capability
@@ -268,7 +268,8 @@ def run(export_id: int, now: datetime | None = None) -> str:
         _fail(job, "The account that asked for this export may no longer read these records.")
         return "failed"
     try:
-        counts, patients = _write(job, actor)
+        with acting_for(actor.organisation_id):  # her clinic's rows only (decision 0047)
+            counts, patients = _write(job, actor)
     except Cancelled:
         with write_transaction():
             BulkExportFile.objects.filter(export=job).delete()
