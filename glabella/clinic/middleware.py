@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from glabella.clinic.clock import local_zone
 from glabella.core.access import (
-    NO_CLINIC,
     across_clinics,
     acting_for,
     actor_from_request,
@@ -40,7 +39,7 @@ def organisation_for_host(host: str) -> int | None:
     from glabella.clinic.models import Organisation
 
     name = host.rsplit(":", 1)[0].lower() if not host.endswith("]") else host.lower()
-    clinics = list(Organisation.objects.order_by("pk").values_list("pk", "hosts"))
+    clinics = list(Organisation._base_manager.order_by("pk").values_list("pk", "hosts"))
     for pk, hosts in clinics:
         if name in hosts.lower().split():
             return pk
@@ -59,8 +58,11 @@ class OrganisationMiddleware:
     def __call__(self, request):
         request.organisation_id = organisation_for_host(request.get_host())
         actor = actor_from_request(request)
+        # A visitor on a host no clinic names, in a deployment of several (the deployment's own
+        # SITE_URL, where its signed links point): no clinic's scope; the door still shows them
+        # no clinic's data, and a signed link acts as its own patient.
         acting = actor.organisation_id or request.organisation_id
-        with acting_for(acting or NO_CLINIC), across_clinics(False):
+        with acting_for(acting), across_clinics(False):
             return self.get_response(request)
 
     def process_view(self, request, view, args, kwargs):

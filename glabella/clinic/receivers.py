@@ -24,7 +24,7 @@ def brand_of(org) -> Brand:
 def clinic_brand(sender, organisation_id=None, **kwargs) -> Brand:
     from glabella.clinic.models import Organisation
 
-    clinics = Organisation.objects.defer("logo").order_by("id")
+    clinics = Organisation._base_manager.defer("logo").order_by("id")
     if organisation_id is not None:
         clinics = clinics.filter(pk=organisation_id)
     return brand_of(clinics.first())

@@ -131,11 +131,6 @@ def acting_for(organisation_id: int | None):
         _acting_organisation.reset(token)
 
 
-# What a request acts for when no clinic is its own: a visitor on a host no clinic names, in a
-# deployment of several. It matches no row, so such a request sees no clinic's data.
-NO_CLINIC = 0
-
-
 def for_every_clinic(view):
     """Marks a view that answers a provider's callback (Twilio, Stripe) for whichever clinic it
     concerns: signed by the provider, it looks its rows up across every clinic, as the system."""
@@ -148,7 +143,7 @@ def sole_organisation_id() -> int | None:
     from django.apps import apps
 
     Organisation = apps.get_model("clinic", "Organisation")
-    ids = list(Organisation.objects.order_by("pk").values_list("pk", flat=True)[:2])
+    ids = list(Organisation._base_manager.order_by("pk").values_list("pk", flat=True)[:2])
     return ids[0] if len(ids) == 1 else None
 
 
@@ -167,8 +162,8 @@ def fill_organisation(row, *, fallback_id: int | None = None) -> None:
 
     Organisation = apps.get_model("clinic", "Organisation")
     row.organisation_id = acting_organisation_id() or sole_organisation_id()
-    if row.organisation_id is None and not Organisation.objects.exists():
-        row.organisation_id = Organisation.objects.create(name="").pk
+    if row.organisation_id is None and not Organisation._base_manager.exists():
+        row.organisation_id = Organisation._base_manager.create(name="").pk
 
 
 def actor_for(

@@ -175,7 +175,7 @@ def _clinic_of(patient: Patient | None, to_number: str) -> int:
         return patient.organisation_id
     from django.apps import apps
 
-    clinics = apps.get_model("clinic", "Organisation").objects.order_by("pk")
+    clinics = apps.get_model("clinic", "Organisation")._base_manager.order_by("pk")
     found = clinics.filter(phone=to_number).first() if to_number else None
     return (found or clinics.first()).pk
 
