@@ -348,3 +348,13 @@ def test_a_second_clinic_gets_its_owner_from_the_command_line(harbor):
     ada = StaffMember.objects.get(user__username="ada@example.com")
     assert ada.organisation.name == "Bayside"
     assert ada.role == Role.OWNER
+
+
+def test_a_signed_link_opens_as_its_patient_on_the_deployments_host_and_its_clinics(conejo, harbor):
+    """Links in messages point at SITE_URL, a host no clinic names: they open there, acting as
+    their patient, as on their own clinic's host."""
+    for token in ("<manage>", "<forms>"):
+        name = "scheduling:manage" if token == "<manage>" else "screening:forms"
+        url = reverse(name, kwargs={"token": conejo["objects"][token]})
+        assert Client().get(url).status_code == 200, name
+        assert Client(HTTP_HOST=CONEJO_HOST).get(url).status_code == 200, name
