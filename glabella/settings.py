@@ -100,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Which clinic the request is for: the signed-in person's, else the host's (decision 0047).
+    "glabella.clinic.middleware.OrganisationMiddleware",
     # Every instant on a page in the clinic's zone, not UTC (issue 19).
     "glabella.clinic.middleware.ClinicClockMiddleware",
     # The signed-in person is the history's user for every change a request makes (0024).

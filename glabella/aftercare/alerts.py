@@ -104,6 +104,7 @@ def _reach(alert: Alert, location, levels, now: datetime, *, texts: bool, first:
                     body=body,
                     about=f"alert:{alert.public_id}",
                     now=now,
+                    organisation_id=alert.patient.organisation_id,
                     dedupe_key=f"alert:{alert.public_id}:{level}:{channel}:{n}",
                 )
                 if message is not None:

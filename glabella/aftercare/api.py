@@ -178,7 +178,7 @@ class AlertOut(Schema):
 @router.get("/alerts", response=list[AlertOut], auth=requires(Capability.VIEW_CLINICAL))
 def list_alerts(request: HttpRequest):
     """Open alerts: urgent first, then reviews by when they are due."""
-    alerts = follow_up_board.open_alerts()
+    alerts = follow_up_board.open_alerts(api_actor(request))
     audit.record_listing(
         api_actor(request), audit.Kind.AFTERCARE_ALERT, (a.patient.public_id for a in alerts)
     )

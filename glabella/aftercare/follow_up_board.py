@@ -104,10 +104,12 @@ def acknowledge(actor: Actor, alert: Alert, *, contact: str, advice: str, outcom
     return alert
 
 
-def open_alerts():
-    """Urgent first, then reviews by when they are due; each with who was told."""
+def open_alerts(actor):
+    """Urgent first, then reviews by when they are due; each with who was told (of the alerts
+    the actor may see: their clinic's)."""
     alerts = list(
-        Alert.objects.filter(acknowledged_at__isnull=True)
+        Alert.objects.restrict(actor, "view")
+        .filter(acknowledged_at__isnull=True)
         .select_related("patient", "report__treatment__vial__lot", "report__treatment__injector")
         .prefetch_related("report__treatment__points", "notices__message", "notices__staff")
     )

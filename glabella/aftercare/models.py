@@ -15,7 +15,7 @@ from simple_history.models import HistoricalRecords
 from glabella.aftercare.form3500 import CHALLENGE_LABELS, OUTCOME_LABELS
 from glabella.catalogue.areas import PLAIN_AREA_NAMES, both_sides
 from glabella.catalogue.products import PRODUCT_NAMES
-from glabella.core.access import AccessRule, RestrictedQuerySet
+from glabella.core.access import SHARED, AccessRule, RestrictedQuerySet
 from glabella.core.roles import Capability
 from glabella.patients.models import CLINICAL_RULE
 
@@ -56,6 +56,7 @@ class Instructions(models.Model):
         staff={"view": Capability.VIEW_PATIENT, "create": Capability.MANAGE_CONSENT_FORMS},
         public=frozenset({"view"}),
     )
+    organisation_field = SHARED
 
     class Meta:
         ordering = ["product", "area", "language", "-version"]
@@ -86,6 +87,7 @@ class Sent(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = AccessRule(staff=CLINICAL.staff, patient_field="treatment__patient_id")
+    organisation_field = "treatment__patient__organisation"
 
     def __str__(self) -> str:
         return f"Aftercare sent {self.sent_at:%Y-%m-%d}"
@@ -109,6 +111,7 @@ class CheckIn(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = CLINICAL
+    organisation_field = "patient__organisation"
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -150,6 +153,7 @@ class Report(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = CLINICAL
+    organisation_field = "patient__organisation"
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
@@ -176,6 +180,7 @@ class ReportPhoto(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = CLINICAL
+    organisation_field = "patient__organisation"
 
     def __str__(self) -> str:
         return f"Photo {self.width}x{self.height}"
@@ -208,6 +213,7 @@ class Alert(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = CLINICAL
+    organisation_field = "patient__organisation"
 
     class Meta:
         ordering = ["acknowledged_at", "-urgency", "due_by"]
@@ -245,6 +251,7 @@ class Notice(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = AccessRule(staff=CLINICAL.staff, patient_field="alert__patient_id")
+    organisation_field = "alert__patient__organisation"
 
     class Meta:
         ordering = ["sent_at", "id"]
@@ -321,6 +328,7 @@ class AdverseEvent(models.Model):
     objects = RestrictedQuerySet.as_manager()
     history = HistoricalRecords()  # its follow-ups, old and new values (decision 0024)
     access_rule = CLINICAL
+    organisation_field = "patient__organisation"
 
     class Meta:
         ordering = ["-created_at", "-id"]

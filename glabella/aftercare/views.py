@@ -227,7 +227,7 @@ def texts(request):
 @require_GET
 @staff_page(Capability.VIEW_CLINICAL)
 def board(request):
-    alerts = follow_up_board.open_alerts()
+    alerts = follow_up_board.open_alerts(request.actor)
     missed = list(
         CheckIn.objects.filter(status=CheckIn.Status.MISSED)
         .select_related("patient", "treatment")

@@ -39,6 +39,7 @@ class SavedCard(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = CARD_RULE
+    organisation_field = "patient__organisation"
 
     def __str__(self) -> str:
         return f"{self.brand} ending {self.last4}" if self.last4 else "No card saved"
@@ -80,6 +81,7 @@ class OnlineCheckout(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = CARD_RULE
+    organisation_field = "patient__organisation"
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -143,6 +145,7 @@ class FeeCharge(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = CARD_RULE
+    organisation_field = "patient__organisation"
 
     class Meta:
         ordering = ["-confirmed_at", "-id"]

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from glabella.billing import card_events, card_fees, cards
 from glabella.billing.models import FeeCharge, SavedCard
 from glabella.clinic.models import Organisation
-from glabella.core.access import client_ip, get_restricted_or_404
+from glabella.core.access import client_ip, for_every_clinic, get_restricted_or_404
 from glabella.core.audit import Action, Kind, record_patient
 from glabella.core.decorators import staff_page
 from glabella.core.errors import DomainError, describe
@@ -92,6 +92,7 @@ def checkout_return(request, public_id):
     return render_in(request, "billing/cards/return.html", context, appointment.location.zone)
 
 
+@for_every_clinic
 @csrf_exempt
 @require_POST
 def webhook(request):

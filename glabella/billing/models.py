@@ -33,7 +33,7 @@ from glabella.billing.prepaid_models import (  # packages and memberships, kept 
     PatientPackage,
 )
 from glabella.catalogue.products import PRODUCT_NAMES
-from glabella.core.access import AccessRule, RestrictedQuerySet
+from glabella.core.access import AccessRule, OrganisationScopedManager, RestrictedQuerySet
 from glabella.core.roles import Capability
 
 __all__ = [
@@ -135,8 +135,9 @@ class ProductPrice(models.Model):
     )
     taxable = models.BooleanField(default=False)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = OrganisationScopedManager()
     access_rule = PRICE_RULE
+    organisation_field = "organisation"
 
     class Meta:
         ordering = ["product"]
@@ -197,8 +198,9 @@ class Promotion(models.Model):
     uses = models.PositiveIntegerField(default=0)
     active = models.BooleanField(default=True)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = OrganisationScopedManager()
     access_rule = PRICE_RULE
+    organisation_field = "organisation"
 
     class Meta:
         ordering = ["code"]
@@ -268,8 +270,9 @@ class Invoice(models.Model):
         "core.StaffMember", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = OrganisationScopedManager()
     access_rule = INVOICE_RULE
+    organisation_field = "organisation"
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -345,6 +348,7 @@ class InvoiceLine(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = INVOICE_PART_RULE
+    organisation_field = "invoice__organisation"
 
     class Meta:
         ordering = ["invoice", "position"]
@@ -400,6 +404,7 @@ class Payment(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = INVOICE_PART_RULE
+    organisation_field = "invoice__organisation"
 
     class Meta:
         ordering = ["taken_at", "id"]
@@ -430,6 +435,7 @@ class Refund(models.Model):
         staff={"view": Capability.TAKE_PAYMENT, "change": Capability.REFUND},
         patient_field="payment__invoice__patient_id",
     )
+    organisation_field = "payment__invoice__organisation"
 
     class Meta:
         ordering = ["refunded_at", "id"]
@@ -477,6 +483,7 @@ class DayClose(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = DAY_CLOSE_RULE
+    organisation_field = "location__organisation"
 
     class Meta:
         ordering = ["-day", "location"]

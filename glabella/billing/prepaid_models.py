@@ -18,7 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from glabella.catalogue.products import PRODUCT_NAMES
-from glabella.core.access import AccessRule, RestrictedQuerySet
+from glabella.core.access import AccessRule, OrganisationScopedManager, RestrictedQuerySet
 from glabella.core.roles import Capability
 
 PRODUCT_CHOICES = [(str(k), v) for k, v in PRODUCT_NAMES.items()]
@@ -59,8 +59,9 @@ class PackagePlan(models.Model):
     )
     active = models.BooleanField(default=True)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = OrganisationScopedManager()
     access_rule = PLAN_RULE
+    organisation_field = "organisation"
 
     class Meta:
         ordering = ["name"]
@@ -114,6 +115,7 @@ class PatientPackage(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = PACKAGE_RULE
+    organisation_field = "patient__organisation"
 
     class Meta:
         ordering = ["-sold_at", "-id"]
@@ -164,6 +166,7 @@ class PackageEntry(models.Model):
         staff={"view": Capability.TAKE_PAYMENT, "change": Capability.TAKE_PAYMENT},
         patient_field="package__patient_id",
     )
+    organisation_field = "package__patient__organisation"
 
     class Meta:
         ordering = ["at", "id"]
@@ -199,8 +202,9 @@ class MembershipPlan(models.Model):
     )  # units of credit_product granted each month
     active = models.BooleanField(default=True)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = OrganisationScopedManager()
     access_rule = PLAN_RULE
+    organisation_field = "organisation"
 
     class Meta:
         ordering = ["name"]
@@ -246,6 +250,7 @@ class Membership(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = PACKAGE_RULE
+    organisation_field = "patient__organisation"
 
     class Meta:
         ordering = ["-started_on", "-id"]
@@ -312,6 +317,7 @@ class MembershipEntry(models.Model):
         staff={"view": Capability.TAKE_PAYMENT, "change": Capability.TAKE_PAYMENT},
         patient_field="membership__patient_id",
     )
+    organisation_field = "membership__patient__organisation"
 
     class Meta:
         ordering = ["at", "id"]

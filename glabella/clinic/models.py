@@ -11,7 +11,7 @@ from django.db.models import F, Q
 
 from glabella.clinic.areas import area_key
 from glabella.core import language
-from glabella.core.access import AccessRule, RestrictedQuerySet
+from glabella.core.access import AccessRule, OrganisationScopedManager, RestrictedQuerySet
 from glabella.core.models import StaffMember
 from glabella.core.roles import Capability, Credential
 
@@ -73,9 +73,17 @@ class Organisation(models.Model):
     logo = models.BinaryField(blank=True, default=b"")
     logo_type = models.CharField(max_length=20, blank=True)
     logo_version = models.CharField(max_length=16, blank=True)
+    # The host names its public pages answer on (one deployment, several clinics; decision 0047).
+    hosts = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="Host names, separated by spaces, e.g. book.example-clinic.com; blank in a "
+        "one-clinic deployment.",
+    )
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = OrganisationScopedManager()
     access_rule = CLINIC_PUBLIC
+    organisation_field = "pk"
 
     def __str__(self) -> str:
         return self.name
@@ -87,7 +95,7 @@ class Location(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="locations"
     )
     name = models.CharField(max_length=150)
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField()  # unique within its clinic (decision 0047)
     address_line1 = models.CharField(max_length=200)
     address_line2 = models.CharField(max_length=200, blank=True)
     city = models.CharField(max_length=100)
@@ -123,11 +131,15 @@ class Location(models.Model):
     )
     active = models.BooleanField(default=True)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = OrganisationScopedManager()
     access_rule = CLINIC_PUBLIC
+    organisation_field = "organisation"
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organisation", "slug"], name="location_slug_once")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -202,6 +214,7 @@ class ClosedDay(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = CLINIC_PUBLIC
+    organisation_field = "location__organisation"
 
     class Meta:
         ordering = ["day"]
@@ -251,6 +264,7 @@ class Room(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = CLINIC_INTERNAL
+    organisation_field = "location__organisation"
 
     class Meta:
         ordering = ["location__name", "name"]
@@ -276,7 +290,7 @@ class Service(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="services"
     )
     name = models.CharField(max_length=100)
-    slug = models.SlugField(unique=True)
+    slug = models.SlugField()  # unique within its clinic (decision 0047)
     kind = models.CharField(max_length=20, choices=Kind.choices)
     description = models.TextField(blank=True)
     # What Spanish pages show (issue 21); empty: the English above.
@@ -320,12 +334,14 @@ class Service(models.Model):
     )
     active = models.BooleanField(default=True)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = OrganisationScopedManager()
     access_rule = CLINIC_PUBLIC
+    organisation_field = "organisation"
 
     class Meta:
         ordering = ["name"]
         constraints = [
+            models.UniqueConstraint(fields=["organisation", "slug"], name="service_slug_once"),
             models.CheckConstraint(
                 condition=Q(duration_minutes__gte=5), name="service_duration_min"
             ),

@@ -10,7 +10,7 @@ def brand_of(org) -> Brand:
     if org is None:
         return Brand()
     return Brand(
-        name=org.name,
+        name=org.name or Brand.name,
         phone=org.phone,
         sender_name=org.sender_name,
         sender_email=org.sender_email,
@@ -21,7 +21,10 @@ def brand_of(org) -> Brand:
 
 
 @receiver(signals.brand_requested)
-def clinic_brand(sender, **kwargs) -> Brand:
+def clinic_brand(sender, organisation_id=None, **kwargs) -> Brand:
     from glabella.clinic.models import Organisation
 
-    return brand_of(Organisation.objects.defer("logo").order_by("id").first())
+    clinics = Organisation._base_manager.defer("logo").order_by("id")
+    if organisation_id is not None:
+        clinics = clinics.filter(pk=organisation_id)
+    return brand_of(clinics.first())

@@ -84,6 +84,8 @@ def contacts(location: Location | None, level: str) -> list[Contact]:
         return [c for c in found if c.reachable]
     role = BY_ROLE[level]
     everyone = StaffMember.objects.filter(active=True, role=role).select_related("user")
+    if location is not None:  # the location's clinic's, never another clinic's (0047)
+        everyone = everyone.filter(organisation_id=location.organisation_id)
     here = everyone.filter(locations=location) if location else everyone.none()
     chosen = list(here) or list(everyone)
     return [c for c in map(_contact, chosen) if c.reachable]

@@ -179,7 +179,10 @@ def api_tokens(request):
 @require_POST
 @staff_page(Capability.MANAGE_CLINIC)
 def api_token_revoke(request, public_id):
-    token = ApiToken.objects.filter(public_id=_uuid_or_none(public_id)).first()
+    token = ApiToken.objects.filter(
+        public_id=_uuid_or_none(public_id),
+        user__staff__organisation_id=request.actor.organisation_id,  # the clinic's staff's only
+    ).first()
     if token is None:
         raise NotFound("No such token.")
     tokens.revoke(request.actor, token)

@@ -19,7 +19,13 @@ from ninja.security import HttpBearer, SessionAuth
 from ninja.throttling import BaseThrottle
 
 from glabella.core import throttle, two_factor
-from glabella.core.access import Actor, actor_for, actor_from_request, client_ip
+from glabella.core.access import (
+    Actor,
+    actor_for,
+    actor_from_request,
+    client_ip,
+    set_acting_organisation,
+)
 from glabella.core.errors import DomainError, Forbidden, ValidationFailed
 from glabella.core.models import ApiToken
 from glabella.core.roles import READ_CAPABILITIES, Capability
@@ -74,6 +80,7 @@ class TokenAuth(HttpBearer):
             label=f"{actor.label} (API token {found.hint}…)",  # the log says which token acted
         )
         request._glabella_actor = actor
+        set_acting_organisation(actor.organisation_id)  # the token's clinic (decision 0047)
         if request.method not in self.reading and actor.capabilities <= READ_CAPABILITIES:
             raise Forbidden("This API token may only read.")
         now = timezone.now()

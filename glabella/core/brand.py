@@ -47,8 +47,16 @@ class Brand:
         return f"{body.rstrip()}\n\n--\n{self.name}\n{self.phone_display}\n"
 
 
-def current() -> Brand:
-    for _receiver, answer in signals.brand_requested.send(sender=Brand):
+def current(organisation_id: int | None = None) -> Brand:
+    """The brand of `organisation_id`'s clinic; by default of the clinic the request or job acts
+    for (core.access.acting_for), else of the deployment's first clinic."""
+    if organisation_id is None:
+        from glabella.core.access import acting_organisation_id
+
+        organisation_id = acting_organisation_id()
+    for _receiver, answer in signals.brand_requested.send(
+        sender=Brand, organisation_id=organisation_id
+    ):
         if isinstance(answer, Brand):
             return answer
     return Brand()

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 from glabella.core import phones
+from glabella.core.access import OrganisationScopedManager, fill_organisation
 from glabella.core.roles import CLINICAL_ROLES, PRESCRIBING_CREDENTIALS, Credential, Role
 from glabella.core.text import INVISIBLE_FORMATTING_MESSAGE, has_invisible_formatting
 
@@ -27,6 +28,12 @@ class StaffMember(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="staff"
+    )
+    organisation = models.ForeignKey(
+        "clinic.Organisation",
+        on_delete=models.PROTECT,
+        related_name="staff_members",
+        editable=False,
     )
     full_name = models.CharField(max_length=150, validators=[validate_plain_name])
     role = models.CharField(max_length=32, choices=Role.choices)
@@ -56,12 +63,19 @@ class StaffMember(models.Model):
         editable=False,
     )
 
+    objects = OrganisationScopedManager()
+    organisation_field = "organisation"
+
     class Meta:
         ordering = ["full_name"]
 
     def __str__(self) -> str:
         suffix = f", {self.credential}" if self.credential else ""
         return f"{self.full_name}{suffix}"
+
+    def save(self, *args, **kwargs):
+        fill_organisation(self)
+        super().save(*args, **kwargs)
 
     @property
     def is_clinical(self) -> bool:

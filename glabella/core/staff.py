@@ -209,7 +209,7 @@ def _send_invitation(staff: StaffMember, link_for: LinkFor) -> bool:
     user = staff.user
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     link = link_for(uid, invitation_tokens.make_token(user))
-    clinic = brand.current()
+    clinic = brand.current(staff.organisation_id)
     body = (
         f"Hello {staff.full_name},\n\n"
         f"You have been given an account at {clinic.name}. Choose your password here:\n\n"
@@ -231,7 +231,7 @@ def invite(actor: Actor, email: str, data: dict, *, today: date, link_for: LinkF
     Returns (staff, sent): sent is False when the email could not be handed over."""
     _require(actor)
     email = (email or "").strip()
-    staff = StaffMember()
+    staff = StaffMember(organisation_id=actor.organisation_id)  # the system's: the one clinic's
     errors = _apply(staff, data, today)
     email_errors = _email_errors(email)
     if email_errors:

@@ -165,7 +165,7 @@ def listing(actor: Actor):
         raise Forbidden("Only the clinic's owner sees API tokens.")
     # Staff tokens only: a patient's tokens for her own apps are hers (her portal lists them).
     return (
-        ApiToken.objects.filter(user__staff__isnull=False)
+        ApiToken.objects.filter(user__staff__organisation_id=actor.organisation_id)
         .select_related("user", "user__staff")
         .order_by("-created_at")
     )

@@ -303,6 +303,7 @@ def _member(today: date, desk: StaffMember, plan: PackagePlan, club: MembershipP
     if patient is None:
         patient = Patient(
             **MEMBER,
+            organisation_id=location.organisation_id,
             sex=Sex.FEMALE,
             preferred_location=location,
             preferred_channel=Channel.EMAIL,

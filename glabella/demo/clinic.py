@@ -310,6 +310,7 @@ def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
         member = StaffMember.objects.filter(user=user).first()
         if member is None:
             member = StaffMember.objects.create(
+                organisation=org,
                 user=user,
                 full_name=spec.name,
                 role=spec.role,
@@ -341,6 +342,7 @@ def ensure_demo_clinic() -> tuple[Location, list[DemoLogin]]:
         user = _user(email)
         if not Patient.objects.filter(user=user).exists():
             patient = Patient(
+                organisation=org,
                 user=user,
                 email=email,
                 sex=Sex.FEMALE,

@@ -92,6 +92,7 @@ def build_patient(
     created = EPOCH + timedelta(minutes=rng.randrange(2 * 365 * 24 * 60))
     born = _birth_date(rng, created.date())
     patient = Patient(
+        organisation_id=location.organisation_id,
         public_id=public_id,
         given_name=given,
         family_name=family,

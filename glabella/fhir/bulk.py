@@ -33,7 +33,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from glabella.core import audit, bounds
-from glabella.core.access import ANONYMOUS, actor_for
+from glabella.core.access import ANONYMOUS, acting_for, actor_for
 from glabella.core.audit import Action, Kind
 from glabella.core.db import write_transaction
 from glabella.core.replica import reading_from_replica
@@ -270,7 +270,8 @@ def run(export_id: int, now: datetime | None = None) -> str:
         _fail(job, "The account that asked for this export may no longer read these records.")
         return "failed"
     try:
-        with reading_from_replica() as read:
+        with acting_for(actor.organisation_id), reading_from_replica() as read:
+            # Her clinic's rows only (decision 0047); from the replica when there is one.
             if read.from_replica:  # the next `_since` export starts where this one's data ends
                 job.transaction_time = min(read.as_of, job.transaction_time)
                 BulkExport.objects.filter(pk=job.pk).update(transaction_time=job.transaction_time)

@@ -53,6 +53,7 @@ class Lot(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = STOCK_RULE
+    organisation_field = "location__organisation"
 
     class Meta:
         ordering = ["expires_on", "lot_number"]
@@ -95,6 +96,7 @@ class Vial(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = STOCK_RULE
+    organisation_field = "lot__location__organisation"
 
     class Meta:
         ordering = ["lot", "number"]
@@ -146,6 +148,7 @@ class Movement(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = STOCK_RULE
+    organisation_field = "vial__lot__location__organisation"
 
     class Meta:
         ordering = ["at", "id"]

@@ -68,7 +68,8 @@ def send_now(message: Message) -> str:
     if message.channel == Channel.SMS:
         logger.info("text %s goes in %d part(s)", message.public_id, message.segments)
         return send_sms(message.to, message.body, str(message.public_id))
-    clinic = brand.current()  # from the clinic's sender, signed with its name and phone
+    # From its clinic's sender, signed with that clinic's name and phone (0047).
+    clinic = brand.current(message.organisation_id)
     email = EmailMessage(
         subject=message.subject,
         body=clinic.signed(message.body),

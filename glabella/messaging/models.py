@@ -14,7 +14,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from glabella.core.access import AccessRule, RestrictedQuerySet
+from glabella.core.access import (
+    AccessRule,
+    OrganisationScopedManager,
+    fill_organisation,
+)
 from glabella.core.roles import Capability
 from glabella.messaging.sms import segments
 from glabella.patients.models import Patient
@@ -76,6 +80,9 @@ class Message(models.Model):
         CANCELLED = "cancelled", "Canceled"
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "clinic.Organisation", on_delete=models.PROTECT, related_name="+", editable=False
+    )
     patient = models.ForeignKey(
         Patient, null=True, blank=True, on_delete=models.SET_NULL, related_name="messages"
     )
@@ -102,8 +109,9 @@ class Message(models.Model):
     delivery_error = models.CharField(max_length=10, blank=True)
     delivery_at = models.DateTimeField(null=True, blank=True)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = OrganisationScopedManager()
     access_rule = MESSAGE_RULE
+    organisation_field = "organisation"
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -123,6 +131,13 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic} to {self.to} ({self.status})"
+
+    def save(self, *args, **kwargs):
+        if self.organisation_id is None:  # the patient's clinic's message
+            fill_organisation(
+                self, fallback_id=self.patient.organisation_id if self.patient_id else None
+            )
+        super().save(*args, **kwargs)
 
     @property
     def segments(self) -> int | None:
@@ -151,6 +166,9 @@ class InboundText(models.Model):
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     message_sid = models.CharField(max_length=34, unique=True)
     from_number = models.CharField(max_length=20, db_index=True)
+    organisation = models.ForeignKey(
+        "clinic.Organisation", on_delete=models.PROTECT, related_name="+", editable=False
+    )
     to_number = models.CharField(max_length=20, blank=True)
     body = models.TextField(max_length=INBOUND_MAX, blank=True)
     patient = models.ForeignKey(
@@ -167,8 +185,9 @@ class InboundText(models.Model):
         Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = OrganisationScopedManager()
     access_rule = INBOUND_RULE
+    organisation_field = "organisation"
 
     class Meta:
         ordering = ["-received_at", "-id"]
@@ -183,6 +202,13 @@ class InboundText(models.Model):
 
     def __str__(self) -> str:
         return f"text from {self.from_number} at {self.received_at:%Y-%m-%d %H:%M}Z"
+
+    def save(self, *args, **kwargs):
+        if self.organisation_id is None:  # the patient's clinic's message
+            fill_organisation(
+                self, fallback_id=self.patient.organisation_id if self.patient_id else None
+            )
+        super().save(*args, **kwargs)
 
 
 class SchedulerTick(models.Model):

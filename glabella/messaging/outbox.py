@@ -59,6 +59,7 @@ def queue_message(
     dedupe_key: str | None = None,
     attachments: tuple[Attachment, ...] = (),
     now: datetime | None = None,
+    organisation_id: int | None = None,
 ) -> Message | None:
     """Write one message; due now, its delivery task is written in the same transaction, else
     the scheduler releases it at `due_at`. With a `dedupe_key` already used, writes nothing; a
@@ -72,6 +73,8 @@ def queue_message(
         return None
     immediate = due_at <= now
     message = Message.objects.create(
+        # Its clinic: the patient's, else the one given (staff notices), else the acting one.
+        organisation_id=patient.organisation_id if patient is not None else organisation_id,
         patient=patient,
         channel=channel,
         to=to,

@@ -168,11 +168,24 @@ def receive(params, now: datetime | None = None) -> Received:
         return Received(earlier, earlier.automatic_reply, replayed=True)
 
 
+def _clinic_of(patient: Patient | None, to_number: str) -> int:
+    """The clinic a text belongs to: its patient's; from no single patient, the clinic whose
+    phone it was sent to, else the first (decision 0047)."""
+    if patient is not None:
+        return patient.organisation_id
+    from django.apps import apps
+
+    clinics = apps.get_model("clinic", "Organisation")._base_manager.order_by("pk")
+    found = clinics.filter(phone=to_number).first() if to_number else None
+    return (found or clinics.first()).pk
+
+
 def _store(fields: dict, now: datetime) -> Received:
     same_phone = list(Patient.objects.filter(phone=fields["from_number"]).order_by("id"))
     patient = same_phone[0] if len(same_phone) == 1 else None
     keyword = keyword_of(fields["body"], fields["opt_out_type"])
     text = InboundText.objects.create(
+        organisation_id=_clinic_of(patient, fields["to_number"]),
         message_sid=fields["message_sid"],
         from_number=fields["from_number"],
         to_number=fields["to_number"],
@@ -243,7 +256,7 @@ def _sender(patient: Patient | None) -> Actor:
 
 def help_reply(patient: Patient | None) -> str:
     """HELP's answer: who we are and how to reach a person, in her language."""
-    clinic = brand.current()
+    clinic = brand.current(patient.organisation_id if patient is not None else None)
     with speaking(patient if patient is not None else settings.LANGUAGE_CODE):
         if clinic.phone:
             return _(

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from twilio.twiml.messaging_response import MessagingResponse
 
 from glabella.core import audit
-from glabella.core.access import Actor, client_ip
+from glabella.core.access import Actor, client_ip, for_every_clinic
 from glabella.core.errors import ValidationFailed
 from glabella.messaging import texts, twilio_gateway
 
@@ -48,6 +48,7 @@ def _twiml(reply: str = "") -> HttpResponse:
     return HttpResponse(str(answer), content_type="application/xml")
 
 
+@for_every_clinic
 @csrf_exempt
 @require_POST
 def status(request, public_id=None):
@@ -63,6 +64,7 @@ def status(request, public_id=None):
     return HttpResponse(outcome, content_type="text/plain")
 
 
+@for_every_clinic
 @csrf_exempt
 @require_POST
 def inbound(request):

@@ -34,6 +34,7 @@ class Score(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = CLINICAL_RULE
+    organisation_field = "patient__organisation"
 
     class Meta:
         ordering = ["treatment", "area", "day", "id"]
@@ -79,6 +80,7 @@ class Forecast(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = CLINICAL_RULE
+    organisation_field = "patient__organisation"
 
     class Meta:
         ordering = ["invite_from", "id"]
@@ -146,6 +148,7 @@ class Photo(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = CLINICAL_RULE
+    organisation_field = "patient__organisation"
 
     class Meta:
         ordering = ["taken_on", "view", "id"]
@@ -194,6 +197,7 @@ class Course(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = CLINICAL_RULE
+    organisation_field = "patient__organisation"
 
     class Meta:
         ordering = ["treated_on", "area", "id"]
@@ -231,6 +235,7 @@ class MovementCheck(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = CLINICAL_RULE
+    organisation_field = "patient__organisation"
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -301,6 +306,7 @@ class Invitation(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = CLINICAL_RULE
+    organisation_field = "patient__organisation"
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from glabella.core import audit
-from glabella.core.access import Actor
+from glabella.core.access import Actor, sole_organisation_id
 from glabella.core.models import AccessLog
 from glabella.core.roles import Role
 from glabella.patients.models import Patient
@@ -53,6 +53,21 @@ VERBS = {
     AccessLog.Action.UPDATE: gettext_lazy("changed"),
     AccessLog.Action.DELETE: gettext_lazy("removed"),
 }
+
+
+def of_clinic(actor: Actor) -> QuerySet[AccessLog]:
+    """The access log as the actor's clinic sees it: what its staff and patients did, and what
+    anyone did to its patients (decision 0047); in a one-clinic deployment, all of it."""
+    clinic = actor.organisation_id
+    if clinic is not None and clinic == sole_organisation_id():
+        return AccessLog.objects.all()  # one clinic: the whole log, anonymous tries too
+    return AccessLog.objects.filter(
+        Q(user__staff__organisation_id=clinic)
+        | Q(user__patient_record__organisation_id=clinic)
+        | Q(
+            patient_public_id__in=Patient.objects.filter(organisation_id=clinic).values("public_id")
+        )
+    )
 
 
 def rows_about(public_id) -> QuerySet[AccessLog]:

@@ -9,7 +9,12 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
 from glabella.core import phones
-from glabella.core.access import AccessRule, RestrictedQuerySet
+from glabella.core.access import (
+    AccessRule,
+    OrganisationScopedManager,
+    RestrictedQuerySet,
+    fill_organisation,
+)
 from glabella.core.roles import Capability
 from glabella.patients.search import search_key, sort_key
 
@@ -69,6 +74,9 @@ class Patient(models.Model):
         on_delete=models.SET_NULL,
         related_name="patient_record",
     )
+    organisation = models.ForeignKey(
+        "clinic.Organisation", on_delete=models.PROTECT, related_name="patients", editable=False
+    )
     given_name = models.CharField(max_length=100)
     family_name = models.CharField(max_length=100)
     preferred_name = models.CharField(max_length=100, blank=True)
@@ -117,10 +125,11 @@ class Patient(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = OrganisationScopedManager()
     # Old and new values of every change (decision 0024); the derived search keys are left out.
     history = HistoricalRecords(excluded_fields=["search_text", "family_sort", "given_sort"])
     access_rule = PATIENT_RULE
+    organisation_field = "organisation"
 
     class Meta:
         ordering = ["family_sort", "given_sort", "id"]
@@ -133,6 +142,10 @@ class Patient(models.Model):
 
     def __str__(self) -> str:
         return self.full_name
+
+    def save(self, *args, **kwargs):
+        fill_organisation(self)
+        super().save(*args, **kwargs)
 
     @property
     def full_name(self) -> str:
@@ -180,6 +193,7 @@ class ClinicalEntry(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = CLINICAL_RULE
+    organisation_field = "patient__organisation"
     history = HistoricalRecords(inherit=True)  # each allergy, condition, medication (0024)
 
     class Meta:
@@ -248,6 +262,7 @@ class StaffNote(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = STAFF_NOTE_RULE
+    organisation_field = "patient__organisation"
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -300,7 +300,7 @@ def register_patient(actor: Actor, data: dict) -> Patient:
     )
     today = local_today(location)
     cleaned = clean_patient_fields(data, today=today)
-    patient = Patient()
+    patient = Patient(organisation_id=actor.organisation_id)
     _apply(actor, patient, cleaned, today)
     _check_contact_rules(patient)
     with write_transaction():
@@ -321,7 +321,9 @@ ONLINE_FIELDS = (
 )
 
 
-def patient_for_online_booking(data: dict, *, today: date) -> Patient:
+def patient_for_online_booking(
+    data: dict, *, today: date, organisation_id: int | None = None
+) -> Patient:
     """The patient behind a public booking form: an existing record when the name, date of birth
     and the email or phone all match one, else a new unsaved record (saved, with its audit row,
     by `save_new_patient` inside the booking's transaction). Raises ValidationFailed per field."""
@@ -342,17 +344,20 @@ def patient_for_online_booking(data: dict, *, today: date) -> Patient:
         cleaned = {}
     if errors:
         raise ValidationFailed(errors)
+    known = Patient.objects.all()
+    if organisation_id is not None:  # a clinic knows its own patients only (decision 0047)
+        known = known.filter(organisation_id=organisation_id)
     match = (
-        Patient.objects.filter(
-            birth_date=cleaned["birth_date"], family_sort=sort_key(cleaned["family_name"])
-        )
+        known.filter(birth_date=cleaned["birth_date"], family_sort=sort_key(cleaned["family_name"]))
         .filter(Q(email__iexact=cleaned["email"]) | Q(phone=cleaned["phone"]))
         .order_by("id")
         .first()
     )
     if match is not None:
         return match
-    patient = Patient(email_consent=True, email_consent_at=timezone.now())
+    patient = Patient(
+        organisation_id=organisation_id, email_consent=True, email_consent_at=timezone.now()
+    )
     _apply(Actor(None, "anonymous", frozenset(), "online booking"), patient, cleaned, today)
     return patient
 

@@ -15,7 +15,6 @@ from django.views.decorators.vary import vary_on_headers
 from glabella.clinic.clock import clinic_zone, local_zone
 from glabella.core.decorators import patient_page, staff_page
 from glabella.core.errors import ValidationFailed
-from glabella.core.models import AccessLog
 from glabella.core.pages import refusal_on
 from glabella.core.rendering import render_in
 from glabella.core.replica import reading_from_replica
@@ -219,7 +218,7 @@ AUDIT_PAGE_SIZE = 50
 @reading_from_replica()
 def access_log(request):
     """The whole access log, newest first; ?patient=<public id> narrows it to one patient."""
-    rows = AccessLog.objects.select_related("user").order_by("-at", "-id")
+    rows = looked.of_clinic(request.actor).select_related("user").order_by("-at", "-id")
     patient = None
     patient_ref = request.GET.get("patient", "").strip()
     if patient_ref:

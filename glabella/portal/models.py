@@ -6,7 +6,13 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from glabella.core.access import AccessRule, RestrictedQuerySet
+from glabella.core.access import (
+    SHARED,
+    AccessRule,
+    OrganisationScopedManager,
+    RestrictedQuerySet,
+    fill_organisation,
+)
 from glabella.core.roles import Capability
 from glabella.portal import content
 
@@ -34,6 +40,7 @@ class SiteText(models.Model):
         patient_actions=frozenset(),
         public=frozenset({"view"}),
     )
+    organisation_field = SHARED
 
     class Meta:
         indexes = [
@@ -49,6 +56,9 @@ class ContactMessage(models.Model):
     """A message from the public contact form, waiting in the staff inbox."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "clinic.Organisation", on_delete=models.PROTECT, related_name="+", editable=False
+    )
     name = models.CharField(max_length=150)
     email = models.EmailField()
     phone = models.CharField(max_length=20, blank=True, help_text="E.164")
@@ -79,11 +89,12 @@ class ContactMessage(models.Model):
         related_name="contact_messages",
     )
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = OrganisationScopedManager()
     access_rule = AccessRule(
         staff={"view": Capability.VIEW_PATIENT, "change": Capability.CHANGE_PATIENT},
         patient_actions=frozenset(),
     )
+    organisation_field = "organisation"
 
     class Meta:
         ordering = ["-received_at"]
@@ -91,6 +102,12 @@ class ContactMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} <{self.email}>"
+
+    def save(self, *args, **kwargs):
+        if self.organisation_id is None:  # sent about one location: that clinic's
+            fallback = self.location.organisation_id if self.location_id else None
+            fill_organisation(self, fallback_id=fallback)
+        super().save(*args, **kwargs)
 
 
 class ContactReply(models.Model):
@@ -123,6 +140,7 @@ class ContactReply(models.Model):
         staff={"view": Capability.VIEW_PATIENT, "create": Capability.CHANGE_PATIENT},
         patient_actions=frozenset(),
     )
+    organisation_field = "contact__organisation"
 
     class Meta:
         ordering = ["sent_at", "id"]

@@ -147,10 +147,13 @@ def check_area(text: str) -> AreaAnswer:
     return AreaAnswer(asked, locations_serving(asked))
 
 
-def public_locations():
+def public_locations(organisation_id: int | None = None):
+    """The clinic's active locations: `organisation_id`'s (the request's) when given."""
+    found = Location.objects.filter(active=True)
+    if organisation_id is not None:
+        found = found.filter(organisation_id=organisation_id)
     return (
-        Location.objects.filter(active=True)
-        .select_related("organisation")
+        found.select_related("organisation")
         .prefetch_related("opening_hours", "service_areas")
         .order_by("name")
     )
@@ -171,7 +174,9 @@ def _clean_email(value, errors: dict, field: str = "email") -> str:
     return email
 
 
-def receive_contact(data: dict, *, ip: str | None, now: datetime | None = None) -> ContactMessage:
+def receive_contact(
+    data: dict, *, ip: str | None, now: datetime | None = None, organisation_id: int | None = None
+) -> ContactMessage:
     """A visitor's message for the staff inbox."""
     now = now or timezone.now()
     errors: dict[str, list[str]] = {}
@@ -199,7 +204,7 @@ def receive_contact(data: dict, *, ip: str | None, now: datetime | None = None) 
             errors[field] = [_(CONTROL_MESSAGE)]
     location = None
     if data.get("location"):
-        location = Location.objects.filter(active=True, slug=str(data["location"])).first()
+        location = public_locations(organisation_id).filter(slug=str(data["location"])).first()
         if location is None:
             errors["location"] = [_("Choose one of our locations.")]
     if errors:
@@ -207,6 +212,7 @@ def receive_contact(data: dict, *, ip: str | None, now: datetime | None = None) 
     throttle.check_public_form("contact", email=email, ip=ip, now=now)
     with write_transaction():
         return ContactMessage.objects.create(
+            organisation_id=organisation_id,
             name=name,
             email=email,
             phone=phone,

@@ -21,7 +21,12 @@ from glabella.billing import receipts as billing_receipts
 from glabella.catalogue.products import LABEL_DOSES, PRODUCT_NAMES
 from glabella.clinic.clock import clinic_zone
 from glabella.core import audit
-from glabella.core.access import actor_from_request, client_ip, get_restricted_or_404
+from glabella.core.access import (
+    acting_organisation_id,
+    actor_from_request,
+    client_ip,
+    get_restricted_or_404,
+)
 from glabella.core.decorators import patient_page, staff_page
 from glabella.core.errors import DomainError, NotFound, ValidationFailed
 from glabella.core.forms import show_refusal
@@ -53,7 +58,7 @@ MENU = ("how-it-works", "areas", "what-to-expect", "side-effects", "candidates",
 def _public(request, template: str, context: dict, status: int = 200):
     """A public page: the site's menu, and each location as schema.org data."""
     texts = services.pages()
-    locations = list(services.public_locations())
+    locations = list(services.public_locations(acting_organisation_id()))
     context = {
         "menu": [(slug, texts[slug].nav) for slug in MENU],
         "locations": locations,
@@ -118,7 +123,11 @@ def contact(request):
         status = 422
         if form.is_valid():
             with refusal_on(form, kinds=(DomainError,)) as refused:
-                services.receive_contact(form.cleaned_data, ip=client_ip(request))
+                services.receive_contact(
+                    form.cleaned_data,
+                    ip=client_ip(request),
+                    organisation_id=acting_organisation_id(),
+                )
             status = refused.status if refused else status
             if not refused:
                 messages.success(request, _("Thank you. Your message is with our front desk."))

@@ -56,6 +56,7 @@ class WeeklyHours(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = SCHEDULE_RULE
+    organisation_field = "staff__organisation"
 
     class Meta:
         ordering = ["staff", "weekday", "starts"]
@@ -98,6 +99,7 @@ class ScheduleException(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = SCHEDULE_RULE
+    organisation_field = "staff__organisation"
 
     class Meta:
         ordering = ["day", "starts"]
@@ -203,6 +205,7 @@ class Appointment(models.Model):
     objects = AppointmentQuerySet.as_manager()
     history = HistoricalRecords()  # old and new values of every change (decision 0024)
     access_rule = APPOINTMENT_RULE
+    organisation_field = "patient__organisation"
 
     class Meta:
         ordering = ["starts_at"]
@@ -268,6 +271,7 @@ class WaitlistEntry(models.Model):
     objects = RestrictedQuerySet.as_manager()
     history = HistoricalRecords()  # old and new values of every change (decision 0024)
     access_rule = APPOINTMENT_RULE
+    organisation_field = "patient__organisation"
 
     class Meta:
         ordering = ["created_at", "id"]

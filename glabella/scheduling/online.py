@@ -39,7 +39,9 @@ def book_online(actor: Actor, data: dict, *, now: datetime | None = None) -> App
     today = now.astimezone(location.zone).date() if location else now.date()
     patient = None
     try:
-        patient = patient_for_online_booking(data, today=today)
+        patient = patient_for_online_booking(
+            data, today=today, organisation_id=location.organisation_id if location else None
+        )
     except ValidationFailed as failed:
         errors.update(failed.fields)
     zip_code = (data.get("postal_code") or "").strip()

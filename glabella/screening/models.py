@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from glabella.catalogue.areas import ALL_AREA_NAMES
 from glabella.catalogue.products import PRODUCT_NAMES
-from glabella.core.access import AccessRule, RestrictedQuerySet
+from glabella.core.access import SHARED, AccessRule, RestrictedQuerySet
 from glabella.core.roles import Capability
 
 
@@ -102,6 +102,7 @@ class IntakeResponse(SignedRecord):
     ip = models.GenericIPAddressField(null=True, blank=True)
 
     access_rule = INTAKE_RULE
+    organisation_field = "patient__organisation"
 
     class Meta:
         ordering = ["-submitted_at", "-id"]
@@ -127,6 +128,7 @@ class PolicyChange(SignedRecord):
     access_rule = AccessRule(
         staff={"view": Capability.VIEW_CLINICAL, "create": Capability.SET_SCREENING_POLICY}
     )
+    organisation_field = SHARED
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -153,6 +155,7 @@ class ReviewSetting(SignedRecord):
     access_rule = AccessRule(
         staff={"view": Capability.VIEW_CLINICAL, "create": Capability.SET_SCREENING_POLICY}
     )
+    organisation_field = SHARED
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -188,6 +191,7 @@ class CandidacyDecision(SignedRecord):
     attestation = models.TextField(null=True, blank=True)
 
     access_rule = DECISION_RULE
+    organisation_field = "patient__organisation"
 
     class Meta:
         ordering = ["-signed_at", "-id"]
@@ -212,6 +216,7 @@ class DecisionLine(SignedRecord):
     access_rule = AccessRule(
         staff={"view": Capability.VIEW_CLINICAL}, patient_field="decision__patient_id"
     )
+    organisation_field = "decision__patient__organisation"
 
     class Meta:
         ordering = ["decision", "product", "area"]
@@ -272,6 +277,7 @@ class ConsentDocument(SignedRecord):
         staff={"view": Capability.VIEW_PATIENT, "create": Capability.MANAGE_CONSENT_FORMS},
         public=frozenset({"view"}),
     )
+    organisation_field = SHARED
 
     class Meta:
         ordering = ["kind", "language", "-version"]
@@ -317,6 +323,7 @@ class SignedConsent(SignedRecord):
     medication_guide_version = models.CharField(max_length=150, blank=True)
 
     access_rule = CONSENT_RULE
+    organisation_field = "patient__organisation"
 
     class Meta:
         ordering = ["-signed_at", "-id"]
@@ -340,6 +347,7 @@ class ConsentWithdrawal(SignedRecord):
         patient_field="consent__patient_id",
         patient_actions=frozenset({"view", "create"}),
     )
+    organisation_field = "consent__patient__organisation"
 
     def __str__(self) -> str:
         return f"Withdrawal of {self.consent_id} ({self.at:%Y-%m-%d})"

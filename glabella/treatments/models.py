@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from glabella.catalogue.areas import HOUSE_AREA_NAMES, ChartArea
 from glabella.catalogue.products import PRODUCT_NAMES
-from glabella.core.access import AccessRule, RestrictedQuerySet
+from glabella.core.access import SHARED, AccessRule, RestrictedQuerySet
 from glabella.core.roles import Capability
 
 TREATMENT_RULE = AccessRule(
@@ -57,6 +57,7 @@ class ProtocolChange(models.Model):
     access_rule = AccessRule(
         staff={"view": Capability.VIEW_CLINICAL, "create": Capability.SET_PROTOCOL}
     )
+    organisation_field = SHARED
 
     class Meta:
         ordering = ["-at", "-id"]
@@ -130,6 +131,7 @@ class TreatmentRecord(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = TREATMENT_RULE
+    organisation_field = "patient__organisation"
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -186,6 +188,7 @@ class RecordVial(models.Model):
         staff={"view": Capability.VIEW_CLINICAL, "change": Capability.CHART},
         patient_field="record__patient_id",
     )
+    organisation_field = "record__patient__organisation"
 
     class Meta:
         ordering = ["record", "position"]
@@ -219,6 +222,7 @@ class InjectionPoint(models.Model):
         staff={"view": Capability.VIEW_CLINICAL, "change": Capability.CHART},
         patient_field="record__patient_id",
     )
+    organisation_field = "record__patient__organisation"
 
     class Meta:
         ordering = ["record", "id"]
@@ -260,6 +264,7 @@ class CoSignature(models.Model):
         staff={"view": Capability.VIEW_CLINICAL, "create": Capability.SET_PROTOCOL},
         patient_field="record__patient_id",
     )
+    organisation_field = "record__patient__organisation"
 
     class Meta:
         ordering = ["-at", "-id"]

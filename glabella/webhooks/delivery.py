@@ -140,13 +140,16 @@ def deliver_once(delivery_id: int, worker: str = "", now: datetime | None = None
 def mark_failing(endpoint: Endpoint, now: datetime) -> None:
     """The endpoint is failing: said on its page, and emailed to the clinic's owners."""
     Endpoint.objects.filter(pk=endpoint.pk).update(failing_since=now)
-    owners = StaffMember.objects.filter(role=Role.OWNER, active=True, user__is_active=True)
+    owners = StaffMember.objects.filter(  # the owners of the endpoint's clinic (0047)
+        organisation_id=endpoint.organisation_id, role=Role.OWNER, active=True, user__is_active=True
+    )
     for email in sorted({s.user.email for s in owners.select_related("user") if s.user.email}):
         queue_message(
             patient=None,
             channel="email",
             to=email,
             topic="webhook-failing",
+            organisation_id=endpoint.organisation_id,
             subject=f"Events are not reaching “{endpoint.name}”",
             body=(
                 f"The webhook endpoint “{endpoint.name}” ({endpoint.url}) has not accepted "

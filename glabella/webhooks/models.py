@@ -13,7 +13,12 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from glabella.core.access import AccessRule, RestrictedQuerySet
+from glabella.core.access import (
+    AccessRule,
+    OrganisationScopedManager,
+    RestrictedQuerySet,
+    fill_organisation,
+)
 from glabella.core.roles import Capability
 
 # The owner's: endpoints hold a signing secret, deliveries name patients by public id.
@@ -34,6 +39,12 @@ class Endpoint(models.Model):
     every delivery (generated here, shown to the owner once, kept to sign)."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    organisation = models.ForeignKey(
+        "clinic.Organisation",
+        on_delete=models.PROTECT,
+        related_name="webhook_endpoints",
+        editable=False,
+    )
     name = models.CharField(max_length=100)
     url = models.URLField(max_length=URL_MAX_LENGTH)
     events = models.JSONField(default=list)  # event types, from webhooks.events.EVENTS
@@ -43,14 +54,19 @@ class Endpoint(models.Model):
     failing_since = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = RestrictedQuerySet.as_manager()
+    objects = OrganisationScopedManager()
     access_rule = WEBHOOK_RULE
+    organisation_field = "organisation"
 
     class Meta:
         ordering = ["name", "id"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.url})"
+
+    def save(self, *args, **kwargs):
+        fill_organisation(self)
+        super().save(*args, **kwargs)
 
 
 class Delivery(models.Model):
@@ -80,6 +96,7 @@ class Delivery(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = WEBHOOK_RULE
+    organisation_field = "endpoint__organisation"
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -109,6 +126,7 @@ class Attempt(models.Model):
 
     objects = RestrictedQuerySet.as_manager()
     access_rule = WEBHOOK_RULE
+    organisation_field = "delivery__endpoint__organisation"
 
     class Meta:
         ordering = ["at", "id"]

@@ -26,10 +26,21 @@ from glabella.webhooks import events
 from glabella.webhooks.services import queue_event
 
 
+def clinic_of(kwargs: dict) -> int | None:
+    """The clinic an event happened at: that of the appointment, record, event or invoice it
+    is about (each names its clinic or its patient)."""
+    for value in kwargs.values():
+        if hasattr(value, "organisation_id"):
+            return value.organisation_id
+        if getattr(value, "patient_id", None) is not None:
+            return value.patient.organisation_id
+    return None
+
+
 def _listener(event_type: str, data_of):
     def listener(sender, now, **kwargs) -> None:
         with transaction.atomic():
-            queue_event(event_type, data_of(**kwargs), now)
+            queue_event(event_type, data_of(**kwargs), now, clinic_of(kwargs))
 
     listener.__name__ = listener.__qualname__ = "on_" + re.sub(r"\W", "_", event_type)
     return listener

@@ -28,10 +28,16 @@ NAME_MAX_LENGTH = 100
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
 
-def queue_event(event_type: str, data: dict, now: datetime) -> int:
-    """Writes the event's deliveries (in the caller's transaction); returns how many."""
+def queue_event(
+    event_type: str, data: dict, now: datetime, organisation_id: int | None = None
+) -> int:
+    """Writes the event's deliveries (in the caller's transaction) to the endpoints of the
+    clinic it happened at (`organisation_id`; decision 0047); returns how many."""
     body = events.payload(event_type, now, data)
-    endpoints = [e for e in Endpoint.objects.filter(active=True) if event_type in e.events]
+    found = Endpoint.objects.filter(active=True)
+    if organisation_id is not None:
+        found = found.filter(organisation_id=organisation_id)
+    endpoints = [e for e in found if event_type in e.events]
     for endpoint in endpoints:
         _write(endpoint, event_type, body, now)
     return len(endpoints)
@@ -117,7 +123,11 @@ def add(actor: Actor, name, url, chosen, *, now: datetime | None = None) -> Endp
     name, url, chosen = _checked(name, url, chosen)
     with write_transaction():
         endpoint = Endpoint.objects.create(
-            name=name, url=url, events=chosen, created_at=now or timezone.now()
+            organisation_id=actor.organisation_id,
+            name=name,
+            url=url,
+            events=chosen,
+            created_at=now or timezone.now(),
         )
         audit.record(
             actor,

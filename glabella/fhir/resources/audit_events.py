@@ -173,10 +173,10 @@ def build(row: AccessLog) -> dict:
 
 
 def rows(actor):
-    """The rows this actor may read: all with VIEW_AUDIT, a patient those of her own page."""
-    found = AccessLog.objects.select_related("user__staff", "user__patient_record")
-    if actor.can(Capability.VIEW_AUDIT):
-        return found
+    """The rows this actor may read: her clinic's with VIEW_AUDIT, a patient those of her own
+    page."""
+    if actor.can(Capability.VIEW_AUDIT):  # of the actor's clinic (decision 0047)
+        return looked.of_clinic(actor).select_related("user__staff", "user__patient_record")
     if actor.is_patient:
         patient = Patient.objects.filter(pk=actor.patient_id).first()
         if patient is None:

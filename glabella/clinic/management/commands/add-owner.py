@@ -1,10 +1,15 @@
-"""glabella add-owner EMAIL NAME: the clinic's first owner (or another one), invited as the Team
-page invites anyone: an account without a password and a one-time set-password link, emailed and
-printed here. Logged in the access log as done by this command."""
+"""glabella add-owner EMAIL NAME [--clinic NAME]: the clinic's first owner (or another one), invited
+as the Team page invites anyone: an account without a password and a one-time set-password link,
+emailed and printed here. Logged in the access log as done by this command. With --clinic, the
+owner of that clinic, created if the deployment has none of that name: how a second, independent
+clinic joins a deployment (decision 0047)."""
+
+import dataclasses
 
 from django.core.management.base import BaseCommand, CommandError
 
 from glabella.clinic.clock import local_today
+from glabella.clinic.models import Organisation
 from glabella.clinic.team_views import invitation_link
 from glabella.core import staff as staff_service
 from glabella.core.access import system_actor
@@ -18,9 +23,20 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("email", help="the owner's sign-in email")
         parser.add_argument("name", help="the owner's full name")
+        parser.add_argument(
+            "--clinic",
+            default="",
+            help="the clinic's name (created if new); needed once the deployment has several",
+        )
 
-    def handle(self, *args, email: str, name: str, **options):
+    def handle(self, *args, email: str, name: str, clinic: str = "", **options):
         links: list[str] = []
+        actor = system_actor("glabella add-owner")
+        if clinic.strip():
+            found, _ = Organisation.objects.get_or_create(name=clinic.strip())
+            actor = dataclasses.replace(actor, organisation_id=found.pk)
+        elif Organisation.objects.count() > 1:
+            raise CommandError("This deployment has several clinics: name one with --clinic.")
 
         def link_for(uid: str, token: str) -> str:
             links.append(invitation_link(uid, token))
@@ -28,7 +44,7 @@ class Command(BaseCommand):
 
         try:
             staff, sent = staff_service.invite(
-                system_actor("glabella add-owner"),
+                actor,
                 email,
                 {"full_name": name, "role": Role.OWNER},
                 today=local_today(),
