@@ -111,7 +111,7 @@ def local_day_spans(day: date, intervals: Iterable[DayHours], zone: ZoneInfo) ->
         start, end = to_instant(day, iv.starts, zone), to_instant(day, iv.ends, zone)
         if start < end:
             spans.append((start, end))
-    return normalise(spans)
+    return spans if len(spans) < 2 else normalise(spans)
 
 
 def normalise(spans: Iterable[Span]) -> list[Span]:
@@ -194,16 +194,15 @@ def working_spans(week: ProviderWeek, day: date, zone: ZoneInfo) -> list[Span]:
     if any(e.off and e.starts is None for e in exceptions):
         return []
     work = local_day_spans(day, week.hours.get(weekday, ()), zone)
-    extra = [DayHours(e.starts, e.ends) for e in exceptions if not e.off and e.starts and e.ends]
-    work = normalise([*work, *local_day_spans(day, extra, zone)])
-    off = [DayHours(e.starts, e.ends) for e in exceptions if e.off and e.starts and e.ends]
-    holes = normalise(
-        [
-            *local_day_spans(day, week.breaks.get(weekday, ()), zone),
-            *local_day_spans(day, off, zone),
+    holes = local_day_spans(day, week.breaks.get(weekday, ()), zone)
+    if exceptions:  # most days have none: no more merging to do
+        extra = [
+            DayHours(e.starts, e.ends) for e in exceptions if not e.off and e.starts and e.ends
         ]
-    )
-    return subtract(work, holes)
+        work = normalise([*work, *local_day_spans(day, extra, zone)])
+        off = [DayHours(e.starts, e.ends) for e in exceptions if e.off and e.starts and e.ends]
+        holes = normalise([*holes, *local_day_spans(day, off, zone)])
+    return subtract(work, holes) if holes else work
 
 
 def _provider_day_starts(
