@@ -134,6 +134,27 @@ def test_first_slots_merges_locations_in_time_order_and_pages_after_a_start():
     assert following[0].start > page[-1].start
 
 
+def test_one_provider_free_at_the_same_time_in_two_locations_is_listed_location_by_location():
+    day = date(2026, 6, 1)
+    first = search(LA, day, [week(7)], location_id=1)
+    second = search(LA, day, [week(7)], location_id=2)
+    page = engine.first_slots([second, first], limit=4)
+    assert [(s.start, s.location_id) for s in page] == [
+        (local(LA, day, 9), 2),
+        (local(LA, day, 9), 1),
+        (local(LA, day, 9, 15), 2),
+        (local(LA, day, 9, 15), 1),
+    ]
+
+
+def test_first_slots_of_one_location_are_its_free_slots_in_order():
+    day = date(2026, 6, 1)
+    inp = search(LA, day, [week(1), week(2)], last_day=day + timedelta(days=2), location_id=3)
+    everything = list(engine.free_slots(inp))
+    assert engine.first_slots([inp], limit=10) == everything[:10]
+    assert engine.first_slots([inp], limit=10, after=everything[4].start) == everything[5:15]
+
+
 # ---------------------------------------------------------------- daylight saving time
 
 

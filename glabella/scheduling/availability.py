@@ -111,7 +111,7 @@ def local_day_spans(day: date, intervals: Iterable[DayHours], zone: ZoneInfo) ->
         start, end = to_instant(day, iv.starts, zone), to_instant(day, iv.ends, zone)
         if start < end:
             spans.append((start, end))
-    return normalise(spans)
+    return spans if len(spans) < 2 else normalise(spans)
 
 
 def normalise(spans: Iterable[Span]) -> list[Span]:
@@ -194,30 +194,35 @@ def working_spans(week: ProviderWeek, day: date, zone: ZoneInfo) -> list[Span]:
     if any(e.off and e.starts is None for e in exceptions):
         return []
     work = local_day_spans(day, week.hours.get(weekday, ()), zone)
-    extra = [DayHours(e.starts, e.ends) for e in exceptions if not e.off and e.starts and e.ends]
-    work = normalise([*work, *local_day_spans(day, extra, zone)])
-    off = [DayHours(e.starts, e.ends) for e in exceptions if e.off and e.starts and e.ends]
-    holes = normalise(
-        [
-            *local_day_spans(day, week.breaks.get(weekday, ()), zone),
-            *local_day_spans(day, off, zone),
+    holes = local_day_spans(day, week.breaks.get(weekday, ()), zone)
+    if exceptions:  # most days have none: no more merging to do
+        extra = [
+            DayHours(e.starts, e.ends) for e in exceptions if not e.off and e.starts and e.ends
         ]
-    )
-    return subtract(work, holes)
+        work = normalise([*work, *local_day_spans(day, extra, zone)])
+        off = [DayHours(e.starts, e.ends) for e in exceptions if e.off and e.starts and e.ends]
+        holes = normalise([*holes, *local_day_spans(day, off, zone)])
+    return subtract(work, holes) if holes else work
 
 
 def _provider_day_starts(
-    inp: SearchInput, week: ProviderWeek, day: date, earliest: datetime, latest: datetime
+    inp: SearchInput,
+    week: ProviderWeek,
+    busy: BusyIndex,
+    day: date,
+    earliest: datetime,
+    latest: datetime,
+    opening: list[Span] | None,
 ) -> list[datetime]:
     """Candidate starts for one provider on one day: on the step grid of each working span,
-    with the slot inside working hours and clear of the provider's busy time."""
+    with the slot inside working hours (and `opening`, the location's that day, when it has
+    any) and clear of the provider's busy time."""
     rules = inp.rules
     work = working_spans(week, day, inp.zone)
-    if inp.opening is not None:
-        work = intersect(work, local_day_spans(day, inp.opening.get(day.weekday(), ()), inp.zone))
+    if opening is not None:
+        work = intersect(work, opening)
     if not work:
         return []
-    busy = BusyIndex(inp.provider_busy.get(week.provider_id, ()))
     # A slot [s, e) is clear when [s - before, e + after) misses every busy span, i.e. when
     # [s, e) misses every busy span widened by (after, before).
     widened = normalise(
@@ -247,22 +252,31 @@ def free_slots(inp: SearchInput) -> Iterator[Slot]:
     latest = inp.now + rules.horizon
     rooms = [(rid, BusyIndex(inp.room_busy.get(rid, ()))) for rid in inp.room_ids]
     patient = BusyIndex(inp.patient_busy)
-    order = {w.provider_id: i for i, w in enumerate(inp.providers)}
+    # Each provider's busy time sorted once for all the days searched, not once a day.
+    providers = [
+        (i, w, BusyIndex(inp.provider_busy.get(w.provider_id, ())))
+        for i, w in enumerate(inp.providers)
+    ]
     day = inp.first_day
     while day <= inp.last_day:
         if to_instant(day, time(0), inp.zone) >= latest + timedelta(days=1):
             return
+        opening = None
+        if inp.opening is not None:
+            opening = local_day_spans(day, inp.opening.get(day.weekday(), ()), inp.zone)
         per_provider = [
-            [(s, order[w.provider_id], w.provider_id) for s in starts]
-            for w in inp.providers
-            if (starts := _provider_day_starts(inp, w, day, earliest, latest))
+            [(s, i, w.provider_id) for s in starts]
+            for i, w, busy in providers
+            if (starts := _provider_day_starts(inp, w, busy, day, earliest, latest, opening))
         ]
+        # One provider's starts are already in order; several are merged by time.
+        merged = per_provider[0] if len(per_provider) == 1 else heapq.merge(*per_provider)
         last_start = None
-        for start, _, provider_id in heapq.merge(*per_provider):
+        for start, _, provider_id in merged:
             if inp.any_provider and start == last_start:
                 continue
             end = start + rules.duration
-            if patient.overlaps(start, end):
+            if patient.spans and patient.overlaps(start, end):
                 continue
             room_id = None
             if rules.needs_room:
@@ -281,15 +295,25 @@ def _free_room(rooms: Sequence[tuple[int, BusyIndex]], start: datetime, end: dat
     return None
 
 
+def _keyed(slots: Iterator[Slot], i: int):
+    """Slots keyed by start, then by the order of their location in the search (bound here:
+    a generator expression would read its loop variable late, and every stream would share
+    the last location's place, leaving ties to compare slots)."""
+    for slot in slots:
+        yield slot.start, i, slot.provider_id, slot
+
+
 def first_slots(inputs: Sequence[SearchInput], limit: int, after: datetime | None = None):
     """The first `limit` slots across several locations, in start order, strictly after `after`
     (the last slot of the previous page) when given."""
-    streams = [
-        ((s.start, i, s.provider_id, s) for s in free_slots(inp)) for i, inp in enumerate(inputs)
-    ]
     out: list[Slot] = []
-    for start, _, _, slot in heapq.merge(*streams):
-        if after is not None and start <= after:
+    if len(inputs) == 1:  # one location's slots are already in order
+        slots = free_slots(inputs[0])
+    else:
+        streams = [_keyed(free_slots(inp), i) for i, inp in enumerate(inputs)]
+        slots = (slot for *_, slot in heapq.merge(*streams))
+    for slot in slots:
+        if after is not None and slot.start <= after:
             continue
         out.append(slot)
         if len(out) >= limit:

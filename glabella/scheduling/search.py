@@ -1,7 +1,8 @@
 """Free slots: what the availability engine needs, loaded from the set-up tables and the
 busy appointments in a few queries, and the engine asked for a page of free times.
 
-`availability.py` is the pure engine; this module is its reader. A lost race to a slot is
+`availability.py` is the pure engine; this module is its reader (the SQL it runs is in
+`search_reads.py`). A lost race to a slot is
 `SlotTaken` (409) carrying the next free times.
 """
 
@@ -10,27 +11,20 @@ from __future__ import annotations
 import dataclasses
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 
-from django.db import connection
-from django.db.models import CharField, F, FloatField, Func, Q
 from django.utils.translation import gettext as _
 
-from glabella.clinic.models import ClosedDay, Location, OpeningHours, Service
+from glabella.clinic.models import Location, Service
 from glabella.core.errors import Conflict
 from glabella.core.models import StaffMember
 from glabella.patients.models import Patient
 from glabella.scheduling import availability as engine
-from glabella.scheduling.models import (
-    Appointment,
-    ScheduleException,
-    WeeklyHours,
-    attending_q,
-    blocking_q,
-)
+from glabella.scheduling import search_reads as reads
+from glabella.scheduling.models import Appointment, ScheduleException
 
 SLOT_STEP = timedelta(minutes=15)
-SEARCH_CHUNK_DAYS = 7  # busy time is loaded a week at a time, so a first page reads little
+SEARCH_CHUNK_DAYS = 32  # chunks double up to this: a first page reads little, a long list few times
 MAX_SEARCH_DAYS = 120
 MAX_PAGE = 100
 
@@ -61,7 +55,6 @@ class _LocationPlan:
     """The parts of a search that do not depend on the days searched."""
 
     location: Location
-    providers: list[StaffMember]
     weeks: list[engine.ProviderWeek]
     room_ids: list[int]
     needs_room: bool
@@ -85,24 +78,24 @@ def _performers(
 ) -> dict[int, list[StaffMember]]:
     """Location id -> the staff there who may perform the service on `day`, by name, in one
     query for any number of locations."""
-    links = Location.staff.through.objects.filter(
-        location_id__in=[loc.pk for loc in locations],
-        staffmember__active=True,
-        staffmember__credential__in=service.performer_credentials or [],
-    ).select_related("staffmember")
-    if provider is not None:
-        links = links.filter(staffmember_id=provider.pk)
     staff_at: dict[int, list[StaffMember]] = defaultdict(list)
-    for link in links.order_by("staffmember__full_name", "staffmember_id"):
-        if service.can_be_performed_by(link.staffmember, day):
-            staff_at[link.location_id].append(link.staffmember)
+    for location_id, staff in reads.performers(
+        [loc.pk for loc in locations],
+        service.performer_credentials or [],
+        provider.pk if provider is not None else None,
+    ):
+        if service.can_be_performed_by(staff, day):
+            staff_at[location_id].append(staff)
     return staff_at
 
 
 def eligible_providers(
     service: Service, location: Location, day: date, provider: StaffMember | None = None
 ) -> list[StaffMember]:
-    return _performers(service, [location], day, provider)[location.pk]
+    """The staff at `location` who may perform the service on `day`, by name, as full rows."""
+    ids = [s.pk for s in _performers(service, [location], day, provider)[location.pk]]
+    by_id = StaffMember.objects.in_bulk(ids)
+    return [by_id[pk] for pk in ids]
 
 
 def _plans(
@@ -112,36 +105,33 @@ def _plans(
     last_day: date,
     provider: StaffMember | None,
 ) -> list[_LocationPlan]:
-    """What the search needs from the set-up tables, in five queries for any number of
-    locations: who may perform the service where, their hours and exceptions, rooms, opening
-    (and one more for the locations' closed days)."""
+    """What the search needs from the set-up tables, in two queries for any number of
+    locations: who may perform the service where, then their hours and exceptions, the
+    service's rooms, and the locations' opening hours and closed days."""
     location_ids = [loc.pk for loc in locations]
     staff_at = _performers(service, locations, first_day, provider)
-    ids = {s.pk for people in staff_at.values() for s in people}
+    ids = sorted({s.pk for people in staff_at.values() for s in people})
     hours: dict[tuple, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for loc_id, staff_id, kind, weekday, starts, ends in WeeklyHours.objects.filter(
-        location_id__in=location_ids, staff_id__in=ids
-    ).values_list("location_id", "staff_id", "kind", "weekday", "starts", "ends"):
-        hours[(loc_id, staff_id, kind)][weekday].append(engine.DayHours(starts, ends))
     exceptions: dict[tuple, list] = defaultdict(list)
-    for loc_id, staff_id, kind, day, starts, ends in ScheduleException.objects.filter(
-        staff_id__in=ids, day__range=(first_day, last_day)
-    ).values_list("location_id", "staff_id", "kind", "day", "starts", "ends"):
-        exceptions[(loc_id, staff_id)].append(
-            engine.DateException(day, kind == ScheduleException.Kind.TIME_OFF, starts, ends)
-        )
-    service_rooms = list(service.rooms.filter(active=True).values_list("location_id", "pk"))
+    service_rooms: list[tuple[int, int]] = []
     opening: dict[int, dict[int, list]] = defaultdict(lambda: defaultdict(list))
-    for loc_id, weekday, opens, closes in OpeningHours.objects.filter(
-        location_id__in=location_ids
-    ).values_list("location_id", "weekday", "opens", "closes"):
-        opening[loc_id][weekday].append(engine.DayHours(opens, closes))
     # A location's closed days (holidays) are a day off for everyone working there.
     closed: dict[int, list] = defaultdict(list)
-    for loc_id, day in ClosedDay.objects.filter(
-        location_id__in=location_ids, day__range=(first_day, last_day)
-    ).values_list("location_id", "day"):
-        closed[loc_id].append(engine.DateException(day, True))
+    for tag, loc_id, ref, kind, weekday, day, starts, ends in reads.setup_rows(
+        service, location_ids, ids, first_day, last_day
+    ):
+        if tag == reads.HOURS:
+            hours[(loc_id, ref, kind)][weekday].append(engine.DayHours(starts, ends))
+        elif tag == reads.EXCEPTION:
+            exceptions[(loc_id, ref)].append(
+                engine.DateException(day, kind == ScheduleException.Kind.TIME_OFF, starts, ends)
+            )
+        elif tag == reads.ROOM:
+            service_rooms.append((loc_id, ref))
+        elif tag == reads.OPENING:
+            opening[loc_id][weekday].append(engine.DayHours(starts, ends))
+        else:
+            closed[loc_id].append(engine.DateException(day, True))
     plans = []
     for loc in locations:
         weeks = [
@@ -160,7 +150,6 @@ def _plans(
         plans.append(
             _LocationPlan(
                 loc,
-                staff_at[loc.pk],
                 weeks,
                 sorted(pk for loc_id, pk in service_rooms if loc_id == loc.pk),
                 bool(service_rooms),
@@ -170,68 +159,23 @@ def _plans(
     return plans
 
 
-def _rows(queryset, fields: Sequence[str], datetimes: Sequence[int]) -> list[tuple]:
-    """queryset.values_list(*fields), fast. A search reads a few thousand instants, and turning
-    each into a datetime through Django's per-value converters costs more than the query: so
-    the datetime columns (at positions `datetimes`) are selected as seconds since the epoch
-    (PostgreSQL) or as their stored ISO text (SQLite, naive UTC) and made aware UTC datetimes
-    with the C-coded constructors."""
-    sqlite = connection.vendor == "sqlite"
-    template = (
-        "(%(expressions)s || '')" if sqlite else "EXTRACT(EPOCH FROM %(expressions)s)::float8"
-    )
-    output = CharField() if sqlite else FloatField()
-    raw = {
-        f"_{name}_raw": Func(F(name), template=template, output_field=output)
-        for i, name in enumerate(fields)
-        if i in datetimes
-    }
-    names = [f"_{name}_raw" if i in datetimes else name for i, name in enumerate(fields)]
-    sql, params = queryset.annotate(**raw).values_list(*names).query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    if sqlite:
-
-        def make(value):
-            return datetime.fromisoformat(value).replace(tzinfo=UTC)
-    else:
-
-        def make(value):
-            return datetime.fromtimestamp(value, UTC)
-
-    out = []
-    for row in rows:
-        row = list(row)
-        for i in datetimes:
-            if row[i] is not None:
-                row[i] = make(row[i])
-        out.append(tuple(row))
-    return out
-
-
 def _busy(plans, start: datetime, end: datetime, patient: Patient | None, ignore):
     """Everything live that blocks the plans' providers or rooms, or the patient, in one query."""
     provider_ids = [w.provider_id for plan in plans for w in plan.weeks]
     room_ids = [r for plan in plans for r in plan.room_ids]
-    who = Q(provider_id__in=provider_ids)
-    if room_ids:
-        who |= Q(room_id__in=room_ids)
-    near = blocking_q(start, end) & who
     with_patient = patient is not None and patient.pk is not None
-    if with_patient:
-        near |= attending_q(start, end) & Q(patient_id=patient.pk)
-    live = Appointment.objects.live().filter(near)
-    if ignore is not None:
-        live = live.exclude(pk=ignore.pk)
     provider_busy: dict[int, list] = defaultdict(list)
     room_busy: dict[int, list] = defaultdict(list)
     patient_busy = []
     rooms = set(room_ids)
-    fields = ["provider_id", "room_id", "blocked_from", "blocked_until"]
-    if with_patient:
-        fields += ["patient_id", "starts_at", "ends_at"]
-    for row in _rows(live, fields, (2, 3, 5, 6) if with_patient else (2, 3)):
+    for row in reads.busy_rows(
+        provider_ids,
+        room_ids,
+        start,
+        end,
+        patient.pk if with_patient else None,
+        ignore.pk if ignore is not None else None,
+    ):
         provider_busy[row[0]].append((row[2], row[3]))
         if row[1] in rooms:
             room_busy[row[1]].append((row[2], row[3]))
@@ -270,7 +214,7 @@ def search_slots(
     provider, one slot per start time unless `one_per_time` is False (the staff calendar shows
     each provider's own free times).
 
-    Days are searched in growing chunks (2, 4, then 7 days), each with one query for the
+    Days are searched in doubling chunks (2, 4, 8 ... up to 32 days), each with one query for the
     busy time near it, so a first page usually costs one small query, not sixty days of rows.
     """
     rules = service_rules(service, online=online)
