@@ -42,7 +42,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import fresh_database, percentile  # noqa: E402
+from common import fresh_database, percentile, staff_client  # noqa: E402
 
 LOCATIONS = 3
 PROVIDERS = 30
@@ -271,7 +271,6 @@ def time_searches(service, locations, now, today) -> list[float]:
 def time_calendar(today, locations) -> tuple[float, int]:
     """The staff calendar's day view for a location where all 30 providers work a full day."""
     from django.contrib.auth import get_user_model
-    from django.test import Client
     from django.test.utils import setup_test_environment
 
     from glabella.demo import schedule
@@ -309,8 +308,7 @@ def time_calendar(today, locations) -> tuple[float, int]:
         )
     )
     setup_test_environment()  # lets the test client talk to the app in-process
-    client = Client()
-    client.force_login(get_user_model().objects.get(username="desk@demo.glabella.test"))
+    client = staff_client(get_user_model().objects.get(username="desk@demo.glabella.test"))
     url = f"/staff/calendar/?location=bench-calendar&day={day}"
     timings = []
     for i in range(25):

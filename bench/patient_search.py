@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from common import fresh_database, percentile  # noqa: E402
+from common import fresh_database, percentile, staff_client  # noqa: E402
 
 
 def queries_from(patients, rng: random.Random) -> list[tuple[str, str]]:
@@ -75,7 +75,6 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
     from django.test.utils import setup_test_environment
 
     setup_test_environment()  # lets the test client talk to the app in-process
@@ -113,8 +112,7 @@ def main() -> None:
         service_ms.append(ms)
         by_kind.setdefault(kind, []).append(ms)
 
-    client = Client()
-    client.force_login(desk)
+    client = staff_client(desk)
     page_ms = []
     for _, q in queries:
         t0 = time.perf_counter()
