@@ -19,7 +19,11 @@ from glabella.treatments.models import InjectionPoint
 from tests.conftest import future_appointment
 from tests.test_due_list import signed_record_for
 
-PATIENT = link_actor("patient-link", "patient (movement link)", 0)
+
+def patient_link():
+    """Whoever holds the movement link (a link actor reads its patient's clinic, so it is made
+    inside a test, not at import)."""
+    return link_actor("patient-link", "patient (movement link)", 0)
 
 
 def test_signing_opens_a_course_per_area_and_schedules_the_month_two_question(treated):
@@ -55,13 +59,13 @@ def _check(treated):
 def test_not_yet_is_a_censored_observation_and_the_next_question_follows(treated):
     check = _check(treated)
     later = timezone.now() + timedelta(days=61)
-    durations.answer(check, {"glabellar": "working"}, actor=PATIENT, now=later)
+    durations.answer(check, {"glabellar": "working"}, actor=patient_link(), now=later)
     course = Course.objects.get(treatment=treated)
     assert course.working_at_days == 61 and course.lasted_days is None
     assert course.end == Course.End.OPEN
     assert MovementCheck.objects.get(treatment=treated, day=90).status == "scheduled"
     with pytest.raises(Conflict):  # a link is answered once
-        durations.answer(check, {"glabellar": "returned"}, actor=PATIENT, now=later)
+        durations.answer(check, {"glabellar": "returned"}, actor=patient_link(), now=later)
 
 
 def test_movement_returned_ends_the_course_and_the_forecast_gives_way_to_it(treated):
@@ -70,7 +74,7 @@ def test_movement_returned_ends_the_course_and_the_forecast_gives_way_to_it(trea
     durations.answer(
         _check(treated),
         {"glabellar": "returned", "returned_on": (day0 + timedelta(days=70)).isoformat()},
-        actor=PATIENT,
+        actor=patient_link(),
         now=now,
     )
     course = Course.objects.get(treatment=treated)
@@ -97,7 +101,7 @@ def test_movement_returned_ends_the_course_and_the_forecast_gives_way_to_it(trea
 def test_a_bad_answer_is_refused_by_field_and_changes_nothing(treated, raw, field):
     check = _check(treated)
     with pytest.raises(ValidationFailed) as failed:
-        durations.answer(check, raw, actor=PATIENT, now=timezone.now() + timedelta(days=61))
+        durations.answer(check, raw, actor=patient_link(), now=timezone.now() + timedelta(days=61))
     assert field in failed.value.fields
     check.refresh_from_db()
     assert check.status == "scheduled" and check.answers == {}
