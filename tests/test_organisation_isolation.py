@@ -358,3 +358,43 @@ def test_a_signed_link_opens_as_its_patient_on_the_deployments_host_and_its_clin
         url = reverse(name, kwargs={"token": conejo["objects"][token]})
         assert Client().get(url).status_code == 200, name
         assert Client(HTTP_HOST=CONEJO_HOST).get(url).status_code == 200, name
+
+
+def test_harbor_reports_board_and_room_choices_show_nothing_of_conejo(conejo, harbor, treated):
+    """The pages that read rows without naming one (a second reader found them reading every
+    clinic): the follow-up board's missed check-ins, the safety report, the treatment reports
+    and their CSV, the rooms a new service may use. Conejo's own staff see Grace's there, so
+    the check can fail."""
+    from glabella.aftercare.models import CheckIn
+
+    missed = CheckIn.objects.filter(treatment=treated).order_by("due_at").first()
+    CheckIn.objects.filter(pk=missed.pk).update(status=CheckIn.Status.MISSED)
+    conejo_place = Location.objects.get(pk=treated.appointment.location_id)
+    markers = [*conejo["markers"], conejo_place.name]
+    pages = {
+        "medical_director": [
+            ("aftercare:board", {}),
+            ("aftercare:safety", {}),
+            ("treatments:reports", {}),
+            ("treatments:reports", {"format": "csv"}),
+        ],
+        "owner": [("clinic:setup-service-new", {})],
+    }
+    for persona, asked in pages.items():
+        own = Client(HTTP_HOST=CONEJO_HOST)
+        user = StaffMember.objects.get(
+            organisation=conejo_place.organisation, role=getattr(Role, persona.upper())
+        ).user
+        own.force_login(user)
+        pass_second_factor(own, user)
+        theirs = harbor_client(harbor, persona)
+        for name, params in asked:
+            seen = own.get(reverse(name), params)
+            assert seen.status_code == 200, (name, params, seen.status_code)
+            body = seen.content.decode()
+            assert any(m in body for m in markers), f"{name} {params}: Conejo's page shows none"
+            answer = theirs.get(reverse(name), params)
+            assert answer.status_code == 200, (name, params, answer.status_code)
+            text = answer.content.decode()
+            shown = [m for m in markers if m in text]
+            assert shown == [], f"{persona} of Harbor, {name} {params}: shows {shown[:3]}"

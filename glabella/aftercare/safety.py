@@ -98,8 +98,17 @@ def flagged(rows: list[Row], *, alpha: float = 0.01, minimum: int = 3) -> list[R
     return out
 
 
-def rows(since: date | None = None, until: date | None = None, location=None) -> list[Row]:
+def rows(
+    since: date | None = None,
+    until: date | None = None,
+    location=None,
+    *,
+    organisation_id: int | None = None,
+) -> list[Row]:
+    """One row per lot (`organisation_id`: that clinic's treatments only, as its pages ask)."""
     treatments = TreatmentRecord.objects.filter(status="locked", amends__isnull=True)
+    if organisation_id is not None:
+        treatments = treatments.filter(patient__organisation_id=organisation_id)
     if since:
         treatments = treatments.filter(locked_at__date__gte=since)
     if until:

@@ -229,7 +229,8 @@ def texts(request):
 def board(request):
     alerts = follow_up_board.open_alerts(request.actor)
     missed = list(
-        CheckIn.objects.filter(status=CheckIn.Status.MISSED)
+        CheckIn.objects.restrict(request.actor)
+        .filter(status=CheckIn.Status.MISSED)
         .select_related("patient", "treatment")
         .order_by("-due_at")[:50]
     )
@@ -504,7 +505,7 @@ def safety(request):
             return None
 
     since, until = day("since"), day("until")
-    found = safety_report.rows(since, until)
+    found = safety_report.rows(since, until, organisation_id=request.actor.organisation_id)
     context = {
         "since": since,
         "until": until,

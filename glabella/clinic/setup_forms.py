@@ -4,7 +4,7 @@ import zoneinfo
 
 from django import forms
 
-from glabella.clinic.models import US_ZONES, OpeningHours, Room, Service
+from glabella.clinic.models import US_ZONES, Location, OpeningHours, Room, Service
 from glabella.core.forms import DateField
 from glabella.core.roles import Credential
 
@@ -262,7 +262,11 @@ class ServiceForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        rooms = Room.objects.filter(active=True, location__active=True).select_related("location")
+        # Rooms reach their clinic through their location: the clinic-scoped Location manager
+        # keeps the choices (and below, what a POST may name) to the clinic acting.
+        rooms = Room.objects.filter(
+            active=True, location__active=True, location__in=Location.objects.all()
+        ).select_related("location")
         self.fields["rooms"].choices = [(str(r.public_id), str(r)) for r in rooms]
 
     @classmethod
@@ -275,7 +279,12 @@ class ServiceForm(forms.Form):
         return {k: v for k, v in self.cleaned_data.items() if k != "rooms"}
 
     def chosen_rooms(self) -> list[Room]:
-        return list(Room.objects.filter(public_id__in=self.cleaned_data.get("rooms") or []))
+        return list(
+            Room.objects.filter(
+                public_id__in=self.cleaned_data.get("rooms") or [],
+                location__in=Location.objects.all(),
+            )
+        )
 
 
 class PoliciesForm(forms.Form):

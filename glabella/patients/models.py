@@ -126,8 +126,11 @@ class Patient(models.Model):
     updated_at = models.DateTimeField(default=timezone.now, editable=False)
 
     objects = OrganisationScopedManager()
-    # Old and new values of every change (decision 0024); the derived search keys are left out.
-    history = HistoricalRecords(excluded_fields=["search_text", "family_sort", "given_sort"])
+    # Old and new values of every change (decision 0024); the derived search keys and the clinic
+    # (never edited) are left out.
+    history = HistoricalRecords(
+        excluded_fields=["search_text", "family_sort", "given_sort", "organisation"]
+    )
     access_rule = PATIENT_RULE
     organisation_field = "organisation"
 

@@ -69,7 +69,7 @@ def reports(request):
 
     locations = list(Location.objects.filter(active=True).order_by("name"))
     location = next((loc for loc in locations if loc.slug == request.GET.get("location")), None)
-    found = figures(location)
+    found = figures(location, organisation_id=request.actor.organisation_id)
     if request.GET.get("format") == "csv":
         response = HttpResponse(units_csv(found.units_by), content_type="text/csv")
         name = f"units-{location.slug if location else 'all-locations'}.csv"

@@ -31,11 +31,22 @@ class Figures:
     stock_value: list[dict]  # product, sealed vials, value
 
 
-def figures(location=None, *, since: date | None = None, until: date | None = None) -> Figures:
+def figures(
+    location=None,
+    *,
+    organisation_id: int | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> Figures:
+    """The figures of `location`, or of every location of the clinic `organisation_id`."""
     zone = local_zone(location)
     points = InjectionPoint.objects.filter(record__status="locked")
     movements = Movement.objects.all()
     vials = Vial.objects.filter(state="sealed")
+    if organisation_id is not None:
+        points = points.filter(record__patient__organisation_id=organisation_id)
+        movements = movements.filter(vial__lot__location__organisation_id=organisation_id)
+        vials = vials.filter(lot__location__organisation_id=organisation_id)
     if location is not None:
         points = points.filter(record__appointment__location=location)
         movements = movements.filter(vial__lot__location=location)
