@@ -229,6 +229,31 @@ def test_licence_reminders_go_once_per_threshold_to_the_holder_and_the_owner(cli
     assert licences.send_reminders(now, today) == 1
 
 
+def test_a_licence_reminder_goes_to_its_own_clinics_owners_under_its_brand(clinic, settings):
+    """With two clinics in one deployment, a licence is nobody else's business."""
+    from django.contrib.auth import get_user_model
+
+    from glabella.clinic.models import Organisation
+    from glabella.core.roles import Role
+
+    settings.LICENCE_REMINDER_DAYS = [30]
+    other = Organisation.objects.create(name="Harbor Skin Studio")
+    user = get_user_model().objects.create_user(
+        username="hazel@harbor.test", email="hazel@harbor.test"
+    )
+    StaffMember.objects.create(
+        organisation=other, user=user, full_name="Hazel Ostrander", role=Role.OWNER
+    )
+    injector = staff_of("injector")
+    today = clinic_today()
+    StaffMember.objects.exclude(pk=injector.pk).update(licence_expires=today + timedelta(days=900))
+    StaffMember.objects.filter(pk=injector.pk).update(licence_expires=today + timedelta(days=30))
+    assert licences.send_reminders(_top_of_hour(), today) == 1
+    (sent,) = mail.outbox
+    assert set(sent.to) == {injector.user.email, STAFF_EMAILS["owner"]}
+    assert injector.organisation.name in sent.body and "Harbor" not in sent.body
+
+
 def test_licence_reminders_run_with_the_scheduler(clinic):
     assert "licence_reminders" in periodic.JOBS
     now = datetime(2031, 5, 4, 17, 30, tzinfo=UTC)

@@ -172,6 +172,17 @@ def test_only_active_endpoints_that_asked_for_the_event_get_it(endpoint, clinic)
     ]
 
 
+def test_an_event_of_no_clinic_goes_to_nobody_once_there_are_two_clinics(endpoint, clinic):
+    from glabella.clinic.models import Organisation
+
+    now = timezone.now()
+    with transaction.atomic():
+        assert services.queue_event("appointment.booked", {}, now) == 1  # the only clinic's
+        Organisation.objects.create(name="Harbor Skin Studio")
+        assert services.queue_event("appointment.booked", {}, now) == 0
+        assert services.queue_event("appointment.booked", {}, now, clinic.organisation_id) == 1
+
+
 # ---------------------------------------------------------------- retries and failing
 
 

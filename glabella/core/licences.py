@@ -58,11 +58,10 @@ def send_reminders(now: datetime, today: date) -> int:
         licence_expires__lte=horizon,
         role__in=[Role.MEDICAL_DIRECTOR, Role.INJECTOR],
     ).select_related("user")
-    owners = [
-        s.user.email
-        for s in StaffMember.objects.filter(role=Role.OWNER, active=True).select_related("user")
-        if s.user.email
-    ]
+    owners: dict[int, list[str]] = {}  # each clinic's owners, told of their own staff only
+    for s in StaffMember.objects.filter(role=Role.OWNER, active=True).select_related("user"):
+        if s.user.email:
+            owners.setdefault(s.organisation_id, []).append(s.user.email)
     sent = 0
     for staff in due:
         days_before = threshold_for((staff.licence_expires - today).days)
@@ -73,12 +72,16 @@ def send_reminders(now: datetime, today: date) -> int:
         )
         if done.exists():
             continue
-        to = list(dict.fromkeys([e for e in [staff.user.email, *owners] if e]))
+        to = list(
+            dict.fromkeys(
+                [e for e in [staff.user.email, *owners.get(staff.organisation_id, [])] if e]
+            )
+        )
         if not to:
             continue
         subject, body = _body(staff, days_before)
         try:
-            clinic = brand.current()
+            clinic = brand.current(staff.organisation_id)
             send_mail(subject, clinic.signed(body), clinic.from_email, to)
         except Exception:  # the mail server is down: tried again next hour
             log.warning("Licence reminder for %s not sent", staff.public_id, exc_info=True)

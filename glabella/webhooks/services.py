@@ -7,6 +7,7 @@ delivery exists; if it commits, the worker (`delivery`) posts it.
 """
 
 import ipaddress
+import logging
 import re
 import uuid
 from datetime import datetime
@@ -16,7 +17,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from glabella.core import audit
-from glabella.core.access import Actor
+from glabella.core.access import Actor, sole_organisation_id
 from glabella.core.audit import Action, Kind
 from glabella.core.db import write_transaction
 from glabella.core.errors import Conflict, Forbidden, ValidationFailed
@@ -27,6 +28,8 @@ from glabella.webhooks.models import URL_MAX_LENGTH, Delivery, Endpoint
 NAME_MAX_LENGTH = 100
 _CONTROL = re.compile(r"[\x00-\x20\x7f]")
 
+log = logging.getLogger(__name__)
+
 
 def queue_event(
     event_type: str, data: dict, now: datetime, organisation_id: int | None = None
@@ -34,9 +37,14 @@ def queue_event(
     """Writes the event's deliveries (in the caller's transaction) to the endpoints of the
     clinic it happened at (`organisation_id`; decision 0047); returns how many."""
     body = events.payload(event_type, now, data)
-    found = Endpoint.objects.filter(active=True)
-    if organisation_id is not None:
-        found = found.filter(organisation_id=organisation_id)
+    if organisation_id is None:
+        organisation_id = sole_organisation_id()
+    if organisation_id is None:
+        # Whose event this is cannot be told among several clinics: it goes to nobody rather
+        # than to every clinic's endpoints.
+        log.warning("Webhook event %s names no clinic; not sent", event_type)
+        return 0
+    found = Endpoint.objects.filter(active=True, organisation_id=organisation_id)
     endpoints = [e for e in found if event_type in e.events]
     for endpoint in endpoints:
         _write(endpoint, event_type, body, now)
