@@ -3,6 +3,7 @@
 import re
 from pathlib import Path
 
+import pytest
 from django.urls import reverse
 
 ROOT = Path(__file__).resolve().parent.parent / "glabella"
@@ -32,6 +33,7 @@ def test_every_page_sends_a_same_origin_content_security_policy(client_for, pati
         assert "http" not in policy
 
 
+@pytest.mark.django_db  # every request reads which clinic its host belongs to (0047)
 def test_the_api_docs_are_served_from_our_own_static_files(client):
     html = client.get("/api/docs").content.decode()
     assert "/static/ninja/" in html
